@@ -1,0 +1,226 @@
+import Foundation
+
+/// What identifies a data value: element, period, unit, option combination, attribute combination.
+public struct DataValueKey: Hashable, Sendable {
+    public var element: String
+    public var period: Period
+    public var unit: String
+    public var optionCombo: String
+    public var attributeOptionCombo: String
+
+    public init(element: String, period: Period, unit: String,
+                optionCombo: String = CategoryOptionCombo.defaultUid,
+                attributeOptionCombo: String = CategoryOptionCombo.defaultUid) {
+        self.element = element; self.period = period; self.unit = unit
+        self.optionCombo = optionCombo; self.attributeOptionCombo = attributeOptionCombo
+    }
+}
+
+/// One aggregate number (or text) reported for a key.
+public struct DataValue: Hashable, Sendable {
+    public var key: DataValueKey
+    public var value: String
+    public var storedBy: String
+    public var created: Date
+    public var lastUpdated: Date
+    public var comment: String?
+    public var followUp: Bool
+    public var deleted: Bool
+
+    public init(key: DataValueKey, value: String, storedBy: String, created: Date = Date(), lastUpdated: Date = Date(),
+                comment: String? = nil, followUp: Bool = false, deleted: Bool = false) {
+        self.key = key; self.value = value; self.storedBy = storedBy; self.created = created
+        self.lastUpdated = lastUpdated; self.comment = comment; self.followUp = followUp; self.deleted = deleted
+    }
+
+    /// The value as a number: booleans count as 1 and 0; text has none.
+    public var number: Double? { DataValue.number(value) }
+
+    public static func number(_ s: String) -> Double? {
+        switch s {
+        case "true": return 1
+        case "false": return 0
+        default: return Double(s)
+        }
+    }
+}
+
+/// A value as a file or a command gives it: every field still text, references by code or uid.
+public struct DataValueInput: Hashable, Sendable {
+    public var element: String
+    public var period: String
+    public var unit: String
+    public var optionCombo: String
+    public var attributeOptionCombo: String
+    public var value: String
+    public var storedBy: String?
+    public var comment: String?
+    public var followUp: String?
+    public var deleted: String?
+    /// The line (or position) it came from, for error messages.
+    public var line: Int?
+
+    public init(element: String, period: String, unit: String, optionCombo: String = "", attributeOptionCombo: String = "",
+                value: String, storedBy: String? = nil, comment: String? = nil, followUp: String? = nil,
+                deleted: String? = nil, line: Int? = nil) {
+        self.element = element; self.period = period; self.unit = unit; self.optionCombo = optionCombo
+        self.attributeOptionCombo = attributeOptionCombo; self.value = value; self.storedBy = storedBy
+        self.comment = comment; self.followUp = followUp; self.deleted = deleted; self.line = line
+    }
+}
+
+/// A checked input: references resolved, value in its canonical form.
+public struct ResolvedValue: Hashable, Sendable {
+    public var key: DataValueKey
+    /// nil when the input asks to delete the value.
+    public var value: String?
+    public var comment: String?
+    public var followUp: Bool
+    public var storedBy: String?
+    public var line: Int?
+    public var isDeletion: Bool { value == nil }
+}
+
+/// One change to a value, as the audit trail keeps it.
+public struct AuditEntry: Hashable, Sendable {
+    public enum Action: String, Sendable, Codable { case create = "CREATE", update = "UPDATE", delete = "DELETE", restore = "RESTORE" }
+    public var key: DataValueKey
+    public var action: Action
+    public var oldValue: String?
+    public var newValue: String?
+    public var oldComment: String?
+    public var newComment: String?
+    public var changedBy: String
+    public var changedAt: Date
+
+    public init(key: DataValueKey, action: Action, oldValue: String?, newValue: String?, oldComment: String?,
+                newComment: String?, changedBy: String, changedAt: Date) {
+        self.key = key; self.action = action; self.oldValue = oldValue; self.newValue = newValue
+        self.oldComment = oldComment; self.newComment = newComment; self.changedBy = changedBy; self.changedAt = changedAt
+    }
+}
+
+extension ValueType {
+    /// The canonical text of `raw` for this type, or the reason it does not fit.
+    public func normalize(_ raw: String) -> Validated<String> {
+        let s = raw.trimmingCharacters(in: .whitespaces)
+        switch self {
+        case .number, .percentage:
+            guard let d = Double(s), d.isFinite, !s.lowercased().contains("n"), !s.lowercased().contains("i") else {
+                return .invalid("'\(raw)' is not a number")
+            }
+            if self == .percentage && !(0...100).contains(d) { return .invalid("a percentage lies between 0 and 100, not \(raw)") }
+            return .valid(formatNumber(d))
+        case .integer, .integerZeroOrPositive:
+            guard let i = Int(s.hasPrefix("+") ? String(s.dropFirst()) : s) else {
+                return .invalid("'\(raw)' is not a whole number")
+            }
+            if self == .integerZeroOrPositive && i < 0 { return .invalid("must be zero or positive, not \(raw)") }
+            return .valid(String(i))
+        case .boolean:
+            switch s.lowercased() {
+            case "true", "1", "yes": return .valid("true")
+            case "false", "0", "no": return .valid("false")
+            default: return .invalid("'\(raw)' is not true or false")
+            }
+        case .text:
+            if s.count > 255 { return .invalid("text values are short (at most 255 characters, this one has \(s.count)); they are not for personal data") }
+            return .valid(s)
+        }
+    }
+}
+
+/// A checked input, or everything wrong with it.
+public enum Validated<T: Sendable>: Sendable {
+    case valid(T)
+    case invalid([Problem])
+
+    static func invalid(_ reason: String) -> Validated { .invalid([Problem(reason: reason)]) }
+}
+
+/// `5`, `2.5`, `0.125`: no trailing zeros, no exponent for ordinary figures.
+public func formatNumber(_ d: Double) -> String {
+    if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
+    var s = String(format: "%.10f", d)
+    while s.hasSuffix("0") { s.removeLast() }
+    if s.hasSuffix(".") { s.removeLast() }
+    return s
+}
+
+extension Catalog {
+    /// Checks one input against the metadata. Every problem is listed, not only the first.
+    public func resolve(_ input: DataValueInput) -> Validated<ResolvedValue> {
+        var problems: [Problem] = []
+        let line = input.line
+        func problem(_ field: String, _ value: String?, _ reason: String) {
+            problems.append(Problem(line: line, field: field, value: value, reason: reason))
+        }
+        let el = element(input.element.trimmingCharacters(in: .whitespaces))
+        if el == nil { problem("dataelement", input.element, input.element.isEmpty ? "a data element is required" : "no data element with code or uid '\(input.element)'") }
+        let period = Period.parse(input.period)
+        if period == nil { problem("period", input.period, "not a period identifier (2017, 2017Q1, 201703, 2017W5, 20170315, 2017April)") }
+        let u = unit(input.unit.trimmingCharacters(in: .whitespaces))
+        if u == nil { problem("orgunit", input.unit, input.unit.isEmpty ? "an organisation unit is required" : "no organisation unit with code or uid '\(input.unit)'") }
+
+        var coc: CategoryOptionCombo?
+        if let el {
+            coc = optionCombo(input.optionCombo.trimmingCharacters(in: .whitespaces), of: el)
+            if coc == nil {
+                let known = optionCombos(of: el).map(\.code).joined(separator: ", ")
+                problem("categoryoptioncombo", input.optionCombo, input.optionCombo.isEmpty
+                    ? "data element '\(el.code)' is disaggregated; name one of: \(known)"
+                    : "data element '\(el.code)' has no option combination '\(input.optionCombo)' (it has: \(known))")
+            }
+            let sets = dataSets(of: el)
+            if let period, !sets.isEmpty, !sets.contains(where: { $0.periodType == period.type }) {
+                let types = Set(sets.map(\.periodType.rawValue)).sorted().joined(separator: " or ")
+                problem("period", input.period, "data element '\(el.code)' is reported \(types) (form \(sets.map(\.code).joined(separator: ", "))), but \(period.iso) is \(period.type.rawValue)")
+            }
+            if let u, !sets.isEmpty, !sets.contains(where: { $0.organisationUnits.contains(u.uid) }) {
+                problem("orgunit", input.unit, "'\(u.code)' does not report data element '\(el.code)': no form with it is assigned to the unit (\(sets.map(\.code).joined(separator: ", ")))")
+            }
+        }
+        if let u, let period, !u.isOpen(throughout: period.span) {
+            let closed = u.closingDate.map { ", closed \($0)" } ?? ""
+            problem("orgunit", input.unit, "'\(u.code)' is not open throughout \(period.iso) (opened \(u.openingDate)\(closed))")
+        }
+        let aoc = attributeOptionCombo(input.attributeOptionCombo.trimmingCharacters(in: .whitespaces))
+        if aoc == nil { problem("attributeoptioncombo", input.attributeOptionCombo, "no attribute option combination '\(input.attributeOptionCombo)' (only 'default' exists)") }
+
+        let deleted = parseFlag(input.deleted)
+        if deleted == nil { problem("deleted", input.deleted, "'\(input.deleted ?? "")' is not true or false") }
+        let followUp = parseFlag(input.followUp)
+        if followUp == nil { problem("followup", input.followUp, "'\(input.followUp ?? "")' is not true or false") }
+        let comment = input.comment.flatMap { $0.isEmpty ? nil : $0 }
+        if let comment, comment.count > 500 { problem("comment", String(comment.prefix(20)) + "…", "comments are short (at most 500 characters)") }
+
+        var value: String?
+        if deleted != true {
+            if input.value.trimmingCharacters(in: .whitespaces).isEmpty {
+                problem("value", input.value, "the value is empty (to delete a value, set deleted to true)")
+            } else if let el {
+                switch el.valueType.normalize(input.value) {
+                case .valid(let v): value = v
+                case .invalid(let reasons):
+                    let reason = reasons.map(\.reason).joined(separator: "; ")
+                    problem("value", input.value, "\(reason) (data element '\(el.code)' is \(el.valueType.rawValue))")
+                }
+            }
+        }
+        guard problems.isEmpty, let el, let period, let u, let coc, let aoc else { return .invalid(problems) }
+        return .valid(ResolvedValue(key: DataValueKey(element: el.uid, period: period, unit: u.uid, optionCombo: coc.uid,
+                                                        attributeOptionCombo: aoc.uid),
+                                      value: value, comment: comment, followUp: followUp ?? false,
+                                      storedBy: input.storedBy.flatMap { $0.isEmpty ? nil : $0 }, line: line))
+    }
+
+    /// A true/false field: blank is false; nil when it is neither.
+    private func parseFlag(_ s: String?) -> Bool? {
+        guard let s = s?.trimmingCharacters(in: .whitespaces).lowercased(), !s.isEmpty else { return false }
+        switch s {
+        case "true", "1", "yes": return true
+        case "false", "0", "no": return false
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,59 @@
+/// One thing wrong with an input: where it is (file line, column or object) and why.
+public struct Problem: Hashable, Sendable, CustomStringConvertible, Codable {
+    /// 1-based line of a file, when the input was a file.
+    public var line: Int?
+    /// The column, field or property at fault (`value`, `orgunit`, `numerator`).
+    public var field: String?
+    /// The object at fault, when it is metadata (`dataElement REACHED`).
+    public var object: String?
+    /// The offending value as it was given.
+    public var value: String?
+    public var reason: String
+
+    public init(line: Int? = nil, object: String? = nil, field: String? = nil, value: String? = nil, reason: String) {
+        self.line = line; self.object = object; self.field = field; self.value = value; self.reason = reason
+    }
+
+    public var description: String {
+        var parts: [String] = []
+        if let line { parts.append("line \(line)") }
+        if let object { parts.append(object) }
+        if let field { parts.append("field '\(field)'") }
+        if let value { parts.append("value '\(value)'") }
+        return (parts.isEmpty ? "" : parts.joined(separator: ", ") + ": ") + reason
+    }
+}
+
+/// Every error Qorgan reports to a person says what is wrong and, where it can, what to do.
+public enum QorganError: Error, Sendable, CustomStringConvertible, Equatable {
+    case invalidPeriod(String)
+    case invalidPeriodRange(String, reason: String)
+    case invalidExpression(String, position: Int, reason: String)
+    case notFound(kind: String, key: String)
+    case invalidValue(Problem)
+    /// A batch (file, document) was rejected whole; nothing was changed.
+    case rejected(source: String, problems: [Problem])
+    case conflict(String)
+    case invalidArgument(String)
+
+    public var description: String {
+        switch self {
+        case .invalidPeriod(let s):
+            return "'\(s)' is not a period identifier (examples: 2017, 2017Q1, 201703, 2017W5, 20170315, 2017April)"
+        case .invalidPeriodRange(let s, let reason):
+            return "'\(s)' is not a period range: \(reason)"
+        case .invalidExpression(let e, let pos, let reason):
+            return "expression '\(e)' at position \(pos): \(reason)"
+        case .notFound(let kind, let key):
+            return "no \(kind) with code or uid '\(key)'"
+        case .invalidValue(let p):
+            return p.description
+        case .rejected(let source, let problems):
+            let n = problems.count
+            return "\(source) was rejected, nothing was changed; \(n) problem\(n == 1 ? "" : "s"):\n"
+                + problems.map { "  - \($0)" }.joined(separator: "\n")
+        case .conflict(let s): return s
+        case .invalidArgument(let s): return s
+        }
+    }
+}

@@ -1,0 +1,305 @@
+/// How a value is written and checked.
+public enum ValueType: String, CaseIterable, Sendable, Codable {
+    case number = "NUMBER"
+    case integer = "INTEGER"
+    case integerZeroOrPositive = "INTEGER_ZERO_OR_POSITIVE"
+    case percentage = "PERCENTAGE"
+    case boolean = "BOOLEAN"
+    case text = "TEXT"
+
+    public var isNumeric: Bool { self != .text }
+}
+
+/// How values of one element combine across periods and organisation units.
+/// Option combinations of an element always add up to its total first.
+public enum AggregationType: String, CaseIterable, Sendable, Codable {
+    /// Sum over periods and units.
+    case sum = "SUM"
+    /// Mean of every (unit, period) value in the subtree and span.
+    case average = "AVERAGE"
+    /// Mean over periods for each unit, then summed over units (stocks such as a population).
+    case averageSumOrgUnit = "AVERAGE_SUM_ORG_UNIT"
+    /// The latest value up to the end of the span (looking back before it), summed over units.
+    case last = "LAST"
+    /// The latest value inside the span, summed over units.
+    case lastInPeriod = "LAST_IN_PERIOD"
+    case min = "MIN"
+    case max = "MAX"
+    /// How many values were stored.
+    case count = "COUNT"
+    /// Not aggregated: only a value stored for exactly that unit and period.
+    case none = "NONE"
+}
+
+/// One step of a unit's place in the hierarchy: from `from` on, its parent is `parent`
+/// (nil: a root). A reorganisation adds a step; earlier periods keep the earlier parent.
+public struct ParentLink: Hashable, Sendable, Codable {
+    public var parent: String?
+    public var from: Day
+    public init(parent: String?, from: Day) { self.parent = parent; self.from = from }
+}
+
+public struct OrgUnit: Hashable, Sendable, Codable {
+    public var uid: String
+    public var code: String
+    public var name: String
+    public var shortName: String?
+    public var description: String?
+    public var openingDate: Day
+    public var closingDate: Day?
+    /// The parent history, oldest first; the first step starts on the opening date.
+    public var parents: [ParentLink]
+
+    public init(uid: String, code: String, name: String, shortName: String? = nil, description: String? = nil,
+                openingDate: Day, closingDate: Day? = nil, parents: [ParentLink]) {
+        self.uid = uid; self.code = code; self.name = name; self.shortName = shortName
+        self.description = description; self.openingDate = openingDate; self.closingDate = closingDate
+        self.parents = parents
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case uid, code, name, shortName, description, openingDate, closingDate, parents, parent
+    }
+
+    /// Accepts `"parent": "CODE"` as a short form of a one-step history.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        uid = try c.decodeIfPresent(String.self, forKey: .uid) ?? ""
+        code = try c.decode(String.self, forKey: .code)
+        name = try c.decode(String.self, forKey: .name)
+        shortName = try c.decodeIfPresent(String.self, forKey: .shortName)
+        description = try c.decodeIfPresent(String.self, forKey: .description)
+        openingDate = try c.decode(Day.self, forKey: .openingDate)
+        closingDate = try c.decodeIfPresent(Day.self, forKey: .closingDate)
+        if let history = try c.decodeIfPresent([ParentLink].self, forKey: .parents) {
+            parents = history
+        } else {
+            parents = [ParentLink(parent: try c.decodeIfPresent(String.self, forKey: .parent), from: openingDate)]
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(uid, forKey: .uid)
+        try c.encode(code, forKey: .code)
+        try c.encode(name, forKey: .name)
+        try c.encodeIfPresent(shortName, forKey: .shortName)
+        try c.encodeIfPresent(description, forKey: .description)
+        try c.encode(openingDate, forKey: .openingDate)
+        try c.encodeIfPresent(closingDate, forKey: .closingDate)
+        try c.encode(parents, forKey: .parents)
+    }
+
+    /// The parent in force on `day`.
+    public func parent(on day: Day) -> String? {
+        var current: String? = nil
+        for link in parents where link.from <= day { current = link.parent }
+        return current
+    }
+
+    public func isOpen(on day: Day) -> Bool {
+        openingDate <= day && (closingDate.map { day <= $0 } ?? true)
+    }
+
+    /// Open for the whole of `span`.
+    public func isOpen(throughout span: DaySpan) -> Bool {
+        openingDate <= span.start && (closingDate.map { span.end <= $0 } ?? true)
+    }
+}
+
+public struct OrgUnitLevel: Hashable, Sendable, Codable {
+    public var level: Int
+    public var name: String
+    public init(level: Int, name: String) { self.level = level; self.name = name }
+}
+
+public struct CategoryOption: Hashable, Sendable, Codable {
+    public var uid: String
+    public var code: String
+    public var name: String
+    public init(uid: String, code: String, name: String) { self.uid = uid; self.code = code; self.name = name }
+    enum CodingKeys: String, CodingKey { case uid, code, name }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        uid = try c.decodeIfPresent(String.self, forKey: .uid) ?? ""
+        code = try c.decode(String.self, forKey: .code)
+        name = try c.decode(String.self, forKey: .name)
+    }
+}
+
+/// A dimension of disaggregation (target group, sex, age band) and its options.
+public struct Category: Hashable, Sendable, Codable {
+    public var uid: String
+    public var code: String
+    public var name: String
+    public var options: [CategoryOption]
+    public init(uid: String, code: String, name: String, options: [CategoryOption]) {
+        self.uid = uid; self.code = code; self.name = name; self.options = options
+    }
+    enum CodingKeys: String, CodingKey { case uid, code, name, options }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        uid = try c.decodeIfPresent(String.self, forKey: .uid) ?? ""
+        code = try c.decode(String.self, forKey: .code)
+        name = try c.decode(String.self, forKey: .name)
+        options = try c.decode([CategoryOption].self, forKey: .options)
+    }
+}
+
+/// A disaggregation: one or more categories crossed.
+public struct CategoryCombo: Hashable, Sendable, Codable {
+    public var uid: String
+    public var code: String
+    public var name: String
+    /// Category references (uid or code in a document; uids once stored).
+    public var categories: [String]
+    public init(uid: String, code: String, name: String, categories: [String]) {
+        self.uid = uid; self.code = code; self.name = name; self.categories = categories
+    }
+    enum CodingKeys: String, CodingKey { case uid, code, name, categories }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        uid = try c.decodeIfPresent(String.self, forKey: .uid) ?? ""
+        code = try c.decode(String.self, forKey: .code)
+        name = try c.decode(String.self, forKey: .name)
+        categories = try c.decodeIfPresent([String].self, forKey: .categories) ?? []
+    }
+
+    public static let defaultUid = Uid.stable("categoryCombo:default")
+    public static let defaultCode = "default"
+}
+
+/// One cell of a disaggregation: an option of each category of a combination.
+/// Derived, never authored: a combination's option combinations are the Cartesian
+/// product of its categories' options.
+public struct CategoryOptionCombo: Hashable, Sendable, Codable {
+    public var uid: String
+    /// The option codes joined with `_` (`STUDENTS_FEMALE`), unique within its combination; `default` for the default.
+    public var code: String
+    public var name: String
+    public var categoryCombo: String
+    public var options: [String]
+
+    public static let defaultUid = Uid.stable("categoryOptionCombo:default")
+}
+
+public struct DataElement: Hashable, Sendable, Codable {
+    public var uid: String
+    public var code: String
+    public var name: String
+    public var shortName: String?
+    public var description: String?
+    public var valueType: ValueType
+    public var aggregationType: AggregationType
+    /// Reference to the disaggregation; the default combination when absent.
+    public var categoryCombo: String
+
+    public init(uid: String, code: String, name: String, shortName: String? = nil, description: String? = nil,
+                valueType: ValueType, aggregationType: AggregationType, categoryCombo: String = CategoryCombo.defaultUid) {
+        self.uid = uid; self.code = code; self.name = name; self.shortName = shortName; self.description = description
+        self.valueType = valueType; self.aggregationType = aggregationType; self.categoryCombo = categoryCombo
+    }
+
+    enum CodingKeys: String, CodingKey { case uid, code, name, shortName, description, valueType, aggregationType, categoryCombo }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        uid = try c.decodeIfPresent(String.self, forKey: .uid) ?? ""
+        code = try c.decode(String.self, forKey: .code)
+        name = try c.decode(String.self, forKey: .name)
+        shortName = try c.decodeIfPresent(String.self, forKey: .shortName)
+        description = try c.decodeIfPresent(String.self, forKey: .description)
+        valueType = try c.decode(ValueType.self, forKey: .valueType)
+        aggregationType = try c.decodeIfPresent(AggregationType.self, forKey: .aggregationType) ?? .sum
+        categoryCombo = try c.decodeIfPresent(String.self, forKey: .categoryCombo) ?? CategoryCombo.defaultUid
+    }
+}
+
+/// A form: the elements reported together, how often, and by which units.
+public struct DataSet: Hashable, Sendable, Codable {
+    public var uid: String
+    public var code: String
+    public var name: String
+    public var description: String?
+    public var periodType: PeriodType
+    public var dataElements: [String]
+    public var organisationUnits: [String]
+    /// Days after the period's end during which a report still counts as on time.
+    public var timelyDays: Int
+
+    public init(uid: String, code: String, name: String, description: String? = nil, periodType: PeriodType,
+                dataElements: [String], organisationUnits: [String], timelyDays: Int = 15) {
+        self.uid = uid; self.code = code; self.name = name; self.description = description
+        self.periodType = periodType; self.dataElements = dataElements
+        self.organisationUnits = organisationUnits; self.timelyDays = timelyDays
+    }
+
+    enum CodingKeys: String, CodingKey { case uid, code, name, description, periodType, dataElements, organisationUnits, timelyDays }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        uid = try c.decodeIfPresent(String.self, forKey: .uid) ?? ""
+        code = try c.decode(String.self, forKey: .code)
+        name = try c.decode(String.self, forKey: .name)
+        description = try c.decodeIfPresent(String.self, forKey: .description)
+        let typeName = try c.decode(String.self, forKey: .periodType)
+        guard let t = PeriodType(name: typeName) else {
+            throw DecodingError.dataCorruptedError(forKey: .periodType, in: c,
+                debugDescription: "'\(typeName)' is not a period type (\(PeriodType.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        periodType = t
+        dataElements = try c.decodeIfPresent([String].self, forKey: .dataElements) ?? []
+        organisationUnits = try c.decodeIfPresent([String].self, forKey: .organisationUnits) ?? []
+        timelyDays = try c.decodeIfPresent(Int.self, forKey: .timelyDays) ?? 15
+    }
+}
+
+/// numerator / denominator × factor, both written in the expression language.
+public struct Indicator: Hashable, Sendable, Codable {
+    public var uid: String
+    public var code: String
+    public var name: String
+    public var shortName: String?
+    public var description: String?
+    public var numerator: String
+    public var denominator: String
+    public var factor: Double
+    /// Decimals to show.
+    public var decimals: Int
+
+    public init(uid: String, code: String, name: String, shortName: String? = nil, description: String? = nil,
+                numerator: String, denominator: String = "1", factor: Double = 1, decimals: Int = 1) {
+        self.uid = uid; self.code = code; self.name = name; self.shortName = shortName; self.description = description
+        self.numerator = numerator; self.denominator = denominator; self.factor = factor; self.decimals = decimals
+    }
+
+    enum CodingKeys: String, CodingKey { case uid, code, name, shortName, description, numerator, denominator, factor, decimals }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        uid = try c.decodeIfPresent(String.self, forKey: .uid) ?? ""
+        code = try c.decode(String.self, forKey: .code)
+        name = try c.decode(String.self, forKey: .name)
+        shortName = try c.decodeIfPresent(String.self, forKey: .shortName)
+        description = try c.decodeIfPresent(String.self, forKey: .description)
+        numerator = try c.decode(String.self, forKey: .numerator)
+        denominator = try c.decodeIfPresent(String.self, forKey: .denominator) ?? "1"
+        factor = try c.decodeIfPresent(Double.self, forKey: .factor) ?? 1
+        decimals = try c.decodeIfPresent(Int.self, forKey: .decimals) ?? 1
+    }
+}
+
+public struct Constant: Hashable, Sendable, Codable {
+    public var uid: String
+    public var code: String
+    public var name: String
+    public var value: Double
+    public init(uid: String, code: String, name: String, value: Double) {
+        self.uid = uid; self.code = code; self.name = name; self.value = value
+    }
+    enum CodingKeys: String, CodingKey { case uid, code, name, value }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        uid = try c.decodeIfPresent(String.self, forKey: .uid) ?? ""
+        code = try c.decode(String.self, forKey: .code)
+        name = try c.decode(String.self, forKey: .name)
+        value = try c.decode(Double.self, forKey: .value)
+    }
+}

@@ -1,0 +1,49 @@
+/// DHIS2-style identifiers: 11 characters, a letter first, then letters or digits.
+public enum Uid {
+    static let letters = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    static let alphanumerics = Array("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+    public static func isValid(_ s: String) -> Bool {
+        let c = Array(s)
+        return c.count == 11 && c[0].isASCII && c[0].isLetter
+            && c.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
+    }
+
+    /// A fresh random uid.
+    public static func generate() -> String {
+        var g = SystemRandomNumberGenerator()
+        return generate(using: &g)
+    }
+
+    public static func generate<G: RandomNumberGenerator>(using g: inout G) -> String {
+        var s = String(letters.randomElement(using: &g)!)
+        for _ in 0..<10 { s.append(alphanumerics.randomElement(using: &g)!) }
+        return s
+    }
+
+    /// A uid that is always the same for the same text: used for the demo and the
+    /// default category combination, so that their databases are reproducible.
+    public static func stable(_ text: String) -> String {
+        var rng = SplitMix64(seed: fnv1a(text))
+        return generate(using: &rng)
+    }
+
+    static func fnv1a(_ s: String) -> UInt64 {
+        var h: UInt64 = 0xcbf29ce484222325
+        for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x100000001b3 }
+        return h
+    }
+}
+
+/// A small, fast, seedable generator (SplitMix64), for deterministic demo data.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9e3779b97f4a7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58476d1ce4e5b9
+        z = (z ^ (z >> 27)) &* 0x94d049bb133111eb
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,191 @@
+import Foundation
+import QorganCore
+
+/// How references are written in files Qorgan writes.
+public enum IdScheme: String, Sendable, CaseIterable { case uid, code }
+
+/// Data values as DHIS2 writes them in CSV:
+/// `dataelement,period,orgunit,categoryoptioncombo,attributeoptioncombo,value,storedby,lastupdated,comment,followup,deleted`.
+public enum DataValueCSV {
+    public static let columns = ["dataelement", "period", "orgunit", "categoryoptioncombo", "attributeoptioncombo",
+                                 "value", "storedby", "lastupdated", "comment", "followup", "deleted"]
+
+    /// Reads a file; a header line is optional (when present, columns may come in any order
+    /// and the last five may be left out). Throws `QorganError.rejected` naming each bad line.
+    public static func parse(_ text: String, source: String) throws -> [DataValueInput] {
+        let records: [CSV.Record]
+        do { records = try CSV.parse(text) } catch let e as CSV.SyntaxError {
+            throw QorganError.rejected(source: source, problems: [Problem(line: e.line, reason: e.reason)])
+        }
+        guard let first = records.first else { return [] }
+        var index: [String: Int] = Dictionary(uniqueKeysWithValues: columns.enumerated().map { ($1, $0) })
+        var body = records[...]
+        var problems: [Problem] = []
+        let header = first.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        if header.first == "dataelement" || header.contains("orgunit") {
+            body = records.dropFirst()
+            index = [:]
+            for (i, h) in header.enumerated() {
+                if columns.contains(h) { index[h] = i }
+                else { problems.append(Problem(line: first.line, field: h, reason: "unknown column (known: \(columns.joined(separator: ", ")))")) }
+            }
+            for required in columns.prefix(6) where index[required] == nil {
+                problems.append(Problem(line: first.line, field: required, reason: "the header has no '\(required)' column"))
+            }
+            if !problems.isEmpty { throw QorganError.rejected(source: source, problems: problems) }
+        }
+        let minimum = (index.values.max() ?? 0) + 1
+        var out: [DataValueInput] = []
+        for r in body {
+            if r.fields.count > max(minimum, columns.count) || r.fields.count < min(6, minimum) {
+                problems.append(Problem(line: r.line, reason: "\(r.fields.count) columns; expected \(min(6, minimum)) to \(max(minimum, columns.count))"))
+                continue
+            }
+            func f(_ name: String) -> String? {
+                guard let i = index[name], i < r.fields.count else { return nil }
+                return r.fields[i]
+            }
+            out.append(DataValueInput(element: f("dataelement") ?? "", period: f("period") ?? "", unit: f("orgunit") ?? "",
+                                      optionCombo: f("categoryoptioncombo") ?? "", attributeOptionCombo: f("attributeoptioncombo") ?? "",
+                                      value: f("value") ?? "", storedBy: f("storedby"), comment: f("comment"),
+                                      followUp: f("followup"), deleted: f("deleted"), line: r.line))
+        }
+        if !problems.isEmpty { throw QorganError.rejected(source: source, problems: problems) }
+        return out
+    }
+
+    public static func write(_ values: [DataValue], catalog: Catalog, idScheme: IdScheme = .uid) -> String {
+        var s = CSV.line(columns) + "\n"
+        for v in values {
+            let r = References(catalog: catalog, scheme: idScheme, value: v)
+            s += CSV.line([r.element, v.key.period.iso, r.unit, r.coc, r.aoc, v.value, v.storedBy,
+                           Timestamp8601.string(v.lastUpdated), v.comment ?? "", v.followUp ? "true" : "false",
+                           v.deleted ? "true" : "false"]) + "\n"
+        }
+        return s
+    }
+}
+
+struct References {
+    var element: String, unit: String, coc: String, aoc: String
+    init(catalog: Catalog, scheme: IdScheme, value v: DataValue) {
+        switch scheme {
+        case .uid:
+            element = v.key.element; unit = v.key.unit; coc = v.key.optionCombo; aoc = v.key.attributeOptionCombo
+        case .code:
+            element = catalog.element(v.key.element)?.code ?? v.key.element
+            unit = catalog.unit(v.key.unit)?.code ?? v.key.unit
+            coc = catalog.optionCombo(uid: v.key.optionCombo)?.code ?? v.key.optionCombo
+            aoc = catalog.optionCombo(uid: v.key.attributeOptionCombo)?.code ?? v.key.attributeOptionCombo
+        }
+    }
+}
+
+enum Timestamp8601 {
+    static func string(_ d: Date) -> String { d.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)) }
+}
+
+/// DHIS2's JSON data value set: `{"dataSet", "period", "orgUnit", "dataValues": [...]}`; the
+/// top-level period, orgUnit and attributeOptionCombo apply to rows that leave them out.
+public enum DataValueSetJSON {
+    struct Flexible: Decodable {
+        let text: String
+        init(from decoder: Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if let s = try? c.decode(String.self) { text = s }
+            else if let b = try? c.decode(Bool.self) { text = b ? "true" : "false" }
+            else if let d = try? c.decode(Double.self) { text = formatNumber(d) }
+            else { text = "" }
+        }
+    }
+    struct Row: Decodable {
+        var dataElement: String?, period: String?, orgUnit: String?, categoryOptionCombo: String?, attributeOptionCombo: String?
+        var value: Flexible?, storedBy: String?, comment: String?, followup: Flexible?, deleted: Flexible?
+    }
+    struct Set: Decodable {
+        var period: String?, orgUnit: String?, attributeOptionCombo: String?
+        var dataValues: [Row]?
+    }
+
+    public static func parse(_ data: Data, source: String) throws -> [DataValueInput] {
+        let set: Set
+        do { set = try JSONDecoder().decode(Set.self, from: data) } catch {
+            throw QorganError.rejected(source: source, problems: [Problem(reason: "not a data value set: \(describe(error))")])
+        }
+        return (set.dataValues ?? []).enumerated().map { n, r in
+            DataValueInput(element: r.dataElement ?? "", period: r.period ?? set.period ?? "", unit: r.orgUnit ?? set.orgUnit ?? "",
+                           optionCombo: r.categoryOptionCombo ?? "", attributeOptionCombo: r.attributeOptionCombo ?? set.attributeOptionCombo ?? "",
+                           value: r.value?.text ?? "", storedBy: r.storedBy, comment: r.comment,
+                           followUp: r.followup?.text, deleted: r.deleted?.text, line: n + 1)
+        }
+    }
+
+    public static func write(_ values: [DataValue], catalog: Catalog, idScheme: IdScheme = .uid) throws -> Data {
+        let rows: [[String: JSONValue]] = values.map { v in
+            let r = References(catalog: catalog, scheme: idScheme, value: v)
+            var d: [String: JSONValue] = [
+                "dataElement": .string(r.element), "period": .string(v.key.period.iso), "orgUnit": .string(r.unit),
+                "categoryOptionCombo": .string(r.coc), "attributeOptionCombo": .string(r.aoc), "value": .string(v.value),
+                "storedBy": .string(v.storedBy), "lastUpdated": .string(Timestamp8601.string(v.lastUpdated)),
+                "followup": .bool(v.followUp),
+            ]
+            if let c = v.comment { d["comment"] = .string(c) }
+            if v.deleted { d["deleted"] = .bool(true) }
+            return d
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try encoder.encode(["dataValues": rows])
+    }
+}
+
+/// A minimal JSON value for writing documents of a known shape.
+public enum JSONValue: Encodable, Sendable {
+    case string(String), number(Double), bool(Bool), null, array([JSONValue]), object([String: JSONValue])
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .string(let s): try c.encode(s)
+        case .number(let d): try c.encode(d)
+        case .bool(let b): try c.encode(b)
+        case .null: try c.encodeNil()
+        case .array(let a): try c.encode(a)
+        case .object(let o): try c.encode(o)
+        }
+    }
+}
+
+/// Says where in a JSON document decoding failed, in words.
+public func describe(_ error: Error) -> String {
+    func path(_ p: [CodingKey]) -> String {
+        p.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+    }
+    switch error {
+    case DecodingError.keyNotFound(let key, let ctx):
+        return "\(path(ctx.codingPath + [key])): required field is missing"
+    case DecodingError.typeMismatch(let t, let ctx):
+        return "\(path(ctx.codingPath)): expected \(t)"
+    case DecodingError.valueNotFound(let t, let ctx):
+        return "\(path(ctx.codingPath)): expected \(t), found null"
+    case DecodingError.dataCorrupted(let ctx):
+        let underlying = (ctx.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
+        return (ctx.codingPath.isEmpty ? "" : path(ctx.codingPath) + ": ") + (underlying ?? ctx.debugDescription)
+    default:
+        return "\(error)"
+    }
+}
+
+/// The metadata document: the `Catalog`'s JSON form.
+public enum MetadataDocument {
+    public static func parse(_ data: Data, source: String) throws -> Catalog {
+        do { return try JSONDecoder().decode(Catalog.self, from: data) } catch {
+            throw QorganError.rejected(source: source, problems: [Problem(reason: describe(error))])
+        }
+    }
+
+    public static func write(_ catalog: Catalog) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(catalog)
+    }
+}

@@ -1,0 +1,184 @@
+import Foundation
+import GRDB
+import QorganCore
+
+/// Reads and writes the metadata tables as one `Catalog`.
+enum MetadataTables {
+    static func read(_ db: Database) throws -> Catalog {
+        var c = Catalog()
+        c.organisationUnitLevels = try Row.fetchAll(db, sql: "SELECT level, name FROM org_unit_level ORDER BY level").map {
+            OrgUnitLevel(level: $0["level"], name: $0["name"])
+        }
+        var unitUid: [Int64: String] = [:]
+        for r in try Row.fetchAll(db, sql: "SELECT id, uid FROM org_unit") { unitUid[r["id"]] = r["uid"] }
+        var parents: [Int64: [ParentLink]] = [:]
+        for r in try Row.fetchAll(db, sql: "SELECT unit_id, valid_from, parent_id FROM org_unit_parent ORDER BY unit_id, valid_from") {
+            let pid: Int64? = r["parent_id"]
+            parents[r["unit_id"], default: []].append(ParentLink(parent: pid.flatMap { unitUid[$0] }, from: Day(iso: r["valid_from"])!))
+        }
+        c.organisationUnits = try Row.fetchAll(db, sql: "SELECT * FROM org_unit ORDER BY id").map { r in
+            let closing: String? = r["closing_date"]
+            return OrgUnit(uid: r["uid"], code: r["code"], name: r["name"], shortName: r["short_name"], description: r["description"],
+                           openingDate: Day(iso: r["opening_date"])!, closingDate: closing.flatMap { Day(iso: $0) },
+                           parents: parents[r["id"]] ?? [])
+        }
+        var options: [Int64: [CategoryOption]] = [:]
+        for r in try Row.fetchAll(db, sql: "SELECT * FROM category_option ORDER BY category_id, sort_order") {
+            options[r["category_id"], default: []].append(CategoryOption(uid: r["uid"], code: r["code"], name: r["name"]))
+        }
+        var categoryUid: [Int64: String] = [:]
+        c.categories = try Row.fetchAll(db, sql: "SELECT * FROM category ORDER BY id").map { r in
+            categoryUid[r["id"]] = r["uid"]
+            return Category(uid: r["uid"], code: r["code"], name: r["name"], options: options[r["id"]] ?? [])
+        }
+        var comboCats: [Int64: [String]] = [:]
+        for r in try Row.fetchAll(db, sql: "SELECT combo_id, category_id FROM category_combo_category ORDER BY combo_id, sort_order") {
+            comboCats[r["combo_id"], default: []].append(categoryUid[r["category_id"]] ?? "")
+        }
+        var comboUid: [Int64: String] = [:]
+        c.categoryCombos = try Row.fetchAll(db, sql: "SELECT * FROM category_combo ORDER BY id").map { r in
+            comboUid[r["id"]] = r["uid"]
+            return CategoryCombo(uid: r["uid"], code: r["code"], name: r["name"], categories: comboCats[r["id"]] ?? [])
+        }
+        var elementUid: [Int64: String] = [:]
+        c.dataElements = try Row.fetchAll(db, sql: "SELECT * FROM data_element ORDER BY id").map { r in
+            elementUid[r["id"]] = r["uid"]
+            return DataElement(uid: r["uid"], code: r["code"], name: r["name"], shortName: r["short_name"], description: r["description"],
+                               valueType: ValueType(rawValue: r["value_type"]) ?? .number,
+                               aggregationType: AggregationType(rawValue: r["aggregation_type"]) ?? .sum,
+                               categoryCombo: comboUid[r["category_combo_id"]] ?? CategoryCombo.defaultUid)
+        }
+        var dsElements: [Int64: [String]] = [:], dsUnits: [Int64: [String]] = [:]
+        for r in try Row.fetchAll(db, sql: "SELECT data_set_id, element_id FROM data_set_element ORDER BY data_set_id, sort_order") {
+            dsElements[r["data_set_id"], default: []].append(elementUid[r["element_id"]] ?? "")
+        }
+        for r in try Row.fetchAll(db, sql: "SELECT data_set_id, unit_id FROM data_set_unit ORDER BY data_set_id, unit_id") {
+            dsUnits[r["data_set_id"], default: []].append(unitUid[r["unit_id"]] ?? "")
+        }
+        c.dataSets = try Row.fetchAll(db, sql: "SELECT * FROM data_set ORDER BY id").map { r in
+            DataSet(uid: r["uid"], code: r["code"], name: r["name"], description: r["description"],
+                    periodType: PeriodType(rawValue: r["period_type"]) ?? .monthly,
+                    dataElements: dsElements[r["id"]] ?? [], organisationUnits: dsUnits[r["id"]] ?? [], timelyDays: r["timely_days"])
+        }
+        var indicatorUid: [Int64: String] = [:]
+        c.indicators = try Row.fetchAll(db, sql: "SELECT * FROM indicator ORDER BY id").map { r in
+            indicatorUid[r["id"]] = r["uid"]
+            return Indicator(uid: r["uid"], code: r["code"], name: r["name"], shortName: r["short_name"], description: r["description"],
+                             numerator: r["numerator"], denominator: r["denominator"], factor: r["factor"], decimals: r["decimals"])
+        }
+        c.constants = try Row.fetchAll(db, sql: "SELECT * FROM constant ORDER BY id").map { r in
+            Constant(uid: r["uid"], code: r["code"], name: r["name"], value: r["value"])
+        }
+        c.reportFigures = try Row.fetchAll(db, sql: "SELECT * FROM report_figure ORDER BY sort_order").map { r in
+            let pt: String? = r["period_type"]
+            return ReportFigure(code: r["code"], label: r["label"], indicator: indicatorUid[r["indicator_id"]] ?? "",
+                                periods: r["periods"], unit: unitUid[r["unit_id"]] ?? "",
+                                kind: ReportFigure.Kind(rawValue: r["kind"]) ?? .value,
+                                periodType: pt.flatMap { PeriodType(rawValue: $0) }, suffix: r["suffix"])
+        }
+        c.reindex()
+        return c
+    }
+
+    /// Writes the whole catalog (objects are upserted by uid, so their integer ids stay),
+    /// and audits each object that the import created or changed.
+    static func write(_ c: Catalog, changes: [MetadataChange], user: String, db: Database) throws {
+        func upsert(_ table: String, _ columns: [String], _ values: [DatabaseValueConvertible?]) throws -> Int64 {
+            let sql = "INSERT INTO \(table)(\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", "))) "
+                + "ON CONFLICT(uid) DO UPDATE SET " + columns.dropFirst().map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+            try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(values))
+            return try Int64.fetchOne(db, sql: "SELECT id FROM \(table) WHERE uid = ?", arguments: [values[0]!.databaseValue])!
+        }
+        try db.execute(sql: "DELETE FROM org_unit_level")
+        for l in c.organisationUnitLevels {
+            try db.execute(sql: "INSERT INTO org_unit_level(level, name) VALUES (?, ?)", arguments: [l.level, l.name])
+        }
+        var unitId: [String: Int64] = [:]
+        for u in c.organisationUnits {
+            unitId[u.uid] = try upsert("org_unit", ["uid", "code", "name", "short_name", "description", "opening_date", "closing_date"],
+                                       [u.uid, u.code, u.name, u.shortName, u.description, u.openingDate.description, u.closingDate?.description])
+        }
+        try db.execute(sql: "DELETE FROM org_unit_parent")
+        for u in c.organisationUnits {
+            for link in u.parents {
+                try db.execute(sql: "INSERT INTO org_unit_parent(unit_id, valid_from, parent_id) VALUES (?, ?, ?)",
+                               arguments: [unitId[u.uid], link.from.description, link.parent.flatMap { unitId[$0] }])
+            }
+        }
+        var categoryId: [String: Int64] = [:]
+        for cat in c.categories {
+            let cid = try upsert("category", ["uid", "code", "name"], [cat.uid, cat.code, cat.name])
+            categoryId[cat.uid] = cid
+            for (i, o) in cat.options.enumerated() {
+                _ = try upsert("category_option", ["uid", "code", "name", "category_id", "sort_order"], [o.uid, o.code, o.name, cid, i])
+            }
+        }
+        var comboId: [String: Int64] = [:]
+        for combo in c.categoryCombos {
+            comboId[combo.uid] = try upsert("category_combo", ["uid", "code", "name"], [combo.uid, combo.code, combo.name])
+        }
+        try db.execute(sql: "DELETE FROM category_combo_category")
+        for combo in c.categoryCombos {
+            for (i, cat) in combo.categories.enumerated() {
+                try db.execute(sql: "INSERT INTO category_combo_category(combo_id, category_id, sort_order) VALUES (?, ?, ?)",
+                               arguments: [comboId[combo.uid], categoryId[cat], i])
+            }
+            for coc in c.optionCombos[combo.uid] ?? [] {
+                _ = try upsert("category_option_combo", ["uid", "code", "name", "combo_id"], [coc.uid, coc.code, coc.name, comboId[combo.uid]])
+            }
+        }
+        var elementId: [String: Int64] = [:]
+        for e in c.dataElements {
+            elementId[e.uid] = try upsert("data_element", ["uid", "code", "name", "short_name", "description", "value_type", "aggregation_type", "category_combo_id"],
+                                          [e.uid, e.code, e.name, e.shortName, e.description, e.valueType.rawValue, e.aggregationType.rawValue, comboId[e.categoryCombo]])
+        }
+        try db.execute(sql: "DELETE FROM data_set_element")
+        try db.execute(sql: "DELETE FROM data_set_unit")
+        for ds in c.dataSets {
+            let id = try upsert("data_set", ["uid", "code", "name", "description", "period_type", "timely_days"],
+                                [ds.uid, ds.code, ds.name, ds.description, ds.periodType.rawValue, ds.timelyDays])
+            for (i, e) in ds.dataElements.enumerated() {
+                try db.execute(sql: "INSERT INTO data_set_element(data_set_id, element_id, sort_order) VALUES (?, ?, ?)", arguments: [id, elementId[e], i])
+            }
+            for u in Set(ds.organisationUnits) {
+                try db.execute(sql: "INSERT INTO data_set_unit(data_set_id, unit_id) VALUES (?, ?)", arguments: [id, unitId[u]])
+            }
+        }
+        for k in c.constants {
+            _ = try upsert("constant", ["uid", "code", "name", "value"], [k.uid, k.code, k.name, k.value])
+        }
+        var indicatorId: [String: Int64] = [:]
+        for i in c.indicators {
+            indicatorId[i.uid] = try upsert("indicator", ["uid", "code", "name", "short_name", "description", "numerator", "denominator", "factor", "decimals"],
+                                            [i.uid, i.code, i.name, i.shortName, i.description, i.numerator, i.denominator, i.factor, i.decimals])
+        }
+        try db.execute(sql: "DELETE FROM report_figure")
+        for (n, f) in c.reportFigures.enumerated() {
+            try db.execute(sql: """
+                INSERT INTO report_figure(code, label, indicator_id, periods, unit_id, kind, period_type, suffix, sort_order)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [f.code, f.label, indicatorId[f.indicator], f.periods, unitId[f.unit], f.kind.rawValue,
+                                 f.periodType?.rawValue, f.suffix, n])
+        }
+
+        let stamp = Timestamp.string(Date())
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        for ch in changes where ch.action != .unchanged {
+            let snapshot: Data
+            switch ch.kind {
+            case "organisationUnit": snapshot = try encoder.encode(c.unit(ch.uid))
+            case "category": snapshot = try encoder.encode(c.category(ch.uid))
+            case "categoryCombo": snapshot = try encoder.encode(c.categoryCombo(ch.uid))
+            case "dataElement": snapshot = try encoder.encode(c.element(ch.uid))
+            case "dataSet": snapshot = try encoder.encode(c.dataSet(ch.uid))
+            case "indicator": snapshot = try encoder.encode(c.indicator(ch.uid))
+            case "constant": snapshot = try encoder.encode(c.constant(ch.uid))
+            default: snapshot = Data("{}".utf8)
+            }
+            try db.execute(sql: """
+                INSERT INTO metadata_audit(kind, uid, code, action, changed_by, changed_at, snapshot) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [ch.kind, ch.uid, ch.code, ch.action.rawValue.uppercased(), user, stamp, String(decoding: snapshot, as: UTF8.self)])
+        }
+    }
+}

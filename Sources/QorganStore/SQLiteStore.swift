@@ -1,0 +1,269 @@
+import Foundation
+import GRDB
+import QorganCore
+
+/// What a batch of values did (or, in a dry run, would do).
+public struct ImportSummary: Hashable, Sendable, Codable {
+    public var imported = 0
+    public var updated = 0
+    public var unchanged = 0
+    public var deleted = 0
+    public var dryRun = false
+    public init() {}
+    public var total: Int { imported + updated + unchanged + deleted }
+}
+
+/// Qorgan's store on SQLite (GRDB). Every write is one transaction named after its
+/// intent; a batch either commits whole or leaves the database as it was.
+public final class SQLiteStore: Sendable {
+    let writer: any DatabaseWriter
+    public let path: String?
+
+    /// Opens (creating if needed) a database file, in WAL mode, and migrates it.
+    public init(path: String) throws {
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        do {
+            writer = try DatabasePool(path: path, configuration: config)
+        } catch {
+            throw QorganError.invalidArgument("cannot open the database '\(path)': \(error)")
+        }
+        self.path = path
+        try Schema.migrator.migrate(writer)
+        try ensureDefaults()
+    }
+
+    /// A private in-memory database, for tests.
+    public init() throws {
+        writer = try DatabaseQueue()
+        path = nil
+        try Schema.migrator.migrate(writer)
+        try ensureDefaults()
+    }
+
+    private func ensureDefaults() throws {
+        let hasDefault = try writer.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM category_combo WHERE uid = ?)", arguments: [CategoryCombo.defaultUid]) ?? false
+        }
+        if !hasDefault { try writer.write { db in try MetadataTables.write(Catalog(), changes: [], user: "system", db: db) } }
+    }
+
+    // MARK: Settings
+
+    public func setting(_ key: String) throws -> String? {
+        try writer.read { db in try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = ?", arguments: [key]) }
+    }
+
+    public func setSetting(_ key: String, _ value: String) throws {
+        try writer.write { db in
+            try db.execute(sql: "INSERT INTO setting(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                           arguments: [key, value])
+        }
+    }
+
+    // MARK: Metadata
+
+    /// All metadata.
+    public func catalog() throws -> Catalog {
+        try writer.read { db in try MetadataTables.read(db) }
+    }
+
+    /// Applies a metadata document: all or nothing. Returns what changed (or would, in a dry run).
+    @discardableResult
+    public func importMetadata(_ document: Catalog, source: String = "the metadata document",
+                               dryRun: Bool = false, user: String,
+                               newUid: @Sendable () -> String = { Uid.generate() }) throws -> [MetadataChange] {
+        try writer.write { db in
+            let current = try MetadataTables.read(db)
+            let (merged, changes) = try current.merging(document, source: source, newUid: newUid)
+            try Self.checkAgainstData(old: current, new: merged, source: source, db: db)
+            if !dryRun { try MetadataTables.write(merged, changes: changes, user: user, db: db) }
+            return changes
+        }
+    }
+
+    /// Metadata changes that would strand stored values are refused.
+    private static func checkAgainstData(old: Catalog, new: Catalog, source: String, db: Database) throws {
+        var problems: [Problem] = []
+        for el in new.dataElements {
+            guard let before = old.element(el.uid) else { continue }
+            let count = try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM data_value v JOIN data_element e ON e.id = v.element_id WHERE e.uid = ? AND v.deleted = 0
+                """, arguments: [el.uid]) ?? 0
+            guard count > 0 else { continue }
+            if before.categoryCombo != el.categoryCombo {
+                problems.append(Problem(object: "dataElement \(el.code)", field: "categoryCombo",
+                                        reason: "\(count) values are stored with the current disaggregation; it cannot change"))
+            }
+            if before.valueType != el.valueType {
+                let values = try String.fetchAll(db, sql: """
+                    SELECT v.value FROM data_value v JOIN data_element e ON e.id = v.element_id WHERE e.uid = ? AND v.deleted = 0
+                    """, arguments: [el.uid])
+                if let bad = values.first(where: { if case .invalid = el.valueType.normalize($0) { return true } else { return false } }) {
+                    problems.append(Problem(object: "dataElement \(el.code)", field: "valueType", value: el.valueType.rawValue,
+                                            reason: "stored value '\(bad)' would not be a valid \(el.valueType.rawValue)"))
+                }
+            }
+        }
+        if !problems.isEmpty { throw QorganError.rejected(source: source, problems: problems) }
+    }
+
+    // MARK: Data values
+
+    /// Saves a batch of values: all or nothing. One bad row rejects the batch with every
+    /// problem listed by line and field; `dryRun` reports the counts and changes nothing.
+    @discardableResult
+    public func saveValues(_ inputs: [DataValueInput], source: String = "the batch", user: String,
+                           dryRun: Bool = false, now: Date = Date()) throws -> ImportSummary {
+        try writer.writeWithoutTransaction { db in
+            var summary = ImportSummary()
+            summary.dryRun = dryRun
+            try db.inTransaction(.immediate) {
+                let catalog = try MetadataTables.read(db)
+                var problems: [Problem] = []
+                var resolved: [ResolvedValue] = []
+                resolved.reserveCapacity(inputs.count)
+                var firstLine: [DataValueKey: Int] = [:]
+                for (n, input) in inputs.enumerated() {
+                    switch catalog.resolve(input) {
+                    case .valid(let r):
+                        let line = input.line ?? n + 1
+                        if let earlier = firstLine[r.key] {
+                            problems.append(Problem(line: line, field: "value", value: input.value,
+                                                    reason: "the same value (element, period, unit, combination) is already given on line \(earlier)"))
+                        } else {
+                            firstLine[r.key] = line
+                            resolved.append(r)
+                        }
+                    case .invalid(let ps): problems += ps
+                    }
+                }
+                if !problems.isEmpty { throw QorganError.rejected(source: source, problems: problems) }
+                var writer = ValueWriter(db: db, catalog: catalog)
+                for r in resolved {
+                    switch try writer.apply(r, user: user, now: now) {
+                    case .created: summary.imported += 1
+                    case .updated: summary.updated += 1
+                    case .unchanged: summary.unchanged += 1
+                    case .deleted: summary.deleted += 1
+                    }
+                }
+                return dryRun ? .rollback : .commit
+            }
+            return summary
+        }
+    }
+
+    /// One value, deleted or not; nil if it was never stored.
+    public func value(_ key: DataValueKey) throws -> DataValue? {
+        try writer.read { db in
+            let ids = try KeyIds(db: db, key: key)
+            guard let ids else { return nil }
+            let row = try Row.fetchOne(db, sql: """
+                SELECT value, stored_by, created, last_updated, comment, follow_up, deleted FROM data_value
+                WHERE element_id = ? AND period_id = ? AND unit_id = ? AND coc_id = ? AND aoc_id = ?
+                """, arguments: ids.arguments)
+            return row.map { DataValue(key: key, value: $0["value"], storedBy: $0["stored_by"],
+                                       created: Timestamp.parse($0["created"]), lastUpdated: Timestamp.parse($0["last_updated"]),
+                                       comment: $0["comment"], followUp: $0["follow_up"], deleted: $0["deleted"]) }
+        }
+    }
+
+    /// Every change to one value, oldest first.
+    public func history(_ key: DataValueKey) throws -> [AuditEntry] {
+        try writer.read { db in
+            guard let ids = try KeyIds(db: db, key: key) else { return [] }
+            return try Row.fetchAll(db, sql: """
+                SELECT action, old_value, new_value, old_comment, new_comment, changed_by, changed_at FROM data_value_audit
+                WHERE element_id = ? AND period_id = ? AND unit_id = ? AND coc_id = ? AND aoc_id = ? ORDER BY id
+                """, arguments: ids.arguments).map {
+                AuditEntry(key: key, action: AuditEntry.Action(rawValue: $0["action"]) ?? .update,
+                           oldValue: $0["old_value"], newValue: $0["new_value"], oldComment: $0["old_comment"],
+                           newComment: $0["new_comment"], changedBy: $0["changed_by"], changedAt: Timestamp.parse($0["changed_at"]))
+            }
+        }
+    }
+
+    /// Stored values, optionally of some elements only; deleted ones only when asked.
+    public func values(elements: [String]? = nil, includeDeleted: Bool = false) throws -> [DataValue] {
+        try writer.read { db in
+            var sql = """
+                SELECT e.uid AS element, p.iso AS period, u.uid AS unit, c.uid AS coc, a.uid AS aoc,
+                       v.value, v.stored_by, v.created, v.last_updated, v.comment, v.follow_up, v.deleted
+                FROM data_value v
+                JOIN data_element e ON e.id = v.element_id
+                JOIN period p ON p.id = v.period_id
+                JOIN org_unit u ON u.id = v.unit_id
+                JOIN category_option_combo c ON c.id = v.coc_id
+                JOIN category_option_combo a ON a.id = v.aoc_id
+                WHERE 1 = 1
+                """
+            var args: [DatabaseValueConvertible] = []
+            if !includeDeleted { sql += " AND v.deleted = 0" }
+            if let elements {
+                sql += " AND e.uid IN (\(elements.map { _ in "?" }.joined(separator: ",")))"
+                args += elements
+            }
+            sql += " ORDER BY e.code, p.start_date, p.end_date, u.code, c.code"
+            var periods: [String: Period] = [:]
+            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { row in
+                let iso: String = row["period"]
+                let period = periods[iso] ?? { let p = Period.parse(iso)!; periods[iso] = p; return p }()
+                return DataValue(key: DataValueKey(element: row["element"], period: period, unit: row["unit"],
+                                                   optionCombo: row["coc"], attributeOptionCombo: row["aoc"]),
+                                 value: row["value"], storedBy: row["stored_by"],
+                                 created: Timestamp.parse(row["created"]), lastUpdated: Timestamp.parse(row["last_updated"]),
+                                 comment: row["comment"], followUp: row["follow_up"], deleted: row["deleted"])
+            }
+        }
+    }
+
+    /// The reference aggregation over the current data of this store.
+    public func referenceAggregator() throws -> ReferenceAggregator {
+        ReferenceAggregator(catalog: try catalog(), values: try values())
+    }
+
+    public func valueCount() throws -> Int {
+        try writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM data_value WHERE deleted = 0") ?? 0 }
+    }
+
+    public func auditCount() throws -> Int {
+        try writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM data_value_audit") ?? 0 }
+    }
+
+    /// Metadata audit entries: (kind, code, action, changedBy), oldest first.
+    public func metadataHistory() throws -> [(kind: String, code: String, action: String, changedBy: String)] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT kind, code, action, changed_by FROM metadata_audit ORDER BY id").map {
+                (kind: $0["kind"], code: $0["code"], action: $0["action"], changedBy: $0["changed_by"])
+            }
+        }
+    }
+}
+
+/// The integer ids of a value's key, if every part exists.
+struct KeyIds {
+    let element: Int64, period: Int64, unit: Int64, coc: Int64, aoc: Int64
+    var arguments: StatementArguments { [element, period, unit, coc, aoc] }
+
+    init?(db: Database, key: DataValueKey) throws {
+        func id(_ table: String, _ column: String, _ value: String) throws -> Int64? {
+            try Int64.fetchOne(db, sql: "SELECT id FROM \(table) WHERE \(column) = ?", arguments: [value])
+        }
+        guard let e = try id("data_element", "uid", key.element), let p = try id("period", "iso", key.period.iso),
+              let u = try id("org_unit", "uid", key.unit), let c = try id("category_option_combo", "uid", key.optionCombo),
+              let a = try id("category_option_combo", "uid", key.attributeOptionCombo) else { return nil }
+        element = e; period = p; unit = u; coc = c; aoc = a
+    }
+}
+
+/// ISO 8601 timestamps in UTC, to the millisecond, as stored.
+public enum Timestamp {
+    public static func string(_ d: Date) -> String {
+        d.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+    public static func parse(_ s: String) -> Date {
+        (try? Date(s, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+            ?? (try? Date(s, strategy: .iso8601)) ?? Date(timeIntervalSince1970: 0)
+    }
+}
