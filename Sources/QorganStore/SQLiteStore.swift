@@ -19,25 +19,44 @@ public final class SQLiteStore: Sendable {
     let writer: any DatabaseWriter
     public let path: String?
 
-    /// Opens (creating if needed) a database file, in WAL mode, and migrates it.
-    public init(path: String) throws {
+    /// Opens (creating if needed) a database file in WAL mode, and migrates it if needed.
+    ///
+    /// By default one serialized connection (a GRDB queue), which is all a command needs and
+    /// never writes to a file it only reads. `concurrentReads` opens a pool of readers beside
+    /// the writer, for a server; note that GRDB makes a pool's WAL file non-empty on opening
+    /// (a create-and-drop, GRDB issue 102), so a pool touches the file even when nothing changes.
+    public init(path: String, concurrentReads: Bool = false) throws {
         var config = Configuration()
         config.busyMode = .timeout(10)
+        let trace = ProcessInfo.processInfo.environment["QORGAN_TRACE_SQL"] != nil
+        config.prepareDatabase { db in
+            if trace { db.trace { FileHandle.standardError.write(Data("SQL: \($0)\n".utf8)) } }
+            if !concurrentReads, try String.fetchOne(db, sql: "PRAGMA journal_mode") != "wal" {
+                try db.execute(sql: "PRAGMA journal_mode = WAL")
+            }
+        }
         do {
-            writer = try DatabasePool(path: path, configuration: config)
+            writer = concurrentReads ? try DatabasePool(path: path, configuration: config)
+                                     : try DatabaseQueue(path: path, configuration: config)
         } catch {
             throw QorganError.invalidArgument("cannot open the database '\(path)': \(error)")
         }
         self.path = path
-        try Schema.migrator.migrate(writer)
-        try ensureDefaults()
+        try migrateIfNeeded()
     }
 
     /// A private in-memory database, for tests.
     public init() throws {
         writer = try DatabaseQueue()
         path = nil
-        try Schema.migrator.migrate(writer)
+        try migrateIfNeeded()
+    }
+
+    /// Migrates only a database that needs it: merely opening one never writes to it.
+    private func migrateIfNeeded() throws {
+        let migrator = Schema.migrator
+        if try writer.read({ db in try migrator.hasCompletedMigrations(db) }) { return }
+        try migrator.migrate(writer)
         try ensureDefaults()
     }
 

@@ -1,0 +1,9 @@
+import QorganCore
+import QorganTestSupport
+
+/// The small fixture catalog with references resolved, for tests that need no store.
+enum QorganTestSupportBridge {
+    static func smallCatalog() -> Catalog {
+        try! Catalog().merging(Fixtures.smallCatalogDocument()).0
+    }
+}
