@@ -29,7 +29,7 @@ let package = Package(
                 swiftSettings: strict),
         .testTarget(name: "QorganTests",
                     dependencies: ["QorganCore", "QorganStore", "QorganInterop", "QorganDemo", "QorganReports",
-                                   "QorganTestSupport"],
+                                   "QorganTestSupport", "qorgan"],
                     swiftSettings: strict),
     ]
 )

@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+import QorganTestSupport
+
+/// The command-line tool as a person uses it: the real binary, a real database file.
+@Suite(.serialized) struct CLITests {
+    struct Run { var status: Int32; var out: String; var err: String }
+
+    static let binary: URL = {
+        var candidates: [URL] = []
+        if let exe = Bundle.main.executableURL { candidates.append(exe.deletingLastPathComponent().appendingPathComponent("qorgan")) }
+        candidates.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("qorgan"))
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        candidates.append(root.appendingPathComponent(".build/debug/qorgan"))
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates.last!
+    }()
+
+    @discardableResult
+    func qorgan(_ args: String..., database: String, input: String? = nil) throws -> Run {
+        let p = Process()
+        p.executableURL = Self.binary
+        p.arguments = args + ["--database", database]
+        var env = ProcessInfo.processInfo.environment
+        env["QORGAN_USER"] = "cli-test"
+        p.environment = env
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Run(status: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
+    }
+
+    func figure(_ code: String, database: String) throws -> String? {
+        let r = try qorgan("report", "--format", "json", database: database)
+        let json = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any]
+        let figures = json?["figures"] as? [[String: Any]]
+        return figures?.first { $0["code"] as? String == code }?["display"] as? String
+    }
+
+    @Test func demoReportChangeAValueAndTheReportFollows() throws {
+        let db = Fixtures.temporaryPath()
+        let demo = try qorgan("demo", database: db)
+        #expect(demo.status == 0, "\(demo.err)")
+        #expect(demo.out.contains("Illustrative data"))
+        let table = try qorgan("report", database: db)
+        #expect(table.status == 0)
+        for line in ["F1      12 ", "F3      32.1 %", "F9      2 (Aktobe region 1, Almaty city 1)", "F10     89.9 % → 91.7 %"] {
+            #expect(table.out.contains(line), "\(line)")
+        }
+        #expect(try figure("F1", database: db) == "12")
+        let set = try qorgan("values", "set", "--element", "ACTS_PREVENTED", "--unit", "ZKO", "--period", "201711", "--value", "2", database: db)
+        #expect(set.status == 0 && set.out.contains("Stored"), "\(set.err)")
+        #expect(try figure("F1", database: db) == "14")
+        try qorgan("values", "set", "--element", "ACTS_PREVENTED", "--unit", "ZKO", "--period", "201711", "--value", "1", database: db)
+        #expect(try figure("F1", database: db) == "13")
+        try qorgan("values", "delete", "--element", "ACTS_PREVENTED", "--unit", "ZKO", "--period", "201711", database: db)
+        #expect(try figure("F1", database: db) == "12")
+        let history = try qorgan("values", "history", "--element", "ACTS_PREVENTED", "--unit", "ZKO", "--period", "201711", database: db)
+        #expect(history.out.components(separatedBy: "cli-test").count - 1 == 3)
+        #expect(history.out.contains("CREATE") && history.out.contains("UPDATE") && history.out.contains("DELETE"))
+        let show = try qorgan("values", "show", "--element", "ACTS_PREVENTED", "--unit", "ZKO", "--period", "201711", database: db)
+        #expect(show.out.contains("value:        1 (deleted)"))
+        let compute = try qorgan("compute", "IND_TG_COVERAGE", "--unit", "KZ", "--periods", "2016", database: db)
+        #expect(compute.out.contains("IND_TG_COVERAGE KZ 2016: 32.1"))
+        #expect(compute.out.contains("numerator 50686, denominator 157900"))
+    }
+
+    @Test func badInputExitsNonZeroSaysWhatAndChangesNothing() throws {
+        let db = Fixtures.temporaryPath()
+        try qorgan("demo", database: db)
+        let before = FileManager.default.contents(atPath: db)
+        let unknown = try qorgan("values", "set", "--element", "NOPE", "--unit", "KZ", "--period", "2016", "--value", "1", database: db)
+        #expect(unknown.status == 1)
+        #expect(unknown.err.contains("no data element with code or uid 'NOPE'"))
+        let wrongType = try qorgan("values", "set", "--element", "ACTS_PREVENTED", "--unit", "ZKO", "--period", "201711", "--value", "many", database: db)
+        #expect(wrongType.status == 1 && wrongType.err.contains("'many' is not a whole number"))
+        let wrongPeriod = try qorgan("values", "set", "--element", "ACTS_PREVENTED", "--unit", "ZKO", "--period", "2017", "--value", "1", database: db)
+        #expect(wrongPeriod.status == 1 && wrongPeriod.err.contains("is reported Monthly"))
+        let csv = Fixtures.temporaryPath("bad.csv")
+        try Data("dataelement,period,orgunit,categoryoptioncombo,attributeoptioncombo,value\nACTS_PREVENTED,201711,ZKO,,,1\nACTS_PREVENTED,201713,ZKO,,,1\n".utf8)
+            .write(to: URL(fileURLWithPath: csv))
+        let imp = try qorgan("values", "import", csv, database: db)
+        #expect(imp.status == 1)
+        #expect(imp.err.contains("line 3, field 'period', value '201713'"))
+        #expect(imp.err.contains("nothing was changed"))
+        #expect(FileManager.default.contents(atPath: db) == before)
+        let dry = try qorgan("values", "import", csv.replacingOccurrences(of: "bad.csv", with: "missing.csv"), database: db)
+        #expect(dry.status == 1 && dry.err.contains("cannot read"))
+        let noDb = try qorgan("report", database: Fixtures.temporaryPath())
+        #expect(noDb.status == 1 && noDb.err.contains("run 'qorgan demo'"))
+        let again = try qorgan("demo", database: db)
+        #expect(again.status == 1 && again.err.contains("--force"))
+    }
+
+    @Test func importExportAndMetadataRoundTrip() throws {
+        let db = Fixtures.temporaryPath()
+        try qorgan("demo", database: db)
+        let out = Fixtures.temporaryPath("values.csv")
+        let export = try qorgan("values", "export", "--id-scheme", "code", "--element", "CONVICTIONS", "--output", out, database: db)
+        #expect(export.status == 0, "\(export.err)")
+        let text = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(text.hasPrefix("dataelement,period,orgunit,categoryoptioncombo,attributeoptioncombo,value,storedby,lastupdated,comment,followup,deleted\n"))
+        #expect(text.split(separator: "\n").dropFirst().allSatisfy { $0.hasPrefix("CONVICTIONS,") })
+        let dry = try qorgan("values", "import", out, "--dry-run", database: db)
+        #expect(dry.status == 0 && dry.out.contains("Would import 0, updated 0, unchanged"), "\(dry.out)\(dry.err)")
+        let meta = Fixtures.temporaryPath("meta.json")
+        #expect(try qorgan("metadata", "export", "--output", meta, database: db).status == 0)
+        let empty = Fixtures.temporaryPath()
+        #expect(try qorgan("init", database: empty).status == 0)
+        let imp = try qorgan("metadata", "import", meta, database: empty)
+        #expect(imp.status == 0 && imp.out.contains("Created"), "\(imp.err)")
+        let values = try qorgan("values", "import", out, database: empty)
+        #expect(values.status == 0 && values.out.contains("Imported"), "\(values.err)")
+        #expect(try figure("F8", database: empty) == "123")
+    }
+
+    @Test func helpDescribesEveryCommand() throws {
+        let db = Fixtures.temporaryPath()
+        let help = try qorgan("--help", database: db)
+        for command in ["init", "demo", "metadata", "values", "compute", "report"] { #expect(help.out.contains(command)) }
+        let values = try qorgan("values", "--help", database: db)
+        for command in ["set", "show", "delete", "history", "import", "export"] { #expect(values.out.contains(command)) }
+    }
+}
