@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import QorganCore
 import QorganDemo
+import QorganReports
 import QorganStore
 
 struct Demo: ParsableCommand {
@@ -27,8 +28,11 @@ struct Demo: ParsableCommand {
             print("Created \(store.path) with the demo programme in \(String(format: "%.1f", Date().timeIntervalSince(started))) s:")
             print("  \(catalog.organisationUnits.count) organisation units, \(catalog.dataElements.count) data elements, "
                   + "\(catalog.dataSets.count) forms, \(catalog.indicators.count) indicators, \(try s.valueCount()) data values.")
+            print("")
+            print(ProgrammeReport(aggregator: try s.referenceAggregator()).table(), terminator: "")
+            print("")
             print(DemoProgramme.notice)
-            print("Next: qorgan report")
+            print("Next: qorgan report, qorgan values set …, qorgan --help")
         }
     }
 }
