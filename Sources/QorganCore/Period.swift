@@ -315,6 +315,11 @@ public struct PeriodSelection: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// A selection covering exactly `span`, from the daily periods at its ends.
+    public init(spanning span: DaySpan) {
+        first = .day(span.start); last = .day(span.end)
+    }
+
     public var span: DaySpan { DaySpan(start: first.start, end: last.end) }
     public var isSingle: Bool { first == last }
     public var periods: [Period] {

@@ -20,6 +20,9 @@ public struct IndicatorResult: Hashable, Sendable {
     public var denominator: Double?
     public var factor: Double
     public var value: Double?
+    public init(numerator: Double?, denominator: Double?, factor: Double, value: Double?) {
+        self.numerator = numerator; self.denominator = denominator; self.factor = factor; self.value = value
+    }
 }
 
 /// The reference aggregation: the obviously-correct way to compute any value.
@@ -151,3 +154,11 @@ public struct ReferenceAggregator: Sendable {
         return IndicatorResult(numerator: n, denominator: d, factor: ind.factor, value: value)
     }
 }
+
+/// Anything that computes indicators: the reference aggregation, and the analytics engine.
+public protocol IndicatorSource: Sendable {
+    var catalog: Catalog { get }
+    func indicator(_ ref: String, unit: String, span: DaySpan) -> IndicatorResult?
+}
+
+extension ReferenceAggregator: IndicatorSource {}

@@ -30,7 +30,8 @@ public struct FigureResult: Hashable, Sendable, Codable {
 public struct ProgrammeReport: Sendable {
     public var figures: [FigureResult]
 
-    public init(aggregator: ReferenceAggregator) {
+    /// The report computed by `aggregator`: the analytics engine, or the reference aggregation.
+    public init(aggregator: some IndicatorSource) {
         let catalog = aggregator.catalog
         figures = catalog.reportFigures.compactMap { f in
             guard let ind = catalog.indicator(f.indicator), let unit = catalog.unit(f.unit),

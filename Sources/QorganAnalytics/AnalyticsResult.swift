@@ -1,0 +1,114 @@
+import Foundation
+import QorganCore
+
+/// A query's answer: one row per cell that has a value ("no data" cells are left out),
+/// with the names and codes of every item for display.
+public struct AnalyticsResult: Sendable {
+    public struct Row: Hashable, Sendable, Codable {
+        public var dx: String
+        public var co: String?
+        public var pe: String
+        public var ou: String
+        public var value: Double
+        public var numerator: Double?
+        public var denominator: Double?
+        public var factor: Double?
+    }
+
+    public let query: AnalyticsQuery
+    public var rows: [Row] = []
+    /// Display name of every id in the rows.
+    public var names: [String: String] = [:]
+    public var codes: [String: String] = [:]
+    /// Decimals of indicators (elements show their values as they are).
+    public var decimals: [String: Int] = [:]
+
+    init(query: AnalyticsQuery) { self.query = query }
+
+    /// The dimensions that are axes, in DHIS2's order.
+    public var axes: [Dimension] {
+        var d: [Dimension] = []
+        if !query.filters.contains(.dx) { d.append(.dx) }
+        if query.disaggregate { d.append(.co) }
+        if !query.filters.contains(.pe) { d.append(.pe) }
+        if !query.filters.contains(.ou) { d.append(.ou) }
+        return d
+    }
+
+    public func value(dx: String, pe: String, ou: String, co: String? = nil) -> Double? {
+        rows.first { $0.dx == dx && $0.pe == pe && $0.ou == ou && $0.co == co }?.value
+    }
+
+    func item(_ row: Row, _ d: Dimension) -> String {
+        switch d {
+        case .dx: return row.dx
+        case .co: return row.co ?? ""
+        case .pe: return row.pe
+        case .ou: return row.ou
+        }
+    }
+
+    public func label(_ id: String) -> String { names[id] ?? codes[id] ?? id }
+
+    public func format(_ row: Row) -> String {
+        if let d = decimals[row.dx] { return String(format: "%.\(d)f", row.value) }
+        return formatNumber((row.value * 1e6).rounded() / 1e6)
+    }
+
+    var includeParts: Bool { query.includeNumeratorDenominator }
+
+    /// Header and rows of the flat table, with codes (or ids) and names.
+    public func table(names useNames: Bool = true) -> (header: [String], rows: [[String]]) {
+        var header = axes.map(\.rawValue) + ["value"]
+        if includeParts { header += ["numerator", "denominator", "factor"] }
+        let body = rows.map { r -> [String] in
+            var cells = axes.map { d -> String in
+                let id = item(r, d)
+                return useNames ? label(id) : (codes[id] ?? id)
+            }
+            cells.append(format(r))
+            if includeParts {
+                cells += [r.numerator.map(formatNumber) ?? "", r.denominator.map(formatNumber) ?? "", r.factor.map(formatNumber) ?? ""]
+            }
+            return cells
+        }
+        return (header, body)
+    }
+
+    public func csv() -> String {
+        let t = table(names: false)
+        func esc(_ s: String) -> String { s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s }
+        return ([t.header] + t.rows).map { $0.map(esc).joined(separator: ",") }.joined(separator: "\n") + "\n"
+    }
+
+    public func json() throws -> Data {
+        struct Doc: Encodable {
+            var headers: [String]
+            var rows: [Row]
+            var metaData: [String: Meta]
+            struct Meta: Encodable { var name: String; var code: String? }
+        }
+        var meta: [String: Doc.Meta] = [:]
+        for (id, name) in names { meta[id] = Doc.Meta(name: name, code: codes[id]) }
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try e.encode(Doc(headers: table().header, rows: rows, metaData: meta))
+    }
+
+    /// A pivot: `rows` dimensions down, `columns` across; cells hold the formatted value.
+    public func pivot(rows rowDims: [Dimension], columns colDims: [Dimension]) -> (header: [String], rows: [[String]]) {
+        func key(_ r: Row, _ dims: [Dimension]) -> [String] { dims.map { item(r, $0) } }
+        var rowKeys: [[String]] = [], colKeys: [[String]] = []
+        var seenRows = Set<[String]>(), seenCols = Set<[String]>()
+        var cells: [[String]: String] = [:]
+        for r in rows {
+            let rk = key(r, rowDims), ck = key(r, colDims)
+            if seenRows.insert(rk).inserted { rowKeys.append(rk) }
+            if seenCols.insert(ck).inserted { colKeys.append(ck) }
+            cells[rk + ["|"] + ck] = format(r)
+        }
+        let header = rowDims.map(\.rawValue) + colKeys.map { $0.map(label).joined(separator: " / ") }
+        let body = rowKeys.map { rk in rk.map(label) + colKeys.map { cells[rk + ["|"] + $0] ?? "" } }
+        return (header, body)
+    }
+}

@@ -1,0 +1,259 @@
+import Foundation
+import QorganCore
+
+/// One change to a value, as the store reports it after a commit.
+public struct ValueChange: Hashable, Sendable {
+    public var key: DataValueKey
+    /// The new value; nil when the value was deleted.
+    public var value: String?
+    public init(key: DataValueKey, value: String?) { self.key = key; self.value = value }
+}
+
+/// The values of one data element, column by column, sorted by (period, unit, option
+/// combination, attribute combination): a cell's rows stand together, and a key is found
+/// by binary search. 20 bytes a value.
+struct Partition: Sendable {
+    var period: [UInt32] = []
+    var unit: [UInt32] = []
+    var coc: [UInt16] = []
+    var aoc: [UInt16] = []
+    /// NaN for a value that has no number (text).
+    var value: [Double] = []
+
+    var count: Int { value.count }
+
+    struct Key: Comparable {
+        var period: UInt32, unit: UInt32, coc: UInt16, aoc: UInt16
+        static func < (a: Key, b: Key) -> Bool {
+            (a.period, a.unit, a.coc, a.aoc) < (b.period, b.unit, b.coc, b.aoc)
+        }
+    }
+
+    func key(at i: Int) -> Key { Key(period: period[i], unit: unit[i], coc: coc[i], aoc: aoc[i]) }
+
+    /// The index of `k`, or where it would be inserted.
+    func search(_ k: Key) -> (found: Bool, index: Int) {
+        var lo = 0, hi = count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if key(at: mid) < k { lo = mid + 1 } else { hi = mid }
+        }
+        return (lo < count && key(at: lo) == k, lo)
+    }
+
+    /// The rows of periods in `range` of period indices (periods are sorted by start, so rows are too).
+    func rows(periodAtLeast p: UInt32) -> Int {
+        var lo = 0, hi = count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if period[mid] < p { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    mutating func upsert(_ k: Key, _ v: Double) {
+        let (found, i) = search(k)
+        if found { value[i] = v; return }
+        period.insert(k.period, at: i); unit.insert(k.unit, at: i); coc.insert(k.coc, at: i)
+        aoc.insert(k.aoc, at: i); value.insert(v, at: i)
+    }
+
+    mutating func remove(_ k: Key) {
+        let (found, i) = search(k)
+        guard found else { return }
+        period.remove(at: i); unit.remove(at: i); coc.remove(at: i); aoc.remove(at: i); value.remove(at: i)
+    }
+
+    static func build(_ rows: inout [(Key, Double)]) -> Partition {
+        rows.sort { $0.0 < $1.0 }
+        var p = Partition()
+        p.period.reserveCapacity(rows.count); p.unit.reserveCapacity(rows.count); p.coc.reserveCapacity(rows.count)
+        p.aoc.reserveCapacity(rows.count); p.value.reserveCapacity(rows.count)
+        for (k, v) in rows {
+            p.period.append(k.period); p.unit.append(k.unit); p.coc.append(k.coc); p.aoc.append(k.aoc); p.value.append(v)
+        }
+        return p
+    }
+
+    var bytes: Int { count * (4 + 4 + 2 + 2 + 8) }
+}
+
+/// The hierarchy as arrays: for each epoch (a stretch of days in which no unit changes
+/// parent), each unit's parent index (-1 for a root).
+struct HierarchyEpochs: Sendable {
+    var starts: [Day]
+    var parent: [[Int32]]
+
+    init(catalog: Catalog, unitIndex: [String: UInt32]) {
+        let days = Set(catalog.organisationUnits.flatMap { $0.parents.map(\.from) }).sorted()
+        starts = [Day(year: 1, month: 1, day: 1)!] + days
+        parent = starts.map { day in
+            catalog.organisationUnits.map { u in u.parent(on: day).flatMap { unitIndex[$0] }.map(Int32.init) ?? -1 }
+        }
+    }
+
+    func epoch(of day: Day) -> Int {
+        var lo = 0, hi = starts.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if starts[mid] <= day { lo = mid } else { hi = mid - 1 }
+        }
+        return lo
+    }
+}
+
+/// An immutable view of all values and metadata: what a query reads. Writers replace it
+/// whole (copy on write), so a query never sees half a change.
+public struct EngineState: Sendable {
+    public let catalog: Catalog
+    var elementPartition: [String: Int] = [:]
+    var partitions: [Partition] = []
+    var periods: [Period] = []
+    var periodIndex: [Period: UInt32] = [:]
+    var unitIndex: [String: UInt32] = [:]
+    var cocs: [String] = []
+    var cocIndex: [String: UInt16] = [:]
+    var hierarchy: HierarchyEpochs
+    /// Each period's epoch.
+    var periodEpoch: [Int] = []
+
+    init(catalog: Catalog) {
+        self.catalog = catalog
+        for (i, u) in catalog.organisationUnits.enumerated() { unitIndex[u.uid] = UInt32(i) }
+        for (i, e) in catalog.dataElements.enumerated() { elementPartition[e.uid] = i }
+        partitions = Array(repeating: Partition(), count: catalog.dataElements.count)
+        for combo in catalog.categoryCombos {
+            for coc in catalog.optionCombos[combo.uid] ?? [] where cocIndex[coc.uid] == nil {
+                cocIndex[coc.uid] = UInt16(cocs.count); cocs.append(coc.uid)
+            }
+        }
+        hierarchy = HierarchyEpochs(catalog: catalog, unitIndex: unitIndex)
+    }
+
+    public var valueCount: Int { partitions.reduce(0) { $0 + $1.count } }
+    /// Bytes held by the value columns.
+    public var columnBytes: Int { partitions.reduce(0) { $0 + $1.bytes } }
+
+    /// Periods are kept sorted by start (then end), so that a partition's rows are in time order.
+    mutating func periodId(_ p: Period) -> UInt32 {
+        if let i = periodIndex[p] { return i }
+        let pos = periods.firstIndex { p < $0 } ?? periods.count
+        if pos == periods.count {
+            periods.append(p); periodEpoch.append(hierarchy.epoch(of: p.start))
+            periodIndex[p] = UInt32(pos)
+            return UInt32(pos)
+        }
+        // A period earlier than some known ones: renumber (rare: only when history is back-filled).
+        periods.insert(p, at: pos)
+        periodEpoch.insert(hierarchy.epoch(of: p.start), at: pos)
+        periodIndex = Dictionary(uniqueKeysWithValues: periods.enumerated().map { ($1, UInt32($0)) })
+        for i in partitions.indices {
+            var rows: [(Partition.Key, Double)] = (0..<partitions[i].count).map { r in
+                var k = partitions[i].key(at: r)
+                if k.period >= UInt32(pos) { k.period += 1 }
+                return (k, partitions[i].value[r])
+            }
+            partitions[i] = Partition.build(&rows)
+        }
+        return UInt32(pos)
+    }
+
+    func key(_ k: DataValueKey, period: UInt32) -> Partition.Key? {
+        guard let u = unitIndex[k.unit], let c = cocIndex[k.optionCombo], let a = cocIndex[k.attributeOptionCombo] else { return nil }
+        return Partition.Key(period: period, unit: u, coc: c, aoc: a)
+    }
+
+    /// Builds the state from values (deleted ones are left out).
+    public static func build(catalog: Catalog, values: [DataValue]) -> EngineState {
+        var s = EngineState(catalog: catalog)
+        let distinct = Set(values.lazy.filter { !$0.deleted }.map(\.key.period)).sorted()
+        s.periods = distinct
+        s.periodEpoch = distinct.map { s.hierarchy.epoch(of: $0.start) }
+        for (i, p) in distinct.enumerated() { s.periodIndex[p] = UInt32(i) }
+        var rows = Array(repeating: [(Partition.Key, Double)](), count: s.partitions.count)
+        for v in values where !v.deleted {
+            guard let e = s.elementPartition[v.key.element], let k = s.key(v.key, period: s.periodIndex[v.key.period]!) else { continue }
+            rows[e].append((k, v.number ?? .nan))
+        }
+        for e in rows.indices { s.partitions[e] = Partition.build(&rows[e]) }
+        return s
+    }
+
+    /// Applies committed changes.
+    mutating func apply(_ changes: [ValueChange]) {
+        for ch in changes {
+            guard let e = elementPartition[ch.key.element] else { continue }
+            if let v = ch.value {
+                let pid = periodId(ch.key.period)
+                guard let k = key(ch.key, period: pid) else { continue }
+                partitions[e].upsert(k, DataValue.number(v) ?? .nan)
+            } else if let pid = periodIndex[ch.key.period], let k = key(ch.key, period: pid) {
+                partitions[e].remove(k)
+            }
+        }
+    }
+
+    /// The same values under new metadata (units, elements or combinations added or changed).
+    func rebuilt(with catalog: Catalog) -> EngineState {
+        var values: [DataValue] = []
+        values.reserveCapacity(valueCount)
+        let unitUids = self.catalog.organisationUnits.map(\.uid)
+        let elementUids = self.catalog.dataElements.map(\.uid)
+        let stamp = Date(timeIntervalSince1970: 0)
+        for (e, part) in partitions.enumerated() {
+            for r in 0..<part.count {
+                let key = DataValueKey(element: elementUids[e], period: periods[Int(part.period[r])], unit: unitUids[Int(part.unit[r])],
+                                       optionCombo: cocs[Int(part.coc[r])], attributeOptionCombo: cocs[Int(part.aoc[r])])
+                values.append(DataValue(key: key, value: part.value[r].isNaN ? "" : formatNumber(part.value[r]), storedBy: "",
+                                        created: stamp, lastUpdated: stamp))
+            }
+        }
+        return EngineState.build(catalog: catalog, values: values)
+    }
+}
+
+/// The analytics engine: a columnar in-memory copy of every value, current the moment a
+/// write commits. Queries read a snapshot; writers swap in a new one.
+public final class AnalyticsEngine: @unchecked Sendable {
+    private let lock = NSLock()
+    private var current: EngineState
+
+    public init(catalog: Catalog, values: [DataValue]) {
+        current = EngineState.build(catalog: catalog, values: values)
+    }
+
+    /// The state as of now; later writes do not change it.
+    public func snapshot() -> EngineState { lock.withLock { current } }
+
+    public func apply(_ changes: [ValueChange]) {
+        lock.withLock { current.apply(changes) }
+    }
+
+    public func replaceCatalog(_ catalog: Catalog) {
+        lock.withLock { current = current.rebuilt(with: catalog) }
+    }
+
+    /// Runs a query on the current snapshot.
+    public func run(_ query: AnalyticsQuery) throws -> AnalyticsResult {
+        try QueryRunner(state: snapshot(), query: query).run()
+    }
+}
+
+extension EngineState: IndicatorSource {
+    /// One indicator for one unit and span, through the engine.
+    public func indicator(_ ref: String, unit: String, span: DaySpan) -> IndicatorResult? {
+        guard let ind = catalog.indicator(ref), let u = catalog.unit(unit) else { return nil }
+        let selection = PeriodSelection(spanning: span)
+        let runner = QueryRunner(state: self, query: AnalyticsQuery(data: [.indicator(ind.uid)], periods: [selection], units: [u.uid]))
+        var memo: [String: [Double?]] = [:]
+        guard let g = runner.indicatorGrid(ind.uid, memo: &memo) else { return nil }
+        return IndicatorResult(numerator: g.numerator[0], denominator: g.denominator[0], factor: g.factor, value: g.value[0])
+    }
+}
+
+extension EngineState {
+    /// Runs a query on this snapshot.
+    public func run(_ query: AnalyticsQuery) throws -> AnalyticsResult {
+        try QueryRunner(state: self, query: query).run()
+    }
+}

@@ -1,0 +1,174 @@
+import QorganCore
+
+/// The dimensions of a query, named as in DHIS2's analytics API.
+public enum Dimension: String, Sendable, CaseIterable, Codable {
+    case dx, co, pe, ou
+}
+
+/// What an analytics query asks: data items × periods × units (× option combinations),
+/// each dimension on an axis or as a filter.
+public struct AnalyticsQuery: Sendable {
+    public var data: [DataItem]
+    public var periods: [PeriodSelection]
+    /// Unit uids.
+    public var units: [String]
+    /// Break elements down by option combination (the `co` dimension).
+    public var disaggregate: Bool
+    /// Dimensions that filter instead of forming an axis; a filter's items are taken together.
+    public var filters: Set<Dimension>
+    /// Overrides every element's aggregation type.
+    public var aggregationType: AggregationType?
+    /// Adds numerator, denominator and factor columns for indicators.
+    public var includeNumeratorDenominator: Bool
+
+    public init(data: [DataItem], periods: [PeriodSelection], units: [String], disaggregate: Bool = false,
+                filters: Set<Dimension> = [], aggregationType: AggregationType? = nil, includeNumeratorDenominator: Bool = false) {
+        self.data = data; self.periods = periods; self.units = units; self.disaggregate = disaggregate
+        self.filters = filters; self.aggregationType = aggregationType
+        self.includeNumeratorDenominator = includeNumeratorDenominator
+    }
+}
+
+/// A query as text, the way the CLI and the HTTP API receive it.
+public struct QuerySpec: Sendable {
+    public var dx: [String]
+    public var pe: [String]
+    public var ou: [String]
+    public var co = false
+    public var filters: Set<Dimension> = []
+    /// Splits each period item into periods of this type (`2013..2017` by `Yearly`: five columns).
+    public var periodType: PeriodType?
+    public var aggregationType: AggregationType?
+    public var includeNumeratorDenominator = false
+    /// The units of the user asking, for USER_ORGUNIT and USER_ORGUNIT_CHILDREN.
+    public var userUnits: [String] = []
+
+    public init(dx: [String], pe: [String], ou: [String]) { self.dx = dx; self.pe = pe; self.ou = ou }
+
+    /// Resolves codes, relative periods and unit keywords against the catalog.
+    /// Every item that does not resolve is listed, by dimension and value.
+    public func resolve(in catalog: Catalog, today: Day) throws -> AnalyticsQuery {
+        var problems: [Problem] = []
+        var data: [DataItem] = []
+        for item in dx {
+            if let ind = catalog.indicator(item) { data.append(.indicator(ind.uid)); continue }
+            let parts = item.split(separator: ".", maxSplits: 1).map(String.init)
+            guard let el = catalog.element(parts[0]) else {
+                problems.append(Problem(field: "dx", value: item, reason: "no data element or indicator with code or uid '\(item)'")); continue
+            }
+            if parts.count == 2 {
+                guard let coc = catalog.optionCombo(parts[1], of: el) else {
+                    problems.append(Problem(field: "dx", value: item, reason: "data element '\(el.code)' has no option combination '\(parts[1])' (it has: \(catalog.optionCombos(of: el).map(\.code).joined(separator: ", ")))"))
+                    continue
+                }
+                data.append(.operand(element: el.uid, optionCombo: coc.uid))
+            } else {
+                data.append(.element(el.uid))
+            }
+        }
+        var periods: [PeriodSelection] = []
+        for item in pe {
+            do {
+                let selections = try RelativePeriods.expand(item, today: today) ?? [PeriodSelection(item)]
+                if let t = periodType {
+                    for s in selections {
+                        let split = Period.periods(of: t, within: s.span)
+                        if split.isEmpty {
+                            problems.append(Problem(field: "pe", value: item, reason: "holds no whole \(t.rawValue) period"))
+                        }
+                        periods += split.map { PeriodSelection($0) }
+                    }
+                } else {
+                    periods += selections
+                }
+            } catch {
+                problems.append(Problem(field: "pe", value: item, reason: "not a period, range (2013..2017) or relative period (THIS_YEAR, LAST_12_MONTHS, LAST_5_YEARS, …)"))
+            }
+        }
+        let asOf = periods.map(\.span.end).max() ?? today
+        var units: [String] = []
+        for item in ou {
+            switch UnitSelector.expand(item, catalog: catalog, on: asOf, userUnits: userUnits) {
+            case .valid(let list):
+                if list.isEmpty { problems.append(Problem(field: "ou", value: item, reason: "selects no unit open on \(asOf)")) }
+                units += list
+            case .invalid(let ps): problems += ps
+            }
+        }
+        if dx.isEmpty { problems.append(Problem(field: "dx", reason: "name at least one data element or indicator")) }
+        if pe.isEmpty { problems.append(Problem(field: "pe", reason: "name at least one period")) }
+        if ou.isEmpty { problems.append(Problem(field: "ou", reason: "name at least one organisation unit")) }
+        if filters.contains(.dx) && dx.count > 1 {
+            problems.append(Problem(field: "dx", reason: "data items cannot be added together as a filter; put dx on an axis"))
+        }
+        if !problems.isEmpty { throw QorganError.rejected(source: "the query", problems: problems) }
+        var seen = Set<String>()
+        return AnalyticsQuery(data: data, periods: periods, units: units.filter { seen.insert($0).inserted }, disaggregate: co,
+                              filters: filters, aggregationType: aggregationType,
+                              includeNumeratorDenominator: includeNumeratorDenominator)
+    }
+}
+
+/// `CODE`, `LEVEL-2`, `LEVEL-3:AKT` (a level within a unit), `CHILDREN:AKT`, `USER_ORGUNIT`, `USER_ORGUNIT_CHILDREN`.
+enum UnitSelector {
+    static func expand(_ item: String, catalog: Catalog, on day: Day, userUnits: [String]) -> Validated<[String]> {
+        func fail(_ reason: String) -> Validated<[String]> { .invalid([Problem(field: "ou", value: item, reason: reason)]) }
+        if item == "USER_ORGUNIT" || item == "USER_ORGUNIT_CHILDREN" {
+            guard !userUnits.isEmpty else { return fail("the user is bound to no unit") }
+            let mine = userUnits.compactMap { catalog.unit($0)?.uid }
+            return .valid(item == "USER_ORGUNIT" ? mine : mine.flatMap { catalog.children(of: $0, on: day).map(\.uid) })
+        }
+        if item.hasPrefix("CHILDREN:") {
+            let ref = String(item.dropFirst("CHILDREN:".count))
+            guard let u = catalog.unit(ref) else { return fail("no organisation unit with code or uid '\(ref)'") }
+            return .valid(catalog.children(of: u.uid, on: day).map(\.uid))
+        }
+        if item.hasPrefix("LEVEL-") {
+            let rest = item.dropFirst("LEVEL-".count).split(separator: ":", maxSplits: 1).map(String.init)
+            guard let level = Int(rest[0]), level >= 1 else { return fail("LEVEL-n takes a level number from 1") }
+            var units = catalog.units(atLevel: level, on: day)
+            if rest.count == 2 {
+                guard let within = catalog.unit(rest[1]) else { return fail("no organisation unit with code or uid '\(rest[1])'") }
+                units = units.filter { catalog.isInSubtree($0.uid, of: within.uid, on: day) }
+            }
+            return .valid(units.map(\.uid))
+        }
+        guard let u = catalog.unit(item) else { return fail("no organisation unit with code or uid '\(item)'") }
+        return .valid([u.uid])
+    }
+}
+
+/// DHIS2's relative periods, counted back from `today`: THIS_YEAR, LAST_YEAR, LAST_5_YEARS,
+/// THIS_MONTH, LAST_MONTH, LAST_12_MONTHS, THIS_QUARTER, LAST_4_QUARTERS, LAST_52_WEEKS,
+/// MONTHS_THIS_YEAR, QUARTERS_THIS_YEAR, TODAY, YESTERDAY, LAST_7_DAYS, …
+public enum RelativePeriods {
+    static let units: [(String, PeriodType)] = [
+        ("DAY", .daily), ("WEEK", .weekly), ("BIWEEK", .biWeekly), ("MONTH", .monthly), ("BIMONTH", .biMonthly),
+        ("QUARTER", .quarterly), ("SIX_MONTH", .sixMonthly), ("YEAR", .yearly), ("FINANCIAL_YEAR", .financialApril),
+    ]
+
+    /// nil when `text` is not a relative period.
+    public static func expand(_ text: String, today: Day) throws -> [PeriodSelection]? {
+        func current(_ t: PeriodType) -> Period { Period.containing(today, type: t) }
+        func back(_ p: Period, _ n: Int) -> Period { (0..<n).reduce(p) { q, _ in q.previous } }
+        switch text {
+        case "TODAY": return [PeriodSelection(current(.daily))]
+        case "YESTERDAY": return [PeriodSelection(back(current(.daily), 1))]
+        case "MONTHS_THIS_YEAR": return Period.periods(of: .monthly, within: current(.yearly).span).map { PeriodSelection($0) }
+        case "QUARTERS_THIS_YEAR": return Period.periods(of: .quarterly, within: current(.yearly).span).map { PeriodSelection($0) }
+        default: break
+        }
+        for (name, type) in units {
+            let plural = name + "S"
+            if text == "THIS_\(name)" { return [PeriodSelection(current(type))] }
+            if text == "LAST_\(name)" { return [PeriodSelection(back(current(type), 1))] }
+            if text.hasPrefix("LAST_"), text.hasSuffix("_" + plural) {
+                let middle = text.dropFirst(5).dropLast(plural.count + 1)
+                guard let n = Int(middle), (1...1000).contains(n) else { return nil }
+                let last = back(current(type), 1)
+                return (0..<n).reversed().map { PeriodSelection(back(last, $0)) }
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,306 @@
+import QorganCore
+
+/// Evaluates one query on one snapshot. Each element is aggregated by the rules of the
+/// reference aggregation (see `ReferenceAggregator`), over every cell of the query at once.
+struct QueryRunner {
+    let state: EngineState
+    let query: AnalyticsQuery
+    /// Period buckets: each a set of spans (one span on an axis; all of them as a filter).
+    let periodBuckets: [[DaySpan]]
+    /// Unit buckets: each a set of unit indices (one on an axis; all as a filter).
+    let unitBuckets: [[UInt32]]
+
+    /// Computed once per query: which buckets each stored period and unit count in.
+    private let periodMaps: [PeriodRule: [[Int32]]]
+    private let unitMaps: [Bool: [[[Int32]]]]
+
+    init(state: EngineState, query: AnalyticsQuery) {
+        self.state = state
+        self.query = query
+        let spans = query.periods.map(\.span)
+        periodBuckets = query.filters.contains(.pe) ? [spans] : spans.map { [$0] }
+        let units = query.units.compactMap { state.unitIndex[$0] }
+        unitBuckets = query.filters.contains(.ou) ? [units] : units.map { [$0] }
+        var pm: [PeriodRule: [[Int32]]] = [:]
+        for rule in [PeriodRule.rollUp, .lastValue, .exact] {
+            pm[rule] = Self.periodMap(rule, periods: state.periods, buckets: periodBuckets)
+        }
+        periodMaps = pm
+        unitMaps = [false: Self.unitMap(selfOnly: false, state: state, buckets: unitBuckets),
+                    true: Self.unitMap(selfOnly: true, state: state, buckets: unitBuckets)]
+    }
+
+    var P: Int { periodBuckets.count }
+    var U: Int { unitBuckets.count }
+
+    enum PeriodRule: Hashable { case rollUp, lastValue, exact }
+
+    /// For each stored period, the buckets it counts in.
+    static func periodMap(_ rule: PeriodRule, periods: [Period], buckets periodBuckets: [[DaySpan]]) -> [[Int32]] {
+        periods.map { p in
+            periodBuckets.indices.compactMap { b -> Int32? in
+                let hit = periodBuckets[b].contains { span in
+                    switch rule {
+                    case .rollUp: return p.rollsUp(into: span)
+                    case .lastValue: return p.rollupSpan.end <= span.end
+                    case .exact: return p.span == span
+                    }
+                }
+                return hit ? Int32(b) : nil
+            }
+        }
+    }
+
+    /// For each epoch and unit, the unit buckets it counts in (itself or an ancestor is in the bucket).
+    static func unitMap(selfOnly: Bool, state: EngineState, buckets unitBuckets: [[UInt32]]) -> [[[Int32]]] {
+        var bucketsOf: [UInt32: [Int32]] = [:]
+        for (b, units) in unitBuckets.enumerated() { for u in Set(units) { bucketsOf[u, default: []].append(Int32(b)) } }
+        let n = state.catalog.organisationUnits.count
+        return state.hierarchy.parent.map { parent in
+            (0..<n).map { u in
+                var out: [Int32] = []
+                var current = Int32(u)
+                var steps = 0
+                while current >= 0 && steps <= n {
+                    for b in bucketsOf[UInt32(current)] ?? [] where !out.contains(b) { out.append(b) }
+                    if selfOnly { break }
+                    current = parent[Int(current)]
+                    steps += 1
+                }
+                return out
+            }
+        }
+    }
+
+    /// The aggregated value of an element (optionally one option combination) in every cell,
+    /// indexed `unitBucket * P + periodBucket`.
+    func elementGrid(_ elementUid: String, coc: String?) -> [Double?] {
+        guard let pIndex = state.elementPartition[elementUid], let el = state.catalog.element(elementUid) else {
+            return Array(repeating: nil, count: U * P)
+        }
+        let part = state.partitions[pIndex]
+        var cocFilter: UInt16? = nil
+        if let coc {
+            guard let c = state.cocIndex[coc] else { return Array(repeating: nil, count: U * P) }
+            cocFilter = c
+        }
+        let type = query.aggregationType ?? el.aggregationType
+        let pmap = periodMaps[type == .last ? .lastValue : type == .none ? .exact : .rollUp]!
+        let umap = unitMaps[type == .none]!
+        if type == .sum, let fast = sumFast(part, cocFilter, pmap, umap) { return fast }
+        return generic(part, cocFilter, type, pmap, umap)
+    }
+
+    /// SUM when every period and unit counts in at most one bucket: one pass over flat arrays.
+    private func sumFast(_ part: Partition, _ cocFilter: UInt16?, _ pmap: [[Int32]], _ umap: [[[Int32]]]) -> [Double?]? {
+        guard pmap.allSatisfy({ $0.count <= 1 }), umap.allSatisfy({ $0.allSatisfy { $0.count <= 1 } }) else { return nil }
+        let pb = pmap.map { $0.first ?? -1 }
+        let epochs = umap.count, units = umap.first?.count ?? 0
+        var ub = [Int32](repeating: -1, count: epochs * units)
+        for e in 0..<epochs { for u in 0..<units { ub[e * units + u] = umap[e][u].first ?? -1 } }
+        let epochOf = state.periodEpoch
+        var sum = [Double](repeating: 0, count: U * P)
+        var has = [Bool](repeating: false, count: U * P)
+        let P = self.P
+        part.period.withUnsafeBufferPointer { per in
+            part.unit.withUnsafeBufferPointer { uni in
+                part.coc.withUnsafeBufferPointer { cc in
+                    part.value.withUnsafeBufferPointer { val in
+                        // Rows are in period order: skip the periods that count nowhere.
+                        var r = 0
+                        let n = val.count
+                        while r < n {
+                            let p = Int(per[r])
+                            let b = pb[p]
+                            if b < 0 {
+                                r = part.rows(periodAtLeast: UInt32(p + 1))
+                                continue
+                            }
+                            let base = epochOf[p] * units
+                            var end = r
+                            while end < n && Int(per[end]) == p { end += 1 }
+                            for i in r..<end {
+                                if let c = cocFilter, cc[i] != c { continue }
+                                let u = ub[base + Int(uni[i])]
+                                if u < 0 { continue }
+                                let v = val[i]
+                                if v.isNaN { continue }
+                                let cell = Int(u) * P + Int(b)
+                                sum[cell] += v
+                                has[cell] = true
+                            }
+                            r = end
+                        }
+                    }
+                }
+            }
+        }
+        return (0..<(U * P)).map { has[$0] ? sum[$0] : nil }
+    }
+
+    /// Every aggregation type: rows are grouped into cells (unit, period) first.
+    private func generic(_ part: Partition, _ cocFilter: UInt16?, _ type: AggregationType,
+                         _ pmap: [[Int32]], _ umap: [[[Int32]]]) -> [Double?] {
+        let n = U * P
+        var acc = [Double](repeating: 0, count: n)
+        var cnt = [Int](repeating: 0, count: n)
+        var perUnit: [Int: [UInt32: (sum: Double, n: Int, period: Int)]] = [:]
+        var r = 0
+        let rows = part.count
+        while r < rows {
+            let p = Int(part.period[r]), u = part.unit[r]
+            var end = r
+            var cell = 0.0, numeric = false, stored = 0
+            while end < rows && Int(part.period[end]) == p && part.unit[end] == u {
+                if cocFilter == nil || part.coc[end] == cocFilter! {
+                    stored += 1
+                    let v = part.value[end]
+                    if !v.isNaN { cell += v; numeric = true }
+                }
+                end += 1
+            }
+            r = end
+            guard stored > 0 else { continue }
+            let pbs = pmap[p]
+            if pbs.isEmpty { continue }
+            let ubs = umap[state.periodEpoch[p]][Int(u)]
+            for ub in ubs {
+                for pb in pbs {
+                    let b = Int(ub) * P + Int(pb)
+                    if type == .count { acc[b] += Double(stored); cnt[b] += 1; continue }
+                    guard numeric else { continue }
+                    switch type {
+                    case .sum, .average, .none:
+                        acc[b] += cell; cnt[b] += 1
+                    case .min:
+                        acc[b] = cnt[b] == 0 ? cell : Swift.min(acc[b], cell); cnt[b] += 1
+                    case .max:
+                        acc[b] = cnt[b] == 0 ? cell : Swift.max(acc[b], cell); cnt[b] += 1
+                    case .averageSumOrgUnit:
+                        var e = perUnit[b, default: [:]][u] ?? (0, 0, 0)
+                        e.sum += cell; e.n += 1
+                        perUnit[b, default: [:]][u] = e
+                    case .last, .lastInPeriod:
+                        let e = perUnit[b, default: [:]][u]
+                        let newer = e.map { old in
+                            let a = state.periods[old.period], c = state.periods[p]
+                            return (a.end, a.start) < (c.end, c.start)
+                        } ?? true
+                        if newer { perUnit[b, default: [:]][u] = (cell, 1, p) }
+                    case .count: break
+                    }
+                }
+            }
+        }
+        return (0..<n).map { b -> Double? in
+            switch type {
+            case .averageSumOrgUnit:
+                guard let units = perUnit[b], !units.isEmpty else { return nil }
+                return units.values.map { $0.sum / Double($0.n) }.reduce(0, +)
+            case .last, .lastInPeriod:
+                guard let units = perUnit[b], !units.isEmpty else { return nil }
+                return units.values.map(\.sum).reduce(0, +)
+            case .average:
+                return cnt[b] == 0 ? nil : acc[b] / Double(cnt[b])
+            default:
+                return cnt[b] == 0 ? nil : acc[b]
+            }
+        }
+    }
+
+    // MARK: Indicators
+
+    struct IndicatorGrid {
+        var numerator: [Double?], denominator: [Double?], value: [Double?], factor: Double
+    }
+
+    func indicatorGrid(_ uid: String, memo: inout [String: [Double?]], depth: Int = 0) -> IndicatorGrid? {
+        guard depth < 32, let ind = state.catalog.indicator(uid),
+              let num = try? Expression.parse(ind.numerator), let den = try? Expression.parse(ind.denominator) else { return nil }
+        var grids: [String: [Double?]] = [:]
+        for r in num.references + den.references {
+            let key = "\(r.kind.rawValue){\(r.code)\(r.combo.map { ".\($0)" } ?? "")}"
+            if grids[key] != nil { continue }
+            switch r.kind {
+            case .element:
+                guard let el = state.catalog.element(r.code) else { grids[key] = Array(repeating: nil, count: U * P); continue }
+                let coc = r.combo.flatMap { state.catalog.optionCombo($0, of: el)?.uid }
+                let memoKey = el.uid + "." + (coc ?? "")
+                if let g = memo[memoKey] { grids[key] = g } else {
+                    let g = (r.combo != nil && coc == nil) ? Array(repeating: nil, count: U * P) : elementGrid(el.uid, coc: coc)
+                    memo[memoKey] = g; grids[key] = g
+                }
+            case .indicator:
+                guard let other = state.catalog.indicator(r.code) else { grids[key] = Array(repeating: nil, count: U * P); continue }
+                grids[key] = indicatorGrid(other.uid, memo: &memo, depth: depth + 1)?.value ?? Array(repeating: nil, count: U * P)
+            case .constant:
+                grids[key] = Array(repeating: state.catalog.constant(r.code)?.value, count: U * P)
+            }
+        }
+        var out = IndicatorGrid(numerator: [], denominator: [], value: [], factor: ind.factor)
+        for b in 0..<(U * P) {
+            let resolve: (Expression.Reference) -> Double? = { r in
+                grids["\(r.kind.rawValue){\(r.code)\(r.combo.map { ".\($0)" } ?? "")}"]?[b] ?? nil
+            }
+            let n = num.evaluate(resolve), d = den.evaluate(resolve)
+            out.numerator.append(n); out.denominator.append(d)
+            if let n, let d, d != 0 { out.value.append(n / d * ind.factor) } else { out.value.append(nil) }
+        }
+        return out
+    }
+
+    // MARK: The result
+
+    func run() throws -> AnalyticsResult {
+        let catalog = state.catalog
+        var result = AnalyticsResult(query: query)
+        var memo: [String: [Double?]] = [:]
+        let periodIds = query.filters.contains(.pe) ? [query.periods.map(\.description).joined(separator: ";")] : query.periods.map(\.description)
+        let unitIds = query.filters.contains(.ou) ? [query.units.joined(separator: ";")] : query.units
+        for p in query.periods { result.names[p.description] = p.description }
+        for u in query.units { if let unit = catalog.unit(u) { result.names[u] = unit.name; result.codes[u] = unit.code } }
+        for item in query.data {
+            var lines: [(co: String?, values: [Double?], num: [Double?]?, den: [Double?]?, factor: Double?)] = []
+            switch item {
+            case .indicator(let uid):
+                guard let ind = catalog.indicator(uid), let g = indicatorGrid(uid, memo: &memo) else { continue }
+                result.names[uid] = ind.name; result.codes[uid] = ind.code; result.decimals[uid] = ind.decimals
+                lines.append((nil, g.value, g.numerator, g.denominator, g.factor))
+            case .element(let uid):
+                guard let el = catalog.element(uid) else { continue }
+                result.names[uid] = el.name; result.codes[uid] = el.code
+                if query.disaggregate {
+                    for coc in catalog.optionCombos(of: el) {
+                        result.names[coc.uid] = coc.name; result.codes[coc.uid] = coc.code
+                        lines.append((coc.uid, elementGrid(uid, coc: coc.uid), nil, nil, nil))
+                    }
+                } else {
+                    lines.append((nil, elementGrid(uid, coc: nil), nil, nil, nil))
+                }
+            case .operand(let e, let c):
+                guard let el = catalog.element(e), let coc = catalog.optionCombo(c, of: el) else { continue }
+                let id = "\(el.uid).\(coc.uid)"
+                result.names[id] = "\(el.name) (\(coc.name))"; result.codes[id] = "\(el.code).\(coc.code)"
+                lines.append((nil, elementGrid(el.uid, coc: coc.uid), nil, nil, nil))
+            }
+            let dxId: String = {
+                if case .operand(let e, let c) = item, let el = catalog.element(e), let coc = catalog.optionCombo(c, of: el) {
+                    return "\(el.uid).\(coc.uid)"
+                }
+                switch item { case .element(let u), .indicator(let u): return u; case .operand(let e, _): return e }
+            }()
+            for line in lines {
+                for (ui, u) in unitIds.enumerated() {
+                    for (pi, p) in periodIds.enumerated() {
+                        let b = ui * P + pi
+                        guard let v = line.values[b] else { continue }
+                        result.rows.append(AnalyticsResult.Row(dx: dxId, co: line.co, pe: p, ou: u, value: v,
+                                                               numerator: line.num?[b] ?? nil, denominator: line.den?[b] ?? nil,
+                                                               factor: line.factor))
+                    }
+                }
+            }
+        }
+        return result
+    }
+}
