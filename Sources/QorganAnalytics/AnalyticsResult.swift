@@ -26,8 +26,8 @@ public struct AnalyticsResult: Sendable {
     init(query: AnalyticsQuery) { self.query = query }
 
     /// The dimensions that are axes, in DHIS2's order.
-    public var axes: [Dimension] {
-        var d: [Dimension] = []
+    public var axes: [AnalyticsDimension] {
+        var d: [AnalyticsDimension] = []
         if !query.filters.contains(.dx) { d.append(.dx) }
         if query.disaggregate { d.append(.co) }
         if !query.filters.contains(.pe) { d.append(.pe) }
@@ -39,7 +39,7 @@ public struct AnalyticsResult: Sendable {
         rows.first { $0.dx == dx && $0.pe == pe && $0.ou == ou && $0.co == co }?.value
     }
 
-    func item(_ row: Row, _ d: Dimension) -> String {
+    func item(_ row: Row, _ d: AnalyticsDimension) -> String {
         switch d {
         case .dx: return row.dx
         case .co: return row.co ?? ""
@@ -96,8 +96,8 @@ public struct AnalyticsResult: Sendable {
     }
 
     /// A pivot: `rows` dimensions down, `columns` across; cells hold the formatted value.
-    public func pivot(rows rowDims: [Dimension], columns colDims: [Dimension]) -> (header: [String], rows: [[String]]) {
-        func key(_ r: Row, _ dims: [Dimension]) -> [String] { dims.map { item(r, $0) } }
+    public func pivot(rows rowDims: [AnalyticsDimension], columns colDims: [AnalyticsDimension]) -> (header: [String], rows: [[String]]) {
+        func key(_ r: Row, _ dims: [AnalyticsDimension]) -> [String] { dims.map { item(r, $0) } }
         var rowKeys: [[String]] = [], colKeys: [[String]] = []
         var seenRows = Set<[String]>(), seenCols = Set<[String]>()
         var cells: [[String]: String] = [:]

@@ -1,14 +1,6 @@
 import Foundation
 import QorganCore
 
-/// One change to a value, as the store reports it after a commit.
-public struct ValueChange: Hashable, Sendable {
-    public var key: DataValueKey
-    /// The new value; nil when the value was deleted.
-    public var value: String?
-    public init(key: DataValueKey, value: String?) { self.key = key; self.value = value }
-}
-
 /// The values of one data element, column by column, sorted by (period, unit, option
 /// combination, attribute combination): a cell's rows stand together, and a key is found
 /// by binary search. 20 bytes a value.
@@ -66,6 +58,14 @@ struct Partition: Sendable {
 
     static func build(_ rows: inout [(Key, Double)]) -> Partition {
         rows.sort { $0.0 < $1.0 }
+        // Keys are unique in a store; should a caller give one twice, one of the rows is kept.
+        if rows.count > 1 {
+            var w = 0
+            for r in 1..<rows.count {
+                if rows[r].0 == rows[w].0 { rows[w] = rows[r] } else { w += 1; rows[w] = rows[r] }
+            }
+            rows.removeLast(rows.count - w - 1)
+        }
         var p = Partition()
         p.period.reserveCapacity(rows.count); p.unit.reserveCapacity(rows.count); p.coc.reserveCapacity(rows.count)
         p.aoc.reserveCapacity(rows.count); p.value.reserveCapacity(rows.count)
@@ -165,18 +165,13 @@ public struct EngineState: Sendable {
 
     /// Builds the state from values (deleted ones are left out).
     public static func build(catalog: Catalog, values: [DataValue]) -> EngineState {
-        var s = EngineState(catalog: catalog)
-        let distinct = Set(values.lazy.filter { !$0.deleted }.map(\.key.period)).sorted()
-        s.periods = distinct
-        s.periodEpoch = distinct.map { s.hierarchy.epoch(of: $0.start) }
-        for (i, p) in distinct.enumerated() { s.periodIndex[p] = UInt32(i) }
-        var rows = Array(repeating: [(Partition.Key, Double)](), count: s.partitions.count)
+        var b = EngineBuilder(catalog: catalog)
         for v in values where !v.deleted {
-            guard let e = s.elementPartition[v.key.element], let k = s.key(v.key, period: s.periodIndex[v.key.period]!) else { continue }
-            rows[e].append((k, v.number ?? .nan))
+            guard let e = b.element(v.key.element), let u = b.unit(v.key.unit), let c = b.optionCombo(v.key.optionCombo),
+                  let a = b.optionCombo(v.key.attributeOptionCombo) else { continue }
+            b.add(element: e, period: b.period(v.key.period), unit: u, optionCombo: c, attributeOptionCombo: a, value: v.number ?? .nan)
         }
-        for e in rows.indices { s.partitions[e] = Partition.build(&rows[e]) }
-        return s
+        return b.finish()
     }
 
     /// Applies committed changes.
@@ -212,6 +207,53 @@ public struct EngineState: Sendable {
     }
 }
 
+/// Builds an `EngineState` from rows in any order, without a `DataValue` each.
+public struct EngineBuilder {
+    private var state: EngineState
+    private var rows: [[(Partition.Key, Double)]]
+    private var periods: [Period] = []
+    private var periodLocal: [Period: UInt32] = [:]
+
+    public init(catalog: Catalog) {
+        state = EngineState(catalog: catalog)
+        rows = Array(repeating: [], count: state.partitions.count)
+    }
+
+    public func element(_ uid: String) -> Int? { state.elementPartition[uid] }
+    public func unit(_ uid: String) -> UInt32? { state.unitIndex[uid] }
+    public func optionCombo(_ uid: String) -> UInt16? { state.cocIndex[uid] }
+
+    /// A period's number in this builder (renumbered in time order by `finish`).
+    public mutating func period(_ p: Period) -> UInt32 {
+        if let i = periodLocal[p] { return i }
+        let i = UInt32(periods.count)
+        periods.append(p); periodLocal[p] = i
+        return i
+    }
+
+    public mutating func reserve(element: Int, _ n: Int) { rows[element].reserveCapacity(n) }
+
+    /// Adds a value (NaN for text). Give each key once.
+    public mutating func add(element: Int, period: UInt32, unit: UInt32, optionCombo: UInt16, attributeOptionCombo: UInt16, value: Double) {
+        rows[element].append((Partition.Key(period: period, unit: unit, coc: optionCombo, aoc: attributeOptionCombo), value))
+    }
+
+    public mutating func finish() -> EngineState {
+        let order = periods.indices.sorted { periods[$0] < periods[$1] }
+        var remap = [UInt32](repeating: 0, count: periods.count)
+        for (sorted, local) in order.enumerated() { remap[local] = UInt32(sorted) }
+        state.periods = order.map { periods[$0] }
+        state.periodEpoch = state.periods.map { state.hierarchy.epoch(of: $0.start) }
+        for (i, p) in state.periods.enumerated() { state.periodIndex[p] = UInt32(i) }
+        for e in rows.indices {
+            for i in rows[e].indices { rows[e][i].0.period = remap[Int(rows[e][i].0.period)] }
+            state.partitions[e] = Partition.build(&rows[e])
+            rows[e] = []
+        }
+        return state
+    }
+}
+
 /// The analytics engine: a columnar in-memory copy of every value, current the moment a
 /// write commits. Queries read a snapshot; writers swap in a new one.
 public final class AnalyticsEngine: @unchecked Sendable {
@@ -220,6 +262,30 @@ public final class AnalyticsEngine: @unchecked Sendable {
 
     public init(catalog: Catalog, values: [DataValue]) {
         current = EngineState.build(catalog: catalog, values: values)
+    }
+
+    public init(state: EngineState) { current = state }
+
+    /// Loads every stored value: `scan` streams the rows, `ids` names their integer keys.
+    public static func load(catalog: Catalog, ids: StoredIds,
+                            scan: ((StoredValueRow) throws -> Void) throws -> Void) rethrows -> AnalyticsEngine {
+        var b = EngineBuilder(catalog: catalog)
+        func table<T>(_ d: [Int64: String], _ f: (String) -> T?) -> [T?] {
+            var out = [T?](repeating: nil, count: Int(d.keys.max() ?? 0) + 1)
+            for (id, uid) in d { out[Int(id)] = f(uid) }
+            return out
+        }
+        let elements = table(ids.elements) { b.element($0) }
+        let units = table(ids.units) { b.unit($0) }
+        let cocs = table(ids.optionCombos) { b.optionCombo($0) }
+        var periods = [UInt32?](repeating: nil, count: Int(ids.periods.keys.max() ?? 0) + 1)
+        for (id, p) in ids.periods.sorted(by: { $0.key < $1.key }) { periods[Int(id)] = b.period(p) }
+        try scan { r in
+            guard let e = elements[Int(r.element)], let p = periods[Int(r.period)], let u = units[Int(r.unit)],
+                  let c = cocs[Int(r.optionCombo)], let a = cocs[Int(r.attributeOptionCombo)] else { return }
+            b.add(element: e, period: p, unit: u, optionCombo: c, attributeOptionCombo: a, value: r.number ?? .nan)
+        }
+        return AnalyticsEngine(state: b.finish())
     }
 
     /// The state as of now; later writes do not change it.
@@ -232,6 +298,11 @@ public final class AnalyticsEngine: @unchecked Sendable {
     public func replaceCatalog(_ catalog: Catalog) {
         lock.withLock { current = current.rebuilt(with: catalog) }
     }
+}
+
+extension AnalyticsEngine: StoreObserver {
+    public func valuesCommitted(_ changes: [ValueChange]) { apply(changes) }
+    public func catalogCommitted(_ catalog: Catalog) { replaceCatalog(catalog) }
 
     /// Runs a query on the current snapshot.
     public func run(_ query: AnalyticsQuery) throws -> AnalyticsResult {

@@ -1,7 +1,7 @@
 import QorganCore
 
 /// The dimensions of a query, named as in DHIS2's analytics API.
-public enum Dimension: String, Sendable, CaseIterable, Codable {
+public enum AnalyticsDimension: String, Sendable, CaseIterable, Codable {
     case dx, co, pe, ou
 }
 
@@ -15,14 +15,14 @@ public struct AnalyticsQuery: Sendable {
     /// Break elements down by option combination (the `co` dimension).
     public var disaggregate: Bool
     /// Dimensions that filter instead of forming an axis; a filter's items are taken together.
-    public var filters: Set<Dimension>
+    public var filters: Set<AnalyticsDimension>
     /// Overrides every element's aggregation type.
     public var aggregationType: AggregationType?
     /// Adds numerator, denominator and factor columns for indicators.
     public var includeNumeratorDenominator: Bool
 
     public init(data: [DataItem], periods: [PeriodSelection], units: [String], disaggregate: Bool = false,
-                filters: Set<Dimension> = [], aggregationType: AggregationType? = nil, includeNumeratorDenominator: Bool = false) {
+                filters: Set<AnalyticsDimension> = [], aggregationType: AggregationType? = nil, includeNumeratorDenominator: Bool = false) {
         self.data = data; self.periods = periods; self.units = units; self.disaggregate = disaggregate
         self.filters = filters; self.aggregationType = aggregationType
         self.includeNumeratorDenominator = includeNumeratorDenominator
@@ -35,7 +35,7 @@ public struct QuerySpec: Sendable {
     public var pe: [String]
     public var ou: [String]
     public var co = false
-    public var filters: Set<Dimension> = []
+    public var filters: Set<AnalyticsDimension> = []
     /// Splits each period item into periods of this type (`2013..2017` by `Yearly`: five columns).
     public var periodType: PeriodType?
     public var aggregationType: AggregationType?

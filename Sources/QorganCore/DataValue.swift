@@ -224,3 +224,38 @@ extension Catalog {
         }
     }
 }
+
+/// One change to a value, as the store reports it after a commit.
+public struct ValueChange: Hashable, Sendable {
+    public var key: DataValueKey
+    /// The new value; nil when the value was deleted.
+    public var value: String?
+    public init(key: DataValueKey, value: String?) { self.key = key; self.value = value }
+}
+
+/// Told of every commit, in commit order, before the write returns: what keeps the
+/// analytics engine current the moment a value is saved.
+public protocol StoreObserver: AnyObject, Sendable {
+    func valuesCommitted(_ changes: [ValueChange])
+    func catalogCommitted(_ catalog: Catalog)
+}
+
+/// A stored value as the analytics engine loads it: integer keys of the store, and the number.
+public struct StoredValueRow: Sendable {
+    public var element: Int64, period: Int64, unit: Int64, optionCombo: Int64, attributeOptionCombo: Int64
+    /// nil for text.
+    public var number: Double?
+    public init(element: Int64, period: Int64, unit: Int64, optionCombo: Int64, attributeOptionCombo: Int64, number: Double?) {
+        self.element = element; self.period = period; self.unit = unit; self.optionCombo = optionCombo
+        self.attributeOptionCombo = attributeOptionCombo; self.number = number
+    }
+}
+
+/// The store's integer ids of uids and periods, to read `StoredValueRow`s.
+public struct StoredIds: Sendable {
+    public var elements: [Int64: String] = [:]
+    public var periods: [Int64: Period] = [:]
+    public var units: [Int64: String] = [:]
+    public var optionCombos: [Int64: String] = [:]
+    public init() {}
+}

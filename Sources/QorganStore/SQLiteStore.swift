@@ -18,6 +18,10 @@ public struct ImportSummary: Hashable, Sendable, Codable {
 public final class SQLiteStore: Sendable {
     let writer: any DatabaseWriter
     public let path: String?
+    private let observers = ObserverList()
+
+    /// Tells `observer` of every later commit (held weakly).
+    public func observe(_ observer: any StoreObserver) { observers.add(observer) }
 
     /// Opens (creating if needed) a database file in WAL mode, and migrates it if needed.
     ///
@@ -96,7 +100,12 @@ public final class SQLiteStore: Sendable {
             let current = try MetadataTables.read(db)
             let (merged, changes) = try current.merging(document, source: source, newUid: newUid)
             try Self.checkAgainstData(old: current, new: merged, source: source, db: db)
-            if !dryRun { try MetadataTables.write(merged, changes: changes, user: user, db: db) }
+            if !dryRun {
+                try MetadataTables.write(merged, changes: changes, user: user, db: db)
+                // The write transaction commits when this closure returns; the observers
+                // run inside the serialized writer, so they see commits in order.
+                observers.catalogCommitted(merged)
+            }
             return changes
         }
     }
@@ -137,6 +146,7 @@ public final class SQLiteStore: Sendable {
         try writer.writeWithoutTransaction { db in
             var summary = ImportSummary()
             summary.dryRun = dryRun
+            var committed: [ValueChange] = []
             try db.inTransaction(.immediate) {
                 let catalog = try MetadataTables.read(db)
                 var problems: [Problem] = []
@@ -167,8 +177,10 @@ public final class SQLiteStore: Sendable {
                     case .deleted: summary.deleted += 1
                     }
                 }
+                committed = writer.changes
                 return dryRun ? .rollback : .commit
             }
+            if !dryRun && !committed.isEmpty { observers.valuesCommitted(committed) }
             return summary
         }
     }
@@ -284,5 +296,46 @@ public enum Timestamp {
     public static func parse(_ s: String) -> Date {
         (try? Date(s, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
             ?? (try? Date(s, strategy: .iso8601)) ?? Date(timeIntervalSince1970: 0)
+    }
+}
+
+/// Weak references to the store's observers.
+final class ObserverList: @unchecked Sendable {
+    private struct Weak { weak var observer: (any StoreObserver)? }
+    private let lock = NSLock()
+    private var list: [Weak] = []
+
+    func add(_ o: any StoreObserver) { lock.withLock { list.append(Weak(observer: o)) } }
+
+    private var current: [any StoreObserver] { lock.withLock { list.compactMap(\.observer) } }
+
+    func valuesCommitted(_ changes: [ValueChange]) { for o in current { o.valuesCommitted(changes) } }
+    func catalogCommitted(_ catalog: Catalog) { for o in current { o.catalogCommitted(catalog) } }
+}
+
+extension SQLiteStore {
+    /// The integer ids behind stored values.
+    public func storedIds() throws -> StoredIds {
+        try writer.read { db in
+            var ids = StoredIds()
+            for r in try Row.fetchAll(db, sql: "SELECT id, uid FROM data_element") { ids.elements[r["id"]] = r["uid"] }
+            for r in try Row.fetchAll(db, sql: "SELECT id, uid FROM org_unit") { ids.units[r["id"]] = r["uid"] }
+            for r in try Row.fetchAll(db, sql: "SELECT id, uid FROM category_option_combo") { ids.optionCombos[r["id"]] = r["uid"] }
+            for r in try Row.fetchAll(db, sql: "SELECT id, iso FROM period") { ids.periods[r["id"]] = Period.parse(r["iso"]) }
+            return ids
+        }
+    }
+
+    /// Every stored, not deleted value, in key order, without building a `DataValue` each:
+    /// what the analytics engine loads at start-up.
+    public func scanValues(_ body: (StoredValueRow) throws -> Void) throws {
+        try writer.read { db in
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT element_id, period_id, unit_id, coc_id, aoc_id, numeric FROM data_value WHERE deleted = 0
+                """)
+            while let r = try rows.next() {
+                try body(StoredValueRow(element: r[0], period: r[1], unit: r[2], optionCombo: r[3], attributeOptionCombo: r[4], number: r[5]))
+            }
+        }
     }
 }

@@ -95,6 +95,8 @@ enum Schema {
                 coc_id INTEGER NOT NULL REFERENCES category_option_combo(id),
                 aoc_id INTEGER NOT NULL REFERENCES category_option_combo(id),
                 value TEXT NOT NULL,
+                -- The value as a number (booleans 1 and 0); NULL for text. What analytics reads.
+                numeric REAL,
                 stored_by TEXT NOT NULL,
                 created TEXT NOT NULL,
                 last_updated TEXT NOT NULL,
@@ -102,7 +104,7 @@ enum Schema {
                 follow_up INTEGER NOT NULL DEFAULT 0,
                 deleted INTEGER NOT NULL DEFAULT 0,
                 PRIMARY KEY (element_id, period_id, unit_id, coc_id, aoc_id)
-            );
+            ) WITHOUT ROWID;
             -- Every change to a value: nothing is ever lost.
             CREATE TABLE data_value_audit (
                 id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -6,6 +6,9 @@ import QorganCore
 struct ValueWriter {
     enum Outcome { case created, updated, unchanged, deleted }
 
+    /// What was committed, for the observers of the store.
+    private(set) var changes: [ValueChange] = []
+
     let db: Database
     let catalog: Catalog
     private var ids: [String: Int64] = [:]
@@ -69,25 +72,28 @@ struct ValueWriter {
                 WHERE element_id = ? AND period_id = ? AND unit_id = ? AND coc_id = ? AND aoc_id = ?
                 """).execute(arguments: [stamp, user] + keyArgs)
             try audit(.delete, old: oldValue, new: nil, newComment: oldComment)
+            changes.append(ValueChange(key: r.key, value: nil))
             return .deleted
         }
         let storedBy = r.storedBy ?? user
         if existing == nil {
             try db.cachedStatement(sql: """
-                INSERT INTO data_value(element_id, period_id, unit_id, coc_id, aoc_id, value, stored_by, created,
+                INSERT INTO data_value(element_id, period_id, unit_id, coc_id, aoc_id, value, numeric, stored_by, created,
                     last_updated, comment, follow_up, deleted)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
-                """).execute(arguments: keyArgs + [newValue, storedBy, stamp, stamp, r.comment, r.followUp])
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+                """).execute(arguments: keyArgs + [newValue, DataValue.number(newValue), storedBy, stamp, stamp, r.comment, r.followUp])
             try audit(.create, old: nil, new: newValue, newComment: r.comment)
+            changes.append(ValueChange(key: r.key, value: newValue))
             return .created
         }
         if !wasDeleted && oldValue == newValue && oldComment == r.comment && oldFollowUp == r.followUp {
             return .unchanged
         }
         try db.cachedStatement(sql: """
-            UPDATE data_value SET value = ?, stored_by = ?, last_updated = ?, comment = ?, follow_up = ?, deleted = 0
+            UPDATE data_value SET value = ?, numeric = ?, stored_by = ?, last_updated = ?, comment = ?, follow_up = ?, deleted = 0
             WHERE element_id = ? AND period_id = ? AND unit_id = ? AND coc_id = ? AND aoc_id = ?
-            """).execute(arguments: [newValue, storedBy, stamp, r.comment, r.followUp] + keyArgs)
+            """).execute(arguments: [newValue, DataValue.number(newValue), storedBy, stamp, r.comment, r.followUp] + keyArgs)
+        if wasDeleted || oldValue != newValue { changes.append(ValueChange(key: r.key, value: newValue)) }
         try audit(wasDeleted ? .restore : .update, old: wasDeleted ? nil : oldValue, new: newValue, newComment: r.comment)
         return wasDeleted ? .created : .updated
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import QorganAnalytics
 import QorganCore
 import QorganStore
 
@@ -15,7 +16,7 @@ struct Qorgan: ParsableCommand {
             Start with:  qorgan demo    (writes qorgan.sqlite with the 2013–2017 demo programme)
                          qorgan report  (prints the programme's key figures, computed from the data)
             """,
-        subcommands: [Init.self, Demo.self, MetadataCommand.self, Values.self, Compute.self, Report.self]
+        subcommands: [Init.self, Demo.self, MetadataCommand.self, Values.self, Query.self, Compute.self, Report.self]
     )
 }
 
@@ -34,6 +35,15 @@ struct StoreOptions: ParsableArguments {
             throw QorganError.invalidArgument("no database at '\(path)': run 'qorgan demo' (demo programme) or 'qorgan init' (empty) first, or pass --database")
         }
         return try SQLiteStore(path: path)
+    }
+
+    /// Opens the database and loads the analytics engine from it; the engine follows every
+    /// write made through the store from then on.
+    func openWithEngine() throws -> (SQLiteStore, AnalyticsEngine) {
+        let store = try open()
+        let engine = try AnalyticsEngine.load(catalog: try store.catalog(), ids: try store.storedIds(), scan: store.scanValues)
+        store.observe(engine)
+        return (store, engine)
     }
 
     /// Who is making the change, for the audit trail: $QORGAN_USER, else the system user.

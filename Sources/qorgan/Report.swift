@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import QorganAnalytics
 import QorganCore
 import QorganReports
 import QorganStore
@@ -13,8 +14,8 @@ struct Report: ParsableCommand {
 
     func run() throws {
         try guarded {
-            let s = try store.open()
-            let report = ProgrammeReport(aggregator: try s.referenceAggregator())
+            let (s, engine) = try store.openWithEngine()
+            let report = ProgrammeReport(aggregator: engine.snapshot())
             switch format {
             case .table:
                 if report.figures.isEmpty { print("The database defines no report figures (qorgan demo writes a programme that does)."); return }

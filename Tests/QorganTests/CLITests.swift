@@ -117,10 +117,36 @@ import QorganTestSupport
         #expect(try figure("F8", database: empty) == "123")
     }
 
+    @Test func queryAnswersTheDemosQuestions() throws {
+        let db = Fixtures.temporaryPath()
+        try qorgan("demo", database: db)
+        let byRegion = try qorgan("query", "--dx", "IND_TG_COVERAGE", "--pe", "2016", "--ou", "LEVEL-2", "--format", "csv", database: db)
+        #expect(byRegion.status == 0, "\(byRegion.err)")
+        let lines = byRegion.out.split(separator: "\n")
+        #expect(lines.first == "dx,pe,ou,value")
+        #expect(lines.count == 17)
+        #expect(lines.contains("IND_TG_COVERAGE,2016,AKT,35.2"))
+        let national = try qorgan("query", "--dx", "IND_TG_COVERAGE", "--pe", "2016;2013..2017", "--ou", "KZ", "--numerator-denominator", database: db)
+        #expect(national.out.contains("32.1") && national.out.contains("90.7") && national.out.contains("50686"))
+        // A value saved through the CLI shows in the next query.
+        try qorgan("values", "set", "--element", "TG_REACHED", "--unit", "AKT_AKTOBE", "--period", "201612", "--combo", "STUDENTS", "--value", "5000", database: db)
+        let after = try qorgan("query", "--dx", "TG_REACHED.STUDENTS", "--pe", "201612", "--ou", "AKT_AKTOBE", "--format", "csv", database: db)
+        #expect(after.out.contains("TG_REACHED.STUDENTS,201612,AKT_AKTOBE,5000"))
+        let pivot = try qorgan("query", "--dx", "DRAWN_IN", "--pe", "2013..2017", "--period-type", "Yearly", "--ou", "KZ", "--co",
+                               "--rows", "co", "--columns", "pe", database: db)
+        #expect(pivot.out.contains("Young people, Male"))
+        let bad = try qorgan("query", "--dx", "NOPE", "--pe", "2016Q7", "--ou", "KZ", database: db)
+        #expect(bad.status == 1 && bad.err.contains("'NOPE'") && bad.err.contains("'2016Q7'"))
+        let json = try qorgan("query", "--dx", "IND_READINESS", "--pe", "LAST_5_YEARS", "--ou", "KZ", "--today", "2018-03-01",
+                              "--format", "json", database: db)
+        let doc = try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any]
+        #expect((doc?["rows"] as? [Any])?.count == 2)  // the assessments of 2015 and 2017
+    }
+
     @Test func helpDescribesEveryCommand() throws {
         let db = Fixtures.temporaryPath()
         let help = try qorgan("--help", database: db)
-        for command in ["init", "demo", "metadata", "values", "compute", "report"] { #expect(help.out.contains(command)) }
+        for command in ["init", "demo", "metadata", "values", "query", "compute", "report"] { #expect(help.out.contains(command)) }
         let values = try qorgan("values", "--help", database: db)
         for command in ["set", "show", "delete", "history", "import", "export"] { #expect(values.out.contains(command)) }
     }
