@@ -2,17 +2,15 @@ import QorganCore
 
 /// Evaluates one query on one snapshot. Each element is aggregated by the rules of the
 /// reference aggregation (see `ReferenceAggregator`), over every cell of the query at once.
-struct QueryRunner {
+final class QueryRunner {
     let state: EngineState
     let query: AnalyticsQuery
     /// Period buckets: each a set of spans (one span on an axis; all of them as a filter).
     let periodBuckets: [[DaySpan]]
     /// Unit buckets: each a set of unit indices (one on an axis; all as a filter).
     let unitBuckets: [[UInt32]]
-
-    /// Computed once per query: which buckets each stored period and unit count in.
-    private let periodMaps: [PeriodRule: [[Int32]]]
-    private let unitMaps: [Bool: [[[Int32]]]]
+    let P: Int
+    let U: Int
 
     init(state: EngineState, query: AnalyticsQuery) {
         self.state = state
@@ -21,48 +19,56 @@ struct QueryRunner {
         periodBuckets = query.filters.contains(.pe) ? [spans] : spans.map { [$0] }
         let units = query.units.compactMap { state.unitIndex[$0] }
         unitBuckets = query.filters.contains(.ou) ? [units] : units.map { [$0] }
-        var pm: [PeriodRule: [[Int32]]] = [:]
-        for rule in [PeriodRule.rollUp, .lastValue, .exact] {
-            pm[rule] = Self.periodMap(rule, periods: state.periods, buckets: periodBuckets)
-        }
-        periodMaps = pm
-        unitMaps = [false: Self.unitMap(selfOnly: false, state: state, buckets: unitBuckets),
-                    true: Self.unitMap(selfOnly: true, state: state, buckets: unitBuckets)]
+        P = periodBuckets.count
+        U = unitBuckets.count
     }
-
-    var P: Int { periodBuckets.count }
-    var U: Int { unitBuckets.count }
 
     enum PeriodRule: Hashable { case rollUp, lastValue, exact }
 
-    /// For each stored period, the buckets it counts in.
-    static func periodMap(_ rule: PeriodRule, periods: [Period], buckets periodBuckets: [[DaySpan]]) -> [[Int32]] {
-        periods.map { p in
-            periodBuckets.indices.compactMap { b -> Int32? in
-                let hit = periodBuckets[b].contains { span in
+    /// Computed at most once per query: which buckets each stored period and unit count in.
+    private var periodMaps: [PeriodRule: [[Int32]]] = [:]
+    private var unitMaps: [Bool: [[[Int32]]]] = [:]
+
+    func periodMap(_ rule: PeriodRule) -> [[Int32]] {
+        if let m = periodMaps[rule] { return m }
+        // Day numbers, computed once: the comparisons below are on integers.
+        let buckets = periodBuckets.map { $0.map { (start: $0.start.ordinal, end: $0.end.ordinal) } }
+        let m = state.periods.map { p -> [Int32] in
+            let start = p.start.ordinal, end = p.end.ordinal, length = end - start + 1
+            let weekly = p.type == .weekly || p.type == .biWeekly
+            let anchor = start + 3  // a week rolls up by its Thursday
+            var out: [Int32] = []
+            for (b, spans) in buckets.enumerated() {
+                let hit = spans.contains { span in
                     switch rule {
-                    case .rollUp: return p.rollsUp(into: span)
-                    case .lastValue: return p.rollupSpan.end <= span.end
-                    case .exact: return p.span == span
+                    case .rollUp:
+                        return weekly ? (span.start <= anchor && anchor <= span.end && length <= span.end - span.start + 1)
+                                      : (span.start <= start && end <= span.end)
+                    case .lastValue: return (weekly ? anchor : end) <= span.end
+                    case .exact: return start == span.start && end == span.end
                     }
                 }
-                return hit ? Int32(b) : nil
+                if hit { out.append(Int32(b)) }
             }
+            return out
         }
+        periodMaps[rule] = m
+        return m
     }
 
     /// For each epoch and unit, the unit buckets it counts in (itself or an ancestor is in the bucket).
-    static func unitMap(selfOnly: Bool, state: EngineState, buckets unitBuckets: [[UInt32]]) -> [[[Int32]]] {
-        var bucketsOf: [UInt32: [Int32]] = [:]
-        for (b, units) in unitBuckets.enumerated() { for u in Set(units) { bucketsOf[u, default: []].append(Int32(b)) } }
+    func unitMap(selfOnly: Bool) -> [[[Int32]]] {
+        if let m = unitMaps[selfOnly] { return m }
         let n = state.catalog.organisationUnits.count
-        return state.hierarchy.parent.map { parent in
-            (0..<n).map { u in
+        var bucketsOf = [[Int32]](repeating: [], count: n)
+        for (b, units) in unitBuckets.enumerated() { for u in Set(units) { bucketsOf[Int(u)].append(Int32(b)) } }
+        let m = state.hierarchy.parent.map { parent in
+            (0..<n).map { u -> [Int32] in
                 var out: [Int32] = []
                 var current = Int32(u)
                 var steps = 0
                 while current >= 0 && steps <= n {
-                    for b in bucketsOf[UInt32(current)] ?? [] where !out.contains(b) { out.append(b) }
+                    for b in bucketsOf[Int(current)] where !out.contains(b) { out.append(b) }
                     if selfOnly { break }
                     current = parent[Int(current)]
                     steps += 1
@@ -70,6 +76,8 @@ struct QueryRunner {
                 return out
             }
         }
+        unitMaps[selfOnly] = m
+        return m
     }
 
     /// The aggregated value of an element (optionally one option combination) in every cell,
@@ -85,8 +93,8 @@ struct QueryRunner {
             cocFilter = c
         }
         let type = query.aggregationType ?? el.aggregationType
-        let pmap = periodMaps[type == .last ? .lastValue : type == .none ? .exact : .rollUp]!
-        let umap = unitMaps[type == .none]!
+        let pmap = periodMap(type == .last ? .lastValue : type == .none ? .exact : .rollUp)
+        let umap = unitMap(selfOnly: type == .none)
         if type == .sum, let fast = sumFast(part, cocFilter, pmap, umap) { return fast }
         return generic(part, cocFilter, type, pmap, umap)
     }

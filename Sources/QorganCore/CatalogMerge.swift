@@ -43,6 +43,8 @@ extension Catalog {
         func upsert<T: Equatable>(_ kind: String, _ items: [T], into list: inout [T],
                                   uid: WritableKeyPath<T, String>, code: KeyPath<T, String>, name: KeyPath<T, String>) {
             var seenCodes: [String: Int] = [:], seenUids: [String: Int] = [:]
+            var byCode: [String: Int] = [:], byUid: [String: Int] = [:]
+            for (i, x) in list.enumerated() { byCode[x[keyPath: code]] = i; byUid[x[keyPath: uid]] = i }
             for (n, var item) in items.enumerated() {
                 let label = "\(kind) \(item[keyPath: code].isEmpty ? "#\(n + 1)" : item[keyPath: code])"
                 if item[keyPath: code].trimmingCharacters(in: .whitespaces).isEmpty {
@@ -67,9 +69,7 @@ extension Catalog {
                     }
                     seenUids[given] = n
                 }
-                let existing = given.isEmpty
-                    ? list.firstIndex { $0[keyPath: code] == item[keyPath: code] }
-                    : list.firstIndex { $0[keyPath: uid] == given }
+                let existing = given.isEmpty ? byCode[item[keyPath: code]] : byUid[given]
                 if let i = existing {
                     item[keyPath: uid] = list[i][keyPath: uid]
                     let same = list[i] == item
@@ -78,6 +78,7 @@ extension Catalog {
                                                   action: same ? .unchanged : .updated))
                 } else {
                     if given.isEmpty { item[keyPath: uid] = newUid() }
+                    byCode[item[keyPath: code]] = list.count; byUid[item[keyPath: uid]] = list.count
                     list.append(item)
                     changes.append(MetadataChange(kind: kind, uid: item[keyPath: uid], code: item[keyPath: code], action: .created))
                 }

@@ -103,7 +103,7 @@ public struct AuditEntry: Hashable, Sendable {
 extension ValueType {
     /// The canonical text of `raw` for this type, or the reason it does not fit.
     public func normalize(_ raw: String) -> Validated<String> {
-        let s = raw.trimmingCharacters(in: .whitespaces)
+        let s = raw.trimmedSpaces
         switch self {
         case .number, .percentage:
             guard let d = Double(s), d.isFinite, !s.lowercased().contains("n"), !s.lowercased().contains("i") else {
@@ -150,28 +150,63 @@ public func formatNumber(_ d: Double) -> String {
 extension Catalog {
     /// Checks one input against the metadata. Every problem is listed, not only the first.
     public func resolve(_ input: DataValueInput) -> Validated<ResolvedValue> {
+        var r = ValueResolver(catalog: self)
+        return r.resolve(input)
+    }
+}
+
+/// Checks inputs against a catalog, remembering what repeats across the rows of a batch
+/// (periods, an element's forms): the checks are those of `Catalog.resolve`.
+public struct ValueResolver {
+    public let catalog: Catalog
+    private var periods: [String: Period?] = [:]
+    private var forms: [String: [DataSet]] = [:]
+
+    public init(catalog: Catalog) { self.catalog = catalog }
+
+    private mutating func period(_ s: String) -> Period? {
+        if let p = periods[s] { return p }
+        let p = Period.parse(s)
+        periods[s] = p
+        return p
+    }
+
+    private mutating func dataSets(of el: DataElement) -> [DataSet] {
+        if let f = forms[el.uid] { return f }
+        let f = catalog.dataSets(of: el)
+        forms[el.uid] = f
+        return f
+    }
+
+    public mutating func resolve(_ input: DataValueInput) -> Validated<ResolvedValue> {
+        let catalog = self.catalog
+        func element(_ ref: String) -> DataElement? { catalog.element(ref) }
+        func unit(_ ref: String) -> OrgUnit? { catalog.unit(ref) }
+        func optionCombo(_ ref: String, of el: DataElement) -> CategoryOptionCombo? { catalog.optionCombo(ref, of: el) }
+        func optionCombos(of el: DataElement) -> [CategoryOptionCombo] { catalog.optionCombos(of: el) }
+        func attributeOptionCombo(_ ref: String) -> CategoryOptionCombo? { catalog.attributeOptionCombo(ref) }
         var problems: [Problem] = []
         let line = input.line
         func problem(_ field: String, _ value: String?, _ reason: String) {
             problems.append(Problem(line: line, field: field, value: value, reason: reason))
         }
-        let el = element(input.element.trimmingCharacters(in: .whitespaces))
+        let el = element(input.element.trimmedSpaces)
         if el == nil { problem("dataelement", input.element, input.element.isEmpty ? "a data element is required" : "no data element with code or uid '\(input.element)'") }
-        let period = Period.parse(input.period)
+        let period = self.period(input.period)
         if period == nil { problem("period", input.period, "not a period identifier (2017, 2017Q1, 201703, 2017W5, 20170315, 2017April)") }
-        let u = unit(input.unit.trimmingCharacters(in: .whitespaces))
+        let u = unit(input.unit.trimmedSpaces)
         if u == nil { problem("orgunit", input.unit, input.unit.isEmpty ? "an organisation unit is required" : "no organisation unit with code or uid '\(input.unit)'") }
 
         var coc: CategoryOptionCombo?
         if let el {
-            coc = optionCombo(input.optionCombo.trimmingCharacters(in: .whitespaces), of: el)
+            coc = optionCombo(input.optionCombo.trimmedSpaces, of: el)
             if coc == nil {
                 let known = optionCombos(of: el).map(\.code).joined(separator: ", ")
                 problem("categoryoptioncombo", input.optionCombo, input.optionCombo.isEmpty
                     ? "data element '\(el.code)' is disaggregated; name one of: \(known)"
                     : "data element '\(el.code)' has no option combination '\(input.optionCombo)' (it has: \(known))")
             }
-            let sets = dataSets(of: el)
+            let sets = self.dataSets(of: el)
             if let period, !sets.isEmpty, !sets.contains(where: { $0.periodType == period.type }) {
                 let types = Set(sets.map(\.periodType.rawValue)).sorted().joined(separator: " or ")
                 problem("period", input.period, "data element '\(el.code)' is reported \(types) (form \(sets.map(\.code).joined(separator: ", "))), but \(period.iso) is \(period.type.rawValue)")
@@ -180,11 +215,11 @@ extension Catalog {
                 problem("orgunit", input.unit, "'\(u.code)' does not report data element '\(el.code)': no form with it is assigned to the unit (\(sets.map(\.code).joined(separator: ", ")))")
             }
         }
-        if let u, let period, !u.isOpen(throughout: period.span) {
+        if let u, let period, !(u.openingDate <= period.start && (u.closingDate.map { period.end <= $0 } ?? true)) {
             let closed = u.closingDate.map { ", closed \($0)" } ?? ""
             problem("orgunit", input.unit, "'\(u.code)' is not open throughout \(period.iso) (opened \(u.openingDate)\(closed))")
         }
-        let aoc = attributeOptionCombo(input.attributeOptionCombo.trimmingCharacters(in: .whitespaces))
+        let aoc = attributeOptionCombo(input.attributeOptionCombo.trimmedSpaces)
         if aoc == nil { problem("attributeoptioncombo", input.attributeOptionCombo, "no attribute option combination '\(input.attributeOptionCombo)' (only 'default' exists)") }
 
         let deleted = parseFlag(input.deleted)
@@ -196,7 +231,7 @@ extension Catalog {
 
         var value: String?
         if deleted != true {
-            if input.value.trimmingCharacters(in: .whitespaces).isEmpty {
+            if input.value.trimmedSpaces.isEmpty {
                 problem("value", input.value, "the value is empty (to delete a value, set deleted to true)")
             } else if let el {
                 switch el.valueType.normalize(input.value) {
@@ -216,7 +251,7 @@ extension Catalog {
 
     /// A true/false field: blank is false; nil when it is neither.
     private func parseFlag(_ s: String?) -> Bool? {
-        guard let s = s?.trimmingCharacters(in: .whitespaces).lowercased(), !s.isEmpty else { return false }
+        guard let s = s?.trimmedSpaces.lowercased(), !s.isEmpty else { return false }
         switch s {
         case "true", "1", "yes": return true
         case "false", "0", "no": return false

@@ -65,7 +65,7 @@ public struct Day: Hashable, Comparable, Sendable, CustomStringConvertible, Coda
 
     /// `2017-03-15`
     public var description: String {
-        String(format: "%04d-%02d-%02d", year, month, day)
+        pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2)
     }
 
     /// Parses `YYYY-MM-DD`.
@@ -95,4 +95,20 @@ import Foundation
 
 extension Character {
     public var isASCIIDigit: Bool { isASCII && isNumber }
+}
+
+/// `n` in decimal, left-padded with zeros to `width` (String(format:) is slow in hot paths).
+@inline(__always)
+func pad(_ n: Int, _ width: Int) -> String {
+    let s = String(n)
+    return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+}
+
+extension String {
+    /// Without leading and trailing spaces and tabs; the string itself when it has none (the common case).
+    public var trimmedSpaces: String {
+        guard let f = utf8.first, let l = utf8.last else { return self }
+        if f != 32 && f != 9 && l != 32 && l != 9 { return self }
+        return trimmingCharacters(in: .whitespaces)
+    }
 }

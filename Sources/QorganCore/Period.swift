@@ -181,17 +181,17 @@ public struct Period: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// The DHIS2 identifier: `20170315`, `2017W5`, `2017BiW3`, `201703`, `201702B`,
     /// `2017Q1`, `2017S1`, `2017`, `2017April`, `2017July`, `2017Oct`, `2017Nov`.
     public var iso: String {
-        let y = String(format: "%04d", start.year)
+        let y = pad(start.year, 4)
         switch type {
-        case .daily: return y + String(format: "%02d%02d", start.month, start.day)
+        case .daily: return y + pad(start.month, 2) + pad(start.day, 2)
         case .weekly:
             let (iy, w) = Period.isoWeek(of: start)
-            return String(format: "%04dW%d", iy, w)
+            return pad(iy, 4) + "W" + String(w)
         case .biWeekly:
             let (iy, w) = Period.isoWeek(of: start)
-            return String(format: "%04dBiW%d", iy, (w + 1) / 2)
-        case .monthly: return y + String(format: "%02d", start.month)
-        case .biMonthly: return y + String(format: "%02dB", (start.month + 1) / 2)
+            return pad(iy, 4) + "BiW" + String((w + 1) / 2)
+        case .monthly: return y + pad(start.month, 2)
+        case .biMonthly: return y + pad((start.month + 1) / 2, 2) + "B"
         case .quarterly: return y + "Q\((start.month + 2) / 3)"
         case .sixMonthly: return y + "S\(start.month == 1 ? 1 : 2)"
         case .yearly: return y
@@ -240,7 +240,7 @@ public struct Period: Hashable, Comparable, Sendable, CustomStringConvertible {
     }
 
     public static func parse(_ raw: String) -> Period? {
-        let s = raw.trimmingCharacters(in: .whitespaces)
+        let s = raw.trimmedSpaces
         let chars = Array(s)
         guard chars.count >= 4, chars[0..<4].allSatisfy(\.isASCIIDigit), let y = Int(String(chars[0..<4])) else { return nil }
         let rest = String(chars[4...])

@@ -9,54 +9,68 @@ public enum CSV {
     public struct SyntaxError: Error, Sendable { public var line: Int; public var reason: String }
 
     public static func parse(_ text: String) throws -> [Record] {
+        var bytes = Array(text.utf8)
+        return try bytes.withUnsafeMutableBufferPointer { try parse($0) }
+    }
+
+    /// Works on UTF-8 bytes: the delimiters are ASCII, so fields are cut without decoding characters.
+    static func parse(_ b: UnsafeMutableBufferPointer<UInt8>) throws -> [Record] {
+        let quote: UInt8 = 34, comma: UInt8 = 44, cr: UInt8 = 13, lf: UInt8 = 10
         var records: [Record] = []
-        var field = ""
         var fields: [String] = []
-        var inQuotes = false
         var line = 1
         var recordLine = 1
-        var fieldWasQuoted = false
-        var it = text.unicodeScalars.makeIterator()
-        var pending: Unicode.Scalar? = nil
+        var i = 0
+        let n = b.count
         func endRecord() {
-            fields.append(field)
-            if !(fields.count == 1 && fields[0].isEmpty && !fieldWasQuoted) {
-                records.append(Record(line: recordLine, fields: fields))
-            }
-            fields = []; field = ""; fieldWasQuoted = false
+            if !(fields.count == 1 && fields[0].isEmpty) { records.append(Record(line: recordLine, fields: fields)) }
+            fields = []
         }
-        while let c = pending ?? it.next() {
-            pending = nil
-            if inQuotes {
-                if c == "\"" {
-                    let n = it.next()
-                    if n == "\"" { field.unicodeScalars.append("\"") }
-                    else { inQuotes = false; pending = n }
-                } else {
-                    if c == "\n" { line += 1 }
-                    field.unicodeScalars.append(c)
+        while i <= n {
+            if i == n { break }
+            if b[i] == quote {
+                // A quoted field: "" is a quote; newlines are kept.
+                var out: [UInt8] = []
+                let startLine = line
+                i += 1
+                while true {
+                    guard i < n else { throw SyntaxError(line: startLine, reason: "a quoted field is never closed") }
+                    let c = b[i]
+                    if c == quote {
+                        if i + 1 < n && b[i + 1] == quote { out.append(quote); i += 2; continue }
+                        i += 1
+                        break
+                    }
+                    if c == lf { line += 1 }
+                    out.append(c)
+                    i += 1
                 }
-                continue
+                fields.append(String(decoding: out, as: UTF8.self))
+                if i < n && b[i] != comma && b[i] != lf && b[i] != cr {
+                    throw SyntaxError(line: line, reason: "text after a closing quote")
+                }
+            } else {
+                let start = i
+                while i < n && b[i] != comma && b[i] != lf && b[i] != cr {
+                    if b[i] == quote { throw SyntaxError(line: line, reason: "a quote inside an unquoted field (quote the whole field and double the quote)") }
+                    i += 1
+                }
+                fields.append(String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self))
             }
-            switch c {
-            case "\"":
-                if !field.isEmpty { throw SyntaxError(line: line, reason: "a quote inside an unquoted field (quote the whole field and double the quote)") }
-                inQuotes = true; fieldWasQuoted = true
-            case ",":
-                fields.append(field); field = ""; fieldWasQuoted = false
-            case "\r":
-                let n = it.next()
-                if n != "\n" { pending = n }
+            if i >= n { endRecord(); break }
+            switch b[i] {
+            case comma:
+                i += 1
+                if i == n { fields.append(""); endRecord() }
+            case cr:
+                i += 1
+                if i < n && b[i] == lf { i += 1 }
                 endRecord(); line += 1; recordLine = line
-            case "\n":
+            default:  // lf
+                i += 1
                 endRecord(); line += 1; recordLine = line
-            default:
-                if fieldWasQuoted { throw SyntaxError(line: line, reason: "text after a closing quote") }
-                field.unicodeScalars.append(c)
             }
         }
-        if inQuotes { throw SyntaxError(line: recordLine, reason: "a quoted field is never closed") }
-        if !field.isEmpty || !fields.isEmpty || fieldWasQuoted { endRecord() }
         return records
     }
 

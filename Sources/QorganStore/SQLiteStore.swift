@@ -38,6 +38,8 @@ public final class SQLiteStore: Sendable {
             if !concurrentReads, try String.fetchOne(db, sql: "PRAGMA journal_mode") != "wal" {
                 try db.execute(sql: "PRAGMA journal_mode = WAL")
             }
+            // A 64 MiB page cache, so that a large import does not spill pages to disk and read them back.
+            try db.execute(sql: "PRAGMA cache_size = -65536")
         }
         do {
             writer = concurrentReads ? try DatabasePool(path: path, configuration: config)
@@ -153,8 +155,9 @@ public final class SQLiteStore: Sendable {
                 var resolved: [ResolvedValue] = []
                 resolved.reserveCapacity(inputs.count)
                 var firstLine: [DataValueKey: Int] = [:]
+                var resolver = ValueResolver(catalog: catalog)
                 for (n, input) in inputs.enumerated() {
-                    switch catalog.resolve(input) {
+                    switch resolver.resolve(input) {
                     case .valid(let r):
                         let line = input.line ?? n + 1
                         if let earlier = firstLine[r.key] {
@@ -168,9 +171,9 @@ public final class SQLiteStore: Sendable {
                     }
                 }
                 if !problems.isEmpty { throw QorganError.rejected(source: source, problems: problems) }
-                var writer = ValueWriter(db: db, catalog: catalog)
+                var writer = ValueWriter(db: db, catalog: catalog, now: now)
                 for r in resolved {
-                    switch try writer.apply(r, user: user, now: now) {
+                    switch try writer.apply(r, user: user) {
                     case .created: summary.imported += 1
                     case .updated: summary.updated += 1
                     case .unchanged: summary.unchanged += 1

@@ -11,42 +11,67 @@ struct ValueWriter {
 
     let db: Database
     let catalog: Catalog
-    private var ids: [String: Int64] = [:]
-    private var periodIds: [String: Int64] = [:]
+    /// The time of the whole batch, as stored.
+    let stamp: String
+    private var elementIds: [String: Int64] = [:]
+    private var unitIds: [String: Int64] = [:]
+    private var comboIds: [String: Int64] = [:]
+    private var periodIds: [Period: Int64] = [:]
 
-    init(db: Database, catalog: Catalog) {
+    init(db: Database, catalog: Catalog, now: Date) {
         self.db = db
         self.catalog = catalog
+        self.stamp = Timestamp.string(now)
     }
 
-    private mutating func id(_ table: String, _ uid: String) throws -> Int64 {
-        let k = table + ":" + uid
-        if let i = ids[k] { return i }
+    private func id(_ table: String, _ uid: String, _ cache: inout [String: Int64]) throws -> Int64 {
+        if let i = cache[uid] { return i }
         guard let i = try Int64.fetchOne(db, sql: "SELECT id FROM \(table) WHERE uid = ?", arguments: [uid]) else {
             throw QorganError.notFound(kind: table, key: uid)
         }
-        ids[k] = i
+        cache[uid] = i
         return i
     }
 
     mutating func periodId(_ p: Period) throws -> Int64 {
-        if let i = periodIds[p.iso] { return i }
-        if let i = try Int64.fetchOne(db, sql: "SELECT id FROM period WHERE iso = ?", arguments: [p.iso]) {
-            periodIds[p.iso] = i
+        if let i = periodIds[p] { return i }
+        let iso = p.iso
+        if let i = try Int64.fetchOne(db, sql: "SELECT id FROM period WHERE iso = ?", arguments: [iso]) {
+            periodIds[p] = i
             return i
         }
         try db.execute(sql: "INSERT INTO period(iso, period_type, start_date, end_date) VALUES (?, ?, ?, ?)",
-                       arguments: [p.iso, p.type.rawValue, p.start.description, p.end.description])
+                       arguments: [iso, p.type.rawValue, p.start.description, p.end.description])
         let i = db.lastInsertedRowID
-        periodIds[p.iso] = i
+        periodIds[p] = i
         return i
     }
 
-    mutating func apply(_ r: ResolvedValue, user: String, now: Date) throws -> Outcome {
-        let keyArgs: StatementArguments = [try id("data_element", r.key.element), try periodId(r.key.period),
-                                           try id("org_unit", r.key.unit), try id("category_option_combo", r.key.optionCombo),
-                                           try id("category_option_combo", r.key.attributeOptionCombo)]
-        let stamp = Timestamp.string(now)
+    mutating func apply(_ r: ResolvedValue, user: String) throws -> Outcome {
+        let keyArgs: StatementArguments = [try id("data_element", r.key.element, &elementIds), try periodId(r.key.period),
+                                           try id("org_unit", r.key.unit, &unitIds),
+                                           try id("category_option_combo", r.key.optionCombo, &comboIds),
+                                           try id("category_option_combo", r.key.attributeOptionCombo, &comboIds)]
+        let stamp = self.stamp
+        let storedBy = r.storedBy ?? user
+        // Most values of a batch are new: try the insert first, and read the old row only if there is one.
+        if let newValue = r.value {
+            try db.cachedStatement(sql: """
+                INSERT INTO data_value(element_id, period_id, unit_id, coc_id, aoc_id, value, numeric, stored_by, created,
+                    last_updated, comment, follow_up, deleted)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+                ON CONFLICT DO NOTHING
+                """).execute(arguments: keyArgs + [newValue, DataValue.number(newValue), storedBy, stamp, stamp, r.comment, r.followUp])
+            if db.changesCount == 1 {
+                try db.cachedStatement(sql: """
+                    INSERT INTO data_value_audit(element_id, period_id, unit_id, coc_id, aoc_id, action,
+                        old_value, new_value, old_comment, new_comment, changed_by, changed_at)
+                    VALUES (?, ?, ?, ?, ?, ?, NULL, ?, NULL, ?, ?, ?)
+                    """).execute(arguments: keyArgs + [AuditEntry.Action.create.rawValue, newValue, r.comment, user, stamp])
+                changes.append(ValueChange(key: r.key, value: newValue))
+                return .created
+            }
+        }
         let existing = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT value, comment, follow_up, deleted FROM data_value
             WHERE element_id = ? AND period_id = ? AND unit_id = ? AND coc_id = ? AND aoc_id = ?
@@ -74,17 +99,6 @@ struct ValueWriter {
             try audit(.delete, old: oldValue, new: nil, newComment: oldComment)
             changes.append(ValueChange(key: r.key, value: nil))
             return .deleted
-        }
-        let storedBy = r.storedBy ?? user
-        if existing == nil {
-            try db.cachedStatement(sql: """
-                INSERT INTO data_value(element_id, period_id, unit_id, coc_id, aoc_id, value, numeric, stored_by, created,
-                    last_updated, comment, follow_up, deleted)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
-                """).execute(arguments: keyArgs + [newValue, DataValue.number(newValue), storedBy, stamp, stamp, r.comment, r.followUp])
-            try audit(.create, old: nil, new: newValue, newComment: r.comment)
-            changes.append(ValueChange(key: r.key, value: newValue))
-            return .created
         }
         if !wasDeleted && oldValue == newValue && oldComment == r.comment && oldFollowUp == r.followUp {
             return .unchanged

@@ -16,7 +16,7 @@ struct Qorgan: ParsableCommand {
             Start with:  qorgan demo    (writes qorgan.sqlite with the 2013–2017 demo programme)
                          qorgan report  (prints the programme's key figures, computed from the data)
             """,
-        subcommands: [Init.self, Demo.self, MetadataCommand.self, Values.self, Query.self, Compute.self, Report.self]
+        subcommands: [Init.self, Demo.self, MetadataCommand.self, Values.self, Query.self, Compute.self, Report.self, Bench.self]
     )
 }
 
