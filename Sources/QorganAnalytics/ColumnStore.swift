@@ -14,7 +14,7 @@ struct Partition: Sendable {
 
     var count: Int { value.count }
 
-    struct Key: Comparable {
+    struct Key: Comparable, Hashable {
         var period: UInt32, unit: UInt32, coc: UInt16, aoc: UInt16
         static func < (a: Key, b: Key) -> Bool {
             (a.period, a.unit, a.coc, a.aoc) < (b.period, b.unit, b.coc, b.aoc)
@@ -56,8 +56,38 @@ struct Partition: Sendable {
         period.remove(at: i); unit.remove(at: i); coc.remove(at: i); aoc.remove(at: i); value.remove(at: i)
     }
 
+    /// Applies many edits at once (nil: delete) by one merge of sorted runs, instead of
+    /// inserting row by row: a large import costs a pass over the partition, not one per row.
+    mutating func merge(_ edits: [(Key, Double?)]) {
+        var last: [Key: Double?] = [:]
+        for (k, v) in edits { last[k] = v }  // the last edit of a key wins
+        let sorted = last.sorted { $0.key < $1.key }
+        var out = Partition()
+        let n = count + sorted.count
+        out.period.reserveCapacity(n); out.unit.reserveCapacity(n); out.coc.reserveCapacity(n)
+        out.aoc.reserveCapacity(n); out.value.reserveCapacity(n)
+        func append(_ k: Key, _ v: Double) {
+            out.period.append(k.period); out.unit.append(k.unit); out.coc.append(k.coc); out.aoc.append(k.aoc); out.value.append(v)
+        }
+        var i = 0, j = 0
+        while i < count || j < sorted.count {
+            if j == sorted.count || (i < count && key(at: i) < sorted[j].key) {
+                append(key(at: i), value[i]); i += 1
+            } else {
+                let (k, v) = sorted[j]
+                if i < count && key(at: i) == k { i += 1 }  // replaced or deleted
+                if let v { append(k, v) }
+                j += 1
+            }
+        }
+        self = out
+    }
+
     static func build(_ rows: inout [(Key, Double)]) -> Partition {
-        rows.sort { $0.0 < $1.0 }
+        // Rows read from the store usually come in key order already.
+        if !rows.indices.dropFirst().allSatisfy({ rows[$0 - 1].0 < rows[$0].0 }) {
+            rows.sort { $0.0 < $1.0 }
+        }
         // Keys are unique in a store; should a caller give one twice, one of the rows is kept.
         if rows.count > 1 {
             var w = 0
@@ -176,14 +206,21 @@ public struct EngineState: Sendable {
 
     /// Applies committed changes.
     mutating func apply(_ changes: [ValueChange]) {
+        // New periods first: numbering them may renumber the others.
+        for ch in changes where ch.value != nil && periodIndex[ch.key.period] == nil { _ = periodId(ch.key.period) }
+        var byPartition: [Int: [(Partition.Key, Double?)]] = [:]
         for ch in changes {
-            guard let e = elementPartition[ch.key.element] else { continue }
-            if let v = ch.value {
-                let pid = periodId(ch.key.period)
-                guard let k = key(ch.key, period: pid) else { continue }
-                partitions[e].upsert(k, DataValue.number(v) ?? .nan)
-            } else if let pid = periodIndex[ch.key.period], let k = key(ch.key, period: pid) {
-                partitions[e].remove(k)
+            guard let e = elementPartition[ch.key.element], let pid = periodIndex[ch.key.period],
+                  let k = key(ch.key, period: pid) else { continue }
+            byPartition[e, default: []].append((k, ch.value.map { DataValue.number($0) ?? .nan }))
+        }
+        for (e, edits) in byPartition {
+            if edits.count <= 32 {
+                for (k, v) in edits {
+                    if let v { partitions[e].upsert(k, v) } else { partitions[e].remove(k) }
+                }
+            } else {
+                partitions[e].merge(edits)
             }
         }
     }

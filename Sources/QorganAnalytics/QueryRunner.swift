@@ -27,7 +27,6 @@ final class QueryRunner {
 
     /// Computed at most once per query: which buckets each stored period and unit count in.
     private var periodMaps: [PeriodRule: [[Int32]]] = [:]
-    private var unitMaps: [Bool: [[[Int32]]]] = [:]
 
     func periodMap(_ rule: PeriodRule) -> [[Int32]] {
         if let m = periodMaps[rule] { return m }
@@ -56,28 +55,62 @@ final class QueryRunner {
         return m
     }
 
-    /// For each epoch and unit, the unit buckets it counts in (itself or an ancestor is in the bucket).
-    func unitMap(selfOnly: Bool) -> [[[Int32]]] {
+    /// For each epoch and unit, the unit buckets it counts in (itself or an ancestor is in the
+    /// bucket): `first` holds one bucket (-1: none) in a flat array; the rare units that count in
+    /// more than one bucket (overlapping selections) keep the rest in `more`.
+    struct UnitMap {
+        var units: Int
+        var first: [Int32]
+        var more: [Int: [Int32]] = [:]
+        var isSingle: Bool { more.isEmpty }
+
+        func buckets(epoch: Int, unit: Int, _ body: (Int32) -> Void) {
+            let i = epoch * units + unit
+            let f = first[i]
+            if f < 0 { return }
+            body(f)
+            if let m = more[i] { for b in m { body(b) } }
+        }
+    }
+
+    private var unitMaps: [Bool: UnitMap] = [:]
+
+    func unitMap(selfOnly: Bool) -> UnitMap {
         if let m = unitMaps[selfOnly] { return m }
         let n = state.catalog.organisationUnits.count
-        var bucketsOf = [[Int32]](repeating: [], count: n)
-        for (b, units) in unitBuckets.enumerated() { for u in Set(units) { bucketsOf[Int(u)].append(Int32(b)) } }
-        let m = state.hierarchy.parent.map { parent in
-            (0..<n).map { u -> [Int32] in
-                var out: [Int32] = []
+        var bucketOf = [Int32](repeating: -1, count: n)
+        var extraOf: [Int: [Int32]] = [:]
+        for (b, units) in unitBuckets.enumerated() {
+            for u in Set(units) {
+                if bucketOf[Int(u)] < 0 { bucketOf[Int(u)] = Int32(b) } else { extraOf[Int(u), default: []].append(Int32(b)) }
+            }
+        }
+        var map = UnitMap(units: n, first: [Int32](repeating: -1, count: n * state.hierarchy.parent.count))
+        for (e, parent) in state.hierarchy.parent.enumerated() {
+            for u in 0..<n {
+                var first: Int32 = -1
+                var rest: [Int32] = []  // allocated only for overlapping selections
                 var current = Int32(u)
                 var steps = 0
                 while current >= 0 && steps <= n {
-                    for b in bucketsOf[Int(current)] where !out.contains(b) { out.append(b) }
+                    let c = Int(current)
+                    if bucketOf[c] >= 0 {
+                        let b = bucketOf[c]
+                        if first < 0 { first = b } else if b != first && !rest.contains(b) { rest.append(b) }
+                        if !extraOf.isEmpty, let extra = extraOf[c] {
+                            for b in extra where b != first && !rest.contains(b) { rest.append(b) }
+                        }
+                    }
                     if selfOnly { break }
-                    current = parent[Int(current)]
+                    current = parent[c]
                     steps += 1
                 }
-                return out
+                map.first[e * n + u] = first
+                if !rest.isEmpty { map.more[e * n + u] = rest }
             }
         }
-        unitMaps[selfOnly] = m
-        return m
+        unitMaps[selfOnly] = map
+        return map
     }
 
     /// The aggregated value of an element (optionally one option combination) in every cell,
@@ -100,12 +133,11 @@ final class QueryRunner {
     }
 
     /// SUM when every period and unit counts in at most one bucket: one pass over flat arrays.
-    private func sumFast(_ part: Partition, _ cocFilter: UInt16?, _ pmap: [[Int32]], _ umap: [[[Int32]]]) -> [Double?]? {
-        guard pmap.allSatisfy({ $0.count <= 1 }), umap.allSatisfy({ $0.allSatisfy { $0.count <= 1 } }) else { return nil }
+    private func sumFast(_ part: Partition, _ cocFilter: UInt16?, _ pmap: [[Int32]], _ umap: UnitMap) -> [Double?]? {
+        guard umap.isSingle, pmap.allSatisfy({ $0.count <= 1 }) else { return nil }
         let pb = pmap.map { $0.first ?? -1 }
-        let epochs = umap.count, units = umap.first?.count ?? 0
-        var ub = [Int32](repeating: -1, count: epochs * units)
-        for e in 0..<epochs { for u in 0..<units { ub[e * units + u] = umap[e][u].first ?? -1 } }
+        let units = umap.units
+        let ub = umap.first
         let epochOf = state.periodEpoch
         var sum = [Double](repeating: 0, count: U * P)
         var has = [Bool](repeating: false, count: U * P)
@@ -148,7 +180,7 @@ final class QueryRunner {
 
     /// Every aggregation type: rows are grouped into cells (unit, period) first.
     private func generic(_ part: Partition, _ cocFilter: UInt16?, _ type: AggregationType,
-                         _ pmap: [[Int32]], _ umap: [[[Int32]]]) -> [Double?] {
+                         _ pmap: [[Int32]], _ umap: UnitMap) -> [Double?] {
         let n = U * P
         var acc = [Double](repeating: 0, count: n)
         var cnt = [Int](repeating: 0, count: n)
@@ -171,8 +203,7 @@ final class QueryRunner {
             guard stored > 0 else { continue }
             let pbs = pmap[p]
             if pbs.isEmpty { continue }
-            let ubs = umap[state.periodEpoch[p]][Int(u)]
-            for ub in ubs {
+            umap.buckets(epoch: state.periodEpoch[p], unit: Int(u)) { ub in
                 for pb in pbs {
                     let b = Int(ub) * P + Int(pb)
                     if type == .count { acc[b] += Double(stored); cnt[b] += 1; continue }

@@ -106,7 +106,9 @@ extension ValueType {
         let s = raw.trimmedSpaces
         switch self {
         case .number, .percentage:
-            guard let d = Double(s), d.isFinite, !s.lowercased().contains("n"), !s.lowercased().contains("i") else {
+            // Plain decimal notation only: no "nan", "inf", hexadecimal or exponents.
+            guard s.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || $0 == 46 || $0 == 45 || $0 == 43 }),
+                  let d = Double(s), d.isFinite else {
                 return .invalid("'\(raw)' is not a number")
             }
             if self == .percentage && !(0...100).contains(d) { return .invalid("a percentage lies between 0 and 100, not \(raw)") }
@@ -251,7 +253,8 @@ public struct ValueResolver {
 
     /// A true/false field: blank is false; nil when it is neither.
     private func parseFlag(_ s: String?) -> Bool? {
-        guard let s = s?.trimmedSpaces.lowercased(), !s.isEmpty else { return false }
+        guard let raw = s, !raw.isEmpty else { return false }
+        let s = raw.trimmedSpaces.lowercased()
         switch s {
         case "true", "1", "yes": return true
         case "false", "0", "no": return false

@@ -203,18 +203,29 @@ public final class SQLiteStore: Sendable {
         }
     }
 
-    /// Every change to one value, oldest first.
+    /// Every change to one value, oldest first, its creation included.
     public func history(_ key: DataValueKey) throws -> [AuditEntry] {
         try writer.read { db in
-            guard let ids = try KeyIds(db: db, key: key) else { return [] }
-            return try Row.fetchAll(db, sql: """
+            guard let ids = try KeyIds(db: db, key: key),
+                  let row = try Row.fetchOne(db, sql: """
+                    SELECT value, comment, created_by, created FROM data_value
+                    WHERE element_id = ? AND period_id = ? AND unit_id = ? AND coc_id = ? AND aoc_id = ?
+                    """, arguments: ids.arguments) else { return [] }
+            let changes = try Row.fetchAll(db, sql: """
                 SELECT action, old_value, new_value, old_comment, new_comment, changed_by, changed_at FROM data_value_audit
-                WHERE element_id = ? AND period_id = ? AND unit_id = ? AND coc_id = ? AND aoc_id = ? ORDER BY id
+                WHERE element_id = ? AND period_id = ? AND unit_id = ? AND coc_id = ? AND aoc_id = ? ORDER BY seq
                 """, arguments: ids.arguments).map {
                 AuditEntry(key: key, action: AuditEntry.Action(rawValue: $0["action"]) ?? .update,
                            oldValue: $0["old_value"], newValue: $0["new_value"], oldComment: $0["old_comment"],
                            newComment: $0["new_comment"], changedBy: $0["changed_by"], changedAt: Timestamp.parse($0["changed_at"]))
             }
+            // The first value is what the first change found, or the value as it still is.
+            let first = changes.first
+            let created = AuditEntry(key: key, action: .create, oldValue: nil,
+                                     newValue: first.map { $0.oldValue } ?? row["value"],
+                                     oldComment: nil, newComment: first.map { $0.oldComment } ?? row["comment"],
+                                     changedBy: row["created_by"], changedAt: Timestamp.parse(row["created"]))
+            return [created] + changes
         }
     }
 
@@ -261,8 +272,11 @@ public final class SQLiteStore: Sendable {
         try writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM data_value WHERE deleted = 0") ?? 0 }
     }
 
+    /// How many changes the history holds: every creation and every later change.
     public func auditCount() throws -> Int {
-        try writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM data_value_audit") ?? 0 }
+        try writer.read { db in
+            try Int.fetchOne(db, sql: "SELECT (SELECT COUNT(*) FROM data_value) + (SELECT COUNT(*) FROM data_value_audit)") ?? 0
+        }
     }
 
     /// Metadata audit entries: (kind, code, action, changedBy), oldest first.

@@ -98,6 +98,8 @@ enum Schema {
                 -- The value as a number (booleans 1 and 0); NULL for text. What analytics reads.
                 numeric REAL,
                 stored_by TEXT NOT NULL,
+                -- Who created the value and when: the first entry of its history.
+                created_by TEXT NOT NULL,
                 created TEXT NOT NULL,
                 last_updated TEXT NOT NULL,
                 comment TEXT,
@@ -105,16 +107,20 @@ enum Schema {
                 deleted INTEGER NOT NULL DEFAULT 0,
                 PRIMARY KEY (element_id, period_id, unit_id, coc_id, aoc_id)
             ) WITHOUT ROWID;
-            -- Every change to a value: nothing is ever lost.
+            -- Every change to a value after its creation: nothing is ever lost. The creation is
+            -- the value's own row (created, created_by; its first value is the old_value of the
+            -- first change, or the value itself if it never changed), so an import of new values
+            -- writes one row each. Keyed by the value and a sequence number per value, so the
+            -- history of a value is one range read.
             CREATE TABLE data_value_audit (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
                 element_id INTEGER NOT NULL, period_id INTEGER NOT NULL, unit_id INTEGER NOT NULL,
                 coc_id INTEGER NOT NULL, aoc_id INTEGER NOT NULL,
+                seq INTEGER NOT NULL,
                 action TEXT NOT NULL,
                 old_value TEXT, new_value TEXT, old_comment TEXT, new_comment TEXT,
-                changed_by TEXT NOT NULL, changed_at TEXT NOT NULL
-            );
-            CREATE INDEX data_value_audit_key ON data_value_audit(element_id, period_id, unit_id, coc_id, aoc_id);
+                changed_by TEXT NOT NULL, changed_at TEXT NOT NULL,
+                PRIMARY KEY (element_id, period_id, unit_id, coc_id, aoc_id, seq)
+            ) WITHOUT ROWID;
             -- Every change to metadata, with the object as it became.
             CREATE TABLE metadata_audit (
                 id INTEGER PRIMARY KEY AUTOINCREMENT,

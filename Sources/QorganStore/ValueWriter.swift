@@ -57,17 +57,13 @@ struct ValueWriter {
         // Most values of a batch are new: try the insert first, and read the old row only if there is one.
         if let newValue = r.value {
             try db.cachedStatement(sql: """
-                INSERT INTO data_value(element_id, period_id, unit_id, coc_id, aoc_id, value, numeric, stored_by, created,
-                    last_updated, comment, follow_up, deleted)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+                INSERT INTO data_value(element_id, period_id, unit_id, coc_id, aoc_id, value, numeric, stored_by, created_by,
+                    created, last_updated, comment, follow_up, deleted)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
                 ON CONFLICT DO NOTHING
-                """).execute(arguments: keyArgs + [newValue, DataValue.number(newValue), storedBy, stamp, stamp, r.comment, r.followUp])
+                """).execute(arguments: keyArgs + [newValue, DataValue.number(newValue), storedBy, user, stamp, stamp, r.comment, r.followUp])
             if db.changesCount == 1 {
-                try db.cachedStatement(sql: """
-                    INSERT INTO data_value_audit(element_id, period_id, unit_id, coc_id, aoc_id, action,
-                        old_value, new_value, old_comment, new_comment, changed_by, changed_at)
-                    VALUES (?, ?, ?, ?, ?, ?, NULL, ?, NULL, ?, ?, ?)
-                    """).execute(arguments: keyArgs + [AuditEntry.Action.create.rawValue, newValue, r.comment, user, stamp])
+                // The creation is recorded in the row itself (created, created_by): see the schema.
                 changes.append(ValueChange(key: r.key, value: newValue))
                 return .created
             }
@@ -82,11 +78,15 @@ struct ValueWriter {
         let wasDeleted: Bool = existing?["deleted"] ?? false
 
         func audit(_ action: AuditEntry.Action, old: String?, new: String?, newComment: String?) throws {
+            let seq = try Int64.fetchOne(db.cachedStatement(sql: """
+                SELECT COALESCE(MAX(seq), 0) + 1 FROM data_value_audit
+                WHERE element_id = ? AND period_id = ? AND unit_id = ? AND coc_id = ? AND aoc_id = ?
+                """), arguments: keyArgs) ?? 1
             try db.cachedStatement(sql: """
-                INSERT INTO data_value_audit(element_id, period_id, unit_id, coc_id, aoc_id, action,
+                INSERT INTO data_value_audit(element_id, period_id, unit_id, coc_id, aoc_id, seq, action,
                     old_value, new_value, old_comment, new_comment, changed_by, changed_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: keyArgs + [action.rawValue, old, new, oldComment, newComment, user, stamp])
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: keyArgs + [seq, action.rawValue, old, new, oldComment, newComment, user, stamp])
         }
 
         guard let newValue = r.value else {

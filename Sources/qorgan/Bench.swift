@@ -20,7 +20,7 @@ struct Bench: ParsableCommand {
         func run() throws {
             try guarded {
                 try AnalyticsBench(values: values, runs: runs, workDirectory: work, duckdb: !noDuckdb, importRows: importRows,
-                                   print: { Swift.print($0) }).run()
+                                   print: { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }).run()
             }
         }
     }

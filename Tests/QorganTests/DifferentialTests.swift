@@ -96,7 +96,19 @@ import QorganCore
         }
     }
 
+    /// Every cell of two queries: all units × overlapping periods (cells share rows), and the
+    /// regions × the years (disjoint cells: the single-pass SUM path).
     func compare(_ world: World, engine: AnalyticsEngine, aggregationType: AggregationType? = nil) throws -> Int {
+        let c = world.catalog
+        let regions = c.organisationUnits.filter { $0.code.count == 2 }.map(\.uid)
+        return try compare(world, engine: engine, aggregationType: aggregationType, periodItems: Self.periodItems,
+                           units: c.organisationUnits.map(\.uid))
+            + compare(world, engine: engine, aggregationType: aggregationType, periodItems: ["2014", "2015", "2016", "2017"],
+                      units: regions)
+    }
+
+    func compare(_ world: World, engine: AnalyticsEngine, aggregationType: AggregationType?, periodItems: [String],
+                 units: [String]) throws -> Int {
         let c = world.catalog
         let reference = ReferenceAggregator(catalog: c, values: Array(world.values.values))
         var items: [DataItem] = c.indicators.map { .indicator($0.uid) }
@@ -104,8 +116,7 @@ import QorganCore
             items.append(.element(el.uid))
             for coc in c.optionCombos(of: el) where coc.code != "default" { items.append(.operand(element: el.uid, optionCombo: coc.uid)) }
         }
-        let periods = try Self.periodItems.map { try PeriodSelection($0) }
-        let units = c.organisationUnits.map(\.uid)
+        let periods = try periodItems.map { try PeriodSelection($0) }
         let result = try engine.run(AnalyticsQuery(data: items, periods: periods, units: units, aggregationType: aggregationType))
         var got: [String: Double] = [:]
         for r in result.rows { got["\(r.dx)|\(r.pe)|\(r.ou)"] = r.value }
@@ -141,7 +152,8 @@ import QorganCore
         // Edits and deletions through the write path.
         var g = SplitMix64(seed: seed &* 7919)
         var changes: [ValueChange] = []
-        for key in world.values.keys.sorted(by: { $0.hashValue < $1.hashValue }).prefix(40) {
+        // Enough edits that some elements take the batch merge, others the row-by-row path.
+        for key in world.values.keys.sorted(by: { $0.hashValue < $1.hashValue }).prefix(400) {
             if Int.random(in: 0...1, using: &g) == 0 {
                 world.values[key] = nil
                 changes.append(ValueChange(key: key, value: nil))
@@ -158,6 +170,25 @@ import QorganCore
                                  optionCombo: world.catalog.optionCombos(of: el)[0].uid)
         world.values[early] = DataValue(key: early, value: "5", storedBy: "t")
         changes.append(ValueChange(key: early, value: "5"))
+        engine.apply(changes)
+        _ = try compare(world, engine: engine)
+
+        // A large batch on one element (the merge path): every value of the busiest element
+        // changes or goes, and some new ones arrive.
+        let busiest = Dictionary(grouping: world.values.keys, by: \.element).max { $0.value.count < $1.value.count }!
+        #expect(busiest.value.count > 32)
+        changes = []
+        for (n, key) in busiest.value.enumerated() {
+            if n % 3 == 0 { world.values[key] = nil; changes.append(ValueChange(key: key, value: nil)) }
+            else { world.values[key]!.value = String(n); changes.append(ValueChange(key: key, value: String(n))) }
+        }
+        let sample = busiest.value[0]
+        for m in 1...12 {
+            let key = DataValueKey(element: sample.element, period: Period.containing(Day(year: 2019, month: m, day: 1)!, type: sample.period.type),
+                                   unit: sample.unit, optionCombo: sample.optionCombo)
+            world.values[key] = DataValue(key: key, value: String(m), storedBy: "t")
+            changes.append(ValueChange(key: key, value: String(m)))
+        }
         engine.apply(changes)
         _ = try compare(world, engine: engine)
     }
