@@ -16,7 +16,8 @@ let package = Package(
     targets: [
         .target(name: "QorganCore", swiftSettings: strict),
         .target(name: "QorganStore",
-                dependencies: ["QorganCore", .product(name: "GRDB", package: "GRDB.swift")],
+                dependencies: ["QorganCore", .product(name: "GRDB", package: "GRDB.swift"),
+                               .product(name: "GRDBSQLite", package: "GRDB.swift")],
                 swiftSettings: strict),
         .target(name: "QorganInterop", dependencies: ["QorganCore"], swiftSettings: strict),
         .target(name: "QorganAnalytics", dependencies: ["QorganCore"], swiftSettings: strict),

@@ -166,6 +166,27 @@ public struct ValueResolver {
 
     public init(catalog: Catalog) { self.catalog = catalog }
 
+    /// Checks a whole batch, in order; large batches are split over the processor's cores
+    /// (each part with its own resolver), since checking a row reads only the catalog.
+    public static func resolveAll(_ inputs: [DataValueInput], catalog: Catalog) -> [Validated<ResolvedValue>] {
+        let parts = inputs.count < 20_000 ? 1 : max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+        if parts == 1 {
+            var r = ValueResolver(catalog: catalog)
+            return inputs.map { r.resolve($0) }
+        }
+        let size = (inputs.count + parts - 1) / parts
+        return [Validated<ResolvedValue>](unsafeUninitializedCapacity: inputs.count) { buffer, count in
+            nonisolated(unsafe) let out = buffer  // each part initializes its own disjoint range
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                var r = ValueResolver(catalog: catalog)
+                for i in (part * size)..<min(inputs.count, (part + 1) * size) {
+                    (out.baseAddress! + i).initialize(to: r.resolve(inputs[i]))
+                }
+            }
+            count = inputs.count
+        }
+    }
+
     private mutating func period(_ s: String) -> Period? {
         if let p = periods[s] { return p }
         let p = Period.parse(s)

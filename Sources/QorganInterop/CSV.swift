@@ -10,16 +10,59 @@ public enum CSV {
 
     public static func parse(_ text: String) throws -> [Record] {
         var bytes = Array(text.utf8)
-        return try bytes.withUnsafeMutableBufferPointer { try parse($0) }
+        return try bytes.withUnsafeMutableBufferPointer { b in
+            let chunks = split(UnsafeBufferPointer(b), parts: b.count < 4_000_000 ? 1 : ProcessInfo.processInfo.activeProcessorCount)
+            if chunks.count == 1 { return try parse(b, firstLine: 1) }
+            // Large files: each chunk starts on a record boundary, so the chunks parse on their own.
+            final class Parts: @unchecked Sendable {  // each chunk writes its own slot
+                var records: [[Record]]
+                var errors: [SyntaxError?]
+                init(_ n: Int) { records = Array(repeating: [], count: n); errors = Array(repeating: nil, count: n) }
+            }
+            let parts = Parts(chunks.count)
+            nonisolated(unsafe) let buffer = b
+            DispatchQueue.concurrentPerform(iterations: chunks.count) { k in
+                let c = chunks[k]
+                do {
+                    parts.records[k] = try parse(UnsafeMutableBufferPointer(rebasing: buffer[c.start..<c.end]), firstLine: c.line)
+                } catch let e as SyntaxError {
+                    parts.errors[k] = e
+                } catch {}
+            }
+            if let e = parts.errors.compactMap({ $0 }).first { throw e }
+            return parts.records.flatMap { $0 }
+        }
+    }
+
+    /// Cuts the bytes into about `parts` pieces at newlines outside quotes, with the line each starts on.
+    static func split(_ b: UnsafeBufferPointer<UInt8>, parts: Int) -> [(start: Int, end: Int, line: Int)] {
+        guard parts > 1 else { return [(0, b.count, 1)] }
+        var result: [(start: Int, end: Int, line: Int)] = []
+        let target = b.count / parts
+        var start = 0, startLine = 1, line = 1, inQuotes = false
+        for i in 0..<b.count {
+            let c = b[i]
+            if c == 34 { inQuotes.toggle() }  // a doubled quote toggles twice
+            else if c == 10 {
+                line += 1
+                if !inQuotes && i + 1 - start >= target && result.count < parts - 1 {
+                    result.append((start, i + 1, startLine))
+                    start = i + 1
+                    startLine = line
+                }
+            }
+        }
+        result.append((start, b.count, startLine))
+        return result
     }
 
     /// Works on UTF-8 bytes: the delimiters are ASCII, so fields are cut without decoding characters.
-    static func parse(_ b: UnsafeMutableBufferPointer<UInt8>) throws -> [Record] {
+    static func parse(_ b: UnsafeMutableBufferPointer<UInt8>, firstLine: Int) throws -> [Record] {
         let quote: UInt8 = 34, comma: UInt8 = 44, cr: UInt8 = 13, lf: UInt8 = 10
         var records: [Record] = []
         var fields: [String] = []
-        var line = 1
-        var recordLine = 1
+        var line = firstLine
+        var recordLine = firstLine
         var i = 0
         let n = b.count
         func endRecord() {

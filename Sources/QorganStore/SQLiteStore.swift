@@ -155,9 +155,9 @@ public final class SQLiteStore: Sendable {
                 var resolved: [ResolvedValue] = []
                 resolved.reserveCapacity(inputs.count)
                 var firstLine: [DataValueKey: Int] = [:]
-                var resolver = ValueResolver(catalog: catalog)
-                for (n, input) in inputs.enumerated() {
-                    switch resolver.resolve(input) {
+                firstLine.reserveCapacity(inputs.count)
+                for (n, (input, result)) in zip(inputs, ValueResolver.resolveAll(inputs, catalog: catalog)).enumerated() {
+                    switch result {
                     case .valid(let r):
                         let line = input.line ?? n + 1
                         if let earlier = firstLine[r.key] {
@@ -171,7 +171,7 @@ public final class SQLiteStore: Sendable {
                     }
                 }
                 if !problems.isEmpty { throw QorganError.rejected(source: source, problems: problems) }
-                var writer = ValueWriter(db: db, catalog: catalog, now: now)
+                var writer = try ValueWriter(db: db, catalog: catalog, now: now, trackChanges: observers.any)
                 for r in resolved {
                     switch try writer.apply(r, user: user) {
                     case .created: summary.imported += 1
@@ -325,6 +325,8 @@ final class ObserverList: @unchecked Sendable {
     func add(_ o: any StoreObserver) { lock.withLock { list.append(Weak(observer: o)) } }
 
     private var current: [any StoreObserver] { lock.withLock { list.compactMap(\.observer) } }
+
+    var any: Bool { !current.isEmpty }
 
     func valuesCommitted(_ changes: [ValueChange]) { for o in current { o.valuesCommitted(changes) } }
     func catalogCommitted(_ catalog: Catalog) { for o in current { o.catalogCommitted(catalog) } }

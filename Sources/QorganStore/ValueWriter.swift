@@ -1,6 +1,51 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import QorganCore
+
+/// The insert of new values, bound through SQLite's C API: the one statement an import runs
+/// per row, where building GRDB's arguments cost more than SQLite's own work.
+final class NewValueInsert {
+    private var statement: OpaquePointer?
+    private let connection: OpaquePointer
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    init(_ db: Database) throws {
+        connection = db.sqliteConnection!
+        let sql = """
+            INSERT INTO data_value(element_id, period_id, unit_id, coc_id, aoc_id, value, numeric, stored_by, created_by,
+                created, last_updated, comment, follow_up, deleted)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, 0)
+            ON CONFLICT DO NOTHING
+            """
+        guard sqlite3_prepare_v2(connection, sql, -1, &statement, nil) == SQLITE_OK else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: sqlite3_errcode(connection)), message: String(cString: sqlite3_errmsg(connection)))
+        }
+    }
+
+    deinit { sqlite3_finalize(statement) }
+
+    /// Inserts unless the key exists; true when a row was inserted.
+    func run(_ ids: (Int64, Int64, Int64, Int64, Int64), value: String, number: Double?, storedBy: String, createdBy: String,
+             stamp: String, comment: String?, followUp: Bool) throws -> Bool {
+        let s = statement
+        sqlite3_reset(s)
+        sqlite3_bind_int64(s, 1, ids.0); sqlite3_bind_int64(s, 2, ids.1); sqlite3_bind_int64(s, 3, ids.2)
+        sqlite3_bind_int64(s, 4, ids.3); sqlite3_bind_int64(s, 5, ids.4)
+        sqlite3_bind_text(s, 6, value, -1, Self.transient)
+        if let number { sqlite3_bind_double(s, 7, number) } else { sqlite3_bind_null(s, 7) }
+        sqlite3_bind_text(s, 8, storedBy, -1, Self.transient)
+        sqlite3_bind_text(s, 9, createdBy, -1, Self.transient)
+        sqlite3_bind_text(s, 10, stamp, -1, Self.transient)
+        if let comment { sqlite3_bind_text(s, 11, comment, -1, Self.transient) } else { sqlite3_bind_null(s, 11) }
+        sqlite3_bind_int64(s, 12, followUp ? 1 : 0)
+        let rc = sqlite3_step(s)
+        guard rc == SQLITE_DONE else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(connection)))
+        }
+        return sqlite3_changes(connection) == 1
+    }
+}
 
 /// Applies checked values inside an open transaction, auditing each change.
 struct ValueWriter {
@@ -18,10 +63,16 @@ struct ValueWriter {
     private var comboIds: [String: Int64] = [:]
     private var periodIds: [Period: Int64] = [:]
 
-    init(db: Database, catalog: Catalog, now: Date) {
+    /// Whether to collect `changes` (only when someone observes the store).
+    let trackChanges: Bool
+    private let insert: NewValueInsert
+
+    init(db: Database, catalog: Catalog, now: Date, trackChanges: Bool) throws {
         self.db = db
         self.catalog = catalog
         self.stamp = Timestamp.string(now)
+        self.trackChanges = trackChanges
+        insert = try NewValueInsert(db)
     }
 
     private func id(_ table: String, _ uid: String, _ cache: inout [String: Int64]) throws -> Int64 {
@@ -48,26 +99,21 @@ struct ValueWriter {
     }
 
     mutating func apply(_ r: ResolvedValue, user: String) throws -> Outcome {
-        let keyArgs: StatementArguments = [try id("data_element", r.key.element, &elementIds), try periodId(r.key.period),
-                                           try id("org_unit", r.key.unit, &unitIds),
-                                           try id("category_option_combo", r.key.optionCombo, &comboIds),
-                                           try id("category_option_combo", r.key.attributeOptionCombo, &comboIds)]
+        let e = try id("data_element", r.key.element, &elementIds), p = try periodId(r.key.period)
+        let u = try id("org_unit", r.key.unit, &unitIds), c = try id("category_option_combo", r.key.optionCombo, &comboIds)
+        let a = try id("category_option_combo", r.key.attributeOptionCombo, &comboIds)
         let stamp = self.stamp
         let storedBy = r.storedBy ?? user
         // Most values of a batch are new: try the insert first, and read the old row only if there is one.
         if let newValue = r.value {
-            try db.cachedStatement(sql: """
-                INSERT INTO data_value(element_id, period_id, unit_id, coc_id, aoc_id, value, numeric, stored_by, created_by,
-                    created, last_updated, comment, follow_up, deleted)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
-                ON CONFLICT DO NOTHING
-                """).execute(arguments: keyArgs + [newValue, DataValue.number(newValue), storedBy, user, stamp, stamp, r.comment, r.followUp])
-            if db.changesCount == 1 {
+            if try insert.run((e, p, u, c, a), value: newValue, number: DataValue.number(newValue), storedBy: storedBy,
+                              createdBy: user, stamp: stamp, comment: r.comment, followUp: r.followUp) {
                 // The creation is recorded in the row itself (created, created_by): see the schema.
-                changes.append(ValueChange(key: r.key, value: newValue))
+                if trackChanges { changes.append(ValueChange(key: r.key, value: newValue)) }
                 return .created
             }
         }
+        let keyArgs: StatementArguments = [e, p, u, c, a]
         let existing = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT value, comment, follow_up, deleted FROM data_value
             WHERE element_id = ? AND period_id = ? AND unit_id = ? AND coc_id = ? AND aoc_id = ?
@@ -97,7 +143,7 @@ struct ValueWriter {
                 WHERE element_id = ? AND period_id = ? AND unit_id = ? AND coc_id = ? AND aoc_id = ?
                 """).execute(arguments: [stamp, user] + keyArgs)
             try audit(.delete, old: oldValue, new: nil, newComment: oldComment)
-            changes.append(ValueChange(key: r.key, value: nil))
+            if trackChanges { changes.append(ValueChange(key: r.key, value: nil)) }
             return .deleted
         }
         if !wasDeleted && oldValue == newValue && oldComment == r.comment && oldFollowUp == r.followUp {
@@ -107,7 +153,7 @@ struct ValueWriter {
             UPDATE data_value SET value = ?, numeric = ?, stored_by = ?, last_updated = ?, comment = ?, follow_up = ?, deleted = 0
             WHERE element_id = ? AND period_id = ? AND unit_id = ? AND coc_id = ? AND aoc_id = ?
             """).execute(arguments: [newValue, DataValue.number(newValue), storedBy, stamp, r.comment, r.followUp] + keyArgs)
-        if wasDeleted || oldValue != newValue { changes.append(ValueChange(key: r.key, value: newValue)) }
+        if trackChanges && (wasDeleted || oldValue != newValue) { changes.append(ValueChange(key: r.key, value: newValue)) }
         try audit(wasDeleted ? .restore : .update, old: wasDeleted ? nil : oldValue, new: newValue, newComment: r.comment)
         return wasDeleted ? .created : .updated
     }

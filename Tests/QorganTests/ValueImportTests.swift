@@ -110,6 +110,30 @@ import QorganTestSupport
         #expect(bare.map(\.line) == [1, 2])
     }
 
+    @Test func largeFilesParseInChunksWithTheSameLines() throws {
+        var text = Self.header + "\n"
+        for i in 0..<120_000 {
+            let comment = i % 997 == 0 ? "\"two\nlines, \"\"quoted\"\"\"" : "c\(i)"
+            text += "SUM,201601,A1,M,,\(i),,,\(comment),,\n"
+        }
+        #expect(text.utf8.count > 4_000_000)
+        let records = try CSV.parse(text)
+        #expect(records.count == 120_001)
+        // Lines count the newlines inside quoted fields, as a sequential read does.
+        var line = 1
+        var wrong = 0
+        for r in records {
+            if r.line != line { wrong += 1 }
+            line += 1 + r.fields.reduce(0) { $0 + $1.filter { $0 == "\n" }.count }
+        }
+        #expect(wrong == 0)
+        #expect(records[998].fields[8] == "two\nlines, \"quoted\"")
+        #expect(records.last?.fields[5] == "119999")
+        #expect {
+            _ = try CSV.parse(text + "SUM,201601,A1,M,,1,,,\"never closed\n")
+        } throws: { e in (e as? CSV.SyntaxError)?.line == line }
+    }
+
     @Test func dryRunCountsAndChangesNothing() throws {
         let s = try Fixtures.smallStore()
         try s.saveValues(try DataValueCSV.parse("SUM,201601,A1,M,,10\nSUM,201601,A1,F,,5\nAVG,201601,A1,,,1\n", source: "a"), user: "t")
