@@ -280,7 +280,7 @@ public struct AnalyticsBench {
             let units = (0..<BenchShape.districts).map { un[catalog.unit(BenchShape.districtCode($0))!.uid]! }
             let cocs = catalog.optionCombos(of: catalog.element("E001")!).map { co[$0.uid]! }
             let aoc = co[CategoryOptionCombo.defaultUid]!
-            let stamp = Timestamp.string(Date())
+            let stamp = Timestamp.millis(Date())
             let st = try db.makeStatement(sql: """
                 INSERT INTO data_value(element_id, period_id, unit_id, coc_id, aoc_id, value, numeric, stored_by, created_by, created, last_updated)
                 VALUES (?, ?, ?, ?, ?, ?, ?, 'bench', 'bench', ?, ?)

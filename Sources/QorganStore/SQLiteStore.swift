@@ -198,7 +198,7 @@ public final class SQLiteStore: Sendable {
                 WHERE element_id = ? AND period_id = ? AND unit_id = ? AND coc_id = ? AND aoc_id = ?
                 """, arguments: ids.arguments)
             return row.map { DataValue(key: key, value: $0["value"], storedBy: $0["stored_by"],
-                                       created: Timestamp.parse($0["created"]), lastUpdated: Timestamp.parse($0["last_updated"]),
+                                       created: Timestamp.date(millis: $0["created"]), lastUpdated: Timestamp.date(millis: $0["last_updated"]),
                                        comment: $0["comment"], followUp: $0["follow_up"], deleted: $0["deleted"]) }
         }
     }
@@ -217,14 +217,14 @@ public final class SQLiteStore: Sendable {
                 """, arguments: ids.arguments).map {
                 AuditEntry(key: key, action: AuditEntry.Action(rawValue: $0["action"]) ?? .update,
                            oldValue: $0["old_value"], newValue: $0["new_value"], oldComment: $0["old_comment"],
-                           newComment: $0["new_comment"], changedBy: $0["changed_by"], changedAt: Timestamp.parse($0["changed_at"]))
+                           newComment: $0["new_comment"], changedBy: $0["changed_by"], changedAt: Timestamp.date(millis: $0["changed_at"]))
             }
             // The first value is what the first change found, or the value as it still is.
             let first = changes.first
             let created = AuditEntry(key: key, action: .create, oldValue: nil,
                                      newValue: first.map { $0.oldValue } ?? row["value"],
                                      oldComment: nil, newComment: first.map { $0.oldComment } ?? row["comment"],
-                                     changedBy: row["created_by"], changedAt: Timestamp.parse(row["created"]))
+                                     changedBy: row["created_by"], changedAt: Timestamp.date(millis: row["created"]))
             return [created] + changes
         }
     }
@@ -257,7 +257,7 @@ public final class SQLiteStore: Sendable {
                 return DataValue(key: DataValueKey(element: row["element"], period: period, unit: row["unit"],
                                                    optionCombo: row["coc"], attributeOptionCombo: row["aoc"]),
                                  value: row["value"], storedBy: row["stored_by"],
-                                 created: Timestamp.parse(row["created"]), lastUpdated: Timestamp.parse(row["last_updated"]),
+                                 created: Timestamp.date(millis: row["created"]), lastUpdated: Timestamp.date(millis: row["last_updated"]),
                                  comment: row["comment"], followUp: row["follow_up"], deleted: row["deleted"])
             }
         }
@@ -307,6 +307,10 @@ struct KeyIds {
 
 /// ISO 8601 timestamps in UTC, to the millisecond, as stored.
 public enum Timestamp {
+    /// Milliseconds since 1970-01-01 UTC, as values and their history store time.
+    public static func millis(_ d: Date) -> Int64 { Int64((d.timeIntervalSince1970 * 1000).rounded()) }
+    public static func date(millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
+
     public static func string(_ d: Date) -> String {
         d.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }

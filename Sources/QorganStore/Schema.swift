@@ -99,9 +99,10 @@ enum Schema {
                 numeric REAL,
                 stored_by TEXT NOT NULL,
                 -- Who created the value and when: the first entry of its history.
+                -- Times of values and their history are milliseconds since 1970-01-01 UTC.
                 created_by TEXT NOT NULL,
-                created TEXT NOT NULL,
-                last_updated TEXT NOT NULL,
+                created INTEGER NOT NULL,
+                last_updated INTEGER NOT NULL,
                 comment TEXT,
                 follow_up INTEGER NOT NULL DEFAULT 0,
                 deleted INTEGER NOT NULL DEFAULT 0,
@@ -118,7 +119,7 @@ enum Schema {
                 seq INTEGER NOT NULL,
                 action TEXT NOT NULL,
                 old_value TEXT, new_value TEXT, old_comment TEXT, new_comment TEXT,
-                changed_by TEXT NOT NULL, changed_at TEXT NOT NULL,
+                changed_by TEXT NOT NULL, changed_at INTEGER NOT NULL,
                 PRIMARY KEY (element_id, period_id, unit_id, coc_id, aoc_id, seq)
             ) WITHOUT ROWID;
             -- Every change to metadata, with the object as it became.

@@ -27,7 +27,7 @@ final class NewValueInsert {
 
     /// Inserts unless the key exists; true when a row was inserted.
     func run(_ ids: (Int64, Int64, Int64, Int64, Int64), value: String, number: Double?, storedBy: String, createdBy: String,
-             stamp: String, comment: String?, followUp: Bool) throws -> Bool {
+             stamp: Int64, comment: String?, followUp: Bool) throws -> Bool {
         let s = statement
         sqlite3_reset(s)
         sqlite3_bind_int64(s, 1, ids.0); sqlite3_bind_int64(s, 2, ids.1); sqlite3_bind_int64(s, 3, ids.2)
@@ -36,7 +36,7 @@ final class NewValueInsert {
         if let number { sqlite3_bind_double(s, 7, number) } else { sqlite3_bind_null(s, 7) }
         sqlite3_bind_text(s, 8, storedBy, -1, Self.transient)
         sqlite3_bind_text(s, 9, createdBy, -1, Self.transient)
-        sqlite3_bind_text(s, 10, stamp, -1, Self.transient)
+        sqlite3_bind_int64(s, 10, stamp)
         if let comment { sqlite3_bind_text(s, 11, comment, -1, Self.transient) } else { sqlite3_bind_null(s, 11) }
         sqlite3_bind_int64(s, 12, followUp ? 1 : 0)
         let rc = sqlite3_step(s)
@@ -56,8 +56,8 @@ struct ValueWriter {
 
     let db: Database
     let catalog: Catalog
-    /// The time of the whole batch, as stored.
-    let stamp: String
+    /// The time of the whole batch, as stored (milliseconds since 1970).
+    let stamp: Int64
     private var elementIds: [String: Int64] = [:]
     private var unitIds: [String: Int64] = [:]
     private var comboIds: [String: Int64] = [:]
@@ -70,7 +70,7 @@ struct ValueWriter {
     init(db: Database, catalog: Catalog, now: Date, trackChanges: Bool) throws {
         self.db = db
         self.catalog = catalog
-        self.stamp = Timestamp.string(now)
+        self.stamp = Timestamp.millis(now)
         self.trackChanges = trackChanges
         insert = try NewValueInsert(db)
     }
