@@ -35,6 +35,7 @@ public struct AnalyticsResult: Sendable {
         return d
     }
 
+    /// One cell's value (a linear search: for a few lookups; index `rows` for many).
     public func value(dx: String, pe: String, ou: String, co: String? = nil) -> Double? {
         rows.first { $0.dx == dx && $0.pe == pe && $0.ou == ou && $0.co == co }?.value
     }

@@ -33,7 +33,7 @@ struct Partition: Sendable {
         return (lo < count && key(at: lo) == k, lo)
     }
 
-    /// The rows of periods in `range` of period indices (periods are sorted by start, so rows are too).
+    /// The first row whose period index is at least `p` (rows are in period order).
     func rows(periodAtLeast p: UInt32) -> Int {
         var lo = 0, hi = count
         while lo < hi {

@@ -306,7 +306,7 @@ struct KeyIds {
     }
 }
 
-/// ISO 8601 timestamps in UTC, to the millisecond, as stored.
+/// Times as stored (milliseconds) and as shown (ISO 8601, UTC, to the millisecond).
 public enum Timestamp {
     /// Milliseconds since 1970-01-01 UTC, as values and their history store time.
     public static func millis(_ d: Date) -> Int64 { Int64((d.timeIntervalSince1970 * 1000).rounded()) }
@@ -314,10 +314,6 @@ public enum Timestamp {
 
     public static func string(_ d: Date) -> String {
         d.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
-    }
-    public static func parse(_ s: String) -> Date {
-        (try? Date(s, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
-            ?? (try? Date(s, strategy: .iso8601)) ?? Date(timeIntervalSince1970: 0)
     }
 }
 

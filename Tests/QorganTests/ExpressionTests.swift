@@ -78,7 +78,7 @@ import Testing
     }
 
     @Test func referencesAreCheckedAgainstTheCatalog() throws {
-        let doc = QorganTestSupportBridge.smallCatalog()
+        let doc = SmallCatalog.resolved()
         #expect(throws: Never.self) { try doc.check(expression: "#{SUM.M} / #{SUM} * C{HUNDRED} + N{DOUBLE}") }
         func failure(_ text: String) -> (Int, String)? {
             do { _ = try doc.check(expression: text); return nil } catch let QorganError.invalidExpression(_, p, r) { return (p, r) } catch { return nil }
