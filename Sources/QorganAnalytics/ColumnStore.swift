@@ -225,22 +225,24 @@ public struct EngineState: Sendable {
         }
     }
 
-    /// The same values under new metadata (units, elements or combinations added or changed).
+    /// The same values under new metadata (units, elements or combinations added or changed;
+    /// the hierarchy reorganised): indices are mapped through uids, no value is re-read.
     func rebuilt(with catalog: Catalog) -> EngineState {
-        var values: [DataValue] = []
-        values.reserveCapacity(valueCount)
-        let unitUids = self.catalog.organisationUnits.map(\.uid)
-        let elementUids = self.catalog.dataElements.map(\.uid)
-        let stamp = Date(timeIntervalSince1970: 0)
-        for (e, part) in partitions.enumerated() {
+        var b = EngineBuilder(catalog: catalog)
+        let periodMap = periods.map { b.period($0) }
+        let unitMap = self.catalog.organisationUnits.map { b.unit($0.uid) }
+        let cocMap = cocs.map { b.optionCombo($0) }
+        for (uid, e) in elementPartition {
+            guard let ne = b.element(uid) else { continue }
+            let part = partitions[e]
+            b.reserve(element: ne, part.count)
             for r in 0..<part.count {
-                let key = DataValueKey(element: elementUids[e], period: periods[Int(part.period[r])], unit: unitUids[Int(part.unit[r])],
-                                       optionCombo: cocs[Int(part.coc[r])], attributeOptionCombo: cocs[Int(part.aoc[r])])
-                values.append(DataValue(key: key, value: part.value[r].isNaN ? "" : formatNumber(part.value[r]), storedBy: "",
-                                        created: stamp, lastUpdated: stamp))
+                guard let u = unitMap[Int(part.unit[r])], let c = cocMap[Int(part.coc[r])], let a = cocMap[Int(part.aoc[r])] else { continue }
+                b.add(element: ne, period: periodMap[Int(part.period[r])], unit: u, optionCombo: c, attributeOptionCombo: a,
+                      value: part.value[r])
             }
         }
-        return EngineState.build(catalog: catalog, values: values)
+        return b.finish()
     }
 }
 

@@ -99,17 +99,22 @@ public final class SQLiteStore: Sendable {
     public func importMetadata(_ document: Catalog, source: String = "the metadata document",
                                dryRun: Bool = false, user: String,
                                newUid: @Sendable () -> String = { Uid.generate() }) throws -> [MetadataChange] {
-        try writer.write { db in
-            let current = try MetadataTables.read(db)
-            let (merged, changes) = try current.merging(document, source: source, newUid: newUid)
-            try Self.checkAgainstData(old: current, new: merged, source: source, db: db)
-            if !dryRun {
+        try writer.writeWithoutTransaction { db in
+            var result: [MetadataChange] = []
+            var committed: Catalog? = nil
+            try db.inTransaction(.immediate) {
+                let current = try MetadataTables.read(db)
+                let (merged, changes) = try current.merging(document, source: source, newUid: newUid)
+                try Self.checkAgainstData(old: current, new: merged, source: source, db: db)
+                result = changes
+                if dryRun { return .rollback }
                 try MetadataTables.write(merged, changes: changes, user: user, db: db)
-                // The write transaction commits when this closure returns; the observers
-                // run inside the serialized writer, so they see commits in order.
-                observers.catalogCommitted(merged)
+                committed = merged
+                return .commit
             }
-            return changes
+            // Still inside the serialized writer: observers see commits in order.
+            if let committed { observers.catalogCommitted(committed) }
+            return result
         }
     }
 

@@ -50,6 +50,15 @@ import QorganTestSupport
         try store.saveValues([DataValueInput(element: "SUM", period: "201601", unit: "A3", optionCombo: "F", value: "4")], user: "t")
         #expect(try sum(engine, "SUM", "A", "201601") == 7)
         #expect(try sum(engine, "SUM", "A3", "201601") == 4)
+
+        // A reorganisation: A3 moves under B from 2016-01-01; its January value follows it.
+        var move = Catalog(); move.categoryCombos = []
+        move.organisationUnits = [OrgUnit(uid: "", code: "A3", name: "A3", openingDate: open,
+                                          parents: [ParentLink(parent: "A", from: open), ParentLink(parent: "B", from: Day(year: 2016, month: 1, day: 1)!)])]
+        try store.importMetadata(move, user: "t")
+        #expect(try sum(engine, "SUM", "A", "201601") == 3)
+        #expect(try sum(engine, "SUM", "B", "201601") == 4)
+        #expect(try sum(engine, "SUM", "C", "201601") == 7)
     }
 
     @Test func loadingFromTheStoreEqualsBuildingFromValues() throws {
