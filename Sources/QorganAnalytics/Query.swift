@@ -101,7 +101,7 @@ public struct QuerySpec: Sendable {
         if filters.contains(.dx) && dx.count > 1 {
             problems.append(Problem(field: "dx", reason: "data items cannot be added together as a filter; put dx on an axis"))
         }
-        if !problems.isEmpty { throw QorganError.rejected(source: "the query", problems: problems) }
+        if !problems.isEmpty { throw QorganError.invalidRequest(what: "the query", problems: problems) }
         var seen = Set<String>()
         return AnalyticsQuery(data: data, periods: periods, units: units.filter { seen.insert($0).inserted }, disaggregate: co,
                               filters: filters, aggregationType: aggregationType,

@@ -33,6 +33,8 @@ public enum QorganError: Error, Sendable, CustomStringConvertible, Equatable {
     case invalidValue(Problem)
     /// A batch (file, document) was rejected whole; nothing was changed.
     case rejected(source: String, problems: [Problem])
+    /// A request that changes nothing (a query) cannot be answered as asked.
+    case invalidRequest(what: String, problems: [Problem])
     case conflict(String)
     case invalidArgument(String)
 
@@ -51,6 +53,10 @@ public enum QorganError: Error, Sendable, CustomStringConvertible, Equatable {
         case .rejected(let source, let problems):
             let n = problems.count
             return "\(source) was rejected, nothing was changed; \(n) problem\(n == 1 ? "" : "s"):\n"
+                + problems.map { "  - \($0)" }.joined(separator: "\n")
+        case .invalidRequest(let what, let problems):
+            let n = problems.count
+            return "\(what) cannot be answered; \(n) problem\(n == 1 ? "" : "s"):\n"
                 + problems.map { "  - \($0)" }.joined(separator: "\n")
         case .conflict(let s): return s
         case .invalidArgument(let s): return s

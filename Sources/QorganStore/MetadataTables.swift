@@ -161,6 +161,11 @@ enum MetadataTables {
                                  f.periodType?.rawValue, f.suffix, n])
         }
 
+        // Readers keep the catalog until this number changes.
+        try db.execute(sql: """
+            INSERT INTO setting(key, value) VALUES ('metadata_version', '1')
+            ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)
+            """)
         let stamp = Timestamp.string(Date())
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

@@ -20,6 +20,18 @@ public final class SQLiteStore: Sendable {
     let writer: any DatabaseWriter
     public let path: String?
     private let observers = ObserverList()
+    private let catalogCache = CatalogCache()
+
+    /// The catalog, read again only when the metadata changed since (a version number that
+    /// every metadata write raises, in this process or another): a single value's write does
+    /// not re-read thousands of units.
+    func currentCatalog(_ db: Database) throws -> Catalog {
+        let version = try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM setting WHERE key = 'metadata_version'") ?? 0
+        if let cached = catalogCache.get(version) { return cached }
+        let catalog = try MetadataTables.read(db)
+        catalogCache.set(version, catalog)
+        return catalog
+    }
 
     /// Tells `observer` of every later commit (held weakly).
     public func observe(_ observer: any StoreObserver) { observers.add(observer) }
@@ -91,7 +103,7 @@ public final class SQLiteStore: Sendable {
 
     /// All metadata.
     public func catalog() throws -> Catalog {
-        try writer.read { db in try MetadataTables.read(db) }
+        try writer.read { db in try currentCatalog(db) }
     }
 
     /// Applies a metadata document: all or nothing. Returns what changed (or would, in a dry run).
@@ -103,7 +115,7 @@ public final class SQLiteStore: Sendable {
             var result: [MetadataChange] = []
             var committed: Catalog? = nil
             try db.inTransaction(.immediate) {
-                let current = try MetadataTables.read(db)
+                let current = try currentCatalog(db)
                 let (merged, changes) = try current.merging(document, source: source, newUid: newUid)
                 try Self.checkAgainstData(old: current, new: merged, source: source, db: db)
                 result = changes
@@ -156,7 +168,7 @@ public final class SQLiteStore: Sendable {
             summary.dryRun = dryRun
             var committed: [ValueChange] = []
             try db.inTransaction(.immediate) {
-                let catalog = try MetadataTables.read(db)
+                let catalog = try currentCatalog(db)
                 var problems: [Problem] = []
                 var resolved: [ResolvedValue] = []
                 resolved.reserveCapacity(inputs.count)
@@ -320,6 +332,14 @@ public enum Timestamp {
     public static func string(_ d: Date) -> String {
         d.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
+}
+
+/// The last catalog read, with its metadata version.
+final class CatalogCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entry: (version: Int64, catalog: Catalog)?
+    func get(_ version: Int64) -> Catalog? { lock.withLock { entry?.version == version ? entry?.catalog : nil } }
+    func set(_ version: Int64, _ catalog: Catalog) { lock.withLock { entry = (version, catalog) } }
 }
 
 /// Weak references to the store's observers.

@@ -112,7 +112,7 @@ import QorganTestSupport
         #expect {
             _ = try QuerySpec(dx: ["NOPE", "TG_REACHED.NOPE"], pe: ["2016Q9", "LAST_0_YEARS"], ou: ["LEVEL-x", "NOWHERE"]).resolve(in: c, today: today)
         } throws: { e in
-            guard case QorganError.rejected(_, let ps) = e else { return false }
+            guard case QorganError.invalidRequest(_, let ps) = e else { return false }
             return ps.count == 6 && ps.filter { $0.field == "dx" }.count == 2 && ps.filter { $0.field == "pe" }.count == 2
                 && ps.filter { $0.field == "ou" }.count == 2
         }

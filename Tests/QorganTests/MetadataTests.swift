@@ -137,6 +137,19 @@ import QorganTestSupport
         #expect(problems.contains { $0.field == "valueType" && $0.reason.contains("stored value '2' would not be a valid BOOLEAN") })
     }
 
+    @Test func anotherConnectionSeesMetadataChanges() throws {
+        let path = Fixtures.temporaryPath()
+        let a = try SQLiteStore(path: path), b = try SQLiteStore(path: path)
+        try a.importMetadata(Fixtures.smallCatalogDocument(), user: "t")
+        #expect(try b.catalog().element("SUM") != nil)  // b had no catalog cached yet
+        var doc = Catalog(); doc.categoryCombos = []
+        doc.constants = [Constant(uid: "", code: "PI", name: "Pi", value: 3.14)]
+        try a.importMetadata(doc, user: "t")
+        #expect(try b.catalog().constant("PI")?.value == 3.14)  // b's cached catalog was outdated
+        try b.saveValues([DataValueInput(element: "AVG", period: "201601", unit: "A1", value: "1")], user: "t")
+        #expect(try a.valueCount() == 1)
+    }
+
     @Test func dryRunChangesNothing() throws {
         let s = try Fixtures.smallStore()
         var doc = Catalog(); doc.categoryCombos = []
