@@ -22,7 +22,7 @@ let package = Package(
         .target(name: "QorganInterop", dependencies: ["QorganCore"], swiftSettings: strict),
         .target(name: "QorganAnalytics", dependencies: ["QorganCore"], swiftSettings: strict),
         .target(name: "QorganBench",
-                dependencies: ["QorganCore", "QorganAnalytics", "QorganStore", "QorganInterop",
+                dependencies: ["QorganCore", "QorganAnalytics", "QorganStore", "QorganInterop", "QorganReports",
                                .product(name: "GRDB", package: "GRDB.swift")],
                 swiftSettings: strict),
         .target(name: "QorganDemo", dependencies: ["QorganCore", "QorganStore"], swiftSettings: strict),

@@ -3,6 +3,7 @@ import GRDB
 import QorganAnalytics
 import QorganCore
 import QorganInterop
+import QorganReports
 import QorganStore
 #if canImport(Glibc)
 import Glibc
@@ -182,13 +183,13 @@ public struct AnalyticsBench {
             var row = [name, ms(e50), ms(Self.percentile(engineTimes[k], 0.95)), ms(s50), ms(Self.percentile(sqliteTimes[k], 0.95))]
             if let duck {
                 let d50 = Self.percentile(duck.times[k], 0.5)
-                row += [ms(d50), ms(Self.percentile(duck.times[k], 0.95)), String(format: "%.3f", e50 / d50), String(format: "%.0f×", s50 / e50)]
+                row += [ms(d50), ms(Self.percentile(duck.times[k], 0.95)), String(format: "%.3f", e50 / d50), times(s50 / e50)]
             } else {
-                row += [String(format: "%.0f×", s50 / e50)]
+                row += [times(s50 / e50)]
             }
             rows.append(row)
         }
-        print(TableText.render(header: header, rows: rows))
+        print(TextTable.render(header: header, rows: rows).trimmingCharacters(in: .newlines))
         var agree = zip(engineSums, sqliteSums).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($0)) }
         if let duck { agree = agree && zip(engineSums, duck.checksums).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($0)) } }
         print("results agree across engines: \(agree ? "yes" : "NO") (checksums \(engineSums.map { formatNumber($0) }.joined(separator: ", ")))")
@@ -204,6 +205,7 @@ public struct AnalyticsBench {
     }
 
     func ms(_ s: Double) -> String { String(format: "%.2f ms", s * 1000) }
+    func times(_ r: Double) -> String { String(format: r >= 10 ? "%.0f×" : "%.1f×", r) }
 
     struct DuckResult { var load: Double; var times: [[Double]]; var checksums: [Double] }
 
@@ -362,15 +364,5 @@ public struct AnalyticsBench {
         let qr = Self.percentile(qorganRates, 0.5), rr = Self.percentile(rawRates, 0.5)
         print(String(format: "import of %d CSV rows (median of 3 rounds): Qorgan (parse %.2f s, check every row, write, keep history) %.0f rows/s; raw SQLite insert of the parsed rows into a keyed table %.0f rows/s; ratio %.2f",
                      n, Self.percentile(parseTimes, 0.5), qr, rr, qr / rr))
-    }
-}
-
-/// Columns padded to their widest cell (the benchmark's own, to stay free of the report module).
-enum TableText {
-    static func render(header: [String], rows: [[String]]) -> String {
-        let all = [header] + rows
-        let widths = header.indices.map { i in all.map { $0[i].count }.max() ?? 0 }
-        func line(_ c: [String]) -> String { c.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ") }
-        return ([line(header), line(widths.map { String(repeating: "-", count: $0) })] + rows.map(line)).joined(separator: "\n")
     }
 }
