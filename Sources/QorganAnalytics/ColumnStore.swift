@@ -334,8 +334,12 @@ public final class AnalyticsEngine: @unchecked Sendable {
         lock.withLock { current.apply(changes) }
     }
 
+    /// Takes new metadata. The rebuild runs outside the lock, so queries go on meanwhile; changes
+    /// come from the store's serialized writer, which is busy with this very commit, so none can
+    /// land during the rebuild.
     public func replaceCatalog(_ catalog: Catalog) {
-        lock.withLock { current = current.rebuilt(with: catalog) }
+        let rebuilt = snapshot().rebuilt(with: catalog)
+        lock.withLock { current = rebuilt }
     }
 }
 
