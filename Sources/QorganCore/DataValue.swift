@@ -57,15 +57,18 @@ public struct DataValueInput: Hashable, Sendable {
     public var comment: String?
     public var followUp: String?
     public var deleted: String?
-    /// The line (or position) it came from, for error messages.
+    /// The line of a file it came from, for error messages.
     public var line: Int?
+    /// Where it came from when that is not a line (`dataValues[3]` of a JSON document).
+    public var location: String?
 
     public init(element: String, period: String, unit: String, optionCombo: String = "", attributeOptionCombo: String = "",
                 value: String, storedBy: String? = nil, comment: String? = nil, followUp: String? = nil,
-                deleted: String? = nil, line: Int? = nil) {
+                deleted: String? = nil, line: Int? = nil, location: String? = nil) {
         self.element = element; self.period = period; self.unit = unit; self.optionCombo = optionCombo
         self.attributeOptionCombo = attributeOptionCombo; self.value = value; self.storedBy = storedBy
         self.comment = comment; self.followUp = followUp; self.deleted = deleted; self.line = line
+        self.location = location
     }
 }
 
@@ -211,7 +214,7 @@ public struct ValueResolver {
         var problems: [Problem] = []
         let line = input.line
         func problem(_ field: String, _ value: String?, _ reason: String) {
-            problems.append(Problem(line: line, field: field, value: value, reason: reason))
+            problems.append(Problem(line: line, object: input.location, field: field, value: value, reason: reason))
         }
         let el = element(input.element.trimmedSpaces)
         if el == nil { problem("dataelement", input.element, input.element.isEmpty ? "a data element is required" : "no data element with code or uid '\(input.element)'") }

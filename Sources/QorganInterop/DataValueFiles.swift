@@ -116,7 +116,7 @@ public enum DataValueSetJSON {
             DataValueInput(element: r.dataElement ?? "", period: r.period ?? set.period ?? "", unit: r.orgUnit ?? set.orgUnit ?? "",
                            optionCombo: r.categoryOptionCombo ?? "", attributeOptionCombo: r.attributeOptionCombo ?? set.attributeOptionCombo ?? "",
                            value: r.value?.text ?? "", storedBy: r.storedBy, comment: r.comment,
-                           followUp: r.followup?.text, deleted: r.deleted?.text, line: n + 1)
+                           followUp: r.followup?.text, deleted: r.deleted?.text, location: "dataValues[\(n)]")
         }
     }
 

@@ -172,17 +172,16 @@ public final class SQLiteStore: Sendable {
                 var problems: [Problem] = []
                 var resolved: [ResolvedValue] = []
                 resolved.reserveCapacity(inputs.count)
-                var firstLine: [DataValueKey: Int] = [:]
-                firstLine.reserveCapacity(inputs.count)
+                var firstSeen: [DataValueKey: String] = [:]
+                firstSeen.reserveCapacity(inputs.count)
                 for (n, (input, result)) in zip(inputs, ValueResolver.resolveAll(inputs, catalog: catalog)).enumerated() {
                     switch result {
                     case .valid(let r):
-                        let line = input.line ?? n + 1
-                        if let earlier = firstLine[r.key] {
-                            problems.append(Problem(line: line, field: "value", value: input.value,
-                                                    reason: "the same value (element, period, unit, combination) is already given on line \(earlier)"))
+                        if let earlier = firstSeen[r.key] {
+                            problems.append(Problem(line: input.line, object: input.location, field: "value", value: input.value,
+                                                    reason: "the same value (element, period, unit, combination) is already given at \(earlier)"))
                         } else {
-                            firstLine[r.key] = line
+                            firstSeen[r.key] = input.line.map { "line \($0)" } ?? input.location ?? "entry \(n + 1)"
                             resolved.append(r)
                         }
                     case .invalid(let ps): problems += ps

@@ -42,7 +42,7 @@ import QorganTestSupport
         ("AVG,201601,A1,,,,,,,,", "value", "the value is empty"),
         ("AVG,201601,A1,,,1,,,,,perhaps", "deleted", "not true or false"),
         ("AVG,201601,A1,,,1,,,,often,", "followup", "not true or false"),
-        ("SUM,201601,A1,M,,12,,,,,", "value", "already given on line 2"),
+        ("SUM,201601,A1,M,,12,,,,,", "value", "already given at line 2"),
     ])
     func badRowRejectsTheWholeFile(row: String, field: String, reason: String) throws {
         let path = try databaseFile()
@@ -196,6 +196,14 @@ import QorganTestSupport
         #expect(back.contains { $0.comment == "estimate" })
         #expect(back.contains { $0.followUp == "true" })
         #expect(try s.saveValues(back, user: "t").unchanged == 3)
+        let bad = #"{"period": "201603", "orgUnit": "A1", "dataValues": [{"dataElement": "AVG", "value": 1}, {"dataElement": "AVG", "value": "x"}, {"dataElement": "AVG", "value": 2}]}"#
+        #expect {
+            try s.saveValues(try DataValueSetJSON.parse(Data(bad.utf8), source: "bad.json"), source: "bad.json", user: "t")
+        } throws: { e in
+            let text = "\(e)"
+            return text.contains("dataValues[1], field 'value', value 'x'") && text.contains("dataValues[2], field 'value', value '2': the same value")
+                && text.contains("already given at dataValues[0]")
+        }
         #expect {
             _ = try DataValueSetJSON.parse(Data("{\"dataValues\": 5}".utf8), source: "bad.json")
         } throws: { e in "\(e)".contains("bad.json") && "\(e)".contains("dataValues") }
