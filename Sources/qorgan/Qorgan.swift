@@ -10,11 +10,11 @@ struct Qorgan: ParsableCommand {
         commandName: "qorgan",
         abstract: "Qorgan: the information system of a programme that prevents terrorism and violent extremism.",
         discussion: """
-            Qorgan keeps aggregate figures reported by regional and field offices, computes the
+            Qorgan keeps aggregate figures reported by regional and field offices, computes the \
             programme's indicators from them and prints its report. It holds no data about people.
 
-            Start with:  qorgan demo    (writes qorgan.sqlite with the 2013–2017 demo programme)
-                         qorgan report  (prints the programme's key figures, computed from the data)
+            Start with 'qorgan demo' (writes qorgan.sqlite with the 2013–2017 demo programme), \
+            then 'qorgan report' (the programme's key figures, computed from the data).
             """,
         subcommands: [Init.self, Demo.self, MetadataCommand.self, Values.self, Query.self, Compute.self, Report.self, Bench.self]
     )
