@@ -109,6 +109,11 @@ import QorganTestSupport
         #expect(try units("LEVEL-2", pe: "2019").count == 17)  // Shymkent is a region from June 2018
         #expect(try units("CHILDREN:AKT") == ["AKT_AKTOBE", "AKT_KANDYAGASH", "AKT_KHROMTAU"])
         #expect(try units("LEVEL-3:ATY") == ["ATY_ATYRAU", "ATY_KULSARY"])
+        var mine = QuerySpec(dx: ["TG_REACHED"], pe: ["2016"], ou: ["USER_ORGUNIT", "USER_ORGUNIT_CHILDREN"])
+        mine.userUnits = ["AKT"]
+        #expect(try mine.resolve(in: c, today: today).units.map { c.unit($0)!.code } == ["AKT", "AKT_AKTOBE", "AKT_KANDYAGASH", "AKT_KHROMTAU"])
+        mine.userUnits = []
+        #expect(throws: QorganError.self) { try mine.resolve(in: c, today: today) }
         #expect {
             _ = try QuerySpec(dx: ["NOPE", "TG_REACHED.NOPE"], pe: ["2016Q9", "LAST_0_YEARS"], ou: ["LEVEL-x", "NOWHERE"]).resolve(in: c, today: today)
         } throws: { e in
