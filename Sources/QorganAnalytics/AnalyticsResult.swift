@@ -35,11 +35,6 @@ public struct AnalyticsResult: Sendable {
         return d
     }
 
-    /// One cell's value (a linear search: for a few lookups; index `rows` for many).
-    public func value(dx: String, pe: String, ou: String, co: String? = nil) -> Double? {
-        rows.first { $0.dx == dx && $0.pe == pe && $0.ou == ou && $0.co == co }?.value
-    }
-
     func item(_ row: Row, _ d: AnalyticsDimension) -> String {
         switch d {
         case .dx: return row.dx
@@ -78,8 +73,7 @@ public struct AnalyticsResult: Sendable {
 
     public func csv() -> String {
         let t = table(names: false)
-        func esc(_ s: String) -> String { s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s }
-        return ([t.header] + t.rows).map { $0.map(esc).joined(separator: ",") }.joined(separator: "\n") + "\n"
+        return ([t.header] + t.rows).map { $0.map(csvField).joined(separator: ",") }.joined(separator: "\n") + "\n"
     }
 
     public func json() throws -> Data {

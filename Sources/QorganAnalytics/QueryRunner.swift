@@ -300,12 +300,15 @@ final class QueryRunner {
         for u in query.units { if let unit = catalog.unit(u) { result.names[u] = unit.name; result.codes[u] = unit.code } }
         for item in query.data {
             var lines: [(co: String?, values: [Double?], num: [Double?]?, den: [Double?]?, factor: Double?)] = []
+            let dxId: String
             switch item {
             case .indicator(let uid):
+                dxId = uid
                 guard let ind = catalog.indicator(uid), let g = indicatorGrid(uid, memo: &memo) else { continue }
                 result.names[uid] = ind.name; result.codes[uid] = ind.code; result.decimals[uid] = ind.decimals
                 lines.append((nil, g.value, g.numerator, g.denominator, g.factor))
             case .element(let uid):
+                dxId = uid
                 guard let el = catalog.element(uid) else { continue }
                 result.names[uid] = el.name; result.codes[uid] = el.code
                 if query.disaggregate {
@@ -318,16 +321,10 @@ final class QueryRunner {
                 }
             case .operand(let e, let c):
                 guard let el = catalog.element(e), let coc = catalog.optionCombo(c, of: el) else { continue }
-                let id = "\(el.uid).\(coc.uid)"
-                result.names[id] = "\(el.name) (\(coc.name))"; result.codes[id] = "\(el.code).\(coc.code)"
+                dxId = "\(el.uid).\(coc.uid)"
+                result.names[dxId] = "\(el.name) (\(coc.name))"; result.codes[dxId] = "\(el.code).\(coc.code)"
                 lines.append((nil, elementGrid(el.uid, coc: coc.uid), nil, nil, nil))
             }
-            let dxId: String = {
-                if case .operand(let e, let c) = item, let el = catalog.element(e), let coc = catalog.optionCombo(c, of: el) {
-                    return "\(el.uid).\(coc.uid)"
-                }
-                switch item { case .element(let u), .indicator(let u): return u; case .operand(let e, _): return e }
-            }()
             for line in lines {
                 for (ui, u) in unitIds.enumerated() {
                     for (pi, p) in periodIds.enumerated() {

@@ -205,29 +205,23 @@ public struct ValueResolver {
     }
 
     public mutating func resolve(_ input: DataValueInput) -> Validated<ResolvedValue> {
-        let catalog = self.catalog
-        func element(_ ref: String) -> DataElement? { catalog.element(ref) }
-        func unit(_ ref: String) -> OrgUnit? { catalog.unit(ref) }
-        func optionCombo(_ ref: String, of el: DataElement) -> CategoryOptionCombo? { catalog.optionCombo(ref, of: el) }
-        func optionCombos(of el: DataElement) -> [CategoryOptionCombo] { catalog.optionCombos(of: el) }
-        func attributeOptionCombo(_ ref: String) -> CategoryOptionCombo? { catalog.attributeOptionCombo(ref) }
         var problems: [Problem] = []
         let line = input.line
         func problem(_ field: String, _ value: String?, _ reason: String) {
             problems.append(Problem(line: line, object: input.location, field: field, value: value, reason: reason))
         }
-        let el = element(input.element.trimmedSpaces)
+        let el = catalog.element(input.element.trimmedSpaces)
         if el == nil { problem("dataelement", input.element, input.element.isEmpty ? "a data element is required" : "no data element with code or uid '\(input.element)'") }
         let period = self.period(input.period)
         if period == nil { problem("period", input.period, "not a period identifier (2017, 2017Q1, 201703, 2017W5, 20170315, 2017April)") }
-        let u = unit(input.unit.trimmedSpaces)
+        let u = catalog.unit(input.unit.trimmedSpaces)
         if u == nil { problem("orgunit", input.unit, input.unit.isEmpty ? "an organisation unit is required" : "no organisation unit with code or uid '\(input.unit)'") }
 
         var coc: CategoryOptionCombo?
         if let el {
-            coc = optionCombo(input.optionCombo.trimmedSpaces, of: el)
+            coc = catalog.optionCombo(input.optionCombo.trimmedSpaces, of: el)
             if coc == nil {
-                let known = optionCombos(of: el).map(\.code).joined(separator: ", ")
+                let known = catalog.optionCombos(of: el).map(\.code).joined(separator: ", ")
                 problem("categoryoptioncombo", input.optionCombo, input.optionCombo.isEmpty
                     ? "data element '\(el.code)' is disaggregated; name one of: \(known)"
                     : "data element '\(el.code)' has no option combination '\(input.optionCombo)' (it has: \(known))")
@@ -241,11 +235,11 @@ public struct ValueResolver {
                 problem("orgunit", input.unit, "'\(u.code)' does not report data element '\(el.code)': no form with it is assigned to the unit (\(sets.map(\.code).joined(separator: ", ")))")
             }
         }
-        if let u, let period, !(u.openingDate <= period.start && (u.closingDate.map { period.end <= $0 } ?? true)) {
+        if let u, let period, !u.isOpen(throughout: period.span) {
             let closed = u.closingDate.map { ", closed \($0)" } ?? ""
             problem("orgunit", input.unit, "'\(u.code)' is not open throughout \(period.iso) (opened \(u.openingDate)\(closed))")
         }
-        let aoc = attributeOptionCombo(input.attributeOptionCombo.trimmedSpaces)
+        let aoc = catalog.attributeOptionCombo(input.attributeOptionCombo.trimmedSpaces)
         if aoc == nil { problem("attributeoptioncombo", input.attributeOptionCombo, "no attribute option combination '\(input.attributeOptionCombo)' (only 'default' exists)") }
 
         let deleted = parseFlag(input.deleted)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One thing wrong with an input: where it is (file line, column or object) and why.
 public struct Problem: Hashable, Sendable, CustomStringConvertible, Codable {
     /// 1-based line of a file, when the input was a file.
@@ -62,4 +64,12 @@ public enum QorganError: Error, Sendable, CustomStringConvertible, Equatable {
         case .invalidArgument(let s): return s
         }
     }
+}
+
+/// A CSV field (RFC 4180): quoted, with quotes doubled, when it holds a comma, quote or line break.
+public func csvField(_ s: String) -> String {
+    if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+    return s
 }

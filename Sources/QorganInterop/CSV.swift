@@ -1,3 +1,4 @@
+import QorganCore
 /// RFC 4180 CSV: fields may be quoted, quotes doubled, newlines inside quotes.
 public enum CSV {
     public struct Record: Sendable {
@@ -117,12 +118,7 @@ public enum CSV {
         return records
     }
 
-    public static func escape(_ s: String) -> String {
-        if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-            return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        }
-        return s
-    }
+    public static func escape(_ s: String) -> String { csvField(s) }
 
     public static func line(_ fields: [String]) -> String { fields.map(escape).joined(separator: ",") }
 }
