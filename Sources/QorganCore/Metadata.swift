@@ -49,16 +49,18 @@ public struct OrgUnit: Hashable, Sendable, Codable {
     public var closingDate: Day?
     /// The parent history, oldest first; the first step starts on the opening date.
     public var parents: [ParentLink]
+    /// The name in other languages (`ru`, `kk`, …), shown to users who chose one.
+    public var translations: [String: String]?
 
     public init(uid: String, code: String, name: String, shortName: String? = nil, description: String? = nil,
-                openingDate: Day, closingDate: Day? = nil, parents: [ParentLink]) {
+                openingDate: Day, closingDate: Day? = nil, parents: [ParentLink], translations: [String: String]? = nil) {
         self.uid = uid; self.code = code; self.name = name; self.shortName = shortName
         self.description = description; self.openingDate = openingDate; self.closingDate = closingDate
-        self.parents = parents
+        self.parents = parents; self.translations = translations
     }
 
     enum CodingKeys: String, CodingKey {
-        case uid, code, name, shortName, description, openingDate, closingDate, parents, parent
+        case uid, code, name, shortName, description, openingDate, closingDate, parents, parent, translations
     }
 
     /// Accepts `"parent": "CODE"` as a short form of a one-step history.
@@ -76,6 +78,7 @@ public struct OrgUnit: Hashable, Sendable, Codable {
         } else {
             parents = [ParentLink(parent: try c.decodeIfPresent(String.self, forKey: .parent), from: openingDate)]
         }
+        translations = try c.decodeIfPresent([String: String].self, forKey: .translations)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -88,6 +91,7 @@ public struct OrgUnit: Hashable, Sendable, Codable {
         try c.encode(openingDate, forKey: .openingDate)
         try c.encodeIfPresent(closingDate, forKey: .closingDate)
         try c.encode(parents, forKey: .parents)
+        try c.encodeIfPresent(translations, forKey: .translations)
     }
 
     /// The parent in force on `day`.
@@ -193,14 +197,17 @@ public struct DataElement: Hashable, Sendable, Codable {
     public var aggregationType: AggregationType
     /// Reference to the disaggregation; the default combination when absent.
     public var categoryCombo: String
+    public var translations: [String: String]?
 
     public init(uid: String, code: String, name: String, shortName: String? = nil, description: String? = nil,
-                valueType: ValueType, aggregationType: AggregationType, categoryCombo: String = CategoryCombo.defaultUid) {
+                valueType: ValueType, aggregationType: AggregationType, categoryCombo: String = CategoryCombo.defaultUid,
+                translations: [String: String]? = nil) {
         self.uid = uid; self.code = code; self.name = name; self.shortName = shortName; self.description = description
         self.valueType = valueType; self.aggregationType = aggregationType; self.categoryCombo = categoryCombo
+        self.translations = translations
     }
 
-    enum CodingKeys: String, CodingKey { case uid, code, name, shortName, description, valueType, aggregationType, categoryCombo }
+    enum CodingKeys: String, CodingKey { case uid, code, name, shortName, description, valueType, aggregationType, categoryCombo, translations }
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         uid = try c.decodeIfPresent(String.self, forKey: .uid) ?? ""
@@ -211,6 +218,7 @@ public struct DataElement: Hashable, Sendable, Codable {
         valueType = try c.decode(ValueType.self, forKey: .valueType)
         aggregationType = try c.decodeIfPresent(AggregationType.self, forKey: .aggregationType) ?? .sum
         categoryCombo = try c.decodeIfPresent(String.self, forKey: .categoryCombo) ?? CategoryCombo.defaultUid
+        translations = try c.decodeIfPresent([String: String].self, forKey: .translations)
     }
 }
 
@@ -225,15 +233,25 @@ public struct DataSet: Hashable, Sendable, Codable {
     public var organisationUnits: [String]
     /// Days after the period's end during which a report still counts as on time.
     public var timelyDays: Int
+    /// Days after the period's end after which the form locks for data entry (0: never).
+    public var expiryDays: Int
+    public var translations: [String: String]?
 
     public init(uid: String, code: String, name: String, description: String? = nil, periodType: PeriodType,
-                dataElements: [String], organisationUnits: [String], timelyDays: Int = 15) {
+                dataElements: [String], organisationUnits: [String], timelyDays: Int = 15, expiryDays: Int = 0,
+                translations: [String: String]? = nil) {
         self.uid = uid; self.code = code; self.name = name; self.description = description
         self.periodType = periodType; self.dataElements = dataElements
-        self.organisationUnits = organisationUnits; self.timelyDays = timelyDays
+        self.organisationUnits = organisationUnits; self.timelyDays = timelyDays; self.expiryDays = expiryDays
+        self.translations = translations
     }
 
-    enum CodingKeys: String, CodingKey { case uid, code, name, description, periodType, dataElements, organisationUnits, timelyDays }
+    /// Whether entry into `period` is closed on `today`.
+    public func isExpired(_ period: Period, today: Day) -> Bool {
+        expiryDays > 0 && period.end.adding(days: expiryDays) < today
+    }
+
+    enum CodingKeys: String, CodingKey { case uid, code, name, description, periodType, dataElements, organisationUnits, timelyDays, expiryDays, translations }
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         uid = try c.decodeIfPresent(String.self, forKey: .uid) ?? ""
@@ -249,6 +267,11 @@ public struct DataSet: Hashable, Sendable, Codable {
         dataElements = try c.decodeIfPresent([String].self, forKey: .dataElements) ?? []
         organisationUnits = try c.decodeIfPresent([String].self, forKey: .organisationUnits) ?? []
         timelyDays = try c.decodeIfPresent(Int.self, forKey: .timelyDays) ?? 15
+        expiryDays = try c.decodeIfPresent(Int.self, forKey: .expiryDays) ?? 0
+        guard expiryDays >= 0 else {
+            throw DecodingError.dataCorruptedError(forKey: .expiryDays, in: c, debugDescription: "expiryDays is a number of days, 0 or more, not \(expiryDays)")
+        }
+        translations = try c.decodeIfPresent([String: String].self, forKey: .translations)
     }
 }
 
@@ -264,14 +287,20 @@ public struct Indicator: Hashable, Sendable, Codable {
     public var factor: Double
     /// Decimals to show.
     public var decimals: Int
+    /// The programme's target for the indicator, in its own unit (a percentage for a
+    /// percentage), shown beside its trend; nil when it has none.
+    public var target: Double?
+    public var translations: [String: String]?
 
     public init(uid: String, code: String, name: String, shortName: String? = nil, description: String? = nil,
-                numerator: String, denominator: String = "1", factor: Double = 1, decimals: Int = 1) {
+                numerator: String, denominator: String = "1", factor: Double = 1, decimals: Int = 1,
+                target: Double? = nil, translations: [String: String]? = nil) {
         self.uid = uid; self.code = code; self.name = name; self.shortName = shortName; self.description = description
         self.numerator = numerator; self.denominator = denominator; self.factor = factor; self.decimals = decimals
+        self.target = target; self.translations = translations
     }
 
-    enum CodingKeys: String, CodingKey { case uid, code, name, shortName, description, numerator, denominator, factor, decimals }
+    enum CodingKeys: String, CodingKey { case uid, code, name, shortName, description, numerator, denominator, factor, decimals, target, translations }
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         uid = try c.decodeIfPresent(String.self, forKey: .uid) ?? ""
@@ -283,6 +312,8 @@ public struct Indicator: Hashable, Sendable, Codable {
         denominator = try c.decodeIfPresent(String.self, forKey: .denominator) ?? "1"
         factor = try c.decodeIfPresent(Double.self, forKey: .factor) ?? 1
         decimals = try c.decodeIfPresent(Int.self, forKey: .decimals) ?? 1
+        target = try c.decodeIfPresent(Double.self, forKey: .target)
+        translations = try c.decodeIfPresent([String: String].self, forKey: .translations)
     }
 }
 
@@ -303,3 +334,21 @@ public struct Constant: Hashable, Sendable, Codable {
         value = try c.decode(Double.self, forKey: .value)
     }
 }
+
+/// Metadata with a name that may be translated.
+public protocol Translatable {
+    var name: String { get }
+    var translations: [String: String]? { get }
+}
+
+extension Translatable {
+    /// The name in `language` when a translation exists, else the name.
+    public func name(in language: String) -> String {
+        translations?[language].flatMap { $0.isEmpty ? nil : $0 } ?? name
+    }
+}
+
+extension OrgUnit: Translatable {}
+extension DataElement: Translatable {}
+extension DataSet: Translatable {}
+extension Indicator: Translatable {}

@@ -42,7 +42,8 @@ public enum DemoProgramme {
         c.organisationUnitLevels = [OrgUnitLevel(level: 1, name: "National"), OrgUnitLevel(level: 2, name: "Region"),
                                     OrgUnitLevel(level: 3, name: "Field office")]
         func unit(_ code: String, _ name: String, parent: String?, opened: Day = opening) -> OrgUnit {
-            OrgUnit(uid: uid("ou", code), code: code, name: name, openingDate: opened, parents: [ParentLink(parent: parent, from: opened)])
+            OrgUnit(uid: uid("ou", code), code: code, name: name, openingDate: opened, parents: [ParentLink(parent: parent, from: opened)],
+                    translations: DemoTranslations.of(code))
         }
         c.organisationUnits.append(unit(Geography.national.code, Geography.national.name, parent: nil))
         for r in Geography.regions {
@@ -54,6 +55,7 @@ public enum DemoProgramme {
                 if o.code == Geography.shymkentCode {
                     u.parents.append(ParentLink(parent: Geography.national.code, from: Day(iso: Geography.shymkentReorganisation)!))
                     u.name = "Shymkent city"
+                    u.translations = ["ru": "город Шымкент", "kk": "Шымкент қаласы"]
                     u.description = "A field office of South Kazakhstan region until 19 June 2018, then a city of republican significance."
                 }
                 c.organisationUnits.append(u)
@@ -82,7 +84,7 @@ public enum DemoProgramme {
         func element(_ code: String, _ name: String, _ type: ValueType = .integerZeroOrPositive,
                      _ agg: AggregationType = .sum, combo: String = CategoryCombo.defaultCode, _ description: String? = nil) -> DataElement {
             DataElement(uid: uid("de", code), code: code, name: name, description: description, valueType: type,
-                        aggregationType: agg, categoryCombo: combo)
+                        aggregationType: agg, categoryCombo: combo, translations: DemoTranslations.of(code))
         }
         c.dataElements = [
             element("ACTS_PREVENTED", "Terrorist and violent extremist acts prevented"),
@@ -109,7 +111,7 @@ public enum DemoProgramme {
         let officeCodes = Geography.regions.flatMap { $0.offices.map(\.code) }
         func form(_ code: String, _ name: String, _ type: PeriodType, _ elements: [String], _ units: [String], timely: Int = 15) -> DataSet {
             DataSet(uid: uid("ds", code), code: code, name: name, periodType: type, dataElements: elements,
-                    organisationUnits: units, timelyDays: timely)
+                    organisationUnits: units, timelyDays: timely, translations: DemoTranslations.of(code))
         }
         c.dataSets = [
             form("SECURITY", "Security outcomes (monthly)", .monthly,
@@ -125,7 +127,7 @@ public enum DemoProgramme {
         func indicator(_ code: String, _ name: String, _ num: String, _ den: String = "1", factor: Double = 1, decimals: Int = 0,
                        _ description: String? = nil) -> Indicator {
             Indicator(uid: uid("in", code), code: code, name: name, description: description, numerator: num, denominator: den,
-                      factor: factor, decimals: decimals)
+                      factor: factor, decimals: decimals, target: DemoTranslations.targets[code], translations: DemoTranslations.of(code))
         }
         let youngShare = ["YOUTH", "STUDENTS", "PUPILS"].flatMap { g in ["MALE", "FEMALE"].map { "#{DRAWN_IN.\(g)_\($0)}" } }
         c.indicators = [

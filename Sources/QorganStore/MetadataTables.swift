@@ -20,7 +20,7 @@ enum MetadataTables {
             let closing: String? = r["closing_date"]
             return OrgUnit(uid: r["uid"], code: r["code"], name: r["name"], shortName: r["short_name"], description: r["description"],
                            openingDate: Day(iso: r["opening_date"])!, closingDate: closing.flatMap { Day(iso: $0) },
-                           parents: parents[r["id"]] ?? [])
+                           parents: parents[r["id"]] ?? [], translations: translations(r))
         }
         var options: [Int64: [CategoryOption]] = [:]
         for r in try Row.fetchAll(db, sql: "SELECT * FROM category_option ORDER BY category_id, sort_order") {
@@ -46,7 +46,8 @@ enum MetadataTables {
             return DataElement(uid: r["uid"], code: r["code"], name: r["name"], shortName: r["short_name"], description: r["description"],
                                valueType: ValueType(rawValue: r["value_type"]) ?? .number,
                                aggregationType: AggregationType(rawValue: r["aggregation_type"]) ?? .sum,
-                               categoryCombo: comboUid[r["category_combo_id"]] ?? CategoryCombo.defaultUid)
+                               categoryCombo: comboUid[r["category_combo_id"]] ?? CategoryCombo.defaultUid,
+                               translations: translations(r))
         }
         var dsElements: [Int64: [String]] = [:], dsUnits: [Int64: [String]] = [:]
         for r in try Row.fetchAll(db, sql: "SELECT data_set_id, element_id FROM data_set_element ORDER BY data_set_id, sort_order") {
@@ -58,13 +59,15 @@ enum MetadataTables {
         c.dataSets = try Row.fetchAll(db, sql: "SELECT * FROM data_set ORDER BY id").map { r in
             DataSet(uid: r["uid"], code: r["code"], name: r["name"], description: r["description"],
                     periodType: PeriodType(rawValue: r["period_type"]) ?? .monthly,
-                    dataElements: dsElements[r["id"]] ?? [], organisationUnits: dsUnits[r["id"]] ?? [], timelyDays: r["timely_days"])
+                    dataElements: dsElements[r["id"]] ?? [], organisationUnits: dsUnits[r["id"]] ?? [], timelyDays: r["timely_days"],
+                    expiryDays: r["expiry_days"], translations: translations(r))
         }
         var indicatorUid: [Int64: String] = [:]
         c.indicators = try Row.fetchAll(db, sql: "SELECT * FROM indicator ORDER BY id").map { r in
             indicatorUid[r["id"]] = r["uid"]
             return Indicator(uid: r["uid"], code: r["code"], name: r["name"], shortName: r["short_name"], description: r["description"],
-                             numerator: r["numerator"], denominator: r["denominator"], factor: r["factor"], decimals: r["decimals"])
+                             numerator: r["numerator"], denominator: r["denominator"], factor: r["factor"], decimals: r["decimals"],
+                             target: r["target"], translations: translations(r))
         }
         c.constants = try Row.fetchAll(db, sql: "SELECT * FROM constant ORDER BY id").map { r in
             Constant(uid: r["uid"], code: r["code"], name: r["name"], value: r["value"])
@@ -78,6 +81,18 @@ enum MetadataTables {
         }
         c.reindex()
         return c
+    }
+
+    static func translations(_ row: Row) -> [String: String]? {
+        guard let text: String = row["translations"] else { return nil }
+        return try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))
+    }
+
+    static func translationsText(_ t: [String: String]?) -> String? {
+        guard let t, !t.isEmpty else { return nil }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(t)).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// Writes the whole catalog (objects are upserted by uid, so their integer ids stay),
@@ -95,8 +110,9 @@ enum MetadataTables {
         }
         var unitId: [String: Int64] = [:]
         for u in c.organisationUnits {
-            unitId[u.uid] = try upsert("org_unit", ["uid", "code", "name", "short_name", "description", "opening_date", "closing_date"],
-                                       [u.uid, u.code, u.name, u.shortName, u.description, u.openingDate.description, u.closingDate?.description])
+            unitId[u.uid] = try upsert("org_unit", ["uid", "code", "name", "short_name", "description", "opening_date", "closing_date", "translations"],
+                                       [u.uid, u.code, u.name, u.shortName, u.description, u.openingDate.description, u.closingDate?.description,
+                                        translationsText(u.translations)])
         }
         try db.execute(sql: "DELETE FROM org_unit_parent")
         for u in c.organisationUnits {
@@ -129,14 +145,16 @@ enum MetadataTables {
         }
         var elementId: [String: Int64] = [:]
         for e in c.dataElements {
-            elementId[e.uid] = try upsert("data_element", ["uid", "code", "name", "short_name", "description", "value_type", "aggregation_type", "category_combo_id"],
-                                          [e.uid, e.code, e.name, e.shortName, e.description, e.valueType.rawValue, e.aggregationType.rawValue, comboId[e.categoryCombo]])
+            elementId[e.uid] = try upsert("data_element", ["uid", "code", "name", "short_name", "description", "value_type", "aggregation_type", "category_combo_id", "translations"],
+                                          [e.uid, e.code, e.name, e.shortName, e.description, e.valueType.rawValue, e.aggregationType.rawValue, comboId[e.categoryCombo],
+                                           translationsText(e.translations)])
         }
         try db.execute(sql: "DELETE FROM data_set_element")
         try db.execute(sql: "DELETE FROM data_set_unit")
         for ds in c.dataSets {
-            let id = try upsert("data_set", ["uid", "code", "name", "description", "period_type", "timely_days"],
-                                [ds.uid, ds.code, ds.name, ds.description, ds.periodType.rawValue, ds.timelyDays])
+            let id = try upsert("data_set", ["uid", "code", "name", "description", "period_type", "timely_days", "expiry_days", "translations"],
+                                [ds.uid, ds.code, ds.name, ds.description, ds.periodType.rawValue, ds.timelyDays, ds.expiryDays,
+                                 translationsText(ds.translations)])
             for (i, e) in ds.dataElements.enumerated() {
                 try db.execute(sql: "INSERT INTO data_set_element(data_set_id, element_id, sort_order) VALUES (?, ?, ?)", arguments: [id, elementId[e], i])
             }
@@ -149,8 +167,9 @@ enum MetadataTables {
         }
         var indicatorId: [String: Int64] = [:]
         for i in c.indicators {
-            indicatorId[i.uid] = try upsert("indicator", ["uid", "code", "name", "short_name", "description", "numerator", "denominator", "factor", "decimals"],
-                                            [i.uid, i.code, i.name, i.shortName, i.description, i.numerator, i.denominator, i.factor, i.decimals])
+            indicatorId[i.uid] = try upsert("indicator", ["uid", "code", "name", "short_name", "description", "numerator", "denominator", "factor", "decimals", "target", "translations"],
+                                            [i.uid, i.code, i.name, i.shortName, i.description, i.numerator, i.denominator, i.factor, i.decimals,
+                                             i.target, translationsText(i.translations)])
         }
         try db.execute(sql: "DELETE FROM report_figure")
         for (n, f) in c.reportFigures.enumerated() {

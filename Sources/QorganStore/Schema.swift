@@ -131,6 +131,69 @@ enum Schema {
             CREATE TABLE setting (key TEXT PRIMARY KEY, value TEXT NOT NULL);
             """)
         }
+        m.registerMigration("v2: translations, form expiry, users, sessions, tokens, completions") { db in
+            try db.execute(sql: """
+            -- Names in other languages: a JSON object {"ru": "…", "kk": "…"}.
+            ALTER TABLE org_unit ADD COLUMN translations TEXT;
+            ALTER TABLE data_element ADD COLUMN translations TEXT;
+            ALTER TABLE data_set ADD COLUMN translations TEXT;
+            ALTER TABLE indicator ADD COLUMN translations TEXT;
+            ALTER TABLE indicator ADD COLUMN target REAL;
+            ALTER TABLE data_set ADD COLUMN expiry_days INTEGER NOT NULL DEFAULT 0;
+
+            -- People who use Qorgan (staff, not the people the programme deals with): a login
+            -- name, a bcrypt hash, a role and the units whose subtrees they may see.
+            CREATE TABLE user_account (
+                id INTEGER PRIMARY KEY,
+                username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                password_hash TEXT NOT NULL,
+                role TEXT NOT NULL,
+                language TEXT,
+                created INTEGER NOT NULL,
+                created_by TEXT NOT NULL,
+                disabled INTEGER NOT NULL DEFAULT 0
+            );
+            CREATE TABLE user_unit (
+                user_id INTEGER NOT NULL REFERENCES user_account(id),
+                unit_uid TEXT NOT NULL,
+                PRIMARY KEY (user_id, unit_uid)
+            );
+            -- Sign-in sessions and API tokens are stored as SHA-256 hashes of their secrets.
+            CREATE TABLE user_session (
+                token_hash TEXT PRIMARY KEY,
+                user_id INTEGER NOT NULL REFERENCES user_account(id),
+                csrf TEXT NOT NULL,
+                created INTEGER NOT NULL,
+                expires INTEGER NOT NULL
+            );
+            CREATE TABLE api_token (
+                id INTEGER PRIMARY KEY,
+                token_hash TEXT NOT NULL UNIQUE,
+                user_id INTEGER NOT NULL REFERENCES user_account(id),
+                name TEXT NOT NULL,
+                created INTEGER NOT NULL,
+                last_used INTEGER,
+                revoked INTEGER NOT NULL DEFAULT 0
+            );
+            -- Every change to users and tokens, and every sign-in and refused sign-in.
+            CREATE TABLE security_audit (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, subject TEXT NOT NULL, detail TEXT
+            );
+            -- A form marked complete for a unit and period (soft: un-completing sets deleted).
+            CREATE TABLE completion (
+                data_set_uid TEXT NOT NULL, period TEXT NOT NULL, unit_uid TEXT NOT NULL,
+                completed_by TEXT NOT NULL, completed_at INTEGER NOT NULL,
+                deleted INTEGER NOT NULL DEFAULT 0,
+                PRIMARY KEY (data_set_uid, period, unit_uid)
+            );
+            CREATE TABLE completion_audit (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                data_set_uid TEXT NOT NULL, period TEXT NOT NULL, unit_uid TEXT NOT NULL,
+                action TEXT NOT NULL, changed_by TEXT NOT NULL, changed_at INTEGER NOT NULL
+            );
+            """)
+        }
         return m
     }
 }

@@ -5,7 +5,7 @@ import QorganCore
 import QorganStore
 
 @main
-struct Qorgan: ParsableCommand {
+struct Qorgan: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "qorgan",
         abstract: "Qorgan: the information system of a programme that prevents terrorism and violent extremism.",
@@ -13,10 +13,10 @@ struct Qorgan: ParsableCommand {
             Qorgan keeps aggregate figures reported by regional and field offices, computes the \
             programme's indicators from them and prints its report. It holds no data about people.
 
-            Start with 'qorgan demo' (writes qorgan.sqlite with the 2013–2017 demo programme), \
-            then 'qorgan report' (the programme's key figures, computed from the data).
+            Start with 'qorgan serve --demo' (the web application on the 2013–2017 demo programme), \
+            or 'qorgan demo' then 'qorgan report' (the programme's key figures, computed from the data).
             """,
-        subcommands: [Init.self, Demo.self, MetadataCommand.self, Values.self, Query.self, Compute.self, Report.self, Bench.self]
+        subcommands: [Init.self, Demo.self, Serve.self, Users.self, MetadataCommand.self, Values.self, Query.self, Compute.self, Report.self, Bench.self]
     )
 }
 

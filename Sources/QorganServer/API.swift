@@ -1,0 +1,547 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import QorganAnalytics
+import QorganCore
+import QorganInterop
+import QorganStore
+
+/// The JSON API under /api. Every route checks the caller's role and units: nothing
+/// outside their subtrees can be read or written, whichever way they ask.
+enum API {
+    static func register(on api: RouterGroup<AppContext>, state: ServerState) {
+        let h = Handlers(state: state)
+        api.get("openapi.json") { _, _ in
+            guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json", subdirectory: "Resources") else {
+                throw APIError.notFound("the OpenAPI document is missing from this build")
+            }
+            return HTTP.data(try Data(contentsOf: url), type: "application/json; charset=utf-8")
+        }
+        api.get("me") { _, c in try HTTP.json(try h.me(c)) }
+        api.get("organisationUnits") { r, c in try HTTP.json(try h.units(r, c)) }
+        api.get("organisationUnits/:id") { _, c in try HTTP.json(try h.unit(try c.parameters.require("id"), c)) }
+        api.get("dataElements") { _, c in try HTTP.json(try h.elements(c)) }
+        api.get("dataElements/:id") { _, c in try HTTP.json(try h.element(try c.parameters.require("id"), c)) }
+        api.get("dataSets") { _, c in try HTTP.json(try h.dataSets(c)) }
+        api.get("dataSets/:id") { _, c in try HTTP.json(try h.dataSet(try c.parameters.require("id"), c)) }
+        api.get("indicators") { _, c in try HTTP.json(try h.indicators(c)) }
+        api.get("indicators/:id") { _, c in try HTTP.json(try h.indicator(try c.parameters.require("id"), c)) }
+
+        api.get("dataValues") { r, c in try HTTP.json(try h.getValue(r, c)) }
+        api.post("dataValues") { r, c in
+            let body = try await HTTP.decode(ValueBody.self, from: r, what: "the data value")
+            return try HTTP.json(try h.saveValue(body, c))
+        }
+        api.delete("dataValues") { r, c in try HTTP.json(try h.deleteValue(r, c)) }
+        api.get("dataValueSets") { r, c in try HTTP.json(try h.getForm(r, c)) }
+        api.post("dataValueSets") { r, c in
+            var r = r
+            let body = try await r.collectBody(upTo: 64 << 20)
+            return try HTTP.json(try h.saveValueSet(Data(buffer: body), dryRun: HTTP.flag(r, "dryRun"), c))
+        }
+        api.post("completions") { r, c in
+            let body = try await HTTP.decode(CompletionBody.self, from: r, what: "the completion")
+            return try HTTP.json(try h.complete(body, c))
+        }
+        api.get("audits/dataValue") { r, c in try HTTP.json(try h.history(r, c)) }
+        api.get("analytics") { r, c in try h.analytics(r, c) }
+
+        api.get("users") { _, c in try HTTP.json(try h.users(c)) }
+        api.post("users") { r, c in
+            let body = try await HTTP.decode(NewUserBody.self, from: r, what: "the user")
+            return try HTTP.json(try h.createUser(body, c), status: .created)
+        }
+        api.patch("users/:username") { r, c in
+            let body = try await HTTP.decode(UserChangeBody.self, from: r, what: "the change")
+            return try HTTP.json(try h.updateUser(try c.parameters.require("username"), body, c))
+        }
+        api.get("tokens") { _, c in try HTTP.json(try h.tokens(c)) }
+        api.post("tokens") { r, c in
+            let body = try await HTTP.decode(TokenBody.self, from: r, what: "the token")
+            return try HTTP.json(try h.createToken(body, c), status: .created)
+        }
+        api.delete("tokens/:id") { _, c in
+            try h.revokeToken(try c.parameters.require("id"), c)
+            return Response(status: .noContent)
+        }
+    }
+}
+
+// MARK: Bodies and answers
+
+struct ValueBody: Decodable {
+    var dataElement: String
+    var period: String
+    var orgUnit: String
+    var categoryOptionCombo: String?
+    var attributeOptionCombo: String?
+    var value: String
+    var comment: String?
+
+    enum CodingKeys: String, CodingKey { case dataElement, period, orgUnit, categoryOptionCombo, attributeOptionCombo, value, comment }
+    init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        dataElement = try c.decode(String.self, forKey: .dataElement)
+        period = try c.decode(String.self, forKey: .period)
+        orgUnit = try c.decode(String.self, forKey: .orgUnit)
+        categoryOptionCombo = try c.decodeIfPresent(String.self, forKey: .categoryOptionCombo)
+        attributeOptionCombo = try c.decodeIfPresent(String.self, forKey: .attributeOptionCombo)
+        // A number is accepted as well as a string; it is checked against the element's type either way.
+        if let s = try? c.decode(String.self, forKey: .value) { value = s }
+        else if let d = try? c.decode(Double.self, forKey: .value) {
+            value = d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)
+        } else if let b = try? c.decode(Bool.self, forKey: .value) { value = b ? "true" : "false" }
+        else { throw DecodingError.typeMismatch(String.self, .init(codingPath: [CodingKeys.value], debugDescription: "value is a string, number or boolean")) }
+        comment = try c.decodeIfPresent(String.self, forKey: .comment)
+    }
+}
+
+struct CompletionBody: Decodable {
+    var dataSet: String
+    var period: String
+    var orgUnit: String
+    var completed: Bool?
+}
+
+struct NewUserBody: Decodable {
+    var username: String
+    var password: String
+    var role: String
+    var units: [String]
+    var language: String?
+}
+
+struct UserChangeBody: Decodable {
+    var role: String?
+    var units: [String]?
+    var password: String?
+    var language: String?
+    var disabled: Bool?
+}
+
+struct TokenBody: Decodable { var name: String }
+
+struct UserJSON: Encodable {
+    var username: String
+    var role: String
+    var units: [String]
+    var language: String?
+    var disabled: Bool
+    init(_ u: UserRecord) {
+        username = u.principal.username; role = u.principal.role.rawValue; units = u.principal.units
+        language = u.principal.language; disabled = u.disabled
+    }
+    init(_ p: Principal) { username = p.username; role = p.role.rawValue; units = p.units; language = p.language; disabled = false }
+}
+
+struct UnitJSON: Encodable {
+    var id: String, code: String, name: String, displayName: String
+    var level: Int, parent: String?, openingDate: String, closingDate: String?
+}
+
+struct OptionComboJSON: Encodable { var id: String, code: String, name: String }
+
+struct ElementJSON: Encodable {
+    var id: String, code: String, name: String, displayName: String
+    var valueType: String, aggregationType: String, categoryCombo: String
+    var categoryOptionCombos: [OptionComboJSON]
+}
+
+struct DataSetJSON: Encodable {
+    var id: String, code: String, name: String, displayName: String
+    var periodType: String, timelyDays: Int, expiryDays: Int
+    var dataElements: [String]
+    /// The units, of those the caller may see, that report on the form.
+    var organisationUnits: [String]
+}
+
+struct IndicatorJSON: Encodable {
+    var id: String, code: String, name: String, displayName: String
+    var numerator: String, denominator: String, factor: Double, decimals: Int, target: Double?
+}
+
+struct ValueJSON: Encodable {
+    var dataElement: String, period: String, orgUnit: String, categoryOptionCombo: String, attributeOptionCombo: String
+    var value: String, storedBy: String, created: Date, lastUpdated: Date, comment: String?, followUp: Bool, deleted: Bool
+    init(_ v: DataValue) {
+        dataElement = v.key.element; period = v.key.period.iso; orgUnit = v.key.unit; categoryOptionCombo = v.key.optionCombo
+        attributeOptionCombo = v.key.attributeOptionCombo; value = v.value; storedBy = v.storedBy; created = v.created
+        lastUpdated = v.lastUpdated; comment = v.comment; followUp = v.followUp; deleted = v.deleted
+    }
+}
+
+struct FormJSON: Encodable {
+    var dataSet: String, period: String, orgUnit: String
+    var completed: Bool, completedBy: String?, completedAt: Date?
+    var locked: Bool
+    var dataValues: [ValueJSON]
+}
+
+struct AuditJSON: Encodable {
+    var action: String, oldValue: String?, newValue: String?, oldComment: String?, newComment: String?
+    var changedBy: String, changedAt: Date
+}
+
+struct SavedJSON: Encodable {
+    var status: String
+    var importCount: ImportSummary
+}
+
+struct NewTokenJSON: Encodable {
+    var id: Int64, name: String
+    /// Shown this once: only its hash is kept.
+    var token: String
+}
+
+// MARK: Handlers
+
+struct Handlers: Sendable {
+    let state: ServerState
+    var store: SQLiteStore { state.store }
+
+    func catalog() throws -> Catalog { try store.catalog() }
+
+    func me(_ c: AppContext) throws -> UserJSON { UserJSON(try c.requireUser()) }
+
+    // Metadata
+
+    func unitJSON(_ u: OrgUnit, _ catalog: Catalog, _ lang: String) -> UnitJSON {
+        let today = state.today
+        return UnitJSON(id: u.uid, code: u.code, name: u.name, displayName: u.name(in: lang), level: catalog.level(of: u.uid, on: today),
+                        parent: u.parent(on: today), openingDate: u.openingDate.description, closingDate: u.closingDate?.description)
+    }
+
+    func units(_ r: Request, _ c: AppContext) throws -> [UnitJSON] {
+        let user = try c.requireUser()
+        let catalog = try catalog()
+        let level = HTTP.param(r, "level").flatMap(Int.init)
+        return catalog.organisationUnits
+            .filter { user.canSee($0.uid, in: catalog, on: state.today) }
+            .map { unitJSON($0, catalog, c.language) }
+            .filter { level == nil || $0.level == level }
+    }
+
+    func unit(_ ref: String, _ c: AppContext) throws -> UnitJSON {
+        let user = try c.requireUser()
+        let catalog = try catalog()
+        guard let u = catalog.unit(ref) else { throw APIError(QorganError.notFound(kind: "organisation unit", key: ref)) }
+        guard user.canSee(u.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(u.code) }
+        return unitJSON(u, catalog, c.language)
+    }
+
+    func elementJSON(_ e: DataElement, _ catalog: Catalog, _ lang: String) -> ElementJSON {
+        ElementJSON(id: e.uid, code: e.code, name: e.name, displayName: e.name(in: lang), valueType: e.valueType.rawValue,
+                    aggregationType: e.aggregationType.rawValue, categoryCombo: e.categoryCombo,
+                    categoryOptionCombos: catalog.optionCombos(of: e).map { OptionComboJSON(id: $0.uid, code: $0.code, name: $0.name) })
+    }
+
+    func elements(_ c: AppContext) throws -> [ElementJSON] {
+        _ = try c.requireUser()
+        let catalog = try catalog()
+        return catalog.dataElements.map { elementJSON($0, catalog, c.language) }
+    }
+
+    func element(_ ref: String, _ c: AppContext) throws -> ElementJSON {
+        _ = try c.requireUser()
+        let catalog = try catalog()
+        guard let e = catalog.element(ref) else { throw APIError(QorganError.notFound(kind: "data element", key: ref)) }
+        return elementJSON(e, catalog, c.language)
+    }
+
+    func dataSetJSON(_ d: DataSet, _ catalog: Catalog, _ user: Principal, _ lang: String) -> DataSetJSON {
+        DataSetJSON(id: d.uid, code: d.code, name: d.name, displayName: d.name(in: lang), periodType: d.periodType.rawValue,
+                    timelyDays: d.timelyDays, expiryDays: d.expiryDays, dataElements: d.dataElements,
+                    organisationUnits: d.organisationUnits.filter { user.canSee($0, in: catalog, on: state.today) })
+    }
+
+    func dataSets(_ c: AppContext) throws -> [DataSetJSON] {
+        let user = try c.requireUser()
+        let catalog = try catalog()
+        return catalog.dataSets.map { dataSetJSON($0, catalog, user, c.language) }
+    }
+
+    func dataSet(_ ref: String, _ c: AppContext) throws -> DataSetJSON {
+        let user = try c.requireUser()
+        let catalog = try catalog()
+        guard let d = catalog.dataSet(ref) else { throw APIError(QorganError.notFound(kind: "data set", key: ref)) }
+        return dataSetJSON(d, catalog, user, c.language)
+    }
+
+    func indicatorJSON(_ i: Indicator, _ lang: String) -> IndicatorJSON {
+        IndicatorJSON(id: i.uid, code: i.code, name: i.name, displayName: i.name(in: lang), numerator: i.numerator,
+                      denominator: i.denominator, factor: i.factor, decimals: i.decimals, target: i.target)
+    }
+
+    func indicators(_ c: AppContext) throws -> [IndicatorJSON] {
+        _ = try c.requireUser()
+        return try catalog().indicators.map { indicatorJSON($0, c.language) }
+    }
+
+    func indicator(_ ref: String, _ c: AppContext) throws -> IndicatorJSON {
+        _ = try c.requireUser()
+        guard let i = try catalog().indicator(ref) else { throw APIError(QorganError.notFound(kind: "indicator", key: ref)) }
+        return indicatorJSON(i, c.language)
+    }
+
+    // Values
+
+    /// A value's key from query parameters (de, pe, ou, co, cc), resolved and checked
+    /// against the caller's scope.
+    func key(_ r: Request, _ c: AppContext, _ catalog: Catalog) throws -> DataValueKey {
+        let user = try c.requireUser()
+        let de = try HTTP.required(r, "de"), pe = try HTTP.required(r, "pe"), ou = try HTTP.required(r, "ou")
+        guard let element = catalog.element(de) else { throw APIError.badRequest("de", de, "no data element with this code or uid") }
+        guard let period = Period.parse(pe) else { throw APIError.badRequest("pe", pe, QorganError.invalidPeriod(pe).description) }
+        guard let unit = catalog.unit(ou) else { throw APIError.badRequest("ou", ou, "no organisation unit with this code or uid") }
+        guard user.canSee(unit.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(unit.code) }
+        var coc = CategoryOptionCombo.defaultUid
+        if let co = HTTP.param(r, "co") {
+            guard let combo = catalog.optionCombo(co, of: element) else {
+                throw APIError.badRequest("co", co, "not an option combination of \(element.code)")
+            }
+            coc = combo.uid
+        }
+        var aoc = CategoryOptionCombo.defaultUid
+        if let cc = HTTP.param(r, "cc") {
+            guard let combo = catalog.attributeOptionCombo(cc) else { throw APIError.badRequest("cc", cc, "not an attribute option combination") }
+            aoc = combo.uid
+        }
+        return DataValueKey(element: element.uid, period: period, unit: unit.uid, optionCombo: coc, attributeOptionCombo: aoc)
+    }
+
+    func getValue(_ r: Request, _ c: AppContext) throws -> ValueJSON {
+        let catalog = try catalog()
+        let k = try key(r, c, catalog)
+        guard let v = try store.value(k), !v.deleted else { throw APIError.notFound("no value is stored for this key") }
+        return ValueJSON(v)
+    }
+
+    /// Whether the caller may write to `unit` in `period` for `element`: role, scope, and
+    /// the expiry of the forms that carry the element for that unit.
+    func checkWrite(element: String, period: String, unit: String, _ c: AppContext, _ catalog: Catalog) throws {
+        let user = try c.requireUser()
+        guard user.role.canWriteValues else {
+            throw APIError.forbidden("a \(user.role.rawValue) cannot change data values; data entry staff and administrators can")
+        }
+        guard let u = catalog.unit(unit) else { return }   // the resolver names an unknown unit
+        guard user.canSee(u.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(u.code) }
+        guard let e = catalog.element(element), let p = Period.parse(period) else { return }
+        let forms = catalog.dataSets(of: e).filter { $0.periodType == p.type && $0.organisationUnits.contains(u.uid) }
+        if !forms.isEmpty, forms.allSatisfy({ $0.isExpired(p, today: state.today) }), !user.role.canOverrideExpiry {
+            throw APIError(.conflict, code: "form_locked",
+                           "\(forms[0].code) for \(p.iso) closed \(forms[0].expiryDays) days after the period ended; an administrator can still change it")
+        }
+    }
+
+    func saveValue(_ b: ValueBody, _ c: AppContext) throws -> ValueJSON {
+        let user = try c.requireUser()
+        let catalog = try catalog()
+        try checkWrite(element: b.dataElement, period: b.period, unit: b.orgUnit, c, catalog)
+        let input = DataValueInput(element: b.dataElement, period: b.period, unit: b.orgUnit, optionCombo: b.categoryOptionCombo ?? "",
+                                   attributeOptionCombo: b.attributeOptionCombo ?? "", value: b.value, comment: b.comment,
+                                   location: "the data value")
+        try store.saveValues([input], source: "the data value", user: user.username)
+        state.valuesSaved.increment()
+        let resolved = catalog.resolve(input)
+        guard case .valid(let r) = resolved, let v = try store.value(r.key) else { throw APIError.notFound("the value was not stored") }
+        return ValueJSON(v)
+    }
+
+    func deleteValue(_ r: Request, _ c: AppContext) throws -> ValueJSON {
+        let user = try c.requireUser()
+        let catalog = try catalog()
+        let k = try key(r, c, catalog)
+        try checkWrite(element: k.element, period: k.period.iso, unit: k.unit, c, catalog)
+        guard let v = try store.value(k), !v.deleted else { throw APIError.notFound("no value is stored for this key") }
+        try store.saveValues([DataValueInput(element: k.element, period: k.period.iso, unit: k.unit, optionCombo: k.optionCombo,
+                                             attributeOptionCombo: k.attributeOptionCombo, value: v.value, deleted: "true",
+                                             location: "the data value")],
+                             source: "the deletion", user: user.username)
+        return ValueJSON(try store.value(k) ?? v)
+    }
+
+    /// A form, unit and period from parameters, checked.
+    func formKey(dataSet: String?, period: String?, unit: String?, _ c: AppContext, _ catalog: Catalog) throws -> (DataSet, Period, OrgUnit) {
+        let user = try c.requireUser()
+        guard let ds = dataSet else { throw APIError.badRequest("dataSet", nil, "required") }
+        guard let pe = period else { throw APIError.badRequest("period", nil, "required") }
+        guard let ou = unit else { throw APIError.badRequest("orgUnit", nil, "required") }
+        guard let form = catalog.dataSet(ds) else { throw APIError.badRequest("dataSet", ds, "no data set with this code or uid") }
+        guard let p = Period.parse(pe) else { throw APIError.badRequest("period", pe, QorganError.invalidPeriod(pe).description) }
+        guard p.type == form.periodType else {
+            throw APIError.badRequest("period", pe, "\(form.code) is reported \(form.periodType.rawValue), not \(p.type.rawValue)")
+        }
+        guard let u = catalog.unit(ou) else { throw APIError.badRequest("orgUnit", ou, "no organisation unit with this code or uid") }
+        guard user.canSee(u.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(u.code) }
+        return (form, p, u)
+    }
+
+    func getForm(_ r: Request, _ c: AppContext) throws -> FormJSON {
+        let catalog = try catalog()
+        let (form, p, u) = try formKey(dataSet: HTTP.param(r, "dataSet"), period: HTTP.param(r, "period"), unit: HTTP.param(r, "orgUnit"), c, catalog)
+        let done = try store.completion(dataSet: form.uid, period: p.iso, unit: u.uid)
+        return FormJSON(dataSet: form.uid, period: p.iso, orgUnit: u.uid, completed: done != nil, completedBy: done?.completedBy,
+                        completedAt: done?.completedAt, locked: form.isExpired(p, today: state.today),
+                        dataValues: try store.values(unit: u.uid, period: p, elements: form.dataElements).map(ValueJSON.init))
+    }
+
+    func saveValueSet(_ data: Data, dryRun: Bool, _ c: AppContext) throws -> SavedJSON {
+        let user = try c.requireUser()
+        let catalog = try catalog()
+        let inputs = try DataValueSetJSON.parse(data, source: "the data value set")
+        // Scope and locks first: a batch that reaches outside the caller's units is refused whole.
+        var outside: [Problem] = []
+        for i in inputs {
+            do { try checkWrite(element: i.element, period: i.period, unit: i.unit, c, catalog) }
+            catch let e as APIError where e.status == .forbidden || e.status == .conflict {
+                if e.code == "forbidden" { throw e }
+                outside.append(Problem(object: i.location, field: "orgUnit", value: i.unit, reason: e.message))
+            }
+        }
+        if let first = outside.first {
+            let code = first.reason.contains("closed") ? "form_locked" : "out_of_scope"
+            throw APIError(code == "form_locked" ? .conflict : .forbidden, code: code,
+                           "the data value set was refused, nothing was changed: \(outside.count) value(s) you may not write", problems: outside)
+        }
+        let summary = try store.saveValues(inputs, source: "the data value set", user: user.username, dryRun: dryRun)
+        if !dryRun { state.valuesSaved.increment(by: Int64(summary.imported + summary.updated + summary.deleted)) }
+        return SavedJSON(status: dryRun ? "DRY_RUN" : "SUCCESS", importCount: summary)
+    }
+
+    func complete(_ b: CompletionBody, _ c: AppContext) throws -> FormJSON {
+        let user = try c.requireUser()
+        let catalog = try catalog()
+        let (form, p, u) = try formKey(dataSet: b.dataSet, period: b.period, unit: b.orgUnit, c, catalog)
+        guard user.role.canWriteValues else { throw APIError.forbidden("a \(user.role.rawValue) cannot complete forms") }
+        if form.isExpired(p, today: state.today) && !user.role.canOverrideExpiry {
+            throw APIError(.conflict, code: "form_locked", "\(form.code) for \(p.iso) is closed; an administrator can still change it")
+        }
+        try store.setCompletion(dataSet: form.uid, period: p.iso, unit: u.uid, complete: b.completed ?? true, by: user.username)
+        let done = try store.completion(dataSet: form.uid, period: p.iso, unit: u.uid)
+        return FormJSON(dataSet: form.uid, period: p.iso, orgUnit: u.uid, completed: done != nil, completedBy: done?.completedBy,
+                        completedAt: done?.completedAt, locked: form.isExpired(p, today: state.today), dataValues: [])
+    }
+
+    func history(_ r: Request, _ c: AppContext) throws -> [AuditJSON] {
+        let catalog = try catalog()
+        let k = try key(r, c, catalog)
+        return try store.history(k).map {
+            AuditJSON(action: $0.action.rawValue, oldValue: $0.oldValue, newValue: $0.newValue, oldComment: $0.oldComment,
+                      newComment: $0.newComment, changedBy: $0.changedBy, changedAt: $0.changedAt)
+        }
+    }
+
+    // Analytics
+
+    func analytics(_ r: Request, _ c: AppContext) throws -> Response {
+        let user = try c.requireUser()
+        var spec = QuerySpec(dx: HTTP.params(r, "dx"), pe: HTTP.params(r, "pe"), ou: HTTP.params(r, "ou"))
+        spec.co = HTTP.flag(r, "co")
+        for f in HTTP.params(r, "filter") {
+            guard let d = AnalyticsDimension(rawValue: f) else { throw APIError.badRequest("filter", f, "takes dx, pe or ou") }
+            spec.filters.insert(d)
+        }
+        if let t = HTTP.param(r, "periodType") {
+            guard let pt = PeriodType(name: t) else { throw APIError.badRequest("periodType", t, "not a period type") }
+            spec.periodType = pt
+        }
+        if let t = HTTP.param(r, "aggregationType") {
+            guard let at = AggregationType(rawValue: t.uppercased()) else { throw APIError.badRequest("aggregationType", t, "not an aggregation type") }
+            spec.aggregationType = at
+        }
+        spec.includeNumeratorDenominator = HTTP.flag(r, "numeratorDenominator")
+        let snapshot = state.engine.snapshot()
+        let result = try Analytics.run(spec, user: user, snapshot: snapshot, today: state.today, language: c.language)
+        switch HTTP.param(r, "format") ?? "json" {
+        case "json": return HTTP.data(try result.json(), type: "application/json; charset=utf-8")
+        case "csv": return HTTP.data(Data(result.csv().utf8), type: "text/csv; charset=utf-8", filename: "qorgan-analytics.csv")
+        case "xlsx":
+            let t = result.table()
+            return HTTP.data(XLSX.workbook(sheets: [XLSX.Sheet(name: "Analytics", header: t.header, rows: Analytics.cells(result))]),
+                             type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", filename: "qorgan-analytics.xlsx")
+        case let f: throw APIError.badRequest("format", f, "json, csv or xlsx")
+        }
+    }
+
+    // Users and tokens
+
+    func requireAdmin(_ c: AppContext) throws -> Principal {
+        let user = try c.requireUser()
+        guard user.role.canManageUsers else { throw APIError.forbidden("only administrators manage users") }
+        return user
+    }
+
+    /// An administrator manages users within their own units only.
+    func checkGrantable(_ units: [String], by admin: Principal, _ catalog: Catalog) throws {
+        for ref in units {
+            guard let u = catalog.unit(ref) else { throw APIError.badRequest("units", ref, "no organisation unit with this code or uid") }
+            guard admin.canSee(u.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(u.code) }
+        }
+    }
+
+    func users(_ c: AppContext) throws -> [UserJSON] {
+        let admin = try requireAdmin(c)
+        let catalog = try catalog()
+        return try store.users().filter { u in u.principal.units.allSatisfy { admin.canSee($0, in: catalog, on: state.today) } }.map(UserJSON.init)
+    }
+
+    func createUser(_ b: NewUserBody, _ c: AppContext) throws -> UserJSON {
+        let admin = try requireAdmin(c)
+        guard let role = Role.parse(b.role) else {
+            throw APIError.badRequest("role", b.role, "one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if let p = Secrets.checkPassword(b.password) { throw APIError(.badRequest, code: "bad_request", "password: \(p.reason)", problems: [p]) }
+        if let lang = b.language, !Messages.languages.contains(lang) {
+            throw APIError.badRequest("language", lang, "one of \(Messages.languages.joined(separator: ", "))")
+        }
+        try checkGrantable(b.units, by: admin, try catalog())
+        return UserJSON(try store.createUser(username: b.username, passwordHash: Secrets.hashPassword(b.password), role: role,
+                                             units: b.units, language: b.language, by: admin.username))
+    }
+
+    func updateUser(_ name: String, _ b: UserChangeBody, _ c: AppContext) throws -> UserJSON {
+        let admin = try requireAdmin(c)
+        let catalog = try catalog()
+        guard let existing = try store.user(named: name) else { throw APIError(QorganError.notFound(kind: "user", key: name)) }
+        guard existing.principal.units.allSatisfy({ admin.canSee($0, in: catalog, on: state.today) }) else {
+            throw APIError.forbidden("'\(name)' has units outside yours")
+        }
+        var role: Role? = nil
+        if let r = b.role {
+            guard let parsed = Role.parse(r) else { throw APIError.badRequest("role", r, "one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))") }
+            role = parsed
+        }
+        if let units = b.units { try checkGrantable(units, by: admin, catalog) }
+        if let pw = b.password, let p = Secrets.checkPassword(pw) { throw APIError(.badRequest, code: "bad_request", "password: \(p.reason)", problems: [p]) }
+        if let lang = b.language, !Messages.languages.contains(lang) {
+            throw APIError.badRequest("language", lang, "one of \(Messages.languages.joined(separator: ", "))")
+        }
+        if b.disabled == true && existing.principal.username == admin.username {
+            throw APIError(.conflict, code: "conflict", "you cannot disable yourself")
+        }
+        return UserJSON(try store.updateUser(username: name, role: role, units: b.units, passwordHash: b.password.map { Secrets.hashPassword($0) },
+                                             language: b.language.map { Optional($0) }, disabled: b.disabled, by: admin.username))
+    }
+
+    func tokens(_ c: AppContext) throws -> [TokenRecord] {
+        let user = try c.requireUser()
+        return try store.tokens(username: user.role.canManageUsers ? nil : user.username)
+    }
+
+    func createToken(_ b: TokenBody, _ c: AppContext) throws -> NewTokenJSON {
+        let user = try c.requireUser()
+        let name = b.name.trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty, name.count <= 100 else { throw APIError.badRequest("name", b.name, "1 to 100 characters: what the token is for") }
+        let secret = Secrets.randomToken(prefix: "qgn_")
+        let record = try store.createToken(tokenHash: Secrets.sha256(secret), username: user.username, name: name, by: user.username)
+        return NewTokenJSON(id: record.id, name: record.name, token: secret)
+    }
+
+    func revokeToken(_ idText: String, _ c: AppContext) throws {
+        let user = try c.requireUser()
+        guard let id = Int64(idText) else { throw APIError.badRequest("id", idText, "a token id is a number") }
+        guard let t = try store.tokens().first(where: { $0.id == id }) else { throw APIError.notFound("no API token \(id)") }
+        guard t.username == user.username || user.role.canManageUsers else { throw APIError.forbidden("this token is someone else's") }
+        try store.revokeToken(id: id, by: user.username)
+    }
+}

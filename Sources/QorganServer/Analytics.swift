@@ -1,0 +1,51 @@
+import Foundation
+import QorganAnalytics
+import QorganCore
+import QorganInterop
+
+/// The engine's queries as a user may ask them: within their units, in their language.
+enum Analytics {
+    /// Runs `spec` for `user`. A bare `LEVEL-n` means that level within the user's units;
+    /// any other unit outside their units is refused (403), never silently dropped.
+    static func run(_ spec: QuerySpec, user: Principal, snapshot: EngineState, today: Day, language: String) throws -> AnalyticsResult {
+        var spec = spec
+        let catalog = snapshot.catalog
+        spec.userUnits = user.units
+        let seesRoot = user.units.contains { catalog.unit($0)?.parent(on: today) == nil }
+        if !seesRoot {
+            spec.ou = spec.ou.flatMap { item -> [String] in
+                guard item.hasPrefix("LEVEL-"), !item.contains(":") else { return [item] }
+                return user.units.map { "\(item):\($0)" }
+            }
+        }
+        let query = try spec.resolve(in: catalog, today: today)
+        for u in query.units where !user.canSee(u, in: catalog, on: today) {
+            throw APIError.outOfScope(catalog.unit(u)?.code ?? u)
+        }
+        var result = try snapshot.run(query)
+        localise(&result, catalog: catalog, language: language)
+        return result
+    }
+
+    /// Names of units, elements and indicators in `language` where metadata has them.
+    static func localise(_ result: inout AnalyticsResult, catalog: Catalog, language: String) {
+        for (id, name) in result.names {
+            if let u = catalog.unit(id) { result.names[id] = u.name(in: language) }
+            else if let e = catalog.element(id) { result.names[id] = e.name(in: language) }
+            else if let i = catalog.indicator(id) { result.names[id] = i.name(in: language) }
+            else { result.names[id] = name }
+        }
+    }
+
+    /// The result's table with real numbers, for spreadsheets.
+    static func cells(_ result: AnalyticsResult) -> [[XLSX.Cell]] {
+        let t = result.table()
+        let valueColumn = t.header.firstIndex(of: "value")
+        return t.rows.map { row in
+            row.enumerated().map { i, text in
+                if i == valueColumn || (valueColumn.map { i > $0 } ?? false), let d = Double(text) { return .number(d) }
+                return .text(text)
+            }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import QorganCore
+
+/// An error of the API: a status, a stable code for scripts, a message for people and,
+/// for bad input, every problem with the field it concerns. Written as JSON.
+public struct APIError: Error, HTTPResponseError, Sendable {
+    public var status: HTTPResponse.Status
+    public var code: String
+    public var message: String
+    public var problems: [Problem] = []
+
+    public init(_ status: HTTPResponse.Status, code: String, _ message: String, problems: [Problem] = []) {
+        self.status = status; self.code = code; self.message = message; self.problems = problems
+    }
+
+    public static let unauthorized = APIError(.unauthorized, code: "unauthorized",
+                                              "sign in first, or send an API token as 'Authorization: Bearer TOKEN'")
+
+    public static func forbidden(_ message: String) -> APIError { APIError(.forbidden, code: "forbidden", message) }
+    public static func outOfScope(_ unit: String) -> APIError {
+        APIError(.forbidden, code: "out_of_scope", "organisation unit '\(unit)' is outside the units you may see")
+    }
+    public static func badRequest(_ field: String, _ value: String?, _ reason: String) -> APIError {
+        APIError(.badRequest, code: "bad_request", "\(field): \(reason)", problems: [Problem(field: field, value: value, reason: reason)])
+    }
+    public static func notFound(_ what: String) -> APIError { APIError(.notFound, code: "not_found", what) }
+
+    /// Qorgan's errors, as the API reports them.
+    public init(_ error: QorganError) {
+        switch error {
+        case .notFound(let kind, let key):
+            self.init(.notFound, code: "not_found", error.description, problems: [Problem(field: kind, value: key, reason: "not found")])
+        case .conflict(let m): self.init(.conflict, code: "conflict", m)
+        case .rejected(_, let problems): self.init(.badRequest, code: "rejected", error.description, problems: problems)
+        case .invalidRequest(_, let problems): self.init(.badRequest, code: "bad_request", error.description, problems: problems)
+        case .invalidValue(let p): self.init(.badRequest, code: "bad_request", error.description, problems: [p])
+        case .invalidPeriod(let s):
+            self.init(.badRequest, code: "bad_request", error.description, problems: [Problem(field: "period", value: s, reason: "not a period")])
+        default: self.init(.badRequest, code: "bad_request", error.description)
+        }
+    }
+
+    struct Body: Encodable {
+        var status: Int
+        var code: String
+        var message: String
+        var problems: [Problem]
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = try encoder.encode(Body(status: Int(status.code), code: code, message: message, problems: problems))
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"qorgan\"" }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(data: data)))
+    }
+}
+
+/// Turns Qorgan's own errors into API errors, so that routes can simply throw them.
+struct ErrorMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let e as QorganError {
+            throw APIError(e)
+        }
+    }
+}

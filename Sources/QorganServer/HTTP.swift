@@ -1,0 +1,75 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import QorganCore
+import QorganStore
+
+/// Small helpers the API and the pages share.
+enum HTTP {
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        e.dateEncodingStrategy = .custom { date, enc in
+            var c = enc.singleValueContainer()
+            try c.encode(Timestamp.string(date))
+        }
+        return e
+    }()
+
+    static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                 body: .init(byteBuffer: ByteBuffer(data: try encoder.encode(value))))
+    }
+
+    static func data(_ data: Data, type: String, filename: String? = nil) -> Response {
+        var headers: HTTPFields = [.contentType: type]
+        if let filename { headers[.contentDisposition] = "attachment; filename=\"\(filename)\"" }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(data: data)))
+    }
+
+    static func html(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+                 body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func redirect(_ location: String) -> Response {
+        Response(status: .seeOther, headers: [.location: location])
+    }
+
+    /// A JSON body decoded as `T`; a malformed body is a 400 naming what is wrong.
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request, what: String) async throws -> T {
+        var request = request
+        let body = try await request.collectBody(upTo: 64 << 20)
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(buffer: body))
+        } catch let DecodingError.keyNotFound(key, ctx) {
+            let path = (ctx.codingPath + [key]).map(\.stringValue).joined(separator: ".")
+            throw APIError.badRequest(path, nil, "missing in \(what)")
+        } catch let DecodingError.typeMismatch(_, ctx) {
+            throw APIError.badRequest(ctx.codingPath.map(\.stringValue).joined(separator: "."), nil, "wrong type in \(what): \(ctx.debugDescription)")
+        } catch let DecodingError.valueNotFound(_, ctx) {
+            throw APIError.badRequest(ctx.codingPath.map(\.stringValue).joined(separator: "."), nil, "missing value in \(what)")
+        } catch let DecodingError.dataCorrupted(ctx) {
+            throw APIError.badRequest(ctx.codingPath.isEmpty ? "body" : ctx.codingPath.map(\.stringValue).joined(separator: "."), nil,
+                                      "\(what) is not valid JSON: \(ctx.debugDescription)")
+        }
+    }
+
+    static func param(_ request: Request, _ name: String) -> String? {
+        request.uri.queryParameters.get(name).flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    static func params(_ request: Request, _ name: String) -> [String] {
+        request.uri.queryParameters.getAll(name).flatMap { $0.split(separator: ";").map { String($0).trimmingCharacters(in: .whitespaces) } }
+            .filter { !$0.isEmpty }
+    }
+
+    static func required(_ request: Request, _ name: String) throws -> String {
+        guard let v = param(request, name) else { throw APIError.badRequest(name, nil, "this query parameter is required") }
+        return v
+    }
+
+    static func flag(_ request: Request, _ name: String) -> Bool {
+        param(request, name).map { ["true", "1", "yes", "on"].contains($0.lowercased()) } ?? false
+    }
+}

@@ -1,0 +1,560 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import QorganAnalytics
+import QorganCore
+import QorganInterop
+import QorganStore
+
+/// The server-rendered pages: sign-in, dashboard, data entry, pivot, metadata, history,
+/// users and the account. Templates are Mustache files in Resources/templates; every
+/// piece of text comes from the message catalogue of the chosen language.
+enum Pages {
+    static func register(on router: Router<AppContext>, state: ServerState) {
+        let p = PageHandlers(state: state)
+        router.get("/") { _, _ in HTTP.redirect("/dashboard") }
+        router.get("/static/:file") { _, c in try p.staticFile(try c.parameters.require("file")) }
+        router.get("/login") { r, c in p.loginPage(r, c, error: nil) }
+        router.post("/login") { r, c in try await p.login(r, c) }
+        router.post("/logout") { r, c in try p.logout(r, c) }
+        router.get("/language") { r, c in p.chooseLanguage(r, c) }
+        router.get("/dashboard") { r, c in try p.page(r, c) { try p.dashboard(r, c, $0) } }
+        router.get("/entry") { r, c in try p.page(r, c) { try p.entry(r, c, $0) } }
+        router.get("/pivot") { r, c in try p.page(r, c) { try p.pivot(r, c, $0) } }
+        router.get("/metadata") { r, c in try p.page(r, c) { try p.metadata(r, c, $0) } }
+        router.get("/history") { r, c in try p.page(r, c) { try p.history(r, c, $0) } }
+        router.get("/users") { r, c in try p.page(r, c) { try p.users(r, c, $0, notice: nil, error: nil) } }
+        router.post("/users") { r, c in try await p.pageAsync(r, c) { try await p.createUser(r, c, $0) } }
+        router.post("/users/:username") { r, c in try await p.pageAsync(r, c) { try await p.updateUser(r, c, $0) } }
+        router.get("/account") { r, c in try p.page(r, c) { try p.account(r, c, $0, newToken: nil, error: nil) } }
+        router.post("/account/language") { r, c in try await p.pageAsync(r, c) { try await p.setLanguage(r, c, $0) } }
+        router.post("/account/tokens") { r, c in try await p.pageAsync(r, c) { try await p.createToken(r, c, $0) } }
+        router.post("/account/tokens/:id/revoke") { r, c in try await p.pageAsync(r, c) { try p.revokeToken(r, c, $0) } }
+    }
+}
+
+typealias Ctx = [String: Any]
+
+struct PageHandlers: Sendable {
+    let state: ServerState
+    var api: Handlers { Handlers(state: state) }
+
+    // MARK: Frame
+
+    func render(_ template: String, _ c: AppContext, _ r: Request, title: String, active: String = "", _ extra: Ctx,
+                status: HTTPResponse.Status = .ok) -> Response {
+        let t = state.messages.table(c.language)
+        var ctx: Ctx = extra
+        ctx["t"] = t
+        ctx["lang"] = c.language
+        ctx["title"] = title
+        ctx["csrf"] = c.csrf ?? ""
+        ctx["active_" + active] = true
+        let here = r.uri.path + "?" + (r.uri.query ?? "").split(separator: "&").filter { !$0.hasPrefix("lang=") }.joined(separator: "&")
+        ctx["languages"] = Messages.languages.map { code -> Ctx in
+            ["code": code, "name": Messages.languageNames[code] ?? code, "current": code == c.language,
+             "href": "/language?set=\(code)&back=\(here.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/")"]
+        }
+        if let u = c.principal {
+            ctx["user"] = ["username": u.username, "role": t["role_" + u.role.rawValue] ?? u.role.rawValue,
+                           "isAdmin": u.role.canManageUsers, "canWrite": u.role.canWriteValues] as Ctx
+        }
+        let html = state.templates.render(ctx, withTemplate: template) ?? "template \(template) is missing"
+        return HTTP.html(html, status: status)
+    }
+
+    /// A page for signed-in users: others go to the sign-in page first. Errors show as a page.
+    func page(_ r: Request, _ c: AppContext, _ body: (Principal) throws -> Response) throws -> Response {
+        guard let user = c.principal else {
+            let next = r.uri.path + (r.uri.query.map { "?" + $0 } ?? "")
+            return HTTP.redirect("/login?next=" + (next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"))
+        }
+        do { return try body(user) } catch let e as APIError { return errorPage(r, c, e) } catch let e as QorganError { return errorPage(r, c, APIError(e)) }
+    }
+
+    func pageAsync(_ r: Request, _ c: AppContext, _ body: (Principal) async throws -> Response) async throws -> Response {
+        guard let user = c.principal else { return HTTP.redirect("/login") }
+        do { return try await body(user) } catch let e as APIError { return errorPage(r, c, e) } catch let e as QorganError { return errorPage(r, c, APIError(e)) }
+    }
+
+    func errorPage(_ r: Request, _ c: AppContext, _ e: APIError) -> Response {
+        render("error", c, r, title: state.messages.text("error_title", c.language), [
+            "status": Int(e.status.code), "message": e.message, "problems": e.problems.map(\.description), "hasProblems": !e.problems.isEmpty,
+        ], status: e.status)
+    }
+
+    func staticFile(_ name: String) throws -> Response {
+        let types = ["css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8", "svg": "image/svg+xml"]
+        let ext = String(name.split(separator: ".").last ?? "")
+        guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" }), let type = types[ext],
+              let url = Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Resources/static"),
+              let data = try? Data(contentsOf: url) else { throw APIError.notFound("no such file") }
+        var response = HTTP.data(data, type: type)
+        response.headers[.cacheControl] = "public, max-age=3600"
+        return response
+    }
+
+    // MARK: Sign-in
+
+    static let loginCookie = "qorgan_login"
+
+    func loginPage(_ r: Request, _ c: AppContext, error: String?, status: HTTPResponse.Status = .ok, username: String = "") -> Response {
+        // Double-submit token against cross-site sign-in: a cookie and the same value in the form.
+        let token = r.cookies[Self.loginCookie]?.value ?? Secrets.randomToken()
+        var response = render("login", c, r, title: state.messages.text("login_title", c.language), [
+            "loginToken": token, "error": error as Any, "next": HTTP.param(r, "next") ?? "/dashboard", "username": username,
+        ], status: status)
+        response.setCookie(Cookie(name: Self.loginCookie, value: token, path: "/", secure: state.configuration.secureCookies,
+                                  httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    func login(_ r: Request, _ c: AppContext) async throws -> Response {
+        var r = r
+        let form = FormData(body: String(buffer: try await r.collectBody(upTo: 1 << 16)))
+        let t = state.messages
+        let username = form["username"]?.trimmingCharacters(in: .whitespaces) ?? ""
+        guard let sent = form["_csrf"], let cookie = r.cookies[Self.loginCookie]?.value, Secrets.constantTimeEquals(sent, cookie) else {
+            return loginPage(r, c, error: t.text("login_expired", c.language), status: .forbidden, username: username)
+        }
+        if let wait = state.throttle.retryAfter(username: username, address: c.remoteAddress) {
+            try state.store.recordSecurityEvent(actor: c.remoteAddress, action: "SIGN_IN_THROTTLED", subject: username)
+            var response = loginPage(r, c, error: t.text("login_throttled", c.language).replacingOccurrences(of: "{minutes}", with: String((wait + 59) / 60)),
+                                     status: .tooManyRequests, username: username)
+            response.headers[.retryAfter] = String(wait)
+            return response
+        }
+        guard let user = try state.store.user(named: username), !user.disabled,
+              Secrets.verifyPassword(form["password"] ?? "", hash: user.passwordHash) else {
+            state.throttle.failed(username: username, address: c.remoteAddress)
+            try state.store.recordSecurityEvent(actor: c.remoteAddress, action: "SIGN_IN_FAILED", subject: username)
+            return loginPage(r, c, error: t.text("login_failed", c.language), status: .unauthorized, username: username)
+        }
+        state.throttle.succeeded(username: username, address: c.remoteAddress)
+        let secret = Secrets.randomToken()
+        try state.store.createSession(tokenHash: Secrets.sha256(secret), userId: user.principal.id, csrf: Secrets.randomToken(),
+                                      expires: Date().addingTimeInterval(state.configuration.sessionLifetime))
+        var next = form["next"] ?? "/dashboard"
+        // Only paths of this site: no open redirect.
+        if !next.hasPrefix("/") || next.hasPrefix("//") || next.hasPrefix("/\\") { next = "/dashboard" }
+        var response = HTTP.redirect(next)
+        response.setCookie(Cookie(name: AuthMiddleware.sessionCookie, value: secret, maxAge: Int(state.configuration.sessionLifetime),
+                                  path: "/", secure: state.configuration.secureCookies, httpOnly: true, sameSite: .lax))
+        return response
+    }
+
+    func logout(_ r: Request, _ c: AppContext) throws -> Response {
+        if case .session(let hash) = c.authentication, let u = c.principal {
+            try state.store.endSession(tokenHash: hash, username: u.username)
+        }
+        var response = HTTP.redirect("/login")
+        response.setCookie(Cookie(name: AuthMiddleware.sessionCookie, value: "", maxAge: 0, path: "/",
+                                  secure: state.configuration.secureCookies, httpOnly: true, sameSite: .lax))
+        return response
+    }
+
+    func chooseLanguage(_ r: Request, _ c: AppContext) -> Response {
+        let lang = HTTP.param(r, "set").flatMap { Messages.languages.contains($0) ? $0 : nil } ?? Messages.defaultLanguage
+        var back = HTTP.param(r, "back") ?? "/dashboard"
+        if !back.hasPrefix("/") || back.hasPrefix("//") { back = "/dashboard" }
+        var response = HTTP.redirect(back)
+        response.setCookie(Cookie(name: AuthMiddleware.languageCookie, value: lang, maxAge: 365 * 86400, path: "/",
+                                  secure: state.configuration.secureCookies, httpOnly: true, sameSite: .lax))
+        return response
+    }
+
+    // MARK: Choices shared by pages
+
+    /// Units the user may pick: their own, and below them down to `depth` levels.
+    func unitChoices(_ user: Principal, _ catalog: Catalog, selected: String?, depth: Int = 1, lang: String) -> [Ctx] {
+        var out: [Ctx] = []
+        func add(_ u: OrgUnit, _ level: Int) {
+            out.append(["uid": u.uid, "code": u.code, "name": String(repeating: "\u{2003}", count: level) + u.name(in: lang),
+                        "selected": u.uid == selected || u.code == selected])
+            if level < depth { for ch in catalog.children(of: u.uid, on: state.today) { add(ch, level + 1) } }
+        }
+        for uid in user.units { if let u = catalog.unit(uid) { add(u, 0) } }
+        return out
+    }
+
+    /// The years of the data, for period choices.
+    func years() -> [Int] {
+        let span = (try? state.store.dataYears()) ?? nil
+        let last = max(span?.upperBound ?? state.today.year, state.today.year)
+        let first = min(span?.lowerBound ?? state.today.year, last)
+        return Array(first...last)
+    }
+
+    func defaultYears() -> ClosedRange<Int> {
+        let span = ((try? state.store.dataYears()) ?? nil) ?? (state.today.year - 4)...state.today.year
+        return max(span.lowerBound, span.upperBound - 4)...span.upperBound
+    }
+
+    // MARK: Dashboard
+
+    func dashboard(_ r: Request, _ c: AppContext, _ user: Principal) throws -> Response {
+        let snapshot = state.engine.snapshot()
+        let catalog = snapshot.catalog
+        let lang = c.language
+        let t = state.messages.table(lang)
+        let unitRef = HTTP.param(r, "ou") ?? user.units.first ?? ""
+        guard let unit = catalog.unit(unitRef) else { throw APIError.badRequest("ou", unitRef, "no organisation unit with this code or uid") }
+        guard user.canSee(unit.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(unit.code) }
+        let range = defaultYears()
+        let from = HTTP.param(r, "from").flatMap(Int.init) ?? range.lowerBound
+        let to = HTTP.param(r, "to").flatMap(Int.init) ?? range.upperBound
+        guard from <= to, to - from < 30 else { throw APIError.badRequest("from", String(from), "the first year must not be after the last (at most 30 years)") }
+        let labels = (from...to).map(String.init)
+
+        var seen = Set<String>()
+        let indicators = catalog.reportFigures.compactMap { catalog.indicator($0.indicator) }.filter { seen.insert($0.uid).inserted }
+        var cards: [Ctx] = []
+        if !indicators.isEmpty {
+            var spec = QuerySpec(dx: indicators.map(\.uid), pe: labels, ou: [unit.uid])
+            spec.filters = []
+            let result = try Analytics.run(spec, user: user, snapshot: snapshot, today: state.today, language: lang)
+            var values: [String: [String: Double]] = [:]
+            for row in result.rows { values[row.dx, default: [:]][row.pe] = row.value }
+            for ind in indicators {
+                let series = labels.map { values[ind.uid]?[$0] }
+                let lastIndex = series.lastIndex { $0 != nil }
+                let latest = lastIndex.flatMap { series[$0] }
+                let previous = lastIndex.flatMap { i in series[..<i].last { $0 != nil } ?? nil }
+                var card: Ctx = ["code": ind.code, "name": ind.name(in: lang), "uid": ind.uid,
+                                 "latest": latest.map { Chart.format($0, ind.decimals) } ?? "–",
+                                 "latestYear": lastIndex.map { labels[$0] } ?? "",
+                                 "pivotHref": "/pivot?dx=\(ind.uid)&from=\(from)&to=\(to)&ou=\(unit.uid)&children=1"]
+                if let latest, let previous {
+                    let d = latest - previous
+                    card["change"] = (d > 0 ? "+" : d < 0 ? "−" : "±") + Chart.format(abs(d), ind.decimals)
+                    card["trend"] = d > 0 ? "up" : d < 0 ? "down" : "flat"
+                }
+                if let target = ind.target {
+                    card["target"] = Chart.format(target, ind.decimals)
+                    if let latest { card["targetMet"] = latest >= target }
+                }
+                card["chart"] = Chart.svg(.line, title: ind.name(in: lang), labels: labels,
+                                          series: [Chart.Series(name: unit.name(in: lang), values: series)],
+                                          target: ind.target, targetLabel: t["dashboard_target"] ?? "target", decimals: ind.decimals,
+                                          width: 460, height: 220)
+                cards.append(card)
+            }
+        }
+        return render("dashboard", c, r, title: t["nav_dashboard"] ?? "Dashboard", active: "dashboard", [
+            "unitName": unit.name(in: lang), "units": unitChoices(user, catalog, selected: unit.uid, lang: lang),
+            "years": years().map { ["year": $0, "from": $0 == from, "to": $0 == to] as Ctx },
+            "from": from, "to": to, "cards": cards, "empty": cards.isEmpty,
+        ])
+    }
+
+    // MARK: Data entry
+
+    func entry(_ r: Request, _ c: AppContext, _ user: Principal) throws -> Response {
+        let catalog = try state.store.catalog()
+        let lang = c.language
+        let t = state.messages.table(lang)
+        let today = state.today
+        let forms = catalog.dataSets.filter { ds in ds.organisationUnits.contains { user.canSee($0, in: catalog, on: today) } }
+        let dsRef = HTTP.param(r, "ds")
+        let form = dsRef.flatMap { catalog.dataSet($0) }
+        if let dsRef, form == nil { throw APIError.badRequest("ds", dsRef, "no data set with this code or uid") }
+        var ctx: Ctx = ["forms": forms.map { ["uid": $0.uid, "name": $0.name(in: lang), "selected": $0.uid == form?.uid] as Ctx }]
+        guard let form else {
+            return render("entry", c, r, title: t["nav_entry"] ?? "Data entry", active: "entry", ctx)
+        }
+        let units = form.organisationUnits.compactMap { catalog.unit($0) }
+            .filter { user.canSee($0.uid, in: catalog, on: today) }.sorted { $0.name(in: lang) < $1.name(in: lang) }
+        let unitRef = HTTP.param(r, "ou")
+        let unit = unitRef.flatMap { catalog.unit($0) }
+        if let unit, !user.canSee(unit.uid, in: catalog, on: today) { throw APIError.outOfScope(unit.code) }
+        let yearList = years()
+        let year = HTTP.param(r, "year").flatMap(Int.init) ?? HTTP.param(r, "pe").flatMap { Period.parse($0)?.start.year } ?? yearList.last ?? today.year
+        let periods = Period.periods(of: form.periodType, within: Period.year(year)!.span)
+        let period = HTTP.param(r, "pe").flatMap { Period.parse($0) }
+        if let pe = HTTP.param(r, "pe"), period == nil || period?.type != form.periodType {
+            throw APIError.badRequest("pe", pe, "not a \(form.periodType.rawValue) period of \(form.code)")
+        }
+        ctx["ds"] = form.uid
+        ctx["formName"] = form.name(in: lang)
+        ctx["units"] = units.map { ["uid": $0.uid, "name": $0.name(in: lang), "selected": $0.uid == unit?.uid] as Ctx }
+        ctx["years"] = yearList.map { ["year": $0, "selected": $0 == year] as Ctx }
+        ctx["periods"] = periods.map { ["iso": $0.iso, "selected": $0 == period] as Ctx }
+        guard let unit, let period else {
+            return render("entry", c, r, title: t["nav_entry"] ?? "Data entry", active: "entry", ctx)
+        }
+        guard form.organisationUnits.contains(unit.uid) else {
+            throw APIError.badRequest("ou", unit.code, "\(unit.code) does not report on \(form.code)")
+        }
+        let current = try state.store.values(unit: unit.uid, period: period, elements: form.dataElements)
+        let previous = try state.store.values(unit: unit.uid, period: period.previous, elements: form.dataElements)
+        func index(_ vs: [DataValue]) -> [String: DataValue] {
+            Dictionary(vs.map { ("\($0.key.element)|\($0.key.optionCombo)", $0) }, uniquingKeysWith: { a, _ in a })
+        }
+        let now = index(current), before = index(previous)
+        let locked = form.isExpired(period, today: today) && !user.role.canOverrideExpiry
+        let readOnly = locked || !user.role.canWriteValues
+        // One table per disaggregation, in the order the form lists its elements.
+        var sections: [Ctx] = []
+        var sectionIndex: [String: Int] = [:]
+        for ref in form.dataElements {
+            guard let e = catalog.element(ref) else { continue }
+            let combos = catalog.optionCombos(of: e)
+            if sectionIndex[e.categoryCombo] == nil {
+                sectionIndex[e.categoryCombo] = sections.count
+                sections.append(["columns": combos.map { ["name": $0.code == "default" ? (t["entry_value"] ?? "Value") : $0.name] as Ctx },
+                                 "rows": [Ctx]()])
+            }
+            let cells = combos.map { coc -> Ctx in
+                let k = "\(e.uid)|\(coc.uid)"
+                let history = "/history?de=\(e.uid)&pe=\(period.iso)&ou=\(unit.uid)&co=\(coc.uid)"
+                return ["de": e.uid, "co": coc.uid, "value": now[k]?.value ?? "", "previous": before[k]?.value as Any,
+                        "label": "\(e.name(in: lang)) \(coc.code == "default" ? "" : coc.name)", "type": e.valueType.rawValue,
+                        "history": history, "readOnly": readOnly]
+            }
+            var rows = sections[sectionIndex[e.categoryCombo]!]["rows"] as! [Ctx]
+            rows.append(["name": e.name(in: lang), "code": e.code, "cells": cells, "type": t["valueType_" + e.valueType.rawValue] ?? e.valueType.rawValue])
+            sections[sectionIndex[e.categoryCombo]!]["rows"] = rows
+        }
+        let done = try state.store.completion(dataSet: form.uid, period: period.iso, unit: unit.uid)
+        ctx["selected"] = true
+        ctx["ou"] = unit.uid
+        ctx["unitName"] = unit.name(in: lang)
+        ctx["pe"] = period.iso
+        ctx["previousPeriod"] = period.previous.iso
+        ctx["sections"] = sections
+        ctx["locked"] = locked
+        ctx["readOnly"] = readOnly
+        ctx["completed"] = done != nil
+        ctx["completedBy"] = done?.completedBy ?? ""
+        ctx["completedAt"] = done.map { Timestamp.string($0.completedAt) } ?? ""
+        return render("entry", c, r, title: t["nav_entry"] ?? "Data entry", active: "entry", ctx)
+    }
+
+    // MARK: Pivot
+
+    func pivot(_ r: Request, _ c: AppContext, _ user: Principal) throws -> Response {
+        let snapshot = state.engine.snapshot()
+        let catalog = snapshot.catalog
+        let lang = c.language
+        let t = state.messages.table(lang)
+        let range = defaultYears()
+        let dx = HTTP.params(r, "dx")
+        let from = HTTP.param(r, "from").flatMap(Int.init) ?? range.lowerBound
+        let to = HTTP.param(r, "to").flatMap(Int.init) ?? range.upperBound
+        let periodType = HTTP.param(r, "periodType") ?? "Yearly"
+        let ou = HTTP.param(r, "ou") ?? user.units.first ?? ""
+        let children = HTTP.flag(r, "children")
+        let rows = HTTP.param(r, "rows") ?? "ou"
+        let columns = HTTP.param(r, "columns") ?? "pe"
+        let chartKind = Chart.Kind(rawValue: HTTP.param(r, "chart") ?? "bar") ?? .bar
+        guard let rowDim = AnalyticsDimension(rawValue: rows), let colDim = AnalyticsDimension(rawValue: columns), rowDim != colDim else {
+            throw APIError.badRequest("rows", rows, "rows and columns are two different dimensions of dx, pe, ou")
+        }
+        guard from <= to, to - from < 50 else { throw APIError.badRequest("from", String(from), "the first year must not be after the last") }
+        var ctx: Ctx = [
+            "indicators": catalog.indicators.map { ["uid": $0.uid, "name": $0.name(in: lang), "selected": dx.contains($0.uid) || dx.contains($0.code)] as Ctx },
+            "elements": catalog.dataElements.filter { $0.valueType.isNumeric }.map {
+                ["uid": $0.uid, "name": $0.name(in: lang), "selected": dx.contains($0.uid) || dx.contains($0.code)] as Ctx },
+            "units": unitChoices(user, catalog, selected: ou, lang: lang),
+            "years": years().map { ["year": $0, "from": $0 == from, "to": $0 == to] as Ctx },
+            "periodTypes": ["Yearly", "Quarterly", "Monthly"].map { ["name": $0, "label": t["periodType_" + $0] ?? $0, "selected": $0 == periodType] as Ctx },
+            "dims": ["dx", "pe", "ou"].map { ["name": $0, "label": t["dim_" + $0] ?? $0, "rows": $0 == rows, "columns": $0 == columns] as Ctx },
+            "charts": ["bar", "line", "stacked"].map { ["name": $0, "label": t["chart_" + $0] ?? $0, "selected": $0 == chartKind.rawValue] as Ctx },
+            "children": children,
+        ]
+        guard !dx.isEmpty else {
+            return render("pivot", c, r, title: t["nav_pivot"] ?? "Pivot", active: "pivot", ctx)
+        }
+        guard let pt = PeriodType(name: periodType) else { throw APIError.badRequest("periodType", periodType, "not a period type") }
+        var spec = QuerySpec(dx: dx, pe: ["\(from)..\(to)"], ou: [children ? "CHILDREN:\(ou)" : ou])
+        spec.periodType = pt
+        // The dimension on neither axis is a filter when it has a single item.
+        let third = Set<AnalyticsDimension>([.dx, .pe, .ou]).subtracting([rowDim, colDim]).first!
+        let result = try Analytics.run(spec, user: user, snapshot: snapshot, today: state.today, language: lang)
+        let table = result.pivot(rows: [third, rowDim].filter { $0 != third || result.axes.contains(third) }, columns: [colDim])
+        let header = table.header.map { h in t["dim_" + h] ?? h }
+        switch HTTP.param(r, "format") {
+        case "csv":
+            let csv = ([header] + table.rows).map { $0.map(csvField).joined(separator: ",") }.joined(separator: "\n") + "\n"
+            return HTTP.data(Data(csv.utf8), type: "text/csv; charset=utf-8", filename: "qorgan-pivot.csv")
+        case "xlsx":
+            let labelColumns = header.count - Set(result.rows.map { colKey(result, $0, colDim) }).count
+            let cells = table.rows.map { row in row.enumerated().map { i, s -> XLSX.Cell in
+                i >= labelColumns ? (Double(s).map { XLSX.Cell.number($0) } ?? (s.isEmpty ? .empty : .text(s))) : .text(s) } }
+            return HTTP.data(XLSX.workbook(sheets: [XLSX.Sheet(name: t["nav_pivot"] ?? "Pivot", header: header, rows: cells)]),
+                             type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", filename: "qorgan-pivot.xlsx")
+        case nil, "html": break
+        case let f?: throw APIError.badRequest("format", f, "html, csv or xlsx")
+        }
+        // The chart: the column dimension along the x axis, one series per row.
+        let labelCount = table.header.count - Set(result.rows.map { colKey(result, $0, colDim) }).count
+        let xLabels = Array(table.header.dropFirst(labelCount))
+        let series = table.rows.map { row in
+            Chart.Series(name: row.prefix(labelCount).joined(separator: " · "), values: row.dropFirst(labelCount).map { Double($0) })
+        }
+        let decimals = result.decimals.values.max() ?? 0
+        let title = dx.compactMap { ref in catalog.indicator(ref)?.name(in: lang) ?? catalog.element(ref)?.name(in: lang) }.joined(separator: ", ")
+        ctx["result"] = true
+        ctx["header"] = header
+        ctx["rowsData"] = table.rows.map { row in ["labels": Array(row.prefix(labelCount)), "cells": Array(row.dropFirst(labelCount))] as Ctx }
+        ctx["empty"] = table.rows.isEmpty
+        ctx["chart"] = table.rows.isEmpty ? "" : Chart.svg(chartKind, title: title, labels: xLabels, series: Array(series.prefix(24)), decimals: decimals,
+                                                          width: 900, height: 360)
+        let query = r.uri.query ?? ""
+        ctx["csvHref"] = "/pivot?" + query + "&format=csv"
+        ctx["xlsxHref"] = "/pivot?" + query + "&format=xlsx"
+        return render("pivot", c, r, title: t["nav_pivot"] ?? "Pivot", active: "pivot", ctx)
+    }
+
+    func colKey(_ result: AnalyticsResult, _ row: AnalyticsResult.Row, _ d: AnalyticsDimension) -> String {
+        switch d { case .dx: row.dx; case .pe: row.pe; case .ou: row.ou; case .co: row.co ?? "" }
+    }
+
+    // MARK: Metadata and history
+
+    func metadata(_ r: Request, _ c: AppContext, _ user: Principal) throws -> Response {
+        let catalog = try state.store.catalog()
+        let lang = c.language
+        let t = state.messages.table(lang)
+        let today = state.today
+        var units: [Ctx] = []
+        func add(_ u: OrgUnit, _ depth: Int) {
+            units.append(["code": u.code, "name": u.name(in: lang), "level": depth + 1,
+                          "opening": u.openingDate.description, "closing": u.closingDate?.description ?? ""])
+            for ch in catalog.children(of: u.uid, on: today) { add(ch, depth + 1) }
+        }
+        for uid in user.units { if let u = catalog.unit(uid) { add(u, 0) } }
+        return render("metadata", c, r, title: t["nav_metadata"] ?? "Metadata", active: "metadata", [
+            "units": units,
+            "elements": catalog.dataElements.map { e -> Ctx in
+                ["code": e.code, "name": e.name(in: lang), "valueType": t["valueType_" + e.valueType.rawValue] ?? e.valueType.rawValue,
+                 "aggregation": e.aggregationType.rawValue,
+                 "combos": catalog.optionCombos(of: e).filter { $0.code != "default" }.map(\.name).joined(separator: ", ")] },
+            "dataSets": catalog.dataSets.map { d -> Ctx in
+                ["code": d.code, "name": d.name(in: lang), "periodType": t["periodType_" + d.periodType.rawValue] ?? d.periodType.rawValue,
+                 "elements": d.dataElements.compactMap { catalog.element($0)?.code }.joined(separator: ", "),
+                 "expiry": d.expiryDays, "units": d.organisationUnits.filter { user.canSee($0, in: catalog, on: today) }.count] },
+            "indicators": catalog.indicators.map { i -> Ctx in
+                ["code": i.code, "name": i.name(in: lang), "numerator": i.numerator, "denominator": i.denominator,
+                 "factor": Chart.format(i.factor, 0), "target": i.target.map { Chart.format($0, i.decimals) } ?? ""] },
+        ])
+    }
+
+    func history(_ r: Request, _ c: AppContext, _ user: Principal) throws -> Response {
+        let catalog = try state.store.catalog()
+        let lang = c.language
+        let t = state.messages.table(lang)
+        let k = try api.key(r, c, catalog)
+        let entries = try state.store.history(k)
+        let coc = catalog.optionCombo(uid: k.optionCombo)
+        return render("history", c, r, title: t["nav_history"] ?? "History", active: "history", [
+            "element": catalog.element(k.element)?.name(in: lang) ?? k.element,
+            "combo": coc.map { $0.code == "default" ? "" : $0.name } ?? "",
+            "unit": catalog.unit(k.unit)?.name(in: lang) ?? k.unit, "period": k.period.iso,
+            "entries": entries.reversed().map { e -> Ctx in
+                ["action": t["history_" + e.action.rawValue] ?? e.action.rawValue, "old": e.oldValue ?? "", "new": e.newValue ?? "",
+                 "by": e.changedBy, "at": Timestamp.string(e.changedAt), "comment": e.newComment ?? ""] },
+            "empty": entries.isEmpty,
+        ])
+    }
+
+    // MARK: Users (administrators)
+
+    func users(_ r: Request, _ c: AppContext, _ user: Principal, notice: String?, error: APIError?, status: HTTPResponse.Status = .ok) throws -> Response {
+        guard user.role.canManageUsers else { throw APIError.forbidden(state.messages.text("users_adminsOnly", c.language)) }
+        let catalog = try state.store.catalog()
+        let lang = c.language
+        let t = state.messages.table(lang)
+        let list = try api.users(c)
+        let unitOptions = unitChoices(user, catalog, selected: nil, depth: 2, lang: lang)
+        return render("users", c, r, title: t["nav_users"] ?? "Users", active: "users", [
+            "users": list.map { u -> Ctx in
+                ["username": u.username, "role": t["role_" + u.role] ?? u.role, "disabled": u.disabled, "language": u.language ?? "",
+                 "units": u.units.compactMap { catalog.unit($0)?.code }.joined(separator: ", "),
+                 "roles": Role.allCases.map { ["value": $0.rawValue, "label": t["role_" + $0.rawValue] ?? $0.rawValue, "selected": $0.rawValue == u.role] as Ctx }] },
+            "roles": Role.allCases.map { ["value": $0.rawValue, "label": t["role_" + $0.rawValue] ?? $0.rawValue] as Ctx },
+            "unitOptions": unitOptions,
+            "notice": notice as Any, "error": error.map { $0.message } as Any,
+            "events": try state.store.securityEvents(limit: 30).map { e -> Ctx in
+                ["at": Timestamp.string(e.at), "actor": e.actor, "action": e.action, "subject": e.subject, "detail": e.detail ?? ""] },
+        ], status: status)
+    }
+
+    func createUser(_ r: Request, _ c: AppContext, _ user: Principal) async throws -> Response {
+        var r = r
+        let form = FormData(body: String(buffer: try await r.collectBody(upTo: 1 << 16)))
+        let body = NewUserBody(username: form["username"]?.trimmingCharacters(in: .whitespaces) ?? "", password: form["password"] ?? "",
+                               role: form["role"] ?? "", units: form.all("units"), language: form["language"].flatMap { $0.isEmpty ? nil : $0 })
+        do {
+            let created = try api.createUser(body, c)
+            return try users(r, c, user, notice: state.messages.text("users_created", c.language).replacingOccurrences(of: "{name}", with: created.username), error: nil)
+        } catch let e as APIError {
+            return try users(r, c, user, notice: nil, error: e, status: e.status)
+        } catch let e as QorganError {
+            let e = APIError(e)
+            return try users(r, c, user, notice: nil, error: e, status: e.status)
+        }
+    }
+
+    func updateUser(_ r: Request, _ c: AppContext, _ user: Principal) async throws -> Response {
+        var r = r
+        let name = try c.parameters.require("username")
+        let form = FormData(body: String(buffer: try await r.collectBody(upTo: 1 << 16)))
+        let units = form.all("units")
+        let body = UserChangeBody(role: form["role"], units: units.isEmpty ? nil : units,
+                                  password: form["password"].flatMap { $0.isEmpty ? nil : $0 }, language: nil,
+                                  disabled: form["disabled"] != nil)
+        do {
+            _ = try api.updateUser(name, body, c)
+            return try users(r, c, user, notice: state.messages.text("users_updated", c.language).replacingOccurrences(of: "{name}", with: name), error: nil)
+        } catch let e as APIError {
+            return try users(r, c, user, notice: nil, error: e, status: e.status)
+        } catch let e as QorganError {
+            let e = APIError(e)
+            return try users(r, c, user, notice: nil, error: e, status: e.status)
+        }
+    }
+
+    // MARK: Account
+
+    func account(_ r: Request, _ c: AppContext, _ user: Principal, newToken: NewTokenJSON?, error: String?) throws -> Response {
+        let t = state.messages.table(c.language)
+        return render("account", c, r, title: t["nav_account"] ?? "Account", active: "account", [
+            "username": user.username,
+            "tokens": try state.store.tokens(username: user.username).map { k -> Ctx in
+                ["id": k.id, "name": k.name, "created": Timestamp.string(k.created), "revoked": k.revoked] },
+            "newToken": newToken.map { ["name": $0.name, "token": $0.token] as Ctx } as Any,
+            "error": error as Any,
+            "languageChoices": Messages.languages.map { ["code": $0, "name": Messages.languageNames[$0] ?? $0, "selected": $0 == (user.language ?? "")] as Ctx },
+        ])
+    }
+
+    func setLanguage(_ r: Request, _ c: AppContext, _ user: Principal) async throws -> Response {
+        var r = r
+        let form = FormData(body: String(buffer: try await r.collectBody(upTo: 1 << 16)))
+        guard let lang = form["language"], Messages.languages.contains(lang) else {
+            throw APIError.badRequest("language", form["language"], "one of \(Messages.languages.joined(separator: ", "))")
+        }
+        try state.store.updateUser(username: user.username, language: .some(lang), by: user.username)
+        var response = HTTP.redirect("/account")
+        response.setCookie(Cookie(name: AuthMiddleware.languageCookie, value: lang, maxAge: 365 * 86400, path: "/",
+                                  secure: state.configuration.secureCookies, httpOnly: true, sameSite: .lax))
+        return response
+    }
+
+    func createToken(_ r: Request, _ c: AppContext, _ user: Principal) async throws -> Response {
+        var r = r
+        let form = FormData(body: String(buffer: try await r.collectBody(upTo: 1 << 16)))
+        do {
+            let token = try api.createToken(TokenBody(name: form["name"] ?? ""), c)
+            return try account(r, c, user, newToken: token, error: nil)
+        } catch let e as APIError {
+            return try account(r, c, user, newToken: nil, error: e.message)
+        }
+    }
+
+    func revokeToken(_ r: Request, _ c: AppContext, _ user: Principal) throws -> Response {
+        try api.revokeToken(try c.parameters.require("id"), c)
+        return HTTP.redirect("/account")
+    }
+}

@@ -1,0 +1,94 @@
+// Qorgan's pages work without this script, except data entry, which saves each cell as it
+// changes. No framework, no CDN: deployments are offline.
+(function () {
+  "use strict";
+  var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (s) {
+    s.addEventListener("change", function () { s.form.submit(); });
+  });
+
+  var grid = document.getElementById("grid");
+  if (!grid) return;
+  var msg = grid.dataset;
+
+  // The same checks the server makes, so that a typo is flagged before it travels.
+  function check(type, v) {
+    if (v === "" || type === "TEXT") return null;
+    if (type === "BOOLEAN") return /^(true|false|1|0)$/i.test(v) ? null : msg.notBoolean;
+    if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(v)) return msg.notNumber;
+    var n = Number(v);
+    if ((type === "INTEGER" || type === "INTEGER_ZERO_OR_POSITIVE") && !Number.isInteger(n)) return msg.notWhole;
+    if ((type === "INTEGER_ZERO_OR_POSITIVE" || type === "PERCENTAGE") && n < 0) return msg.negative;
+    if (type === "PERCENTAGE" && n > 100) return msg.over100;
+    return null;
+  }
+
+  function show(input, state, text) {
+    var status = input.parentNode.querySelector(".status");
+    input.classList.remove("saving", "saved", "error");
+    input.classList.add(state);
+    input.setAttribute("aria-invalid", state === "error" ? "true" : "false");
+    status.textContent = text;
+    status.className = "status " + state;
+  }
+
+  function request(method, url, body) {
+    var opts = { method: method, headers: { "X-CSRF-Token": csrf, "Accept": "application/json" }, credentials: "same-origin" };
+    if (body) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
+    return fetch(url, opts).then(function (r) {
+      return r.text().then(function (t) {
+        var data = null;
+        try { data = t ? JSON.parse(t) : null; } catch (e) { data = { message: t }; }
+        if (!r.ok) { throw new Error((data && data.message) || ("HTTP " + r.status)); }
+        return data;
+      });
+    });
+  }
+
+  function save(input) {
+    var v = input.value.trim();
+    if (v === input.dataset.last) return;
+    var problem = check(input.dataset.type, v);
+    if (problem) { show(input, "error", msg.error + ": " + problem); return; }
+    show(input, "saving", msg.saving);
+    var done;
+    if (v === "") {
+      var q = "?de=" + encodeURIComponent(input.dataset.de) + "&pe=" + encodeURIComponent(grid.dataset.pe) +
+              "&ou=" + encodeURIComponent(grid.dataset.ou) + "&co=" + encodeURIComponent(input.dataset.co);
+      done = request("DELETE", "/api/dataValues" + q).then(function () { return msg.cleared; });
+    } else {
+      done = request("POST", "/api/dataValues", {
+        dataElement: input.dataset.de, categoryOptionCombo: input.dataset.co,
+        period: grid.dataset.pe, orgUnit: grid.dataset.ou, value: v
+      }).then(function () { return msg.saved; });
+    }
+    done.then(function (text) {
+      input.dataset.last = v;
+      show(input, "saved", "✓ " + text);
+    }).catch(function (e) {
+      show(input, "error", msg.error + ": " + e.message);
+    });
+  }
+
+  grid.querySelectorAll("input.cell").forEach(function (input) {
+    input.addEventListener("change", function () { save(input); });
+    input.addEventListener("keydown", function (e) { if (e.key === "Enter") { e.preventDefault(); save(input); } });
+  });
+
+  var complete = document.getElementById("complete");
+  if (complete) {
+    complete.addEventListener("click", function () {
+      var completed = complete.dataset.completed === "true";
+      request("POST", "/api/completions", {
+        dataSet: grid.dataset.ds, period: grid.dataset.pe, orgUnit: grid.dataset.ou, completed: !completed
+      }).then(function (f) {
+        complete.dataset.completed = String(f.completed);
+        complete.textContent = f.completed ? complete.dataset.labelIncomplete : complete.dataset.labelComplete;
+        document.getElementById("completion-state").textContent = f.completed ? (complete.dataset.done + " " + f.completedBy) : "";
+      }).catch(function (e) {
+        document.getElementById("completion-state").textContent = msg.error + ": " + e.message;
+      });
+    });
+  }
+})();

@@ -1,0 +1,78 @@
+import Crypto
+import Foundation
+import HummingbirdBcrypt
+import QorganCore
+import Synchronization
+
+/// Passwords, secrets and their hashes.
+public enum Secrets {
+    /// bcrypt with cost 10: about 60 ms on these machines, slow enough against guessing.
+    public static func hashPassword(_ password: String, cost: UInt8 = 10) -> String {
+        Bcrypt.hash(password, cost: cost)
+    }
+
+    public static func verifyPassword(_ password: String, hash: String) -> Bool {
+        Bcrypt.verify(password, hash: hash)
+    }
+
+    /// A password policy a person can follow: at least 8 characters.
+    public static func checkPassword(_ password: String) -> Problem? {
+        password.count >= 8 ? nil : Problem(field: "password", reason: "at least 8 characters")
+    }
+
+    /// 32 random bytes, URL-safe base64: a session, CSRF or API token secret.
+    public static func randomToken(prefix: String = "") -> String {
+        var g = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &g) }
+        return prefix + Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    /// How secrets are stored: SHA-256, hex. A stolen database yields no usable session or token.
+    public static func sha256(_ s: String) -> String {
+        SHA256.hash(data: Data(s.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Compares two secrets in time independent of where they differ.
+    public static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        var diff: UInt8 = 0
+        for i in 0..<x.count { diff |= x[i] ^ y[i] }
+        return diff == 0
+    }
+}
+
+/// Refuses sign-in for a while after repeated failures, per user name and per address:
+/// after `limit` failures within `window`, further attempts are refused until the window
+/// has passed since the last failure.
+public final class LoginThrottle: Sendable {
+    public let limit: Int
+    public let window: TimeInterval
+    private let failures = Mutex<[String: [Date]]>([:])
+
+    public init(limit: Int = 5, window: TimeInterval = 15 * 60) { self.limit = limit; self.window = window }
+
+    private func keys(_ username: String, _ address: String) -> [String] { ["user:" + username.lowercased(), "ip:" + address] }
+
+    /// Seconds to wait before trying again, or nil when an attempt is allowed.
+    public func retryAfter(username: String, address: String, now: Date = Date()) -> Int? {
+        failures.withLock { f in
+            var wait: TimeInterval = 0
+            for k in keys(username, address) {
+                let recent = (f[k] ?? []).filter { now.timeIntervalSince($0) < window }
+                f[k] = recent
+                if recent.count >= limit, let last = recent.last { wait = max(wait, window - now.timeIntervalSince(last)) }
+            }
+            return wait > 0 ? Int(wait.rounded(.up)) : nil
+        }
+    }
+
+    public func failed(username: String, address: String, now: Date = Date()) {
+        failures.withLock { f in for k in keys(username, address) { f[k, default: []].append(now) } }
+    }
+
+    public func succeeded(username: String, address: String) {
+        failures.withLock { f in f["user:" + username.lowercased()] = nil }
+    }
+}

@@ -1,0 +1,211 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Mustache
+import NIOCore
+import Prometheus
+import QorganAnalytics
+import QorganCore
+import QorganStore
+
+public struct ServerConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// Marks cookies Secure: set when Qorgan is served over TLS (directly or behind a proxy).
+    public var secureCookies = false
+    public var sessionLifetime: TimeInterval = 12 * 3600
+    /// Failed sign-ins (per name and per address) before sign-in is refused for `throttleWindow`.
+    public var throttleLimit = 5
+    public var throttleWindow: TimeInterval = 15 * 60
+    /// The day the server counts from (relative periods, form expiry); today when nil.
+    public var today: Day? = nil
+    public init() {}
+}
+
+/// Everything the routes share: the store, the engine, the catalogues, the templates.
+public final class ServerState: Sendable {
+    public let store: SQLiteStore
+    public let engine: AnalyticsEngine
+    public let configuration: ServerConfiguration
+    public let messages: Messages
+    public let templates: MustacheLibrary
+    public let throttle: LoginThrottle
+    public let metrics: PrometheusCollectorRegistry
+    let requestDuration: DurationHistogram
+    let valuesSaved: Counter
+    let logger: Logger
+
+    public init(store: SQLiteStore, engine: AnalyticsEngine, configuration: ServerConfiguration = ServerConfiguration(),
+                logger: Logger = Logger(label: "qorgan")) async throws {
+        self.store = store
+        self.engine = engine
+        self.configuration = configuration
+        self.messages = try Messages.load()
+        guard let dir = Bundle.module.url(forResource: "templates", withExtension: nil, subdirectory: "Resources") else {
+            throw ServerSetupError("the templates folder Resources/templates is missing")
+        }
+        self.templates = try await MustacheLibrary(directory: dir.path)
+        self.throttle = LoginThrottle(limit: configuration.throttleLimit, window: configuration.throttleWindow)
+        self.metrics = PrometheusCollectorRegistry()
+        self.requestDuration = metrics.makeDurationHistogram(
+            descriptor: MetricNameDescriptor(namespace: "qorgan", metricName: "http_request_duration", unitName: "seconds",
+                                             helpText: "Time to answer an HTTP request"),
+            buckets: [.milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+                      .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(1000)])
+        self.valuesSaved = metrics.makeCounter(descriptor: MetricNameDescriptor(namespace: "qorgan", metricName: "values_saved", unitName: "total",
+                                                                                helpText: "Data values saved through the server"))
+        self.logger = logger
+    }
+
+    public var today: Day {
+        if let d = configuration.today { return d }
+        let c = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: Date())
+        return Day(year: c.year!, month: c.month!, day: c.day!)!
+    }
+
+    func counter(method: String, status: Int) -> Counter {
+        metrics.makeCounter(descriptor: MetricNameDescriptor(namespace: "qorgan", metricName: "http_requests", unitName: "total",
+                                                             helpText: "HTTP requests answered, by method and status"),
+                            labels: [("method", method), ("status", String(status))])
+    }
+}
+
+/// Builds the router: middleware, the API, the pages, health and metrics.
+public func buildRouter(_ state: ServerState) -> Router<AppContext> {
+    let router = Router(context: AppContext.self)
+    router.add(middleware: MetricsMiddleware(state: state))
+    router.add(middleware: LogRequestsMiddleware<AppContext>(.debug))
+    router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: ErrorMiddleware())
+    router.add(middleware: AuthMiddleware(state: state))
+
+    router.get("/health") { _, _ -> Response in
+        let count = (try? state.store.valueCount()) ?? -1
+        let body = "{\"status\":\"\(count >= 0 ? "ok" : "database unavailable")\",\"values\":\(count),\"engineValues\":\(state.engine.snapshot().valueCount)}"
+        return Response(status: count >= 0 ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
+                        body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+    router.get("/metrics") { _, _ -> Response in
+        var buffer: [UInt8] = []
+        state.metrics.emit(into: &buffer)
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
+    }
+    API.register(on: router.group("api"), state: state)
+    Pages.register(on: router, state: state)
+    return router
+}
+
+/// The application on `state`'s store, listening where its configuration says.
+/// `onRunning` is told the port it listens on (the one asked for, or the free one found for port 0).
+public func buildApplication(_ state: ServerState, onRunning: @escaping @Sendable (Int) async -> Void = { _ in })
+    -> some ApplicationProtocol {
+    let port = state.configuration.port
+    return Application(router: buildRouter(state),
+                       configuration: .init(address: .hostname(state.configuration.host, port: port), serverName: "Qorgan"),
+                       onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) }, logger: state.logger)
+}
+
+/// Counts requests and times them, for /metrics.
+struct MetricsMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+    let state: ServerState
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        do {
+            let response = try await next(request, context)
+            state.requestDuration.record(ContinuousClock.now - start)
+            state.counter(method: request.method.rawValue, status: Int(response.status.code)).increment()
+            return response
+        } catch {
+            state.requestDuration.record(ContinuousClock.now - start)
+            let status = (error as? any HTTPResponseError)?.status.code ?? 500
+            state.counter(method: request.method.rawValue, status: Int(status)).increment()
+            throw error
+        }
+    }
+}
+
+/// Headers every answer carries: no framing by other sites, no MIME sniffing, and a
+/// content policy that allows only Qorgan's own scripts and styles (no CDN: deployments are offline).
+struct SecurityHeadersMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        var response = try await next(request, context)
+        response.headers[.xContentTypeOptions] = "nosniff"
+        response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
+        response.headers[.contentSecurityPolicy] = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"
+        response.headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
+        return response
+    }
+}
+
+/// Who is asking: a session cookie (pages, and scripts of pages, which must also send the
+/// session's CSRF token with every change) or an API token (`Authorization: Bearer`).
+/// Also settles the language.
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+    let state: ServerState
+    static let sessionCookie = "qorgan_session"
+    static let languageCookie = "qorgan_lang"
+
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        var context = context
+        if let auth = request.headers[.authorization] {
+            guard auth.lowercased().hasPrefix("bearer ") else {
+                throw APIError(.unauthorized, code: "unauthorized", "the Authorization header takes 'Bearer TOKEN'")
+            }
+            let token = String(auth.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+            guard let user = try state.store.tokenUser(tokenHash: Secrets.sha256(token)) else {
+                throw APIError(.unauthorized, code: "invalid_token", "this API token is unknown or was revoked")
+            }
+            context.principal = user.principal
+            context.authentication = .token
+        } else if let cookie = request.cookies[Self.sessionCookie]?.value {
+            let hash = Secrets.sha256(cookie)
+            if let s = try state.store.session(tokenHash: hash) {
+                context.principal = s.user.principal
+                context.csrf = s.csrf
+                context.authentication = .session(tokenHash: hash)
+            }
+        }
+        let choice = request.uri.queryParameters.get("lang") ?? request.cookies[Self.languageCookie]?.value
+            ?? context.principal?.language
+        context.language = Messages.negotiate(choice: choice, acceptLanguage: request.headers[.acceptLanguage])
+
+        // Changes made with a session cookie must prove they come from Qorgan's own pages.
+        if case .session = context.authentication, ![.get, .head, .options].contains(request.method) {
+            let sent = request.headers[HTTPField.Name("X-CSRF-Token")!]
+            var request = request
+            var formToken: String? = nil
+            if sent == nil, request.headers[.contentType]?.hasPrefix("application/x-www-form-urlencoded") == true {
+                let body = try await request.collectBody(upTo: 1 << 20)
+                formToken = FormData(body: String(buffer: body))["_csrf"]
+            }
+            guard let given = sent ?? formToken, let expected = context.csrf, Secrets.constantTimeEquals(given, expected) else {
+                throw APIError(.forbidden, code: "csrf", "this change did not come with the page's CSRF token; reload the page and try again")
+            }
+            return try await next(request, context)
+        }
+        return try await next(request, context)
+    }
+}
+
+/// A URL-encoded form body or query: name → values.
+struct FormData {
+    var fields: [(String, String)] = []
+
+    init(body: String) {
+        for pair in body.split(separator: "&", omittingEmptySubsequences: true) {
+            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ s: Substring) -> String {
+                String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(s)
+            }
+            fields.append((decode(kv[0]), kv.count > 1 ? decode(kv[1]) : ""))
+        }
+    }
+
+    subscript(_ name: String) -> String? { fields.first { $0.0 == name }?.1 }
+    func all(_ name: String) -> [String] { fields.filter { $0.0 == name }.map(\.1) }
+}

@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import Logging
+import QorganAnalytics
+import QorganCore
+import QorganDemo
+import QorganServer
+import QorganStore
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the web application and the JSON API.",
+        discussion: """
+            Serves the pages (dashboard, data entry, pivot, metadata, history, users) and the API under /api,
+            with /health and Prometheus metrics at /metrics. Sign-in needs a user: 'qorgan users add', or --demo.
+              qorgan serve --demo                 # the demo programme (created if missing) and its demo users
+              qorgan serve --port 9000 --host 0.0.0.0
+            """)
+    @OptionGroup var store: StoreOptions
+    @Option(help: "The address to listen on.") var host = "127.0.0.1"
+    @Option(help: "The port to listen on (0: any free port).") var port = 8080
+    @Flag(help: "Create the demo programme if the database does not exist, and the demo users if missing.") var demo = false
+    @Flag(help: "Mark cookies Secure (when Qorgan is reached over HTTPS, e.g. behind a TLS proxy).") var secureCookies = false
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
+
+    func run() async throws {
+        do {
+            try await serve()
+        } catch let e as QorganError {
+            FileHandle.standardError.write(Data(("error: " + e.description + "\n").utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    func serve() async throws {
+        let fm = FileManager.default
+        if demo && !fm.fileExists(atPath: store.path) {
+            let s = try SQLiteStore(path: store.path)
+            try DemoProgramme.install(into: s)
+            FileHandle.standardOutput.write(Data("Created \(store.path) with the demo programme (\(try s.valueCount()) values).\n".utf8))
+        }
+        guard fm.fileExists(atPath: store.path) else {
+            throw QorganError.invalidArgument("no database at '\(store.path)': run 'qorgan serve --demo' (demo programme), or 'qorgan init' (empty) first, or pass --database")
+        }
+        let sqlite = try SQLiteStore(path: store.path, concurrentReads: true)
+        if demo { try DemoAccounts.ensure(in: sqlite) }
+        let engine = try AnalyticsEngine.load(catalog: try sqlite.catalog(), ids: try sqlite.storedIds(), scan: sqlite.scanValues)
+        sqlite.observe(engine)
+
+        var config = ServerConfiguration()
+        config.host = host
+        config.port = port
+        config.secureCookies = secureCookies
+        var logger = Logger(label: "qorgan")
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            throw QorganError.invalidArgument("--log-level is one of trace, debug, info, notice, warning, error, critical; not '\(logLevel)'")
+        }
+        logger.logLevel = level
+        let state = try await ServerState(store: sqlite, engine: engine, configuration: config, logger: logger)
+        let users = try sqlite.userCount()
+        let demo = self.demo
+        let app = buildApplication(state) { actual in
+            var lines = ["Qorgan is serving http://\(host):\(actual) (\(engine.snapshot().valueCount) values, \(users) users)"]
+            if demo {
+                lines.append("Demo sign-ins, password '\(DemoAccounts.password)': "
+                             + DemoAccounts.accounts.map { "\($0.username) (\($0.role.rawValue), \($0.units.joined(separator: ",")))" }.joined(separator: ", "))
+            } else if users == 0 {
+                lines.append("No users yet: qorgan users add NAME --role administrator --unit ROOT_UNIT_CODE")
+            }
+            FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+        }
+        try await app.runService()
+    }
+}

@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""End-to-end test of Qorgan's web application in a real headless Chromium (Debian's
+chromium and chromium-driver, through selenium; no download, works offline).
+
+Usage: web_e2e.py BASE_URL SCREENSHOT_DIR
+Run by Tests/QorganTests/E2ETests.swift against `qorgan serve --demo` on a free port.
+Prints one line per check and exits non-zero on the first failure."""
+import json, os, sys, time
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+BASE, SHOTS = sys.argv[1].rstrip("/"), sys.argv[2]
+PASSWORD = "qorgan-demo"
+os.makedirs(SHOTS, exist_ok=True)
+
+def check(cond, what):
+    if not cond:
+        print("FAIL:", what, flush=True)
+        raise SystemExit(1)
+    print("ok:", what, flush=True)
+
+def browser():
+    opts = webdriver.ChromeOptions()
+    for a in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000", "--lang=en-US"]:
+        opts.add_argument(a)
+    opts.binary_location = "/usr/bin/chromium"
+    d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+    d.set_page_load_timeout(30)
+    return d
+
+def wait(d, cond, timeout=10):
+    return WebDriverWait(d, timeout).until(cond)
+
+def shot(d, name):
+    # The whole page, not just the window.
+    height = d.execute_script("return Math.max(document.body.scrollHeight, 800)")
+    d.set_window_size(1400, min(height + 40, 4000))
+    d.save_screenshot(os.path.join(SHOTS, name + ".png"))
+    d.set_window_size(1400, 1000)
+
+def sign_in(d, user):
+    d.delete_all_cookies()
+    d.get(BASE + "/login")
+    d.find_element(By.ID, "username").send_keys(user)
+    d.find_element(By.ID, "password").send_keys(PASSWORD)
+    d.find_element(By.ID, "sign-in").click()
+    wait(d, lambda d: "/dashboard" in d.current_url)
+
+def fetch(d, method, path, body=None):
+    """A request from the page itself: the session cookie and the page's CSRF token."""
+    return d.execute_async_script("""
+        const [method, path, body, done] = arguments;
+        const csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || '';
+        const opts = {method, headers: {'X-CSRF-Token': csrf, 'Content-Type': 'application/json'}, credentials: 'same-origin'};
+        if (body) opts.body = JSON.stringify(body);
+        fetch(path, opts).then(r => r.text().then(t => done({status: r.status, body: t}))).catch(e => done({status: 0, body: String(e)}));
+    """, method, path, body)
+
+def pivot_value(d, lang_suffix=""):
+    d.get(BASE + "/pivot?dx=IND_ACTS_PREVENTED&ou=ALA&from=2017&to=2017&periodType=Yearly&rows=ou&columns=pe" + lang_suffix)
+    cells = d.find_elements(By.CSS_SELECTOR, "#pivot-table tbody td")
+    return float(cells[0].text) if cells and cells[0].text else 0.0
+
+def dashboard_value(d):
+    d.get(BASE + "/dashboard?ou=ALA&from=2017&to=2017")
+    text = d.find_element(By.CSS_SELECTOR, '[data-indicator="IND_ACTS_PREVENTED"]').text
+    return 0.0 if text == "–" else float(text)
+
+def enter(d, month, value):
+    d.get(BASE + f"/entry?ds=SECURITY&ou=ALA&pe=2017{month:02d}")
+    cell = d.find_element(By.XPATH, "//tr[th/small[contains(., 'ACTS_PREVENTED')]]//input[contains(@class,'cell')]")
+    cell.clear()
+    cell.send_keys(str(value))
+    cell.send_keys(Keys.TAB)
+    status = cell.find_element(By.XPATH, "following-sibling::span[contains(@class,'status')]")
+    wait(d, lambda d: "saved" in (status.get_attribute("class") or "") or "error" in (status.get_attribute("class") or ""))
+    return cell, status
+
+d = browser()
+try:
+    # Signing in: a wrong password is refused, the right one opens the dashboard.
+    d.get(BASE + "/dashboard")
+    check("/login" in d.current_url, "an anonymous visitor is sent to the sign-in page")
+    shot(d, "login")
+    d.find_element(By.ID, "username").send_keys("almaty")
+    d.find_element(By.ID, "password").send_keys("wrong password")
+    d.find_element(By.ID, "sign-in").click()
+    check("wrong" in d.find_element(By.CSS_SELECTOR, ".error").text, "a wrong password is refused with a message")
+    sign_in(d, "almaty")
+    check(d.find_element(By.CSS_SELECTOR, "a.who").text == "almaty", "the regional data-entry user is signed in")
+
+    # In each language: enter a value in a form and see it at once in the pivot and the dashboard.
+    expected_nav = {"en": "Dashboard", "ru": "Сводка", "kk": "Жиынтық"}
+    for i, lang in enumerate(["en", "ru", "kk"]):
+        d.get(BASE + f"/language?set={lang}&back=/dashboard")
+        nav = d.find_element(By.CSS_SELECTOR, "header nav a").text
+        check(nav == expected_nav[lang], f"[{lang}] the interface speaks {lang}: '{nav}'")
+        before_pivot, before_dash = pivot_value(d), dashboard_value(d)
+        if lang == "en":
+            shot(d, "dashboard")
+        d.get(BASE + "/entry?ds=SECURITY&ou=ALA&pe=201712")
+        cell = d.find_element(By.XPATH, "//tr[th/small[contains(., 'ACTS_PREVENTED')]]//input[contains(@class,'cell')]")
+        old = float(cell.get_attribute("value") or 0)
+        cell, status = enter(d, 12, int(old) + 3)
+        check("saved" in status.get_attribute("class"), f"[{lang}] the cell shows it was saved: '{status.text}'")
+        if lang == "en":
+            shot(d, "data-entry")
+        after_pivot, after_dash = pivot_value(d), dashboard_value(d)
+        check(after_pivot == before_pivot + 3, f"[{lang}] the pivot shows the new value at once ({before_pivot:g} → {after_pivot:g})")
+        check(after_dash == before_dash + 3, f"[{lang}] the dashboard shows it at once ({before_dash:g} → {after_dash:g})")
+        if lang == "en":
+            pivot_value(d)
+            shot(d, "pivot")
+        if lang == "ru":
+            shot(d, "dashboard-ru")
+        if lang == "kk":
+            pivot_value(d)
+            shot(d, "pivot-kk")
+    d.get(BASE + "/language?set=en&back=/dashboard")
+
+    # A bad value is flagged in the cell and not saved.
+    cell, status = enter(d, 11, "abc")
+    check("error" in status.get_attribute("class") and "number" in status.text, f"a value of the wrong type is flagged: '{status.text}'")
+    r = fetch(d, "POST", "/api/dataValues", {"dataElement": "ACTS_PREVENTED", "period": "201711", "orgUnit": "ALA", "value": "-2"})
+    check(r["status"] == 400 and "value" in json.loads(r["body"])["problems"][0]["field"], "the API refuses a negative count with 400 naming the field")
+
+    # The history of the value: who changed it, when, old and new.
+    d.get(BASE + "/entry?ds=SECURITY&ou=ALA&pe=201712")
+    d.find_element(By.XPATH, "//tr[th/small[contains(., 'ACTS_PREVENTED')]]//a[contains(@class,'hist')]").click()
+    rows = d.find_elements(By.CSS_SELECTOR, "#history-table tbody tr")
+    check(len(rows) >= 4 and "almaty" in rows[0].text, f"the history lists {len(rows)} changes, the latest by almaty")
+    shot(d, "history")
+
+    # Scope: Almaty's user can neither read nor write Aktobe region, by page or by API.
+    d.get(BASE + "/entry?ds=SECURITY&ou=AKT&pe=201712")
+    check("outside" in d.find_element(By.CSS_SELECTOR, ".error").text, "the Aktobe form is refused on the page")
+    d.get(BASE + "/pivot?dx=IND_ACTS_PREVENTED&ou=AKT&from=2017&to=2017")
+    check("outside" in d.find_element(By.CSS_SELECTOR, ".error").text, "an Aktobe pivot is refused on the page")
+    d.get(BASE + "/dashboard")
+    r = fetch(d, "GET", "/api/dataValues?de=ACTS_PREVENTED&pe=201712&ou=AKT")
+    check(r["status"] == 403 and json.loads(r["body"])["code"] == "out_of_scope", "reading an Aktobe value through the API: 403 out_of_scope")
+    r = fetch(d, "POST", "/api/dataValues", {"dataElement": "ACTS_PREVENTED", "period": "201712", "orgUnit": "AKT", "value": "9"})
+    check(r["status"] == 403, "writing an Aktobe value through the API: 403")
+    r = fetch(d, "GET", "/api/analytics?dx=IND_ACTS_PREVENTED&pe=2017&ou=KZ")
+    check(r["status"] == 403, "national analytics for a regional user: 403")
+    r = fetch(d, "GET", "/api/analytics?dx=IND_ACTS_PREVENTED&pe=2017&ou=LEVEL-2")
+    rows = json.loads(r["body"])["rows"]
+    check(r["status"] == 200 and len(rows) == 1, f"LEVEL-2 for a regional user means their own region only ({len(rows)} row)")
+
+    # The administrator sees the whole country, Aktobe unchanged, and manages users.
+    sign_in(d, "admin")
+    r = fetch(d, "GET", "/api/dataValues?de=ACTS_PREVENTED&pe=201712&ou=AKT")
+    check(r["status"] in (200, 404) and (r["status"] == 404 or json.loads(r["body"])["value"] != "9"), "Aktobe's value was not changed")
+    d.get(BASE + "/users")
+    check(len(d.find_elements(By.CSS_SELECTOR, "#users-table tbody tr")) >= 5, "the administrator sees the users")
+    shot(d, "users")
+    d.get(BASE + "/metadata")
+    shot(d, "metadata")
+    d.get(BASE + "/account")
+    shot(d, "account")
+    sign_in(d, "almaty")
+    d.get(BASE + "/users")
+    check("administrators" in d.find_element(By.CSS_SELECTOR, ".error").text, "a data-entry user cannot open the users page")
+
+    # Signing out ends the session.
+    d.get(BASE + "/dashboard")
+    d.find_element(By.CSS_SELECTOR, "header form button").click()
+    d.get(BASE + "/dashboard")
+    check("/login" in d.current_url, "after signing out, pages ask to sign in again")
+    print("all end-to-end checks passed", flush=True)
+finally:
+    d.quit()

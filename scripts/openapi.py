@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""Writes Sources/QorganServer/Resources/openapi.json, the OpenAPI 3.1 description of
+Qorgan's API. Edit this file, run it, commit both; RouteTests checks that the document and
+the server's routes match, and calls every operation."""
+import json, os
+
+def ref(name): return {"$ref": f"#/components/schemas/{name}"}
+def q(name, desc, required=False, schema=None):
+    return {"name": name, "in": "query", "required": required, "description": desc, "schema": schema or {"type": "string"}}
+def p(name, desc):
+    return {"name": name, "in": "path", "required": True, "description": desc, "schema": {"type": "string"}}
+def ok(schema, desc="OK", status="200", ctype="application/json"):
+    return {status: {"description": desc, "content": {ctype: {"schema": schema}}}}
+def errors(*codes):
+    text = {"400": "Bad input: the field is named in problems", "401": "Not signed in, or the token is unknown or revoked",
+            "403": "Not allowed for this role, outside the caller's units, or a missing CSRF token",
+            "404": "Not found", "409": "Conflict: the form is locked, or the object exists"}
+    return {c: {"description": text[c], "content": {"application/json": {"schema": ref("Error")}}} for c in codes}
+def body(schema, desc):
+    return {"required": True, "description": desc, "content": {"application/json": {"schema": schema}}}
+def op(summary, tag, responses, params=None, request=None, secured=True, opid=None):
+    o = {"summary": summary, "tags": [tag], "operationId": opid, "responses": responses}
+    if params: o["parameters"] = params
+    if request: o["requestBody"] = request
+    if not secured: o["security"] = []
+    return o
+
+key_params = [q("de", "Data element (code or uid)", True), q("pe", "Period (DHIS2 identifier, e.g. 201703)", True),
+              q("ou", "Organisation unit (code or uid)", True), q("co", "Option combination (code or uid); the default when absent"),
+              q("cc", "Attribute option combination; the default when absent")]
+
+doc = {
+  "openapi": "3.1.0",
+  "info": {"title": "Qorgan API", "version": "1",
+           "description": "Aggregate data of a prevention programme: metadata, data values, forms, analytics, audit, users and tokens. "
+                          "Every request is limited to the caller's organisation units. Send an API token as 'Authorization: Bearer TOKEN'; "
+                          "pages of the web application use a session cookie and must send the page's CSRF token (X-CSRF-Token) with every change."},
+  "servers": [{"url": "/"}],
+  "security": [{"bearer": []}, {"session": []}],
+  "paths": {
+    "/health": {"get": op("Liveness and the number of values in the store and the engine", "system",
+                          ok({"type": "object", "properties": {"status": {"type": "string"}, "values": {"type": "integer"}, "engineValues": {"type": "integer"}}}),
+                          secured=False, opid="health")},
+    "/metrics": {"get": op("Prometheus metrics", "system", ok({"type": "string"}, ctype="text/plain"), secured=False, opid="metrics")},
+    "/api/openapi.json": {"get": op("This document", "system", ok({"type": "object"}), secured=False, opid="openapi")},
+    "/api/me": {"get": op("The caller: name, role, units, language", "users", {**ok(ref("User")), **errors("401")}, opid="me")},
+    "/api/organisationUnits": {"get": op("Organisation units in the caller's subtrees", "metadata",
+        {**ok({"type": "array", "items": ref("OrganisationUnit")}), **errors("401")},
+        params=[q("level", "Only units at this level (1: the root)", schema={"type": "integer"})], opid="listUnits")},
+    "/api/organisationUnits/{id}": {"get": op("One organisation unit", "metadata",
+        {**ok(ref("OrganisationUnit")), **errors("401", "403", "404")}, params=[p("id", "Code or uid")], opid="getUnit")},
+    "/api/dataElements": {"get": op("Data elements", "metadata", {**ok({"type": "array", "items": ref("DataElement")}), **errors("401")}, opid="listElements")},
+    "/api/dataElements/{id}": {"get": op("One data element with its option combinations", "metadata",
+        {**ok(ref("DataElement")), **errors("401", "404")}, params=[p("id", "Code or uid")], opid="getElement")},
+    "/api/dataSets": {"get": op("Forms", "metadata", {**ok({"type": "array", "items": ref("DataSet")}), **errors("401")}, opid="listDataSets")},
+    "/api/dataSets/{id}": {"get": op("One form", "metadata", {**ok(ref("DataSet")), **errors("401", "404")}, params=[p("id", "Code or uid")], opid="getDataSet")},
+    "/api/indicators": {"get": op("Indicators", "metadata", {**ok({"type": "array", "items": ref("Indicator")}), **errors("401")}, opid="listIndicators")},
+    "/api/indicators/{id}": {"get": op("One indicator", "metadata", {**ok(ref("Indicator")), **errors("401", "404")}, params=[p("id", "Code or uid")], opid="getIndicator")},
+    "/api/dataValues": {
+      "get": op("One data value", "data", {**ok(ref("DataValue")), **errors("400", "401", "403", "404")}, params=key_params, opid="getValue"),
+      "post": op("Save one data value (checked against its element's type; audited)", "data",
+                 {**ok(ref("DataValue")), **errors("400", "401", "403", "404", "409")},
+                 request=body(ref("DataValueInput"), "The value and its key"), opid="saveValue"),
+      "delete": op("Delete one data value (soft: it stays in the history)", "data",
+                   {**ok(ref("DataValue")), **errors("400", "401", "403", "404", "409")}, params=key_params, opid="deleteValue"),
+    },
+    "/api/dataValueSets": {
+      "get": op("A whole form for a unit and a period, with its completion and lock", "data",
+                {**ok(ref("Form")), **errors("400", "401", "403")},
+                params=[q("dataSet", "Form (code or uid)", True), q("period", "Period of the form's type", True), q("orgUnit", "Unit (code or uid)", True)],
+                opid="getForm"),
+      "post": op("Save a DHIS2 data value set: all or nothing", "data",
+                 {**ok(ref("ImportSummary")), **errors("400", "401", "403", "409")},
+                 params=[q("dryRun", "Check and count, change nothing", schema={"type": "boolean"})],
+                 request=body(ref("DataValueSet"), "A DHIS2 data value set"), opid="saveValueSet"),
+    },
+    "/api/completions": {"post": op("Mark a form complete (or not) for a unit and period", "data",
+        {**ok(ref("Form")), **errors("400", "401", "403", "409")}, request=body(ref("Completion"), "The form, period, unit and state"), opid="complete")},
+    "/api/audits/dataValue": {"get": op("The history of one data value: who, when, old, new", "data",
+        {**ok({"type": "array", "items": ref("AuditEntry")}), **errors("400", "401", "403")}, params=key_params, opid="valueHistory")},
+    "/api/analytics": {"get": op("Query the analytics engine: data × periods × units, current the moment a value is saved", "analytics",
+        {"200": {"description": "The result", "content": {"application/json": {"schema": ref("AnalyticsResult")}, "text/csv": {"schema": {"type": "string"}},
+                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}}}},
+         **errors("400", "401", "403")},
+        params=[q("dx", "Data: indicators, elements, ELEMENT.COMBO operands; ';'-separated or repeated", True),
+                q("pe", "Periods, ranges (2013..2017) or relative periods (LAST_5_YEARS)", True),
+                q("ou", "Units, LEVEL-n, LEVEL-n:UNIT, CHILDREN:UNIT, USER_ORGUNIT; a bare LEVEL-n means that level within the caller's units", True),
+                q("co", "Break elements down by option combination", schema={"type": "boolean"}),
+                q("filter", "Dimensions taken together: dx, pe or ou"),
+                q("periodType", "Split periods into this type (Monthly, Quarterly, Yearly, …)"),
+                q("aggregationType", "Override the aggregation (SUM, AVERAGE, LAST, …)"),
+                q("numeratorDenominator", "Add numerator, denominator and factor of indicators", schema={"type": "boolean"}),
+                q("format", "json (default), csv or xlsx", schema={"type": "string", "enum": ["json", "csv", "xlsx"]})],
+        opid="analytics")},
+    "/api/users": {
+      "get": op("Users whose units lie within the administrator's", "users", {**ok({"type": "array", "items": ref("User")}), **errors("401", "403")}, opid="listUsers"),
+      "post": op("Create a user (administrators)", "users", {"201": {"description": "Created", "content": {"application/json": {"schema": ref("User")}}},
+                 **errors("400", "401", "403", "409")}, request=body(ref("NewUser"), "The user"), opid="createUser"),
+    },
+    "/api/users/{username}": {"patch": op("Change a user's role, units, password, language or state (administrators)", "users",
+        {**ok(ref("User")), **errors("400", "401", "403", "404", "409")}, params=[p("username", "The user name")],
+        request=body(ref("UserChange"), "What to change"), opid="updateUser")},
+    "/api/tokens": {
+      "get": op("The caller's API tokens (all tokens, for administrators)", "users", {**ok({"type": "array", "items": ref("Token")}), **errors("401")}, opid="listTokens"),
+      "post": op("Create an API token for the caller; its secret is in this answer only", "users",
+                 {"201": {"description": "Created", "content": {"application/json": {"schema": ref("NewToken")}}}, **errors("400", "401")},
+                 request=body({"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}, "What the token is for"), opid="createToken"),
+    },
+    "/api/tokens/{id}": {"delete": op("Revoke an API token", "users", {"204": {"description": "Revoked"}, **errors("400", "401", "403", "404")},
+                                      params=[p("id", "The token's number")], opid="revokeToken")},
+  },
+  "components": {
+    "securitySchemes": {
+      "bearer": {"type": "http", "scheme": "bearer", "description": "An API token from /api/tokens or 'qorgan users token'"},
+      "session": {"type": "apiKey", "in": "cookie", "name": "qorgan_session", "description": "The web application's session; changes also need the X-CSRF-Token header"},
+    },
+    "schemas": {
+      "Error": {"type": "object", "required": ["status", "code", "message", "problems"], "properties": {
+        "status": {"type": "integer"}, "code": {"type": "string", "description": "Stable: bad_request, rejected, unauthorized, invalid_token, forbidden, out_of_scope, csrf, not_found, conflict, form_locked"},
+        "message": {"type": "string"}, "problems": {"type": "array", "items": ref("Problem")}}},
+      "Problem": {"type": "object", "required": ["reason"], "properties": {"line": {"type": "integer"}, "object": {"type": "string"},
+        "field": {"type": "string"}, "value": {"type": "string"}, "reason": {"type": "string"}}},
+      "User": {"type": "object", "properties": {"username": {"type": "string"}, "role": {"type": "string", "enum": ["administrator", "analyst", "data-entry", "viewer"]},
+        "units": {"type": "array", "items": {"type": "string"}}, "language": {"type": "string"}, "disabled": {"type": "boolean"}}},
+      "NewUser": {"type": "object", "required": ["username", "password", "role", "units"], "properties": {"username": {"type": "string"},
+        "password": {"type": "string", "minLength": 8}, "role": {"type": "string"}, "units": {"type": "array", "items": {"type": "string"}}, "language": {"type": "string", "enum": ["en", "ru", "kk"]}}},
+      "UserChange": {"type": "object", "properties": {"role": {"type": "string"}, "units": {"type": "array", "items": {"type": "string"}},
+        "password": {"type": "string", "minLength": 8}, "language": {"type": "string"}, "disabled": {"type": "boolean"}}},
+      "Token": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "username": {"type": "string"},
+        "created": {"type": "string"}, "lastUsed": {"type": "string"}, "revoked": {"type": "boolean"}}},
+      "NewToken": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "token": {"type": "string"}}},
+      "OrganisationUnit": {"type": "object", "properties": {"id": {"type": "string"}, "code": {"type": "string"}, "name": {"type": "string"},
+        "displayName": {"type": "string"}, "level": {"type": "integer"}, "parent": {"type": "string"}, "openingDate": {"type": "string"}, "closingDate": {"type": "string"}}},
+      "DataElement": {"type": "object", "properties": {"id": {"type": "string"}, "code": {"type": "string"}, "name": {"type": "string"}, "displayName": {"type": "string"},
+        "valueType": {"type": "string"}, "aggregationType": {"type": "string"}, "categoryCombo": {"type": "string"},
+        "categoryOptionCombos": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"}, "code": {"type": "string"}, "name": {"type": "string"}}}}}},
+      "DataSet": {"type": "object", "properties": {"id": {"type": "string"}, "code": {"type": "string"}, "name": {"type": "string"}, "displayName": {"type": "string"},
+        "periodType": {"type": "string"}, "timelyDays": {"type": "integer"}, "expiryDays": {"type": "integer"},
+        "dataElements": {"type": "array", "items": {"type": "string"}}, "organisationUnits": {"type": "array", "items": {"type": "string"}}}},
+      "Indicator": {"type": "object", "properties": {"id": {"type": "string"}, "code": {"type": "string"}, "name": {"type": "string"}, "displayName": {"type": "string"},
+        "numerator": {"type": "string"}, "denominator": {"type": "string"}, "factor": {"type": "number"}, "decimals": {"type": "integer"}, "target": {"type": "number"}}},
+      "DataValueInput": {"type": "object", "required": ["dataElement", "period", "orgUnit", "value"], "properties": {
+        "dataElement": {"type": "string"}, "period": {"type": "string"}, "orgUnit": {"type": "string"}, "categoryOptionCombo": {"type": "string"},
+        "attributeOptionCombo": {"type": "string"}, "value": {"type": ["string", "number", "boolean"]}, "comment": {"type": "string"}}},
+      "DataValue": {"type": "object", "properties": {"dataElement": {"type": "string"}, "period": {"type": "string"}, "orgUnit": {"type": "string"},
+        "categoryOptionCombo": {"type": "string"}, "attributeOptionCombo": {"type": "string"}, "value": {"type": "string"}, "storedBy": {"type": "string"},
+        "created": {"type": "string"}, "lastUpdated": {"type": "string"}, "comment": {"type": "string"}, "followUp": {"type": "boolean"}, "deleted": {"type": "boolean"}}},
+      "DataValueSet": {"type": "object", "properties": {"dataSet": {"type": "string"}, "period": {"type": "string"}, "orgUnit": {"type": "string"},
+        "dataValues": {"type": "array", "items": {"type": "object", "properties": {"dataElement": {"type": "string"}, "period": {"type": "string"},
+          "orgUnit": {"type": "string"}, "categoryOptionCombo": {"type": "string"}, "value": {"type": "string"}, "comment": {"type": "string"}, "deleted": {"type": "boolean"}}}}}},
+      "ImportSummary": {"type": "object", "properties": {"status": {"type": "string", "enum": ["SUCCESS", "DRY_RUN"]}, "importCount": {"type": "object", "properties": {
+        "imported": {"type": "integer"}, "updated": {"type": "integer"}, "unchanged": {"type": "integer"}, "deleted": {"type": "integer"}, "dryRun": {"type": "boolean"}}}}},
+      "Form": {"type": "object", "properties": {"dataSet": {"type": "string"}, "period": {"type": "string"}, "orgUnit": {"type": "string"},
+        "completed": {"type": "boolean"}, "completedBy": {"type": "string"}, "completedAt": {"type": "string"}, "locked": {"type": "boolean"},
+        "dataValues": {"type": "array", "items": ref("DataValue")}}},
+      "Completion": {"type": "object", "required": ["dataSet", "period", "orgUnit"], "properties": {"dataSet": {"type": "string"}, "period": {"type": "string"},
+        "orgUnit": {"type": "string"}, "completed": {"type": "boolean", "default": True}}},
+      "AuditEntry": {"type": "object", "properties": {"action": {"type": "string", "enum": ["CREATE", "UPDATE", "DELETE", "RESTORE"]}, "oldValue": {"type": "string"},
+        "newValue": {"type": "string"}, "oldComment": {"type": "string"}, "newComment": {"type": "string"}, "changedBy": {"type": "string"}, "changedAt": {"type": "string"}}},
+      "AnalyticsResult": {"type": "object", "properties": {"headers": {"type": "array", "items": {"type": "string"}},
+        "rows": {"type": "array", "items": {"type": "object", "properties": {"dx": {"type": "string"}, "co": {"type": "string"}, "pe": {"type": "string"},
+          "ou": {"type": "string"}, "value": {"type": "number"}, "numerator": {"type": "number"}, "denominator": {"type": "number"}, "factor": {"type": "number"}}}},
+        "metaData": {"type": "object", "additionalProperties": {"type": "object", "properties": {"name": {"type": "string"}, "code": {"type": "string"}}}}}},
+    },
+  },
+}
+here = os.path.dirname(os.path.abspath(__file__))
+out = os.path.join(here, "..", "Sources", "QorganServer", "Resources", "openapi.json")
+with open(out, "w") as f:
+    json.dump(doc, f, indent=1, ensure_ascii=False)
+    f.write("\n")
+print("wrote", os.path.normpath(out))
