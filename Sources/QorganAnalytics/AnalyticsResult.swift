@@ -102,6 +102,26 @@ public struct AnalyticsResult: Sendable {
             if seenCols.insert(ck).inserted { colKeys.append(ck) }
             cells[rk + ["|"] + ck] = format(r)
         }
+        // Periods in time order and units in the query's order; the rest as they first came.
+        let unitOrder = Dictionary(query.units.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        func ordered(_ keys: [[String]], _ dims: [AnalyticsDimension]) -> [[String]] {
+            let first = Dictionary(keys.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+            return keys.sorted { a, b in
+                for (i, d) in dims.enumerated() where a[i] != b[i] {
+                    switch d {
+                    case .pe:
+                        if let p = Period.parse(a[i]), let q = Period.parse(b[i]) { return (p.start, p.end) < (q.start, q.end) }
+                    case .ou:
+                        if let x = unitOrder[a[i]], let y = unitOrder[b[i]] { return x < y }
+                    default: break
+                    }
+                    return first[a]! < first[b]!
+                }
+                return false
+            }
+        }
+        rowKeys = ordered(rowKeys, rowDims)
+        colKeys = ordered(colKeys, colDims)
         let header = rowDims.map(\.rawValue) + colKeys.map { $0.map(label).joined(separator: " / ") }
         let body = rowKeys.map { rk in rk.map(label) + colKeys.map { cells[rk + ["|"] + $0] ?? "" } }
         return (header, body)

@@ -91,7 +91,9 @@ public enum XLSX {
                 let ref = "\(column(c))\(r)"
                 switch cell {
                 case .text(let s): out += "<c r=\"\(ref)\" t=\"inlineStr\"><is><t xml:space=\"preserve\">\(escape(s))</t></is></c>"
-                case .number(let d) where d.isFinite: out += "<c r=\"\(ref)\"><v>\(d)</v></c>"
+                case .number(let d) where d.isFinite:
+                    let text = d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)
+                    out += "<c r=\"\(ref)\"><v>\(text)</v></c>"
                 case .number, .empty: break
                 }
             }
@@ -102,7 +104,7 @@ public enum XLSX {
     }
 
     /// A, B, …, Z, AA, …
-    static func column(_ index: Int) -> String {
+    public static func column(_ index: Int) -> String {
         var n = index + 1, s = ""
         while n > 0 { let m = (n - 1) % 26; s = String(UnicodeScalar(UInt8(65 + m))) + s; n = (n - 1) / 26 }
         return s

@@ -117,7 +117,7 @@ public enum Chart {
     }
 
     /// Axis bounds and step on round numbers (1, 2, 5 × 10^k).
-    static func niceScale(_ lo: Double, _ hi: Double) -> (Double, Double, Double) {
+    public static func niceScale(_ lo: Double, _ hi: Double) -> (Double, Double, Double) {
         let span = hi - lo
         let raw = span / 5
         let mag = pow(10, (log10(raw)).rounded(.down))

@@ -1,0 +1,58 @@
+import Foundation
+import QorganTestSupport
+import Testing
+
+/// The web application in a real headless Chromium, against the real binary serving the
+/// demo on a free loopback port: sign in, enter a value, see it in the pivot and the
+/// dashboard at once in three languages, and a regional user kept out of another region.
+/// Needs Debian's chromium and chromium-driver and selenium (`.ci/run` installs them);
+/// saves a screenshot of each page into docs/screenshots/.
+@Suite(.serialized) struct E2ETests {
+    @Test func theWebApplicationInARealBrowser() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        for tool in ["/usr/bin/chromium", "/usr/bin/chromedriver"] {
+            #expect(FileManager.default.isExecutableFile(atPath: tool),
+                    "\(tool) is missing: apt-get install chromium chromium-driver (.ci/run does)")
+        }
+        let db = Fixtures.temporaryPath()
+        let server = Process()
+        server.executableURL = CLITests.binary
+        server.arguments = ["serve", "--demo", "--database", db, "--port", "0", "--log-level", "warning"]
+        let out = Pipe()
+        server.standardOutput = out
+        server.standardError = FileHandle.standardError
+        try server.run()
+        defer { server.terminate(); server.waitUntilExit() }
+
+        // The server prints its address once it listens.
+        var printed = ""
+        let deadline = Date().addingTimeInterval(120)
+        while !printed.contains("Qorgan is serving"), Date() < deadline, server.isRunning {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { Thread.sleep(forTimeInterval: 0.05) } else { printed += String(decoding: chunk, as: UTF8.self) }
+        }
+        guard let line = printed.split(separator: "\n").first(where: { $0.contains("Qorgan is serving") }),
+              let url = line.split(separator: " ").first(where: { $0.hasPrefix("http://") }) else {
+            Issue.record("the server did not start: \(printed)")
+            return
+        }
+        #expect(printed.contains("Demo sign-ins"))
+
+        let e2e = Process()
+        e2e.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        e2e.arguments = ["python3", root.appendingPathComponent("Tests/e2e/web_e2e.py").path, String(url),
+                         root.appendingPathComponent("docs/screenshots").path]
+        let log = Pipe()
+        e2e.standardOutput = log
+        e2e.standardError = log
+        try e2e.run()
+        let text = String(decoding: log.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        e2e.waitUntilExit()
+        print(text)
+        #expect(e2e.terminationStatus == 0, "the browser test failed (needs: pip install selenium):\n\(text)")
+        #expect(text.contains("all end-to-end checks passed"))
+        for page in ["login", "dashboard", "data-entry", "pivot", "history", "users", "metadata", "account", "dashboard-ru", "pivot-kk"] {
+            #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent("docs/screenshots/\(page).png").path), "\(page)")
+        }
+    }
+}

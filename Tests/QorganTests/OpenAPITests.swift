@@ -1,0 +1,92 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import QorganServer
+import Testing
+
+/// The OpenAPI document describes exactly what the server does: the same routes, and every
+/// operation, when called, answers with a status the document lists for it.
+@Suite struct OpenAPITests {
+    func document() throws -> [String: Any] {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let data = try Data(contentsOf: root.appendingPathComponent("Sources/QorganServer/Resources/openapi.json"))
+        return try JSONSerialization.jsonObject(with: data) as! [String: Any]
+    }
+
+    func operations(_ doc: [String: Any]) -> [String: [String: Any]] {
+        var out: [String: [String: Any]] = [:]
+        for (path, item) in doc["paths"] as! [String: [String: Any]] {
+            for (method, op) in item { out["\(method.uppercased()) \(path)"] = op as? [String: Any] }
+        }
+        return out
+    }
+
+    @Test func theDocumentAndTheRouterHaveTheSameRoutes() async throws {
+        let doc = try document()
+        #expect(doc["openapi"] as? String == "3.1.0")
+        let router = buildRouter(try await WebFixture.state())
+        let served = Set(router.routes.map { route -> String in
+            let path = route.path.description.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
+            return "\(route.method.rawValue) /" + path.joined(separator: "/")
+        }.filter { $0.contains(" /api") || $0.hasSuffix(" /health") || $0.hasSuffix(" /metrics") })
+        let documented = Set(operations(doc).keys)
+        #expect(served.count > 20)
+        #expect(served.subtracting(documented).isEmpty, "served but not documented: \(served.subtracting(documented).sorted())")
+        #expect(documented.subtracting(served).isEmpty, "documented but not served: \(documented.subtracting(served).sorted())")
+    }
+
+    static let calls: [String: (uri: String, body: String?)] = [
+        "GET /health": ("/health", nil), "GET /metrics": ("/metrics", nil), "GET /api/openapi.json": ("/api/openapi.json", nil),
+        "GET /api/me": ("/api/me", nil),
+        "GET /api/organisationUnits": ("/api/organisationUnits?level=2", nil), "GET /api/organisationUnits/{id}": ("/api/organisationUnits/AKT", nil),
+        "GET /api/dataElements": ("/api/dataElements", nil), "GET /api/dataElements/{id}": ("/api/dataElements/DRAWN_IN", nil),
+        "GET /api/dataSets": ("/api/dataSets", nil), "GET /api/dataSets/{id}": ("/api/dataSets/SECURITY", nil),
+        "GET /api/indicators": ("/api/indicators", nil), "GET /api/indicators/{id}": ("/api/indicators/IND_READINESS", nil),
+        "GET /api/dataValues": ("/api/dataValues?de=ACTS_COMMITTED&pe=201606&ou=AKT", nil),
+        "POST /api/dataValues": ("/api/dataValues", #"{"dataElement": "ACTS_PREVENTED", "period": "201712", "orgUnit": "AKT", "value": "1"}"#),
+        "DELETE /api/dataValues": ("/api/dataValues?de=ACTS_PREVENTED&pe=201712&ou=AKT", nil),
+        "GET /api/dataValueSets": ("/api/dataValueSets?dataSet=SECURITY&period=201606&orgUnit=AKT", nil),
+        "POST /api/dataValueSets": ("/api/dataValueSets?dryRun=true", #"{"dataValues": [{"dataElement": "ACTS_PREVENTED", "period": "201712", "orgUnit": "AKT", "value": "2"}]}"#),
+        "POST /api/completions": ("/api/completions", #"{"dataSet": "SECURITY", "period": "201712", "orgUnit": "AKT"}"#),
+        "GET /api/audits/dataValue": ("/api/audits/dataValue?de=ACTS_COMMITTED&pe=201606&ou=AKT", nil),
+        "GET /api/analytics": ("/api/analytics?dx=IND_READINESS&pe=2015;2017&ou=LEVEL-2", nil),
+        "GET /api/users": ("/api/users", nil),
+        "POST /api/users": ("/api/users", #"{"username": "newcomer", "password": "a long password", "role": "viewer", "units": ["AKT"]}"#),
+        "PATCH /api/users/{username}": ("/api/users/newcomer", #"{"language": "kk"}"#),
+        "GET /api/tokens": ("/api/tokens", nil), "POST /api/tokens": ("/api/tokens", #"{"name": "check"}"#),
+        "DELETE /api/tokens/{id}": ("/api/tokens/1", nil),
+    ]
+
+    /// One real call per operation, as an administrator, and without credentials.
+    @Test func everyOperationAnswersWithADocumentedStatus() async throws {
+        #expect(Set(Self.calls.keys) == Set(operations(try document()).keys))
+        let state = try await WebFixture.state()
+        let token = Secrets.randomToken(prefix: "qgn_")
+        _ = try state.store.createToken(tokenHash: Secrets.sha256(token), username: "admin", name: "openapi", by: "test")
+        let doc = try JSONSerialization.data(withJSONObject: try document())
+        try await withApp(state) { web in
+            let ops = operations(try JSONSerialization.jsonObject(with: doc) as! [String: Any])
+            let calls = Self.calls
+            var anonymous = web
+            web.bearer = token
+            // Reads, then creations, then changes, then deletions: each finds what the one before made.
+            let rank = ["GET": 0, "POST": 1, "PATCH": 2, "DELETE": 3]
+            func order(_ k: String) -> Int { rank[String(k.split(separator: " ")[0])] ?? 4 }
+            for key in calls.keys.sorted(by: { order($0) == order($1) ? $0 < $1 : order($0) < order($1) }) {
+                let (uri, body) = calls[key]!
+                let method = HTTPRequest.Method(rawValue: String(key.split(separator: " ")[0]))!
+                let documented = Set(((ops[key]!["responses"] as? [String: Any]) ?? [:]).keys)
+                let json = try body.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) }
+                let r = try await web.send(method, uri, json: json)
+                #expect(documented.contains(String(r.status.code)), "\(key) answered \(r.status.code); documented: \(documented.sorted())")
+                #expect(r.status.code < 300, "\(key) as an administrator: \(r.status.code) \(String((r.text ?? "").prefix(300)))")
+                let secured = (ops[key]!["security"] as? [Any]).map { !$0.isEmpty } ?? true
+                if secured {
+                    let a = try await anonymous.send(method, uri, json: json)
+                    #expect(a.status == .unauthorized && documented.contains("401"), "\(key) without credentials: \(a.status.code)")
+                }
+            }
+        }
+    }
+}

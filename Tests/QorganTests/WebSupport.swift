@@ -1,0 +1,115 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import QorganAnalytics
+import QorganCore
+import QorganDemo
+import QorganServer
+import QorganStore
+import QorganTestSupport
+
+/// A demo database with the demo users, made once per test run and copied for each test.
+enum WebFixture {
+    static let template: String = {
+        let path = Fixtures.temporaryPath()
+        let store = try! SQLiteStore(path: path)
+        try! DemoProgramme.install(into: store)
+        try! DemoAccounts.ensure(in: store)
+        return path
+    }()
+
+    /// A fresh copy of the demo database, with its engine.
+    static func store() throws -> (SQLiteStore, AnalyticsEngine) {
+        let path = Fixtures.temporaryPath()
+        try FileManager.default.copyItem(atPath: template, toPath: path)
+        let store = try SQLiteStore(path: path)
+        let engine = try AnalyticsEngine.load(catalog: try store.catalog(), ids: try store.storedIds(), scan: store.scanValues)
+        store.observe(engine)
+        return (store, engine)
+    }
+
+    static func state(_ configure: (inout ServerConfiguration) -> Void = { _ in }) async throws -> ServerState {
+        let (store, engine) = try store()
+        var config = ServerConfiguration()
+        config.today = Day(year: 2026, month: 11, day: 29)
+        configure(&config)
+        return try await ServerState(store: store, engine: engine, configuration: config)
+    }
+}
+
+/// A browser's or a script's side of the conversation: cookies, the page's CSRF token, a bearer token.
+struct WebClient {
+    let client: any TestClientProtocol
+    var cookies: [String: String] = [:]
+    var csrf: String? = nil
+    var bearer: String? = nil
+
+    init(_ client: any TestClientProtocol) { self.client = client }
+
+    @discardableResult
+    mutating func send(_ method: HTTPRequest.Method, _ uri: String, json: Any? = nil, form: [(String, String)]? = nil,
+                       headers extra: HTTPFields = [:], withCSRF: Bool = true) async throws -> TestResponse {
+        var headers = extra
+        if !cookies.isEmpty { headers[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ") }
+        if let bearer { headers[.authorization] = "Bearer \(bearer)" }
+        var body: ByteBuffer? = nil
+        if let json {
+            headers[.contentType] = "application/json"
+            body = ByteBuffer(data: try JSONSerialization.data(withJSONObject: json))
+        }
+        if let form {
+            headers[.contentType] = "application/x-www-form-urlencoded"
+            let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
+            body = ByteBuffer(string: form.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)" }.joined(separator: "&"))
+        }
+        if withCSRF, let csrf, ![.get, .head].contains(method), headers[HTTPField.Name("X-CSRF-Token")!] == nil, form == nil {
+            headers[HTTPField.Name("X-CSRF-Token")!] = csrf
+        }
+        let response = try await client.executeRequest(uri: uri, method: method, headers: headers, body: body)
+        for c in response.headers[values: .setCookie] {
+            let pair = c.split(separator: ";")[0].split(separator: "=", maxSplits: 1).map(String.init)
+            if pair.count == 2 { cookies[pair[0]] = pair[1].isEmpty ? nil : pair[1] }
+        }
+        if let html = response.text, let r = html.range(of: "<meta name=\"csrf-token\" content=\"") {
+            let rest = html[r.upperBound...]
+            let token = String(rest[..<rest.firstIndex(of: "\"")!])
+            if !token.isEmpty { csrf = token }
+        }
+        return response
+    }
+
+    /// Signs in through the sign-in form, as a browser does.
+    @discardableResult
+    mutating func signIn(_ user: String, password: String = DemoAccounts.password) async throws -> TestResponse {
+        let page = try await send(.get, "/login")
+        let token = WebClient.hidden("_csrf", in: page.text ?? "")
+        let r = try await send(.post, "/login", form: [("_csrf", token), ("username", user), ("password", password), ("next", "/dashboard")])
+        if r.status == .seeOther { try await send(.get, "/dashboard") }
+        return r
+    }
+
+    static func hidden(_ name: String, in html: String) -> String {
+        guard let r = html.range(of: "name=\"\(name)\" value=\"") else { return "" }
+        let rest = html[r.upperBound...]
+        return String(rest[..<rest.firstIndex(of: "\"")!])
+    }
+}
+
+extension TestResponse {
+    var text: String? { String(buffer: body) }
+    var json: Any? { try? JSONSerialization.jsonObject(with: Data(buffer: body)) }
+    var object: [String: Any] { json as? [String: Any] ?? [:] }
+    var array: [[String: Any]] { json as? [[String: Any]] ?? [] }
+}
+
+/// Runs `body` against the application in process (no socket).
+@discardableResult
+func withApp<T: Sendable>(_ state: ServerState, _ body: @escaping @Sendable (inout WebClient) async throws -> T) async throws -> T {
+    let app = Application(router: buildRouter(state))
+    return try await app.test(.router) { client in
+        var web = WebClient(client)
+        return try await body(&web)
+    }
+}

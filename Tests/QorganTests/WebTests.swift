@@ -1,0 +1,462 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import QorganAnalytics
+import QorganCore
+import QorganServer
+import QorganStore
+import Testing
+
+/// The web application in process: sign-in, sessions, CSRF, throttling, tokens, roles,
+/// scope, the API's answers and errors, and the pages in three languages.
+@Suite struct WebTests {
+    // MARK: Sign-in and sessions
+
+    @Test func anonymousRequestsAreRefusedOrSentToSignIn() async throws {
+        try await withApp(try await WebFixture.state()) { web in
+            let api = try await web.send(.get, "/api/me")
+            #expect(api.status == .unauthorized)
+            #expect(api.object["code"] as? String == "unauthorized")
+            #expect(api.headers[.wwwAuthenticate] != nil)
+            let page = try await web.send(.get, "/pivot?dx=IND_READINESS")
+            #expect(page.status == .seeOther)
+            #expect(page.headers[.location]?.hasPrefix("/login?next=%2Fpivot") == true)
+            let health = try await web.send(.get, "/health")
+            #expect(health.status == .ok)
+            #expect(health.object["values"] as? Int == 27948)
+        }
+    }
+
+    @Test func signInSetsAHardenedSessionCookieAndSignOutEndsIt() async throws {
+        let state = try await WebFixture.state()
+        try await withApp(state) { web in
+            let wrong = try await web.signIn("almaty", password: "not the password")
+            #expect(wrong.status == .unauthorized)
+            #expect(wrong.text?.contains("wrong") == true)
+            #expect(web.cookies["qorgan_session"] == nil)
+
+            let ok = try await web.signIn("almaty")
+            #expect(ok.status == .seeOther)
+            let cookie = ok.headers[values: .setCookie].first { $0.hasPrefix("qorgan_session=") } ?? ""
+            #expect(cookie.contains("HttpOnly"))
+            #expect(cookie.contains("SameSite=Lax"))
+            #expect(!cookie.contains("Secure"))
+            let me = try await web.send(.get, "/api/me")
+            #expect(me.object["username"] as? String == "almaty")
+            #expect(me.object["role"] as? String == "data-entry")
+
+            let out = try await web.send(.post, "/logout", form: [("_csrf", web.csrf ?? "")])
+            #expect(out.status == .seeOther)
+            web.cookies["qorgan_session"] = nil
+            #expect(try await web.send(.get, "/api/me").status == .unauthorized)
+        }
+        let events = try state.store.securityEvents().map(\.action)
+        #expect(events.contains("SIGN_IN"))
+        #expect(events.contains("SIGN_IN_FAILED"))
+        #expect(events.contains("SIGN_OUT"))
+    }
+
+    @Test func anEndedSessionCookieNoLongerWorks() async throws {
+        try await withApp(try await WebFixture.state()) { web in
+            try await web.signIn("analyst")
+            let stolen = web.cookies["qorgan_session"]!
+            _ = try await web.send(.post, "/logout", form: [("_csrf", web.csrf ?? "")])
+            web.cookies["qorgan_session"] = stolen
+            #expect(try await web.send(.get, "/api/me").status == .unauthorized)
+        }
+    }
+
+    @Test func cookiesAreSecureWhenServedOverTLS() async throws {
+        try await withApp(try await WebFixture.state { $0.secureCookies = true }) { web in
+            let r = try await web.signIn("admin")
+            #expect(r.headers[values: .setCookie].first { $0.hasPrefix("qorgan_session=") }?.contains("Secure") == true)
+        }
+    }
+
+    @Test func signInWithoutTheFormsTokenIsRefused() async throws {
+        try await withApp(try await WebFixture.state()) { web in
+            // A cross-site form cannot read the sign-in page's token.
+            let r = try await web.send(.post, "/login", form: [("username", "admin"), ("password", "qorgan-demo")])
+            #expect(r.status == .forbidden)
+            #expect(web.cookies["qorgan_session"] == nil)
+        }
+    }
+
+    @Test func repeatedFailuresThrottleSignIn() async throws {
+        let state = try await WebFixture.state { $0.throttleLimit = 3 }
+        try await withApp(state) { web in
+            for _ in 0..<3 { #expect(try await web.signIn("aktobe", password: "guess-guess").status == .unauthorized) }
+            // Even the right password is refused while throttled.
+            let r = try await web.signIn("aktobe")
+            #expect(r.status == .tooManyRequests)
+            #expect(Int(r.headers[.retryAfter] ?? "") ?? 0 > 0)
+            #expect(web.cookies["qorgan_session"] == nil)
+            // Another user from another address is not affected: throttling is per name and per address.
+        }
+        #expect(try state.store.securityEvents().contains { $0.action == "SIGN_IN_THROTTLED" && $0.subject == "aktobe" })
+        #expect(state.throttle.retryAfter(username: "admin", address: "elsewhere") == nil)
+        #expect(state.throttle.retryAfter(username: "aktobe", address: "elsewhere") != nil)
+    }
+
+    @Test func aChangeWithoutThePagesCSRFTokenIsRefused() async throws {
+        let state = try await WebFixture.state()
+        let before = try state.store.auditCount()
+        try await withApp(state) { web in
+            try await web.signIn("almaty")
+            let value: [String: Any] = ["dataElement": "ACTS_PREVENTED", "period": "201712", "orgUnit": "ALA", "value": "4"]
+            let forged = try await web.send(.post, "/api/dataValues", json: value, withCSRF: false)
+            #expect(forged.status == .forbidden)
+            #expect(forged.object["code"] as? String == "csrf")
+            let wrong = try await web.send(.post, "/api/dataValues", json: value, headers: [HTTPField.Name("X-CSRF-Token")!: "guess"])
+            #expect(wrong.status == .forbidden)
+            let formForged = try await web.send(.post, "/account/tokens", form: [("name", "x")])
+            #expect(formForged.status == .forbidden)
+            #expect(try state.store.auditCount() == before)
+            let real = try await web.send(.post, "/api/dataValues", json: value)
+            #expect(real.status == .ok)
+        }
+        #expect(try state.store.auditCount() == before + 1)
+    }
+
+    // MARK: API tokens
+
+    @Test func apiTokensAreShownOnceStoredHashedAndRevocable() async throws {
+        let state = try await WebFixture.state()
+        let secret = try await withApp(state) { web -> String in
+            try await web.signIn("analyst")
+            let created = try await web.send(.post, "/api/tokens", json: ["name": "nightly export"])
+            #expect(created.status == .created)
+            let secret = created.object["token"] as? String ?? ""
+            #expect(secret.hasPrefix("qgn_") && secret.count > 40)
+            let listed = try await web.send(.get, "/api/tokens")
+            #expect(listed.text?.contains(secret) == false)
+
+            var script = web
+            script.cookies = [:]
+            script.bearer = secret
+            let me = try await script.send(.get, "/api/me")
+            #expect(me.object["username"] as? String == "analyst")
+            // A bearer request needs no CSRF token: no browser sends it on its own.
+            let q = try await script.send(.get, "/api/analytics?dx=IND_READINESS&pe=2017&ou=KZ")
+            #expect(q.status == .ok)
+
+            let id = created.object["id"] as? Int ?? -1
+            #expect(try await web.send(.delete, "/api/tokens/\(id)").status == .noContent)
+            let after = try await script.send(.get, "/api/me")
+            #expect(after.status == .unauthorized)
+            #expect(after.object["code"] as? String == "invalid_token")
+            return secret
+        }
+        // Only the hash is in the database.
+        let path = state.store.path!
+        let dump = try String(contentsOfFile: path, encoding: .isoLatin1)
+            + ((try? String(contentsOfFile: path + "-wal", encoding: .isoLatin1)) ?? "")
+        #expect(!dump.contains(secret))
+        #expect(dump.contains(Secrets.sha256(secret)))
+    }
+
+    // MARK: Roles and scope
+
+    @Test func rolesDecideWhoMayWrite() async throws {
+        for (user, status) in [("viewer", HTTPResponse.Status.forbidden), ("analyst", .forbidden), ("almaty", .ok), ("admin", .ok)] {
+            try await withApp(try await WebFixture.state()) { web in
+                try await web.signIn(user)
+                let r = try await web.send(.post, "/api/dataValues", json: ["dataElement": "ACTS_PREVENTED", "period": "201712", "orgUnit": "ALA", "value": 5])
+                #expect(r.status == status, "\(user)")
+                let users = try await web.send(.get, "/api/users")
+                #expect(users.status == (user == "admin" ? .ok : .forbidden), "\(user)")
+            }
+        }
+    }
+
+    @Test func aRegionalUserNeitherReadsNorWritesAnotherRegion() async throws {
+        let state = try await WebFixture.state()
+        let before = try state.store.auditCount()
+        try await withApp(state) { web in
+            try await web.signIn("almaty")
+            let units = try await web.send(.get, "/api/organisationUnits")
+            let codes = Set(units.array.compactMap { $0["code"] as? String })
+            #expect(codes.contains("ALA") && codes.contains("ALA_MEDEU"))
+            #expect(!codes.contains("AKT") && !codes.contains("KZ"))
+            #expect(try await web.send(.get, "/api/organisationUnits/AKT").status == .forbidden)
+            let read = try await web.send(.get, "/api/dataValues?de=ACTS_PREVENTED&pe=201606&ou=AKT")
+            #expect(read.status == .forbidden)
+            #expect(read.object["code"] as? String == "out_of_scope")
+            #expect(try await web.send(.get, "/api/audits/dataValue?de=ACTS_PREVENTED&pe=201606&ou=AKT").status == .forbidden)
+            #expect(try await web.send(.get, "/api/dataValueSets?dataSet=SECURITY&period=201606&orgUnit=AKT").status == .forbidden)
+            let write = try await web.send(.post, "/api/dataValues", json: ["dataElement": "ACTS_PREVENTED", "period": "201712", "orgUnit": "AKT", "value": "1"])
+            #expect(write.status == .forbidden)
+            #expect(try await web.send(.delete, "/api/dataValues?de=ACTS_PREVENTED&pe=201606&ou=AKT").status == .forbidden)
+            // A batch that reaches outside is refused whole: its Almaty row is not saved either.
+            let batch = try await web.send(.post, "/api/dataValueSets", json: ["dataValues": [
+                ["dataElement": "ACTS_PREVENTED", "period": "201712", "orgUnit": "ALA", "value": "1"],
+                ["dataElement": "ACTS_PREVENTED", "period": "201712", "orgUnit": "AKT", "value": "1"]]])
+            #expect(batch.status == .forbidden)
+            #expect((batch.object["problems"] as? [[String: Any]])?.first?["value"] as? String == "AKT")
+            #expect(try await web.send(.get, "/api/analytics?dx=IND_ACTS_PREVENTED&pe=2016&ou=KZ").status == .forbidden)
+            #expect(try await web.send(.get, "/api/analytics?dx=IND_ACTS_PREVENTED&pe=2016&ou=CHILDREN:KZ").status == .forbidden)
+            let level = try await web.send(.get, "/api/analytics?dx=IND_READINESS&pe=2017&ou=LEVEL-2")
+            #expect(level.status == .ok)
+            #expect((level.object["rows"] as? [[String: Any]])?.count == 1)
+            // Pages too.
+            #expect(try await web.send(.get, "/entry?ds=SECURITY&ou=AKT&pe=201606").status == .forbidden)
+            #expect(try await web.send(.get, "/dashboard?ou=AKT").status == .forbidden)
+            #expect(try await web.send(.get, "/history?de=ACTS_PREVENTED&pe=201606&ou=AKT").status == .forbidden)
+        }
+        #expect(try state.store.auditCount() == before)
+    }
+
+    @Test func anAdministratorGrantsOnlyWithinTheirOwnUnits() async throws {
+        let state = try await WebFixture.state()
+        try state.store.createUser(username: "ala-admin", passwordHash: Secrets.hashPassword("regional-secret"), role: .administrator,
+                                   units: ["ALA"], by: "test")
+        try await withApp(state) { web in
+            try await web.signIn("ala-admin", password: "regional-secret")
+            let outside = try await web.send(.post, "/api/users", json: ["username": "x", "password": "long enough", "role": "viewer", "units": ["AKT"]])
+            #expect(outside.status == .forbidden)
+            let inside = try await web.send(.post, "/api/users", json: ["username": "medeu", "password": "long enough", "role": "data-entry", "units": ["ALA_MEDEU"]])
+            #expect(inside.status == .created)
+            let listed = try await web.send(.get, "/api/users")
+            #expect(Set(listed.array.compactMap { $0["username"] as? String }) == ["almaty", "ala-admin", "medeu"])
+            #expect(try await web.send(.patch, "/api/users/aktobe", json: ["role": "viewer"]).status == .forbidden)
+            let dup = try await web.send(.post, "/api/users", json: ["username": "MEDEU", "password": "long enough", "role": "viewer", "units": ["ALA"]])
+            #expect(dup.status == .conflict)
+            let short = try await web.send(.post, "/api/users", json: ["username": "y", "password": "short", "role": "viewer", "units": ["ALA"]])
+            #expect(short.status == .badRequest)
+            #expect((short.object["problems"] as? [[String: Any]])?.first?["field"] as? String == "password")
+            let role = try await web.send(.post, "/api/users", json: ["username": "z", "password": "long enough", "role": "boss", "units": ["ALA"]])
+            #expect(role.object["message"] as? String == "role: one of administrator, analyst, data-entry, viewer")
+            // A disabled user cannot sign in, and their sessions end.
+            #expect(try await web.send(.patch, "/api/users/medeu", json: ["disabled": true]).status == .ok)
+            var other = web
+            other.cookies = [:]
+            #expect(try await other.signIn("medeu", password: "long enough").status == .unauthorized)
+        }
+        #expect(try state.store.securityEvents().contains { $0.action == "USER_UPDATE" && $0.detail == "disabled" })
+    }
+
+    // MARK: Values through the API
+
+    @Test func aSavedValueIsInTheNextAnalyticsAnswer() async throws {
+        try await withApp(try await WebFixture.state()) { web in
+            try await web.signIn("almaty")
+            func total() async throws -> Double {
+                let r = try await web.send(.get, "/api/analytics?dx=ACTS_PREVENTED&pe=2017&ou=ALA")
+                return (r.object["rows"] as? [[String: Any]])?.first?["value"] as? Double ?? 0
+            }
+            let before = try await total()
+            let saved = try await web.send(.post, "/api/dataValues", json: ["dataElement": "ACTS_PREVENTED", "period": "201703", "orgUnit": "ALA", "value": "7", "comment": "checked"])
+            #expect(saved.status == .ok)
+            #expect(saved.object["storedBy"] as? String == "almaty")
+            let existing = try await web.send(.get, "/api/dataValues?de=ACTS_PREVENTED&pe=201703&ou=ALA")
+            #expect(existing.object["value"] as? String == "7")
+            #expect(try await total() == before + 7)
+            let deleted = try await web.send(.delete, "/api/dataValues?de=ACTS_PREVENTED&pe=201703&ou=ALA")
+            #expect(deleted.object["deleted"] as? Bool == true)
+            #expect(try await total() == before)
+            #expect(try await web.send(.get, "/api/dataValues?de=ACTS_PREVENTED&pe=201703&ou=ALA").status == .notFound)
+            let history = try await web.send(.get, "/api/audits/dataValue?de=ACTS_PREVENTED&pe=201703&ou=ALA")
+            #expect(history.array.map { $0["action"] as? String } == ["CREATE", "DELETE"])
+            #expect(history.array.last?["changedBy"] as? String == "almaty")
+        }
+    }
+
+    @Test func badInputIsA400NamingTheFieldAndChangesNothing() async throws {
+        let state = try await WebFixture.state()
+        let before = try state.store.auditCount()
+        try await withApp(state) { web in
+            try await web.signIn("almaty")
+            func problem(_ body: Any) async throws -> (HTTPResponse.Status, String?, String?) {
+                let r = try await web.send(.post, "/api/dataValues", json: body)
+                let p = (r.object["problems"] as? [[String: Any]])?.first
+                return (r.status, p?["field"] as? String, r.object["code"] as? String)
+            }
+            let base: [String: Any] = ["dataElement": "ACTS_PREVENTED", "period": "201712", "orgUnit": "ALA"]
+            #expect(try await problem(base.merging(["value": "many"]) { $1 }) == (.badRequest, "value", "rejected"))
+            #expect(try await problem(base.merging(["value": "2.5"]) { $1 }) == (.badRequest, "value", "rejected"))
+            #expect(try await problem(base.merging(["value": "1", "period": "2017-13"]) { $1 }) == (.badRequest, "period", "rejected"))
+            #expect(try await problem(base.merging(["value": "1", "period": "2017Q4"]) { $1 }) == (.badRequest, "period", "rejected"))
+            #expect(try await problem(base.merging(["value": "1", "dataElement": "NO_SUCH"]) { $1 }) == (.badRequest, "dataelement", "rejected"))
+            #expect(try await problem(["dataElement": "ACTS_PREVENTED", "orgUnit": "ALA", "value": "1"]) == (.badRequest, "period", "bad_request"))
+            #expect(try await problem(base.merging(["value": ["nested"]]) { $1 }) == (.badRequest, "value", "bad_request"))
+            let malformed = try await web.send(.post, "/api/dataValues", headers: [.contentType: "application/json"])
+            #expect(malformed.status == .badRequest)
+            let set = try await web.send(.post, "/api/dataValueSets", json: ["dataValues": [
+                ["dataElement": "ACTS_PREVENTED", "period": "201712", "orgUnit": "ALA", "value": "1"],
+                ["dataElement": "ACTS_PREVENTED", "period": "201711", "orgUnit": "ALA", "value": "-1"]]])
+            #expect(set.status == .badRequest)
+            #expect(set.text?.contains("dataValues[1]") == true)
+            let dry = try await web.send(.post, "/api/dataValueSets?dryRun=true", json: ["dataValues": [
+                ["dataElement": "ACTS_PREVENTED", "period": "201712", "orgUnit": "ALA", "value": "1"]]])
+            #expect(dry.object["status"] as? String == "DRY_RUN")
+            #expect(try await web.send(.get, "/api/analytics?dx=NOPE&pe=2017&ou=ALA").status == .badRequest)
+            #expect(try await web.send(.get, "/api/analytics?dx=IND_READINESS&pe=2017&ou=ALA&format=pdf").status == .badRequest)
+            #expect(try await web.send(.get, "/api/dataValues?de=ACTS_PREVENTED&pe=201712").object["message"] as? String
+                    == "ou: this query parameter is required")
+        }
+        #expect(try state.store.auditCount() == before)
+    }
+
+    @Test func aFormLocksAfterItsExpiryDaysExceptForAdministrators() async throws {
+        let state = try await WebFixture.state { $0.today = Day(year: 2018, month: 1, day: 20) }
+        var catalog = try state.store.catalog()
+        let i = catalog.dataSets.firstIndex { $0.code == "SECURITY" }!
+        catalog.dataSets[i].expiryDays = 15
+        try state.store.importMetadata(catalog, user: "test")
+        try await withApp(state) { web in
+            try await web.signIn("almaty")
+            let value = { (pe: String) -> [String: Any] in ["dataElement": "ACTS_PREVENTED", "period": pe, "orgUnit": "ALA", "value": "1"] }
+            // December 2017 ended 20 days ago: closed. January 2018 is open.
+            let late = try await web.send(.post, "/api/dataValues", json: value("201712"))
+            #expect(late.status == .conflict)
+            #expect(late.object["code"] as? String == "form_locked")
+            #expect(try await web.send(.post, "/api/dataValues", json: value("201801")).status == .ok)
+            let form = try await web.send(.get, "/api/dataValueSets?dataSet=SECURITY&period=201712&orgUnit=ALA")
+            #expect(form.object["locked"] as? Bool == true)
+            let page = try await web.send(.get, "/entry?ds=SECURITY&ou=ALA&pe=201712")
+            #expect(page.text?.contains("its expiry days have passed") == true)
+            #expect(page.text?.contains("disabled") == true)
+            var admin = web
+            admin.cookies = [:]
+            try await admin.signIn("admin")
+            #expect(try await admin.send(.post, "/api/dataValues", json: value("201712")).status == .ok)
+        }
+    }
+
+    @Test func completingAFormIsRecordedAndAudited() async throws {
+        let state = try await WebFixture.state()
+        try await withApp(state) { web in
+            try await web.signIn("almaty")
+            let done = try await web.send(.post, "/api/completions", json: ["dataSet": "SECURITY", "period": "201712", "orgUnit": "ALA"])
+            #expect(done.status == .ok)
+            #expect(done.object["completedBy"] as? String == "almaty")
+            let form = try await web.send(.get, "/api/dataValueSets?dataSet=SECURITY&period=201712&orgUnit=ALA")
+            #expect(form.object["completed"] as? Bool == true)
+            #expect((form.object["dataValues"] as? [[String: Any]])?.isEmpty == false)
+            let undone = try await web.send(.post, "/api/completions", json: ["dataSet": "SECURITY", "period": "201712", "orgUnit": "ALA", "completed": false])
+            #expect(undone.object["completed"] as? Bool == false)
+            let wrongType = try await web.send(.post, "/api/completions", json: ["dataSet": "SECURITY", "period": "2017", "orgUnit": "ALA"])
+            #expect(wrongType.status == .badRequest)
+            var viewer = web
+            viewer.cookies = [:]
+            try await viewer.signIn("viewer")
+            #expect(try await viewer.send(.post, "/api/completions", json: ["dataSet": "SECURITY", "period": "201712", "orgUnit": "ALA"]).status == .forbidden)
+        }
+        #expect(try state.store.completion(dataSet: try state.store.catalog().dataSet("SECURITY")!.uid, period: "201712",
+                                           unit: try state.store.catalog().unit("ALA")!.uid) == nil)
+    }
+
+    // MARK: Pages and languages
+
+    @Test func everyPageRendersInEveryLanguage() async throws {
+        try await withApp(try await WebFixture.state()) { web in
+            try await web.signIn("admin")
+            let expect = ["en": ("Dashboard", "Almaty city"), "ru": ("Сводка", "город Алматы"), "kk": ("Жиынтық", "Алматы қаласы")]
+            for lang in Messages.languages {
+                let pages = ["/dashboard?ou=ALA", "/entry?ds=SECURITY&ou=ALA&pe=201712", "/pivot?dx=IND_ACTS_PREVENTED&ou=KZ&children=1&from=2015&to=2017",
+                             "/metadata", "/history?de=ACTS_PREVENTED&pe=201606&ou=AKT", "/users", "/account"]
+                for page in pages {
+                    let r = try await web.send(.get, page + "&lang=\(lang)".replacingOccurrences(of: "&", with: page.contains("?") ? "&" : "?"))
+                    #expect(r.status == .ok, "\(page) in \(lang)")
+                    let html = r.text ?? ""
+                    #expect(html.contains("<html lang=\"\(lang)\">"), "\(page) in \(lang)")
+                    #expect(html.contains(expect[lang]!.0), "\(page) in \(lang): the menu")
+                    #expect(!html.contains("{{"), "\(page) in \(lang): a template tag was left")
+                }
+                // Metadata names show in the chosen language.
+                let dash = try await web.send(.get, "/dashboard?ou=ALA&lang=\(lang)")
+                #expect(dash.text?.contains(expect[lang]!.1) == true, "\(lang)")
+            }
+        }
+    }
+
+    @Test func acceptLanguageDecidesTheDefaultAndAChoiceOverridesIt() async throws {
+        try await withApp(try await WebFixture.state()) { web in
+            let ru = try await web.send(.get, "/login", headers: [.acceptLanguage: "ru-RU,ru;q=0.9,en;q=0.5"])
+            #expect(ru.text?.contains("Вход в Qorgan") == true)
+            let kk = try await web.send(.get, "/login", headers: [.acceptLanguage: "de, kk;q=0.8, ru;q=0.3"])
+            #expect(kk.text?.contains("Qorgan жүйесіне кіру") == true)
+            let chosen = try await web.send(.get, "/language?set=en&back=/login")
+            #expect(chosen.status == .seeOther)
+            let en = try await web.send(.get, "/login", headers: [.acceptLanguage: "ru"])
+            #expect(en.text?.contains("Sign in to Qorgan") == true)
+            // No open redirect through the language switch.
+            let away = try await web.send(.get, "/language?set=ru&back=//evil.example")
+            #expect(away.headers[.location] == "/dashboard")
+        }
+        #expect(Messages.negotiate(choice: nil, acceptLanguage: "fr, de") == "en")
+        #expect(Messages.negotiate(choice: "xx", acceptLanguage: "kk") == "kk")
+    }
+
+    @Test func theMessageCataloguesAreCompleteAndEveryTemplateKeyExists() throws {
+        let messages = try Messages.load()
+        let english = Set(messages.catalogues["en"]!.keys)
+        for lang in Messages.languages {
+            let keys = Set(messages.catalogues[lang]!.keys)
+            #expect(keys == english, "\(lang): missing \(english.subtracting(keys).sorted()), extra \(keys.subtracting(english).sorted())")
+            #expect(messages.catalogues[lang]!.values.allSatisfy { !$0.isEmpty }, "\(lang)")
+        }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let templates = root.appendingPathComponent("Sources/QorganServer/Resources/templates")
+        var used = Set<String>()
+        for file in try FileManager.default.contentsOfDirectory(atPath: templates.path) {
+            let text = try String(contentsOf: templates.appendingPathComponent(file), encoding: .utf8)
+            let regex = try NSRegularExpression(pattern: "\\{\\{t\\.([A-Za-z_\\-]+)\\}\\}")
+            for m in regex.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+                used.insert(String(text[Range(m.range(at: 1), in: text)!]))
+            }
+        }
+        #expect(used.count > 80)
+        #expect(used.subtracting(english).isEmpty, "used but not in the catalogue: \(used.subtracting(english).sorted())")
+    }
+
+    @Test func pagesCarrySecurityHeadersAndNoExternalResources() async throws {
+        try await withApp(try await WebFixture.state()) { web in
+            try await web.signIn("admin")
+            let r = try await web.send(.get, "/dashboard")
+            #expect(r.headers[.contentSecurityPolicy]?.contains("default-src 'self'") == true)
+            #expect(r.headers[HTTPField.Name("X-Frame-Options")!] == "DENY")
+            let html = r.text ?? ""
+            #expect(!html.contains("http://") && !html.contains("https://") || html.contains("xmlns=\"http://www.w3.org/2000/svg\""))
+            #expect(!html.contains("<script>") && !html.contains("style=\""))
+            #expect(try await web.send(.get, "/static/app.js").status == .ok)
+            #expect(try await web.send(.get, "/static/../Package.swift").status != .ok)
+        }
+    }
+
+    @Test func thePivotDownloadsCSVAndARealWorkbook() async throws {
+        try await withApp(try await WebFixture.state()) { web in
+            try await web.signIn("analyst")
+            let q = "/pivot?dx=IND_READINESS&dx=IND_ACTS_PREVENTED&ou=KZ&children=1&from=2015&to=2017&rows=ou&columns=pe"
+            let page = try await web.send(.get, q)
+            #expect(page.text?.contains("<svg") == true)
+            #expect(page.text?.contains("Aktobe region") == true)
+            let csv = try await web.send(.get, q + "&format=csv")
+            #expect(csv.headers[.contentType]?.hasPrefix("text/csv") == true)
+            let lines = (csv.text ?? "").split(separator: "\n")
+            #expect(lines.first == "Data,Unit,2015,2016,2017")
+            // Readiness for all 16 regions; acts prevented only where any were (empty rows are left out).
+            #expect(lines.filter { $0.hasPrefix("Readiness") }.count == 16)
+            #expect(lines.count == 24)
+            let xlsx = try await web.send(.get, q + "&format=xlsx")
+            let data = Data(buffer: xlsx.body)
+            #expect(data.prefix(2) == Data("PK".utf8))
+            let sheet = try XLSXReading.cells(data)
+            #expect(sheet[0] == ["Data", "Unit", "2015", "2016", "2017"])
+            #expect(sheet.count == 24)
+            #expect(XLSXReading.numericCells(data) == 39)   // readiness in 2015 and 2017 (two rounds) for 16 regions, and 7 counts
+        }
+    }
+
+    @Test func metricsCountRequests() async throws {
+        try await withApp(try await WebFixture.state()) { web in
+            _ = try await web.send(.get, "/health")
+            _ = try await web.send(.get, "/api/me")
+            let m = try await web.send(.get, "/metrics")
+            let text = m.text ?? ""
+            #expect(text.contains("qorgan_http_requests_total{method=\"GET\",status=\"401\"} 1"))
+            #expect(text.contains("qorgan_http_request_duration_seconds_bucket"))
+        }
+    }
+}
