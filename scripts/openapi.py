@@ -38,8 +38,8 @@ doc = {
   "servers": [{"url": "/"}],
   "security": [{"bearer": []}, {"session": []}],
   "paths": {
-    "/health": {"get": op("Liveness and the number of values in the store and the engine", "system",
-                          ok({"type": "object", "properties": {"status": {"type": "string"}, "values": {"type": "integer"}, "engineValues": {"type": "integer"}}}),
+    "/health": {"get": op("Liveness: the database answers; the number of values the engine holds", "system",
+                          ok({"type": "object", "properties": {"status": {"type": "string"}, "values": {"type": "integer", "description": "Values in the analytics engine"}}}),
                           secured=False, opid="health")},
     "/metrics": {"get": op("Prometheus metrics", "system", ok({"type": "string"}, ctype="text/plain"), secured=False, opid="metrics")},
     "/api/openapi.json": {"get": op("This document", "system", ok({"type": "object"}), secured=False, opid="openapi")},

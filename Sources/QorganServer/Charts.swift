@@ -15,8 +15,9 @@ public enum Chart {
 
     /// An SVG chart of `series` over `labels` (the x axis).
     public static func svg(_ kind: Kind, title: String, labels: [String], series: [Series], target: Double? = nil,
-                           targetLabel: String = "target", decimals: Int = 1, width: Int = 640, height: Int = 300) -> String {
-        let left = 56.0, right = 16.0, top = 36.0
+                           targetLabel: String = "target", decimals: Int = 1, width: Int = 640, height: Int = 300,
+                           showTitle: Bool = true) -> String {
+        let left = 56.0, right = 16.0, top = showTitle ? 36.0 : 12.0
         let legendRows = series.count > 1 ? Int((Double(series.count) / 3).rounded(.up)) : 0
         let bottom = 40.0 + Double(legendRows) * 18
         let w = Double(width), h = Double(height) + Double(legendRows) * 18
@@ -48,8 +49,10 @@ public enum Chart {
         var out = """
             <svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 \(Int(w)) \(Int(h))" width="\(Int(w))" height="\(Int(h))" role="img" aria-label="\(esc(title))">
             <title>\(esc(title))</title><desc>\(esc(description.joined(separator: "; ")))</desc>
-            <text x="\(left)" y="20" font-size="15" font-weight="bold" fill="#222">\(esc(title))</text>
             """
+        if showTitle {
+            out += "<text x=\"\(left)\" y=\"20\" font-size=\"15\" font-weight=\"bold\" fill=\"#222\">\(esc(title))</text>"
+        }
         // Grid and y axis labels.
         var v = lo
         while v <= hi + step / 2 {

@@ -59,8 +59,29 @@ struct PageHandlers: Sendable {
             ctx["user"] = ["username": u.username, "role": t["role_" + u.role.rawValue] ?? u.role.rawValue,
                            "isAdmin": u.role.canManageUsers, "canWrite": u.role.canWriteValues] as Ctx
         }
-        let html = state.templates.render(ctx, withTemplate: template) ?? "template \(template) is missing"
+        let html = state.templates.render(Self.dropNils(ctx), withTemplate: template) ?? "template \(template) is missing"
         return HTTP.html(html, status: status)
+    }
+
+    /// The context without absent values (`nil` wrapped in `Any`), which Mustache would print
+    /// as "nil" instead of treating them as missing.
+    static func dropNils(_ value: Any) -> Any {
+        switch value {
+        case let d as [String: Any]:
+            var out: [String: Any] = [:]
+            for (k, v) in d {
+                let m = Mirror(reflecting: v)
+                if m.displayStyle == .optional {
+                    guard let inner = m.children.first?.value else { continue }
+                    out[k] = dropNils(inner)
+                } else {
+                    out[k] = dropNils(v)
+                }
+            }
+            return out
+        case let a as [[String: Any]]: return a.map { dropNils($0) }
+        default: return value
+        }
     }
 
     /// A page for signed-in users: others go to the sign-in page first. Errors show as a page.
@@ -233,10 +254,12 @@ struct PageHandlers: Sendable {
                     card["target"] = Chart.format(target, ind.decimals)
                     if let latest { card["targetMet"] = latest >= target }
                 }
-                card["chart"] = Chart.svg(.line, title: ind.name(in: lang), labels: labels,
+                // Counts as bars (a missing year reads as none), rates and percentages as a line.
+                let isCount = ind.denominator.trimmingCharacters(in: .whitespaces) == "1" && ind.factor == 1 && ind.decimals == 0
+                card["chart"] = Chart.svg(isCount ? .bar : .line, title: ind.name(in: lang), labels: labels,
                                           series: [Chart.Series(name: unit.name(in: lang), values: series)],
                                           target: ind.target, targetLabel: t["dashboard_target"] ?? "target", decimals: ind.decimals,
-                                          width: 460, height: 220)
+                                          width: 460, height: 200, showTitle: false)
                 cards.append(card)
             }
         }

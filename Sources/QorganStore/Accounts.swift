@@ -53,7 +53,7 @@ extension SQLiteStore {
                        arguments: [Timestamp.millis(Date()), actor, action, subject, detail])
     }
 
-    /// Checks a user's name, role's units against the catalog.
+    /// Resolves a user's units (codes or uids) to uids; every unknown one is a problem.
     private func checkUnits(_ units: [String], db: Database) throws -> [String] {
         let catalog = try currentCatalog(db)
         var uids: [String] = []
@@ -66,6 +66,11 @@ extension SQLiteStore {
         if units.isEmpty { problems.append(Problem(field: "units", reason: "a user needs at least one unit: what they may see")) }
         if !problems.isEmpty { throw QorganError.invalidRequest(what: "the user", problems: problems) }
         return Array(Set(uids)).sorted()
+    }
+
+    private func codes(_ uids: [String], _ db: Database) throws -> String {
+        let catalog = try currentCatalog(db)
+        return uids.map { catalog.unit($0)?.code ?? $0 }.joined(separator: ",")
     }
 
     public static func checkUsername(_ name: String) -> Problem? {
@@ -91,7 +96,7 @@ extension SQLiteStore {
             let id = db.lastInsertedRowID
             for u in uids { try db.execute(sql: "INSERT INTO user_unit(user_id, unit_uid) VALUES (?, ?)", arguments: [id, u]) }
             try Self.audit(db, actor: actor, action: "USER_CREATE", subject: username,
-                           detail: "role \(role.rawValue); units \(uids.joined(separator: ","))")
+                           detail: "role \(role.rawValue); units \(try codes(uids, db))")
             return try userRecord(db, try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM user_account WHERE id = ?", arguments: [id])!)
         }
     }
@@ -114,7 +119,7 @@ extension SQLiteStore {
                 let uids = try checkUnits(units, db: db)
                 try db.execute(sql: "DELETE FROM user_unit WHERE user_id = ?", arguments: [id])
                 for u in uids { try db.execute(sql: "INSERT INTO user_unit(user_id, unit_uid) VALUES (?, ?)", arguments: [id, u]) }
-                changes.append("units \(uids.joined(separator: ","))")
+                changes.append("units \(try codes(uids, db))")
             }
             if let passwordHash {
                 try db.execute(sql: "UPDATE user_account SET password_hash = ? WHERE id = ?", arguments: [passwordHash, id])

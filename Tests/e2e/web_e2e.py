@@ -100,6 +100,7 @@ try:
         check(nav == expected_nav[lang], f"[{lang}] the interface speaks {lang}: '{nav}'")
         before_pivot, before_dash = pivot_value(d), dashboard_value(d)
         if lang == "en":
+            d.get(BASE + "/dashboard")
             shot(d, "dashboard")
         d.get(BASE + "/entry?ds=SECURITY&ou=ALA&pe=201712")
         cell = d.find_element(By.XPATH, "//tr[th/small[contains(., 'ACTS_PREVENTED')]]//input[contains(@class,'cell')]")
@@ -115,6 +116,7 @@ try:
             pivot_value(d)
             shot(d, "pivot")
         if lang == "ru":
+            d.get(BASE + "/dashboard?ou=ALA")
             shot(d, "dashboard-ru")
         if lang == "kk":
             pivot_value(d)
