@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOCore
 import QorganAnalytics
@@ -115,6 +116,11 @@ struct PageHandlers: Sendable {
         return response
     }
 
+    /// Cookies are Secure when Qorgan is configured for TLS or a TLS proxy says the request came over HTTPS.
+    func secure(_ r: Request) -> Bool {
+        state.configuration.secureCookies || r.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
+    }
+
     // MARK: Sign-in
 
     static let loginCookie = "qorgan_login"
@@ -125,7 +131,7 @@ struct PageHandlers: Sendable {
         var response = render("login", c, r, title: state.messages.text("login_title", c.language), [
             "loginToken": token, "error": error as Any, "next": HTTP.param(r, "next") ?? "/dashboard", "username": username,
         ], status: status)
-        response.setCookie(Cookie(name: Self.loginCookie, value: token, path: "/", secure: state.configuration.secureCookies,
+        response.setCookie(Cookie(name: Self.loginCookie, value: token, path: "/", secure: secure(r),
                                   httpOnly: true, sameSite: .strict))
         return response
     }
@@ -160,7 +166,7 @@ struct PageHandlers: Sendable {
         if !next.hasPrefix("/") || next.hasPrefix("//") || next.hasPrefix("/\\") { next = "/dashboard" }
         var response = HTTP.redirect(next)
         response.setCookie(Cookie(name: AuthMiddleware.sessionCookie, value: secret, maxAge: Int(state.configuration.sessionLifetime),
-                                  path: "/", secure: state.configuration.secureCookies, httpOnly: true, sameSite: .lax))
+                                  path: "/", secure: secure(r), httpOnly: true, sameSite: .lax))
         return response
     }
 
@@ -170,7 +176,7 @@ struct PageHandlers: Sendable {
         }
         var response = HTTP.redirect("/login")
         response.setCookie(Cookie(name: AuthMiddleware.sessionCookie, value: "", maxAge: 0, path: "/",
-                                  secure: state.configuration.secureCookies, httpOnly: true, sameSite: .lax))
+                                  secure: secure(r), httpOnly: true, sameSite: .lax))
         return response
     }
 
@@ -180,7 +186,7 @@ struct PageHandlers: Sendable {
         if !back.hasPrefix("/") || back.hasPrefix("//") { back = "/dashboard" }
         var response = HTTP.redirect(back)
         response.setCookie(Cookie(name: AuthMiddleware.languageCookie, value: lang, maxAge: 365 * 86400, path: "/",
-                                  secure: state.configuration.secureCookies, httpOnly: true, sameSite: .lax))
+                                  secure: secure(r), httpOnly: true, sameSite: .lax))
         return response
     }
 
@@ -561,7 +567,7 @@ struct PageHandlers: Sendable {
         try state.store.updateUser(username: user.username, language: .some(lang), by: user.username)
         var response = HTTP.redirect("/account")
         response.setCookie(Cookie(name: AuthMiddleware.languageCookie, value: lang, maxAge: 365 * 86400, path: "/",
-                                  secure: state.configuration.secureCookies, httpOnly: true, sameSite: .lax))
+                                  secure: secure(r), httpOnly: true, sameSite: .lax))
         return response
     }
 

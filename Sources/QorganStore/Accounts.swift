@@ -111,11 +111,12 @@ extension SQLiteStore {
             }
             let id: Int64 = row["id"]
             var changes: [String] = []
-            if let role {
+            if let role, role.rawValue != (row["role"] as String) {
                 try db.execute(sql: "UPDATE user_account SET role = ? WHERE id = ?", arguments: [role.rawValue, id])
                 changes.append("role \(role.rawValue)")
             }
-            if let units {
+            let currentUnits = try String.fetchAll(db, sql: "SELECT unit_uid FROM user_unit WHERE user_id = ? ORDER BY unit_uid", arguments: [id])
+            if let units, try checkUnits(units, db: db) != currentUnits {
                 let uids = try checkUnits(units, db: db)
                 try db.execute(sql: "DELETE FROM user_unit WHERE user_id = ?", arguments: [id])
                 for u in uids { try db.execute(sql: "INSERT INTO user_unit(user_id, unit_uid) VALUES (?, ?)", arguments: [id, u]) }
@@ -127,11 +128,11 @@ extension SQLiteStore {
                 try db.execute(sql: "DELETE FROM user_session WHERE user_id = ?", arguments: [id])
                 changes.append("password")
             }
-            if let language {
+            if let language, language != (row["language"] as String?) {
                 try db.execute(sql: "UPDATE user_account SET language = ? WHERE id = ?", arguments: [language, id])
                 changes.append("language \(language ?? "default")")
             }
-            if let disabled {
+            if let disabled, disabled != (row["disabled"] as Bool) {
                 try db.execute(sql: "UPDATE user_account SET disabled = ? WHERE id = ?", arguments: [disabled, id])
                 if disabled { try db.execute(sql: "DELETE FROM user_session WHERE user_id = ?", arguments: [id]) }
                 changes.append(disabled ? "disabled" : "enabled")

@@ -74,6 +74,36 @@ import Testing
         }
     }
 
+    @Test func cookiesAreSecureBehindATLSProxy() async throws {
+        try await withApp(try await WebFixture.state()) { web in
+            let page = try await web.send(.get, "/login", headers: [HTTPField.Name("X-Forwarded-Proto")!: "https"])
+            #expect(page.headers[values: .setCookie].first { $0.hasPrefix("qorgan_login=") }?.contains("Secure") == true)
+        }
+    }
+
+    @Test func anAdministratorManagesUsersThroughTheUsersPage() async throws {
+        let state = try await WebFixture.state()
+        try await withApp(state) { web in
+            try await web.signIn("admin")
+            let ala = try state.store.catalog().unit("ALA")!.uid
+            let created = try await web.send(.post, "/users", form: [("_csrf", web.csrf!), ("username", "field-officer"), ("password", "a long password"),
+                                                                   ("role", "data-entry"), ("units", ala)])
+            #expect(created.status == .ok)
+            #expect(created.text?.contains("User field-officer was created.") == true)
+            let bad = try await web.send(.post, "/users", form: [("_csrf", web.csrf!), ("username", "x y"), ("password", "a long password"),
+                                                               ("role", "viewer"), ("units", ala)])
+            #expect(bad.status == .badRequest)
+            #expect(bad.text?.contains("username") == true)
+            let changed = try await web.send(.post, "/users/field-officer", form: [("_csrf", web.csrf!), ("role", "viewer"), ("password", "")])
+            #expect(changed.status == .ok)
+            var officer = web
+            officer.cookies = [:]
+            try await officer.signIn("field-officer", password: "a long password")
+            #expect(try await officer.send(.get, "/api/me").object["role"] as? String == "viewer")
+        }
+        #expect(try state.store.user(named: "field-officer")?.principal.role == .viewer)
+    }
+
     @Test func signInWithoutTheFormsTokenIsRefused() async throws {
         try await withApp(try await WebFixture.state()) { web in
             // A cross-site form cannot read the sign-in page's token.
