@@ -76,18 +76,41 @@ public struct AnalyticsResult: Sendable {
         return ([t.header] + t.rows).map { $0.map(csvField).joined(separator: ",") }.joined(separator: "\n") + "\n"
     }
 
+    /// `{"headers": [...], "metaData": {id: {"code", "name"}}, "rows": [{"dx", "co"?, "pe", "ou", "value", …}]}`,
+    /// written directly (Foundation's encoder was most of an API request's time).
     public func json() throws -> Data {
-        struct Doc: Encodable {
-            var headers: [String]
-            var rows: [Row]
-            var metaData: [String: Meta]
-            struct Meta: Encodable { var name: String; var code: String? }
+        var j = JSONText(capacity: 128 * rows.count + 64 * names.count + 256)
+        j.raw("{\"headers\":[")
+        var header = axes.map(\.rawValue) + ["value"]
+        if includeParts { header += ["numerator", "denominator", "factor"] }
+        for (i, h) in header.enumerated() {
+            if i > 0 { j.raw(",") }
+            j.string(h)
         }
-        var meta: [String: Doc.Meta] = [:]
-        for (id, name) in names { meta[id] = Doc.Meta(name: name, code: codes[id]) }
-        let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return try e.encode(Doc(headers: table().header, rows: rows, metaData: meta))
+        j.raw("],\"metaData\":{")
+        for (i, id) in names.keys.sorted().enumerated() {
+            j.key(id, first: i == 0)
+            j.raw("{")
+            if let code = codes[id] { j.key("code", first: true); j.string(code); j.key("name") } else { j.key("name", first: true) }
+            j.string(names[id]!)
+            j.raw("}")
+        }
+        j.raw("},\"rows\":[")
+        for (i, r) in rows.enumerated() {
+            j.raw(i == 0 ? "{" : ",{")
+            // Keys in sorted order; absent parts are left out.
+            if let co = r.co { j.key("co", first: true); j.string(co); j.key("dx") } else { j.key("dx", first: true) }
+            j.string(r.dx)
+            if let d = r.denominator { j.key("denominator"); j.number(d) }
+            if let f = r.factor { j.key("factor"); j.number(f) }
+            if let n = r.numerator { j.key("numerator"); j.number(n) }
+            j.key("ou"); j.string(r.ou)
+            j.key("pe"); j.string(r.pe)
+            j.key("value"); j.number(r.value)
+            j.raw("}")
+        }
+        j.raw("]}")
+        return Data(j.bytes)
     }
 
     /// A pivot: `rows` dimensions down, `columns` across; cells hold the formatted value.

@@ -327,11 +327,17 @@ public final class AnalyticsEngine: @unchecked Sendable {
         return AnalyticsEngine(state: b.finish())
     }
 
+    private var generation: UInt64 = 0
+
     /// The state as of now; later writes do not change it.
     public func snapshot() -> EngineState { lock.withLock { current } }
 
+    /// The state and its generation, a number that every write or metadata change raises:
+    /// two answers computed at the same generation are the same answer.
+    public func versionedSnapshot() -> (state: EngineState, generation: UInt64) { lock.withLock { (current, generation) } }
+
     public func apply(_ changes: [ValueChange]) {
-        lock.withLock { current.apply(changes) }
+        lock.withLock { current.apply(changes); generation &+= 1 }
     }
 
     /// Takes new metadata. The rebuild runs outside the lock, so queries go on meanwhile; changes
@@ -339,7 +345,7 @@ public final class AnalyticsEngine: @unchecked Sendable {
     /// land during the rebuild.
     public func replaceCatalog(_ catalog: Catalog) {
         let rebuilt = snapshot().rebuilt(with: catalog)
-        lock.withLock { current = rebuilt }
+        lock.withLock { current = rebuilt; generation &+= 1 }
     }
 }
 

@@ -435,6 +435,12 @@ struct Handlers: Sendable {
 
     func analytics(_ r: Request, _ c: AppContext) throws -> Response {
         let user = try c.requireUser()
+        let (snapshot, generation) = state.engine.versionedSnapshot()
+        // The answer depends on the query, the user's units, the language and the engine's state only.
+        let cacheKey = user.units.joined(separator: ",") + "|" + c.language + "|\(state.today)|" + (r.uri.query ?? "")
+        if let hit = state.answers.get(cacheKey, generation: generation) {
+            return HTTP.data(hit.body, type: hit.contentType, filename: hit.filename)
+        }
         var spec = QuerySpec(dx: HTTP.params(r, "dx"), pe: HTTP.params(r, "pe"), ou: HTTP.params(r, "ou"))
         spec.co = HTTP.flag(r, "co")
         for f in HTTP.params(r, "filter") {
@@ -450,17 +456,20 @@ struct Handlers: Sendable {
             spec.aggregationType = at
         }
         spec.includeNumeratorDenominator = HTTP.flag(r, "numeratorDenominator")
-        let snapshot = state.engine.snapshot()
+        let format = HTTP.param(r, "format") ?? "json"
+        guard ["json", "csv", "xlsx"].contains(format) else { throw APIError.badRequest("format", format, "json, csv or xlsx") }
         let result = try Analytics.run(spec, user: user, snapshot: snapshot, today: state.today, language: c.language)
-        switch HTTP.param(r, "format") ?? "json" {
-        case "json": return HTTP.data(try result.json(), type: "application/json; charset=utf-8")
-        case "csv": return HTTP.data(Data(result.csv().utf8), type: "text/csv; charset=utf-8", filename: "qorgan-analytics.csv")
+        let answer: AnswerCache.Answer
+        switch format {
+        case "csv": answer = .init(body: Data(result.csv().utf8), contentType: "text/csv; charset=utf-8", filename: "qorgan-analytics.csv")
         case "xlsx":
             let t = result.table()
-            return HTTP.data(XLSX.workbook(sheets: [XLSX.Sheet(name: "Analytics", header: t.header, rows: Analytics.cells(result))]),
-                             type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", filename: "qorgan-analytics.xlsx")
-        case let f: throw APIError.badRequest("format", f, "json, csv or xlsx")
+            answer = .init(body: XLSX.workbook(sheets: [XLSX.Sheet(name: "Analytics", header: t.header, rows: Analytics.cells(result))]),
+                           contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", filename: "qorgan-analytics.xlsx")
+        default: answer = .init(body: try result.json(), contentType: "application/json; charset=utf-8", filename: nil)
         }
+        state.answers.put(cacheKey, generation: generation, answer)
+        return HTTP.data(answer.body, type: answer.contentType, filename: answer.filename)
     }
 
     // Users and tokens

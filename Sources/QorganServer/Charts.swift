@@ -128,11 +128,25 @@ public enum Chart {
         return ((lo / step).rounded(.down) * step, (hi / step).rounded(.up) * step, step)
     }
 
-    static func r(_ v: Double) -> String { String(format: "%.1f", v) }
+    static func r(_ v: Double) -> String { fixed(v, 1) }
 
     public static func format(_ v: Double, _ decimals: Int) -> String {
         if decimals == 0 || v == v.rounded() && abs(v) >= 100 { return String(Int64(v.rounded())) }
-        return String(format: "%.\(decimals)f", v)
+        return fixed(v, decimals)
+    }
+
+    /// `v` with `decimals` digits after the point, rounded half away from zero; without
+    /// Foundation's `String(format:)`, which was a fifth of a dashboard's time.
+    static func fixed(_ v: Double, _ decimals: Int) -> String {
+        guard v.isFinite, abs(v) < 1e12, (0...6).contains(decimals) else { return String(v) }
+        var scale: Int64 = 1
+        for _ in 0..<decimals { scale *= 10 }
+        let n = Int64((abs(v) * Double(scale)).rounded())
+        let whole = String(n / scale)
+        let sign = v < 0 && n != 0 ? "-" : ""
+        if decimals == 0 { return sign + whole }
+        let fraction = String(n % scale)
+        return sign + whole + "." + String(repeating: "0", count: decimals - fraction.count) + fraction
     }
 
     static func esc(_ s: String) -> String {

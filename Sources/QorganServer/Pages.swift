@@ -68,9 +68,15 @@ struct PageHandlers: Sendable {
     /// as "nil" instead of treating them as missing.
     static func dropNils(_ value: Any) -> Any {
         switch value {
+        case is String, is [String: String], is [String], is Int, is Bool, is Double: return value
         case let d as [String: Any]:
             var out: [String: Any] = [:]
+            out.reserveCapacity(d.count)
             for (k, v) in d {
+                switch v {
+                case is String, is Int, is Bool, is Double, is Int64, is [String: String], is [String]: out[k] = v; continue
+                default: break
+                }
                 let m = Mirror(reflecting: v)
                 if m.displayStyle == .optional {
                     guard let inner = m.children.first?.value else { continue }
@@ -206,21 +212,21 @@ struct PageHandlers: Sendable {
 
     /// The years of the data, for period choices.
     func years() -> [Int] {
-        let span = (try? state.store.dataYears()) ?? nil
+        let span = state.dataYears()
         let last = max(span?.upperBound ?? state.today.year, state.today.year)
         let first = min(span?.lowerBound ?? state.today.year, last)
         return Array(first...last)
     }
 
     func defaultYears() -> ClosedRange<Int> {
-        let span = ((try? state.store.dataYears()) ?? nil) ?? (state.today.year - 4)...state.today.year
+        let span = state.dataYears() ?? (state.today.year - 4)...state.today.year
         return max(span.lowerBound, span.upperBound - 4)...span.upperBound
     }
 
     // MARK: Dashboard
 
     func dashboard(_ r: Request, _ c: AppContext, _ user: Principal) throws -> Response {
-        let snapshot = state.engine.snapshot()
+        let (snapshot, generation) = state.engine.versionedSnapshot()
         let catalog = snapshot.catalog
         let lang = c.language
         let t = state.messages.table(lang)
@@ -232,7 +238,27 @@ struct PageHandlers: Sendable {
         let to = HTTP.param(r, "to").flatMap(Int.init) ?? range.upperBound
         guard from <= to, to - from < 30 else { throw APIError.badRequest("from", String(from), "the first year must not be after the last (at most 30 years)") }
         let labels = (from...to).map(String.init)
+        // The cards depend on the unit, the years, the language and the engine's state only.
+        let cacheKey = "\(unit.uid)|\(from)|\(to)|\(lang)"
+        let cardsHTML: String
+        if let hit = state.dashboards.get(cacheKey, generation: generation) {
+            cardsHTML = String(decoding: hit.body, as: UTF8.self)
+        } else {
+            let cards = try dashboardCards(unit: unit, labels: labels, from: from, to: to, user: user, snapshot: snapshot, lang: lang, t: t)
+            cardsHTML = state.templates.render(Self.dropNils(["cards": cards, "t": t] as Ctx), withTemplate: "dashboard-cards") ?? ""
+            state.dashboards.put(cacheKey, generation: generation, .init(body: Data(cardsHTML.utf8), contentType: "text/html", filename: nil))
+        }
+        return render("dashboard", c, r, title: t["nav_dashboard"] ?? "Dashboard", active: "dashboard", [
+            "unitName": unit.name(in: lang), "units": unitChoices(user, catalog, selected: unit.uid, lang: lang),
+            "years": years().map { ["year": $0, "from": $0 == from, "to": $0 == to] as Ctx },
+            "from": from, "to": to, "cardsHTML": cardsHTML, "empty": catalog.reportFigures.isEmpty,
+        ])
+    }
 
+    /// One card per key indicator (those of the report's figures): latest value, change, target, chart.
+    func dashboardCards(unit: OrgUnit, labels: [String], from: Int, to: Int, user: Principal, snapshot: EngineState,
+                        lang: String, t: [String: String]) throws -> [Ctx] {
+        let catalog = snapshot.catalog
         var seen = Set<String>()
         let indicators = catalog.reportFigures.compactMap { catalog.indicator($0.indicator) }.filter { seen.insert($0.uid).inserted }
         var cards: [Ctx] = []
@@ -269,11 +295,7 @@ struct PageHandlers: Sendable {
                 cards.append(card)
             }
         }
-        return render("dashboard", c, r, title: t["nav_dashboard"] ?? "Dashboard", active: "dashboard", [
-            "unitName": unit.name(in: lang), "units": unitChoices(user, catalog, selected: unit.uid, lang: lang),
-            "years": years().map { ["year": $0, "from": $0 == from, "to": $0 == to] as Ctx },
-            "from": from, "to": to, "cards": cards, "empty": cards.isEmpty,
-        ])
+        return cards
     }
 
     // MARK: Data entry

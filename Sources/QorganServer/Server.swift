@@ -8,6 +8,7 @@ import Prometheus
 import QorganAnalytics
 import QorganCore
 import QorganStore
+import Synchronization
 
 public struct ServerConfiguration: Sendable {
     public var host = "127.0.0.1"
@@ -24,7 +25,7 @@ public struct ServerConfiguration: Sendable {
 }
 
 /// Everything the routes share: the store, the engine, the catalogues, the templates.
-public final class ServerState: Sendable {
+public final class ServerState: StoreObserver, Sendable {
     public let store: SQLiteStore
     public let engine: AnalyticsEngine
     public let configuration: ServerConfiguration
@@ -34,6 +35,8 @@ public final class ServerState: Sendable {
     public let metrics: PrometheusCollectorRegistry
     let requestDuration: DurationHistogram
     let valuesSaved: Counter
+    let answers = AnswerCache()
+    let dashboards = AnswerCache(capacity: 128)
     let logger: Logger
 
     public init(store: SQLiteStore, engine: AnalyticsEngine, configuration: ServerConfiguration = ServerConfiguration(),
@@ -56,7 +59,21 @@ public final class ServerState: Sendable {
         self.valuesSaved = metrics.makeCounter(descriptor: MetricNameDescriptor(namespace: "qorgan", metricName: "values_saved", unitName: "total",
                                                                                 helpText: "Data values saved through the server"))
         self.logger = logger
+        store.observe(self)
     }
+
+    private let yearsCache = Mutex<ClosedRange<Int>??>(nil)
+
+    /// The first and last year of the data, for the pages' year choices; read again after a commit.
+    func dataYears() -> ClosedRange<Int>? {
+        if let cached = yearsCache.withLock({ $0 }) { return cached }
+        let years = (try? store.dataYears()) ?? nil
+        yearsCache.withLock { $0 = .some(years) }
+        return years
+    }
+
+    public func valuesCommitted(_ changes: [ValueChange]) { yearsCache.withLock { $0 = nil } }
+    public func catalogCommitted(_ catalog: Catalog) { yearsCache.withLock { $0 = nil } }
 
     public var today: Day {
         if let d = configuration.today { return d }
@@ -64,10 +81,17 @@ public final class ServerState: Sendable {
         return Day(year: c.year!, month: c.month!, day: c.day!)!
     }
 
+    private let counters = Mutex<[String: Counter]>([:])
+
+    /// The request counter of a method and status, made once.
     func counter(method: String, status: Int) -> Counter {
-        metrics.makeCounter(descriptor: MetricNameDescriptor(namespace: "qorgan", metricName: "http_requests", unitName: "total",
+        let key = "\(method) \(status)"
+        if let c = counters.withLock({ $0[key] }) { return c }
+        let c = metrics.makeCounter(descriptor: MetricNameDescriptor(namespace: "qorgan", metricName: "http_requests", unitName: "total",
                                                              helpText: "HTTP requests answered, by method and status"),
                             labels: [("method", method), ("status", String(status))])
+        counters.withLock { $0[key] = c }
+        return c
     }
 }
 

@@ -28,3 +28,20 @@ import Testing
         #expect(Chart.niceScale(0, 91.7) == (0, 100, 20))
     }
 }
+
+@Suite struct FixedFormatTests {
+    @Test func fixedDecimalsMatchPrintf() {
+        for v in [0.0, 0.05, 0.15, 1.25, -1.25, 89.9, 91.65, 32.09, 1579, -0.04, 123456.789, 99.999] {
+            for d in 0...3 {
+                let expected = String(format: "%.\(d)f", v)
+                let mine = Chart.format(v, d)
+                // printf rounds half to even on binary values; both must agree to the last digit but for exact halves.
+                #expect(mine == expected || abs(Double(mine)! - Double(expected)!) <= pow(10, -Double(d)) + 1e-9, "\(v) \(d): \(mine) vs \(expected)")
+            }
+        }
+        #expect(Chart.format(91.65, 1) == "91.7" || Chart.format(91.65, 1) == "91.6")
+        #expect(Chart.format(-0.04, 1) == "0.0")
+        #expect(Chart.format(1579, 1) == "1579")
+        #expect(Chart.format(89.9, 1) == "89.9")
+    }
+}

@@ -292,6 +292,36 @@ import Testing
         }
     }
 
+    /// Repeated queries are answered from a cache that lives only as long as the engine's state
+    /// and is keyed by the asker's units: no one gets another's answer or an old one.
+    @Test func cachedAnswersFollowWritesAndScope() async throws {
+        try await withApp(try await WebFixture.state()) { web in
+            let q = "/api/analytics?dx=ACTS_PREVENTED&pe=2017&ou=LEVEL-2"
+            try await web.signIn("admin")
+            let national = try await web.send(.get, q)
+            #expect((national.object["rows"] as? [[String: Any]])?.count ?? 0 > 1)
+            #expect(try await web.send(.get, q).text == national.text)
+            var regional = web
+            regional.cookies = [:]
+            try await regional.signIn("almaty")
+            let mine = try await regional.send(.get, q)
+            #expect(mine.text != national.text)
+            let meta = mine.object["metaData"] as? [String: [String: Any]] ?? [:]
+            #expect((mine.object["rows"] as? [[String: Any]] ?? []).allSatisfy { meta[$0["ou"] as? String ?? ""]?["code"] as? String == "ALA" })
+            _ = try await regional.send(.post, "/api/dataValues", json: ["dataElement": "ACTS_PREVENTED", "period": "201705", "orgUnit": "ALA", "value": "40"])
+            let after = try await web.send(.get, q)
+            #expect(WebTests.value(of: "ALA", in: after) == WebTests.value(of: "ALA", in: national) + 40)
+            #expect(WebTests.value(of: "AKT", in: after) == WebTests.value(of: "AKT", in: national))
+        }
+    }
+
+    /// The value of a unit (by code) in an analytics answer; 0 when it has no row.
+    static func value(of code: String, in r: TestResponse) -> Double {
+        let meta = r.object["metaData"] as? [String: [String: Any]] ?? [:]
+        let row = (r.object["rows"] as? [[String: Any]] ?? []).first { meta[$0["ou"] as? String ?? ""]?["code"] as? String == code }
+        return row?["value"] as? Double ?? 0
+    }
+
     @Test func badInputIsA400NamingTheFieldAndChangesNothing() async throws {
         let state = try await WebFixture.state()
         let before = try state.store.auditCount()

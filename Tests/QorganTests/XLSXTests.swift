@@ -1,4 +1,5 @@
 import Foundation
+import QorganCore
 import QorganInterop
 import Testing
 
@@ -87,5 +88,27 @@ enum XLSXReading {
         #expect(lines.dropFirst().first == "[['unit', '2016', '2017'], ['Almaty <city> & \"region\"', 32.1, 1579], ['Aktobe', None, -0.5]]")
         #expect(lines.dropFirst(2).first == "float int")
         #expect(lines.last == "Қазақстан")
+    }
+}
+
+@Suite struct JSONTextTests {
+    /// Whatever a name holds, the analytics JSON stays valid and says it back.
+    @Test func stringsAndNumbersRoundTripThroughAJSONParser() throws {
+        let samples = ["plain", "quote \" and \\ backslash", "line\nbreak\ttab\r", "\u{1}\u{1f}control", "Қазақстан 🇰🇿", ""]
+        for s in samples {
+            var j = JSONText()
+            j.raw("[")
+            j.string(s)
+            j.raw(",")
+            j.number(32.1)
+            j.raw(",")
+            j.number(1579)
+            j.raw(",")
+            j.number(.nan)
+            j.raw("]")
+            let parsed = try JSONSerialization.jsonObject(with: Data(j.bytes)) as! [Any]
+            #expect(parsed[0] as? String == s)
+            #expect(String(decoding: j.bytes, as: UTF8.self).hasSuffix(",32.1,1579,null]"))
+        }
     }
 }

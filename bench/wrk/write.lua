@@ -1,9 +1,16 @@
--- Saves data values through the API, each request a new key (element × unit × month from
--- January 2100 on, far from the demo's years), so that afterwards the stored values can
--- be counted against the successful answers: nothing may be lost.
-local elements = {"ACTS_PREVENTED", "ACTS_COMMITTED", "DEPARTURES_STOPPED", "TRAVEL_INTENT_STOPPED",
+-- Saves data values through the API as regional and field offices would: each request a new
+-- value (no two requests share a key; WRK_OFFSET starts a second run where the first left off),
+-- in the months after the demo's years (from January 2018 on): the security form of the 16 regions (7 elements) and the preventive-work form
+-- of the 47 field offices (events by 4 channels, people reached by 5 target groups), month by
+-- month. Afterwards the stored values are counted against the successful answers.
+local regions = {"AST", "ALA", "AKM", "AKT", "ALM", "ATY", "VKO", "ZHA", "KAR", "KUS", "KZY", "MAN", "PAV", "SKO", "YUK", "ZKO"}
+local security = {"ACTS_PREVENTED", "ACTS_COMMITTED", "DEPARTURES_STOPPED", "TRAVEL_INTENT_STOPPED",
                   "STUDENTS_RETURNED", "THEOLOGY_DIVERTED", "CONVICTIONS"}
-local units = {"AST", "ALA", "AKM", "AKT", "ALM", "ATY", "VKO", "ZHA", "KAR", "KUS", "KZY", "MAN", "PAV", "SKO", "YUK", "ZKO"}
+local offices = {"AST_ALMATY_D", "AST_YESIL", "AST_SARYARKA", "ALA_ALATAU", "ALA_AUEZOV", "ALA_BOSTANDYK", "ALA_MEDEU", "AKM_KOKSHETAU", "AKM_STEPNOGORSK", "AKM_SHCHUCHINSK", "AKT_AKTOBE", "AKT_KHROMTAU", "AKT_KANDYAGASH", "ALM_TALDYKORGAN", "ALM_KAPCHAGAY", "ALM_TEKELI", "ATY_ATYRAU", "ATY_KULSARY", "VKO_OSKEMEN", "VKO_SEMEY", "VKO_RIDDER", "ZHA_TARAZ", "ZHA_SHU", "ZHA_KARATAU", "KAR_KARAGANDA", "KAR_TEMIRTAU", "KAR_ZHEZKAZGAN", "KAR_BALKHASH", "KUS_KOSTANAY", "KUS_RUDNY", "KUS_LISAKOVSK", "KZY_KYZYLORDA", "KZY_ARALSK", "KZY_KAZALY", "MAN_AKTAU", "MAN_ZHANAOZEN", "PAV_PAVLODAR", "PAV_EKIBASTUZ", "PAV_AKSU", "SKO_PETROPAVL", "SKO_BULAYEVO", "YUK_SHYMKENT", "YUK_TURKESTAN", "YUK_KENTAU", "YUK_SARYAGASH", "ZKO_ORAL", "ZKO_AKSAI"}
+local prevention = {{"PREV_EVENTS", "EDU"}, {"PREV_EVENTS", "WEB"}, {"PREV_EVENTS", "MEDIA"}, {"PREV_EVENTS", "COMMUNITY"},
+                    {"TG_REACHED", "YOUTH"}, {"TG_REACHED", "STUDENTS"}, {"TG_REACHED", "PUPILS"}, {"TG_REACHED", "UNEMPLOYED"},
+                    {"TG_REACHED", "OTHERS"}}
+local perMonth = #regions * #security + #offices * #prevention
 local threads = {}
 local nthreads = 0
 
@@ -18,16 +25,25 @@ function init(args)
   ok = 0
   failed = 0
   stride = tonumber(os.getenv("WRK_THREADS") or "2")
+  offset = tonumber(os.getenv("WRK_OFFSET") or "0")
 end
 
 function request()
-  local n = counter * stride + id
+  local n = offset + counter * stride + id
   counter = counter + 1
-  local e = elements[(n % #elements) + 1]
-  local u = units[(math.floor(n / #elements) % #units) + 1]
-  local m = math.floor(n / (#elements * #units))
-  local period = string.format("%04d%02d", 2100 + math.floor(m / 12), (m % 12) + 1)
-  local body = string.format('{"dataElement":"%s","orgUnit":"%s","period":"%s","value":"%d"}', e, u, period, (n % 97) + 1)
+  local m = math.floor(n / perMonth)
+  local k = n % perMonth
+  local period = string.format("%04d%02d", 2018 + math.floor(m / 12), (m % 12) + 1)
+  local body
+  if k < #regions * #security then
+    body = string.format('{"dataElement":"%s","orgUnit":"%s","period":"%s","value":"%d"}',
+      security[(k % #security) + 1], regions[math.floor(k / #security) + 1], period, (n % 5))
+  else
+    k = k - #regions * #security
+    local p = prevention[(k % #prevention) + 1]
+    body = string.format('{"dataElement":"%s","categoryOptionCombo":"%s","orgUnit":"%s","period":"%s","value":"%d"}',
+      p[1], p[2], offices[math.floor(k / #prevention) + 1], period, (n % 97) + 1)
+  end
   return wrk.format("POST", "/api/dataValues", {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. os.getenv("QORGAN_TOKEN")}, body)
 end
 
