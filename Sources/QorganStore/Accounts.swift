@@ -41,7 +41,7 @@ extension SQLiteStore {
 
     private func userRecord(_ db: Database, _ row: Row) throws -> UserRecord {
         let id: Int64 = row["id"]
-        let units = try String.fetchAll(db, sql: "SELECT unit_uid FROM user_unit WHERE user_id = ? ORDER BY unit_uid", arguments: [id])
+        let units = try String.fetchAll(db.cachedStatement(sql: "SELECT unit_uid FROM user_unit WHERE user_id = ? ORDER BY unit_uid"), arguments: [id])
         return UserRecord(principal: Principal(id: id, username: row["username"], role: Role(rawValue: row["role"]) ?? .viewer,
                                               units: units, language: row["language"]),
                           passwordHash: row["password_hash"], disabled: row["disabled"],
@@ -177,9 +177,9 @@ extension SQLiteStore {
     /// The user of a live session and its CSRF secret.
     public func session(tokenHash: String, now: Date = Date()) throws -> (user: UserRecord, csrf: String)? {
         try writer.read { db in
-            guard let s = try Row.fetchOne(db, sql: "SELECT user_id, csrf, expires FROM user_session WHERE token_hash = ?", arguments: [tokenHash]),
+            guard let s = try Row.fetchOne(db.cachedStatement(sql: "SELECT user_id, csrf, expires FROM user_session WHERE token_hash = ?"), arguments: [tokenHash]),
                   (s["expires"] as Int64) > Timestamp.millis(now),
-                  let u = try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM user_account WHERE id = ? AND disabled = 0",
+                  let u = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Self.userColumns) FROM user_account WHERE id = ? AND disabled = 0"),
                                            arguments: [s["user_id"] as Int64]) else { return nil }
             return (try userRecord(db, u), s["csrf"])
         }
@@ -223,8 +223,8 @@ extension SQLiteStore {
     /// The user behind a live token.
     public func tokenUser(tokenHash: String) throws -> UserRecord? {
         try writer.read { db in
-            guard let userId = try Int64.fetchOne(db, sql: "SELECT user_id FROM api_token WHERE token_hash = ? AND revoked = 0", arguments: [tokenHash]),
-                  let u = try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM user_account WHERE id = ? AND disabled = 0", arguments: [userId])
+            guard let userId = try Int64.fetchOne(db.cachedStatement(sql: "SELECT user_id FROM api_token WHERE token_hash = ? AND revoked = 0"), arguments: [tokenHash]),
+                  let u = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Self.userColumns) FROM user_account WHERE id = ? AND disabled = 0"), arguments: [userId])
             else { return nil }
             return try userRecord(db, u)
         }

@@ -26,7 +26,7 @@ public final class SQLiteStore: Sendable {
     /// every metadata write raises, in this process or another): a single value's write does
     /// not re-read thousands of units.
     func currentCatalog(_ db: Database) throws -> Catalog {
-        let version = try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM setting WHERE key = 'metadata_version'") ?? 0
+        let version = try Int64.fetchOne(db.cachedStatement(sql: "SELECT CAST(value AS INTEGER) FROM setting WHERE key = 'metadata_version'")) ?? 0
         if let cached = catalogCache.get(version) { return cached }
         let catalog = try MetadataTables.read(db)
         catalogCache.set(version, catalog)
@@ -210,10 +210,10 @@ public final class SQLiteStore: Sendable {
         try writer.read { db in
             let ids = try KeyIds(db: db, key: key)
             guard let ids else { return nil }
-            let row = try Row.fetchOne(db, sql: """
+            let row = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT value, stored_by, created, last_updated, comment, follow_up, deleted FROM data_value
                 WHERE element_id = ? AND period_id = ? AND unit_id = ? AND coc_id = ? AND aoc_id = ?
-                """, arguments: ids.arguments)
+                """), arguments: ids.arguments)
             return row.map { DataValue(key: key, value: $0["value"], storedBy: $0["stored_by"],
                                        created: Timestamp.date(millis: $0["created"]), lastUpdated: Timestamp.date(millis: $0["last_updated"]),
                                        comment: $0["comment"], followUp: $0["follow_up"], deleted: $0["deleted"]) }
@@ -313,7 +313,7 @@ struct KeyIds {
 
     init?(db: Database, key: DataValueKey) throws {
         func id(_ table: String, _ column: String, _ value: String) throws -> Int64? {
-            try Int64.fetchOne(db, sql: "SELECT id FROM \(table) WHERE \(column) = ?", arguments: [value])
+            try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM \(table) WHERE \(column) = ?"), arguments: [value])
         }
         guard let e = try id("data_element", "uid", key.element), let p = try id("period", "iso", key.period.iso),
               let u = try id("org_unit", "uid", key.unit), let c = try id("category_option_combo", "uid", key.optionCombo),

@@ -77,7 +77,7 @@ struct ValueWriter {
 
     private func id(_ table: String, _ uid: String, _ cache: inout [String: Int64]) throws -> Int64 {
         if let i = cache[uid] { return i }
-        guard let i = try Int64.fetchOne(db, sql: "SELECT id FROM \(table) WHERE uid = ?", arguments: [uid]) else {
+        guard let i = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM \(table) WHERE uid = ?"), arguments: [uid]) else {
             throw QorganError.notFound(kind: table, key: uid)
         }
         cache[uid] = i
@@ -87,7 +87,7 @@ struct ValueWriter {
     mutating func periodId(_ p: Period) throws -> Int64 {
         if let i = periodIds[p] { return i }
         let iso = p.iso
-        if let i = try Int64.fetchOne(db, sql: "SELECT id FROM period WHERE iso = ?", arguments: [iso]) {
+        if let i = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM period WHERE iso = ?"), arguments: [iso]) {
             periodIds[p] = i
             return i
         }
