@@ -31,7 +31,7 @@ def browser():
     d.set_page_load_timeout(30)
     return d
 
-def wait(d, cond, timeout=10):
+def wait(d, cond, timeout=30):
     return WebDriverWait(d, timeout).until(cond)
 
 def shot(d, name):
@@ -61,12 +61,13 @@ def fetch(d, method, path, body=None):
 
 def pivot_value(d, lang_suffix=""):
     d.get(BASE + "/pivot?dx=IND_ACTS_PREVENTED&ou=ALA&from=2017&to=2017&periodType=Yearly&rows=ou&columns=pe" + lang_suffix)
+    wait(d, lambda d: d.find_elements(By.CSS_SELECTOR, "#pivot-table, .downloads"))
     cells = d.find_elements(By.CSS_SELECTOR, "#pivot-table tbody td")
     return float(cells[0].text) if cells and cells[0].text else 0.0
 
 def dashboard_value(d):
     d.get(BASE + "/dashboard?ou=ALA&from=2017&to=2017")
-    text = d.find_element(By.CSS_SELECTOR, '[data-indicator="IND_ACTS_PREVENTED"]').text
+    text = wait(d, lambda d: d.find_element(By.CSS_SELECTOR, '[data-indicator="IND_ACTS_PREVENTED"]')).text
     return 0.0 if text == "–" else float(text)
 
 def enter(d, month, value):
@@ -81,97 +82,106 @@ def enter(d, month, value):
 
 d = browser()
 try:
-    # Signing in: a wrong password is refused, the right one opens the dashboard.
-    d.get(BASE + "/dashboard")
-    check("/login" in d.current_url, "an anonymous visitor is sent to the sign-in page")
-    shot(d, "login")
-    d.find_element(By.ID, "username").send_keys("almaty")
-    d.find_element(By.ID, "password").send_keys("wrong password")
-    d.find_element(By.ID, "sign-in").click()
-    check("wrong" in d.find_element(By.CSS_SELECTOR, ".error").text, "a wrong password is refused with a message")
-    sign_in(d, "almaty")
-    check(d.find_element(By.CSS_SELECTOR, "a.who").text == "almaty", "the regional data-entry user is signed in")
+  try:
+      # Signing in: a wrong password is refused, the right one opens the dashboard.
+      d.get(BASE + "/dashboard")
+      check("/login" in d.current_url, "an anonymous visitor is sent to the sign-in page")
+      shot(d, "login")
+      d.find_element(By.ID, "username").send_keys("almaty")
+      d.find_element(By.ID, "password").send_keys("wrong password")
+      d.find_element(By.ID, "sign-in").click()
+      check("wrong" in d.find_element(By.CSS_SELECTOR, ".error").text, "a wrong password is refused with a message")
+      sign_in(d, "almaty")
+      check(d.find_element(By.CSS_SELECTOR, "a.who").text == "almaty", "the regional data-entry user is signed in")
 
-    # In each language: enter a value in a form and see it at once in the pivot and the dashboard.
-    expected_nav = {"en": "Dashboard", "ru": "Сводка", "kk": "Жиынтық"}
-    for i, lang in enumerate(["en", "ru", "kk"]):
-        d.get(BASE + f"/language?set={lang}&back=/dashboard")
-        nav = d.find_element(By.CSS_SELECTOR, "header nav a").text
-        check(nav == expected_nav[lang], f"[{lang}] the interface speaks {lang}: '{nav}'")
-        before_pivot, before_dash = pivot_value(d), dashboard_value(d)
-        if lang == "en":
-            d.get(BASE + "/dashboard")
-            shot(d, "dashboard")
-        d.get(BASE + "/entry?ds=SECURITY&ou=ALA&pe=201712")
-        cell = d.find_element(By.XPATH, "//tr[th/small[contains(., 'ACTS_PREVENTED')]]//input[contains(@class,'cell')]")
-        old = float(cell.get_attribute("value") or 0)
-        cell, status = enter(d, 12, int(old) + 3)
-        check("saved" in status.get_attribute("class"), f"[{lang}] the cell shows it was saved: '{status.text}'")
-        if lang == "en":
-            shot(d, "data-entry")
-        after_pivot, after_dash = pivot_value(d), dashboard_value(d)
-        check(after_pivot == before_pivot + 3, f"[{lang}] the pivot shows the new value at once ({before_pivot:g} → {after_pivot:g})")
-        check(after_dash == before_dash + 3, f"[{lang}] the dashboard shows it at once ({before_dash:g} → {after_dash:g})")
-        if lang == "en":
-            pivot_value(d)
-            shot(d, "pivot")
-        if lang == "ru":
-            d.get(BASE + "/dashboard?ou=ALA")
-            shot(d, "dashboard-ru")
-        if lang == "kk":
-            pivot_value(d)
-            shot(d, "pivot-kk")
-    d.get(BASE + "/language?set=en&back=/dashboard")
+      # In each language: enter a value in a form and see it at once in the pivot and the dashboard.
+      expected_nav = {"en": "Dashboard", "ru": "Сводка", "kk": "Жиынтық"}
+      for i, lang in enumerate(["en", "ru", "kk"]):
+          d.get(BASE + f"/language?set={lang}&back=/dashboard")
+          nav = d.find_element(By.CSS_SELECTOR, "header nav a").text
+          check(nav == expected_nav[lang], f"[{lang}] the interface speaks {lang}: '{nav}'")
+          before_pivot, before_dash = pivot_value(d), dashboard_value(d)
+          if lang == "en":
+              d.get(BASE + "/dashboard")
+              shot(d, "dashboard")
+          d.get(BASE + "/entry?ds=SECURITY&ou=ALA&pe=201712")
+          cell = d.find_element(By.XPATH, "//tr[th/small[contains(., 'ACTS_PREVENTED')]]//input[contains(@class,'cell')]")
+          old = float(cell.get_attribute("value") or 0)
+          cell, status = enter(d, 12, int(old) + 3)
+          check("saved" in status.get_attribute("class"), f"[{lang}] the cell shows it was saved: '{status.text}'")
+          if lang == "en":
+              shot(d, "data-entry")
+          after_pivot, after_dash = pivot_value(d), dashboard_value(d)
+          check(after_pivot == before_pivot + 3, f"[{lang}] the pivot shows the new value at once ({before_pivot:g} → {after_pivot:g})")
+          check(after_dash == before_dash + 3, f"[{lang}] the dashboard shows it at once ({before_dash:g} → {after_dash:g})")
+          if lang == "en":
+              pivot_value(d)
+              shot(d, "pivot")
+          if lang == "ru":
+              d.get(BASE + "/dashboard?ou=ALA")
+              shot(d, "dashboard-ru")
+          if lang == "kk":
+              pivot_value(d)
+              shot(d, "pivot-kk")
+      d.get(BASE + "/language?set=en&back=/dashboard")
 
-    # A bad value is flagged in the cell and not saved.
-    cell, status = enter(d, 11, "abc")
-    check("error" in status.get_attribute("class") and "number" in status.text, f"a value of the wrong type is flagged: '{status.text}'")
-    r = fetch(d, "POST", "/api/dataValues", {"dataElement": "ACTS_PREVENTED", "period": "201711", "orgUnit": "ALA", "value": "-2"})
-    check(r["status"] == 400 and "value" in json.loads(r["body"])["problems"][0]["field"], "the API refuses a negative count with 400 naming the field")
+      # A bad value is flagged in the cell and not saved.
+      cell, status = enter(d, 11, "abc")
+      check("error" in status.get_attribute("class") and "number" in status.text, f"a value of the wrong type is flagged: '{status.text}'")
+      r = fetch(d, "POST", "/api/dataValues", {"dataElement": "ACTS_PREVENTED", "period": "201711", "orgUnit": "ALA", "value": "-2"})
+      check(r["status"] == 400 and "value" in json.loads(r["body"])["problems"][0]["field"], "the API refuses a negative count with 400 naming the field")
 
-    # The history of the value: who changed it, when, old and new.
-    d.get(BASE + "/entry?ds=SECURITY&ou=ALA&pe=201712")
-    d.find_element(By.XPATH, "//tr[th/small[contains(., 'ACTS_PREVENTED')]]//a[contains(@class,'hist')]").click()
-    rows = d.find_elements(By.CSS_SELECTOR, "#history-table tbody tr")
-    check(len(rows) >= 4 and "almaty" in rows[0].text, f"the history lists {len(rows)} changes, the latest by almaty")
-    shot(d, "history")
+      # The history of the value: who changed it, when, old and new.
+      d.get(BASE + "/entry?ds=SECURITY&ou=ALA&pe=201712")
+      d.find_element(By.XPATH, "//tr[th/small[contains(., 'ACTS_PREVENTED')]]//a[contains(@class,'hist')]").click()
+      rows = d.find_elements(By.CSS_SELECTOR, "#history-table tbody tr")
+      check(len(rows) >= 4 and "almaty" in rows[0].text, f"the history lists {len(rows)} changes, the latest by almaty")
+      shot(d, "history")
 
-    # Scope: Almaty's user can neither read nor write Aktobe region, by page or by API.
-    d.get(BASE + "/entry?ds=SECURITY&ou=AKT&pe=201712")
-    check("outside" in d.find_element(By.CSS_SELECTOR, ".error").text, "the Aktobe form is refused on the page")
-    d.get(BASE + "/pivot?dx=IND_ACTS_PREVENTED&ou=AKT&from=2017&to=2017")
-    check("outside" in d.find_element(By.CSS_SELECTOR, ".error").text, "an Aktobe pivot is refused on the page")
-    d.get(BASE + "/dashboard")
-    r = fetch(d, "GET", "/api/dataValues?de=ACTS_PREVENTED&pe=201712&ou=AKT")
-    check(r["status"] == 403 and json.loads(r["body"])["code"] == "out_of_scope", "reading an Aktobe value through the API: 403 out_of_scope")
-    r = fetch(d, "POST", "/api/dataValues", {"dataElement": "ACTS_PREVENTED", "period": "201712", "orgUnit": "AKT", "value": "9"})
-    check(r["status"] == 403, "writing an Aktobe value through the API: 403")
-    r = fetch(d, "GET", "/api/analytics?dx=IND_ACTS_PREVENTED&pe=2017&ou=KZ")
-    check(r["status"] == 403, "national analytics for a regional user: 403")
-    r = fetch(d, "GET", "/api/analytics?dx=IND_ACTS_PREVENTED&pe=2017&ou=LEVEL-2")
-    rows = json.loads(r["body"])["rows"]
-    check(r["status"] == 200 and len(rows) == 1, f"LEVEL-2 for a regional user means their own region only ({len(rows)} row)")
+      # Scope: Almaty's user can neither read nor write Aktobe region, by page or by API.
+      d.get(BASE + "/entry?ds=SECURITY&ou=AKT&pe=201712")
+      check("outside" in d.find_element(By.CSS_SELECTOR, ".error").text, "the Aktobe form is refused on the page")
+      d.get(BASE + "/pivot?dx=IND_ACTS_PREVENTED&ou=AKT&from=2017&to=2017")
+      check("outside" in d.find_element(By.CSS_SELECTOR, ".error").text, "an Aktobe pivot is refused on the page")
+      d.get(BASE + "/dashboard")
+      r = fetch(d, "GET", "/api/dataValues?de=ACTS_PREVENTED&pe=201712&ou=AKT")
+      check(r["status"] == 403 and json.loads(r["body"])["code"] == "out_of_scope", "reading an Aktobe value through the API: 403 out_of_scope")
+      r = fetch(d, "POST", "/api/dataValues", {"dataElement": "ACTS_PREVENTED", "period": "201712", "orgUnit": "AKT", "value": "9"})
+      check(r["status"] == 403, "writing an Aktobe value through the API: 403")
+      r = fetch(d, "GET", "/api/analytics?dx=IND_ACTS_PREVENTED&pe=2017&ou=KZ")
+      check(r["status"] == 403, "national analytics for a regional user: 403")
+      r = fetch(d, "GET", "/api/analytics?dx=IND_ACTS_PREVENTED&pe=2017&ou=LEVEL-2")
+      rows = json.loads(r["body"])["rows"]
+      check(r["status"] == 200 and len(rows) == 1, f"LEVEL-2 for a regional user means their own region only ({len(rows)} row)")
 
-    # The administrator sees the whole country, Aktobe unchanged, and manages users.
-    sign_in(d, "admin")
-    r = fetch(d, "GET", "/api/dataValues?de=ACTS_PREVENTED&pe=201712&ou=AKT")
-    check(r["status"] in (200, 404) and (r["status"] == 404 or json.loads(r["body"])["value"] != "9"), "Aktobe's value was not changed")
-    d.get(BASE + "/users")
-    check(len(d.find_elements(By.CSS_SELECTOR, "#users-table tbody tr")) >= 5, "the administrator sees the users")
-    shot(d, "users")
-    d.get(BASE + "/metadata")
-    shot(d, "metadata")
-    d.get(BASE + "/account")
-    shot(d, "account")
-    sign_in(d, "almaty")
-    d.get(BASE + "/users")
-    check("administrators" in d.find_element(By.CSS_SELECTOR, ".error").text, "a data-entry user cannot open the users page")
+      # The administrator sees the whole country, Aktobe unchanged, and manages users.
+      sign_in(d, "admin")
+      r = fetch(d, "GET", "/api/dataValues?de=ACTS_PREVENTED&pe=201712&ou=AKT")
+      check(r["status"] in (200, 404) and (r["status"] == 404 or json.loads(r["body"])["value"] != "9"), "Aktobe's value was not changed")
+      d.get(BASE + "/users")
+      check(len(d.find_elements(By.CSS_SELECTOR, "#users-table tbody tr")) >= 5, "the administrator sees the users")
+      shot(d, "users")
+      d.get(BASE + "/metadata")
+      shot(d, "metadata")
+      d.get(BASE + "/account")
+      shot(d, "account")
+      sign_in(d, "almaty")
+      d.get(BASE + "/users")
+      check("administrators" in d.find_element(By.CSS_SELECTOR, ".error").text, "a data-entry user cannot open the users page")
 
-    # Signing out ends the session.
-    d.get(BASE + "/dashboard")
-    d.find_element(By.CSS_SELECTOR, "header form button").click()
-    d.get(BASE + "/dashboard")
-    check("/login" in d.current_url, "after signing out, pages ask to sign in again")
-    print("all end-to-end checks passed", flush=True)
+      # Signing out ends the session.
+      d.get(BASE + "/dashboard")
+      d.find_element(By.CSS_SELECTOR, "header form button").click()
+      d.get(BASE + "/dashboard")
+      check("/login" in d.current_url, "after signing out, pages ask to sign in again")
+      print("all end-to-end checks passed", flush=True)
+  except SystemExit:
+    raise
+  except Exception as e:
+    import traceback
+    traceback.print_exc()
+    print("FAIL: an unexpected error at", d.current_url, ":", repr(e), flush=True)
+    d.save_screenshot("/tmp/qorgan-e2e-failure.png")
+    raise SystemExit(1)
 finally:
     d.quit()
