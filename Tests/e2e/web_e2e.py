@@ -34,6 +34,10 @@ def browser():
 def wait(d, cond, timeout=30):
     return WebDriverWait(d, timeout).until(cond)
 
+def find(d, by, what, timeout=30):
+    """The element, once it is there (a page may still be arriving after a redirect)."""
+    return WebDriverWait(d, timeout).until(lambda d: d.find_element(by, what))
+
 def shot(d, name):
     # The whole page, not just the window.
     height = d.execute_script("return Math.max(document.body.scrollHeight, 800)")
@@ -44,9 +48,9 @@ def shot(d, name):
 def sign_in(d, user):
     d.delete_all_cookies()
     d.get(BASE + "/login")
-    d.find_element(By.ID, "username").send_keys(user)
-    d.find_element(By.ID, "password").send_keys(PASSWORD)
-    d.find_element(By.ID, "sign-in").click()
+    find(d, By.ID, "username").send_keys(user)
+    find(d, By.ID, "password").send_keys(PASSWORD)
+    find(d, By.ID, "sign-in").click()
     wait(d, lambda d: "/dashboard" in d.current_url)
 
 def fetch(d, method, path, body=None):
@@ -67,12 +71,12 @@ def pivot_value(d, lang_suffix=""):
 
 def dashboard_value(d):
     d.get(BASE + "/dashboard?ou=ALA&from=2017&to=2017")
-    text = wait(d, lambda d: d.find_element(By.CSS_SELECTOR, '[data-indicator="IND_ACTS_PREVENTED"]')).text
+    text = wait(d, lambda d: find(d, By.CSS_SELECTOR, '[data-indicator="IND_ACTS_PREVENTED"]')).text
     return 0.0 if text == "–" else float(text)
 
 def enter(d, month, value):
     d.get(BASE + f"/entry?ds=SECURITY&ou=ALA&pe=2017{month:02d}")
-    cell = d.find_element(By.XPATH, "//tr[th/small[contains(., 'ACTS_PREVENTED')]]//input[contains(@class,'cell')]")
+    cell = find(d, By.XPATH, "//tr[th/small[contains(., 'ACTS_PREVENTED')]]//input[contains(@class,'cell')]")
     cell.clear()
     cell.send_keys(str(value))
     cell.send_keys(Keys.TAB)
@@ -87,25 +91,25 @@ try:
       d.get(BASE + "/dashboard")
       check("/login" in d.current_url, "an anonymous visitor is sent to the sign-in page")
       shot(d, "login")
-      d.find_element(By.ID, "username").send_keys("almaty")
-      d.find_element(By.ID, "password").send_keys("wrong password")
-      d.find_element(By.ID, "sign-in").click()
-      check("wrong" in d.find_element(By.CSS_SELECTOR, ".error").text, "a wrong password is refused with a message")
+      find(d, By.ID, "username").send_keys("almaty")
+      find(d, By.ID, "password").send_keys("wrong password")
+      find(d, By.ID, "sign-in").click()
+      check("wrong" in find(d, By.CSS_SELECTOR, ".error").text, "a wrong password is refused with a message")
       sign_in(d, "almaty")
-      check(d.find_element(By.CSS_SELECTOR, "a.who").text == "almaty", "the regional data-entry user is signed in")
+      check(find(d, By.CSS_SELECTOR, "a.who").text == "almaty", "the regional data-entry user is signed in")
 
       # In each language: enter a value in a form and see it at once in the pivot and the dashboard.
       expected_nav = {"en": "Dashboard", "ru": "Сводка", "kk": "Жиынтық"}
       for i, lang in enumerate(["en", "ru", "kk"]):
           d.get(BASE + f"/language?set={lang}&back=/dashboard")
-          nav = d.find_element(By.CSS_SELECTOR, "header nav a").text
+          nav = find(d, By.CSS_SELECTOR, "header nav a").text
           check(nav == expected_nav[lang], f"[{lang}] the interface speaks {lang}: '{nav}'")
           before_pivot, before_dash = pivot_value(d), dashboard_value(d)
           if lang == "en":
               d.get(BASE + "/dashboard")
               shot(d, "dashboard")
           d.get(BASE + "/entry?ds=SECURITY&ou=ALA&pe=201712")
-          cell = d.find_element(By.XPATH, "//tr[th/small[contains(., 'ACTS_PREVENTED')]]//input[contains(@class,'cell')]")
+          cell = find(d, By.XPATH, "//tr[th/small[contains(., 'ACTS_PREVENTED')]]//input[contains(@class,'cell')]")
           old = float(cell.get_attribute("value") or 0)
           cell, status = enter(d, 12, int(old) + 3)
           check("saved" in status.get_attribute("class"), f"[{lang}] the cell shows it was saved: '{status.text}'")
@@ -133,16 +137,16 @@ try:
 
       # The history of the value: who changed it, when, old and new.
       d.get(BASE + "/entry?ds=SECURITY&ou=ALA&pe=201712")
-      d.find_element(By.XPATH, "//tr[th/small[contains(., 'ACTS_PREVENTED')]]//a[contains(@class,'hist')]").click()
+      find(d, By.XPATH, "//tr[th/small[contains(., 'ACTS_PREVENTED')]]//a[contains(@class,'hist')]").click()
       rows = d.find_elements(By.CSS_SELECTOR, "#history-table tbody tr")
       check(len(rows) >= 4 and "almaty" in rows[0].text, f"the history lists {len(rows)} changes, the latest by almaty")
       shot(d, "history")
 
       # Scope: Almaty's user can neither read nor write Aktobe region, by page or by API.
       d.get(BASE + "/entry?ds=SECURITY&ou=AKT&pe=201712")
-      check("outside" in d.find_element(By.CSS_SELECTOR, ".error").text, "the Aktobe form is refused on the page")
+      check("outside" in find(d, By.CSS_SELECTOR, ".error").text, "the Aktobe form is refused on the page")
       d.get(BASE + "/pivot?dx=IND_ACTS_PREVENTED&ou=AKT&from=2017&to=2017")
-      check("outside" in d.find_element(By.CSS_SELECTOR, ".error").text, "an Aktobe pivot is refused on the page")
+      check("outside" in find(d, By.CSS_SELECTOR, ".error").text, "an Aktobe pivot is refused on the page")
       d.get(BASE + "/dashboard")
       r = fetch(d, "GET", "/api/dataValues?de=ACTS_PREVENTED&pe=201712&ou=AKT")
       check(r["status"] == 403 and json.loads(r["body"])["code"] == "out_of_scope", "reading an Aktobe value through the API: 403 out_of_scope")
@@ -167,11 +171,11 @@ try:
       shot(d, "account")
       sign_in(d, "almaty")
       d.get(BASE + "/users")
-      check("administrators" in d.find_element(By.CSS_SELECTOR, ".error").text, "a data-entry user cannot open the users page")
+      check("administrators" in find(d, By.CSS_SELECTOR, ".error").text, "a data-entry user cannot open the users page")
 
       # Signing out ends the session.
       d.get(BASE + "/dashboard")
-      d.find_element(By.CSS_SELECTOR, "header form button").click()
+      find(d, By.CSS_SELECTOR, "header form button").click()
       d.get(BASE + "/dashboard")
       check("/login" in d.current_url, "after signing out, pages ask to sign in again")
       print("all end-to-end checks passed", flush=True)
