@@ -82,6 +82,10 @@ public struct ResolvedValue: Hashable, Sendable {
     public var storedBy: String?
     public var line: Int?
     public var isDeletion: Bool { value == nil }
+
+    public init(key: DataValueKey, value: String?, comment: String? = nil, followUp: Bool = false, storedBy: String? = nil, line: Int? = nil) {
+        self.key = key; self.value = value; self.comment = comment; self.followUp = followUp; self.storedBy = storedBy; self.line = line
+    }
 }
 
 /// One change to a value, as the audit trail keeps it.
@@ -212,6 +216,9 @@ public struct ValueResolver {
         }
         let el = catalog.element(input.element.trimmedSpaces)
         if el == nil { problem("dataelement", input.element, input.element.isEmpty ? "a data element is required" : "no data element with code or uid '\(input.element)'") }
+        if let el, let source = el.derivedFrom {
+            problem("dataelement", input.element, "\(el.code) is derived from the \(source) and cannot be entered; change the \(source) instead")
+        }
         let period = self.period(input.period)
         if period == nil { problem("period", input.period, "not a period identifier (2017, 2017Q1, 201703, 2017W5, 20170315, 2017April)") }
         let u = catalog.unit(input.unit.trimmedSpaces)

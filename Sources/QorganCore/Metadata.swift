@@ -198,16 +198,19 @@ public struct DataElement: Hashable, Sendable, Codable {
     /// Reference to the disaggregation; the default combination when absent.
     public var categoryCombo: String
     public var translations: [String: String]?
+    /// What computes its values (`incident register`, …); nil for values people enter.
+    /// Derived values cannot be entered, imported or deleted by hand.
+    public var derivedFrom: String?
 
     public init(uid: String, code: String, name: String, shortName: String? = nil, description: String? = nil,
                 valueType: ValueType, aggregationType: AggregationType, categoryCombo: String = CategoryCombo.defaultUid,
-                translations: [String: String]? = nil) {
+                translations: [String: String]? = nil, derivedFrom: String? = nil) {
         self.uid = uid; self.code = code; self.name = name; self.shortName = shortName; self.description = description
         self.valueType = valueType; self.aggregationType = aggregationType; self.categoryCombo = categoryCombo
-        self.translations = translations
+        self.translations = translations; self.derivedFrom = derivedFrom
     }
 
-    enum CodingKeys: String, CodingKey { case uid, code, name, shortName, description, valueType, aggregationType, categoryCombo, translations }
+    enum CodingKeys: String, CodingKey { case uid, code, name, shortName, description, valueType, aggregationType, categoryCombo, translations, derivedFrom }
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         uid = try c.decodeIfPresent(String.self, forKey: .uid) ?? ""
@@ -219,6 +222,7 @@ public struct DataElement: Hashable, Sendable, Codable {
         aggregationType = try c.decodeIfPresent(AggregationType.self, forKey: .aggregationType) ?? .sum
         categoryCombo = try c.decodeIfPresent(String.self, forKey: .categoryCombo) ?? CategoryCombo.defaultUid
         translations = try c.decodeIfPresent([String: String].self, forKey: .translations)
+        derivedFrom = try c.decodeIfPresent(String.self, forKey: .derivedFrom)
     }
 }
 

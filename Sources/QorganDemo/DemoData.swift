@@ -35,9 +35,15 @@ extension DemoProgramme {
     static let years = Array(2013...2017)
 
     /// Every value of the demo, as inputs (references by code).
-    public static func values(catalog: Catalog) -> [DataValueInput] {
+    public static func values(catalog: Catalog) -> [DataValueInput] { generate().values }
+
+    /// Where and when the illustrative foiled plots fall: (year, month, region code) once per plot.
+    static func foiledPlotPlaces() -> [(year: Int, month: Int, region: String)] { generate().foiled }
+
+    static func generate() -> (values: [DataValueInput], foiled: [(year: Int, month: Int, region: String)]) {
         var rng = DemoRandom(seed: seed)
         var out: [DataValueInput] = []
+        var foiled: [(year: Int, month: Int, region: String)] = []
         func add(_ element: String, _ period: String, _ unit: String, _ value: Int, combo: String = "") {
             guard value != 0 else { return }
             out.append(DataValueInput(element: element, period: period, unit: unit, optionCombo: combo, value: String(value)))
@@ -91,7 +97,9 @@ extension DemoProgramme {
         // Security outcomes (monthly, regions): national yearly totals scattered by region risk.
         let securityWeights = regions.map { $0.risk * $0.population.squareRoot() }
         let security: [(String, [Int])] = [
-            ("ACTS_PREVENTED", [2, 2, 3, 3, 2]),            // 12 (F1)
+            // Acts prevented (F1, 12) are events of the incident register: these draws place its
+            // twelve illustrative foiled plots (and keep every other number as it was).
+            ("FOILED_PLOTS", [2, 2, 3, 3, 2]),
             ("DEPARTURES_STOPPED", [0, 2, 4, 3, 1]),        // 1 in 2017 (F2)
             ("TRAVEL_INTENT_STOPPED", [12, 19, 27, 21, 12]), // 91 (F5)
             ("STUDENTS_RETURNED", [9, 14, 22, 19, 17]),     // 81 (F6)
@@ -103,13 +111,17 @@ extension DemoProgramme {
                 let byRegion = rng.scatter(perYear[yi], securityWeights)
                 for (ri, r) in regions.enumerated() where byRegion[ri] > 0 {
                     let byMonth = rng.scatter(byRegion[ri], Array(repeating: 1, count: 12))
-                    for m in 1...12 { add(element, month(y, m), r.code, byMonth[m - 1]) }
+                    for m in 1...12 {
+                        if element == "FOILED_PLOTS" {
+                            foiled += Array(repeating: (y, m, r.code), count: byMonth[m - 1])
+                        } else {
+                            add(element, month(y, m), r.code, byMonth[m - 1])
+                        }
+                    }
                 }
             }
         }
-        // The two public events of 2016 (F9).
-        add("ACTS_COMMITTED", month(2016, 6), "AKT", 1)
-        add("ACTS_COMMITTED", month(2016, 7), "ALA", 1)
+        // The two public events of 2016 (F9) are in the incident register (DemoIncidents).
 
         // Involvement in destructive movements (quarterly, regions, by target group and sex): not decreasing.
         let drawn = [2013: 352, 2014: 368, 2015: 391, 2016: 412, 2017: 430]
@@ -157,7 +169,7 @@ extension DemoProgramme {
                 add("REHAB_CASELOAD", "\(y)Q\(q)", Geography.rehabilitationCentre.code, caseload)
             }
         }
-        return out
+        return (out, foiled)
     }
 
     /// Moves scores (in tenths of a percent) one tenth at a time until their mean is exactly `target`.

@@ -12,7 +12,8 @@ import QorganStore
 public enum DemoProgramme {
     public static let notice = """
         Illustrative data. The 2016 attacks in Aktobe (5 June) and Almaty (18 July) are public events; \
-        every other number in this demo is synthetic, generated to reproduce the programme report's figures.
+        the twelve foiled plots of the incident register are illustrative (and marked so), and every other \
+        number in this demo is synthetic, generated to reproduce the programme report's figures.
         """
     public static let user = "demo"
     public static let seed: UInt64 = 20_130_101
@@ -28,6 +29,8 @@ public enum DemoProgramme {
         try store.importMetadata(metadata(), source: "the demo metadata", user: user)
         let catalog = try store.catalog()
         try store.saveValues(values(catalog: catalog), source: "the demo data", user: user)
+        try store.saveIncidents(incidents().map { ($0, nil) }, source: "the demo incidents", user: user,
+                                newUid: DemoIncidents.uidSequence())
         try store.setSetting("demo.notice", notice)
     }
 
@@ -87,8 +90,6 @@ public enum DemoProgramme {
                         aggregationType: agg, categoryCombo: combo, translations: DemoTranslations.of(code))
         }
         c.dataElements = [
-            element("ACTS_PREVENTED", "Terrorist and violent extremist acts prevented"),
-            element("ACTS_COMMITTED", "Terrorist acts that could not be prevented"),
             element("DEPARTURES_STOPPED", "Citizens stopped from leaving to take part in terrorist activity abroad"),
             element("TRAVEL_INTENT_STOPPED", "Citizens whose intention to leave to join armed groups abroad was stopped"),
             element("STUDENTS_RETURNED", "Students brought back home from abroad"),
@@ -107,6 +108,11 @@ public enum DemoProgramme {
             element("REHAB_ADMISSIONS", "Admissions to the rehabilitation centre"),
             element("REHAB_COMPLETIONS", "Completed rehabilitation programmes"),
         ]
+        // The incident register's categories and elements (acts prevented and not come from it).
+        let register = IncidentRegister.metadata()
+        c.categories += register.categories
+        c.categoryCombos += register.categoryCombos
+        c.dataElements += register.dataElements
         let regionCodes = Geography.regions.map(\.code)
         let officeCodes = Geography.regions.flatMap { $0.offices.map(\.code) }
         func form(_ code: String, _ name: String, _ type: PeriodType, _ elements: [String], _ units: [String], timely: Int = 15) -> DataSet {
@@ -115,7 +121,7 @@ public enum DemoProgramme {
         }
         c.dataSets = [
             form("SECURITY", "Security outcomes (monthly)", .monthly,
-                 ["ACTS_PREVENTED", "ACTS_COMMITTED", "DEPARTURES_STOPPED", "TRAVEL_INTENT_STOPPED", "STUDENTS_RETURNED",
+                 ["DEPARTURES_STOPPED", "TRAVEL_INTENT_STOPPED", "STUDENTS_RETURNED",
                   "THEOLOGY_DIVERTED", "CONVICTIONS"], regionCodes),
             form("PREVENTION", "Preventive work (monthly)", .monthly, ["PREV_EVENTS", "TG_REACHED"], officeCodes, timely: 10),
             form("INVOLVEMENT", "Involvement in destructive movements (quarterly)", .quarterly, ["DRAWN_IN", "DRAWN_IN_MARGINALISED"], regionCodes, timely: 20),
@@ -124,15 +130,19 @@ public enum DemoProgramme {
             form("REHAB", "Rehabilitation centre (quarterly)", .quarterly, ["REHAB_CASELOAD", "REHAB_ADMISSIONS", "REHAB_COMPLETIONS"],
                  [Geography.rehabilitationCentre.code], timely: 20),
         ]
-        func indicator(_ code: String, _ name: String, _ num: String, _ den: String = "1", factor: Double = 1, decimals: Int = 0,
+        func indicator(_ code: String, _ name: String, _ num: String, _ den: String? = "1", factor: Double = 1, decimals: Int = 0,
                        _ description: String? = nil) -> Indicator {
-            Indicator(uid: uid("in", code), code: code, name: name, description: description, numerator: num, denominator: den,
+            Indicator(uid: uid("in", code), code: code, name: name, description: description, numerator: num, denominator: den ?? "1",
                       factor: factor, decimals: decimals, target: DemoTranslations.targets[code], translations: DemoTranslations.of(code))
         }
         let youngShare = ["YOUTH", "STUDENTS", "PUPILS"].flatMap { g in ["MALE", "FEMALE"].map { "#{DRAWN_IN.\(g)_\($0)}" } }
         c.indicators = [
-            indicator("IND_ACTS_PREVENTED", "Acts prevented", "#{ACTS_PREVENTED}"),
-            indicator("IND_ACTS_COMMITTED", "Acts not prevented", "#{ACTS_COMMITTED}"),
+            // Acts come from the incident register: foiled plots were prevented; attacks that took
+            // place (completed or failed) were not.
+            indicator("IND_ACTS_PREVENTED", "Acts prevented", "#{INC_EVENTS.FOILED}", nil,
+                      "Foiled plots of the incident register."),
+            indicator("IND_ACTS_COMMITTED", "Acts not prevented", "#{INC_EVENTS.COMPLETED} + #{INC_EVENTS.FAILED}", nil,
+                      "Attacks of the incident register that took place, completed or failed."),
             indicator("IND_PREVENTION_SHARE", "Share of plotted acts that were prevented",
                       "N{IND_ACTS_PREVENTED}", "N{IND_ACTS_PREVENTED} + N{IND_ACTS_COMMITTED}", factor: 100, decimals: 1),
             indicator("IND_DEPARTURES_STOPPED", "Departures to terrorist activity abroad stopped", "#{DEPARTURES_STOPPED}"),

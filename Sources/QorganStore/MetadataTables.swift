@@ -47,7 +47,7 @@ enum MetadataTables {
                                valueType: ValueType(rawValue: r["value_type"]) ?? .number,
                                aggregationType: AggregationType(rawValue: r["aggregation_type"]) ?? .sum,
                                categoryCombo: comboUid[r["category_combo_id"]] ?? CategoryCombo.defaultUid,
-                               translations: translations(r))
+                               translations: translations(r), derivedFrom: r["derived_from"])
         }
         var dsElements: [Int64: [String]] = [:], dsUnits: [Int64: [String]] = [:]
         for r in try Row.fetchAll(db, sql: "SELECT data_set_id, element_id FROM data_set_element ORDER BY data_set_id, sort_order") {
@@ -145,9 +145,9 @@ enum MetadataTables {
         }
         var elementId: [String: Int64] = [:]
         for e in c.dataElements {
-            elementId[e.uid] = try upsert("data_element", ["uid", "code", "name", "short_name", "description", "value_type", "aggregation_type", "category_combo_id", "translations"],
+            elementId[e.uid] = try upsert("data_element", ["uid", "code", "name", "short_name", "description", "value_type", "aggregation_type", "category_combo_id", "translations", "derived_from"],
                                           [e.uid, e.code, e.name, e.shortName, e.description, e.valueType.rawValue, e.aggregationType.rawValue, comboId[e.categoryCombo],
-                                           translationsText(e.translations)])
+                                           translationsText(e.translations), e.derivedFrom])
         }
         try db.execute(sql: "DELETE FROM data_set_element")
         try db.execute(sql: "DELETE FROM data_set_unit")

@@ -19,7 +19,7 @@ public struct ImportSummary: Hashable, Sendable, Codable {
 public final class SQLiteStore: Sendable {
     let writer: any DatabaseWriter
     public let path: String?
-    private let observers = ObserverList()
+    let observers = ObserverList()
     private let catalogCache = CatalogCache()
 
     /// The catalog, read again only when the metadata changed since (a version number that

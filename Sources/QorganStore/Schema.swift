@@ -194,6 +194,36 @@ enum Schema {
             );
             """)
         }
+        m.registerMigration("v3: incident register") { db in
+            try db.execute(sql: """
+            -- Attacks and foiled plots: events, not people. Deletion is soft; every change is
+            -- kept whole in incident_audit. Dates carry their precision (month and day may be NULL).
+            ALTER TABLE data_element ADD COLUMN derived_from TEXT;
+            CREATE TABLE incident (
+                uid TEXT PRIMARY KEY,
+                year INTEGER NOT NULL, month INTEGER, day INTEGER,
+                unit_uid TEXT NOT NULL,
+                place_name TEXT, latitude REAL, longitude REAL,
+                outcome TEXT NOT NULL,
+                attack_type INTEGER NOT NULL, target_type INTEGER NOT NULL, weapon_type INTEGER NOT NULL,
+                killed INTEGER, wounded INTEGER,
+                property_damage TEXT NOT NULL, property_extent INTEGER, claimed TEXT NOT NULL,
+                summary TEXT NOT NULL, sources TEXT NOT NULL,
+                illustrative INTEGER NOT NULL DEFAULT 0,
+                gtd_event_id TEXT UNIQUE,
+                deleted INTEGER NOT NULL DEFAULT 0,
+                created INTEGER NOT NULL, created_by TEXT NOT NULL,
+                last_updated INTEGER NOT NULL, last_updated_by TEXT NOT NULL
+            );
+            CREATE INDEX incident_cell ON incident(unit_uid, year, month);
+            CREATE TABLE incident_audit (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                incident_uid TEXT NOT NULL, action TEXT NOT NULL, snapshot TEXT NOT NULL,
+                changed_by TEXT NOT NULL, changed_at INTEGER NOT NULL
+            );
+            CREATE INDEX incident_audit_uid ON incident_audit(incident_uid, id);
+            """)
+        }
         return m
     }
 }

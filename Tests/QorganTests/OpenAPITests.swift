@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import QorganCore
 import QorganServer
 import Testing
 
@@ -43,14 +44,20 @@ import Testing
         "GET /api/dataElements": ("/api/dataElements", nil), "GET /api/dataElements/{id}": ("/api/dataElements/DRAWN_IN", nil),
         "GET /api/dataSets": ("/api/dataSets", nil), "GET /api/dataSets/{id}": ("/api/dataSets/SECURITY", nil),
         "GET /api/indicators": ("/api/indicators", nil), "GET /api/indicators/{id}": ("/api/indicators/IND_READINESS", nil),
-        "GET /api/dataValues": ("/api/dataValues?de=ACTS_COMMITTED&pe=201606&ou=AKT", nil),
-        "POST /api/dataValues": ("/api/dataValues", #"{"dataElement": "ACTS_PREVENTED", "period": "201712", "orgUnit": "AKT", "value": "1"}"#),
-        "DELETE /api/dataValues": ("/api/dataValues?de=ACTS_PREVENTED&pe=201712&ou=AKT", nil),
+        "GET /api/dataValues": ("/api/dataValues?de=READINESS_PCT&pe=2017&ou=AKT", nil),
+        "POST /api/dataValues": ("/api/dataValues", #"{"dataElement": "CONVICTIONS", "period": "201712", "orgUnit": "AKT", "value": "1"}"#),
+        "DELETE /api/dataValues": ("/api/dataValues?de=CONVICTIONS&pe=201712&ou=AKT", nil),
         "GET /api/dataValueSets": ("/api/dataValueSets?dataSet=SECURITY&period=201606&orgUnit=AKT", nil),
-        "POST /api/dataValueSets": ("/api/dataValueSets?dryRun=true", #"{"dataValues": [{"dataElement": "ACTS_PREVENTED", "period": "201712", "orgUnit": "AKT", "value": "2"}]}"#),
+        "POST /api/dataValueSets": ("/api/dataValueSets?dryRun=true", #"{"dataValues": [{"dataElement": "CONVICTIONS", "period": "201712", "orgUnit": "AKT", "value": "2"}]}"#),
         "POST /api/completions": ("/api/completions", #"{"dataSet": "SECURITY", "period": "201712", "orgUnit": "AKT"}"#),
-        "GET /api/audits/dataValue": ("/api/audits/dataValue?de=ACTS_COMMITTED&pe=201606&ou=AKT", nil),
+        "GET /api/audits/dataValue": ("/api/audits/dataValue?de=READINESS_PCT&pe=2017&ou=AKT", nil),
         "GET /api/analytics": ("/api/analytics?dx=IND_READINESS&pe=2015;2017&ou=LEVEL-2", nil),
+        "GET /api/incidents": ("/api/incidents?from=2016&to=2016&ou=KZ&outcome=completed", nil),
+        "GET /api/incidents/codes": ("/api/incidents/codes", nil),
+        "POST /api/incidents": ("/api/incidents", #"{"date": "2017-11", "unit": "MAN", "outcome": "foiled", "attackType": 3, "targetType": 3, "weaponType": 6}"#),
+        "GET /api/incidents/{uid}": ("/api/incidents/\(Uid.stable("demo:incident:1"))", nil),
+        "PUT /api/incidents/{uid}": ("/api/incidents/\(Uid.stable("demo:incident:1"))", #"{"date": "2016-06-05", "unit": "AKT_AKTOBE", "outcome": "completed", "attackType": 2, "targetType": 4, "weaponType": 5, "killed": null}"#),
+        "DELETE /api/incidents/{uid}": ("/api/incidents/\(Uid.stable("demo:incident:2"))", nil),
         "GET /api/users": ("/api/users", nil),
         "POST /api/users": ("/api/users", #"{"username": "newcomer", "password": "a long password", "role": "viewer", "units": ["AKT"]}"#),
         "PATCH /api/users/{username}": ("/api/users/newcomer", #"{"language": "kk"}"#),
@@ -71,7 +78,7 @@ import Testing
             var anonymous = web
             web.bearer = token
             // Reads, then creations, then changes, then deletions: each finds what the one before made.
-            let rank = ["GET": 0, "POST": 1, "PATCH": 2, "DELETE": 3]
+            let rank = ["GET": 0, "POST": 1, "PATCH": 2, "PUT": 2, "DELETE": 3]
             func order(_ k: String) -> Int { rank[String(k.split(separator: " ")[0])] ?? 4 }
             for key in calls.keys.sorted(by: { order($0) == order($1) ? $0 < $1 : order($0) < order($1) }) {
                 let (uri, body) = calls[key]!

@@ -24,7 +24,7 @@ import Testing
             #expect(page.headers[.location]?.hasPrefix("/login?next=%2Fpivot") == true)
             let health = try await web.send(.get, "/health")
             #expect(health.status == .ok)
-            #expect(health.object["values"] as? Int == 27948)
+            #expect(health.object["values"] as? Int == 27976)
         }
     }
 
@@ -134,7 +134,7 @@ import Testing
         let before = try state.store.auditCount()
         try await withApp(state) { web in
             try await web.signIn("almaty")
-            let value: [String: Any] = ["dataElement": "ACTS_PREVENTED", "period": "201712", "orgUnit": "ALA", "value": "4"]
+            let value: [String: Any] = ["dataElement": "CONVICTIONS", "period": "201712", "orgUnit": "ALA", "value": "4"]
             let forged = try await web.send(.post, "/api/dataValues", json: value, withCSRF: false)
             #expect(forged.status == .forbidden)
             #expect(forged.object["code"] as? String == "csrf")
@@ -192,7 +192,7 @@ import Testing
         for (user, status) in [("viewer", HTTPResponse.Status.forbidden), ("analyst", .forbidden), ("almaty", .ok), ("admin", .ok)] {
             try await withApp(try await WebFixture.state()) { web in
                 try await web.signIn(user)
-                let r = try await web.send(.post, "/api/dataValues", json: ["dataElement": "ACTS_PREVENTED", "period": "201712", "orgUnit": "ALA", "value": 5])
+                let r = try await web.send(.post, "/api/dataValues", json: ["dataElement": "CONVICTIONS", "period": "201712", "orgUnit": "ALA", "value": 5])
                 #expect(r.status == status, "\(user)")
                 let users = try await web.send(.get, "/api/users")
                 #expect(users.status == (user == "admin" ? .ok : .forbidden), "\(user)")
@@ -210,29 +210,29 @@ import Testing
             #expect(codes.contains("ALA") && codes.contains("ALA_MEDEU"))
             #expect(!codes.contains("AKT") && !codes.contains("KZ"))
             #expect(try await web.send(.get, "/api/organisationUnits/AKT").status == .forbidden)
-            let read = try await web.send(.get, "/api/dataValues?de=ACTS_PREVENTED&pe=201606&ou=AKT")
+            let read = try await web.send(.get, "/api/dataValues?de=CONVICTIONS&pe=201606&ou=AKT")
             #expect(read.status == .forbidden)
             #expect(read.object["code"] as? String == "out_of_scope")
-            #expect(try await web.send(.get, "/api/audits/dataValue?de=ACTS_PREVENTED&pe=201606&ou=AKT").status == .forbidden)
+            #expect(try await web.send(.get, "/api/audits/dataValue?de=CONVICTIONS&pe=201606&ou=AKT").status == .forbidden)
             #expect(try await web.send(.get, "/api/dataValueSets?dataSet=SECURITY&period=201606&orgUnit=AKT").status == .forbidden)
-            let write = try await web.send(.post, "/api/dataValues", json: ["dataElement": "ACTS_PREVENTED", "period": "201712", "orgUnit": "AKT", "value": "1"])
+            let write = try await web.send(.post, "/api/dataValues", json: ["dataElement": "CONVICTIONS", "period": "201712", "orgUnit": "AKT", "value": "1"])
             #expect(write.status == .forbidden)
-            #expect(try await web.send(.delete, "/api/dataValues?de=ACTS_PREVENTED&pe=201606&ou=AKT").status == .forbidden)
+            #expect(try await web.send(.delete, "/api/dataValues?de=CONVICTIONS&pe=201606&ou=AKT").status == .forbidden)
             // A batch that reaches outside is refused whole: its Almaty row is not saved either.
             let batch = try await web.send(.post, "/api/dataValueSets", json: ["dataValues": [
-                ["dataElement": "ACTS_PREVENTED", "period": "201712", "orgUnit": "ALA", "value": "1"],
-                ["dataElement": "ACTS_PREVENTED", "period": "201712", "orgUnit": "AKT", "value": "1"]]])
+                ["dataElement": "CONVICTIONS", "period": "201712", "orgUnit": "ALA", "value": "1"],
+                ["dataElement": "CONVICTIONS", "period": "201712", "orgUnit": "AKT", "value": "1"]]])
             #expect(batch.status == .forbidden)
             #expect((batch.object["problems"] as? [[String: Any]])?.first?["value"] as? String == "AKT")
-            #expect(try await web.send(.get, "/api/analytics?dx=IND_ACTS_PREVENTED&pe=2016&ou=KZ").status == .forbidden)
-            #expect(try await web.send(.get, "/api/analytics?dx=IND_ACTS_PREVENTED&pe=2016&ou=CHILDREN:KZ").status == .forbidden)
+            #expect(try await web.send(.get, "/api/analytics?dx=IND_CONVICTIONS&pe=2016&ou=KZ").status == .forbidden)
+            #expect(try await web.send(.get, "/api/analytics?dx=IND_CONVICTIONS&pe=2016&ou=CHILDREN:KZ").status == .forbidden)
             let level = try await web.send(.get, "/api/analytics?dx=IND_READINESS&pe=2017&ou=LEVEL-2")
             #expect(level.status == .ok)
             #expect((level.object["rows"] as? [[String: Any]])?.count == 1)
             // Pages too.
             #expect(try await web.send(.get, "/entry?ds=SECURITY&ou=AKT&pe=201606").status == .forbidden)
             #expect(try await web.send(.get, "/dashboard?ou=AKT").status == .forbidden)
-            #expect(try await web.send(.get, "/history?de=ACTS_PREVENTED&pe=201606&ou=AKT").status == .forbidden)
+            #expect(try await web.send(.get, "/history?de=CONVICTIONS&pe=201606&ou=AKT").status == .forbidden)
         }
         #expect(try state.store.auditCount() == before)
     }
@@ -272,21 +272,21 @@ import Testing
         try await withApp(try await WebFixture.state()) { web in
             try await web.signIn("almaty")
             func total() async throws -> Double {
-                let r = try await web.send(.get, "/api/analytics?dx=ACTS_PREVENTED&pe=2017&ou=ALA")
+                let r = try await web.send(.get, "/api/analytics?dx=CONVICTIONS&pe=2017&ou=ALA")
                 return (r.object["rows"] as? [[String: Any]])?.first?["value"] as? Double ?? 0
             }
             let before = try await total()
-            let saved = try await web.send(.post, "/api/dataValues", json: ["dataElement": "ACTS_PREVENTED", "period": "201703", "orgUnit": "ALA", "value": "7", "comment": "checked"])
+            let saved = try await web.send(.post, "/api/dataValues", json: ["dataElement": "CONVICTIONS", "period": "201703", "orgUnit": "ALA", "value": "7", "comment": "checked"])
             #expect(saved.status == .ok)
             #expect(saved.object["storedBy"] as? String == "almaty")
-            let existing = try await web.send(.get, "/api/dataValues?de=ACTS_PREVENTED&pe=201703&ou=ALA")
+            let existing = try await web.send(.get, "/api/dataValues?de=CONVICTIONS&pe=201703&ou=ALA")
             #expect(existing.object["value"] as? String == "7")
             #expect(try await total() == before + 7)
-            let deleted = try await web.send(.delete, "/api/dataValues?de=ACTS_PREVENTED&pe=201703&ou=ALA")
+            let deleted = try await web.send(.delete, "/api/dataValues?de=CONVICTIONS&pe=201703&ou=ALA")
             #expect(deleted.object["deleted"] as? Bool == true)
             #expect(try await total() == before)
-            #expect(try await web.send(.get, "/api/dataValues?de=ACTS_PREVENTED&pe=201703&ou=ALA").status == .notFound)
-            let history = try await web.send(.get, "/api/audits/dataValue?de=ACTS_PREVENTED&pe=201703&ou=ALA")
+            #expect(try await web.send(.get, "/api/dataValues?de=CONVICTIONS&pe=201703&ou=ALA").status == .notFound)
+            let history = try await web.send(.get, "/api/audits/dataValue?de=CONVICTIONS&pe=201703&ou=ALA")
             #expect(history.array.map { $0["action"] as? String } == ["CREATE", "DELETE"])
             #expect(history.array.last?["changedBy"] as? String == "almaty")
         }
@@ -296,7 +296,7 @@ import Testing
     /// and is keyed by the asker's units: no one gets another's answer or an old one.
     @Test func cachedAnswersFollowWritesAndScope() async throws {
         try await withApp(try await WebFixture.state()) { web in
-            let q = "/api/analytics?dx=ACTS_PREVENTED&pe=2017&ou=LEVEL-2"
+            let q = "/api/analytics?dx=CONVICTIONS&pe=2017&ou=LEVEL-2"
             try await web.signIn("admin")
             let national = try await web.send(.get, q)
             #expect((national.object["rows"] as? [[String: Any]])?.count ?? 0 > 1)
@@ -308,7 +308,7 @@ import Testing
             #expect(mine.text != national.text)
             let meta = mine.object["metaData"] as? [String: [String: Any]] ?? [:]
             #expect((mine.object["rows"] as? [[String: Any]] ?? []).allSatisfy { meta[$0["ou"] as? String ?? ""]?["code"] as? String == "ALA" })
-            _ = try await regional.send(.post, "/api/dataValues", json: ["dataElement": "ACTS_PREVENTED", "period": "201705", "orgUnit": "ALA", "value": "40"])
+            _ = try await regional.send(.post, "/api/dataValues", json: ["dataElement": "CONVICTIONS", "period": "201705", "orgUnit": "ALA", "value": "40"])
             let after = try await web.send(.get, q)
             #expect(WebTests.value(of: "ALA", in: after) == WebTests.value(of: "ALA", in: national) + 40)
             #expect(WebTests.value(of: "AKT", in: after) == WebTests.value(of: "AKT", in: national))
@@ -332,27 +332,27 @@ import Testing
                 let p = (r.object["problems"] as? [[String: Any]])?.first
                 return (r.status, p?["field"] as? String, r.object["code"] as? String)
             }
-            let base: [String: Any] = ["dataElement": "ACTS_PREVENTED", "period": "201712", "orgUnit": "ALA"]
+            let base: [String: Any] = ["dataElement": "CONVICTIONS", "period": "201712", "orgUnit": "ALA"]
             #expect(try await problem(base.merging(["value": "many"]) { $1 }) == (.badRequest, "value", "rejected"))
             #expect(try await problem(base.merging(["value": "2.5"]) { $1 }) == (.badRequest, "value", "rejected"))
             #expect(try await problem(base.merging(["value": "1", "period": "2017-13"]) { $1 }) == (.badRequest, "period", "rejected"))
             #expect(try await problem(base.merging(["value": "1", "period": "2017Q4"]) { $1 }) == (.badRequest, "period", "rejected"))
             #expect(try await problem(base.merging(["value": "1", "dataElement": "NO_SUCH"]) { $1 }) == (.badRequest, "dataelement", "rejected"))
-            #expect(try await problem(["dataElement": "ACTS_PREVENTED", "orgUnit": "ALA", "value": "1"]) == (.badRequest, "period", "bad_request"))
+            #expect(try await problem(["dataElement": "CONVICTIONS", "orgUnit": "ALA", "value": "1"]) == (.badRequest, "period", "bad_request"))
             #expect(try await problem(base.merging(["value": ["nested"]]) { $1 }) == (.badRequest, "value", "bad_request"))
             let malformed = try await web.send(.post, "/api/dataValues", headers: [.contentType: "application/json"])
             #expect(malformed.status == .badRequest)
             let set = try await web.send(.post, "/api/dataValueSets", json: ["dataValues": [
-                ["dataElement": "ACTS_PREVENTED", "period": "201712", "orgUnit": "ALA", "value": "1"],
-                ["dataElement": "ACTS_PREVENTED", "period": "201711", "orgUnit": "ALA", "value": "-1"]]])
+                ["dataElement": "CONVICTIONS", "period": "201712", "orgUnit": "ALA", "value": "1"],
+                ["dataElement": "CONVICTIONS", "period": "201711", "orgUnit": "ALA", "value": "-1"]]])
             #expect(set.status == .badRequest)
             #expect(set.text?.contains("dataValues[1]") == true)
             let dry = try await web.send(.post, "/api/dataValueSets?dryRun=true", json: ["dataValues": [
-                ["dataElement": "ACTS_PREVENTED", "period": "201712", "orgUnit": "ALA", "value": "1"]]])
+                ["dataElement": "CONVICTIONS", "period": "201712", "orgUnit": "ALA", "value": "1"]]])
             #expect(dry.object["status"] as? String == "DRY_RUN")
             #expect(try await web.send(.get, "/api/analytics?dx=NOPE&pe=2017&ou=ALA").status == .badRequest)
             #expect(try await web.send(.get, "/api/analytics?dx=IND_READINESS&pe=2017&ou=ALA&format=pdf").status == .badRequest)
-            #expect(try await web.send(.get, "/api/dataValues?de=ACTS_PREVENTED&pe=201712").object["message"] as? String
+            #expect(try await web.send(.get, "/api/dataValues?de=CONVICTIONS&pe=201712").object["message"] as? String
                     == "ou: this query parameter is required")
         }
         #expect(try state.store.auditCount() == before)
@@ -366,7 +366,7 @@ import Testing
         try state.store.importMetadata(catalog, user: "test")
         try await withApp(state) { web in
             try await web.signIn("almaty")
-            let value = { (pe: String) -> [String: Any] in ["dataElement": "ACTS_PREVENTED", "period": pe, "orgUnit": "ALA", "value": "1"] }
+            let value = { (pe: String) -> [String: Any] in ["dataElement": "CONVICTIONS", "period": pe, "orgUnit": "ALA", "value": "1"] }
             // December 2017 ended 20 days ago: closed. January 2018 is open.
             let late = try await web.send(.post, "/api/dataValues", json: value("201712"))
             #expect(late.status == .conflict)
@@ -407,6 +407,76 @@ import Testing
                                            unit: try state.store.catalog().unit("ALA")!.uid) == nil)
     }
 
+    // MARK: Incidents
+
+    @Test func incidentsThroughTheAPIFollowRolesAndScopeAndReachTheIndicatorsAtOnce() async throws {
+        let state = try await WebFixture.state()
+        let aktobeAttack = try state.store.incidents().first { $0.incident.date.description == "2016-06-05" }!.incident.uid
+        try await withApp(state) { web in
+            try await web.signIn("almaty")
+            func prevented() async throws -> Double {
+                WebTests.value(of: "ALA", in: try await web.send(.get, "/api/analytics?dx=IND_ACTS_PREVENTED&pe=2017&ou=ALA"))
+            }
+            let before = try await prevented()
+            let plot: [String: Any] = ["date": "2017-11", "unit": "ALA_MEDEU", "outcome": "foiled", "attackType": 3, "targetType": 3, "weaponType": 6,
+                                       "summary": "A planned bombing, stopped."]
+            let created = try await web.send(.post, "/api/incidents", json: plot)
+            #expect(created.status == .created)
+            #expect(created.object["killed"] is NSNull)
+            #expect(created.object["createdBy"] as? String == "almaty")
+            let uid = created.object["uid"] as? String ?? ""
+            #expect(try await prevented() == before + 1)
+
+            #expect(try await web.send(.post, "/api/incidents", json: plot.merging(["unit": "AKT"]) { $1 }).status == .forbidden)
+            #expect(try await web.send(.get, "/api/incidents/\(aktobeAttack)").status == .forbidden)
+            #expect(try await web.send(.put, "/api/incidents/\(uid)", json: plot.merging(["unit": "AKT"]) { $1 }).status == .forbidden)
+            let listed = try await web.send(.get, "/api/incidents")
+            #expect(!listed.array.isEmpty && listed.array.allSatisfy { ($0["unitCode"] as? String)?.hasPrefix("ALA") == true })
+            #expect(try await web.send(.get, "/api/incidents?ou=AKT").status == .forbidden)
+
+            let badDate = try await web.send(.post, "/api/incidents", json: plot.merging(["date": "2017-02-30"]) { $1 })
+            #expect(badDate.status == .badRequest)
+            #expect((badDate.object["problems"] as? [[String: Any]])?.first?["field"] as? String == "date")
+            let badCodes = try await web.send(.post, "/api/incidents", json: plot.merging(["attackType": 99, "killed": -1]) { $1 })
+            #expect(badCodes.status == .badRequest)
+            #expect(Set((badCodes.object["problems"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String }) == ["attackType", "killed"])
+
+            let moved = try await web.send(.put, "/api/incidents/\(uid)", json: plot.merging(["unit": "ALA_AUEZOV", "outcome": "completed"]) { $1 })
+            #expect(moved.object["unitCode"] as? String == "ALA_AUEZOV")
+            #expect(try await prevented() == before)
+            #expect(try await web.send(.delete, "/api/incidents/\(uid)").status == .noContent)
+            let detail = try await web.send(.get, "/api/incidents/\(uid)")
+            #expect((detail.object["history"] as? [[String: Any]])?.map { $0["action"] as? String } == ["CREATE", "UPDATE", "DELETE"])
+
+            var viewer = web
+            viewer.cookies = [:]
+            try await viewer.signIn("viewer")
+            #expect(try await viewer.send(.post, "/api/incidents", json: plot).status == .forbidden)
+            #expect(try await viewer.send(.get, "/api/incidents/\(aktobeAttack)").status == .ok)
+        }
+    }
+
+    @Test func theIncidentFormRecordsAndNamesWhatIsWrong() async throws {
+        let state = try await WebFixture.state()
+        try await withApp(state) { web in
+            try await web.signIn("admin")
+            let kz = try state.store.catalog().unit("KAR")!.uid
+            let bad = try await web.send(.post, "/incidents", form: [("_csrf", web.csrf!), ("date", "2017-13"), ("unit", kz), ("outcome", "foiled"),
+                                                                   ("attackType", "3"), ("targetType", "3"), ("weaponType", "6"), ("killed", "two")])
+            #expect(bad.status == .badRequest)
+            #expect(bad.text?.contains("field &#39;date&#39;") == true || bad.text?.contains("field 'date'") == true)
+            #expect(bad.text?.contains("killed") == true)
+            let ok = try await web.send(.post, "/incidents", form: [("_csrf", web.csrf!), ("date", "2017-11-03"), ("unit", kz), ("outcome", "foiled"),
+                                                                  ("attackType", "3"), ("targetType", "3"), ("weaponType", "6"), ("killed", ""),
+                                                                  ("property", "no"), ("claimed", "unknown"), ("summary", "Stopped in time."),
+                                                                  ("sources", "Regional office report\nPress")])
+            #expect(ok.status == .seeOther)
+            let page = try await web.send(.get, ok.headers[.location] ?? "/")
+            #expect(page.text?.contains("Stopped in time.") == true && page.text?.contains("Regional office report") == true)
+        }
+        #expect(try state.store.incidents().count == 15)
+    }
+
     // MARK: Pages and languages
 
     @Test func everyPageRendersInEveryLanguage() async throws {
@@ -414,8 +484,10 @@ import Testing
             try await web.signIn("admin")
             let expect = ["en": ("Dashboard", "Almaty city"), "ru": ("Сводка", "город Алматы"), "kk": ("Жиынтық", "Алматы қаласы")]
             for lang in Messages.languages {
-                let pages = ["/dashboard?ou=ALA", "/entry?ds=SECURITY&ou=ALA&pe=201712", "/pivot?dx=IND_ACTS_PREVENTED&ou=KZ&children=1&from=2015&to=2017",
-                             "/metadata", "/history?de=ACTS_PREVENTED&pe=201606&ou=AKT", "/users", "/account"]
+                let pages = ["/dashboard?ou=ALA", "/entry?ds=SECURITY&ou=ALA&pe=201712", "/pivot?dx=IND_CONVICTIONS&ou=KZ&children=1&from=2015&to=2017",
+                             "/metadata", "/history?de=CONVICTIONS&pe=201606&ou=AKT", "/users", "/account",
+                             "/incidents?from=2013&to=2017", "/incidents/new", "/incidents/\(Uid.stable("demo:incident:1"))",
+                             "/incidents/\(Uid.stable("demo:incident:1"))?edit=1"]
                 for page in pages {
                     let r = try await web.send(.get, page + "&lang=\(lang)".replacingOccurrences(of: "&", with: page.contains("?") ? "&" : "?"))
                     #expect(r.status == .ok, "\(page) in \(lang)")
@@ -488,7 +560,7 @@ import Testing
     @Test func thePivotDownloadsCSVAndARealWorkbook() async throws {
         try await withApp(try await WebFixture.state()) { web in
             try await web.signIn("analyst")
-            let q = "/pivot?dx=IND_READINESS&dx=IND_ACTS_PREVENTED&ou=KZ&children=1&from=2015&to=2017&rows=ou&columns=pe"
+            let q = "/pivot?dx=IND_READINESS&dx=IND_CONVICTIONS&ou=KZ&children=1&from=2015&to=2017&rows=ou&columns=pe"
             let page = try await web.send(.get, q)
             #expect(page.text?.contains("<svg") == true)
             #expect(page.text?.contains("Aktobe region") == true)
@@ -496,16 +568,17 @@ import Testing
             #expect(csv.headers[.contentType]?.hasPrefix("text/csv") == true)
             let lines = (csv.text ?? "").split(separator: "\n")
             #expect(lines.first == "Data,Unit,2015,2016,2017")
-            // Readiness for all 16 regions; acts prevented only where any were (empty rows are left out).
+            // Readiness and convictions for the 16 regions (a region without any value would be left out).
             #expect(lines.filter { $0.hasPrefix("Readiness") }.count == 16)
-            #expect(lines.count == 24)
+            #expect(lines.count == 1 + 2 * 16)
             let xlsx = try await web.send(.get, q + "&format=xlsx")
             let data = Data(buffer: xlsx.body)
             #expect(data.prefix(2) == Data("PK".utf8))
             let sheet = try XLSXReading.cells(data)
             #expect(sheet[0] == ["Data", "Unit", "2015", "2016", "2017"])
-            #expect(sheet.count == 24)
-            #expect(XLSXReading.numericCells(data) == 39)   // readiness in 2015 and 2017 (two rounds) for 16 regions, and 7 counts
+            #expect(sheet.count == 33)
+            // Readiness in 2015 and 2017 (two rounds) for 16 regions, and the convictions of each region's years with any.
+            #expect(XLSXReading.numericCells(data) == 69)
         }
     }
 

@@ -10,7 +10,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 BASE, SHOTS = sys.argv[1].rstrip("/"), sys.argv[2]
 PASSWORD = "qorgan-demo"
@@ -64,19 +64,19 @@ def fetch(d, method, path, body=None):
     """, method, path, body)
 
 def pivot_value(d, lang_suffix=""):
-    d.get(BASE + "/pivot?dx=IND_ACTS_PREVENTED&ou=ALA&from=2017&to=2017&periodType=Yearly&rows=ou&columns=pe" + lang_suffix)
+    d.get(BASE + "/pivot?dx=IND_CONVICTIONS&ou=ALA&from=2017&to=2017&periodType=Yearly&rows=ou&columns=pe" + lang_suffix)
     wait(d, lambda d: d.find_elements(By.CSS_SELECTOR, "#pivot-table, .downloads"))
     cells = d.find_elements(By.CSS_SELECTOR, "#pivot-table tbody td")
     return float(cells[0].text) if cells and cells[0].text else 0.0
 
 def dashboard_value(d):
     d.get(BASE + "/dashboard?ou=ALA&from=2017&to=2017")
-    text = wait(d, lambda d: find(d, By.CSS_SELECTOR, '[data-indicator="IND_ACTS_PREVENTED"]')).text
+    text = wait(d, lambda d: find(d, By.CSS_SELECTOR, '[data-indicator="IND_CONVICTIONS"]')).text
     return 0.0 if text == "–" else float(text)
 
 def enter(d, month, value):
     d.get(BASE + f"/entry?ds=SECURITY&ou=ALA&pe=2017{month:02d}")
-    cell = find(d, By.XPATH, "//tr[th/small[contains(., 'ACTS_PREVENTED')]]//input[contains(@class,'cell')]")
+    cell = find(d, By.XPATH, "//tr[th/small[contains(., 'CONVICTIONS')]]//input[contains(@class,'cell')]")
     cell.clear()
     cell.send_keys(str(value))
     cell.send_keys(Keys.TAB)
@@ -109,7 +109,7 @@ try:
               d.get(BASE + "/dashboard")
               shot(d, "dashboard")
           d.get(BASE + "/entry?ds=SECURITY&ou=ALA&pe=201712")
-          cell = find(d, By.XPATH, "//tr[th/small[contains(., 'ACTS_PREVENTED')]]//input[contains(@class,'cell')]")
+          cell = find(d, By.XPATH, "//tr[th/small[contains(., 'CONVICTIONS')]]//input[contains(@class,'cell')]")
           old = float(cell.get_attribute("value") or 0)
           cell, status = enter(d, 12, int(old) + 3)
           check("saved" in status.get_attribute("class"), f"[{lang}] the cell shows it was saved: '{status.text}'")
@@ -132,12 +132,12 @@ try:
       # A bad value is flagged in the cell and not saved.
       cell, status = enter(d, 11, "abc")
       check("error" in status.get_attribute("class") and "number" in status.text, f"a value of the wrong type is flagged: '{status.text}'")
-      r = fetch(d, "POST", "/api/dataValues", {"dataElement": "ACTS_PREVENTED", "period": "201711", "orgUnit": "ALA", "value": "-2"})
+      r = fetch(d, "POST", "/api/dataValues", {"dataElement": "CONVICTIONS", "period": "201711", "orgUnit": "ALA", "value": "-2"})
       check(r["status"] == 400 and "value" in json.loads(r["body"])["problems"][0]["field"], "the API refuses a negative count with 400 naming the field")
 
       # The history of the value: who changed it, when, old and new.
       d.get(BASE + "/entry?ds=SECURITY&ou=ALA&pe=201712")
-      find(d, By.XPATH, "//tr[th/small[contains(., 'ACTS_PREVENTED')]]//a[contains(@class,'hist')]").click()
+      find(d, By.XPATH, "//tr[th/small[contains(., 'CONVICTIONS')]]//a[contains(@class,'hist')]").click()
       rows = d.find_elements(By.CSS_SELECTOR, "#history-table tbody tr")
       check(len(rows) >= 4 and "almaty" in rows[0].text, f"the history lists {len(rows)} changes, the latest by almaty")
       shot(d, "history")
@@ -145,22 +145,44 @@ try:
       # Scope: Almaty's user can neither read nor write Aktobe region, by page or by API.
       d.get(BASE + "/entry?ds=SECURITY&ou=AKT&pe=201712")
       check("outside" in find(d, By.CSS_SELECTOR, ".error").text, "the Aktobe form is refused on the page")
-      d.get(BASE + "/pivot?dx=IND_ACTS_PREVENTED&ou=AKT&from=2017&to=2017")
+      d.get(BASE + "/pivot?dx=IND_CONVICTIONS&ou=AKT&from=2017&to=2017")
       check("outside" in find(d, By.CSS_SELECTOR, ".error").text, "an Aktobe pivot is refused on the page")
       d.get(BASE + "/dashboard")
-      r = fetch(d, "GET", "/api/dataValues?de=ACTS_PREVENTED&pe=201712&ou=AKT")
+      r = fetch(d, "GET", "/api/dataValues?de=CONVICTIONS&pe=201712&ou=AKT")
       check(r["status"] == 403 and json.loads(r["body"])["code"] == "out_of_scope", "reading an Aktobe value through the API: 403 out_of_scope")
-      r = fetch(d, "POST", "/api/dataValues", {"dataElement": "ACTS_PREVENTED", "period": "201712", "orgUnit": "AKT", "value": "9"})
+      r = fetch(d, "POST", "/api/dataValues", {"dataElement": "CONVICTIONS", "period": "201712", "orgUnit": "AKT", "value": "9"})
       check(r["status"] == 403, "writing an Aktobe value through the API: 403")
-      r = fetch(d, "GET", "/api/analytics?dx=IND_ACTS_PREVENTED&pe=2017&ou=KZ")
+      r = fetch(d, "GET", "/api/analytics?dx=IND_CONVICTIONS&pe=2017&ou=KZ")
       check(r["status"] == 403, "national analytics for a regional user: 403")
-      r = fetch(d, "GET", "/api/analytics?dx=IND_ACTS_PREVENTED&pe=2017&ou=LEVEL-2")
+      r = fetch(d, "GET", "/api/analytics?dx=IND_CONVICTIONS&pe=2017&ou=LEVEL-2")
       rows = json.loads(r["body"])["rows"]
       check(r["status"] == 200 and len(rows) == 1, f"LEVEL-2 for a regional user means their own region only ({len(rows)} row)")
 
       # The administrator sees the whole country, Aktobe unchanged, and manages users.
       sign_in(d, "admin")
-      r = fetch(d, "GET", "/api/dataValues?de=ACTS_PREVENTED&pe=201712&ou=AKT")
+
+      # Recording a foiled plot in the web UI raises the national "acts prevented" figure at once.
+      def national_prevented():
+          d.get(BASE + "/dashboard?from=2017&to=2017")
+          text = find(d, By.CSS_SELECTOR, '[data-indicator="IND_ACTS_PREVENTED"]').text
+          return 0 if text == "–" else int(text)
+      before = national_prevented()
+      d.get(BASE + "/incidents")
+      shot(d, "incidents")
+      find(d, By.ID, "new-incident").click()
+      find(d, By.ID, "incident-date").send_keys("2017-11-20")
+      Select(find(d, By.ID, "incident-unit")).select_by_visible_text("\u2003Karaganda region")
+      Select(find(d, By.ID, "incident-outcome")).select_by_value("foiled")
+      find(d, By.NAME, "summary").send_keys("A planned attack on a railway station, stopped at the preparation stage.")
+      shot(d, "incident-form")
+      find(d, By.ID, "incident-save").click()
+      wait(d, lambda d: "/incidents/" in d.current_url and "new" not in d.current_url)
+      check("foiled" in find(d, By.ID, "incident-outcome-value").text, "the foiled plot is recorded and shown")
+      shot(d, "incident")
+      after = national_prevented()
+      check(after == before + 1, f"the national acts prevented rose by one at once ({before} → {after})")
+
+      r = fetch(d, "GET", "/api/dataValues?de=CONVICTIONS&pe=201712&ou=AKT")
       check(r["status"] in (200, 404) and (r["status"] == 404 or json.loads(r["body"])["value"] != "9"), "Aktobe's value was not changed")
       d.get(BASE + "/users")
       check(len(d.find_elements(By.CSS_SELECTOR, "#users-table tbody tr")) >= 5, "the administrator sees the users")

@@ -1,0 +1,295 @@
+import Foundation
+
+/// The Global Terrorism Database's code lists (GTD Codebook, START, University of Maryland),
+/// which the incident register uses so that its events and the GTD's can be compared.
+public enum GTD {
+    public static let attackTypes: [Int: String] = [
+        1: "Assassination", 2: "Armed Assault", 3: "Bombing/Explosion", 4: "Hijacking",
+        5: "Hostage Taking (Barricade Incident)", 6: "Hostage Taking (Kidnapping)",
+        7: "Facility/Infrastructure Attack", 8: "Unarmed Assault", 9: "Unknown",
+    ]
+    public static let targetTypes: [Int: String] = [
+        1: "Business", 2: "Government (General)", 3: "Police", 4: "Military", 5: "Abortion Related",
+        6: "Airports & Aircraft", 7: "Government (Diplomatic)", 8: "Educational Institution", 9: "Food or Water Supply",
+        10: "Journalists & Media", 11: "Maritime", 12: "NGO", 13: "Other", 14: "Private Citizens & Property",
+        15: "Religious Figures/Institutions", 16: "Telecommunication", 17: "Terrorists/Non-State Militia", 18: "Tourists",
+        19: "Transportation", 20: "Unknown", 21: "Utilities", 22: "Violent Political Party",
+    ]
+    public static let weaponTypes: [Int: String] = [
+        1: "Biological", 2: "Chemical", 3: "Radiological", 4: "Nuclear", 5: "Firearms", 6: "Explosives",
+        7: "Fake Weapons", 8: "Incendiary", 9: "Melee", 10: "Vehicle (not to include vehicle-borne explosives)",
+        11: "Sabotage Equipment", 12: "Other", 13: "Unknown",
+    ]
+    /// `propextent`: how much property was damaged.
+    public static let propertyExtents: [Int: String] = [
+        1: "Catastrophic (likely ≥ $1 billion)", 2: "Major (likely ≥ $1 million but < $1 billion)",
+        3: "Minor (likely < $1 million)", 4: "Unknown",
+    ]
+    public static let unknownAttack = 9, unknownTarget = 20, unknownWeapon = 13
+
+    public static func list(_ name: String) -> [Int: String]? {
+        switch name {
+        case "attacktype", "attackType": attackTypes
+        case "targtype", "targetType": targetTypes
+        case "weaptype", "weaponType": weaponTypes
+        case "propextent", "propertyExtent": propertyExtents
+        default: nil
+        }
+    }
+}
+
+/// What became of a plot or an attack.
+public enum IncidentOutcome: String, CaseIterable, Sendable, Codable {
+    /// The attack took place and succeeded (GTD `success` = 1).
+    case completed
+    /// The attack took place and failed (GTD `success` = 0).
+    case failed
+    /// Stopped before it took place: a prevented act. The GTD does not record these.
+    case foiled
+    case unknown
+
+    /// An act that was not prevented: it took place.
+    public var tookPlace: Bool { self == .completed || self == .failed }
+}
+
+/// Yes, no, or not known — distinct from no.
+public enum TriState: String, CaseIterable, Sendable, Codable {
+    case yes, no, unknown
+}
+
+/// When an event happened, to the precision known: a year, a month or a day.
+public struct IncidentDate: Hashable, Sendable, Codable, Comparable, CustomStringConvertible {
+    public var year: Int
+    public var month: Int?
+    public var day: Int?
+
+    public init?(year: Int, month: Int? = nil, day: Int? = nil) {
+        guard (1900...2200).contains(year) else { return nil }
+        if let month { guard (1...12).contains(month) else { return nil } }
+        if let day {
+            guard let month, Day(year: year, month: month, day: day) != nil else { return nil }
+        }
+        self.year = year; self.month = month; self.day = day
+    }
+
+    /// `2016`, `2016-06` or `2016-06-05`.
+    public init?(_ text: String) {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false).map(String.init)
+        guard (1...3).contains(parts.count), parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isNumber) }),
+              parts[0].count == 4, parts.dropFirst().allSatisfy({ $0.count == 2 }) else { return nil }
+        self.init(year: Int(parts[0])!, month: parts.count > 1 ? Int(parts[1]) : nil, day: parts.count > 2 ? Int(parts[2]) : nil)
+    }
+
+    public enum Precision: String, Sendable { case year, month, day }
+    public var precision: Precision { day != nil ? .day : month != nil ? .month : .year }
+
+    public var description: String {
+        var s = String(format: "%04d", year)
+        if let month { s += String(format: "-%02d", month) }
+        if let day { s += String(format: "-%02d", day) }
+        return s
+    }
+
+    /// The period its counts go to: the month when it is known, else the year.
+    public var period: Period { month.flatMap { Period.month(year, $0) } ?? Period.year(year)! }
+
+    /// The first day it may have been.
+    public var earliest: Day { Day(year: year, month: month ?? 1, day: day ?? 1)! }
+    /// The last day it may have been.
+    public var latest: Day {
+        if let day, let month { return Day(year: year, month: month, day: day)! }
+        return period.end
+    }
+
+    public static func < (a: IncidentDate, b: IncidentDate) -> Bool {
+        (a.year, a.month ?? 0, a.day ?? 0) < (b.year, b.month ?? 0, b.day ?? 0)
+    }
+
+    public init(from decoder: Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let d = IncidentDate(text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "'\(text)' is not a date (YYYY, YYYY-MM or YYYY-MM-DD)"))
+        }
+        self = d
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(description)
+    }
+}
+
+/// An event of the incident register: an attack or a foiled plot. It describes what happened,
+/// where and to what, never who: the summary is not for personal data.
+public struct Incident: Hashable, Sendable, Codable {
+    public var uid: String
+    public var date: IncidentDate
+    /// Where it happened: a unit of any level (uid once stored).
+    public var unit: String
+    public var placeName: String?
+    public var latitude: Double?
+    public var longitude: Double?
+    public var outcome: IncidentOutcome
+    public var attackType: Int
+    public var targetType: Int
+    public var weaponType: Int
+    /// nil: not known (distinct from 0).
+    public var killed: Int?
+    public var wounded: Int?
+    public var propertyDamage: TriState
+    public var propertyExtent: Int?
+    public var claimed: TriState
+    public var summary: String
+    public var sources: [String]
+    /// An invented example (the demo's foiled plots), said so wherever it is shown.
+    public var illustrative: Bool
+    /// The GTD's `eventid`, for events imported from it.
+    public var gtdEventId: String?
+
+    public init(uid: String = "", date: IncidentDate, unit: String, placeName: String? = nil, latitude: Double? = nil,
+                longitude: Double? = nil, outcome: IncidentOutcome, attackType: Int = GTD.unknownAttack,
+                targetType: Int = GTD.unknownTarget, weaponType: Int = GTD.unknownWeapon, killed: Int? = nil,
+                wounded: Int? = nil, propertyDamage: TriState = .unknown, propertyExtent: Int? = nil,
+                claimed: TriState = .unknown, summary: String = "", sources: [String] = [], illustrative: Bool = false,
+                gtdEventId: String? = nil) {
+        self.uid = uid; self.date = date; self.unit = unit; self.placeName = placeName; self.latitude = latitude
+        self.longitude = longitude; self.outcome = outcome; self.attackType = attackType; self.targetType = targetType
+        self.weaponType = weaponType; self.killed = killed; self.wounded = wounded; self.propertyDamage = propertyDamage
+        self.propertyExtent = propertyExtent; self.claimed = claimed; self.summary = summary; self.sources = sources
+        self.illustrative = illustrative; self.gtdEventId = gtdEventId
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case uid, date, unit, placeName, latitude, longitude, outcome, attackType, targetType, weaponType, killed, wounded,
+             propertyDamage, propertyExtent, claimed, summary, sources, illustrative, gtdEventId
+    }
+
+    /// Lenient on what may be left out (unknowns), strict on what is given.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        uid = try c.decodeIfPresent(String.self, forKey: .uid) ?? ""
+        date = try c.decode(IncidentDate.self, forKey: .date)
+        unit = try c.decode(String.self, forKey: .unit)
+        placeName = try c.decodeIfPresent(String.self, forKey: .placeName)
+        latitude = try c.decodeIfPresent(Double.self, forKey: .latitude)
+        longitude = try c.decodeIfPresent(Double.self, forKey: .longitude)
+        outcome = try c.decode(IncidentOutcome.self, forKey: .outcome)
+        attackType = try c.decodeIfPresent(Int.self, forKey: .attackType) ?? GTD.unknownAttack
+        targetType = try c.decodeIfPresent(Int.self, forKey: .targetType) ?? GTD.unknownTarget
+        weaponType = try c.decodeIfPresent(Int.self, forKey: .weaponType) ?? GTD.unknownWeapon
+        killed = try c.decodeIfPresent(Int.self, forKey: .killed)
+        wounded = try c.decodeIfPresent(Int.self, forKey: .wounded)
+        propertyDamage = try c.decodeIfPresent(TriState.self, forKey: .propertyDamage) ?? .unknown
+        propertyExtent = try c.decodeIfPresent(Int.self, forKey: .propertyExtent)
+        claimed = try c.decodeIfPresent(TriState.self, forKey: .claimed) ?? .unknown
+        summary = try c.decodeIfPresent(String.self, forKey: .summary) ?? ""
+        sources = try c.decodeIfPresent([String].self, forKey: .sources) ?? []
+        illustrative = try c.decodeIfPresent(Bool.self, forKey: .illustrative) ?? false
+        gtdEventId = try c.decodeIfPresent(String.self, forKey: .gtdEventId)
+    }
+
+    /// Every problem of the incident against the catalog, by field; empty when it may be stored.
+    /// `line` and `object` say where it came from (a file's line, an API body).
+    public func problems(in catalog: Catalog, line: Int? = nil, object: String? = nil) -> [Problem] {
+        var out: [Problem] = []
+        func bad(_ field: String, _ value: String?, _ reason: String) {
+            out.append(Problem(line: line, object: object, field: field, value: value, reason: reason))
+        }
+        if let u = catalog.unit(unit) {
+            if !(u.isOpen(on: date.earliest) || u.isOpen(on: date.latest)) {
+                bad("unit", unit, "\(u.code) was not open on \(date) (open \(u.openingDate)\(u.closingDate.map { " to \($0)" } ?? ""))")
+            }
+        } else {
+            bad("unit", unit, "no organisation unit with this code or uid")
+        }
+        if GTD.attackTypes[attackType] == nil { bad("attackType", String(attackType), "a GTD attack type is 1 to 9") }
+        if GTD.targetTypes[targetType] == nil { bad("targetType", String(targetType), "a GTD target type is 1 to 22") }
+        if GTD.weaponTypes[weaponType] == nil { bad("weaponType", String(weaponType), "a GTD weapon type is 1 to 13") }
+        if let e = propertyExtent, GTD.propertyExtents[e] == nil { bad("propertyExtent", String(e), "a GTD property extent is 1 to 4") }
+        if propertyExtent != nil && propertyDamage != .yes { bad("propertyExtent", propertyExtent.map(String.init), "an extent needs property damage 'yes'") }
+        if let k = killed, k < 0 { bad("killed", String(k), "a number of people, 0 or more (leave it out when not known)") }
+        if let w = wounded, w < 0 { bad("wounded", String(w), "a number of people, 0 or more (leave it out when not known)") }
+        if let lat = latitude, !(-90...90).contains(lat) { bad("latitude", String(lat), "between -90 and 90") }
+        if let lon = longitude, !(-180...180).contains(lon) { bad("longitude", String(lon), "between -180 and 180") }
+        if (latitude == nil) != (longitude == nil) { bad(latitude == nil ? "latitude" : "longitude", nil, "give both coordinates or neither") }
+        if outcome == .foiled && ((killed ?? 0) > 0 || (wounded ?? 0) > 0) {
+            bad("outcome", outcome.rawValue, "a foiled plot did not take place, so it has no killed or wounded")
+        }
+        if summary.count > 2000 { bad("summary", String(summary.prefix(40)) + "…", "at most 2000 characters") }
+        if let p = placeName, p.count > 200 { bad("placeName", String(p.prefix(40)) + "…", "at most 200 characters") }
+        for (i, s) in sources.enumerated() where s.trimmingCharacters(in: .whitespaces).isEmpty || s.count > 500 {
+            bad("sources[\(i)]", s, "a citation of 1 to 500 characters")
+        }
+        return out
+    }
+}
+
+/// The data elements the register counts its events into, so that indicators, pivots and
+/// the report see incidents like any other data. Their values are derived: nobody enters them.
+public enum IncidentRegister {
+    public static let eventsElement = "INC_EVENTS"
+    public static let attackElement = "INC_ATTACK_TYPE"
+    public static let targetElement = "INC_TARGET_TYPE"
+    public static let killedElement = "INC_KILLED"
+    public static let woundedElement = "INC_WOUNDED"
+    public static let elements = [eventsElement, attackElement, targetElement, killedElement, woundedElement]
+    public static let storedBy = "incident register"
+
+    static func uid(_ s: String) -> String { Uid.stable("incident-register:\(s)") }
+
+    public static func optionCode(outcome: IncidentOutcome) -> String { outcome.rawValue.uppercased() }
+    public static func optionCode(attackType: Int) -> String { "AT\(attackType)" }
+    public static func optionCode(targetType: Int) -> String { "TT\(targetType)" }
+
+    /// The categories, combinations and elements of the register, to merge into any catalog.
+    public static func metadata() -> Catalog {
+        var c = Catalog()
+        c.categoryCombos = []
+        func category(_ code: String, _ name: String, _ options: [(String, String)]) -> Category {
+            Category(uid: uid("category:\(code)"), code: code, name: name,
+                     options: options.map { CategoryOption(uid: uid("option:\(code).\($0.0)"), code: $0.0, name: $0.1) })
+        }
+        c.categories = [
+            category("INC_OUTCOME", "Incident outcome", IncidentOutcome.allCases.map { (optionCode(outcome: $0), $0.rawValue.capitalized) }),
+            category("INC_ATTACK", "Attack type (GTD)", GTD.attackTypes.keys.sorted().map { (optionCode(attackType: $0), GTD.attackTypes[$0]!) }),
+            category("INC_TARGET", "Target type (GTD)", GTD.targetTypes.keys.sorted().map { (optionCode(targetType: $0), GTD.targetTypes[$0]!) }),
+        ]
+        c.categoryCombos = [
+            CategoryCombo(uid: uid("combo:INC_OUTCOME"), code: "INC_OUTCOME", name: "Incident outcome", categories: ["INC_OUTCOME"]),
+            CategoryCombo(uid: uid("combo:INC_ATTACK"), code: "INC_ATTACK", name: "Attack type (GTD)", categories: ["INC_ATTACK"]),
+            CategoryCombo(uid: uid("combo:INC_TARGET"), code: "INC_TARGET", name: "Target type (GTD)", categories: ["INC_TARGET"]),
+        ]
+        func element(_ code: String, _ name: String, combo: String, _ description: String, ru: String, kk: String) -> DataElement {
+            DataElement(uid: uid("de:\(code)"), code: code, name: name, description: description, valueType: .integerZeroOrPositive,
+                        aggregationType: .sum, categoryCombo: combo, translations: ["ru": ru, "kk": kk], derivedFrom: "incident register")
+        }
+        c.dataElements = [
+            element(eventsElement, "Incidents by outcome", combo: "INC_OUTCOME",
+                    "Events of the incident register, counted by outcome for the unit and month (or year) of the event. Derived.",
+                    ru: "Инциденты по исходу", kk: "Оқиғалар нәтижесі бойынша"),
+            element(attackElement, "Incidents by attack type", combo: "INC_ATTACK",
+                    "Events of the incident register by GTD attack type. Derived.", ru: "Инциденты по типу нападения", kk: "Оқиғалар шабуыл түрі бойынша"),
+            element(targetElement, "Incidents by target type", combo: "INC_TARGET",
+                    "Events of the incident register by GTD target type. Derived.", ru: "Инциденты по типу цели", kk: "Оқиғалар нысана түрі бойынша"),
+            element(killedElement, "People killed in incidents", combo: CategoryCombo.defaultCode,
+                    "Sum of the known numbers of killed. Derived.", ru: "Погибшие в инцидентах", kk: "Оқиғаларда қаза тапқандар"),
+            element(woundedElement, "People wounded in incidents", combo: CategoryCombo.defaultCode,
+                    "Sum of the known numbers of wounded. Derived.", ru: "Раненые в инцидентах", kk: "Оқиғаларда жараланғандар"),
+        ]
+        return c
+    }
+
+    /// The counts of one cell (unit and period) from the events in it: element code → option
+    /// combination code (`default` for none) → value. Zero counts are absent.
+    public static func counts(_ incidents: [Incident]) -> [String: [String: Double]] {
+        var out: [String: [String: Double]] = [:]
+        for i in incidents {
+            out[eventsElement, default: [:]][optionCode(outcome: i.outcome), default: 0] += 1
+            out[attackElement, default: [:]][optionCode(attackType: i.attackType), default: 0] += 1
+            out[targetElement, default: [:]][optionCode(targetType: i.targetType), default: 0] += 1
+            if let k = i.killed, k > 0 { out[killedElement, default: [:]]["default", default: 0] += Double(k) }
+            if let w = i.wounded, w > 0 { out[woundedElement, default: [:]]["default", default: 0] += Double(w) }
+        }
+        return out
+    }
+}
