@@ -40,7 +40,11 @@ extension DemoProgramme {
     /// Where and when the illustrative foiled plots fall: (year, month, region code) once per plot.
     static func foiledPlotPlaces() -> [(year: Int, month: Int, region: String)] { generate().foiled }
 
-    static func generate() -> (values: [DataValueInput], foiled: [(year: Int, month: Int, region: String)]) {
+    /// The readiness each office's assessments aim at, in tenths of a percent: (office, 2015, 2017).
+    static func readinessTargets() -> [(office: String, previous: Int, latest: Int)] { generate().readiness }
+
+    static func generate() -> (values: [DataValueInput], foiled: [(year: Int, month: Int, region: String)],
+                               readiness: [(office: String, previous: Int, latest: Int)]) {
         var rng = DemoRandom(seed: seed)
         var out: [DataValueInput] = []
         var foiled: [(year: Int, month: Int, region: String)] = []
@@ -146,16 +150,14 @@ extension DemoProgramme {
             for (i, cell) in cellTotals.enumerated() { add("DRAWN_IN_MARGINALISED", "\(y)Q\(cell.quarter)", cell.region, m[i]) }
         }
 
-        // Readiness assessments (2015 and 2017), every regional and field office: means 89.9 and 91.7 (F10).
+        // Readiness (2015 and 2017), every regional and field office: means 89.9 and 91.7 (F10). The
+        // values come from assessments scored item by item (DemoReadiness), aiming at these.
         let offices = regions.flatMap { [$0.code] + $0.offices.map(\.code) }
         var previous = offices.map { _ in Int((899 + rng.jitter(-35, 35)).rounded()) }
         adjust(&previous, toMeanTenths: 899)
         var latest = previous.map { min(995, $0 + Int((18 + rng.jitter(-15, 15)).rounded())) }
         adjust(&latest, toMeanTenths: 917)
-        for (i, o) in offices.enumerated() {
-            out.append(DataValueInput(element: "READINESS_PCT", period: "2015", unit: o, value: tenths(previous[i])))
-            out.append(DataValueInput(element: "READINESS_PCT", period: "2017", unit: o, value: tenths(latest[i])))
-        }
+        let readiness = offices.indices.map { (offices[$0], previous[$0], latest[$0]) }
 
         // The rehabilitation centre (quarterly, from 2015): counts only.
         var caseload = 0
@@ -169,7 +171,7 @@ extension DemoProgramme {
                 add("REHAB_CASELOAD", "\(y)Q\(q)", Geography.rehabilitationCentre.code, caseload)
             }
         }
-        return (out, foiled)
+        return (out, foiled, readiness)
     }
 
     /// Moves scores (in tenths of a percent) one tenth at a time until their mean is exactly `target`.

@@ -12,8 +12,9 @@ import QorganStore
 public enum DemoProgramme {
     public static let notice = """
         Illustrative data. The 2016 attacks in Aktobe (5 June) and Almaty (18 July) are public events; \
-        the twelve foiled plots of the incident register are illustrative (and marked so), and every other \
-        number in this demo is synthetic, generated to reproduce the programme report's figures.
+        the twelve foiled plots of the incident register, the readiness assessments and the registry of \
+        vulnerable sites are illustrative (and marked so), and every other number in this demo is synthetic, \
+        generated to reproduce the programme report's figures.
         """
     public static let user = "demo"
     public static let seed: UInt64 = 20_130_101
@@ -31,6 +32,13 @@ public enum DemoProgramme {
         try store.saveValues(values(catalog: catalog), source: "the demo data", user: user)
         try store.saveIncidents(incidents().map { ($0, nil) }, source: "the demo incidents", user: user,
                                 newUid: DemoIncidents.uidSequence())
+        try store.saveInstrument(DemoReadiness.instrument, source: "the demo checklist", user: user)
+        let counter = DemoIncidents.Counter()
+        try store.saveAssessments(DemoReadiness.assessments().map { ($0, nil) }, source: "the demo assessments", user: user,
+                                  newUid: { Uid.stable("demo:assessment:\(counter.next())") })
+        let registry = DemoSites.registry()
+        try store.saveSites(registry.sites.map { ($0, nil) }, source: "the demo sites", user: user)
+        try store.saveInspections(registry.inspections.map { ($0, nil) }, source: "the demo inspections", user: user)
         try store.setSetting("demo.notice", notice)
     }
 
@@ -103,16 +111,23 @@ public enum DemoProgramme {
                     "Counted once, in the month they are first reached, so years add up."),
             element("PREV_EVENTS", "Preventive events held", combo: "CHANNEL"),
             element("READINESS_PCT", "Office readiness to respond to terrorist threats", .percentage, .average,
-                    "Assessment score of the office, in percent; regions and the nation take the mean over offices."),
+                    "Readiness of the office from its latest assessment of the year (Σ weight × score / Σ weight × maximum over "
+                    + "applicable items, in percent); regions and the nation take the mean over their offices. Derived."),
             element("REHAB_CASELOAD", "Rehabilitation centre caseload at the end of the quarter", .integerZeroOrPositive, .last),
             element("REHAB_ADMISSIONS", "Admissions to the rehabilitation centre"),
             element("REHAB_COMPLETIONS", "Completed rehabilitation programmes"),
         ]
-        // The incident register's categories and elements (acts prevented and not come from it).
-        let register = IncidentRegister.metadata()
-        c.categories += register.categories
-        c.categoryCombos += register.categoryCombos
-        c.dataElements += register.dataElements
+        // Readiness comes from assessments.
+        if let i = c.dataElements.firstIndex(where: { $0.code == ReadinessRegister.element }) {
+            c.dataElements[i].derivedFrom = ReadinessRegister.derivedFrom
+        }
+        // The incident register's and the site registry's categories and elements (acts prevented
+        // and not come from the one, the protection of sites from the other).
+        for register in [IncidentRegister.metadata(), SiteRegister.metadata(.standard)] {
+            c.categories += register.categories
+            c.categoryCombos += register.categoryCombos
+            c.dataElements += register.dataElements
+        }
         let regionCodes = Geography.regions.map(\.code)
         let officeCodes = Geography.regions.flatMap { $0.offices.map(\.code) }
         func form(_ code: String, _ name: String, _ type: PeriodType, _ elements: [String], _ units: [String], timely: Int = 15) -> DataSet {
@@ -126,7 +141,6 @@ public enum DemoProgramme {
             form("PREVENTION", "Preventive work (monthly)", .monthly, ["PREV_EVENTS", "TG_REACHED"], officeCodes, timely: 10),
             form("INVOLVEMENT", "Involvement in destructive movements (quarterly)", .quarterly, ["DRAWN_IN", "DRAWN_IN_MARGINALISED"], regionCodes, timely: 20),
             form("TARGET_GROUP", "Target group (yearly)", .yearly, ["TG_SIZE"], regionCodes, timely: 45),
-            form("READINESS", "Readiness assessment (yearly)", .yearly, ["READINESS_PCT"], regionCodes + officeCodes, timely: 30),
             form("REHAB", "Rehabilitation centre (quarterly)", .quarterly, ["REHAB_CASELOAD", "REHAB_ADMISSIONS", "REHAB_COMPLETIONS"],
                  [Geography.rehabilitationCentre.code], timely: 20),
         ]
@@ -159,6 +173,10 @@ public enum DemoProgramme {
             indicator("IND_YOUNG_SHARE", "Share of young people, students and pupils among those drawn in",
                       youngShare.joined(separator: " + "), "#{DRAWN_IN}", factor: 100, decimals: 1),
             indicator("IND_DRAWN_IN", "People drawn into destructive movements", "#{DRAWN_IN}"),
+            indicator("IND_SITES_INSPECTED", "Share of vulnerable sites inspected in the year", "#{SITES_INSPECTED}",
+                      "#{SITES_BY_CATEGORY}", factor: 100, decimals: 1),
+            indicator("IND_SITE_COMPLIANCE", "Protection measures in place at inspected sites", "#{SITE_MEASURES_IN_PLACE}",
+                      "#{SITE_MEASURES_REQUIRED}", factor: 100, decimals: 1),
             indicator("IND_REHAB_COMPLETION_RATE", "Rehabilitation completions per admission", "#{REHAB_COMPLETIONS}",
                       "#{REHAB_ADMISSIONS}", factor: 100, decimals: 1),
         ]

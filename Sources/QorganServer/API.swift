@@ -47,6 +47,7 @@ enum API {
         api.get("analytics") { r, c in try h.analytics(r, c) }
 
         registerIncidents(on: api, h)
+        registerRegistries(on: api, h)
         api.get("users") { _, c in try HTTP.json(try h.users(c)) }
         api.post("users") { r, c in
             let body = try await HTTP.decode(NewUserBody.self, from: r, what: "the user")

@@ -224,6 +224,52 @@ enum Schema {
             CREATE INDEX incident_audit_uid ON incident_audit(incident_uid, id);
             """)
         }
+        m.registerMigration("v4: readiness assessments, vulnerable sites") { db in
+            try db.execute(sql: """
+            -- Checklists, one row per version, the whole instrument as JSON. A version that an
+            -- assessment uses is frozen (the store refuses to change it).
+            CREATE TABLE instrument (
+                code TEXT NOT NULL, version INTEGER NOT NULL, document TEXT NOT NULL,
+                created INTEGER NOT NULL, created_by TEXT NOT NULL,
+                PRIMARY KEY (code, version)
+            );
+            -- An office assessed: its answers as JSON, its readiness in percent, the assessor's role.
+            CREATE TABLE assessment (
+                uid TEXT PRIMARY KEY, unit_uid TEXT NOT NULL, date TEXT NOT NULL,
+                instrument_code TEXT NOT NULL, instrument_version INTEGER NOT NULL,
+                assessor_role TEXT NOT NULL, scores TEXT NOT NULL, readiness REAL NOT NULL,
+                deleted INTEGER NOT NULL DEFAULT 0,
+                created INTEGER NOT NULL, created_by TEXT NOT NULL, last_updated INTEGER NOT NULL, last_updated_by TEXT NOT NULL,
+                FOREIGN KEY (instrument_code, instrument_version) REFERENCES instrument(code, version)
+            );
+            CREATE INDEX assessment_cell ON assessment(unit_uid, date);
+            -- Places vulnerable to terrorism: what protects them, never how they are built.
+            CREATE TABLE site (
+                uid TEXT PRIMARY KEY, name TEXT NOT NULL, category TEXT NOT NULL, sector TEXT,
+                unit_uid TEXT NOT NULL, peak_occupancy INTEGER NOT NULL, responsible_role TEXT NOT NULL,
+                status TEXT NOT NULL, registered TEXT NOT NULL, closed TEXT,
+                security_plan_status TEXT NOT NULL, security_plan_date TEXT,
+                deleted INTEGER NOT NULL DEFAULT 0,
+                created INTEGER NOT NULL, created_by TEXT NOT NULL, last_updated INTEGER NOT NULL, last_updated_by TEXT NOT NULL
+            );
+            CREATE INDEX site_unit ON site(unit_uid);
+            -- An inspection: findings per required measure and prescriptions, as JSON.
+            CREATE TABLE inspection (
+                uid TEXT PRIMARY KEY, site_uid TEXT NOT NULL REFERENCES site(uid), date TEXT NOT NULL, kind TEXT NOT NULL,
+                findings TEXT NOT NULL, prescriptions TEXT NOT NULL,
+                deleted INTEGER NOT NULL DEFAULT 0,
+                created INTEGER NOT NULL, created_by TEXT NOT NULL, last_updated INTEGER NOT NULL, last_updated_by TEXT NOT NULL
+            );
+            CREATE INDEX inspection_site ON inspection(site_uid, date);
+            -- Every change to assessments, sites and inspections, whole.
+            CREATE TABLE record_audit (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                kind TEXT NOT NULL, uid TEXT NOT NULL, action TEXT NOT NULL, snapshot TEXT NOT NULL,
+                changed_by TEXT NOT NULL, changed_at INTEGER NOT NULL
+            );
+            CREATE INDEX record_audit_uid ON record_audit(kind, uid, id);
+            """)
+        }
         return m
     }
 }

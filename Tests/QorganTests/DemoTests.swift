@@ -78,8 +78,10 @@ import QorganTestSupport
         #expect(DemoProgramme.metadata() == DemoProgramme.metadata())
         #expect(DemoProgramme.incidents() == DemoProgramme.incidents())
         // The entered values, and the values the incident register derives from its events.
-        let derived = try store.values().filter { $0.storedBy == IncidentRegister.storedBy }
-        #expect(derived.count == 14 * 3)   // 14 events in 14 cells × (outcome, attack type, target type); no casualty is known
+        let values = try store.values()
+        #expect(values.filter { $0.storedBy == IncidentRegister.storedBy }.count == 14 * 3)   // 14 events in 14 cells × (outcome, attack type, target type); no casualty is known
+        #expect(values.filter { $0.storedBy == ReadinessRegister.derivedFrom }.count == 2 * 63)
+        let derived = values.filter { [IncidentRegister.storedBy, ReadinessRegister.derivedFrom, SiteRegister.derivedFrom].contains($0.storedBy) }
         #expect(try store.valueCount() == DemoProgramme.values(catalog: c).count + derived.count)
     }
 

@@ -1,0 +1,190 @@
+import Foundation
+
+/// How the registry of places vulnerable to terrorism is set up: categories and the measures
+/// each requires, occupancy tiers, and how often a site must be inspected.
+public struct SiteConfiguration: Hashable, Sendable, Codable {
+    public struct Measure: Hashable, Sendable, Codable { public var code: String; public var name: String }
+    public struct Category: Hashable, Sendable, Codable {
+        public var code: String
+        public var name: String
+        /// Codes of the measures a site of this category must have.
+        public var measures: [String]
+    }
+    public struct Tier: Hashable, Sendable, Codable {
+        public var code: String
+        public var name: String
+        /// The lowest expected peak occupancy of the tier.
+        public var from: Int
+    }
+    public var measures: [Measure]
+    public var categories: [Category]
+    public var tiers: [Tier]
+    public var inspectionIntervalMonths: Int
+
+    public static let standard = SiteConfiguration(
+        measures: [
+            Measure(code: "ACCESS", name: "Access control"), Measure(code: "CCTV", name: "Video surveillance"),
+            Measure(code: "ALARM", name: "Alarm"), Measure(code: "GUARDS", name: "Security staff"),
+            Measure(code: "EVACUATION", name: "Evacuation procedure"), Measure(code: "INVACUATION", name: "Invacuation procedure"),
+            Measure(code: "LOCKDOWN", name: "Lockdown procedure"), Measure(code: "COMMS", name: "Communication"),
+            Measure(code: "EXERCISES", name: "Exercises held"),
+        ],
+        categories: [
+            Category(code: "MASS", name: "Places of mass gathering", measures: ["ACCESS", "CCTV", "ALARM", "GUARDS", "EVACUATION", "INVACUATION", "LOCKDOWN", "COMMS", "EXERCISES"]),
+            Category(code: "TRANSPORT", name: "Transport hubs", measures: ["ACCESS", "CCTV", "ALARM", "GUARDS", "EVACUATION", "INVACUATION", "LOCKDOWN", "COMMS", "EXERCISES"]),
+            Category(code: "EDUCATION", name: "Education and health", measures: ["ACCESS", "CCTV", "ALARM", "EVACUATION", "INVACUATION", "LOCKDOWN", "COMMS", "EXERCISES"]),
+            Category(code: "WORSHIP", name: "Places of worship", measures: ["ACCESS", "CCTV", "ALARM", "EVACUATION", "LOCKDOWN", "COMMS"]),
+        ],
+        tiers: [Tier(code: "BASIC", name: "Basic", from: 0), Tier(code: "STANDARD", name: "Standard", from: 200),
+                Tier(code: "ENHANCED", name: "Enhanced", from: 800)],
+        inspectionIntervalMonths: 12)
+
+    public func category(_ code: String) -> Category? { categories.first { $0.code == code } }
+
+    /// The tier of an expected peak occupancy: the highest whose threshold it reaches.
+    public func tier(occupancy: Int) -> Tier? { tiers.sorted { $0.from < $1.from }.last { occupancy >= $0.from } }
+
+    public func problems() -> [Problem] {
+        var out: [Problem] = []
+        let measureCodes = Set(measures.map(\.code))
+        if measureCodes.count != measures.count { out.append(Problem(field: "measures", reason: "measure codes are unique")) }
+        if categories.isEmpty { out.append(Problem(field: "categories", reason: "at least one category")) }
+        for c in categories {
+            for m in c.measures where !measureCodes.contains(m) {
+                out.append(Problem(object: "category \(c.code)", field: "measures", value: m, reason: "not a measure of the configuration"))
+            }
+        }
+        if tiers.isEmpty || !tiers.contains(where: { $0.from == 0 }) { out.append(Problem(field: "tiers", reason: "the tiers start from 0")) }
+        if inspectionIntervalMonths < 1 { out.append(Problem(field: "inspectionIntervalMonths", value: String(inspectionIntervalMonths), reason: "at least 1")) }
+        return out
+    }
+}
+
+public enum SitePlanStatus: String, CaseIterable, Sendable, Codable { case none, draft, approved, expired }
+public enum Finding: String, CaseIterable, Sendable, Codable { case inPlace = "in-place", partial, missing }
+public enum InspectionKind: String, CaseIterable, Sendable, Codable { case planned, unannounced }
+
+/// A place vulnerable to terrorism: what it is, where, how many people it holds at its peak,
+/// who is responsible (a role), and its anti-terrorist protection passport's status. No site
+/// plans, floor plans or utility schemes are stored, by design.
+public struct Site: Hashable, Sendable, Codable {
+    public var uid: String
+    public var name: String
+    public var category: String
+    public var sector: String?
+    public var unit: String
+    public var peakOccupancy: Int
+    public var responsibleRole: String
+    public var registered: Day
+    public var closed: Day?
+    /// The status and date of the site's anti-terrorist protection passport.
+    public var planStatus: SitePlanStatus
+    public var planDate: Day?
+
+    public init(uid: String = "", name: String, category: String, sector: String? = nil, unit: String, peakOccupancy: Int,
+                responsibleRole: String, registered: Day, closed: Day? = nil, planStatus: SitePlanStatus = .none, planDate: Day? = nil) {
+        self.uid = uid; self.name = name; self.category = category; self.sector = sector; self.unit = unit
+        self.peakOccupancy = peakOccupancy; self.responsibleRole = responsibleRole; self.registered = registered
+        self.closed = closed; self.planStatus = planStatus; self.planDate = planDate
+    }
+
+    public func isActive(on day: Day) -> Bool { registered <= day && (closed.map { day < $0 } ?? true) }
+
+    public func problems(_ config: SiteConfiguration, catalog: Catalog, line: Int? = nil) -> [Problem] {
+        var out: [Problem] = []
+        func bad(_ f: String, _ v: String?, _ r: String) { out.append(Problem(line: line, field: f, value: v, reason: r)) }
+        if name.trimmingCharacters(in: .whitespaces).isEmpty || name.count > 200 { bad("name", name, "1 to 200 characters") }
+        if config.category(category) == nil { bad("category", category, "one of \(config.categories.map(\.code).joined(separator: ", "))") }
+        if catalog.unit(unit) == nil { bad("unit", unit, "no organisation unit with this code or uid") }
+        if peakOccupancy < 0 { bad("peakOccupancy", String(peakOccupancy), "a number of people, 0 or more") }
+        if responsibleRole.trimmingCharacters(in: .whitespaces).isEmpty { bad("responsibleRole", nil, "the responsible role (not a name) is required") }
+        if let closed, closed < registered { bad("closed", closed.description, "before the site was registered (\(registered))") }
+        if planStatus != .none && planDate == nil { bad("planDate", nil, "the date of the protection passport is required when it exists") }
+        return out
+    }
+}
+
+public struct Prescription: Hashable, Sendable, Codable {
+    public var text: String
+    public var due: Day
+    public var closed: Day?
+    public init(text: String, due: Day, closed: Day? = nil) { self.text = text; self.due = due; self.closed = closed }
+    public func isOverdue(on day: Day) -> Bool { due < day && (closed.map { $0 > day } ?? true) }
+}
+
+public struct Inspection: Hashable, Sendable, Codable {
+    public var uid: String
+    public var site: String
+    public var date: Day
+    public var kind: InspectionKind
+    /// Measure code → finding, for every measure the site's category requires.
+    public var findings: [String: Finding]
+    public var prescriptions: [Prescription]
+
+    public init(uid: String = "", site: String, date: Day, kind: InspectionKind, findings: [String: Finding], prescriptions: [Prescription] = []) {
+        self.uid = uid; self.site = site; self.date = date; self.kind = kind; self.findings = findings; self.prescriptions = prescriptions
+    }
+
+    public func problems(site: Site?, _ config: SiteConfiguration, line: Int? = nil) -> [Problem] {
+        var out: [Problem] = []
+        func bad(_ f: String, _ v: String?, _ r: String) { out.append(Problem(line: line, field: f, value: v, reason: r)) }
+        guard let site else { bad("site", self.site, "no site with this uid"); return out }
+        if date < site.registered { bad("date", date.description, "before the site was registered (\(site.registered))") }
+        let required = Set(config.category(site.category)?.measures ?? [])
+        for m in findings.keys.sorted() where !required.contains(m) { bad("findings", m, "not a measure required of a \(site.category) site") }
+        let missing = required.subtracting(findings.keys).sorted()
+        if !missing.isEmpty { bad("findings", missing.joined(separator: ", "), "every required measure has a finding") }
+        for (i, p) in prescriptions.enumerated() {
+            if p.text.trimmingCharacters(in: .whitespaces).isEmpty { bad("prescriptions[\(i)].text", nil, "required") }
+            if p.due < date { bad("prescriptions[\(i)].due", p.due.description, "due before the inspection (\(date))") }
+            if let c = p.closed, c < date { bad("prescriptions[\(i)].closed", c.description, "closed before it was issued (\(date))") }
+        }
+        return out
+    }
+}
+
+/// The data elements the registry derives, by unit and year.
+public enum SiteRegister {
+    public static let derivedFrom = "site registry"
+    public static let sitesByCategory = "SITES_BY_CATEGORY"
+    public static let sitesByTier = "SITES_BY_TIER"
+    public static let sitesInspected = "SITES_INSPECTED"
+    public static let measuresRequired = "SITE_MEASURES_REQUIRED"
+    public static let measuresInPlace = "SITE_MEASURES_IN_PLACE"
+    public static let prescriptionsIssued = "PRESCRIPTIONS_ISSUED"
+    public static let prescriptionsClosed = "PRESCRIPTIONS_CLOSED"
+    public static let prescriptionsOverdue = "PRESCRIPTIONS_OVERDUE"
+
+    static func uid(_ s: String) -> String { Uid.stable("site-registry:\(s)") }
+
+    /// The categories (from the configuration) and elements of the registry.
+    public static func metadata(_ config: SiteConfiguration) -> Catalog {
+        var c = Catalog()
+        c.categoryCombos = []
+        c.categories = [
+            QorganCore.Category(uid: uid("category:SITE_CATEGORY"), code: "SITE_CATEGORY", name: "Site category",
+                                options: config.categories.map { CategoryOption(uid: uid("option:SITE_CATEGORY.\($0.code)"), code: $0.code, name: $0.name) }),
+            QorganCore.Category(uid: uid("category:SITE_TIER"), code: "SITE_TIER", name: "Site tier",
+                                options: config.tiers.map { CategoryOption(uid: uid("option:SITE_TIER.\($0.code)"), code: $0.code, name: $0.name) }),
+        ]
+        c.categoryCombos = [
+            CategoryCombo(uid: uid("combo:SITE_CATEGORY"), code: "SITE_CATEGORY", name: "Site category", categories: ["SITE_CATEGORY"]),
+            CategoryCombo(uid: uid("combo:SITE_TIER"), code: "SITE_TIER", name: "Site tier", categories: ["SITE_TIER"]),
+        ]
+        func e(_ code: String, _ name: String, _ d: String, agg: AggregationType = .sum, combo: String = CategoryCombo.defaultCode) -> DataElement {
+            DataElement(uid: uid("de:\(code)"), code: code, name: name, description: d + " Derived from the site registry, by year.",
+                        valueType: .integerZeroOrPositive, aggregationType: agg, categoryCombo: combo, derivedFrom: derivedFrom)
+        }
+        c.dataElements = [
+            e(sitesByCategory, "Registered sites by category", "Sites active at the end of the year.", agg: .averageSumOrgUnit, combo: "SITE_CATEGORY"),
+            e(sitesByTier, "Registered sites by tier", "Sites active at the end of the year, by occupancy tier.", agg: .averageSumOrgUnit, combo: "SITE_TIER"),
+            e(sitesInspected, "Sites inspected", "Sites with at least one inspection in the year."),
+            e(measuresRequired, "Protection measures required (inspected sites)", "Measures required of the sites inspected in the year."),
+            e(measuresInPlace, "Protection measures in place (inspected sites)", "Of those, found in place at the year's last inspection."),
+            e(prescriptionsIssued, "Prescriptions issued", "Prescriptions issued by inspections in the year."),
+            e(prescriptionsClosed, "Prescriptions closed", "Prescriptions closed in the year."),
+            e(prescriptionsOverdue, "Prescriptions overdue at the end of the year", "Open prescriptions past their due date on 31 December.", agg: .lastInPeriod),
+        ]
+        return c
+    }
+}
