@@ -109,6 +109,18 @@ public struct Assessment: Hashable, Sendable, Codable {
         self.assessorRole = assessorRole; self.scores = scores
     }
 
+    enum CodingKeys: String, CodingKey { case uid, unit, date, instrument, version, assessorRole, scores }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        uid = try c.decodeIfPresent(String.self, forKey: .uid) ?? ""
+        unit = try c.decode(String.self, forKey: .unit)
+        date = try c.decode(Day.self, forKey: .date)
+        instrument = try c.decode(String.self, forKey: .instrument)
+        version = try c.decode(Int.self, forKey: .version)
+        assessorRole = try c.decode(String.self, forKey: .assessorRole)
+        scores = try c.decode([ItemScore].self, forKey: .scores)
+    }
+
     /// Readiness = Σ weight × score / Σ weight × maximum over the applicable items, in percent;
     /// nil when no item applies.
     public func readiness(_ instrument: Instrument) -> Double? {

@@ -88,6 +88,22 @@ public struct Site: Hashable, Sendable, Codable {
         self.closed = closed; self.planStatus = planStatus; self.planDate = planDate
     }
 
+    enum CodingKeys: String, CodingKey { case uid, name, category, sector, unit, peakOccupancy, responsibleRole, registered, closed, planStatus, planDate }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        uid = try c.decodeIfPresent(String.self, forKey: .uid) ?? ""
+        name = try c.decode(String.self, forKey: .name)
+        category = try c.decode(String.self, forKey: .category)
+        sector = try c.decodeIfPresent(String.self, forKey: .sector)
+        unit = try c.decode(String.self, forKey: .unit)
+        peakOccupancy = try c.decode(Int.self, forKey: .peakOccupancy)
+        responsibleRole = try c.decode(String.self, forKey: .responsibleRole)
+        registered = try c.decode(Day.self, forKey: .registered)
+        closed = try c.decodeIfPresent(Day.self, forKey: .closed)
+        planStatus = try c.decodeIfPresent(SitePlanStatus.self, forKey: .planStatus) ?? .none
+        planDate = try c.decodeIfPresent(Day.self, forKey: .planDate)
+    }
+
     public func isActive(on day: Day) -> Bool { registered <= day && (closed.map { day < $0 } ?? true) }
 
     public func problems(_ config: SiteConfiguration, catalog: Catalog, line: Int? = nil) -> [Problem] {

@@ -17,6 +17,9 @@ enum API {
             }
             return HTTP.data(try Data(contentsOf: url), type: "application/json; charset=utf-8")
         }
+        // Everything else needs a signed-in caller, checked before any body is read: an
+        // anonymous request gets 401, whatever it sends.
+        let api = api.group().add(middleware: RequireUser())
         api.get("me") { _, c in try HTTP.json(try h.me(c)) }
         api.get("organisationUnits") { r, c in try HTTP.json(try h.units(r, c)) }
         api.get("organisationUnits/:id") { _, c in try HTTP.json(try h.unit(try c.parameters.require("id"), c)) }

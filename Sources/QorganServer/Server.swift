@@ -217,6 +217,15 @@ struct AuthMiddleware: RouterMiddleware {
     }
 }
 
+/// Refuses anonymous requests with 401 before a route reads anything.
+struct RequireUser: RouterMiddleware {
+    typealias Context = AppContext
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        _ = try context.requireUser()
+        return try await next(request, context)
+    }
+}
+
 /// A URL-encoded form body or query: name → values.
 struct FormData {
     var fields: [(String, String)] = []

@@ -51,7 +51,7 @@ import Testing
         print(text)
         #expect(e2e.terminationStatus == 0, "the browser test failed (needs: pip install selenium):\n\(text)")
         #expect(text.contains("all end-to-end checks passed"))
-        for page in ["login", "dashboard", "data-entry", "pivot", "history", "users", "metadata", "account", "dashboard-ru", "pivot-kk", "incidents", "incident-form", "incident"] {
+        for page in ["login", "dashboard", "data-entry", "pivot", "history", "users", "metadata", "account", "dashboard-ru", "pivot-kk", "incidents", "incident-form", "incident", "readiness", "sites", "site"] {
             #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent("docs/screenshots/\(page).png").path), "\(page)")
         }
     }

@@ -477,6 +477,49 @@ import Testing
         #expect(try state.store.incidents().count == 15)
     }
 
+    // MARK: Readiness and sites
+
+    @Test func assessmentsAndInspectionsFollowRolesAndScope() async throws {
+        let state = try await WebFixture.state()
+        let catalog = try state.store.catalog()
+        let medeu = catalog.unit("ALA_MEDEU")!.uid
+        let akt = catalog.unit("AKT")!.uid
+        let checklist = try #require(try state.store.instrument(code: "OFFICE_READINESS", version: 1))
+        let aktSite = try #require(try state.store.sites(units: [akt]).first { $0.site.category == "MASS" }).site.uid
+        let alaSite = try #require(try state.store.sites(units: [catalog.unit("ALA")!.uid]).first { $0.site.category == "MASS" }).site.uid
+        try await withApp(state) { web in
+            try await web.signIn("almaty")
+            func form(_ unit: String) -> [(String, String)] {
+                [("_csrf", web.csrf!), ("instrument", checklist.label), ("unit", unit), ("date", "2018-03-01"), ("assessorRole", "regional inspector")]
+                    + checklist.items.map { item in ("answer_" + item.code, item.scale.answers.first { item.scale.score($0) == item.scale.maximum }!) }
+            }
+            let ok = try await web.send(.post, "/readiness/assess", form: form(medeu))
+            #expect(ok.status == .seeOther)
+            let readiness = try await web.send(.get, "/api/analytics?dx=READINESS_PCT&pe=2018&ou=ALA_MEDEU")
+            #expect((readiness.object["rows"] as? [[String: Any]])?.first?["value"] as? Double == 100)
+            #expect(try await web.send(.post, "/readiness/assess", form: form(akt)).status == .forbidden)
+            let partial = try await web.send(.post, "/readiness/assess", form: Array(form(medeu).dropLast(3)))
+            #expect(partial.status == .badRequest && partial.text?.contains("is scored") == true)
+            // Checklists are for administrators to change.
+            #expect(try await web.send(.post, "/api/readiness/instruments/OFFICE_READINESS/derive").status == .forbidden)
+
+            let measures = SiteConfiguration.standard.category("MASS")!.measures
+            let inspection = [("_csrf", web.csrf!), ("date", "2018-02-01"), ("kind", "unannounced"), ("prescription", "Fix the alarm"), ("due", "2018-05-01")]
+                + measures.map { ("finding_" + $0, $0 == "ALARM" ? "missing" : "in-place") }
+            #expect(try await web.send(.post, "/sites/\(alaSite)/inspections", form: inspection).status == .seeOther)
+            #expect(try await web.send(.post, "/sites/\(aktSite)/inspections", form: inspection).status == .forbidden)
+            #expect(try await web.send(.get, "/api/sites/\(aktSite)").status == .forbidden)
+            let flags = try await web.send(.get, "/api/sites/flags?on=2018-06-01")
+            #expect((flags.object["overdue"] as? [[String: Any]])?.contains { ($0["prescription"] as? [String: Any])?["text"] as? String == "Fix the alarm" } == true)
+            var viewer = web
+            viewer.cookies = [:]
+            try await viewer.signIn("viewer")
+            #expect(try await viewer.send(.post, "/api/sites", json: ["name": "X", "category": "MASS", "unit": "ALA", "peakOccupancy": 10,
+                                                                    "responsibleRole": "r", "registered": "2018-01-01"]).status == .forbidden)
+        }
+        #expect(try state.store.inspections(site: alaSite).last?.inspection.findings["ALARM"] == .missing)
+    }
+
     // MARK: Pages and languages
 
     @Test func everyPageRendersInEveryLanguage() async throws {
@@ -487,7 +530,8 @@ import Testing
                 let pages = ["/dashboard?ou=ALA", "/entry?ds=SECURITY&ou=ALA&pe=201712", "/pivot?dx=IND_CONVICTIONS&ou=KZ&children=1&from=2015&to=2017",
                              "/metadata", "/history?de=CONVICTIONS&pe=201606&ou=AKT", "/users", "/account",
                              "/incidents?from=2013&to=2017", "/incidents/new", "/incidents/\(Uid.stable("demo:incident:1"))",
-                             "/incidents/\(Uid.stable("demo:incident:1"))?edit=1"]
+                             "/incidents/\(Uid.stable("demo:incident:1"))?edit=1",
+                             "/readiness", "/readiness/assess", "/sites?ou=KZ&on=2017-12-31", "/sites/\(Uid.stable("demo:site:1"))"]
                 for page in pages {
                     let r = try await web.send(.get, page + "&lang=\(lang)".replacingOccurrences(of: "&", with: page.contains("?") ? "&" : "?"))
                     #expect(r.status == .ok, "\(page) in \(lang)")
