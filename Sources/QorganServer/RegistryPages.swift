@@ -37,7 +37,7 @@ extension PageHandlers {
             "units": unitChoices(user, catalog, selected: unit, lang: lang),
             "instruments": try state.store.instruments().map { i -> Ctx in
                 ["label": i.instrument.label, "name": i.instrument.name, "items": i.instrument.items.count, "frozen": i.frozen,
-                 "assessments": i.assessments, "derivedFrom": i.instrument.derivedFrom ?? ""] },
+                 "assessments": i.assessments, "derivedFrom": i.instrument.derivedFrom as Any] },
             "items": gaps.items.prefix(8).map { g -> Ctx in
                 ["item": g.item, "text": g.text, "section": g.section, "mean": pct(g.meanPercent), "offices": g.offices] },
             "regions": gaps.regions.map { g -> Ctx in
