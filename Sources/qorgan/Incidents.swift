@@ -136,12 +136,7 @@ struct Incidents: ParsableCommand {
             var f = IncidentFilter(includeDeleted: deleted)
             if let from { f.from = try day(from, end: false) }
             if let to { f.to = try day(to, end: true) }
-            if !unit.isEmpty {
-                f.units = try unit.map { ref in
-                    guard let u = catalog.unit(ref) else { throw QorganError.notFound(kind: "organisation unit", key: ref) }
-                    return u.uid
-                }
-            }
+            f.units = try unitFilter(unit, catalog)
             if let outcome {
                 guard let o = IncidentOutcome(rawValue: outcome.lowercased()) else { throw QorganError.invalidArgument("--outcome is completed, failed, foiled or unknown") }
                 f.outcome = o

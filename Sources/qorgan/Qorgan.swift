@@ -93,3 +93,12 @@ struct Init: ParsableCommand {
         }
     }
 }
+
+/// The uids of the units named by `refs` (codes or uids), or nil when none is named: a filter.
+func unitFilter(_ refs: [String], _ catalog: Catalog) throws -> [String]? {
+    guard !refs.isEmpty else { return nil }
+    return try refs.map { ref in
+        guard let u = catalog.unit(ref) else { throw QorganError.notFound(kind: "organisation unit", key: ref) }
+        return u.uid
+    }
+}

@@ -101,10 +101,7 @@ struct Readiness: ParsableCommand {
             try guarded {
                 let s = try store.open()
                 let catalog = try s.catalog()
-                let units = try unit.map { ref -> [String] in
-                    guard let u = catalog.unit(ref) else { throw QorganError.notFound(kind: "organisation unit", key: ref) }
-                    return [u.uid]
-                }
+                let units = try unitFilter(unit.map { [$0] } ?? [], catalog)
                 let rows = try s.assessments(units: units, year: year).map {
                     [$0.assessment.uid, $0.assessment.date.description, catalog.unit($0.assessment.unit)?.code ?? "", "\($0.assessment.instrument) v\($0.assessment.version)",
                      String(format: "%.1f", $0.readiness), $0.assessment.assessorRole]

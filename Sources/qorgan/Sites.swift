@@ -30,10 +30,7 @@ struct Sites: ParsableCommand {
             try guarded {
                 let s = try store.open()
                 let catalog = try s.catalog()
-                let units = try unit.map { ref -> [String] in
-                    guard let u = catalog.unit(ref) else { throw QorganError.notFound(kind: "organisation unit", key: ref) }
-                    return [u.uid]
-                }
+                let units = try unitFilter(unit.map { [$0] } ?? [], catalog)
                 let rows = try s.sites(units: units, category: category).map {
                     [$0.site.uid, $0.site.name, $0.site.category, $0.tier ?? "", catalog.unit($0.site.unit)?.code ?? "", String($0.site.peakOccupancy),
                      $0.site.planStatus.rawValue, $0.lastInspection?.description ?? "never"]
