@@ -33,7 +33,7 @@ let package = Package(
                                .product(name: "GRDB", package: "GRDB.swift")],
                 swiftSettings: strict),
         .target(name: "QorganDemo", dependencies: ["QorganCore", "QorganStore"], swiftSettings: strict),
-        .target(name: "QorganReports", dependencies: ["QorganCore", "QorganAnalytics"], swiftSettings: strict),
+        .target(name: "QorganReports", dependencies: ["QorganCore", "QorganAnalytics", "QorganInterop", "QorganStore"], swiftSettings: strict),
         .target(name: "QorganServer",
                 dependencies: ["QorganCore", "QorganStore", "QorganAnalytics", "QorganInterop", "QorganReports",
                                .product(name: "Hummingbird", package: "hummingbird"),

@@ -157,6 +157,18 @@ doc = {
     "/api/sites/{uid}/inspections": {"post": op("Record an inspection of a site", "sites",
         {"201": {"description": "Recorded", "content": {"application/json": {"schema": {"type": "object"}}}}, **errors("400", "401", "403", "404")},
         params=[p("uid", "The site's uid")], request=body(ref("Inspection"), "Date, kind, a finding per required measure, prescriptions"), opid="createInspection")},
+    "/api/report": {"get": op("The programme report as data (json), Markdown, HTML or XLSX", "report",
+        {"200": {"description": "The report", "content": {"application/json": {"schema": {"type": "object"}}, "text/markdown": {"schema": {"type": "string"}},
+          "text/html": {"schema": {"type": "string"}}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}}}},
+         **errors("400", "401", "403")},
+        params=[q("pe", "Periods (default: those of the report's figures)"), q("ou", "The unit (default: the caller's)"), q("lang", "en, ru or kk"),
+                q("edition", "full or public"), q("threshold", "Public edition: counts below it are hidden", schema={"type": "number"}),
+                q("format", "json (default), md, html or xlsx", schema={"type": "string", "enum": ["json", "md", "html", "xlsx"]})], opid="report")},
+    "/api/framework": {
+      "get": op("The results framework", "report", {**ok({"type": "object"}), **errors("401", "404")}, opid="getFramework"),
+      "put": op("Replace the results framework (administrators; every version is kept)", "report", {**ok({"type": "object"}), **errors("400", "401", "403")},
+                request=body({"type": "object"}, "The framework"), opid="setFramework"),
+    },
     "/api/users": {
       "get": op("Users whose units lie within the administrator's", "users", {**ok({"type": "array", "items": ref("User")}), **errors("401", "403")}, opid="listUsers"),
       "post": op("Create a user (administrators)", "users", {"201": {"description": "Created", "content": {"application/json": {"schema": ref("User")}}},

@@ -10,6 +10,9 @@ import QorganStore
 /// over regions, offices, months and breakdowns by whole-number apportionment, so
 /// every level adds up exactly and no two regions look alike.
 public enum DemoProgramme {
+    /// The demo's results framework (illustrative targets).
+    public static var framework: ResultsFramework { DemoFramework.framework }
+
     public static let notice = """
         Illustrative data. The 2016 attacks in Aktobe (5 June) and Almaty (18 July) are public events; \
         the twelve foiled plots of the incident register, the readiness assessments and the registry of \
@@ -39,6 +42,7 @@ public enum DemoProgramme {
         let registry = DemoSites.registry()
         try store.saveSites(registry.sites.map { ($0, nil) }, source: "the demo sites", user: user)
         try store.saveInspections(registry.inspections.map { ($0, nil) }, source: "the demo inspections", user: user)
+        try store.setResultsFramework(DemoFramework.framework, source: "the demo framework", user: user)
         try store.setSetting("demo.notice", notice)
     }
 

@@ -3,6 +3,7 @@ import Hummingbird
 import NIOCore
 import QorganAnalytics
 import QorganCore
+import QorganReports
 import QorganInterop
 import QorganStore
 
@@ -51,6 +52,7 @@ enum API {
 
         registerIncidents(on: api, h)
         registerRegistries(on: api, h)
+        registerReport(on: api, h)
         api.get("users") { _, c in try HTTP.json(try h.users(c)) }
         api.post("users") { r, c in
             let body = try await HTTP.decode(NewUserBody.self, from: r, what: "the user")

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import QorganAnalytics
 import QorganCore
+import QorganReports
 import QorganStore
 
 /// The incident register's pages: the list with filters, a table by region and year and a

@@ -4,6 +4,7 @@ import Hummingbird
 import NIOCore
 import QorganAnalytics
 import QorganCore
+import QorganReports
 import QorganInterop
 import QorganStore
 
@@ -29,6 +30,7 @@ enum Pages {
         router.post("/users/:username") { r, c in try await p.pageAsync(r, c) { try await p.updateUser(r, c, $0) } }
         registerIncidents(on: router, p)
         registerRegistries(on: router, p)
+        registerReport(on: router, p)
         router.get("/account") { r, c in try p.page(r, c) { try p.account(r, c, $0, newToken: nil, error: nil) } }
         router.post("/account/language") { r, c in try await p.pageAsync(r, c) { try await p.setLanguage(r, c, $0) } }
         router.post("/account/tokens") { r, c in try await p.pageAsync(r, c) { try await p.createToken(r, c, $0) } }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import QorganAnalytics
 import QorganCore
+import QorganReports
 import QorganStore
 
 /// Pages of the readiness assessments and of the registry of vulnerable sites.

@@ -16,7 +16,7 @@ struct Qorgan: AsyncParsableCommand {
             Start with 'qorgan serve --demo' (the web application on the 2013–2017 demo programme), \
             or 'qorgan demo' then 'qorgan report' (the programme's key figures, computed from the data).
             """,
-        subcommands: [Init.self, Demo.self, Serve.self, Users.self, MetadataCommand.self, Values.self, Incidents.self, Readiness.self, Sites.self, Query.self, Compute.self, Report.self, Bench.self]
+        subcommands: [Init.self, Demo.self, Serve.self, Users.self, MetadataCommand.self, Values.self, Incidents.self, Readiness.self, Sites.self, Framework.self, Query.self, Compute.self, Report.self, Bench.self]
     )
 }
 

@@ -7,23 +7,78 @@ import QorganStore
 
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print the programme's key figures, computed from the data by the indicator machinery.")
+        abstract: "The programme report, computed from the data: key figures, summary, progress, sections.",
+        discussion: """
+            table (default): the key figures F1–F11. json: the whole report as data. md, html, pdf (HTML printed by
+            headless Chromium), xlsx (a sheet per section, real numbers). The public edition suppresses small counts
+            so that none can be worked out from the totals.
+              qorgan report --format html --output report.html --periods 2013..2017 --unit KZ --language ru
+              qorgan report --format pdf --output report.pdf --edition public --threshold 5
+            """)
     @OptionGroup var store: StoreOptions
-    enum Format: String, ExpressibleByArgument, CaseIterable { case table, json }
-    @Option(help: "table or json.") var format: Format = .table
+    enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, md, html, pdf, xlsx }
+    @Option(help: "table, json, md, html, pdf or xlsx.") var format: Format = .table
+    @Option(help: "The periods the report covers (default: those of its figures, e.g. 2013..2017).") var periods: String?
+    @Option(help: "The unit it is about (default: the root).") var unit: String?
+    @Option(help: "en, ru or kk.") var language = "en"
+    @Option(help: "full or public.") var edition = "full"
+    @Option(help: "Public edition: counts below this are suppressed.") var threshold: Double = 5
+    @Option(help: "Where figures link to (default /trace?, as in the web application).") var traceBase = "/trace?"
+    @Option(help: "The file to write (default: standard output; required for pdf and xlsx).") var output: String?
 
     func run() throws {
         try guarded {
             let (s, engine) = try store.openWithEngine()
-            let report = ProgrammeReport(aggregator: engine.snapshot())
-            switch format {
-            case .table:
+            let snapshot = engine.snapshot()
+            if format == .table {
+                let report = ProgrammeReport(aggregator: snapshot)
                 if report.figures.isEmpty { print("The database defines no report figures (qorgan demo writes a programme that does)."); return }
                 print(report.table(), terminator: "")
                 if let notice = try s.setting("demo.notice") { print("\n" + notice) }
-            case .json:
-                FileHandle.standardOutput.write(try report.json() + Data("\n".utf8))
+                return
             }
+            let doc = try ReportOptions.build(store: s, snapshot: snapshot, periods: periods, unit: unit, language: language,
+                                              edition: edition, threshold: threshold)
+            switch format {
+            case .table: break
+            case .json: try write(try doc.json() + Data("\n".utf8), to: output)
+            case .md: try write(Data(doc.markdown().utf8), to: output)
+            case .html: try write(Data(doc.html(traceBase: traceBase).utf8), to: output)
+            case .xlsx:
+                guard let output, output != "-" else { throw QorganError.invalidArgument("--format xlsx needs --output FILE.xlsx") }
+                try write(doc.workbook(), to: output)
+            case .pdf:
+                guard let output, output != "-" else { throw QorganError.invalidArgument("--format pdf needs --output FILE.pdf") }
+                try PDF.print(html: doc.html(traceBase: traceBase), to: output)
+            }
+        }
+    }
+}
+
+/// Printing HTML to PDF with Debian's headless Chromium.
+enum PDF {
+    static let browsers = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
+
+    static func print(html: String, to output: String) throws {
+        guard let browser = browsers.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw QorganError.invalidArgument("a PDF is printed by Chromium, which is not installed: apt-get install chromium")
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qorgan-pdf-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let page = dir.appendingPathComponent("report.html")
+        try Data(html.utf8).write(to: page)
+        let target = URL(fileURLWithPath: output).standardizedFileURL
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: browser)
+        p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer", "--user-data-dir=\(dir.path)/profile",
+                       "--print-to-pdf=\(target.path)", page.absoluteString]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0, let data = FileManager.default.contents(atPath: target.path), data.starts(with: Data("%PDF".utf8)) else {
+            throw QorganError.invalidArgument("Chromium could not print the report to '\(output)' (exit \(p.terminationStatus))")
         }
     }
 }

@@ -69,6 +69,53 @@ import QorganTestSupport
         #expect(compute.out.contains("numerator 50686, denominator 157900"))
     }
 
+    func tool(_ path: String, _ args: String...) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = args
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Every format of the report from the demo: HTML, PDF (printed by Chromium, read back by
+    /// poppler), XLSX (opened by openpyxl), Markdown and JSON; in Russian and Kazakh; public.
+    @Test func theReportInEveryFormat() throws {
+        let db = Fixtures.temporaryPath()
+        try qorgan("demo", database: db)
+        let dir = URL(fileURLWithPath: db).deletingLastPathComponent()
+        let html = try qorgan("report", "--format", "html", database: db)
+        #expect(html.status == 0 && html.out.contains("data-figure=\"F10\"") && html.out.contains("89.9 % → 91.7 %"))
+        let pdf = dir.appendingPathComponent("report.pdf").path
+        let printed = try qorgan("report", "--format", "pdf", "--output", pdf, database: db)
+        #expect(printed.status == 0, "\(printed.err)")
+        #expect(FileManager.default.contents(atPath: pdf)?.starts(with: Data("%PDF".utf8)) == true)
+        let text = try tool("/usr/bin/pdftotext", "-layout", pdf, "-")
+        #expect(text.contains("Programme report") && text.contains("89.9 % → 91.7 %") && text.contains("Progress against targets"),
+                "pdftotext (apt-get install poppler-utils) found: \(text.prefix(300))")
+        let xlsx = dir.appendingPathComponent("report.xlsx").path
+        #expect(try qorgan("report", "--format", "xlsx", "--output", xlsx, "--language", "ru", database: db).status == 0)
+        let read = try tool("/usr/bin/env", "python3", "-c", """
+            import openpyxl, sys
+            wb = openpyxl.load_workbook(sys.argv[1])
+            numbers = sum(1 for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, (int, float)))
+            print(len(wb.sheetnames), numbers, wb.sheetnames[0])
+            """, xlsx)
+        let parts = read.split(separator: " ", maxSplits: 2)
+        #expect(parts.count == 3 && Int(parts[0]) ?? 0 >= 10 && Int(parts[1]) ?? 0 > 300, "openpyxl: \(read)")
+        #expect(read.contains("Ключевые показатели"))
+        let md = try qorgan("report", "--format", "md", "--language", "kk", "--edition", "public", database: db)
+        #expect(md.out.hasPrefix("# Бағдарламаның іске асырылуы туралы есеп") && md.out.contains("Жария нұсқа"))
+        let json = try qorgan("report", "--format", "json", "--periods", "2016", "--unit", "AKT", database: db)
+        #expect((try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any])?["unit"] as? String == "AKT")
+        let bad = try qorgan("report", "--format", "md", "--language", "fr", "--periods", "2019-13", database: db)
+        #expect(bad.status == 1 && bad.err.contains("field 'language', value 'fr'") && bad.err.contains("field 'periods'"))
+    }
+
     @Test func badInputExitsNonZeroSaysWhatAndChangesNothing() throws {
         let db = Fixtures.temporaryPath()
         try qorgan("demo", database: db)

@@ -1,4 +1,5 @@
 import Foundation
+import QorganReports
 import QorganServer
 import Testing
 

@@ -50,8 +50,23 @@ import Testing
         e2e.waitUntilExit()
         print(text)
         #expect(e2e.terminationStatus == 0, "the browser test failed (needs: pip install selenium):\n\(text)")
+        // The PDF report, printed by Chromium, its first page as a picture.
+        let pdf = Fixtures.temporaryPath("report.pdf")
+        let print = Process()
+        print.executableURL = CLITests.binary
+        print.arguments = ["report", "--format", "pdf", "--output", pdf, "--database", db]
+        try print.run()
+        print.waitUntilExit()
+        #expect(print.terminationStatus == 0)
+        let png = Process()
+        png.executableURL = URL(fileURLWithPath: "/usr/bin/pdftoppm")
+        png.arguments = ["-png", "-r", "70", "-f", "1", "-l", "1", "-singlefile", pdf, root.appendingPathComponent("docs/screenshots/report-pdf").path]
+        try png.run()
+        png.waitUntilExit()
+        #expect(png.terminationStatus == 0, "pdftoppm (apt-get install poppler-utils)")
+        #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent("docs/screenshots/report-pdf.png").path))
         #expect(text.contains("all end-to-end checks passed"))
-        for page in ["login", "dashboard", "data-entry", "pivot", "history", "users", "metadata", "account", "dashboard-ru", "pivot-kk", "incidents", "incident-form", "incident", "readiness", "sites", "site"] {
+        for page in ["login", "dashboard", "data-entry", "pivot", "history", "users", "metadata", "account", "dashboard-ru", "pivot-kk", "incidents", "incident-form", "incident", "readiness", "sites", "site", "report", "trace", "report-public-ru", "framework"] {
             #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent("docs/screenshots/\(page).png").path), "\(page)")
         }
     }

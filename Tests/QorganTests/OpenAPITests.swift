@@ -41,6 +41,7 @@ import Testing
     static func calls(_ store: SQLiteStore) throws -> [String: (uri: String, body: String?)] {
         let mass = try #require(try store.sites(category: "MASS").first).site.uid
         let config = String(decoding: try JSONEncoder().encode(try store.siteConfiguration()), as: UTF8.self)
+        let framework = String(decoding: try JSONEncoder().encode(try #require(try store.resultsFramework())), as: UTF8.self)
         let checklist = try #require(try store.instrument(code: "OFFICE_READINESS", version: 1))
         let answers = checklist.items.map { #"{"item": "\#($0.code)", "answer": "\#($0.scale.answers[0])"}"# }.joined(separator: ", ")
         let assessment = #"{"unit": "AKT", "date": "2017-12-01", "instrument": "OFFICE_READINESS", "version": 1, "assessorRole": "inspector", "scores": [\#(answers)]}"#
@@ -82,6 +83,9 @@ import Testing
         "PUT /api/sites/{uid}": ("/api/sites/\(Uid.stable("demo:site:1"))", #"{"name": "Renamed", "category": "MASS", "unit": "AST", "peakOccupancy": 900, "responsibleRole": "manager", "registered": "2013-01-01"}"#),
         "DELETE /api/sites/{uid}": ("/api/sites/\(Uid.stable("demo:site:2"))", nil),
         "POST /api/sites/{uid}/inspections": ("/api/sites/\(mass)/inspections", #"{"date": "2017-12-01", "kind": "planned", "findings": {"ACCESS": "in-place", "CCTV": "in-place", "ALARM": "partial", "GUARDS": "in-place", "EVACUATION": "in-place", "INVACUATION": "in-place", "LOCKDOWN": "in-place", "COMMS": "in-place", "EXERCISES": "missing"}}"#),
+        "GET /api/report": ("/api/report?pe=2013..2017&ou=KZ&lang=ru&edition=public", nil),
+        "GET /api/framework": ("/api/framework", nil),
+        "PUT /api/framework": ("/api/framework", framework),
         "GET /api/users": ("/api/users", nil),
         "POST /api/users": ("/api/users", #"{"username": "newcomer", "password": "a long password", "role": "viewer", "units": ["AKT"]}"#),
         "PATCH /api/users/{username}": ("/api/users/newcomer", #"{"language": "kk"}"#),

@@ -1,0 +1,92 @@
+import Foundation
+
+/// The programme's results framework: goals → outcomes → outputs, each with its indicators,
+/// and each indicator with its definition, baseline, targets, means of verification,
+/// frequency and responsible unit. Stored as one versioned document.
+public struct ResultsFramework: Hashable, Sendable, Codable {
+    public var programme: String
+    public var goals: [Goal]
+    public init(programme: String, goals: [Goal]) { self.programme = programme; self.goals = goals }
+
+    public struct Goal: Hashable, Sendable, Codable {
+        public var code: String
+        public var name: String
+        public var outcomes: [Outcome]
+        public init(code: String, name: String, outcomes: [Outcome]) { self.code = code; self.name = name; self.outcomes = outcomes }
+    }
+    public struct Outcome: Hashable, Sendable, Codable {
+        public var code: String
+        public var name: String
+        public var indicators: [FrameworkIndicator]
+        public var outputs: [Output]
+        public init(code: String, name: String, indicators: [FrameworkIndicator], outputs: [Output]) {
+            self.code = code; self.name = name; self.indicators = indicators; self.outputs = outputs
+        }
+    }
+    public struct Output: Hashable, Sendable, Codable {
+        public var code: String
+        public var name: String
+        public var indicators: [FrameworkIndicator]
+        public init(code: String, name: String, indicators: [FrameworkIndicator]) { self.code = code; self.name = name; self.indicators = indicators }
+    }
+    public struct Baseline: Hashable, Sendable, Codable {
+        public var value: Double; public var period: String
+        public init(value: Double, period: String) { self.value = value; self.period = period }
+    }
+    public struct Target: Hashable, Sendable, Codable {
+        public var period: String; public var value: Double
+        public init(period: String, value: Double) { self.period = period; self.value = value }
+    }
+
+    public struct FrameworkIndicator: Hashable, Sendable, Codable {
+        /// An indicator of the metadata (code or uid).
+        public var indicator: String
+        public var definition: String
+        public var baseline: Baseline
+        public var targets: [Target]
+        public var meansOfVerification: String
+        public var frequency: String
+        /// The unit answerable for it (code or uid).
+        public var responsibleUnit: String
+        /// False when less is better (acts not prevented).
+        public var higherIsBetter: Bool?
+        public init(indicator: String, definition: String, baseline: Baseline, targets: [Target], meansOfVerification: String,
+                    frequency: String, responsibleUnit: String, higherIsBetter: Bool? = nil) {
+            self.indicator = indicator; self.definition = definition; self.baseline = baseline; self.targets = targets
+            self.meansOfVerification = meansOfVerification; self.frequency = frequency; self.responsibleUnit = responsibleUnit
+            self.higherIsBetter = higherIsBetter
+        }
+    }
+
+    /// Every indicator with where it sits: (goal, outcome, output?) codes.
+    public var indicators: [(path: String, indicator: FrameworkIndicator)] {
+        goals.flatMap { g in
+            g.outcomes.flatMap { o in
+                o.indicators.map { ("\(g.code) › \(o.code)", $0) }
+                    + o.outputs.flatMap { out in out.indicators.map { ("\(g.code) › \(o.code) › \(out.code)", $0) } }
+            }
+        }
+    }
+
+    public func problems(in catalog: Catalog) -> [Problem] {
+        var out: [Problem] = []
+        if programme.isEmpty { out.append(Problem(field: "programme", reason: "required")) }
+        var codes = Set<String>()
+        for g in goals {
+            for code in [g.code] + g.outcomes.map(\.code) + g.outcomes.flatMap { $0.outputs.map(\.code) } where !codes.insert(code).inserted {
+                out.append(Problem(field: "code", value: code, reason: "codes are unique in the framework"))
+            }
+        }
+        for (path, i) in indicators {
+            let at = "indicator \(i.indicator) (\(path))"
+            if catalog.indicator(i.indicator) == nil { out.append(Problem(object: at, field: "indicator", value: i.indicator, reason: "no indicator with this code or uid")) }
+            if catalog.unit(i.responsibleUnit) == nil { out.append(Problem(object: at, field: "responsibleUnit", value: i.responsibleUnit, reason: "no organisation unit with this code or uid")) }
+            if (try? PeriodSelection(i.baseline.period)) == nil { out.append(Problem(object: at, field: "baseline.period", value: i.baseline.period, reason: "not a period")) }
+            for t in i.targets where (try? PeriodSelection(t.period)) == nil {
+                out.append(Problem(object: at, field: "targets.period", value: t.period, reason: "not a period"))
+            }
+            if i.targets.isEmpty { out.append(Problem(object: at, field: "targets", reason: "at least one target")) }
+        }
+        return out
+    }
+}
