@@ -50,11 +50,18 @@ import Testing
         e2e.waitUntilExit()
         print(text)
         #expect(e2e.terminationStatus == 0, "the browser test failed (needs: pip install selenium):\n\(text)")
-        // The PDF report, printed by Chromium, its first page as a picture.
+        // The PDF report of a fresh demo, printed by Chromium, its first page as a picture.
+        let fresh = Fixtures.temporaryPath()
+        let demo = Process()
+        demo.executableURL = CLITests.binary
+        demo.arguments = ["demo", "--database", fresh]
+        demo.standardOutput = FileHandle.nullDevice
+        try demo.run()
+        demo.waitUntilExit()
         let pdf = Fixtures.temporaryPath("report.pdf")
         let print = Process()
         print.executableURL = CLITests.binary
-        print.arguments = ["report", "--format", "pdf", "--output", pdf, "--database", db]
+        print.arguments = ["report", "--format", "pdf", "--output", pdf, "--database", fresh]
         try print.run()
         print.waitUntilExit()
         #expect(print.terminationStatus == 0)
