@@ -35,7 +35,8 @@ public struct ReportBuilder {
 
     /// One query; nil when the metadata lacks what it asks for.
     func run(_ dx: [String], pe: [String], ou: [String], co: Bool = false) -> AnalyticsResult? {
-        var spec = QuerySpec(dx: dx.filter { catalog.indicator($0) != nil || catalog.element($0) != nil }, pe: pe, ou: ou)
+        var spec = QuerySpec(dx: dx.filter { catalog.indicator($0) != nil || catalog.element(String($0.split(separator: ".")[0])) != nil },
+                             pe: pe, ou: ou)
         guard !spec.dx.isEmpty else { return nil }
         spec.co = co
         return (try? spec.resolve(in: catalog, today: today)).flatMap { try? snapshot.run($0) }
@@ -65,6 +66,7 @@ public struct ReportBuilder {
         let progress = self.progress()
         var summary = figures.compactMap(sentence)
         if let trend = involvementTrend() { summary.append(trend.sentence) }
+        summary += findings()
         if !progress.isEmpty {
             func n(_ code: String) -> String { String(progress.filter { $0.statusCode == code }.count) }
             summary.append(ReportText.fill(t["targetsSentence"]!, String(progress.count), n("met"), n("onTrack"), n("behind")))
@@ -105,6 +107,41 @@ public struct ReportBuilder {
             return ReportText.fill(t["changeSentence"]!, name, ReportText.fill(t[verb]!, parts.first ?? "", parts.last ?? "", f.periods))
         }
         return ReportText.fill(t["valueSentence"]!, name, f.display, f.periods)
+    }
+
+    /// "rose from A to B (p → q)" for an item between two spans, or nil without data.
+    func change(_ dx: String, label: String, _ a: PeriodSelection, _ b: PeriodSelection, decimals: Int, suffix: String = "") -> String? {
+        guard let ra = run([dx], pe: [a.description], ou: [unit.uid])?.rows.first?.value,
+              let rb = run([dx], pe: [b.description], ou: [unit.uid])?.rows.first?.value else { return nil }
+        let verb = rb > ra ? "rose" : rb < ra ? "fell" : "same"
+        return ReportText.fill(t["changeSentence"]!, label, ReportText.fill(t[verb]!, formatFigure(ra, decimals: decimals) + suffix,
+                                                                                formatFigure(rb, decimals: decimals) + suffix, "\(a) → \(b)"))
+    }
+
+    /// The report's qualitative findings, each stated from the data: who is drawn in, where
+    /// prevention grew, how the protection of sites changed after 2016.
+    func findings() -> [String] {
+        var out: [String] = []
+        let first = years.first?.iso ?? "", last = years.last?.iso ?? ""
+        if let young = run(["IND_YOUNG_SHARE"], pe: [last], ou: [unit.uid])?.rows.first?.value,
+           let drawn = run(["DRAWN_IN"], pe: [last], ou: [unit.uid], co: true), let el = catalog.element("DRAWN_IN") {
+            let total = drawn.rows.map(\.value).reduce(0, +)
+            let unemployed = catalog.optionCombos(of: el).filter { $0.code.hasPrefix("UNEMPLOYED") }.map(\.uid)
+            let u = drawn.rows.filter { unemployed.contains($0.co ?? "") }.map(\.value).reduce(0, +)
+            if total > 0 { out.append(ReportText.fill(t["youngShare"]!, formatFigure(young, decimals: 1), last, formatFigure(100 * u / total, decimals: 1))) }
+        }
+        if let events = catalog.element("PREV_EVENTS"), first != last, let a = try? PeriodSelection(first), let b = try? PeriodSelection(last) {
+            for code in ["EDU", "WEB"] {
+                guard let coc = catalog.optionCombo(code, of: events) else { continue }
+                if let s = change("PREV_EVENTS.\(code)", label: "\(events.name(in: language)) — \(coc.name)", a, b, decimals: 0) { out.append(s) }
+            }
+        }
+        if let y0 = years.first?.start.year, let y1 = years.last?.end.year, y0 < 2016, y1 >= 2016,
+           let before = try? PeriodSelection("\(y0)..2015"), let after = try? PeriodSelection("2016..\(y1)"),
+           let s = change("IND_SITE_COMPLIANCE", label: name("IND_SITE_COMPLIANCE"), before, after, decimals: 1, suffix: " %") {
+            out.append(s)
+        }
+        return out
     }
 
     public struct TrendStatement: Sendable { public var trend: Trend; public var sentence: String }
@@ -258,10 +295,17 @@ public struct ReportBuilder {
             rows.append(cells)
         }
         let coverage = valueTable(["IND_TG_COVERAGE"], ou: unit, title: t["coverage"]!)
+        var channels: [ReportDocument.Table] = []
+        if let events = catalog.element("PREV_EVENTS"), let r = run(["PREV_EVENTS"], pe: yearLabels, ou: [unit.uid], co: true) {
+            let combos = catalog.optionCombos(of: events)
+            let grid = combos.map { coc in yearLabels.map { y in r.rows.first { $0.co == coc.uid && $0.pe == y }?.value ?? 0 } }
+            channels.append(matrix(grid, rowNames: combos.map(\.name), rowCodes: combos.map { "PREV_EVENTS.\($0.code)" }, dx: "PREV_EVENTS",
+                                   title: t["eventsByChannel"]!, codesAreData: true))
+        }
         let chart = Chart.svg(.bar, title: t["chartCoverage"]! + " " + (yearLabels.last ?? ""), labels: combos.map(\.name),
                               series: [Chart.Series(name: yearLabels.last ?? "", values: latest)], decimals: 1, width: 760, height: 240)
         return .init(code: "prevention", title: t["prevention"]!, paragraphs: [],
-                     tables: [ReportDocument.Table(title: t["coverage"]!, header: [t["item"]!] + yearLabels, rows: rows + (coverage?.rows ?? []))],
+                     tables: [ReportDocument.Table(title: t["coverage"]!, header: [t["item"]!] + yearLabels, rows: rows + (coverage?.rows ?? []))] + channels,
                      charts: [chart])
     }
 
@@ -311,7 +355,7 @@ public struct ReportBuilder {
 
     func sites() -> ReportDocument.Section? {
         guard let table = valueTable(["IND_SITES_INSPECTED", "IND_SITE_COMPLIANCE", "PRESCRIPTIONS_OVERDUE"], ou: unit, title: t["sitesTable"]!) else { return nil }
-        return .init(code: "sites", title: t["sites"]!, paragraphs: [], tables: [table], charts: [])
+        return .init(code: "sites", title: t["sites"]!, paragraphs: findings().filter { $0.hasPrefix(name("IND_SITE_COMPLIANCE")) }, tables: [table], charts: [])
     }
 
     func involvement() -> ReportDocument.Section? {
@@ -335,6 +379,9 @@ public struct ReportBuilder {
         let chart = Chart.svg(.line, title: t["chartDrawn"]!, labels: yearLabels, series: [Chart.Series(name: unit.name(in: language), values: totals)],
                               decimals: 0, width: 760, height: 240)
         let shares = valueTable(["IND_MARGINALISED_SHARE", "IND_YOUNG_SHARE"], ou: unit, title: name("IND_MARGINALISED_SHARE"))
-        return .init(code: "involvement", title: t["involvement"]!, paragraphs: paragraphs, tables: [table] + (shares.map { [$0] } ?? []), charts: [chart])
+        let byRegion = countTable("DRAWN_IN", title: t["drawnByRegion"]!)
+        paragraphs += findings().prefix(1)
+        return .init(code: "involvement", title: t["involvement"]!, paragraphs: paragraphs,
+                     tables: [table] + (byRegion.map { [$0] } ?? []) + (shares.map { [$0] } ?? []), charts: [chart])
     }
 }

@@ -23,6 +23,8 @@ public enum ReportText {
         "periods": "Periods", "unit": "Unit", "generated": "Generated", "chartDrawn": "People drawn in, by year", "chartPrevented": "Acts prevented by region",
         "chartCoverage": "Coverage by target group", "definition": "Definition", "verification": "Means of verification", "frequency": "Frequency", "responsible": "Responsible",
         "framework": "Results framework", "year": "Year", "value": "Value",
+        "youngShare": "Young people, students and school pupils make up %1 % of those drawn into destructive movements (%2); the unemployed %3 %.",
+        "drawnByRegion": "People drawn in by region and year", "eventsByChannel": "Preventive events by channel and year",
     ]
     static let ru: [String: String] = [
         "title": "Отчёт о реализации программы", "summary": "Краткие итоги", "figures": "Ключевые показатели", "progress": "Достижение целевых значений",
@@ -47,6 +49,8 @@ public enum ReportText {
         "periods": "Периоды", "unit": "Подразделение", "generated": "Сформирован", "chartDrawn": "Вовлечённые по годам", "chartPrevented": "Предотвращённые акты по регионам",
         "chartCoverage": "Охват по целевым группам", "definition": "Определение", "verification": "Источник проверки", "frequency": "Периодичность", "responsible": "Ответственный",
         "framework": "Рамка результатов", "year": "Год", "value": "Значение",
+        "youngShare": "Молодёжь, студенты и школьники составляют %1 % вовлечённых в деструктивные течения (%2); безработные — %3 %.",
+        "drawnByRegion": "Вовлечённые по регионам и годам", "eventsByChannel": "Профилактические мероприятия по каналам и годам",
     ]
     static let kk: [String: String] = [
         "title": "Бағдарламаның іске асырылуы туралы есеп", "summary": "Қысқаша қорытынды", "figures": "Негізгі көрсеткіштер", "progress": "Мақсатты мәндерге қол жеткізу",
@@ -71,6 +75,8 @@ public enum ReportText {
         "periods": "Кезеңдер", "unit": "Бөлімше", "generated": "Жасалды", "chartDrawn": "Тартылғандар жылдар бойынша", "chartPrevented": "Алдын алынған актілер өңірлер бойынша",
         "chartCoverage": "Нысаналы топтар бойынша қамту", "definition": "Анықтамасы", "verification": "Тексеру көзі", "frequency": "Кезеңділігі", "responsible": "Жауапты",
         "framework": "Нәтижелер шеңбері", "year": "Жыл", "value": "Мәні",
+        "youngShare": "Жастар, студенттер мен оқушылар деструктивті ағымдарға тартылғандардың %1 %-ын құрайды (%2); жұмыссыздар — %3 %.",
+        "drawnByRegion": "Тартылғандар өңірлер мен жылдар бойынша", "eventsByChannel": "Алдын алу іс-шаралары арналар мен жылдар бойынша",
     ]
 
     public static func table(_ language: String) -> [String: String] {

@@ -121,6 +121,19 @@ import Testing
         #expect(prevented.rows.last?.last?.number == 12)
     }
 
+    /// The qualitative findings of the seed report, each stated from the data.
+    @Test func theQualitativeFindingsAreBackedByData() throws {
+        let (store, engine) = try Self.demo()
+        let summary = try Self.report(store, engine).summary
+        #expect(summary.contains { $0.hasPrefix("Young people, students and school pupils make up ") && $0.contains("the unemployed") })
+        #expect(summary.contains { $0.hasPrefix("Preventive events held — Educational institutions rose from") })
+        #expect(summary.contains { $0.hasPrefix("Preventive events held — Awareness website rose from") })
+        #expect(summary.contains { $0.hasPrefix("Protection measures in place at inspected sites rose from") && $0.contains("(2013..2015 → 2016..2017)") })
+        #expect(summary.contains { $0.contains("is rising") })   // involvement is not decreasing
+        let involvement = try Self.report(store, engine).sections.first { $0.code == "involvement" }!
+        #expect(involvement.tables.contains { $0.title == "People drawn in by region and year" && $0.rows.count == 17 })
+    }
+
     @Test func theReportSpeaksRussianAndKazakh() throws {
         let (store, engine) = try Self.demo()
         let ru = try Self.report(store, engine, language: "ru")
