@@ -63,7 +63,6 @@ extension Handlers {
 
 extension PageHandlers {
     func report(_ r: Request, _ c: AppContext, _ user: Principal) throws -> Response {
-        let t = state.messages.table(c.language)
         let catalog = try state.store.catalog()
         let doc = try api.reportDocument(r, c, user)
         let query = (r.uri.query ?? "").split(separator: "&").filter { !$0.hasPrefix("format=") }.joined(separator: "&")
@@ -72,7 +71,6 @@ extension PageHandlers {
             "units": unitChoices(user, catalog, selected: HTTP.param(r, "ou") ?? user.units.first, lang: c.language),
             "pe": HTTP.param(r, "pe") ?? doc.periods, "public": doc.edition == .public, "threshold": HTTP.param(r, "threshold") ?? "5",
             "xlsxHref": "/api/report?format=xlsx&" + query, "mdHref": "/api/report?format=md&" + query, "jsonHref": "/api/report?format=json&" + query,
-            "t_report": t,
         ])
     }
 
