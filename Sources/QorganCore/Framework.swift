@@ -73,7 +73,8 @@ public struct ResultsFramework: Hashable, Sendable, Codable {
         if programme.isEmpty { out.append(Problem(field: "programme", reason: "required")) }
         var codes = Set<String>()
         for g in goals {
-            for code in [g.code] + g.outcomes.map(\.code) + g.outcomes.flatMap { $0.outputs.map(\.code) } where !codes.insert(code).inserted {
+            let all = [g.code] + g.outcomes.map(\.code) + g.outcomes.flatMap { $0.outputs.map(\.code) }
+            for code in all where !codes.insert(code).inserted {
                 out.append(Problem(field: "code", value: code, reason: "codes are unique in the framework"))
             }
         }

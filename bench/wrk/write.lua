@@ -1,11 +1,10 @@
 -- Saves data values through the API as regional and field offices would: each request a new
 -- value (no two requests share a key; WRK_OFFSET starts a second run where the first left off),
--- in the months after the demo's years (from January 2018 on): the security form of the 16 regions (7 elements) and the preventive-work form
+-- in the months after the demo's years (from January 2018 on): the security form of the 16 regions (5 elements) and the preventive-work form
 -- of the 47 field offices (events by 4 channels, people reached by 5 target groups), month by
 -- month. Afterwards the stored values are counted against the successful answers.
 local regions = {"AST", "ALA", "AKM", "AKT", "ALM", "ATY", "VKO", "ZHA", "KAR", "KUS", "KZY", "MAN", "PAV", "SKO", "YUK", "ZKO"}
-local security = {"ACTS_PREVENTED", "ACTS_COMMITTED", "DEPARTURES_STOPPED", "TRAVEL_INTENT_STOPPED",
-                  "STUDENTS_RETURNED", "THEOLOGY_DIVERTED", "CONVICTIONS"}
+local security = {"DEPARTURES_STOPPED", "TRAVEL_INTENT_STOPPED", "STUDENTS_RETURNED", "THEOLOGY_DIVERTED", "CONVICTIONS"}
 local offices = {"AST_ALMATY_D", "AST_YESIL", "AST_SARYARKA", "ALA_ALATAU", "ALA_AUEZOV", "ALA_BOSTANDYK", "ALA_MEDEU", "AKM_KOKSHETAU", "AKM_STEPNOGORSK", "AKM_SHCHUCHINSK", "AKT_AKTOBE", "AKT_KHROMTAU", "AKT_KANDYAGASH", "ALM_TALDYKORGAN", "ALM_KAPCHAGAY", "ALM_TEKELI", "ATY_ATYRAU", "ATY_KULSARY", "VKO_OSKEMEN", "VKO_SEMEY", "VKO_RIDDER", "ZHA_TARAZ", "ZHA_SHU", "ZHA_KARATAU", "KAR_KARAGANDA", "KAR_TEMIRTAU", "KAR_ZHEZKAZGAN", "KAR_BALKHASH", "KUS_KOSTANAY", "KUS_RUDNY", "KUS_LISAKOVSK", "KZY_KYZYLORDA", "KZY_ARALSK", "KZY_KAZALY", "MAN_AKTAU", "MAN_ZHANAOZEN", "PAV_PAVLODAR", "PAV_EKIBASTUZ", "PAV_AKSU", "SKO_PETROPAVL", "SKO_BULAYEVO", "YUK_SHYMKENT", "YUK_TURKESTAN", "YUK_KENTAU", "YUK_SARYAGASH", "ZKO_ORAL", "ZKO_AKSAI"}
 local prevention = {{"PREV_EVENTS", "EDU"}, {"PREV_EVENTS", "WEB"}, {"PREV_EVENTS", "MEDIA"}, {"PREV_EVENTS", "COMMUNITY"},
                     {"TG_REACHED", "YOUTH"}, {"TG_REACHED", "STUDENTS"}, {"TG_REACHED", "PUPILS"}, {"TG_REACHED", "UNEMPLOYED"},
