@@ -328,6 +328,9 @@ public final class AnalyticsEngine: @unchecked Sendable {
     }
 
     private var generation: UInt64 = 0
+    /// The generation of the last metadata change, and of the last change to each element's values.
+    private var catalogGeneration: UInt64 = 0
+    private var elementGenerations: [String: UInt64] = [:]
 
     /// The state as of now; later writes do not change it.
     public func snapshot() -> EngineState { lock.withLock { current } }
@@ -336,8 +339,18 @@ public final class AnalyticsEngine: @unchecked Sendable {
     /// two answers computed at the same generation are the same answer.
     public func versionedSnapshot() -> (state: EngineState, generation: UInt64) { lock.withLock { (current, generation) } }
 
+    /// The state with the generations of the metadata and of each element's values: an answer
+    /// that reads some elements stays right while neither the metadata nor those elements change.
+    public func snapshotWithVersions() -> (state: EngineState, catalog: UInt64, elements: [String: UInt64]) {
+        lock.withLock { (current, catalogGeneration, elementGenerations) }
+    }
+
     public func apply(_ changes: [ValueChange]) {
-        lock.withLock { current.apply(changes); generation &+= 1 }
+        lock.withLock {
+            current.apply(changes)
+            generation &+= 1
+            for ch in changes { elementGenerations[ch.key.element] = generation }
+        }
     }
 
     /// Takes new metadata. The rebuild runs outside the lock, so queries go on meanwhile; changes
@@ -345,7 +358,7 @@ public final class AnalyticsEngine: @unchecked Sendable {
     /// land during the rebuild.
     public func replaceCatalog(_ catalog: Catalog) {
         let rebuilt = snapshot().rebuilt(with: catalog)
-        lock.withLock { current = rebuilt; generation &+= 1 }
+        lock.withLock { current = rebuilt; generation &+= 1; catalogGeneration = generation }
     }
 }
 

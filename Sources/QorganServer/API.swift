@@ -442,10 +442,15 @@ struct Handlers: Sendable {
 
     func analytics(_ r: Request, _ c: AppContext) throws -> Response {
         let user = try c.requireUser()
-        let (snapshot, generation) = state.engine.versionedSnapshot()
-        // The answer depends on the query, the user's units, the language and the engine's state only.
-        let cacheKey = user.units.joined(separator: ",") + "|" + c.language + "|\(state.today)|" + (r.uri.query ?? "")
-        if let hit = state.answers.get(cacheKey, generation: generation) {
+        let (snapshot, catalogGeneration, elementGenerations) = state.engine.snapshotWithVersions()
+        // The answer depends on the query, the user's units, the language, the metadata and the
+        // values of the elements it reads only: a write to another element leaves it right.
+        let reads = Analytics.elements(of: HTTP.params(r, "dx"), in: snapshot.catalog)
+        let cacheKey = reads.map { elements in
+            user.units.joined(separator: ",") + "|" + c.language + "|\(state.today)|" + (r.uri.query ?? "") + "|m\(catalogGeneration)|"
+                + elements.sorted().map { "\($0)=\(elementGenerations[$0] ?? 0)" }.joined(separator: ",")
+        }
+        if let cacheKey, let hit = state.answers.get(cacheKey) {
             return HTTP.data(hit.body, type: hit.contentType, filename: hit.filename)
         }
         var spec = QuerySpec(dx: HTTP.params(r, "dx"), pe: HTTP.params(r, "pe"), ou: HTTP.params(r, "ou"))
@@ -475,7 +480,7 @@ struct Handlers: Sendable {
                            contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", filename: "qorgan-analytics.xlsx")
         default: answer = .init(body: try result.json(), contentType: "application/json; charset=utf-8", filename: nil)
         }
-        state.answers.put(cacheKey, generation: generation, answer)
+        if let cacheKey { state.answers.put(cacheKey, answer) }
         return HTTP.data(answer.body, type: answer.contentType, filename: answer.filename)
     }
 

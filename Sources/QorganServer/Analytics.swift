@@ -27,6 +27,33 @@ enum Analytics {
         return result
     }
 
+    /// The uids of the elements whose values `dx` reads (indicators through their expressions,
+    /// recursively); nil when an item is not known (no answer to keep then).
+    static func elements(of dx: [String], in catalog: Catalog) -> Set<String>? {
+        var out = Set<String>()
+        var seen = Set<String>()
+        func indicator(_ ind: Indicator) -> Bool {
+            guard seen.insert(ind.uid).inserted else { return true }
+            for text in [ind.numerator, ind.denominator] {
+                guard let e = try? Expression.parse(text) else { return false }
+                for ref in e.references {
+                    switch ref.kind {
+                    case .element: guard let el = catalog.element(ref.code) else { return false }; out.insert(el.uid)
+                    case .indicator: guard let sub = catalog.indicator(ref.code), indicator(sub) else { return false }
+                    default: break
+                    }
+                }
+            }
+            return true
+        }
+        for item in dx {
+            if let ind = catalog.indicator(item) { guard indicator(ind) else { return nil }; continue }
+            guard let el = catalog.element(String(item.split(separator: ".", maxSplits: 1)[0])) else { return nil }
+            out.insert(el.uid)
+        }
+        return out
+    }
+
     /// Names of units, elements and indicators in `language` where metadata has them.
     static func localise(_ result: inout AnalyticsResult, catalog: Catalog, language: String) {
         for (id, name) in result.names {
