@@ -112,3 +112,20 @@ extension String {
         return trimmingCharacters(in: .whitespaces)
     }
 }
+
+extension Day {
+    /// Today, in UTC.
+    public static var today: Day {
+        let c = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: Date())
+        return Day(year: c.year!, month: c.month!, day: c.day!)!
+    }
+
+    /// The same day `n` months later (earlier for negative n), clamped to the month's end.
+    public func addingMonths(_ n: Int) -> Day {
+        let total = year * 12 + (month - 1) + n
+        let y = total / 12, m = total % 12 + 1
+        var d = day
+        while Day(year: y, month: m, day: d) == nil { d -= 1 }
+        return Day(year: y, month: m, day: d)!
+    }
+}

@@ -553,8 +553,7 @@ struct Handlers: Sendable {
         let user = try c.requireUser()
         let name = b.name.trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty, name.count <= 100 else { throw APIError.badRequest("name", b.name, "1 to 100 characters: what the token is for") }
-        let secret = Secrets.randomToken(prefix: "qgn_")
-        let record = try store.createToken(tokenHash: Secrets.sha256(secret), username: user.username, name: name, by: user.username)
+        let (secret, record) = try Secrets.issueToken(in: store, username: user.username, name: name, by: user.username)
         return NewTokenJSON(id: record.id, name: record.name, token: secret)
     }
 

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import HummingbirdBcrypt
 import QorganCore
+import QorganStore
 import Synchronization
 
 /// Passwords, secrets and their hashes.
@@ -26,6 +27,12 @@ public enum Secrets {
         let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &g) }
         return prefix + Data(bytes).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    /// A new API token for `username`: the secret (shown once) and its record (only its hash is stored).
+    public static func issueToken(in store: SQLiteStore, username: String, name: String, by actor: String) throws -> (secret: String, record: TokenRecord) {
+        let secret = randomToken(prefix: "qgn_")
+        return (secret, try store.createToken(tokenHash: sha256(secret), username: username, name: name, by: actor))
     }
 
     /// How secrets are stored: SHA-256, hex. A stolen database yields no usable session or token.

@@ -76,9 +76,7 @@ public final class ServerState: StoreObserver, Sendable {
     public func catalogCommitted(_ catalog: Catalog) { yearsCache.withLock { $0 = nil } }
 
     public var today: Day {
-        if let d = configuration.today { return d }
-        let c = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: Date())
-        return Day(year: c.year!, month: c.month!, day: c.day!)!
+        configuration.today ?? Day.today
     }
 
     private let counters = Mutex<[String: Counter]>([:])

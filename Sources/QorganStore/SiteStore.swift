@@ -66,7 +66,7 @@ extension SQLiteStore {
                                 deleted: r["deleted"], created: Timestamp.date(millis: r["created"]), createdBy: r["created_by"])
     }
 
-    public func sites(units: [String]? = nil, category: String? = nil, includeDeleted: Bool = false) throws -> [SiteRecord] {
+    public func sites(units: [String]? = nil, category: String? = nil, uid: String? = nil, includeDeleted: Bool = false) throws -> [SiteRecord] {
         let catalog = try catalog()
         let config = try siteConfiguration()
         let today = Day.today
@@ -75,6 +75,7 @@ extension SQLiteStore {
             var args: [DatabaseValueConvertible] = []
             if !includeDeleted { sql += " AND deleted = 0" }
             if let category { sql += " AND category = ?"; args.append(category) }
+            if let uid { sql += " AND uid = ?"; args.append(uid) }
             return try Row.fetchAll(db, sql: sql + " ORDER BY name, uid", arguments: StatementArguments(args)).compactMap { r in
                 let site = Self.site(from: r)
                 if let units, !units.contains(where: { catalog.isInSubtree(site.unit, of: $0, on: today) }) { return nil }
@@ -86,7 +87,7 @@ extension SQLiteStore {
         }
     }
 
-    public func site(uid: String) throws -> SiteRecord? { try sites(includeDeleted: true).first { $0.site.uid == uid } }
+    public func site(uid: String) throws -> SiteRecord? { try sites(uid: uid, includeDeleted: true).first }
 
     public func inspections(site: String? = nil) throws -> [InspectionRecord] {
         try writer.read { db in
@@ -311,22 +312,5 @@ extension SQLiteStore {
             }
         }
         return writer.changes
-    }
-}
-
-extension Day {
-    /// Today, in UTC.
-    public static var today: Day {
-        let c = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: Date())
-        return Day(year: c.year!, month: c.month!, day: c.day!)!
-    }
-
-    /// The same day `n` months later (earlier for negative n), clamped to the month's end.
-    public func addingMonths(_ n: Int) -> Day {
-        let total = year * 12 + (month - 1) + n
-        let y = total / 12, m = total % 12 + 1
-        var d = day
-        while Day(year: y, month: m, day: d) == nil { d -= 1 }
-        return Day(year: y, month: m, day: d)!
     }
 }

@@ -70,8 +70,7 @@ struct Query: ParsableCommand {
                 guard let d = Day(iso: today) else { throw QorganError.invalidArgument("--today: '\(today)' is not a date (YYYY-MM-DD)") }
                 day = d
             } else {
-                let c = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: Date())
-                day = Day(year: c.year!, month: c.month!, day: c.day!)!
+                day = Day.today
             }
             let (_, engine) = try store.openWithEngine()
             let snapshot = engine.snapshot()

@@ -91,8 +91,7 @@ struct Users: ParsableCommand {
         func run() throws {
             try guarded {
                 let s = try store.open()
-                let secret = Secrets.randomToken(prefix: "qgn_")
-                _ = try s.createToken(tokenHash: Secrets.sha256(secret), username: username, name: name, by: store.user)
+                let (secret, _) = try Secrets.issueToken(in: s, username: username, name: name, by: store.user)
                 print(secret)
             }
         }
