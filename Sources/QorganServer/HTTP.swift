@@ -50,8 +50,9 @@ enum HTTP {
         } catch let DecodingError.valueNotFound(_, ctx) {
             throw APIError.badRequest(ctx.codingPath.map(\.stringValue).joined(separator: "."), nil, "missing value in \(what)")
         } catch let DecodingError.dataCorrupted(ctx) {
-            throw APIError.badRequest(ctx.codingPath.isEmpty ? "body" : ctx.codingPath.map(\.stringValue).joined(separator: "."), nil,
-                                      "\(what) is not valid JSON: \(ctx.debugDescription)")
+            // An empty path: the body is not JSON; otherwise one field holds a wrong value.
+            if ctx.codingPath.isEmpty { throw APIError.badRequest("body", nil, "\(what) is not valid JSON: \(ctx.debugDescription)") }
+            throw APIError.badRequest(ctx.codingPath.map(\.stringValue).joined(separator: "."), nil, "in \(what): \(ctx.debugDescription)")
         }
     }
 
