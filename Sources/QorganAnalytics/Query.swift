@@ -29,6 +29,16 @@ public struct AnalyticsQuery: Sendable {
     }
 }
 
+/// The bounds of one query, so that no request can ask the engine for unbounded work.
+public struct QueryLimits: Sendable, Hashable {
+    /// Periods on the pe dimension, after relative periods and `periodType` are expanded
+    /// (ten years of days).
+    public var maxPeriods = 3_660
+    /// Cells of the answer: data items × periods × units (filters count once).
+    public var maxCells = 500_000
+    public init() {}
+}
+
 /// A query as text, the way the CLI and the HTTP API receive it.
 public struct QuerySpec: Sendable {
     public var dx: [String]
@@ -42,6 +52,8 @@ public struct QuerySpec: Sendable {
     public var includeNumeratorDenominator = false
     /// The units of the user asking, for USER_ORGUNIT and USER_ORGUNIT_CHILDREN.
     public var userUnits: [String] = []
+    /// How much one query may ask for: checked when it is resolved, before any work.
+    public var limits = QueryLimits()
 
     public init(dx: [String], pe: [String], ou: [String]) { self.dx = dx; self.pe = pe; self.ou = ou }
 
@@ -52,8 +64,8 @@ public struct QuerySpec: Sendable {
         var data: [DataItem] = []
         for item in dx {
             if let ind = catalog.indicator(item) { data.append(.indicator(ind.uid)); continue }
-            let parts = item.split(separator: ".", maxSplits: 1).map(String.init)
-            guard let el = catalog.element(parts[0]) else {
+            let parts = item.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            guard let first = parts.first, let el = catalog.element(first) else {
                 problems.append(Problem(field: "dx", value: item, reason: "no data element or indicator with code or uid '\(item)'")); continue
             }
             if parts.count == 2 {
@@ -72,6 +84,12 @@ public struct QuerySpec: Sendable {
                 let selections = try RelativePeriods.expand(item, today: today) ?? [PeriodSelection(item)]
                 if let t = periodType {
                     for s in selections {
+                        // A whole range split into days can be long: refuse it before it is built.
+                        let estimate = s.span.dayCount / t.approximateDays
+                        guard periods.count + estimate <= limits.maxPeriods else {
+                            problems.append(Problem(field: "pe", value: item, reason: "holds about \(estimate) \(t.rawValue) periods; a query takes at most \(limits.maxPeriods)"))
+                            break
+                        }
                         let split = Period.periods(of: t, within: s.span)
                         if split.isEmpty {
                             problems.append(Problem(field: "pe", value: item, reason: "holds no whole \(t.rawValue) period"))
@@ -101,6 +119,16 @@ public struct QuerySpec: Sendable {
         if filters.contains(.dx) && dx.count > 1 {
             problems.append(Problem(field: "dx", reason: "data items cannot be added together as a filter; put dx on an axis"))
         }
+        if periods.count > limits.maxPeriods {
+            problems.append(Problem(field: "pe", value: String(periods.count), reason: "a query takes at most \(limits.maxPeriods) periods"))
+        }
+        var distinct = Set<String>()
+        let unitCount = units.filter { distinct.insert($0).inserted }.count
+        let cells = [filters.contains(.dx) ? 1 : data.count, filters.contains(.pe) ? 1 : periods.count, filters.contains(.ou) ? 1 : unitCount]
+            .reduce(1) { $0.multipliedReportingOverflow(by: max($1, 1)).partialValue }
+        if problems.isEmpty && (cells > limits.maxCells || cells < 0) {
+            problems.append(Problem(reason: "the query asks for \(cells) cells (data × periods × units); at most \(limits.maxCells): ask for fewer periods or units, or use a filter"))
+        }
         if !problems.isEmpty { throw QorganError.invalidRequest(what: "the query", problems: problems) }
         var seen = Set<String>()
         return AnalyticsQuery(data: data, periods: periods, units: units.filter { seen.insert($0).inserted }, disaggregate: co,
@@ -124,8 +152,8 @@ enum UnitSelector {
             return .valid(catalog.children(of: u.uid, on: day).map(\.uid))
         }
         if item.hasPrefix("LEVEL-") {
-            let rest = item.dropFirst("LEVEL-".count).split(separator: ":", maxSplits: 1).map(String.init)
-            guard let level = Int(rest[0]), level >= 1 else { return fail("LEVEL-n takes a level number from 1") }
+            let rest = item.dropFirst("LEVEL-".count).split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            guard let first = rest.first, let level = Int(first), (1...64).contains(level) else { return fail("LEVEL-n takes a level number from 1") }
             var units = catalog.units(atLevel: level, on: day)
             if rest.count == 2 {
                 guard let within = catalog.unit(rest[1]) else { return fail("no organisation unit with code or uid '\(rest[1])'") }

@@ -299,6 +299,8 @@ final class QueryRunner {
         for p in query.periods { result.names[p.description] = p.description }
         for u in query.units { if let unit = catalog.unit(u) { result.names[u] = unit.name; result.codes[u] = unit.code } }
         for item in query.data {
+            // A request whose client went away (or a server shutting down) stops here.
+            try Task.checkCancellation()
             var lines: [(co: String?, values: [Double?], num: [Double?]?, den: [Double?]?, factor: Double?)] = []
             let dxId: String
             switch item {
@@ -326,6 +328,7 @@ final class QueryRunner {
                 lines.append((nil, elementGrid(el.uid, coc: coc.uid), nil, nil, nil))
             }
             for line in lines {
+                try Task.checkCancellation()
                 for (ui, u) in unitIds.enumerated() {
                     for (pi, p) in periodIds.enumerated() {
                         let b = ui * P + pi

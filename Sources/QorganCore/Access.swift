@@ -40,3 +40,47 @@ public struct Principal: Hashable, Sendable, Codable {
         units.contains { root in catalog.isInSubtree(unit, of: root, on: day) }
     }
 }
+
+/// A change refused because of who asks (role, scope, a closed form), not because of what
+/// it says: every refused row is listed, and nothing was changed.
+public struct AccessDenied: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable, Comparable {
+        /// The form of the value closed for entry (an administrator may still change it).
+        case locked
+        /// The value's unit lies outside the caller's units.
+        case outOfScope
+    }
+    public var kind: Kind
+    public var problems: [Problem]
+
+    public init(kind: Kind, problems: [Problem]) { self.kind = kind; self.problems = problems }
+
+    public var description: String {
+        let n = problems.count
+        let what = kind == .locked ? "on a closed form" : "outside the units you may see"
+        return "refused, nothing was changed: \(n) value\(n == 1 ? "" : "s") \(what): "
+            + problems.prefix(5).map(\.description).joined(separator: "; ")
+    }
+}
+
+/// Decides whether a value, resolved by the store against `catalog` (the same catalog it is
+/// written with), may be written: nil when it may, else why not. The store calls it inside
+/// the write's transaction, so the decision is taken on exactly the objects that are written.
+public typealias ValueAuthorizer = @Sendable (_ value: ResolvedValue, _ catalog: Catalog) -> (kind: AccessDenied.Kind, reason: String)?
+
+/// Whether records (incidents, sites, inspections, assessments) of a unit, by uid as the store
+/// resolved it, may be changed. The store asks it of both the unit a record is in now and the
+/// unit it is moved to, inside the write's transaction.
+public typealias UnitAuthorizer = @Sendable (_ unitUid: String, _ catalog: Catalog) -> Bool
+
+extension AccessDenied {
+    /// Refusal of a record whose current or new unit `allow` refuses; nil when both are allowed.
+    public static func check(_ allow: UnitAuthorizer?, units: [String?], catalog: Catalog, line: Int? = nil, object: String? = nil,
+                             what: String) -> Problem? {
+        guard let allow else { return nil }
+        for case let u? in units where !allow(u, catalog) {
+            return Problem(line: line, object: object, field: "unit", reason: "this \(what) belongs, or would belong, to a unit outside yours")
+        }
+        return nil
+    }
+}

@@ -111,15 +111,21 @@ public struct Catalog: Sendable, Codable, Equatable {
 
     // MARK: Lookups by code or uid
 
+    // Every lookup of a reference from input goes through these, with the one normalisation
+    // the store's resolver applies (spaces and tabs around it dropped): a server that checks
+    // access on `unit(ref)` sees exactly the unit the store would write to. Anything else
+    // (case, look-alike letters, encodings) matches nothing.
+
     public func unit(_ ref: String) -> OrgUnit? {
-        (unitIndex[ref] ?? unitCodeIndex[ref]).map { organisationUnits[$0] }
+        let ref = ref.trimmedSpaces
+        return (unitIndex[ref] ?? unitCodeIndex[ref]).map { organisationUnits[$0] }
     }
-    public func element(_ ref: String) -> DataElement? { elementIndex[ref].map { dataElements[$0] } }
-    public func indicator(_ ref: String) -> Indicator? { indicatorIndex[ref].map { indicators[$0] } }
-    public func constant(_ ref: String) -> Constant? { constantIndex[ref].map { constants[$0] } }
-    public func dataSet(_ ref: String) -> DataSet? { dataSetIndex[ref].map { dataSets[$0] } }
-    public func categoryCombo(_ ref: String) -> CategoryCombo? { comboIndex[ref].map { categoryCombos[$0] } }
-    public func category(_ ref: String) -> Category? { categoryIndex[ref].map { categories[$0] } }
+    public func element(_ ref: String) -> DataElement? { elementIndex[ref.trimmedSpaces].map { dataElements[$0] } }
+    public func indicator(_ ref: String) -> Indicator? { indicatorIndex[ref.trimmedSpaces].map { indicators[$0] } }
+    public func constant(_ ref: String) -> Constant? { constantIndex[ref.trimmedSpaces].map { constants[$0] } }
+    public func dataSet(_ ref: String) -> DataSet? { dataSetIndex[ref.trimmedSpaces].map { dataSets[$0] } }
+    public func categoryCombo(_ ref: String) -> CategoryCombo? { comboIndex[ref.trimmedSpaces].map { categoryCombos[$0] } }
+    public func category(_ ref: String) -> Category? { categoryIndex[ref.trimmedSpaces].map { categories[$0] } }
     public func optionCombo(uid: String) -> CategoryOptionCombo? { optionComboIndex[uid] }
 
     /// The option combinations of an element, in the order of its categories' options.
@@ -130,6 +136,7 @@ public struct Catalog: Sendable, Codable, Equatable {
     /// An option combination of `element` by code or uid; blank means the default.
     public func optionCombo(_ ref: String, of element: DataElement) -> CategoryOptionCombo? {
         let cocs = optionCombos(of: element)
+        let ref = ref.trimmedSpaces
         if ref.isEmpty { return cocs.count == 1 && cocs[0].code == "default" ? cocs[0] : nil }
         return cocs.first { $0.uid == ref } ?? cocs.first { $0.code == ref }
     }
@@ -137,6 +144,7 @@ public struct Catalog: Sendable, Codable, Equatable {
     /// An attribute option combination: only the default one exists so far.
     public func attributeOptionCombo(_ ref: String) -> CategoryOptionCombo? {
         let d = optionCombos[CategoryCombo.defaultUid]?.first
+        let ref = ref.trimmedSpaces
         if ref.isEmpty || ref == d?.uid || ref == d?.code { return d }
         return nil
     }

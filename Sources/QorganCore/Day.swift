@@ -7,6 +7,11 @@ public struct Day: Hashable, Comparable, Sendable, CustomStringConvertible, Coda
     public let month: Int
     public let day: Int
 
+    /// The years Qorgan accepts from input (periods, dates, page parameters): anything
+    /// outside is refused at parse time, so that no calendar arithmetic on an input can
+    /// leave the proleptic calendar's 1…9999.
+    public static let supportedYears = 1900...2100
+
     /// Creates a day, or returns nil when the date does not exist (2017-02-29).
     public init?(year: Int, month: Int, day: Int) {
         guard (1...9999).contains(year), (1...12).contains(month),
@@ -72,7 +77,8 @@ public struct Day: Hashable, Comparable, Sendable, CustomStringConvertible, Coda
     public init?(iso text: String) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]) else { return nil }
+              parts.allSatisfy({ $0.allSatisfy(\.isASCIIDigit) }),
+              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), Day.supportedYears.contains(y) else { return nil }
         self.init(year: y, month: m, day: d)
     }
 
@@ -116,16 +122,14 @@ extension String {
 extension Day {
     /// Today, in UTC.
     public static var today: Day {
-        let c = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: Date())
-        return Day(year: c.year!, month: c.month!, day: c.day!)!
+        // Days since 1970-01-01 in UTC: no calendar object, nothing optional.
+        Day(ordinal: Int((Date().timeIntervalSince1970 / 86_400).rounded(.down)))
     }
 
     /// The same day `n` months later (earlier for negative n), clamped to the month's end.
     public func addingMonths(_ n: Int) -> Day {
         let total = year * 12 + (month - 1) + n
         let y = total / 12, m = total % 12 + 1
-        var d = day
-        while Day(year: y, month: m, day: d) == nil { d -= 1 }
-        return Day(year: y, month: m, day: d)!
+        return Day(unchecked: y, m, min(day, Day.daysInMonth(year: y, month: m)))
     }
 }

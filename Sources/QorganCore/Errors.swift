@@ -39,6 +39,8 @@ public enum QorganError: Error, Sendable, CustomStringConvertible, Equatable {
     case invalidRequest(what: String, problems: [Problem])
     case conflict(String)
     case invalidArgument(String)
+    /// The database could not be written now (another process held it); nothing was changed.
+    case busy(String)
 
     public var description: String {
         switch self {
@@ -62,12 +64,20 @@ public enum QorganError: Error, Sendable, CustomStringConvertible, Equatable {
                 + problems.map { "  - \($0)" }.joined(separator: "\n")
         case .conflict(let s): return s
         case .invalidArgument(let s): return s
+        case .busy(let s): return s
         }
     }
 }
 
 /// A CSV field (RFC 4180): quoted, with quotes doubled, when it holds a comma, quote or line break.
+/// A text that a spreadsheet would run as a formula (it starts with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return, and is not a number) gets a leading `'`, so that opening an export never runs
+/// what somebody typed into a comment, a source or a name (OWASP's advice on CSV injection).
 public func csvField(_ s: String) -> String {
+    var s = s
+    if let first = s.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first), Double(s) == nil {
+        s = "'" + s
+    }
     if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
         return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

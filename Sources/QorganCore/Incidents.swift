@@ -64,7 +64,7 @@ public struct IncidentDate: Hashable, Sendable, Codable, Comparable, CustomStrin
     public var day: Int?
 
     public init?(year: Int, month: Int? = nil, day: Int? = nil) {
-        guard (1900...2200).contains(year) else { return nil }
+        guard Day.supportedYears.contains(year) else { return nil }
         if let month { guard (1...12).contains(month) else { return nil } }
         if let day {
             guard let month, Day(year: year, month: month, day: day) != nil else { return nil }
@@ -75,9 +75,9 @@ public struct IncidentDate: Hashable, Sendable, Codable, Comparable, CustomStrin
     /// `2016`, `2016-06` or `2016-06-05`.
     public init?(_ text: String) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false).map(String.init)
-        guard (1...3).contains(parts.count), parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isNumber) }),
-              parts[0].count == 4, parts.dropFirst().allSatisfy({ $0.count == 2 }) else { return nil }
-        self.init(year: Int(parts[0])!, month: parts.count > 1 ? Int(parts[1]) : nil, day: parts.count > 2 ? Int(parts[2]) : nil)
+        guard (1...3).contains(parts.count), parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCIIDigit) }),
+              parts[0].count == 4, parts.dropFirst().allSatisfy({ $0.count == 2 }), let year = Int(parts[0]) else { return nil }
+        self.init(year: year, month: parts.count > 1 ? Int(parts[1]) : nil, day: parts.count > 2 ? Int(parts[2]) : nil)
     }
 
     public enum Precision: String, Sendable { case year, month, day }

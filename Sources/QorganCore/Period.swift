@@ -13,6 +13,20 @@ public enum PeriodType: String, CaseIterable, Sendable, Codable, Comparable {
     case financialOct = "FinancialOct"
     case financialNov = "FinancialNov"
 
+    /// About how many days a period of this type lasts (for estimating counts before building them).
+    public var approximateDays: Int {
+        switch self {
+        case .daily: 1
+        case .weekly: 7
+        case .biWeekly: 14
+        case .monthly: 28
+        case .biMonthly: 59
+        case .quarterly: 90
+        case .sixMonthly: 181
+        case .yearly, .financialApril, .financialJuly, .financialOct, .financialNov: 365
+        }
+    }
+
     /// Rough order from finest to coarsest (financial years rank with years).
     var rank: Int {
         switch self {
@@ -242,7 +256,8 @@ public struct Period: Hashable, Comparable, Sendable, CustomStringConvertible {
     public static func parse(_ raw: String) -> Period? {
         let s = raw.trimmedSpaces
         let chars = Array(s)
-        guard chars.count >= 4, chars[0..<4].allSatisfy(\.isASCIIDigit), let y = Int(String(chars[0..<4])) else { return nil }
+        guard chars.count >= 4, chars.count <= 16, chars[0..<4].allSatisfy(\.isASCIIDigit), let y = Int(String(chars[0..<4])),
+              Day.supportedYears.contains(y) else { return nil }
         let rest = String(chars[4...])
         if rest.isEmpty { return year(y) }
         if rest.allSatisfy(\.isASCIIDigit) {

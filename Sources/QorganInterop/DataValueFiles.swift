@@ -112,7 +112,10 @@ public enum DataValueSetJSON {
         do { set = try JSONDecoder().decode(Set.self, from: data) } catch {
             throw QorganError.rejected(source: source, problems: [Problem(reason: "not a data value set: \(describe(error))")])
         }
-        return (set.dataValues ?? []).enumerated().map { n, r in
+        guard let values = set.dataValues else {
+            throw QorganError.rejected(source: source, problems: [Problem(field: "dataValues", reason: "a data value set holds a 'dataValues' array (it may be empty)")])
+        }
+        return values.enumerated().map { n, r in
             DataValueInput(element: r.dataElement ?? "", period: r.period ?? set.period ?? "", unit: r.orgUnit ?? set.orgUnit ?? "",
                            optionCombo: r.categoryOptionCombo ?? "", attributeOptionCombo: r.attributeOptionCombo ?? set.attributeOptionCombo ?? "",
                            value: r.value?.text ?? "", storedBy: r.storedBy, comment: r.comment,

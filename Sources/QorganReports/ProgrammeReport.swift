@@ -31,10 +31,12 @@ public struct ProgrammeReport: Sendable {
     public var figures: [FigureResult]
 
     /// The report computed by `aggregator`: the analytics engine, or the reference aggregation.
-    public init(aggregator: some IndicatorSource) {
+    /// `unit` (a uid) computes every figure for that unit instead of the unit its definition
+    /// names: a region's report shows the region's figures, never the nation's.
+    public init(aggregator: some IndicatorSource, unit forUnit: String? = nil) {
         let catalog = aggregator.catalog
         figures = catalog.reportFigures.compactMap { f in
-            guard let ind = catalog.indicator(f.indicator), let unit = catalog.unit(f.unit),
+            guard let ind = catalog.indicator(f.indicator), let unit = catalog.unit(forUnit ?? f.unit),
                   let selection = try? PeriodSelection(f.periods) else { return nil }
             let suffix = f.suffix.map { $0 == "%" ? " %" : " " + $0 } ?? ""
             func show(_ v: Double?) -> String { v.map { formatFigure($0, decimals: ind.decimals) + suffix } ?? "no data" }

@@ -49,12 +49,13 @@ public struct ReportBuilder {
     func number(_ v: Double?, decimals: Int = 0) -> String { v.map { formatFigure($0, decimals: decimals) } ?? "–" }
 
     public func build() -> ReportDocument {
-        let report = ProgrammeReport(aggregator: snapshot)
+        // Every figure for the report's unit: a region's report is the region's, traces included.
+        let report = ProgrammeReport(aggregator: snapshot, unit: unit.uid)
         var figures = report.figures
         var traces: [String: String] = [:]
         for f in catalog.reportFigures {
-            guard let ind = catalog.indicator(f.indicator), let u = catalog.unit(f.unit) else { continue }
-            traces[f.code] = Self.trace(dx: ind.code, pe: f.periods, ou: u.code)
+            guard let ind = catalog.indicator(f.indicator) else { continue }
+            traces[f.code] = Self.trace(dx: ind.code, pe: f.periods, ou: unit.code)
         }
         for i in figures.indices {
             if let ind = catalog.indicator(figures[i].indicator) { figures[i].label = ind.name(in: language) == ind.name ? figures[i].label : ind.name(in: language) }
@@ -169,7 +170,12 @@ public struct ReportBuilder {
             let span = DaySpan(start: max(periods.span.start, (try? PeriodSelection(fi.baseline.period))?.span.end.adding(days: 1) ?? periods.span.start),
                                end: min(periods.span.end, target.1.span.end))
             let measuredSpan = target.1.isSingle && target.1.first.type == .yearly ? target.1.span : span
-            var latest = snapshot.indicator(ind.uid, unit: catalog.unit(fi.responsibleUnit)?.uid ?? unit.uid, span: measuredSpan)?.value
+            // The responsible unit's value when it lies within the report's unit; the report's unit's otherwise
+            // (a region's report measures the region, not the nation).
+            let responsible = catalog.unit(fi.responsibleUnit).flatMap { r in
+                catalog.isInSubtree(r.uid, of: unit.uid, on: today) ? r : nil
+            } ?? unit
+            var latest = snapshot.indicator(ind.uid, unit: responsible.uid, span: measuredSpan)?.value
             // A count with nothing recorded is zero (no act was recorded), not missing.
             if latest == nil && ind.denominator.trimmingCharacters(in: .whitespaces) == "1" && ind.factor == 1 { latest = 0 }
             let higher = fi.higherIsBetter ?? true
@@ -191,7 +197,7 @@ public struct ReportBuilder {
                 status: t[status]!, statusCode: status, verification: fi.meansOfVerification, frequency: fi.frequency,
                 responsible: catalog.unit(fi.responsibleUnit)?.name(in: language) ?? fi.responsibleUnit,
                 trace: Self.trace(dx: ind.code, pe: target.1.isSingle && target.1.first.type == .yearly ? target.1.description : "\(measuredSpan.start.year)..\(measuredSpan.end.year)",
-                                  ou: catalog.unit(fi.responsibleUnit)?.code ?? unit.code))
+                                  ou: responsible.code))
         }
     }
 

@@ -23,10 +23,13 @@ public enum ReportOptions {
         let ed = ReportDocument.Edition(rawValue: edition)
         if ed == nil { problems.append(Problem(field: "edition", value: edition, reason: "full or public")) }
         if !(threshold >= 1) { problems.append(Problem(field: "threshold", value: String(threshold), reason: "a count of 1 or more")) }
-        if !problems.isEmpty { throw QorganError.invalidRequest(what: "the report", problems: problems) }
+        guard problems.isEmpty, let span, let u, let ed else { throw QorganError.invalidRequest(what: "the report", problems: problems) }
+        if span.span.dayCount > 50 * 366 {
+            throw QorganError.invalidRequest(what: "the report", problems: [Problem(field: "periods", value: periods, reason: "a report covers at most 50 years")])
+        }
         var notice = try store.setting("demo.notice")
-        if notice != nil { notice = ReportText.table(language)["illustrative"].map { $0 + " " + notice! } }
-        return ReportBuilder(snapshot: snapshot, framework: try store.resultsFramework(), periods: span!, unit: u!, language: language,
-                             edition: ed!, threshold: threshold, today: today, notice: notice).build()
+        if let text = notice { notice = ReportText.table(language)["illustrative"].map { $0 + " " + text } }
+        return ReportBuilder(snapshot: snapshot, framework: try store.resultsFramework(), periods: span, unit: u, language: language,
+                             edition: ed, threshold: threshold, today: today, notice: notice).build()
     }
 }

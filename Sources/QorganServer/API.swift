@@ -41,14 +41,14 @@ enum API {
         api.post("dataValueSets") { r, c in
             var r = r
             let body = try await r.collectBody(upTo: 64 << 20)
-            return try HTTP.json(try h.saveValueSet(Data(buffer: body), dryRun: HTTP.flag(r, "dryRun"), c))
+            return try HTTP.json(try h.saveValueSet(Data(buffer: body), dryRun: try HTTP.flag(r, "dryRun"), c))
         }
         api.post("completions") { r, c in
             let body = try await HTTP.decode(CompletionBody.self, from: r, what: "the completion")
             return try HTTP.json(try h.complete(body, c))
         }
         api.get("audits/dataValue") { r, c in try HTTP.json(try h.history(r, c)) }
-        api.get("analytics") { r, c in try h.analytics(r, c) }
+        api.get("analytics") { r, c in try await h.analytics(r, c) }
 
         registerIncidents(on: api, h)
         registerRegistries(on: api, h)
@@ -221,7 +221,7 @@ struct Handlers: Sendable {
     func units(_ r: Request, _ c: AppContext) throws -> [UnitJSON] {
         let user = try c.requireUser()
         let catalog = try catalog()
-        let level = HTTP.param(r, "level").flatMap(Int.init)
+        let level = try HTTP.int(r, "level", in: 1...64)
         return catalog.organisationUnits
             .filter { user.canSee($0.uid, in: catalog, on: state.today) }
             .map { unitJSON($0, catalog, c.language) }
@@ -232,7 +232,7 @@ struct Handlers: Sendable {
         let user = try c.requireUser()
         let catalog = try catalog()
         guard let u = catalog.unit(ref) else { throw APIError(QorganError.notFound(kind: "organisation unit", key: ref)) }
-        guard user.canSee(u.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(u.code) }
+        guard user.canSee(u.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(ref) }
         return unitJSON(u, catalog, c.language)
     }
 
@@ -300,7 +300,7 @@ struct Handlers: Sendable {
         guard let element = catalog.element(de) else { throw APIError.badRequest("de", de, "no data element with this code or uid") }
         guard let period = Period.parse(pe) else { throw APIError.badRequest("pe", pe, QorganError.invalidPeriod(pe).description) }
         guard let unit = catalog.unit(ou) else { throw APIError.badRequest("ou", ou, "no organisation unit with this code or uid") }
-        guard user.canSee(unit.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(unit.code) }
+        guard user.canSee(unit.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(ou) }
         var coc = CategoryOptionCombo.defaultUid
         if let co = HTTP.param(r, "co") {
             guard let combo = catalog.optionCombo(co, of: element) else {
@@ -323,47 +323,55 @@ struct Handlers: Sendable {
         return ValueJSON(v)
     }
 
-    /// Whether the caller may write to `unit` in `period` for `element`: role, scope, and
-    /// the expiry of the forms that carry the element for that unit.
-    func checkWrite(element: String, period: String, unit: String, _ c: AppContext, _ catalog: Catalog) throws {
+    /// The caller, if their role writes data values; 403 otherwise.
+    func requireValueWriter(_ c: AppContext) throws -> Principal {
         let user = try c.requireUser()
         guard user.role.canWriteValues else {
             throw APIError.forbidden("a \(user.role.rawValue) cannot change data values; data entry staff and administrators can")
         }
-        guard let u = catalog.unit(unit) else { return }   // the resolver names an unknown unit
-        guard user.canSee(u.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(u.code) }
-        guard let e = catalog.element(element), let p = Period.parse(period) else { return }
-        let forms = catalog.dataSets(of: e).filter { $0.periodType == p.type && $0.organisationUnits.contains(u.uid) }
-        if !forms.isEmpty, forms.allSatisfy({ $0.isExpired(p, today: state.today) }), !user.role.canOverrideExpiry {
-            throw APIError(.conflict, code: "form_locked",
-                           "\(forms[0].code) for \(p.iso) closed \(forms[0].expiryDays) days after the period ended; an administrator can still change it")
+        return user
+    }
+
+    /// Scope and form expiry, decided by the store on each value as it resolved it (its unit,
+    /// element and period), never on the strings of the request.
+    func valueAuthorizer(_ user: Principal) -> ValueAuthorizer {
+        let today = state.today
+        return { value, catalog in
+            let k = value.key
+            guard user.canSee(k.unit, in: catalog, on: today) else {
+                return (.outOfScope, "this organisation unit is outside the units you may see")
+            }
+            guard !user.role.canOverrideExpiry, let e = catalog.element(k.element) else { return nil }
+            let forms = catalog.dataSets(of: e).filter { $0.periodType == k.period.type && $0.organisationUnits.contains(k.unit) }
+            if !forms.isEmpty, forms.allSatisfy({ $0.isExpired(k.period, today: today) }) {
+                return (.locked, "\(forms[0].code) for \(k.period.iso) closed \(forms[0].expiryDays) days after the period ended; an administrator can still change it")
+            }
+            return nil
         }
     }
 
     func saveValue(_ b: ValueBody, _ c: AppContext) throws -> ValueJSON {
-        let user = try c.requireUser()
-        let catalog = try catalog()
-        try checkWrite(element: b.dataElement, period: b.period, unit: b.orgUnit, c, catalog)
+        let user = try requireValueWriter(c)
         let input = DataValueInput(element: b.dataElement, period: b.period, unit: b.orgUnit, optionCombo: b.categoryOptionCombo ?? "",
                                    attributeOptionCombo: b.attributeOptionCombo ?? "", value: b.value, comment: b.comment,
                                    location: "the data value")
-        try store.saveValues([input], source: "the data value", user: user.username)
+        try store.saveValues([input], source: "the data value", user: user.username, authorize: valueAuthorizer(user))
         state.valuesSaved.increment()
-        let resolved = catalog.resolve(input)
-        guard case .valid(let r) = resolved, let v = try store.value(r.key) else { throw APIError.notFound("the value was not stored") }
+        guard case .valid(let r) = try catalog().resolve(input), let v = try store.value(r.key) else {
+            throw APIError.notFound("the value was not stored")
+        }
         return ValueJSON(v)
     }
 
     func deleteValue(_ r: Request, _ c: AppContext) throws -> ValueJSON {
-        let user = try c.requireUser()
+        let user = try requireValueWriter(c)
         let catalog = try catalog()
         let k = try key(r, c, catalog)
-        try checkWrite(element: k.element, period: k.period.iso, unit: k.unit, c, catalog)
         guard let v = try store.value(k), !v.deleted else { throw APIError.notFound("no value is stored for this key") }
         try store.saveValues([DataValueInput(element: k.element, period: k.period.iso, unit: k.unit, optionCombo: k.optionCombo,
                                              attributeOptionCombo: k.attributeOptionCombo, value: v.value, deleted: "true",
                                              location: "the data value")],
-                             source: "the deletion", user: user.username)
+                             source: "the deletion", user: user.username, authorize: valueAuthorizer(user))
         return ValueJSON(try store.value(k) ?? v)
     }
 
@@ -379,7 +387,7 @@ struct Handlers: Sendable {
             throw APIError.badRequest("period", pe, "\(form.code) is reported \(form.periodType.rawValue), not \(p.type.rawValue)")
         }
         guard let u = catalog.unit(ou) else { throw APIError.badRequest("orgUnit", ou, "no organisation unit with this code or uid") }
-        guard user.canSee(u.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(u.code) }
+        guard user.canSee(u.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(ou) }
         return (form, p, u)
     }
 
@@ -393,24 +401,11 @@ struct Handlers: Sendable {
     }
 
     func saveValueSet(_ data: Data, dryRun: Bool, _ c: AppContext) throws -> SavedJSON {
-        let user = try c.requireUser()
-        let catalog = try catalog()
+        let user = try requireValueWriter(c)
         let inputs = try DataValueSetJSON.parse(data, source: "the data value set")
-        // Scope and locks first: a batch that reaches outside the caller's units is refused whole.
-        var outside: [Problem] = []
-        for i in inputs {
-            do { try checkWrite(element: i.element, period: i.period, unit: i.unit, c, catalog) }
-            catch let e as APIError where e.status == .forbidden || e.status == .conflict {
-                if e.code == "forbidden" { throw e }
-                outside.append(Problem(object: i.location, field: "orgUnit", value: i.unit, reason: e.message))
-            }
-        }
-        if let first = outside.first {
-            let code = first.reason.contains("closed") ? "form_locked" : "out_of_scope"
-            throw APIError(code == "form_locked" ? .conflict : .forbidden, code: code,
-                           "the data value set was refused, nothing was changed: \(outside.count) value(s) you may not write", problems: outside)
-        }
-        let summary = try store.saveValues(inputs, source: "the data value set", user: user.username, dryRun: dryRun)
+        // A batch that reaches outside the caller's units, or into a closed form, is refused whole.
+        let summary = try store.saveValues(inputs, source: "the data value set", user: user.username, dryRun: dryRun,
+                                           authorize: valueAuthorizer(user))
         if !dryRun { state.valuesSaved.increment(by: Int64(summary.imported + summary.updated + summary.deleted)) }
         return SavedJSON(status: dryRun ? "DRY_RUN" : "SUCCESS", importCount: summary)
     }
@@ -440,7 +435,7 @@ struct Handlers: Sendable {
 
     // Analytics
 
-    func analytics(_ r: Request, _ c: AppContext) throws -> Response {
+    func analytics(_ r: Request, _ c: AppContext) async throws -> Response {
         let user = try c.requireUser()
         let (snapshot, catalogGeneration, elementGenerations) = state.engine.snapshotWithVersions()
         // The answer depends on the query, the user's units, the language, the metadata and the
@@ -454,7 +449,8 @@ struct Handlers: Sendable {
             return HTTP.data(hit.body, type: hit.contentType, filename: hit.filename)
         }
         var spec = QuerySpec(dx: HTTP.params(r, "dx"), pe: HTTP.params(r, "pe"), ou: HTTP.params(r, "ou"))
-        spec.co = HTTP.flag(r, "co")
+        spec.limits = state.configuration.queryLimits
+        spec.co = try HTTP.flag(r, "co")
         for f in HTTP.params(r, "filter") {
             guard let d = AnalyticsDimension(rawValue: f) else { throw APIError.badRequest("filter", f, "takes dx, pe or ou") }
             spec.filters.insert(d)
@@ -467,10 +463,13 @@ struct Handlers: Sendable {
             guard let at = AggregationType(rawValue: t.uppercased()) else { throw APIError.badRequest("aggregationType", t, "not an aggregation type") }
             spec.aggregationType = at
         }
-        spec.includeNumeratorDenominator = HTTP.flag(r, "numeratorDenominator")
+        spec.includeNumeratorDenominator = try HTTP.flag(r, "numeratorDenominator")
         let format = HTTP.param(r, "format") ?? "json"
         guard ["json", "csv", "xlsx"].contains(format) else { throw APIError.badRequest("format", format, "json, csv or xlsx") }
-        let result = try Analytics.run(spec, user: user, snapshot: snapshot, today: state.today, language: c.language)
+        let today = state.today, language = c.language, query = spec
+        let result = try await c.cancellingWhenClientLeaves {
+            try Analytics.run(query, user: user, snapshot: snapshot, today: today, language: language)
+        }
         let answer: AnswerCache.Answer
         switch format {
         case "csv": answer = .init(body: Data(result.csv().utf8), contentType: "text/csv; charset=utf-8", filename: "qorgan-analytics.csv")
@@ -496,7 +495,7 @@ struct Handlers: Sendable {
     func checkGrantable(_ units: [String], by admin: Principal, _ catalog: Catalog) throws {
         for ref in units {
             guard let u = catalog.unit(ref) else { throw APIError.badRequest("units", ref, "no organisation unit with this code or uid") }
-            guard admin.canSee(u.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(u.code) }
+            guard admin.canSee(u.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(ref) }
         }
     }
 
@@ -544,9 +543,31 @@ struct Handlers: Sendable {
                                              language: b.language.map { Optional($0) }, disabled: b.disabled, by: admin.username))
     }
 
+    /// Whether `admin` manages `owner`: an administrator, and every one of the owner's units within theirs.
+    func manages(_ admin: Principal, _ owner: Principal, _ catalog: Catalog) -> Bool {
+        admin.role.canManageUsers && owner.units.allSatisfy { admin.canSee($0, in: catalog, on: state.today) }
+    }
+
+    /// An administrator of the whole country (bound to a root unit): national configuration
+    /// (the results framework, the site configuration, checklists, metadata) is theirs alone.
+    func requireNationalAdmin(_ c: AppContext, _ what: String) throws -> Principal {
+        let user = try requireAdmin(c)
+        let catalog = try catalog()
+        guard user.units.contains(where: { catalog.unit($0).map { $0.parent(on: state.today) == nil } ?? false }) else {
+            throw APIError.forbidden("\(what) is national configuration: only an administrator of the whole country may change it")
+        }
+        return user
+    }
+
     func tokens(_ c: AppContext) throws -> [TokenRecord] {
         let user = try c.requireUser()
-        return try store.tokens(username: user.role.canManageUsers ? nil : user.username)
+        guard user.role.canManageUsers else { return try store.tokens(username: user.username) }
+        // An administrator sees their own tokens and those of the users they manage, nobody else's.
+        let catalog = try catalog()
+        let owners = Dictionary(try store.users().map { ($0.principal.username, $0.principal) }, uniquingKeysWith: { a, _ in a })
+        return try store.tokens().filter { t in
+            t.username == user.username || owners[t.username].map { manages(user, $0, catalog) } == true
+        }
     }
 
     func createToken(_ b: TokenBody, _ c: AppContext) throws -> NewTokenJSON {
@@ -560,8 +581,13 @@ struct Handlers: Sendable {
     func revokeToken(_ idText: String, _ c: AppContext) throws {
         let user = try c.requireUser()
         guard let id = Int64(idText) else { throw APIError.badRequest("id", idText, "a token id is a number") }
-        guard let t = try store.tokens().first(where: { $0.id == id }) else { throw APIError.notFound("no API token \(id)") }
-        guard t.username == user.username || user.role.canManageUsers else { throw APIError.forbidden("this token is someone else's") }
+        // Someone else's token, unless the caller manages its owner, is as absent as one that does not exist.
+        let catalog = try catalog()
+        let token = try store.tokens().first { $0.id == id }
+        let owner = try token.flatMap { try store.user(named: $0.username) }
+        guard let t = token, t.username == user.username || owner.map({ manages(user, $0.principal, catalog) }) == true else {
+            throw APIError.notFound("no API token \(id) of yours or of the users you manage")
+        }
         try store.revokeToken(id: id, by: user.username)
     }
 }

@@ -20,7 +20,8 @@ enum Analytics {
         }
         let query = try spec.resolve(in: catalog, today: today)
         for u in query.units where !user.canSee(u, in: catalog, on: today) {
-            throw APIError.outOfScope(catalog.unit(u)?.code ?? u)
+            // Named as the caller wrote it (a level or keyword names no unit of theirs).
+            throw APIError.outOfScope(spec.ou.first { catalog.unit($0)?.uid == u } ?? "a unit that the query selects")
         }
         var result = try snapshot.run(query)
         localise(&result, catalog: catalog, language: language)

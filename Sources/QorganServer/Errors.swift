@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import QorganCore
+import QorganStore
 
 /// An error of the API: a status, a stable code for scripts, a message for people and,
 /// for bad input, every problem with the field it concerns. Written as JSON.
@@ -10,9 +11,11 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     public var code: String
     public var message: String
     public var problems: [Problem] = []
+    /// The methods a path takes, for a 405.
+    public var allow: String? = nil
 
-    public init(_ status: HTTPResponse.Status, code: String, _ message: String, problems: [Problem] = []) {
-        self.status = status; self.code = code; self.message = message; self.problems = problems
+    public init(_ status: HTTPResponse.Status, code: String, _ message: String, problems: [Problem] = [], allow: String? = nil) {
+        self.status = status; self.code = code; self.message = message; self.problems = problems; self.allow = allow
     }
 
     public static let unauthorized = APIError(.unauthorized, code: "unauthorized",
@@ -27,12 +30,21 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     }
     public static func notFound(_ what: String) -> APIError { APIError(.notFound, code: "not_found", what) }
 
+    /// A refusal by role, scope or lock: 403, or 409 for a closed form.
+    public init(_ denied: AccessDenied) {
+        switch denied.kind {
+        case .outOfScope: self.init(.forbidden, code: "out_of_scope", denied.description, problems: denied.problems)
+        case .locked: self.init(.conflict, code: "form_locked", denied.description, problems: denied.problems)
+        }
+    }
+
     /// Qorgan's errors, as the API reports them.
     public init(_ error: QorganError) {
         switch error {
         case .notFound(let kind, let key):
             self.init(.notFound, code: "not_found", error.description, problems: [Problem(field: kind, value: key, reason: "not found")])
         case .conflict(let m): self.init(.conflict, code: "conflict", m)
+        case .busy(let m): self.init(.serviceUnavailable, code: "busy", m)
         case .rejected(_, let problems): self.init(.badRequest, code: "rejected", error.description, problems: problems)
         case .invalidRequest(_, let problems): self.init(.badRequest, code: "bad_request", error.description, problems: problems)
         case .invalidValue(let p): self.init(.badRequest, code: "bad_request", error.description, problems: [p])
@@ -55,6 +67,7 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         let data = try encoder.encode(Body(status: Int(status.code), code: code, message: message, problems: problems))
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"qorgan\"" }
+        if let allow { headers[.allow] = allow }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(data: data)))
     }
 }
@@ -67,6 +80,11 @@ struct ErrorMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let e as QorganError {
             throw APIError(e)
+        } catch let e as AccessDenied {
+            throw APIError(e)
+        } catch {
+            if let plain = QorganError.plain(error, waited: 10) { throw APIError(plain) }
+            throw error
         }
     }
 }

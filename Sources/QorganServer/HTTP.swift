@@ -56,6 +56,16 @@ enum HTTP {
         }
     }
 
+    /// `target` when it is a path of this site that every browser reads as one, else `fallback`:
+    /// no scheme or host, no `//` or `/\` (which browsers take for another host), no backslash,
+    /// control character or space anywhere (browsers drop tabs and newlines, so `/\t/evil` is `//evil`).
+    static func localPath(_ target: String?, fallback: String = "/dashboard") -> String {
+        guard let t = target, t.count <= 2_000, t.hasPrefix("/"), !t.hasPrefix("//"),
+              !t.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7F || $0 == "\\" || $0.properties.isWhitespace }),
+              let url = URL(string: t), url.scheme == nil, url.host == nil else { return fallback }
+        return t
+    }
+
     static func param(_ request: Request, _ name: String) -> String? {
         request.uri.queryParameters.get(name).flatMap { $0.isEmpty ? nil : $0 }
     }
@@ -70,7 +80,28 @@ enum HTTP {
         return v
     }
 
-    static func flag(_ request: Request, _ name: String) -> Bool {
-        param(request, name).map { ["true", "1", "yes", "on"].contains($0.lowercased()) } ?? false
+    /// A yes/no parameter: absent is false; anything but true/false, 1/0, yes/no, on/off is a 400
+    /// (a misspelt `dryRun=t` must not run a real import).
+    static func flag(_ request: Request, _ name: String) throws -> Bool {
+        guard let v = param(request, name) else { return false }
+        switch v.lowercased() {
+        case "true", "1", "yes", "on": return true
+        case "false", "0", "no", "off": return false
+        default: throw APIError.badRequest(name, v, "true or false")
+        }
+    }
+
+    /// A whole-number parameter within `range`; absent is nil, anything else is a 400.
+    static func int(_ request: Request, _ name: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let v = param(request, name) else { return nil }
+        guard let n = Int(v), range.contains(n) else {
+            throw APIError.badRequest(name, String(v.prefix(40)), "a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return n
+    }
+
+    /// A year parameter, within the years Qorgan accepts (`Day.supportedYears`).
+    static func year(_ request: Request, _ name: String) throws -> Int? {
+        try int(request, name, in: Day.supportedYears)
     }
 }

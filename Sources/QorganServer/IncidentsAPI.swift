@@ -63,8 +63,10 @@ extension Handlers {
     /// An incident the caller may see, or 404/403.
     func visibleIncident(_ uid: String, _ c: AppContext, _ catalog: Catalog) throws -> IncidentRecord {
         let user = try c.requireUser()
-        guard let r = try store.incident(uid: uid) else { throw APIError.notFound("no incident with uid '\(uid)'") }
-        guard user.canSee(r.incident.unit, in: catalog, on: state.today) else { throw APIError.outOfScope(catalog.unit(r.incident.unit)?.code ?? r.incident.unit) }
+        // Another region's incident is as absent as one that does not exist: nothing about it is told.
+        guard let r = try store.incident(uid: uid), user.canSee(r.incident.unit, in: catalog, on: state.today) else {
+            throw APIError.notFound("no incident with uid '\(uid)' in your units")
+        }
         return r
     }
 
@@ -80,7 +82,7 @@ extension Handlers {
         f.units = user.units
         if let ou = HTTP.param(r, "ou") {
             guard let u = catalog.unit(ou) else { throw APIError.badRequest("ou", ou, "no organisation unit with this code or uid") }
-            guard user.canSee(u.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(u.code) }
+            guard user.canSee(u.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(ou) }
             f.units = [u.uid]
         }
         if let o = HTTP.param(r, "outcome") {
@@ -92,7 +94,7 @@ extension Handlers {
             guard let n = Int(t), list[n] != nil else { throw APIError.badRequest(name, t, "a GTD code (\(list.keys.min()!)–\(list.keys.max()!))") }
             if name == "attackType" { f.attackType = n } else { f.targetType = n }
         }
-        f.includeDeleted = HTTP.flag(r, "deleted")
+        f.includeDeleted = try HTTP.flag(r, "deleted")
         return f
     }
 
@@ -122,16 +124,18 @@ extension Handlers {
         } else {
             incident.uid = ""
         }
-        if let u = catalog.unit(incident.unit), !user.canSee(u.uid, in: catalog, on: state.today) { throw APIError.outOfScope(u.code) }
-        let saved = try store.saveIncidents([(incident, nil)], source: "the incident", user: user.username)
-        return IncidentJSON(saved[0], catalog: catalog, language: c.language)
+        // The store resolves the unit, and the event id an incident may be matched by, and decides
+        // on the incident as it resolved it: its unit now and the unit it would move to.
+        let saved = try store.saveIncidents([(incident, nil)], source: "the incident", user: user.username, allow: unitAuthorizer(user))
+        guard let first = saved.first else { throw APIError.notFound("the incident was not stored") }
+        return IncidentJSON(first, catalog: catalog, language: c.language)
     }
 
     func deleteIncident(_ uid: String, _ c: AppContext) throws {
         let user = try c.requireUser()
         guard user.role.canWriteValues else { throw APIError.forbidden("a \(user.role.rawValue) cannot delete incidents") }
         _ = try visibleIncident(uid, c, try catalog())
-        try store.deleteIncident(uid: uid, user: user.username)
+        try store.deleteIncident(uid: uid, user: user.username, allow: unitAuthorizer(user))
     }
 
     func codeLists() -> CodeListsJSON {

@@ -134,12 +134,14 @@ struct PageHandlers: Sendable {
     // MARK: Sign-in
 
     static let loginCookie = "qorgan_login"
+    /// No account's name is longer (users are created with at most this many characters).
+    static let maxUsernameLength = 64
 
     func loginPage(_ r: Request, _ c: AppContext, error: String?, status: HTTPResponse.Status = .ok, username: String = "") -> Response {
         // Double-submit token against cross-site sign-in: a cookie and the same value in the form.
         let token = r.cookies[Self.loginCookie]?.value ?? Secrets.randomToken()
         var response = render("login", c, r, title: state.messages.text("login_title", c.language), [
-            "loginToken": token, "error": error as Any, "next": HTTP.param(r, "next") ?? "/dashboard", "username": username,
+            "loginToken": token, "error": error as Any, "next": HTTP.localPath(HTTP.param(r, "next")), "username": username,
         ], status: status)
         response.setCookie(Cookie(name: Self.loginCookie, value: token, path: "/", secure: secure(r),
                                   httpOnly: true, sameSite: .strict))
@@ -150,31 +152,34 @@ struct PageHandlers: Sendable {
         var r = r
         let form = FormData(body: String(buffer: try await r.collectBody(upTo: 1 << 16)))
         let t = state.messages
-        let username = form["username"]?.trimmingCharacters(in: .whitespaces) ?? ""
+        // A name longer than any account's is refused as it is, never stored whole.
+        let username = String((form["username"]?.trimmingCharacters(in: .whitespaces) ?? "").prefix(Self.maxUsernameLength + 1))
         guard let sent = form["_csrf"], let cookie = r.cookies[Self.loginCookie]?.value, Secrets.constantTimeEquals(sent, cookie) else {
             return loginPage(r, c, error: t.text("login_expired", c.language), status: .forbidden, username: username)
         }
-        if let wait = state.throttle.retryAfter(username: username, address: c.remoteAddress) {
-            try state.store.recordSecurityEvent(actor: c.remoteAddress, action: "SIGN_IN_THROTTLED", subject: username)
+        if let wait = state.throttle.retryAfter(username: username, address: c.clientAddress) {
+            try state.store.recordSecurityEvent(actor: c.clientAddress, action: "SIGN_IN_THROTTLED", subject: username)
             var response = loginPage(r, c, error: t.text("login_throttled", c.language).replacingOccurrences(of: "{minutes}", with: String((wait + 59) / 60)),
                                      status: .tooManyRequests, username: username)
             response.headers[.retryAfter] = String(wait)
             return response
         }
-        guard let user = try state.store.user(named: username), !user.disabled,
-              Secrets.verifyPassword(form["password"] ?? "", hash: user.passwordHash) else {
-            state.throttle.failed(username: username, address: c.remoteAddress)
-            try state.store.recordSecurityEvent(actor: c.remoteAddress, action: "SIGN_IN_FAILED", subject: username)
-            return loginPage(r, c, error: t.text("login_failed", c.language), status: .unauthorized, username: username)
+        // The password is hashed whether or not the name exists, so that the time of the answer
+        // does not tell which names do.
+        let account = username.count <= Self.maxUsernameLength ? try state.store.user(named: username) : nil
+        let password = String((form["password"] ?? "").prefix(1_024))
+        let matches = Secrets.verifyPassword(password, hash: account?.passwordHash ?? Secrets.unknownUserHash)
+        guard let user = account, !user.disabled, matches else {
+            state.throttle.failed(username: username, address: c.clientAddress)
+            try state.store.recordSecurityEvent(actor: c.clientAddress, action: "SIGN_IN_FAILED", subject: username)
+            return loginPage(r, c, error: t.text("login_failed", c.language), status: .unauthorized, username: String(username.prefix(Self.maxUsernameLength)))
         }
-        state.throttle.succeeded(username: username, address: c.remoteAddress)
+        state.throttle.succeeded(username: username, address: c.clientAddress)
         let secret = Secrets.randomToken()
         try state.store.createSession(tokenHash: Secrets.sha256(secret), userId: user.principal.id, csrf: Secrets.randomToken(),
                                       expires: Date().addingTimeInterval(state.configuration.sessionLifetime))
-        var next = form["next"] ?? "/dashboard"
         // Only paths of this site: no open redirect.
-        if !next.hasPrefix("/") || next.hasPrefix("//") || next.hasPrefix("/\\") { next = "/dashboard" }
-        var response = HTTP.redirect(next)
+        var response = HTTP.redirect(HTTP.localPath(form["next"]))
         response.setCookie(Cookie(name: AuthMiddleware.sessionCookie, value: secret, maxAge: Int(state.configuration.sessionLifetime),
                                   path: "/", secure: secure(r), httpOnly: true, sameSite: .lax))
         return response
@@ -192,9 +197,7 @@ struct PageHandlers: Sendable {
 
     func chooseLanguage(_ r: Request, _ c: AppContext) -> Response {
         let lang = HTTP.param(r, "set").flatMap { Messages.languages.contains($0) ? $0 : nil } ?? Messages.defaultLanguage
-        var back = HTTP.param(r, "back") ?? "/dashboard"
-        if !back.hasPrefix("/") || back.hasPrefix("//") { back = "/dashboard" }
-        var response = HTTP.redirect(back)
+        var response = HTTP.redirect(HTTP.localPath(HTTP.param(r, "back")))
         response.setCookie(Cookie(name: AuthMiddleware.languageCookie, value: lang, maxAge: 365 * 86400, path: "/",
                                   secure: secure(r), httpOnly: true, sameSite: .lax))
         return response
@@ -236,10 +239,10 @@ struct PageHandlers: Sendable {
         let t = state.messages.table(lang)
         let unitRef = HTTP.param(r, "ou") ?? user.units.first ?? ""
         guard let unit = catalog.unit(unitRef) else { throw APIError.badRequest("ou", unitRef, "no organisation unit with this code or uid") }
-        guard user.canSee(unit.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(unit.code) }
+        guard user.canSee(unit.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(unitRef) }
         let range = defaultYears()
-        let from = HTTP.param(r, "from").flatMap(Int.init) ?? range.lowerBound
-        let to = HTTP.param(r, "to").flatMap(Int.init) ?? range.upperBound
+        let from = try HTTP.year(r, "from") ?? range.lowerBound
+        let to = try HTTP.year(r, "to") ?? range.upperBound
         guard from <= to, to - from < 30 else { throw APIError.badRequest("from", String(from), "the first year must not be after the last (at most 30 years)") }
         let labels = (from...to).map(String.init)
         // The cards depend on the unit, the years, the language and the engine's state only.
@@ -321,10 +324,11 @@ struct PageHandlers: Sendable {
             .filter { user.canSee($0.uid, in: catalog, on: today) }.sorted { $0.name(in: lang) < $1.name(in: lang) }
         let unitRef = HTTP.param(r, "ou")
         let unit = unitRef.flatMap { catalog.unit($0) }
-        if let unit, !user.canSee(unit.uid, in: catalog, on: today) { throw APIError.outOfScope(unit.code) }
+        if let unit, !user.canSee(unit.uid, in: catalog, on: today) { throw APIError.outOfScope(unitRef ?? "") }
         let yearList = years()
-        let year = HTTP.param(r, "year").flatMap(Int.init) ?? HTTP.param(r, "pe").flatMap { Period.parse($0)?.start.year } ?? yearList.last ?? today.year
-        let periods = Period.periods(of: form.periodType, within: Period.year(year)!.span)
+        let year = try HTTP.year(r, "year") ?? HTTP.param(r, "pe").flatMap { Period.parse($0)?.start.year } ?? yearList.last ?? today.year
+        guard let yearPeriod = Period.year(year) else { throw APIError.badRequest("year", String(year), "a year from 1900 to 2100") }
+        let periods = Period.periods(of: form.periodType, within: yearPeriod.span)
         let period = HTTP.param(r, "pe").flatMap { Period.parse($0) }
         if let pe = HTTP.param(r, "pe"), period == nil || period?.type != form.periodType {
             throw APIError.badRequest("pe", pe, "not a \(form.periodType.rawValue) period of \(form.code)")
@@ -394,11 +398,11 @@ struct PageHandlers: Sendable {
         let t = state.messages.table(lang)
         let range = defaultYears()
         let dx = HTTP.params(r, "dx")
-        let from = HTTP.param(r, "from").flatMap(Int.init) ?? range.lowerBound
-        let to = HTTP.param(r, "to").flatMap(Int.init) ?? range.upperBound
+        let from = try HTTP.year(r, "from") ?? range.lowerBound
+        let to = try HTTP.year(r, "to") ?? range.upperBound
         let periodType = HTTP.param(r, "periodType") ?? "Yearly"
         let ou = HTTP.param(r, "ou") ?? user.units.first ?? ""
-        let children = HTTP.flag(r, "children")
+        let children = try HTTP.flag(r, "children")
         let rows = HTTP.param(r, "rows") ?? "ou"
         let columns = HTTP.param(r, "columns") ?? "pe"
         let chartKind = Chart.Kind(rawValue: HTTP.param(r, "chart") ?? "bar") ?? .bar
@@ -515,6 +519,12 @@ struct PageHandlers: Sendable {
 
     // MARK: Users (administrators)
 
+    func securityEvents(_ admin: Principal, managed: Set<String>, _ catalog: Catalog) throws -> [SecurityEvent] {
+        let national = admin.units.contains { catalog.unit($0).map { $0.parent(on: state.today) == nil } ?? false }
+        let events = try state.store.securityEvents(limit: national ? 30 : 500)
+        return national ? events : Array(events.filter { managed.contains($0.subject) }.prefix(30))
+    }
+
     func users(_ r: Request, _ c: AppContext, _ user: Principal, notice: String?, error: APIError?, status: HTTPResponse.Status = .ok) throws -> Response {
         guard user.role.canManageUsers else { throw APIError.forbidden(state.messages.text("users_adminsOnly", c.language)) }
         let catalog = try state.store.catalog()
@@ -530,7 +540,8 @@ struct PageHandlers: Sendable {
             "roles": Role.allCases.map { ["value": $0.rawValue, "label": t["role_" + $0.rawValue] ?? $0.rawValue] as Ctx },
             "unitOptions": unitOptions,
             "notice": notice as Any, "error": error.map { $0.message } as Any,
-            "events": try state.store.securityEvents(limit: 30).map { e -> Ctx in
+            // The security log of the users this administrator manages (all of it for a national one).
+            "events": try securityEvents(user, managed: Set(list.map(\.username) + [user.username]), catalog).map { e -> Ctx in
                 ["at": Timestamp.string(e.at), "actor": e.actor, "action": e.action, "subject": e.subject, "detail": e.detail ?? ""] },
         ], status: status)
     }

@@ -45,10 +45,16 @@ extension Handlers {
         return user
     }
 
+    /// The caller's scope as the store applies it to records, on units as the store resolved them.
+    func unitAuthorizer(_ user: Principal) -> UnitAuthorizer {
+        let today = state.today
+        return { unit, catalog in user.canSee(unit, in: catalog, on: today) }
+    }
+
     func scopedUnit(_ ref: String?, _ user: Principal, _ catalog: Catalog) throws -> [String] {
         guard let ref else { return user.units }
         guard let u = catalog.unit(ref) else { throw APIError.badRequest("ou", ref, "no organisation unit with this code or uid") }
-        guard user.canSee(u.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(u.code) }
+        guard user.canSee(u.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(ref) }
         return [u.uid]
     }
 
@@ -60,47 +66,42 @@ extension Handlers {
     }
 
     func saveInstrument(_ i: Instrument, _ c: AppContext) throws -> InstrumentJSON {
-        let user = try requireAdmin(c)
+        let user = try requireNationalAdmin(c, "a readiness checklist")
         try store.saveInstrument(i, user: user.username)
         return InstrumentJSON(instrument: i, frozen: false, assessments: 0)
     }
 
     func deriveInstrument(_ code: String, _ c: AppContext) throws -> InstrumentJSON {
-        let user = try requireAdmin(c)
+        let user = try requireNationalAdmin(c, "a readiness checklist")
         return InstrumentJSON(instrument: try store.deriveInstrument(code: code, user: user.username), frozen: false, assessments: 0)
     }
 
     func assessmentsJSON(_ r: Request, _ c: AppContext) throws -> [AssessmentJSON] {
         let user = try c.requireUser()
         let catalog = try catalog()
-        let year = try HTTP.param(r, "year").map { y -> Int in
-            guard let v = Int(y) else { throw APIError.badRequest("year", y, "a year") }
-            return v
-        }
+        let year = try HTTP.year(r, "year")
         return try store.assessments(units: try scopedUnit(HTTP.param(r, "ou"), user, catalog), year: year).map { AssessmentJSON($0, catalog) }
     }
 
     func visibleAssessment(_ uid: String, _ c: AppContext, _ catalog: Catalog) throws -> AssessmentRecord {
         let user = try c.requireUser()
-        guard let a = try store.assessment(uid: uid) else { throw APIError.notFound("no assessment with uid '\(uid)'") }
-        guard user.canSee(a.assessment.unit, in: catalog, on: state.today) else { throw APIError.outOfScope(catalog.unit(a.assessment.unit)?.code ?? "") }
+        // Another region's record is as absent as one that does not exist: nothing about it is told.
+        guard let a = try store.assessment(uid: uid), user.canSee(a.assessment.unit, in: catalog, on: state.today) else {
+            throw APIError.notFound("no assessment with uid '\(uid)' in your units")
+        }
         return a
     }
 
     func saveAssessment(_ a: Assessment, _ c: AppContext) throws -> AssessmentJSON {
         let user = try requireWriter(c, "record assessments")
         let catalog = try catalog()
-        if let u = catalog.unit(a.unit), !user.canSee(u.uid, in: catalog, on: state.today) { throw APIError.outOfScope(u.code) }
-        if !a.uid.isEmpty, let old = try store.assessment(uid: a.uid), !user.canSee(old.assessment.unit, in: catalog, on: state.today) {
-            throw APIError.outOfScope(catalog.unit(old.assessment.unit)?.code ?? "")
-        }
-        return AssessmentJSON(try store.saveAssessments([(a, nil)], user: user.username)[0], catalog)
+        return AssessmentJSON(try store.saveAssessments([(a, nil)], user: user.username, allow: unitAuthorizer(user))[0], catalog)
     }
 
     func deleteAssessment(_ uid: String, _ c: AppContext) throws {
         let user = try requireWriter(c, "delete assessments")
         _ = try visibleAssessment(uid, c, try catalog())
-        try store.deleteAssessment(uid: uid, user: user.username)
+        try store.deleteAssessment(uid: uid, user: user.username, allow: unitAuthorizer(user))
     }
 
     func gaps(before: Int?, after: Int?, ou: String?, _ c: AppContext, language: String) throws -> GapsJSON {
@@ -113,7 +114,9 @@ extension Handlers {
         let a = before ?? years.last { $0 < b } ?? b
         let instruments = Dictionary(try store.instruments().map { ($0.instrument.label, $0.instrument) }, uniquingKeysWith: { x, _ in x })
         let items = ReadinessGaps.items(all.filter { $0.assessment.date.year == b }.map(\.assessment), instruments: instruments)
-        let day = Day(year: b, month: 12, day: 31)!
+        guard Day.supportedYears.contains(a), Day.supportedYears.contains(b), let day = Day(year: b, month: 12, day: 31) else {
+            throw APIError.badRequest("after", String(b), "a year from 1900 to 2100")
+        }
         // Regions: the units below the asker's (or the asked) unit.
         let regions = units.flatMap { catalog.children(of: $0, on: day) }
         let changes = ReadinessGaps.regions(all.map { ($0.assessment, $0.readiness) }, before: a, after: b, catalog: catalog,
@@ -132,8 +135,9 @@ extension Handlers {
 
     func visibleSite(_ uid: String, _ c: AppContext, _ catalog: Catalog) throws -> SiteRecord {
         let user = try c.requireUser()
-        guard let s = try store.site(uid: uid) else { throw APIError.notFound("no site with uid '\(uid)'") }
-        guard user.canSee(s.site.unit, in: catalog, on: state.today) else { throw APIError.outOfScope(catalog.unit(s.site.unit)?.code ?? "") }
+        guard let s = try store.site(uid: uid), user.canSee(s.site.unit, in: catalog, on: state.today) else {
+            throw APIError.notFound("no site with uid '\(uid)' in your units")
+        }
         return s
     }
 
@@ -149,15 +153,15 @@ extension Handlers {
         let catalog = try catalog()
         var site = s
         if let uid { _ = try visibleSite(uid, c, catalog); site.uid = uid } else { site.uid = "" }
-        if let u = catalog.unit(site.unit), !user.canSee(u.uid, in: catalog, on: state.today) { throw APIError.outOfScope(u.code) }
-        let saved = try store.saveSites([(site, nil)], user: user.username)
-        return SiteJSON(try store.site(uid: saved[0].uid)!, catalog)
+        let saved = try store.saveSites([(site, nil)], user: user.username, allow: unitAuthorizer(user))
+        guard let first = saved.first, let record = try store.site(uid: first.uid) else { throw APIError.notFound("the site was not stored") }
+        return SiteJSON(record, catalog)
     }
 
     func deleteSite(_ uid: String, _ c: AppContext) throws {
         let user = try requireWriter(c, "change the site registry")
         _ = try visibleSite(uid, c, try catalog())
-        try store.deleteSite(uid: uid, user: user.username)
+        try store.deleteSite(uid: uid, user: user.username, allow: unitAuthorizer(user))
     }
 
     func saveInspection(_ i: Inspection, site uid: String, _ c: AppContext) throws -> Inspection {
@@ -165,7 +169,7 @@ extension Handlers {
         _ = try visibleSite(uid, c, try catalog())
         var inspection = i
         inspection.site = uid
-        return try store.saveInspections([(inspection, nil)], user: user.username)[0]
+        return try store.saveInspections([(inspection, nil)], user: user.username, allow: unitAuthorizer(user))[0]
     }
 
     func flags(_ r: Request, _ c: AppContext) throws -> FlagsJSON {
@@ -203,17 +207,15 @@ extension API {
             return Response(status: .noContent)
         }
         api.get("readiness/gaps") { r, c in
-            func year(_ n: String) throws -> Int? {
-                try HTTP.param(r, n).map { guard let y = Int($0) else { throw APIError.badRequest(n, $0, "a year") }; return y }
-            }
-            return try HTTP.json(try h.gaps(before: try year("before"), after: try year("after"), ou: HTTP.param(r, "ou"), c, language: c.language))
+            try HTTP.json(try h.gaps(before: try HTTP.year(r, "before"), after: try HTTP.year(r, "after"), ou: HTTP.param(r, "ou"), c,
+                                     language: c.language))
         }
         api.get("sites") { r, c in try HTTP.json(try h.sitesJSON(r, c)) }
         api.post("sites") { r, c in try HTTP.json(try h.saveSite(try await HTTP.decode(Site.self, from: r, what: "the site"), uid: nil, c), status: .created) }
         api.get("sites/flags") { r, c in try HTTP.json(try h.flags(r, c)) }
         api.get("sites/config") { _, c in _ = try c.requireUser(); return try HTTP.json(try h.store.siteConfiguration()) }
         api.put("sites/config") { r, c in
-            let user = try h.requireAdmin(c)
+            let user = try h.requireNationalAdmin(c, "the site configuration")
             let config = try await HTTP.decode(SiteConfiguration.self, from: r, what: "the configuration")
             try h.store.setSiteConfiguration(config, user: user.username)
             return try HTTP.json(config)

@@ -29,7 +29,7 @@ extension PageHandlers {
         let t = state.messages.table(lang)
         let catalog = try state.store.catalog()
         let unit = HTTP.param(r, "ou") ?? user.units.first
-        let gaps = try api.gaps(before: HTTP.param(r, "before").flatMap(Int.init), after: HTTP.param(r, "after").flatMap(Int.init),
+        let gaps = try api.gaps(before: try HTTP.year(r, "before"), after: try HTTP.year(r, "after"),
                                 ou: unit, c, language: lang)
         let units = try api.scopedUnit(unit, user, catalog)
         let assessments = try state.store.assessments(units: units)

@@ -35,7 +35,7 @@ extension API {
             return try HTTP.json(f)
         }
         api.put("framework") { r, c in
-            let user = try h.requireAdmin(c)
+            let user = try h.requireNationalAdmin(c, "the results framework")
             let f = try await HTTP.decode(ResultsFramework.self, from: r, what: "the results framework")
             try h.store.setResultsFramework(f, user: user.username)
             return try HTTP.json(f)
@@ -50,7 +50,7 @@ extension Handlers {
         let catalog = snapshot.catalog
         let unitRef = HTTP.param(r, "ou") ?? user.units.first ?? ""
         guard let unit = catalog.unit(unitRef) else { throw APIError.badRequest("ou", unitRef, "no organisation unit with this code or uid") }
-        guard user.canSee(unit.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(unit.code) }
+        guard user.canSee(unit.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(unitRef) }
         let threshold = try HTTP.param(r, "threshold").map { t -> Double in
             guard let v = Double(t) else { throw APIError.badRequest("threshold", t, "a number") }
             return v

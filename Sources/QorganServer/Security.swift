@@ -12,6 +12,10 @@ public enum Secrets {
         Bcrypt.hash(password, cost: cost)
     }
 
+    /// A hash of no one's password, checked when a sign-in names nobody: the answer takes as
+    /// long as for a real name.
+    static let unknownUserHash = hashPassword(randomToken())
+
     public static func verifyPassword(_ password: String, hash: String) -> Bool {
         Bcrypt.verify(password, hash: hash)
     }

@@ -21,6 +21,13 @@ public struct ServerConfiguration: Sendable {
     public var throttleWindow: TimeInterval = 15 * 60
     /// The day the server counts from (relative periods, form expiry); today when nil.
     public var today: Day? = nil
+    /// Addresses of the proxies in front of the server (`--trusted-proxy`): only from them are
+    /// `X-Forwarded-For` and `Forwarded` believed; anyone else's are ignored.
+    public var trustedProxies: Set<String> = []
+    /// A secret that lets a scraper read /metrics (`Authorization: Bearer …`); administrators may too.
+    public var metricsToken: String? = nil
+    /// How much one analytics query may ask for.
+    public var queryLimits = QueryLimits()
     public init() {}
 }
 
@@ -109,7 +116,12 @@ public func buildRouter(_ state: ServerState) -> Router<AppContext> {
         return Response(status: databaseUp ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
                         body: .init(byteBuffer: ByteBuffer(string: body)))
     }
-    router.get("/metrics") { _, _ -> Response in
+    // Metrics tell who uses the system how much: for administrators and the configured scraper only.
+    router.get("/metrics") { _, c -> Response in
+        if !c.metricsReader {
+            let user = try c.requireUser()
+            guard user.role == .administrator else { throw APIError.forbidden("only administrators and the metrics scraper read /metrics") }
+        }
         var buffer: [UInt8] = []
         state.metrics.emit(into: &buffer)
         return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
@@ -117,7 +129,35 @@ public func buildRouter(_ state: ServerState) -> Router<AppContext> {
     }
     API.register(on: router.group("api"), state: state)
     Pages.register(on: router, state: state)
+    // Last, so that it wraps only the answer for paths no route takes.
+    router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes.map { ($0.method, $0.path.description) }))
     return router
+}
+
+/// A path that exists with other methods answers 405 with `Allow`, not 404.
+struct MethodNotAllowedMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+    /// Each route's method and its path's segments (`:name` and `*` match any one segment).
+    let routes: [(method: HTTPRequest.Method, segments: [Substring])]
+
+    init(routes: [(HTTPRequest.Method, String)]) {
+        self.routes = routes.map { ($0.0, $0.1.split(separator: "/")) }
+    }
+
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            let path = request.uri.path.split(separator: "/")
+            let allowed = Set(routes.filter { r in
+                r.segments.count == path.count && zip(r.segments, path).allSatisfy { $0 == $1 || $0.hasPrefix(":") || $0 == "*" }
+            }.map(\.method.rawValue)).sorted()
+            guard !allowed.isEmpty else { throw error }
+            throw APIError(.methodNotAllowed, code: "method_not_allowed",
+                           "\(request.method.rawValue) is not an operation of \(request.uri.path); it takes \(allowed.joined(separator: ", "))",
+                           allow: allowed.joined(separator: ", "))
+        }
+    }
 }
 
 /// The application on `state`'s store, listening where its configuration says.
@@ -175,6 +215,12 @@ struct AuthMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
         var context = context
+        context.clientAddress = Self.clientAddress(request, peer: context.remoteAddress, trusted: state.configuration.trustedProxies)
+        if request.uri.path == "/metrics", let secret = state.configuration.metricsToken, let auth = request.headers[.authorization],
+           auth.lowercased().hasPrefix("bearer "), Secrets.constantTimeEquals(String(auth.dropFirst(7)), secret) {
+            context.metricsReader = true
+            return try await next(request, context)
+        }
         if let auth = request.headers[.authorization] {
             guard auth.lowercased().hasPrefix("bearer ") else {
                 throw APIError(.unauthorized, code: "unauthorized", "the Authorization header takes 'Bearer TOKEN'")
@@ -212,6 +258,38 @@ struct AuthMiddleware: RouterMiddleware {
             return try await next(request, context)
         }
         return try await next(request, context)
+    }
+}
+
+extension AuthMiddleware {
+    /// The client's address. Behind trusted proxies, the nearest address in `X-Forwarded-For` (or
+    /// `Forwarded: for=`) that is not itself a trusted proxy; a header from anyone else is ignored,
+    /// so that nobody can pick the address their failures count against.
+    static func clientAddress(_ request: Request, peer: String, trusted: Set<String>) -> String {
+        guard trusted.contains(peer) else { return peer }
+        var hops: [String] = []
+        for value in request.headers[values: HTTPField.Name("X-Forwarded-For")!] {
+            hops += value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        if hops.isEmpty {
+            for value in request.headers[values: HTTPField.Name("Forwarded")!] {
+                for element in value.split(separator: ",") {
+                    for pair in element.split(separator: ";") {
+                        let kv = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                        guard kv.count == 2, kv[0].lowercased() == "for" else { continue }
+                        var v = kv[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                        if v.hasPrefix("["), let end = v.firstIndex(of: "]") { v = String(v[v.index(after: v.startIndex)..<end]) }
+                        else if v.filter({ $0 == ":" }).count == 1, let colon = v.firstIndex(of: ":") { v = String(v[..<colon]) }
+                        hops.append(v)
+                    }
+                }
+            }
+        }
+        // From the nearest hop back: the first one that is not our own proxy is the client.
+        for hop in hops.reversed() where !hop.isEmpty && !trusted.contains(hop) {
+            return String(hop.prefix(64))
+        }
+        return peer
     }
 }
 

@@ -48,9 +48,14 @@ extension SQLiteStore {
                           created: Timestamp.date(millis: row["created"]), createdBy: row["created_by"])
     }
 
+    /// The longest text the security log keeps of a field: what anyone sends (a sign-in name, an
+    /// address) is cut there, so that nobody can fill the disk through it.
+    public static let auditFieldLimit = 120
+
     static func audit(_ db: Database, actor: String, action: String, subject: String, detail: String? = nil) throws {
+        func cut(_ s: String) -> String { s.count <= auditFieldLimit ? s : String(s.prefix(auditFieldLimit)) + "…" }
         try db.execute(sql: "INSERT INTO security_audit(at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [Timestamp.millis(Date()), actor, action, subject, detail])
+                       arguments: [Timestamp.millis(Date()), cut(actor), action, cut(subject), detail.map(cut)])
     }
 
     /// Resolves a user's units (codes or uids) to uids; every unknown one is a problem.
@@ -124,8 +129,10 @@ extension SQLiteStore {
             }
             if let passwordHash {
                 try db.execute(sql: "UPDATE user_account SET password_hash = ? WHERE id = ?", arguments: [passwordHash, id])
-                // A new password ends every session of the user.
+                // A new password ends every session of the user and revokes their API tokens: whoever
+                // knew the old one keeps nothing.
                 try db.execute(sql: "DELETE FROM user_session WHERE user_id = ?", arguments: [id])
+                try db.execute(sql: "UPDATE api_token SET revoked = 1 WHERE user_id = ? AND revoked = 0", arguments: [id])
                 changes.append("password")
             }
             if let language, language != (row["language"] as String?) {

@@ -74,7 +74,8 @@ extension SQLiteStore {
     /// are created, others replaced whole. Every problem of every incident is listed.
     @discardableResult
     public func saveIncidents(_ incidents: [(incident: Incident, line: Int?)], source: String = "the incident", user: String,
-                              dryRun: Bool = false, newUid: @Sendable () -> String = { Uid.generate() }) throws -> [IncidentRecord] {
+                              dryRun: Bool = false, newUid: @Sendable () -> String = { Uid.generate() },
+                              allow: UnitAuthorizer? = nil) throws -> [IncidentRecord] {
         try ensureIncidentRegister(user: user)
         return try writer.writeWithoutTransaction { db in
             var saved: [IncidentRecord] = []
@@ -83,6 +84,7 @@ extension SQLiteStore {
                 let catalog = try currentCatalog(db)
                 var problems: [Problem] = []
                 var prepared: [(new: Incident, old: Incident?)] = []
+                var denied: [Problem] = []
                 var seenGTD: [String: Int?] = [:]
                 for (n, item) in incidents.enumerated() {
                     var i = item.incident
@@ -97,8 +99,9 @@ extension SQLiteStore {
                         }
                         seenGTD[g] = item.line
                         if let row = try Row.fetchOne(db, sql: "SELECT \(Self.incidentColumns) FROM incident WHERE gtd_event_id = ?", arguments: [g]) {
-                            old = Self.incident(from: row).incident
-                            if i.uid.isEmpty { i.uid = old!.uid }
+                            let found = Self.incident(from: row).incident
+                            old = found
+                            if i.uid.isEmpty { i.uid = found.uid }
                         }
                     }
                     if !i.uid.isEmpty && old == nil {
@@ -109,10 +112,15 @@ extension SQLiteStore {
                             problems.append(Problem(line: item.line, object: object, field: "uid", value: i.uid, reason: "not a uid (a letter and ten letters or digits)"))
                         }
                     }
+                    if let p = AccessDenied.check(allow, units: [i.unit, old?.unit], catalog: catalog, line: item.line, object: object,
+                                                  what: "incident") {
+                        denied.append(p)
+                    }
                     if i.uid.isEmpty { i.uid = newUid() }
                     i.sources = i.sources.map { $0.trimmingCharacters(in: .whitespaces) }
                     prepared.append((i, old))
                 }
+                if !denied.isEmpty { throw AccessDenied(kind: .outOfScope, problems: denied) }
                 if !problems.isEmpty { throw QorganError.rejected(source: source, problems: problems) }
                 let now = Timestamp.millis(Date())
                 let encoder = JSONEncoder()
@@ -138,7 +146,7 @@ extension SQLiteStore {
                                 gtd_event_id = ?, deleted = 0, last_updated = ?, last_updated_by = ?
                             WHERE uid = ?
                             """, arguments: StatementArguments(Array(values.dropFirst()) + [now, user, i.uid]))
-                        cells.insert(CellKey(old!))
+                        if let old { cells.insert(CellKey(old)) }
                     }
                     cells.insert(CellKey(i))
                     try db.execute(sql: "INSERT INTO incident_audit(incident_uid, action, snapshot, changed_by, changed_at) VALUES (?, ?, ?, ?, ?)",
@@ -156,7 +164,7 @@ extension SQLiteStore {
     }
 
     /// Soft-deletes an incident; its counts leave the derived values at once.
-    public func deleteIncident(uid: String, user: String) throws {
+    public func deleteIncident(uid: String, user: String, allow: UnitAuthorizer? = nil) throws {
         try writer.writeWithoutTransaction { db in
             var committed: [ValueChange] = []
             try db.inTransaction(.immediate) {
@@ -164,6 +172,10 @@ extension SQLiteStore {
                     throw QorganError.notFound(kind: "incident", key: uid)
                 }
                 let record = Self.incident(from: row)
+                let catalog = try currentCatalog(db)
+                if let p = AccessDenied.check(allow, units: [record.incident.unit], catalog: catalog, what: "incident") {
+                    throw AccessDenied(kind: .outOfScope, problems: [p])
+                }
                 guard !record.deleted else { throw QorganError.conflict("incident \(uid) is already deleted") }
                 let now = Timestamp.millis(Date())
                 try db.execute(sql: "UPDATE incident SET deleted = 1, last_updated = ?, last_updated_by = ? WHERE uid = ?", arguments: [now, user, uid])
@@ -171,7 +183,7 @@ extension SQLiteStore {
                 encoder.outputFormatting = [.sortedKeys]
                 try db.execute(sql: "INSERT INTO incident_audit(incident_uid, action, snapshot, changed_by, changed_at) VALUES (?, 'DELETE', ?, ?, ?)",
                                arguments: [uid, String(decoding: try encoder.encode(record.incident), as: UTF8.self), user, now])
-                committed = try recount([CellKey(record.incident)], catalog: try currentCatalog(db), user: user, db: db)
+                committed = try recount([CellKey(record.incident)], catalog: catalog, user: user, db: db)
                 return .commit
             }
             if !committed.isEmpty { observers.valuesCommitted(committed) }

@@ -160,7 +160,8 @@ extension SQLiteStore {
     /// Saves assessments, all or nothing; each readiness is computed from its item scores.
     @discardableResult
     public func saveAssessments(_ items: [(assessment: Assessment, line: Int?)], source: String = "the assessment", user: String,
-                                dryRun: Bool = false, newUid: @Sendable () -> String = { Uid.generate() }) throws -> [AssessmentRecord] {
+                                dryRun: Bool = false, newUid: @Sendable () -> String = { Uid.generate() },
+                                allow: UnitAuthorizer? = nil) throws -> [AssessmentRecord] {
         try ensureReadinessRegister(user: user)
         return try writer.writeWithoutTransaction { db in
             var saved: [AssessmentRecord] = []
@@ -170,15 +171,19 @@ extension SQLiteStore {
                 var problems: [Problem] = []
                 var prepared: [(new: Assessment, old: Assessment?, readiness: Double)] = []
                 var instruments: [String: Instrument?] = [:]
+                var denied: [Problem] = []
                 for item in items {
                     var a = item.assessment
                     let key = "\(a.instrument) v\(a.version)"
-                    if instruments[key] == nil { instruments[key] = .some(try Self.instrument(db, a.instrument, a.version)) }
-                    let inst = instruments[key]!
+                    let inst: Instrument?
+                    if let cached = instruments[key] { inst = cached } else {
+                        inst = try Self.instrument(db, a.instrument, a.version)
+                        instruments[key] = .some(inst)
+                    }
                     let found = a.problems(inst, catalog: catalog, line: item.line)
                     problems += found
-                    guard found.isEmpty, let inst, let readiness = a.readiness(inst) else { continue }
-                    a.unit = catalog.unit(a.unit)!.uid
+                    guard found.isEmpty, let inst, let readiness = a.readiness(inst), let unit = catalog.unit(a.unit) else { continue }
+                    a.unit = unit.uid
                     var old: Assessment? = nil
                     if !a.uid.isEmpty {
                         old = try Row.fetchOne(db, sql: "SELECT \(Self.assessmentColumns) FROM assessment WHERE uid = ?", arguments: [a.uid])
@@ -187,8 +192,12 @@ extension SQLiteStore {
                     } else {
                         a.uid = newUid()
                     }
+                    if let p = AccessDenied.check(allow, units: [a.unit, old?.unit], catalog: catalog, line: item.line, what: "assessment") {
+                        denied.append(p)
+                    }
                     prepared.append((a, old, readiness))
                 }
+                if !denied.isEmpty { throw AccessDenied(kind: .outOfScope, problems: denied) }
                 if !problems.isEmpty { throw QorganError.rejected(source: source, problems: problems) }
                 let now = Timestamp.millis(Date())
                 var cells = Set<ReadinessCell>()
@@ -215,17 +224,21 @@ extension SQLiteStore {
         }
     }
 
-    public func deleteAssessment(uid: String, user: String) throws {
+    public func deleteAssessment(uid: String, user: String, allow: UnitAuthorizer? = nil) throws {
         try writer.writeWithoutTransaction { db in
             var committed: [ValueChange] = []
             try db.inTransaction(.immediate) {
                 guard let r = try Row.fetchOne(db, sql: "SELECT \(Self.assessmentColumns) FROM assessment WHERE uid = ?", arguments: [uid])
                     .map(Self.assessment(from:)), !r.deleted else { throw QorganError.notFound(kind: "assessment", key: uid) }
+                let catalog = try currentCatalog(db)
+                if let p = AccessDenied.check(allow, units: [r.assessment.unit], catalog: catalog, what: "assessment") {
+                    throw AccessDenied(kind: .outOfScope, problems: [p])
+                }
                 let now = Timestamp.millis(Date())
                 try db.execute(sql: "UPDATE assessment SET deleted = 1, last_updated = ?, last_updated_by = ? WHERE uid = ?", arguments: [now, user, uid])
                 try Self.recordAudit(db, kind: "assessment", uid: uid, action: "DELETE", snapshot: r.assessment, user: user, at: now)
                 committed = try recountReadiness([ReadinessCell(unit: r.assessment.unit, year: r.assessment.date.year)],
-                                                 catalog: try currentCatalog(db), user: user, db: db)
+                                                 catalog: catalog, user: user, db: db)
                 return .commit
             }
             if !committed.isEmpty { observers.valuesCommitted(committed) }

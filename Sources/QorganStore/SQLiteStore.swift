@@ -14,11 +14,23 @@ public struct ImportSummary: Hashable, Sendable, Codable {
     public var total: Int { imported + updated + unchanged + deleted }
 }
 
+extension QorganError {
+    /// What a database error says to a person: another writer held the database too long
+    /// (SQLite's BUSY and LOCKED), in plain words; nil for any other error.
+    public static func plain(_ error: any Error, waited: TimeInterval) -> QorganError? {
+        guard let e = error as? DatabaseError, e.resultCode == .SQLITE_BUSY || e.resultCode == .SQLITE_LOCKED else { return nil }
+        return .busy("the database is busy: another process (an import, a server, a backup) kept writing to it for more than "
+                     + "\(Int(waited)) seconds; nothing was changed. Try again when it has finished")
+    }
+}
+
 /// Qorgan's store on SQLite (GRDB). Every write is one transaction named after its
 /// intent; a batch either commits whole or leaves the database as it was.
 public final class SQLiteStore: Sendable {
     let writer: any DatabaseWriter
     public let path: String?
+    /// How long a write waits for another process's write, in seconds.
+    public let busyTimeout: TimeInterval
     let observers = ObserverList()
     private let catalogCache = CatalogCache()
 
@@ -42,9 +54,15 @@ public final class SQLiteStore: Sendable {
     /// never writes to a file it only reads. `concurrentReads` opens a pool of readers beside
     /// the writer, for a server; note that GRDB makes a pool's WAL file non-empty on opening
     /// (a create-and-drop, GRDB issue 102), so a pool touches the file even when nothing changes.
-    public init(path: String, concurrentReads: Bool = false) throws {
+    ///
+    /// A write that finds another process writing waits for it up to `busyTimeout` seconds (a
+    /// minute for a command, which may wait for an import; ten seconds for a server, whose
+    /// requests should not hang), then fails with `QorganError.busy`.
+    public init(path: String, concurrentReads: Bool = false, busyTimeout: TimeInterval? = nil) throws {
         var config = Configuration()
-        config.busyMode = .timeout(10)
+        let timeout = busyTimeout ?? (concurrentReads ? 10 : 60)
+        self.busyTimeout = timeout
+        config.busyMode = .timeout(timeout)
         let trace = ProcessInfo.processInfo.environment["QORGAN_TRACE_SQL"] != nil
         config.prepareDatabase { db in
             if trace { db.trace { FileHandle.standardError.write(Data("SQL: \($0)\n".utf8)) } }
@@ -66,6 +84,7 @@ public final class SQLiteStore: Sendable {
 
     /// A private in-memory database, for tests.
     public init() throws {
+        busyTimeout = 0
         writer = try DatabaseQueue()
         path = nil
         try migrateIfNeeded()
@@ -160,9 +179,11 @@ public final class SQLiteStore: Sendable {
 
     /// Saves a batch of values: all or nothing. One bad row rejects the batch with every
     /// problem listed by line and field; `dryRun` reports the counts and changes nothing.
+    /// `authorize` decides on each resolved value (its unit, element and period as stored):
+    /// one refused row refuses the batch with `AccessDenied`, listing every refused row.
     @discardableResult
     public func saveValues(_ inputs: [DataValueInput], source: String = "the batch", user: String,
-                           dryRun: Bool = false, now: Date = Date()) throws -> ImportSummary {
+                           dryRun: Bool = false, now: Date = Date(), authorize: ValueAuthorizer? = nil) throws -> ImportSummary {
         try writer.writeWithoutTransaction { db in
             var summary = ImportSummary()
             summary.dryRun = dryRun
@@ -174,9 +195,17 @@ public final class SQLiteStore: Sendable {
                 resolved.reserveCapacity(inputs.count)
                 var firstSeen: [DataValueKey: String] = [:]
                 firstSeen.reserveCapacity(inputs.count)
+                var denied: [Problem] = []
+                var deniedKind = AccessDenied.Kind.locked
                 for (n, (input, result)) in zip(inputs, ValueResolver.resolveAll(inputs, catalog: catalog)).enumerated() {
                     switch result {
                     case .valid(let r):
+                        if let authorize, let refusal = authorize(r, catalog) {
+                            denied.append(Problem(line: input.line, object: input.location, field: refusal.kind == .locked ? "period" : "orgunit",
+                                                  value: refusal.kind == .locked ? input.period : input.unit, reason: refusal.reason))
+                            deniedKind = max(deniedKind, refusal.kind)
+                            continue
+                        }
                         if let earlier = firstSeen[r.key] {
                             problems.append(Problem(line: input.line, object: input.location, field: "value", value: input.value,
                                                     reason: "the same value (element, period, unit, combination) is already given at \(earlier)"))
@@ -187,6 +216,8 @@ public final class SQLiteStore: Sendable {
                     case .invalid(let ps): problems += ps
                     }
                 }
+                // Who may write comes first: a refused row is not described further.
+                if !denied.isEmpty { throw AccessDenied(kind: deniedKind, problems: denied) }
                 if !problems.isEmpty { throw QorganError.rejected(source: source, problems: problems) }
                 var writer = try ValueWriter(db: db, catalog: catalog, now: now, trackChanges: observers.any)
                 for r in resolved {

@@ -101,25 +101,28 @@ extension SQLiteStore {
     /// Saves sites, all or nothing (an unknown uid creates a site under it, for imports).
     @discardableResult
     public func saveSites(_ items: [(site: Site, line: Int?)], source: String = "the site", user: String, dryRun: Bool = false,
-                          newUid: @Sendable () -> String = { Uid.generate() }) throws -> [Site] {
+                          newUid: @Sendable () -> String = { Uid.generate() }, allow: UnitAuthorizer? = nil) throws -> [Site] {
         try ensureSiteRegister(user: user)
         let config = try siteConfiguration()
         return try registryWrite(user: user, dryRun: dryRun) { db, catalog in
             var problems: [Problem] = []
+            var denied: [Problem] = []
             var prepared: [(Site, Site?)] = []
             for item in items {
                 var s = item.site
                 let found = s.problems(config, catalog: catalog, line: item.line)
                 problems += found
-                guard found.isEmpty else { continue }
-                s.unit = catalog.unit(s.unit)!.uid
+                guard found.isEmpty, let unit = catalog.unit(s.unit) else { continue }
+                s.unit = unit.uid
                 var old: Site? = nil
                 if s.uid.isEmpty { s.uid = newUid() } else {
                     old = try Row.fetchOne(db, sql: "SELECT \(Self.siteColumns) FROM site WHERE uid = ?", arguments: [s.uid]).map(Self.site(from:))
                     if old == nil && !Uid.isValid(s.uid) { problems.append(Problem(line: item.line, field: "uid", value: s.uid, reason: "not a uid")) }
                 }
+                if let p = AccessDenied.check(allow, units: [s.unit, old?.unit], catalog: catalog, line: item.line, what: "site") { denied.append(p) }
                 prepared.append((s, old))
             }
+            if !denied.isEmpty { throw AccessDenied(kind: .outOfScope, problems: denied) }
             if !problems.isEmpty { throw QorganError.rejected(source: source, problems: problems) }
             let now = Timestamp.millis(Date())
             var units = Set<String>()
@@ -143,12 +146,14 @@ extension SQLiteStore {
 
     @discardableResult
     public func saveInspections(_ items: [(inspection: Inspection, line: Int?)], source: String = "the inspection", user: String,
-                                dryRun: Bool = false, newUid: @Sendable () -> String = { Uid.generate() }) throws -> [Inspection] {
+                                dryRun: Bool = false, newUid: @Sendable () -> String = { Uid.generate() },
+                                allow: UnitAuthorizer? = nil) throws -> [Inspection] {
         try ensureSiteRegister(user: user)
         let config = try siteConfiguration()
         return try registryWrite(user: user, dryRun: dryRun) { db, catalog in
             var problems: [Problem] = []
             var prepared: [(Inspection, Inspection?, Site)] = []
+            var denied: [Problem] = []
             for item in items {
                 var i = item.inspection
                 let site = try Row.fetchOne(db, sql: "SELECT \(Self.siteColumns) FROM site WHERE uid = ? AND deleted = 0", arguments: [i.site]).map(Self.site(from:))
@@ -159,8 +164,16 @@ extension SQLiteStore {
                 if i.uid.isEmpty { i.uid = newUid() } else {
                     old = try Row.fetchOne(db, sql: "SELECT \(Self.inspectionColumns) FROM inspection WHERE uid = ?", arguments: [i.uid]).map { Self.inspection(from: $0).inspection }
                 }
+                // An inspection is as much its site's as the site it is moved to.
+                let oldSite = try old.flatMap { o in
+                    try Row.fetchOne(db, sql: "SELECT \(Self.siteColumns) FROM site WHERE uid = ?", arguments: [o.site]).map(Self.site(from:))
+                }
+                if let p = AccessDenied.check(allow, units: [site.unit, oldSite?.unit], catalog: catalog, line: item.line, what: "inspection") {
+                    denied.append(p)
+                }
                 prepared.append((i, old, site))
             }
+            if !denied.isEmpty { throw AccessDenied(kind: .outOfScope, problems: denied) }
             if !problems.isEmpty { throw QorganError.rejected(source: source, problems: problems) }
             let now = Timestamp.millis(Date())
             var units = Set<String>()
@@ -178,11 +191,12 @@ extension SQLiteStore {
         }
     }
 
-    public func deleteSite(uid: String, user: String) throws {
-        try registryWrite(user: user, dryRun: false) { db, _ in
+    public func deleteSite(uid: String, user: String, allow: UnitAuthorizer? = nil) throws {
+        try registryWrite(user: user, dryRun: false) { db, catalog in
             guard let s = try Row.fetchOne(db, sql: "SELECT \(Self.siteColumns) FROM site WHERE uid = ? AND deleted = 0", arguments: [uid]).map(Self.site(from:)) else {
                 throw QorganError.notFound(kind: "site", key: uid)
             }
+            if let p = AccessDenied.check(allow, units: [s.unit], catalog: catalog, what: "site") { throw AccessDenied(kind: .outOfScope, problems: [p]) }
             let now = Timestamp.millis(Date())
             try db.execute(sql: "UPDATE site SET deleted = 1, last_updated = ?, last_updated_by = ? WHERE uid = ?", arguments: [now, user, uid])
             try Self.recordAudit(db, kind: "site", uid: uid, action: "DELETE", snapshot: s, user: user, at: now)
@@ -190,12 +204,15 @@ extension SQLiteStore {
         }
     }
 
-    public func deleteInspection(uid: String, user: String) throws {
-        try registryWrite(user: user, dryRun: false) { db, _ in
+    public func deleteInspection(uid: String, user: String, allow: UnitAuthorizer? = nil) throws {
+        try registryWrite(user: user, dryRun: false) { db, catalog in
             guard let i = try Row.fetchOne(db, sql: "SELECT \(Self.inspectionColumns) FROM inspection WHERE uid = ? AND deleted = 0", arguments: [uid])
                 .map({ Self.inspection(from: $0).inspection }),
                   let s = try Row.fetchOne(db, sql: "SELECT \(Self.siteColumns) FROM site WHERE uid = ?", arguments: [i.site]).map(Self.site(from:)) else {
                 throw QorganError.notFound(kind: "inspection", key: uid)
+            }
+            if let p = AccessDenied.check(allow, units: [s.unit], catalog: catalog, what: "inspection") {
+                throw AccessDenied(kind: .outOfScope, problems: [p])
             }
             let now = Timestamp.millis(Date())
             try db.execute(sql: "UPDATE inspection SET deleted = 1, last_updated = ?, last_updated_by = ? WHERE uid = ?", arguments: [now, user, uid])

@@ -58,6 +58,10 @@ func guarded(_ body: () throws -> Void) throws {
     do { try body() } catch let e as QorganError {
         FileHandle.standardError.write(Data(("error: " + e.description + "\n").utf8))
         throw ExitCode(1)
+    } catch {
+        guard let plain = QorganError.plain(error, waited: 60) else { throw error }
+        FileHandle.standardError.write(Data(("error: " + plain.description + "\n").utf8))
+        throw ExitCode(1)
     }
 }
 

@@ -22,6 +22,11 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Create the demo programme if the database does not exist, and the demo users if missing.") var demo = false
     @Flag(help: "Mark cookies Secure (when Qorgan is reached over HTTPS, e.g. behind a TLS proxy).") var secureCookies = false
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
+    @Option(name: .customLong("trusted-proxy"),
+            help: "The address of a proxy in front of Qorgan (repeatable): only its X-Forwarded-For and Forwarded headers are believed.")
+    var trustedProxies: [String] = []
+    @Option(help: "A secret that lets a scraper read /metrics with 'Authorization: Bearer SECRET' (else QORGAN_METRICS_TOKEN; administrators always may).")
+    var metricsToken: String?
 
     func run() async throws {
         do {
@@ -51,6 +56,11 @@ struct Serve: AsyncParsableCommand {
         config.host = host
         config.port = port
         config.secureCookies = secureCookies
+        config.trustedProxies = Set(trustedProxies)
+        config.metricsToken = metricsToken ?? ProcessInfo.processInfo.environment["QORGAN_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        if let token = config.metricsToken, token.count < 16 {
+            throw QorganError.invalidArgument("--metrics-token must be at least 16 characters long (it is a secret)")
+        }
         var logger = Logger(label: "qorgan")
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw QorganError.invalidArgument("--log-level is one of trace, debug, info, notice, warning, error, critical; not '\(logLevel)'")

@@ -428,7 +428,8 @@ import Testing
             #expect(try await prevented() == before + 1)
 
             #expect(try await web.send(.post, "/api/incidents", json: plot.merging(["unit": "AKT"]) { $1 }).status == .forbidden)
-            #expect(try await web.send(.get, "/api/incidents/\(aktobeAttack)").status == .forbidden)
+            // Another region's incident is not found: its existence and unit are not told.
+            #expect(try await web.send(.get, "/api/incidents/\(aktobeAttack)").status == .notFound)
             #expect(try await web.send(.put, "/api/incidents/\(uid)", json: plot.merging(["unit": "AKT"]) { $1 }).status == .forbidden)
             let listed = try await web.send(.get, "/api/incidents")
             #expect(!listed.array.isEmpty && listed.array.allSatisfy { ($0["unitCode"] as? String)?.hasPrefix("ALA") == true })
@@ -507,8 +508,8 @@ import Testing
             let inspection = [("_csrf", web.csrf!), ("date", "2018-02-01"), ("kind", "unannounced"), ("prescription", "Fix the alarm"), ("due", "2018-05-01")]
                 + measures.map { ("finding_" + $0, $0 == "ALARM" ? "missing" : "in-place") }
             #expect(try await web.send(.post, "/sites/\(alaSite)/inspections", form: inspection).status == .seeOther)
-            #expect(try await web.send(.post, "/sites/\(aktSite)/inspections", form: inspection).status == .forbidden)
-            #expect(try await web.send(.get, "/api/sites/\(aktSite)").status == .forbidden)
+            #expect(try await web.send(.post, "/sites/\(aktSite)/inspections", form: inspection).status == .notFound)
+            #expect(try await web.send(.get, "/api/sites/\(aktSite)").status == .notFound)
             let flags = try await web.send(.get, "/api/sites/flags?on=2018-06-01")
             #expect((flags.object["overdue"] as? [[String: Any]])?.contains { ($0["prescription"] as? [String: Any])?["text"] as? String == "Fix the alarm" } == true)
             var viewer = web
@@ -626,14 +627,23 @@ import Testing
         }
     }
 
-    @Test func metricsCountRequests() async throws {
-        try await withApp(try await WebFixture.state()) { web in
+    @Test func metricsCountRequestsForAdministratorsAndTheScraperOnly() async throws {
+        let secret = "a-scraper-secret-of-some-length"
+        try await withApp(try await WebFixture.state { $0.metricsToken = secret }) { web in
             _ = try await web.send(.get, "/health")
             _ = try await web.send(.get, "/api/me")
-            let m = try await web.send(.get, "/metrics")
+            #expect(try await web.send(.get, "/metrics").status == .unauthorized)
+            #expect(try await web.send(.get, "/metrics", headers: [.authorization: "Bearer wrong-secret"]).status == .unauthorized)
+            let m = try await web.send(.get, "/metrics", headers: [.authorization: "Bearer \(secret)"])
+            #expect(m.status == .ok)
             let text = m.text ?? ""
-            #expect(text.contains("qorgan_http_requests_total{method=\"GET\",status=\"401\"} 1"))
+            #expect(text.contains("qorgan_http_requests_total{method=\"GET\",status=\"401\"} 3"))
             #expect(text.contains("qorgan_http_request_duration_seconds_bucket"))
+            try await web.signIn("viewer")
+            #expect(try await web.send(.get, "/metrics").status == .forbidden)
+            var admin = WebClient(web.client)
+            try await admin.signIn("admin")
+            #expect(try await admin.send(.get, "/metrics").status == .ok)
         }
     }
 }
