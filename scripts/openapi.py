@@ -6,7 +6,10 @@ import json, os
 
 def ref(name): return {"$ref": f"#/components/schemas/{name}"}
 def q(name, desc, required=False, schema=None):
-    return {"name": name, "in": "query", "required": required, "description": desc, "schema": schema or {"type": "string"}}
+    # An empty parameter is refused like a missing one: the document says so.
+    return {"name": name, "in": "query", "required": required, "description": desc, "schema": schema or {"type": "string", "minLength": 1}}
+YEAR = {"type": "integer", "minimum": 1900, "maximum": 2100}
+FLAG = {"type": "string", "enum": ["true", "false", "1", "0", "yes", "no", "on", "off"]}
 def p(name, desc):
     return {"name": name, "in": "path", "required": True, "description": desc, "schema": {"type": "string"}}
 def ok(schema, desc="OK", status="200", ctype="application/json"):
@@ -14,7 +17,8 @@ def ok(schema, desc="OK", status="200", ctype="application/json"):
 def errors(*codes):
     text = {"400": "Bad input: the field is named in problems", "401": "Not signed in, or the token is unknown or revoked",
             "403": "Not allowed for this role, outside the caller's units, or a missing CSRF token",
-            "404": "Not found", "409": "Conflict: the form is locked, or the object exists"}
+            "404": "Not found (or outside the caller's units)", "409": "Conflict: the form is locked, or the object exists",
+            "503": "The database is busy with another writer; nothing was changed, try again"}
     return {c: {"description": text[c], "content": {"application/json": {"schema": ref("Error")}}} for c in codes}
 def body(schema, desc):
     return {"required": True, "description": desc, "content": {"application/json": {"schema": schema}}}
@@ -41,12 +45,13 @@ doc = {
     "/health": {"get": op("Liveness: the database answers; the number of values the engine holds", "system",
                           ok({"type": "object", "properties": {"status": {"type": "string"}, "values": {"type": "integer", "description": "Values in the analytics engine"}}}),
                           secured=False, opid="health")},
-    "/metrics": {"get": op("Prometheus metrics", "system", ok({"type": "string"}, ctype="text/plain"), secured=False, opid="metrics")},
+    "/metrics": {"get": op("Prometheus metrics: for administrators, and for a scraper sending the --metrics-token secret as a bearer token", "system",
+                           {**ok({"type": "string"}, ctype="text/plain"), **errors("401", "403")}, opid="metrics")},
     "/api/openapi.json": {"get": op("This document", "system", ok({"type": "object"}), secured=False, opid="openapi")},
     "/api/me": {"get": op("The caller: name, role, units, language", "users", {**ok(ref("User")), **errors("401")}, opid="me")},
     "/api/organisationUnits": {"get": op("Organisation units in the caller's subtrees", "metadata",
         {**ok({"type": "array", "items": ref("OrganisationUnit")}), **errors("401")},
-        params=[q("level", "Only units at this level (1: the root)", schema={"type": "integer"})], opid="listUnits")},
+        params=[q("level", "Only units at this level (1: the root)", schema={"type": "integer", "minimum": 1, "maximum": 64})], opid="listUnits")},
     "/api/organisationUnits/{id}": {"get": op("One organisation unit", "metadata",
         {**ok(ref("OrganisationUnit")), **errors("401", "403", "404")}, params=[p("id", "Code or uid")], opid="getUnit")},
     "/api/dataElements": {"get": op("Data elements", "metadata", {**ok({"type": "array", "items": ref("DataElement")}), **errors("401")}, opid="listElements")},
@@ -71,7 +76,7 @@ doc = {
                 opid="getForm"),
       "post": op("Save a DHIS2 data value set: all or nothing", "data",
                  {**ok(ref("ImportSummary")), **errors("400", "401", "403", "409")},
-                 params=[q("dryRun", "Check and count, change nothing", schema={"type": "boolean"})],
+                 params=[q("dryRun", "Check and count, change nothing", schema=FLAG)],
                  request=body(ref("DataValueSet"), "A DHIS2 data value set"), opid="saveValueSet"),
     },
     "/api/completions": {"post": op("Mark a form complete (or not) for a unit and period", "data",
@@ -85,19 +90,20 @@ doc = {
         params=[q("dx", "Data: indicators, elements, ELEMENT.COMBO operands; ';'-separated or repeated", True),
                 q("pe", "Periods, ranges (2013..2017) or relative periods (LAST_5_YEARS)", True),
                 q("ou", "Units, LEVEL-n, LEVEL-n:UNIT, CHILDREN:UNIT, USER_ORGUNIT; a bare LEVEL-n means that level within the caller's units", True),
-                q("co", "Break elements down by option combination", schema={"type": "boolean"}),
+                q("co", "Break elements down by option combination", schema=FLAG),
                 q("filter", "Dimensions taken together: dx, pe or ou"),
                 q("periodType", "Split periods into this type (Monthly, Quarterly, Yearly, …)"),
                 q("aggregationType", "Override the aggregation (SUM, AVERAGE, LAST, …)"),
-                q("numeratorDenominator", "Add numerator, denominator and factor of indicators", schema={"type": "boolean"}),
+                q("numeratorDenominator", "Add numerator, denominator and factor of indicators", schema=FLAG),
                 q("format", "json (default), csv or xlsx", schema={"type": "string", "enum": ["json", "csv", "xlsx"]})],
         opid="analytics")},
     "/api/incidents": {
       "get": op("Incidents in the caller's units, with filters", "incidents", {**ok({"type": "array", "items": ref("IncidentOut")}), **errors("400", "401", "403")},
                 params=[q("from", "From a date (YYYY, YYYY-MM, YYYY-MM-DD) or period"), q("to", "To a date or period"),
                         q("ou", "Within this unit's subtree"), q("outcome", "completed, failed, foiled or unknown"),
-                        q("attackType", "GTD attack type", schema={"type": "integer"}), q("targetType", "GTD target type", schema={"type": "integer"}),
-                        q("deleted", "Include deleted incidents", schema={"type": "boolean"})], opid="listIncidents"),
+                        q("attackType", "GTD attack type", schema={"type": "integer", "minimum": 1, "maximum": 9}),
+                        q("targetType", "GTD target type", schema={"type": "integer", "minimum": 1, "maximum": 22}),
+                        q("deleted", "Include deleted incidents", schema=FLAG)], opid="listIncidents"),
       "post": op("Record an incident; its counts reach the indicators at once", "incidents",
                  {"201": {"description": "Recorded", "content": {"application/json": {"schema": ref("IncidentOut")}}}, **errors("400", "401", "403")},
                  request=body(ref("Incident"), "The incident (no personal data)"), opid="createIncident"),
@@ -122,7 +128,7 @@ doc = {
         params=[p("code", "The checklist's code")], opid="deriveInstrument")},
     "/api/readiness/assessments": {
       "get": op("Assessments in the caller's units", "readiness", {**ok({"type": "array", "items": {"type": "object"}}), **errors("400", "401", "403")},
-                params=[q("ou", "Within this unit's subtree"), q("year", "Of this year", schema={"type": "integer"})], opid="listAssessments"),
+                params=[q("ou", "Within this unit's subtree"), q("year", "Of this year", schema=YEAR)], opid="listAssessments"),
       "post": op("Record an assessment; the office's readiness for the year follows at once", "readiness",
                  {"201": {"description": "Recorded", "content": {"application/json": {"schema": {"type": "object"}}}}, **errors("400", "401", "403")},
                  request=body(ref("Assessment"), "The office, date, checklist version, assessor's role and an answer per item"), opid="createAssessment"),
@@ -133,7 +139,7 @@ doc = {
     },
     "/api/readiness/gaps": {"get": op("The weakest items of the latest round and each region's change between two rounds", "readiness",
         {**ok({"type": "object"}), **errors("400", "401", "403")},
-        params=[q("before", "The earlier round (year)", schema={"type": "integer"}), q("after", "The later round (year)", schema={"type": "integer"}),
+        params=[q("before", "The earlier round (year)", schema=YEAR), q("after", "The later round (year)", schema=YEAR),
                 q("ou", "Within this unit")], opid="readinessGaps")},
     "/api/sites": {
       "get": op("Vulnerable sites in the caller's units", "sites", {**ok({"type": "array", "items": {"type": "object"}}), **errors("400", "401", "403")},
@@ -251,7 +257,7 @@ doc = {
       "Indicator": {"type": "object", "properties": {"id": {"type": "string"}, "code": {"type": "string"}, "name": {"type": "string"}, "displayName": {"type": "string"},
         "numerator": {"type": "string"}, "denominator": {"type": "string"}, "factor": {"type": "number"}, "decimals": {"type": "integer"}, "target": {"type": "number"}}},
       "DataValueInput": {"type": "object", "required": ["dataElement", "period", "orgUnit", "value"], "properties": {
-        "dataElement": {"type": "string"}, "period": {"type": "string"}, "orgUnit": {"type": "string"}, "categoryOptionCombo": {"type": "string"},
+        "dataElement": {"type": "string", "minLength": 1}, "period": {"type": "string", "minLength": 1}, "orgUnit": {"type": "string", "minLength": 1}, "categoryOptionCombo": {"type": "string"},
         "attributeOptionCombo": {"type": "string"}, "value": {"type": ["string", "number", "boolean"]}, "comment": {"type": "string"}}},
       "DataValue": {"type": "object", "properties": {"dataElement": {"type": "string"}, "period": {"type": "string"}, "orgUnit": {"type": "string"},
         "categoryOptionCombo": {"type": "string"}, "attributeOptionCombo": {"type": "string"}, "value": {"type": "string"}, "storedBy": {"type": "string"},

@@ -49,7 +49,8 @@ enum Analytics {
         }
         for item in dx {
             if let ind = catalog.indicator(item) { guard indicator(ind) else { return nil }; continue }
-            guard let el = catalog.element(String(item.split(separator: ".", maxSplits: 1)[0])) else { return nil }
+            guard let code = item.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).first,
+                  let el = catalog.element(String(code)) else { return nil }
             out.insert(el.uid)
         }
         return out
