@@ -71,12 +71,17 @@ public enum GTDFile {
             func int(_ name: String, allowEmpty: Bool = false) -> Int? {
                 let s = f(name)
                 if s.isEmpty { if !allowEmpty { bad(name, s, "a number is required") }; return nil }
-                guard let v = Int(s) ?? Double(s).flatMap({ $0 == $0.rounded() ? Int($0) : nil }) else { bad(name, s, "not a whole number"); return nil }
+                // `5.0` is 5 (spreadsheets write it so); `inf`, `nan` and 1e300 are no counts.
+                guard let v = Int(s) ?? Double(s).flatMap({ $0 == $0.rounded() && abs($0) < 1e15 ? Int($0) : nil }) else {
+                    bad(name, String(s.prefix(40)), "not a whole number"); return nil
+                }
                 return v
             }
             func code(_ name: String, _ list: [Int: String], _ what: String) -> Int? {
                 guard let v = int(name) else { return nil }
-                guard list[v] != nil else { bad(name, String(v), "not a GTD \(what) code (\(list.keys.min()!)–\(list.keys.max()!))"); return nil }
+                guard list[v] != nil else {
+                    bad(name, String(v), "not a GTD \(what) code (\(list.keys.min() ?? 0)–\(list.keys.max() ?? 0))"); return nil
+                }
                 return v
             }
             let eventId = f("eventid")
@@ -135,7 +140,9 @@ public enum GTDFile {
             func people(_ name: String) -> Int? {
                 let s = f(name)
                 if s.isEmpty || s == "-99" || s == "-9" { return nil }
-                guard let v = Double(s), v >= 0, v == v.rounded() else { bad(name, s, "a number of people (empty when not known)"); return nil }
+                guard let v = Double(s), v >= 0, v < 1e9, v == v.rounded() else {
+                    bad(name, String(s.prefix(40)), "a number of people (empty when not known)"); return nil
+                }
                 return Int(v)
             }
             func coordinate(_ name: String) -> Double? {
