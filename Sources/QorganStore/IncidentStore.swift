@@ -88,6 +88,8 @@ extension SQLiteStore {
                 var seenGTD: [String: Int?] = [:]
                 for (n, item) in incidents.enumerated() {
                     var i = item.incident
+                    // An event id is matched as written, without surrounding spaces; an empty one is none.
+                    i.gtdEventId = i.gtdEventId.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
                     let object = item.line == nil ? (incidents.count > 1 ? "incidents[\(n)]" : nil) : nil
                     problems += i.problems(in: catalog, line: item.line, object: object)
                     if let u = catalog.unit(i.unit) { i.unit = u.uid }

@@ -18,7 +18,11 @@ extension QorganError {
     /// What a database error says to a person: another writer held the database too long
     /// (SQLite's BUSY and LOCKED), in plain words; nil for any other error.
     public static func plain(_ error: any Error, waited: TimeInterval) -> QorganError? {
-        guard let e = error as? DatabaseError, e.resultCode == .SQLITE_BUSY || e.resultCode == .SQLITE_LOCKED else { return nil }
+        guard let e = error as? DatabaseError else { return nil }
+        if e.resultCode == .SQLITE_CONSTRAINT {
+            return .conflict("the change conflicts with what is stored (\(e.message ?? "a constraint")); nothing was changed")
+        }
+        guard e.resultCode == .SQLITE_BUSY || e.resultCode == .SQLITE_LOCKED else { return nil }
         return .busy("the database is busy: another process (an import, a server, a backup) kept writing to it for more than "
                      + "\(Int(waited)) seconds; nothing was changed. Try again when it has finished")
     }
