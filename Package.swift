@@ -7,7 +7,7 @@ let package = Package(
     name: "qorgan",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "qorgan", targets: ["qorgan"]),
+        .executable(name: "qorgan", targets: ["qorgan"])
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -22,40 +22,59 @@ let package = Package(
     ],
     targets: [
         .target(name: "QorganCore", swiftSettings: strict),
-        .target(name: "QorganStore",
-                dependencies: ["QorganCore", .product(name: "GRDB", package: "GRDB.swift"),
-                               .product(name: "GRDBSQLite", package: "GRDB.swift")],
-                swiftSettings: strict),
+        .target(
+            name: "QorganStore",
+            dependencies: [
+                "QorganCore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict),
         .target(name: "QorganInterop", dependencies: ["QorganCore"], swiftSettings: strict),
         .target(name: "QorganAnalytics", dependencies: ["QorganCore"], swiftSettings: strict),
-        .target(name: "QorganBench",
-                dependencies: ["QorganCore", "QorganAnalytics", "QorganStore", "QorganInterop", "QorganReports",
-                               .product(name: "GRDB", package: "GRDB.swift")],
-                swiftSettings: strict),
+        .target(
+            name: "QorganBench",
+            dependencies: [
+                "QorganCore", "QorganAnalytics", "QorganStore", "QorganInterop", "QorganReports",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict),
         .target(name: "QorganDemo", dependencies: ["QorganCore", "QorganStore"], swiftSettings: strict),
-        .target(name: "QorganReports", dependencies: ["QorganCore", "QorganAnalytics", "QorganInterop", "QorganStore"], swiftSettings: strict),
-        .target(name: "QorganServer",
-                dependencies: ["QorganCore", "QorganStore", "QorganAnalytics", "QorganInterop", "QorganReports",
-                               .product(name: "Hummingbird", package: "hummingbird"),
-                               .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
-                               .product(name: "Crypto", package: "swift-crypto"),
-                               .product(name: "Mustache", package: "swift-mustache"),
-                               .product(name: "Logging", package: "swift-log"),
-                               .product(name: "Prometheus", package: "swift-prometheus"),
-                               .product(name: "HTTPTypes", package: "swift-http-types")],
-                resources: [.copy("Resources")],
-                swiftSettings: strict),
-        .executableTarget(name: "qorgan",
-                          dependencies: ["QorganCore", "QorganStore", "QorganInterop", "QorganDemo", "QorganReports", "QorganAnalytics", "QorganBench", "QorganServer",
-                                         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                                         .product(name: "Logging", package: "swift-log")],
-                          swiftSettings: strict),
-        .target(name: "QorganTestSupport", dependencies: ["QorganCore", "QorganStore", "QorganDemo"],
-                swiftSettings: strict),
-        .testTarget(name: "QorganTests",
-                    dependencies: ["QorganCore", "QorganStore", "QorganInterop", "QorganDemo", "QorganReports",
-                                   "QorganTestSupport", "QorganAnalytics", "QorganServer", "qorgan",
-                                   .product(name: "HummingbirdTesting", package: "hummingbird")],
-                    swiftSettings: strict),
+        .target(
+            name: "QorganReports", dependencies: ["QorganCore", "QorganAnalytics", "QorganInterop", "QorganStore"],
+            swiftSettings: strict),
+        .target(
+            name: "QorganServer",
+            dependencies: [
+                "QorganCore", "QorganStore", "QorganAnalytics", "QorganInterop", "QorganReports",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            resources: [.copy("Resources")],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "qorgan",
+            dependencies: [
+                "QorganCore", "QorganStore", "QorganInterop", "QorganDemo", "QorganReports", "QorganAnalytics",
+                "QorganBench", "QorganServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "QorganTestSupport", dependencies: ["QorganCore", "QorganStore", "QorganDemo"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "QorganTests",
+            dependencies: [
+                "QorganCore", "QorganStore", "QorganInterop", "QorganDemo", "QorganReports",
+                "QorganTestSupport", "QorganAnalytics", "QorganServer", "qorgan",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict),
     ]
 )

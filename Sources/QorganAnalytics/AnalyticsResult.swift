@@ -64,7 +64,10 @@ public struct AnalyticsResult: Sendable {
             }
             cells.append(format(r))
             if includeParts {
-                cells += [r.numerator.map(formatNumber) ?? "", r.denominator.map(formatNumber) ?? "", r.factor.map(formatNumber) ?? ""]
+                cells += [
+                    r.numerator.map(formatNumber) ?? "", r.denominator.map(formatNumber) ?? "",
+                    r.factor.map(formatNumber) ?? "",
+                ]
             }
             return cells
         }
@@ -91,7 +94,13 @@ public struct AnalyticsResult: Sendable {
         for (i, id) in names.keys.sorted().enumerated() {
             j.key(id, first: i == 0)
             j.raw("{")
-            if let code = codes[id] { j.key("code", first: true); j.string(code); j.key("name") } else { j.key("name", first: true) }
+            if let code = codes[id] {
+                j.key("code", first: true)
+                j.string(code)
+                j.key("name")
+            } else {
+                j.key("name", first: true)
+            }
             j.string(names[id]!)
             j.raw("}")
         }
@@ -99,14 +108,32 @@ public struct AnalyticsResult: Sendable {
         for (i, r) in rows.enumerated() {
             j.raw(i == 0 ? "{" : ",{")
             // Keys in sorted order; absent parts are left out.
-            if let co = r.co { j.key("co", first: true); j.string(co); j.key("dx") } else { j.key("dx", first: true) }
+            if let co = r.co {
+                j.key("co", first: true)
+                j.string(co)
+                j.key("dx")
+            } else {
+                j.key("dx", first: true)
+            }
             j.string(r.dx)
-            if let d = r.denominator { j.key("denominator"); j.number(d) }
-            if let f = r.factor { j.key("factor"); j.number(f) }
-            if let n = r.numerator { j.key("numerator"); j.number(n) }
-            j.key("ou"); j.string(r.ou)
-            j.key("pe"); j.string(r.pe)
-            j.key("value"); j.number(r.value)
+            if let d = r.denominator {
+                j.key("denominator")
+                j.number(d)
+            }
+            if let f = r.factor {
+                j.key("factor")
+                j.number(f)
+            }
+            if let n = r.numerator {
+                j.key("numerator")
+                j.number(n)
+            }
+            j.key("ou")
+            j.string(r.ou)
+            j.key("pe")
+            j.string(r.pe)
+            j.key("value")
+            j.number(r.value)
             j.raw("}")
         }
         j.raw("]}")
@@ -114,13 +141,18 @@ public struct AnalyticsResult: Sendable {
     }
 
     /// A pivot: `rows` dimensions down, `columns` across; cells hold the formatted value.
-    public func pivot(rows rowDims: [AnalyticsDimension], columns colDims: [AnalyticsDimension]) -> (header: [String], rows: [[String]]) {
+    public func pivot(rows rowDims: [AnalyticsDimension], columns colDims: [AnalyticsDimension]) -> (
+        header: [String], rows: [[String]]
+    ) {
         func key(_ r: Row, _ dims: [AnalyticsDimension]) -> [String] { dims.map { item(r, $0) } }
-        var rowKeys: [[String]] = [], colKeys: [[String]] = []
-        var seenRows = Set<[String]>(), seenCols = Set<[String]>()
+        var rowKeys: [[String]] = []
+        var colKeys: [[String]] = []
+        var seenRows = Set<[String]>()
+        var seenCols = Set<[String]>()
         var cells: [[String]: String] = [:]
         for r in rows {
-            let rk = key(r, rowDims), ck = key(r, colDims)
+            let rk = key(r, rowDims)
+            let ck = key(r, colDims)
             if seenRows.insert(rk).inserted { rowKeys.append(rk) }
             if seenCols.insert(ck).inserted { colKeys.append(ck) }
             cells[rk + ["|"] + ck] = format(r)
@@ -133,7 +165,9 @@ public struct AnalyticsResult: Sendable {
                 for (i, d) in dims.enumerated() where a[i] != b[i] {
                     switch d {
                     case .pe:
-                        if let p = Period.parse(a[i]), let q = Period.parse(b[i]) { return (p.start, p.end) < (q.start, q.end) }
+                        if let p = Period.parse(a[i]), let q = Period.parse(b[i]) {
+                            return (p.start, p.end) < (q.start, q.end)
+                        }
                     case .ou:
                         if let x = unitOrder[a[i]], let y = unitOrder[b[i]] { return x < y }
                     default: break

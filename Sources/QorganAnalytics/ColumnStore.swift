@@ -25,7 +25,8 @@ struct Partition: Sendable {
 
     /// The index of `k`, or where it would be inserted.
     func search(_ k: Key) -> (found: Bool, index: Int) {
-        var lo = 0, hi = count
+        var lo = 0
+        var hi = count
         while lo < hi {
             let mid = (lo + hi) / 2
             if key(at: mid) < k { lo = mid + 1 } else { hi = mid }
@@ -35,7 +36,8 @@ struct Partition: Sendable {
 
     /// The first row whose period index is at least `p` (rows are in period order).
     func rows(periodAtLeast p: UInt32) -> Int {
-        var lo = 0, hi = count
+        var lo = 0
+        var hi = count
         while lo < hi {
             let mid = (lo + hi) / 2
             if period[mid] < p { lo = mid + 1 } else { hi = mid }
@@ -45,15 +47,25 @@ struct Partition: Sendable {
 
     mutating func upsert(_ k: Key, _ v: Double) {
         let (found, i) = search(k)
-        if found { value[i] = v; return }
-        period.insert(k.period, at: i); unit.insert(k.unit, at: i); coc.insert(k.coc, at: i)
-        aoc.insert(k.aoc, at: i); value.insert(v, at: i)
+        if found {
+            value[i] = v
+            return
+        }
+        period.insert(k.period, at: i)
+        unit.insert(k.unit, at: i)
+        coc.insert(k.coc, at: i)
+        aoc.insert(k.aoc, at: i)
+        value.insert(v, at: i)
     }
 
     mutating func remove(_ k: Key) {
         let (found, i) = search(k)
         guard found else { return }
-        period.remove(at: i); unit.remove(at: i); coc.remove(at: i); aoc.remove(at: i); value.remove(at: i)
+        period.remove(at: i)
+        unit.remove(at: i)
+        coc.remove(at: i)
+        aoc.remove(at: i)
+        value.remove(at: i)
     }
 
     /// Applies many edits at once (nil: delete) by one merge of sorted runs, instead of
@@ -64,15 +76,24 @@ struct Partition: Sendable {
         let sorted = last.sorted { $0.key < $1.key }
         var out = Partition()
         let n = count + sorted.count
-        out.period.reserveCapacity(n); out.unit.reserveCapacity(n); out.coc.reserveCapacity(n)
-        out.aoc.reserveCapacity(n); out.value.reserveCapacity(n)
+        out.period.reserveCapacity(n)
+        out.unit.reserveCapacity(n)
+        out.coc.reserveCapacity(n)
+        out.aoc.reserveCapacity(n)
+        out.value.reserveCapacity(n)
         func append(_ k: Key, _ v: Double) {
-            out.period.append(k.period); out.unit.append(k.unit); out.coc.append(k.coc); out.aoc.append(k.aoc); out.value.append(v)
+            out.period.append(k.period)
+            out.unit.append(k.unit)
+            out.coc.append(k.coc)
+            out.aoc.append(k.aoc)
+            out.value.append(v)
         }
-        var i = 0, j = 0
+        var i = 0
+        var j = 0
         while i < count || j < sorted.count {
             if j == sorted.count || (i < count && key(at: i) < sorted[j].key) {
-                append(key(at: i), value[i]); i += 1
+                append(key(at: i), value[i])
+                i += 1
             } else {
                 let (k, v) = sorted[j]
                 if i < count && key(at: i) == k { i += 1 }  // replaced or deleted
@@ -92,15 +113,27 @@ struct Partition: Sendable {
         if rows.count > 1 {
             var w = 0
             for r in 1..<rows.count {
-                if rows[r].0 == rows[w].0 { rows[w] = rows[r] } else { w += 1; rows[w] = rows[r] }
+                if rows[r].0 == rows[w].0 {
+                    rows[w] = rows[r]
+                } else {
+                    w += 1
+                    rows[w] = rows[r]
+                }
             }
             rows.removeLast(rows.count - w - 1)
         }
         var p = Partition()
-        p.period.reserveCapacity(rows.count); p.unit.reserveCapacity(rows.count); p.coc.reserveCapacity(rows.count)
-        p.aoc.reserveCapacity(rows.count); p.value.reserveCapacity(rows.count)
+        p.period.reserveCapacity(rows.count)
+        p.unit.reserveCapacity(rows.count)
+        p.coc.reserveCapacity(rows.count)
+        p.aoc.reserveCapacity(rows.count)
+        p.value.reserveCapacity(rows.count)
         for (k, v) in rows {
-            p.period.append(k.period); p.unit.append(k.unit); p.coc.append(k.coc); p.aoc.append(k.aoc); p.value.append(v)
+            p.period.append(k.period)
+            p.unit.append(k.unit)
+            p.coc.append(k.coc)
+            p.aoc.append(k.aoc)
+            p.value.append(v)
         }
         return p
     }
@@ -123,7 +156,8 @@ struct HierarchyEpochs: Sendable {
     }
 
     func epoch(of day: Day) -> Int {
-        var lo = 0, hi = starts.count - 1
+        var lo = 0
+        var hi = starts.count - 1
         while lo < hi {
             let mid = (lo + hi + 1) / 2
             if starts[mid] <= day { lo = mid } else { hi = mid - 1 }
@@ -154,7 +188,8 @@ public struct EngineState: Sendable {
         partitions = Array(repeating: Partition(), count: catalog.dataElements.count)
         for combo in catalog.categoryCombos {
             for coc in catalog.optionCombos[combo.uid] ?? [] where cocIndex[coc.uid] == nil {
-                cocIndex[coc.uid] = UInt16(cocs.count); cocs.append(coc.uid)
+                cocIndex[coc.uid] = UInt16(cocs.count)
+                cocs.append(coc.uid)
             }
         }
         hierarchy = HierarchyEpochs(catalog: catalog, unitIndex: unitIndex)
@@ -169,7 +204,8 @@ public struct EngineState: Sendable {
         if let i = periodIndex[p] { return i }
         let pos = periods.firstIndex { p < $0 } ?? periods.count
         if pos == periods.count {
-            periods.append(p); periodEpoch.append(hierarchy.epoch(of: p.start))
+            periods.append(p)
+            periodEpoch.append(hierarchy.epoch(of: p.start))
             periodIndex[p] = UInt32(pos)
             return UInt32(pos)
         }
@@ -189,7 +225,8 @@ public struct EngineState: Sendable {
     }
 
     func key(_ k: DataValueKey, period: UInt32) -> Partition.Key? {
-        guard let u = unitIndex[k.unit], let c = cocIndex[k.optionCombo], let a = cocIndex[k.attributeOptionCombo] else { return nil }
+        guard let u = unitIndex[k.unit], let c = cocIndex[k.optionCombo], let a = cocIndex[k.attributeOptionCombo]
+        else { return nil }
         return Partition.Key(period: period, unit: u, coc: c, aoc: a)
     }
 
@@ -197,9 +234,13 @@ public struct EngineState: Sendable {
     public static func build(catalog: Catalog, values: [DataValue]) -> EngineState {
         var b = EngineBuilder(catalog: catalog)
         for v in values where !v.deleted {
-            guard let e = b.element(v.key.element), let u = b.unit(v.key.unit), let c = b.optionCombo(v.key.optionCombo),
-                  let a = b.optionCombo(v.key.attributeOptionCombo) else { continue }
-            b.add(element: e, period: b.period(v.key.period), unit: u, optionCombo: c, attributeOptionCombo: a, value: v.number ?? .nan)
+            guard let e = b.element(v.key.element), let u = b.unit(v.key.unit),
+                let c = b.optionCombo(v.key.optionCombo),
+                let a = b.optionCombo(v.key.attributeOptionCombo)
+            else { continue }
+            b.add(
+                element: e, period: b.period(v.key.period), unit: u, optionCombo: c, attributeOptionCombo: a,
+                value: v.number ?? .nan)
         }
         return b.finish()
     }
@@ -211,7 +252,8 @@ public struct EngineState: Sendable {
         var byPartition: [Int: [(Partition.Key, Double?)]] = [:]
         for ch in changes {
             guard let e = elementPartition[ch.key.element], let pid = periodIndex[ch.key.period],
-                  let k = key(ch.key, period: pid) else { continue }
+                let k = key(ch.key, period: pid)
+            else { continue }
             byPartition[e, default: []].append((k, ch.value.map { DataValue.number($0) ?? .nan }))
         }
         for (e, edits) in byPartition {
@@ -237,9 +279,13 @@ public struct EngineState: Sendable {
             let part = partitions[e]
             b.reserve(element: ne, part.count)
             for r in 0..<part.count {
-                guard let u = unitMap[Int(part.unit[r])], let c = cocMap[Int(part.coc[r])], let a = cocMap[Int(part.aoc[r])] else { continue }
-                b.add(element: ne, period: periodMap[Int(part.period[r])], unit: u, optionCombo: c, attributeOptionCombo: a,
-                      value: part.value[r])
+                guard let u = unitMap[Int(part.unit[r])], let c = cocMap[Int(part.coc[r])],
+                    let a = cocMap[Int(part.aoc[r])]
+                else { continue }
+                b.add(
+                    element: ne, period: periodMap[Int(part.period[r])], unit: u, optionCombo: c,
+                    attributeOptionCombo: a,
+                    value: part.value[r])
             }
         }
         return b.finish()
@@ -266,15 +312,19 @@ public struct EngineBuilder {
     public mutating func period(_ p: Period) -> UInt32 {
         if let i = periodLocal[p] { return i }
         let i = UInt32(periods.count)
-        periods.append(p); periodLocal[p] = i
+        periods.append(p)
+        periodLocal[p] = i
         return i
     }
 
     public mutating func reserve(element: Int, _ n: Int) { rows[element].reserveCapacity(n) }
 
     /// Adds a value (NaN for text). Give each key once.
-    public mutating func add(element: Int, period: UInt32, unit: UInt32, optionCombo: UInt16, attributeOptionCombo: UInt16, value: Double) {
-        rows[element].append((Partition.Key(period: period, unit: unit, coc: optionCombo, aoc: attributeOptionCombo), value))
+    public mutating func add(
+        element: Int, period: UInt32, unit: UInt32, optionCombo: UInt16, attributeOptionCombo: UInt16, value: Double
+    ) {
+        rows[element].append(
+            (Partition.Key(period: period, unit: unit, coc: optionCombo, aoc: attributeOptionCombo), value))
     }
 
     public mutating func finish() -> EngineState {
@@ -306,8 +356,10 @@ public final class AnalyticsEngine: @unchecked Sendable {
     public init(state: EngineState) { current = state }
 
     /// Loads every stored value: `scan` streams the rows, `ids` names their integer keys.
-    public static func load(catalog: Catalog, ids: StoredIds,
-                            scan: ((StoredValueRow) throws -> Void) throws -> Void) rethrows -> AnalyticsEngine {
+    public static func load(
+        catalog: Catalog, ids: StoredIds,
+        scan: ((StoredValueRow) throws -> Void) throws -> Void
+    ) rethrows -> AnalyticsEngine {
         var b = EngineBuilder(catalog: catalog)
         func table<T>(_ d: [Int64: String], _ f: (String) -> T?) -> [T?] {
             var out = [T?](repeating: nil, count: Int(d.keys.max() ?? 0) + 1)
@@ -321,7 +373,8 @@ public final class AnalyticsEngine: @unchecked Sendable {
         for (id, p) in ids.periods.sorted(by: { $0.key < $1.key }) { periods[Int(id)] = b.period(p) }
         try scan { r in
             guard let e = elements[Int(r.element)], let p = periods[Int(r.period)], let u = units[Int(r.unit)],
-                  let c = cocs[Int(r.optionCombo)], let a = cocs[Int(r.attributeOptionCombo)] else { return }
+                let c = cocs[Int(r.optionCombo)], let a = cocs[Int(r.attributeOptionCombo)]
+            else { return }
             b.add(element: e, period: p, unit: u, optionCombo: c, attributeOptionCombo: a, value: r.number ?? .nan)
         }
         return AnalyticsEngine(state: b.finish())
@@ -337,7 +390,9 @@ public final class AnalyticsEngine: @unchecked Sendable {
 
     /// The state and its generation, a number that every write or metadata change raises:
     /// two answers computed at the same generation are the same answer.
-    public func versionedSnapshot() -> (state: EngineState, generation: UInt64) { lock.withLock { (current, generation) } }
+    public func versionedSnapshot() -> (state: EngineState, generation: UInt64) {
+        lock.withLock { (current, generation) }
+    }
 
     /// The state with the generations of the metadata and of each element's values: an answer
     /// that reads some elements stays right while neither the metadata nor those elements change.
@@ -358,7 +413,11 @@ public final class AnalyticsEngine: @unchecked Sendable {
     /// land during the rebuild.
     public func replaceCatalog(_ catalog: Catalog) {
         let rebuilt = snapshot().rebuilt(with: catalog)
-        lock.withLock { current = rebuilt; generation &+= 1; catalogGeneration = generation }
+        lock.withLock {
+            current = rebuilt
+            generation &+= 1
+            catalogGeneration = generation
+        }
     }
 }
 
@@ -377,10 +436,12 @@ extension EngineState: IndicatorSource {
     public func indicator(_ ref: String, unit: String, span: DaySpan) -> IndicatorResult? {
         guard let ind = catalog.indicator(ref), let u = catalog.unit(unit) else { return nil }
         let selection = PeriodSelection(spanning: span)
-        let runner = QueryRunner(state: self, query: AnalyticsQuery(data: [.indicator(ind.uid)], periods: [selection], units: [u.uid]))
+        let runner = QueryRunner(
+            state: self, query: AnalyticsQuery(data: [.indicator(ind.uid)], periods: [selection], units: [u.uid]))
         var memo: [String: [Double?]] = [:]
         guard let g = runner.indicatorGrid(ind.uid, memo: &memo) else { return nil }
-        return IndicatorResult(numerator: g.numerator[0], denominator: g.denominator[0], factor: g.factor, value: g.value[0])
+        return IndicatorResult(
+            numerator: g.numerator[0], denominator: g.denominator[0], factor: g.factor, value: g.value[0])
     }
 }
 

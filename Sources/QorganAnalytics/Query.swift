@@ -21,10 +21,17 @@ public struct AnalyticsQuery: Sendable {
     /// Adds numerator, denominator and factor columns for indicators.
     public var includeNumeratorDenominator: Bool
 
-    public init(data: [DataItem], periods: [PeriodSelection], units: [String], disaggregate: Bool = false,
-                filters: Set<AnalyticsDimension> = [], aggregationType: AggregationType? = nil, includeNumeratorDenominator: Bool = false) {
-        self.data = data; self.periods = periods; self.units = units; self.disaggregate = disaggregate
-        self.filters = filters; self.aggregationType = aggregationType
+    public init(
+        data: [DataItem], periods: [PeriodSelection], units: [String], disaggregate: Bool = false,
+        filters: Set<AnalyticsDimension> = [], aggregationType: AggregationType? = nil,
+        includeNumeratorDenominator: Bool = false
+    ) {
+        self.data = data
+        self.periods = periods
+        self.units = units
+        self.disaggregate = disaggregate
+        self.filters = filters
+        self.aggregationType = aggregationType
         self.includeNumeratorDenominator = includeNumeratorDenominator
     }
 }
@@ -55,7 +62,11 @@ public struct QuerySpec: Sendable {
     /// How much one query may ask for: checked when it is resolved, before any work.
     public var limits = QueryLimits()
 
-    public init(dx: [String], pe: [String], ou: [String]) { self.dx = dx; self.pe = pe; self.ou = ou }
+    public init(dx: [String], pe: [String], ou: [String]) {
+        self.dx = dx
+        self.pe = pe
+        self.ou = ou
+    }
 
     /// Resolves codes, relative periods and unit keywords against the catalog.
     /// Every item that does not resolve is listed, by dimension and value.
@@ -63,14 +74,25 @@ public struct QuerySpec: Sendable {
         var problems: [Problem] = []
         var data: [DataItem] = []
         for item in dx {
-            if let ind = catalog.indicator(item) { data.append(.indicator(ind.uid)); continue }
+            if let ind = catalog.indicator(item) {
+                data.append(.indicator(ind.uid))
+                continue
+            }
             let parts = item.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
             guard let first = parts.first, let el = catalog.element(first) else {
-                problems.append(Problem(field: "dx", value: item, reason: "no data element or indicator with code or uid '\(item)'")); continue
+                problems.append(
+                    Problem(field: "dx", value: item, reason: "no data element or indicator with code or uid '\(item)'")
+                )
+                continue
             }
             if parts.count == 2 {
                 guard let coc = catalog.optionCombo(parts[1], of: el) else {
-                    problems.append(Problem(field: "dx", value: item, reason: "data element '\(el.code)' has no option combination '\(parts[1])' (it has: \(catalog.optionCombos(of: el).map(\.code).joined(separator: ", ")))"))
+                    problems.append(
+                        Problem(
+                            field: "dx", value: item,
+                            reason:
+                                "data element '\(el.code)' has no option combination '\(parts[1])' (it has: \(catalog.optionCombos(of: el).map(\.code).joined(separator: ", ")))"
+                        ))
                     continue
                 }
                 data.append(.operand(element: el.uid, optionCombo: coc.uid))
@@ -87,12 +109,18 @@ public struct QuerySpec: Sendable {
                         // A whole range split into days can be long: refuse it before it is built.
                         let estimate = s.span.dayCount / t.approximateDays
                         guard periods.count + estimate <= limits.maxPeriods else {
-                            problems.append(Problem(field: "pe", value: item, reason: "holds about \(estimate) \(t.rawValue) periods; a query takes at most \(limits.maxPeriods)"))
+                            problems.append(
+                                Problem(
+                                    field: "pe", value: item,
+                                    reason:
+                                        "holds about \(estimate) \(t.rawValue) periods; a query takes at most \(limits.maxPeriods)"
+                                ))
                             break
                         }
                         let split = Period.periods(of: t, within: s.span)
                         if split.isEmpty {
-                            problems.append(Problem(field: "pe", value: item, reason: "holds no whole \(t.rawValue) period"))
+                            problems.append(
+                                Problem(field: "pe", value: item, reason: "holds no whole \(t.rawValue) period"))
                         }
                         periods += split.map { PeriodSelection($0) }
                     }
@@ -100,7 +128,12 @@ public struct QuerySpec: Sendable {
                     periods += selections
                 }
             } catch {
-                problems.append(Problem(field: "pe", value: item, reason: "not a period, range (2013..2017) or relative period (THIS_YEAR, LAST_12_MONTHS, LAST_5_YEARS, …)"))
+                problems.append(
+                    Problem(
+                        field: "pe", value: item,
+                        reason:
+                            "not a period, range (2013..2017) or relative period (THIS_YEAR, LAST_12_MONTHS, LAST_5_YEARS, …)"
+                    ))
             }
         }
         let asOf = periods.map(\.span.end).max() ?? today
@@ -108,7 +141,9 @@ public struct QuerySpec: Sendable {
         for item in ou {
             switch UnitSelector.expand(item, catalog: catalog, on: asOf, userUnits: userUnits) {
             case .valid(let list):
-                if list.isEmpty { problems.append(Problem(field: "ou", value: item, reason: "selects no unit open on \(asOf)")) }
+                if list.isEmpty {
+                    problems.append(Problem(field: "ou", value: item, reason: "selects no unit open on \(asOf)"))
+                }
                 units += list
             case .invalid(let ps): problems += ps
             }
@@ -117,30 +152,44 @@ public struct QuerySpec: Sendable {
         if pe.isEmpty { problems.append(Problem(field: "pe", reason: "name at least one period")) }
         if ou.isEmpty { problems.append(Problem(field: "ou", reason: "name at least one organisation unit")) }
         if filters.contains(.dx) && dx.count > 1 {
-            problems.append(Problem(field: "dx", reason: "data items cannot be added together as a filter; put dx on an axis"))
+            problems.append(
+                Problem(field: "dx", reason: "data items cannot be added together as a filter; put dx on an axis"))
         }
         if periods.count > limits.maxPeriods {
-            problems.append(Problem(field: "pe", value: String(periods.count), reason: "a query takes at most \(limits.maxPeriods) periods"))
+            problems.append(
+                Problem(
+                    field: "pe", value: String(periods.count),
+                    reason: "a query takes at most \(limits.maxPeriods) periods"))
         }
         var distinct = Set<String>()
         let unitCount = units.filter { distinct.insert($0).inserted }.count
-        let cells = [filters.contains(.dx) ? 1 : data.count, filters.contains(.pe) ? 1 : periods.count, filters.contains(.ou) ? 1 : unitCount]
-            .reduce(1) { $0.multipliedReportingOverflow(by: max($1, 1)).partialValue }
+        let cells = [
+            filters.contains(.dx) ? 1 : data.count, filters.contains(.pe) ? 1 : periods.count,
+            filters.contains(.ou) ? 1 : unitCount,
+        ]
+        .reduce(1) { $0.multipliedReportingOverflow(by: max($1, 1)).partialValue }
         if problems.isEmpty && (cells > limits.maxCells || cells < 0) {
-            problems.append(Problem(reason: "the query asks for \(cells) cells (data × periods × units); at most \(limits.maxCells): ask for fewer periods or units, or use a filter"))
+            problems.append(
+                Problem(
+                    reason:
+                        "the query asks for \(cells) cells (data × periods × units); at most \(limits.maxCells): ask for fewer periods or units, or use a filter"
+                ))
         }
         if !problems.isEmpty { throw QorganError.invalidRequest(what: "the query", problems: problems) }
         var seen = Set<String>()
-        return AnalyticsQuery(data: data, periods: periods, units: units.filter { seen.insert($0).inserted }, disaggregate: co,
-                              filters: filters, aggregationType: aggregationType,
-                              includeNumeratorDenominator: includeNumeratorDenominator)
+        return AnalyticsQuery(
+            data: data, periods: periods, units: units.filter { seen.insert($0).inserted }, disaggregate: co,
+            filters: filters, aggregationType: aggregationType,
+            includeNumeratorDenominator: includeNumeratorDenominator)
     }
 }
 
 /// `CODE`, `LEVEL-2`, `LEVEL-3:AKT` (a level within a unit), `CHILDREN:AKT`, `USER_ORGUNIT`, `USER_ORGUNIT_CHILDREN`.
 enum UnitSelector {
     static func expand(_ item: String, catalog: Catalog, on day: Day, userUnits: [String]) -> Validated<[String]> {
-        func fail(_ reason: String) -> Validated<[String]> { .invalid([Problem(field: "ou", value: item, reason: reason)]) }
+        func fail(_ reason: String) -> Validated<[String]> {
+            .invalid([Problem(field: "ou", value: item, reason: reason)])
+        }
         if item == "USER_ORGUNIT" || item == "USER_ORGUNIT_CHILDREN" {
             guard !userUnits.isEmpty else { return fail("the user is bound to no unit") }
             let mine = userUnits.compactMap { catalog.unit($0)?.uid }
@@ -152,11 +201,17 @@ enum UnitSelector {
             return .valid(catalog.children(of: u.uid, on: day).map(\.uid))
         }
         if item.hasPrefix("LEVEL-") {
-            let rest = item.dropFirst("LEVEL-".count).split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-            guard let first = rest.first, let level = Int(first), (1...64).contains(level) else { return fail("LEVEL-n takes a level number from 1") }
+            let rest = item.dropFirst("LEVEL-".count).split(
+                separator: ":", maxSplits: 1, omittingEmptySubsequences: false
+            ).map(String.init)
+            guard let first = rest.first, let level = Int(first), (1...64).contains(level) else {
+                return fail("LEVEL-n takes a level number from 1")
+            }
             var units = catalog.units(atLevel: level, on: day)
             if rest.count == 2 {
-                guard let within = catalog.unit(rest[1]) else { return fail("no organisation unit with code or uid '\(rest[1])'") }
+                guard let within = catalog.unit(rest[1]) else {
+                    return fail("no organisation unit with code or uid '\(rest[1])'")
+                }
                 units = units.filter { catalog.isInSubtree($0.uid, of: within.uid, on: day) }
             }
             return .valid(units.map(\.uid))
@@ -182,8 +237,10 @@ public enum RelativePeriods {
         switch text {
         case "TODAY": return [PeriodSelection(current(.daily))]
         case "YESTERDAY": return [PeriodSelection(back(current(.daily), 1))]
-        case "MONTHS_THIS_YEAR": return Period.periods(of: .monthly, within: current(.yearly).span).map { PeriodSelection($0) }
-        case "QUARTERS_THIS_YEAR": return Period.periods(of: .quarterly, within: current(.yearly).span).map { PeriodSelection($0) }
+        case "MONTHS_THIS_YEAR":
+            return Period.periods(of: .monthly, within: current(.yearly).span).map { PeriodSelection($0) }
+        case "QUARTERS_THIS_YEAR":
+            return Period.periods(of: .quarterly, within: current(.yearly).span).map { PeriodSelection($0) }
         default: break
         }
         for (name, type) in units {

@@ -9,8 +9,8 @@ final class QueryRunner {
     let periodBuckets: [[DaySpan]]
     /// Unit buckets: each a set of unit indices (one on an axis; all as a filter).
     let unitBuckets: [[UInt32]]
-    let P: Int
-    let U: Int
+    let periodCount: Int
+    let unitCount: Int
 
     init(state: EngineState, query: AnalyticsQuery) {
         self.state = state
@@ -19,8 +19,8 @@ final class QueryRunner {
         periodBuckets = query.filters.contains(.pe) ? [spans] : spans.map { [$0] }
         let units = query.units.compactMap { state.unitIndex[$0] }
         unitBuckets = query.filters.contains(.ou) ? [units] : units.map { [$0] }
-        P = periodBuckets.count
-        U = unitBuckets.count
+        periodCount = periodBuckets.count
+        unitCount = unitBuckets.count
     }
 
     enum PeriodRule: Hashable { case rollUp, lastValue, exact }
@@ -33,7 +33,9 @@ final class QueryRunner {
         // Day numbers, computed once: the comparisons below are on integers.
         let buckets = periodBuckets.map { $0.map { (start: $0.start.ordinal, end: $0.end.ordinal) } }
         let m = state.periods.map { p -> [Int32] in
-            let start = p.start.ordinal, end = p.end.ordinal, length = end - start + 1
+            let start = p.start.ordinal
+            let end = p.end.ordinal
+            let length = end - start + 1
             let weekly = p.type == .weekly || p.type == .biWeekly
             let anchor = start + 3  // a week rolls up by its Thursday
             var out: [Int32] = []
@@ -41,8 +43,9 @@ final class QueryRunner {
                 let hit = spans.contains { span in
                     switch rule {
                     case .rollUp:
-                        return weekly ? (span.start <= anchor && anchor <= span.end && length <= span.end - span.start + 1)
-                                      : (span.start <= start && end <= span.end)
+                        return weekly
+                            ? (span.start <= anchor && anchor <= span.end && length <= span.end - span.start + 1)
+                            : (span.start <= start && end <= span.end)
                     case .lastValue: return (weekly ? anchor : end) <= span.end
                     case .exact: return start == span.start && end == span.end
                     }
@@ -82,7 +85,11 @@ final class QueryRunner {
         var extraOf: [Int: [Int32]] = [:]
         for (b, units) in unitBuckets.enumerated() {
             for u in Set(units) {
-                if bucketOf[Int(u)] < 0 { bucketOf[Int(u)] = Int32(b) } else { extraOf[Int(u), default: []].append(Int32(b)) }
+                if bucketOf[Int(u)] < 0 {
+                    bucketOf[Int(u)] = Int32(b)
+                } else {
+                    extraOf[Int(u), default: []].append(Int32(b))
+                }
             }
         }
         var map = UnitMap(units: n, first: [Int32](repeating: -1, count: n * state.hierarchy.parent.count))
@@ -114,15 +121,15 @@ final class QueryRunner {
     }
 
     /// The aggregated value of an element (optionally one option combination) in every cell,
-    /// indexed `unitBucket * P + periodBucket`.
+    /// indexed `unitBucket * periodCount + periodBucket`.
     func elementGrid(_ elementUid: String, coc: String?) -> [Double?] {
         guard let pIndex = state.elementPartition[elementUid], let el = state.catalog.element(elementUid) else {
-            return Array(repeating: nil, count: U * P)
+            return Array(repeating: nil, count: unitCount * periodCount)
         }
         let part = state.partitions[pIndex]
         var cocFilter: UInt16? = nil
         if let coc {
-            guard let c = state.cocIndex[coc] else { return Array(repeating: nil, count: U * P) }
+            guard let c = state.cocIndex[coc] else { return Array(repeating: nil, count: unitCount * periodCount) }
             cocFilter = c
         }
         let type = query.aggregationType ?? el.aggregationType
@@ -139,9 +146,9 @@ final class QueryRunner {
         let units = umap.units
         let ub = umap.first
         let epochOf = state.periodEpoch
-        var sum = [Double](repeating: 0, count: U * P)
-        var has = [Bool](repeating: false, count: U * P)
-        let P = self.P
+        var sum = [Double](repeating: 0, count: unitCount * periodCount)
+        var has = [Bool](repeating: false, count: unitCount * periodCount)
+        let periodCount = self.periodCount
         part.period.withUnsafeBufferPointer { per in
             part.unit.withUnsafeBufferPointer { uni in
                 part.coc.withUnsafeBufferPointer { cc in
@@ -165,7 +172,7 @@ final class QueryRunner {
                                 if u < 0 { continue }
                                 let v = val[i]
                                 if v.isNaN { continue }
-                                let cell = Int(u) * P + Int(b)
+                                let cell = Int(u) * periodCount + Int(b)
                                 sum[cell] += v
                                 has[cell] = true
                             }
@@ -175,27 +182,35 @@ final class QueryRunner {
                 }
             }
         }
-        return (0..<(U * P)).map { has[$0] ? sum[$0] : nil }
+        return (0..<(unitCount * periodCount)).map { has[$0] ? sum[$0] : nil }
     }
 
     /// Every aggregation type: rows are grouped into cells (unit, period) first.
-    private func generic(_ part: Partition, _ cocFilter: UInt16?, _ type: AggregationType,
-                         _ pmap: [[Int32]], _ umap: UnitMap) -> [Double?] {
-        let n = U * P
+    private func generic(
+        _ part: Partition, _ cocFilter: UInt16?, _ type: AggregationType,
+        _ pmap: [[Int32]], _ umap: UnitMap
+    ) -> [Double?] {
+        let n = unitCount * periodCount
         var acc = [Double](repeating: 0, count: n)
         var cnt = [Int](repeating: 0, count: n)
         var perUnit: [Int: [UInt32: (sum: Double, n: Int, period: Int)]] = [:]
         var r = 0
         let rows = part.count
         while r < rows {
-            let p = Int(part.period[r]), u = part.unit[r]
+            let p = Int(part.period[r])
+            let u = part.unit[r]
             var end = r
-            var cell = 0.0, numeric = false, stored = 0
+            var cell = 0.0
+            var numeric = false
+            var stored = 0
             while end < rows && Int(part.period[end]) == p && part.unit[end] == u {
                 if cocFilter == nil || part.coc[end] == cocFilter! {
                     stored += 1
                     let v = part.value[end]
-                    if !v.isNaN { cell += v; numeric = true }
+                    if !v.isNaN {
+                        cell += v
+                        numeric = true
+                    }
                 }
                 end += 1
             }
@@ -205,26 +220,36 @@ final class QueryRunner {
             if pbs.isEmpty { continue }
             umap.buckets(epoch: state.periodEpoch[p], unit: Int(u)) { ub in
                 for pb in pbs {
-                    let b = Int(ub) * P + Int(pb)
-                    if type == .count { acc[b] += Double(stored); cnt[b] += 1; continue }
+                    let b = Int(ub) * periodCount + Int(pb)
+                    if type == .count {
+                        acc[b] += Double(stored)
+                        cnt[b] += 1
+                        continue
+                    }
                     guard numeric else { continue }
                     switch type {
                     case .sum, .average, .none:
-                        acc[b] += cell; cnt[b] += 1
+                        acc[b] += cell
+                        cnt[b] += 1
                     case .min:
-                        acc[b] = cnt[b] == 0 ? cell : Swift.min(acc[b], cell); cnt[b] += 1
+                        acc[b] = cnt[b] == 0 ? cell : Swift.min(acc[b], cell)
+                        cnt[b] += 1
                     case .max:
-                        acc[b] = cnt[b] == 0 ? cell : Swift.max(acc[b], cell); cnt[b] += 1
+                        acc[b] = cnt[b] == 0 ? cell : Swift.max(acc[b], cell)
+                        cnt[b] += 1
                     case .averageSumOrgUnit:
                         var e = perUnit[b, default: [:]][u] ?? (0, 0, 0)
-                        e.sum += cell; e.n += 1
+                        e.sum += cell
+                        e.n += 1
                         perUnit[b, default: [:]][u] = e
                     case .last, .lastInPeriod:
                         let e = perUnit[b, default: [:]][u]
-                        let newer = e.map { old in
-                            let a = state.periods[old.period], c = state.periods[p]
-                            return (a.end, a.start) < (c.end, c.start)
-                        } ?? true
+                        let newer =
+                            e.map { old in
+                                let a = state.periods[old.period]
+                                let c = state.periods[p]
+                                return (a.end, a.start) < (c.end, c.start)
+                            } ?? true
                         if newer { perUnit[b, default: [:]][u] = (cell, 1, p) }
                     case .count: break
                     }
@@ -255,34 +280,50 @@ final class QueryRunner {
 
     func indicatorGrid(_ uid: String, memo: inout [String: [Double?]], depth: Int = 0) -> IndicatorGrid? {
         guard depth < 32, let ind = state.catalog.indicator(uid),
-              let num = try? Expression.parse(ind.numerator), let den = try? Expression.parse(ind.denominator) else { return nil }
+            let num = try? Expression.parse(ind.numerator), let den = try? Expression.parse(ind.denominator)
+        else { return nil }
         var grids: [String: [Double?]] = [:]
         for r in num.references + den.references {
             let key = "\(r.kind.rawValue){\(r.code)\(r.combo.map { ".\($0)" } ?? "")}"
             if grids[key] != nil { continue }
             switch r.kind {
             case .element:
-                guard let el = state.catalog.element(r.code) else { grids[key] = Array(repeating: nil, count: U * P); continue }
+                guard let el = state.catalog.element(r.code) else {
+                    grids[key] = Array(repeating: nil, count: unitCount * periodCount)
+                    continue
+                }
                 let coc = r.combo.flatMap { state.catalog.optionCombo($0, of: el)?.uid }
                 let memoKey = el.uid + "." + (coc ?? "")
-                if let g = memo[memoKey] { grids[key] = g } else {
-                    let g = (r.combo != nil && coc == nil) ? Array(repeating: nil, count: U * P) : elementGrid(el.uid, coc: coc)
-                    memo[memoKey] = g; grids[key] = g
+                if let g = memo[memoKey] {
+                    grids[key] = g
+                } else {
+                    let g =
+                        (r.combo != nil && coc == nil)
+                        ? Array(repeating: nil, count: unitCount * periodCount) : elementGrid(el.uid, coc: coc)
+                    memo[memoKey] = g
+                    grids[key] = g
                 }
             case .indicator:
-                guard let other = state.catalog.indicator(r.code) else { grids[key] = Array(repeating: nil, count: U * P); continue }
-                grids[key] = indicatorGrid(other.uid, memo: &memo, depth: depth + 1)?.value ?? Array(repeating: nil, count: U * P)
+                guard let other = state.catalog.indicator(r.code) else {
+                    grids[key] = Array(repeating: nil, count: unitCount * periodCount)
+                    continue
+                }
+                grids[key] =
+                    indicatorGrid(other.uid, memo: &memo, depth: depth + 1)?.value
+                    ?? Array(repeating: nil, count: unitCount * periodCount)
             case .constant:
-                grids[key] = Array(repeating: state.catalog.constant(r.code)?.value, count: U * P)
+                grids[key] = Array(repeating: state.catalog.constant(r.code)?.value, count: unitCount * periodCount)
             }
         }
         var out = IndicatorGrid(numerator: [], denominator: [], value: [], factor: ind.factor)
-        for b in 0..<(U * P) {
+        for b in 0..<(unitCount * periodCount) {
             let resolve: (Expression.Reference) -> Double? = { r in
                 grids["\(r.kind.rawValue){\(r.code)\(r.combo.map { ".\($0)" } ?? "")}"]?[b] ?? nil
             }
-            let n = num.evaluate(resolve), d = den.evaluate(resolve)
-            out.numerator.append(n); out.denominator.append(d)
+            let n = num.evaluate(resolve)
+            let d = den.evaluate(resolve)
+            out.numerator.append(n)
+            out.denominator.append(d)
             if let n, let d, d != 0 { out.value.append(n / d * ind.factor) } else { out.value.append(nil) }
         }
         return out
@@ -294,10 +335,17 @@ final class QueryRunner {
         let catalog = state.catalog
         var result = AnalyticsResult(query: query)
         var memo: [String: [Double?]] = [:]
-        let periodIds = query.filters.contains(.pe) ? [query.periods.map(\.description).joined(separator: ";")] : query.periods.map(\.description)
+        let periodIds =
+            query.filters.contains(.pe)
+            ? [query.periods.map(\.description).joined(separator: ";")] : query.periods.map(\.description)
         let unitIds = query.filters.contains(.ou) ? [query.units.joined(separator: ";")] : query.units
         for p in query.periods { result.names[p.description] = p.description }
-        for u in query.units { if let unit = catalog.unit(u) { result.names[u] = unit.name; result.codes[u] = unit.code } }
+        for u in query.units {
+            if let unit = catalog.unit(u) {
+                result.names[u] = unit.name
+                result.codes[u] = unit.code
+            }
+        }
         for item in query.data {
             // A request whose client went away (or a server shutting down) stops here.
             try Task.checkCancellation()
@@ -307,15 +355,19 @@ final class QueryRunner {
             case .indicator(let uid):
                 dxId = uid
                 guard let ind = catalog.indicator(uid), let g = indicatorGrid(uid, memo: &memo) else { continue }
-                result.names[uid] = ind.name; result.codes[uid] = ind.code; result.decimals[uid] = ind.decimals
+                result.names[uid] = ind.name
+                result.codes[uid] = ind.code
+                result.decimals[uid] = ind.decimals
                 lines.append((nil, g.value, g.numerator, g.denominator, g.factor))
             case .element(let uid):
                 dxId = uid
                 guard let el = catalog.element(uid) else { continue }
-                result.names[uid] = el.name; result.codes[uid] = el.code
+                result.names[uid] = el.name
+                result.codes[uid] = el.code
                 if query.disaggregate {
                     for coc in catalog.optionCombos(of: el) {
-                        result.names[coc.uid] = coc.name; result.codes[coc.uid] = coc.code
+                        result.names[coc.uid] = coc.name
+                        result.codes[coc.uid] = coc.code
                         lines.append((coc.uid, elementGrid(uid, coc: coc.uid), nil, nil, nil))
                     }
                 } else {
@@ -324,18 +376,21 @@ final class QueryRunner {
             case .operand(let e, let c):
                 guard let el = catalog.element(e), let coc = catalog.optionCombo(c, of: el) else { continue }
                 dxId = "\(el.uid).\(coc.uid)"
-                result.names[dxId] = "\(el.name) (\(coc.name))"; result.codes[dxId] = "\(el.code).\(coc.code)"
+                result.names[dxId] = "\(el.name) (\(coc.name))"
+                result.codes[dxId] = "\(el.code).\(coc.code)"
                 lines.append((nil, elementGrid(el.uid, coc: coc.uid), nil, nil, nil))
             }
             for line in lines {
                 try Task.checkCancellation()
                 for (ui, u) in unitIds.enumerated() {
                     for (pi, p) in periodIds.enumerated() {
-                        let b = ui * P + pi
+                        let b = ui * periodCount + pi
                         guard let v = line.values[b] else { continue }
-                        result.rows.append(AnalyticsResult.Row(dx: dxId, co: line.co, pe: p, ou: u, value: v,
-                                                               numerator: line.num?[b] ?? nil, denominator: line.den?[b] ?? nil,
-                                                               factor: line.factor))
+                        result.rows.append(
+                            AnalyticsResult.Row(
+                                dx: dxId, co: line.co, pe: p, ou: u, value: v,
+                                numerator: line.num?[b] ?? nil, denominator: line.den?[b] ?? nil,
+                                factor: line.factor))
                     }
                 }
             }

@@ -42,29 +42,52 @@ public struct BenchShape: Sendable {
         """
 
     public static func catalog() throws -> Catalog {
-        var doc = Catalog(); doc.categoryCombos = []
+        var doc = Catalog()
+        doc.categoryCombos = []
         let open = Day(year: 2000, month: 1, day: 1)!
         func uid(_ s: String) -> String { Uid.stable("bench:" + s) }
-        var units = [OrgUnit(uid: uid("NAT"), code: "NAT", name: "Nation", openingDate: open, parents: [ParentLink(parent: nil, from: open)])]
+        var units = [
+            OrgUnit(
+                uid: uid("NAT"), code: "NAT", name: "Nation", openingDate: open,
+                parents: [ParentLink(parent: nil, from: open)])
+        ]
         for r in 1...regions {
-            units.append(OrgUnit(uid: uid(regionCode(r - 1)), code: regionCode(r - 1), name: "Region \(r)", openingDate: open,
-                                 parents: [ParentLink(parent: "NAT", from: open)]))
+            units.append(
+                OrgUnit(
+                    uid: uid(regionCode(r - 1)), code: regionCode(r - 1), name: "Region \(r)", openingDate: open,
+                    parents: [ParentLink(parent: "NAT", from: open)]))
         }
         for d in 0..<districts {
-            units.append(OrgUnit(uid: uid(districtCode(d)), code: districtCode(d), name: "District \(d + 1)", openingDate: open,
-                                 parents: [ParentLink(parent: regionCode(d / districtsPerRegion), from: open)]))
+            units.append(
+                OrgUnit(
+                    uid: uid(districtCode(d)), code: districtCode(d), name: "District \(d + 1)", openingDate: open,
+                    parents: [ParentLink(parent: regionCode(d / districtsPerRegion), from: open)]))
         }
         doc.organisationUnits = units
         doc.categories = [
-            Category(uid: uid("SEX"), code: "SEX", name: "Sex", options: [CategoryOption(uid: uid("M"), code: "M", name: "Male"), CategoryOption(uid: uid("F"), code: "F", name: "Female")]),
-            Category(uid: uid("AGE"), code: "AGE", name: "Age", options: ["A", "B", "C"].map { CategoryOption(uid: uid("AGE" + $0), code: $0, name: "Age \($0)") }),
+            Category(
+                uid: uid("SEX"), code: "SEX", name: "Sex",
+                options: [
+                    CategoryOption(uid: uid("M"), code: "M", name: "Male"),
+                    CategoryOption(uid: uid("F"), code: "F", name: "Female"),
+                ]),
+            Category(
+                uid: uid("AGE"), code: "AGE", name: "Age",
+                options: ["A", "B", "C"].map { CategoryOption(uid: uid("AGE" + $0), code: $0, name: "Age \($0)") }),
         ]
-        doc.categoryCombos = [CategoryCombo(uid: uid("SEXAGE"), code: "SEXAGE", name: "Sex and age", categories: ["SEX", "AGE"])]
+        doc.categoryCombos = [
+            CategoryCombo(uid: uid("SEXAGE"), code: "SEXAGE", name: "Sex and age", categories: ["SEX", "AGE"])
+        ]
         doc.dataElements = (0..<elements).map {
-            DataElement(uid: uid(elementCode($0)), code: elementCode($0), name: "Element \($0 + 1)", valueType: .number,
-                        aggregationType: .sum, categoryCombo: "SEXAGE")
+            DataElement(
+                uid: uid(elementCode($0)), code: elementCode($0), name: "Element \($0 + 1)", valueType: .number,
+                aggregationType: .sum, categoryCombo: "SEXAGE")
         }
-        doc.indicators = [Indicator(uid: uid("IND"), code: "IND", name: "E001 per E002", numerator: "#{E001}", denominator: "#{E002}", factor: 100)]
+        doc.indicators = [
+            Indicator(
+                uid: uid("IND"), code: "IND", name: "E001 per E002", numerator: "#{E001}", denominator: "#{E002}",
+                factor: 100)
+        ]
         return try Catalog().merging(doc).0
     }
 

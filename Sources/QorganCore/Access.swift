@@ -16,7 +16,8 @@ public enum Role: String, CaseIterable, Sendable, Codable {
     public var canOverrideExpiry: Bool { self == .administrator }
 
     public static func parse(_ text: String) -> Role? {
-        Role(rawValue: text.lowercased()) ?? (text.lowercased() == "dataentry" || text.lowercased() == "data_entry" ? .dataEntry : nil)
+        Role(rawValue: text.lowercased())
+            ?? (text.lowercased() == "dataentry" || text.lowercased() == "data_entry" ? .dataEntry : nil)
     }
 }
 
@@ -30,7 +31,11 @@ public struct Principal: Hashable, Sendable, Codable {
     public var language: String?
 
     public init(id: Int64, username: String, role: Role, units: [String], language: String? = nil) {
-        self.id = id; self.username = username; self.role = role; self.units = units; self.language = language
+        self.id = id
+        self.username = username
+        self.role = role
+        self.units = units
+        self.language = language
     }
 
     /// Whether `unit` lies in one of their subtrees, in the hierarchy as it stands on `day`
@@ -53,7 +58,10 @@ public struct AccessDenied: Error, Sendable, CustomStringConvertible {
     public var kind: Kind
     public var problems: [Problem]
 
-    public init(kind: Kind, problems: [Problem]) { self.kind = kind; self.problems = problems }
+    public init(kind: Kind, problems: [Problem]) {
+        self.kind = kind
+        self.problems = problems
+    }
 
     public var description: String {
         let n = problems.count
@@ -66,7 +74,8 @@ public struct AccessDenied: Error, Sendable, CustomStringConvertible {
 /// Decides whether a value, resolved by the store against `catalog` (the same catalog it is
 /// written with), may be written: nil when it may, else why not. The store calls it inside
 /// the write's transaction, so the decision is taken on exactly the objects that are written.
-public typealias ValueAuthorizer = @Sendable (_ value: ResolvedValue, _ catalog: Catalog) -> (kind: AccessDenied.Kind, reason: String)?
+public typealias ValueAuthorizer =
+    @Sendable (_ value: ResolvedValue, _ catalog: Catalog) -> (kind: AccessDenied.Kind, reason: String)?
 
 /// Whether records (incidents, sites, inspections, assessments) of a unit, by uid as the store
 /// resolved it, may be changed. The store asks it of both the unit a record is in now and the
@@ -75,11 +84,15 @@ public typealias UnitAuthorizer = @Sendable (_ unitUid: String, _ catalog: Catal
 
 extension AccessDenied {
     /// Refusal of a record whose current or new unit `allow` refuses; nil when both are allowed.
-    public static func check(_ allow: UnitAuthorizer?, units: [String?], catalog: Catalog, line: Int? = nil, object: String? = nil,
-                             what: String) -> Problem? {
+    public static func check(
+        _ allow: UnitAuthorizer?, units: [String?], catalog: Catalog, line: Int? = nil, object: String? = nil,
+        what: String
+    ) -> Problem? {
         guard let allow else { return nil }
         for case let u? in units where !allow(u, catalog) {
-            return Problem(line: line, object: object, field: "unit", reason: "this \(what) belongs, or would belong, to a unit outside yours")
+            return Problem(
+                line: line, object: object, field: "unit",
+                reason: "this \(what) belongs, or would belong, to a unit outside yours")
         }
         return nil
     }

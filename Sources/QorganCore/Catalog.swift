@@ -16,12 +16,14 @@ public struct Catalog: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case organisationUnitLevels, organisationUnits, categories, categoryCombos, dataElements,
-             dataSets, indicators, constants, reportFigures
+            dataSets, indicators, constants, reportFigures
     }
 
     /// The default disaggregation (none) and nothing else.
     public init() {
-        categoryCombos = [CategoryCombo(uid: CategoryCombo.defaultUid, code: CategoryCombo.defaultCode, name: "None", categories: [])]
+        categoryCombos = [
+            CategoryCombo(uid: CategoryCombo.defaultUid, code: CategoryCombo.defaultCode, name: "None", categories: [])
+        ]
         reindex()
     }
 
@@ -69,8 +71,12 @@ public struct Catalog: Sendable, Codable, Equatable {
             for (i, x) in xs.enumerated() { d[x[keyPath: uid]] = i }  // a uid wins over a code
             return d
         }
-        unitIndex = [:]; unitCodeIndex = [:]
-        for (i, u) in organisationUnits.enumerated() { unitIndex[u.uid] = i; unitCodeIndex[u.code] = i }
+        unitIndex = [:]
+        unitCodeIndex = [:]
+        for (i, u) in organisationUnits.enumerated() {
+            unitIndex[u.uid] = i
+            unitCodeIndex[u.code] = i
+        }
         childIndex = [:]
         for u in organisationUnits {
             for p in Set(u.parents.compactMap(\.parent)) { childIndex[p, default: []].append(u.uid) }
@@ -81,7 +87,8 @@ public struct Catalog: Sendable, Codable, Equatable {
         dataSetIndex = index(dataSets, \.uid, \.code)
         comboIndex = index(categoryCombos, \.uid, \.code)
         categoryIndex = index(categories, \.uid, \.code)
-        optionCombos = [:]; optionComboIndex = [:]
+        optionCombos = [:]
+        optionComboIndex = [:]
         for combo in categoryCombos {
             let cocs = deriveOptionCombos(combo)
             optionCombos[combo.uid] = cocs
@@ -93,8 +100,11 @@ public struct Catalog: Sendable, Codable, Equatable {
 
     private func deriveOptionCombos(_ combo: CategoryCombo) -> [CategoryOptionCombo] {
         if combo.uid == CategoryCombo.defaultUid || combo.categories.isEmpty {
-            let uid = combo.uid == CategoryCombo.defaultUid ? CategoryOptionCombo.defaultUid : Uid.stable("coc:\(combo.uid)")
-            return [CategoryOptionCombo(uid: uid, code: "default", name: "default", categoryCombo: combo.uid, options: [])]
+            let uid =
+                combo.uid == CategoryCombo.defaultUid ? CategoryOptionCombo.defaultUid : Uid.stable("coc:\(combo.uid)")
+            return [
+                CategoryOptionCombo(uid: uid, code: "default", name: "default", categoryCombo: combo.uid, options: [])
+            ]
         }
         var rows: [[CategoryOption]] = [[]]
         for ref in combo.categories {
@@ -102,10 +112,11 @@ public struct Catalog: Sendable, Codable, Equatable {
             rows = rows.flatMap { row in categories[i].options.map { row + [$0] } }
         }
         return rows.map { opts in
-            CategoryOptionCombo(uid: Uid.stable("coc:\(combo.uid):" + opts.map(\.uid).joined(separator: ":")),
-                                code: opts.map(\.code).joined(separator: "_"),
-                                name: opts.map(\.name).joined(separator: ", "),
-                                categoryCombo: combo.uid, options: opts.map(\.uid))
+            CategoryOptionCombo(
+                uid: Uid.stable("coc:\(combo.uid):" + opts.map(\.uid).joined(separator: ":")),
+                code: opts.map(\.code).joined(separator: "_"),
+                name: opts.map(\.name).joined(separator: ", "),
+                categoryCombo: combo.uid, options: opts.map(\.uid))
         }
     }
 
@@ -124,7 +135,9 @@ public struct Catalog: Sendable, Codable, Equatable {
     public func indicator(_ ref: String) -> Indicator? { indicatorIndex[ref.trimmedSpaces].map { indicators[$0] } }
     public func constant(_ ref: String) -> Constant? { constantIndex[ref.trimmedSpaces].map { constants[$0] } }
     public func dataSet(_ ref: String) -> DataSet? { dataSetIndex[ref.trimmedSpaces].map { dataSets[$0] } }
-    public func categoryCombo(_ ref: String) -> CategoryCombo? { comboIndex[ref.trimmedSpaces].map { categoryCombos[$0] } }
+    public func categoryCombo(_ ref: String) -> CategoryCombo? {
+        comboIndex[ref.trimmedSpaces].map { categoryCombos[$0] }
+    }
     public func category(_ ref: String) -> Category? { categoryIndex[ref.trimmedSpaces].map { categories[$0] } }
     public func optionCombo(uid: String) -> CategoryOptionCombo? { optionComboIndex[uid] }
 

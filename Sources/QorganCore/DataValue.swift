@@ -8,11 +8,16 @@ public struct DataValueKey: Hashable, Sendable {
     public var optionCombo: String
     public var attributeOptionCombo: String
 
-    public init(element: String, period: Period, unit: String,
-                optionCombo: String = CategoryOptionCombo.defaultUid,
-                attributeOptionCombo: String = CategoryOptionCombo.defaultUid) {
-        self.element = element; self.period = period; self.unit = unit
-        self.optionCombo = optionCombo; self.attributeOptionCombo = attributeOptionCombo
+    public init(
+        element: String, period: Period, unit: String,
+        optionCombo: String = CategoryOptionCombo.defaultUid,
+        attributeOptionCombo: String = CategoryOptionCombo.defaultUid
+    ) {
+        self.element = element
+        self.period = period
+        self.unit = unit
+        self.optionCombo = optionCombo
+        self.attributeOptionCombo = attributeOptionCombo
     }
 }
 
@@ -27,10 +32,18 @@ public struct DataValue: Hashable, Sendable {
     public var followUp: Bool
     public var deleted: Bool
 
-    public init(key: DataValueKey, value: String, storedBy: String, created: Date = Date(), lastUpdated: Date = Date(),
-                comment: String? = nil, followUp: Bool = false, deleted: Bool = false) {
-        self.key = key; self.value = value; self.storedBy = storedBy; self.created = created
-        self.lastUpdated = lastUpdated; self.comment = comment; self.followUp = followUp; self.deleted = deleted
+    public init(
+        key: DataValueKey, value: String, storedBy: String, created: Date = Date(), lastUpdated: Date = Date(),
+        comment: String? = nil, followUp: Bool = false, deleted: Bool = false
+    ) {
+        self.key = key
+        self.value = value
+        self.storedBy = storedBy
+        self.created = created
+        self.lastUpdated = lastUpdated
+        self.comment = comment
+        self.followUp = followUp
+        self.deleted = deleted
     }
 
     /// The value as a number: booleans count as 1 and 0; text has none.
@@ -62,12 +75,22 @@ public struct DataValueInput: Hashable, Sendable {
     /// Where it came from when that is not a line (`dataValues[3]` of a JSON document).
     public var location: String?
 
-    public init(element: String, period: String, unit: String, optionCombo: String = "", attributeOptionCombo: String = "",
-                value: String, storedBy: String? = nil, comment: String? = nil, followUp: String? = nil,
-                deleted: String? = nil, line: Int? = nil, location: String? = nil) {
-        self.element = element; self.period = period; self.unit = unit; self.optionCombo = optionCombo
-        self.attributeOptionCombo = attributeOptionCombo; self.value = value; self.storedBy = storedBy
-        self.comment = comment; self.followUp = followUp; self.deleted = deleted; self.line = line
+    public init(
+        element: String, period: String, unit: String, optionCombo: String = "", attributeOptionCombo: String = "",
+        value: String, storedBy: String? = nil, comment: String? = nil, followUp: String? = nil,
+        deleted: String? = nil, line: Int? = nil, location: String? = nil
+    ) {
+        self.element = element
+        self.period = period
+        self.unit = unit
+        self.optionCombo = optionCombo
+        self.attributeOptionCombo = attributeOptionCombo
+        self.value = value
+        self.storedBy = storedBy
+        self.comment = comment
+        self.followUp = followUp
+        self.deleted = deleted
+        self.line = line
         self.location = location
     }
 }
@@ -83,14 +106,27 @@ public struct ResolvedValue: Hashable, Sendable {
     public var line: Int?
     public var isDeletion: Bool { value == nil }
 
-    public init(key: DataValueKey, value: String?, comment: String? = nil, followUp: Bool = false, storedBy: String? = nil, line: Int? = nil) {
-        self.key = key; self.value = value; self.comment = comment; self.followUp = followUp; self.storedBy = storedBy; self.line = line
+    public init(
+        key: DataValueKey, value: String?, comment: String? = nil, followUp: Bool = false, storedBy: String? = nil,
+        line: Int? = nil
+    ) {
+        self.key = key
+        self.value = value
+        self.comment = comment
+        self.followUp = followUp
+        self.storedBy = storedBy
+        self.line = line
     }
 }
 
 /// One change to a value, as the audit trail keeps it.
 public struct AuditEntry: Hashable, Sendable {
-    public enum Action: String, Sendable, Codable { case create = "CREATE", update = "UPDATE", delete = "DELETE", restore = "RESTORE" }
+    public enum Action: String, Sendable, Codable {
+        case create = "CREATE"
+        case update = "UPDATE"
+        case delete = "DELETE"
+        case restore = "RESTORE"
+    }
     public var key: DataValueKey
     public var action: Action
     public var oldValue: String?
@@ -100,10 +136,18 @@ public struct AuditEntry: Hashable, Sendable {
     public var changedBy: String
     public var changedAt: Date
 
-    public init(key: DataValueKey, action: Action, oldValue: String?, newValue: String?, oldComment: String?,
-                newComment: String?, changedBy: String, changedAt: Date) {
-        self.key = key; self.action = action; self.oldValue = oldValue; self.newValue = newValue
-        self.oldComment = oldComment; self.newComment = newComment; self.changedBy = changedBy; self.changedAt = changedAt
+    public init(
+        key: DataValueKey, action: Action, oldValue: String?, newValue: String?, oldComment: String?,
+        newComment: String?, changedBy: String, changedAt: Date
+    ) {
+        self.key = key
+        self.action = action
+        self.oldValue = oldValue
+        self.newValue = newValue
+        self.oldComment = oldComment
+        self.newComment = newComment
+        self.changedBy = changedBy
+        self.changedAt = changedAt
     }
 }
 
@@ -115,10 +159,13 @@ extension ValueType {
         case .number, .percentage:
             // Plain decimal notation only: no "nan", "inf", hexadecimal or exponents.
             guard s.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || $0 == 46 || $0 == 45 || $0 == 43 }),
-                  let d = Double(s), d.isFinite else {
+                let d = Double(s), d.isFinite
+            else {
                 return .invalid("'\(raw)' is not a number")
             }
-            if self == .percentage && !(0...100).contains(d) { return .invalid("a percentage lies between 0 and 100, not \(raw)") }
+            if self == .percentage && !(0...100).contains(d) {
+                return .invalid("a percentage lies between 0 and 100, not \(raw)")
+            }
             return .valid(formatNumber(d))
         case .integer, .integerZeroOrPositive:
             guard let i = Int(s.hasPrefix("+") ? String(s.dropFirst()) : s) else {
@@ -133,7 +180,11 @@ extension ValueType {
             default: return .invalid("'\(raw)' is not true or false")
             }
         case .text:
-            if s.count > 255 { return .invalid("text values are short (at most 255 characters, this one has \(s.count)); they are not for personal data") }
+            if s.count > 255 {
+                return .invalid(
+                    "text values are short (at most 255 characters, this one has \(s.count)); they are not for personal data"
+                )
+            }
             return .valid(s)
         }
     }
@@ -215,46 +266,78 @@ public struct ValueResolver {
             problems.append(Problem(line: line, object: input.location, field: field, value: value, reason: reason))
         }
         let el = catalog.element(input.element.trimmedSpaces)
-        if el == nil { problem("dataelement", input.element, input.element.isEmpty ? "a data element is required" : "no data element with code or uid '\(input.element)'") }
+        if el == nil {
+            problem(
+                "dataelement", input.element,
+                input.element.isEmpty
+                    ? "a data element is required" : "no data element with code or uid '\(input.element)'")
+        }
         if let el, let source = el.derivedFrom {
-            problem("dataelement", input.element, "\(el.code) is derived from the \(source) and cannot be entered; change the \(source) instead")
+            problem(
+                "dataelement", input.element,
+                "\(el.code) is derived from the \(source) and cannot be entered; change the \(source) instead")
         }
         let period = self.period(input.period)
-        if period == nil { problem("period", input.period, "not a period identifier (2017, 2017Q1, 201703, 2017W5, 20170315, 2017April)") }
+        if period == nil {
+            problem(
+                "period", input.period, "not a period identifier (2017, 2017Q1, 201703, 2017W5, 20170315, 2017April)")
+        }
         let u = catalog.unit(input.unit.trimmedSpaces)
-        if u == nil { problem("orgunit", input.unit, input.unit.isEmpty ? "an organisation unit is required" : "no organisation unit with code or uid '\(input.unit)'") }
+        if u == nil {
+            problem(
+                "orgunit", input.unit,
+                input.unit.isEmpty
+                    ? "an organisation unit is required" : "no organisation unit with code or uid '\(input.unit)'")
+        }
 
         var coc: CategoryOptionCombo?
         if let el {
             coc = catalog.optionCombo(input.optionCombo.trimmedSpaces, of: el)
             if coc == nil {
                 let known = catalog.optionCombos(of: el).map(\.code).joined(separator: ", ")
-                problem("categoryoptioncombo", input.optionCombo, input.optionCombo.isEmpty
-                    ? "data element '\(el.code)' is disaggregated; name one of: \(known)"
-                    : "data element '\(el.code)' has no option combination '\(input.optionCombo)' (it has: \(known))")
+                problem(
+                    "categoryoptioncombo", input.optionCombo,
+                    input.optionCombo.isEmpty
+                        ? "data element '\(el.code)' is disaggregated; name one of: \(known)"
+                        : "data element '\(el.code)' has no option combination '\(input.optionCombo)' (it has: \(known))"
+                )
             }
             let sets = self.dataSets(of: el)
             if let period, !sets.isEmpty, !sets.contains(where: { $0.periodType == period.type }) {
                 let types = Set(sets.map(\.periodType.rawValue)).sorted().joined(separator: " or ")
-                problem("period", input.period, "data element '\(el.code)' is reported \(types) (form \(sets.map(\.code).joined(separator: ", "))), but \(period.iso) is \(period.type.rawValue)")
+                problem(
+                    "period", input.period,
+                    "data element '\(el.code)' is reported \(types) (form \(sets.map(\.code).joined(separator: ", "))), but \(period.iso) is \(period.type.rawValue)"
+                )
             }
             if let u, !sets.isEmpty, !sets.contains(where: { $0.organisationUnits.contains(u.uid) }) {
-                problem("orgunit", input.unit, "'\(u.code)' does not report data element '\(el.code)': no form with it is assigned to the unit (\(sets.map(\.code).joined(separator: ", ")))")
+                problem(
+                    "orgunit", input.unit,
+                    "'\(u.code)' does not report data element '\(el.code)': no form with it is assigned to the unit (\(sets.map(\.code).joined(separator: ", ")))"
+                )
             }
         }
         if let u, let period, !u.isOpen(throughout: period.span) {
             let closed = u.closingDate.map { ", closed \($0)" } ?? ""
-            problem("orgunit", input.unit, "'\(u.code)' is not open throughout \(period.iso) (opened \(u.openingDate)\(closed))")
+            problem(
+                "orgunit", input.unit,
+                "'\(u.code)' is not open throughout \(period.iso) (opened \(u.openingDate)\(closed))")
         }
         let aoc = catalog.attributeOptionCombo(input.attributeOptionCombo.trimmedSpaces)
-        if aoc == nil { problem("attributeoptioncombo", input.attributeOptionCombo, "no attribute option combination '\(input.attributeOptionCombo)' (only 'default' exists)") }
+        if aoc == nil {
+            problem(
+                "attributeoptioncombo", input.attributeOptionCombo,
+                "no attribute option combination '\(input.attributeOptionCombo)' (only 'default' exists)")
+        }
 
         let deleted = parseFlag(input.deleted)
         if deleted == nil { problem("deleted", input.deleted, "'\(input.deleted ?? "")' is not true or false") }
         let followUp = parseFlag(input.followUp)
         if followUp == nil { problem("followup", input.followUp, "'\(input.followUp ?? "")' is not true or false") }
         let comment = input.comment.flatMap { $0.isEmpty ? nil : $0 }
-        if let comment, comment.count > 500 { problem("comment", String(comment.prefix(20)) + "…", "comments are short (at most 500 characters)") }
+        if let comment, comment.count > 500 {
+            problem("comment", String(comment.prefix(20)) + "…", "comments are short (at most 500 characters)")
+        }
 
         var value: String?
         if deleted != true {
@@ -270,10 +353,13 @@ public struct ValueResolver {
             }
         }
         guard problems.isEmpty, let el, let period, let u, let coc, let aoc else { return .invalid(problems) }
-        return .valid(ResolvedValue(key: DataValueKey(element: el.uid, period: period, unit: u.uid, optionCombo: coc.uid,
-                                                        attributeOptionCombo: aoc.uid),
-                                      value: value, comment: comment, followUp: followUp ?? false,
-                                      storedBy: input.storedBy.flatMap { $0.isEmpty ? nil : $0 }, line: line))
+        return .valid(
+            ResolvedValue(
+                key: DataValueKey(
+                    element: el.uid, period: period, unit: u.uid, optionCombo: coc.uid,
+                    attributeOptionCombo: aoc.uid),
+                value: value, comment: comment, followUp: followUp ?? false,
+                storedBy: input.storedBy.flatMap { $0.isEmpty ? nil : $0 }, line: line))
     }
 
     /// A true/false field: blank is false; nil when it is neither.
@@ -293,7 +379,10 @@ public struct ValueChange: Hashable, Sendable {
     public var key: DataValueKey
     /// The new value; nil when the value was deleted.
     public var value: String?
-    public init(key: DataValueKey, value: String?) { self.key = key; self.value = value }
+    public init(key: DataValueKey, value: String?) {
+        self.key = key
+        self.value = value
+    }
 }
 
 /// Told of every commit, in commit order, before the write returns: what keeps the
@@ -308,9 +397,15 @@ public struct StoredValueRow: Sendable {
     public var element: Int64, period: Int64, unit: Int64, optionCombo: Int64, attributeOptionCombo: Int64
     /// nil for text.
     public var number: Double?
-    public init(element: Int64, period: Int64, unit: Int64, optionCombo: Int64, attributeOptionCombo: Int64, number: Double?) {
-        self.element = element; self.period = period; self.unit = unit; self.optionCombo = optionCombo
-        self.attributeOptionCombo = attributeOptionCombo; self.number = number
+    public init(
+        element: Int64, period: Int64, unit: Int64, optionCombo: Int64, attributeOptionCombo: Int64, number: Double?
+    ) {
+        self.element = element
+        self.period = period
+        self.unit = unit
+        self.optionCombo = optionCombo
+        self.attributeOptionCombo = attributeOptionCombo
+        self.number = number
     }
 }
 

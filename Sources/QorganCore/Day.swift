@@ -1,3 +1,5 @@
+import Foundation
+
 /// A calendar day in the proleptic Gregorian calendar, free of time zones.
 ///
 /// Periods, opening dates and reorganisations are all whole days; keeping them
@@ -15,12 +17,17 @@ public struct Day: Hashable, Comparable, Sendable, CustomStringConvertible, Coda
     /// Creates a day, or returns nil when the date does not exist (2017-02-29).
     public init?(year: Int, month: Int, day: Int) {
         guard (1...9999).contains(year), (1...12).contains(month),
-              day >= 1, day <= Day.daysInMonth(year: year, month: month) else { return nil }
-        self.year = year; self.month = month; self.day = day
+            day >= 1, day <= Day.daysInMonth(year: year, month: month)
+        else { return nil }
+        self.year = year
+        self.month = month
+        self.day = day
     }
 
     private init(unchecked year: Int, _ month: Int, _ day: Int) {
-        self.year = year; self.month = month; self.day = day
+        self.year = year
+        self.month = month
+        self.day = day
     }
 
     public static func isLeapYear(_ y: Int) -> Bool { (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 }
@@ -77,8 +84,9 @@ public struct Day: Hashable, Comparable, Sendable, CustomStringConvertible, Coda
     public init?(iso text: String) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              parts.allSatisfy({ $0.allSatisfy(\.isASCIIDigit) }),
-              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), Day.supportedYears.contains(y) else { return nil }
+            parts.allSatisfy({ $0.allSatisfy(\.isASCIIDigit) }),
+            let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), Day.supportedYears.contains(y)
+        else { return nil }
         self.init(year: y, month: m, day: d)
     }
 
@@ -96,8 +104,6 @@ public struct Day: Hashable, Comparable, Sendable, CustomStringConvertible, Coda
         try c.encode(description)
     }
 }
-
-import Foundation
 
 extension Character {
     public var isASCIIDigit: Bool { isASCII && isNumber }
@@ -129,7 +135,8 @@ extension Day {
     /// The same day `n` months later (earlier for negative n), clamped to the month's end.
     public func addingMonths(_ n: Int) -> Day {
         let total = year * 12 + (month - 1) + n
-        let y = total / 12, m = total % 12 + 1
+        let y = total / 12
+        let m = total % 12 + 1
         return Day(unchecked: y, m, min(day, Day.daysInMonth(year: y, month: m)))
     }
 }

@@ -13,7 +13,11 @@ public struct Problem: Hashable, Sendable, CustomStringConvertible, Codable {
     public var reason: String
 
     public init(line: Int? = nil, object: String? = nil, field: String? = nil, value: String? = nil, reason: String) {
-        self.line = line; self.object = object; self.field = field; self.value = value; self.reason = reason
+        self.line = line
+        self.object = object
+        self.field = field
+        self.value = value
+        self.reason = reason
     }
 
     public var description: String {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The indicator expression language.
 ///
 ///     #{CODE}             a data element's total
@@ -132,7 +134,10 @@ private struct Parser {
     let chars: [Character]
     var i = 0
 
-    init(text: String) { self.text = text; chars = Array(text) }
+    init(text: String) {
+        self.text = text
+        chars = Array(text)
+    }
 
     func fail(_ reason: String, at pos: Int? = nil) -> QorganError {
         .invalidExpression(text, position: (pos ?? i) + 1, reason: reason)
@@ -148,7 +153,10 @@ private struct Parser {
     }
 
     mutating func accept(_ s: String) -> Bool {
-        if peek(s) { i += s.count; return true }
+        if peek(s) {
+            i += s.count
+            return true
+        }
         return false
     }
 
@@ -185,25 +193,36 @@ private struct Parser {
     mutating func parseSum() throws -> Expression {
         var e = try parseProduct()
         while true {
-            if accept("+") { e = .binary(.add, e, try parseProduct()) }
-            else if accept("-") { e = .binary(.subtract, e, try parseProduct()) }
-            else { return e }
+            if accept("+") {
+                e = .binary(.add, e, try parseProduct())
+            } else if accept("-") {
+                e = .binary(.subtract, e, try parseProduct())
+            } else {
+                return e
+            }
         }
     }
 
     mutating func parseProduct() throws -> Expression {
         var e = try parseUnary()
         while true {
-            if accept("*") { e = .binary(.multiply, e, try parseUnary()) }
-            else if accept("/") { e = .binary(.divide, e, try parseUnary()) }
-            else { return e }
+            if accept("*") {
+                e = .binary(.multiply, e, try parseUnary())
+            } else if accept("/") {
+                e = .binary(.divide, e, try parseUnary())
+            } else {
+                return e
+            }
         }
     }
 
     mutating func parseUnary() throws -> Expression {
         if accept("-") { return .negate(try parseUnary()) }
         if accept("+") { return try parseUnary() }
-        if peek("!") && !peek("!=") { i += 1; return .not(try parseUnary()) }
+        if peek("!") && !peek("!=") {
+            i += 1
+            return .not(try parseUnary())
+        }
         return try parsePrimary()
     }
 
@@ -219,14 +238,15 @@ private struct Parser {
             return e
         }
         if c.isASCIIDigit || c == "." { return try parseNumber() }
-        if (c == "#" || c == "N" || c == "C"), i + 1 < chars.count, chars[i + 1] == "{" {
+        if c == "#" || c == "N" || c == "C", i + 1 < chars.count, chars[i + 1] == "{" {
             return try parseReference(kind: Expression.Reference.Kind(rawValue: c)!)
         }
         if c.isLetter {
             var j = i
             while j < chars.count, chars[j].isLetter { j += 1 }
             let name = String(chars[i..<j])
-            guard let f = Expression.Function.allCases.first(where: { $0.rawValue.lowercased() == name.lowercased() }) else {
+            guard let f = Expression.Function.allCases.first(where: { $0.rawValue.lowercased() == name.lowercased() })
+            else {
                 throw fail("unknown function '\(name)' (known: if, isNull, firstNonNull, greatest, least)")
             }
             i = j
@@ -277,11 +297,10 @@ private struct Parser {
             guard parts.count <= 2, parts.allSatisfy({ !$0.isEmpty }) else {
                 throw fail("a data element reference is #{ELEMENT} or #{ELEMENT.COMBINATION}", at: start)
             }
-            return .reference(.init(kind: .element, code: parts[0], combo: parts.count == 2 ? parts[1] : nil, position: start + 1))
+            return .reference(
+                .init(kind: .element, code: parts[0], combo: parts.count == 2 ? parts[1] : nil, position: start + 1))
         }
         guard parts.count == 1 else { throw fail("'.' is not allowed in \(kind.rawValue){…}", at: start) }
         return .reference(.init(kind: kind, code: body, combo: nil, position: start + 1))
     }
 }
-
-import Foundation

@@ -6,13 +6,20 @@ import Foundation
 public struct ResultsFramework: Hashable, Sendable, Codable {
     public var programme: String
     public var goals: [Goal]
-    public init(programme: String, goals: [Goal]) { self.programme = programme; self.goals = goals }
+    public init(programme: String, goals: [Goal]) {
+        self.programme = programme
+        self.goals = goals
+    }
 
     public struct Goal: Hashable, Sendable, Codable {
         public var code: String
         public var name: String
         public var outcomes: [Outcome]
-        public init(code: String, name: String, outcomes: [Outcome]) { self.code = code; self.name = name; self.outcomes = outcomes }
+        public init(code: String, name: String, outcomes: [Outcome]) {
+            self.code = code
+            self.name = name
+            self.outcomes = outcomes
+        }
     }
     public struct Outcome: Hashable, Sendable, Codable {
         public var code: String
@@ -20,22 +27,37 @@ public struct ResultsFramework: Hashable, Sendable, Codable {
         public var indicators: [FrameworkIndicator]
         public var outputs: [Output]
         public init(code: String, name: String, indicators: [FrameworkIndicator], outputs: [Output]) {
-            self.code = code; self.name = name; self.indicators = indicators; self.outputs = outputs
+            self.code = code
+            self.name = name
+            self.indicators = indicators
+            self.outputs = outputs
         }
     }
     public struct Output: Hashable, Sendable, Codable {
         public var code: String
         public var name: String
         public var indicators: [FrameworkIndicator]
-        public init(code: String, name: String, indicators: [FrameworkIndicator]) { self.code = code; self.name = name; self.indicators = indicators }
+        public init(code: String, name: String, indicators: [FrameworkIndicator]) {
+            self.code = code
+            self.name = name
+            self.indicators = indicators
+        }
     }
     public struct Baseline: Hashable, Sendable, Codable {
-        public var value: Double; public var period: String
-        public init(value: Double, period: String) { self.value = value; self.period = period }
+        public var value: Double
+        public var period: String
+        public init(value: Double, period: String) {
+            self.value = value
+            self.period = period
+        }
     }
     public struct Target: Hashable, Sendable, Codable {
-        public var period: String; public var value: Double
-        public init(period: String, value: Double) { self.period = period; self.value = value }
+        public var period: String
+        public var value: Double
+        public init(period: String, value: Double) {
+            self.period = period
+            self.value = value
+        }
     }
 
     public struct FrameworkIndicator: Hashable, Sendable, Codable {
@@ -50,10 +72,17 @@ public struct ResultsFramework: Hashable, Sendable, Codable {
         public var responsibleUnit: String
         /// False when less is better (acts not prevented).
         public var higherIsBetter: Bool?
-        public init(indicator: String, definition: String, baseline: Baseline, targets: [Target], meansOfVerification: String,
-                    frequency: String, responsibleUnit: String, higherIsBetter: Bool? = nil) {
-            self.indicator = indicator; self.definition = definition; self.baseline = baseline; self.targets = targets
-            self.meansOfVerification = meansOfVerification; self.frequency = frequency; self.responsibleUnit = responsibleUnit
+        public init(
+            indicator: String, definition: String, baseline: Baseline, targets: [Target], meansOfVerification: String,
+            frequency: String, responsibleUnit: String, higherIsBetter: Bool? = nil
+        ) {
+            self.indicator = indicator
+            self.definition = definition
+            self.baseline = baseline
+            self.targets = targets
+            self.meansOfVerification = meansOfVerification
+            self.frequency = frequency
+            self.responsibleUnit = responsibleUnit
             self.higherIsBetter = higherIsBetter
         }
     }
@@ -80,9 +109,22 @@ public struct ResultsFramework: Hashable, Sendable, Codable {
         }
         for (path, i) in indicators {
             let at = "indicator \(i.indicator) (\(path))"
-            if catalog.indicator(i.indicator) == nil { out.append(Problem(object: at, field: "indicator", value: i.indicator, reason: "no indicator with this code or uid")) }
-            if catalog.unit(i.responsibleUnit) == nil { out.append(Problem(object: at, field: "responsibleUnit", value: i.responsibleUnit, reason: "no organisation unit with this code or uid")) }
-            if (try? PeriodSelection(i.baseline.period)) == nil { out.append(Problem(object: at, field: "baseline.period", value: i.baseline.period, reason: "not a period")) }
+            if catalog.indicator(i.indicator) == nil {
+                out.append(
+                    Problem(
+                        object: at, field: "indicator", value: i.indicator, reason: "no indicator with this code or uid"
+                    ))
+            }
+            if catalog.unit(i.responsibleUnit) == nil {
+                out.append(
+                    Problem(
+                        object: at, field: "responsibleUnit", value: i.responsibleUnit,
+                        reason: "no organisation unit with this code or uid"))
+            }
+            if (try? PeriodSelection(i.baseline.period)) == nil {
+                out.append(
+                    Problem(object: at, field: "baseline.period", value: i.baseline.period, reason: "not a period"))
+            }
             for t in i.targets where (try? PeriodSelection(t.period)) == nil {
                 out.append(Problem(object: at, field: "targets.period", value: t.period, reason: "not a period"))
             }

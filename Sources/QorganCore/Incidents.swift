@@ -12,7 +12,8 @@ public enum GTD {
         1: "Business", 2: "Government (General)", 3: "Police", 4: "Military", 5: "Abortion Related",
         6: "Airports & Aircraft", 7: "Government (Diplomatic)", 8: "Educational Institution", 9: "Food or Water Supply",
         10: "Journalists & Media", 11: "Maritime", 12: "NGO", 13: "Other", 14: "Private Citizens & Property",
-        15: "Religious Figures/Institutions", 16: "Telecommunication", 17: "Terrorists/Non-State Militia", 18: "Tourists",
+        15: "Religious Figures/Institutions", 16: "Telecommunication", 17: "Terrorists/Non-State Militia",
+        18: "Tourists",
         19: "Transportation", 20: "Unknown", 21: "Utilities", 22: "Violent Political Party",
     ]
     public static let weaponTypes: [Int: String] = [
@@ -69,14 +70,17 @@ public struct IncidentDate: Hashable, Sendable, Codable, Comparable, CustomStrin
         if let day {
             guard let month, Day(year: year, month: month, day: day) != nil else { return nil }
         }
-        self.year = year; self.month = month; self.day = day
+        self.year = year
+        self.month = month
+        self.day = day
     }
 
     /// `2016`, `2016-06` or `2016-06-05`.
     public init?(_ text: String) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false).map(String.init)
         guard (1...3).contains(parts.count), parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCIIDigit) }),
-              parts[0].count == 4, parts.dropFirst().allSatisfy({ $0.count == 2 }), let year = Int(parts[0]) else { return nil }
+            parts[0].count == 4, parts.dropFirst().allSatisfy({ $0.count == 2 }), let year = Int(parts[0])
+        else { return nil }
         self.init(year: year, month: parts.count > 1 ? Int(parts[1]) : nil, day: parts.count > 2 ? Int(parts[2]) : nil)
     }
 
@@ -108,7 +112,10 @@ public struct IncidentDate: Hashable, Sendable, Codable, Comparable, CustomStrin
     public init(from decoder: Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let d = IncidentDate(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "'\(text)' is not a date (YYYY, YYYY-MM or YYYY-MM-DD)"))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "'\(text)' is not a date (YYYY, YYYY-MM or YYYY-MM-DD)"))
         }
         self = d
     }
@@ -146,22 +153,39 @@ public struct Incident: Hashable, Sendable, Codable {
     /// The GTD's `eventid`, for events imported from it.
     public var gtdEventId: String?
 
-    public init(uid: String = "", date: IncidentDate, unit: String, placeName: String? = nil, latitude: Double? = nil,
-                longitude: Double? = nil, outcome: IncidentOutcome, attackType: Int = GTD.unknownAttack,
-                targetType: Int = GTD.unknownTarget, weaponType: Int = GTD.unknownWeapon, killed: Int? = nil,
-                wounded: Int? = nil, propertyDamage: TriState = .unknown, propertyExtent: Int? = nil,
-                claimed: TriState = .unknown, summary: String = "", sources: [String] = [], illustrative: Bool = false,
-                gtdEventId: String? = nil) {
-        self.uid = uid; self.date = date; self.unit = unit; self.placeName = placeName; self.latitude = latitude
-        self.longitude = longitude; self.outcome = outcome; self.attackType = attackType; self.targetType = targetType
-        self.weaponType = weaponType; self.killed = killed; self.wounded = wounded; self.propertyDamage = propertyDamage
-        self.propertyExtent = propertyExtent; self.claimed = claimed; self.summary = summary; self.sources = sources
-        self.illustrative = illustrative; self.gtdEventId = gtdEventId
+    public init(
+        uid: String = "", date: IncidentDate, unit: String, placeName: String? = nil, latitude: Double? = nil,
+        longitude: Double? = nil, outcome: IncidentOutcome, attackType: Int = GTD.unknownAttack,
+        targetType: Int = GTD.unknownTarget, weaponType: Int = GTD.unknownWeapon, killed: Int? = nil,
+        wounded: Int? = nil, propertyDamage: TriState = .unknown, propertyExtent: Int? = nil,
+        claimed: TriState = .unknown, summary: String = "", sources: [String] = [], illustrative: Bool = false,
+        gtdEventId: String? = nil
+    ) {
+        self.uid = uid
+        self.date = date
+        self.unit = unit
+        self.placeName = placeName
+        self.latitude = latitude
+        self.longitude = longitude
+        self.outcome = outcome
+        self.attackType = attackType
+        self.targetType = targetType
+        self.weaponType = weaponType
+        self.killed = killed
+        self.wounded = wounded
+        self.propertyDamage = propertyDamage
+        self.propertyExtent = propertyExtent
+        self.claimed = claimed
+        self.summary = summary
+        self.sources = sources
+        self.illustrative = illustrative
+        self.gtdEventId = gtdEventId
     }
 
     enum CodingKeys: String, CodingKey {
-        case uid, date, unit, placeName, latitude, longitude, outcome, attackType, targetType, weaponType, killed, wounded,
-             propertyDamage, propertyExtent, claimed, summary, sources, illustrative, gtdEventId
+        case uid, date, unit, placeName, latitude, longitude, outcome, attackType, targetType, weaponType, killed,
+            wounded,
+            propertyDamage, propertyExtent, claimed, summary, sources, illustrative, gtdEventId
     }
 
     /// Lenient on what may be left out (unknowns), strict on what is given.
@@ -197,7 +221,10 @@ public struct Incident: Hashable, Sendable, Codable {
         }
         if let u = catalog.unit(unit) {
             if !(u.isOpen(on: date.earliest) || u.isOpen(on: date.latest)) {
-                bad("unit", unit, "\(u.code) was not open on \(date) (open \(u.openingDate)\(u.closingDate.map { " to \($0)" } ?? ""))")
+                bad(
+                    "unit", unit,
+                    "\(u.code) was not open on \(date) (open \(u.openingDate)\(u.closingDate.map { " to \($0)" } ?? ""))"
+                )
             }
         } else {
             bad("unit", unit, "no organisation unit with this code or uid")
@@ -205,13 +232,23 @@ public struct Incident: Hashable, Sendable, Codable {
         if GTD.attackTypes[attackType] == nil { bad("attackType", String(attackType), "a GTD attack type is 1 to 9") }
         if GTD.targetTypes[targetType] == nil { bad("targetType", String(targetType), "a GTD target type is 1 to 22") }
         if GTD.weaponTypes[weaponType] == nil { bad("weaponType", String(weaponType), "a GTD weapon type is 1 to 13") }
-        if let e = propertyExtent, GTD.propertyExtents[e] == nil { bad("propertyExtent", String(e), "a GTD property extent is 1 to 4") }
-        if propertyExtent != nil && propertyDamage != .yes { bad("propertyExtent", propertyExtent.map(String.init), "an extent needs property damage 'yes'") }
-        if let k = killed, k < 0 { bad("killed", String(k), "a number of people, 0 or more (leave it out when not known)") }
-        if let w = wounded, w < 0 { bad("wounded", String(w), "a number of people, 0 or more (leave it out when not known)") }
+        if let e = propertyExtent, GTD.propertyExtents[e] == nil {
+            bad("propertyExtent", String(e), "a GTD property extent is 1 to 4")
+        }
+        if propertyExtent != nil && propertyDamage != .yes {
+            bad("propertyExtent", propertyExtent.map(String.init), "an extent needs property damage 'yes'")
+        }
+        if let k = killed, k < 0 {
+            bad("killed", String(k), "a number of people, 0 or more (leave it out when not known)")
+        }
+        if let w = wounded, w < 0 {
+            bad("wounded", String(w), "a number of people, 0 or more (leave it out when not known)")
+        }
         if let lat = latitude, !(-90...90).contains(lat) { bad("latitude", String(lat), "between -90 and 90") }
         if let lon = longitude, !(-180...180).contains(lon) { bad("longitude", String(lon), "between -180 and 180") }
-        if (latitude == nil) != (longitude == nil) { bad(latitude == nil ? "latitude" : "longitude", nil, "give both coordinates or neither") }
+        if (latitude == nil) != (longitude == nil) {
+            bad(latitude == nil ? "latitude" : "longitude", nil, "give both coordinates or neither")
+        }
         if outcome == .foiled && ((killed ?? 0) > 0 || (wounded ?? 0) > 0) {
             bad("outcome", outcome.rawValue, "a foiled plot did not take place, so it has no killed or wounded")
         }
@@ -246,35 +283,60 @@ public enum IncidentRegister {
         var c = Catalog()
         c.categoryCombos = []
         func category(_ code: String, _ name: String, _ options: [(String, String)]) -> Category {
-            Category(uid: uid("category:\(code)"), code: code, name: name,
-                     options: options.map { CategoryOption(uid: uid("option:\(code).\($0.0)"), code: $0.0, name: $0.1) })
+            Category(
+                uid: uid("category:\(code)"), code: code, name: name,
+                options: options.map { CategoryOption(uid: uid("option:\(code).\($0.0)"), code: $0.0, name: $0.1) })
         }
         c.categories = [
-            category("INC_OUTCOME", "Incident outcome", IncidentOutcome.allCases.map { (optionCode(outcome: $0), $0.rawValue.capitalized) }),
-            category("INC_ATTACK", "Attack type (GTD)", GTD.attackTypes.keys.sorted().map { (optionCode(attackType: $0), GTD.attackTypes[$0]!) }),
-            category("INC_TARGET", "Target type (GTD)", GTD.targetTypes.keys.sorted().map { (optionCode(targetType: $0), GTD.targetTypes[$0]!) }),
+            category(
+                "INC_OUTCOME", "Incident outcome",
+                IncidentOutcome.allCases.map { (optionCode(outcome: $0), $0.rawValue.capitalized) }),
+            category(
+                "INC_ATTACK", "Attack type (GTD)",
+                GTD.attackTypes.keys.sorted().map { (optionCode(attackType: $0), GTD.attackTypes[$0]!) }),
+            category(
+                "INC_TARGET", "Target type (GTD)",
+                GTD.targetTypes.keys.sorted().map { (optionCode(targetType: $0), GTD.targetTypes[$0]!) }),
         ]
         c.categoryCombos = [
-            CategoryCombo(uid: uid("combo:INC_OUTCOME"), code: "INC_OUTCOME", name: "Incident outcome", categories: ["INC_OUTCOME"]),
-            CategoryCombo(uid: uid("combo:INC_ATTACK"), code: "INC_ATTACK", name: "Attack type (GTD)", categories: ["INC_ATTACK"]),
-            CategoryCombo(uid: uid("combo:INC_TARGET"), code: "INC_TARGET", name: "Target type (GTD)", categories: ["INC_TARGET"]),
+            CategoryCombo(
+                uid: uid("combo:INC_OUTCOME"), code: "INC_OUTCOME", name: "Incident outcome",
+                categories: ["INC_OUTCOME"]),
+            CategoryCombo(
+                uid: uid("combo:INC_ATTACK"), code: "INC_ATTACK", name: "Attack type (GTD)", categories: ["INC_ATTACK"]),
+            CategoryCombo(
+                uid: uid("combo:INC_TARGET"), code: "INC_TARGET", name: "Target type (GTD)", categories: ["INC_TARGET"]),
         ]
-        func element(_ code: String, _ name: String, combo: String, _ description: String, ru: String, kk: String) -> DataElement {
-            DataElement(uid: uid("de:\(code)"), code: code, name: name, description: description, valueType: .integerZeroOrPositive,
-                        aggregationType: .sum, categoryCombo: combo, translations: ["ru": ru, "kk": kk], derivedFrom: "incident register")
+        func element(_ code: String, _ name: String, combo: String, _ description: String, ru: String, kk: String)
+            -> DataElement
+        {
+            DataElement(
+                uid: uid("de:\(code)"), code: code, name: name, description: description,
+                valueType: .integerZeroOrPositive,
+                aggregationType: .sum, categoryCombo: combo, translations: ["ru": ru, "kk": kk],
+                derivedFrom: "incident register")
         }
         c.dataElements = [
-            element(eventsElement, "Incidents by outcome", combo: "INC_OUTCOME",
-                    "Events of the incident register, counted by outcome for the unit and month (or year) of the event. Derived.",
-                    ru: "Инциденты по исходу", kk: "Оқиғалар нәтижесі бойынша"),
-            element(attackElement, "Incidents by attack type", combo: "INC_ATTACK",
-                    "Events of the incident register by GTD attack type. Derived.", ru: "Инциденты по типу нападения", kk: "Оқиғалар шабуыл түрі бойынша"),
-            element(targetElement, "Incidents by target type", combo: "INC_TARGET",
-                    "Events of the incident register by GTD target type. Derived.", ru: "Инциденты по типу цели", kk: "Оқиғалар нысана түрі бойынша"),
-            element(killedElement, "People killed in incidents", combo: CategoryCombo.defaultCode,
-                    "Sum of the known numbers of killed. Derived.", ru: "Погибшие в инцидентах", kk: "Оқиғаларда қаза тапқандар"),
-            element(woundedElement, "People wounded in incidents", combo: CategoryCombo.defaultCode,
-                    "Sum of the known numbers of wounded. Derived.", ru: "Раненые в инцидентах", kk: "Оқиғаларда жараланғандар"),
+            element(
+                eventsElement, "Incidents by outcome", combo: "INC_OUTCOME",
+                "Events of the incident register, counted by outcome for the unit and month (or year) of the event. Derived.",
+                ru: "Инциденты по исходу", kk: "Оқиғалар нәтижесі бойынша"),
+            element(
+                attackElement, "Incidents by attack type", combo: "INC_ATTACK",
+                "Events of the incident register by GTD attack type. Derived.", ru: "Инциденты по типу нападения",
+                kk: "Оқиғалар шабуыл түрі бойынша"),
+            element(
+                targetElement, "Incidents by target type", combo: "INC_TARGET",
+                "Events of the incident register by GTD target type. Derived.", ru: "Инциденты по типу цели",
+                kk: "Оқиғалар нысана түрі бойынша"),
+            element(
+                killedElement, "People killed in incidents", combo: CategoryCombo.defaultCode,
+                "Sum of the known numbers of killed. Derived.", ru: "Погибшие в инцидентах",
+                kk: "Оқиғаларда қаза тапқандар"),
+            element(
+                woundedElement, "People wounded in incidents", combo: CategoryCombo.defaultCode,
+                "Sum of the known numbers of wounded. Derived.", ru: "Раненые в инцидентах",
+                kk: "Оқиғаларда жараланғандар"),
         ]
         return c
     }

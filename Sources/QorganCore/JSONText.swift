@@ -29,9 +29,15 @@ public struct JSONText {
 
     /// Integral values without a fraction (`12`), others in Swift's shortest form; non-finite as null.
     public mutating func number(_ d: Double) {
-        guard d.isFinite else { raw("null"); return }
-        if d == d.rounded(), abs(d) < 1e15 { bytes.append(contentsOf: String(Int64(d)).utf8) }
-        else { bytes.append(contentsOf: d.description.utf8) }
+        guard d.isFinite else {
+            raw("null")
+            return
+        }
+        if d == d.rounded(), abs(d) < 1e15 {
+            bytes.append(contentsOf: String(Int64(d)).utf8)
+        } else {
+            bytes.append(contentsOf: d.description.utf8)
+        }
     }
 
     /// `"key":` (with a comma first unless it opens the object).

@@ -36,7 +36,10 @@ public enum AggregationType: String, CaseIterable, Sendable, Codable {
 public struct ParentLink: Hashable, Sendable, Codable {
     public var parent: String?
     public var from: Day
-    public init(parent: String?, from: Day) { self.parent = parent; self.from = from }
+    public init(parent: String?, from: Day) {
+        self.parent = parent
+        self.from = from
+    }
 }
 
 public struct OrgUnit: Hashable, Sendable, Codable {
@@ -52,11 +55,19 @@ public struct OrgUnit: Hashable, Sendable, Codable {
     /// The name in other languages (`ru`, `kk`, …), shown to users who chose one.
     public var translations: [String: String]?
 
-    public init(uid: String, code: String, name: String, shortName: String? = nil, description: String? = nil,
-                openingDate: Day, closingDate: Day? = nil, parents: [ParentLink], translations: [String: String]? = nil) {
-        self.uid = uid; self.code = code; self.name = name; self.shortName = shortName
-        self.description = description; self.openingDate = openingDate; self.closingDate = closingDate
-        self.parents = parents; self.translations = translations
+    public init(
+        uid: String, code: String, name: String, shortName: String? = nil, description: String? = nil,
+        openingDate: Day, closingDate: Day? = nil, parents: [ParentLink], translations: [String: String]? = nil
+    ) {
+        self.uid = uid
+        self.code = code
+        self.name = name
+        self.shortName = shortName
+        self.description = description
+        self.openingDate = openingDate
+        self.closingDate = closingDate
+        self.parents = parents
+        self.translations = translations
     }
 
     enum CodingKeys: String, CodingKey {
@@ -114,14 +125,21 @@ public struct OrgUnit: Hashable, Sendable, Codable {
 public struct OrgUnitLevel: Hashable, Sendable, Codable {
     public var level: Int
     public var name: String
-    public init(level: Int, name: String) { self.level = level; self.name = name }
+    public init(level: Int, name: String) {
+        self.level = level
+        self.name = name
+    }
 }
 
 public struct CategoryOption: Hashable, Sendable, Codable {
     public var uid: String
     public var code: String
     public var name: String
-    public init(uid: String, code: String, name: String) { self.uid = uid; self.code = code; self.name = name }
+    public init(uid: String, code: String, name: String) {
+        self.uid = uid
+        self.code = code
+        self.name = name
+    }
     enum CodingKeys: String, CodingKey { case uid, code, name }
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -138,7 +156,10 @@ public struct Category: Hashable, Sendable, Codable {
     public var name: String
     public var options: [CategoryOption]
     public init(uid: String, code: String, name: String, options: [CategoryOption]) {
-        self.uid = uid; self.code = code; self.name = name; self.options = options
+        self.uid = uid
+        self.code = code
+        self.name = name
+        self.options = options
     }
     enum CodingKeys: String, CodingKey { case uid, code, name, options }
     public init(from decoder: Decoder) throws {
@@ -158,7 +179,10 @@ public struct CategoryCombo: Hashable, Sendable, Codable {
     /// Category references (uid or code in a document; uids once stored).
     public var categories: [String]
     public init(uid: String, code: String, name: String, categories: [String]) {
-        self.uid = uid; self.code = code; self.name = name; self.categories = categories
+        self.uid = uid
+        self.code = code
+        self.name = name
+        self.categories = categories
     }
     enum CodingKeys: String, CodingKey { case uid, code, name, categories }
     public init(from decoder: Decoder) throws {
@@ -202,15 +226,27 @@ public struct DataElement: Hashable, Sendable, Codable {
     /// Derived values cannot be entered, imported or deleted by hand.
     public var derivedFrom: String?
 
-    public init(uid: String, code: String, name: String, shortName: String? = nil, description: String? = nil,
-                valueType: ValueType, aggregationType: AggregationType, categoryCombo: String = CategoryCombo.defaultUid,
-                translations: [String: String]? = nil, derivedFrom: String? = nil) {
-        self.uid = uid; self.code = code; self.name = name; self.shortName = shortName; self.description = description
-        self.valueType = valueType; self.aggregationType = aggregationType; self.categoryCombo = categoryCombo
-        self.translations = translations; self.derivedFrom = derivedFrom
+    public init(
+        uid: String, code: String, name: String, shortName: String? = nil, description: String? = nil,
+        valueType: ValueType, aggregationType: AggregationType, categoryCombo: String = CategoryCombo.defaultUid,
+        translations: [String: String]? = nil, derivedFrom: String? = nil
+    ) {
+        self.uid = uid
+        self.code = code
+        self.name = name
+        self.shortName = shortName
+        self.description = description
+        self.valueType = valueType
+        self.aggregationType = aggregationType
+        self.categoryCombo = categoryCombo
+        self.translations = translations
+        self.derivedFrom = derivedFrom
     }
 
-    enum CodingKeys: String, CodingKey { case uid, code, name, shortName, description, valueType, aggregationType, categoryCombo, translations, derivedFrom }
+    enum CodingKeys: String, CodingKey {
+        case uid, code, name, shortName, description, valueType, aggregationType, categoryCombo, translations,
+            derivedFrom
+    }
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         uid = try c.decodeIfPresent(String.self, forKey: .uid) ?? ""
@@ -241,12 +277,20 @@ public struct DataSet: Hashable, Sendable, Codable {
     public var expiryDays: Int
     public var translations: [String: String]?
 
-    public init(uid: String, code: String, name: String, description: String? = nil, periodType: PeriodType,
-                dataElements: [String], organisationUnits: [String], timelyDays: Int = 15, expiryDays: Int = 0,
-                translations: [String: String]? = nil) {
-        self.uid = uid; self.code = code; self.name = name; self.description = description
-        self.periodType = periodType; self.dataElements = dataElements
-        self.organisationUnits = organisationUnits; self.timelyDays = timelyDays; self.expiryDays = expiryDays
+    public init(
+        uid: String, code: String, name: String, description: String? = nil, periodType: PeriodType,
+        dataElements: [String], organisationUnits: [String], timelyDays: Int = 15, expiryDays: Int = 0,
+        translations: [String: String]? = nil
+    ) {
+        self.uid = uid
+        self.code = code
+        self.name = name
+        self.description = description
+        self.periodType = periodType
+        self.dataElements = dataElements
+        self.organisationUnits = organisationUnits
+        self.timelyDays = timelyDays
+        self.expiryDays = expiryDays
         self.translations = translations
     }
 
@@ -255,7 +299,10 @@ public struct DataSet: Hashable, Sendable, Codable {
         expiryDays > 0 && period.end.adding(days: expiryDays) < today
     }
 
-    enum CodingKeys: String, CodingKey { case uid, code, name, description, periodType, dataElements, organisationUnits, timelyDays, expiryDays, translations }
+    enum CodingKeys: String, CodingKey {
+        case uid, code, name, description, periodType, dataElements, organisationUnits, timelyDays, expiryDays,
+            translations
+    }
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         uid = try c.decodeIfPresent(String.self, forKey: .uid) ?? ""
@@ -264,8 +311,11 @@ public struct DataSet: Hashable, Sendable, Codable {
         description = try c.decodeIfPresent(String.self, forKey: .description)
         let typeName = try c.decode(String.self, forKey: .periodType)
         guard let t = PeriodType(name: typeName) else {
-            throw DecodingError.dataCorruptedError(forKey: .periodType, in: c,
-                debugDescription: "'\(typeName)' is not a period type (\(PeriodType.allCases.map(\.rawValue).joined(separator: ", ")))")
+            throw DecodingError.dataCorruptedError(
+                forKey: .periodType, in: c,
+                debugDescription:
+                    "'\(typeName)' is not a period type (\(PeriodType.allCases.map(\.rawValue).joined(separator: ", ")))"
+            )
         }
         periodType = t
         dataElements = try c.decodeIfPresent([String].self, forKey: .dataElements) ?? []
@@ -273,7 +323,9 @@ public struct DataSet: Hashable, Sendable, Codable {
         timelyDays = try c.decodeIfPresent(Int.self, forKey: .timelyDays) ?? 15
         expiryDays = try c.decodeIfPresent(Int.self, forKey: .expiryDays) ?? 0
         guard expiryDays >= 0 else {
-            throw DecodingError.dataCorruptedError(forKey: .expiryDays, in: c, debugDescription: "expiryDays is a number of days, 0 or more, not \(expiryDays)")
+            throw DecodingError.dataCorruptedError(
+                forKey: .expiryDays, in: c,
+                debugDescription: "expiryDays is a number of days, 0 or more, not \(expiryDays)")
         }
         translations = try c.decodeIfPresent([String: String].self, forKey: .translations)
     }
@@ -296,15 +348,27 @@ public struct Indicator: Hashable, Sendable, Codable {
     public var target: Double?
     public var translations: [String: String]?
 
-    public init(uid: String, code: String, name: String, shortName: String? = nil, description: String? = nil,
-                numerator: String, denominator: String = "1", factor: Double = 1, decimals: Int = 1,
-                target: Double? = nil, translations: [String: String]? = nil) {
-        self.uid = uid; self.code = code; self.name = name; self.shortName = shortName; self.description = description
-        self.numerator = numerator; self.denominator = denominator; self.factor = factor; self.decimals = decimals
-        self.target = target; self.translations = translations
+    public init(
+        uid: String, code: String, name: String, shortName: String? = nil, description: String? = nil,
+        numerator: String, denominator: String = "1", factor: Double = 1, decimals: Int = 1,
+        target: Double? = nil, translations: [String: String]? = nil
+    ) {
+        self.uid = uid
+        self.code = code
+        self.name = name
+        self.shortName = shortName
+        self.description = description
+        self.numerator = numerator
+        self.denominator = denominator
+        self.factor = factor
+        self.decimals = decimals
+        self.target = target
+        self.translations = translations
     }
 
-    enum CodingKeys: String, CodingKey { case uid, code, name, shortName, description, numerator, denominator, factor, decimals, target, translations }
+    enum CodingKeys: String, CodingKey {
+        case uid, code, name, shortName, description, numerator, denominator, factor, decimals, target, translations
+    }
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         uid = try c.decodeIfPresent(String.self, forKey: .uid) ?? ""
@@ -327,7 +391,10 @@ public struct Constant: Hashable, Sendable, Codable {
     public var name: String
     public var value: Double
     public init(uid: String, code: String, name: String, value: Double) {
-        self.uid = uid; self.code = code; self.name = name; self.value = value
+        self.uid = uid
+        self.code = code
+        self.name = name
+        self.value = value
     }
     enum CodingKeys: String, CodingKey { case uid, code, name, value }
     public init(from decoder: Decoder) throws {

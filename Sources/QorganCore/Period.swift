@@ -1,3 +1,5 @@
+import Foundation
+
 /// The period types of DHIS2, with their identifiers.
 public enum PeriodType: String, CaseIterable, Sendable, Codable, Comparable {
     case daily = "Daily"
@@ -45,9 +47,15 @@ public enum PeriodType: String, CaseIterable, Sendable, Codable, Comparable {
 
     /// Accepts the DHIS2 name (`Monthly`) or a lower-case alias (`monthly`, `month`).
     public init?(name: String) {
-        if let t = PeriodType(rawValue: name) { self = t; return }
+        if let t = PeriodType(rawValue: name) {
+            self = t
+            return
+        }
         let lower = name.lowercased()
-        if let t = PeriodType.allCases.first(where: { $0.rawValue.lowercased() == lower }) { self = t; return }
+        if let t = PeriodType.allCases.first(where: { $0.rawValue.lowercased() == lower }) {
+            self = t
+            return
+        }
         switch lower {
         case "day": self = .daily
         case "week": self = .weekly
@@ -84,7 +92,10 @@ public enum PeriodType: String, CaseIterable, Sendable, Codable, Comparable {
 public struct DaySpan: Hashable, Sendable {
     public let start: Day
     public let end: Day
-    public init(start: Day, end: Day) { self.start = start; self.end = end }
+    public init(start: Day, end: Day) {
+        self.start = start
+        self.end = end
+    }
     public var dayCount: Int { end.ordinal - start.ordinal + 1 }
     public func contains(_ d: Day) -> Bool { start <= d && d <= end }
     public func contains(_ s: DaySpan) -> Bool { start <= s.start && s.end <= end }
@@ -96,7 +107,10 @@ public struct Period: Hashable, Comparable, Sendable, CustomStringConvertible {
     public let type: PeriodType
     public let start: Day
 
-    private init(type: PeriodType, start: Day) { self.type = type; self.start = start }
+    private init(type: PeriodType, start: Day) {
+        self.type = type
+        self.start = start
+    }
 
     // MARK: Construction
 
@@ -150,7 +164,8 @@ public struct Period: Hashable, Comparable, Sendable, CustomStringConvertible {
         case .biMonthly:
             return Period(type: .biMonthly, start: Day(year: day.year, month: day.month - (day.month - 1) % 2, day: 1)!)
         case .quarterly: return quarter(day.year, (day.month - 1) / 3 + 1)!
-        case .sixMonthly: return Period(type: .sixMonthly, start: Day(year: day.year, month: day.month <= 6 ? 1 : 7, day: 1)!)
+        case .sixMonthly:
+            return Period(type: .sixMonthly, start: Day(year: day.year, month: day.month <= 6 ? 1 : 7, day: 1)!)
         case .yearly: return year(day.year)!
         case .financialApril, .financialJuly, .financialOct, .financialNov:
             let m = type.financialStartMonth!
@@ -256,14 +271,19 @@ public struct Period: Hashable, Comparable, Sendable, CustomStringConvertible {
     public static func parse(_ raw: String) -> Period? {
         let s = raw.trimmedSpaces
         let chars = Array(s)
-        guard chars.count >= 4, chars.count <= 16, chars[0..<4].allSatisfy(\.isASCIIDigit), let y = Int(String(chars[0..<4])),
-              Day.supportedYears.contains(y) else { return nil }
+        guard chars.count >= 4, chars.count <= 16, chars[0..<4].allSatisfy(\.isASCIIDigit),
+            let y = Int(String(chars[0..<4])),
+            Day.supportedYears.contains(y)
+        else { return nil }
         let rest = String(chars[4...])
         if rest.isEmpty { return year(y) }
         if rest.allSatisfy(\.isASCIIDigit) {
             if rest.count == 2, let m = Int(rest) { return month(y, m) }
             if rest.count == 4, let m = Int(rest.prefix(2)), let d = Int(rest.suffix(2)),
-               let day = Day(year: y, month: m, day: d) { return .day(day) }
+                let day = Day(year: y, month: m, day: d)
+            {
+                return .day(day)
+            }
             return nil
         }
         func number(after prefix: String) -> Int? {
@@ -279,11 +299,13 @@ public struct Period: Hashable, Comparable, Sendable, CustomStringConvertible {
             guard h == 1 || h == 2 else { return nil }
             return Period(type: .sixMonthly, start: Day(year: y, month: h == 1 ? 1 : 7, day: 1)!)
         }
-        if rest.count == 3, rest.hasSuffix("B"), let b = Int(rest.prefix(2)), rest.prefix(2).allSatisfy(\.isASCIIDigit) {
+        if rest.count == 3, rest.hasSuffix("B"), let b = Int(rest.prefix(2)), rest.prefix(2).allSatisfy(\.isASCIIDigit)
+        {
             guard (1...6).contains(b) else { return nil }
             return Period(type: .biMonthly, start: Day(year: y, month: 2 * b - 1, day: 1)!)
         }
-        for t in [PeriodType.financialApril, .financialJuly, .financialOct, .financialNov] where rest == t.financialSuffix {
+        for t in [PeriodType.financialApril, .financialJuly, .financialOct, .financialNov]
+        where rest == t.financialSuffix {
             return Period(type: t, start: Day(year: y, month: t.financialStartMonth!, day: 1)!)
         }
         return nil
@@ -307,23 +329,30 @@ public struct PeriodSelection: Hashable, Sendable, CustomStringConvertible {
     public let first: Period
     public let last: Period
 
-    public init(_ p: Period) { first = p; last = p }
+    public init(_ p: Period) {
+        first = p
+        last = p
+    }
 
     public init(from first: Period, to last: Period) throws {
         guard first.type == last.type else {
-            throw QorganError.invalidPeriodRange("\(first.iso)..\(last.iso)", reason: "both ends must be of one period type (\(first.type.rawValue) and \(last.type.rawValue))")
+            throw QorganError.invalidPeriodRange(
+                "\(first.iso)..\(last.iso)",
+                reason: "both ends must be of one period type (\(first.type.rawValue) and \(last.type.rawValue))")
         }
         guard first <= last else {
             throw QorganError.invalidPeriodRange("\(first.iso)..\(last.iso)", reason: "the range ends before it starts")
         }
-        self.first = first; self.last = last
+        self.first = first
+        self.last = last
     }
 
     /// Parses `2016`, `2013..2017` or `2016Q2..2017Q1`.
     public init(_ text: String) throws {
         let s = text.trimmingCharacters(in: .whitespaces)
         if let r = s.range(of: "..") {
-            let a = String(s[..<r.lowerBound]), b = String(s[r.upperBound...])
+            let a = String(s[..<r.lowerBound])
+            let b = String(s[r.upperBound...])
             try self.init(from: Period(a), to: Period(b))
         } else {
             self.init(try Period(s))
@@ -332,7 +361,8 @@ public struct PeriodSelection: Hashable, Sendable, CustomStringConvertible {
 
     /// A selection covering exactly `span`, from the daily periods at its ends.
     public init(spanning span: DaySpan) {
-        first = .day(span.start); last = .day(span.end)
+        first = .day(span.start)
+        last = .day(span.end)
     }
 
     public var span: DaySpan { DaySpan(start: first.start, end: last.end) }
@@ -344,5 +374,3 @@ public struct PeriodSelection: Hashable, Sendable, CustomStringConvertible {
     }
     public var description: String { isSingle ? first.iso : "\(first.iso)..\(last.iso)" }
 }
-
-import Foundation

@@ -11,11 +11,19 @@ public enum ReadinessScale: String, CaseIterable, Sendable, Codable {
     case exercise = "PSMU"
 
     public var maximum: Double {
-        switch self { case .yesNo: 1; case .levels: 4; case .exercise: 3 }
+        switch self {
+        case .yesNo: 1
+        case .levels: 4
+        case .exercise: 3
+        }
     }
 
     public var answers: [String] {
-        switch self { case .yesNo: ["yes", "no"]; case .levels: ["0", "1", "2", "3", "4"]; case .exercise: ["P", "S", "M", "U"] }
+        switch self {
+        case .yesNo: ["yes", "no"]
+        case .levels: ["0", "1", "2", "3", "4"]
+        case .exercise: ["P", "S", "M", "U"]
+        }
     }
 
     /// The score of an answer; nil when it is not an answer of this scale. `NA` is handled by the caller.
@@ -34,7 +42,10 @@ public struct InstrumentItem: Hashable, Sendable, Codable {
     public var weight: Double
     public var scale: ReadinessScale
     public init(code: String, text: String, weight: Double, scale: ReadinessScale) {
-        self.code = code; self.text = text; self.weight = weight; self.scale = scale
+        self.code = code
+        self.text = text
+        self.weight = weight
+        self.scale = scale
     }
 }
 
@@ -42,7 +53,11 @@ public struct InstrumentSection: Hashable, Sendable, Codable {
     public var code: String
     public var name: String
     public var items: [InstrumentItem]
-    public init(code: String, name: String, items: [InstrumentItem]) { self.code = code; self.name = name; self.items = items }
+    public init(code: String, name: String, items: [InstrumentItem]) {
+        self.code = code
+        self.name = name
+        self.items = items
+    }
 }
 
 /// A versioned checklist. A version that an assessment has used is frozen: change comes as a
@@ -56,7 +71,11 @@ public struct Instrument: Hashable, Sendable, Codable {
     public var derivedFrom: String?
 
     public init(code: String, version: Int, name: String, sections: [InstrumentSection], derivedFrom: String? = nil) {
-        self.code = code; self.version = version; self.name = name; self.sections = sections; self.derivedFrom = derivedFrom
+        self.code = code
+        self.version = version
+        self.name = name
+        self.sections = sections
+        self.derivedFrom = derivedFrom
     }
 
     public var items: [InstrumentItem] { sections.flatMap(\.items) }
@@ -64,8 +83,12 @@ public struct Instrument: Hashable, Sendable, Codable {
 
     public func problems(source: String? = nil) -> [Problem] {
         var out: [Problem] = []
-        func bad(_ field: String, _ value: String?, _ reason: String) { out.append(Problem(object: source, field: field, value: value, reason: reason)) }
-        if code.isEmpty || !code.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) { bad("code", code, "letters, digits, '_' or '-'") }
+        func bad(_ field: String, _ value: String?, _ reason: String) {
+            out.append(Problem(object: source, field: field, value: value, reason: reason))
+        }
+        if code.isEmpty || !code.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) {
+            bad("code", code, "letters, digits, '_' or '-'")
+        }
         if version < 1 { bad("version", String(version), "a version is 1 or more") }
         if name.isEmpty { bad("name", nil, "required") }
         if items.isEmpty { bad("sections", nil, "an instrument needs at least one item") }
@@ -75,8 +98,12 @@ public struct Instrument: Hashable, Sendable, Codable {
             for (ii, item) in s.items.enumerated() {
                 let at = "sections[\(si)].items[\(ii)]"
                 if item.code.isEmpty { bad(at + ".code", nil, "required") }
-                if !seen.insert(item.code).inserted { bad(at + ".code", item.code, "item codes are unique in an instrument") }
-                if !(item.weight > 0) || !item.weight.isFinite { bad(at + ".weight", String(item.weight), "a weight is a positive number") }
+                if !seen.insert(item.code).inserted {
+                    bad(at + ".code", item.code, "item codes are unique in an instrument")
+                }
+                if !(item.weight > 0) || !item.weight.isFinite {
+                    bad(at + ".weight", String(item.weight), "a weight is a positive number")
+                }
                 if item.text.isEmpty { bad(at + ".text", item.code, "required") }
             }
         }
@@ -89,7 +116,11 @@ public struct ItemScore: Hashable, Sendable, Codable {
     /// An answer of the item's scale, or `NA` (not applicable: left out of both sums).
     public var answer: String
     public var evidence: String?
-    public init(item: String, answer: String, evidence: String? = nil) { self.item = item; self.answer = answer; self.evidence = evidence }
+    public init(item: String, answer: String, evidence: String? = nil) {
+        self.item = item
+        self.answer = answer
+        self.evidence = evidence
+    }
     public var notApplicable: Bool { answer.uppercased() == "NA" }
 }
 
@@ -104,9 +135,17 @@ public struct Assessment: Hashable, Sendable, Codable {
     public var assessorRole: String
     public var scores: [ItemScore]
 
-    public init(uid: String = "", unit: String, date: Day, instrument: String, version: Int, assessorRole: String, scores: [ItemScore]) {
-        self.uid = uid; self.unit = unit; self.date = date; self.instrument = instrument; self.version = version
-        self.assessorRole = assessorRole; self.scores = scores
+    public init(
+        uid: String = "", unit: String, date: Day, instrument: String, version: Int, assessorRole: String,
+        scores: [ItemScore]
+    ) {
+        self.uid = uid
+        self.unit = unit
+        self.date = date
+        self.instrument = instrument
+        self.version = version
+        self.assessorRole = assessorRole
+        self.scores = scores
     }
 
     enum CodingKeys: String, CodingKey { case uid, unit, date, instrument, version, assessorRole, scores }
@@ -124,7 +163,8 @@ public struct Assessment: Hashable, Sendable, Codable {
     /// Readiness = Σ weight × score / Σ weight × maximum over the applicable items, in percent;
     /// nil when no item applies.
     public func readiness(_ instrument: Instrument) -> Double? {
-        var got = 0.0, max = 0.0
+        var got = 0.0
+        var max = 0.0
         let answers = Dictionary(scores.map { ($0.item, $0) }, uniquingKeysWith: { a, _ in a })
         for item in instrument.items {
             guard let s = answers[item.code], !s.notApplicable, let v = item.scale.score(s.answer) else { continue }
@@ -137,11 +177,17 @@ public struct Assessment: Hashable, Sendable, Codable {
     /// Every problem against its instrument and the catalog: each item answered once, on its scale.
     public func problems(_ instrument: Instrument?, catalog: Catalog, line: Int? = nil) -> [Problem] {
         var out: [Problem] = []
-        func bad(_ field: String, _ value: String?, _ reason: String) { out.append(Problem(line: line, field: field, value: value, reason: reason)) }
+        func bad(_ field: String, _ value: String?, _ reason: String) {
+            out.append(Problem(line: line, field: field, value: value, reason: reason))
+        }
         if let u = catalog.unit(unit) {
             if !u.isOpen(on: date) { bad("unit", unit, "\(u.code) was not open on \(date)") }
-        } else { bad("unit", unit, "no organisation unit with this code or uid") }
-        if assessorRole.trimmingCharacters(in: .whitespaces).isEmpty { bad("assessorRole", nil, "the assessor's role (not a name) is required") }
+        } else {
+            bad("unit", unit, "no organisation unit with this code or uid")
+        }
+        if assessorRole.trimmingCharacters(in: .whitespaces).isEmpty {
+            bad("assessorRole", nil, "the assessor's role (not a name) is required")
+        }
         guard let instrument else {
             bad("instrument", "\(self.instrument) v\(version)", "no such instrument version")
             return out
@@ -149,16 +195,27 @@ public struct Assessment: Hashable, Sendable, Codable {
         let items = Dictionary(instrument.items.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
         var seen = Set<String>()
         for (i, s) in scores.enumerated() {
-            guard let item = items[s.item] else { bad("scores[\(i)].item", s.item, "not an item of \(instrument.label)"); continue }
+            guard let item = items[s.item] else {
+                bad("scores[\(i)].item", s.item, "not an item of \(instrument.label)")
+                continue
+            }
             if !seen.insert(s.item).inserted { bad("scores[\(i)].item", s.item, "answered twice") }
             if !s.notApplicable && item.scale.score(s.answer) == nil {
-                bad("scores[\(i)].answer", s.answer, "\(s.item) is scored \(item.scale.answers.joined(separator: ", ")) or NA")
+                bad(
+                    "scores[\(i)].answer", s.answer,
+                    "\(s.item) is scored \(item.scale.answers.joined(separator: ", ")) or NA")
             }
-            if let e = s.evidence, e.count > 500 { bad("scores[\(i)].evidence", String(e.prefix(30)) + "…", "at most 500 characters") }
+            if let e = s.evidence, e.count > 500 {
+                bad("scores[\(i)].evidence", String(e.prefix(30)) + "…", "at most 500 characters")
+            }
         }
         let missing = instrument.items.map(\.code).filter { !seen.contains($0) }
-        if !missing.isEmpty { bad("scores", missing.joined(separator: ", "), "every item is answered (NA when it does not apply)") }
-        if readiness(instrument) == nil && out.isEmpty { bad("scores", nil, "no item applies: readiness cannot be computed") }
+        if !missing.isEmpty {
+            bad("scores", missing.joined(separator: ", "), "every item is answered (NA when it does not apply)")
+        }
+        if readiness(instrument) == nil && out.isEmpty {
+            bad("scores", nil, "no item applies: readiness cannot be computed")
+        }
         return out
     }
 }
@@ -196,7 +253,9 @@ public enum ReadinessGaps {
             let answers = Dictionary(a.scores.map { ($0.item, $0) }, uniquingKeysWith: { x, _ in x })
             for s in inst.sections {
                 for item in s.items {
-                    guard let ans = answers[item.code], !ans.notApplicable, let v = item.scale.score(ans.answer) else { continue }
+                    guard let ans = answers[item.code], !ans.notApplicable, let v = item.scale.score(ans.answer) else {
+                        continue
+                    }
                     var e = sums[item.code] ?? (0, 0, item, s.name)
                     e.total += 100 * v / item.scale.maximum
                     e.n += 1
@@ -204,14 +263,19 @@ public enum ReadinessGaps {
                 }
             }
         }
-        return sums.map { ItemGap(item: $0.key, text: $0.value.item.text, section: $0.value.section,
-                                  meanPercent: $0.value.total / Double($0.value.n), offices: $0.value.n) }
-            .sorted { ($0.meanPercent, $0.item) < ($1.meanPercent, $1.item) }
+        return sums.map {
+            ItemGap(
+                item: $0.key, text: $0.value.item.text, section: $0.value.section,
+                meanPercent: $0.value.total / Double($0.value.n), offices: $0.value.n)
+        }
+        .sorted { ($0.meanPercent, $0.item) < ($1.meanPercent, $1.item) }
     }
 
     /// Mean readiness of the offices in each region's subtree, in two rounds (each office's latest of the year).
-    public static func regions(_ records: [(assessment: Assessment, readiness: Double)], before: Int, after: Int,
-                               catalog: Catalog, regions: [OrgUnit], language: String = "en") -> [RegionChange] {
+    public static func regions(
+        _ records: [(assessment: Assessment, readiness: Double)], before: Int, after: Int,
+        catalog: Catalog, regions: [OrgUnit], language: String = "en"
+    ) -> [RegionChange] {
         func latest(_ year: Int) -> [String: Double] {
             var out: [String: (Day, Double)] = [:]
             for r in records where r.assessment.date.year == year {
@@ -220,7 +284,8 @@ public enum ReadinessGaps {
             }
             return out.mapValues(\.1)
         }
-        let a = latest(before), b = latest(after)
+        let a = latest(before)
+        let b = latest(after)
         func mean(_ d: [String: Double], _ region: OrgUnit, _ year: Int) -> Double? {
             let day = Day(year: year, month: 12, day: 31)!
             let xs = d.filter { catalog.isInSubtree($0.key, of: region.uid, on: day) }.map(\.value)

@@ -21,7 +21,10 @@ public struct IndicatorResult: Hashable, Sendable {
     public var factor: Double
     public var value: Double?
     public init(numerator: Double?, denominator: Double?, factor: Double, value: Double?) {
-        self.numerator = numerator; self.denominator = denominator; self.factor = factor; self.value = value
+        self.numerator = numerator
+        self.denominator = denominator
+        self.factor = factor
+        self.value = value
     }
 }
 
@@ -59,8 +62,10 @@ public struct ReferenceAggregator: Sendable {
     }
 
     /// The value of `item` for `unit` (uid or code) over `periods`.
-    public func value(_ item: DataItem, unit: String, periods: PeriodSelection,
-                      aggregationType: AggregationType? = nil) -> Double? {
+    public func value(
+        _ item: DataItem, unit: String, periods: PeriodSelection,
+        aggregationType: AggregationType? = nil
+    ) -> Double? {
         guard let u = catalog.unit(unit) else { return nil }
         switch item {
         case .element(let e):
@@ -72,8 +77,10 @@ public struct ReferenceAggregator: Sendable {
         }
     }
 
-    public func elementValue(_ elementRef: String, optionCombo: String?, unit: String, span: DaySpan,
-                             aggregationType: AggregationType? = nil) -> Double? {
+    public func elementValue(
+        _ elementRef: String, optionCombo: String?, unit: String, span: DaySpan,
+        aggregationType: AggregationType? = nil
+    ) -> Double? {
         guard let el = catalog.element(elementRef), let u = catalog.unit(unit) else { return nil }
         var cocUid: String? = nil
         if let optionCombo {
@@ -85,7 +92,8 @@ public struct ReferenceAggregator: Sendable {
         // 1. The stored values that count.
         let rows = (valuesByElement[el.uid] ?? []).filter { v in
             if let cocUid, v.key.optionCombo != cocUid { return false }
-            let inTime = type == .last
+            let inTime =
+                type == .last
                 ? v.key.period.rollupSpan.end <= span.end
                 : v.key.period.rollsUp(into: span)
             return inTime && catalog.isInSubtree(v.key.unit, of: u.uid, on: v.key.period.start)
@@ -93,7 +101,10 @@ public struct ReferenceAggregator: Sendable {
         if type == .count { return rows.isEmpty ? nil : Double(rows.count) }
 
         // 2. Cells: one number per unit and period.
-        struct Cell: Hashable { let unit: String; let period: Period }
+        struct Cell: Hashable {
+            let unit: String
+            let period: Period
+        }
         var cells: [Cell: Double] = [:]
         for v in rows {
             guard let n = v.number else { continue }
@@ -138,8 +149,9 @@ public struct ReferenceAggregator: Sendable {
 
     private func indicator(_ ref: String, unit: String, span: DaySpan, depth: Int) -> IndicatorResult? {
         guard depth < 32, let ind = catalog.indicator(ref),
-              let num = try? Expression.parse(ind.numerator),
-              let den = try? Expression.parse(ind.denominator) else { return nil }
+            let num = try? Expression.parse(ind.numerator),
+            let den = try? Expression.parse(ind.denominator)
+        else { return nil }
         let resolve: (Expression.Reference) -> Double? = { r in
             switch r.kind {
             case .element: return elementValue(r.code, optionCombo: r.combo, unit: unit, span: span)

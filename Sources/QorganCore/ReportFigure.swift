@@ -22,9 +22,17 @@ public struct ReportFigure: Hashable, Sendable, Codable {
     /// Shown with the value: `%` for percentages.
     public var suffix: String?
 
-    public init(code: String, label: String, indicator: String, periods: String, unit: String,
-                kind: Kind = .value, periodType: PeriodType? = nil, suffix: String? = nil) {
-        self.code = code; self.label = label; self.indicator = indicator; self.periods = periods
-        self.unit = unit; self.kind = kind; self.periodType = periodType; self.suffix = suffix
+    public init(
+        code: String, label: String, indicator: String, periods: String, unit: String,
+        kind: Kind = .value, periodType: PeriodType? = nil, suffix: String? = nil
+    ) {
+        self.code = code
+        self.label = label
+        self.indicator = indicator
+        self.periods = periods
+        self.unit = unit
+        self.kind = kind
+        self.periodType = periodType
+        self.suffix = suffix
     }
 }

@@ -3,7 +3,10 @@ import Foundation
 /// How the registry of places vulnerable to terrorism is set up: categories and the measures
 /// each requires, occupancy tiers, and how often a site must be inspected.
 public struct SiteConfiguration: Hashable, Sendable, Codable {
-    public struct Measure: Hashable, Sendable, Codable { public var code: String; public var name: String }
+    public struct Measure: Hashable, Sendable, Codable {
+        public var code: String
+        public var name: String
+    }
     public struct Category: Hashable, Sendable, Codable {
         public var code: String
         public var name: String
@@ -25,18 +28,33 @@ public struct SiteConfiguration: Hashable, Sendable, Codable {
         measures: [
             Measure(code: "ACCESS", name: "Access control"), Measure(code: "CCTV", name: "Video surveillance"),
             Measure(code: "ALARM", name: "Alarm"), Measure(code: "GUARDS", name: "Security staff"),
-            Measure(code: "EVACUATION", name: "Evacuation procedure"), Measure(code: "INVACUATION", name: "Invacuation procedure"),
+            Measure(code: "EVACUATION", name: "Evacuation procedure"),
+            Measure(code: "INVACUATION", name: "Invacuation procedure"),
             Measure(code: "LOCKDOWN", name: "Lockdown procedure"), Measure(code: "COMMS", name: "Communication"),
             Measure(code: "EXERCISES", name: "Exercises held"),
         ],
         categories: [
-            Category(code: "MASS", name: "Places of mass gathering", measures: ["ACCESS", "CCTV", "ALARM", "GUARDS", "EVACUATION", "INVACUATION", "LOCKDOWN", "COMMS", "EXERCISES"]),
-            Category(code: "TRANSPORT", name: "Transport hubs", measures: ["ACCESS", "CCTV", "ALARM", "GUARDS", "EVACUATION", "INVACUATION", "LOCKDOWN", "COMMS", "EXERCISES"]),
-            Category(code: "EDUCATION", name: "Education and health", measures: ["ACCESS", "CCTV", "ALARM", "EVACUATION", "INVACUATION", "LOCKDOWN", "COMMS", "EXERCISES"]),
-            Category(code: "WORSHIP", name: "Places of worship", measures: ["ACCESS", "CCTV", "ALARM", "EVACUATION", "LOCKDOWN", "COMMS"]),
+            Category(
+                code: "MASS", name: "Places of mass gathering",
+                measures: [
+                    "ACCESS", "CCTV", "ALARM", "GUARDS", "EVACUATION", "INVACUATION", "LOCKDOWN", "COMMS", "EXERCISES",
+                ]),
+            Category(
+                code: "TRANSPORT", name: "Transport hubs",
+                measures: [
+                    "ACCESS", "CCTV", "ALARM", "GUARDS", "EVACUATION", "INVACUATION", "LOCKDOWN", "COMMS", "EXERCISES",
+                ]),
+            Category(
+                code: "EDUCATION", name: "Education and health",
+                measures: ["ACCESS", "CCTV", "ALARM", "EVACUATION", "INVACUATION", "LOCKDOWN", "COMMS", "EXERCISES"]),
+            Category(
+                code: "WORSHIP", name: "Places of worship",
+                measures: ["ACCESS", "CCTV", "ALARM", "EVACUATION", "LOCKDOWN", "COMMS"]),
         ],
-        tiers: [Tier(code: "BASIC", name: "Basic", from: 0), Tier(code: "STANDARD", name: "Standard", from: 200),
-                Tier(code: "ENHANCED", name: "Enhanced", from: 800)],
+        tiers: [
+            Tier(code: "BASIC", name: "Basic", from: 0), Tier(code: "STANDARD", name: "Standard", from: 200),
+            Tier(code: "ENHANCED", name: "Enhanced", from: 800),
+        ],
         inspectionIntervalMonths: 12)
 
     public func category(_ code: String) -> Category? { categories.first { $0.code == code } }
@@ -47,21 +65,35 @@ public struct SiteConfiguration: Hashable, Sendable, Codable {
     public func problems() -> [Problem] {
         var out: [Problem] = []
         let measureCodes = Set(measures.map(\.code))
-        if measureCodes.count != measures.count { out.append(Problem(field: "measures", reason: "measure codes are unique")) }
+        if measureCodes.count != measures.count {
+            out.append(Problem(field: "measures", reason: "measure codes are unique"))
+        }
         if categories.isEmpty { out.append(Problem(field: "categories", reason: "at least one category")) }
         for c in categories {
             for m in c.measures where !measureCodes.contains(m) {
-                out.append(Problem(object: "category \(c.code)", field: "measures", value: m, reason: "not a measure of the configuration"))
+                out.append(
+                    Problem(
+                        object: "category \(c.code)", field: "measures", value: m,
+                        reason: "not a measure of the configuration"))
             }
         }
-        if tiers.isEmpty || !tiers.contains(where: { $0.from == 0 }) { out.append(Problem(field: "tiers", reason: "the tiers start from 0")) }
-        if inspectionIntervalMonths < 1 { out.append(Problem(field: "inspectionIntervalMonths", value: String(inspectionIntervalMonths), reason: "at least 1")) }
+        if tiers.isEmpty || !tiers.contains(where: { $0.from == 0 }) {
+            out.append(Problem(field: "tiers", reason: "the tiers start from 0"))
+        }
+        if inspectionIntervalMonths < 1 {
+            out.append(
+                Problem(
+                    field: "inspectionIntervalMonths", value: String(inspectionIntervalMonths), reason: "at least 1"))
+        }
         return out
     }
 }
 
 public enum SitePlanStatus: String, CaseIterable, Sendable, Codable { case none, draft, approved, expired }
-public enum Finding: String, CaseIterable, Sendable, Codable { case inPlace = "in-place", partial, missing }
+public enum Finding: String, CaseIterable, Sendable, Codable {
+    case inPlace = "in-place"
+    case partial, missing
+}
 public enum InspectionKind: String, CaseIterable, Sendable, Codable { case planned, unannounced }
 
 /// A place vulnerable to terrorism: what it is, where, how many people it holds at its peak,
@@ -81,14 +113,27 @@ public struct Site: Hashable, Sendable, Codable {
     public var planStatus: SitePlanStatus
     public var planDate: Day?
 
-    public init(uid: String = "", name: String, category: String, sector: String? = nil, unit: String, peakOccupancy: Int,
-                responsibleRole: String, registered: Day, closed: Day? = nil, planStatus: SitePlanStatus = .none, planDate: Day? = nil) {
-        self.uid = uid; self.name = name; self.category = category; self.sector = sector; self.unit = unit
-        self.peakOccupancy = peakOccupancy; self.responsibleRole = responsibleRole; self.registered = registered
-        self.closed = closed; self.planStatus = planStatus; self.planDate = planDate
+    public init(
+        uid: String = "", name: String, category: String, sector: String? = nil, unit: String, peakOccupancy: Int,
+        responsibleRole: String, registered: Day, closed: Day? = nil, planStatus: SitePlanStatus = .none,
+        planDate: Day? = nil
+    ) {
+        self.uid = uid
+        self.name = name
+        self.category = category
+        self.sector = sector
+        self.unit = unit
+        self.peakOccupancy = peakOccupancy
+        self.responsibleRole = responsibleRole
+        self.registered = registered
+        self.closed = closed
+        self.planStatus = planStatus
+        self.planDate = planDate
     }
 
-    enum CodingKeys: String, CodingKey { case uid, name, category, sector, unit, peakOccupancy, responsibleRole, registered, closed, planStatus, planDate }
+    enum CodingKeys: String, CodingKey {
+        case uid, name, category, sector, unit, peakOccupancy, responsibleRole, registered, closed, planStatus, planDate
+    }
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         uid = try c.decodeIfPresent(String.self, forKey: .uid) ?? ""
@@ -108,14 +153,26 @@ public struct Site: Hashable, Sendable, Codable {
 
     public func problems(_ config: SiteConfiguration, catalog: Catalog, line: Int? = nil) -> [Problem] {
         var out: [Problem] = []
-        func bad(_ f: String, _ v: String?, _ r: String) { out.append(Problem(line: line, field: f, value: v, reason: r)) }
-        if name.trimmingCharacters(in: .whitespaces).isEmpty || name.count > 200 { bad("name", name, "1 to 200 characters") }
-        if config.category(category) == nil { bad("category", category, "one of \(config.categories.map(\.code).joined(separator: ", "))") }
+        func bad(_ f: String, _ v: String?, _ r: String) {
+            out.append(Problem(line: line, field: f, value: v, reason: r))
+        }
+        if name.trimmingCharacters(in: .whitespaces).isEmpty || name.count > 200 {
+            bad("name", name, "1 to 200 characters")
+        }
+        if config.category(category) == nil {
+            bad("category", category, "one of \(config.categories.map(\.code).joined(separator: ", "))")
+        }
         if catalog.unit(unit) == nil { bad("unit", unit, "no organisation unit with this code or uid") }
         if peakOccupancy < 0 { bad("peakOccupancy", String(peakOccupancy), "a number of people, 0 or more") }
-        if responsibleRole.trimmingCharacters(in: .whitespaces).isEmpty { bad("responsibleRole", nil, "the responsible role (not a name) is required") }
-        if let closed, closed < registered { bad("closed", closed.description, "before the site was registered (\(registered))") }
-        if planStatus != .none && planDate == nil { bad("planDate", nil, "the date of the protection passport is required when it exists") }
+        if responsibleRole.trimmingCharacters(in: .whitespaces).isEmpty {
+            bad("responsibleRole", nil, "the responsible role (not a name) is required")
+        }
+        if let closed, closed < registered {
+            bad("closed", closed.description, "before the site was registered (\(registered))")
+        }
+        if planStatus != .none && planDate == nil {
+            bad("planDate", nil, "the date of the protection passport is required when it exists")
+        }
         return out
     }
 }
@@ -124,7 +181,11 @@ public struct Prescription: Hashable, Sendable, Codable {
     public var text: String
     public var due: Day
     public var closed: Day?
-    public init(text: String, due: Day, closed: Day? = nil) { self.text = text; self.due = due; self.closed = closed }
+    public init(text: String, due: Day, closed: Day? = nil) {
+        self.text = text
+        self.due = due
+        self.closed = closed
+    }
     public func isOverdue(on day: Day) -> Bool { due < day && (closed.map { $0 > day } ?? true) }
 }
 
@@ -137,23 +198,42 @@ public struct Inspection: Hashable, Sendable, Codable {
     public var findings: [String: Finding]
     public var prescriptions: [Prescription]
 
-    public init(uid: String = "", site: String, date: Day, kind: InspectionKind, findings: [String: Finding], prescriptions: [Prescription] = []) {
-        self.uid = uid; self.site = site; self.date = date; self.kind = kind; self.findings = findings; self.prescriptions = prescriptions
+    public init(
+        uid: String = "", site: String, date: Day, kind: InspectionKind, findings: [String: Finding],
+        prescriptions: [Prescription] = []
+    ) {
+        self.uid = uid
+        self.site = site
+        self.date = date
+        self.kind = kind
+        self.findings = findings
+        self.prescriptions = prescriptions
     }
 
     public func problems(site: Site?, _ config: SiteConfiguration, line: Int? = nil) -> [Problem] {
         var out: [Problem] = []
-        func bad(_ f: String, _ v: String?, _ r: String) { out.append(Problem(line: line, field: f, value: v, reason: r)) }
-        guard let site else { bad("site", self.site, "no site with this uid"); return out }
-        if date < site.registered { bad("date", date.description, "before the site was registered (\(site.registered))") }
+        func bad(_ f: String, _ v: String?, _ r: String) {
+            out.append(Problem(line: line, field: f, value: v, reason: r))
+        }
+        guard let site else {
+            bad("site", self.site, "no site with this uid")
+            return out
+        }
+        if date < site.registered {
+            bad("date", date.description, "before the site was registered (\(site.registered))")
+        }
         let required = Set(config.category(site.category)?.measures ?? [])
-        for m in findings.keys.sorted() where !required.contains(m) { bad("findings", m, "not a measure required of a \(site.category) site") }
+        for m in findings.keys.sorted() where !required.contains(m) {
+            bad("findings", m, "not a measure required of a \(site.category) site")
+        }
         let missing = required.subtracting(findings.keys).sorted()
         if !missing.isEmpty { bad("findings", missing.joined(separator: ", "), "every required measure has a finding") }
         for (i, p) in prescriptions.enumerated() {
             if p.text.trimmingCharacters(in: .whitespaces).isEmpty { bad("prescriptions[\(i)].text", nil, "required") }
             if p.due < date { bad("prescriptions[\(i)].due", p.due.description, "due before the inspection (\(date))") }
-            if let c = p.closed, c < date { bad("prescriptions[\(i)].closed", c.description, "closed before it was issued (\(date))") }
+            if let c = p.closed, c < date {
+                bad("prescriptions[\(i)].closed", c.description, "closed before it was issued (\(date))")
+            }
         }
         return out
     }
@@ -178,28 +258,51 @@ public enum SiteRegister {
         var c = Catalog()
         c.categoryCombos = []
         c.categories = [
-            QorganCore.Category(uid: uid("category:SITE_CATEGORY"), code: "SITE_CATEGORY", name: "Site category",
-                                options: config.categories.map { CategoryOption(uid: uid("option:SITE_CATEGORY.\($0.code)"), code: $0.code, name: $0.name) }),
-            QorganCore.Category(uid: uid("category:SITE_TIER"), code: "SITE_TIER", name: "Site tier",
-                                options: config.tiers.map { CategoryOption(uid: uid("option:SITE_TIER.\($0.code)"), code: $0.code, name: $0.name) }),
+            QorganCore.Category(
+                uid: uid("category:SITE_CATEGORY"), code: "SITE_CATEGORY", name: "Site category",
+                options: config.categories.map {
+                    CategoryOption(uid: uid("option:SITE_CATEGORY.\($0.code)"), code: $0.code, name: $0.name)
+                }),
+            QorganCore.Category(
+                uid: uid("category:SITE_TIER"), code: "SITE_TIER", name: "Site tier",
+                options: config.tiers.map {
+                    CategoryOption(uid: uid("option:SITE_TIER.\($0.code)"), code: $0.code, name: $0.name)
+                }),
         ]
         c.categoryCombos = [
-            CategoryCombo(uid: uid("combo:SITE_CATEGORY"), code: "SITE_CATEGORY", name: "Site category", categories: ["SITE_CATEGORY"]),
+            CategoryCombo(
+                uid: uid("combo:SITE_CATEGORY"), code: "SITE_CATEGORY", name: "Site category",
+                categories: ["SITE_CATEGORY"]),
             CategoryCombo(uid: uid("combo:SITE_TIER"), code: "SITE_TIER", name: "Site tier", categories: ["SITE_TIER"]),
         ]
-        func e(_ code: String, _ name: String, _ d: String, agg: AggregationType = .sum, combo: String = CategoryCombo.defaultCode) -> DataElement {
-            DataElement(uid: uid("de:\(code)"), code: code, name: name, description: d + " Derived from the site registry, by year.",
-                        valueType: .integerZeroOrPositive, aggregationType: agg, categoryCombo: combo, derivedFrom: derivedFrom)
+        func e(
+            _ code: String, _ name: String, _ d: String, agg: AggregationType = .sum,
+            combo: String = CategoryCombo.defaultCode
+        ) -> DataElement {
+            DataElement(
+                uid: uid("de:\(code)"), code: code, name: name,
+                description: d + " Derived from the site registry, by year.",
+                valueType: .integerZeroOrPositive, aggregationType: agg, categoryCombo: combo, derivedFrom: derivedFrom)
         }
         c.dataElements = [
-            e(sitesByCategory, "Registered sites by category", "Sites active at the end of the year.", agg: .averageSumOrgUnit, combo: "SITE_CATEGORY"),
-            e(sitesByTier, "Registered sites by tier", "Sites active at the end of the year, by occupancy tier.", agg: .averageSumOrgUnit, combo: "SITE_TIER"),
+            e(
+                sitesByCategory, "Registered sites by category", "Sites active at the end of the year.",
+                agg: .averageSumOrgUnit, combo: "SITE_CATEGORY"),
+            e(
+                sitesByTier, "Registered sites by tier", "Sites active at the end of the year, by occupancy tier.",
+                agg: .averageSumOrgUnit, combo: "SITE_TIER"),
             e(sitesInspected, "Sites inspected", "Sites with at least one inspection in the year."),
-            e(measuresRequired, "Protection measures required (inspected sites)", "Measures required of the sites inspected in the year."),
-            e(measuresInPlace, "Protection measures in place (inspected sites)", "Of those, found in place at the year's last inspection."),
+            e(
+                measuresRequired, "Protection measures required (inspected sites)",
+                "Measures required of the sites inspected in the year."),
+            e(
+                measuresInPlace, "Protection measures in place (inspected sites)",
+                "Of those, found in place at the year's last inspection."),
             e(prescriptionsIssued, "Prescriptions issued", "Prescriptions issued by inspections in the year."),
             e(prescriptionsClosed, "Prescriptions closed", "Prescriptions closed in the year."),
-            e(prescriptionsOverdue, "Prescriptions overdue at the end of the year", "Open prescriptions past their due date on 31 December.", agg: .lastInPeriod),
+            e(
+                prescriptionsOverdue, "Prescriptions overdue at the end of the year",
+                "Open prescriptions past their due date on 31 December.", agg: .lastInPeriod),
         ]
         return c
     }

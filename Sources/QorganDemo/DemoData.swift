@@ -23,7 +23,10 @@ struct DemoRandom {
         for _ in 0..<count {
             var x = Double.random(in: 0..<sum, using: &g)
             var i = 0
-            while i < weights.count - 1 && x >= weights[i] { x -= weights[i]; i += 1 }
+            while i < weights.count - 1 && x >= weights[i] {
+                x -= weights[i]
+                i += 1
+            }
             out[i] += 1
         }
         return out
@@ -43,14 +46,17 @@ extension DemoProgramme {
     /// The readiness each office's assessments aim at, in tenths of a percent: (office, 2015, 2017).
     static func readinessTargets() -> [(office: String, previous: Int, latest: Int)] { generate().readiness }
 
-    static func generate() -> (values: [DataValueInput], foiled: [(year: Int, month: Int, region: String)],
-                               readiness: [(office: String, previous: Int, latest: Int)]) {
+    static func generate() -> (
+        values: [DataValueInput], foiled: [(year: Int, month: Int, region: String)],
+        readiness: [(office: String, previous: Int, latest: Int)]
+    ) {
         var rng = DemoRandom(seed: seed)
         var out: [DataValueInput] = []
         var foiled: [(year: Int, month: Int, region: String)] = []
         func add(_ element: String, _ period: String, _ unit: String, _ value: Int, combo: String = "") {
             guard value != 0 else { return }
-            out.append(DataValueInput(element: element, period: period, unit: unit, optionCombo: combo, value: String(value)))
+            out.append(
+                DataValueInput(element: element, period: period, unit: unit, optionCombo: combo, value: String(value)))
         }
         func month(_ y: Int, _ m: Int) -> String { Period.month(y, m)!.iso }
         let regions = Geography.regions
@@ -59,23 +65,31 @@ extension DemoProgramme {
 
         // Target group size (yearly, by target group) and newly reached (monthly, field offices).
         let tgSize = [2013: 148_000, 2014: 151_200, 2015: 154_600, 2016: 157_900, 2017: 160_300]
-        let reached2016 = 50_686                 // 50 686 / 157 900 = 32.1 % (F3)
-        let reachedTotal = 140_041               // 140 041 / mean(size) 154 400 = 90.7 % (F4)
+        let reached2016 = 50_686  // 50 686 / 157 900 = 32.1 % (F3)
+        let reachedTotal = 140_041  // 140 041 / mean(size) 154 400 = 90.7 % (F4)
         let otherYears = apportion(reachedTotal - reached2016, [0.14, 0.20, 0.28, 0.38])
-        let reached = [2013: otherYears[0], 2014: otherYears[1], 2015: otherYears[2], 2016: reached2016, 2017: otherYears[3]]
+        let reached = [
+            2013: otherYears[0], 2014: otherYears[1], 2015: otherYears[2], 2016: reached2016, 2017: otherYears[3],
+        ]
         let seasonal: [Double] = [1.2, 1.2, 1.25, 1.2, 1.1, 0.6, 0.5, 0.6, 1.3, 1.25, 1.2, 1.0]
         for y in years {
-            let sizes = apportion(tgSize[y]!, regions.indices.map { regions[$0].population * regionFactor[$0] * rng.jitter(0.98, 1.02) })
+            let sizes = apportion(
+                tgSize[y]!, regions.indices.map { regions[$0].population * regionFactor[$0] * rng.jitter(0.98, 1.02) })
             let reach = apportion(reached[y]!, regions.indices.map { Double(sizes[$0]) * rng.jitter(0.8, 1.2) })
             for (ri, r) in regions.enumerated() {
                 let bySize = apportion(sizes[ri], targetGroups.map { $0.reachShare * rng.jitter(0.9, 1.1) })
-                for (gi, g) in targetGroups.enumerated() { add("TG_SIZE", String(y), r.code, bySize[gi], combo: g.code) }
+                for (gi, g) in targetGroups.enumerated() {
+                    add("TG_SIZE", String(y), r.code, bySize[gi], combo: g.code)
+                }
                 let byOffice = apportion(reach[ri], r.offices.map { _ in rng.jitter(0.5, 1.5) })
                 for (oi, o) in r.offices.enumerated() {
                     let byMonth = apportion(byOffice[oi], seasonal.map { $0 * rng.jitter(0.8, 1.2) })
                     for m in 1...12 {
-                        let byGroup = apportion(byMonth[m - 1], targetGroups.map { $0.reachShare * rng.jitter(0.8, 1.2) })
-                        for (gi, g) in targetGroups.enumerated() { add("TG_REACHED", month(y, m), o.code, byGroup[gi], combo: g.code) }
+                        let byGroup = apportion(
+                            byMonth[m - 1], targetGroups.map { $0.reachShare * rng.jitter(0.8, 1.2) })
+                        for (gi, g) in targetGroups.enumerated() {
+                            add("TG_REACHED", month(y, m), o.code, byGroup[gi], combo: g.code)
+                        }
                     }
                 }
             }
@@ -104,11 +118,11 @@ extension DemoProgramme {
             // Acts prevented (F1, 12) are events of the incident register: these draws place its
             // twelve illustrative foiled plots (and keep every other number as it was).
             ("FOILED_PLOTS", [2, 2, 3, 3, 2]),
-            ("DEPARTURES_STOPPED", [0, 2, 4, 3, 1]),        // 1 in 2017 (F2)
-            ("TRAVEL_INTENT_STOPPED", [12, 19, 27, 21, 12]), // 91 (F5)
-            ("STUDENTS_RETURNED", [9, 14, 22, 19, 17]),     // 81 (F6)
-            ("THEOLOGY_DIVERTED", [21, 30, 41, 44, 41]),    // 177 (F7)
-            ("CONVICTIONS", [17, 22, 26, 35, 23]),          // 123 (F8)
+            ("DEPARTURES_STOPPED", [0, 2, 4, 3, 1]),  // 1 in 2017 (F2)
+            ("TRAVEL_INTENT_STOPPED", [12, 19, 27, 21, 12]),  // 91 (F5)
+            ("STUDENTS_RETURNED", [9, 14, 22, 19, 17]),  // 81 (F6)
+            ("THEOLOGY_DIVERTED", [21, 30, 41, 44, 41]),  // 177 (F7)
+            ("CONVICTIONS", [17, 22, 26, 35, 23]),  // 123 (F8)
         ]
         for (element, perYear) in security {
             for (yi, y) in years.enumerated() {
@@ -132,22 +146,31 @@ extension DemoProgramme {
         let marginalised = [2013: 38, 2014: 41, 2015: 40, 2016: 44, 2017: 43]  // 43 / 430 = 10 % (F11)
         let sexShare = [("MALE", 0.8), ("FEMALE", 0.2)]
         for y in years {
-            let byRegion = apportion(drawn[y]!, regions.indices.map { securityWeights[$0] * regionFactor[$0] * rng.jitter(0.8, 1.2) })
+            let byRegion = apportion(
+                drawn[y]!, regions.indices.map { securityWeights[$0] * regionFactor[$0] * rng.jitter(0.8, 1.2) })
             var cellTotals: [(region: String, quarter: Int, total: Int)] = []
             for (ri, r) in regions.enumerated() {
                 let byQuarter = apportion(byRegion[ri], (1...4).map { _ in rng.jitter(0.8, 1.2) })
                 for q in 1...4 {
                     cellTotals.append((r.code, q, byQuarter[q - 1]))
-                    var weights: [Double] = [], combos: [String] = []
-                    for g in targetGroups { for (s, share) in sexShare {
-                        weights.append(g.drawnShare * share * rng.jitter(0.8, 1.2)); combos.append("\(g.code)_\(s)")
-                    } }
+                    var weights: [Double] = []
+                    var combos: [String] = []
+                    for g in targetGroups {
+                        for (s, share) in sexShare {
+                            weights.append(g.drawnShare * share * rng.jitter(0.8, 1.2))
+                            combos.append("\(g.code)_\(s)")
+                        }
+                    }
                     let cells = apportion(byQuarter[q - 1], weights)
-                    for (i, combo) in combos.enumerated() { add("DRAWN_IN", "\(y)Q\(q)", r.code, cells[i], combo: combo) }
+                    for (i, combo) in combos.enumerated() {
+                        add("DRAWN_IN", "\(y)Q\(q)", r.code, cells[i], combo: combo)
+                    }
                 }
             }
             let m = apportion(marginalised[y]!, cellTotals.map { Double($0.total) })
-            for (i, cell) in cellTotals.enumerated() { add("DRAWN_IN_MARGINALISED", "\(y)Q\(cell.quarter)", cell.region, m[i]) }
+            for (i, cell) in cellTotals.enumerated() {
+                add("DRAWN_IN_MARGINALISED", "\(y)Q\(cell.quarter)", cell.region, m[i])
+            }
         }
 
         // Readiness (2015 and 2017), every regional and field office: means 89.9 and 91.7 (F10). The
@@ -180,7 +203,10 @@ extension DemoProgramme {
         var i = 0
         while diff != 0 {
             let step = diff > 0 ? 1 : -1
-            if (0...1000).contains(xs[i] + step) { xs[i] += step; diff -= step }
+            if (0...1000).contains(xs[i] + step) {
+                xs[i] += step
+                diff -= step
+            }
             i = (i + 1) % xs.count
         }
     }

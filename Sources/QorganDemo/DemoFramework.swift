@@ -4,41 +4,80 @@ import QorganCore
 /// baselines (2013) and targets (2017). The targets are illustrative.
 enum DemoFramework {
     typealias FI = ResultsFramework.FrameworkIndicator
-    static func indicator(_ code: String, _ definition: String, baseline: Double, target: Double, verification: String,
-                          frequency: String = "yearly", higherIsBetter: Bool = true) -> FI {
-        FI(indicator: code, definition: definition, baseline: .init(value: baseline, period: "2013"),
-           targets: [.init(period: "2015", value: baseline + (target - baseline) / 2), .init(period: "2017", value: target)],
-           meansOfVerification: verification, frequency: frequency, responsibleUnit: "KZ", higherIsBetter: higherIsBetter)
+    static func indicator(
+        _ code: String, _ definition: String, baseline: Double, target: Double, verification: String,
+        frequency: String = "yearly", higherIsBetter: Bool = true
+    ) -> FI {
+        FI(
+            indicator: code, definition: definition, baseline: .init(value: baseline, period: "2013"),
+            targets: [
+                .init(period: "2015", value: baseline + (target - baseline) / 2), .init(period: "2017", value: target),
+            ],
+            meansOfVerification: verification, frequency: frequency, responsibleUnit: "KZ",
+            higherIsBetter: higherIsBetter)
     }
 
-    static let framework = ResultsFramework(programme: "State programme to counter religious extremism and terrorism, 2013–2017", goals: [
-        .init(code: "G1", name: "Protect the population from terrorism and violent extremism", outcomes: [
-            .init(code: "O1", name: "Terrorist acts are prevented", indicators: [
-                indicator("IND_ACTS_PREVENTED", "Foiled plots recorded in the incident register in the year", baseline: 2, target: 2,
-                          verification: "Incident register"),
-                indicator("IND_ACTS_COMMITTED", "Attacks that took place (completed or failed)", baseline: 0, target: 0,
-                          verification: "Incident register", higherIsBetter: false),
-            ], outputs: [
-                .init(code: "OP1", name: "Travel to conflict zones is stopped", indicators: [
-                    indicator("IND_TRAVEL_INTENT_STOPPED", "Citizens whose intention to join armed groups abroad was stopped", baseline: 12, target: 15,
-                              verification: "Security form (monthly)"),
-                ]),
-            ]),
-            .init(code: "O2", name: "The target group is reached by preventive work", indicators: [
-                indicator("IND_TG_COVERAGE", "Newly reached members of the target group over its size, %", baseline: 7, target: 30,
-                          verification: "Preventive-work form (monthly), target group form (yearly)"),
-            ], outputs: [
-                .init(code: "OP2", name: "Fewer people are drawn into destructive movements", indicators: [
-                    indicator("IND_DRAWN_IN", "People identified as drawn into destructive movements", baseline: 352, target: 300,
-                              verification: "Involvement form (quarterly)", frequency: "quarterly", higherIsBetter: false),
-                ]),
-            ]),
-            .init(code: "O3", name: "Offices and places are prepared", indicators: [
-                indicator("IND_READINESS", "Mean readiness of regional and field offices, from weighted checklists, %", baseline: 88, target: 91.5,
-                          verification: "Readiness assessments"),
-                indicator("IND_SITE_COMPLIANCE", "Protection measures in place at inspected sites, %", baseline: 60, target: 85,
-                          verification: "Site registry inspections"),
-            ], outputs: []),
-        ]),
-    ])
+    static let framework = ResultsFramework(
+        programme: "State programme to counter religious extremism and terrorism, 2013–2017",
+        goals: [
+            .init(
+                code: "G1", name: "Protect the population from terrorism and violent extremism",
+                outcomes: [
+                    .init(
+                        code: "O1", name: "Terrorist acts are prevented",
+                        indicators: [
+                            indicator(
+                                "IND_ACTS_PREVENTED", "Foiled plots recorded in the incident register in the year",
+                                baseline: 2, target: 2,
+                                verification: "Incident register"),
+                            indicator(
+                                "IND_ACTS_COMMITTED", "Attacks that took place (completed or failed)", baseline: 0,
+                                target: 0,
+                                verification: "Incident register", higherIsBetter: false),
+                        ],
+                        outputs: [
+                            .init(
+                                code: "OP1", name: "Travel to conflict zones is stopped",
+                                indicators: [
+                                    indicator(
+                                        "IND_TRAVEL_INTENT_STOPPED",
+                                        "Citizens whose intention to join armed groups abroad was stopped",
+                                        baseline: 12, target: 15,
+                                        verification: "Security form (monthly)")
+                                ])
+                        ]),
+                    .init(
+                        code: "O2", name: "The target group is reached by preventive work",
+                        indicators: [
+                            indicator(
+                                "IND_TG_COVERAGE", "Newly reached members of the target group over its size, %",
+                                baseline: 7, target: 30,
+                                verification: "Preventive-work form (monthly), target group form (yearly)")
+                        ],
+                        outputs: [
+                            .init(
+                                code: "OP2", name: "Fewer people are drawn into destructive movements",
+                                indicators: [
+                                    indicator(
+                                        "IND_DRAWN_IN", "People identified as drawn into destructive movements",
+                                        baseline: 352, target: 300,
+                                        verification: "Involvement form (quarterly)", frequency: "quarterly",
+                                        higherIsBetter: false)
+                                ])
+                        ]),
+                    .init(
+                        code: "O3", name: "Offices and places are prepared",
+                        indicators: [
+                            indicator(
+                                "IND_READINESS",
+                                "Mean readiness of regional and field offices, from weighted checklists, %",
+                                baseline: 88, target: 91.5,
+                                verification: "Readiness assessments"),
+                            indicator(
+                                "IND_SITE_COMPLIANCE", "Protection measures in place at inspected sites, %",
+                                baseline: 60, target: 85,
+                                verification: "Site registry inspections"),
+                        ], outputs: []),
+                ])
+        ])
 }

@@ -4,29 +4,46 @@ import QorganCore
 /// 2017) of every regional and field office, scored item by item so that the offices' mean is
 /// 89.9 % and then 91.7 % (F10).
 enum DemoReadiness {
-    static let instrument = Instrument(code: "OFFICE_READINESS", version: 1, name: "Readiness of an office to respond to terrorist threats", sections: [
-        InstrumentSection(code: "PLANS", name: "Plans and procedures", items: [
-            InstrumentItem(code: "P1", text: "A response plan is approved and current", weight: 3, scale: .yesNo),
-            InstrumentItem(code: "P2", text: "Call-out lists are complete and tested", weight: 2, scale: .levels),
-            InstrumentItem(code: "P3", text: "Coordination with regional bodies is agreed (regional offices)", weight: 2, scale: .levels),
-            InstrumentItem(code: "P4", text: "Procedures for mass-gathering events exist", weight: 1, scale: .levels),
-        ]),
-        InstrumentSection(code: "STAFF", name: "Staff and training", items: [
-            InstrumentItem(code: "S1", text: "Staff trained in the last 12 months", weight: 3, scale: .levels),
-            InstrumentItem(code: "S2", text: "Duty officers know the alert procedure", weight: 2, scale: .levels),
-            InstrumentItem(code: "S3", text: "Specialists for negotiation are available", weight: 1, scale: .yesNo),
-        ]),
-        InstrumentSection(code: "EQUIPMENT", name: "Equipment and communication", items: [
-            InstrumentItem(code: "E1", text: "Secure communication works", weight: 3, scale: .levels),
-            InstrumentItem(code: "E2", text: "Protective equipment is complete", weight: 2, scale: .levels),
-            InstrumentItem(code: "E3", text: "Vehicles are ready", weight: 1, scale: .levels),
-        ]),
-        InstrumentSection(code: "EXERCISES", name: "Exercises", items: [
-            InstrumentItem(code: "X1", text: "Command-post exercise", weight: 3, scale: .exercise),
-            InstrumentItem(code: "X2", text: "Field exercise with other services", weight: 3, scale: .exercise),
-            InstrumentItem(code: "X3", text: "Alert drill", weight: 2, scale: .exercise),
-        ]),
-    ])
+    static let instrument = Instrument(
+        code: "OFFICE_READINESS", version: 1, name: "Readiness of an office to respond to terrorist threats",
+        sections: [
+            InstrumentSection(
+                code: "PLANS", name: "Plans and procedures",
+                items: [
+                    InstrumentItem(
+                        code: "P1", text: "A response plan is approved and current", weight: 3, scale: .yesNo),
+                    InstrumentItem(
+                        code: "P2", text: "Call-out lists are complete and tested", weight: 2, scale: .levels),
+                    InstrumentItem(
+                        code: "P3", text: "Coordination with regional bodies is agreed (regional offices)", weight: 2,
+                        scale: .levels),
+                    InstrumentItem(
+                        code: "P4", text: "Procedures for mass-gathering events exist", weight: 1, scale: .levels),
+                ]),
+            InstrumentSection(
+                code: "STAFF", name: "Staff and training",
+                items: [
+                    InstrumentItem(code: "S1", text: "Staff trained in the last 12 months", weight: 3, scale: .levels),
+                    InstrumentItem(
+                        code: "S2", text: "Duty officers know the alert procedure", weight: 2, scale: .levels),
+                    InstrumentItem(
+                        code: "S3", text: "Specialists for negotiation are available", weight: 1, scale: .yesNo),
+                ]),
+            InstrumentSection(
+                code: "EQUIPMENT", name: "Equipment and communication",
+                items: [
+                    InstrumentItem(code: "E1", text: "Secure communication works", weight: 3, scale: .levels),
+                    InstrumentItem(code: "E2", text: "Protective equipment is complete", weight: 2, scale: .levels),
+                    InstrumentItem(code: "E3", text: "Vehicles are ready", weight: 1, scale: .levels),
+                ]),
+            InstrumentSection(
+                code: "EXERCISES", name: "Exercises",
+                items: [
+                    InstrumentItem(code: "X1", text: "Command-post exercise", weight: 3, scale: .exercise),
+                    InstrumentItem(code: "X2", text: "Field exercise with other services", weight: 3, scale: .exercise),
+                    InstrumentItem(code: "X3", text: "Alert drill", weight: 2, scale: .exercise),
+                ]),
+        ])
 
     /// Answers whose readiness is as close as the items allow to `tenths`, lowering items from
     /// full marks in a seeded order; `na` items are not applicable.
@@ -37,7 +54,10 @@ enum DemoReadiness {
         var guardSteps = 0
         while pct() * 10 > Double(tenths), guardSteps < 200 {
             let item = items[rng.int(0...(items.count - 1))]
-            guard !na.contains(item.code), score[item.code]! > 0 else { guardSteps += 1; continue }
+            guard !na.contains(item.code), score[item.code]! > 0 else {
+                guardSteps += 1
+                continue
+            }
             score[item.code]! -= 1
             guardSteps += 1
         }
@@ -45,7 +65,8 @@ enum DemoReadiness {
     }
 
     static func readiness(_ score: [String: Int], na: Set<String>) -> Double {
-        var got = 0.0, max = 0.0
+        var got = 0.0
+        var max = 0.0
         for item in instrument.items where !na.contains(item.code) {
             got += item.weight * Double(score[item.code]!)
             max += item.weight * item.scale.maximum
@@ -76,7 +97,10 @@ enum DemoReadiness {
         for (r, target) in [(0, 89.9), (1, 91.7)] {
             var i = 0
             // As the store keeps them: each office to a hundredth of a percent.
-            func mean() -> Double { rounds[r].map { (readiness($0.score, na: $0.na) * 100).rounded() / 100 }.reduce(0, +) / Double(rounds[r].count) }
+            func mean() -> Double {
+                rounds[r].map { (readiness($0.score, na: $0.na) * 100).rounded() / 100 }.reduce(0, +)
+                    / Double(rounds[r].count)
+            }
             while abs(mean() - target) >= 0.04, i < 10_000 {
                 let o = i % rounds[r].count
                 let items = instrument.items.filter { !rounds[r][o].na.contains($0.code) }
@@ -90,13 +114,17 @@ enum DemoReadiness {
         let dates = [Day(year: 2015, month: 10, day: 15)!, Day(year: 2017, month: 10, day: 16)!]
         return rounds.enumerated().flatMap { r, round in
             round.map { o in
-                Assessment(unit: o.office, date: dates[r], instrument: instrument.code, version: instrument.version,
-                           assessorRole: regionCodes.contains(o.office) ? "national inspection team" : "regional inspection team",
-                           scores: instrument.items.map { item in
-                               o.na.contains(item.code) ? ItemScore(item: item.code, answer: "NA", evidence: "Not a regional office")
-                                   : ItemScore(item: item.code, answer: answerText(item, o.score[item.code]!),
-                                               evidence: o.score[item.code]! < Int(item.scale.maximum) ? "Illustrative finding" : nil)
-                           })
+                Assessment(
+                    unit: o.office, date: dates[r], instrument: instrument.code, version: instrument.version,
+                    assessorRole: regionCodes.contains(o.office)
+                        ? "national inspection team" : "regional inspection team",
+                    scores: instrument.items.map { item in
+                        o.na.contains(item.code)
+                            ? ItemScore(item: item.code, answer: "NA", evidence: "Not a regional office")
+                            : ItemScore(
+                                item: item.code, answer: answerText(item, o.score[item.code]!),
+                                evidence: o.score[item.code]! < Int(item.scale.maximum) ? "Illustrative finding" : nil)
+                    })
             }
         }
     }

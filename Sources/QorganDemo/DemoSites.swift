@@ -14,7 +14,8 @@ enum DemoSites {
     static func registry() -> (sites: [Site], inspections: [Inspection]) {
         var rng = DemoRandom(seed: DemoProgramme.seed &+ 77)
         let config = SiteConfiguration.standard
-        var sites: [Site] = [], inspections: [Inspection] = []
+        var sites: [Site] = []
+        var inspections: [Inspection] = []
         var n = 0
         for region in Geography.regions {
             for office in [region.code] + region.offices.map(\.code) {
@@ -26,10 +27,13 @@ enum DemoSites {
                     let registered = Day(year: 2012 + rng.int(0...2), month: 1 + rng.int(0...11), day: 1)!
                     let occupancy = rng.int(kind.occupancy)
                     let planApproved = Day(year: 2014 + rng.int(0...3), month: 1 + rng.int(0...11), day: 10)!
-                    sites.append(Site(uid: uid, name: "\(kind.names[rng.int(0...(kind.names.count - 1))]) no. \(n) (illustrative)",
-                                      category: kind.category, sector: kind.sector, unit: office, peakOccupancy: occupancy,
-                                      responsibleRole: "site security manager", registered: registered,
-                                      planStatus: .approved, planDate: planApproved))
+                    sites.append(
+                        Site(
+                            uid: uid,
+                            name: "\(kind.names[rng.int(0...(kind.names.count - 1))]) no. \(n) (illustrative)",
+                            category: kind.category, sector: kind.sector, unit: office, peakOccupancy: occupancy,
+                            responsibleRole: "site security manager", registered: registered,
+                            planStatus: .approved, planDate: planApproved))
                     let measures = config.category(kind.category)!.measures
                     // Before 2016 about 60 % of the measures in place, after it about 85 %.
                     for (round, share) in [(2014, 0.6), (2016, 0.85)] {
@@ -46,16 +50,24 @@ enum DemoSites {
                                 let due = date.adding(days: 90)
                                 // Most are fixed; some late; a few still open.
                                 let fate = rng.jitter(0, 1)
-                                let planned: Day? = fate < 0.7 ? date.adding(days: 30 + rng.int(0...50)) : fate < 0.9 ? due.adding(days: 30 + rng.int(0...200)) : nil
+                                let planned: Day? =
+                                    fate < 0.7
+                                    ? date.adding(days: 30 + rng.int(0...50))
+                                    : fate < 0.9 ? due.adding(days: 30 + rng.int(0...200)) : nil
                                 // The demo ends with 2017: what was not fixed by then is still open.
                                 let closed = planned.flatMap { $0 <= Day(year: 2017, month: 12, day: 31)! ? $0 : nil }
-                                prescriptions.append(Prescription(text: "Bring '\(config.measures.first { $0.code == m }!.name)' up to the requirement",
-                                                                  due: due, closed: closed))
+                                prescriptions.append(
+                                    Prescription(
+                                        text:
+                                            "Bring '\(config.measures.first { $0.code == m }!.name)' up to the requirement",
+                                        due: due, closed: closed))
                             }
                         }
-                        inspections.append(Inspection(uid: Uid.stable("demo:inspection:\(n):\(round)"), site: uid, date: date,
-                                                      kind: rng.jitter(0, 1) < 0.8 ? .planned : .unannounced,
-                                                      findings: findings, prescriptions: prescriptions))
+                        inspections.append(
+                            Inspection(
+                                uid: Uid.stable("demo:inspection:\(n):\(round)"), site: uid, date: date,
+                                kind: rng.jitter(0, 1) < 0.8 ? .planned : .unannounced,
+                                findings: findings, prescriptions: prescriptions))
                     }
                 }
             }

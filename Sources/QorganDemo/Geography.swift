@@ -13,22 +13,68 @@ enum Geography {
     static let national = (code: "KZ", name: "Republic of Kazakhstan")
 
     static let regions: [Region] = [
-        Region(code: "AST", name: "Astana city", population: 1030, risk: 1.0, offices: [("AST_ALMATY_D", "Almaty district (Astana)"), ("AST_YESIL", "Yesil district"), ("AST_SARYARKA", "Saryarka district")]),
-        Region(code: "ALA", name: "Almaty city", population: 1800, risk: 1.6, offices: [("ALA_ALATAU", "Alatau district"), ("ALA_AUEZOV", "Auezov district"), ("ALA_BOSTANDYK", "Bostandyk district"), ("ALA_MEDEU", "Medeu district")]),
-        Region(code: "AKM", name: "Akmola region", population: 740, risk: 0.6, offices: [("AKM_KOKSHETAU", "Kokshetau"), ("AKM_STEPNOGORSK", "Stepnogorsk"), ("AKM_SHCHUCHINSK", "Shchuchinsk")]),
-        Region(code: "AKT", name: "Aktobe region", population: 860, risk: 1.8, offices: [("AKT_AKTOBE", "Aktobe"), ("AKT_KHROMTAU", "Khromtau"), ("AKT_KANDYAGASH", "Kandyagash")]),
-        Region(code: "ALM", name: "Almaty region", population: 2010, risk: 1.1, offices: [("ALM_TALDYKORGAN", "Taldykorgan"), ("ALM_KAPCHAGAY", "Kapchagay"), ("ALM_TEKELI", "Tekeli")]),
-        Region(code: "ATY", name: "Atyrau region", population: 620, risk: 1.7, offices: [("ATY_ATYRAU", "Atyrau"), ("ATY_KULSARY", "Kulsary")]),
-        Region(code: "VKO", name: "East Kazakhstan region", population: 1390, risk: 0.7, offices: [("VKO_OSKEMEN", "Ust-Kamenogorsk"), ("VKO_SEMEY", "Semey"), ("VKO_RIDDER", "Ridder")]),
-        Region(code: "ZHA", name: "Jambyl region", population: 1110, risk: 1.0, offices: [("ZHA_TARAZ", "Taraz"), ("ZHA_SHU", "Shu"), ("ZHA_KARATAU", "Karatau")]),
-        Region(code: "KAR", name: "Karaganda region", population: 1380, risk: 0.9, offices: [("KAR_KARAGANDA", "Karaganda"), ("KAR_TEMIRTAU", "Temirtau"), ("KAR_ZHEZKAZGAN", "Zhezkazgan"), ("KAR_BALKHASH", "Balkhash")]),
-        Region(code: "KUS", name: "Kostanay region", population: 880, risk: 0.6, offices: [("KUS_KOSTANAY", "Kostanay"), ("KUS_RUDNY", "Rudny"), ("KUS_LISAKOVSK", "Lisakovsk")]),
-        Region(code: "KZY", name: "Kyzylorda region", population: 780, risk: 1.0, offices: [("KZY_KYZYLORDA", "Kyzylorda"), ("KZY_ARALSK", "Aralsk"), ("KZY_KAZALY", "Kazaly")]),
-        Region(code: "MAN", name: "Mangystau region", population: 660, risk: 1.9, offices: [("MAN_AKTAU", "Aktau"), ("MAN_ZHANAOZEN", "Zhanaozen")]),
-        Region(code: "PAV", name: "Pavlodar region", population: 750, risk: 0.6, offices: [("PAV_PAVLODAR", "Pavlodar"), ("PAV_EKIBASTUZ", "Ekibastuz"), ("PAV_AKSU", "Aksu")]),
-        Region(code: "SKO", name: "North Kazakhstan region", population: 560, risk: 0.5, offices: [("SKO_PETROPAVL", "Petropavlovsk"), ("SKO_BULAYEVO", "Bulayevo")]),
-        Region(code: "YUK", name: "South Kazakhstan region", population: 2840, risk: 1.5, offices: [("YUK_SHYMKENT", "Shymkent"), ("YUK_TURKESTAN", "Turkestan"), ("YUK_KENTAU", "Kentau"), ("YUK_SARYAGASH", "Saryagash")]),
-        Region(code: "ZKO", name: "West Kazakhstan region", population: 640, risk: 1.5, offices: [("ZKO_ORAL", "Oral"), ("ZKO_AKSAI", "Aksai")]),
+        Region(
+            code: "AST", name: "Astana city", population: 1030, risk: 1.0,
+            offices: [
+                ("AST_ALMATY_D", "Almaty district (Astana)"), ("AST_YESIL", "Yesil district"),
+                ("AST_SARYARKA", "Saryarka district"),
+            ]),
+        Region(
+            code: "ALA", name: "Almaty city", population: 1800, risk: 1.6,
+            offices: [
+                ("ALA_ALATAU", "Alatau district"), ("ALA_AUEZOV", "Auezov district"),
+                ("ALA_BOSTANDYK", "Bostandyk district"), ("ALA_MEDEU", "Medeu district"),
+            ]),
+        Region(
+            code: "AKM", name: "Akmola region", population: 740, risk: 0.6,
+            offices: [
+                ("AKM_KOKSHETAU", "Kokshetau"), ("AKM_STEPNOGORSK", "Stepnogorsk"), ("AKM_SHCHUCHINSK", "Shchuchinsk"),
+            ]),
+        Region(
+            code: "AKT", name: "Aktobe region", population: 860, risk: 1.8,
+            offices: [("AKT_AKTOBE", "Aktobe"), ("AKT_KHROMTAU", "Khromtau"), ("AKT_KANDYAGASH", "Kandyagash")]),
+        Region(
+            code: "ALM", name: "Almaty region", population: 2010, risk: 1.1,
+            offices: [("ALM_TALDYKORGAN", "Taldykorgan"), ("ALM_KAPCHAGAY", "Kapchagay"), ("ALM_TEKELI", "Tekeli")]),
+        Region(
+            code: "ATY", name: "Atyrau region", population: 620, risk: 1.7,
+            offices: [("ATY_ATYRAU", "Atyrau"), ("ATY_KULSARY", "Kulsary")]),
+        Region(
+            code: "VKO", name: "East Kazakhstan region", population: 1390, risk: 0.7,
+            offices: [("VKO_OSKEMEN", "Ust-Kamenogorsk"), ("VKO_SEMEY", "Semey"), ("VKO_RIDDER", "Ridder")]),
+        Region(
+            code: "ZHA", name: "Jambyl region", population: 1110, risk: 1.0,
+            offices: [("ZHA_TARAZ", "Taraz"), ("ZHA_SHU", "Shu"), ("ZHA_KARATAU", "Karatau")]),
+        Region(
+            code: "KAR", name: "Karaganda region", population: 1380, risk: 0.9,
+            offices: [
+                ("KAR_KARAGANDA", "Karaganda"), ("KAR_TEMIRTAU", "Temirtau"), ("KAR_ZHEZKAZGAN", "Zhezkazgan"),
+                ("KAR_BALKHASH", "Balkhash"),
+            ]),
+        Region(
+            code: "KUS", name: "Kostanay region", population: 880, risk: 0.6,
+            offices: [("KUS_KOSTANAY", "Kostanay"), ("KUS_RUDNY", "Rudny"), ("KUS_LISAKOVSK", "Lisakovsk")]),
+        Region(
+            code: "KZY", name: "Kyzylorda region", population: 780, risk: 1.0,
+            offices: [("KZY_KYZYLORDA", "Kyzylorda"), ("KZY_ARALSK", "Aralsk"), ("KZY_KAZALY", "Kazaly")]),
+        Region(
+            code: "MAN", name: "Mangystau region", population: 660, risk: 1.9,
+            offices: [("MAN_AKTAU", "Aktau"), ("MAN_ZHANAOZEN", "Zhanaozen")]),
+        Region(
+            code: "PAV", name: "Pavlodar region", population: 750, risk: 0.6,
+            offices: [("PAV_PAVLODAR", "Pavlodar"), ("PAV_EKIBASTUZ", "Ekibastuz"), ("PAV_AKSU", "Aksu")]),
+        Region(
+            code: "SKO", name: "North Kazakhstan region", population: 560, risk: 0.5,
+            offices: [("SKO_PETROPAVL", "Petropavlovsk"), ("SKO_BULAYEVO", "Bulayevo")]),
+        Region(
+            code: "YUK", name: "South Kazakhstan region", population: 2840, risk: 1.5,
+            offices: [
+                ("YUK_SHYMKENT", "Shymkent"), ("YUK_TURKESTAN", "Turkestan"), ("YUK_KENTAU", "Kentau"),
+                ("YUK_SARYAGASH", "Saryagash"),
+            ]),
+        Region(
+            code: "ZKO", name: "West Kazakhstan region", population: 640, risk: 1.5,
+            offices: [("ZKO_ORAL", "Oral"), ("ZKO_AKSAI", "Aksai")]),
     ]
 
     /// Shymkent became a city of republican significance on 19 June 2018: a reorganisation

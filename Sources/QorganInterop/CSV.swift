@@ -1,4 +1,6 @@
+import Foundation
 import QorganCore
+
 /// RFC 4180 CSV: fields may be quoted, quotes doubled, newlines inside quotes.
 public enum CSV {
     public struct Record: Sendable {
@@ -7,25 +9,33 @@ public enum CSV {
         public var fields: [String]
     }
 
-    public struct SyntaxError: Error, Sendable { public var line: Int; public var reason: String }
+    public struct SyntaxError: Error, Sendable {
+        public var line: Int
+        public var reason: String
+    }
 
     public static func parse(_ text: String) throws -> [Record] {
         var bytes = Array(text.utf8)
         return try bytes.withUnsafeMutableBufferPointer { b in
-            let chunks = split(UnsafeBufferPointer(b), parts: b.count < 4_000_000 ? 1 : ProcessInfo.processInfo.activeProcessorCount)
+            let chunks = split(
+                UnsafeBufferPointer(b), parts: b.count < 4_000_000 ? 1 : ProcessInfo.processInfo.activeProcessorCount)
             if chunks.count == 1 { return try parse(b, firstLine: 1) }
             // Large files: each chunk starts on a record boundary, so the chunks parse on their own.
             final class Parts: @unchecked Sendable {  // each chunk writes its own slot
                 var records: [[Record]]
                 var errors: [SyntaxError?]
-                init(_ n: Int) { records = Array(repeating: [], count: n); errors = Array(repeating: nil, count: n) }
+                init(_ n: Int) {
+                    records = Array(repeating: [], count: n)
+                    errors = Array(repeating: nil, count: n)
+                }
             }
             let parts = Parts(chunks.count)
             nonisolated(unsafe) let buffer = b
             DispatchQueue.concurrentPerform(iterations: chunks.count) { k in
                 let c = chunks[k]
                 do {
-                    parts.records[k] = try parse(UnsafeMutableBufferPointer(rebasing: buffer[c.start..<c.end]), firstLine: c.line)
+                    parts.records[k] = try parse(
+                        UnsafeMutableBufferPointer(rebasing: buffer[c.start..<c.end]), firstLine: c.line)
                 } catch let e as SyntaxError {
                     parts.errors[k] = e
                 } catch {}
@@ -40,10 +50,15 @@ public enum CSV {
         guard parts > 1 else { return [(0, b.count, 1)] }
         var result: [(start: Int, end: Int, line: Int)] = []
         let target = b.count / parts
-        var start = 0, startLine = 1, line = 1, inQuotes = false
+        var start = 0
+        var startLine = 1
+        var line = 1
+        var inQuotes = false
         for i in 0..<b.count {
             let c = b[i]
-            if c == 34 { inQuotes.toggle() }  // a doubled quote toggles twice
+            if c == 34 {
+                inQuotes.toggle()
+            }  // a doubled quote toggles twice
             else if c == 10 {
                 line += 1
                 if !inQuotes && i + 1 - start >= target && result.count < parts - 1 {
@@ -59,7 +74,10 @@ public enum CSV {
 
     /// Works on UTF-8 bytes: the delimiters are ASCII, so fields are cut without decoding characters.
     static func parse(_ b: UnsafeMutableBufferPointer<UInt8>, firstLine: Int) throws -> [Record] {
-        let quote: UInt8 = 34, comma: UInt8 = 44, cr: UInt8 = 13, lf: UInt8 = 10
+        let quote: UInt8 = 34
+        let comma: UInt8 = 44
+        let cr: UInt8 = 13
+        let lf: UInt8 = 10
         var records: [Record] = []
         var fields: [String] = []
         var line = firstLine
@@ -81,7 +99,11 @@ public enum CSV {
                     guard i < n else { throw SyntaxError(line: startLine, reason: "a quoted field is never closed") }
                     let c = b[i]
                     if c == quote {
-                        if i + 1 < n && b[i + 1] == quote { out.append(quote); i += 2; continue }
+                        if i + 1 < n && b[i + 1] == quote {
+                            out.append(quote)
+                            i += 2
+                            continue
+                        }
                         i += 1
                         break
                     }
@@ -96,23 +118,37 @@ public enum CSV {
             } else {
                 let start = i
                 while i < n && b[i] != comma && b[i] != lf && b[i] != cr {
-                    if b[i] == quote { throw SyntaxError(line: line, reason: "a quote inside an unquoted field (quote the whole field and double the quote)") }
+                    if b[i] == quote {
+                        throw SyntaxError(
+                            line: line,
+                            reason: "a quote inside an unquoted field (quote the whole field and double the quote)")
+                    }
                     i += 1
                 }
                 fields.append(String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self))
             }
-            if i >= n { endRecord(); break }
+            if i >= n {
+                endRecord()
+                break
+            }
             switch b[i] {
             case comma:
                 i += 1
-                if i == n { fields.append(""); endRecord() }
+                if i == n {
+                    fields.append("")
+                    endRecord()
+                }
             case cr:
                 i += 1
                 if i < n && b[i] == lf { i += 1 }
-                endRecord(); line += 1; recordLine = line
+                endRecord()
+                line += 1
+                recordLine = line
             default:  // lf
                 i += 1
-                endRecord(); line += 1; recordLine = line
+                endRecord()
+                line += 1
+                recordLine = line
             }
         }
         return records
@@ -122,5 +158,3 @@ public enum CSV {
 
     public static func line(_ fields: [String]) -> String { fields.map(escape).joined(separator: ",") }
 }
-
-import Foundation

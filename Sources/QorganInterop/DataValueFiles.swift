@@ -7,8 +7,10 @@ public enum IdScheme: String, Sendable, CaseIterable { case uid, code }
 /// Data values as DHIS2 writes them in CSV:
 /// `dataelement,period,orgunit,categoryoptioncombo,attributeoptioncombo,value,storedby,lastupdated,comment,followup,deleted`.
 public enum DataValueCSV {
-    public static let columns = ["dataelement", "period", "orgunit", "categoryoptioncombo", "attributeoptioncombo",
-                                 "value", "storedby", "lastupdated", "comment", "followup", "deleted"]
+    public static let columns = [
+        "dataelement", "period", "orgunit", "categoryoptioncombo", "attributeoptioncombo",
+        "value", "storedby", "lastupdated", "comment", "followup", "deleted",
+    ]
 
     /// Reads a file; a header line is optional (when present, columns may come in any order
     /// and the last five may be left out). Throws `QorganError.rejected` naming each bad line.
@@ -26,11 +28,18 @@ public enum DataValueCSV {
             body = records.dropFirst()
             index = [:]
             for (i, h) in header.enumerated() {
-                if columns.contains(h) { index[h] = i }
-                else { problems.append(Problem(line: first.line, field: h, reason: "unknown column (known: \(columns.joined(separator: ", ")))")) }
+                if columns.contains(h) {
+                    index[h] = i
+                } else {
+                    problems.append(
+                        Problem(
+                            line: first.line, field: h,
+                            reason: "unknown column (known: \(columns.joined(separator: ", ")))"))
+                }
             }
             for required in columns.prefix(6) where index[required] == nil {
-                problems.append(Problem(line: first.line, field: required, reason: "the header has no '\(required)' column"))
+                problems.append(
+                    Problem(line: first.line, field: required, reason: "the header has no '\(required)' column"))
             }
             if !problems.isEmpty { throw QorganError.rejected(source: source, problems: problems) }
         }
@@ -38,17 +47,23 @@ public enum DataValueCSV {
         var out: [DataValueInput] = []
         for r in body {
             if r.fields.count > max(minimum, columns.count) || r.fields.count < min(6, minimum) {
-                problems.append(Problem(line: r.line, reason: "\(r.fields.count) columns; expected \(min(6, minimum)) to \(max(minimum, columns.count))"))
+                problems.append(
+                    Problem(
+                        line: r.line,
+                        reason:
+                            "\(r.fields.count) columns; expected \(min(6, minimum)) to \(max(minimum, columns.count))"))
                 continue
             }
             func f(_ name: String) -> String? {
                 guard let i = index[name], i < r.fields.count else { return nil }
                 return r.fields[i]
             }
-            out.append(DataValueInput(element: f("dataelement") ?? "", period: f("period") ?? "", unit: f("orgunit") ?? "",
-                                      optionCombo: f("categoryoptioncombo") ?? "", attributeOptionCombo: f("attributeoptioncombo") ?? "",
-                                      value: f("value") ?? "", storedBy: f("storedby"), comment: f("comment"),
-                                      followUp: f("followup"), deleted: f("deleted"), line: r.line))
+            out.append(
+                DataValueInput(
+                    element: f("dataelement") ?? "", period: f("period") ?? "", unit: f("orgunit") ?? "",
+                    optionCombo: f("categoryoptioncombo") ?? "", attributeOptionCombo: f("attributeoptioncombo") ?? "",
+                    value: f("value") ?? "", storedBy: f("storedby"), comment: f("comment"),
+                    followUp: f("followup"), deleted: f("deleted"), line: r.line))
         }
         if !problems.isEmpty { throw QorganError.rejected(source: source, problems: problems) }
         return out
@@ -58,9 +73,12 @@ public enum DataValueCSV {
         var s = CSV.line(columns) + "\n"
         for v in values {
             let r = References(catalog: catalog, scheme: idScheme, value: v)
-            s += CSV.line([r.element, v.key.period.iso, r.unit, r.coc, r.aoc, v.value, v.storedBy,
-                           Timestamp8601.string(v.lastUpdated), v.comment ?? "", v.followUp ? "true" : "false",
-                           v.deleted ? "true" : "false"]) + "\n"
+            s +=
+                CSV.line([
+                    r.element, v.key.period.iso, r.unit, r.coc, r.aoc, v.value, v.storedBy,
+                    Timestamp8601.string(v.lastUpdated), v.comment ?? "", v.followUp ? "true" : "false",
+                    v.deleted ? "true" : "false",
+                ]) + "\n"
         }
         return s
     }
@@ -71,7 +89,10 @@ struct References {
     init(catalog: Catalog, scheme: IdScheme, value v: DataValue) {
         switch scheme {
         case .uid:
-            element = v.key.element; unit = v.key.unit; coc = v.key.optionCombo; aoc = v.key.attributeOptionCombo
+            element = v.key.element
+            unit = v.key.unit
+            coc = v.key.optionCombo
+            aoc = v.key.attributeOptionCombo
         case .code:
             element = catalog.element(v.key.element)?.code ?? v.key.element
             unit = catalog.unit(v.key.unit)?.code ?? v.key.unit
@@ -92,14 +113,20 @@ public enum DataValueSetJSON {
         let text: String
         init(from decoder: Decoder) throws {
             let c = try decoder.singleValueContainer()
-            if let s = try? c.decode(String.self) { text = s }
-            else if let b = try? c.decode(Bool.self) { text = b ? "true" : "false" }
-            else if let d = try? c.decode(Double.self) { text = formatNumber(d) }
-            else { text = "" }
+            if let s = try? c.decode(String.self) {
+                text = s
+            } else if let b = try? c.decode(Bool.self) {
+                text = b ? "true" : "false"
+            } else if let d = try? c.decode(Double.self) {
+                text = formatNumber(d)
+            } else {
+                text = ""
+            }
         }
     }
     struct Row: Decodable {
-        var dataElement: String?, period: String?, orgUnit: String?, categoryOptionCombo: String?, attributeOptionCombo: String?
+        var dataElement: String?, period: String?, orgUnit: String?, categoryOptionCombo: String?,
+            attributeOptionCombo: String?
         var value: Flexible?, storedBy: String?, comment: String?, followup: Flexible?, deleted: Flexible?
     }
     struct Set: Decodable {
@@ -110,16 +137,25 @@ public enum DataValueSetJSON {
     public static func parse(_ data: Data, source: String) throws -> [DataValueInput] {
         let set: Set
         do { set = try JSONDecoder().decode(Set.self, from: data) } catch {
-            throw QorganError.rejected(source: source, problems: [Problem(reason: "not a data value set: \(describe(error))")])
+            throw QorganError.rejected(
+                source: source, problems: [Problem(reason: "not a data value set: \(describe(error))")])
         }
         guard let values = set.dataValues else {
-            throw QorganError.rejected(source: source, problems: [Problem(field: "dataValues", reason: "a data value set holds a 'dataValues' array (it may be empty)")])
+            throw QorganError.rejected(
+                source: source,
+                problems: [
+                    Problem(
+                        field: "dataValues", reason: "a data value set holds a 'dataValues' array (it may be empty)")
+                ])
         }
         return values.enumerated().map { n, r in
-            DataValueInput(element: r.dataElement ?? "", period: r.period ?? set.period ?? "", unit: r.orgUnit ?? set.orgUnit ?? "",
-                           optionCombo: r.categoryOptionCombo ?? "", attributeOptionCombo: r.attributeOptionCombo ?? set.attributeOptionCombo ?? "",
-                           value: r.value?.text ?? "", storedBy: r.storedBy, comment: r.comment,
-                           followUp: r.followup?.text, deleted: r.deleted?.text, location: "dataValues[\(n)]")
+            DataValueInput(
+                element: r.dataElement ?? "", period: r.period ?? set.period ?? "",
+                unit: r.orgUnit ?? set.orgUnit ?? "",
+                optionCombo: r.categoryOptionCombo ?? "",
+                attributeOptionCombo: r.attributeOptionCombo ?? set.attributeOptionCombo ?? "",
+                value: r.value?.text ?? "", storedBy: r.storedBy, comment: r.comment,
+                followUp: r.followup?.text, deleted: r.deleted?.text, location: "dataValues[\(n)]")
         }
     }
 
@@ -128,7 +164,8 @@ public enum DataValueSetJSON {
             let r = References(catalog: catalog, scheme: idScheme, value: v)
             var d: [String: JSONValue] = [
                 "dataElement": .string(r.element), "period": .string(v.key.period.iso), "orgUnit": .string(r.unit),
-                "categoryOptionCombo": .string(r.coc), "attributeOptionCombo": .string(r.aoc), "value": .string(v.value),
+                "categoryOptionCombo": .string(r.coc), "attributeOptionCombo": .string(r.aoc),
+                "value": .string(v.value),
                 "storedBy": .string(v.storedBy), "lastUpdated": .string(Timestamp8601.string(v.lastUpdated)),
                 "followup": .bool(v.followUp),
             ]
@@ -144,7 +181,12 @@ public enum DataValueSetJSON {
 
 /// A minimal JSON value for writing documents of a known shape.
 public enum JSONValue: Encodable, Sendable {
-    case string(String), number(Double), bool(Bool), null, array([JSONValue]), object([String: JSONValue])
+    case string(String)
+    case number(Double)
+    case bool(Bool)
+    case null
+    case array([JSONValue])
+    case object([String: JSONValue])
     public func encode(to encoder: Encoder) throws {
         var c = encoder.singleValueContainer()
         switch self {
@@ -161,7 +203,8 @@ public enum JSONValue: Encodable, Sendable {
 /// Says where in a JSON document decoding failed, in words.
 public func describe(_ error: Error) -> String {
     func path(_ p: [CodingKey]) -> String {
-        p.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        p.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(
+            in: CharacterSet(charactersIn: "."))
     }
     switch error {
     case DecodingError.keyNotFound(let key, let ctx):

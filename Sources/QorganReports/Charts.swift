@@ -8,29 +8,44 @@ public enum Chart {
     public struct Series: Sendable {
         public var name: String
         public var values: [Double?]
-        public init(name: String, values: [Double?]) { self.name = name; self.values = values }
+        public init(name: String, values: [Double?]) {
+            self.name = name
+            self.values = values
+        }
     }
 
     static let palette = ["#1f6f8b", "#e07a2f", "#4d9a4d", "#9b4dca", "#c23b3b", "#6b6b6b", "#c9a227", "#2e8fce"]
 
     /// An SVG chart of `series` over `labels` (the x axis).
-    public static func svg(_ kind: Kind, title: String, labels: [String], series: [Series], target: Double? = nil,
-                           targetLabel: String = "target", decimals: Int = 1, width: Int = 640, height: Int = 300,
-                           showTitle: Bool = true) -> String {
-        let left = 56.0, right = 16.0, top = showTitle ? 36.0 : 12.0
+    public static func svg(
+        _ kind: Kind, title: String, labels: [String], series: [Series], target: Double? = nil,
+        targetLabel: String = "target", decimals: Int = 1, width: Int = 640, height: Int = 300,
+        showTitle: Bool = true
+    ) -> String {
+        let left = 56.0
+        let right = 16.0
+        let top = showTitle ? 36.0 : 12.0
         let legendRows = series.count > 1 ? Int((Double(series.count) / 3).rounded(.up)) : 0
         let bottom = 40.0 + Double(legendRows) * 18
-        let w = Double(width), h = Double(height) + Double(legendRows) * 18
-        let plotW = w - left - right, plotH = h - top - bottom
+        let w = Double(width)
+        let h = Double(height) + Double(legendRows) * 18
+        let plotW = w - left - right
+        let plotH = h - top - bottom
 
-        var maxV = 0.0, minV = 0.0
+        var maxV = 0.0
+        var minV = 0.0
         if kind == .stacked {
             for i in labels.indices {
                 let sum = series.reduce(0.0) { $0 + max(0, ($1.values.indices.contains(i) ? $1.values[i] : nil) ?? 0) }
                 maxV = max(maxV, sum)
             }
         } else {
-            for s in series { for v in s.values.compactMap({ $0 }) { maxV = max(maxV, v); minV = min(minV, v) } }
+            for s in series {
+                for v in s.values.compactMap({ $0 }) {
+                    maxV = max(maxV, v)
+                    minV = min(minV, v)
+                }
+            }
         }
         if let target { maxV = max(maxV, target) }
         let (lo, hi, step) = niceScale(minV, maxV == minV ? minV + 1 : maxV)
@@ -51,33 +66,44 @@ public enum Chart {
             <title>\(esc(title))</title><desc>\(esc(description.joined(separator: "; ")))</desc>
             """
         if showTitle {
-            out += "<text x=\"\(left)\" y=\"20\" font-size=\"15\" font-weight=\"bold\" fill=\"#222\">\(esc(title))</text>"
+            out +=
+                "<text x=\"\(left)\" y=\"20\" font-size=\"15\" font-weight=\"bold\" fill=\"#222\">\(esc(title))</text>"
         }
         // Grid and y axis labels.
         var v = lo
         while v <= hi + step / 2 {
             out += "<line x1=\"\(left)\" x2=\"\(w - right)\" y1=\"\(r(y(v)))\" y2=\"\(r(y(v)))\" stroke=\"#ddd\"/>"
-            out += "<text x=\"\(left - 6)\" y=\"\(r(y(v) + 4))\" font-size=\"11\" text-anchor=\"end\" fill=\"#555\">\(esc(format(v, step < 1 ? 1 : 0)))</text>"
+            out +=
+                "<text x=\"\(left - 6)\" y=\"\(r(y(v) + 4))\" font-size=\"11\" text-anchor=\"end\" fill=\"#555\">\(esc(format(v, step < 1 ? 1 : 0)))</text>"
             v += step
         }
-        out += "<line x1=\"\(left)\" x2=\"\(w - right)\" y1=\"\(r(y(max(lo, 0))))\" y2=\"\(r(y(max(lo, 0))))\" stroke=\"#888\"/>"
+        out +=
+            "<line x1=\"\(left)\" x2=\"\(w - right)\" y1=\"\(r(y(max(lo, 0))))\" y2=\"\(r(y(max(lo, 0))))\" stroke=\"#888\"/>"
         // X labels, thinned to fit.
         let every = max(1, Int((Double(labels.count) * 48 / plotW).rounded(.up)))
         for (i, l) in labels.enumerated() where i % every == 0 {
-            out += "<text x=\"\(r(x(i)))\" y=\"\(r(top + plotH + 16))\" font-size=\"11\" text-anchor=\"middle\" fill=\"#333\">\(esc(l))</text>"
+            out +=
+                "<text x=\"\(r(x(i)))\" y=\"\(r(top + plotH + 16))\" font-size=\"11\" text-anchor=\"middle\" fill=\"#333\">\(esc(l))</text>"
         }
         switch kind {
         case .line:
             for (si, s) in series.enumerated() {
                 let color = palette[si % palette.count]
-                var path = "", pen = false
+                var path = ""
+                var pen = false
                 for (i, val) in s.values.enumerated() where i < labels.count {
-                    if let val { path += "\(pen ? "L" : "M")\(r(x(i))),\(r(y(val))) "; pen = true } else { pen = false }
+                    if let val {
+                        path += "\(pen ? "L" : "M")\(r(x(i))),\(r(y(val))) "
+                        pen = true
+                    } else {
+                        pen = false
+                    }
                 }
                 out += "<path d=\"\(path)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2.5\"/>"
                 for (i, val) in s.values.enumerated() where i < labels.count {
                     if let val {
-                        out += "<circle cx=\"\(r(x(i)))\" cy=\"\(r(y(val)))\" r=\"3.5\" fill=\"\(color)\"><title>\(esc(s.name)) \(esc(labels[i])): \(esc(format(val, decimals)))</title></circle>"
+                        out +=
+                            "<circle cx=\"\(r(x(i)))\" cy=\"\(r(y(val)))\" r=\"3.5\" fill=\"\(color)\"><title>\(esc(s.name)) \(esc(labels[i])): \(esc(format(val, decimals)))</title></circle>"
                     }
                 }
             }
@@ -89,8 +115,10 @@ public enum Chart {
                 for (i, val) in s.values.enumerated() where i < labels.count {
                     guard let val else { continue }
                     let bx = x(i) - groupW / 2 + barW * Double(si)
-                    let y0 = y(max(lo, 0)), y1 = y(val)
-                    out += "<rect x=\"\(r(bx))\" y=\"\(r(min(y0, y1)))\" width=\"\(r(max(barW - 1, 1)))\" height=\"\(r(abs(y0 - y1)))\" fill=\"\(color)\"><title>\(esc(s.name)) \(esc(labels[i])): \(esc(format(val, decimals)))</title></rect>"
+                    let y0 = y(max(lo, 0))
+                    let y1 = y(val)
+                    out +=
+                        "<rect x=\"\(r(bx))\" y=\"\(r(min(y0, y1)))\" width=\"\(r(max(barW - 1, 1)))\" height=\"\(r(abs(y0 - y1)))\" fill=\"\(color)\"><title>\(esc(s.name)) \(esc(labels[i])): \(esc(format(val, decimals)))</title></rect>"
                 }
             }
         case .stacked:
@@ -100,20 +128,26 @@ public enum Chart {
                 for (si, s) in series.enumerated() {
                     guard s.values.indices.contains(i), let val = s.values[i], val > 0 else { continue }
                     let color = palette[si % palette.count]
-                    out += "<rect x=\"\(r(x(i) - barW / 2))\" y=\"\(r(y(base + val)))\" width=\"\(r(barW))\" height=\"\(r(y(base) - y(base + val)))\" fill=\"\(color)\"><title>\(esc(s.name)) \(esc(labels[i])): \(esc(format(val, decimals)))</title></rect>"
+                    out +=
+                        "<rect x=\"\(r(x(i) - barW / 2))\" y=\"\(r(y(base + val)))\" width=\"\(r(barW))\" height=\"\(r(y(base) - y(base + val)))\" fill=\"\(color)\"><title>\(esc(s.name)) \(esc(labels[i])): \(esc(format(val, decimals)))</title></rect>"
                     base += val
                 }
             }
         }
         if let target {
-            out += "<line x1=\"\(left)\" x2=\"\(w - right)\" y1=\"\(r(y(target)))\" y2=\"\(r(y(target)))\" stroke=\"#c23b3b\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>"
-            out += "<text x=\"\(w - right)\" y=\"\(r(y(target) - 5))\" font-size=\"11\" text-anchor=\"end\" fill=\"#c23b3b\">\(esc(targetLabel)) \(esc(format(target, decimals)))</text>"
+            out +=
+                "<line x1=\"\(left)\" x2=\"\(w - right)\" y1=\"\(r(y(target)))\" y2=\"\(r(y(target)))\" stroke=\"#c23b3b\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>"
+            out +=
+                "<text x=\"\(w - right)\" y=\"\(r(y(target) - 5))\" font-size=\"11\" text-anchor=\"end\" fill=\"#c23b3b\">\(esc(targetLabel)) \(esc(format(target, decimals)))</text>"
         }
         if series.count > 1 {
             for (si, s) in series.enumerated() {
-                let lx = left + Double(si % 3) * (plotW / 3), ly = top + plotH + 32 + Double(si / 3) * 18
-                out += "<rect x=\"\(r(lx))\" y=\"\(r(ly - 9))\" width=\"10\" height=\"10\" fill=\"\(palette[si % palette.count])\"/>"
-                out += "<text x=\"\(r(lx + 14))\" y=\"\(r(ly))\" font-size=\"11\" fill=\"#333\">\(esc(String(s.name.prefix(40))))</text>"
+                let lx = left + Double(si % 3) * (plotW / 3)
+                let ly = top + plotH + 32 + Double(si / 3) * 18
+                out +=
+                    "<rect x=\"\(r(lx))\" y=\"\(r(ly - 9))\" width=\"10\" height=\"10\" fill=\"\(palette[si % palette.count])\"/>"
+                out +=
+                    "<text x=\"\(r(lx + 14))\" y=\"\(r(ly))\" font-size=\"11\" fill=\"#333\">\(esc(String(s.name.prefix(40))))</text>"
             }
         }
         return out + "</svg>"

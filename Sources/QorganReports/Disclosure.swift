@@ -19,14 +19,20 @@ public enum Disclosure {
 
     public struct Cell: Hashable, Sendable, Comparable {
         public var row: Int, column: Int
-        public init(_ row: Int, _ column: Int) { self.row = row; self.column = column }
+        public init(_ row: Int, _ column: Int) {
+            self.row = row
+            self.column = column
+        }
         public static func < (a: Cell, b: Cell) -> Bool { (a.row, a.column) < (b.row, b.column) }
     }
 
     public static func suppress(_ table: [[Double]], threshold: Double) -> Result {
-        let rows = table.count, cols = table.first?.count ?? 0
+        let rows = table.count
+        let cols = table.first?.count ?? 0
         var suppressed = Set<Cell>()
-        for r in 0..<rows { for c in 0..<cols where table[r][c] > 0 && table[r][c] < threshold { suppressed.insert(Cell(r, c)) } }
+        for r in 0..<rows {
+            for c in 0..<cols where table[r][c] > 0 && table[r][c] < threshold { suppressed.insert(Cell(r, c)) }
+        }
         let primary = suppressed
         var guardRounds = 0
         while let bridge = bridges(suppressed, rows: rows, cols: cols).min(), guardRounds < rows * cols {
@@ -44,13 +50,14 @@ public enum Disclosure {
                     if best == nil || cost < best!.cost { best = (cost, candidates) }
                 }
             }
-            guard let best else { break }   // a single row or column: nothing can hide it but the total
+            guard let best else { break }  // a single row or column: nothing can hide it but the total
             suppressed.formUnion(best.cells)
         }
         let cells = (0..<rows).map { r in (0..<cols).map { c in suppressed.contains(Cell(r, c)) ? nil : table[r][c] } }
         let exposed = bridges(suppressed, rows: rows, cols: cols)
-        return Result(cells: cells, primary: primary, complementary: suppressed.subtracting(primary),
-                      exposedRows: Set(exposed.map(\.row)), exposedColumns: Set(exposed.map(\.column)))
+        return Result(
+            cells: cells, primary: primary, complementary: suppressed.subtracting(primary),
+            exposedRows: Set(exposed.map(\.row)), exposedColumns: Set(exposed.map(\.column)))
     }
 
     /// The suppressed cells that lie on no cycle of the row–column graph.
@@ -58,7 +65,10 @@ public enum Disclosure {
         // Vertices: rows 0..<rows, columns rows..<rows+cols. An edge is a bridge iff removing it
         // disconnects its ends.
         var adjacency: [Int: [Int]] = [:]
-        for e in edges { adjacency[e.row, default: []].append(rows + e.column); adjacency[rows + e.column, default: []].append(e.row) }
+        for e in edges {
+            adjacency[e.row, default: []].append(rows + e.column)
+            adjacency[rows + e.column, default: []].append(e.row)
+        }
         return edges.filter { e in
             var seen: Set<Int> = [e.row]
             var stack = [e.row]
@@ -73,7 +83,9 @@ public enum Disclosure {
     }
 
     /// A share whose numerator or denominator is below the threshold is suppressed.
-    public static func percentage(_ value: Double?, numerator: Double?, denominator: Double?, threshold: Double) -> Double? {
+    public static func percentage(_ value: Double?, numerator: Double?, denominator: Double?, threshold: Double)
+        -> Double?
+    {
         guard let value else { return nil }
         if let n = numerator, n > 0, n < threshold { return nil }
         if let d = denominator, d < threshold { return nil }
@@ -100,13 +112,20 @@ public struct Trend: Sendable, Equatable, Codable {
         guard points.count >= 3 else { return nil }
         let mx = points.map { $0.x }.reduce(0.0, +) / n
         let my = points.map { $0.y }.reduce(0.0, +) / n
-        var sxx = 0.0, sxy = 0.0
-        for p in points { sxx += (p.x - mx) * (p.x - mx); sxy += (p.x - mx) * (p.y - my) }
+        var sxx = 0.0
+        var sxy = 0.0
+        for p in points {
+            sxx += (p.x - mx) * (p.x - mx)
+            sxy += (p.x - mx) * (p.y - my)
+        }
         guard sxx > 0 else { return nil }
         let slope = sxy / sxx
         let intercept = my - slope * mx
         var residual = 0.0
-        for p in points { let e = p.y - (intercept + slope * p.x); residual += e * e }
+        for p in points {
+            let e = p.y - (intercept + slope * p.x)
+            residual += e * e
+        }
         let se = (residual / (n - 2) / sxx).squareRoot()
         return Trend(slope: slope, standardError: se, points: points.count)
     }

@@ -37,29 +37,40 @@ public struct ProgrammeReport: Sendable {
         let catalog = aggregator.catalog
         figures = catalog.reportFigures.compactMap { f in
             guard let ind = catalog.indicator(f.indicator), let unit = catalog.unit(forUnit ?? f.unit),
-                  let selection = try? PeriodSelection(f.periods) else { return nil }
+                let selection = try? PeriodSelection(f.periods)
+            else { return nil }
             let suffix = f.suffix.map { $0 == "%" ? " %" : " " + $0 } ?? ""
-            func show(_ v: Double?) -> String { v.map { formatFigure($0, decimals: ind.decimals) + suffix } ?? "no data" }
+            func show(_ v: Double?) -> String {
+                v.map { formatFigure($0, decimals: ind.decimals) + suffix } ?? "no data"
+            }
             let main = aggregator.indicator(ind.uid, unit: unit.uid, span: selection.span)
-            var result = FigureResult(code: f.code, label: f.label, display: show(main?.value), values: [main?.value],
-                                      periods: selection.description, unit: unit.code, unitName: unit.name, indicator: ind.code,
-                                      numerator: main?.numerator, denominator: ind.denominator == "1" ? nil : main?.denominator)
+            var result = FigureResult(
+                code: f.code, label: f.label, display: show(main?.value), values: [main?.value],
+                periods: selection.description, unit: unit.code, unitName: unit.name, indicator: ind.code,
+                numerator: main?.numerator, denominator: ind.denominator == "1" ? nil : main?.denominator)
             switch f.kind {
             case .value:
                 break
             case .breakdown:
-                let items = catalog.children(of: unit.uid, on: selection.span.start).compactMap { child -> FigureResult.BreakdownItem? in
-                    guard let v = aggregator.indicator(ind.uid, unit: child.uid, span: selection.span)?.value, v != 0 else { return nil }
+                let items = catalog.children(of: unit.uid, on: selection.span.start).compactMap {
+                    child -> FigureResult.BreakdownItem? in
+                    guard let v = aggregator.indicator(ind.uid, unit: child.uid, span: selection.span)?.value, v != 0
+                    else { return nil }
                     return .init(unit: child.code, name: child.name, value: v)
                 }
                 result.breakdown = items
                 if !items.isEmpty {
-                    result.display += " (" + items.map { "\($0.name) \(formatFigure($0.value, decimals: ind.decimals))" }.joined(separator: ", ") + ")"
+                    result.display +=
+                        " ("
+                        + items.map { "\($0.name) \(formatFigure($0.value, decimals: ind.decimals))" }.joined(
+                            separator: ", ") + ")"
                 }
             case .change:
                 let periods = Period.periods(of: f.periodType ?? .yearly, within: selection.span)
                 let withData = periods.compactMap { p -> (Period, IndicatorResult)? in
-                    guard let r = aggregator.indicator(ind.uid, unit: unit.uid, span: p.span), r.value != nil else { return nil }
+                    guard let r = aggregator.indicator(ind.uid, unit: unit.uid, span: p.span), r.value != nil else {
+                        return nil
+                    }
                     return (p, r)
                 }.suffix(2)
                 if withData.count == 2, let a = withData.first, let b = withData.last {
@@ -118,9 +129,12 @@ public enum TextTable {
         let all = [header] + rows
         let widths = header.indices.map { i in all.map { $0.count > i ? $0[i].count : 0 }.max() ?? 0 }
         func line(_ cells: [String]) -> String {
-            cells.enumerated().map { i, c in i == cells.count - 1 ? c : c.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
-                .joined(separator: "  ")
+            cells.enumerated().map { i, c in
+                i == cells.count - 1 ? c : c.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+            }
+            .joined(separator: "  ")
         }
-        return ([line(header), line(widths.map { String(repeating: "-", count: $0) })] + rows.map(line)).joined(separator: "\n") + "\n"
+        return ([line(header), line(widths.map { String(repeating: "-", count: $0) })] + rows.map(line)).joined(
+            separator: "\n") + "\n"
     }
 }

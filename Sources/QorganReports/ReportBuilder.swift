@@ -16,10 +16,20 @@ public struct ReportBuilder {
     public var today: Day
     public var notice: String?
 
-    public init(snapshot: EngineState, framework: ResultsFramework?, periods: PeriodSelection, unit: OrgUnit, language: String = "en",
-                edition: ReportDocument.Edition = .full, threshold: Double = 5, today: Day, notice: String? = nil) {
-        self.snapshot = snapshot; self.framework = framework; self.periods = periods; self.unit = unit; self.language = language
-        self.edition = edition; self.threshold = threshold; self.today = today; self.notice = notice
+    public init(
+        snapshot: EngineState, framework: ResultsFramework?, periods: PeriodSelection, unit: OrgUnit,
+        language: String = "en",
+        edition: ReportDocument.Edition = .full, threshold: Double = 5, today: Day, notice: String? = nil
+    ) {
+        self.snapshot = snapshot
+        self.framework = framework
+        self.periods = periods
+        self.unit = unit
+        self.language = language
+        self.edition = edition
+        self.threshold = threshold
+        self.today = today
+        self.notice = notice
     }
 
     var catalog: Catalog { snapshot.catalog }
@@ -35,8 +45,11 @@ public struct ReportBuilder {
 
     /// One query; nil when the metadata lacks what it asks for.
     func run(_ dx: [String], pe: [String], ou: [String], co: Bool = false) -> AnalyticsResult? {
-        var spec = QuerySpec(dx: dx.filter { catalog.indicator($0) != nil || catalog.element(String($0.split(separator: ".")[0])) != nil },
-                             pe: pe, ou: ou)
+        var spec = QuerySpec(
+            dx: dx.filter {
+                catalog.indicator($0) != nil || catalog.element(String($0.split(separator: ".")[0])) != nil
+            },
+            pe: pe, ou: ou)
         guard !spec.dx.isEmpty else { return nil }
         spec.co = co
         return (try? spec.resolve(in: catalog, today: today)).flatMap { try? snapshot.run($0) }
@@ -58,7 +71,9 @@ public struct ReportBuilder {
             traces[f.code] = Self.trace(dx: ind.code, pe: f.periods, ou: unit.code)
         }
         for i in figures.indices {
-            if let ind = catalog.indicator(figures[i].indicator) { figures[i].label = ind.name(in: language) == ind.name ? figures[i].label : ind.name(in: language) }
+            if let ind = catalog.indicator(figures[i].indicator) {
+                figures[i].label = ind.name(in: language) == ind.name ? figures[i].label : ind.name(in: language)
+            }
         }
         if edition == .public { figures = figures.map(publicFigure) }
         var notes: [String] = [t["traceNote"]!]
@@ -70,21 +85,28 @@ public struct ReportBuilder {
         summary += findings()
         if !progress.isEmpty {
             func n(_ code: String) -> String { String(progress.filter { $0.statusCode == code }.count) }
-            summary.append(ReportText.fill(t["targetsSentence"]!, String(progress.count), n("met"), n("onTrack"), n("behind")))
+            summary.append(
+                ReportText.fill(t["targetsSentence"]!, String(progress.count), n("met"), n("onTrack"), n("behind")))
         }
         return ReportDocument(
-            title: t["title"]!, programme: framework?.programme ?? "", unit: unit.code, unitName: unit.name(in: language),
+            title: t["title"]!, programme: framework?.programme ?? "", unit: unit.code,
+            unitName: unit.name(in: language),
             periods: periods.description, language: language, edition: edition, generated: today.description,
             summary: summary, figures: figures, figureTraces: traces, progress: progress,
-            sections: [incidents(), prevention(), travel(), prosecutions(), rehabilitation(), readiness(), sites(), involvement()].compactMap { $0 },
+            sections: [
+                incidents(), prevention(), travel(), prosecutions(), rehabilitation(), readiness(), sites(),
+                involvement(),
+            ].compactMap { $0 },
             notes: notes, labels: t)
     }
 
     /// The public edition shows no count below the threshold (above zero) in a figure either.
     func publicFigure(_ f: FigureResult) -> FigureResult {
         var f = f
-        guard let figure = catalog.reportFigures.first(where: { $0.code == f.code }), let ind = catalog.indicator(figure.indicator),
-              ind.denominator.trimmingCharacters(in: .whitespaces) == "1" else { return f }   // shares: their parts are large here
+        guard let figure = catalog.reportFigures.first(where: { $0.code == f.code }),
+            let ind = catalog.indicator(figure.indicator),
+            ind.denominator.trimmingCharacters(in: .whitespaces) == "1"
+        else { return f }  // shares: their parts are large here
         if let items = f.breakdown, items.contains(where: { $0.value > 0 && $0.value < threshold }) {
             f.breakdown = nil
             f.display = f.values.first.flatMap { $0 }.map { formatFigure($0, decimals: 0) } ?? f.display
@@ -105,57 +127,88 @@ public struct ReportBuilder {
         if figure.kind == .change, f.values.count == 2, let a = f.values[0], let b = f.values[1] {
             let parts = f.display.components(separatedBy: " → ")
             let verb = b > a ? "rose" : b < a ? "fell" : "same"
-            return ReportText.fill(t["changeSentence"]!, name, ReportText.fill(t[verb]!, parts.first ?? "", parts.last ?? "", f.periods))
+            return ReportText.fill(
+                t["changeSentence"]!, name, ReportText.fill(t[verb]!, parts.first ?? "", parts.last ?? "", f.periods))
         }
         return ReportText.fill(t["valueSentence"]!, name, f.display, f.periods)
     }
 
     /// "rose from A to B (p → q)" for an item between two spans, or nil without data.
-    func change(_ dx: String, label: String, _ a: PeriodSelection, _ b: PeriodSelection, decimals: Int, suffix: String = "") -> String? {
+    func change(
+        _ dx: String, label: String, _ a: PeriodSelection, _ b: PeriodSelection, decimals: Int, suffix: String = ""
+    ) -> String? {
         guard let ra = run([dx], pe: [a.description], ou: [unit.uid])?.rows.first?.value,
-              let rb = run([dx], pe: [b.description], ou: [unit.uid])?.rows.first?.value else { return nil }
+            let rb = run([dx], pe: [b.description], ou: [unit.uid])?.rows.first?.value
+        else { return nil }
         let verb = rb > ra ? "rose" : rb < ra ? "fell" : "same"
-        return ReportText.fill(t["changeSentence"]!, label, ReportText.fill(t[verb]!, formatFigure(ra, decimals: decimals) + suffix,
-                                                                                formatFigure(rb, decimals: decimals) + suffix, "\(a) → \(b)"))
+        return ReportText.fill(
+            t["changeSentence"]!, label,
+            ReportText.fill(
+                t[verb]!, formatFigure(ra, decimals: decimals) + suffix,
+                formatFigure(rb, decimals: decimals) + suffix, "\(a) → \(b)"))
     }
 
     /// The report's qualitative findings, each stated from the data: who is drawn in, where
     /// prevention grew, how the protection of sites changed after 2016.
     func findings() -> [String] {
         var out: [String] = []
-        let first = years.first?.iso ?? "", last = years.last?.iso ?? ""
+        let first = years.first?.iso ?? ""
+        let last = years.last?.iso ?? ""
         if let young = run(["IND_YOUNG_SHARE"], pe: [last], ou: [unit.uid])?.rows.first?.value,
-           let drawn = run(["DRAWN_IN"], pe: [last], ou: [unit.uid], co: true), let el = catalog.element("DRAWN_IN") {
+            let drawn = run(["DRAWN_IN"], pe: [last], ou: [unit.uid], co: true), let el = catalog.element("DRAWN_IN")
+        {
             let total = drawn.rows.map(\.value).reduce(0, +)
             let unemployed = catalog.optionCombos(of: el).filter { $0.code.hasPrefix("UNEMPLOYED") }.map(\.uid)
             let u = drawn.rows.filter { unemployed.contains($0.co ?? "") }.map(\.value).reduce(0, +)
-            if total > 0 { out.append(ReportText.fill(t["youngShare"]!, formatFigure(young, decimals: 1), last, formatFigure(100 * u / total, decimals: 1))) }
+            if total > 0 {
+                out.append(
+                    ReportText.fill(
+                        t["youngShare"]!, formatFigure(young, decimals: 1), last,
+                        formatFigure(100 * u / total, decimals: 1)))
+            }
         }
-        if let events = catalog.element("PREV_EVENTS"), first != last, let a = try? PeriodSelection(first), let b = try? PeriodSelection(last) {
+        if let events = catalog.element("PREV_EVENTS"), first != last, let a = try? PeriodSelection(first),
+            let b = try? PeriodSelection(last)
+        {
             for code in ["EDU", "WEB"] {
                 guard let coc = catalog.optionCombo(code, of: events) else { continue }
-                if let s = change("PREV_EVENTS.\(code)", label: "\(events.name(in: language)) — \(coc.name)", a, b, decimals: 0) { out.append(s) }
+                if let s = change(
+                    "PREV_EVENTS.\(code)", label: "\(events.name(in: language)) — \(coc.name)", a, b, decimals: 0)
+                {
+                    out.append(s)
+                }
             }
         }
         if let y0 = years.first?.start.year, let y1 = years.last?.end.year, y0 < 2016, y1 >= 2016,
-           let before = try? PeriodSelection("\(y0)..2015"), let after = try? PeriodSelection("2016..\(y1)"),
-           let s = change("IND_SITE_COMPLIANCE", label: name("IND_SITE_COMPLIANCE"), before, after, decimals: 1, suffix: " %") {
+            let before = try? PeriodSelection("\(y0)..2015"), let after = try? PeriodSelection("2016..\(y1)"),
+            let s = change(
+                "IND_SITE_COMPLIANCE", label: name("IND_SITE_COMPLIANCE"), before, after, decimals: 1, suffix: " %")
+        {
             out.append(s)
         }
         return out
     }
 
-    public struct TrendStatement: Sendable { public var trend: Trend; public var sentence: String }
+    public struct TrendStatement: Sendable {
+        public var trend: Trend
+        public var sentence: String
+    }
 
     /// Whether involvement rises or falls, from the yearly national series: a fitted slope and
     /// its standard error, not an assertion.
     public func involvementTrend() -> TrendStatement? {
         guard let r = run(["DRAWN_IN"], pe: yearLabels, ou: [unit.uid]) else { return nil }
-        let points = r.rows.compactMap { row in Int(row.pe).map { (x: Double($0), y: row.value) } }.sorted { $0.x < $1.x }
+        let points = r.rows.compactMap { row in Int(row.pe).map { (x: Double($0), y: row.value) } }.sorted {
+            $0.x < $1.x
+        }
         guard let trend = Trend.fit(points) else { return nil }
-        let key = trend.direction == .rising ? "trendRising" : trend.direction == .falling ? "trendFalling" : "trendFlat"
+        let key =
+            trend.direction == .rising ? "trendRising" : trend.direction == .falling ? "trendFalling" : "trendFlat"
         let slope = (trend.slope >= 0 ? "+" : "−") + formatFigure(abs(trend.slope), decimals: 1)
-        return TrendStatement(trend: trend, sentence: ReportText.fill(t[key]!, slope, formatFigure(trend.standardError, decimals: 1), String(trend.points)))
+        return TrendStatement(
+            trend: trend,
+            sentence: ReportText.fill(
+                t[key]!, slope, formatFigure(trend.standardError, decimals: 1), String(trend.points)))
     }
 
     // MARK: Progress
@@ -165,19 +218,29 @@ public struct ReportBuilder {
         return framework.indicators.compactMap { path, fi in
             guard let ind = catalog.indicator(fi.indicator) else { return nil }
             // The target of the report's span (the last one ending within it, else the first after).
-            let targets = fi.targets.compactMap { t -> (ResultsFramework.Target, PeriodSelection)? in (try? PeriodSelection(t.period)).map { (t, $0) } }
-            guard let target = targets.last(where: { $0.1.span.end <= periods.span.end }) ?? targets.first else { return nil }
-            let span = DaySpan(start: max(periods.span.start, (try? PeriodSelection(fi.baseline.period))?.span.end.adding(days: 1) ?? periods.span.start),
-                               end: min(periods.span.end, target.1.span.end))
+            let targets = fi.targets.compactMap { t -> (ResultsFramework.Target, PeriodSelection)? in
+                (try? PeriodSelection(t.period)).map { (t, $0) }
+            }
+            guard let target = targets.last(where: { $0.1.span.end <= periods.span.end }) ?? targets.first else {
+                return nil
+            }
+            let span = DaySpan(
+                start: max(
+                    periods.span.start,
+                    (try? PeriodSelection(fi.baseline.period))?.span.end.adding(days: 1) ?? periods.span.start),
+                end: min(periods.span.end, target.1.span.end))
             let measuredSpan = target.1.isSingle && target.1.first.type == .yearly ? target.1.span : span
             // The responsible unit's value when it lies within the report's unit; the report's unit's otherwise
             // (a region's report measures the region, not the nation).
-            let responsible = catalog.unit(fi.responsibleUnit).flatMap { r in
-                catalog.isInSubtree(r.uid, of: unit.uid, on: today) ? r : nil
-            } ?? unit
+            let responsible =
+                catalog.unit(fi.responsibleUnit).flatMap { r in
+                    catalog.isInSubtree(r.uid, of: unit.uid, on: today) ? r : nil
+                } ?? unit
             var latest = snapshot.indicator(ind.uid, unit: responsible.uid, span: measuredSpan)?.value
             // A count with nothing recorded is zero (no act was recorded), not missing.
-            if latest == nil && ind.denominator.trimmingCharacters(in: .whitespaces) == "1" && ind.factor == 1 { latest = 0 }
+            if latest == nil && ind.denominator.trimmingCharacters(in: .whitespaces) == "1" && ind.factor == 1 {
+                latest = 0
+            }
             let higher = fi.higherIsBetter ?? true
             var status = "noData"
             if let v = latest {
@@ -185,7 +248,8 @@ public struct ReportBuilder {
                 let done = gap == 0 ? 1 : (v - fi.baseline.value) / gap
                 let reached = higher ? v >= target.0.value : v <= target.0.value
                 let baselineEnd = (try? PeriodSelection(fi.baseline.period))?.span.end ?? periods.span.start
-                let elapsed = Double(min(periods.span.end, target.1.span.end).ordinal - baselineEnd.ordinal)
+                let elapsed =
+                    Double(min(periods.span.end, target.1.span.end).ordinal - baselineEnd.ordinal)
                     / Double(max(1, target.1.span.end.ordinal - baselineEnd.ordinal))
                 status = reached ? "met" : done >= elapsed - 1e-9 ? "onTrack" : "behind"
             }
@@ -193,11 +257,16 @@ public struct ReportBuilder {
                 path: path, indicator: ind.code, name: ind.name(in: language), definition: fi.definition,
                 baseline: "\(formatFigure(fi.baseline.value, decimals: ind.decimals)) (\(fi.baseline.period))",
                 target: "\(formatFigure(target.0.value, decimals: ind.decimals)) (\(target.0.period))",
-                latest: latest.map { "\(formatFigure($0, decimals: ind.decimals)) (\(measuredSpan.start.year == measuredSpan.end.year ? String(measuredSpan.end.year) : "\(measuredSpan.start.year)..\(measuredSpan.end.year)"))" } ?? t["noData"]!,
+                latest: latest.map {
+                    "\(formatFigure($0, decimals: ind.decimals)) (\(measuredSpan.start.year == measuredSpan.end.year ? String(measuredSpan.end.year) : "\(measuredSpan.start.year)..\(measuredSpan.end.year)"))"
+                } ?? t["noData"]!,
                 status: t[status]!, statusCode: status, verification: fi.meansOfVerification, frequency: fi.frequency,
                 responsible: catalog.unit(fi.responsibleUnit)?.name(in: language) ?? fi.responsibleUnit,
-                trace: Self.trace(dx: ind.code, pe: target.1.isSingle && target.1.first.type == .yearly ? target.1.description : "\(measuredSpan.start.year)..\(measuredSpan.end.year)",
-                                  ou: responsible.code))
+                trace: Self.trace(
+                    dx: ind.code,
+                    pe: target.1.isSingle && target.1.first.type == .yearly
+                        ? target.1.description : "\(measuredSpan.start.year)..\(measuredSpan.end.year)",
+                    ou: responsible.code))
         }
     }
 
@@ -208,42 +277,63 @@ public struct ReportBuilder {
         guard let r = run([dx], pe: yearLabels, ou: regions.map(\.uid)) else { return nil }
         var grid = regions.map { _ in yearLabels.map { _ in 0.0 } }
         for row in r.rows {
-            guard let ri = regions.firstIndex(where: { $0.uid == row.ou }), let yi = yearLabels.firstIndex(of: row.pe) else { continue }
+            guard let ri = regions.firstIndex(where: { $0.uid == row.ou }), let yi = yearLabels.firstIndex(of: row.pe)
+            else { continue }
             grid[ri][yi] = row.value
         }
-        return matrix(grid, rowNames: regions.map { $0.name(in: language) }, rowCodes: regions.map(\.code), dx: dx, title: title)
+        return matrix(
+            grid, rowNames: regions.map { $0.name(in: language) }, rowCodes: regions.map(\.code), dx: dx, title: title)
     }
 
-    func matrix(_ grid: [[Double]], rowNames: [String], rowCodes: [String], dx: String, title: String, codesAreData: Bool = false) -> ReportDocument.Table {
+    func matrix(
+        _ grid: [[Double]], rowNames: [String], rowCodes: [String], dx: String, title: String,
+        codesAreData: Bool = false
+    ) -> ReportDocument.Table {
         let control = edition == .public ? Disclosure.suppress(grid, threshold: threshold) : nil
         let shown: [[Double?]] = control?.cells ?? grid.map { $0.map { Optional($0) } }
         var rows: [[ReportDocument.Cell]] = []
         for (ri, name) in rowNames.enumerated() {
             var cells = [ReportDocument.Cell(text: name)]
             for (yi, y) in yearLabels.enumerated() {
-                let d = codesAreData ? rowCodes[ri] : dx, ou = codesAreData ? unit.code : rowCodes[ri]
+                let d = codesAreData ? rowCodes[ri] : dx
+                let ou = codesAreData ? unit.code : rowCodes[ri]
                 if let v = shown[ri][yi] {
-                    cells.append(.init(text: formatFigure(v, decimals: 0), number: v, trace: Self.trace(dx: d, pe: y, ou: ou)))
+                    cells.append(
+                        .init(text: formatFigure(v, decimals: 0), number: v, trace: Self.trace(dx: d, pe: y, ou: ou)))
                 } else {
                     cells.append(.init(text: "–", suppressed: true))
                 }
             }
             let total = grid[ri].reduce(0, +)
-            cells.append(control?.exposedRows.contains(ri) == true ? .init(text: "–", suppressed: true)
-                         : totalCell(total, trace: Self.trace(dx: codesAreData ? rowCodes[ri] : dx, pe: periods.description, ou: codesAreData ? unit.code : rowCodes[ri])))
+            cells.append(
+                control?.exposedRows.contains(ri) == true
+                    ? .init(text: "–", suppressed: true)
+                    : totalCell(
+                        total,
+                        trace: Self.trace(
+                            dx: codesAreData ? rowCodes[ri] : dx, pe: periods.description,
+                            ou: codesAreData ? unit.code : rowCodes[ri])))
             rows.append(cells)
         }
         var totals = [ReportDocument.Cell(text: t["total"]!)]
         for (yi, y) in yearLabels.enumerated() {
             let v = grid.map { $0[yi] }.reduce(0, +)
-            totals.append(control?.exposedColumns.contains(yi) == true ? .init(text: "–", suppressed: true)
-                          : totalCell(v, trace: codesAreData ? nil : Self.trace(dx: dx, pe: y, ou: unit.code)))
+            totals.append(
+                control?.exposedColumns.contains(yi) == true
+                    ? .init(text: "–", suppressed: true)
+                    : totalCell(v, trace: codesAreData ? nil : Self.trace(dx: dx, pe: y, ou: unit.code)))
         }
         let all = grid.flatMap { $0 }.reduce(0, +)
-        let exposedAll = (control.map { !$0.exposedRows.isEmpty || !$0.exposedColumns.isEmpty } ?? false) && grid.count == 1
-        totals.append(exposedAll ? .init(text: "–", suppressed: true) : totalCell(all, trace: codesAreData ? nil : Self.trace(dx: dx, pe: periods.description, ou: unit.code)))
+        let exposedAll =
+            (control.map { !$0.exposedRows.isEmpty || !$0.exposedColumns.isEmpty } ?? false) && grid.count == 1
+        totals.append(
+            exposedAll
+                ? .init(text: "–", suppressed: true)
+                : totalCell(all, trace: codesAreData ? nil : Self.trace(dx: dx, pe: periods.description, ou: unit.code))
+        )
         rows.append(totals)
-        return ReportDocument.Table(title: title, header: [codesAreData ? t["item"]! : t["region"]!] + yearLabels + [t["total"]!], rows: rows)
+        return ReportDocument.Table(
+            title: title, header: [codesAreData ? t["item"]! : t["region"]!] + yearLabels + [t["total"]!], rows: rows)
     }
 
     /// A total: in the public edition, itself a count, hidden below the threshold.
@@ -257,10 +347,15 @@ public struct ReportBuilder {
         guard let r = run(dx, pe: yearLabels, ou: [ou.uid]) else { return nil }
         let rows = dx.compactMap { ref -> [ReportDocument.Cell]? in
             guard let id = catalog.indicator(ref)?.uid ?? catalog.element(ref)?.uid else { return nil }
-            return [.init(text: name(ref))] + yearLabels.map { y in
-                guard let v = r.rows.first(where: { $0.dx == id && $0.pe == y })?.value else { return .init(text: "") }
-                return .init(text: formatFigure(v, decimals: decimals), number: v, trace: Self.trace(dx: ref, pe: y, ou: ou.code))
-            }
+            return [.init(text: name(ref))]
+                + yearLabels.map { y in
+                    guard let v = r.rows.first(where: { $0.dx == id && $0.pe == y })?.value else {
+                        return .init(text: "")
+                    }
+                    return .init(
+                        text: formatFigure(v, decimals: decimals), number: v,
+                        trace: Self.trace(dx: ref, pe: y, ou: ou.code))
+                }
         }
         return rows.isEmpty ? nil : ReportDocument.Table(title: title, header: [t["item"]!] + yearLabels, rows: rows)
     }
@@ -268,21 +363,30 @@ public struct ReportBuilder {
     // MARK: Sections
 
     func incidents() -> ReportDocument.Section? {
-        let tables = [countTable("IND_ACTS_PREVENTED", title: t["prevented"]!), countTable("IND_ACTS_COMMITTED", title: t["committed"]!)].compactMap { $0 }
+        let tables = [
+            countTable("IND_ACTS_PREVENTED", title: t["prevented"]!),
+            countTable("IND_ACTS_COMMITTED", title: t["committed"]!),
+        ].compactMap { $0 }
         guard !tables.isEmpty else { return nil }
         var charts: [String] = []
         if let prevented = tables.first {
             let rows = prevented.rows.dropLast().filter { ($0.last?.number ?? 0) > 0 }
-            charts.append(Chart.svg(.bar, title: t["chartPrevented"]!, labels: rows.map { String($0[0].text.prefix(14)) },
-                                    series: [Chart.Series(name: t["total"]!, values: rows.map { $0.last?.number })], decimals: 0, width: 760, height: 260))
+            charts.append(
+                Chart.svg(
+                    .bar, title: t["chartPrevented"]!, labels: rows.map { String($0[0].text.prefix(14)) },
+                    series: [Chart.Series(name: t["total"]!, values: rows.map { $0.last?.number })], decimals: 0,
+                    width: 760, height: 260))
         }
-        return .init(code: "incidents", title: t["incidents"]!, paragraphs: [], tables: tables, charts: edition == .public ? [] : charts)
+        return .init(
+            code: "incidents", title: t["incidents"]!, paragraphs: [], tables: tables,
+            charts: edition == .public ? [] : charts)
     }
 
     func prevention() -> ReportDocument.Section? {
         guard let reached = run(["TG_REACHED"], pe: yearLabels, ou: [unit.uid], co: true),
-              let size = run(["TG_SIZE"], pe: yearLabels, ou: [unit.uid], co: true),
-              let el = catalog.element("TG_REACHED") else { return nil }
+            let size = run(["TG_SIZE"], pe: yearLabels, ou: [unit.uid], co: true),
+            let el = catalog.element("TG_REACHED")
+        else { return nil }
         let combos = catalog.optionCombos(of: el)
         var rows: [[ReportDocument.Cell]] = []
         var latest: [Double?] = []
@@ -293,34 +397,62 @@ public struct ReportBuilder {
                 let sizeCoc = catalog.element("TG_SIZE").flatMap { catalog.optionCombo(coc.code, of: $0) }?.uid
                 let d = size.rows.first { $0.co == sizeCoc && $0.pe == y }?.value
                 var v = n.flatMap { n in d.flatMap { $0 > 0 ? 100 * n / $0 : nil } }
-                if edition == .public { v = Disclosure.percentage(v, numerator: n, denominator: d, threshold: threshold) }
-                cells.append(v.map { .init(text: formatFigure($0, decimals: 1), number: $0, trace: Self.trace(dx: "TG_REACHED.\(coc.code)", pe: y, ou: unit.code)) }
-                             ?? .init(text: "–", suppressed: n != nil))
+                if edition == .public {
+                    v = Disclosure.percentage(v, numerator: n, denominator: d, threshold: threshold)
+                }
+                cells.append(
+                    v.map {
+                        .init(
+                            text: formatFigure($0, decimals: 1), number: $0,
+                            trace: Self.trace(dx: "TG_REACHED.\(coc.code)", pe: y, ou: unit.code))
+                    }
+                        ?? .init(text: "–", suppressed: n != nil))
             }
             latest.append(cells.last?.number)
             rows.append(cells)
         }
         let coverage = valueTable(["IND_TG_COVERAGE"], ou: unit, title: t["coverage"]!)
         var channels: [ReportDocument.Table] = []
-        if let events = catalog.element("PREV_EVENTS"), let r = run(["PREV_EVENTS"], pe: yearLabels, ou: [unit.uid], co: true) {
+        if let events = catalog.element("PREV_EVENTS"),
+            let r = run(["PREV_EVENTS"], pe: yearLabels, ou: [unit.uid], co: true)
+        {
             let combos = catalog.optionCombos(of: events)
-            let grid = combos.map { coc in yearLabels.map { y in r.rows.first { $0.co == coc.uid && $0.pe == y }?.value ?? 0 } }
-            channels.append(matrix(grid, rowNames: combos.map(\.name), rowCodes: combos.map { "PREV_EVENTS.\($0.code)" }, dx: "PREV_EVENTS",
-                                   title: t["eventsByChannel"]!, codesAreData: true))
+            let grid = combos.map { coc in
+                yearLabels.map { y in r.rows.first { $0.co == coc.uid && $0.pe == y }?.value ?? 0 }
+            }
+            channels.append(
+                matrix(
+                    grid, rowNames: combos.map(\.name), rowCodes: combos.map { "PREV_EVENTS.\($0.code)" },
+                    dx: "PREV_EVENTS",
+                    title: t["eventsByChannel"]!, codesAreData: true))
         }
-        let chart = Chart.svg(.bar, title: t["chartCoverage"]! + " " + (yearLabels.last ?? ""), labels: combos.map(\.name),
-                              series: [Chart.Series(name: yearLabels.last ?? "", values: latest)], decimals: 1, width: 760, height: 240)
-        return .init(code: "prevention", title: t["prevention"]!, paragraphs: [],
-                     tables: [ReportDocument.Table(title: t["coverage"]!, header: [t["item"]!] + yearLabels, rows: rows + (coverage?.rows ?? []))] + channels,
-                     charts: [chart])
+        let chart = Chart.svg(
+            .bar, title: t["chartCoverage"]! + " " + (yearLabels.last ?? ""), labels: combos.map(\.name),
+            series: [Chart.Series(name: yearLabels.last ?? "", values: latest)], decimals: 1, width: 760, height: 240)
+        return .init(
+            code: "prevention", title: t["prevention"]!, paragraphs: [],
+            tables: [
+                ReportDocument.Table(
+                    title: t["coverage"]!, header: [t["item"]!] + yearLabels, rows: rows + (coverage?.rows ?? []))
+            ] + channels,
+            charts: [chart])
     }
 
     func travel() -> ReportDocument.Section? {
-        let items = ["DEPARTURES_STOPPED", "TRAVEL_INTENT_STOPPED", "STUDENTS_RETURNED", "THEOLOGY_DIVERTED"].filter { catalog.element($0) != nil }
+        let items = ["DEPARTURES_STOPPED", "TRAVEL_INTENT_STOPPED", "STUDENTS_RETURNED", "THEOLOGY_DIVERTED"].filter {
+            catalog.element($0) != nil
+        }
         guard !items.isEmpty, let r = run(items, pe: yearLabels, ou: [unit.uid]) else { return nil }
-        let grid = items.map { ref in yearLabels.map { y in r.rows.first { $0.dx == catalog.element(ref)!.uid && $0.pe == y }?.value ?? 0 } }
-        return .init(code: "travel", title: t["travel"]!, paragraphs: [],
-                     tables: [matrix(grid, rowNames: items.map(name), rowCodes: items, dx: "", title: t["travelTable"]!, codesAreData: true)], charts: [])
+        let grid = items.map { ref in
+            yearLabels.map { y in r.rows.first { $0.dx == catalog.element(ref)!.uid && $0.pe == y }?.value ?? 0 }
+        }
+        return .init(
+            code: "travel", title: t["travel"]!, paragraphs: [],
+            tables: [
+                matrix(
+                    grid, rowNames: items.map(name), rowCodes: items, dx: "", title: t["travelTable"]!,
+                    codesAreData: true)
+            ], charts: [])
     }
 
     func prosecutions() -> ReportDocument.Section? {
@@ -329,12 +461,16 @@ public struct ReportBuilder {
     }
 
     func rehabilitation() -> ReportDocument.Section? {
-        guard let table = valueTable(["REHAB_ADMISSIONS", "REHAB_COMPLETIONS", "REHAB_CASELOAD", "IND_REHAB_COMPLETION_RATE"], ou: unit,
-                                     title: t["rehabTable"]!, decimals: 0) else { return nil }
+        guard
+            let table = valueTable(
+                ["REHAB_ADMISSIONS", "REHAB_COMPLETIONS", "REHAB_CASELOAD", "IND_REHAB_COMPLETION_RATE"], ou: unit,
+                title: t["rehabTable"]!, decimals: 0)
+        else { return nil }
         var table2 = table
         if edition == .public {
             for i in table2.rows.indices {
-                for j in table2.rows[i].indices.dropFirst() where (table2.rows[i][j].number ?? threshold) < threshold && (table2.rows[i][j].number ?? 0) > 0 {
+                for j in table2.rows[i].indices.dropFirst()
+                where (table2.rows[i][j].number ?? threshold) < threshold && (table2.rows[i][j].number ?? 0) > 0 {
                     table2.rows[i][j] = .init(text: "–", suppressed: true)
                 }
             }
@@ -348,24 +484,40 @@ public struct ReportBuilder {
         guard withData.count >= 1 else { return nil }
         let shown = Array(withData.suffix(2))
         let rows = (regions + [unit]).map { u -> [ReportDocument.Cell] in
-            [.init(text: u.uid == unit.uid ? t["total"]! : u.name(in: language))] + shown.map { y in
-                guard let v = r.rows.first(where: { $0.ou == u.uid && $0.pe == y })?.value else { return .init(text: "") }
-                return .init(text: formatFigure(v, decimals: 1), number: v, trace: Self.trace(dx: "IND_READINESS", pe: y, ou: u.code))
-            }
+            [.init(text: u.uid == unit.uid ? t["total"]! : u.name(in: language))]
+                + shown.map { y in
+                    guard let v = r.rows.first(where: { $0.ou == u.uid && $0.pe == y })?.value else {
+                        return .init(text: "")
+                    }
+                    return .init(
+                        text: formatFigure(v, decimals: 1), number: v,
+                        trace: Self.trace(dx: "IND_READINESS", pe: y, ou: u.code))
+                }
         }
-        let figure = catalog.reportFigures.first { $0.indicator == catalog.indicator("IND_READINESS")?.uid && $0.kind == .change }
+        let figure = catalog.reportFigures.first {
+            $0.indicator == catalog.indicator("IND_READINESS")?.uid && $0.kind == .change
+        }
         let paragraph = figure.flatMap { f in ProgrammeReport(aggregator: snapshot).figure(f.code) }.flatMap(sentence)
-        return .init(code: "readiness", title: t["readiness"]!, paragraphs: paragraph.map { [$0] } ?? [],
-                     tables: [ReportDocument.Table(title: t["readinessTable"]!, header: [t["region"]!] + shown, rows: rows)], charts: [])
+        return .init(
+            code: "readiness", title: t["readiness"]!, paragraphs: paragraph.map { [$0] } ?? [],
+            tables: [ReportDocument.Table(title: t["readinessTable"]!, header: [t["region"]!] + shown, rows: rows)],
+            charts: [])
     }
 
     func sites() -> ReportDocument.Section? {
-        guard let table = valueTable(["IND_SITES_INSPECTED", "IND_SITE_COMPLIANCE", "PRESCRIPTIONS_OVERDUE"], ou: unit, title: t["sitesTable"]!) else { return nil }
-        return .init(code: "sites", title: t["sites"]!, paragraphs: findings().filter { $0.hasPrefix(name("IND_SITE_COMPLIANCE")) }, tables: [table], charts: [])
+        guard
+            let table = valueTable(
+                ["IND_SITES_INSPECTED", "IND_SITE_COMPLIANCE", "PRESCRIPTIONS_OVERDUE"], ou: unit,
+                title: t["sitesTable"]!)
+        else { return nil }
+        return .init(
+            code: "sites", title: t["sites"]!,
+            paragraphs: findings().filter { $0.hasPrefix(name("IND_SITE_COMPLIANCE")) }, tables: [table], charts: [])
     }
 
     func involvement() -> ReportDocument.Section? {
-        guard let r = run(["DRAWN_IN"], pe: yearLabels, ou: [unit.uid], co: true), let el = catalog.element("DRAWN_IN") else { return nil }
+        guard let r = run(["DRAWN_IN"], pe: yearLabels, ou: [unit.uid], co: true), let el = catalog.element("DRAWN_IN")
+        else { return nil }
         // By target group: the first category of the breakdown, summed over the others.
         let combos = catalog.optionCombos(of: el)
         var groups: [String: [String]] = [:]
@@ -375,19 +527,30 @@ public struct ReportBuilder {
             if groups[group] == nil { order.append(group) }
             groups[group, default: []].append(coc.uid)
         }
-        let optionNames = Dictionary(catalog.categories.flatMap { $0.options.map { ($0.uid, $0.name) } }, uniquingKeysWith: { a, _ in a })
-        let grid = order.map { g in yearLabels.map { y in r.rows.filter { $0.pe == y && groups[g]!.contains($0.co ?? "") }.map(\.value).reduce(0, +) } }
-        let table = matrix(grid, rowNames: order.map { optionNames[$0] ?? $0 }, rowCodes: order.map { _ in "DRAWN_IN" }, dx: "DRAWN_IN",
-                           title: t["drawnTable"]!, codesAreData: true)
+        let optionNames = Dictionary(
+            catalog.categories.flatMap { $0.options.map { ($0.uid, $0.name) } }, uniquingKeysWith: { a, _ in a })
+        let grid = order.map { g in
+            yearLabels.map { y in
+                r.rows.filter { $0.pe == y && groups[g]!.contains($0.co ?? "") }.map(\.value).reduce(0, +)
+            }
+        }
+        let table = matrix(
+            grid, rowNames: order.map { optionNames[$0] ?? $0 }, rowCodes: order.map { _ in "DRAWN_IN" },
+            dx: "DRAWN_IN",
+            title: t["drawnTable"]!, codesAreData: true)
         var paragraphs: [String] = []
         if let trend = involvementTrend() { paragraphs.append(trend.sentence) }
         let totals = yearLabels.indices.map { yi in grid.map { $0[yi] }.reduce(0, +) }
-        let chart = Chart.svg(.line, title: t["chartDrawn"]!, labels: yearLabels, series: [Chart.Series(name: unit.name(in: language), values: totals)],
-                              decimals: 0, width: 760, height: 240)
-        let shares = valueTable(["IND_MARGINALISED_SHARE", "IND_YOUNG_SHARE"], ou: unit, title: name("IND_MARGINALISED_SHARE"))
+        let chart = Chart.svg(
+            .line, title: t["chartDrawn"]!, labels: yearLabels,
+            series: [Chart.Series(name: unit.name(in: language), values: totals)],
+            decimals: 0, width: 760, height: 240)
+        let shares = valueTable(
+            ["IND_MARGINALISED_SHARE", "IND_YOUNG_SHARE"], ou: unit, title: name("IND_MARGINALISED_SHARE"))
         let byRegion = countTable("DRAWN_IN", title: t["drawnByRegion"]!)
         paragraphs += findings().prefix(1)
-        return .init(code: "involvement", title: t["involvement"]!, paragraphs: paragraphs,
-                     tables: [table] + (byRegion.map { [$0] } ?? []) + (shares.map { [$0] } ?? []), charts: [chart])
+        return .init(
+            code: "involvement", title: t["involvement"]!, paragraphs: paragraphs,
+            tables: [table] + (byRegion.map { [$0] } ?? []) + (shares.map { [$0] } ?? []), charts: [chart])
     }
 }

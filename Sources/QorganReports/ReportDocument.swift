@@ -13,7 +13,10 @@ public struct ReportDocument: Codable, Sendable {
         public var trace: String?
         public var suppressed: Bool
         public init(text: String, number: Double? = nil, trace: String? = nil, suppressed: Bool = false) {
-            self.text = text; self.number = number; self.trace = trace; self.suppressed = suppressed
+            self.text = text
+            self.number = number
+            self.trace = trace
+            self.suppressed = suppressed
         }
     }
 

@@ -31,21 +31,31 @@ extension ReportDocument {
                 </style></head><body>
                 """
         }
-        out += "<article class=\"report\" id=\"report\"><h1>\(Self.esc(title))\(programme.isEmpty ? "" : " — " + Self.esc(programme))</h1>"
-        out += "<p class=\"note\">\(Self.esc(l["unit"] ?? "")): \(Self.esc(unitName)) · \(Self.esc(l["periods"] ?? "")): \(periods) · \(Self.esc(l["edition"] ?? "")): \(Self.esc(l[edition.rawValue] ?? "")) · \(Self.esc(l["generated"] ?? "")): \(generated)</p>"
-        out += "<h2>\(Self.esc(l["summary"] ?? ""))</h2><ul id=\"summary\">" + summary.map { "<li>\(Self.esc($0))</li>" }.joined() + "</ul>"
-        out += "<h2>\(Self.esc(l["figures"] ?? ""))</h2><table id=\"figures\"><thead><tr><th></th><th>\(Self.esc(l["item"] ?? ""))</th><th>\(Self.esc(l["value"] ?? ""))</th><th>\(Self.esc(l["periods"] ?? ""))</th></tr></thead><tbody>"
+        out +=
+            "<article class=\"report\" id=\"report\"><h1>\(Self.esc(title))\(programme.isEmpty ? "" : " — " + Self.esc(programme))</h1>"
+        out +=
+            "<p class=\"note\">\(Self.esc(l["unit"] ?? "")): \(Self.esc(unitName)) · \(Self.esc(l["periods"] ?? "")): \(periods) · \(Self.esc(l["edition"] ?? "")): \(Self.esc(l[edition.rawValue] ?? "")) · \(Self.esc(l["generated"] ?? "")): \(generated)</p>"
+        out +=
+            "<h2>\(Self.esc(l["summary"] ?? ""))</h2><ul id=\"summary\">"
+            + summary.map { "<li>\(Self.esc($0))</li>" }.joined() + "</ul>"
+        out +=
+            "<h2>\(Self.esc(l["figures"] ?? ""))</h2><table id=\"figures\"><thead><tr><th></th><th>\(Self.esc(l["item"] ?? ""))</th><th>\(Self.esc(l["value"] ?? ""))</th><th>\(Self.esc(l["periods"] ?? ""))</th></tr></thead><tbody>"
         for f in figures {
-            out += "<tr><td>\(f.code)</td><td>\(Self.esc(f.label))</td><td class=\"n\" data-figure=\"\(f.code)\">\(link(f.display, figureTraces[f.code]))</td><td>\(Self.esc(f.periods))</td></tr>"
+            out +=
+                "<tr><td>\(f.code)</td><td>\(Self.esc(f.label))</td><td class=\"n\" data-figure=\"\(f.code)\">\(link(f.display, figureTraces[f.code]))</td><td>\(Self.esc(f.periods))</td></tr>"
         }
         out += "</tbody></table>"
         if !progress.isEmpty {
             out += "<h2>\(Self.esc(l["progress"] ?? ""))</h2><table id=\"progress\"><thead><tr>"
-            out += [l["item"], l["baseline"], l["target"], l["latest"], l["status"], l["verification"], l["responsible"]].map { "<th>\(Self.esc($0 ?? ""))</th>" }.joined()
+            out += [
+                l["item"], l["baseline"], l["target"], l["latest"], l["status"], l["verification"], l["responsible"],
+            ].map { "<th>\(Self.esc($0 ?? ""))</th>" }.joined()
             out += "</tr></thead><tbody>"
             for p in progress {
-                out += "<tr><td>\(Self.esc(p.name))<br><small>\(Self.esc(p.path)) · \(Self.esc(p.definition))</small></td><td>\(Self.esc(p.baseline))</td><td>\(Self.esc(p.target))</td>"
-                out += "<td class=\"n\">\(link(p.latest, p.trace))</td><td class=\"\(p.statusCode)\">\(Self.esc(p.status))</td><td>\(Self.esc(p.verification)) · \(Self.esc(p.frequency))</td><td>\(Self.esc(p.responsible))</td></tr>"
+                out +=
+                    "<tr><td>\(Self.esc(p.name))<br><small>\(Self.esc(p.path)) · \(Self.esc(p.definition))</small></td><td>\(Self.esc(p.baseline))</td><td>\(Self.esc(p.target))</td>"
+                out +=
+                    "<td class=\"n\">\(link(p.latest, p.trace))</td><td class=\"\(p.statusCode)\">\(Self.esc(p.status))</td><td>\(Self.esc(p.verification)) · \(Self.esc(p.frequency))</td><td>\(Self.esc(p.responsible))</td></tr>"
             }
             out += "</tbody></table>"
         }
@@ -53,38 +63,58 @@ extension ReportDocument {
             out += "<section id=\"section-\(s.code)\"><h2>\(Self.esc(s.title))</h2>"
             out += s.paragraphs.map { "<p>\(Self.esc($0))</p>" }.joined()
             for table in s.tables {
-                out += "<h3>\(Self.esc(table.title))</h3><table><thead><tr>" + table.header.map { "<th>\(Self.esc($0))</th>" }.joined() + "</tr></thead><tbody>"
+                out +=
+                    "<h3>\(Self.esc(table.title))</h3><table><thead><tr>"
+                    + table.header.map { "<th>\(Self.esc($0))</th>" }.joined() + "</tr></thead><tbody>"
                 for row in table.rows {
-                    out += "<tr>" + row.enumerated().map { i, c in
-                        i == 0 ? "<th scope=\"row\">\(Self.esc(c.text))</th>" : "<td class=\"n\">\(link(c.text, c.trace))</td>"
-                    }.joined() + "</tr>"
+                    out +=
+                        "<tr>"
+                        + row.enumerated().map { i, c in
+                            i == 0
+                                ? "<th scope=\"row\">\(Self.esc(c.text))</th>"
+                                : "<td class=\"n\">\(link(c.text, c.trace))</td>"
+                        }.joined() + "</tr>"
                 }
                 out += "</tbody></table>"
             }
             out += s.charts.joined()
             out += "</section>"
         }
-        out += "<h2>Notes</h2><ul class=\"note\">" + notes.map { "<li>\(Self.esc($0))</li>" }.joined() + "</ul></article>"
+        out +=
+            "<h2>Notes</h2><ul class=\"note\">" + notes.map { "<li>\(Self.esc($0))</li>" }.joined() + "</ul></article>"
         if standalone { out += "</body></html>\n" }
         return out
     }
 
     public func markdown() -> String {
         let l = labels
-        func row(_ cells: [String]) -> String { "| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |" }
+        func row(_ cells: [String]) -> String {
+            "| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |"
+        }
         var out = "# \(title)\(programme.isEmpty ? "" : " — " + programme)\n\n"
-        out += "\(l["unit"] ?? ""): \(unitName) · \(l["periods"] ?? ""): \(periods) · \(l["edition"] ?? ""): \(l[edition.rawValue] ?? "")\n\n"
+        out +=
+            "\(l["unit"] ?? ""): \(unitName) · \(l["periods"] ?? ""): \(periods) · \(l["edition"] ?? ""): \(l[edition.rawValue] ?? "")\n\n"
         out += "## \(l["summary"] ?? "")\n\n" + summary.map { "- \($0)" }.joined(separator: "\n") + "\n\n"
-        out += "## \(l["figures"] ?? "")\n\n" + row(["", l["item"] ?? "", l["value"] ?? "", l["periods"] ?? ""]) + "\n" + row(["---", "---", "---:", "---"]) + "\n"
+        out +=
+            "## \(l["figures"] ?? "")\n\n" + row(["", l["item"] ?? "", l["value"] ?? "", l["periods"] ?? ""]) + "\n"
+            + row(["---", "---", "---:", "---"]) + "\n"
         out += figures.map { row([$0.code, $0.label, $0.display, $0.periods]) }.joined(separator: "\n") + "\n\n"
         if !progress.isEmpty {
-            out += "## \(l["progress"] ?? "")\n\n" + row([l["item"] ?? "", l["baseline"] ?? "", l["target"] ?? "", l["latest"] ?? "", l["status"] ?? ""]) + "\n"
-            out += row(["---", "---", "---", "---", "---"]) + "\n" + progress.map { row([$0.name, $0.baseline, $0.target, $0.latest, $0.status]) }.joined(separator: "\n") + "\n\n"
+            out +=
+                "## \(l["progress"] ?? "")\n\n"
+                + row([l["item"] ?? "", l["baseline"] ?? "", l["target"] ?? "", l["latest"] ?? "", l["status"] ?? ""])
+                + "\n"
+            out +=
+                row(["---", "---", "---", "---", "---"]) + "\n"
+                + progress.map { row([$0.name, $0.baseline, $0.target, $0.latest, $0.status]) }.joined(separator: "\n")
+                + "\n\n"
         }
         for s in sections {
             out += "## \(s.title)\n\n" + s.paragraphs.map { $0 + "\n\n" }.joined()
             for t in s.tables {
-                out += "### \(t.title)\n\n" + row(t.header) + "\n" + row(t.header.enumerated().map { $0.offset == 0 ? "---" : "---:" }) + "\n"
+                out +=
+                    "### \(t.title)\n\n" + row(t.header) + "\n"
+                    + row(t.header.enumerated().map { $0.offset == 0 ? "---" : "---:" }) + "\n"
                 out += t.rows.map { row($0.map(\.text)) }.joined(separator: "\n") + "\n\n"
             }
         }
@@ -95,14 +125,27 @@ extension ReportDocument {
     /// A sheet of figures, one of progress, and one per section with all its tables.
     public func workbook() -> Data {
         var sheets: [XLSX.Sheet] = []
-        sheets.append(XLSX.Sheet(name: labels["figures"] ?? "Figures", header: ["code", labels["item"] ?? "", labels["value"] ?? "", labels["periods"] ?? "", "value 1", "value 2"],
-                                 rows: figures.map { f in
-                                     [.text(f.code), .text(f.label), .text(f.display), .text(f.periods)]
-                                         + f.values.prefix(2).map { $0.map { XLSX.Cell.number($0) } ?? .empty } }))
+        sheets.append(
+            XLSX.Sheet(
+                name: labels["figures"] ?? "Figures",
+                header: [
+                    "code", labels["item"] ?? "", labels["value"] ?? "", labels["periods"] ?? "", "value 1", "value 2",
+                ],
+                rows: figures.map { f in
+                    [.text(f.code), .text(f.label), .text(f.display), .text(f.periods)]
+                        + f.values.prefix(2).map { $0.map { XLSX.Cell.number($0) } ?? .empty }
+                }))
         if !progress.isEmpty {
-            sheets.append(XLSX.Sheet(name: labels["progress"] ?? "Progress",
-                                     header: [labels["item"] ?? "", labels["baseline"] ?? "", labels["target"] ?? "", labels["latest"] ?? "", labels["status"] ?? ""],
-                                     rows: progress.map { [.text($0.name), .text($0.baseline), .text($0.target), .text($0.latest), .text($0.status)] }))
+            sheets.append(
+                XLSX.Sheet(
+                    name: labels["progress"] ?? "Progress",
+                    header: [
+                        labels["item"] ?? "", labels["baseline"] ?? "", labels["target"] ?? "", labels["latest"] ?? "",
+                        labels["status"] ?? "",
+                    ],
+                    rows: progress.map {
+                        [.text($0.name), .text($0.baseline), .text($0.target), .text($0.latest), .text($0.status)]
+                    }))
         }
         for s in sections where !s.tables.isEmpty {
             var rows: [[XLSX.Cell]] = []
@@ -110,11 +153,13 @@ extension ReportDocument {
                 if i > 0 { rows.append([]) }
                 rows.append([.text(t.title)])
                 rows.append(t.header.map { .text($0) })
-                rows += t.rows.map { $0.enumerated().map { j, c in
-                    if j == 0 { return .text(c.text) }
-                    if let n = c.number { return .number(n) }
-                    return c.text.isEmpty ? .empty : .text(c.text)
-                } }
+                rows += t.rows.map {
+                    $0.enumerated().map { j, c in
+                        if j == 0 { return .text(c.text) }
+                        if let n = c.number { return .number(n) }
+                        return c.text.isEmpty ? .empty : .text(c.text)
+                    }
+                }
             }
             sheets.append(XLSX.Sheet(name: s.title, header: [], rows: rows))
         }

@@ -3,8 +3,8 @@ import Hummingbird
 import NIOCore
 import QorganAnalytics
 import QorganCore
-import QorganReports
 import QorganInterop
+import QorganReports
 import QorganStore
 
 /// The JSON API under /api. Every route checks the caller's role and units: nothing
@@ -13,7 +13,8 @@ enum API {
     static func register(on api: RouterGroup<AppContext>, state: ServerState) {
         let h = Handlers(state: state)
         api.get("openapi.json") { _, _ in
-            guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json", subdirectory: "Resources") else {
+            guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json", subdirectory: "Resources")
+            else {
                 throw APIError.notFound("the OpenAPI document is missing from this build")
             }
             return HTTP.data(try Data(contentsOf: url), type: "application/json; charset=utf-8")
@@ -85,7 +86,9 @@ struct ValueBody: Decodable {
     var value: String
     var comment: String?
 
-    enum CodingKeys: String, CodingKey { case dataElement, period, orgUnit, categoryOptionCombo, attributeOptionCombo, value, comment }
+    enum CodingKeys: String, CodingKey {
+        case dataElement, period, orgUnit, categoryOptionCombo, attributeOptionCombo, value, comment
+    }
     init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         dataElement = try c.decode(String.self, forKey: .dataElement)
@@ -94,11 +97,17 @@ struct ValueBody: Decodable {
         categoryOptionCombo = try c.decodeIfPresent(String.self, forKey: .categoryOptionCombo)
         attributeOptionCombo = try c.decodeIfPresent(String.self, forKey: .attributeOptionCombo)
         // A number is accepted as well as a string; it is checked against the element's type either way.
-        if let s = try? c.decode(String.self, forKey: .value) { value = s }
-        else if let d = try? c.decode(Double.self, forKey: .value) {
+        if let s = try? c.decode(String.self, forKey: .value) {
+            value = s
+        } else if let d = try? c.decode(Double.self, forKey: .value) {
             value = d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)
-        } else if let b = try? c.decode(Bool.self, forKey: .value) { value = b ? "true" : "false" }
-        else { throw DecodingError.typeMismatch(String.self, .init(codingPath: [CodingKeys.value], debugDescription: "value is a string, number or boolean")) }
+        } else if let b = try? c.decode(Bool.self, forKey: .value) {
+            value = b ? "true" : "false"
+        } else {
+            throw DecodingError.typeMismatch(
+                String.self,
+                .init(codingPath: [CodingKeys.value], debugDescription: "value is a string, number or boolean"))
+        }
         comment = try c.decodeIfPresent(String.self, forKey: .comment)
     }
 }
@@ -135,10 +144,19 @@ struct UserJSON: Encodable {
     var language: String?
     var disabled: Bool
     init(_ u: UserRecord) {
-        username = u.principal.username; role = u.principal.role.rawValue; units = u.principal.units
-        language = u.principal.language; disabled = u.disabled
+        username = u.principal.username
+        role = u.principal.role.rawValue
+        units = u.principal.units
+        language = u.principal.language
+        disabled = u.disabled
     }
-    init(_ p: Principal) { username = p.username; role = p.role.rawValue; units = p.units; language = p.language; disabled = false }
+    init(_ p: Principal) {
+        username = p.username
+        role = p.role.rawValue
+        units = p.units
+        language = p.language
+        disabled = false
+    }
 }
 
 struct UnitJSON: Encodable {
@@ -169,11 +187,21 @@ struct IndicatorJSON: Encodable {
 
 struct ValueJSON: Encodable {
     var dataElement: String, period: String, orgUnit: String, categoryOptionCombo: String, attributeOptionCombo: String
-    var value: String, storedBy: String, created: Date, lastUpdated: Date, comment: String?, followUp: Bool, deleted: Bool
+    var value: String, storedBy: String, created: Date, lastUpdated: Date, comment: String?, followUp: Bool,
+        deleted: Bool
     init(_ v: DataValue) {
-        dataElement = v.key.element; period = v.key.period.iso; orgUnit = v.key.unit; categoryOptionCombo = v.key.optionCombo
-        attributeOptionCombo = v.key.attributeOptionCombo; value = v.value; storedBy = v.storedBy; created = v.created
-        lastUpdated = v.lastUpdated; comment = v.comment; followUp = v.followUp; deleted = v.deleted
+        dataElement = v.key.element
+        period = v.key.period.iso
+        orgUnit = v.key.unit
+        categoryOptionCombo = v.key.optionCombo
+        attributeOptionCombo = v.key.attributeOptionCombo
+        value = v.value
+        storedBy = v.storedBy
+        created = v.created
+        lastUpdated = v.lastUpdated
+        comment = v.comment
+        followUp = v.followUp
+        deleted = v.deleted
     }
 }
 
@@ -214,8 +242,11 @@ struct Handlers: Sendable {
 
     func unitJSON(_ u: OrgUnit, _ catalog: Catalog, _ lang: String) -> UnitJSON {
         let today = state.today
-        return UnitJSON(id: u.uid, code: u.code, name: u.name, displayName: u.name(in: lang), level: catalog.level(of: u.uid, on: today),
-                        parent: u.parent(on: today), openingDate: u.openingDate.description, closingDate: u.closingDate?.description)
+        return UnitJSON(
+            id: u.uid, code: u.code, name: u.name, displayName: u.name(in: lang),
+            level: catalog.level(of: u.uid, on: today),
+            parent: u.parent(on: today), openingDate: u.openingDate.description, closingDate: u.closingDate?.description
+        )
     }
 
     func units(_ r: Request, _ c: AppContext) throws -> [UnitJSON] {
@@ -231,15 +262,20 @@ struct Handlers: Sendable {
     func unit(_ ref: String, _ c: AppContext) throws -> UnitJSON {
         let user = try c.requireUser()
         let catalog = try catalog()
-        guard let u = catalog.unit(ref) else { throw APIError(QorganError.notFound(kind: "organisation unit", key: ref)) }
+        guard let u = catalog.unit(ref) else {
+            throw APIError(QorganError.notFound(kind: "organisation unit", key: ref))
+        }
         guard user.canSee(u.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(ref) }
         return unitJSON(u, catalog, c.language)
     }
 
     func elementJSON(_ e: DataElement, _ catalog: Catalog, _ lang: String) -> ElementJSON {
-        ElementJSON(id: e.uid, code: e.code, name: e.name, displayName: e.name(in: lang), valueType: e.valueType.rawValue,
-                    aggregationType: e.aggregationType.rawValue, categoryCombo: e.categoryCombo,
-                    categoryOptionCombos: catalog.optionCombos(of: e).map { OptionComboJSON(id: $0.uid, code: $0.code, name: $0.name) })
+        ElementJSON(
+            id: e.uid, code: e.code, name: e.name, displayName: e.name(in: lang), valueType: e.valueType.rawValue,
+            aggregationType: e.aggregationType.rawValue, categoryCombo: e.categoryCombo,
+            categoryOptionCombos: catalog.optionCombos(of: e).map {
+                OptionComboJSON(id: $0.uid, code: $0.code, name: $0.name)
+            })
     }
 
     func elements(_ c: AppContext) throws -> [ElementJSON] {
@@ -256,9 +292,10 @@ struct Handlers: Sendable {
     }
 
     func dataSetJSON(_ d: DataSet, _ catalog: Catalog, _ user: Principal, _ lang: String) -> DataSetJSON {
-        DataSetJSON(id: d.uid, code: d.code, name: d.name, displayName: d.name(in: lang), periodType: d.periodType.rawValue,
-                    timelyDays: d.timelyDays, expiryDays: d.expiryDays, dataElements: d.dataElements,
-                    organisationUnits: d.organisationUnits.filter { user.canSee($0, in: catalog, on: state.today) })
+        DataSetJSON(
+            id: d.uid, code: d.code, name: d.name, displayName: d.name(in: lang), periodType: d.periodType.rawValue,
+            timelyDays: d.timelyDays, expiryDays: d.expiryDays, dataElements: d.dataElements,
+            organisationUnits: d.organisationUnits.filter { user.canSee($0, in: catalog, on: state.today) })
     }
 
     func dataSets(_ c: AppContext) throws -> [DataSetJSON] {
@@ -275,8 +312,9 @@ struct Handlers: Sendable {
     }
 
     func indicatorJSON(_ i: Indicator, _ lang: String) -> IndicatorJSON {
-        IndicatorJSON(id: i.uid, code: i.code, name: i.name, displayName: i.name(in: lang), numerator: i.numerator,
-                      denominator: i.denominator, factor: i.factor, decimals: i.decimals, target: i.target)
+        IndicatorJSON(
+            id: i.uid, code: i.code, name: i.name, displayName: i.name(in: lang), numerator: i.numerator,
+            denominator: i.denominator, factor: i.factor, decimals: i.decimals, target: i.target)
     }
 
     func indicators(_ c: AppContext) throws -> [IndicatorJSON] {
@@ -286,7 +324,9 @@ struct Handlers: Sendable {
 
     func indicator(_ ref: String, _ c: AppContext) throws -> IndicatorJSON {
         _ = try c.requireUser()
-        guard let i = try catalog().indicator(ref) else { throw APIError(QorganError.notFound(kind: "indicator", key: ref)) }
+        guard let i = try catalog().indicator(ref) else {
+            throw APIError(QorganError.notFound(kind: "indicator", key: ref))
+        }
         return indicatorJSON(i, c.language)
     }
 
@@ -296,10 +336,18 @@ struct Handlers: Sendable {
     /// against the caller's scope.
     func key(_ r: Request, _ c: AppContext, _ catalog: Catalog) throws -> DataValueKey {
         let user = try c.requireUser()
-        let de = try HTTP.required(r, "de"), pe = try HTTP.required(r, "pe"), ou = try HTTP.required(r, "ou")
-        guard let element = catalog.element(de) else { throw APIError.badRequest("de", de, "no data element with this code or uid") }
-        guard let period = Period.parse(pe) else { throw APIError.badRequest("pe", pe, QorganError.invalidPeriod(pe).description) }
-        guard let unit = catalog.unit(ou) else { throw APIError.badRequest("ou", ou, "no organisation unit with this code or uid") }
+        let de = try HTTP.required(r, "de")
+        let pe = try HTTP.required(r, "pe")
+        let ou = try HTTP.required(r, "ou")
+        guard let element = catalog.element(de) else {
+            throw APIError.badRequest("de", de, "no data element with this code or uid")
+        }
+        guard let period = Period.parse(pe) else {
+            throw APIError.badRequest("pe", pe, QorganError.invalidPeriod(pe).description)
+        }
+        guard let unit = catalog.unit(ou) else {
+            throw APIError.badRequest("ou", ou, "no organisation unit with this code or uid")
+        }
         guard user.canSee(unit.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(ou) }
         var coc = CategoryOptionCombo.defaultUid
         if let co = HTTP.param(r, "co") {
@@ -310,10 +358,13 @@ struct Handlers: Sendable {
         }
         var aoc = CategoryOptionCombo.defaultUid
         if let cc = HTTP.param(r, "cc") {
-            guard let combo = catalog.attributeOptionCombo(cc) else { throw APIError.badRequest("cc", cc, "not an attribute option combination") }
+            guard let combo = catalog.attributeOptionCombo(cc) else {
+                throw APIError.badRequest("cc", cc, "not an attribute option combination")
+            }
             aoc = combo.uid
         }
-        return DataValueKey(element: element.uid, period: period, unit: unit.uid, optionCombo: coc, attributeOptionCombo: aoc)
+        return DataValueKey(
+            element: element.uid, period: period, unit: unit.uid, optionCombo: coc, attributeOptionCombo: aoc)
     }
 
     func getValue(_ r: Request, _ c: AppContext) throws -> ValueJSON {
@@ -327,7 +378,8 @@ struct Handlers: Sendable {
     func requireValueWriter(_ c: AppContext) throws -> Principal {
         let user = try c.requireUser()
         guard user.role.canWriteValues else {
-            throw APIError.forbidden("a \(user.role.rawValue) cannot change data values; data entry staff and administrators can")
+            throw APIError.forbidden(
+                "a \(user.role.rawValue) cannot change data values; data entry staff and administrators can")
         }
         return user
     }
@@ -342,9 +394,14 @@ struct Handlers: Sendable {
                 return (.outOfScope, "this organisation unit is outside the units you may see")
             }
             guard !user.role.canOverrideExpiry, let e = catalog.element(k.element) else { return nil }
-            let forms = catalog.dataSets(of: e).filter { $0.periodType == k.period.type && $0.organisationUnits.contains(k.unit) }
+            let forms = catalog.dataSets(of: e).filter {
+                $0.periodType == k.period.type && $0.organisationUnits.contains(k.unit)
+            }
             if !forms.isEmpty, forms.allSatisfy({ $0.isExpired(k.period, today: today) }) {
-                return (.locked, "\(forms[0].code) for \(k.period.iso) closed \(forms[0].expiryDays) days after the period ended; an administrator can still change it")
+                return (
+                    .locked,
+                    "\(forms[0].code) for \(k.period.iso) closed \(forms[0].expiryDays) days after the period ended; an administrator can still change it"
+                )
             }
             return nil
         }
@@ -352,9 +409,10 @@ struct Handlers: Sendable {
 
     func saveValue(_ b: ValueBody, _ c: AppContext) throws -> ValueJSON {
         let user = try requireValueWriter(c)
-        let input = DataValueInput(element: b.dataElement, period: b.period, unit: b.orgUnit, optionCombo: b.categoryOptionCombo ?? "",
-                                   attributeOptionCombo: b.attributeOptionCombo ?? "", value: b.value, comment: b.comment,
-                                   location: "the data value")
+        let input = DataValueInput(
+            element: b.dataElement, period: b.period, unit: b.orgUnit, optionCombo: b.categoryOptionCombo ?? "",
+            attributeOptionCombo: b.attributeOptionCombo ?? "", value: b.value, comment: b.comment,
+            location: "the data value")
         try store.saveValues([input], source: "the data value", user: user.username, authorize: valueAuthorizer(user))
         state.valuesSaved.increment()
         guard case .valid(let r) = try catalog().resolve(input), let v = try store.value(r.key) else {
@@ -368,44 +426,61 @@ struct Handlers: Sendable {
         let catalog = try catalog()
         let k = try key(r, c, catalog)
         guard let v = try store.value(k), !v.deleted else { throw APIError.notFound("no value is stored for this key") }
-        try store.saveValues([DataValueInput(element: k.element, period: k.period.iso, unit: k.unit, optionCombo: k.optionCombo,
-                                             attributeOptionCombo: k.attributeOptionCombo, value: v.value, deleted: "true",
-                                             location: "the data value")],
-                             source: "the deletion", user: user.username, authorize: valueAuthorizer(user))
+        try store.saveValues(
+            [
+                DataValueInput(
+                    element: k.element, period: k.period.iso, unit: k.unit, optionCombo: k.optionCombo,
+                    attributeOptionCombo: k.attributeOptionCombo, value: v.value, deleted: "true",
+                    location: "the data value")
+            ],
+            source: "the deletion", user: user.username, authorize: valueAuthorizer(user))
         return ValueJSON(try store.value(k) ?? v)
     }
 
     /// A form, unit and period from parameters, checked.
-    func formKey(dataSet: String?, period: String?, unit: String?, _ c: AppContext, _ catalog: Catalog) throws -> (DataSet, Period, OrgUnit) {
+    func formKey(dataSet: String?, period: String?, unit: String?, _ c: AppContext, _ catalog: Catalog) throws -> (
+        DataSet, Period, OrgUnit
+    ) {
         let user = try c.requireUser()
         guard let ds = dataSet else { throw APIError.badRequest("dataSet", nil, "required") }
         guard let pe = period else { throw APIError.badRequest("period", nil, "required") }
         guard let ou = unit else { throw APIError.badRequest("orgUnit", nil, "required") }
-        guard let form = catalog.dataSet(ds) else { throw APIError.badRequest("dataSet", ds, "no data set with this code or uid") }
-        guard let p = Period.parse(pe) else { throw APIError.badRequest("period", pe, QorganError.invalidPeriod(pe).description) }
-        guard p.type == form.periodType else {
-            throw APIError.badRequest("period", pe, "\(form.code) is reported \(form.periodType.rawValue), not \(p.type.rawValue)")
+        guard let form = catalog.dataSet(ds) else {
+            throw APIError.badRequest("dataSet", ds, "no data set with this code or uid")
         }
-        guard let u = catalog.unit(ou) else { throw APIError.badRequest("orgUnit", ou, "no organisation unit with this code or uid") }
+        guard let p = Period.parse(pe) else {
+            throw APIError.badRequest("period", pe, QorganError.invalidPeriod(pe).description)
+        }
+        guard p.type == form.periodType else {
+            throw APIError.badRequest(
+                "period", pe, "\(form.code) is reported \(form.periodType.rawValue), not \(p.type.rawValue)")
+        }
+        guard let u = catalog.unit(ou) else {
+            throw APIError.badRequest("orgUnit", ou, "no organisation unit with this code or uid")
+        }
         guard user.canSee(u.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(ou) }
         return (form, p, u)
     }
 
     func getForm(_ r: Request, _ c: AppContext) throws -> FormJSON {
         let catalog = try catalog()
-        let (form, p, u) = try formKey(dataSet: HTTP.param(r, "dataSet"), period: HTTP.param(r, "period"), unit: HTTP.param(r, "orgUnit"), c, catalog)
+        let (form, p, u) = try formKey(
+            dataSet: HTTP.param(r, "dataSet"), period: HTTP.param(r, "period"), unit: HTTP.param(r, "orgUnit"), c,
+            catalog)
         let done = try store.completion(dataSet: form.uid, period: p.iso, unit: u.uid)
-        return FormJSON(dataSet: form.uid, period: p.iso, orgUnit: u.uid, completed: done != nil, completedBy: done?.completedBy,
-                        completedAt: done?.completedAt, locked: form.isExpired(p, today: state.today),
-                        dataValues: try store.values(unit: u.uid, period: p, elements: form.dataElements).map(ValueJSON.init))
+        return FormJSON(
+            dataSet: form.uid, period: p.iso, orgUnit: u.uid, completed: done != nil, completedBy: done?.completedBy,
+            completedAt: done?.completedAt, locked: form.isExpired(p, today: state.today),
+            dataValues: try store.values(unit: u.uid, period: p, elements: form.dataElements).map(ValueJSON.init))
     }
 
     func saveValueSet(_ data: Data, dryRun: Bool, _ c: AppContext) throws -> SavedJSON {
         let user = try requireValueWriter(c)
         let inputs = try DataValueSetJSON.parse(data, source: "the data value set")
         // A batch that reaches outside the caller's units, or into a closed form, is refused whole.
-        let summary = try store.saveValues(inputs, source: "the data value set", user: user.username, dryRun: dryRun,
-                                           authorize: valueAuthorizer(user))
+        let summary = try store.saveValues(
+            inputs, source: "the data value set", user: user.username, dryRun: dryRun,
+            authorize: valueAuthorizer(user))
         if !dryRun { state.valuesSaved.increment(by: Int64(summary.imported + summary.updated + summary.deleted)) }
         return SavedJSON(status: dryRun ? "DRY_RUN" : "SUCCESS", importCount: summary)
     }
@@ -414,22 +489,29 @@ struct Handlers: Sendable {
         let user = try c.requireUser()
         let catalog = try catalog()
         let (form, p, u) = try formKey(dataSet: b.dataSet, period: b.period, unit: b.orgUnit, c, catalog)
-        guard user.role.canWriteValues else { throw APIError.forbidden("a \(user.role.rawValue) cannot complete forms") }
-        if form.isExpired(p, today: state.today) && !user.role.canOverrideExpiry {
-            throw APIError(.conflict, code: "form_locked", "\(form.code) for \(p.iso) is closed; an administrator can still change it")
+        guard user.role.canWriteValues else {
+            throw APIError.forbidden("a \(user.role.rawValue) cannot complete forms")
         }
-        try store.setCompletion(dataSet: form.uid, period: p.iso, unit: u.uid, complete: b.completed ?? true, by: user.username)
+        if form.isExpired(p, today: state.today) && !user.role.canOverrideExpiry {
+            throw APIError(
+                .conflict, code: "form_locked",
+                "\(form.code) for \(p.iso) is closed; an administrator can still change it")
+        }
+        try store.setCompletion(
+            dataSet: form.uid, period: p.iso, unit: u.uid, complete: b.completed ?? true, by: user.username)
         let done = try store.completion(dataSet: form.uid, period: p.iso, unit: u.uid)
-        return FormJSON(dataSet: form.uid, period: p.iso, orgUnit: u.uid, completed: done != nil, completedBy: done?.completedBy,
-                        completedAt: done?.completedAt, locked: form.isExpired(p, today: state.today), dataValues: [])
+        return FormJSON(
+            dataSet: form.uid, period: p.iso, orgUnit: u.uid, completed: done != nil, completedBy: done?.completedBy,
+            completedAt: done?.completedAt, locked: form.isExpired(p, today: state.today), dataValues: [])
     }
 
     func history(_ r: Request, _ c: AppContext) throws -> [AuditJSON] {
         let catalog = try catalog()
         let k = try key(r, c, catalog)
         return try store.history(k).map {
-            AuditJSON(action: $0.action.rawValue, oldValue: $0.oldValue, newValue: $0.newValue, oldComment: $0.oldComment,
-                      newComment: $0.newComment, changedBy: $0.changedBy, changedAt: $0.changedAt)
+            AuditJSON(
+                action: $0.action.rawValue, oldValue: $0.oldValue, newValue: $0.newValue, oldComment: $0.oldComment,
+                newComment: $0.newComment, changedBy: $0.changedBy, changedAt: $0.changedAt)
         }
     }
 
@@ -442,7 +524,8 @@ struct Handlers: Sendable {
         // values of the elements it reads only: a write to another element leaves it right.
         let reads = Analytics.elements(of: HTTP.params(r, "dx"), in: snapshot.catalog)
         let cacheKey = reads.map { elements in
-            user.units.joined(separator: ",") + "|" + c.language + "|\(state.today)|" + (r.uri.query ?? "") + "|m\(catalogGeneration)|"
+            user.units.joined(separator: ",") + "|" + c.language + "|\(state.today)|" + (r.uri.query ?? "")
+                + "|m\(catalogGeneration)|"
                 + elements.sorted().map { "\($0)=\(elementGenerations[$0] ?? 0)" }.joined(separator: ",")
         }
         if let cacheKey, let hit = state.answers.get(cacheKey) {
@@ -452,7 +535,9 @@ struct Handlers: Sendable {
         spec.limits = state.configuration.queryLimits
         spec.co = try HTTP.flag(r, "co")
         for f in HTTP.params(r, "filter") {
-            guard let d = AnalyticsDimension(rawValue: f) else { throw APIError.badRequest("filter", f, "takes dx, pe or ou") }
+            guard let d = AnalyticsDimension(rawValue: f) else {
+                throw APIError.badRequest("filter", f, "takes dx, pe or ou")
+            }
             spec.filters.insert(d)
         }
         if let t = HTTP.param(r, "periodType") {
@@ -460,23 +545,35 @@ struct Handlers: Sendable {
             spec.periodType = pt
         }
         if let t = HTTP.param(r, "aggregationType") {
-            guard let at = AggregationType(rawValue: t.uppercased()) else { throw APIError.badRequest("aggregationType", t, "not an aggregation type") }
+            guard let at = AggregationType(rawValue: t.uppercased()) else {
+                throw APIError.badRequest("aggregationType", t, "not an aggregation type")
+            }
             spec.aggregationType = at
         }
         spec.includeNumeratorDenominator = try HTTP.flag(r, "numeratorDenominator")
         let format = HTTP.param(r, "format") ?? "json"
-        guard ["json", "csv", "xlsx"].contains(format) else { throw APIError.badRequest("format", format, "json, csv or xlsx") }
-        let today = state.today, language = c.language, query = spec
+        guard ["json", "csv", "xlsx"].contains(format) else {
+            throw APIError.badRequest("format", format, "json, csv or xlsx")
+        }
+        let today = state.today
+        let language = c.language
+        let query = spec
         let result = try await c.cancellingWhenClientLeaves {
             try Analytics.run(query, user: user, snapshot: snapshot, today: today, language: language)
         }
         let answer: AnswerCache.Answer
         switch format {
-        case "csv": answer = .init(body: Data(result.csv().utf8), contentType: "text/csv; charset=utf-8", filename: "qorgan-analytics.csv")
+        case "csv":
+            answer = .init(
+                body: Data(result.csv().utf8), contentType: "text/csv; charset=utf-8", filename: "qorgan-analytics.csv")
         case "xlsx":
             let t = result.table()
-            answer = .init(body: XLSX.workbook(sheets: [XLSX.Sheet(name: "Analytics", header: t.header, rows: Analytics.cells(result))]),
-                           contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", filename: "qorgan-analytics.xlsx")
+            answer = .init(
+                body: XLSX.workbook(sheets: [
+                    XLSX.Sheet(name: "Analytics", header: t.header, rows: Analytics.cells(result))
+                ]),
+                contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                filename: "qorgan-analytics.xlsx")
         default: answer = .init(body: try result.json(), contentType: "application/json; charset=utf-8", filename: nil)
         }
         if let cacheKey { state.answers.put(cacheKey, answer) }
@@ -494,7 +591,9 @@ struct Handlers: Sendable {
     /// An administrator manages users within their own units only.
     func checkGrantable(_ units: [String], by admin: Principal, _ catalog: Catalog) throws {
         for ref in units {
-            guard let u = catalog.unit(ref) else { throw APIError.badRequest("units", ref, "no organisation unit with this code or uid") }
+            guard let u = catalog.unit(ref) else {
+                throw APIError.badRequest("units", ref, "no organisation unit with this code or uid")
+            }
             guard admin.canSee(u.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(ref) }
         }
     }
@@ -502,7 +601,9 @@ struct Handlers: Sendable {
     func users(_ c: AppContext) throws -> [UserJSON] {
         let admin = try requireAdmin(c)
         let catalog = try catalog()
-        return try store.users().filter { u in u.principal.units.allSatisfy { admin.canSee($0, in: catalog, on: state.today) } }.map(UserJSON.init)
+        return try store.users().filter { u in
+            u.principal.units.allSatisfy { admin.canSee($0, in: catalog, on: state.today) }
+        }.map(UserJSON.init)
     }
 
     func createUser(_ b: NewUserBody, _ c: AppContext) throws -> UserJSON {
@@ -510,37 +611,49 @@ struct Handlers: Sendable {
         guard let role = Role.parse(b.role) else {
             throw APIError.badRequest("role", b.role, "one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        if let p = Secrets.checkPassword(b.password) { throw APIError(.badRequest, code: "bad_request", "password: \(p.reason)", problems: [p]) }
+        if let p = Secrets.checkPassword(b.password) {
+            throw APIError(.badRequest, code: "bad_request", "password: \(p.reason)", problems: [p])
+        }
         if let lang = b.language, !Messages.languages.contains(lang) {
             throw APIError.badRequest("language", lang, "one of \(Messages.languages.joined(separator: ", "))")
         }
         try checkGrantable(b.units, by: admin, try catalog())
-        return UserJSON(try store.createUser(username: b.username, passwordHash: Secrets.hashPassword(b.password), role: role,
-                                             units: b.units, language: b.language, by: admin.username))
+        return UserJSON(
+            try store.createUser(
+                username: b.username, passwordHash: Secrets.hashPassword(b.password), role: role,
+                units: b.units, language: b.language, by: admin.username))
     }
 
     func updateUser(_ name: String, _ b: UserChangeBody, _ c: AppContext) throws -> UserJSON {
         let admin = try requireAdmin(c)
         let catalog = try catalog()
-        guard let existing = try store.user(named: name) else { throw APIError(QorganError.notFound(kind: "user", key: name)) }
+        guard let existing = try store.user(named: name) else {
+            throw APIError(QorganError.notFound(kind: "user", key: name))
+        }
         guard existing.principal.units.allSatisfy({ admin.canSee($0, in: catalog, on: state.today) }) else {
             throw APIError.forbidden("'\(name)' has units outside yours")
         }
         var role: Role? = nil
         if let r = b.role {
-            guard let parsed = Role.parse(r) else { throw APIError.badRequest("role", r, "one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))") }
+            guard let parsed = Role.parse(r) else {
+                throw APIError.badRequest("role", r, "one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
             role = parsed
         }
         if let units = b.units { try checkGrantable(units, by: admin, catalog) }
-        if let pw = b.password, let p = Secrets.checkPassword(pw) { throw APIError(.badRequest, code: "bad_request", "password: \(p.reason)", problems: [p]) }
+        if let pw = b.password, let p = Secrets.checkPassword(pw) {
+            throw APIError(.badRequest, code: "bad_request", "password: \(p.reason)", problems: [p])
+        }
         if let lang = b.language, !Messages.languages.contains(lang) {
             throw APIError.badRequest("language", lang, "one of \(Messages.languages.joined(separator: ", "))")
         }
         if b.disabled == true && existing.principal.username == admin.username {
             throw APIError(.conflict, code: "conflict", "you cannot disable yourself")
         }
-        return UserJSON(try store.updateUser(username: name, role: role, units: b.units, passwordHash: b.password.map { Secrets.hashPassword($0) },
-                                             language: b.language.map { Optional($0) }, disabled: b.disabled, by: admin.username))
+        return UserJSON(
+            try store.updateUser(
+                username: name, role: role, units: b.units, passwordHash: b.password.map { Secrets.hashPassword($0) },
+                language: b.language.map { Optional($0) }, disabled: b.disabled, by: admin.username))
     }
 
     /// Whether `admin` manages `owner`: an administrator, and every one of the owner's units within theirs.
@@ -554,7 +667,8 @@ struct Handlers: Sendable {
         let user = try requireAdmin(c)
         let catalog = try catalog()
         guard user.units.contains(where: { catalog.unit($0).map { $0.parent(on: state.today) == nil } ?? false }) else {
-            throw APIError.forbidden("\(what) is national configuration: only an administrator of the whole country may change it")
+            throw APIError.forbidden(
+                "\(what) is national configuration: only an administrator of the whole country may change it")
         }
         return user
     }
@@ -564,7 +678,8 @@ struct Handlers: Sendable {
         guard user.role.canManageUsers else { return try store.tokens(username: user.username) }
         // An administrator sees their own tokens and those of the users they manage, nobody else's.
         let catalog = try catalog()
-        let owners = Dictionary(try store.users().map { ($0.principal.username, $0.principal) }, uniquingKeysWith: { a, _ in a })
+        let owners = Dictionary(
+            try store.users().map { ($0.principal.username, $0.principal) }, uniquingKeysWith: { a, _ in a })
         return try store.tokens().filter { t in
             t.username == user.username || owners[t.username].map { manages(user, $0, catalog) } == true
         }
@@ -573,7 +688,9 @@ struct Handlers: Sendable {
     func createToken(_ b: TokenBody, _ c: AppContext) throws -> NewTokenJSON {
         let user = try c.requireUser()
         let name = b.name.trimmingCharacters(in: .whitespaces)
-        guard !name.isEmpty, name.count <= 100 else { throw APIError.badRequest("name", b.name, "1 to 100 characters: what the token is for") }
+        guard !name.isEmpty, name.count <= 100 else {
+            throw APIError.badRequest("name", b.name, "1 to 100 characters: what the token is for")
+        }
         let (secret, record) = try Secrets.issueToken(in: store, username: user.username, name: name, by: user.username)
         return NewTokenJSON(id: record.id, name: record.name, token: secret)
     }
@@ -585,7 +702,8 @@ struct Handlers: Sendable {
         let catalog = try catalog()
         let token = try store.tokens().first { $0.id == id }
         let owner = try token.flatMap { try store.user(named: $0.username) }
-        guard let t = token, t.username == user.username || owner.map({ manages(user, $0.principal, catalog) }) == true else {
+        guard let t = token, t.username == user.username || owner.map({ manages(user, $0.principal, catalog) }) == true
+        else {
             throw APIError.notFound("no API token \(id) of yours or of the users you manage")
         }
         try store.revokeToken(id: id, by: user.username)

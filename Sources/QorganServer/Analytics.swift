@@ -7,7 +7,9 @@ import QorganInterop
 enum Analytics {
     /// Runs `spec` for `user`. A bare `LEVEL-n` means that level within the user's units;
     /// any other unit outside their units is refused (403), never silently dropped.
-    static func run(_ spec: QuerySpec, user: Principal, snapshot: EngineState, today: Day, language: String) throws -> AnalyticsResult {
+    static func run(_ spec: QuerySpec, user: Principal, snapshot: EngineState, today: Day, language: String) throws
+        -> AnalyticsResult
+    {
         var spec = spec
         let catalog = snapshot.catalog
         spec.userUnits = user.units
@@ -39,7 +41,9 @@ enum Analytics {
                 guard let e = try? Expression.parse(text) else { return false }
                 for ref in e.references {
                     switch ref.kind {
-                    case .element: guard let el = catalog.element(ref.code) else { return false }; out.insert(el.uid)
+                    case .element:
+                        guard let el = catalog.element(ref.code) else { return false }
+                        out.insert(el.uid)
                     case .indicator: guard let sub = catalog.indicator(ref.code), indicator(sub) else { return false }
                     default: break
                     }
@@ -48,9 +52,13 @@ enum Analytics {
             return true
         }
         for item in dx {
-            if let ind = catalog.indicator(item) { guard indicator(ind) else { return nil }; continue }
+            if let ind = catalog.indicator(item) {
+                guard indicator(ind) else { return nil }
+                continue
+            }
             guard let code = item.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).first,
-                  let el = catalog.element(String(code)) else { return nil }
+                let el = catalog.element(String(code))
+            else { return nil }
             out.insert(el.uid)
         }
         return out
@@ -59,10 +67,15 @@ enum Analytics {
     /// Names of units, elements and indicators in `language` where metadata has them.
     static func localise(_ result: inout AnalyticsResult, catalog: Catalog, language: String) {
         for (id, name) in result.names {
-            if let u = catalog.unit(id) { result.names[id] = u.name(in: language) }
-            else if let e = catalog.element(id) { result.names[id] = e.name(in: language) }
-            else if let i = catalog.indicator(id) { result.names[id] = i.name(in: language) }
-            else { result.names[id] = name }
+            if let u = catalog.unit(id) {
+                result.names[id] = u.name(in: language)
+            } else if let e = catalog.element(id) {
+                result.names[id] = e.name(in: language)
+            } else if let i = catalog.indicator(id) {
+                result.names[id] = i.name(in: language)
+            } else {
+                result.names[id] = name
+            }
         }
     }
 

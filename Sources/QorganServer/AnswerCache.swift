@@ -7,7 +7,11 @@ import Synchronization
 /// changes its key. There is no refresh job to wait for; dashboards polled by many people
 /// between writes are answered from here. Bounded: when full, it starts again empty.
 final class AnswerCache: Sendable {
-    struct Answer: Sendable { var body: Data; var contentType: String; var filename: String? }
+    struct Answer: Sendable {
+        var body: Data
+        var contentType: String
+        var filename: String?
+    }
 
     private let answers = Mutex<[String: Answer]>([:])
     let capacity: Int

@@ -22,7 +22,11 @@ public struct AppContext: RequestContext {
     /// proxy says it forwarded for. Sign-in throttling and the security log count by it.
     public var clientAddress: String
 
-    public enum Authentication: Sendable { case none, session(tokenHash: String), token }
+    public enum Authentication: Sendable {
+        case none
+        case session(tokenHash: String)
+        case token
+    }
 
     /// The connection, to stop work whose client has gone away.
     public let channel: (any Channel)?

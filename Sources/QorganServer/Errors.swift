@@ -14,19 +14,28 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     /// The methods a path takes, for a 405.
     public var allow: String? = nil
 
-    public init(_ status: HTTPResponse.Status, code: String, _ message: String, problems: [Problem] = [], allow: String? = nil) {
-        self.status = status; self.code = code; self.message = message; self.problems = problems; self.allow = allow
+    public init(
+        _ status: HTTPResponse.Status, code: String, _ message: String, problems: [Problem] = [], allow: String? = nil
+    ) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.problems = problems
+        self.allow = allow
     }
 
-    public static let unauthorized = APIError(.unauthorized, code: "unauthorized",
-                                              "sign in first, or send an API token as 'Authorization: Bearer TOKEN'")
+    public static let unauthorized = APIError(
+        .unauthorized, code: "unauthorized",
+        "sign in first, or send an API token as 'Authorization: Bearer TOKEN'")
 
     public static func forbidden(_ message: String) -> APIError { APIError(.forbidden, code: "forbidden", message) }
     public static func outOfScope(_ unit: String) -> APIError {
         APIError(.forbidden, code: "out_of_scope", "organisation unit '\(unit)' is outside the units you may see")
     }
     public static func badRequest(_ field: String, _ value: String?, _ reason: String) -> APIError {
-        APIError(.badRequest, code: "bad_request", "\(field): \(reason)", problems: [Problem(field: field, value: value, reason: reason)])
+        APIError(
+            .badRequest, code: "bad_request", "\(field): \(reason)",
+            problems: [Problem(field: field, value: value, reason: reason)])
     }
     public static func notFound(_ what: String) -> APIError { APIError(.notFound, code: "not_found", what) }
 
@@ -42,14 +51,19 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     public init(_ error: QorganError) {
         switch error {
         case .notFound(let kind, let key):
-            self.init(.notFound, code: "not_found", error.description, problems: [Problem(field: kind, value: key, reason: "not found")])
+            self.init(
+                .notFound, code: "not_found", error.description,
+                problems: [Problem(field: kind, value: key, reason: "not found")])
         case .conflict(let m): self.init(.conflict, code: "conflict", m)
         case .busy(let m): self.init(.serviceUnavailable, code: "busy", m)
         case .rejected(_, let problems): self.init(.badRequest, code: "rejected", error.description, problems: problems)
-        case .invalidRequest(_, let problems): self.init(.badRequest, code: "bad_request", error.description, problems: problems)
+        case .invalidRequest(_, let problems):
+            self.init(.badRequest, code: "bad_request", error.description, problems: problems)
         case .invalidValue(let p): self.init(.badRequest, code: "bad_request", error.description, problems: [p])
         case .invalidPeriod(let s):
-            self.init(.badRequest, code: "bad_request", error.description, problems: [Problem(field: "period", value: s, reason: "not a period")])
+            self.init(
+                .badRequest, code: "bad_request", error.description,
+                problems: [Problem(field: "period", value: s, reason: "not a period")])
         default: self.init(.badRequest, code: "bad_request", error.description)
         }
     }
@@ -75,7 +89,9 @@ public struct APIError: Error, HTTPResponseError, Sendable {
 /// Turns Qorgan's own errors into API errors, so that routes can simply throw them.
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = AppContext
-    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response)
+        async throws -> Response
+    {
         do {
             return try await next(request, context)
         } catch let e as QorganError {

@@ -17,8 +17,9 @@ enum HTTP {
     }()
 
     static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
-        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
-                 body: .init(byteBuffer: ByteBuffer(data: try encoder.encode(value))))
+        Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(data: try encoder.encode(value))))
     }
 
     static func data(_ data: Data, type: String, filename: String? = nil) -> Response {
@@ -28,8 +29,9 @@ enum HTTP {
     }
 
     static func html(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
-                 body: .init(byteBuffer: ByteBuffer(string: text)))
+        Response(
+            status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     static func redirect(_ location: String) -> Response {
@@ -46,13 +48,19 @@ enum HTTP {
             let path = (ctx.codingPath + [key]).map(\.stringValue).joined(separator: ".")
             throw APIError.badRequest(path, nil, "missing in \(what)")
         } catch let DecodingError.typeMismatch(_, ctx) {
-            throw APIError.badRequest(ctx.codingPath.map(\.stringValue).joined(separator: "."), nil, "wrong type in \(what): \(ctx.debugDescription)")
+            throw APIError.badRequest(
+                ctx.codingPath.map(\.stringValue).joined(separator: "."), nil,
+                "wrong type in \(what): \(ctx.debugDescription)")
         } catch let DecodingError.valueNotFound(_, ctx) {
-            throw APIError.badRequest(ctx.codingPath.map(\.stringValue).joined(separator: "."), nil, "missing value in \(what)")
+            throw APIError.badRequest(
+                ctx.codingPath.map(\.stringValue).joined(separator: "."), nil, "missing value in \(what)")
         } catch let DecodingError.dataCorrupted(ctx) {
             // An empty path: the body is not JSON; otherwise one field holds a wrong value.
-            if ctx.codingPath.isEmpty { throw APIError.badRequest("body", nil, "\(what) is not valid JSON: \(ctx.debugDescription)") }
-            throw APIError.badRequest(ctx.codingPath.map(\.stringValue).joined(separator: "."), nil, "in \(what): \(ctx.debugDescription)")
+            if ctx.codingPath.isEmpty {
+                throw APIError.badRequest("body", nil, "\(what) is not valid JSON: \(ctx.debugDescription)")
+            }
+            throw APIError.badRequest(
+                ctx.codingPath.map(\.stringValue).joined(separator: "."), nil, "in \(what): \(ctx.debugDescription)")
         }
     }
 
@@ -61,8 +69,11 @@ enum HTTP {
     /// control character or space anywhere (browsers drop tabs and newlines, so `/\t/evil` is `//evil`).
     static func localPath(_ target: String?, fallback: String = "/dashboard") -> String {
         guard let t = target, t.count <= 2_000, t.hasPrefix("/"), !t.hasPrefix("//"),
-              !t.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7F || $0 == "\\" || $0.properties.isWhitespace }),
-              let url = URL(string: t), url.scheme == nil, url.host == nil else { return fallback }
+            !t.unicodeScalars.contains(where: {
+                $0.value < 0x21 || $0.value == 0x7F || $0 == "\\" || $0.properties.isWhitespace
+            }),
+            let url = URL(string: t), url.scheme == nil, url.host == nil
+        else { return fallback }
         return t
     }
 
@@ -71,12 +82,16 @@ enum HTTP {
     }
 
     static func params(_ request: Request, _ name: String) -> [String] {
-        request.uri.queryParameters.getAll(name).flatMap { $0.split(separator: ";").map { String($0).trimmingCharacters(in: .whitespaces) } }
-            .filter { !$0.isEmpty }
+        request.uri.queryParameters.getAll(name).flatMap {
+            $0.split(separator: ";").map { String($0).trimmingCharacters(in: .whitespaces) }
+        }
+        .filter { !$0.isEmpty }
     }
 
     static func required(_ request: Request, _ name: String) throws -> String {
-        guard let v = param(request, name) else { throw APIError.badRequest(name, nil, "this query parameter is required") }
+        guard let v = param(request, name) else {
+            throw APIError.badRequest(name, nil, "this query parameter is required")
+        }
         return v
     }
 
@@ -95,7 +110,8 @@ enum HTTP {
     static func int(_ request: Request, _ name: String, in range: ClosedRange<Int>) throws -> Int? {
         guard let v = param(request, name) else { return nil }
         guard let n = Int(v), range.contains(n) else {
-            throw APIError.badRequest(name, String(v.prefix(40)), "a whole number from \(range.lowerBound) to \(range.upperBound)")
+            throw APIError.badRequest(
+                name, String(v.prefix(40)), "a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
         return n
     }

@@ -10,8 +10,12 @@ import QorganStore
 extension Pages {
     static func registerIncidents(on router: Router<AppContext>, _ p: PageHandlers) {
         router.get("/incidents") { r, c in try p.page(r, c) { try p.incidents(r, c, $0) } }
-        router.get("/incidents/new") { r, c in try p.page(r, c) { try p.incidentForm(r, c, $0, incident: nil, error: nil) } }
-        router.post("/incidents") { r, c in try await p.pageAsync(r, c) { try await p.submitIncident(r, c, $0, uid: nil) } }
+        router.get("/incidents/new") { r, c in
+            try p.page(r, c) { try p.incidentForm(r, c, $0, incident: nil, error: nil) }
+        }
+        router.post("/incidents") { r, c in
+            try await p.pageAsync(r, c) { try await p.submitIncident(r, c, $0, uid: nil) }
+        }
         router.get("/incidents/:uid") { r, c in try p.page(r, c) { try p.incidentDetail(r, c, $0) } }
         router.post("/incidents/:uid") { r, c in
             let uid = try c.parameters.require("uid")
@@ -28,7 +32,9 @@ extension Pages {
 }
 
 extension PageHandlers {
-    func outcomeLabel(_ o: IncidentOutcome, _ t: [String: String]) -> String { t["outcome_" + o.rawValue] ?? o.rawValue }
+    func outcomeLabel(_ o: IncidentOutcome, _ t: [String: String]) -> String {
+        t["outcome_" + o.rawValue] ?? o.rawValue
+    }
 
     func codeOptions(_ list: [Int: String], selected: Int?) -> [Ctx] {
         list.keys.sorted().map { ["value": $0, "label": "\($0) · \(list[$0]!)", "selected": $0 == selected] as Ctx }
@@ -42,7 +48,9 @@ extension PageHandlers {
         let filter = try api.incidentFilter(r, user, catalog)
         let records = try state.store.incidents(filter)
         let rootRef = HTTP.param(r, "ou") ?? user.units.first ?? ""
-        guard let root = catalog.unit(rootRef) else { throw APIError.badRequest("ou", rootRef, "no organisation unit with this code or uid") }
+        guard let root = catalog.unit(rootRef) else {
+            throw APIError.badRequest("ou", rootRef, "no organisation unit with this code or uid")
+        }
         // Years: those asked for, else those of the register.
         let years: [Int] = {
             let a = filter.from?.year ?? records.map(\.incident.date.year).min() ?? state.today.year
@@ -52,15 +60,19 @@ extension PageHandlers {
         var ctx: Ctx = [
             "units": unitChoices(user, catalog, selected: root.uid, lang: lang),
             "from": HTTP.param(r, "from") ?? "", "to": HTTP.param(r, "to") ?? "",
-            "outcomes": IncidentOutcome.allCases.map { ["value": $0.rawValue, "label": outcomeLabel($0, t), "selected": $0 == filter.outcome] as Ctx },
+            "outcomes": IncidentOutcome.allCases.map {
+                ["value": $0.rawValue, "label": outcomeLabel($0, t), "selected": $0 == filter.outcome] as Ctx
+            },
             "count": records.count,
             "incidents": records.map { rec -> Ctx in
                 let i = rec.incident
-                return ["uid": i.uid, "date": i.date.description, "unit": catalog.unit(i.unit)?.name(in: lang) ?? i.unit,
-                        "outcome": outcomeLabel(i.outcome, t), "outcomeClass": i.outcome.rawValue,
-                        "attack": GTD.attackTypes[i.attackType] ?? "", "target": GTD.targetTypes[i.targetType] ?? "",
-                        "killed": i.killed.map(String.init) ?? "?", "wounded": i.wounded.map(String.init) ?? "?",
-                        "summary": String(i.summary.prefix(120)), "illustrative": i.illustrative]
+                return [
+                    "uid": i.uid, "date": i.date.description, "unit": catalog.unit(i.unit)?.name(in: lang) ?? i.unit,
+                    "outcome": outcomeLabel(i.outcome, t), "outcomeClass": i.outcome.rawValue,
+                    "attack": GTD.attackTypes[i.attackType] ?? "", "target": GTD.targetTypes[i.targetType] ?? "",
+                    "killed": i.killed.map(String.init) ?? "?", "wounded": i.wounded.map(String.init) ?? "?",
+                    "summary": String(i.summary.prefix(120)), "illustrative": i.illustrative,
+                ]
             },
             "canWrite": user.role.canWriteValues,
         ]
@@ -75,48 +87,69 @@ extension PageHandlers {
             ctx["years"] = yearIds
             ctx["regions"] = children.map { u -> Ctx in
                 let values = yearIds.map { cells[u.uid]?[$0] }
-                return ["name": u.name(in: lang), "cells": values.map { $0.map { Chart.format($0, 0) } ?? "" },
-                        "total": Chart.format(values.compactMap { $0 }.reduce(0, +), 0)]
+                return [
+                    "name": u.name(in: lang), "cells": values.map { $0.map { Chart.format($0, 0) } ?? "" },
+                    "total": Chart.format(values.compactMap { $0 }.reduce(0, +), 0),
+                ]
             }
             spec = QuerySpec(dx: [events.uid], pe: yearIds, ou: [root.uid])
             spec.co = true
             let byOutcome = try Analytics.run(spec, user: user, snapshot: snapshot, today: state.today, language: lang)
             let series = IncidentOutcome.allCases.map { o -> Chart.Series in
                 let coc = catalog.optionCombo(IncidentRegister.optionCode(outcome: o), of: events)?.uid
-                return Chart.Series(name: outcomeLabel(o, t), values: yearIds.map { y in
-                    byOutcome.rows.first { $0.pe == y && $0.co == coc }?.value })
+                return Chart.Series(
+                    name: outcomeLabel(o, t),
+                    values: yearIds.map { y in
+                        byOutcome.rows.first { $0.pe == y && $0.co == coc }?.value
+                    })
             }.filter { $0.values.contains { $0 != nil } }
-            ctx["chart"] = Chart.svg(.stacked, title: (t["incidents_chartTitle"] ?? "Incidents by outcome") + " — " + root.name(in: lang),
-                                     labels: yearIds, series: series, decimals: 0, width: 760, height: 280)
+            ctx["chart"] = Chart.svg(
+                .stacked, title: (t["incidents_chartTitle"] ?? "Incidents by outcome") + " — " + root.name(in: lang),
+                labels: yearIds, series: series, decimals: 0, width: 760, height: 280)
         }
         return render("incidents", c, r, title: t["nav_incidents"] ?? "Incidents", active: "incidents", ctx)
     }
 
-    func incidentForm(_ r: Request, _ c: AppContext, _ user: Principal, incident: Incident?, error: APIError?,
-                      status: HTTPResponse.Status = .ok) throws -> Response {
-        guard user.role.canWriteValues else { throw APIError.forbidden("a \(user.role.rawValue) cannot record incidents") }
+    func incidentForm(
+        _ r: Request, _ c: AppContext, _ user: Principal, incident: Incident?, error: APIError?,
+        status: HTTPResponse.Status = .ok
+    ) throws -> Response {
+        guard user.role.canWriteValues else {
+            throw APIError.forbidden("a \(user.role.rawValue) cannot record incidents")
+        }
         let catalog = try state.store.catalog()
         let lang = c.language
         let t = state.messages.table(lang)
         let i = incident
         func tri(_ v: TriState?) -> [Ctx] {
-            TriState.allCases.map { ["value": $0.rawValue, "label": t["tri_" + $0.rawValue] ?? $0.rawValue, "selected": $0 == (v ?? .unknown)] as Ctx }
+            TriState.allCases.map {
+                [
+                    "value": $0.rawValue, "label": t["tri_" + $0.rawValue] ?? $0.rawValue,
+                    "selected": $0 == (v ?? .unknown),
+                ] as Ctx
+            }
         }
-        return render("incident-form", c, r, title: t["incidents_record"] ?? "Record an incident", active: "incidents", [
-            "uid": i?.uid ?? "", "editing": !(i?.uid.isEmpty ?? true),
-            "date": i?.date.description ?? "", "place": i?.placeName ?? "",
-            "latitude": i?.latitude.map { String($0) } ?? "", "longitude": i?.longitude.map { String($0) } ?? "",
-            "killed": i?.killed.map(String.init) ?? "", "wounded": i?.wounded.map(String.init) ?? "",
-            "summary": i?.summary ?? "", "sources": i?.sources.joined(separator: "\n") ?? "", "illustrative": i?.illustrative ?? false,
-            "units": unitChoices(user, catalog, selected: i?.unit, depth: 2, lang: lang),
-            "outcomes": IncidentOutcome.allCases.map { ["value": $0.rawValue, "label": outcomeLabel($0, t), "selected": $0 == (i?.outcome ?? .foiled)] as Ctx },
-            "attackTypes": codeOptions(GTD.attackTypes, selected: i?.attackType ?? GTD.unknownAttack),
-            "targetTypes": codeOptions(GTD.targetTypes, selected: i?.targetType ?? GTD.unknownTarget),
-            "weaponTypes": codeOptions(GTD.weaponTypes, selected: i?.weaponType ?? GTD.unknownWeapon),
-            "extents": codeOptions(GTD.propertyExtents, selected: i?.propertyExtent),
-            "property": tri(i?.propertyDamage), "claimed": tri(i?.claimed),
-            "error": error?.message as Any, "problems": error?.problems.map(\.description) ?? [],
-        ], status: status)
+        return render(
+            "incident-form", c, r, title: t["incidents_record"] ?? "Record an incident", active: "incidents",
+            [
+                "uid": i?.uid ?? "", "editing": !(i?.uid.isEmpty ?? true),
+                "date": i?.date.description ?? "", "place": i?.placeName ?? "",
+                "latitude": i?.latitude.map { String($0) } ?? "", "longitude": i?.longitude.map { String($0) } ?? "",
+                "killed": i?.killed.map(String.init) ?? "", "wounded": i?.wounded.map(String.init) ?? "",
+                "summary": i?.summary ?? "", "sources": i?.sources.joined(separator: "\n") ?? "",
+                "illustrative": i?.illustrative ?? false,
+                "units": unitChoices(user, catalog, selected: i?.unit, depth: 2, lang: lang),
+                "outcomes": IncidentOutcome.allCases.map {
+                    ["value": $0.rawValue, "label": outcomeLabel($0, t), "selected": $0 == (i?.outcome ?? .foiled)]
+                        as Ctx
+                },
+                "attackTypes": codeOptions(GTD.attackTypes, selected: i?.attackType ?? GTD.unknownAttack),
+                "targetTypes": codeOptions(GTD.targetTypes, selected: i?.targetType ?? GTD.unknownTarget),
+                "weaponTypes": codeOptions(GTD.weaponTypes, selected: i?.weaponType ?? GTD.unknownWeapon),
+                "extents": codeOptions(GTD.propertyExtents, selected: i?.propertyExtent),
+                "property": tri(i?.propertyDamage), "claimed": tri(i?.claimed),
+                "error": error?.message as Any, "problems": error?.problems.map(\.description) ?? [],
+            ], status: status)
     }
 
     func incidentDetail(_ r: Request, _ c: AppContext, _ user: Principal) throws -> Response {
@@ -128,23 +161,33 @@ extension PageHandlers {
         let rec = try api.visibleIncident(uid, c, catalog)
         let i = rec.incident
         if HTTP.param(r, "edit") != nil { return try incidentForm(r, c, user, incident: i, error: nil) }
-        return render("incident", c, r, title: t["incidents_detail"] ?? "Incident", active: "incidents", [
-            "uid": i.uid, "date": i.date.description, "precision": t["precision_" + i.date.precision.rawValue] ?? i.date.precision.rawValue,
-            "unit": catalog.unit(i.unit)?.name(in: lang) ?? i.unit, "place": i.placeName ?? "",
-            "coordinates": i.latitude.map { "\($0), \(i.longitude ?? 0)" } ?? "",
-            "outcome": outcomeLabel(i.outcome, t),
-            "attack": "\(i.attackType) · \(GTD.attackTypes[i.attackType] ?? "")", "target": "\(i.targetType) · \(GTD.targetTypes[i.targetType] ?? "")",
-            "weapon": "\(i.weaponType) · \(GTD.weaponTypes[i.weaponType] ?? "")",
-            "killed": i.killed.map(String.init) ?? (t["common_unknown"] ?? "not known"),
-            "wounded": i.wounded.map(String.init) ?? (t["common_unknown"] ?? "not known"),
-            "property": (t["tri_" + i.propertyDamage.rawValue] ?? "") + (i.propertyExtent.map { " — " + (GTD.propertyExtents[$0] ?? "") } ?? ""),
-            "claimed": t["tri_" + i.claimed.rawValue] ?? "", "summary": i.summary, "sources": i.sources,
-            "illustrative": i.illustrative, "deleted": rec.deleted, "gtd": i.gtdEventId ?? "",
-            "canWrite": user.role.canWriteValues && !rec.deleted,
-            "history": try state.store.incidentHistory(uid: uid).reversed().map { h -> Ctx in
-                ["at": Timestamp.string(h.changedAt), "by": h.changedBy, "action": t["history_" + h.action] ?? h.action,
-                 "what": "\(h.incident.date) · \(catalog.unit(h.incident.unit)?.code ?? "") · \(h.incident.outcome.rawValue)"] },
-        ])
+        return render(
+            "incident", c, r, title: t["incidents_detail"] ?? "Incident", active: "incidents",
+            [
+                "uid": i.uid, "date": i.date.description,
+                "precision": t["precision_" + i.date.precision.rawValue] ?? i.date.precision.rawValue,
+                "unit": catalog.unit(i.unit)?.name(in: lang) ?? i.unit, "place": i.placeName ?? "",
+                "coordinates": i.latitude.map { "\($0), \(i.longitude ?? 0)" } ?? "",
+                "outcome": outcomeLabel(i.outcome, t),
+                "attack": "\(i.attackType) · \(GTD.attackTypes[i.attackType] ?? "")",
+                "target": "\(i.targetType) · \(GTD.targetTypes[i.targetType] ?? "")",
+                "weapon": "\(i.weaponType) · \(GTD.weaponTypes[i.weaponType] ?? "")",
+                "killed": i.killed.map(String.init) ?? (t["common_unknown"] ?? "not known"),
+                "wounded": i.wounded.map(String.init) ?? (t["common_unknown"] ?? "not known"),
+                "property": (t["tri_" + i.propertyDamage.rawValue] ?? "")
+                    + (i.propertyExtent.map { " — " + (GTD.propertyExtents[$0] ?? "") } ?? ""),
+                "claimed": t["tri_" + i.claimed.rawValue] ?? "", "summary": i.summary, "sources": i.sources,
+                "illustrative": i.illustrative, "deleted": rec.deleted, "gtd": i.gtdEventId ?? "",
+                "canWrite": user.role.canWriteValues && !rec.deleted,
+                "history": try state.store.incidentHistory(uid: uid).reversed().map { h -> Ctx in
+                    [
+                        "at": Timestamp.string(h.changedAt), "by": h.changedBy,
+                        "action": t["history_" + h.action] ?? h.action,
+                        "what":
+                            "\(h.incident.date) · \(catalog.unit(h.incident.unit)?.code ?? "") · \(h.incident.outcome.rawValue)",
+                    ]
+                },
+            ])
     }
 
     func submitIncident(_ r: Request, _ c: AppContext, _ user: Principal, uid: String?) async throws -> Response {
@@ -153,30 +196,44 @@ extension PageHandlers {
         var problems: [Problem] = []
         func int(_ name: String) -> Int? {
             guard let s = form[name]?.trimmingCharacters(in: .whitespaces), !s.isEmpty else { return nil }
-            guard let v = Int(s) else { problems.append(Problem(field: name, value: s, reason: "not a whole number")); return nil }
+            guard let v = Int(s) else {
+                problems.append(Problem(field: name, value: s, reason: "not a whole number"))
+                return nil
+            }
             return v
         }
         func double(_ name: String) -> Double? {
             guard let s = form[name]?.trimmingCharacters(in: .whitespaces), !s.isEmpty else { return nil }
-            guard let v = Double(s) else { problems.append(Problem(field: name, value: s, reason: "not a number")); return nil }
+            guard let v = Double(s) else {
+                problems.append(Problem(field: name, value: s, reason: "not a number"))
+                return nil
+            }
             return v
         }
         let dateText = form["date"]?.trimmingCharacters(in: .whitespaces) ?? ""
         let date = IncidentDate(dateText)
-        if date == nil { problems.append(Problem(field: "date", value: dateText, reason: "a date: YYYY, YYYY-MM or YYYY-MM-DD")) }
-        var incident = Incident(uid: uid ?? "", date: date ?? IncidentDate(year: 2000)!, unit: form["unit"] ?? "",
-                                placeName: form["place"].flatMap { $0.isEmpty ? nil : $0 },
-                                latitude: double("latitude"), longitude: double("longitude"),
-                                outcome: IncidentOutcome(rawValue: form["outcome"] ?? "") ?? .unknown,
-                                attackType: int("attackType") ?? GTD.unknownAttack, targetType: int("targetType") ?? GTD.unknownTarget,
-                                weaponType: int("weaponType") ?? GTD.unknownWeapon, killed: int("killed"), wounded: int("wounded"),
-                                propertyDamage: TriState(rawValue: form["property"] ?? "") ?? .unknown, propertyExtent: int("propertyExtent"),
-                                claimed: TriState(rawValue: form["claimed"] ?? "") ?? .unknown, summary: form["summary"] ?? "",
-                                sources: (form["sources"] ?? "").split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
-                                illustrative: form["illustrative"] != nil)
+        if date == nil {
+            problems.append(Problem(field: "date", value: dateText, reason: "a date: YYYY, YYYY-MM or YYYY-MM-DD"))
+        }
+        var incident = Incident(
+            uid: uid ?? "", date: date ?? IncidentDate(year: 2000)!, unit: form["unit"] ?? "",
+            placeName: form["place"].flatMap { $0.isEmpty ? nil : $0 },
+            latitude: double("latitude"), longitude: double("longitude"),
+            outcome: IncidentOutcome(rawValue: form["outcome"] ?? "") ?? .unknown,
+            attackType: int("attackType") ?? GTD.unknownAttack, targetType: int("targetType") ?? GTD.unknownTarget,
+            weaponType: int("weaponType") ?? GTD.unknownWeapon, killed: int("killed"), wounded: int("wounded"),
+            propertyDamage: TriState(rawValue: form["property"] ?? "") ?? .unknown,
+            propertyExtent: int("propertyExtent"),
+            claimed: TriState(rawValue: form["claimed"] ?? "") ?? .unknown, summary: form["summary"] ?? "",
+            sources: (form["sources"] ?? "").split(whereSeparator: \.isNewline).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }.filter { !$0.isEmpty },
+            illustrative: form["illustrative"] != nil)
         if incident.propertyDamage != .yes { incident.propertyExtent = nil }
         do {
-            if !problems.isEmpty { throw APIError(.badRequest, code: "bad_request", "the incident cannot be saved", problems: problems) }
+            if !problems.isEmpty {
+                throw APIError(.badRequest, code: "bad_request", "the incident cannot be saved", problems: problems)
+            }
             let saved = try api.saveIncident(incident, uid: uid, c)
             return HTTP.redirect("/incidents/\(saved.incident.uid)")
         } catch let e as APIError where e.status == .badRequest {

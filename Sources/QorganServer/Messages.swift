@@ -13,7 +13,10 @@ public struct Messages: Sendable {
     public static func load() throws -> Messages {
         var out: [String: [String: String]] = [:]
         for lang in languages {
-            guard let url = Bundle.module.url(forResource: lang, withExtension: "json", subdirectory: "Resources/messages") else {
+            guard
+                let url = Bundle.module.url(
+                    forResource: lang, withExtension: "json", subdirectory: "Resources/messages")
+            else {
                 throw ServerSetupError("the message catalogue Resources/messages/\(lang).json is missing")
             }
             do {

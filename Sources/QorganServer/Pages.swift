@@ -4,8 +4,8 @@ import Hummingbird
 import NIOCore
 import QorganAnalytics
 import QorganCore
-import QorganReports
 import QorganInterop
+import QorganReports
 import QorganStore
 
 /// The server-rendered pages: sign-in, dashboard, data entry, pivot, metadata, history,
@@ -34,7 +34,8 @@ enum Pages {
         router.get("/account") { r, c in try p.page(r, c) { try p.account(r, c, $0, newToken: nil, error: nil) } }
         router.post("/account/language") { r, c in try await p.pageAsync(r, c) { try await p.setLanguage(r, c, $0) } }
         router.post("/account/tokens") { r, c in try await p.pageAsync(r, c) { try await p.createToken(r, c, $0) } }
-        router.post("/account/tokens/:id/revoke") { r, c in try await p.pageAsync(r, c) { try p.revokeToken(r, c, $0) } }
+        router.post("/account/tokens/:id/revoke") { r, c in try await p.pageAsync(r, c) { try p.revokeToken(r, c, $0) }
+        }
     }
 }
 
@@ -46,8 +47,10 @@ struct PageHandlers: Sendable {
 
     // MARK: Frame
 
-    func render(_ template: String, _ c: AppContext, _ r: Request, title: String, active: String = "", _ extra: Ctx,
-                status: HTTPResponse.Status = .ok) -> Response {
+    func render(
+        _ template: String, _ c: AppContext, _ r: Request, title: String, active: String = "", _ extra: Ctx,
+        status: HTTPResponse.Status = .ok
+    ) -> Response {
         let t = state.messages.table(c.language)
         var ctx: Ctx = extra
         ctx["t"] = t
@@ -55,16 +58,25 @@ struct PageHandlers: Sendable {
         ctx["title"] = title
         ctx["csrf"] = c.csrf ?? ""
         ctx["active_" + active] = true
-        let here = r.uri.path + "?" + (r.uri.query ?? "").split(separator: "&").filter { !$0.hasPrefix("lang=") }.joined(separator: "&")
+        let here =
+            r.uri.path + "?"
+            + (r.uri.query ?? "").split(separator: "&").filter { !$0.hasPrefix("lang=") }.joined(separator: "&")
         ctx["languages"] = Messages.languages.map { code -> Ctx in
-            ["code": code, "name": Messages.languageNames[code] ?? code, "current": code == c.language,
-             "href": "/language?set=\(code)&back=\(here.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/")"]
+            [
+                "code": code, "name": Messages.languageNames[code] ?? code, "current": code == c.language,
+                "href":
+                    "/language?set=\(code)&back=\(here.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/")",
+            ]
         }
         if let u = c.principal {
-            ctx["user"] = ["username": u.username, "role": t["role_" + u.role.rawValue] ?? u.role.rawValue,
-                           "isAdmin": u.role.canManageUsers, "canWrite": u.role.canWriteValues] as Ctx
+            ctx["user"] =
+                [
+                    "username": u.username, "role": t["role_" + u.role.rawValue] ?? u.role.rawValue,
+                    "isAdmin": u.role.canManageUsers, "canWrite": u.role.canWriteValues,
+                ] as Ctx
         }
-        let html = state.templates.render(Self.dropNils(ctx), withTemplate: template) ?? "template \(template) is missing"
+        let html =
+            state.templates.render(Self.dropNils(ctx), withTemplate: template) ?? "template \(template) is missing"
         return HTTP.html(html, status: status)
     }
 
@@ -78,7 +90,9 @@ struct PageHandlers: Sendable {
             out.reserveCapacity(d.count)
             for (k, v) in d {
                 switch v {
-                case is String, is Int, is Bool, is Double, is Int64, is [String: String], is [String]: out[k] = v; continue
+                case is String, is Int, is Bool, is Double, is Int64, is [String: String], is [String]:
+                    out[k] = v
+                    continue
                 default: break
                 }
                 let m = Mirror(reflecting: v)
@@ -99,28 +113,38 @@ struct PageHandlers: Sendable {
     func page(_ r: Request, _ c: AppContext, _ body: (Principal) throws -> Response) throws -> Response {
         guard let user = c.principal else {
             let next = r.uri.path + (r.uri.query.map { "?" + $0 } ?? "")
-            return HTTP.redirect("/login?next=" + (next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"))
+            return HTTP.redirect(
+                "/login?next=" + (next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"))
         }
-        do { return try body(user) } catch let e as APIError { return errorPage(r, c, e) } catch let e as QorganError { return errorPage(r, c, APIError(e)) }
+        do { return try body(user) } catch let e as APIError { return errorPage(r, c, e) } catch let e as QorganError {
+            return errorPage(r, c, APIError(e))
+        }
     }
 
-    func pageAsync(_ r: Request, _ c: AppContext, _ body: (Principal) async throws -> Response) async throws -> Response {
+    func pageAsync(_ r: Request, _ c: AppContext, _ body: (Principal) async throws -> Response) async throws -> Response
+    {
         guard let user = c.principal else { return HTTP.redirect("/login") }
-        do { return try await body(user) } catch let e as APIError { return errorPage(r, c, e) } catch let e as QorganError { return errorPage(r, c, APIError(e)) }
+        do { return try await body(user) } catch let e as APIError { return errorPage(r, c, e) } catch let e
+            as QorganError
+        { return errorPage(r, c, APIError(e)) }
     }
 
     func errorPage(_ r: Request, _ c: AppContext, _ e: APIError) -> Response {
-        render("error", c, r, title: state.messages.text("error_title", c.language), [
-            "status": Int(e.status.code), "message": e.message, "problems": e.problems.map(\.description), "hasProblems": !e.problems.isEmpty,
-        ], status: e.status)
+        render(
+            "error", c, r, title: state.messages.text("error_title", c.language),
+            [
+                "status": Int(e.status.code), "message": e.message, "problems": e.problems.map(\.description),
+                "hasProblems": !e.problems.isEmpty,
+            ], status: e.status)
     }
 
     func staticFile(_ name: String) throws -> Response {
         let types = ["css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8", "svg": "image/svg+xml"]
         let ext = String(name.split(separator: ".").last ?? "")
         guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" }), let type = types[ext],
-              let url = Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Resources/static"),
-              let data = try? Data(contentsOf: url) else { throw APIError.notFound("no such file") }
+            let url = Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Resources/static"),
+            let data = try? Data(contentsOf: url)
+        else { throw APIError.notFound("no such file") }
         var response = HTTP.data(data, type: type)
         response.headers[.cacheControl] = "public, max-age=3600"
         return response
@@ -137,14 +161,21 @@ struct PageHandlers: Sendable {
     /// No account's name is longer (users are created with at most this many characters).
     static let maxUsernameLength = 64
 
-    func loginPage(_ r: Request, _ c: AppContext, error: String?, status: HTTPResponse.Status = .ok, username: String = "") -> Response {
+    func loginPage(
+        _ r: Request, _ c: AppContext, error: String?, status: HTTPResponse.Status = .ok, username: String = ""
+    ) -> Response {
         // Double-submit token against cross-site sign-in: a cookie and the same value in the form.
         let token = r.cookies[Self.loginCookie]?.value ?? Secrets.randomToken()
-        var response = render("login", c, r, title: state.messages.text("login_title", c.language), [
-            "loginToken": token, "error": error as Any, "next": HTTP.localPath(HTTP.param(r, "next")), "username": username,
-        ], status: status)
-        response.setCookie(Cookie(name: Self.loginCookie, value: token, path: "/", secure: secure(r),
-                                  httpOnly: true, sameSite: .strict))
+        var response = render(
+            "login", c, r, title: state.messages.text("login_title", c.language),
+            [
+                "loginToken": token, "error": error as Any, "next": HTTP.localPath(HTTP.param(r, "next")),
+                "username": username,
+            ], status: status)
+        response.setCookie(
+            Cookie(
+                name: Self.loginCookie, value: token, path: "/", secure: secure(r),
+                httpOnly: true, sameSite: .strict))
         return response
     }
 
@@ -153,14 +184,20 @@ struct PageHandlers: Sendable {
         let form = FormData(body: String(buffer: try await r.collectBody(upTo: 1 << 16)))
         let t = state.messages
         // A name longer than any account's is refused as it is, never stored whole.
-        let username = String((form["username"]?.trimmingCharacters(in: .whitespaces) ?? "").prefix(Self.maxUsernameLength + 1))
-        guard let sent = form["_csrf"], let cookie = r.cookies[Self.loginCookie]?.value, Secrets.constantTimeEquals(sent, cookie) else {
+        let username = String(
+            (form["username"]?.trimmingCharacters(in: .whitespaces) ?? "").prefix(Self.maxUsernameLength + 1))
+        guard let sent = form["_csrf"], let cookie = r.cookies[Self.loginCookie]?.value,
+            Secrets.constantTimeEquals(sent, cookie)
+        else {
             return loginPage(r, c, error: t.text("login_expired", c.language), status: .forbidden, username: username)
         }
         if let wait = state.throttle.retryAfter(username: username, address: c.clientAddress) {
             try state.store.recordSecurityEvent(actor: c.clientAddress, action: "SIGN_IN_THROTTLED", subject: username)
-            var response = loginPage(r, c, error: t.text("login_throttled", c.language).replacingOccurrences(of: "{minutes}", with: String((wait + 59) / 60)),
-                                     status: .tooManyRequests, username: username)
+            var response = loginPage(
+                r, c,
+                error: t.text("login_throttled", c.language).replacingOccurrences(
+                    of: "{minutes}", with: String((wait + 59) / 60)),
+                status: .tooManyRequests, username: username)
             response.headers[.retryAfter] = String(wait)
             return response
         }
@@ -172,16 +209,21 @@ struct PageHandlers: Sendable {
         guard let user = account, !user.disabled, matches else {
             state.throttle.failed(username: username, address: c.clientAddress)
             try state.store.recordSecurityEvent(actor: c.clientAddress, action: "SIGN_IN_FAILED", subject: username)
-            return loginPage(r, c, error: t.text("login_failed", c.language), status: .unauthorized, username: String(username.prefix(Self.maxUsernameLength)))
+            return loginPage(
+                r, c, error: t.text("login_failed", c.language), status: .unauthorized,
+                username: String(username.prefix(Self.maxUsernameLength)))
         }
         state.throttle.succeeded(username: username, address: c.clientAddress)
         let secret = Secrets.randomToken()
-        try state.store.createSession(tokenHash: Secrets.sha256(secret), userId: user.principal.id, csrf: Secrets.randomToken(),
-                                      expires: Date().addingTimeInterval(state.configuration.sessionLifetime))
+        try state.store.createSession(
+            tokenHash: Secrets.sha256(secret), userId: user.principal.id, csrf: Secrets.randomToken(),
+            expires: Date().addingTimeInterval(state.configuration.sessionLifetime))
         // Only paths of this site: no open redirect.
         var response = HTTP.redirect(HTTP.localPath(form["next"]))
-        response.setCookie(Cookie(name: AuthMiddleware.sessionCookie, value: secret, maxAge: Int(state.configuration.sessionLifetime),
-                                  path: "/", secure: secure(r), httpOnly: true, sameSite: .lax))
+        response.setCookie(
+            Cookie(
+                name: AuthMiddleware.sessionCookie, value: secret, maxAge: Int(state.configuration.sessionLifetime),
+                path: "/", secure: secure(r), httpOnly: true, sameSite: .lax))
         return response
     }
 
@@ -190,16 +232,21 @@ struct PageHandlers: Sendable {
             try state.store.endSession(tokenHash: hash, username: u.username)
         }
         var response = HTTP.redirect("/login")
-        response.setCookie(Cookie(name: AuthMiddleware.sessionCookie, value: "", maxAge: 0, path: "/",
-                                  secure: secure(r), httpOnly: true, sameSite: .lax))
+        response.setCookie(
+            Cookie(
+                name: AuthMiddleware.sessionCookie, value: "", maxAge: 0, path: "/",
+                secure: secure(r), httpOnly: true, sameSite: .lax))
         return response
     }
 
     func chooseLanguage(_ r: Request, _ c: AppContext) -> Response {
-        let lang = HTTP.param(r, "set").flatMap { Messages.languages.contains($0) ? $0 : nil } ?? Messages.defaultLanguage
+        let lang =
+            HTTP.param(r, "set").flatMap { Messages.languages.contains($0) ? $0 : nil } ?? Messages.defaultLanguage
         var response = HTTP.redirect(HTTP.localPath(HTTP.param(r, "back")))
-        response.setCookie(Cookie(name: AuthMiddleware.languageCookie, value: lang, maxAge: 365 * 86400, path: "/",
-                                  secure: secure(r), httpOnly: true, sameSite: .lax))
+        response.setCookie(
+            Cookie(
+                name: AuthMiddleware.languageCookie, value: lang, maxAge: 365 * 86400, path: "/",
+                secure: secure(r), httpOnly: true, sameSite: .lax))
         return response
     }
 
@@ -209,8 +256,10 @@ struct PageHandlers: Sendable {
     func unitChoices(_ user: Principal, _ catalog: Catalog, selected: String?, depth: Int = 1, lang: String) -> [Ctx] {
         var out: [Ctx] = []
         func add(_ u: OrgUnit, _ level: Int) {
-            out.append(["uid": u.uid, "code": u.code, "name": String(repeating: "\u{2003}", count: level) + u.name(in: lang),
-                        "selected": u.uid == selected || u.code == selected])
+            out.append([
+                "uid": u.uid, "code": u.code, "name": String(repeating: "\u{2003}", count: level) + u.name(in: lang),
+                "selected": u.uid == selected || u.code == selected,
+            ])
             if level < depth { for ch in catalog.children(of: u.uid, on: state.today) { add(ch, level + 1) } }
         }
         for uid in user.units { if let u = catalog.unit(uid) { add(u, 0) } }
@@ -238,12 +287,17 @@ struct PageHandlers: Sendable {
         let lang = c.language
         let t = state.messages.table(lang)
         let unitRef = HTTP.param(r, "ou") ?? user.units.first ?? ""
-        guard let unit = catalog.unit(unitRef) else { throw APIError.badRequest("ou", unitRef, "no organisation unit with this code or uid") }
+        guard let unit = catalog.unit(unitRef) else {
+            throw APIError.badRequest("ou", unitRef, "no organisation unit with this code or uid")
+        }
         guard user.canSee(unit.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(unitRef) }
         let range = defaultYears()
         let from = try HTTP.year(r, "from") ?? range.lowerBound
         let to = try HTTP.year(r, "to") ?? range.upperBound
-        guard from <= to, to - from < 30 else { throw APIError.badRequest("from", String(from), "the first year must not be after the last (at most 30 years)") }
+        guard from <= to, to - from < 30 else {
+            throw APIError.badRequest(
+                "from", String(from), "the first year must not be after the last (at most 30 years)")
+        }
         let labels = (from...to).map(String.init)
         // The cards depend on the unit, the years, the language and the engine's state only.
         let cacheKey = "\(unit.uid)|\(from)|\(to)|\(lang)"
@@ -251,23 +305,34 @@ struct PageHandlers: Sendable {
         if let hit = state.dashboards.get(cacheKey, generation: generation) {
             cardsHTML = String(decoding: hit.body, as: UTF8.self)
         } else {
-            let cards = try dashboardCards(unit: unit, labels: labels, from: from, to: to, user: user, snapshot: snapshot, lang: lang, t: t)
-            cardsHTML = state.templates.render(Self.dropNils(["cards": cards, "t": t] as Ctx), withTemplate: "dashboard-cards") ?? ""
-            state.dashboards.put(cacheKey, generation: generation, .init(body: Data(cardsHTML.utf8), contentType: "text/html", filename: nil))
+            let cards = try dashboardCards(
+                unit: unit, labels: labels, from: from, to: to, user: user, snapshot: snapshot, lang: lang, t: t)
+            cardsHTML =
+                state.templates.render(Self.dropNils(["cards": cards, "t": t] as Ctx), withTemplate: "dashboard-cards")
+                ?? ""
+            state.dashboards.put(
+                cacheKey, generation: generation,
+                .init(body: Data(cardsHTML.utf8), contentType: "text/html", filename: nil))
         }
-        return render("dashboard", c, r, title: t["nav_dashboard"] ?? "Dashboard", active: "dashboard", [
-            "unitName": unit.name(in: lang), "units": unitChoices(user, catalog, selected: unit.uid, lang: lang),
-            "years": years().map { ["year": $0, "from": $0 == from, "to": $0 == to] as Ctx },
-            "from": from, "to": to, "cardsHTML": cardsHTML, "empty": catalog.reportFigures.isEmpty,
-        ])
+        return render(
+            "dashboard", c, r, title: t["nav_dashboard"] ?? "Dashboard", active: "dashboard",
+            [
+                "unitName": unit.name(in: lang), "units": unitChoices(user, catalog, selected: unit.uid, lang: lang),
+                "years": years().map { ["year": $0, "from": $0 == from, "to": $0 == to] as Ctx },
+                "from": from, "to": to, "cardsHTML": cardsHTML, "empty": catalog.reportFigures.isEmpty,
+            ])
     }
 
     /// One card per key indicator (those of the report's figures): latest value, change, target, chart.
-    func dashboardCards(unit: OrgUnit, labels: [String], from: Int, to: Int, user: Principal, snapshot: EngineState,
-                        lang: String, t: [String: String]) throws -> [Ctx] {
+    func dashboardCards(
+        unit: OrgUnit, labels: [String], from: Int, to: Int, user: Principal, snapshot: EngineState,
+        lang: String, t: [String: String]
+    ) throws -> [Ctx] {
         let catalog = snapshot.catalog
         var seen = Set<String>()
-        let indicators = catalog.reportFigures.compactMap { catalog.indicator($0.indicator) }.filter { seen.insert($0.uid).inserted }
+        let indicators = catalog.reportFigures.compactMap { catalog.indicator($0.indicator) }.filter {
+            seen.insert($0.uid).inserted
+        }
         var cards: [Ctx] = []
         if !indicators.isEmpty {
             var spec = QuerySpec(dx: indicators.map(\.uid), pe: labels, ou: [unit.uid])
@@ -280,10 +345,12 @@ struct PageHandlers: Sendable {
                 let lastIndex = series.lastIndex { $0 != nil }
                 let latest = lastIndex.flatMap { series[$0] }
                 let previous = lastIndex.flatMap { i in series[..<i].last { $0 != nil } ?? nil }
-                var card: Ctx = ["code": ind.code, "name": ind.name(in: lang), "uid": ind.uid,
-                                 "latest": latest.map { Chart.format($0, ind.decimals) } ?? "–",
-                                 "latestYear": lastIndex.map { labels[$0] } ?? "",
-                                 "pivotHref": "/pivot?dx=\(ind.uid)&from=\(from)&to=\(to)&ou=\(unit.uid)&children=1"]
+                var card: Ctx = [
+                    "code": ind.code, "name": ind.name(in: lang), "uid": ind.uid,
+                    "latest": latest.map { Chart.format($0, ind.decimals) } ?? "–",
+                    "latestYear": lastIndex.map { labels[$0] } ?? "",
+                    "pivotHref": "/pivot?dx=\(ind.uid)&from=\(from)&to=\(to)&ou=\(unit.uid)&children=1",
+                ]
                 if let latest, let previous {
                     let d = latest - previous
                     card["change"] = (d > 0 ? "+" : d < 0 ? "−" : "±") + Chart.format(abs(d), ind.decimals)
@@ -294,11 +361,13 @@ struct PageHandlers: Sendable {
                     if let latest { card["targetMet"] = latest >= target }
                 }
                 // Counts as bars (a missing year reads as none), rates and percentages as a line.
-                let isCount = ind.denominator.trimmingCharacters(in: .whitespaces) == "1" && ind.factor == 1 && ind.decimals == 0
-                card["chart"] = Chart.svg(isCount ? .bar : .line, title: ind.name(in: lang), labels: labels,
-                                          series: [Chart.Series(name: unit.name(in: lang), values: series)],
-                                          target: ind.target, targetLabel: t["dashboard_target"] ?? "target", decimals: ind.decimals,
-                                          width: 460, height: 200, showTitle: false)
+                let isCount =
+                    ind.denominator.trimmingCharacters(in: .whitespaces) == "1" && ind.factor == 1 && ind.decimals == 0
+                card["chart"] = Chart.svg(
+                    isCount ? .bar : .line, title: ind.name(in: lang), labels: labels,
+                    series: [Chart.Series(name: unit.name(in: lang), values: series)],
+                    target: ind.target, targetLabel: t["dashboard_target"] ?? "target", decimals: ind.decimals,
+                    width: 460, height: 200, showTitle: false)
                 cards.append(card)
             }
         }
@@ -312,11 +381,15 @@ struct PageHandlers: Sendable {
         let lang = c.language
         let t = state.messages.table(lang)
         let today = state.today
-        let forms = catalog.dataSets.filter { ds in ds.organisationUnits.contains { user.canSee($0, in: catalog, on: today) } }
+        let forms = catalog.dataSets.filter { ds in
+            ds.organisationUnits.contains { user.canSee($0, in: catalog, on: today) }
+        }
         let dsRef = HTTP.param(r, "ds")
         let form = dsRef.flatMap { catalog.dataSet($0) }
         if let dsRef, form == nil { throw APIError.badRequest("ds", dsRef, "no data set with this code or uid") }
-        var ctx: Ctx = ["forms": forms.map { ["uid": $0.uid, "name": $0.name(in: lang), "selected": $0.uid == form?.uid] as Ctx }]
+        var ctx: Ctx = [
+            "forms": forms.map { ["uid": $0.uid, "name": $0.name(in: lang), "selected": $0.uid == form?.uid] as Ctx }
+        ]
         guard let form else {
             return render("entry", c, r, title: t["nav_entry"] ?? "Data entry", active: "entry", ctx)
         }
@@ -326,8 +399,12 @@ struct PageHandlers: Sendable {
         let unit = unitRef.flatMap { catalog.unit($0) }
         if let unit, !user.canSee(unit.uid, in: catalog, on: today) { throw APIError.outOfScope(unitRef ?? "") }
         let yearList = years()
-        let year = try HTTP.year(r, "year") ?? HTTP.param(r, "pe").flatMap { Period.parse($0)?.start.year } ?? yearList.last ?? today.year
-        guard let yearPeriod = Period.year(year) else { throw APIError.badRequest("year", String(year), "a year from 1900 to 2100") }
+        let year =
+            try HTTP.year(r, "year") ?? HTTP.param(r, "pe").flatMap { Period.parse($0)?.start.year } ?? yearList.last
+            ?? today.year
+        guard let yearPeriod = Period.year(year) else {
+            throw APIError.badRequest("year", String(year), "a year from 1900 to 2100")
+        }
         let periods = Period.periods(of: form.periodType, within: yearPeriod.span)
         let period = HTTP.param(r, "pe").flatMap { Period.parse($0) }
         if let pe = HTTP.param(r, "pe"), period == nil || period?.type != form.periodType {
@@ -349,7 +426,8 @@ struct PageHandlers: Sendable {
         func index(_ vs: [DataValue]) -> [String: DataValue] {
             Dictionary(vs.map { ("\($0.key.element)|\($0.key.optionCombo)", $0) }, uniquingKeysWith: { a, _ in a })
         }
-        let now = index(current), before = index(previous)
+        let now = index(current)
+        let before = index(previous)
         let locked = form.isExpired(period, today: today) && !user.role.canOverrideExpiry
         let readOnly = locked || !user.role.canWriteValues
         // One table per disaggregation, in the order the form lists its elements.
@@ -360,18 +438,28 @@ struct PageHandlers: Sendable {
             let combos = catalog.optionCombos(of: e)
             if sectionIndex[e.categoryCombo] == nil {
                 sectionIndex[e.categoryCombo] = sections.count
-                sections.append(["columns": combos.map { ["name": $0.code == "default" ? (t["entry_value"] ?? "Value") : $0.name] as Ctx },
-                                 "rows": [Ctx]()])
+                sections.append([
+                    "columns": combos.map {
+                        ["name": $0.code == "default" ? (t["entry_value"] ?? "Value") : $0.name] as Ctx
+                    },
+                    "rows": [Ctx](),
+                ])
             }
             let cells = combos.map { coc -> Ctx in
                 let k = "\(e.uid)|\(coc.uid)"
                 let history = "/history?de=\(e.uid)&pe=\(period.iso)&ou=\(unit.uid)&co=\(coc.uid)"
-                return ["de": e.uid, "co": coc.uid, "value": now[k]?.value ?? "", "previous": before[k]?.value as Any,
-                        "label": "\(e.name(in: lang)) \(coc.code == "default" ? "" : coc.name)", "type": e.valueType.rawValue,
-                        "history": history, "readOnly": readOnly]
+                return [
+                    "de": e.uid, "co": coc.uid, "value": now[k]?.value ?? "", "previous": before[k]?.value as Any,
+                    "label": "\(e.name(in: lang)) \(coc.code == "default" ? "" : coc.name)",
+                    "type": e.valueType.rawValue,
+                    "history": history, "readOnly": readOnly,
+                ]
             }
             var rows = sections[sectionIndex[e.categoryCombo]!]["rows"] as! [Ctx]
-            rows.append(["name": e.name(in: lang), "code": e.code, "cells": cells, "type": t["valueType_" + e.valueType.rawValue] ?? e.valueType.rawValue])
+            rows.append([
+                "name": e.name(in: lang), "code": e.code, "cells": cells,
+                "type": t["valueType_" + e.valueType.rawValue] ?? e.valueType.rawValue,
+            ])
             sections[sectionIndex[e.categoryCombo]!]["rows"] = rows
         }
         let done = try state.store.completion(dataSet: form.uid, period: period.iso, unit: unit.uid)
@@ -406,42 +494,67 @@ struct PageHandlers: Sendable {
         let rows = HTTP.param(r, "rows") ?? "ou"
         let columns = HTTP.param(r, "columns") ?? "pe"
         let chartKind = Chart.Kind(rawValue: HTTP.param(r, "chart") ?? "bar") ?? .bar
-        guard let rowDim = AnalyticsDimension(rawValue: rows), let colDim = AnalyticsDimension(rawValue: columns), rowDim != colDim else {
+        guard let rowDim = AnalyticsDimension(rawValue: rows), let colDim = AnalyticsDimension(rawValue: columns),
+            rowDim != colDim
+        else {
             throw APIError.badRequest("rows", rows, "rows and columns are two different dimensions of dx, pe, ou")
         }
-        guard from <= to, to - from < 50 else { throw APIError.badRequest("from", String(from), "the first year must not be after the last") }
+        guard from <= to, to - from < 50 else {
+            throw APIError.badRequest("from", String(from), "the first year must not be after the last")
+        }
         var ctx: Ctx = [
-            "indicators": catalog.indicators.map { ["uid": $0.uid, "name": $0.name(in: lang), "selected": dx.contains($0.uid) || dx.contains($0.code)] as Ctx },
+            "indicators": catalog.indicators.map {
+                ["uid": $0.uid, "name": $0.name(in: lang), "selected": dx.contains($0.uid) || dx.contains($0.code)]
+                    as Ctx
+            },
             "elements": catalog.dataElements.filter { $0.valueType.isNumeric }.map {
-                ["uid": $0.uid, "name": $0.name(in: lang), "selected": dx.contains($0.uid) || dx.contains($0.code)] as Ctx },
+                ["uid": $0.uid, "name": $0.name(in: lang), "selected": dx.contains($0.uid) || dx.contains($0.code)]
+                    as Ctx
+            },
             "units": unitChoices(user, catalog, selected: ou, lang: lang),
             "years": years().map { ["year": $0, "from": $0 == from, "to": $0 == to] as Ctx },
-            "periodTypes": ["Yearly", "Quarterly", "Monthly"].map { ["name": $0, "label": t["periodType_" + $0] ?? $0, "selected": $0 == periodType] as Ctx },
-            "dims": ["dx", "pe", "ou"].map { ["name": $0, "label": t["dim_" + $0] ?? $0, "rows": $0 == rows, "columns": $0 == columns] as Ctx },
-            "charts": ["bar", "line", "stacked"].map { ["name": $0, "label": t["chart_" + $0] ?? $0, "selected": $0 == chartKind.rawValue] as Ctx },
+            "periodTypes": ["Yearly", "Quarterly", "Monthly"].map {
+                ["name": $0, "label": t["periodType_" + $0] ?? $0, "selected": $0 == periodType] as Ctx
+            },
+            "dims": ["dx", "pe", "ou"].map {
+                ["name": $0, "label": t["dim_" + $0] ?? $0, "rows": $0 == rows, "columns": $0 == columns] as Ctx
+            },
+            "charts": ["bar", "line", "stacked"].map {
+                ["name": $0, "label": t["chart_" + $0] ?? $0, "selected": $0 == chartKind.rawValue] as Ctx
+            },
             "children": children,
         ]
         guard !dx.isEmpty else {
             return render("pivot", c, r, title: t["nav_pivot"] ?? "Pivot", active: "pivot", ctx)
         }
-        guard let pt = PeriodType(name: periodType) else { throw APIError.badRequest("periodType", periodType, "not a period type") }
+        guard let pt = PeriodType(name: periodType) else {
+            throw APIError.badRequest("periodType", periodType, "not a period type")
+        }
         var spec = QuerySpec(dx: dx, pe: ["\(from)..\(to)"], ou: [children ? "CHILDREN:\(ou)" : ou])
         spec.periodType = pt
         // The dimension on neither axis is a filter when it has a single item.
         let third = Set<AnalyticsDimension>([.dx, .pe, .ou]).subtracting([rowDim, colDim]).first!
         let result = try Analytics.run(spec, user: user, snapshot: snapshot, today: state.today, language: lang)
-        let table = result.pivot(rows: [third, rowDim].filter { $0 != third || result.axes.contains(third) }, columns: [colDim])
+        let table = result.pivot(
+            rows: [third, rowDim].filter { $0 != third || result.axes.contains(third) }, columns: [colDim])
         let header = table.header.map { h in t["dim_" + h] ?? h }
         switch HTTP.param(r, "format") {
         case "csv":
-            let csv = ([header] + table.rows).map { $0.map(csvField).joined(separator: ",") }.joined(separator: "\n") + "\n"
+            let csv =
+                ([header] + table.rows).map { $0.map(csvField).joined(separator: ",") }.joined(separator: "\n") + "\n"
             return HTTP.data(Data(csv.utf8), type: "text/csv; charset=utf-8", filename: "qorgan-pivot.csv")
         case "xlsx":
             let labelColumns = header.count - Set(result.rows.map { colKey(result, $0, colDim) }).count
-            let cells = table.rows.map { row in row.enumerated().map { i, s -> XLSX.Cell in
-                i >= labelColumns ? (Double(s).map { XLSX.Cell.number($0) } ?? (s.isEmpty ? .empty : .text(s))) : .text(s) } }
-            return HTTP.data(XLSX.workbook(sheets: [XLSX.Sheet(name: t["nav_pivot"] ?? "Pivot", header: header, rows: cells)]),
-                             type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", filename: "qorgan-pivot.xlsx")
+            let cells = table.rows.map { row in
+                row.enumerated().map { i, s -> XLSX.Cell in
+                    i >= labelColumns
+                        ? (Double(s).map { XLSX.Cell.number($0) } ?? (s.isEmpty ? .empty : .text(s))) : .text(s)
+                }
+            }
+            return HTTP.data(
+                XLSX.workbook(sheets: [XLSX.Sheet(name: t["nav_pivot"] ?? "Pivot", header: header, rows: cells)]),
+                type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", filename: "qorgan-pivot.xlsx"
+            )
         case nil, "html": break
         case let f?: throw APIError.badRequest("format", f, "html, csv or xlsx")
         }
@@ -449,16 +562,26 @@ struct PageHandlers: Sendable {
         let labelCount = table.header.count - Set(result.rows.map { colKey(result, $0, colDim) }).count
         let xLabels = Array(table.header.dropFirst(labelCount))
         let series = table.rows.map { row in
-            Chart.Series(name: row.prefix(labelCount).joined(separator: " · "), values: row.dropFirst(labelCount).map { Double($0) })
+            Chart.Series(
+                name: row.prefix(labelCount).joined(separator: " · "),
+                values: row.dropFirst(labelCount).map { Double($0) })
         }
         let decimals = result.decimals.values.max() ?? 0
-        let title = dx.compactMap { ref in catalog.indicator(ref)?.name(in: lang) ?? catalog.element(ref)?.name(in: lang) }.joined(separator: ", ")
+        let title = dx.compactMap { ref in
+            catalog.indicator(ref)?.name(in: lang) ?? catalog.element(ref)?.name(in: lang)
+        }.joined(separator: ", ")
         ctx["result"] = true
         ctx["header"] = header
-        ctx["rowsData"] = table.rows.map { row in ["labels": Array(row.prefix(labelCount)), "cells": Array(row.dropFirst(labelCount))] as Ctx }
+        ctx["rowsData"] = table.rows.map { row in
+            ["labels": Array(row.prefix(labelCount)), "cells": Array(row.dropFirst(labelCount))] as Ctx
+        }
         ctx["empty"] = table.rows.isEmpty
-        ctx["chart"] = table.rows.isEmpty ? "" : Chart.svg(chartKind, title: title, labels: xLabels, series: Array(series.prefix(24)), decimals: decimals,
-                                                          width: 900, height: 360)
+        ctx["chart"] =
+            table.rows.isEmpty
+            ? ""
+            : Chart.svg(
+                chartKind, title: title, labels: xLabels, series: Array(series.prefix(24)), decimals: decimals,
+                width: 900, height: 360)
         let query = r.uri.query ?? ""
         ctx["csvHref"] = "/pivot?" + query + "&format=csv"
         ctx["xlsxHref"] = "/pivot?" + query + "&format=xlsx"
@@ -466,7 +589,12 @@ struct PageHandlers: Sendable {
     }
 
     func colKey(_ result: AnalyticsResult, _ row: AnalyticsResult.Row, _ d: AnalyticsDimension) -> String {
-        switch d { case .dx: row.dx; case .pe: row.pe; case .ou: row.ou; case .co: row.co ?? "" }
+        switch d {
+        case .dx: row.dx
+        case .pe: row.pe
+        case .ou: row.ou
+        case .co: row.co ?? ""
+        }
     }
 
     // MARK: Metadata and history
@@ -478,25 +606,44 @@ struct PageHandlers: Sendable {
         let today = state.today
         var units: [Ctx] = []
         func add(_ u: OrgUnit, _ depth: Int) {
-            units.append(["code": u.code, "name": u.name(in: lang), "level": depth + 1,
-                          "opening": u.openingDate.description, "closing": u.closingDate?.description ?? ""])
+            units.append([
+                "code": u.code, "name": u.name(in: lang), "level": depth + 1,
+                "opening": u.openingDate.description, "closing": u.closingDate?.description ?? "",
+            ])
             for ch in catalog.children(of: u.uid, on: today) { add(ch, depth + 1) }
         }
         for uid in user.units { if let u = catalog.unit(uid) { add(u, 0) } }
-        return render("metadata", c, r, title: t["nav_metadata"] ?? "Metadata", active: "metadata", [
-            "units": units,
-            "elements": catalog.dataElements.map { e -> Ctx in
-                ["code": e.code, "name": e.name(in: lang), "valueType": t["valueType_" + e.valueType.rawValue] ?? e.valueType.rawValue,
-                 "aggregation": e.aggregationType.rawValue,
-                 "combos": catalog.optionCombos(of: e).filter { $0.code != "default" }.map(\.name).joined(separator: ", ")] },
-            "dataSets": catalog.dataSets.map { d -> Ctx in
-                ["code": d.code, "name": d.name(in: lang), "periodType": t["periodType_" + d.periodType.rawValue] ?? d.periodType.rawValue,
-                 "elements": d.dataElements.compactMap { catalog.element($0)?.code }.joined(separator: ", "),
-                 "expiry": d.expiryDays, "units": d.organisationUnits.filter { user.canSee($0, in: catalog, on: today) }.count] },
-            "indicators": catalog.indicators.map { i -> Ctx in
-                ["code": i.code, "name": i.name(in: lang), "numerator": i.numerator, "denominator": i.denominator,
-                 "factor": Chart.format(i.factor, 0), "target": i.target.map { Chart.format($0, i.decimals) } ?? ""] },
-        ])
+        return render(
+            "metadata", c, r, title: t["nav_metadata"] ?? "Metadata", active: "metadata",
+            [
+                "units": units,
+                "elements": catalog.dataElements.map { e -> Ctx in
+                    [
+                        "code": e.code, "name": e.name(in: lang),
+                        "valueType": t["valueType_" + e.valueType.rawValue] ?? e.valueType.rawValue,
+                        "aggregation": e.aggregationType.rawValue,
+                        "combos": catalog.optionCombos(of: e).filter { $0.code != "default" }.map(\.name).joined(
+                            separator: ", "),
+                    ]
+                },
+                "dataSets": catalog.dataSets.map { d -> Ctx in
+                    [
+                        "code": d.code, "name": d.name(in: lang),
+                        "periodType": t["periodType_" + d.periodType.rawValue] ?? d.periodType.rawValue,
+                        "elements": d.dataElements.compactMap { catalog.element($0)?.code }.joined(separator: ", "),
+                        "expiry": d.expiryDays,
+                        "units": d.organisationUnits.filter { user.canSee($0, in: catalog, on: today) }.count,
+                    ]
+                },
+                "indicators": catalog.indicators.map { i -> Ctx in
+                    [
+                        "code": i.code, "name": i.name(in: lang), "numerator": i.numerator,
+                        "denominator": i.denominator,
+                        "factor": Chart.format(i.factor, 0),
+                        "target": i.target.map { Chart.format($0, i.decimals) } ?? "",
+                    ]
+                },
+            ])
     }
 
     func history(_ r: Request, _ c: AppContext, _ user: Principal) throws -> Response {
@@ -506,15 +653,21 @@ struct PageHandlers: Sendable {
         let k = try api.key(r, c, catalog)
         let entries = try state.store.history(k)
         let coc = catalog.optionCombo(uid: k.optionCombo)
-        return render("history", c, r, title: t["nav_history"] ?? "History", active: "history", [
-            "element": catalog.element(k.element)?.name(in: lang) ?? k.element,
-            "combo": coc.map { $0.code == "default" ? "" : $0.name } ?? "",
-            "unit": catalog.unit(k.unit)?.name(in: lang) ?? k.unit, "period": k.period.iso,
-            "entries": entries.reversed().map { e -> Ctx in
-                ["action": t["history_" + e.action.rawValue] ?? e.action.rawValue, "old": e.oldValue ?? "", "new": e.newValue ?? "",
-                 "by": e.changedBy, "at": Timestamp.string(e.changedAt), "comment": e.newComment ?? ""] },
-            "empty": entries.isEmpty,
-        ])
+        return render(
+            "history", c, r, title: t["nav_history"] ?? "History", active: "history",
+            [
+                "element": catalog.element(k.element)?.name(in: lang) ?? k.element,
+                "combo": coc.map { $0.code == "default" ? "" : $0.name } ?? "",
+                "unit": catalog.unit(k.unit)?.name(in: lang) ?? k.unit, "period": k.period.iso,
+                "entries": entries.reversed().map { e -> Ctx in
+                    [
+                        "action": t["history_" + e.action.rawValue] ?? e.action.rawValue, "old": e.oldValue ?? "",
+                        "new": e.newValue ?? "",
+                        "by": e.changedBy, "at": Timestamp.string(e.changedAt), "comment": e.newComment ?? "",
+                    ]
+                },
+                "empty": entries.isEmpty,
+            ])
     }
 
     // MARK: Users (administrators)
@@ -525,35 +678,63 @@ struct PageHandlers: Sendable {
         return national ? events : Array(events.filter { managed.contains($0.subject) }.prefix(30))
     }
 
-    func users(_ r: Request, _ c: AppContext, _ user: Principal, notice: String?, error: APIError?, status: HTTPResponse.Status = .ok) throws -> Response {
-        guard user.role.canManageUsers else { throw APIError.forbidden(state.messages.text("users_adminsOnly", c.language)) }
+    func users(
+        _ r: Request, _ c: AppContext, _ user: Principal, notice: String?, error: APIError?,
+        status: HTTPResponse.Status = .ok
+    ) throws -> Response {
+        guard user.role.canManageUsers else {
+            throw APIError.forbidden(state.messages.text("users_adminsOnly", c.language))
+        }
         let catalog = try state.store.catalog()
         let lang = c.language
         let t = state.messages.table(lang)
         let list = try api.users(c)
         let unitOptions = unitChoices(user, catalog, selected: nil, depth: 2, lang: lang)
-        return render("users", c, r, title: t["nav_users"] ?? "Users", active: "users", [
-            "users": list.map { u -> Ctx in
-                ["username": u.username, "role": t["role_" + u.role] ?? u.role, "disabled": u.disabled, "language": u.language ?? "",
-                 "units": u.units.compactMap { catalog.unit($0)?.code }.joined(separator: ", "),
-                 "roles": Role.allCases.map { ["value": $0.rawValue, "label": t["role_" + $0.rawValue] ?? $0.rawValue, "selected": $0.rawValue == u.role] as Ctx }] },
-            "roles": Role.allCases.map { ["value": $0.rawValue, "label": t["role_" + $0.rawValue] ?? $0.rawValue] as Ctx },
-            "unitOptions": unitOptions,
-            "notice": notice as Any, "error": error.map { $0.message } as Any,
-            // The security log of the users this administrator manages (all of it for a national one).
-            "events": try securityEvents(user, managed: Set(list.map(\.username) + [user.username]), catalog).map { e -> Ctx in
-                ["at": Timestamp.string(e.at), "actor": e.actor, "action": e.action, "subject": e.subject, "detail": e.detail ?? ""] },
-        ], status: status)
+        return render(
+            "users", c, r, title: t["nav_users"] ?? "Users", active: "users",
+            [
+                "users": list.map { u -> Ctx in
+                    [
+                        "username": u.username, "role": t["role_" + u.role] ?? u.role, "disabled": u.disabled,
+                        "language": u.language ?? "",
+                        "units": u.units.compactMap { catalog.unit($0)?.code }.joined(separator: ", "),
+                        "roles": Role.allCases.map {
+                            [
+                                "value": $0.rawValue, "label": t["role_" + $0.rawValue] ?? $0.rawValue,
+                                "selected": $0.rawValue == u.role,
+                            ] as Ctx
+                        },
+                    ]
+                },
+                "roles": Role.allCases.map {
+                    ["value": $0.rawValue, "label": t["role_" + $0.rawValue] ?? $0.rawValue] as Ctx
+                },
+                "unitOptions": unitOptions,
+                "notice": notice as Any, "error": error.map { $0.message } as Any,
+                // The security log of the users this administrator manages (all of it for a national one).
+                "events": try securityEvents(user, managed: Set(list.map(\.username) + [user.username]), catalog).map {
+                    e -> Ctx in
+                    [
+                        "at": Timestamp.string(e.at), "actor": e.actor, "action": e.action, "subject": e.subject,
+                        "detail": e.detail ?? "",
+                    ]
+                },
+            ], status: status)
     }
 
     func createUser(_ r: Request, _ c: AppContext, _ user: Principal) async throws -> Response {
         var r = r
         let form = FormData(body: String(buffer: try await r.collectBody(upTo: 1 << 16)))
-        let body = NewUserBody(username: form["username"]?.trimmingCharacters(in: .whitespaces) ?? "", password: form["password"] ?? "",
-                               role: form["role"] ?? "", units: form.all("units"), language: form["language"].flatMap { $0.isEmpty ? nil : $0 })
+        let body = NewUserBody(
+            username: form["username"]?.trimmingCharacters(in: .whitespaces) ?? "", password: form["password"] ?? "",
+            role: form["role"] ?? "", units: form.all("units"),
+            language: form["language"].flatMap { $0.isEmpty ? nil : $0 })
         do {
             let created = try api.createUser(body, c)
-            return try users(r, c, user, notice: state.messages.text("users_created", c.language).replacingOccurrences(of: "{name}", with: created.username), error: nil)
+            return try users(
+                r, c, user,
+                notice: state.messages.text("users_created", c.language).replacingOccurrences(
+                    of: "{name}", with: created.username), error: nil)
         } catch let e as APIError {
             return try users(r, c, user, notice: nil, error: e, status: e.status)
         } catch let e as QorganError {
@@ -567,12 +748,16 @@ struct PageHandlers: Sendable {
         let name = try c.parameters.require("username")
         let form = FormData(body: String(buffer: try await r.collectBody(upTo: 1 << 16)))
         let units = form.all("units")
-        let body = UserChangeBody(role: form["role"], units: units.isEmpty ? nil : units,
-                                  password: form["password"].flatMap { $0.isEmpty ? nil : $0 }, language: nil,
-                                  disabled: form["disabled"] != nil)
+        let body = UserChangeBody(
+            role: form["role"], units: units.isEmpty ? nil : units,
+            password: form["password"].flatMap { $0.isEmpty ? nil : $0 }, language: nil,
+            disabled: form["disabled"] != nil)
         do {
             _ = try api.updateUser(name, body, c)
-            return try users(r, c, user, notice: state.messages.text("users_updated", c.language).replacingOccurrences(of: "{name}", with: name), error: nil)
+            return try users(
+                r, c, user,
+                notice: state.messages.text("users_updated", c.language).replacingOccurrences(of: "{name}", with: name),
+                error: nil)
         } catch let e as APIError {
             return try users(r, c, user, notice: nil, error: e, status: e.status)
         } catch let e as QorganError {
@@ -583,28 +768,39 @@ struct PageHandlers: Sendable {
 
     // MARK: Account
 
-    func account(_ r: Request, _ c: AppContext, _ user: Principal, newToken: NewTokenJSON?, error: String?) throws -> Response {
+    func account(_ r: Request, _ c: AppContext, _ user: Principal, newToken: NewTokenJSON?, error: String?) throws
+        -> Response
+    {
         let t = state.messages.table(c.language)
-        return render("account", c, r, title: t["nav_account"] ?? "Account", active: "account", [
-            "username": user.username,
-            "tokens": try state.store.tokens(username: user.username).map { k -> Ctx in
-                ["id": k.id, "name": k.name, "created": Timestamp.string(k.created), "revoked": k.revoked] },
-            "newToken": newToken.map { ["name": $0.name, "token": $0.token] as Ctx } as Any,
-            "error": error as Any,
-            "languageChoices": Messages.languages.map { ["code": $0, "name": Messages.languageNames[$0] ?? $0, "selected": $0 == (user.language ?? "")] as Ctx },
-        ])
+        return render(
+            "account", c, r, title: t["nav_account"] ?? "Account", active: "account",
+            [
+                "username": user.username,
+                "tokens": try state.store.tokens(username: user.username).map { k -> Ctx in
+                    ["id": k.id, "name": k.name, "created": Timestamp.string(k.created), "revoked": k.revoked]
+                },
+                "newToken": newToken.map { ["name": $0.name, "token": $0.token] as Ctx } as Any,
+                "error": error as Any,
+                "languageChoices": Messages.languages.map {
+                    ["code": $0, "name": Messages.languageNames[$0] ?? $0, "selected": $0 == (user.language ?? "")]
+                        as Ctx
+                },
+            ])
     }
 
     func setLanguage(_ r: Request, _ c: AppContext, _ user: Principal) async throws -> Response {
         var r = r
         let form = FormData(body: String(buffer: try await r.collectBody(upTo: 1 << 16)))
         guard let lang = form["language"], Messages.languages.contains(lang) else {
-            throw APIError.badRequest("language", form["language"], "one of \(Messages.languages.joined(separator: ", "))")
+            throw APIError.badRequest(
+                "language", form["language"], "one of \(Messages.languages.joined(separator: ", "))")
         }
         try state.store.updateUser(username: user.username, language: .some(lang), by: user.username)
         var response = HTTP.redirect("/account")
-        response.setCookie(Cookie(name: AuthMiddleware.languageCookie, value: lang, maxAge: 365 * 86400, path: "/",
-                                  secure: secure(r), httpOnly: true, sameSite: .lax))
+        response.setCookie(
+            Cookie(
+                name: AuthMiddleware.languageCookie, value: lang, maxAge: 365 * 86400, path: "/",
+                secure: secure(r), httpOnly: true, sameSite: .lax))
         return response
     }
 

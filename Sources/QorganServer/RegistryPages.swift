@@ -10,8 +10,12 @@ extension Pages {
     static func registerRegistries(on router: Router<AppContext>, _ p: PageHandlers) {
         router.get("/readiness") { r, c in try p.page(r, c) { try p.readiness(r, c, $0) } }
         router.get("/readiness/assess") { r, c in try p.page(r, c) { try p.assessmentForm(r, c, $0, error: nil) } }
-        router.post("/readiness/assess") { r, c in try await p.pageAsync(r, c) { try await p.submitAssessment(r, c, $0) } }
-        router.post("/readiness/instruments") { r, c in try await p.pageAsync(r, c) { try await p.submitInstrument(r, c, $0) } }
+        router.post("/readiness/assess") { r, c in
+            try await p.pageAsync(r, c) { try await p.submitAssessment(r, c, $0) }
+        }
+        router.post("/readiness/instruments") { r, c in
+            try await p.pageAsync(r, c) { try await p.submitInstrument(r, c, $0) }
+        }
         router.get("/sites") { r, c in try p.page(r, c) { try p.sites(r, c, $0) } }
         router.get("/sites/:uid") { r, c in try p.page(r, c) { try p.siteDetail(r, c, $0, error: nil) } }
         router.post("/sites/:uid/inspections") { r, c in
@@ -29,45 +33,82 @@ extension PageHandlers {
         let t = state.messages.table(lang)
         let catalog = try state.store.catalog()
         let unit = HTTP.param(r, "ou") ?? user.units.first
-        let gaps = try api.gaps(before: try HTTP.year(r, "before"), after: try HTTP.year(r, "after"),
-                                ou: unit, c, language: lang)
+        let gaps = try api.gaps(
+            before: try HTTP.year(r, "before"), after: try HTTP.year(r, "after"),
+            ou: unit, c, language: lang)
         let units = try api.scopedUnit(unit, user, catalog)
         let assessments = try state.store.assessments(units: units)
         let latestYear = assessments.map(\.assessment.date.year).max()
-        return render("readiness", c, r, title: t["nav_readiness"] ?? "Readiness", active: "readiness", [
-            "units": unitChoices(user, catalog, selected: unit, lang: lang),
-            "instruments": try state.store.instruments().map { i -> Ctx in
-                ["label": i.instrument.label, "name": i.instrument.name, "items": i.instrument.items.count, "frozen": i.frozen,
-                 "assessments": i.assessments, "derivedFrom": i.instrument.derivedFrom as Any] },
-            "items": gaps.items.prefix(8).map { g -> Ctx in
-                ["item": g.item, "text": g.text, "section": g.section, "mean": pct(g.meanPercent), "offices": g.offices] },
-            "regions": gaps.regions.map { g -> Ctx in
-                ["name": g.name, "before": pct(g.before), "after": pct(g.after),
-                 "change": g.change.map { ($0 >= 0 ? "+" : "−") + Chart.format(abs($0), 1) } ?? "", "up": (g.change ?? 0) >= 0] },
-            "latestYear": latestYear.map(String.init) ?? "",
-            "assessments": assessments.filter { $0.assessment.date.year == latestYear }.suffix(100).reversed().map { a -> Ctx in
-                ["date": a.assessment.date.description, "unit": catalog.unit(a.assessment.unit)?.name(in: lang) ?? "",
-                 "readiness": pct(a.readiness), "role": a.assessment.assessorRole, "instrument": "\(a.assessment.instrument) v\(a.assessment.version)"] },
-            "isAdmin": user.role.canManageUsers, "canWrite": user.role.canWriteValues,
-        ])
+        return render(
+            "readiness", c, r, title: t["nav_readiness"] ?? "Readiness", active: "readiness",
+            [
+                "units": unitChoices(user, catalog, selected: unit, lang: lang),
+                "instruments": try state.store.instruments().map { i -> Ctx in
+                    [
+                        "label": i.instrument.label, "name": i.instrument.name, "items": i.instrument.items.count,
+                        "frozen": i.frozen,
+                        "assessments": i.assessments, "derivedFrom": i.instrument.derivedFrom as Any,
+                    ]
+                },
+                "items": gaps.items.prefix(8).map { g -> Ctx in
+                    [
+                        "item": g.item, "text": g.text, "section": g.section, "mean": pct(g.meanPercent),
+                        "offices": g.offices,
+                    ]
+                },
+                "regions": gaps.regions.map { g -> Ctx in
+                    [
+                        "name": g.name, "before": pct(g.before), "after": pct(g.after),
+                        "change": g.change.map { ($0 >= 0 ? "+" : "−") + Chart.format(abs($0), 1) } ?? "",
+                        "up": (g.change ?? 0) >= 0,
+                    ]
+                },
+                "latestYear": latestYear.map(String.init) ?? "",
+                "assessments": assessments.filter { $0.assessment.date.year == latestYear }.suffix(100).reversed().map {
+                    a -> Ctx in
+                    [
+                        "date": a.assessment.date.description,
+                        "unit": catalog.unit(a.assessment.unit)?.name(in: lang) ?? "",
+                        "readiness": pct(a.readiness), "role": a.assessment.assessorRole,
+                        "instrument": "\(a.assessment.instrument) v\(a.assessment.version)",
+                    ]
+                },
+                "isAdmin": user.role.canManageUsers, "canWrite": user.role.canWriteValues,
+            ])
     }
 
-    func assessmentForm(_ r: Request, _ c: AppContext, _ user: Principal, error: APIError?, status: HTTPResponse.Status = .ok) throws -> Response {
-        guard user.role.canWriteValues else { throw APIError.forbidden("a \(user.role.rawValue) cannot record assessments") }
+    func assessmentForm(
+        _ r: Request, _ c: AppContext, _ user: Principal, error: APIError?, status: HTTPResponse.Status = .ok
+    ) throws -> Response {
+        guard user.role.canWriteValues else {
+            throw APIError.forbidden("a \(user.role.rawValue) cannot record assessments")
+        }
         let t = state.messages.table(c.language)
         let catalog = try state.store.catalog()
         let instruments = try state.store.instruments().map(\.instrument)
-        let chosen = HTTP.param(r, "instrument").flatMap { ref in instruments.first { $0.label == ref } } ?? instruments.last
-        return render("assessment-form", c, r, title: t["readiness_assess"] ?? "Assess an office", active: "readiness", [
-            "instruments": instruments.map { ["label": $0.label, "selected": $0.label == chosen?.label] as Ctx },
-            "instrument": chosen?.label ?? "", "code": chosen?.code ?? "", "version": chosen?.version ?? 0,
-            "units": unitChoices(user, catalog, selected: nil, depth: 2, lang: c.language),
-            "sections": (chosen?.sections ?? []).map { s -> Ctx in
-                ["name": s.name, "items": s.items.map { i -> Ctx in
-                    ["code": i.code, "text": i.text, "weight": Chart.format(i.weight, 1), "scale": i.scale.rawValue,
-                     "answers": (i.scale.answers + ["NA"]).map { ["value": $0] as Ctx }] }] },
-            "today": state.today.description, "error": error?.message as Any, "problems": error?.problems.map(\.description) ?? [],
-        ], status: status)
+        let chosen =
+            HTTP.param(r, "instrument").flatMap { ref in instruments.first { $0.label == ref } } ?? instruments.last
+        return render(
+            "assessment-form", c, r, title: t["readiness_assess"] ?? "Assess an office", active: "readiness",
+            [
+                "instruments": instruments.map { ["label": $0.label, "selected": $0.label == chosen?.label] as Ctx },
+                "instrument": chosen?.label ?? "", "code": chosen?.code ?? "", "version": chosen?.version ?? 0,
+                "units": unitChoices(user, catalog, selected: nil, depth: 2, lang: c.language),
+                "sections": (chosen?.sections ?? []).map { s -> Ctx in
+                    [
+                        "name": s.name,
+                        "items": s.items.map { i -> Ctx in
+                            [
+                                "code": i.code, "text": i.text, "weight": Chart.format(i.weight, 1),
+                                "scale": i.scale.rawValue,
+                                "answers": (i.scale.answers + ["NA"]).map { ["value": $0] as Ctx },
+                            ]
+                        },
+                    ]
+                },
+                "today": state.today.description, "error": error?.message as Any,
+                "problems": error?.problems.map(\.description) ?? [],
+            ], status: status)
     }
 
     func submitAssessment(_ r: Request, _ c: AppContext, _ user: Principal) async throws -> Response {
@@ -78,12 +119,17 @@ extension PageHandlers {
             throw APIError.badRequest("instrument", form["instrument"], "no such instrument version")
         }
         guard let date = Day(iso: form["date"] ?? "") else {
-            return try assessmentForm(r, c, user, error: APIError.badRequest("date", form["date"], "a date YYYY-MM-DD"), status: .badRequest)
+            return try assessmentForm(
+                r, c, user, error: APIError.badRequest("date", form["date"], "a date YYYY-MM-DD"), status: .badRequest)
         }
-        let scores = inst.items.map { ItemScore(item: $0.code, answer: form["answer_" + $0.code] ?? "",
-                                                evidence: form["evidence_" + $0.code].flatMap { $0.isEmpty ? nil : $0 }) }
-        let a = Assessment(unit: form["unit"] ?? "", date: date, instrument: inst.code, version: inst.version,
-                           assessorRole: form["assessorRole"] ?? "", scores: scores)
+        let scores = inst.items.map {
+            ItemScore(
+                item: $0.code, answer: form["answer_" + $0.code] ?? "",
+                evidence: form["evidence_" + $0.code].flatMap { $0.isEmpty ? nil : $0 })
+        }
+        let a = Assessment(
+            unit: form["unit"] ?? "", date: date, instrument: inst.code, version: inst.version,
+            assessorRole: form["assessorRole"] ?? "", scores: scores)
         do {
             _ = try api.saveAssessment(a, c)
             return HTTP.redirect("/readiness")
@@ -124,32 +170,54 @@ extension PageHandlers {
         var overview: [Ctx] = []
         if let root = units.first, catalog.element(SiteRegister.sitesInspected) != nil {
             let inspectionYears = try state.store.inspections().map(\.inspection.date.year)
-            let years = (inspectionYears.min().map { a in Array(max(a, inspectionYears.max()! - 7)...inspectionYears.max()!) } ?? [state.today.year]).map(String.init)
-            let spec = QuerySpec(dx: ["IND_SITES_INSPECTED", "IND_SITE_COMPLIANCE"].filter { catalog.indicator($0) != nil }
-                                    + [SiteRegister.prescriptionsOverdue], pe: years, ou: [root])
+            let years =
+                (inspectionYears.min().map { a in Array(max(a, inspectionYears.max()! - 7)...inspectionYears.max()!) }
+                ?? [state.today.year]).map(String.init)
+            let spec = QuerySpec(
+                dx: ["IND_SITES_INSPECTED", "IND_SITE_COMPLIANCE"].filter { catalog.indicator($0) != nil }
+                    + [SiteRegister.prescriptionsOverdue], pe: years, ou: [root])
             let result = try Analytics.run(spec, user: user, snapshot: snapshot, today: state.today, language: lang)
             for dx in spec.dx {
                 let id = catalog.indicator(dx)?.uid ?? catalog.element(dx)?.uid ?? dx
                 let name = catalog.indicator(dx)?.name(in: lang) ?? catalog.element(dx)?.name(in: lang) ?? dx
-                overview.append(["name": name, "cells": years.map { y in result.rows.first { $0.dx == id && $0.pe == y }.map { Chart.format($0.value, 1) } ?? "" }])
+                overview.append([
+                    "name": name,
+                    "cells": years.map { y in
+                        result.rows.first { $0.dx == id && $0.pe == y }.map { Chart.format($0.value, 1) } ?? ""
+                    },
+                ])
             }
             let categories: [Ctx] = config.categories.map { cat in
-                ["code": cat.code, "name": cat.name, "selected": cat.code == category,
-                 "count": records.filter { $0.site.category == cat.code }.count] as Ctx
+                [
+                    "code": cat.code, "name": cat.name, "selected": cat.code == category,
+                    "count": records.filter { $0.site.category == cat.code }.count,
+                ] as Ctx
             }
-            let tiers: [Ctx] = config.tiers.map { tier in ["name": tier.name, "count": records.filter { $0.tier == tier.code }.count] as Ctx }
+            let tiers: [Ctx] = config.tiers.map { tier in
+                ["name": tier.name, "count": records.filter { $0.tier == tier.code }.count] as Ctx
+            }
             let siteRows: [Ctx] = records.prefix(300).map { s in
                 let tierName = config.tiers.first { $0.code == s.tier }?.name ?? ""
-                let row: Ctx = ["uid": s.site.uid, "name": s.site.name, "category": config.category(s.site.category)?.name ?? s.site.category,
-                                "tier": tierName, "unit": catalog.unit(s.site.unit)?.name(in: lang) ?? "", "peak": s.site.peakOccupancy,
-                                "plan": t["plan_" + s.site.planStatus.rawValue] ?? s.site.planStatus.rawValue,
-                                "last": s.lastInspection?.description ?? (t["sites_never"] ?? "never")]
+                let row: Ctx = [
+                    "uid": s.site.uid, "name": s.site.name,
+                    "category": config.category(s.site.category)?.name ?? s.site.category,
+                    "tier": tierName, "unit": catalog.unit(s.site.unit)?.name(in: lang) ?? "",
+                    "peak": s.site.peakOccupancy,
+                    "plan": t["plan_" + s.site.planStatus.rawValue] ?? s.site.planStatus.rawValue,
+                    "last": s.lastInspection?.description ?? (t["sites_never"] ?? "never"),
+                ]
                 return row
             }
             let overdueRows: [Ctx] = flags.overdue.prefix(20).map { f in
-                ["site": f.site.name, "uid": f.site.uid, "due": f.prescription.due.description, "text": f.prescription.text] as Ctx
+                [
+                    "site": f.site.name, "uid": f.site.uid, "due": f.prescription.due.description,
+                    "text": f.prescription.text,
+                ] as Ctx
             }
-            var ctx: Ctx = ["units": unitChoices(user, catalog, selected: unit, lang: lang), "categories": categories, "tiers": tiers]
+            var ctx: Ctx = [
+                "units": unitChoices(user, catalog, selected: unit, lang: lang), "categories": categories,
+                "tiers": tiers,
+            ]
             ctx["years"] = years
             ctx["overview"] = overview
             ctx["count"] = records.count
@@ -161,10 +229,14 @@ extension PageHandlers {
             ctx["today"] = asOf.description
             return render("sites", c, r, title: t["nav_sites"] ?? "Sites", active: "sites", ctx)
         }
-        return render("sites", c, r, title: t["nav_sites"] ?? "Sites", active: "sites", ["units": unitChoices(user, catalog, selected: unit, lang: lang)])
+        return render(
+            "sites", c, r, title: t["nav_sites"] ?? "Sites", active: "sites",
+            ["units": unitChoices(user, catalog, selected: unit, lang: lang)])
     }
 
-    func siteDetail(_ r: Request, _ c: AppContext, _ user: Principal, error: APIError?, status: HTTPResponse.Status = .ok) throws -> Response {
+    func siteDetail(
+        _ r: Request, _ c: AppContext, _ user: Principal, error: APIError?, status: HTTPResponse.Status = .ok
+    ) throws -> Response {
         let uid = try c.parameters.require("uid")
         let t = state.messages.table(c.language)
         let catalog = try state.store.catalog()
@@ -172,23 +244,42 @@ extension PageHandlers {
         let config = try state.store.siteConfiguration()
         let required = config.category(rec.site.category)?.measures ?? []
         let names = Dictionary(uniqueKeysWithValues: config.measures.map { ($0.code, $0.name) })
-        return render("site", c, r, title: rec.site.name, active: "sites", [
-            "uid": uid, "name": rec.site.name, "category": config.category(rec.site.category)?.name ?? "", "sector": rec.site.sector ?? "",
-            "unit": catalog.unit(rec.site.unit)?.name(in: c.language) ?? "", "peak": rec.site.peakOccupancy,
-            "tier": config.tiers.first { $0.code == rec.tier }?.name ?? "", "role": rec.site.responsibleRole,
-            "registered": rec.site.registered.description, "plan": t["plan_" + rec.site.planStatus.rawValue] ?? "",
-            "planDate": rec.site.planDate?.description ?? "",
-            "inspections": try state.store.inspections(site: uid).reversed().map { i -> Ctx in
-                ["date": i.inspection.date.description, "kind": t["inspection_" + i.inspection.kind.rawValue] ?? i.inspection.kind.rawValue,
-                 "inPlace": i.inspection.findings.values.filter { $0 == .inPlace }.count, "required": required.count,
-                 "findings": required.map { ["measure": names[$0] ?? $0, "finding": t["finding_" + (i.inspection.findings[$0]?.rawValue ?? "")] ?? ""] as Ctx },
-                 "prescriptions": i.inspection.prescriptions.map { p -> Ctx in
-                     ["text": p.text, "due": p.due.description, "closed": p.closed?.description ?? "", "overdue": p.isOverdue(on: state.today)] }] },
-            "measures": required.map { ["code": $0, "name": names[$0] ?? $0] as Ctx },
-            "findings": Finding.allCases.map { ["value": $0.rawValue, "label": t["finding_" + $0.rawValue] ?? $0.rawValue] as Ctx },
-            "canWrite": user.role.canWriteValues, "today": state.today.description,
-            "error": error?.message as Any, "problems": error?.problems.map(\.description) ?? [],
-        ], status: status)
+        return render(
+            "site", c, r, title: rec.site.name, active: "sites",
+            [
+                "uid": uid, "name": rec.site.name, "category": config.category(rec.site.category)?.name ?? "",
+                "sector": rec.site.sector ?? "",
+                "unit": catalog.unit(rec.site.unit)?.name(in: c.language) ?? "", "peak": rec.site.peakOccupancy,
+                "tier": config.tiers.first { $0.code == rec.tier }?.name ?? "", "role": rec.site.responsibleRole,
+                "registered": rec.site.registered.description, "plan": t["plan_" + rec.site.planStatus.rawValue] ?? "",
+                "planDate": rec.site.planDate?.description ?? "",
+                "inspections": try state.store.inspections(site: uid).reversed().map { i -> Ctx in
+                    [
+                        "date": i.inspection.date.description,
+                        "kind": t["inspection_" + i.inspection.kind.rawValue] ?? i.inspection.kind.rawValue,
+                        "inPlace": i.inspection.findings.values.filter { $0 == .inPlace }.count,
+                        "required": required.count,
+                        "findings": required.map {
+                            [
+                                "measure": names[$0] ?? $0,
+                                "finding": t["finding_" + (i.inspection.findings[$0]?.rawValue ?? "")] ?? "",
+                            ] as Ctx
+                        },
+                        "prescriptions": i.inspection.prescriptions.map { p -> Ctx in
+                            [
+                                "text": p.text, "due": p.due.description, "closed": p.closed?.description ?? "",
+                                "overdue": p.isOverdue(on: state.today),
+                            ]
+                        },
+                    ]
+                },
+                "measures": required.map { ["code": $0, "name": names[$0] ?? $0] as Ctx },
+                "findings": Finding.allCases.map {
+                    ["value": $0.rawValue, "label": t["finding_" + $0.rawValue] ?? $0.rawValue] as Ctx
+                },
+                "canWrite": user.role.canWriteValues, "today": state.today.description,
+                "error": error?.message as Any, "problems": error?.problems.map(\.description) ?? [],
+            ], status: status)
     }
 
     func submitInspection(_ r: Request, _ c: AppContext, _ user: Principal, site: String) async throws -> Response {
@@ -203,16 +294,23 @@ extension PageHandlers {
         var prescriptions: [Prescription] = []
         var problems: [Problem] = []
         if let text = form["prescription"], !text.isEmpty {
-            if let due = Day(iso: form["due"] ?? "") { prescriptions.append(Prescription(text: text, due: due)) }
-            else { problems.append(Problem(field: "due", value: form["due"], reason: "a prescription needs a due date YYYY-MM-DD")) }
+            if let due = Day(iso: form["due"] ?? "") {
+                prescriptions.append(Prescription(text: text, due: due))
+            } else {
+                problems.append(
+                    Problem(field: "due", value: form["due"], reason: "a prescription needs a due date YYYY-MM-DD"))
+            }
         }
         guard let date = Day(iso: form["date"] ?? "") else {
-            return try siteDetail(r, c, user, error: APIError.badRequest("date", form["date"], "a date YYYY-MM-DD"), status: .badRequest)
+            return try siteDetail(
+                r, c, user, error: APIError.badRequest("date", form["date"], "a date YYYY-MM-DD"), status: .badRequest)
         }
         do {
             if !problems.isEmpty { throw QorganError.rejected(source: "the inspection", problems: problems) }
-            _ = try api.saveInspection(Inspection(site: site, date: date, kind: InspectionKind(rawValue: form["kind"] ?? "") ?? .planned,
-                                                  findings: findings, prescriptions: prescriptions), site: site, c)
+            _ = try api.saveInspection(
+                Inspection(
+                    site: site, date: date, kind: InspectionKind(rawValue: form["kind"] ?? "") ?? .planned,
+                    findings: findings, prescriptions: prescriptions), site: site, c)
             return HTTP.redirect("/sites/\(site)")
         } catch let e as QorganError {
             return try siteDetail(r, c, user, error: APIError(e), status: .badRequest)

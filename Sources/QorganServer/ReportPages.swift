@@ -23,10 +23,16 @@ extension API {
             let doc = try h.reportDocument(r, c, user)
             switch HTTP.param(r, "format") ?? "json" {
             case "json": return HTTP.data(try doc.json(), type: "application/json; charset=utf-8")
-            case "md": return HTTP.data(Data(doc.markdown().utf8), type: "text/markdown; charset=utf-8", filename: "qorgan-report.md")
+            case "md":
+                return HTTP.data(
+                    Data(doc.markdown().utf8), type: "text/markdown; charset=utf-8", filename: "qorgan-report.md")
             case "html": return HTTP.data(Data(doc.html().utf8), type: "text/html; charset=utf-8")
-            case "xlsx": return HTTP.data(doc.workbook(), type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", filename: "qorgan-report.xlsx")
-            case let f: throw APIError.badRequest("format", f, "json, md, html or xlsx (PDF: qorgan report --format pdf)")
+            case "xlsx":
+                return HTTP.data(
+                    doc.workbook(), type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    filename: "qorgan-report.xlsx")
+            case let f:
+                throw APIError.badRequest("format", f, "json, md, html or xlsx (PDF: qorgan report --format pdf)")
             }
         }
         api.get("framework") { _, c in
@@ -49,15 +55,19 @@ extension Handlers {
         let snapshot = state.engine.snapshot()
         let catalog = snapshot.catalog
         let unitRef = HTTP.param(r, "ou") ?? user.units.first ?? ""
-        guard let unit = catalog.unit(unitRef) else { throw APIError.badRequest("ou", unitRef, "no organisation unit with this code or uid") }
+        guard let unit = catalog.unit(unitRef) else {
+            throw APIError.badRequest("ou", unitRef, "no organisation unit with this code or uid")
+        }
         guard user.canSee(unit.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(unitRef) }
-        let threshold = try HTTP.param(r, "threshold").map { t -> Double in
-            guard let v = Double(t) else { throw APIError.badRequest("threshold", t, "a number") }
-            return v
-        } ?? 5
-        return try ReportOptions.build(store: store, snapshot: snapshot, periods: HTTP.param(r, "pe"), unit: unit.uid,
-                                       language: HTTP.param(r, "lang") ?? c.language, edition: HTTP.param(r, "edition") ?? "full",
-                                       threshold: threshold, today: state.today)
+        let threshold =
+            try HTTP.param(r, "threshold").map { t -> Double in
+                guard let v = Double(t) else { throw APIError.badRequest("threshold", t, "a number") }
+                return v
+            } ?? 5
+        return try ReportOptions.build(
+            store: store, snapshot: snapshot, periods: HTTP.param(r, "pe"), unit: unit.uid,
+            language: HTTP.param(r, "lang") ?? c.language, edition: HTTP.param(r, "edition") ?? "full",
+            threshold: threshold, today: state.today)
     }
 }
 
@@ -66,12 +76,17 @@ extension PageHandlers {
         let catalog = try state.store.catalog()
         let doc = try api.reportDocument(r, c, user)
         let query = (r.uri.query ?? "").split(separator: "&").filter { !$0.hasPrefix("format=") }.joined(separator: "&")
-        return render("report", c, r, title: doc.title, active: "report", [
-            "reportHTML": doc.html(standalone: false),
-            "units": unitChoices(user, catalog, selected: HTTP.param(r, "ou") ?? user.units.first, lang: c.language),
-            "pe": HTTP.param(r, "pe") ?? doc.periods, "public": doc.edition == .public, "threshold": HTTP.param(r, "threshold") ?? "5",
-            "xlsxHref": "/api/report?format=xlsx&" + query, "mdHref": "/api/report?format=md&" + query, "jsonHref": "/api/report?format=json&" + query,
-        ])
+        return render(
+            "report", c, r, title: doc.title, active: "report",
+            [
+                "reportHTML": doc.html(standalone: false),
+                "units": unitChoices(
+                    user, catalog, selected: HTTP.param(r, "ou") ?? user.units.first, lang: c.language),
+                "pe": HTTP.param(r, "pe") ?? doc.periods, "public": doc.edition == .public,
+                "threshold": HTTP.param(r, "threshold") ?? "5",
+                "xlsxHref": "/api/report?format=xlsx&" + query, "mdHref": "/api/report?format=md&" + query,
+                "jsonHref": "/api/report?format=json&" + query,
+            ])
     }
 
     /// One figure's query, its answer with numerator and denominator, and the stored values
@@ -80,7 +95,9 @@ extension PageHandlers {
         let t = state.messages.table(c.language)
         let snapshot = state.engine.snapshot()
         let catalog = snapshot.catalog
-        let dx = try HTTP.required(r, "dx"), pe = try HTTP.required(r, "pe"), ou = try HTTP.required(r, "ou")
+        let dx = try HTTP.required(r, "dx")
+        let pe = try HTTP.required(r, "pe")
+        let ou = try HTTP.required(r, "ou")
         var spec = QuerySpec(dx: [dx], pe: [pe], ou: [ou])
         spec.includeNumeratorDenominator = true
         let result = try Analytics.run(spec, user: user, snapshot: snapshot, today: state.today, language: c.language)
@@ -96,7 +113,9 @@ extension PageHandlers {
             func refs(_ e: String) -> [String] {
                 (try? Expression.parse(e))?.references.flatMap { ref -> [String] in
                     if ref.kind == .element { return [ref.code] }
-                    if ref.kind == .indicator, let sub = catalog.indicator(ref.code) { return refs(sub.numerator) + refs(sub.denominator) }
+                    if ref.kind == .indicator, let sub = catalog.indicator(ref.code) {
+                        return refs(sub.numerator) + refs(sub.denominator)
+                    }
                     return []
                 } ?? []
             }
@@ -107,24 +126,37 @@ extension PageHandlers {
         let uids = elements.compactMap { catalog.element($0)?.uid }
         let day = selection.span.end
         let values = try state.store.values(elements: uids).filter { v in
-            v.key.period.rollsUp(into: selection.span) && catalog.isInSubtree(v.key.unit, of: unit.uid, on: min(day, v.key.period.end))
+            v.key.period.rollsUp(into: selection.span)
+                && catalog.isInSubtree(v.key.unit, of: unit.uid, on: min(day, v.key.period.end))
         }
         let pivotDx = catalog.indicator(dx)?.uid ?? catalog.element(base)?.uid ?? dx
-        return render("trace", c, r, title: t["trace_title"] ?? "Where a figure comes from", active: "report", [
-            "dx": dx, "pe": pe, "ou": ou, "name": catalog.indicator(dx)?.name(in: c.language) ?? catalog.element(base)?.name(in: c.language) ?? dx,
-            "unit": unit.name(in: c.language),
-            "value": row.map { result.format($0) } ?? "–", "numerator": row?.numerator.map { formatFigure($0, decimals: 2) } ?? "",
-            "denominator": row?.denominator.map { formatFigure($0, decimals: 2) } ?? "", "expressions": expressions,
-            "pivotHref": "/pivot?dx=\(pivotDx)&ou=\(unit.uid)&from=\(selection.span.start.year)&to=\(selection.span.end.year)&children=1",
-            "apiHref": "/api/analytics?dx=\(dx)&pe=\(pe)&ou=\(ou)&numeratorDenominator=true",
-            "count": values.count,
-            "values": values.prefix(300).map { v -> Ctx in
-                let e = catalog.element(v.key.element)
-                let coc = catalog.optionCombo(uid: v.key.optionCombo)
-                return ["element": e?.code ?? "", "combo": coc.map { $0.code == "default" ? "" : $0.name } ?? "", "period": v.key.period.iso,
-                        "unit": catalog.unit(v.key.unit)?.name(in: c.language) ?? "", "value": v.value, "storedBy": v.storedBy,
-                        "history": "/history?de=\(v.key.element)&pe=\(v.key.period.iso)&ou=\(v.key.unit)&co=\(v.key.optionCombo)"] },
-        ])
+        return render(
+            "trace", c, r, title: t["trace_title"] ?? "Where a figure comes from", active: "report",
+            [
+                "dx": dx, "pe": pe, "ou": ou,
+                "name": catalog.indicator(dx)?.name(in: c.language) ?? catalog.element(base)?.name(in: c.language)
+                    ?? dx,
+                "unit": unit.name(in: c.language),
+                "value": row.map { result.format($0) } ?? "–",
+                "numerator": row?.numerator.map { formatFigure($0, decimals: 2) } ?? "",
+                "denominator": row?.denominator.map { formatFigure($0, decimals: 2) } ?? "", "expressions": expressions,
+                "pivotHref":
+                    "/pivot?dx=\(pivotDx)&ou=\(unit.uid)&from=\(selection.span.start.year)&to=\(selection.span.end.year)&children=1",
+                "apiHref": "/api/analytics?dx=\(dx)&pe=\(pe)&ou=\(ou)&numeratorDenominator=true",
+                "count": values.count,
+                "values": values.prefix(300).map { v -> Ctx in
+                    let e = catalog.element(v.key.element)
+                    let coc = catalog.optionCombo(uid: v.key.optionCombo)
+                    return [
+                        "element": e?.code ?? "", "combo": coc.map { $0.code == "default" ? "" : $0.name } ?? "",
+                        "period": v.key.period.iso,
+                        "unit": catalog.unit(v.key.unit)?.name(in: c.language) ?? "", "value": v.value,
+                        "storedBy": v.storedBy,
+                        "history":
+                            "/history?de=\(v.key.element)&pe=\(v.key.period.iso)&ou=\(v.key.unit)&co=\(v.key.optionCombo)",
+                    ]
+                },
+            ])
     }
 
     func framework(_ r: Request, _ c: AppContext, _ user: Principal) throws -> Response {
@@ -133,19 +165,34 @@ extension PageHandlers {
         let f = try state.store.resultsFramework()
         func indicators(_ list: [ResultsFramework.FrameworkIndicator]) -> [Ctx] {
             list.map { i in
-                ["name": catalog.indicator(i.indicator)?.name(in: c.language) ?? i.indicator, "code": i.indicator, "definition": i.definition,
-                 "baseline": "\(formatFigure(i.baseline.value, decimals: 1)) (\(i.baseline.period))",
-                 "targets": i.targets.map { "\(formatFigure($0.value, decimals: 1)) (\($0.period))" }.joined(separator: ", "),
-                 "verification": i.meansOfVerification, "frequency": i.frequency,
-                 "responsible": catalog.unit(i.responsibleUnit)?.name(in: c.language) ?? i.responsibleUnit] as Ctx
+                [
+                    "name": catalog.indicator(i.indicator)?.name(in: c.language) ?? i.indicator, "code": i.indicator,
+                    "definition": i.definition,
+                    "baseline": "\(formatFigure(i.baseline.value, decimals: 1)) (\(i.baseline.period))",
+                    "targets": i.targets.map { "\(formatFigure($0.value, decimals: 1)) (\($0.period))" }.joined(
+                        separator: ", "),
+                    "verification": i.meansOfVerification, "frequency": i.frequency,
+                    "responsible": catalog.unit(i.responsibleUnit)?.name(in: c.language) ?? i.responsibleUnit,
+                ] as Ctx
             }
         }
-        return render("framework", c, r, title: t["nav_framework"] ?? "Results framework", active: "report", [
-            "programme": f?.programme ?? "", "empty": f == nil,
-            "goals": (f?.goals ?? []).map { g -> Ctx in
-                ["code": g.code, "name": g.name, "outcomes": g.outcomes.map { o -> Ctx in
-                    ["code": o.code, "name": o.name, "indicators": indicators(o.indicators),
-                     "outputs": o.outputs.map { ["code": $0.code, "name": $0.name, "indicators": indicators($0.indicators)] as Ctx }] }] },
-        ])
+        return render(
+            "framework", c, r, title: t["nav_framework"] ?? "Results framework", active: "report",
+            [
+                "programme": f?.programme ?? "", "empty": f == nil,
+                "goals": (f?.goals ?? []).map { g -> Ctx in
+                    [
+                        "code": g.code, "name": g.name,
+                        "outcomes": g.outcomes.map { o -> Ctx in
+                            [
+                                "code": o.code, "name": o.name, "indicators": indicators(o.indicators),
+                                "outputs": o.outputs.map {
+                                    ["code": $0.code, "name": $0.name, "indicators": indicators($0.indicators)] as Ctx
+                                },
+                            ]
+                        },
+                    ]
+                },
+            ])
     }
 }

@@ -29,12 +29,16 @@ public enum Secrets {
     public static func randomToken(prefix: String = "") -> String {
         var g = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &g) }
-        return prefix + Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        return prefix
+            + Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(
+                of: "=", with: "")
     }
 
     /// A new API token for `username`: the secret (shown once) and its record (only its hash is stored).
-    public static func issueToken(in store: SQLiteStore, username: String, name: String, by actor: String) throws -> (secret: String, record: TokenRecord) {
+    public static func issueToken(in store: SQLiteStore, username: String, name: String, by actor: String) throws -> (
+        secret: String, record: TokenRecord
+    ) {
         let secret = randomToken(prefix: "qgn_")
         return (secret, try store.createToken(tokenHash: sha256(secret), username: username, name: name, by: actor))
     }
@@ -46,7 +50,8 @@ public enum Secrets {
 
     /// Compares two secrets in time independent of where they differ.
     public static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
+        let x = Array(a.utf8)
+        let y = Array(b.utf8)
         guard x.count == y.count else { return false }
         var diff: UInt8 = 0
         for i in 0..<x.count { diff |= x[i] ^ y[i] }
@@ -62,9 +67,14 @@ public final class LoginThrottle: Sendable {
     public let window: TimeInterval
     private let failures = Mutex<[String: [Date]]>([:])
 
-    public init(limit: Int = 5, window: TimeInterval = 15 * 60) { self.limit = limit; self.window = window }
+    public init(limit: Int = 5, window: TimeInterval = 15 * 60) {
+        self.limit = limit
+        self.window = window
+    }
 
-    private func keys(_ username: String, _ address: String) -> [String] { ["user:" + username.lowercased(), "ip:" + address] }
+    private func keys(_ username: String, _ address: String) -> [String] {
+        ["user:" + username.lowercased(), "ip:" + address]
+    }
 
     /// Seconds to wait before trying again, or nil when an attempt is allowed.
     public func retryAfter(username: String, address: String, now: Date = Date()) -> Int? {
@@ -73,7 +83,9 @@ public final class LoginThrottle: Sendable {
             for k in keys(username, address) {
                 let recent = (f[k] ?? []).filter { now.timeIntervalSince($0) < window }
                 f[k] = recent
-                if recent.count >= limit, let last = recent.last { wait = max(wait, window - now.timeIntervalSince(last)) }
+                if recent.count >= limit, let last = recent.last {
+                    wait = max(wait, window - now.timeIntervalSince(last))
+                }
             }
             return wait > 0 ? Int(wait.rounded(.up)) : nil
         }

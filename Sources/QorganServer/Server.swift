@@ -46,25 +46,33 @@ public final class ServerState: StoreObserver, Sendable {
     let dashboards = AnswerCache(capacity: 128)
     let logger: Logger
 
-    public init(store: SQLiteStore, engine: AnalyticsEngine, configuration: ServerConfiguration = ServerConfiguration(),
-                logger: Logger = Logger(label: "qorgan")) async throws {
+    public init(
+        store: SQLiteStore, engine: AnalyticsEngine, configuration: ServerConfiguration = ServerConfiguration(),
+        logger: Logger = Logger(label: "qorgan")
+    ) async throws {
         self.store = store
         self.engine = engine
         self.configuration = configuration
         self.messages = try Messages.load()
-        guard let dir = Bundle.module.url(forResource: "templates", withExtension: nil, subdirectory: "Resources") else {
+        guard let dir = Bundle.module.url(forResource: "templates", withExtension: nil, subdirectory: "Resources")
+        else {
             throw ServerSetupError("the templates folder Resources/templates is missing")
         }
         self.templates = try await MustacheLibrary(directory: dir.path)
         self.throttle = LoginThrottle(limit: configuration.throttleLimit, window: configuration.throttleWindow)
         self.metrics = PrometheusCollectorRegistry()
         self.requestDuration = metrics.makeDurationHistogram(
-            descriptor: MetricNameDescriptor(namespace: "qorgan", metricName: "http_request_duration", unitName: "seconds",
-                                             helpText: "Time to answer an HTTP request"),
-            buckets: [.milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
-                      .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(1000)])
-        self.valuesSaved = metrics.makeCounter(descriptor: MetricNameDescriptor(namespace: "qorgan", metricName: "values_saved", unitName: "total",
-                                                                                helpText: "Data values saved through the server"))
+            descriptor: MetricNameDescriptor(
+                namespace: "qorgan", metricName: "http_request_duration", unitName: "seconds",
+                helpText: "Time to answer an HTTP request"),
+            buckets: [
+                .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+                .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(1000),
+            ])
+        self.valuesSaved = metrics.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "qorgan", metricName: "values_saved", unitName: "total",
+                helpText: "Data values saved through the server"))
         self.logger = logger
         store.observe(self)
     }
@@ -92,9 +100,11 @@ public final class ServerState: StoreObserver, Sendable {
     func counter(method: String, status: Int) -> Counter {
         let key = "\(method) \(status)"
         if let c = counters.withLock({ $0[key] }) { return c }
-        let c = metrics.makeCounter(descriptor: MetricNameDescriptor(namespace: "qorgan", metricName: "http_requests", unitName: "total",
-                                                             helpText: "HTTP requests answered, by method and status"),
-                            labels: [("method", method), ("status", String(status))])
+        let c = metrics.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "qorgan", metricName: "http_requests", unitName: "total",
+                helpText: "HTTP requests answered, by method and status"),
+            labels: [("method", method), ("status", String(status))])
         counters.withLock { $0[key] = c }
         return c
     }
@@ -112,20 +122,25 @@ public func buildRouter(_ state: ServerState) -> Router<AppContext> {
     // Cheap enough to poll: one indexed read of the database, the engine's count from memory.
     router.get("/health") { _, _ -> Response in
         let databaseUp = (try? state.store.setting("metadata_version")) != nil
-        let body = "{\"status\":\"\(databaseUp ? "ok" : "database unavailable")\",\"values\":\(state.engine.snapshot().valueCount)}"
-        return Response(status: databaseUp ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
-                        body: .init(byteBuffer: ByteBuffer(string: body)))
+        let body =
+            "{\"status\":\"\(databaseUp ? "ok" : "database unavailable")\",\"values\":\(state.engine.snapshot().valueCount)}"
+        return Response(
+            status: databaseUp ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: body)))
     }
     // Metrics tell who uses the system how much: for administrators and the configured scraper only.
     router.get("/metrics") { _, c -> Response in
         if !c.metricsReader {
             let user = try c.requireUser()
-            guard user.role == .administrator else { throw APIError.forbidden("only administrators and the metrics scraper read /metrics") }
+            guard user.role == .administrator else {
+                throw APIError.forbidden("only administrators and the metrics scraper read /metrics")
+            }
         }
         var buffer: [UInt8] = []
         state.metrics.emit(into: &buffer)
-        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+            body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
     }
     API.register(on: router.group("api"), state: state)
     Pages.register(on: router, state: state)
@@ -144,18 +159,24 @@ struct MethodNotAllowedMiddleware: RouterMiddleware {
         self.routes = routes.map { ($0.0, $0.1.split(separator: "/")) }
     }
 
-    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response)
+        async throws -> Response
+    {
         do {
             return try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound {
             let path = request.uri.path.split(separator: "/")
-            let allowed = Set(routes.filter { r in
-                r.segments.count == path.count && zip(r.segments, path).allSatisfy { $0 == $1 || $0.hasPrefix(":") || $0 == "*" }
-            }.map(\.method.rawValue)).sorted()
+            let allowed = Set(
+                routes.filter { r in
+                    r.segments.count == path.count
+                        && zip(r.segments, path).allSatisfy { $0 == $1 || $0.hasPrefix(":") || $0 == "*" }
+                }.map(\.method.rawValue)
+            ).sorted()
             guard !allowed.isEmpty else { throw error }
-            throw APIError(.methodNotAllowed, code: "method_not_allowed",
-                           "\(request.method.rawValue) is not an operation of \(request.uri.path); it takes \(allowed.joined(separator: ", "))",
-                           allow: allowed.joined(separator: ", "))
+            throw APIError(
+                .methodNotAllowed, code: "method_not_allowed",
+                "\(request.method.rawValue) is not an operation of \(request.uri.path); it takes \(allowed.joined(separator: ", "))",
+                allow: allowed.joined(separator: ", "))
         }
     }
 }
@@ -163,18 +184,22 @@ struct MethodNotAllowedMiddleware: RouterMiddleware {
 /// The application on `state`'s store, listening where its configuration says.
 /// `onRunning` is told the port it listens on (the one asked for, or the free one found for port 0).
 public func buildApplication(_ state: ServerState, onRunning: @escaping @Sendable (Int) async -> Void = { _ in })
-    -> some ApplicationProtocol {
+    -> some ApplicationProtocol
+{
     let port = state.configuration.port
-    return Application(router: buildRouter(state),
-                       configuration: .init(address: .hostname(state.configuration.host, port: port), serverName: "Qorgan"),
-                       onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) }, logger: state.logger)
+    return Application(
+        router: buildRouter(state),
+        configuration: .init(address: .hostname(state.configuration.host, port: port), serverName: "Qorgan"),
+        onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) }, logger: state.logger)
 }
 
 /// Counts requests and times them, for /metrics.
 struct MetricsMiddleware: RouterMiddleware {
     typealias Context = AppContext
     let state: ServerState
-    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response)
+        async throws -> Response
+    {
         let start = ContinuousClock.now
         do {
             let response = try await next(request, context)
@@ -194,11 +219,14 @@ struct MetricsMiddleware: RouterMiddleware {
 /// content policy that allows only Qorgan's own scripts and styles (no CDN: deployments are offline).
 struct SecurityHeadersMiddleware: RouterMiddleware {
     typealias Context = AppContext
-    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response)
+        async throws -> Response
+    {
         var response = try await next(request, context)
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
-        response.headers[.contentSecurityPolicy] = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"
+        response.headers[.contentSecurityPolicy] =
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"
         response.headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
         return response
     }
@@ -213,11 +241,16 @@ struct AuthMiddleware: RouterMiddleware {
     static let sessionCookie = "qorgan_session"
     static let languageCookie = "qorgan_lang"
 
-    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response)
+        async throws -> Response
+    {
         var context = context
-        context.clientAddress = Self.clientAddress(request, peer: context.remoteAddress, trusted: state.configuration.trustedProxies)
-        if request.uri.path == "/metrics", let secret = state.configuration.metricsToken, let auth = request.headers[.authorization],
-           auth.lowercased().hasPrefix("bearer "), Secrets.constantTimeEquals(String(auth.dropFirst(7)), secret) {
+        context.clientAddress = Self.clientAddress(
+            request, peer: context.remoteAddress, trusted: state.configuration.trustedProxies)
+        if request.uri.path == "/metrics", let secret = state.configuration.metricsToken,
+            let auth = request.headers[.authorization],
+            auth.lowercased().hasPrefix("bearer "), Secrets.constantTimeEquals(String(auth.dropFirst(7)), secret)
+        {
             context.metricsReader = true
             return try await next(request, context)
         }
@@ -239,7 +272,8 @@ struct AuthMiddleware: RouterMiddleware {
                 context.authentication = .session(tokenHash: hash)
             }
         }
-        let choice = request.uri.queryParameters.get("lang") ?? request.cookies[Self.languageCookie]?.value
+        let choice =
+            request.uri.queryParameters.get("lang") ?? request.cookies[Self.languageCookie]?.value
             ?? context.principal?.language
         context.language = Messages.negotiate(choice: choice, acceptLanguage: request.headers[.acceptLanguage])
 
@@ -252,8 +286,12 @@ struct AuthMiddleware: RouterMiddleware {
                 let body = try await request.collectBody(upTo: 1 << 20)
                 formToken = FormData(body: String(buffer: body))["_csrf"]
             }
-            guard let given = sent ?? formToken, let expected = context.csrf, Secrets.constantTimeEquals(given, expected) else {
-                throw APIError(.forbidden, code: "csrf", "this change did not come with the page's CSRF token; reload the page and try again")
+            guard let given = sent ?? formToken, let expected = context.csrf,
+                Secrets.constantTimeEquals(given, expected)
+            else {
+                throw APIError(
+                    .forbidden, code: "csrf",
+                    "this change did not come with the page's CSRF token; reload the page and try again")
             }
             return try await next(request, context)
         }
@@ -275,11 +313,16 @@ extension AuthMiddleware {
             for value in request.headers[values: HTTPField.Name("Forwarded")!] {
                 for element in value.split(separator: ",") {
                     for pair in element.split(separator: ";") {
-                        let kv = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                        let kv = pair.split(separator: "=", maxSplits: 1).map {
+                            $0.trimmingCharacters(in: .whitespaces)
+                        }
                         guard kv.count == 2, kv[0].lowercased() == "for" else { continue }
                         var v = kv[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-                        if v.hasPrefix("["), let end = v.firstIndex(of: "]") { v = String(v[v.index(after: v.startIndex)..<end]) }
-                        else if v.filter({ $0 == ":" }).count == 1, let colon = v.firstIndex(of: ":") { v = String(v[..<colon]) }
+                        if v.hasPrefix("["), let end = v.firstIndex(of: "]") {
+                            v = String(v[v.index(after: v.startIndex)..<end])
+                        } else if v.filter({ $0 == ":" }).count == 1, let colon = v.firstIndex(of: ":") {
+                            v = String(v[..<colon])
+                        }
                         hops.append(v)
                     }
                 }
@@ -296,7 +339,9 @@ extension AuthMiddleware {
 /// Refuses anonymous requests with 401 before a route reads anything.
 struct RequireUser: RouterMiddleware {
     typealias Context = AppContext
-    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response)
+        async throws -> Response
+    {
         _ = try context.requireUser()
         return try await next(request, context)
     }

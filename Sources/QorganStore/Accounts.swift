@@ -41,11 +41,15 @@ extension SQLiteStore {
 
     private func userRecord(_ db: Database, _ row: Row) throws -> UserRecord {
         let id: Int64 = row["id"]
-        let units = try String.fetchAll(db.cachedStatement(sql: "SELECT unit_uid FROM user_unit WHERE user_id = ? ORDER BY unit_uid"), arguments: [id])
-        return UserRecord(principal: Principal(id: id, username: row["username"], role: Role(rawValue: row["role"]) ?? .viewer,
-                                              units: units, language: row["language"]),
-                          passwordHash: row["password_hash"], disabled: row["disabled"],
-                          created: Timestamp.date(millis: row["created"]), createdBy: row["created_by"])
+        let units = try String.fetchAll(
+            db.cachedStatement(sql: "SELECT unit_uid FROM user_unit WHERE user_id = ? ORDER BY unit_uid"),
+            arguments: [id])
+        return UserRecord(
+            principal: Principal(
+                id: id, username: row["username"], role: Role(rawValue: row["role"]) ?? .viewer,
+                units: units, language: row["language"]),
+            passwordHash: row["password_hash"], disabled: row["disabled"],
+            created: Timestamp.date(millis: row["created"]), createdBy: row["created_by"])
     }
 
     /// The longest text the security log keeps of a field: what anyone sends (a sign-in name, an
@@ -54,8 +58,9 @@ extension SQLiteStore {
 
     static func audit(_ db: Database, actor: String, action: String, subject: String, detail: String? = nil) throws {
         func cut(_ s: String) -> String { s.count <= auditFieldLimit ? s : String(s.prefix(auditFieldLimit)) + "…" }
-        try db.execute(sql: "INSERT INTO security_audit(at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [Timestamp.millis(Date()), cut(actor), action, cut(subject), detail.map(cut)])
+        try db.execute(
+            sql: "INSERT INTO security_audit(at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
+            arguments: [Timestamp.millis(Date()), cut(actor), action, cut(subject), detail.map(cut)])
     }
 
     /// Resolves a user's units (codes or uids) to uids; every unknown one is a problem.
@@ -64,11 +69,16 @@ extension SQLiteStore {
         var uids: [String] = []
         var problems: [Problem] = []
         for ref in units {
-            if let u = catalog.unit(ref) { uids.append(u.uid) } else {
-                problems.append(Problem(field: "units", value: ref, reason: "no organisation unit with this code or uid"))
+            if let u = catalog.unit(ref) {
+                uids.append(u.uid)
+            } else {
+                problems.append(
+                    Problem(field: "units", value: ref, reason: "no organisation unit with this code or uid"))
             }
         }
-        if units.isEmpty { problems.append(Problem(field: "units", reason: "a user needs at least one unit: what they may see")) }
+        if units.isEmpty {
+            problems.append(Problem(field: "units", reason: "a user needs at least one unit: what they may see"))
+        }
         if !problems.isEmpty { throw QorganError.invalidRequest(what: "the user", problems: problems) }
         return Array(Set(uids)).sorted()
     }
@@ -81,37 +91,54 @@ extension SQLiteStore {
     public static func checkUsername(_ name: String) -> Problem? {
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@")
         if name.isEmpty || name.count > 64 || !name.allSatisfy({ allowed.contains($0) }) {
-            return Problem(field: "username", value: name, reason: "1 to 64 letters (a–z), digits, '.', '_', '-' or '@'")
+            return Problem(
+                field: "username", value: name, reason: "1 to 64 letters (a–z), digits, '.', '_', '-' or '@'")
         }
         return nil
     }
 
     @discardableResult
-    public func createUser(username: String, passwordHash: String, role: Role, units: [String],
-                           language: String? = nil, by actor: String) throws -> UserRecord {
+    public func createUser(
+        username: String, passwordHash: String, role: Role, units: [String],
+        language: String? = nil, by actor: String
+    ) throws -> UserRecord {
         if let p = Self.checkUsername(username) { throw QorganError.invalidRequest(what: "the user", problems: [p]) }
         return try writer.write { db in
             let uids = try checkUnits(units, db: db)
-            if try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM user_account WHERE username = ?)", arguments: [username]) ?? false {
+            if try Bool.fetchOne(
+                db, sql: "SELECT EXISTS(SELECT 1 FROM user_account WHERE username = ?)", arguments: [username]) ?? false
+            {
                 throw QorganError.conflict("a user named '\(username)' already exists")
             }
-            try db.execute(sql: """
-                INSERT INTO user_account(username, password_hash, role, language, created, created_by) VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [username, passwordHash, role.rawValue, language, Timestamp.millis(Date()), actor])
+            try db.execute(
+                sql: """
+                    INSERT INTO user_account(username, password_hash, role, language, created, created_by) VALUES (?, ?, ?, ?, ?, ?)
+                    """, arguments: [username, passwordHash, role.rawValue, language, Timestamp.millis(Date()), actor])
             let id = db.lastInsertedRowID
-            for u in uids { try db.execute(sql: "INSERT INTO user_unit(user_id, unit_uid) VALUES (?, ?)", arguments: [id, u]) }
-            try Self.audit(db, actor: actor, action: "USER_CREATE", subject: username,
-                           detail: "role \(role.rawValue); units \(try codes(uids, db))")
-            return try userRecord(db, try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM user_account WHERE id = ?", arguments: [id])!)
+            for u in uids {
+                try db.execute(sql: "INSERT INTO user_unit(user_id, unit_uid) VALUES (?, ?)", arguments: [id, u])
+            }
+            try Self.audit(
+                db, actor: actor, action: "USER_CREATE", subject: username,
+                detail: "role \(role.rawValue); units \(try codes(uids, db))")
+            return try userRecord(
+                db,
+                try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM user_account WHERE id = ?", arguments: [id])!
+            )
         }
     }
 
     /// Changes what is given; nil leaves a field as it is.
     @discardableResult
-    public func updateUser(username: String, role: Role? = nil, units: [String]? = nil, passwordHash: String? = nil,
-                           language: String?? = nil, disabled: Bool? = nil, by actor: String) throws -> UserRecord {
+    public func updateUser(
+        username: String, role: Role? = nil, units: [String]? = nil, passwordHash: String? = nil,
+        language: String?? = nil, disabled: Bool? = nil, by actor: String
+    ) throws -> UserRecord {
         try writer.write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM user_account WHERE username = ?", arguments: [username]) else {
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT \(Self.userColumns) FROM user_account WHERE username = ?", arguments: [username])
+            else {
                 throw QorganError.notFound(kind: "user", key: username)
             }
             let id: Int64 = row["id"]
@@ -120,19 +147,24 @@ extension SQLiteStore {
                 try db.execute(sql: "UPDATE user_account SET role = ? WHERE id = ?", arguments: [role.rawValue, id])
                 changes.append("role \(role.rawValue)")
             }
-            let currentUnits = try String.fetchAll(db, sql: "SELECT unit_uid FROM user_unit WHERE user_id = ? ORDER BY unit_uid", arguments: [id])
+            let currentUnits = try String.fetchAll(
+                db, sql: "SELECT unit_uid FROM user_unit WHERE user_id = ? ORDER BY unit_uid", arguments: [id])
             if let units, try checkUnits(units, db: db) != currentUnits {
                 let uids = try checkUnits(units, db: db)
                 try db.execute(sql: "DELETE FROM user_unit WHERE user_id = ?", arguments: [id])
-                for u in uids { try db.execute(sql: "INSERT INTO user_unit(user_id, unit_uid) VALUES (?, ?)", arguments: [id, u]) }
+                for u in uids {
+                    try db.execute(sql: "INSERT INTO user_unit(user_id, unit_uid) VALUES (?, ?)", arguments: [id, u])
+                }
                 changes.append("units \(try codes(uids, db))")
             }
             if let passwordHash {
-                try db.execute(sql: "UPDATE user_account SET password_hash = ? WHERE id = ?", arguments: [passwordHash, id])
+                try db.execute(
+                    sql: "UPDATE user_account SET password_hash = ? WHERE id = ?", arguments: [passwordHash, id])
                 // A new password ends every session of the user and revokes their API tokens: whoever
                 // knew the old one keeps nothing.
                 try db.execute(sql: "DELETE FROM user_session WHERE user_id = ?", arguments: [id])
-                try db.execute(sql: "UPDATE api_token SET revoked = 1 WHERE user_id = ? AND revoked = 0", arguments: [id])
+                try db.execute(
+                    sql: "UPDATE api_token SET revoked = 1 WHERE user_id = ? AND revoked = 0", arguments: [id])
                 changes.append("password")
             }
             if let language, language != (row["language"] as String?) {
@@ -145,22 +177,30 @@ extension SQLiteStore {
                 changes.append(disabled ? "disabled" : "enabled")
             }
             if !changes.isEmpty {
-                try Self.audit(db, actor: actor, action: "USER_UPDATE", subject: username, detail: changes.joined(separator: "; "))
+                try Self.audit(
+                    db, actor: actor, action: "USER_UPDATE", subject: username, detail: changes.joined(separator: "; "))
             }
-            return try userRecord(db, try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM user_account WHERE id = ?", arguments: [id])!)
+            return try userRecord(
+                db,
+                try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM user_account WHERE id = ?", arguments: [id])!
+            )
         }
     }
 
     public func user(named username: String) throws -> UserRecord? {
         try writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM user_account WHERE username = ?", arguments: [username])
-                .map { try userRecord(db, $0) }
+            try Row.fetchOne(
+                db, sql: "SELECT \(Self.userColumns) FROM user_account WHERE username = ?", arguments: [username]
+            )
+            .map { try userRecord(db, $0) }
         }
     }
 
     public func users() throws -> [UserRecord] {
         try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT \(Self.userColumns) FROM user_account ORDER BY username").map { try userRecord(db, $0) }
+            try Row.fetchAll(db, sql: "SELECT \(Self.userColumns) FROM user_account ORDER BY username").map {
+                try userRecord(db, $0)
+            }
         }
     }
 
@@ -174,9 +214,12 @@ extension SQLiteStore {
         try writer.write { db in
             let now = Timestamp.millis(Date())
             try db.execute(sql: "DELETE FROM user_session WHERE expires < ?", arguments: [now])
-            try db.execute(sql: "INSERT INTO user_session(token_hash, user_id, csrf, created, expires) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [tokenHash, userId, csrf, now, Timestamp.millis(expires)])
-            let name = try String.fetchOne(db, sql: "SELECT username FROM user_account WHERE id = ?", arguments: [userId]) ?? "?"
+            try db.execute(
+                sql: "INSERT INTO user_session(token_hash, user_id, csrf, created, expires) VALUES (?, ?, ?, ?, ?)",
+                arguments: [tokenHash, userId, csrf, now, Timestamp.millis(expires)])
+            let name =
+                try String.fetchOne(db, sql: "SELECT username FROM user_account WHERE id = ?", arguments: [userId])
+                ?? "?"
             try Self.audit(db, actor: name, action: "SIGN_IN", subject: name)
         }
     }
@@ -184,10 +227,16 @@ extension SQLiteStore {
     /// The user of a live session and its CSRF secret.
     public func session(tokenHash: String, now: Date = Date()) throws -> (user: UserRecord, csrf: String)? {
         try writer.read { db in
-            guard let s = try Row.fetchOne(db.cachedStatement(sql: "SELECT user_id, csrf, expires FROM user_session WHERE token_hash = ?"), arguments: [tokenHash]),
-                  (s["expires"] as Int64) > Timestamp.millis(now),
-                  let u = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Self.userColumns) FROM user_account WHERE id = ? AND disabled = 0"),
-                                           arguments: [s["user_id"] as Int64]) else { return nil }
+            guard
+                let s = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT user_id, csrf, expires FROM user_session WHERE token_hash = ?"),
+                    arguments: [tokenHash]),
+                (s["expires"] as Int64) > Timestamp.millis(now),
+                let u = try Row.fetchOne(
+                    db.cachedStatement(
+                        sql: "SELECT \(Self.userColumns) FROM user_account WHERE id = ? AND disabled = 0"),
+                    arguments: [s["user_id"] as Int64])
+            else { return nil }
             return (try userRecord(db, u), s["csrf"])
         }
     }
@@ -205,8 +254,13 @@ extension SQLiteStore {
 
     public func securityEvents(limit: Int = 200) throws -> [SecurityEvent] {
         try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT at, actor, action, subject, detail FROM security_audit ORDER BY id DESC LIMIT ?", arguments: [limit]).map {
-                SecurityEvent(at: Timestamp.date(millis: $0["at"]), actor: $0["actor"], action: $0["action"], subject: $0["subject"], detail: $0["detail"])
+            try Row.fetchAll(
+                db, sql: "SELECT at, actor, action, subject, detail FROM security_audit ORDER BY id DESC LIMIT ?",
+                arguments: [limit]
+            ).map {
+                SecurityEvent(
+                    at: Timestamp.date(millis: $0["at"]), actor: $0["actor"], action: $0["action"],
+                    subject: $0["subject"], detail: $0["detail"])
             }
         }
     }
@@ -215,23 +269,35 @@ extension SQLiteStore {
 
     public func createToken(tokenHash: String, username: String, name: String, by actor: String) throws -> TokenRecord {
         try writer.write { db in
-            guard let userId = try Int64.fetchOne(db, sql: "SELECT id FROM user_account WHERE username = ?", arguments: [username]) else {
+            guard
+                let userId = try Int64.fetchOne(
+                    db, sql: "SELECT id FROM user_account WHERE username = ?", arguments: [username])
+            else {
                 throw QorganError.notFound(kind: "user", key: username)
             }
             let now = Date()
-            try db.execute(sql: "INSERT INTO api_token(token_hash, user_id, name, created) VALUES (?, ?, ?, ?)",
-                           arguments: [tokenHash, userId, name, Timestamp.millis(now)])
+            try db.execute(
+                sql: "INSERT INTO api_token(token_hash, user_id, name, created) VALUES (?, ?, ?, ?)",
+                arguments: [tokenHash, userId, name, Timestamp.millis(now)])
             let id = db.lastInsertedRowID
             try Self.audit(db, actor: actor, action: "TOKEN_CREATE", subject: username, detail: "token \(id) '\(name)'")
-            return TokenRecord(id: id, name: name, username: username, created: Timestamp.date(millis: Timestamp.millis(now)), lastUsed: nil, revoked: false)
+            return TokenRecord(
+                id: id, name: name, username: username, created: Timestamp.date(millis: Timestamp.millis(now)),
+                lastUsed: nil, revoked: false)
         }
     }
 
     /// The user behind a live token.
     public func tokenUser(tokenHash: String) throws -> UserRecord? {
         try writer.read { db in
-            guard let userId = try Int64.fetchOne(db.cachedStatement(sql: "SELECT user_id FROM api_token WHERE token_hash = ? AND revoked = 0"), arguments: [tokenHash]),
-                  let u = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Self.userColumns) FROM user_account WHERE id = ? AND disabled = 0"), arguments: [userId])
+            guard
+                let userId = try Int64.fetchOne(
+                    db.cachedStatement(sql: "SELECT user_id FROM api_token WHERE token_hash = ? AND revoked = 0"),
+                    arguments: [tokenHash]),
+                let u = try Row.fetchOne(
+                    db.cachedStatement(
+                        sql: "SELECT \(Self.userColumns) FROM user_account WHERE id = ? AND disabled = 0"),
+                    arguments: [userId])
             else { return nil }
             return try userRecord(db, u)
         }
@@ -239,21 +305,31 @@ extension SQLiteStore {
 
     public func tokens(username: String? = nil) throws -> [TokenRecord] {
         try writer.read { db in
-            var sql = "SELECT t.id, t.name, u.username, t.created, t.last_used, t.revoked FROM api_token t JOIN user_account u ON u.id = t.user_id"
+            var sql =
+                "SELECT t.id, t.name, u.username, t.created, t.last_used, t.revoked FROM api_token t JOIN user_account u ON u.id = t.user_id"
             var args: StatementArguments = []
-            if let username { sql += " WHERE u.username = ?"; args = [username] }
+            if let username {
+                sql += " WHERE u.username = ?"
+                args = [username]
+            }
             return try Row.fetchAll(db, sql: sql + " ORDER BY t.id", arguments: args).map {
                 let last: Int64? = $0["last_used"]
-                return TokenRecord(id: $0["id"], name: $0["name"], username: $0["username"], created: Timestamp.date(millis: $0["created"]),
-                                   lastUsed: last.map { Timestamp.date(millis: $0) }, revoked: $0["revoked"])
+                return TokenRecord(
+                    id: $0["id"], name: $0["name"], username: $0["username"],
+                    created: Timestamp.date(millis: $0["created"]),
+                    lastUsed: last.map { Timestamp.date(millis: $0) }, revoked: $0["revoked"])
             }
         }
     }
 
     public func revokeToken(id: Int64, by actor: String) throws {
         try writer.write { db in
-            guard let owner = try String.fetchOne(db, sql: "SELECT u.username FROM api_token t JOIN user_account u ON u.id = t.user_id WHERE t.id = ?",
-                                                  arguments: [id]) else {
+            guard
+                let owner = try String.fetchOne(
+                    db,
+                    sql: "SELECT u.username FROM api_token t JOIN user_account u ON u.id = t.user_id WHERE t.id = ?",
+                    arguments: [id])
+            else {
                 throw QorganError.notFound(kind: "API token", key: String(id))
             }
             try db.execute(sql: "UPDATE api_token SET revoked = 1 WHERE id = ?", arguments: [id])
@@ -265,9 +341,12 @@ extension SQLiteStore {
 
     public func completion(dataSet: String, period: String, unit: String) throws -> Completion? {
         try writer.read { db in
-            try Row.fetchOne(db, sql: """
-                SELECT completed_by, completed_at FROM completion WHERE data_set_uid = ? AND period = ? AND unit_uid = ? AND deleted = 0
-                """, arguments: [dataSet, period, unit]).map {
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT completed_by, completed_at FROM completion WHERE data_set_uid = ? AND period = ? AND unit_uid = ? AND deleted = 0
+                    """, arguments: [dataSet, period, unit]
+            ).map {
                 Completion(completedBy: $0["completed_by"], completedAt: Timestamp.date(millis: $0["completed_at"]))
             }
         }
@@ -278,17 +357,20 @@ extension SQLiteStore {
         try writer.write { db in
             let now = Timestamp.millis(Date())
             if complete {
-                try db.execute(sql: """
-                    INSERT INTO completion(data_set_uid, period, unit_uid, completed_by, completed_at, deleted) VALUES (?, ?, ?, ?, ?, 0)
-                    ON CONFLICT DO UPDATE SET completed_by = excluded.completed_by, completed_at = excluded.completed_at, deleted = 0
-                    """, arguments: [dataSet, period, unit, actor, now])
+                try db.execute(
+                    sql: """
+                        INSERT INTO completion(data_set_uid, period, unit_uid, completed_by, completed_at, deleted) VALUES (?, ?, ?, ?, ?, 0)
+                        ON CONFLICT DO UPDATE SET completed_by = excluded.completed_by, completed_at = excluded.completed_at, deleted = 0
+                        """, arguments: [dataSet, period, unit, actor, now])
             } else {
-                try db.execute(sql: "UPDATE completion SET deleted = 1 WHERE data_set_uid = ? AND period = ? AND unit_uid = ?",
-                               arguments: [dataSet, period, unit])
+                try db.execute(
+                    sql: "UPDATE completion SET deleted = 1 WHERE data_set_uid = ? AND period = ? AND unit_uid = ?",
+                    arguments: [dataSet, period, unit])
             }
-            try db.execute(sql: """
-                INSERT INTO completion_audit(data_set_uid, period, unit_uid, action, changed_by, changed_at) VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [dataSet, period, unit, complete ? "COMPLETE" : "INCOMPLETE", actor, now])
+            try db.execute(
+                sql: """
+                    INSERT INTO completion_audit(data_set_uid, period, unit_uid, action, changed_by, changed_at) VALUES (?, ?, ?, ?, ?, ?)
+                    """, arguments: [dataSet, period, unit, complete ? "COMPLETE" : "INCOMPLETE", actor, now])
         }
     }
 }

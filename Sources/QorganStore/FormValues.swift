@@ -24,11 +24,14 @@ extension SQLiteStore {
                 args += elements
             }
             return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { row in
-                DataValue(key: DataValueKey(element: row["element"], period: period, unit: unit,
-                                            optionCombo: row["coc"], attributeOptionCombo: row["aoc"]),
-                          value: row["value"], storedBy: row["stored_by"],
-                          created: Timestamp.date(millis: row["created"]), lastUpdated: Timestamp.date(millis: row["last_updated"]),
-                          comment: row["comment"], followUp: row["follow_up"], deleted: false)
+                DataValue(
+                    key: DataValueKey(
+                        element: row["element"], period: period, unit: unit,
+                        optionCombo: row["coc"], attributeOptionCombo: row["aoc"]),
+                    value: row["value"], storedBy: row["stored_by"],
+                    created: Timestamp.date(millis: row["created"]),
+                    lastUpdated: Timestamp.date(millis: row["last_updated"]),
+                    comment: row["comment"], followUp: row["follow_up"], deleted: false)
             }
         }
     }
@@ -36,11 +39,15 @@ extension SQLiteStore {
     /// The first and last year that any current value falls in, if there are values.
     public func dataYears() throws -> ClosedRange<Int>? {
         try writer.read { db in
-            guard let row = try Row.fetchOne(db, sql: """
-                SELECT MIN(p.start_date) AS first, MAX(p.end_date) AS last FROM period p
-                WHERE EXISTS (SELECT 1 FROM data_value v WHERE v.period_id = p.id AND v.deleted = 0)
-                """), let first: String = row["first"], let last: String = row["last"],
-                  let a = Int(first.prefix(4)), let b = Int(last.prefix(4)) else { return nil }
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT MIN(p.start_date) AS first, MAX(p.end_date) AS last FROM period p
+                        WHERE EXISTS (SELECT 1 FROM data_value v WHERE v.period_id = p.id AND v.deleted = 0)
+                        """), let first: String = row["first"], let last: String = row["last"],
+                let a = Int(first.prefix(4)), let b = Int(last.prefix(4))
+            else { return nil }
             return a...b
         }
     }

@@ -32,16 +32,26 @@ extension SQLiteStore {
         return e
     }()
 
-    static func recordAudit(_ db: Database, kind: String, uid: String, action: String, snapshot: some Encodable, user: String, at: Int64) throws {
-        try db.execute(sql: "INSERT INTO record_audit(kind, uid, action, snapshot, changed_by, changed_at) VALUES (?, ?, ?, ?, ?, ?)",
-                       arguments: [kind, uid, action, String(decoding: try encoder.encode(snapshot), as: UTF8.self), user, at])
+    static func recordAudit(
+        _ db: Database, kind: String, uid: String, action: String, snapshot: some Encodable, user: String, at: Int64
+    ) throws {
+        try db.execute(
+            sql:
+                "INSERT INTO record_audit(kind, uid, action, snapshot, changed_by, changed_at) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [kind, uid, action, String(decoding: try encoder.encode(snapshot), as: UTF8.self), user, at])
     }
 
     public func recordHistory(kind: String, uid: String) throws -> [RecordChange] {
         try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT action, snapshot, changed_by, changed_at FROM record_audit WHERE kind = ? AND uid = ? ORDER BY id",
-                             arguments: [kind, uid]).map {
-                RecordChange(action: $0["action"], snapshot: $0["snapshot"], changedBy: $0["changed_by"], changedAt: Timestamp.date(millis: $0["changed_at"]))
+            try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT action, snapshot, changed_by, changed_at FROM record_audit WHERE kind = ? AND uid = ? ORDER BY id",
+                arguments: [kind, uid]
+            ).map {
+                RecordChange(
+                    action: $0["action"], snapshot: $0["snapshot"], changedBy: $0["changed_by"],
+                    changedAt: Timestamp.date(millis: $0["changed_at"]))
             }
         }
     }
@@ -57,11 +67,17 @@ extension SQLiteStore {
             changed.derivedFrom = ReadinessRegister.derivedFrom
             doc.dataElements = [changed]
         } else {
-            doc.dataElements = [DataElement(uid: Uid.stable("readiness:element"), code: ReadinessRegister.element,
-                                            name: "Office readiness to respond to terrorist threats", valueType: .percentage,
-                                            aggregationType: .average, translations: ["ru": "Готовность подразделения к реагированию на террористические угрозы",
-                                                                                        "kk": "Бөлімшенің террористік қатерлерге ден қоюға дайындығы"],
-                                            derivedFrom: ReadinessRegister.derivedFrom)]
+            doc.dataElements = [
+                DataElement(
+                    uid: Uid.stable("readiness:element"), code: ReadinessRegister.element,
+                    name: "Office readiness to respond to terrorist threats", valueType: .percentage,
+                    aggregationType: .average,
+                    translations: [
+                        "ru": "Готовность подразделения к реагированию на террористические угрозы",
+                        "kk": "Бөлімшенің террористік қатерлерге ден қоюға дайындығы",
+                    ],
+                    derivedFrom: ReadinessRegister.derivedFrom)
+            ]
         }
         try importMetadata(doc, source: "the readiness register's metadata", user: user)
     }
@@ -70,11 +86,15 @@ extension SQLiteStore {
 
     public func instruments() throws -> [InstrumentRecord] {
         try writer.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT i.document, (SELECT COUNT(*) FROM assessment a WHERE a.instrument_code = i.code AND a.instrument_version = i.version) AS n
-                FROM instrument i ORDER BY i.code, i.version
-                """).compactMap { r in
-                guard let inst = try? JSONDecoder().decode(Instrument.self, from: Data((r["document"] as String).utf8)) else { return nil }
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT i.document, (SELECT COUNT(*) FROM assessment a WHERE a.instrument_code = i.code AND a.instrument_version = i.version) AS n
+                    FROM instrument i ORDER BY i.code, i.version
+                    """
+            ).compactMap { r in
+                guard let inst = try? JSONDecoder().decode(Instrument.self, from: Data((r["document"] as String).utf8))
+                else { return nil }
                 let n: Int = r["n"]
                 return InstrumentRecord(instrument: inst, frozen: n > 0, assessments: n)
             }
@@ -86,8 +106,10 @@ extension SQLiteStore {
     }
 
     static func instrument(_ db: Database, _ code: String, _ version: Int) throws -> Instrument? {
-        try String.fetchOne(db, sql: "SELECT document FROM instrument WHERE code = ? AND version = ?", arguments: [code, version])
-            .flatMap { try? JSONDecoder().decode(Instrument.self, from: Data($0.utf8)) }
+        try String.fetchOne(
+            db, sql: "SELECT document FROM instrument WHERE code = ? AND version = ?", arguments: [code, version]
+        )
+        .flatMap { try? JSONDecoder().decode(Instrument.self, from: Data($0.utf8)) }
     }
 
     /// Adds an instrument version, or replaces one no assessment has used yet.
@@ -95,19 +117,32 @@ extension SQLiteStore {
         let problems = instrument.problems()
         if !problems.isEmpty { throw QorganError.rejected(source: source, problems: problems) }
         try writer.write { db in
-            let used = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM assessment WHERE instrument_code = ? AND instrument_version = ?",
-                                        arguments: [instrument.code, instrument.version]) ?? 0
+            let used =
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM assessment WHERE instrument_code = ? AND instrument_version = ?",
+                    arguments: [instrument.code, instrument.version]) ?? 0
             if used > 0 {
-                throw QorganError.conflict("\(instrument.label) is frozen: \(used) assessment\(used == 1 ? " uses" : "s use") it. Derive a new version (qorgan readiness derive \(instrument.code)) and change that")
+                throw QorganError.conflict(
+                    "\(instrument.label) is frozen: \(used) assessment\(used == 1 ? " uses" : "s use") it. Derive a new version (qorgan readiness derive \(instrument.code)) and change that"
+                )
             }
-            let exists = try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM instrument WHERE code = ? AND version = ?)",
-                                           arguments: [instrument.code, instrument.version]) ?? false
+            let exists =
+                try Bool.fetchOne(
+                    db, sql: "SELECT EXISTS(SELECT 1 FROM instrument WHERE code = ? AND version = ?)",
+                    arguments: [instrument.code, instrument.version]) ?? false
             let now = Timestamp.millis(Date())
-            try db.execute(sql: """
-                INSERT INTO instrument(code, version, document, created, created_by) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT(code, version) DO UPDATE SET document = excluded.document
-                """, arguments: [instrument.code, instrument.version, String(decoding: try Self.encoder.encode(instrument), as: UTF8.self), now, user])
-            try Self.recordAudit(db, kind: "instrument", uid: instrument.label, action: exists ? "UPDATE" : "CREATE", snapshot: instrument, user: user, at: now)
+            try db.execute(
+                sql: """
+                    INSERT INTO instrument(code, version, document, created, created_by) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT(code, version) DO UPDATE SET document = excluded.document
+                    """,
+                arguments: [
+                    instrument.code, instrument.version,
+                    String(decoding: try Self.encoder.encode(instrument), as: UTF8.self), now, user,
+                ])
+            try Self.recordAudit(
+                db, kind: "instrument", uid: instrument.label, action: exists ? "UPDATE" : "CREATE",
+                snapshot: instrument, user: user, at: now)
         }
     }
 
@@ -127,19 +162,25 @@ extension SQLiteStore {
 
     // MARK: Assessments
 
-    static let assessmentColumns = "uid, unit_uid, date, instrument_code, instrument_version, assessor_role, scores, readiness, deleted, created, created_by, last_updated, last_updated_by"
+    static let assessmentColumns =
+        "uid, unit_uid, date, instrument_code, instrument_version, assessor_role, scores, readiness, deleted, created, created_by, last_updated, last_updated_by"
 
     static func assessment(from r: Row) -> AssessmentRecord {
         let scores = (try? JSONDecoder().decode([ItemScore].self, from: Data((r["scores"] as String).utf8))) ?? []
-        return AssessmentRecord(assessment: Assessment(uid: r["uid"], unit: r["unit_uid"], date: Day(iso: r["date"])!, instrument: r["instrument_code"],
-                                                       version: r["instrument_version"], assessorRole: r["assessor_role"], scores: scores),
-                                readiness: r["readiness"], deleted: r["deleted"], created: Timestamp.date(millis: r["created"]),
-                                createdBy: r["created_by"], lastUpdated: Timestamp.date(millis: r["last_updated"]), lastUpdatedBy: r["last_updated_by"])
+        return AssessmentRecord(
+            assessment: Assessment(
+                uid: r["uid"], unit: r["unit_uid"], date: Day(iso: r["date"])!, instrument: r["instrument_code"],
+                version: r["instrument_version"], assessorRole: r["assessor_role"], scores: scores),
+            readiness: r["readiness"], deleted: r["deleted"], created: Timestamp.date(millis: r["created"]),
+            createdBy: r["created_by"], lastUpdated: Timestamp.date(millis: r["last_updated"]),
+            lastUpdatedBy: r["last_updated_by"])
     }
 
     public func assessment(uid: String) throws -> AssessmentRecord? {
         try writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT \(Self.assessmentColumns) FROM assessment WHERE uid = ?", arguments: [uid]).map(Self.assessment(from:))
+            try Row.fetchOne(
+                db, sql: "SELECT \(Self.assessmentColumns) FROM assessment WHERE uid = ?", arguments: [uid]
+            ).map(Self.assessment(from:))
         }
     }
 
@@ -149,8 +190,13 @@ extension SQLiteStore {
         return try writer.read { db in
             var sql = "SELECT \(Self.assessmentColumns) FROM assessment WHERE deleted = 0"
             var args: [DatabaseValueConvertible] = []
-            if let year { sql += " AND date LIKE ?"; args.append("\(year)-%") }
-            return try Row.fetchAll(db, sql: sql + " ORDER BY date, uid", arguments: StatementArguments(args)).map(Self.assessment(from:)).filter { r in
+            if let year {
+                sql += " AND date LIKE ?"
+                args.append("\(year)-%")
+            }
+            return try Row.fetchAll(db, sql: sql + " ORDER BY date, uid", arguments: StatementArguments(args)).map(
+                Self.assessment(from:)
+            ).filter { r in
                 guard let units else { return true }
                 return units.contains { catalog.isInSubtree(r.assessment.unit, of: $0, on: r.assessment.date) }
             }
@@ -159,9 +205,11 @@ extension SQLiteStore {
 
     /// Saves assessments, all or nothing; each readiness is computed from its item scores.
     @discardableResult
-    public func saveAssessments(_ items: [(assessment: Assessment, line: Int?)], source: String = "the assessment", user: String,
-                                dryRun: Bool = false, newUid: @Sendable () -> String = { Uid.generate() },
-                                allow: UnitAuthorizer? = nil) throws -> [AssessmentRecord] {
+    public func saveAssessments(
+        _ items: [(assessment: Assessment, line: Int?)], source: String = "the assessment", user: String,
+        dryRun: Bool = false, newUid: @Sendable () -> String = { Uid.generate() },
+        allow: UnitAuthorizer? = nil
+    ) throws -> [AssessmentRecord] {
         try ensureReadinessRegister(user: user)
         return try writer.writeWithoutTransaction { db in
             var saved: [AssessmentRecord] = []
@@ -176,23 +224,33 @@ extension SQLiteStore {
                     var a = item.assessment
                     let key = "\(a.instrument) v\(a.version)"
                     let inst: Instrument?
-                    if let cached = instruments[key] { inst = cached } else {
+                    if let cached = instruments[key] {
+                        inst = cached
+                    } else {
                         inst = try Self.instrument(db, a.instrument, a.version)
                         instruments[key] = .some(inst)
                     }
                     let found = a.problems(inst, catalog: catalog, line: item.line)
                     problems += found
-                    guard found.isEmpty, let inst, let readiness = a.readiness(inst), let unit = catalog.unit(a.unit) else { continue }
+                    guard found.isEmpty, let inst, let readiness = a.readiness(inst), let unit = catalog.unit(a.unit)
+                    else { continue }
                     a.unit = unit.uid
                     var old: Assessment? = nil
                     if !a.uid.isEmpty {
-                        old = try Row.fetchOne(db, sql: "SELECT \(Self.assessmentColumns) FROM assessment WHERE uid = ?", arguments: [a.uid])
-                            .map { Self.assessment(from: $0).assessment }
-                        if old == nil && !Uid.isValid(a.uid) { problems.append(Problem(line: item.line, field: "uid", value: a.uid, reason: "not a uid")) }
+                        old = try Row.fetchOne(
+                            db, sql: "SELECT \(Self.assessmentColumns) FROM assessment WHERE uid = ?",
+                            arguments: [a.uid]
+                        )
+                        .map { Self.assessment(from: $0).assessment }
+                        if old == nil && !Uid.isValid(a.uid) {
+                            problems.append(Problem(line: item.line, field: "uid", value: a.uid, reason: "not a uid"))
+                        }
                     } else {
                         a.uid = newUid()
                     }
-                    if let p = AccessDenied.check(allow, units: [a.unit, old?.unit], catalog: catalog, line: item.line, what: "assessment") {
+                    if let p = AccessDenied.check(
+                        allow, units: [a.unit, old?.unit], catalog: catalog, line: item.line, what: "assessment")
+                    {
                         denied.append(p)
                     }
                     prepared.append((a, old, readiness))
@@ -203,19 +261,29 @@ extension SQLiteStore {
                 var cells = Set<ReadinessCell>()
                 for (a, old, readiness) in prepared where old != a {
                     let scores = String(decoding: try Self.encoder.encode(a.scores), as: UTF8.self)
-                    try db.execute(sql: """
-                        INSERT INTO assessment(\(Self.assessmentColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)
-                        ON CONFLICT(uid) DO UPDATE SET unit_uid = excluded.unit_uid, date = excluded.date, instrument_code = excluded.instrument_code,
-                            instrument_version = excluded.instrument_version, assessor_role = excluded.assessor_role, scores = excluded.scores,
-                            readiness = excluded.readiness, deleted = 0, last_updated = excluded.last_updated, last_updated_by = excluded.last_updated_by
-                        """, arguments: [a.uid, a.unit, a.date.description, a.instrument, a.version, a.assessorRole, scores, readiness, now, user, now, user])
-                    try Self.recordAudit(db, kind: "assessment", uid: a.uid, action: old == nil ? "CREATE" : "UPDATE", snapshot: a, user: user, at: now)
+                    try db.execute(
+                        sql: """
+                            INSERT INTO assessment(\(Self.assessmentColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)
+                            ON CONFLICT(uid) DO UPDATE SET unit_uid = excluded.unit_uid, date = excluded.date, instrument_code = excluded.instrument_code,
+                                instrument_version = excluded.instrument_version, assessor_role = excluded.assessor_role, scores = excluded.scores,
+                                readiness = excluded.readiness, deleted = 0, last_updated = excluded.last_updated, last_updated_by = excluded.last_updated_by
+                            """,
+                        arguments: [
+                            a.uid, a.unit, a.date.description, a.instrument, a.version, a.assessorRole, scores,
+                            readiness, now, user, now, user,
+                        ])
+                    try Self.recordAudit(
+                        db, kind: "assessment", uid: a.uid, action: old == nil ? "CREATE" : "UPDATE", snapshot: a,
+                        user: user, at: now)
                     if let old { cells.insert(ReadinessCell(unit: old.unit, year: old.date.year)) }
                     cells.insert(ReadinessCell(unit: a.unit, year: a.date.year))
                 }
                 committed = try recountReadiness(cells, catalog: catalog, user: user, db: db)
                 saved = try prepared.map { p in
-                    Self.assessment(from: try Row.fetchOne(db, sql: "SELECT \(Self.assessmentColumns) FROM assessment WHERE uid = ?", arguments: [p.new.uid])!)
+                    Self.assessment(
+                        from: try Row.fetchOne(
+                            db, sql: "SELECT \(Self.assessmentColumns) FROM assessment WHERE uid = ?",
+                            arguments: [p.new.uid])!)
                 }
                 return dryRun ? .rollback : .commit
             }
@@ -228,17 +296,25 @@ extension SQLiteStore {
         try writer.writeWithoutTransaction { db in
             var committed: [ValueChange] = []
             try db.inTransaction(.immediate) {
-                guard let r = try Row.fetchOne(db, sql: "SELECT \(Self.assessmentColumns) FROM assessment WHERE uid = ?", arguments: [uid])
-                    .map(Self.assessment(from:)), !r.deleted else { throw QorganError.notFound(kind: "assessment", key: uid) }
+                guard
+                    let r = try Row.fetchOne(
+                        db, sql: "SELECT \(Self.assessmentColumns) FROM assessment WHERE uid = ?", arguments: [uid]
+                    )
+                    .map(Self.assessment(from:)), !r.deleted
+                else { throw QorganError.notFound(kind: "assessment", key: uid) }
                 let catalog = try currentCatalog(db)
                 if let p = AccessDenied.check(allow, units: [r.assessment.unit], catalog: catalog, what: "assessment") {
                     throw AccessDenied(kind: .outOfScope, problems: [p])
                 }
                 let now = Timestamp.millis(Date())
-                try db.execute(sql: "UPDATE assessment SET deleted = 1, last_updated = ?, last_updated_by = ? WHERE uid = ?", arguments: [now, user, uid])
-                try Self.recordAudit(db, kind: "assessment", uid: uid, action: "DELETE", snapshot: r.assessment, user: user, at: now)
-                committed = try recountReadiness([ReadinessCell(unit: r.assessment.unit, year: r.assessment.date.year)],
-                                                 catalog: catalog, user: user, db: db)
+                try db.execute(
+                    sql: "UPDATE assessment SET deleted = 1, last_updated = ?, last_updated_by = ? WHERE uid = ?",
+                    arguments: [now, user, uid])
+                try Self.recordAudit(
+                    db, kind: "assessment", uid: uid, action: "DELETE", snapshot: r.assessment, user: user, at: now)
+                committed = try recountReadiness(
+                    [ReadinessCell(unit: r.assessment.unit, year: r.assessment.date.year)],
+                    catalog: catalog, user: user, db: db)
                 return .commit
             }
             if !committed.isEmpty { observers.valuesCommitted(committed) }
@@ -246,22 +322,30 @@ extension SQLiteStore {
     }
 
     /// The office's readiness of each cell: its latest assessment of the year, to a hundredth of a percent.
-    private func recountReadiness(_ cells: Set<ReadinessCell>, catalog: Catalog, user: String, db: Database) throws -> [ValueChange] {
+    private func recountReadiness(_ cells: Set<ReadinessCell>, catalog: Catalog, user: String, db: Database) throws
+        -> [ValueChange]
+    {
         guard let element = catalog.element(ReadinessRegister.element) else { return [] }
         var writer = try ValueWriter(db: db, catalog: catalog, now: Date(), trackChanges: observers.any)
         for cell in cells {
-            let latest = try Double.fetchOne(db, sql: """
-                SELECT readiness FROM assessment WHERE deleted = 0 AND unit_uid = ? AND date LIKE ? ORDER BY date DESC, last_updated DESC LIMIT 1
-                """, arguments: [cell.unit, "\(cell.year)-%"])
+            let latest = try Double.fetchOne(
+                db,
+                sql: """
+                    SELECT readiness FROM assessment WHERE deleted = 0 AND unit_uid = ? AND date LIKE ? ORDER BY date DESC, last_updated DESC LIMIT 1
+                    """, arguments: [cell.unit, "\(cell.year)-%"])
             let value = latest.map { v -> String in
                 let r = (v * 100).rounded() / 100
                 return r == r.rounded() ? String(Int(r)) : String(r)
             }
             let key = DataValueKey(element: element.uid, period: Period.year(cell.year)!, unit: cell.unit)
-            _ = try writer.apply(ResolvedValue(key: key, value: value, storedBy: ReadinessRegister.derivedFrom), user: user)
+            _ = try writer.apply(
+                ResolvedValue(key: key, value: value, storedBy: ReadinessRegister.derivedFrom), user: user)
         }
         return writer.changes
     }
 }
 
-struct ReadinessCell: Hashable { let unit: String; let year: Int }
+struct ReadinessCell: Hashable {
+    let unit: String
+    let year: Int
+}

@@ -20,11 +20,13 @@ extension QorganError {
     public static func plain(_ error: any Error, waited: TimeInterval) -> QorganError? {
         guard let e = error as? DatabaseError else { return nil }
         if e.resultCode == .SQLITE_CONSTRAINT {
-            return .conflict("the change conflicts with what is stored (\(e.message ?? "a constraint")); nothing was changed")
+            return .conflict(
+                "the change conflicts with what is stored (\(e.message ?? "a constraint")); nothing was changed")
         }
         guard e.resultCode == .SQLITE_BUSY || e.resultCode == .SQLITE_LOCKED else { return nil }
-        return .busy("the database is busy: another process (an import, a server, a backup) kept writing to it for more than "
-                     + "\(Int(waited)) seconds; nothing was changed. Try again when it has finished")
+        return .busy(
+            "the database is busy: another process (an import, a server, a backup) kept writing to it for more than "
+                + "\(Int(waited)) seconds; nothing was changed. Try again when it has finished")
     }
 }
 
@@ -42,7 +44,10 @@ public final class SQLiteStore: Sendable {
     /// every metadata write raises, in this process or another): a single value's write does
     /// not re-read thousands of units.
     func currentCatalog(_ db: Database) throws -> Catalog {
-        let version = try Int64.fetchOne(db.cachedStatement(sql: "SELECT CAST(value AS INTEGER) FROM setting WHERE key = 'metadata_version'")) ?? 0
+        let version =
+            try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT CAST(value AS INTEGER) FROM setting WHERE key = 'metadata_version'"))
+            ?? 0
         if let cached = catalogCache.get(version) { return cached }
         let catalog = try MetadataTables.read(db)
         catalogCache.set(version, catalog)
@@ -77,8 +82,10 @@ public final class SQLiteStore: Sendable {
             try db.execute(sql: "PRAGMA cache_size = -65536")
         }
         do {
-            writer = concurrentReads ? try DatabasePool(path: path, configuration: config)
-                                     : try DatabaseQueue(path: path, configuration: config)
+            writer =
+                concurrentReads
+                ? try DatabasePool(path: path, configuration: config)
+                : try DatabaseQueue(path: path, configuration: config)
         } catch {
             throw QorganError.invalidArgument("cannot open the database '\(path)': \(error)")
         }
@@ -104,21 +111,29 @@ public final class SQLiteStore: Sendable {
 
     private func ensureDefaults() throws {
         let hasDefault = try writer.read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM category_combo WHERE uid = ?)", arguments: [CategoryCombo.defaultUid]) ?? false
+            try Bool.fetchOne(
+                db, sql: "SELECT EXISTS(SELECT 1 FROM category_combo WHERE uid = ?)",
+                arguments: [CategoryCombo.defaultUid]) ?? false
         }
-        if !hasDefault { try writer.write { db in try MetadataTables.write(Catalog(), changes: [], user: "system", db: db) } }
+        if !hasDefault {
+            try writer.write { db in try MetadataTables.write(Catalog(), changes: [], user: "system", db: db) }
+        }
     }
 
     // MARK: Settings
 
     public func setting(_ key: String) throws -> String? {
-        try writer.read { db in try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = ?", arguments: [key]) }
+        try writer.read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = ?", arguments: [key])
+        }
     }
 
     public func setSetting(_ key: String, _ value: String) throws {
         try writer.write { db in
-            try db.execute(sql: "INSERT INTO setting(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                           arguments: [key, value])
+            try db.execute(
+                sql:
+                    "INSERT INTO setting(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                arguments: [key, value])
         }
     }
 
@@ -131,9 +146,11 @@ public final class SQLiteStore: Sendable {
 
     /// Applies a metadata document: all or nothing. Returns what changed (or would, in a dry run).
     @discardableResult
-    public func importMetadata(_ document: Catalog, source: String = "the metadata document",
-                               dryRun: Bool = false, user: String,
-                               newUid: @Sendable () -> String = { Uid.generate() }) throws -> [MetadataChange] {
+    public func importMetadata(
+        _ document: Catalog, source: String = "the metadata document",
+        dryRun: Bool = false, user: String,
+        newUid: @Sendable () -> String = { Uid.generate() }
+    ) throws -> [MetadataChange] {
         try writer.writeWithoutTransaction { db in
             var result: [MetadataChange] = []
             var committed: Catalog? = nil
@@ -158,21 +175,32 @@ public final class SQLiteStore: Sendable {
         var problems: [Problem] = []
         for el in new.dataElements {
             guard let before = old.element(el.uid) else { continue }
-            let count = try Int.fetchOne(db, sql: """
-                SELECT COUNT(*) FROM data_value v JOIN data_element e ON e.id = v.element_id WHERE e.uid = ? AND v.deleted = 0
-                """, arguments: [el.uid]) ?? 0
+            let count =
+                try Int.fetchOne(
+                    db,
+                    sql: """
+                        SELECT COUNT(*) FROM data_value v JOIN data_element e ON e.id = v.element_id WHERE e.uid = ? AND v.deleted = 0
+                        """, arguments: [el.uid]) ?? 0
             guard count > 0 else { continue }
             if before.categoryCombo != el.categoryCombo {
-                problems.append(Problem(object: "dataElement \(el.code)", field: "categoryCombo",
-                                        reason: "\(count) values are stored with the current disaggregation; it cannot change"))
+                problems.append(
+                    Problem(
+                        object: "dataElement \(el.code)", field: "categoryCombo",
+                        reason: "\(count) values are stored with the current disaggregation; it cannot change"))
             }
             if before.valueType != el.valueType {
-                let values = try String.fetchAll(db, sql: """
-                    SELECT v.value FROM data_value v JOIN data_element e ON e.id = v.element_id WHERE e.uid = ? AND v.deleted = 0
-                    """, arguments: [el.uid])
-                if let bad = values.first(where: { if case .invalid = el.valueType.normalize($0) { return true } else { return false } }) {
-                    problems.append(Problem(object: "dataElement \(el.code)", field: "valueType", value: el.valueType.rawValue,
-                                            reason: "stored value '\(bad)' would not be a valid \(el.valueType.rawValue)"))
+                let values = try String.fetchAll(
+                    db,
+                    sql: """
+                        SELECT v.value FROM data_value v JOIN data_element e ON e.id = v.element_id WHERE e.uid = ? AND v.deleted = 0
+                        """, arguments: [el.uid])
+                if let bad = values.first(where: {
+                    if case .invalid = el.valueType.normalize($0) { return true } else { return false }
+                }) {
+                    problems.append(
+                        Problem(
+                            object: "dataElement \(el.code)", field: "valueType", value: el.valueType.rawValue,
+                            reason: "stored value '\(bad)' would not be a valid \(el.valueType.rawValue)"))
                 }
             }
         }
@@ -186,8 +214,10 @@ public final class SQLiteStore: Sendable {
     /// `authorize` decides on each resolved value (its unit, element and period as stored):
     /// one refused row refuses the batch with `AccessDenied`, listing every refused row.
     @discardableResult
-    public func saveValues(_ inputs: [DataValueInput], source: String = "the batch", user: String,
-                           dryRun: Bool = false, now: Date = Date(), authorize: ValueAuthorizer? = nil) throws -> ImportSummary {
+    public func saveValues(
+        _ inputs: [DataValueInput], source: String = "the batch", user: String,
+        dryRun: Bool = false, now: Date = Date(), authorize: ValueAuthorizer? = nil
+    ) throws -> ImportSummary {
         try writer.writeWithoutTransaction { db in
             var summary = ImportSummary()
             summary.dryRun = dryRun
@@ -201,18 +231,26 @@ public final class SQLiteStore: Sendable {
                 firstSeen.reserveCapacity(inputs.count)
                 var denied: [Problem] = []
                 var deniedKind = AccessDenied.Kind.locked
-                for (n, (input, result)) in zip(inputs, ValueResolver.resolveAll(inputs, catalog: catalog)).enumerated() {
+                for (n, (input, result)) in zip(inputs, ValueResolver.resolveAll(inputs, catalog: catalog)).enumerated()
+                {
                     switch result {
                     case .valid(let r):
                         if let authorize, let refusal = authorize(r, catalog) {
-                            denied.append(Problem(line: input.line, object: input.location, field: refusal.kind == .locked ? "period" : "orgunit",
-                                                  value: refusal.kind == .locked ? input.period : input.unit, reason: refusal.reason))
+                            denied.append(
+                                Problem(
+                                    line: input.line, object: input.location,
+                                    field: refusal.kind == .locked ? "period" : "orgunit",
+                                    value: refusal.kind == .locked ? input.period : input.unit, reason: refusal.reason))
                             deniedKind = max(deniedKind, refusal.kind)
                             continue
                         }
                         if let earlier = firstSeen[r.key] {
-                            problems.append(Problem(line: input.line, object: input.location, field: "value", value: input.value,
-                                                    reason: "the same value (element, period, unit, combination) is already given at \(earlier)"))
+                            problems.append(
+                                Problem(
+                                    line: input.line, object: input.location, field: "value", value: input.value,
+                                    reason:
+                                        "the same value (element, period, unit, combination) is already given at \(earlier)"
+                                ))
                         } else {
                             firstSeen[r.key] = input.line.map { "line \($0)" } ?? input.location ?? "entry \(n + 1)"
                             resolved.append(r)
@@ -245,13 +283,19 @@ public final class SQLiteStore: Sendable {
         try writer.read { db in
             let ids = try KeyIds(db: db, key: key)
             guard let ids else { return nil }
-            let row = try Row.fetchOne(db.cachedStatement(sql: """
-                SELECT value, stored_by, created, last_updated, comment, follow_up, deleted FROM data_value
-                WHERE element_id = ? AND period_id = ? AND unit_id = ? AND coc_id = ? AND aoc_id = ?
-                """), arguments: ids.arguments)
-            return row.map { DataValue(key: key, value: $0["value"], storedBy: $0["stored_by"],
-                                       created: Timestamp.date(millis: $0["created"]), lastUpdated: Timestamp.date(millis: $0["last_updated"]),
-                                       comment: $0["comment"], followUp: $0["follow_up"], deleted: $0["deleted"]) }
+            let row = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT value, stored_by, created, last_updated, comment, follow_up, deleted FROM data_value
+                        WHERE element_id = ? AND period_id = ? AND unit_id = ? AND coc_id = ? AND aoc_id = ?
+                        """), arguments: ids.arguments)
+            return row.map {
+                DataValue(
+                    key: key, value: $0["value"], storedBy: $0["stored_by"],
+                    created: Timestamp.date(millis: $0["created"]),
+                    lastUpdated: Timestamp.date(millis: $0["last_updated"]),
+                    comment: $0["comment"], followUp: $0["follow_up"], deleted: $0["deleted"])
+            }
         }
     }
 
@@ -259,24 +303,33 @@ public final class SQLiteStore: Sendable {
     public func history(_ key: DataValueKey) throws -> [AuditEntry] {
         try writer.read { db in
             guard let ids = try KeyIds(db: db, key: key),
-                  let row = try Row.fetchOne(db, sql: """
-                    SELECT value, comment, created_by, created FROM data_value
-                    WHERE element_id = ? AND period_id = ? AND unit_id = ? AND coc_id = ? AND aoc_id = ?
-                    """, arguments: ids.arguments) else { return [] }
-            let changes = try Row.fetchAll(db, sql: """
-                SELECT action, old_value, new_value, old_comment, new_comment, changed_by, changed_at FROM data_value_audit
-                WHERE element_id = ? AND period_id = ? AND unit_id = ? AND coc_id = ? AND aoc_id = ? ORDER BY seq
-                """, arguments: ids.arguments).map {
-                AuditEntry(key: key, action: AuditEntry.Action(rawValue: $0["action"]) ?? .update,
-                           oldValue: $0["old_value"], newValue: $0["new_value"], oldComment: $0["old_comment"],
-                           newComment: $0["new_comment"], changedBy: $0["changed_by"], changedAt: Timestamp.date(millis: $0["changed_at"]))
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT value, comment, created_by, created FROM data_value
+                        WHERE element_id = ? AND period_id = ? AND unit_id = ? AND coc_id = ? AND aoc_id = ?
+                        """, arguments: ids.arguments)
+            else { return [] }
+            let changes = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT action, old_value, new_value, old_comment, new_comment, changed_by, changed_at FROM data_value_audit
+                    WHERE element_id = ? AND period_id = ? AND unit_id = ? AND coc_id = ? AND aoc_id = ? ORDER BY seq
+                    """, arguments: ids.arguments
+            ).map {
+                AuditEntry(
+                    key: key, action: AuditEntry.Action(rawValue: $0["action"]) ?? .update,
+                    oldValue: $0["old_value"], newValue: $0["new_value"], oldComment: $0["old_comment"],
+                    newComment: $0["new_comment"], changedBy: $0["changed_by"],
+                    changedAt: Timestamp.date(millis: $0["changed_at"]))
             }
             // The first value is what the first change found, or the value as it still is.
             let first = changes.first
-            let created = AuditEntry(key: key, action: .create, oldValue: nil,
-                                     newValue: first.map { $0.oldValue } ?? row["value"],
-                                     oldComment: nil, newComment: first.map { $0.oldComment } ?? row["comment"],
-                                     changedBy: row["created_by"], changedAt: Timestamp.date(millis: row["created"]))
+            let created = AuditEntry(
+                key: key, action: .create, oldValue: nil,
+                newValue: first.map { $0.oldValue } ?? row["value"],
+                oldComment: nil, newComment: first.map { $0.oldComment } ?? row["comment"],
+                changedBy: row["created_by"], changedAt: Timestamp.date(millis: row["created"]))
             return [created] + changes
         }
     }
@@ -305,12 +358,21 @@ public final class SQLiteStore: Sendable {
             var periods: [String: Period] = [:]
             return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { row in
                 let iso: String = row["period"]
-                let period = periods[iso] ?? { let p = Period.parse(iso)!; periods[iso] = p; return p }()
-                return DataValue(key: DataValueKey(element: row["element"], period: period, unit: row["unit"],
-                                                   optionCombo: row["coc"], attributeOptionCombo: row["aoc"]),
-                                 value: row["value"], storedBy: row["stored_by"],
-                                 created: Timestamp.date(millis: row["created"]), lastUpdated: Timestamp.date(millis: row["last_updated"]),
-                                 comment: row["comment"], followUp: row["follow_up"], deleted: row["deleted"])
+                let period =
+                    periods[iso]
+                    ?? {
+                        let p = Period.parse(iso)!
+                        periods[iso] = p
+                        return p
+                    }()
+                return DataValue(
+                    key: DataValueKey(
+                        element: row["element"], period: period, unit: row["unit"],
+                        optionCombo: row["coc"], attributeOptionCombo: row["aoc"]),
+                    value: row["value"], storedBy: row["stored_by"],
+                    created: Timestamp.date(millis: row["created"]),
+                    lastUpdated: Timestamp.date(millis: row["last_updated"]),
+                    comment: row["comment"], followUp: row["follow_up"], deleted: row["deleted"])
             }
         }
     }
@@ -327,7 +389,8 @@ public final class SQLiteStore: Sendable {
     /// How many changes the history holds: every creation and every later change.
     public func auditCount() throws -> Int {
         try writer.read { db in
-            try Int.fetchOne(db, sql: "SELECT (SELECT COUNT(*) FROM data_value) + (SELECT COUNT(*) FROM data_value_audit)") ?? 0
+            try Int.fetchOne(
+                db, sql: "SELECT (SELECT COUNT(*) FROM data_value) + (SELECT COUNT(*) FROM data_value_audit)") ?? 0
         }
     }
 
@@ -348,12 +411,19 @@ struct KeyIds {
 
     init?(db: Database, key: DataValueKey) throws {
         func id(_ table: String, _ column: String, _ value: String) throws -> Int64? {
-            try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM \(table) WHERE \(column) = ?"), arguments: [value])
+            try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT id FROM \(table) WHERE \(column) = ?"), arguments: [value])
         }
         guard let e = try id("data_element", "uid", key.element), let p = try id("period", "iso", key.period.iso),
-              let u = try id("org_unit", "uid", key.unit), let c = try id("category_option_combo", "uid", key.optionCombo),
-              let a = try id("category_option_combo", "uid", key.attributeOptionCombo) else { return nil }
-        element = e; period = p; unit = u; coc = c; aoc = a
+            let u = try id("org_unit", "uid", key.unit),
+            let c = try id("category_option_combo", "uid", key.optionCombo),
+            let a = try id("category_option_combo", "uid", key.attributeOptionCombo)
+        else { return nil }
+        element = e
+        period = p
+        unit = u
+        coc = c
+        aoc = a
     }
 }
 
@@ -399,8 +469,12 @@ extension SQLiteStore {
             var ids = StoredIds()
             for r in try Row.fetchAll(db, sql: "SELECT id, uid FROM data_element") { ids.elements[r["id"]] = r["uid"] }
             for r in try Row.fetchAll(db, sql: "SELECT id, uid FROM org_unit") { ids.units[r["id"]] = r["uid"] }
-            for r in try Row.fetchAll(db, sql: "SELECT id, uid FROM category_option_combo") { ids.optionCombos[r["id"]] = r["uid"] }
-            for r in try Row.fetchAll(db, sql: "SELECT id, iso FROM period") { ids.periods[r["id"]] = Period.parse(r["iso"]) }
+            for r in try Row.fetchAll(db, sql: "SELECT id, uid FROM category_option_combo") {
+                ids.optionCombos[r["id"]] = r["uid"]
+            }
+            for r in try Row.fetchAll(db, sql: "SELECT id, iso FROM period") {
+                ids.periods[r["id"]] = Period.parse(r["iso"])
+            }
             return ids
         }
     }
@@ -414,14 +488,17 @@ extension SQLiteStore {
             var statement: OpaquePointer?
             let sql = "SELECT element_id, period_id, unit_id, coc_id, aoc_id, numeric FROM data_value WHERE deleted = 0"
             guard sqlite3_prepare_v2(connection, sql, -1, &statement, nil) == SQLITE_OK else {
-                throw DatabaseError(resultCode: ResultCode(rawValue: sqlite3_errcode(connection)), message: String(cString: sqlite3_errmsg(connection)))
+                throw DatabaseError(
+                    resultCode: ResultCode(rawValue: sqlite3_errcode(connection)),
+                    message: String(cString: sqlite3_errmsg(connection)))
             }
             defer { sqlite3_finalize(statement) }
             while true {
                 let rc = sqlite3_step(statement)
                 if rc == SQLITE_DONE { break }
                 guard rc == SQLITE_ROW else {
-                    throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(connection)))
+                    throw DatabaseError(
+                        resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(connection)))
                 }
                 var number: Double? = nil
                 if sqlite3_column_type(statement, 5) != SQLITE_NULL { number = sqlite3_column_double(statement, 5) }
@@ -430,8 +507,10 @@ extension SQLiteStore {
                 let unit: Int64 = sqlite3_column_int64(statement, 2)
                 let coc: Int64 = sqlite3_column_int64(statement, 3)
                 let aoc: Int64 = sqlite3_column_int64(statement, 4)
-                try body(StoredValueRow(element: element, period: period, unit: unit, optionCombo: coc,
-                                        attributeOptionCombo: aoc, number: number))
+                try body(
+                    StoredValueRow(
+                        element: element, period: period, unit: unit, optionCombo: coc,
+                        attributeOptionCombo: aoc, number: number))
             }
         }
     }

@@ -6,269 +6,273 @@ enum Schema {
     static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()
         m.registerMigration("v1: metadata, data values, audit") { db in
-            try db.execute(sql: """
-            CREATE TABLE org_unit (
-                id INTEGER PRIMARY KEY,
-                uid TEXT NOT NULL UNIQUE,
-                code TEXT NOT NULL UNIQUE,
-                name TEXT NOT NULL,
-                short_name TEXT,
-                description TEXT,
-                opening_date TEXT NOT NULL,
-                closing_date TEXT
-            );
-            -- A unit's parent over time: from valid_from on, its parent is parent_id (NULL: a root).
-            CREATE TABLE org_unit_parent (
-                unit_id INTEGER NOT NULL REFERENCES org_unit(id),
-                valid_from TEXT NOT NULL,
-                parent_id INTEGER REFERENCES org_unit(id),
-                PRIMARY KEY (unit_id, valid_from)
-            );
-            CREATE TABLE org_unit_level (level INTEGER PRIMARY KEY, name TEXT NOT NULL);
+            try db.execute(
+                sql: """
+                    CREATE TABLE org_unit (
+                        id INTEGER PRIMARY KEY,
+                        uid TEXT NOT NULL UNIQUE,
+                        code TEXT NOT NULL UNIQUE,
+                        name TEXT NOT NULL,
+                        short_name TEXT,
+                        description TEXT,
+                        opening_date TEXT NOT NULL,
+                        closing_date TEXT
+                    );
+                    -- A unit's parent over time: from valid_from on, its parent is parent_id (NULL: a root).
+                    CREATE TABLE org_unit_parent (
+                        unit_id INTEGER NOT NULL REFERENCES org_unit(id),
+                        valid_from TEXT NOT NULL,
+                        parent_id INTEGER REFERENCES org_unit(id),
+                        PRIMARY KEY (unit_id, valid_from)
+                    );
+                    CREATE TABLE org_unit_level (level INTEGER PRIMARY KEY, name TEXT NOT NULL);
 
-            CREATE TABLE category (
-                id INTEGER PRIMARY KEY, uid TEXT NOT NULL UNIQUE, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL
-            );
-            CREATE TABLE category_option (
-                id INTEGER PRIMARY KEY, uid TEXT NOT NULL UNIQUE, code TEXT NOT NULL, name TEXT NOT NULL,
-                category_id INTEGER NOT NULL REFERENCES category(id), sort_order INTEGER NOT NULL
-            );
-            CREATE TABLE category_combo (
-                id INTEGER PRIMARY KEY, uid TEXT NOT NULL UNIQUE, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL
-            );
-            CREATE TABLE category_combo_category (
-                combo_id INTEGER NOT NULL REFERENCES category_combo(id),
-                category_id INTEGER NOT NULL REFERENCES category(id),
-                sort_order INTEGER NOT NULL,
-                PRIMARY KEY (combo_id, category_id)
-            );
-            -- Derived from the combos (Cartesian product); kept for the integer keys of data values.
-            CREATE TABLE category_option_combo (
-                id INTEGER PRIMARY KEY, uid TEXT NOT NULL UNIQUE, code TEXT NOT NULL, name TEXT NOT NULL,
-                combo_id INTEGER NOT NULL REFERENCES category_combo(id)
-            );
-            CREATE TABLE data_element (
-                id INTEGER PRIMARY KEY, uid TEXT NOT NULL UNIQUE, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
-                short_name TEXT, description TEXT,
-                value_type TEXT NOT NULL, aggregation_type TEXT NOT NULL,
-                category_combo_id INTEGER NOT NULL REFERENCES category_combo(id)
-            );
-            CREATE TABLE data_set (
-                id INTEGER PRIMARY KEY, uid TEXT NOT NULL UNIQUE, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
-                description TEXT, period_type TEXT NOT NULL, timely_days INTEGER NOT NULL
-            );
-            CREATE TABLE data_set_element (
-                data_set_id INTEGER NOT NULL REFERENCES data_set(id),
-                element_id INTEGER NOT NULL REFERENCES data_element(id),
-                sort_order INTEGER NOT NULL,
-                PRIMARY KEY (data_set_id, element_id)
-            );
-            CREATE TABLE data_set_unit (
-                data_set_id INTEGER NOT NULL REFERENCES data_set(id),
-                unit_id INTEGER NOT NULL REFERENCES org_unit(id),
-                PRIMARY KEY (data_set_id, unit_id)
-            );
-            CREATE TABLE indicator (
-                id INTEGER PRIMARY KEY, uid TEXT NOT NULL UNIQUE, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
-                short_name TEXT, description TEXT,
-                numerator TEXT NOT NULL, denominator TEXT NOT NULL, factor REAL NOT NULL, decimals INTEGER NOT NULL
-            );
-            CREATE TABLE constant (
-                id INTEGER PRIMARY KEY, uid TEXT NOT NULL UNIQUE, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
-                value REAL NOT NULL
-            );
-            CREATE TABLE report_figure (
-                code TEXT PRIMARY KEY, label TEXT NOT NULL,
-                indicator_id INTEGER NOT NULL REFERENCES indicator(id),
-                periods TEXT NOT NULL, unit_id INTEGER NOT NULL REFERENCES org_unit(id),
-                kind TEXT NOT NULL, period_type TEXT, suffix TEXT, sort_order INTEGER NOT NULL
-            );
+                    CREATE TABLE category (
+                        id INTEGER PRIMARY KEY, uid TEXT NOT NULL UNIQUE, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL
+                    );
+                    CREATE TABLE category_option (
+                        id INTEGER PRIMARY KEY, uid TEXT NOT NULL UNIQUE, code TEXT NOT NULL, name TEXT NOT NULL,
+                        category_id INTEGER NOT NULL REFERENCES category(id), sort_order INTEGER NOT NULL
+                    );
+                    CREATE TABLE category_combo (
+                        id INTEGER PRIMARY KEY, uid TEXT NOT NULL UNIQUE, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL
+                    );
+                    CREATE TABLE category_combo_category (
+                        combo_id INTEGER NOT NULL REFERENCES category_combo(id),
+                        category_id INTEGER NOT NULL REFERENCES category(id),
+                        sort_order INTEGER NOT NULL,
+                        PRIMARY KEY (combo_id, category_id)
+                    );
+                    -- Derived from the combos (Cartesian product); kept for the integer keys of data values.
+                    CREATE TABLE category_option_combo (
+                        id INTEGER PRIMARY KEY, uid TEXT NOT NULL UNIQUE, code TEXT NOT NULL, name TEXT NOT NULL,
+                        combo_id INTEGER NOT NULL REFERENCES category_combo(id)
+                    );
+                    CREATE TABLE data_element (
+                        id INTEGER PRIMARY KEY, uid TEXT NOT NULL UNIQUE, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+                        short_name TEXT, description TEXT,
+                        value_type TEXT NOT NULL, aggregation_type TEXT NOT NULL,
+                        category_combo_id INTEGER NOT NULL REFERENCES category_combo(id)
+                    );
+                    CREATE TABLE data_set (
+                        id INTEGER PRIMARY KEY, uid TEXT NOT NULL UNIQUE, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+                        description TEXT, period_type TEXT NOT NULL, timely_days INTEGER NOT NULL
+                    );
+                    CREATE TABLE data_set_element (
+                        data_set_id INTEGER NOT NULL REFERENCES data_set(id),
+                        element_id INTEGER NOT NULL REFERENCES data_element(id),
+                        sort_order INTEGER NOT NULL,
+                        PRIMARY KEY (data_set_id, element_id)
+                    );
+                    CREATE TABLE data_set_unit (
+                        data_set_id INTEGER NOT NULL REFERENCES data_set(id),
+                        unit_id INTEGER NOT NULL REFERENCES org_unit(id),
+                        PRIMARY KEY (data_set_id, unit_id)
+                    );
+                    CREATE TABLE indicator (
+                        id INTEGER PRIMARY KEY, uid TEXT NOT NULL UNIQUE, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+                        short_name TEXT, description TEXT,
+                        numerator TEXT NOT NULL, denominator TEXT NOT NULL, factor REAL NOT NULL, decimals INTEGER NOT NULL
+                    );
+                    CREATE TABLE constant (
+                        id INTEGER PRIMARY KEY, uid TEXT NOT NULL UNIQUE, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+                        value REAL NOT NULL
+                    );
+                    CREATE TABLE report_figure (
+                        code TEXT PRIMARY KEY, label TEXT NOT NULL,
+                        indicator_id INTEGER NOT NULL REFERENCES indicator(id),
+                        periods TEXT NOT NULL, unit_id INTEGER NOT NULL REFERENCES org_unit(id),
+                        kind TEXT NOT NULL, period_type TEXT, suffix TEXT, sort_order INTEGER NOT NULL
+                    );
 
-            CREATE TABLE period (
-                id INTEGER PRIMARY KEY, iso TEXT NOT NULL UNIQUE, period_type TEXT NOT NULL,
-                start_date TEXT NOT NULL, end_date TEXT NOT NULL
-            );
-            CREATE TABLE data_value (
-                element_id INTEGER NOT NULL REFERENCES data_element(id),
-                period_id INTEGER NOT NULL REFERENCES period(id),
-                unit_id INTEGER NOT NULL REFERENCES org_unit(id),
-                coc_id INTEGER NOT NULL REFERENCES category_option_combo(id),
-                aoc_id INTEGER NOT NULL REFERENCES category_option_combo(id),
-                value TEXT NOT NULL,
-                -- The value as a number (booleans 1 and 0); NULL for text. What analytics reads.
-                numeric REAL,
-                stored_by TEXT NOT NULL,
-                -- Who created the value and when: the first entry of its history.
-                -- Times of values and their history are milliseconds since 1970-01-01 UTC.
-                created_by TEXT NOT NULL,
-                created INTEGER NOT NULL,
-                last_updated INTEGER NOT NULL,
-                comment TEXT,
-                follow_up INTEGER NOT NULL DEFAULT 0,
-                deleted INTEGER NOT NULL DEFAULT 0,
-                PRIMARY KEY (element_id, period_id, unit_id, coc_id, aoc_id)
-            ) WITHOUT ROWID;
-            -- Every change to a value after its creation: nothing is ever lost. The creation is
-            -- the value's own row (created, created_by; its first value is the old_value of the
-            -- first change, or the value itself if it never changed), so an import of new values
-            -- writes one row each. Keyed by the value and a sequence number per value, so the
-            -- history of a value is one range read.
-            CREATE TABLE data_value_audit (
-                element_id INTEGER NOT NULL, period_id INTEGER NOT NULL, unit_id INTEGER NOT NULL,
-                coc_id INTEGER NOT NULL, aoc_id INTEGER NOT NULL,
-                seq INTEGER NOT NULL,
-                action TEXT NOT NULL,
-                old_value TEXT, new_value TEXT, old_comment TEXT, new_comment TEXT,
-                changed_by TEXT NOT NULL, changed_at INTEGER NOT NULL,
-                PRIMARY KEY (element_id, period_id, unit_id, coc_id, aoc_id, seq)
-            ) WITHOUT ROWID;
-            -- Every change to metadata, with the object as it became.
-            CREATE TABLE metadata_audit (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                kind TEXT NOT NULL, uid TEXT NOT NULL, code TEXT NOT NULL, action TEXT NOT NULL,
-                changed_by TEXT NOT NULL, changed_at TEXT NOT NULL, snapshot TEXT NOT NULL
-            );
-            CREATE TABLE setting (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-            """)
+                    CREATE TABLE period (
+                        id INTEGER PRIMARY KEY, iso TEXT NOT NULL UNIQUE, period_type TEXT NOT NULL,
+                        start_date TEXT NOT NULL, end_date TEXT NOT NULL
+                    );
+                    CREATE TABLE data_value (
+                        element_id INTEGER NOT NULL REFERENCES data_element(id),
+                        period_id INTEGER NOT NULL REFERENCES period(id),
+                        unit_id INTEGER NOT NULL REFERENCES org_unit(id),
+                        coc_id INTEGER NOT NULL REFERENCES category_option_combo(id),
+                        aoc_id INTEGER NOT NULL REFERENCES category_option_combo(id),
+                        value TEXT NOT NULL,
+                        -- The value as a number (booleans 1 and 0); NULL for text. What analytics reads.
+                        numeric REAL,
+                        stored_by TEXT NOT NULL,
+                        -- Who created the value and when: the first entry of its history.
+                        -- Times of values and their history are milliseconds since 1970-01-01 UTC.
+                        created_by TEXT NOT NULL,
+                        created INTEGER NOT NULL,
+                        last_updated INTEGER NOT NULL,
+                        comment TEXT,
+                        follow_up INTEGER NOT NULL DEFAULT 0,
+                        deleted INTEGER NOT NULL DEFAULT 0,
+                        PRIMARY KEY (element_id, period_id, unit_id, coc_id, aoc_id)
+                    ) WITHOUT ROWID;
+                    -- Every change to a value after its creation: nothing is ever lost. The creation is
+                    -- the value's own row (created, created_by; its first value is the old_value of the
+                    -- first change, or the value itself if it never changed), so an import of new values
+                    -- writes one row each. Keyed by the value and a sequence number per value, so the
+                    -- history of a value is one range read.
+                    CREATE TABLE data_value_audit (
+                        element_id INTEGER NOT NULL, period_id INTEGER NOT NULL, unit_id INTEGER NOT NULL,
+                        coc_id INTEGER NOT NULL, aoc_id INTEGER NOT NULL,
+                        seq INTEGER NOT NULL,
+                        action TEXT NOT NULL,
+                        old_value TEXT, new_value TEXT, old_comment TEXT, new_comment TEXT,
+                        changed_by TEXT NOT NULL, changed_at INTEGER NOT NULL,
+                        PRIMARY KEY (element_id, period_id, unit_id, coc_id, aoc_id, seq)
+                    ) WITHOUT ROWID;
+                    -- Every change to metadata, with the object as it became.
+                    CREATE TABLE metadata_audit (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        kind TEXT NOT NULL, uid TEXT NOT NULL, code TEXT NOT NULL, action TEXT NOT NULL,
+                        changed_by TEXT NOT NULL, changed_at TEXT NOT NULL, snapshot TEXT NOT NULL
+                    );
+                    CREATE TABLE setting (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                    """)
         }
         m.registerMigration("v2: translations, form expiry, users, sessions, tokens, completions") { db in
-            try db.execute(sql: """
-            -- Names in other languages: a JSON object {"ru": "…", "kk": "…"}.
-            ALTER TABLE org_unit ADD COLUMN translations TEXT;
-            ALTER TABLE data_element ADD COLUMN translations TEXT;
-            ALTER TABLE data_set ADD COLUMN translations TEXT;
-            ALTER TABLE indicator ADD COLUMN translations TEXT;
-            ALTER TABLE indicator ADD COLUMN target REAL;
-            ALTER TABLE data_set ADD COLUMN expiry_days INTEGER NOT NULL DEFAULT 0;
+            try db.execute(
+                sql: """
+                    -- Names in other languages: a JSON object {"ru": "…", "kk": "…"}.
+                    ALTER TABLE org_unit ADD COLUMN translations TEXT;
+                    ALTER TABLE data_element ADD COLUMN translations TEXT;
+                    ALTER TABLE data_set ADD COLUMN translations TEXT;
+                    ALTER TABLE indicator ADD COLUMN translations TEXT;
+                    ALTER TABLE indicator ADD COLUMN target REAL;
+                    ALTER TABLE data_set ADD COLUMN expiry_days INTEGER NOT NULL DEFAULT 0;
 
-            -- People who use Qorgan (staff, not the people the programme deals with): a login
-            -- name, a bcrypt hash, a role and the units whose subtrees they may see.
-            CREATE TABLE user_account (
-                id INTEGER PRIMARY KEY,
-                username TEXT NOT NULL UNIQUE COLLATE NOCASE,
-                password_hash TEXT NOT NULL,
-                role TEXT NOT NULL,
-                language TEXT,
-                created INTEGER NOT NULL,
-                created_by TEXT NOT NULL,
-                disabled INTEGER NOT NULL DEFAULT 0
-            );
-            CREATE TABLE user_unit (
-                user_id INTEGER NOT NULL REFERENCES user_account(id),
-                unit_uid TEXT NOT NULL,
-                PRIMARY KEY (user_id, unit_uid)
-            );
-            -- Sign-in sessions and API tokens are stored as SHA-256 hashes of their secrets.
-            CREATE TABLE user_session (
-                token_hash TEXT PRIMARY KEY,
-                user_id INTEGER NOT NULL REFERENCES user_account(id),
-                csrf TEXT NOT NULL,
-                created INTEGER NOT NULL,
-                expires INTEGER NOT NULL
-            );
-            CREATE TABLE api_token (
-                id INTEGER PRIMARY KEY,
-                token_hash TEXT NOT NULL UNIQUE,
-                user_id INTEGER NOT NULL REFERENCES user_account(id),
-                name TEXT NOT NULL,
-                created INTEGER NOT NULL,
-                last_used INTEGER,
-                revoked INTEGER NOT NULL DEFAULT 0
-            );
-            -- Every change to users and tokens, and every sign-in and refused sign-in.
-            CREATE TABLE security_audit (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, subject TEXT NOT NULL, detail TEXT
-            );
-            -- A form marked complete for a unit and period (soft: un-completing sets deleted).
-            CREATE TABLE completion (
-                data_set_uid TEXT NOT NULL, period TEXT NOT NULL, unit_uid TEXT NOT NULL,
-                completed_by TEXT NOT NULL, completed_at INTEGER NOT NULL,
-                deleted INTEGER NOT NULL DEFAULT 0,
-                PRIMARY KEY (data_set_uid, period, unit_uid)
-            );
-            CREATE TABLE completion_audit (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                data_set_uid TEXT NOT NULL, period TEXT NOT NULL, unit_uid TEXT NOT NULL,
-                action TEXT NOT NULL, changed_by TEXT NOT NULL, changed_at INTEGER NOT NULL
-            );
-            """)
+                    -- People who use Qorgan (staff, not the people the programme deals with): a login
+                    -- name, a bcrypt hash, a role and the units whose subtrees they may see.
+                    CREATE TABLE user_account (
+                        id INTEGER PRIMARY KEY,
+                        username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                        password_hash TEXT NOT NULL,
+                        role TEXT NOT NULL,
+                        language TEXT,
+                        created INTEGER NOT NULL,
+                        created_by TEXT NOT NULL,
+                        disabled INTEGER NOT NULL DEFAULT 0
+                    );
+                    CREATE TABLE user_unit (
+                        user_id INTEGER NOT NULL REFERENCES user_account(id),
+                        unit_uid TEXT NOT NULL,
+                        PRIMARY KEY (user_id, unit_uid)
+                    );
+                    -- Sign-in sessions and API tokens are stored as SHA-256 hashes of their secrets.
+                    CREATE TABLE user_session (
+                        token_hash TEXT PRIMARY KEY,
+                        user_id INTEGER NOT NULL REFERENCES user_account(id),
+                        csrf TEXT NOT NULL,
+                        created INTEGER NOT NULL,
+                        expires INTEGER NOT NULL
+                    );
+                    CREATE TABLE api_token (
+                        id INTEGER PRIMARY KEY,
+                        token_hash TEXT NOT NULL UNIQUE,
+                        user_id INTEGER NOT NULL REFERENCES user_account(id),
+                        name TEXT NOT NULL,
+                        created INTEGER NOT NULL,
+                        last_used INTEGER,
+                        revoked INTEGER NOT NULL DEFAULT 0
+                    );
+                    -- Every change to users and tokens, and every sign-in and refused sign-in.
+                    CREATE TABLE security_audit (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, subject TEXT NOT NULL, detail TEXT
+                    );
+                    -- A form marked complete for a unit and period (soft: un-completing sets deleted).
+                    CREATE TABLE completion (
+                        data_set_uid TEXT NOT NULL, period TEXT NOT NULL, unit_uid TEXT NOT NULL,
+                        completed_by TEXT NOT NULL, completed_at INTEGER NOT NULL,
+                        deleted INTEGER NOT NULL DEFAULT 0,
+                        PRIMARY KEY (data_set_uid, period, unit_uid)
+                    );
+                    CREATE TABLE completion_audit (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        data_set_uid TEXT NOT NULL, period TEXT NOT NULL, unit_uid TEXT NOT NULL,
+                        action TEXT NOT NULL, changed_by TEXT NOT NULL, changed_at INTEGER NOT NULL
+                    );
+                    """)
         }
         m.registerMigration("v3: incident register") { db in
-            try db.execute(sql: """
-            -- Attacks and foiled plots: events, not people. Deletion is soft; every change is
-            -- kept whole in incident_audit. Dates carry their precision (month and day may be NULL).
-            ALTER TABLE data_element ADD COLUMN derived_from TEXT;
-            CREATE TABLE incident (
-                uid TEXT PRIMARY KEY,
-                year INTEGER NOT NULL, month INTEGER, day INTEGER,
-                unit_uid TEXT NOT NULL,
-                place_name TEXT, latitude REAL, longitude REAL,
-                outcome TEXT NOT NULL,
-                attack_type INTEGER NOT NULL, target_type INTEGER NOT NULL, weapon_type INTEGER NOT NULL,
-                killed INTEGER, wounded INTEGER,
-                property_damage TEXT NOT NULL, property_extent INTEGER, claimed TEXT NOT NULL,
-                summary TEXT NOT NULL, sources TEXT NOT NULL,
-                illustrative INTEGER NOT NULL DEFAULT 0,
-                gtd_event_id TEXT UNIQUE,
-                deleted INTEGER NOT NULL DEFAULT 0,
-                created INTEGER NOT NULL, created_by TEXT NOT NULL,
-                last_updated INTEGER NOT NULL, last_updated_by TEXT NOT NULL
-            );
-            CREATE INDEX incident_cell ON incident(unit_uid, year, month);
-            CREATE TABLE incident_audit (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                incident_uid TEXT NOT NULL, action TEXT NOT NULL, snapshot TEXT NOT NULL,
-                changed_by TEXT NOT NULL, changed_at INTEGER NOT NULL
-            );
-            CREATE INDEX incident_audit_uid ON incident_audit(incident_uid, id);
-            """)
+            try db.execute(
+                sql: """
+                    -- Attacks and foiled plots: events, not people. Deletion is soft; every change is
+                    -- kept whole in incident_audit. Dates carry their precision (month and day may be NULL).
+                    ALTER TABLE data_element ADD COLUMN derived_from TEXT;
+                    CREATE TABLE incident (
+                        uid TEXT PRIMARY KEY,
+                        year INTEGER NOT NULL, month INTEGER, day INTEGER,
+                        unit_uid TEXT NOT NULL,
+                        place_name TEXT, latitude REAL, longitude REAL,
+                        outcome TEXT NOT NULL,
+                        attack_type INTEGER NOT NULL, target_type INTEGER NOT NULL, weapon_type INTEGER NOT NULL,
+                        killed INTEGER, wounded INTEGER,
+                        property_damage TEXT NOT NULL, property_extent INTEGER, claimed TEXT NOT NULL,
+                        summary TEXT NOT NULL, sources TEXT NOT NULL,
+                        illustrative INTEGER NOT NULL DEFAULT 0,
+                        gtd_event_id TEXT UNIQUE,
+                        deleted INTEGER NOT NULL DEFAULT 0,
+                        created INTEGER NOT NULL, created_by TEXT NOT NULL,
+                        last_updated INTEGER NOT NULL, last_updated_by TEXT NOT NULL
+                    );
+                    CREATE INDEX incident_cell ON incident(unit_uid, year, month);
+                    CREATE TABLE incident_audit (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        incident_uid TEXT NOT NULL, action TEXT NOT NULL, snapshot TEXT NOT NULL,
+                        changed_by TEXT NOT NULL, changed_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX incident_audit_uid ON incident_audit(incident_uid, id);
+                    """)
         }
         m.registerMigration("v4: readiness assessments, vulnerable sites") { db in
-            try db.execute(sql: """
-            -- Checklists, one row per version, the whole instrument as JSON. A version that an
-            -- assessment uses is frozen (the store refuses to change it).
-            CREATE TABLE instrument (
-                code TEXT NOT NULL, version INTEGER NOT NULL, document TEXT NOT NULL,
-                created INTEGER NOT NULL, created_by TEXT NOT NULL,
-                PRIMARY KEY (code, version)
-            );
-            -- An office assessed: its answers as JSON, its readiness in percent, the assessor's role.
-            CREATE TABLE assessment (
-                uid TEXT PRIMARY KEY, unit_uid TEXT NOT NULL, date TEXT NOT NULL,
-                instrument_code TEXT NOT NULL, instrument_version INTEGER NOT NULL,
-                assessor_role TEXT NOT NULL, scores TEXT NOT NULL, readiness REAL NOT NULL,
-                deleted INTEGER NOT NULL DEFAULT 0,
-                created INTEGER NOT NULL, created_by TEXT NOT NULL, last_updated INTEGER NOT NULL, last_updated_by TEXT NOT NULL,
-                FOREIGN KEY (instrument_code, instrument_version) REFERENCES instrument(code, version)
-            );
-            CREATE INDEX assessment_cell ON assessment(unit_uid, date);
-            -- Places vulnerable to terrorism: what protects them, never how they are built.
-            CREATE TABLE site (
-                uid TEXT PRIMARY KEY, name TEXT NOT NULL, category TEXT NOT NULL, sector TEXT,
-                unit_uid TEXT NOT NULL, peak_occupancy INTEGER NOT NULL, responsible_role TEXT NOT NULL,
-                status TEXT NOT NULL, registered TEXT NOT NULL, closed TEXT,
-                security_plan_status TEXT NOT NULL, security_plan_date TEXT,
-                deleted INTEGER NOT NULL DEFAULT 0,
-                created INTEGER NOT NULL, created_by TEXT NOT NULL, last_updated INTEGER NOT NULL, last_updated_by TEXT NOT NULL
-            );
-            CREATE INDEX site_unit ON site(unit_uid);
-            -- An inspection: findings per required measure and prescriptions, as JSON.
-            CREATE TABLE inspection (
-                uid TEXT PRIMARY KEY, site_uid TEXT NOT NULL REFERENCES site(uid), date TEXT NOT NULL, kind TEXT NOT NULL,
-                findings TEXT NOT NULL, prescriptions TEXT NOT NULL,
-                deleted INTEGER NOT NULL DEFAULT 0,
-                created INTEGER NOT NULL, created_by TEXT NOT NULL, last_updated INTEGER NOT NULL, last_updated_by TEXT NOT NULL
-            );
-            CREATE INDEX inspection_site ON inspection(site_uid, date);
-            -- Every change to assessments, sites and inspections, whole.
-            CREATE TABLE record_audit (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                kind TEXT NOT NULL, uid TEXT NOT NULL, action TEXT NOT NULL, snapshot TEXT NOT NULL,
-                changed_by TEXT NOT NULL, changed_at INTEGER NOT NULL
-            );
-            CREATE INDEX record_audit_uid ON record_audit(kind, uid, id);
-            """)
+            try db.execute(
+                sql: """
+                    -- Checklists, one row per version, the whole instrument as JSON. A version that an
+                    -- assessment uses is frozen (the store refuses to change it).
+                    CREATE TABLE instrument (
+                        code TEXT NOT NULL, version INTEGER NOT NULL, document TEXT NOT NULL,
+                        created INTEGER NOT NULL, created_by TEXT NOT NULL,
+                        PRIMARY KEY (code, version)
+                    );
+                    -- An office assessed: its answers as JSON, its readiness in percent, the assessor's role.
+                    CREATE TABLE assessment (
+                        uid TEXT PRIMARY KEY, unit_uid TEXT NOT NULL, date TEXT NOT NULL,
+                        instrument_code TEXT NOT NULL, instrument_version INTEGER NOT NULL,
+                        assessor_role TEXT NOT NULL, scores TEXT NOT NULL, readiness REAL NOT NULL,
+                        deleted INTEGER NOT NULL DEFAULT 0,
+                        created INTEGER NOT NULL, created_by TEXT NOT NULL, last_updated INTEGER NOT NULL, last_updated_by TEXT NOT NULL,
+                        FOREIGN KEY (instrument_code, instrument_version) REFERENCES instrument(code, version)
+                    );
+                    CREATE INDEX assessment_cell ON assessment(unit_uid, date);
+                    -- Places vulnerable to terrorism: what protects them, never how they are built.
+                    CREATE TABLE site (
+                        uid TEXT PRIMARY KEY, name TEXT NOT NULL, category TEXT NOT NULL, sector TEXT,
+                        unit_uid TEXT NOT NULL, peak_occupancy INTEGER NOT NULL, responsible_role TEXT NOT NULL,
+                        status TEXT NOT NULL, registered TEXT NOT NULL, closed TEXT,
+                        security_plan_status TEXT NOT NULL, security_plan_date TEXT,
+                        deleted INTEGER NOT NULL DEFAULT 0,
+                        created INTEGER NOT NULL, created_by TEXT NOT NULL, last_updated INTEGER NOT NULL, last_updated_by TEXT NOT NULL
+                    );
+                    CREATE INDEX site_unit ON site(unit_uid);
+                    -- An inspection: findings per required measure and prescriptions, as JSON.
+                    CREATE TABLE inspection (
+                        uid TEXT PRIMARY KEY, site_uid TEXT NOT NULL REFERENCES site(uid), date TEXT NOT NULL, kind TEXT NOT NULL,
+                        findings TEXT NOT NULL, prescriptions TEXT NOT NULL,
+                        deleted INTEGER NOT NULL DEFAULT 0,
+                        created INTEGER NOT NULL, created_by TEXT NOT NULL, last_updated INTEGER NOT NULL, last_updated_by TEXT NOT NULL
+                    );
+                    CREATE INDEX inspection_site ON inspection(site_uid, date);
+                    -- Every change to assessments, sites and inspections, whole.
+                    CREATE TABLE record_audit (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        kind TEXT NOT NULL, uid TEXT NOT NULL, action TEXT NOT NULL, snapshot TEXT NOT NULL,
+                        changed_by TEXT NOT NULL, changed_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX record_audit_uid ON record_audit(kind, uid, id);
+                    """)
         }
         return m
     }

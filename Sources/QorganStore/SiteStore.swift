@@ -25,8 +25,10 @@ public struct SiteFlags: Sendable {
 /// The registry of places vulnerable to terrorism and their inspections. Every change
 /// recounts, in the same transaction, the derived yearly values of the units it touches.
 extension SQLiteStore {
-    static let siteColumns = "uid, name, category, sector, unit_uid, peak_occupancy, responsible_role, status, registered, closed, security_plan_status, security_plan_date, deleted, created, created_by, last_updated, last_updated_by"
-    static let inspectionColumns = "uid, site_uid, date, kind, findings, prescriptions, deleted, created, created_by, last_updated, last_updated_by"
+    static let siteColumns =
+        "uid, name, category, sector, unit_uid, peak_occupancy, responsible_role, status, registered, closed, security_plan_status, security_plan_date, deleted, created, created_by, last_updated, last_updated_by"
+    static let inspectionColumns =
+        "uid, site_uid, date, kind, findings, prescriptions, deleted, created, created_by, last_updated, last_updated_by"
 
     public func siteConfiguration() throws -> SiteConfiguration {
         guard let text = try setting("sites.config") else { return .standard }
@@ -39,51 +41,80 @@ extension SQLiteStore {
         if !problems.isEmpty { throw QorganError.rejected(source: "the site configuration", problems: problems) }
         try setSetting("sites.config", String(decoding: try Self.encoder.encode(config), as: UTF8.self))
         try importMetadata(SiteRegister.metadata(config), source: "the site registry's metadata", user: user)
-        try writer.write { db in try Self.recordAudit(db, kind: "siteConfiguration", uid: "sites.config", action: "UPDATE", snapshot: config, user: user, at: Timestamp.millis(Date())) }
+        try writer.write { db in
+            try Self.recordAudit(
+                db, kind: "siteConfiguration", uid: "sites.config", action: "UPDATE", snapshot: config, user: user,
+                at: Timestamp.millis(Date()))
+        }
     }
 
     public func ensureSiteRegister(user: String = "system") throws {
         let catalog = try catalog()
         let wanted = SiteRegister.metadata(try siteConfiguration())
-        let missing = wanted.dataElements.contains { catalog.element($0.uid) == nil }
-            || wanted.categories.contains { c in catalog.category(c.uid).map { Set($0.options.map(\.code)) != Set(c.options.map(\.code)) } ?? true }
+        let missing =
+            wanted.dataElements.contains { catalog.element($0.uid) == nil }
+            || wanted.categories.contains { c in
+                catalog.category(c.uid).map { Set($0.options.map(\.code)) != Set(c.options.map(\.code)) } ?? true
+            }
         if missing { try importMetadata(wanted, source: "the site registry's metadata", user: user) }
     }
 
     static func site(from r: Row) -> Site {
-        let closed: String? = r["closed"], planDate: String? = r["security_plan_date"]
-        return Site(uid: r["uid"], name: r["name"], category: r["category"], sector: r["sector"], unit: r["unit_uid"],
-                    peakOccupancy: r["peak_occupancy"], responsibleRole: r["responsible_role"], registered: Day(iso: r["registered"])!,
-                    closed: closed.flatMap { Day(iso: $0) }, planStatus: SitePlanStatus(rawValue: r["security_plan_status"]) ?? .none,
-                    planDate: planDate.flatMap { Day(iso: $0) })
+        let closed: String? = r["closed"]
+        let planDate: String? = r["security_plan_date"]
+        return Site(
+            uid: r["uid"], name: r["name"], category: r["category"], sector: r["sector"], unit: r["unit_uid"],
+            peakOccupancy: r["peak_occupancy"], responsibleRole: r["responsible_role"],
+            registered: Day(iso: r["registered"])!,
+            closed: closed.flatMap { Day(iso: $0) },
+            planStatus: SitePlanStatus(rawValue: r["security_plan_status"]) ?? .none,
+            planDate: planDate.flatMap { Day(iso: $0) })
     }
 
     static func inspection(from r: Row) -> InspectionRecord {
-        let findings = (try? JSONDecoder().decode([String: Finding].self, from: Data((r["findings"] as String).utf8))) ?? [:]
-        let prescriptions = (try? JSONDecoder().decode([Prescription].self, from: Data((r["prescriptions"] as String).utf8))) ?? []
-        return InspectionRecord(inspection: Inspection(uid: r["uid"], site: r["site_uid"], date: Day(iso: r["date"])!,
-                                                       kind: InspectionKind(rawValue: r["kind"]) ?? .planned, findings: findings, prescriptions: prescriptions),
-                                deleted: r["deleted"], created: Timestamp.date(millis: r["created"]), createdBy: r["created_by"])
+        let findings =
+            (try? JSONDecoder().decode([String: Finding].self, from: Data((r["findings"] as String).utf8))) ?? [:]
+        let prescriptions =
+            (try? JSONDecoder().decode([Prescription].self, from: Data((r["prescriptions"] as String).utf8))) ?? []
+        return InspectionRecord(
+            inspection: Inspection(
+                uid: r["uid"], site: r["site_uid"], date: Day(iso: r["date"])!,
+                kind: InspectionKind(rawValue: r["kind"]) ?? .planned, findings: findings, prescriptions: prescriptions),
+            deleted: r["deleted"], created: Timestamp.date(millis: r["created"]), createdBy: r["created_by"])
     }
 
-    public func sites(units: [String]? = nil, category: String? = nil, uid: String? = nil, includeDeleted: Bool = false) throws -> [SiteRecord] {
+    public func sites(units: [String]? = nil, category: String? = nil, uid: String? = nil, includeDeleted: Bool = false)
+        throws -> [SiteRecord]
+    {
         let catalog = try catalog()
         let config = try siteConfiguration()
         let today = Day.today
         return try writer.read { db in
-            var sql = "SELECT \(Self.siteColumns), (SELECT MAX(date) FROM inspection i WHERE i.site_uid = s.uid AND i.deleted = 0) AS last FROM site s WHERE 1 = 1"
+            var sql =
+                "SELECT \(Self.siteColumns), (SELECT MAX(date) FROM inspection i WHERE i.site_uid = s.uid AND i.deleted = 0) AS last FROM site s WHERE 1 = 1"
             var args: [DatabaseValueConvertible] = []
             if !includeDeleted { sql += " AND deleted = 0" }
-            if let category { sql += " AND category = ?"; args.append(category) }
-            if let uid { sql += " AND uid = ?"; args.append(uid) }
-            return try Row.fetchAll(db, sql: sql + " ORDER BY name, uid", arguments: StatementArguments(args)).compactMap { r in
-                let site = Self.site(from: r)
-                if let units, !units.contains(where: { catalog.isInSubtree(site.unit, of: $0, on: today) }) { return nil }
-                let last: String? = r["last"]
-                return SiteRecord(site: site, tier: config.tier(occupancy: site.peakOccupancy)?.code, deleted: r["deleted"],
-                                  lastInspection: last.flatMap { Day(iso: $0) }, lastUpdated: Timestamp.date(millis: r["last_updated"]),
-                                  lastUpdatedBy: r["last_updated_by"])
+            if let category {
+                sql += " AND category = ?"
+                args.append(category)
             }
+            if let uid {
+                sql += " AND uid = ?"
+                args.append(uid)
+            }
+            return try Row.fetchAll(db, sql: sql + " ORDER BY name, uid", arguments: StatementArguments(args))
+                .compactMap { r in
+                    let site = Self.site(from: r)
+                    if let units, !units.contains(where: { catalog.isInSubtree(site.unit, of: $0, on: today) }) {
+                        return nil
+                    }
+                    let last: String? = r["last"]
+                    return SiteRecord(
+                        site: site, tier: config.tier(occupancy: site.peakOccupancy)?.code, deleted: r["deleted"],
+                        lastInspection: last.flatMap { Day(iso: $0) },
+                        lastUpdated: Timestamp.date(millis: r["last_updated"]),
+                        lastUpdatedBy: r["last_updated_by"])
+                }
         }
     }
 
@@ -93,15 +124,21 @@ extension SQLiteStore {
         try writer.read { db in
             var sql = "SELECT \(Self.inspectionColumns) FROM inspection WHERE deleted = 0"
             var args: [DatabaseValueConvertible] = []
-            if let site { sql += " AND site_uid = ?"; args.append(site) }
-            return try Row.fetchAll(db, sql: sql + " ORDER BY date, uid", arguments: StatementArguments(args)).map(Self.inspection(from:))
+            if let site {
+                sql += " AND site_uid = ?"
+                args.append(site)
+            }
+            return try Row.fetchAll(db, sql: sql + " ORDER BY date, uid", arguments: StatementArguments(args)).map(
+                Self.inspection(from:))
         }
     }
 
     /// Saves sites, all or nothing (an unknown uid creates a site under it, for imports).
     @discardableResult
-    public func saveSites(_ items: [(site: Site, line: Int?)], source: String = "the site", user: String, dryRun: Bool = false,
-                          newUid: @Sendable () -> String = { Uid.generate() }, allow: UnitAuthorizer? = nil) throws -> [Site] {
+    public func saveSites(
+        _ items: [(site: Site, line: Int?)], source: String = "the site", user: String, dryRun: Bool = false,
+        newUid: @Sendable () -> String = { Uid.generate() }, allow: UnitAuthorizer? = nil
+    ) throws -> [Site] {
         try ensureSiteRegister(user: user)
         let config = try siteConfiguration()
         return try registryWrite(user: user, dryRun: dryRun) { db, catalog in
@@ -115,11 +152,21 @@ extension SQLiteStore {
                 guard found.isEmpty, let unit = catalog.unit(s.unit) else { continue }
                 s.unit = unit.uid
                 var old: Site? = nil
-                if s.uid.isEmpty { s.uid = newUid() } else {
-                    old = try Row.fetchOne(db, sql: "SELECT \(Self.siteColumns) FROM site WHERE uid = ?", arguments: [s.uid]).map(Self.site(from:))
-                    if old == nil && !Uid.isValid(s.uid) { problems.append(Problem(line: item.line, field: "uid", value: s.uid, reason: "not a uid")) }
+                if s.uid.isEmpty {
+                    s.uid = newUid()
+                } else {
+                    old = try Row.fetchOne(
+                        db, sql: "SELECT \(Self.siteColumns) FROM site WHERE uid = ?", arguments: [s.uid]
+                    ).map(Self.site(from:))
+                    if old == nil && !Uid.isValid(s.uid) {
+                        problems.append(Problem(line: item.line, field: "uid", value: s.uid, reason: "not a uid"))
+                    }
                 }
-                if let p = AccessDenied.check(allow, units: [s.unit, old?.unit], catalog: catalog, line: item.line, what: "site") { denied.append(p) }
+                if let p = AccessDenied.check(
+                    allow, units: [s.unit, old?.unit], catalog: catalog, line: item.line, what: "site")
+                {
+                    denied.append(p)
+                }
                 prepared.append((s, old))
             }
             if !denied.isEmpty { throw AccessDenied(kind: .outOfScope, problems: denied) }
@@ -127,16 +174,24 @@ extension SQLiteStore {
             let now = Timestamp.millis(Date())
             var units = Set<String>()
             for (s, old) in prepared where old != s {
-                try db.execute(sql: """
-                    INSERT INTO site(\(Self.siteColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)
-                    ON CONFLICT(uid) DO UPDATE SET name = excluded.name, category = excluded.category, sector = excluded.sector,
-                        unit_uid = excluded.unit_uid, peak_occupancy = excluded.peak_occupancy, responsible_role = excluded.responsible_role,
-                        status = excluded.status, registered = excluded.registered, closed = excluded.closed,
-                        security_plan_status = excluded.security_plan_status, security_plan_date = excluded.security_plan_date,
-                        deleted = 0, last_updated = excluded.last_updated, last_updated_by = excluded.last_updated_by
-                    """, arguments: [s.uid, s.name, s.category, s.sector, s.unit, s.peakOccupancy, s.responsibleRole, s.closed == nil ? "active" : "closed",
-                                     s.registered.description, s.closed?.description, s.planStatus.rawValue, s.planDate?.description, now, user, now, user])
-                try Self.recordAudit(db, kind: "site", uid: s.uid, action: old == nil ? "CREATE" : "UPDATE", snapshot: s, user: user, at: now)
+                try db.execute(
+                    sql: """
+                        INSERT INTO site(\(Self.siteColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)
+                        ON CONFLICT(uid) DO UPDATE SET name = excluded.name, category = excluded.category, sector = excluded.sector,
+                            unit_uid = excluded.unit_uid, peak_occupancy = excluded.peak_occupancy, responsible_role = excluded.responsible_role,
+                            status = excluded.status, registered = excluded.registered, closed = excluded.closed,
+                            security_plan_status = excluded.security_plan_status, security_plan_date = excluded.security_plan_date,
+                            deleted = 0, last_updated = excluded.last_updated, last_updated_by = excluded.last_updated_by
+                        """,
+                    arguments: [
+                        s.uid, s.name, s.category, s.sector, s.unit, s.peakOccupancy, s.responsibleRole,
+                        s.closed == nil ? "active" : "closed",
+                        s.registered.description, s.closed?.description, s.planStatus.rawValue, s.planDate?.description,
+                        now, user, now, user,
+                    ])
+                try Self.recordAudit(
+                    db, kind: "site", uid: s.uid, action: old == nil ? "CREATE" : "UPDATE", snapshot: s, user: user,
+                    at: now)
                 units.insert(s.unit)
                 if let old { units.insert(old.unit) }
             }
@@ -145,9 +200,11 @@ extension SQLiteStore {
     }
 
     @discardableResult
-    public func saveInspections(_ items: [(inspection: Inspection, line: Int?)], source: String = "the inspection", user: String,
-                                dryRun: Bool = false, newUid: @Sendable () -> String = { Uid.generate() },
-                                allow: UnitAuthorizer? = nil) throws -> [Inspection] {
+    public func saveInspections(
+        _ items: [(inspection: Inspection, line: Int?)], source: String = "the inspection", user: String,
+        dryRun: Bool = false, newUid: @Sendable () -> String = { Uid.generate() },
+        allow: UnitAuthorizer? = nil
+    ) throws -> [Inspection] {
         try ensureSiteRegister(user: user)
         let config = try siteConfiguration()
         return try registryWrite(user: user, dryRun: dryRun) { db, catalog in
@@ -156,19 +213,28 @@ extension SQLiteStore {
             var denied: [Problem] = []
             for item in items {
                 var i = item.inspection
-                let site = try Row.fetchOne(db, sql: "SELECT \(Self.siteColumns) FROM site WHERE uid = ? AND deleted = 0", arguments: [i.site]).map(Self.site(from:))
+                let site = try Row.fetchOne(
+                    db, sql: "SELECT \(Self.siteColumns) FROM site WHERE uid = ? AND deleted = 0", arguments: [i.site]
+                ).map(Self.site(from:))
                 let found = i.problems(site: site, config, line: item.line)
                 problems += found
                 guard found.isEmpty, let site else { continue }
                 var old: Inspection? = nil
-                if i.uid.isEmpty { i.uid = newUid() } else {
-                    old = try Row.fetchOne(db, sql: "SELECT \(Self.inspectionColumns) FROM inspection WHERE uid = ?", arguments: [i.uid]).map { Self.inspection(from: $0).inspection }
+                if i.uid.isEmpty {
+                    i.uid = newUid()
+                } else {
+                    old = try Row.fetchOne(
+                        db, sql: "SELECT \(Self.inspectionColumns) FROM inspection WHERE uid = ?", arguments: [i.uid]
+                    ).map { Self.inspection(from: $0).inspection }
                 }
                 // An inspection is as much its site's as the site it is moved to.
                 let oldSite = try old.flatMap { o in
-                    try Row.fetchOne(db, sql: "SELECT \(Self.siteColumns) FROM site WHERE uid = ?", arguments: [o.site]).map(Self.site(from:))
+                    try Row.fetchOne(db, sql: "SELECT \(Self.siteColumns) FROM site WHERE uid = ?", arguments: [o.site])
+                        .map(Self.site(from:))
                 }
-                if let p = AccessDenied.check(allow, units: [site.unit, oldSite?.unit], catalog: catalog, line: item.line, what: "inspection") {
+                if let p = AccessDenied.check(
+                    allow, units: [site.unit, oldSite?.unit], catalog: catalog, line: item.line, what: "inspection")
+                {
                     denied.append(p)
                 }
                 prepared.append((i, old, site))
@@ -178,13 +244,20 @@ extension SQLiteStore {
             let now = Timestamp.millis(Date())
             var units = Set<String>()
             for (i, old, site) in prepared where old != i {
-                try db.execute(sql: """
-                    INSERT INTO inspection(\(Self.inspectionColumns)) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)
-                    ON CONFLICT(uid) DO UPDATE SET site_uid = excluded.site_uid, date = excluded.date, kind = excluded.kind, findings = excluded.findings,
-                        prescriptions = excluded.prescriptions, deleted = 0, last_updated = excluded.last_updated, last_updated_by = excluded.last_updated_by
-                    """, arguments: [i.uid, i.site, i.date.description, i.kind.rawValue, String(decoding: try Self.encoder.encode(i.findings), as: UTF8.self),
-                                     String(decoding: try Self.encoder.encode(i.prescriptions), as: UTF8.self), now, user, now, user])
-                try Self.recordAudit(db, kind: "inspection", uid: i.uid, action: old == nil ? "CREATE" : "UPDATE", snapshot: i, user: user, at: now)
+                try db.execute(
+                    sql: """
+                        INSERT INTO inspection(\(Self.inspectionColumns)) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)
+                        ON CONFLICT(uid) DO UPDATE SET site_uid = excluded.site_uid, date = excluded.date, kind = excluded.kind, findings = excluded.findings,
+                            prescriptions = excluded.prescriptions, deleted = 0, last_updated = excluded.last_updated, last_updated_by = excluded.last_updated_by
+                        """,
+                    arguments: [
+                        i.uid, i.site, i.date.description, i.kind.rawValue,
+                        String(decoding: try Self.encoder.encode(i.findings), as: UTF8.self),
+                        String(decoding: try Self.encoder.encode(i.prescriptions), as: UTF8.self), now, user, now, user,
+                    ])
+                try Self.recordAudit(
+                    db, kind: "inspection", uid: i.uid, action: old == nil ? "CREATE" : "UPDATE", snapshot: i,
+                    user: user, at: now)
                 units.insert(site.unit)
             }
             return (prepared.map(\.0), units)
@@ -193,12 +266,20 @@ extension SQLiteStore {
 
     public func deleteSite(uid: String, user: String, allow: UnitAuthorizer? = nil) throws {
         try registryWrite(user: user, dryRun: false) { db, catalog in
-            guard let s = try Row.fetchOne(db, sql: "SELECT \(Self.siteColumns) FROM site WHERE uid = ? AND deleted = 0", arguments: [uid]).map(Self.site(from:)) else {
+            guard
+                let s = try Row.fetchOne(
+                    db, sql: "SELECT \(Self.siteColumns) FROM site WHERE uid = ? AND deleted = 0", arguments: [uid]
+                ).map(Self.site(from:))
+            else {
                 throw QorganError.notFound(kind: "site", key: uid)
             }
-            if let p = AccessDenied.check(allow, units: [s.unit], catalog: catalog, what: "site") { throw AccessDenied(kind: .outOfScope, problems: [p]) }
+            if let p = AccessDenied.check(allow, units: [s.unit], catalog: catalog, what: "site") {
+                throw AccessDenied(kind: .outOfScope, problems: [p])
+            }
             let now = Timestamp.millis(Date())
-            try db.execute(sql: "UPDATE site SET deleted = 1, last_updated = ?, last_updated_by = ? WHERE uid = ?", arguments: [now, user, uid])
+            try db.execute(
+                sql: "UPDATE site SET deleted = 1, last_updated = ?, last_updated_by = ? WHERE uid = ?",
+                arguments: [now, user, uid])
             try Self.recordAudit(db, kind: "site", uid: uid, action: "DELETE", snapshot: s, user: user, at: now)
             return ((), [s.unit])
         }
@@ -206,16 +287,25 @@ extension SQLiteStore {
 
     public func deleteInspection(uid: String, user: String, allow: UnitAuthorizer? = nil) throws {
         try registryWrite(user: user, dryRun: false) { db, catalog in
-            guard let i = try Row.fetchOne(db, sql: "SELECT \(Self.inspectionColumns) FROM inspection WHERE uid = ? AND deleted = 0", arguments: [uid])
+            guard
+                let i = try Row.fetchOne(
+                    db, sql: "SELECT \(Self.inspectionColumns) FROM inspection WHERE uid = ? AND deleted = 0",
+                    arguments: [uid]
+                )
                 .map({ Self.inspection(from: $0).inspection }),
-                  let s = try Row.fetchOne(db, sql: "SELECT \(Self.siteColumns) FROM site WHERE uid = ?", arguments: [i.site]).map(Self.site(from:)) else {
+                let s = try Row.fetchOne(
+                    db, sql: "SELECT \(Self.siteColumns) FROM site WHERE uid = ?", arguments: [i.site]
+                ).map(Self.site(from:))
+            else {
                 throw QorganError.notFound(kind: "inspection", key: uid)
             }
             if let p = AccessDenied.check(allow, units: [s.unit], catalog: catalog, what: "inspection") {
                 throw AccessDenied(kind: .outOfScope, problems: [p])
             }
             let now = Timestamp.millis(Date())
-            try db.execute(sql: "UPDATE inspection SET deleted = 1, last_updated = ?, last_updated_by = ? WHERE uid = ?", arguments: [now, user, uid])
+            try db.execute(
+                sql: "UPDATE inspection SET deleted = 1, last_updated = ?, last_updated_by = ? WHERE uid = ?",
+                arguments: [now, user, uid])
             try Self.recordAudit(db, kind: "inspection", uid: uid, action: "DELETE", snapshot: i, user: user, at: now)
             return ((), [s.unit])
         }
@@ -233,7 +323,9 @@ extension SQLiteStore {
             let last = bySite[r.site.uid]?.map(\.inspection.date).max()
             if last.map({ $0 < limit }) ?? true { flags.notInspected.append((r.site, last)) }
             for i in bySite[r.site.uid] ?? [] {
-                for p in i.inspection.prescriptions where p.isOverdue(on: day) { flags.overdue.append((r.site, i.inspection.date, p)) }
+                for p in i.inspection.prescriptions where p.isOverdue(on: day) {
+                    flags.overdue.append((r.site, i.inspection.date, p))
+                }
             }
         }
         return flags
@@ -241,7 +333,9 @@ extension SQLiteStore {
 
     /// One registry transaction: `body` writes and names the units to recount.
     @discardableResult
-    private func registryWrite<T>(user: String, dryRun: Bool, _ body: (Database, Catalog) throws -> (T, Set<String>)) throws -> T {
+    private func registryWrite<T>(user: String, dryRun: Bool, _ body: (Database, Catalog) throws -> (T, Set<String>))
+        throws -> T
+    {
         let config = try siteConfiguration()
         return try writer.writeWithoutTransaction { db in
             var result: T? = nil
@@ -252,21 +346,28 @@ extension SQLiteStore {
                 result = value
                 // Stocks are counted for every unit up to the registry's last year of activity; when
                 // that year moves, every unit is counted again, so the years always add up.
-                let last = try Int.fetchOne(db, sql: """
-                    SELECT MAX(y) FROM (
-                        SELECT CAST(substr(registered, 1, 4) AS INTEGER) AS y FROM site WHERE deleted = 0
-                        UNION ALL SELECT CAST(substr(closed, 1, 4) AS INTEGER) FROM site WHERE deleted = 0 AND closed IS NOT NULL
-                        UNION ALL SELECT CAST(substr(date, 1, 4) AS INTEGER) FROM inspection WHERE deleted = 0
-                        UNION ALL SELECT CAST(substr(json_extract(p.value, '$.closed'), 1, 4) AS INTEGER)
-                            FROM inspection i, json_each(i.prescriptions) p WHERE i.deleted = 0 AND json_extract(p.value, '$.closed') IS NOT NULL)
-                    """) ?? 0
-                let previous = try Int.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM setting WHERE key = 'sites.last_year'")
+                let last =
+                    try Int.fetchOne(
+                        db,
+                        sql: """
+                            SELECT MAX(y) FROM (
+                                SELECT CAST(substr(registered, 1, 4) AS INTEGER) AS y FROM site WHERE deleted = 0
+                                UNION ALL SELECT CAST(substr(closed, 1, 4) AS INTEGER) FROM site WHERE deleted = 0 AND closed IS NOT NULL
+                                UNION ALL SELECT CAST(substr(date, 1, 4) AS INTEGER) FROM inspection WHERE deleted = 0
+                                UNION ALL SELECT CAST(substr(json_extract(p.value, '$.closed'), 1, 4) AS INTEGER)
+                                    FROM inspection i, json_each(i.prescriptions) p WHERE i.deleted = 0 AND json_extract(p.value, '$.closed') IS NOT NULL)
+                            """) ?? 0
+                let previous = try Int.fetchOne(
+                    db, sql: "SELECT CAST(value AS INTEGER) FROM setting WHERE key = 'sites.last_year'")
                 if previous != last {
                     units.formUnion(try String.fetchAll(db, sql: "SELECT DISTINCT unit_uid FROM site"))
-                    try db.execute(sql: "INSERT INTO setting(key, value) VALUES ('sites.last_year', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                                   arguments: [String(last)])
+                    try db.execute(
+                        sql:
+                            "INSERT INTO setting(key, value) VALUES ('sites.last_year', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                        arguments: [String(last)])
                 }
-                committed = try recountSites(units, lastYear: last, config: config, catalog: catalog, user: user, db: db)
+                committed = try recountSites(
+                    units, lastYear: last, config: config, catalog: catalog, user: user, db: db)
                 return dryRun ? .rollback : .commit
             }
             if !dryRun && !committed.isEmpty { observers.valuesCommitted(committed) }
@@ -275,20 +376,32 @@ extension SQLiteStore {
     }
 
     /// Rewrites every derived yearly value of `units` from the registry as it now stands.
-    private func recountSites(_ units: Set<String>, lastYear: Int, config: SiteConfiguration, catalog: Catalog, user: String, db: Database) throws -> [ValueChange] {
+    private func recountSites(
+        _ units: Set<String>, lastYear: Int, config: SiteConfiguration, catalog: Catalog, user: String, db: Database
+    ) throws -> [ValueChange] {
         var writer = try ValueWriter(db: db, catalog: catalog, now: Date(), trackChanges: observers.any)
         for unit in units.sorted() {
-            let sites = try Row.fetchAll(db, sql: "SELECT \(Self.siteColumns) FROM site WHERE unit_uid = ? AND deleted = 0", arguments: [unit]).map(Self.site(from:))
+            let sites = try Row.fetchAll(
+                db, sql: "SELECT \(Self.siteColumns) FROM site WHERE unit_uid = ? AND deleted = 0", arguments: [unit]
+            ).map(Self.site(from:))
             let uids = sites.map(\.uid)
-            let inspections = uids.isEmpty ? [] : try Row.fetchAll(db, sql: """
-                SELECT \(Self.inspectionColumns) FROM inspection WHERE deleted = 0 AND site_uid IN (\(uids.map { _ in "?" }.joined(separator: ",")))
-                """, arguments: StatementArguments(uids)).map { Self.inspection(from: $0).inspection }
+            let inspections =
+                uids.isEmpty
+                ? []
+                : try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT \(Self.inspectionColumns) FROM inspection WHERE deleted = 0 AND site_uid IN (\(uids.map { _ in "?" }.joined(separator: ",")))
+                        """, arguments: StatementArguments(uids)
+                ).map { Self.inspection(from: $0).inspection }
             // The years anything happened in, and every year since, to this one.
-            let stored = try Int.fetchAll(db, sql: """
-                SELECT DISTINCT CAST(substr(p.iso, 1, 4) AS INTEGER) FROM data_value v JOIN period p ON p.id = v.period_id
-                JOIN data_element e ON e.id = v.element_id JOIN org_unit u ON u.id = v.unit_id
-                WHERE u.uid = ? AND e.derived_from = ?
-                """, arguments: [unit, SiteRegister.derivedFrom])
+            let stored = try Int.fetchAll(
+                db,
+                sql: """
+                    SELECT DISTINCT CAST(substr(p.iso, 1, 4) AS INTEGER) FROM data_value v JOIN period p ON p.id = v.period_id
+                    JOIN data_element e ON e.id = v.element_id JOIN org_unit u ON u.id = v.unit_id
+                    WHERE u.uid = ? AND e.derived_from = ?
+                    """, arguments: [unit, SiteRegister.derivedFrom])
             // Every year from the unit's first registration to the registry's last year (and any year
             // already holding values, so that stale ones are cleared).
             let years = sites.map(\.registered.year) + inspections.map(\.date.year) + stored
@@ -296,7 +409,9 @@ extension SQLiteStore {
             for year in first...max(lastYear, stored.max() ?? lastYear) {
                 let end = Day(year: year, month: 12, day: 31)!
                 var counts: [String: [String: Int]] = [:]
-                func add(_ e: String, _ coc: String = "default", _ n: Int = 1) { counts[e, default: [:]][coc, default: 0] += n }
+                func add(_ e: String, _ coc: String = "default", _ n: Int = 1) {
+                    counts[e, default: [:]][coc, default: 0] += n
+                }
                 let inYear = inspections.filter { $0.date.year == year }
                 let sitesById = Dictionary(uniqueKeysWithValues: sites.map { ($0.uid, $0) })
                 for s in sites where s.isActive(on: end) {
@@ -308,7 +423,9 @@ extension SQLiteStore {
                     add(SiteRegister.sitesInspected)
                     let required = config.category(s.category)?.measures ?? []
                     add(SiteRegister.measuresRequired, "default", required.count)
-                    add(SiteRegister.measuresInPlace, "default", required.filter { last.findings[$0] == .inPlace }.count)
+                    add(
+                        SiteRegister.measuresInPlace, "default", required.filter { last.findings[$0] == .inPlace }.count
+                    )
                 }
                 for i in inspections {
                     for p in i.prescriptions {
@@ -317,13 +434,21 @@ extension SQLiteStore {
                         if i.date <= end && p.isOverdue(on: end) { add(SiteRegister.prescriptionsOverdue) }
                     }
                 }
-                for code in [SiteRegister.sitesByCategory, SiteRegister.sitesByTier, SiteRegister.sitesInspected, SiteRegister.measuresRequired,
-                             SiteRegister.measuresInPlace, SiteRegister.prescriptionsIssued, SiteRegister.prescriptionsClosed, SiteRegister.prescriptionsOverdue] {
+                for code in [
+                    SiteRegister.sitesByCategory, SiteRegister.sitesByTier, SiteRegister.sitesInspected,
+                    SiteRegister.measuresRequired,
+                    SiteRegister.measuresInPlace, SiteRegister.prescriptionsIssued, SiteRegister.prescriptionsClosed,
+                    SiteRegister.prescriptionsOverdue,
+                ] {
                     guard let e = catalog.element(code) else { continue }
                     for coc in catalog.optionCombos(of: e) {
                         let n = counts[code]?[coc.code] ?? 0
-                        let key = DataValueKey(element: e.uid, period: Period.year(year)!, unit: unit, optionCombo: coc.uid)
-                        _ = try writer.apply(ResolvedValue(key: key, value: n == 0 ? nil : String(n), storedBy: SiteRegister.derivedFrom), user: user)
+                        let key = DataValueKey(
+                            element: e.uid, period: Period.year(year)!, unit: unit, optionCombo: coc.uid)
+                        _ = try writer.apply(
+                            ResolvedValue(
+                                key: key, value: n == 0 ? nil : String(n), storedBy: SiteRegister.derivedFrom),
+                            user: user)
                     }
                 }
             }

@@ -19,19 +19,26 @@ final class NewValueInsert {
             ON CONFLICT DO NOTHING
             """
         guard sqlite3_prepare_v2(connection, sql, -1, &statement, nil) == SQLITE_OK else {
-            throw DatabaseError(resultCode: ResultCode(rawValue: sqlite3_errcode(connection)), message: String(cString: sqlite3_errmsg(connection)))
+            throw DatabaseError(
+                resultCode: ResultCode(rawValue: sqlite3_errcode(connection)),
+                message: String(cString: sqlite3_errmsg(connection)))
         }
     }
 
     deinit { sqlite3_finalize(statement) }
 
     /// Inserts unless the key exists; true when a row was inserted.
-    func run(_ ids: (Int64, Int64, Int64, Int64, Int64), value: String, number: Double?, storedBy: String, createdBy: String,
-             stamp: Int64, comment: String?, followUp: Bool) throws -> Bool {
+    func run(
+        _ ids: (Int64, Int64, Int64, Int64, Int64), value: String, number: Double?, storedBy: String, createdBy: String,
+        stamp: Int64, comment: String?, followUp: Bool
+    ) throws -> Bool {
         let s = statement
         sqlite3_reset(s)
-        sqlite3_bind_int64(s, 1, ids.0); sqlite3_bind_int64(s, 2, ids.1); sqlite3_bind_int64(s, 3, ids.2)
-        sqlite3_bind_int64(s, 4, ids.3); sqlite3_bind_int64(s, 5, ids.4)
+        sqlite3_bind_int64(s, 1, ids.0)
+        sqlite3_bind_int64(s, 2, ids.1)
+        sqlite3_bind_int64(s, 3, ids.2)
+        sqlite3_bind_int64(s, 4, ids.3)
+        sqlite3_bind_int64(s, 5, ids.4)
         sqlite3_bind_text(s, 6, value, -1, Self.transient)
         if let number { sqlite3_bind_double(s, 7, number) } else { sqlite3_bind_null(s, 7) }
         sqlite3_bind_text(s, 8, storedBy, -1, Self.transient)
@@ -41,7 +48,8 @@ final class NewValueInsert {
         sqlite3_bind_int64(s, 12, followUp ? 1 : 0)
         let rc = sqlite3_step(s)
         guard rc == SQLITE_DONE else {
-            throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(connection)))
+            throw DatabaseError(
+                resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(connection)))
         }
         return sqlite3_changes(connection) == 1
     }
@@ -77,7 +85,10 @@ struct ValueWriter {
 
     private func id(_ table: String, _ uid: String, _ cache: inout [String: Int64]) throws -> Int64 {
         if let i = cache[uid] { return i }
-        guard let i = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM \(table) WHERE uid = ?"), arguments: [uid]) else {
+        guard
+            let i = try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT id FROM \(table) WHERE uid = ?"), arguments: [uid])
+        else {
             throw QorganError.notFound(kind: table, key: uid)
         }
         cache[uid] = i
@@ -87,61 +98,76 @@ struct ValueWriter {
     mutating func periodId(_ p: Period) throws -> Int64 {
         if let i = periodIds[p] { return i }
         let iso = p.iso
-        if let i = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM period WHERE iso = ?"), arguments: [iso]) {
+        if let i = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM period WHERE iso = ?"), arguments: [iso])
+        {
             periodIds[p] = i
             return i
         }
-        try db.execute(sql: "INSERT INTO period(iso, period_type, start_date, end_date) VALUES (?, ?, ?, ?)",
-                       arguments: [iso, p.type.rawValue, p.start.description, p.end.description])
+        try db.execute(
+            sql: "INSERT INTO period(iso, period_type, start_date, end_date) VALUES (?, ?, ?, ?)",
+            arguments: [iso, p.type.rawValue, p.start.description, p.end.description])
         let i = db.lastInsertedRowID
         periodIds[p] = i
         return i
     }
 
     mutating func apply(_ r: ResolvedValue, user: String) throws -> Outcome {
-        let e = try id("data_element", r.key.element, &elementIds), p = try periodId(r.key.period)
-        let u = try id("org_unit", r.key.unit, &unitIds), c = try id("category_option_combo", r.key.optionCombo, &comboIds)
+        let e = try id("data_element", r.key.element, &elementIds)
+        let p = try periodId(r.key.period)
+        let u = try id("org_unit", r.key.unit, &unitIds)
+        let c = try id("category_option_combo", r.key.optionCombo, &comboIds)
         let a = try id("category_option_combo", r.key.attributeOptionCombo, &comboIds)
         let stamp = self.stamp
         let storedBy = r.storedBy ?? user
         // Most values of a batch are new: try the insert first, and read the old row only if there is one.
         if let newValue = r.value {
-            if try insert.run((e, p, u, c, a), value: newValue, number: DataValue.number(newValue), storedBy: storedBy,
-                              createdBy: user, stamp: stamp, comment: r.comment, followUp: r.followUp) {
+            if try insert.run(
+                (e, p, u, c, a), value: newValue, number: DataValue.number(newValue), storedBy: storedBy,
+                createdBy: user, stamp: stamp, comment: r.comment, followUp: r.followUp)
+            {
                 // The creation is recorded in the row itself (created, created_by): see the schema.
                 if trackChanges { changes.append(ValueChange(key: r.key, value: newValue)) }
                 return .created
             }
         }
         let keyArgs: StatementArguments = [e, p, u, c, a]
-        let existing = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT value, comment, follow_up, deleted FROM data_value
-            WHERE element_id = ? AND period_id = ? AND unit_id = ? AND coc_id = ? AND aoc_id = ?
-            """), arguments: keyArgs)
+        let existing = try Row.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    SELECT value, comment, follow_up, deleted FROM data_value
+                    WHERE element_id = ? AND period_id = ? AND unit_id = ? AND coc_id = ? AND aoc_id = ?
+                    """), arguments: keyArgs)
         let oldValue: String? = existing?["value"]
         let oldComment: String? = existing?["comment"]
         let oldFollowUp: Bool = existing?["follow_up"] ?? false
         let wasDeleted: Bool = existing?["deleted"] ?? false
 
         func audit(_ action: AuditEntry.Action, old: String?, new: String?, newComment: String?) throws {
-            let seq = try Int64.fetchOne(db.cachedStatement(sql: """
-                SELECT COALESCE(MAX(seq), 0) + 1 FROM data_value_audit
-                WHERE element_id = ? AND period_id = ? AND unit_id = ? AND coc_id = ? AND aoc_id = ?
-                """), arguments: keyArgs) ?? 1
-            try db.cachedStatement(sql: """
-                INSERT INTO data_value_audit(element_id, period_id, unit_id, coc_id, aoc_id, seq, action,
-                    old_value, new_value, old_comment, new_comment, changed_by, changed_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: keyArgs + [seq, action.rawValue, old, new, oldComment, newComment, user, stamp])
+            let seq =
+                try Int64.fetchOne(
+                    db.cachedStatement(
+                        sql: """
+                            SELECT COALESCE(MAX(seq), 0) + 1 FROM data_value_audit
+                            WHERE element_id = ? AND period_id = ? AND unit_id = ? AND coc_id = ? AND aoc_id = ?
+                            """), arguments: keyArgs) ?? 1
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO data_value_audit(element_id, period_id, unit_id, coc_id, aoc_id, seq, action,
+                        old_value, new_value, old_comment, new_comment, changed_by, changed_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            ).execute(arguments: keyArgs + [seq, action.rawValue, old, new, oldComment, newComment, user, stamp])
         }
 
         guard let newValue = r.value else {
             // Soft deletion: the row stays, flagged, and the audit says who and when.
             guard existing != nil, !wasDeleted else { return .unchanged }
-            try db.cachedStatement(sql: """
-                UPDATE data_value SET deleted = 1, last_updated = ?, stored_by = ?
-                WHERE element_id = ? AND period_id = ? AND unit_id = ? AND coc_id = ? AND aoc_id = ?
-                """).execute(arguments: [stamp, user] + keyArgs)
+            try db.cachedStatement(
+                sql: """
+                    UPDATE data_value SET deleted = 1, last_updated = ?, stored_by = ?
+                    WHERE element_id = ? AND period_id = ? AND unit_id = ? AND coc_id = ? AND aoc_id = ?
+                    """
+            ).execute(arguments: [stamp, user] + keyArgs)
             try audit(.delete, old: oldValue, new: nil, newComment: oldComment)
             if trackChanges { changes.append(ValueChange(key: r.key, value: nil)) }
             return .deleted
@@ -149,12 +175,17 @@ struct ValueWriter {
         if !wasDeleted && oldValue == newValue && oldComment == r.comment && oldFollowUp == r.followUp {
             return .unchanged
         }
-        try db.cachedStatement(sql: """
-            UPDATE data_value SET value = ?, numeric = ?, stored_by = ?, last_updated = ?, comment = ?, follow_up = ?, deleted = 0
-            WHERE element_id = ? AND period_id = ? AND unit_id = ? AND coc_id = ? AND aoc_id = ?
-            """).execute(arguments: [newValue, DataValue.number(newValue), storedBy, stamp, r.comment, r.followUp] + keyArgs)
-        if trackChanges && (wasDeleted || oldValue != newValue) { changes.append(ValueChange(key: r.key, value: newValue)) }
-        try audit(wasDeleted ? .restore : .update, old: wasDeleted ? nil : oldValue, new: newValue, newComment: r.comment)
+        try db.cachedStatement(
+            sql: """
+                UPDATE data_value SET value = ?, numeric = ?, stored_by = ?, last_updated = ?, comment = ?, follow_up = ?, deleted = 0
+                WHERE element_id = ? AND period_id = ? AND unit_id = ? AND coc_id = ? AND aoc_id = ?
+                """
+        ).execute(arguments: [newValue, DataValue.number(newValue), storedBy, stamp, r.comment, r.followUp] + keyArgs)
+        if trackChanges && (wasDeleted || oldValue != newValue) {
+            changes.append(ValueChange(key: r.key, value: newValue))
+        }
+        try audit(
+            wasDeleted ? .restore : .update, old: wasDeleted ? nil : oldValue, new: newValue, newComment: r.comment)
         return wasDeleted ? .created : .updated
     }
 }

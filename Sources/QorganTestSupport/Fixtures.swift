@@ -12,19 +12,31 @@ public enum Fixtures {
         c.categoryCombos = []
         let open = Day(year: 2010, month: 1, day: 1)!
         func unit(_ code: String, _ parent: String?, moves: [(String, String)] = [], closing: Day? = nil) -> OrgUnit {
-            OrgUnit(uid: "", code: code, name: "Unit \(code)", openingDate: open, closingDate: closing,
-                    parents: [ParentLink(parent: parent, from: open)] + moves.map { ParentLink(parent: $0.0, from: Day(iso: $0.1)!) })
+            OrgUnit(
+                uid: "", code: code, name: "Unit \(code)", openingDate: open, closingDate: closing,
+                parents: [ParentLink(parent: parent, from: open)]
+                    + moves.map { ParentLink(parent: $0.0, from: Day(iso: $0.1)!) })
         }
         c.organisationUnits = [
             unit("C", nil), unit("A", "C"), unit("B", "C"),
             unit("A1", "A"), unit("A2", "A", moves: [("B", "2016-07-01")]), unit("B1", "B"),
             unit("OLD", "B", closing: Day(year: 2015, month: 12, day: 31)!),
         ]
-        c.categories = [Category(uid: "", code: "SEX", name: "Sex", options: [
-            CategoryOption(uid: "", code: "M", name: "Male"), CategoryOption(uid: "", code: "F", name: "Female")])]
+        c.categories = [
+            Category(
+                uid: "", code: "SEX", name: "Sex",
+                options: [
+                    CategoryOption(uid: "", code: "M", name: "Male"),
+                    CategoryOption(uid: "", code: "F", name: "Female"),
+                ])
+        ]
         c.categoryCombos = [CategoryCombo(uid: "", code: "SEXCC", name: "Sex", categories: ["SEX"])]
-        func el(_ code: String, _ agg: AggregationType, _ type: ValueType = .number, combo: String = "default") -> DataElement {
-            DataElement(uid: "", code: code, name: "Element \(code)", valueType: type, aggregationType: agg, categoryCombo: combo)
+        func el(_ code: String, _ agg: AggregationType, _ type: ValueType = .number, combo: String = "default")
+            -> DataElement
+        {
+            DataElement(
+                uid: "", code: code, name: "Element \(code)", valueType: type, aggregationType: agg,
+                categoryCombo: combo)
         }
         c.dataElements = [
             el("SUM", .sum, combo: "SEXCC"), el("AVG", .average), el("AVGSUM", .averageSumOrgUnit), el("LAST", .last),
@@ -33,15 +45,21 @@ public enum Fixtures {
             el("BOOL", .sum, .boolean), el("TEXT", .none, .text), el("YEARLY", .sum),
         ]
         c.dataSets = [
-            DataSet(uid: "", code: "MONTHLY", name: "Monthly form", periodType: .monthly,
-                    dataElements: ["SUM", "AVG", "AVGSUM", "LAST", "LASTIN", "MIN", "MAX", "COUNT", "NONE", "INT", "POS", "PCT", "BOOL", "TEXT"],
-                    organisationUnits: ["A", "B", "A1", "A2", "B1", "OLD", "C"]),
-            DataSet(uid: "", code: "YEARLYFORM", name: "Yearly form", periodType: .yearly, dataElements: ["YEARLY"],
-                    organisationUnits: ["A1", "A2", "B1"]),
+            DataSet(
+                uid: "", code: "MONTHLY", name: "Monthly form", periodType: .monthly,
+                dataElements: [
+                    "SUM", "AVG", "AVGSUM", "LAST", "LASTIN", "MIN", "MAX", "COUNT", "NONE", "INT", "POS", "PCT",
+                    "BOOL", "TEXT",
+                ],
+                organisationUnits: ["A", "B", "A1", "A2", "B1", "OLD", "C"]),
+            DataSet(
+                uid: "", code: "YEARLYFORM", name: "Yearly form", periodType: .yearly, dataElements: ["YEARLY"],
+                organisationUnits: ["A1", "A2", "B1"]),
         ]
         c.constants = [Constant(uid: "", code: "HUNDRED", name: "Hundred", value: 100)]
         c.indicators = [
-            Indicator(uid: "", code: "SHARE_M", name: "Share male", numerator: "#{SUM.M}", denominator: "#{SUM}", factor: 100),
+            Indicator(
+                uid: "", code: "SHARE_M", name: "Share male", numerator: "#{SUM.M}", denominator: "#{SUM}", factor: 100),
             Indicator(uid: "", code: "DOUBLE", name: "Double", numerator: "N{SHARE_M} * 2"),
             Indicator(uid: "", code: "WITH_CONST", name: "Const", numerator: "#{SUM} + C{HUNDRED}"),
         ]

@@ -6,7 +6,8 @@ import QorganStore
 
 struct Compute: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Compute one value with the reference aggregation: an element, ELEMENT.COMBO or an indicator, for a unit and periods.",
+        abstract:
+            "Compute one value with the reference aggregation: an element, ELEMENT.COMBO or an indicator, for a unit and periods.",
         discussion: "Example: qorgan compute IND_TG_COVERAGE --unit KZ --periods 2016")
     @OptionGroup var store: StoreOptions
     @Argument(help: "A data element, ELEMENT.COMBO operand, or indicator (code or uid).") var item: String
@@ -24,7 +25,9 @@ struct Compute: ParsableCommand {
                 let r = agg.indicator(ind.uid, unit: u.uid, span: sel.span)
                 let show = { (v: Double?) in v.map { formatFigure($0, decimals: ind.decimals) } ?? "no data" }
                 print("\(ind.code) \(u.code) \(sel): \(show(r?.value))")
-                print("  numerator \(r?.numerator.map(formatNumber) ?? "no data"), denominator \(r?.denominator.map(formatNumber) ?? "no data"), factor \(formatNumber(ind.factor))")
+                print(
+                    "  numerator \(r?.numerator.map(formatNumber) ?? "no data"), denominator \(r?.denominator.map(formatNumber) ?? "no data"), factor \(formatNumber(ind.factor))"
+                )
                 return
             }
             let parts = item.split(separator: ".", maxSplits: 1).map(String.init)
@@ -34,7 +37,9 @@ struct Compute: ParsableCommand {
             if parts.count == 2, c.optionCombo(parts[1], of: el) == nil {
                 throw QorganError.invalidArgument("data element '\(el.code)' has no option combination '\(parts[1])'")
             }
-            let v = agg.value(parts.count == 2 ? .operand(element: el.uid, optionCombo: parts[1]) : .element(el.uid), unit: u.uid, periods: sel)
+            let v = agg.value(
+                parts.count == 2 ? .operand(element: el.uid, optionCombo: parts[1]) : .element(el.uid), unit: u.uid,
+                periods: sel)
             print("\(item) \(u.code) \(sel) (\(el.aggregationType.rawValue)): \(v.map(formatNumber) ?? "no data")")
         }
     }

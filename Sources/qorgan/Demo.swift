@@ -8,7 +8,9 @@ import QorganStore
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create a database holding the 2013–2017 demo programme.",
-        discussion: "Regions and field offices, forms, indicators and five years of illustrative data whose report reproduces the programme's figures.")
+        discussion:
+            "Regions and field offices, forms, indicators and five years of illustrative data whose report reproduces the programme's figures."
+    )
     @OptionGroup var store: StoreOptions
     @Flag(help: "Replace the database file if it exists.") var force = false
 
@@ -17,7 +19,8 @@ struct Demo: ParsableCommand {
             let fm = FileManager.default
             if fm.fileExists(atPath: store.path) {
                 guard force else {
-                    throw QorganError.conflict("'\(store.path)' already exists; use --force to replace it, or --database to write elsewhere")
+                    throw QorganError.conflict(
+                        "'\(store.path)' already exists; use --force to replace it, or --database to write elsewhere")
                 }
                 for suffix in ["", "-wal", "-shm"] { try? fm.removeItem(atPath: store.path + suffix) }
             }
@@ -25,9 +28,13 @@ struct Demo: ParsableCommand {
             let s = try SQLiteStore(path: store.path)
             try DemoProgramme.install(into: s)
             let catalog = try s.catalog()
-            print("Created \(store.path) with the demo programme in \(String(format: "%.1f", Date().timeIntervalSince(started))) s:")
-            print("  \(catalog.organisationUnits.count) organisation units, \(catalog.dataElements.count) data elements, "
-                  + "\(catalog.dataSets.count) forms, \(catalog.indicators.count) indicators, \(try s.valueCount()) data values.")
+            print(
+                "Created \(store.path) with the demo programme in \(String(format: "%.1f", Date().timeIntervalSince(started))) s:"
+            )
+            print(
+                "  \(catalog.organisationUnits.count) organisation units, \(catalog.dataElements.count) data elements, "
+                    + "\(catalog.dataSets.count) forms, \(catalog.indicators.count) indicators, \(try s.valueCount()) data values."
+            )
             print("")
             print(ProgrammeReport(aggregator: try s.referenceAggregator()).table(), terminator: "")
             print("")

@@ -6,11 +6,13 @@ import QorganStore
 struct Framework: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "framework",
-        abstract: "The results framework: goals → outcomes → outputs → indicators with baselines and targets (one JSON document, every version kept).",
+        abstract:
+            "The results framework: goals → outcomes → outputs → indicators with baselines and targets (one JSON document, every version kept).",
         subcommands: [Import.self, Export.self])
 
     struct Import: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Replace the framework with a JSON document (checked against the metadata).")
+        static let configuration = CommandConfiguration(
+            abstract: "Replace the framework with a JSON document (checked against the metadata).")
         @OptionGroup var store: StoreOptions
         @Argument var file: String
         func run() throws {
@@ -28,7 +30,9 @@ struct Framework: ParsableCommand {
         @Option var output: String?
         func run() throws {
             try guarded {
-                guard let f = try store.open().resultsFramework() else { throw QorganError.notFound(kind: "results framework", key: "-") }
+                guard let f = try store.open().resultsFramework() else {
+                    throw QorganError.notFound(kind: "results framework", key: "-")
+                }
                 let e = JSONEncoder()
                 e.outputFormatting = [.prettyPrinted, .sortedKeys]
                 try write(try e.encode(f) + Data("\n".utf8), to: output)

@@ -41,7 +41,9 @@ struct Incidents: ParsableCommand {
 
         func apply(to i: inout Incident) throws {
             if let date {
-                guard let d = IncidentDate(date) else { throw QorganError.invalidArgument("--date: '\(date)' is not a date (YYYY, YYYY-MM or YYYY-MM-DD)") }
+                guard let d = IncidentDate(date) else {
+                    throw QorganError.invalidArgument("--date: '\(date)' is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
+                }
                 i.date = d
             }
             if let unit { i.unit = unit }
@@ -49,7 +51,10 @@ struct Incidents: ParsableCommand {
             if let latitude { i.latitude = latitude }
             if let longitude { i.longitude = longitude }
             if let outcome {
-                guard let o = IncidentOutcome(rawValue: outcome.lowercased()) else { throw QorganError.invalidArgument("--outcome is completed, failed, foiled or unknown, not '\(outcome)'") }
+                guard let o = IncidentOutcome(rawValue: outcome.lowercased()) else {
+                    throw QorganError.invalidArgument(
+                        "--outcome is completed, failed, foiled or unknown, not '\(outcome)'")
+                }
                 i.outcome = o
             }
             if let attackType { i.attackType = attackType }
@@ -58,7 +63,9 @@ struct Incidents: ParsableCommand {
             if let killed { i.killed = killed }
             if let wounded { i.wounded = wounded }
             func tri(_ s: String, _ name: String) throws -> TriState {
-                guard let t = TriState(rawValue: s.lowercased()) else { throw QorganError.invalidArgument("--\(name) is yes, no or unknown, not '\(s)'") }
+                guard let t = TriState(rawValue: s.lowercased()) else {
+                    throw QorganError.invalidArgument("--\(name) is yes, no or unknown, not '\(s)'")
+                }
                 return t
             }
             if let property { i.propertyDamage = try tri(property, "property") }
@@ -97,9 +104,14 @@ struct Incidents: ParsableCommand {
         func run() throws {
             try guarded {
                 let s = try store.open()
-                guard var i = try s.incident(uid: uid)?.incident else { throw QorganError.notFound(kind: "incident", key: uid) }
+                guard var i = try s.incident(uid: uid)?.incident else {
+                    throw QorganError.notFound(kind: "incident", key: uid)
+                }
                 try fields.apply(to: &i)
-                if casualtiesUnknown { i.killed = nil; i.wounded = nil }
+                if casualtiesUnknown {
+                    i.killed = nil
+                    i.wounded = nil
+                }
                 try s.saveIncidents([(i, nil)], user: store.user)
                 print("Changed incident \(uid).")
             }
@@ -138,7 +150,9 @@ struct Incidents: ParsableCommand {
             if let to { f.to = try day(to, end: true) }
             f.units = try unitFilter(unit, catalog)
             if let outcome {
-                guard let o = IncidentOutcome(rawValue: outcome.lowercased()) else { throw QorganError.invalidArgument("--outcome is completed, failed, foiled or unknown") }
+                guard let o = IncidentOutcome(rawValue: outcome.lowercased()) else {
+                    throw QorganError.invalidArgument("--outcome is completed, failed, foiled or unknown")
+                }
                 f.outcome = o
             }
             f.attackType = attackType
@@ -158,19 +172,29 @@ struct Incidents: ParsableCommand {
                 let catalog = try s.catalog()
                 let records = try s.incidents(try filter.filter(catalog))
                 if format == "csv" {
-                    print(GTDFile.write(records.map(\.incident), catalog: catalog, country: "Kazakhstan"), terminator: "")
+                    print(
+                        GTDFile.write(records.map(\.incident), catalog: catalog, country: "Kazakhstan"), terminator: "")
                     return
                 }
                 guard format == "table" else { throw QorganError.invalidArgument("--format is table or csv") }
                 let rows = records.map { r -> [String] in
                     let i = r.incident
-                    return [i.uid, i.date.description, catalog.unit(i.unit)?.code ?? i.unit, i.outcome.rawValue,
-                            GTD.attackTypes[i.attackType] ?? "", GTD.targetTypes[i.targetType] ?? "",
-                            i.killed.map(String.init) ?? "?", i.wounded.map(String.init) ?? "?",
-                            (i.illustrative ? "[illustrative] " : "") + (r.deleted ? "[deleted] " : "") + String(i.summary.prefix(60))]
+                    return [
+                        i.uid, i.date.description, catalog.unit(i.unit)?.code ?? i.unit, i.outcome.rawValue,
+                        GTD.attackTypes[i.attackType] ?? "", GTD.targetTypes[i.targetType] ?? "",
+                        i.killed.map(String.init) ?? "?", i.wounded.map(String.init) ?? "?",
+                        (i.illustrative ? "[illustrative] " : "") + (r.deleted ? "[deleted] " : "")
+                            + String(i.summary.prefix(60)),
+                    ]
                 }
-                if rows.isEmpty { print("No incidents."); return }
-                print(TextTable.render(header: ["uid", "date", "unit", "outcome", "attack", "target", "killed", "wounded", "summary"], rows: rows), terminator: "")
+                if rows.isEmpty {
+                    print("No incidents.")
+                    return
+                }
+                print(
+                    TextTable.render(
+                        header: ["uid", "date", "unit", "outcome", "attack", "target", "killed", "wounded", "summary"],
+                        rows: rows), terminator: "")
                 print("\(rows.count) incident\(rows.count == 1 ? "" : "s").")
             }
         }
@@ -186,7 +210,8 @@ struct Incidents: ParsableCommand {
                 let catalog = try s.catalog()
                 guard let r = try s.incident(uid: uid) else { throw QorganError.notFound(kind: "incident", key: uid) }
                 let i = r.incident
-                print("""
+                print(
+                    """
                     incident:     \(i.uid)\(r.deleted ? " (deleted)" : "")\(i.illustrative ? " (illustrative)" : "")
                     date:         \(i.date) (\(i.date.precision.rawValue) known)
                     unit:         \(catalog.unit(i.unit).map { "\($0.code) \($0.name)" } ?? i.unit)\(i.placeName.map { ", \($0)" } ?? "")
@@ -212,7 +237,9 @@ struct Incidents: ParsableCommand {
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import a GTD CSV file: the rows of one country, all or nothing.",
-            discussion: "provstate is matched to units by code, name or translation ('Aktobe' → 'Aktobe region'); a mapping file (provstate,unit) settles names that differ. Rows seen before (the same eventid) are updated.")
+            discussion:
+                "provstate is matched to units by code, name or translation ('Aktobe' → 'Aktobe region'); a mapping file (provstate,unit) settles names that differ. Rows seen before (the same eventid) are updated."
+        )
         @OptionGroup var store: StoreOptions
         @Argument(help: "The CSV file (- for standard input).") var file: String
         @Option(help: "The country whose rows to keep (country_txt).") var country = "Kazakhstan"
@@ -222,17 +249,25 @@ struct Incidents: ParsableCommand {
             try guarded {
                 let s = try store.open()
                 try s.ensureIncidentRegister(user: store.user)
-                let map = try mapping.map { try GTDFile.mapping(String(decoding: try readFile($0), as: UTF8.self), source: $0) } ?? [:]
-                let result = try GTDFile.parse(String(decoding: try readFile(file), as: UTF8.self), source: file, country: country,
-                                               mapping: map, catalog: try s.catalog())
-                let saved = try s.saveIncidents(result.incidents.map { ($0.incident, $0.line) }, source: file, user: store.user, dryRun: dryRun)
-                print("\(dryRun ? "Would import" : "Imported") \(saved.count) incident\(saved.count == 1 ? "" : "s") of \(country); \(result.skipped) row\(result.skipped == 1 ? "" : "s") of other countries left out.")
+                let map =
+                    try mapping.map {
+                        try GTDFile.mapping(String(decoding: try readFile($0), as: UTF8.self), source: $0)
+                    } ?? [:]
+                let result = try GTDFile.parse(
+                    String(decoding: try readFile(file), as: UTF8.self), source: file, country: country,
+                    mapping: map, catalog: try s.catalog())
+                let saved = try s.saveIncidents(
+                    result.incidents.map { ($0.incident, $0.line) }, source: file, user: store.user, dryRun: dryRun)
+                print(
+                    "\(dryRun ? "Would import" : "Imported") \(saved.count) incident\(saved.count == 1 ? "" : "s") of \(country); \(result.skipped) row\(result.skipped == 1 ? "" : "s") of other countries left out."
+                )
             }
         }
     }
 
     struct Export: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Export incidents as CSV with the GTD's column names.")
+        static let configuration = CommandConfiguration(
+            abstract: "Export incidents as CSV with the GTD's column names.")
         @OptionGroup var store: StoreOptions
         @OptionGroup var filter: Filter
         @Option(help: "The country_txt to write.") var country = "Kazakhstan"
@@ -241,17 +276,21 @@ struct Incidents: ParsableCommand {
             try guarded {
                 let s = try store.open()
                 let catalog = try s.catalog()
-                let text = GTDFile.write(try s.incidents(try filter.filter(catalog)).map(\.incident), catalog: catalog, country: country)
+                let text = GTDFile.write(
+                    try s.incidents(try filter.filter(catalog)).map(\.incident), catalog: catalog, country: country)
                 try write(Data(text.utf8), to: output)
             }
         }
     }
 
     struct Codes: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "The GTD code lists: attack, target and weapon types, property extent.")
+        static let configuration = CommandConfiguration(
+            abstract: "The GTD code lists: attack, target and weapon types, property extent.")
         func run() throws {
-            for (title, list) in [("attack types (attacktype1)", GTD.attackTypes), ("target types (targtype1)", GTD.targetTypes),
-                                  ("weapon types (weaptype1)", GTD.weaponTypes), ("property extent (propextent)", GTD.propertyExtents)] {
+            for (title, list) in [
+                ("attack types (attacktype1)", GTD.attackTypes), ("target types (targtype1)", GTD.targetTypes),
+                ("weapon types (weaptype1)", GTD.weaponTypes), ("property extent (propextent)", GTD.propertyExtents),
+            ] {
                 print(title + ":")
                 for k in list.keys.sorted() { print("  \(k)\t\(list[k]!)") }
             }

@@ -12,7 +12,9 @@ struct MetadataCommand: ParsableCommand {
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import a metadata document (all or nothing).",
-            discussion: "Objects are matched by uid, else by code, and replaced whole; references may be codes or uids. Every problem is listed.")
+            discussion:
+                "Objects are matched by uid, else by code, and replaced whole; references may be codes or uids. Every problem is listed."
+        )
         @OptionGroup var store: StoreOptions
         @Argument(help: "The JSON document ('-' for standard input).") var file: String
         @Flag(help: "Check and report, change nothing.") var dryRun = false
@@ -23,8 +25,9 @@ struct MetadataCommand: ParsableCommand {
                 let doc = try MetadataDocument.parse(try readFile(file), source: file)
                 let changes = try s.importMetadata(doc, source: file, dryRun: dryRun, user: store.user)
                 let count = { (a: MetadataChange.Action) in changes.filter { $0.action == a }.count }
-                print("\(dryRun ? "Dry run, nothing changed: would create" : "Created") \(count(.created)), "
-                      + "\(dryRun ? "update" : "updated") \(count(.updated)), unchanged \(count(.unchanged)).")
+                print(
+                    "\(dryRun ? "Dry run, nothing changed: would create" : "Created") \(count(.created)), "
+                        + "\(dryRun ? "update" : "updated") \(count(.updated)), unchanged \(count(.unchanged)).")
             }
         }
     }

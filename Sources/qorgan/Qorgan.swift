@@ -16,7 +16,10 @@ struct Qorgan: AsyncParsableCommand {
             Start with 'qorgan serve --demo' (the web application on the 2013–2017 demo programme), \
             or 'qorgan demo' then 'qorgan report' (the programme's key figures, computed from the data).
             """,
-        subcommands: [Init.self, Demo.self, Serve.self, Users.self, MetadataCommand.self, Values.self, Incidents.self, Readiness.self, Sites.self, Framework.self, Query.self, Compute.self, Report.self, Bench.self]
+        subcommands: [
+            Init.self, Demo.self, Serve.self, Users.self, MetadataCommand.self, Values.self, Incidents.self,
+            Readiness.self, Sites.self, Framework.self, Query.self, Compute.self, Report.self, Bench.self,
+        ]
     )
 }
 
@@ -26,13 +29,16 @@ struct StoreOptions: ParsableArguments {
     var database: String?
 
     var path: String {
-        database ?? ProcessInfo.processInfo.environment["QORGAN_DATABASE"].flatMap { $0.isEmpty ? nil : $0 } ?? "qorgan.sqlite"
+        database ?? ProcessInfo.processInfo.environment["QORGAN_DATABASE"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? "qorgan.sqlite"
     }
 
     /// Opens an existing database; a missing file is an error, not a new empty database.
     func open() throws -> SQLiteStore {
         guard FileManager.default.fileExists(atPath: path) else {
-            throw QorganError.invalidArgument("no database at '\(path)': run 'qorgan demo' (demo programme) or 'qorgan init' (empty) first, or pass --database")
+            throw QorganError.invalidArgument(
+                "no database at '\(path)': run 'qorgan demo' (demo programme) or 'qorgan init' (empty) first, or pass --database"
+            )
         }
         return try SQLiteStore(path: path)
     }
@@ -41,7 +47,8 @@ struct StoreOptions: ParsableArguments {
     /// write made through the store from then on.
     func openWithEngine() throws -> (SQLiteStore, AnalyticsEngine) {
         let store = try open()
-        let engine = try AnalyticsEngine.load(catalog: try store.catalog(), ids: try store.storedIds(), scan: store.scanValues)
+        let engine = try AnalyticsEngine.load(
+            catalog: try store.catalog(), ids: try store.storedIds(), scan: store.scanValues)
         store.observe(engine)
         return (store, engine)
     }
@@ -49,7 +56,8 @@ struct StoreOptions: ParsableArguments {
     /// Who is making the change, for the audit trail: $QORGAN_USER, else the system user.
     var user: String {
         let env = ProcessInfo.processInfo.environment
-        return env["QORGAN_USER"].flatMap { $0.isEmpty ? nil : $0 } ?? env["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? "cli"
+        return env["QORGAN_USER"].flatMap { $0.isEmpty ? nil : $0 } ?? env["USER"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? "cli"
     }
 }
 

@@ -22,8 +22,10 @@ struct Query: ParsableCommand {
     @Option(help: "Periods, ranges or relative periods.") var pe: [String] = []
     @Option(help: "Organisation units or selectors.") var ou: [String] = []
     @Flag(help: "Break elements down by option combination.") var co = false
-    @Option(help: "Dimensions to use as filters (dx, pe, ou): their items are taken together.") var filter: [String] = []
-    @Option(help: "Split each period item into periods of this type (Monthly, Quarterly, Yearly, …).") var periodType: String?
+    @Option(help: "Dimensions to use as filters (dx, pe, ou): their items are taken together.") var filter: [String] =
+        []
+    @Option(help: "Split each period item into periods of this type (Monthly, Quarterly, Yearly, …).") var periodType:
+        String?
     @Option(help: "Override the aggregation type (SUM, AVERAGE, LAST, …).") var aggregationType: String?
     @Flag(help: "Add numerator, denominator and factor columns for indicators.") var numeratorDenominator = false
     @Option(help: "Pivot: dimensions down the side (dx, co, pe, ou).") var rows: [String] = []
@@ -54,20 +56,26 @@ struct Query: ParsableCommand {
             spec.filters = Set(try dimensions(filter, option: "filter"))
             if let periodType {
                 guard let t = PeriodType(name: periodType) else {
-                    throw QorganError.invalidArgument("--period-type: '\(periodType)' is not a period type (\(PeriodType.allCases.map(\.rawValue).joined(separator: ", ")))")
+                    throw QorganError.invalidArgument(
+                        "--period-type: '\(periodType)' is not a period type (\(PeriodType.allCases.map(\.rawValue).joined(separator: ", ")))"
+                    )
                 }
                 spec.periodType = t
             }
             if let aggregationType {
                 guard let t = AggregationType(rawValue: aggregationType.uppercased()) else {
-                    throw QorganError.invalidArgument("--aggregation-type: '\(aggregationType)' is not one of \(AggregationType.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw QorganError.invalidArgument(
+                        "--aggregation-type: '\(aggregationType)' is not one of \(AggregationType.allCases.map(\.rawValue).joined(separator: ", "))"
+                    )
                 }
                 spec.aggregationType = t
             }
             spec.includeNumeratorDenominator = numeratorDenominator
             let day: Day
             if let today {
-                guard let d = Day(iso: today) else { throw QorganError.invalidArgument("--today: '\(today)' is not a date (YYYY-MM-DD)") }
+                guard let d = Day(iso: today) else {
+                    throw QorganError.invalidArgument("--today: '\(today)' is not a date (YYYY-MM-DD)")
+                }
                 day = d
             } else {
                 day = Day.today
@@ -79,9 +87,14 @@ struct Query: ParsableCommand {
             case "csv": print(result.csv(), terminator: "")
             case "json": FileHandle.standardOutput.write(try result.json() + Data("\n".utf8))
             default:
-                let rowDims = try dimensions(rows, option: "rows"), colDims = try dimensions(columns, option: "columns")
-                let t = rowDims.isEmpty && colDims.isEmpty ? result.table() : result.pivot(rows: rowDims, columns: colDims)
-                if result.rows.isEmpty { print("No data for this query."); return }
+                let rowDims = try dimensions(rows, option: "rows")
+                let colDims = try dimensions(columns, option: "columns")
+                let t =
+                    rowDims.isEmpty && colDims.isEmpty ? result.table() : result.pivot(rows: rowDims, columns: colDims)
+                if result.rows.isEmpty {
+                    print("No data for this query.")
+                    return
+                }
                 print(TextTable.render(header: t.header, rows: t.rows), terminator: "")
             }
         }

@@ -18,7 +18,8 @@ struct Report: ParsableCommand {
     @OptionGroup var store: StoreOptions
     enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, md, html, pdf, xlsx }
     @Option(help: "table, json, md, html, pdf or xlsx.") var format: Format = .table
-    @Option(help: "The periods the report covers (default: those of its figures, e.g. 2013..2017).") var periods: String?
+    @Option(help: "The periods the report covers (default: those of its figures, e.g. 2013..2017).") var periods:
+        String?
     @Option(help: "The unit it is about (default: the root).") var unit: String?
     @Option(help: "en, ru or kk.") var language = "en"
     @Option(help: "full or public.") var edition = "full"
@@ -32,23 +33,31 @@ struct Report: ParsableCommand {
             let snapshot = engine.snapshot()
             if format == .table {
                 let report = ProgrammeReport(aggregator: snapshot)
-                if report.figures.isEmpty { print("The database defines no report figures (qorgan demo writes a programme that does)."); return }
+                if report.figures.isEmpty {
+                    print("The database defines no report figures (qorgan demo writes a programme that does).")
+                    return
+                }
                 print(report.table(), terminator: "")
                 if let notice = try s.setting("demo.notice") { print("\n" + notice) }
                 return
             }
-            let doc = try ReportOptions.build(store: s, snapshot: snapshot, periods: periods, unit: unit, language: language,
-                                              edition: edition, threshold: threshold)
+            let doc = try ReportOptions.build(
+                store: s, snapshot: snapshot, periods: periods, unit: unit, language: language,
+                edition: edition, threshold: threshold)
             switch format {
             case .table: break
             case .json: try write(try doc.json() + Data("\n".utf8), to: output)
             case .md: try write(Data(doc.markdown().utf8), to: output)
             case .html: try write(Data(doc.html(traceBase: traceBase).utf8), to: output)
             case .xlsx:
-                guard let output, output != "-" else { throw QorganError.invalidArgument("--format xlsx needs --output FILE.xlsx") }
+                guard let output, output != "-" else {
+                    throw QorganError.invalidArgument("--format xlsx needs --output FILE.xlsx")
+                }
                 try write(doc.workbook(), to: output)
             case .pdf:
-                guard let output, output != "-" else { throw QorganError.invalidArgument("--format pdf needs --output FILE.pdf") }
+                guard let output, output != "-" else {
+                    throw QorganError.invalidArgument("--format pdf needs --output FILE.pdf")
+                }
                 try PDF.print(html: doc.html(traceBase: traceBase), to: output)
             }
         }
@@ -61,7 +70,8 @@ enum PDF {
 
     static func print(html: String, to output: String) throws {
         guard let browser = browsers.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw QorganError.invalidArgument("a PDF is printed by Chromium, which is not installed: apt-get install chromium")
+            throw QorganError.invalidArgument(
+                "a PDF is printed by Chromium, which is not installed: apt-get install chromium")
         }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qorgan-pdf-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -71,14 +81,20 @@ enum PDF {
         let target = URL(fileURLWithPath: output).standardizedFileURL
         let p = Process()
         p.executableURL = URL(fileURLWithPath: browser)
-        p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer", "--user-data-dir=\(dir.path)/profile",
-                       "--print-to-pdf=\(target.path)", page.absoluteString]
+        p.arguments = [
+            "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+            "--user-data-dir=\(dir.path)/profile",
+            "--print-to-pdf=\(target.path)", page.absoluteString,
+        ]
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
         p.waitUntilExit()
-        guard p.terminationStatus == 0, let data = FileManager.default.contents(atPath: target.path), data.starts(with: Data("%PDF".utf8)) else {
-            throw QorganError.invalidArgument("Chromium could not print the report to '\(output)' (exit \(p.terminationStatus))")
+        guard p.terminationStatus == 0, let data = FileManager.default.contents(atPath: target.path),
+            data.starts(with: Data("%PDF".utf8))
+        else {
+            throw QorganError.invalidArgument(
+                "Chromium could not print the report to '\(output)' (exit \(p.terminationStatus))")
         }
     }
 }

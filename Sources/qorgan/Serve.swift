@@ -19,13 +19,21 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
     @Option(help: "The address to listen on.") var host = "127.0.0.1"
     @Option(help: "The port to listen on (0: any free port).") var port = 8080
-    @Flag(help: "Create the demo programme if the database does not exist, and the demo users if missing.") var demo = false
-    @Flag(help: "Mark cookies Secure (when Qorgan is reached over HTTPS, e.g. behind a TLS proxy).") var secureCookies = false
+    @Flag(help: "Create the demo programme if the database does not exist, and the demo users if missing.") var demo =
+        false
+    @Flag(help: "Mark cookies Secure (when Qorgan is reached over HTTPS, e.g. behind a TLS proxy).") var secureCookies =
+        false
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
-    @Option(name: .customLong("trusted-proxy"),
-            help: "The address of a proxy in front of Qorgan (repeatable): only its X-Forwarded-For and Forwarded headers are believed.")
+    @Option(
+        name: .customLong("trusted-proxy"),
+        help:
+            "The address of a proxy in front of Qorgan (repeatable): only its X-Forwarded-For and Forwarded headers are believed."
+    )
     var trustedProxies: [String] = []
-    @Option(help: "A secret that lets a scraper read /metrics with 'Authorization: Bearer SECRET' (else QORGAN_METRICS_TOKEN; administrators always may).")
+    @Option(
+        help:
+            "A secret that lets a scraper read /metrics with 'Authorization: Bearer SECRET' (else QORGAN_METRICS_TOKEN; administrators always may)."
+    )
     var metricsToken: String?
 
     func run() async throws {
@@ -42,14 +50,18 @@ struct Serve: AsyncParsableCommand {
         if demo && !fm.fileExists(atPath: store.path) {
             let s = try SQLiteStore(path: store.path)
             try DemoProgramme.install(into: s)
-            FileHandle.standardOutput.write(Data("Created \(store.path) with the demo programme (\(try s.valueCount()) values).\n".utf8))
+            FileHandle.standardOutput.write(
+                Data("Created \(store.path) with the demo programme (\(try s.valueCount()) values).\n".utf8))
         }
         guard fm.fileExists(atPath: store.path) else {
-            throw QorganError.invalidArgument("no database at '\(store.path)': run 'qorgan serve --demo' (demo programme), or 'qorgan init' (empty) first, or pass --database")
+            throw QorganError.invalidArgument(
+                "no database at '\(store.path)': run 'qorgan serve --demo' (demo programme), or 'qorgan init' (empty) first, or pass --database"
+            )
         }
         let sqlite = try SQLiteStore(path: store.path, concurrentReads: true)
         if demo { try DemoAccounts.ensure(in: sqlite) }
-        let engine = try AnalyticsEngine.load(catalog: try sqlite.catalog(), ids: try sqlite.storedIds(), scan: sqlite.scanValues)
+        let engine = try AnalyticsEngine.load(
+            catalog: try sqlite.catalog(), ids: try sqlite.storedIds(), scan: sqlite.scanValues)
         sqlite.observe(engine)
 
         var config = ServerConfiguration()
@@ -57,23 +69,31 @@ struct Serve: AsyncParsableCommand {
         config.port = port
         config.secureCookies = secureCookies
         config.trustedProxies = Set(trustedProxies)
-        config.metricsToken = metricsToken ?? ProcessInfo.processInfo.environment["QORGAN_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        config.metricsToken =
+            metricsToken
+            ?? ProcessInfo.processInfo.environment["QORGAN_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         if let token = config.metricsToken, token.count < 16 {
             throw QorganError.invalidArgument("--metrics-token must be at least 16 characters long (it is a secret)")
         }
         var logger = Logger(label: "qorgan")
         guard let level = Logger.Level(rawValue: logLevel) else {
-            throw QorganError.invalidArgument("--log-level is one of trace, debug, info, notice, warning, error, critical; not '\(logLevel)'")
+            throw QorganError.invalidArgument(
+                "--log-level is one of trace, debug, info, notice, warning, error, critical; not '\(logLevel)'")
         }
         logger.logLevel = level
         let state = try await ServerState(store: sqlite, engine: engine, configuration: config, logger: logger)
         let users = try sqlite.userCount()
         let demo = self.demo
         let app = buildApplication(state) { actual in
-            var lines = ["Qorgan is serving http://\(host):\(actual) (\(engine.snapshot().valueCount) values, \(users) users)"]
+            var lines = [
+                "Qorgan is serving http://\(host):\(actual) (\(engine.snapshot().valueCount) values, \(users) users)"
+            ]
             if demo {
-                lines.append("Demo sign-ins, password '\(DemoAccounts.password)': "
-                             + DemoAccounts.accounts.map { "\($0.username) (\($0.role.rawValue), \($0.units.joined(separator: ",")))" }.joined(separator: ", "))
+                lines.append(
+                    "Demo sign-ins, password '\(DemoAccounts.password)': "
+                        + DemoAccounts.accounts.map {
+                            "\($0.username) (\($0.role.rawValue), \($0.units.joined(separator: ",")))"
+                        }.joined(separator: ", "))
             } else if users == 0 {
                 lines.append("No users yet: qorgan users add NAME --role administrator --unit ROOT_UNIT_CODE")
             }

@@ -23,21 +23,26 @@ struct Users: ParsableCommand {
         @Option(help: "administrator, analyst, data-entry or viewer.") var role: String
         @Option(help: "A unit (code or uid) whose subtree the user may see; repeat for more.") var unit: [String] = []
         @Option(help: "The interface language: en, ru or kk.") var language: String?
-        @Option(help: "Read the password from this environment variable instead of standard input.") var passwordEnv: String?
+        @Option(help: "Read the password from this environment variable instead of standard input.") var passwordEnv:
+            String?
 
         func run() throws {
             try guarded {
                 guard let r = Role.parse(role) else {
-                    throw QorganError.invalidArgument("--role is one of \(Role.allCases.map(\.rawValue).joined(separator: ", ")), not '\(role)'")
+                    throw QorganError.invalidArgument(
+                        "--role is one of \(Role.allCases.map(\.rawValue).joined(separator: ", ")), not '\(role)'")
                 }
                 if let language, !Messages.languages.contains(language) {
-                    throw QorganError.invalidArgument("--language is one of \(Messages.languages.joined(separator: ", ")), not '\(language)'")
+                    throw QorganError.invalidArgument(
+                        "--language is one of \(Messages.languages.joined(separator: ", ")), not '\(language)'")
                 }
                 let password = try readPassword(env: passwordEnv)
                 let s = try store.open()
-                let u = try s.createUser(username: username, passwordHash: Secrets.hashPassword(password), role: r, units: unit,
-                                         language: language, by: store.user)
-                print("Created \(u.principal.username) (\(u.principal.role.rawValue); units \(u.principal.units.count)).")
+                let u = try s.createUser(
+                    username: username, passwordHash: Secrets.hashPassword(password), role: r, units: unit,
+                    language: language, by: store.user)
+                print(
+                    "Created \(u.principal.username) (\(u.principal.role.rawValue); units \(u.principal.units.count)).")
             }
         }
     }
@@ -51,14 +56,17 @@ struct Users: ParsableCommand {
                 let catalog = try s.catalog()
                 for u in try s.users() {
                     let units = u.principal.units.map { catalog.unit($0)?.code ?? $0 }.joined(separator: ",")
-                    print("\(u.principal.username)\t\(u.principal.role.rawValue)\t\(units)\t\(u.disabled ? "disabled" : "active")")
+                    print(
+                        "\(u.principal.username)\t\(u.principal.role.rawValue)\t\(units)\t\(u.disabled ? "disabled" : "active")"
+                    )
                 }
             }
         }
     }
 
     struct Change: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "change", abstract: "Change a user's role, units, password or state.")
+        static let configuration = CommandConfiguration(
+            commandName: "change", abstract: "Change a user's role, units, password or state.")
         @OptionGroup var store: StoreOptions
         @Argument var username: String
         @Option var role: String?
@@ -71,14 +79,20 @@ struct Users: ParsableCommand {
             try guarded {
                 var r: Role? = nil
                 if let role {
-                    guard let parsed = Role.parse(role) else { throw QorganError.invalidArgument("--role is one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))") }
+                    guard let parsed = Role.parse(role) else {
+                        throw QorganError.invalidArgument(
+                            "--role is one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+                    }
                     r = parsed
                 }
                 let hash = password ? Secrets.hashPassword(try readPassword(env: nil)) : nil
                 let s = try store.open()
-                let u = try s.updateUser(username: username, role: r, units: unit.isEmpty ? nil : unit, passwordHash: hash,
-                                         disabled: disable ? true : enable ? false : nil, by: store.user)
-                print("Changed \(u.principal.username): \(u.principal.role.rawValue), \(u.disabled ? "disabled" : "active").")
+                let u = try s.updateUser(
+                    username: username, role: r, units: unit.isEmpty ? nil : unit, passwordHash: hash,
+                    disabled: disable ? true : enable ? false : nil, by: store.user)
+                print(
+                    "Changed \(u.principal.username): \(u.principal.role.rawValue), \(u.disabled ? "disabled" : "active")."
+                )
             }
         }
     }
@@ -101,7 +115,9 @@ struct Users: ParsableCommand {
 func readPassword(env: String?) throws -> String {
     let password: String
     if let env {
-        guard let v = ProcessInfo.processInfo.environment[env] else { throw QorganError.invalidArgument("the environment variable \(env) is not set") }
+        guard let v = ProcessInfo.processInfo.environment[env] else {
+            throw QorganError.invalidArgument("the environment variable \(env) is not set")
+        }
         password = v
     } else {
         password = readLine(strippingNewline: true) ?? ""

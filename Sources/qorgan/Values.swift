@@ -12,9 +12,12 @@ struct ValueKeyOptions: ParsableArguments {
     @Option(help: "Period identifier, e.g. 2016, 2016Q2, 201606.") var period: String
     @Option(help: "Option combination (code or uid) for a disaggregated element, e.g. STUDENTS.") var combo: String = ""
 
-    func input(value: String = "", deleted: Bool = false, comment: String? = nil, followUp: Bool = false) -> DataValueInput {
-        DataValueInput(element: element, period: period, unit: unit, optionCombo: combo, value: value, comment: comment,
-                       followUp: followUp ? "true" : nil, deleted: deleted ? "true" : nil)
+    func input(value: String = "", deleted: Bool = false, comment: String? = nil, followUp: Bool = false)
+        -> DataValueInput
+    {
+        DataValueInput(
+            element: element, period: period, unit: unit, optionCombo: combo, value: value, comment: comment,
+            followUp: followUp ? "true" : nil, deleted: deleted ? "true" : nil)
     }
 
     /// The key of an existing (or possible) value; errors name the unknown part.
@@ -23,8 +26,9 @@ struct ValueKeyOptions: ParsableArguments {
         guard let u = catalog.unit(unit) else { throw QorganError.notFound(kind: "organisation unit", key: unit) }
         let p = try Period(period)
         guard let coc = catalog.optionCombo(combo, of: el) else {
-            throw QorganError.invalidArgument("data element '\(el.code)' has no option combination '\(combo)' (it has: "
-                                              + catalog.optionCombos(of: el).map(\.code).joined(separator: ", ") + ")")
+            throw QorganError.invalidArgument(
+                "data element '\(el.code)' has no option combination '\(combo)' (it has: "
+                    + catalog.optionCombos(of: el).map(\.code).joined(separator: ", ") + ")")
         }
         return DataValueKey(element: el.uid, period: p, unit: u.uid, optionCombo: coc.uid)
     }
@@ -36,7 +40,8 @@ struct Values: ParsableCommand {
         subcommands: [Set.self, Show.self, Delete.self, History.self, Import.self, Export.self])
 
     struct Set: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Store one value (checked like an import row; audited).")
+        static let configuration = CommandConfiguration(
+            abstract: "Store one value (checked like an import row; audited).")
         @OptionGroup var store: StoreOptions
         @OptionGroup var key: ValueKeyOptions
         @Option(help: "The value.") var value: String
@@ -46,9 +51,12 @@ struct Values: ParsableCommand {
         func run() throws {
             try guarded {
                 let s = try store.open()
-                let r = try s.saveValues([key.input(value: value, comment: comment, followUp: followUp)],
-                                         source: "the value", user: store.user)
-                print(r.imported > 0 ? "Stored." : r.updated > 0 ? "Updated." : "Unchanged: the value was already \(value).")
+                let r = try s.saveValues(
+                    [key.input(value: value, comment: comment, followUp: followUp)],
+                    source: "the value", user: store.user)
+                print(
+                    r.imported > 0
+                        ? "Stored." : r.updated > 0 ? "Updated." : "Unchanged: the value was already \(value).")
             }
         }
     }
@@ -63,7 +71,9 @@ struct Values: ParsableCommand {
                 let s = try store.open()
                 let k = try key.key(in: try s.catalog())
                 guard let v = try s.value(k) else {
-                    throw QorganError.notFound(kind: "value for \(key.element) \(key.period) \(key.unit)", key: key.combo.isEmpty ? "default" : key.combo)
+                    throw QorganError.notFound(
+                        kind: "value for \(key.element) \(key.period) \(key.unit)",
+                        key: key.combo.isEmpty ? "default" : key.combo)
                 }
                 print("value:        \(v.value)\(v.deleted ? " (deleted)" : "")")
                 print("stored by:    \(v.storedBy)")
@@ -81,14 +91,16 @@ struct Values: ParsableCommand {
 
         func run() throws {
             try guarded {
-                let r = try store.open().saveValues([key.input(deleted: true)], source: "the deletion", user: store.user)
+                let r = try store.open().saveValues(
+                    [key.input(deleted: true)], source: "the deletion", user: store.user)
                 print(r.deleted > 0 ? "Deleted (kept in the history)." : "Nothing to delete: no such value is stored.")
             }
         }
     }
 
     struct History: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show every change to one value: who, when, old, new.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show every change to one value: who, when, old, new.")
         @OptionGroup var store: StoreOptions
         @OptionGroup var key: ValueKeyOptions
 
@@ -96,10 +108,19 @@ struct Values: ParsableCommand {
             try guarded {
                 let s = try store.open()
                 let entries = try s.history(try key.key(in: try s.catalog()))
-                if entries.isEmpty { print("No history: this value was never stored."); return }
-                print(TextTable.render(header: ["When", "Who", "Action", "Old", "New", "Comment"], rows: entries.map {
-                    [Timestamp.string($0.changedAt), $0.changedBy, $0.action.rawValue, $0.oldValue ?? "", $0.newValue ?? "", $0.newComment ?? ""]
-                }), terminator: "")
+                if entries.isEmpty {
+                    print("No history: this value was never stored.")
+                    return
+                }
+                print(
+                    TextTable.render(
+                        header: ["When", "Who", "Action", "Old", "New", "Comment"],
+                        rows: entries.map {
+                            [
+                                Timestamp.string($0.changedAt), $0.changedBy, $0.action.rawValue, $0.oldValue ?? "",
+                                $0.newValue ?? "", $0.newComment ?? "",
+                            ]
+                        }), terminator: "")
             }
         }
     }
@@ -109,11 +130,14 @@ struct Values: ParsableCommand {
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import values from CSV (DHIS2 columns) or a JSON data value set: all or nothing.",
-            discussion: "One bad row rejects the whole file; every problem is listed by line and column, and the database is unchanged.")
+            discussion:
+                "One bad row rejects the whole file; every problem is listed by line and column, and the database is unchanged."
+        )
         @OptionGroup var store: StoreOptions
         @Argument(help: "The file ('-' for standard input).") var file: String
         @Option(help: "csv or json (default: from the file name, else csv).") var format: Format?
-        @Flag(help: "Report what would change (imported / updated / unchanged / deleted), change nothing.") var dryRun = false
+        @Flag(help: "Report what would change (imported / updated / unchanged / deleted), change nothing.") var dryRun =
+            false
 
         func run() throws {
             try guarded {
@@ -124,20 +148,23 @@ struct Values: ParsableCommand {
                 switch fmt {
                 case .csv:
                     guard let text = String(data: data, encoding: .utf8) else {
-                        throw QorganError.rejected(source: file, problems: [Problem(reason: "the file is not UTF-8 text")])
+                        throw QorganError.rejected(
+                            source: file, problems: [Problem(reason: "the file is not UTF-8 text")])
                     }
                     inputs = try DataValueCSV.parse(text, source: file)
                 case .json: inputs = try DataValueSetJSON.parse(data, source: file)
                 }
                 let r = try s.saveValues(inputs, source: file, user: store.user, dryRun: dryRun)
-                print("\(dryRun ? "Dry run, nothing changed. Would import" : "Imported") \(r.imported), updated \(r.updated), "
-                      + "unchanged \(r.unchanged), deleted \(r.deleted) (\(inputs.count) rows).")
+                print(
+                    "\(dryRun ? "Dry run, nothing changed. Would import" : "Imported") \(r.imported), updated \(r.updated), "
+                        + "unchanged \(r.unchanged), deleted \(r.deleted) (\(inputs.count) rows).")
             }
         }
     }
 
     struct Export: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Export values as CSV (DHIS2 columns) or a JSON data value set.")
+        static let configuration = CommandConfiguration(
+            abstract: "Export values as CSV (DHIS2 columns) or a JSON data value set.")
         @OptionGroup var store: StoreOptions
         @Option(help: "csv or json.") var format: Format = .csv
         @Option(help: "Write references as uid (DHIS2's default) or code.") var idScheme: String = "uid"
@@ -153,13 +180,19 @@ struct Values: ParsableCommand {
                     throw QorganError.invalidArgument("--id-scheme is uid or code, not '\(idScheme)'")
                 }
                 let elements = try element.map { ref in
-                    guard let e = catalog.element(ref) else { throw QorganError.notFound(kind: "data element", key: ref) }
+                    guard let e = catalog.element(ref) else {
+                        throw QorganError.notFound(kind: "data element", key: ref)
+                    }
                     return e.uid
                 }
                 let values = try s.values(elements: elements.isEmpty ? nil : elements, includeDeleted: includeDeleted)
                 switch format {
-                case .csv: try write(Data(DataValueCSV.write(values, catalog: catalog, idScheme: scheme).utf8), to: output)
-                case .json: try write(try DataValueSetJSON.write(values, catalog: catalog, idScheme: scheme) + Data("\n".utf8), to: output)
+                case .csv:
+                    try write(Data(DataValueCSV.write(values, catalog: catalog, idScheme: scheme).utf8), to: output)
+                case .json:
+                    try write(
+                        try DataValueSetJSON.write(values, catalog: catalog, idScheme: scheme) + Data("\n".utf8),
+                        to: output)
                 }
             }
         }

@@ -1,7 +1,7 @@
-import Testing
 import QorganCore
 import QorganStore
 import QorganTestSupport
+import Testing
 
 /// The reference aggregation, case by case, on the small fixture: country C, regions A and B,
 /// districts A1, A2 (moved from A to B on 2016-07-01) and B1.
@@ -13,27 +13,33 @@ import QorganTestSupport
         func v(_ e: String, _ p: String, _ u: String, _ value: String, _ combo: String = "") -> DataValueInput {
             DataValueInput(element: e, period: p, unit: u, optionCombo: combo, value: value)
         }
-        try store.saveValues([
-            v("SUM", "201601", "A1", "10", "M"), v("SUM", "201601", "A1", "5", "F"), v("SUM", "201602", "A1", "2", "M"),
-            v("SUM", "201603", "A2", "7", "M"), v("SUM", "201608", "A2", "4", "M"), v("SUM", "201601", "B1", "3", "F"),
-            v("AVG", "201601", "A1", "10"), v("AVG", "201602", "A1", "20"), v("AVG", "201601", "B1", "30"),
-            v("AVGSUM", "201601", "A1", "100"), v("AVGSUM", "201602", "A1", "200"), v("AVGSUM", "201601", "B1", "50"),
-            v("LAST", "201601", "A1", "5"), v("LAST", "201603", "A1", "8"), v("LAST", "201502", "B1", "4"),
-            v("LASTIN", "201601", "A1", "5"), v("LASTIN", "201603", "A1", "8"), v("LASTIN", "201502", "B1", "4"),
-            v("MIN", "201601", "A1", "3"), v("MIN", "201602", "A1", "9"), v("MIN", "201601", "B1", "6"),
-            v("MAX", "201601", "A1", "3"), v("MAX", "201602", "A1", "9"), v("MAX", "201601", "B1", "6"),
-            v("COUNT", "201601", "A1", "3"), v("COUNT", "201602", "A1", "9"), v("COUNT", "201601", "B1", "6"),
-            v("NONE", "201601", "A", "11"), v("NONE", "201601", "A1", "5"),
-            v("BOOL", "201601", "A1", "true"), v("BOOL", "201601", "B1", "false"), v("BOOL", "201602", "B1", "yes"),
-            v("PCT", "201601", "A1", "80"), v("PCT", "201601", "B1", "90"),
-            v("YEARLY", "2016", "A1", "5"), v("YEARLY", "2017", "B1", "6"),
-            v("TEXT", "201601", "A1", "all quiet"),
-        ], user: "test")
+        try store.saveValues(
+            [
+                v("SUM", "201601", "A1", "10", "M"), v("SUM", "201601", "A1", "5", "F"),
+                v("SUM", "201602", "A1", "2", "M"),
+                v("SUM", "201603", "A2", "7", "M"), v("SUM", "201608", "A2", "4", "M"),
+                v("SUM", "201601", "B1", "3", "F"),
+                v("AVG", "201601", "A1", "10"), v("AVG", "201602", "A1", "20"), v("AVG", "201601", "B1", "30"),
+                v("AVGSUM", "201601", "A1", "100"), v("AVGSUM", "201602", "A1", "200"),
+                v("AVGSUM", "201601", "B1", "50"),
+                v("LAST", "201601", "A1", "5"), v("LAST", "201603", "A1", "8"), v("LAST", "201502", "B1", "4"),
+                v("LASTIN", "201601", "A1", "5"), v("LASTIN", "201603", "A1", "8"), v("LASTIN", "201502", "B1", "4"),
+                v("MIN", "201601", "A1", "3"), v("MIN", "201602", "A1", "9"), v("MIN", "201601", "B1", "6"),
+                v("MAX", "201601", "A1", "3"), v("MAX", "201602", "A1", "9"), v("MAX", "201601", "B1", "6"),
+                v("COUNT", "201601", "A1", "3"), v("COUNT", "201602", "A1", "9"), v("COUNT", "201601", "B1", "6"),
+                v("NONE", "201601", "A", "11"), v("NONE", "201601", "A1", "5"),
+                v("BOOL", "201601", "A1", "true"), v("BOOL", "201601", "B1", "false"), v("BOOL", "201602", "B1", "yes"),
+                v("PCT", "201601", "A1", "80"), v("PCT", "201601", "B1", "90"),
+                v("YEARLY", "2016", "A1", "5"), v("YEARLY", "2017", "B1", "6"),
+                v("TEXT", "201601", "A1", "all quiet"),
+            ], user: "test")
     }
 
     func value(_ item: String, _ unit: String, _ periods: String, combo: String? = nil) throws -> Double? {
         let agg = try store.referenceAggregator()
-        if let ind = agg.catalog.indicator(item) { return agg.value(.indicator(ind.uid), unit: unit, periods: try PeriodSelection(periods)) }
+        if let ind = agg.catalog.indicator(item) {
+            return agg.value(.indicator(ind.uid), unit: unit, periods: try PeriodSelection(periods))
+        }
         let el = agg.catalog.element(item)!
         let dataItem: DataItem = combo.map { .operand(element: el.uid, optionCombo: $0) } ?? .element(el.uid)
         return agg.value(dataItem, unit: unit, periods: try PeriodSelection(periods))
@@ -62,7 +68,10 @@ import QorganTestSupport
         #expect(catalog.isInSubtree(a2, of: catalog.unit("A")!.uid, on: Day(year: 2016, month: 6, day: 30)!))
         #expect(catalog.isInSubtree(a2, of: catalog.unit("B")!.uid, on: Day(year: 2016, month: 7, day: 1)!))
         #expect(catalog.level(of: a2, on: Day(year: 2017, month: 1, day: 1)!) == 3)
-        #expect(catalog.children(of: catalog.unit("B")!.uid, on: Day(year: 2017, month: 1, day: 1)!).map(\.code) == ["A2", "B1"])
+        #expect(
+            catalog.children(of: catalog.unit("B")!.uid, on: Day(year: 2017, month: 1, day: 1)!).map(\.code) == [
+                "A2", "B1",
+            ])
     }
 
     @Test func averageTypes() throws {
@@ -76,8 +85,8 @@ import QorganTestSupport
     }
 
     @Test func lastValueLooksBackLastInPeriodDoesNot() throws {
-        #expect(try value("LAST", "C", "2016Q1") == 12)   // A1's March 8 + B1's 2015 value 4
-        #expect(try value("LAST", "C", "201602") == 9)    // A1's January 5 + B1's 4
+        #expect(try value("LAST", "C", "2016Q1") == 12)  // A1's March 8 + B1's 2015 value 4
+        #expect(try value("LAST", "C", "201602") == 9)  // A1's January 5 + B1's 4
         #expect(try value("LAST", "C", "201512") == 4)
         #expect(try value("LAST", "C", "201412") == nil)
         #expect(try value("LASTIN", "C", "2016Q1") == 8)
@@ -118,16 +127,23 @@ import QorganTestSupport
     }
 
     @Test func deletedValuesNoLongerCount() throws {
-        try store.saveValues([DataValueInput(element: "SUM", period: "201602", unit: "A1", optionCombo: "M", value: "", deleted: "true")], user: "test")
+        try store.saveValues(
+            [
+                DataValueInput(
+                    element: "SUM", period: "201602", unit: "A1", optionCombo: "M", value: "", deleted: "true")
+            ], user: "test")
         #expect(try value("SUM", "C", "2016") == 29)
-        try store.saveValues([DataValueInput(element: "SUM", period: "201602", unit: "A1", optionCombo: "M", value: "6")], user: "test")
+        try store.saveValues(
+            [DataValueInput(element: "SUM", period: "201602", unit: "A1", optionCombo: "M", value: "6")], user: "test")
         #expect(try value("SUM", "C", "2016") == 35)
     }
 
     @Test func aggregationTypeCanBeOverridden() throws {
         let agg = try store.referenceAggregator()
         let el = agg.catalog.element("AVG")!
-        #expect(agg.value(.element(el.uid), unit: "C", periods: try PeriodSelection("2016"), aggregationType: .sum) == 60)
-        #expect(agg.value(.element(el.uid), unit: "C", periods: try PeriodSelection("2016"), aggregationType: .max) == 30)
+        #expect(
+            agg.value(.element(el.uid), unit: "C", periods: try PeriodSelection("2016"), aggregationType: .sum) == 60)
+        #expect(
+            agg.value(.element(el.uid), unit: "C", periods: try PeriodSelection("2016"), aggregationType: .max) == 30)
     }
 }

@@ -1,16 +1,24 @@
 import Foundation
-import Testing
 import QorganTestSupport
+import Testing
 
 /// The command-line tool as a person uses it: the real binary, a real database file.
 @Suite(.serialized) struct CLITests {
-    struct Run { var status: Int32; var out: String; var err: String }
+    struct Run {
+        var status: Int32
+        var out: String
+        var err: String
+    }
 
     static let binary: URL = {
         var candidates: [URL] = []
-        if let exe = Bundle.main.executableURL { candidates.append(exe.deletingLastPathComponent().appendingPathComponent("qorgan")) }
-        candidates.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("qorgan"))
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        if let exe = Bundle.main.executableURL {
+            candidates.append(exe.deletingLastPathComponent().appendingPathComponent("qorgan"))
+        }
+        candidates.append(
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("qorgan"))
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         candidates.append(root.appendingPathComponent(".build/debug/qorgan"))
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates.last!
     }()
@@ -23,14 +31,17 @@ import QorganTestSupport
         var env = ProcessInfo.processInfo.environment
         env["QORGAN_USER"] = "cli-test"
         p.environment = env
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         p.standardOutput = out
         p.standardError = err
         try p.run()
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        return Run(status: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
+        return Run(
+            status: p.terminationStatus, out: String(decoding: o, as: UTF8.self),
+            err: String(decoding: e, as: UTF8.self))
     }
 
     func figure(_ code: String, database: String) throws -> String? {
@@ -47,22 +58,31 @@ import QorganTestSupport
         #expect(demo.out.contains("Illustrative data"))
         let table = try qorgan("report", database: db)
         #expect(table.status == 0)
-        for line in ["F1      12 ", "F3      32.1 %", "F9      2 (Aktobe region 1, Almaty city 1)", "F10     89.9 % → 91.7 %"] {
+        for line in [
+            "F1      12 ", "F3      32.1 %", "F9      2 (Aktobe region 1, Almaty city 1)", "F10     89.9 % → 91.7 %",
+        ] {
             #expect(table.out.contains(line), "\(line)")
         }
         #expect(try figure("F1", database: db) == "12")
         #expect(try figure("F2", database: db) == "1")
-        let set = try qorgan("values", "set", "--element", "DEPARTURES_STOPPED", "--unit", "ZKO", "--period", "201711", "--value", "2", database: db)
+        let set = try qorgan(
+            "values", "set", "--element", "DEPARTURES_STOPPED", "--unit", "ZKO", "--period", "201711", "--value", "2",
+            database: db)
         #expect(set.status == 0 && set.out.contains("Stored"), "\(set.err)")
         #expect(try figure("F2", database: db) == "3")
-        try qorgan("values", "set", "--element", "DEPARTURES_STOPPED", "--unit", "ZKO", "--period", "201711", "--value", "1", database: db)
+        try qorgan(
+            "values", "set", "--element", "DEPARTURES_STOPPED", "--unit", "ZKO", "--period", "201711", "--value", "1",
+            database: db)
         #expect(try figure("F2", database: db) == "2")
-        try qorgan("values", "delete", "--element", "DEPARTURES_STOPPED", "--unit", "ZKO", "--period", "201711", database: db)
+        try qorgan(
+            "values", "delete", "--element", "DEPARTURES_STOPPED", "--unit", "ZKO", "--period", "201711", database: db)
         #expect(try figure("F2", database: db) == "1")
-        let history = try qorgan("values", "history", "--element", "DEPARTURES_STOPPED", "--unit", "ZKO", "--period", "201711", database: db)
+        let history = try qorgan(
+            "values", "history", "--element", "DEPARTURES_STOPPED", "--unit", "ZKO", "--period", "201711", database: db)
         #expect(history.out.components(separatedBy: "cli-test").count - 1 == 3)
         #expect(history.out.contains("CREATE") && history.out.contains("UPDATE") && history.out.contains("DELETE"))
-        let show = try qorgan("values", "show", "--element", "DEPARTURES_STOPPED", "--unit", "ZKO", "--period", "201711", database: db)
+        let show = try qorgan(
+            "values", "show", "--element", "DEPARTURES_STOPPED", "--unit", "ZKO", "--period", "201711", database: db)
         #expect(show.out.contains("value:        1 (deleted)"))
         let compute = try qorgan("compute", "IND_TG_COVERAGE", "--unit", "KZ", "--periods", "2016", database: db)
         #expect(compute.out.contains("IND_TG_COVERAGE KZ 2016: 32.1"))
@@ -95,11 +115,16 @@ import QorganTestSupport
         #expect(printed.status == 0, "\(printed.err)")
         #expect(FileManager.default.contents(atPath: pdf)?.starts(with: Data("%PDF".utf8)) == true)
         let text = try tool("/usr/bin/pdftotext", "-layout", pdf, "-")
-        #expect(text.contains("Programme report") && text.contains("89.9 % → 91.7 %") && text.contains("Progress against targets"),
-                "pdftotext (apt-get install poppler-utils) found: \(text.prefix(300))")
+        #expect(
+            text.contains("Programme report") && text.contains("89.9 % → 91.7 %")
+                && text.contains("Progress against targets"),
+            "pdftotext (apt-get install poppler-utils) found: \(text.prefix(300))")
         let xlsx = dir.appendingPathComponent("report.xlsx").path
-        #expect(try qorgan("report", "--format", "xlsx", "--output", xlsx, "--language", "ru", database: db).status == 0)
-        let read = try tool("/usr/bin/env", "python3", "-c", """
+        #expect(
+            try qorgan("report", "--format", "xlsx", "--output", xlsx, "--language", "ru", database: db).status == 0)
+        let read = try tool(
+            "/usr/bin/env", "python3", "-c",
+            """
             import openpyxl, sys
             wb = openpyxl.load_workbook(sys.argv[1])
             numbers = sum(1 for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, (int, float)))
@@ -111,31 +136,43 @@ import QorganTestSupport
         let md = try qorgan("report", "--format", "md", "--language", "kk", "--edition", "public", database: db)
         #expect(md.out.hasPrefix("# Бағдарламаның іске асырылуы туралы есеп") && md.out.contains("Жария нұсқа"))
         let json = try qorgan("report", "--format", "json", "--periods", "2016", "--unit", "AKT", database: db)
-        #expect((try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any])?["unit"] as? String == "AKT")
+        #expect(
+            (try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any])?["unit"] as? String == "AKT"
+        )
         let bad = try qorgan("report", "--format", "md", "--language", "fr", "--periods", "2019-13", database: db)
-        #expect(bad.status == 1 && bad.err.contains("field 'language', value 'fr'") && bad.err.contains("field 'periods'"))
+        #expect(
+            bad.status == 1 && bad.err.contains("field 'language', value 'fr'") && bad.err.contains("field 'periods'"))
     }
 
     @Test func badInputExitsNonZeroSaysWhatAndChangesNothing() throws {
         let db = Fixtures.temporaryPath()
         try qorgan("demo", database: db)
         let before = FileManager.default.contents(atPath: db)
-        let unknown = try qorgan("values", "set", "--element", "NOPE", "--unit", "KZ", "--period", "2016", "--value", "1", database: db)
+        let unknown = try qorgan(
+            "values", "set", "--element", "NOPE", "--unit", "KZ", "--period", "2016", "--value", "1", database: db)
         #expect(unknown.status == 1)
         #expect(unknown.err.contains("no data element with code or uid 'NOPE'"))
-        let wrongType = try qorgan("values", "set", "--element", "CONVICTIONS", "--unit", "ZKO", "--period", "201711", "--value", "many", database: db)
+        let wrongType = try qorgan(
+            "values", "set", "--element", "CONVICTIONS", "--unit", "ZKO", "--period", "201711", "--value", "many",
+            database: db)
         #expect(wrongType.status == 1 && wrongType.err.contains("'many' is not a whole number"))
-        let wrongPeriod = try qorgan("values", "set", "--element", "CONVICTIONS", "--unit", "ZKO", "--period", "2017", "--value", "1", database: db)
+        let wrongPeriod = try qorgan(
+            "values", "set", "--element", "CONVICTIONS", "--unit", "ZKO", "--period", "2017", "--value", "1",
+            database: db)
         #expect(wrongPeriod.status == 1 && wrongPeriod.err.contains("is reported Monthly"))
         let csv = Fixtures.temporaryPath("bad.csv")
-        try Data("dataelement,period,orgunit,categoryoptioncombo,attributeoptioncombo,value\nCONVICTIONS,201711,ZKO,,,1\nCONVICTIONS,201713,ZKO,,,1\n".utf8)
-            .write(to: URL(fileURLWithPath: csv))
+        try Data(
+            "dataelement,period,orgunit,categoryoptioncombo,attributeoptioncombo,value\nCONVICTIONS,201711,ZKO,,,1\nCONVICTIONS,201713,ZKO,,,1\n"
+                .utf8
+        )
+        .write(to: URL(fileURLWithPath: csv))
         let imp = try qorgan("values", "import", csv, database: db)
         #expect(imp.status == 1)
         #expect(imp.err.contains("line 3, field 'period', value '201713'"))
         #expect(imp.err.contains("nothing was changed"))
         #expect(FileManager.default.contents(atPath: db) == before)
-        let dry = try qorgan("values", "import", csv.replacingOccurrences(of: "bad.csv", with: "missing.csv"), database: db)
+        let dry = try qorgan(
+            "values", "import", csv.replacingOccurrences(of: "bad.csv", with: "missing.csv"), database: db)
         #expect(dry.status == 1 && dry.err.contains("cannot read"))
         let noDb = try qorgan("report", database: Fixtures.temporaryPath())
         #expect(noDb.status == 1 && noDb.err.contains("run 'qorgan demo'"))
@@ -147,10 +184,14 @@ import QorganTestSupport
         let db = Fixtures.temporaryPath()
         try qorgan("demo", database: db)
         let out = Fixtures.temporaryPath("values.csv")
-        let export = try qorgan("values", "export", "--id-scheme", "code", "--element", "CONVICTIONS", "--output", out, database: db)
+        let export = try qorgan(
+            "values", "export", "--id-scheme", "code", "--element", "CONVICTIONS", "--output", out, database: db)
         #expect(export.status == 0, "\(export.err)")
         let text = try String(contentsOfFile: out, encoding: .utf8)
-        #expect(text.hasPrefix("dataelement,period,orgunit,categoryoptioncombo,attributeoptioncombo,value,storedby,lastupdated,comment,followup,deleted\n"))
+        #expect(
+            text.hasPrefix(
+                "dataelement,period,orgunit,categoryoptioncombo,attributeoptioncombo,value,storedby,lastupdated,comment,followup,deleted\n"
+            ))
         #expect(text.split(separator: "\n").dropFirst().allSatisfy { $0.hasPrefix("CONVICTIONS,") })
         let dry = try qorgan("values", "import", out, "--dry-run", database: db)
         #expect(dry.status == 0 && dry.out.contains("Would import 0, updated 0, unchanged"), "\(dry.out)\(dry.err)")
@@ -168,25 +209,34 @@ import QorganTestSupport
     @Test func queryAnswersTheDemosQuestions() throws {
         let db = Fixtures.temporaryPath()
         try qorgan("demo", database: db)
-        let byRegion = try qorgan("query", "--dx", "IND_TG_COVERAGE", "--pe", "2016", "--ou", "LEVEL-2", "--format", "csv", database: db)
+        let byRegion = try qorgan(
+            "query", "--dx", "IND_TG_COVERAGE", "--pe", "2016", "--ou", "LEVEL-2", "--format", "csv", database: db)
         #expect(byRegion.status == 0, "\(byRegion.err)")
         let lines = byRegion.out.split(separator: "\n")
         #expect(lines.first == "dx,pe,ou,value")
         #expect(lines.count == 17)
         #expect(lines.contains("IND_TG_COVERAGE,2016,AKT,35.2"))
-        let national = try qorgan("query", "--dx", "IND_TG_COVERAGE", "--pe", "2016;2013..2017", "--ou", "KZ", "--numerator-denominator", database: db)
+        let national = try qorgan(
+            "query", "--dx", "IND_TG_COVERAGE", "--pe", "2016;2013..2017", "--ou", "KZ", "--numerator-denominator",
+            database: db)
         #expect(national.out.contains("32.1") && national.out.contains("90.7") && national.out.contains("50686"))
         // A value saved through the CLI shows in the next query.
-        try qorgan("values", "set", "--element", "TG_REACHED", "--unit", "AKT_AKTOBE", "--period", "201612", "--combo", "STUDENTS", "--value", "5000", database: db)
-        let after = try qorgan("query", "--dx", "TG_REACHED.STUDENTS", "--pe", "201612", "--ou", "AKT_AKTOBE", "--format", "csv", database: db)
+        try qorgan(
+            "values", "set", "--element", "TG_REACHED", "--unit", "AKT_AKTOBE", "--period", "201612", "--combo",
+            "STUDENTS", "--value", "5000", database: db)
+        let after = try qorgan(
+            "query", "--dx", "TG_REACHED.STUDENTS", "--pe", "201612", "--ou", "AKT_AKTOBE", "--format", "csv",
+            database: db)
         #expect(after.out.contains("TG_REACHED.STUDENTS,201612,AKT_AKTOBE,5000"))
-        let pivot = try qorgan("query", "--dx", "DRAWN_IN", "--pe", "2013..2017", "--period-type", "Yearly", "--ou", "KZ", "--co",
-                               "--rows", "co", "--columns", "pe", database: db)
+        let pivot = try qorgan(
+            "query", "--dx", "DRAWN_IN", "--pe", "2013..2017", "--period-type", "Yearly", "--ou", "KZ", "--co",
+            "--rows", "co", "--columns", "pe", database: db)
         #expect(pivot.out.contains("Young people, Male"))
         let bad = try qorgan("query", "--dx", "NOPE", "--pe", "2016Q7", "--ou", "KZ", database: db)
         #expect(bad.status == 1 && bad.err.contains("'NOPE'") && bad.err.contains("'2016Q7'"))
-        let json = try qorgan("query", "--dx", "IND_READINESS", "--pe", "LAST_5_YEARS", "--ou", "KZ", "--today", "2018-03-01",
-                              "--format", "json", database: db)
+        let json = try qorgan(
+            "query", "--dx", "IND_READINESS", "--pe", "LAST_5_YEARS", "--ou", "KZ", "--today", "2018-03-01",
+            "--format", "json", database: db)
         let doc = try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any]
         #expect((doc?["rows"] as? [Any])?.count == 2)  // the assessments of 2015 and 2017
     }
@@ -194,8 +244,12 @@ import QorganTestSupport
     @Test func helpDescribesEveryCommand() throws {
         let db = Fixtures.temporaryPath()
         let help = try qorgan("--help", database: db)
-        for command in ["init", "demo", "metadata", "values", "query", "compute", "report"] { #expect(help.out.contains(command)) }
+        for command in ["init", "demo", "metadata", "values", "query", "compute", "report"] {
+            #expect(help.out.contains(command))
+        }
         let values = try qorgan("values", "--help", database: db)
-        for command in ["set", "show", "delete", "history", "import", "export"] { #expect(values.out.contains(command)) }
+        for command in ["set", "show", "delete", "history", "import", "export"] {
+            #expect(values.out.contains(command))
+        }
     }
 }

@@ -5,8 +5,9 @@ import Testing
 
 @Suite struct ChartTests {
     @Test func aLineChartHasItsTitleDescriptionPointsAndTarget() {
-        let svg = Chart.svg(.line, title: "Readiness <offices>", labels: ["2015", "2016", "2017"],
-                            series: [Chart.Series(name: "Nation", values: [89.9, nil, 91.7])], target: 95, decimals: 1)
+        let svg = Chart.svg(
+            .line, title: "Readiness <offices>", labels: ["2015", "2016", "2017"],
+            series: [Chart.Series(name: "Nation", values: [89.9, nil, 91.7])], target: 95, decimals: 1)
         #expect(svg.hasPrefix("<svg"))
         #expect(svg.contains("role=\"img\""))
         #expect(svg.contains("<title>Readiness &lt;offices&gt;</title>"))
@@ -21,7 +22,7 @@ import Testing
     @Test func barsAndStackedBarsScaleToTheData() {
         let series = [Chart.Series(name: "A", values: [10, 20]), Chart.Series(name: "B", values: [5, 30])]
         let bars = Chart.svg(.bar, title: "t", labels: ["x", "y"], series: series)
-        #expect(bars.components(separatedBy: "<rect").count - 1 == 4 + 2)   // four bars and two legend keys
+        #expect(bars.components(separatedBy: "<rect").count - 1 == 4 + 2)  // four bars and two legend keys
         let stacked = Chart.svg(.stacked, title: "t", labels: ["x", "y"], series: series)
         #expect(stacked.contains("<title>B y: 30.0</title>"))
         // The axis reaches the largest stack (20 + 30 = 50), on a round number.
@@ -37,7 +38,9 @@ import Testing
                 let expected = String(format: "%.\(d)f", v)
                 let mine = Chart.format(v, d)
                 // printf rounds half to even on binary values; both must agree to the last digit but for exact halves.
-                #expect(mine == expected || abs(Double(mine)! - Double(expected)!) <= pow(10, -Double(d)) + 1e-9, "\(v) \(d): \(mine) vs \(expected)")
+                #expect(
+                    mine == expected || abs(Double(mine)! - Double(expected)!) <= pow(10, -Double(d)) + 1e-9,
+                    "\(v) \(d): \(mine) vs \(expected)")
             }
         }
         #expect(Chart.format(91.65, 1) == "91.7" || Chart.format(91.65, 1) == "91.6")

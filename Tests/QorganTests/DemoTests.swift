@@ -1,10 +1,10 @@
 import Foundation
-import Testing
 import QorganCore
 import QorganDemo
 import QorganReports
 import QorganStore
 import QorganTestSupport
+import Testing
 
 @Suite struct DemoTests {
     let store: SQLiteStore
@@ -29,21 +29,29 @@ import QorganTestSupport
         let c = agg.catalog
         let regions = c.children(of: c.unit("KZ")!.uid, on: Day(year: 2016, month: 1, day: 1)!)
         #expect(regions.count == 16)
-        let reach = regions.map { agg.value(.indicator(c.indicator("IND_TG_COVERAGE")!.uid), unit: $0.uid, periods: try! PeriodSelection("2016")) }
+        let reach = regions.map {
+            agg.value(
+                .indicator(c.indicator("IND_TG_COVERAGE")!.uid), unit: $0.uid, periods: try! PeriodSelection("2016"))
+        }
         #expect(reach.allSatisfy { $0 != nil })
         #expect(Set(reach.map { $0! }).count == regions.count, "no two regions alike")
         // The regions add up to the nation.
         let el = c.element("TG_REACHED")!.uid
-        let sum = regions.compactMap { agg.value(.element(el), unit: $0.uid, periods: try! PeriodSelection("2016")) }.reduce(0, +)
+        let sum = regions.compactMap { agg.value(.element(el), unit: $0.uid, periods: try! PeriodSelection("2016")) }
+            .reduce(0, +)
         #expect(sum == 50_686)
     }
 
     @Test func involvementIsNotDecreasingAndYoungPeopleLead() throws {
         let agg = try store.referenceAggregator()
         let c = agg.catalog
-        let drawn = (2013...2017).map { agg.value(.indicator(c.indicator("IND_DRAWN_IN")!.uid), unit: "KZ", periods: try! PeriodSelection(String($0)))! }
+        let drawn = (2013...2017).map {
+            agg.value(
+                .indicator(c.indicator("IND_DRAWN_IN")!.uid), unit: "KZ", periods: try! PeriodSelection(String($0)))!
+        }
         #expect(zip(drawn, drawn.dropFirst()).allSatisfy { $0 <= $1 })
-        let young = agg.value(.indicator(c.indicator("IND_YOUNG_SHARE")!.uid), unit: "KZ", periods: try PeriodSelection("2013..2017"))!
+        let young = agg.value(
+            .indicator(c.indicator("IND_YOUNG_SHARE")!.uid), unit: "KZ", periods: try PeriodSelection("2013..2017"))!
         #expect(young > 50)
     }
 
@@ -59,16 +67,22 @@ import QorganTestSupport
     @Test func oneRegionalValueMovesTheNationalFigureByExactlyItsChange() throws {
         let agg = try store.referenceAggregator()
         let el = agg.catalog.element("TG_REACHED")!
-        let key = DataValueKey(element: el.uid, period: try Period("201610"), unit: agg.catalog.unit("ZKO_ORAL")!.uid,
-                               optionCombo: agg.catalog.optionCombo("STUDENTS", of: el)!.uid)
+        let key = DataValueKey(
+            element: el.uid, period: try Period("201610"), unit: agg.catalog.unit("ZKO_ORAL")!.uid,
+            optionCombo: agg.catalog.optionCombo("STUDENTS", of: el)!.uid)
         let old = Int(try #require(try store.value(key)).value)!
-        try store.saveValues([DataValueInput(element: "TG_REACHED", period: "201610", unit: "ZKO_ORAL", optionCombo: "STUDENTS",
-                                             value: String(old + 1_579))], user: "analyst")
+        try store.saveValues(
+            [
+                DataValueInput(
+                    element: "TG_REACHED", period: "201610", unit: "ZKO_ORAL", optionCombo: "STUDENTS",
+                    value: String(old + 1_579))
+            ], user: "analyst")
         let f3 = try #require(try report().figure("F3"))
         #expect(f3.numerator == 52_265.0)  // 50 686 + 1 579
         #expect(f3.display == "33.1 %")
         // Acts prevented come from the incident register: one more foiled plot, one more act prevented.
-        try store.saveIncidents([(Incident(date: IncidentDate("2017-11")!, unit: "MAN", outcome: .foiled), nil)], user: "analyst")
+        try store.saveIncidents(
+            [(Incident(date: IncidentDate("2017-11")!, unit: "MAN", outcome: .foiled), nil)], user: "analyst")
         #expect(try report().figure("F1")?.display == "13")
     }
 
@@ -79,9 +93,12 @@ import QorganTestSupport
         #expect(DemoProgramme.incidents() == DemoProgramme.incidents())
         // The entered values, and the values the incident register derives from its events.
         let values = try store.values()
-        #expect(values.filter { $0.storedBy == IncidentRegister.storedBy }.count == 14 * 3)   // 14 events in 14 cells × (outcome, attack type, target type); no casualty is known
+        // 14 events in 14 cells × (outcome, attack type, target type); no casualty is known.
+        #expect(values.filter { $0.storedBy == IncidentRegister.storedBy }.count == 14 * 3)
         #expect(values.filter { $0.storedBy == ReadinessRegister.derivedFrom }.count == 2 * 63)
-        let derived = values.filter { [IncidentRegister.storedBy, ReadinessRegister.derivedFrom, SiteRegister.derivedFrom].contains($0.storedBy) }
+        let derived = values.filter {
+            [IncidentRegister.storedBy, ReadinessRegister.derivedFrom, SiteRegister.derivedFrom].contains($0.storedBy)
+        }
         #expect(try store.valueCount() == DemoProgramme.values(catalog: c).count + derived.count)
     }
 
@@ -90,8 +107,10 @@ import QorganTestSupport
         let path = Fixtures.temporaryPath()
         _ = try SQLiteStore(path: path)
         let out = try runSQLite(path, ".schema").lowercased()
-        for word in ["person", "citizen", "birth", "religio", "belief", "passport", "iin", "surname", "first_name",
-                     "last_name", "address", "phone", "ethnic", "nationality", "gender", "patient"] {
+        for word in [
+            "person", "citizen", "birth", "religio", "belief", "passport", "iin", "surname", "first_name",
+            "last_name", "address", "phone", "ethnic", "nationality", "gender", "patient",
+        ] {
             #expect(!out.contains(word), "the schema mentions '\(word)'")
         }
         #expect(out.contains("create table data_value"))

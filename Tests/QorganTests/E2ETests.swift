@@ -9,10 +9,12 @@ import Testing
 /// saves a screenshot of each page into docs/screenshots/.
 @Suite(.serialized) struct E2ETests {
     @Test func theWebApplicationInARealBrowser() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         for tool in ["/usr/bin/chromium", "/usr/bin/chromedriver"] {
-            #expect(FileManager.default.isExecutableFile(atPath: tool),
-                    "\(tool) is missing: apt-get install chromium chromium-driver (.ci/run does)")
+            #expect(
+                FileManager.default.isExecutableFile(atPath: tool),
+                "\(tool) is missing: apt-get install chromium chromium-driver (.ci/run does)")
         }
         let db = Fixtures.temporaryPath()
         let server = Process()
@@ -22,17 +24,25 @@ import Testing
         server.standardOutput = out
         server.standardError = FileHandle.standardError
         try server.run()
-        defer { server.terminate(); server.waitUntilExit() }
+        defer {
+            server.terminate()
+            server.waitUntilExit()
+        }
 
         // The server prints its address once it listens.
         var printed = ""
         let deadline = Date().addingTimeInterval(120)
         while !printed.contains("Qorgan is serving"), Date() < deadline, server.isRunning {
             let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { Thread.sleep(forTimeInterval: 0.05) } else { printed += String(decoding: chunk, as: UTF8.self) }
+            if chunk.isEmpty {
+                Thread.sleep(forTimeInterval: 0.05)
+            } else {
+                printed += String(decoding: chunk, as: UTF8.self)
+            }
         }
         guard let line = printed.split(separator: "\n").first(where: { $0.contains("Qorgan is serving") }),
-              let url = line.split(separator: " ").first(where: { $0.hasPrefix("http://") }) else {
+            let url = line.split(separator: " ").first(where: { $0.hasPrefix("http://") })
+        else {
             Issue.record("the server did not start: \(printed)")
             return
         }
@@ -40,8 +50,10 @@ import Testing
 
         let e2e = Process()
         e2e.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        e2e.arguments = ["python3", root.appendingPathComponent("Tests/e2e/web_e2e.py").path, String(url),
-                         root.appendingPathComponent("docs/screenshots").path]
+        e2e.arguments = [
+            "python3", root.appendingPathComponent("Tests/e2e/web_e2e.py").path, String(url),
+            root.appendingPathComponent("docs/screenshots").path,
+        ]
         let log = Pipe()
         e2e.standardOutput = log
         e2e.standardError = log
@@ -67,14 +79,24 @@ import Testing
         #expect(print.terminationStatus == 0)
         let png = Process()
         png.executableURL = URL(fileURLWithPath: "/usr/bin/pdftoppm")
-        png.arguments = ["-png", "-r", "70", "-f", "1", "-l", "1", "-singlefile", pdf, root.appendingPathComponent("docs/screenshots/report-pdf").path]
+        png.arguments = [
+            "-png", "-r", "70", "-f", "1", "-l", "1", "-singlefile", pdf,
+            root.appendingPathComponent("docs/screenshots/report-pdf").path,
+        ]
         try png.run()
         png.waitUntilExit()
         #expect(png.terminationStatus == 0, "pdftoppm (apt-get install poppler-utils)")
-        #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent("docs/screenshots/report-pdf.png").path))
+        #expect(
+            FileManager.default.fileExists(atPath: root.appendingPathComponent("docs/screenshots/report-pdf.png").path))
         #expect(text.contains("all end-to-end checks passed"))
-        for page in ["login", "dashboard", "data-entry", "pivot", "history", "users", "metadata", "account", "dashboard-ru", "pivot-kk", "incidents", "incident-form", "incident", "readiness", "sites", "site", "report", "trace", "report-public-ru", "framework"] {
-            #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent("docs/screenshots/\(page).png").path), "\(page)")
+        for page in [
+            "login", "dashboard", "data-entry", "pivot", "history", "users", "metadata", "account", "dashboard-ru",
+            "pivot-kk", "incidents", "incident-form", "incident", "readiness", "sites", "site", "report", "trace",
+            "report-public-ru", "framework",
+        ] {
+            #expect(
+                FileManager.default.fileExists(
+                    atPath: root.appendingPathComponent("docs/screenshots/\(page).png").path), "\(page)")
         }
     }
 }

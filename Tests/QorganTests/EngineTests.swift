@@ -1,21 +1,23 @@
 import Foundation
-import Testing
 import QorganAnalytics
 import QorganCore
 import QorganReports
 import QorganStore
 import QorganTestSupport
+import Testing
 
 @Suite struct EngineTests {
     func live(_ store: SQLiteStore) throws -> AnalyticsEngine {
-        let engine = try AnalyticsEngine.load(catalog: try store.catalog(), ids: try store.storedIds(), scan: store.scanValues)
+        let engine = try AnalyticsEngine.load(
+            catalog: try store.catalog(), ids: try store.storedIds(), scan: store.scanValues)
         store.observe(engine)
         return engine
     }
 
     func sum(_ engine: AnalyticsEngine, _ element: String, _ unit: String, _ period: String) throws -> Double? {
         let s = engine.snapshot()
-        let q = try QuerySpec(dx: [element], pe: [period], ou: [unit]).resolve(in: s.catalog, today: Day(year: 2017, month: 6, day: 1)!)
+        let q = try QuerySpec(dx: [element], pe: [period], ou: [unit]).resolve(
+            in: s.catalog, today: Day(year: 2017, month: 6, day: 1)!)
         return try s.run(q).rows.first?.value
     }
 
@@ -27,34 +29,57 @@ import QorganTestSupport
         #expect(try sum(engine, "AVG", "C", "2016") == 4)
         try store.saveValues([DataValueInput(element: "AVG", period: "201602", unit: "B1", value: "8")], user: "t")
         #expect(try sum(engine, "AVG", "C", "2016") == 6)
-        try store.saveValues([DataValueInput(element: "AVG", period: "201601", unit: "A1", value: "", deleted: "true")], user: "t")
+        try store.saveValues(
+            [DataValueInput(element: "AVG", period: "201601", unit: "A1", value: "", deleted: "true")], user: "t")
         #expect(try sum(engine, "AVG", "C", "2016") == 8)
         // A dry run and a rejected batch change nothing the engine sees.
-        try store.saveValues([DataValueInput(element: "AVG", period: "201603", unit: "B1", value: "100")], user: "t", dryRun: true)
-        _ = try? store.saveValues([DataValueInput(element: "AVG", period: "201603", unit: "B1", value: "100"),
-                                   DataValueInput(element: "AVG", period: "201603", unit: "B1", value: "x", line: 2)], user: "t")
+        try store.saveValues(
+            [DataValueInput(element: "AVG", period: "201603", unit: "B1", value: "100")], user: "t", dryRun: true)
+        _ = try? store.saveValues(
+            [
+                DataValueInput(element: "AVG", period: "201603", unit: "B1", value: "100"),
+                DataValueInput(element: "AVG", period: "201603", unit: "B1", value: "x", line: 2),
+            ], user: "t")
         #expect(try sum(engine, "AVG", "C", "2016") == 8)
     }
 
     @Test func metadataChangesReachTheEngine() throws {
         let store = try Fixtures.smallStore()
-        try store.saveValues([DataValueInput(element: "SUM", period: "201601", unit: "A1", optionCombo: "M", value: "3")], user: "t")
+        try store.saveValues(
+            [DataValueInput(element: "SUM", period: "201601", unit: "A1", optionCombo: "M", value: "3")], user: "t")
         let engine = try live(store)
-        var doc = Catalog(); doc.categoryCombos = []
+        var doc = Catalog()
+        doc.categoryCombos = []
         let open = Day(year: 2010, month: 1, day: 1)!
-        doc.organisationUnits = [OrgUnit(uid: "", code: "A3", name: "A3", openingDate: open, parents: [ParentLink(parent: "A", from: open)])]
-        doc.dataSets = [DataSet(uid: "", code: "MONTHLY", name: "Monthly form", periodType: .monthly,
-                                dataElements: ["SUM", "AVG", "AVGSUM", "LAST", "LASTIN", "MIN", "MAX", "COUNT", "NONE", "INT", "POS", "PCT", "BOOL", "TEXT"],
-                                organisationUnits: ["A", "B", "A1", "A2", "B1", "OLD", "C", "A3"])]
+        doc.organisationUnits = [
+            OrgUnit(uid: "", code: "A3", name: "A3", openingDate: open, parents: [ParentLink(parent: "A", from: open)])
+        ]
+        doc.dataSets = [
+            DataSet(
+                uid: "", code: "MONTHLY", name: "Monthly form", periodType: .monthly,
+                dataElements: [
+                    "SUM", "AVG", "AVGSUM", "LAST", "LASTIN", "MIN", "MAX", "COUNT", "NONE", "INT", "POS", "PCT",
+                    "BOOL", "TEXT",
+                ],
+                organisationUnits: ["A", "B", "A1", "A2", "B1", "OLD", "C", "A3"])
+        ]
         try store.importMetadata(doc, user: "t")
-        try store.saveValues([DataValueInput(element: "SUM", period: "201601", unit: "A3", optionCombo: "F", value: "4")], user: "t")
+        try store.saveValues(
+            [DataValueInput(element: "SUM", period: "201601", unit: "A3", optionCombo: "F", value: "4")], user: "t")
         #expect(try sum(engine, "SUM", "A", "201601") == 7)
         #expect(try sum(engine, "SUM", "A3", "201601") == 4)
 
         // A reorganisation: A3 moves under B from 2016-01-01; its January value follows it.
-        var move = Catalog(); move.categoryCombos = []
-        move.organisationUnits = [OrgUnit(uid: "", code: "A3", name: "A3", openingDate: open,
-                                          parents: [ParentLink(parent: "A", from: open), ParentLink(parent: "B", from: Day(year: 2016, month: 1, day: 1)!)])]
+        var move = Catalog()
+        move.categoryCombos = []
+        move.organisationUnits = [
+            OrgUnit(
+                uid: "", code: "A3", name: "A3", openingDate: open,
+                parents: [
+                    ParentLink(parent: "A", from: open),
+                    ParentLink(parent: "B", from: Day(year: 2016, month: 1, day: 1)!),
+                ])
+        ]
         try store.importMetadata(move, user: "t")
         #expect(try sum(engine, "SUM", "A", "201601") == 3)
         #expect(try sum(engine, "SUM", "B", "201601") == 4)
@@ -66,8 +91,12 @@ import QorganTestSupport
         let loaded = try live(store).snapshot()
         let built = EngineState.build(catalog: try store.catalog(), values: try store.values())
         #expect(loaded.valueCount == 30_614 && built.valueCount == loaded.valueCount)
-        let spec = QuerySpec(dx: ["TG_REACHED", "DRAWN_IN", "IND_READINESS", "REHAB_CASELOAD"], pe: ["2013..2017"], ou: ["LEVEL-2", "KZ"])
-        var s = spec; s.co = true; s.periodType = .quarterly
+        let spec = QuerySpec(
+            dx: ["TG_REACHED", "DRAWN_IN", "IND_READINESS", "REHAB_CASELOAD"], pe: ["2013..2017"],
+            ou: ["LEVEL-2", "KZ"])
+        var s = spec
+        s.co = true
+        s.periodType = .quarterly
         let q = try s.resolve(in: loaded.catalog, today: Day(year: 2018, month: 1, day: 1)!)
         #expect(try loaded.run(q).rows == built.run(q).rows)
         #expect(try loaded.run(q).rows.count > 1000)
@@ -90,7 +119,8 @@ import QorganTestSupport
         let c = try Fixtures.demoStore().catalog()
         let today = Day(year: 2017, month: 5, day: 10)!
         func periods(_ item: String, type: PeriodType? = nil) throws -> [String] {
-            var s = QuerySpec(dx: ["TG_REACHED"], pe: [item], ou: ["KZ"]); s.periodType = type
+            var s = QuerySpec(dx: ["TG_REACHED"], pe: [item], ou: ["KZ"])
+            s.periodType = type
             return try s.resolve(in: c, today: today).periods.map(\.description)
         }
         #expect(try periods("THIS_YEAR") == ["2017"])
@@ -103,7 +133,9 @@ import QorganTestSupport
         #expect(try periods("2013..2017", type: .yearly) == ["2013", "2014", "2015", "2016", "2017"])
         #expect(try periods("2016", type: .quarterly) == ["2016Q1", "2016Q2", "2016Q3", "2016Q4"])
         func units(_ item: String, pe: String = "2016") throws -> [String] {
-            try QuerySpec(dx: ["TG_REACHED"], pe: [pe], ou: [item]).resolve(in: c, today: today).units.map { c.unit($0)!.code }
+            try QuerySpec(dx: ["TG_REACHED"], pe: [pe], ou: [item]).resolve(in: c, today: today).units.map {
+                c.unit($0)!.code
+            }
         }
         #expect(try units("LEVEL-2").count == 16)
         #expect(try units("LEVEL-2", pe: "2019").count == 17)  // Shymkent is a region from June 2018
@@ -111,14 +143,20 @@ import QorganTestSupport
         #expect(try units("LEVEL-3:ATY") == ["ATY_ATYRAU", "ATY_KULSARY"])
         var mine = QuerySpec(dx: ["TG_REACHED"], pe: ["2016"], ou: ["USER_ORGUNIT", "USER_ORGUNIT_CHILDREN"])
         mine.userUnits = ["AKT"]
-        #expect(try mine.resolve(in: c, today: today).units.map { c.unit($0)!.code } == ["AKT", "AKT_AKTOBE", "AKT_KANDYAGASH", "AKT_KHROMTAU"])
+        #expect(
+            try mine.resolve(in: c, today: today).units.map { c.unit($0)!.code } == [
+                "AKT", "AKT_AKTOBE", "AKT_KANDYAGASH", "AKT_KHROMTAU",
+            ])
         mine.userUnits = []
         #expect(throws: QorganError.self) { try mine.resolve(in: c, today: today) }
         #expect {
-            _ = try QuerySpec(dx: ["NOPE", "TG_REACHED.NOPE"], pe: ["2016Q9", "LAST_0_YEARS"], ou: ["LEVEL-x", "NOWHERE"]).resolve(in: c, today: today)
+            _ = try QuerySpec(
+                dx: ["NOPE", "TG_REACHED.NOPE"], pe: ["2016Q9", "LAST_0_YEARS"], ou: ["LEVEL-x", "NOWHERE"]
+            ).resolve(in: c, today: today)
         } throws: { e in
             guard case QorganError.invalidRequest(_, let ps) = e else { return false }
-            return ps.count == 6 && ps.filter { $0.field == "dx" }.count == 2 && ps.filter { $0.field == "pe" }.count == 2
+            return ps.count == 6 && ps.filter { $0.field == "dx" }.count == 2
+                && ps.filter { $0.field == "pe" }.count == 2
                 && ps.filter { $0.field == "ou" }.count == 2
         }
     }
@@ -135,7 +173,9 @@ import QorganTestSupport
         #expect(filtered.rows[0].value == both.rows.map(\.value).reduce(0, +))
         #expect(filtered.axes == [.dx])
 
-        spec = QuerySpec(dx: ["DRAWN_IN"], pe: ["2013..2017"], ou: ["KZ"]); spec.co = true; spec.periodType = .yearly
+        spec = QuerySpec(dx: ["DRAWN_IN"], pe: ["2013..2017"], ou: ["KZ"])
+        spec.co = true
+        spec.periodType = .yearly
         let r = try s.run(try spec.resolve(in: s.catalog, today: today))
         let pivot = r.pivot(rows: [.co], columns: [.pe])
         #expect(pivot.header == ["co", "2013", "2014", "2015", "2016", "2017"])
@@ -150,6 +190,8 @@ import QorganTestSupport
         #expect(csv.contains("DRAWN_IN,YOUTH_MALE,2013,KZ,"))
         let json = try JSONSerialization.jsonObject(with: try r.json()) as! [String: Any]
         #expect((json["rows"] as! [Any]).count == r.rows.count)
-        #expect(((json["metaData"] as! [String: Any])[s.catalog.unit("KZ")!.uid] as! [String: Any])["name"] as? String == "Republic of Kazakhstan")
+        #expect(
+            ((json["metaData"] as! [String: Any])[s.catalog.unit("KZ")!.uid] as! [String: Any])["name"] as? String
+                == "Republic of Kazakhstan")
     }
 }

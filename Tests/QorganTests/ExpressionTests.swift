@@ -1,4 +1,5 @@
 import Testing
+
 @testable import QorganCore
 
 @Suite struct ExpressionTests {
@@ -81,7 +82,10 @@ import Testing
         let doc = SmallCatalog.resolved()
         #expect(throws: Never.self) { try doc.check(expression: "#{SUM.M} / #{SUM} * C{HUNDRED} + N{DOUBLE}") }
         func failure(_ text: String) -> (Int, String)? {
-            do { _ = try doc.check(expression: text); return nil } catch let QorganError.invalidExpression(_, p, r) { return (p, r) } catch { return nil }
+            do {
+                _ = try doc.check(expression: text)
+                return nil
+            } catch let QorganError.invalidExpression(_, p, r) { return (p, r) } catch { return nil }
         }
         #expect(failure("1 + #{NOPE}")?.0 == 5)
         #expect(failure("1 + #{NOPE}")?.1.contains("no data element") == true)

@@ -1,14 +1,18 @@
 import Foundation
-import Testing
 import QorganCore
 import QorganInterop
 import QorganStore
 import QorganTestSupport
+import Testing
 
 @Suite struct MetadataTests {
     func rejection(_ body: () throws -> Void) -> [Problem] {
-        do { try body(); return [] } catch let QorganError.rejected(_, problems) { return problems } catch {
-            Issue.record("unexpected error \(error)"); return []
+        do {
+            try body()
+            return []
+        } catch let QorganError.rejected(_, problems) { return problems } catch {
+            Issue.record("unexpected error \(error)")
+            return []
         }
     }
 
@@ -32,8 +36,12 @@ import QorganTestSupport
         var doc = Catalog()
         doc.categoryCombos = []
         doc.categories = [
-            Category(uid: "", code: "TG", name: "Target group", options: ["Y", "S", "P"].map { CategoryOption(uid: "", code: $0, name: $0) }),
-            Category(uid: "", code: "SX", name: "Sex", options: ["M", "F"].map { CategoryOption(uid: "", code: $0, name: $0) }),
+            Category(
+                uid: "", code: "TG", name: "Target group",
+                options: ["Y", "S", "P"].map { CategoryOption(uid: "", code: $0, name: $0) }),
+            Category(
+                uid: "", code: "SX", name: "Sex",
+                options: ["M", "F"].map { CategoryOption(uid: "", code: $0, name: $0) }),
         ]
         doc.categoryCombos = [CategoryCombo(uid: "", code: "TGSX", name: "TG × sex", categories: ["TG", "SX"])]
         let (c, _) = try Catalog().merging(doc)
@@ -87,11 +95,22 @@ import QorganTestSupport
     }
 
     @Test func malformedDocumentsNameThePlace() {
-        for (json, text) in [("{\"dataElements\": [{\"code\": \"E\", \"name\": \"E\"}]}", "dataElements[0].valueType"),
-                             ("{\"dataElements\": [{\"code\": \"E\", \"name\": \"E\", \"valueType\": \"MONEY\"}]}", "dataElements[0].valueType"),
-                             ("{\"organisationUnits\": [{\"code\": \"U\", \"name\": \"U\", \"openingDate\": \"2017-02-30\"}]}", "not a date"),
-                             ("{\"dataSets\": [{\"code\": \"D\", \"name\": \"D\", \"periodType\": \"Fortnightly\"}]}", "not a period type"),
-                             ("not json", "JSON")] {
+        for (json, text) in [
+            ("{\"dataElements\": [{\"code\": \"E\", \"name\": \"E\"}]}", "dataElements[0].valueType"),
+            (
+                "{\"dataElements\": [{\"code\": \"E\", \"name\": \"E\", \"valueType\": \"MONEY\"}]}",
+                "dataElements[0].valueType"
+            ),
+            (
+                "{\"organisationUnits\": [{\"code\": \"U\", \"name\": \"U\", \"openingDate\": \"2017-02-30\"}]}",
+                "not a date"
+            ),
+            (
+                "{\"dataSets\": [{\"code\": \"D\", \"name\": \"D\", \"periodType\": \"Fortnightly\"}]}",
+                "not a period type"
+            ),
+            ("not json", "JSON"),
+        ] {
             #expect {
                 _ = try MetadataDocument.parse(Data(json.utf8), source: "m.json")
             } throws: { e in
@@ -118,31 +137,48 @@ import QorganTestSupport
     @Test func updatesAreMatchedByCodeAndAudited() throws {
         let s = try Fixtures.smallStore()
         let uid = try s.catalog().element("AVG")!.uid
-        var doc = Catalog(); doc.categoryCombos = []
-        doc.dataElements = [DataElement(uid: "", code: "AVG", name: "Renamed", valueType: .number, aggregationType: .average)]
+        var doc = Catalog()
+        doc.categoryCombos = []
+        doc.dataElements = [
+            DataElement(uid: "", code: "AVG", name: "Renamed", valueType: .number, aggregationType: .average)
+        ]
         let changes = try s.importMetadata(doc, user: "editor")
         #expect(changes.map(\.action) == [.updated])
         #expect(try s.catalog().element("AVG")?.name == "Renamed")
         #expect(try s.catalog().element("AVG")?.uid == uid)
-        #expect(try s.metadataHistory().last.map { [$0.kind, $0.code, $0.action, $0.changedBy] } == ["dataElement", "AVG", "UPDATED", "editor"])
+        #expect(
+            try s.metadataHistory().last.map { [$0.kind, $0.code, $0.action, $0.changedBy] } == [
+                "dataElement", "AVG", "UPDATED", "editor",
+            ])
     }
 
     @Test func changesThatWouldStrandDataAreRefused() throws {
         let s = try Fixtures.smallStore()
         try s.saveValues([DataValueInput(element: "INT", period: "201601", unit: "A1", value: "2")], user: "t")
-        var doc = Catalog(); doc.categoryCombos = []
-        doc.dataElements = [DataElement(uid: "", code: "INT", name: "Int", valueType: .boolean, aggregationType: .sum, categoryCombo: "SEXCC")]
+        var doc = Catalog()
+        doc.categoryCombos = []
+        doc.dataElements = [
+            DataElement(
+                uid: "", code: "INT", name: "Int", valueType: .boolean, aggregationType: .sum, categoryCombo: "SEXCC")
+        ]
         let problems = rejection { try s.importMetadata(doc, user: "t") }
-        #expect(problems.contains { $0.field == "categoryCombo" && $0.reason.contains("1 values are stored") }, "\(problems)")
-        #expect(problems.contains { $0.field == "valueType" && $0.reason.contains("stored value '2' would not be a valid BOOLEAN") })
+        #expect(
+            problems.contains { $0.field == "categoryCombo" && $0.reason.contains("1 values are stored") },
+            "\(problems)")
+        #expect(
+            problems.contains {
+                $0.field == "valueType" && $0.reason.contains("stored value '2' would not be a valid BOOLEAN")
+            })
     }
 
     @Test func anotherConnectionSeesMetadataChanges() throws {
         let path = Fixtures.temporaryPath()
-        let a = try SQLiteStore(path: path), b = try SQLiteStore(path: path)
+        let a = try SQLiteStore(path: path)
+        let b = try SQLiteStore(path: path)
         try a.importMetadata(Fixtures.smallCatalogDocument(), user: "t")
         #expect(try b.catalog().element("SUM") != nil)  // b had no catalog cached yet
-        var doc = Catalog(); doc.categoryCombos = []
+        var doc = Catalog()
+        doc.categoryCombos = []
         doc.constants = [Constant(uid: "", code: "PI", name: "Pi", value: 3.14)]
         try a.importMetadata(doc, user: "t")
         #expect(try b.catalog().constant("PI")?.value == 3.14)  // b's cached catalog was outdated
@@ -152,7 +188,8 @@ import QorganTestSupport
 
     @Test func dryRunChangesNothing() throws {
         let s = try Fixtures.smallStore()
-        var doc = Catalog(); doc.categoryCombos = []
+        var doc = Catalog()
+        doc.categoryCombos = []
         doc.constants = [Constant(uid: "", code: "PI", name: "Pi", value: 3.14)]
         let changes = try s.importMetadata(doc, dryRun: true, user: "t")
         #expect(changes.map(\.action) == [.created])

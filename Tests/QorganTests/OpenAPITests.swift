@@ -11,7 +11,8 @@ import Testing
 /// operation, when called, answers with a status the document lists for it.
 @Suite struct OpenAPITests {
     func document() throws -> [String: Any] {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         let data = try Data(contentsOf: root.appendingPathComponent("Sources/QorganServer/Resources/openapi.json"))
         return try JSONSerialization.jsonObject(with: data) as! [String: Any]
     }
@@ -28,69 +29,118 @@ import Testing
         let doc = try document()
         #expect(doc["openapi"] as? String == "3.1.0")
         let router = buildRouter(try await WebFixture.state())
-        let served = Set(router.routes.map { route -> String in
-            let path = route.path.description.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
-            return "\(route.method.rawValue) /" + path.joined(separator: "/")
-        }.filter { $0.contains(" /api") || $0.hasSuffix(" /health") || $0.hasSuffix(" /metrics") })
+        let served = Set(
+            router.routes.map { route -> String in
+                let path = route.path.description.split(separator: "/").map {
+                    $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0)
+                }
+                return "\(route.method.rawValue) /" + path.joined(separator: "/")
+            }.filter { $0.contains(" /api") || $0.hasSuffix(" /health") || $0.hasSuffix(" /metrics") })
         let documented = Set(operations(doc).keys)
         #expect(served.count > 20)
-        #expect(served.subtracting(documented).isEmpty, "served but not documented: \(served.subtracting(documented).sorted())")
-        #expect(documented.subtracting(served).isEmpty, "documented but not served: \(documented.subtracting(served).sorted())")
+        #expect(
+            served.subtracting(documented).isEmpty,
+            "served but not documented: \(served.subtracting(documented).sorted())")
+        #expect(
+            documented.subtracting(served).isEmpty,
+            "documented but not served: \(documented.subtracting(served).sorted())")
     }
 
     static func calls(_ store: SQLiteStore) throws -> [String: (uri: String, body: String?)] {
         let mass = try #require(try store.sites(category: "MASS").first).site.uid
         let config = String(decoding: try JSONEncoder().encode(try store.siteConfiguration()), as: UTF8.self)
-        let framework = String(decoding: try JSONEncoder().encode(try #require(try store.resultsFramework())), as: UTF8.self)
+        let framework = String(
+            decoding: try JSONEncoder().encode(try #require(try store.resultsFramework())), as: UTF8.self)
         let checklist = try #require(try store.instrument(code: "OFFICE_READINESS", version: 1))
-        let answers = checklist.items.map { #"{"item": "\#($0.code)", "answer": "\#($0.scale.answers[0])"}"# }.joined(separator: ", ")
-        let assessment = #"{"unit": "AKT", "date": "2017-12-01", "instrument": "OFFICE_READINESS", "version": 1, "assessorRole": "inspector", "scores": [\#(answers)]}"#
+        let answers = checklist.items.map { #"{"item": "\#($0.code)", "answer": "\#($0.scale.answers[0])"}"# }.joined(
+            separator: ", ")
+        let assessment =
+            #"{"unit": "AKT", "date": "2017-12-01", "instrument": "OFFICE_READINESS", "version": 1, "assessorRole": "inspector", "scores": [\#(answers)]}"#
         return [
-        "GET /health": ("/health", nil), "GET /metrics": ("/metrics", nil), "GET /api/openapi.json": ("/api/openapi.json", nil),
-        "GET /api/me": ("/api/me", nil),
-        "GET /api/organisationUnits": ("/api/organisationUnits?level=2", nil), "GET /api/organisationUnits/{id}": ("/api/organisationUnits/AKT", nil),
-        "GET /api/dataElements": ("/api/dataElements", nil), "GET /api/dataElements/{id}": ("/api/dataElements/DRAWN_IN", nil),
-        "GET /api/dataSets": ("/api/dataSets", nil), "GET /api/dataSets/{id}": ("/api/dataSets/SECURITY", nil),
-        "GET /api/indicators": ("/api/indicators", nil), "GET /api/indicators/{id}": ("/api/indicators/IND_READINESS", nil),
-        "GET /api/dataValues": ("/api/dataValues?de=READINESS_PCT&pe=2017&ou=AKT", nil),
-        "POST /api/dataValues": ("/api/dataValues", #"{"dataElement": "CONVICTIONS", "period": "201712", "orgUnit": "AKT", "value": "1"}"#),
-        "DELETE /api/dataValues": ("/api/dataValues?de=CONVICTIONS&pe=201712&ou=AKT", nil),
-        "GET /api/dataValueSets": ("/api/dataValueSets?dataSet=SECURITY&period=201606&orgUnit=AKT", nil),
-        "POST /api/dataValueSets": ("/api/dataValueSets?dryRun=true", #"{"dataValues": [{"dataElement": "CONVICTIONS", "period": "201712", "orgUnit": "AKT", "value": "2"}]}"#),
-        "POST /api/completions": ("/api/completions", #"{"dataSet": "SECURITY", "period": "201712", "orgUnit": "AKT"}"#),
-        "GET /api/audits/dataValue": ("/api/audits/dataValue?de=READINESS_PCT&pe=2017&ou=AKT", nil),
-        "GET /api/analytics": ("/api/analytics?dx=IND_READINESS&pe=2015;2017&ou=LEVEL-2", nil),
-        "GET /api/incidents": ("/api/incidents?from=2016&to=2016&ou=KZ&outcome=completed", nil),
-        "GET /api/incidents/codes": ("/api/incidents/codes", nil),
-        "POST /api/incidents": ("/api/incidents", #"{"date": "2017-11", "unit": "MAN", "outcome": "foiled", "attackType": 3, "targetType": 3, "weaponType": 6}"#),
-        "GET /api/incidents/{uid}": ("/api/incidents/\(Uid.stable("demo:incident:1"))", nil),
-        "PUT /api/incidents/{uid}": ("/api/incidents/\(Uid.stable("demo:incident:1"))", #"{"date": "2016-06-05", "unit": "AKT_AKTOBE", "outcome": "completed", "attackType": 2, "targetType": 4, "weaponType": 5, "killed": null}"#),
-        "DELETE /api/incidents/{uid}": ("/api/incidents/\(Uid.stable("demo:incident:2"))", nil),
-        "GET /api/readiness/instruments": ("/api/readiness/instruments", nil),
-        "POST /api/readiness/instruments": ("/api/readiness/instruments", #"{"code": "NEW", "version": 1, "name": "New", "sections": [{"code": "S", "name": "S", "items": [{"code": "I", "text": "An item", "weight": 1, "scale": "yes-no"}]}]}"#),
-        "POST /api/readiness/instruments/{code}/derive": ("/api/readiness/instruments/OFFICE_READINESS/derive", nil),
-        "GET /api/readiness/assessments": ("/api/readiness/assessments?ou=AKT&year=2017", nil),
-        "POST /api/readiness/assessments": ("/api/readiness/assessments", assessment),
-        "GET /api/readiness/assessments/{uid}": ("/api/readiness/assessments/\(Uid.stable("demo:assessment:1"))", nil),
-        "DELETE /api/readiness/assessments/{uid}": ("/api/readiness/assessments/\(Uid.stable("demo:assessment:2"))", nil),
-        "GET /api/readiness/gaps": ("/api/readiness/gaps?before=2015&after=2017", nil),
-        "GET /api/sites": ("/api/sites?ou=AKT&category=MASS", nil),
-        "POST /api/sites": ("/api/sites", #"{"name": "Hall", "category": "MASS", "unit": "AKT", "peakOccupancy": 900, "responsibleRole": "manager", "registered": "2017-01-01"}"#),
-        "GET /api/sites/flags": ("/api/sites/flags?on=2017-12-31&ou=AKT", nil),
-        "GET /api/sites/config": ("/api/sites/config", nil),
-        "PUT /api/sites/config": ("/api/sites/config", config),
-        "GET /api/sites/{uid}": ("/api/sites/\(Uid.stable("demo:site:1"))", nil),
-        "PUT /api/sites/{uid}": ("/api/sites/\(Uid.stable("demo:site:1"))", #"{"name": "Renamed", "category": "MASS", "unit": "AST", "peakOccupancy": 900, "responsibleRole": "manager", "registered": "2013-01-01"}"#),
-        "DELETE /api/sites/{uid}": ("/api/sites/\(Uid.stable("demo:site:2"))", nil),
-        "POST /api/sites/{uid}/inspections": ("/api/sites/\(mass)/inspections", #"{"date": "2017-12-01", "kind": "planned", "findings": {"ACCESS": "in-place", "CCTV": "in-place", "ALARM": "partial", "GUARDS": "in-place", "EVACUATION": "in-place", "INVACUATION": "in-place", "LOCKDOWN": "in-place", "COMMS": "in-place", "EXERCISES": "missing"}}"#),
-        "GET /api/report": ("/api/report?pe=2013..2017&ou=KZ&lang=ru&edition=public", nil),
-        "GET /api/framework": ("/api/framework", nil),
-        "PUT /api/framework": ("/api/framework", framework),
-        "GET /api/users": ("/api/users", nil),
-        "POST /api/users": ("/api/users", #"{"username": "newcomer", "password": "a long password", "role": "viewer", "units": ["AKT"]}"#),
-        "PATCH /api/users/{username}": ("/api/users/newcomer", #"{"language": "kk"}"#),
-        "GET /api/tokens": ("/api/tokens", nil), "POST /api/tokens": ("/api/tokens", #"{"name": "check"}"#),
-        "DELETE /api/tokens/{id}": ("/api/tokens/1", nil),
+            "GET /health": ("/health", nil), "GET /metrics": ("/metrics", nil),
+            "GET /api/openapi.json": ("/api/openapi.json", nil),
+            "GET /api/me": ("/api/me", nil),
+            "GET /api/organisationUnits": ("/api/organisationUnits?level=2", nil),
+            "GET /api/organisationUnits/{id}": ("/api/organisationUnits/AKT", nil),
+            "GET /api/dataElements": ("/api/dataElements", nil),
+            "GET /api/dataElements/{id}": ("/api/dataElements/DRAWN_IN", nil),
+            "GET /api/dataSets": ("/api/dataSets", nil), "GET /api/dataSets/{id}": ("/api/dataSets/SECURITY", nil),
+            "GET /api/indicators": ("/api/indicators", nil),
+            "GET /api/indicators/{id}": ("/api/indicators/IND_READINESS", nil),
+            "GET /api/dataValues": ("/api/dataValues?de=READINESS_PCT&pe=2017&ou=AKT", nil),
+            "POST /api/dataValues": (
+                "/api/dataValues",
+                #"{"dataElement": "CONVICTIONS", "period": "201712", "orgUnit": "AKT", "value": "1"}"#
+            ),
+            "DELETE /api/dataValues": ("/api/dataValues?de=CONVICTIONS&pe=201712&ou=AKT", nil),
+            "GET /api/dataValueSets": ("/api/dataValueSets?dataSet=SECURITY&period=201606&orgUnit=AKT", nil),
+            "POST /api/dataValueSets": (
+                "/api/dataValueSets?dryRun=true",
+                #"{"dataValues": [{"dataElement": "CONVICTIONS", "period": "201712", "orgUnit": "AKT", "value": "2"}]}"#
+            ),
+            "POST /api/completions": (
+                "/api/completions", #"{"dataSet": "SECURITY", "period": "201712", "orgUnit": "AKT"}"#
+            ),
+            "GET /api/audits/dataValue": ("/api/audits/dataValue?de=READINESS_PCT&pe=2017&ou=AKT", nil),
+            "GET /api/analytics": ("/api/analytics?dx=IND_READINESS&pe=2015;2017&ou=LEVEL-2", nil),
+            "GET /api/incidents": ("/api/incidents?from=2016&to=2016&ou=KZ&outcome=completed", nil),
+            "GET /api/incidents/codes": ("/api/incidents/codes", nil),
+            "POST /api/incidents": (
+                "/api/incidents",
+                #"{"date": "2017-11", "unit": "MAN", "outcome": "foiled", "attackType": 3, "targetType": 3, "weaponType": 6}"#
+            ),
+            "GET /api/incidents/{uid}": ("/api/incidents/\(Uid.stable("demo:incident:1"))", nil),
+            "PUT /api/incidents/{uid}": (
+                "/api/incidents/\(Uid.stable("demo:incident:1"))",
+                #"{"date": "2016-06-05", "unit": "AKT_AKTOBE", "outcome": "completed", "attackType": 2, "targetType": 4, "weaponType": 5, "killed": null}"#
+            ),
+            "DELETE /api/incidents/{uid}": ("/api/incidents/\(Uid.stable("demo:incident:2"))", nil),
+            "GET /api/readiness/instruments": ("/api/readiness/instruments", nil),
+            "POST /api/readiness/instruments": (
+                "/api/readiness/instruments",
+                #"{"code": "NEW", "version": 1, "name": "New", "sections": [{"code": "S", "name": "S", "items": [{"code": "I", "text": "An item", "weight": 1, "scale": "yes-no"}]}]}"#
+            ),
+            "POST /api/readiness/instruments/{code}/derive": (
+                "/api/readiness/instruments/OFFICE_READINESS/derive", nil
+            ),
+            "GET /api/readiness/assessments": ("/api/readiness/assessments?ou=AKT&year=2017", nil),
+            "POST /api/readiness/assessments": ("/api/readiness/assessments", assessment),
+            "GET /api/readiness/assessments/{uid}": (
+                "/api/readiness/assessments/\(Uid.stable("demo:assessment:1"))", nil
+            ),
+            "DELETE /api/readiness/assessments/{uid}": (
+                "/api/readiness/assessments/\(Uid.stable("demo:assessment:2"))", nil
+            ),
+            "GET /api/readiness/gaps": ("/api/readiness/gaps?before=2015&after=2017", nil),
+            "GET /api/sites": ("/api/sites?ou=AKT&category=MASS", nil),
+            "POST /api/sites": (
+                "/api/sites",
+                #"{"name": "Hall", "category": "MASS", "unit": "AKT", "peakOccupancy": 900, "responsibleRole": "manager", "registered": "2017-01-01"}"#
+            ),
+            "GET /api/sites/flags": ("/api/sites/flags?on=2017-12-31&ou=AKT", nil),
+            "GET /api/sites/config": ("/api/sites/config", nil),
+            "PUT /api/sites/config": ("/api/sites/config", config),
+            "GET /api/sites/{uid}": ("/api/sites/\(Uid.stable("demo:site:1"))", nil),
+            "PUT /api/sites/{uid}": (
+                "/api/sites/\(Uid.stable("demo:site:1"))",
+                #"{"name": "Renamed", "category": "MASS", "unit": "AST", "peakOccupancy": 900, "responsibleRole": "manager", "registered": "2013-01-01"}"#
+            ),
+            "DELETE /api/sites/{uid}": ("/api/sites/\(Uid.stable("demo:site:2"))", nil),
+            "POST /api/sites/{uid}/inspections": (
+                "/api/sites/\(mass)/inspections",
+                #"{"date": "2017-12-01", "kind": "planned", "findings": {"ACCESS": "in-place", "CCTV": "in-place", "ALARM": "partial", "GUARDS": "in-place", "EVACUATION": "in-place", "INVACUATION": "in-place", "LOCKDOWN": "in-place", "COMMS": "in-place", "EXERCISES": "missing"}}"#
+            ),
+            "GET /api/report": ("/api/report?pe=2013..2017&ou=KZ&lang=ru&edition=public", nil),
+            "GET /api/framework": ("/api/framework", nil),
+            "PUT /api/framework": ("/api/framework", framework),
+            "GET /api/users": ("/api/users", nil),
+            "POST /api/users": (
+                "/api/users",
+                #"{"username": "newcomer", "password": "a long password", "role": "viewer", "units": ["AKT"]}"#
+            ),
+            "PATCH /api/users/{username}": ("/api/users/newcomer", #"{"language": "kk"}"#),
+            "GET /api/tokens": ("/api/tokens", nil), "POST /api/tokens": ("/api/tokens", #"{"name": "check"}"#),
+            "DELETE /api/tokens/{id}": ("/api/tokens/1", nil),
         ]
     }
 
@@ -98,7 +148,8 @@ import Testing
     @Test func everyOperationAnswersWithADocumentedStatus() async throws {
         let state = try await WebFixture.state()
         let token = Secrets.randomToken(prefix: "qgn_")
-        _ = try state.store.createToken(tokenHash: Secrets.sha256(token), username: "admin", name: "openapi", by: "test")
+        _ = try state.store.createToken(
+            tokenHash: Secrets.sha256(token), username: "admin", name: "openapi", by: "test")
         let doc = try JSONSerialization.data(withJSONObject: try document())
         try await withApp(state) { web in
             let ops = operations(try JSONSerialization.jsonObject(with: doc) as! [String: Any])
@@ -115,12 +166,18 @@ import Testing
                 let documented = Set(((ops[key]!["responses"] as? [String: Any]) ?? [:]).keys)
                 let json = try body.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) }
                 let r = try await web.send(method, uri, json: json)
-                #expect(documented.contains(String(r.status.code)), "\(key) answered \(r.status.code); documented: \(documented.sorted())")
-                #expect(r.status.code < 300, "\(key) as an administrator: \(r.status.code) \(String((r.text ?? "").prefix(300)))")
+                #expect(
+                    documented.contains(String(r.status.code)),
+                    "\(key) answered \(r.status.code); documented: \(documented.sorted())")
+                #expect(
+                    r.status.code < 300,
+                    "\(key) as an administrator: \(r.status.code) \(String((r.text ?? "").prefix(300)))")
                 let secured = (ops[key]!["security"] as? [Any]).map { !$0.isEmpty } ?? true
                 if secured {
                     let a = try await anonymous.send(method, uri, json: json)
-                    #expect(a.status == .unauthorized && documented.contains("401"), "\(key) without credentials: \(a.status.code)")
+                    #expect(
+                        a.status == .unauthorized && documented.contains("401"),
+                        "\(key) without credentials: \(a.status.code)")
                 }
             }
         }

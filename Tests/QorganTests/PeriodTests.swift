@@ -1,4 +1,5 @@
 import Testing
+
 @testable import QorganCore
 
 @Suite struct PeriodTests {
@@ -69,9 +70,11 @@ import Testing
         #expect(try! p("2017").dayCount == 365)
     }
 
-    @Test(arguments: ["", "17", "abcd", "2017Q5", "2017Q0", "201713", "201700", "2017W54", "2016W53", "2017W0",
-                      "2017S3", "201707B", "201700B", "2017BiW28", "2016BiW27", "20171301", "20170431", "2017April2",
-                      "2017March", "2017-03", "2017q1", "2017W", "2017Q", "2017W123"])
+    @Test(arguments: [
+        "", "17", "abcd", "2017Q5", "2017Q0", "201713", "201700", "2017W54", "2016W53", "2017W0",
+        "2017S3", "201707B", "201700B", "2017BiW28", "2016BiW27", "20171301", "20170431", "2017April2",
+        "2017March", "2017-03", "2017q1", "2017W", "2017Q", "2017W123",
+    ])
     func rejectsInvalidIdentifiers(_ s: String) {
         #expect(Period.parse(s) == nil)
         #expect(throws: QorganError.invalidPeriod(s)) { try Period(s) }
@@ -98,12 +101,16 @@ import Testing
         #expect(years.periods.map(\.iso) == ["2013", "2014", "2015", "2016", "2017"])
         #expect(years.span.start.description == "2013-01-01" && years.span.end.description == "2017-12-31")
         #expect(try PeriodSelection("2016Q2..2017Q1").periods.map(\.iso) == ["2016Q2", "2016Q3", "2016Q4", "2017Q1"])
-        #expect(try PeriodSelection("2015W52..2016W2").periods.map(\.iso) == ["2015W52", "2015W53", "2016W1", "2016W2"])
+        #expect(
+            try PeriodSelection("2015W52..2016W2").periods.map(\.iso) == ["2015W52", "2015W53", "2016W1", "2016W2"])
         #expect(try PeriodSelection("2016").isSingle)
         #expect(throws: QorganError.self) { try PeriodSelection("2017..2016") }
         #expect(throws: QorganError.self) { try PeriodSelection("2016..2017Q1") }
         #expect(throws: QorganError.self) { try PeriodSelection("2016..") }
-        #expect(Period.periods(of: .quarterly, within: try p("2016").span).map(\.iso) == ["2016Q1", "2016Q2", "2016Q3", "2016Q4"])
+        #expect(
+            Period.periods(of: .quarterly, within: try p("2016").span).map(\.iso) == [
+                "2016Q1", "2016Q2", "2016Q3", "2016Q4",
+            ])
         #expect(Period.periods(of: .monthly, within: try p("2016Q2").span).count == 3)
     }
 

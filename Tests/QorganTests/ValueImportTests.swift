@@ -1,14 +1,15 @@
 import Foundation
-import Testing
 import QorganCore
 import QorganInterop
 import QorganStore
 import QorganTestSupport
+import Testing
 
 /// Values in and out: every kind of bad row rejects the whole file and leaves the
 /// database file byte-for-byte as it was.
 @Suite struct ValueImportTests {
-    static let header = "dataelement,period,orgunit,categoryoptioncombo,attributeoptioncombo,value,storedby,lastupdated,comment,followup,deleted"
+    static let header =
+        "dataelement,period,orgunit,categoryoptioncombo,attributeoptioncombo,value,storedby,lastupdated,comment,followup,deleted"
     static let good = "SUM,201601,A1,M,,10,,,,,"
 
     /// A database file holding the small catalog and one value.
@@ -16,7 +17,8 @@ import QorganTestSupport
         let path = Fixtures.temporaryPath()
         let s = try SQLiteStore(path: path)
         try s.importMetadata(Fixtures.smallCatalogDocument(), user: "test")
-        try s.saveValues(try DataValueCSV.parse(Self.header + "\nSUM,201512,A1,F,,1,,,,,\n", source: "seed"), user: "test")
+        try s.saveValues(
+            try DataValueCSV.parse(Self.header + "\nSUM,201512,A1,F,,1,,,,,\n", source: "seed"), user: "test")
         return path
     }
 
@@ -94,12 +96,16 @@ import QorganTestSupport
             _ = try DataValueCSV.parse(csv, source: "x.csv")
         } throws: { error in
             guard case QorganError.rejected(let src, let problems) = error else { return false }
-            return src == "x.csv" && problems.contains { $0.line != nil && ($0.reason.contains(reason) || ($0.field.map { reason.contains($0) } ?? false)) }
+            return src == "x.csv"
+                && problems.contains {
+                    $0.line != nil && ($0.reason.contains(reason) || ($0.field.map { reason.contains($0) } ?? false))
+                }
         }
     }
 
     @Test func csvQuotingHeaderOrderAndNoHeader() throws {
-        let csv = "value,orgunit,period,dataelement,categoryoptioncombo,attributeoptioncombo,comment\n"
+        let csv =
+            "value,orgunit,period,dataelement,categoryoptioncombo,attributeoptioncombo,comment\n"
             + "7,A1,201601,SUM,M,,\"checked, twice; said \"\"ok\"\"\"\n"
         let rows = try DataValueCSV.parse(csv, source: "q.csv")
         #expect(rows.count == 1)
@@ -136,10 +142,23 @@ import QorganTestSupport
 
     @Test func dryRunCountsAndChangesNothing() throws {
         let s = try Fixtures.smallStore()
-        try s.saveValues(try DataValueCSV.parse("SUM,201601,A1,M,,10\nSUM,201601,A1,F,,5\nAVG,201601,A1,,,1\n", source: "a"), user: "t")
-        let next = "SUM,201601,A1,M,,10\nSUM,201601,A1,F,,6\nAVG,201601,A1,,,,,,,,true\nAVG,201602,A1,,,2\nAVG,201603,A1,,,3\n"
+        try s.saveValues(
+            try DataValueCSV.parse("SUM,201601,A1,M,,10\nSUM,201601,A1,F,,5\nAVG,201601,A1,,,1\n", source: "a"),
+            user: "t")
+        let next =
+            "SUM,201601,A1,M,,10\nSUM,201601,A1,F,,6\nAVG,201601,A1,,,,,,,,true\nAVG,201602,A1,,,2\nAVG,201603,A1,,,3\n"
         let dry = try s.saveValues(try DataValueCSV.parse(next, source: "b"), user: "t", dryRun: true)
-        #expect(dry == { var x = ImportSummary(); x.imported = 2; x.updated = 1; x.unchanged = 1; x.deleted = 1; x.dryRun = true; return x }())
+        #expect(
+            dry
+                == {
+                    var x = ImportSummary()
+                    x.imported = 2
+                    x.updated = 1
+                    x.unchanged = 1
+                    x.deleted = 1
+                    x.dryRun = true
+                    return x
+                }())
         #expect(try s.valueCount() == 3)
         #expect(try s.auditCount() == 3)
         let real = try s.saveValues(try DataValueCSV.parse(next, source: "b"), user: "t")
@@ -152,11 +171,15 @@ import QorganTestSupport
         let c = try s.catalog()
         let key = DataValueKey(element: c.element("AVG")!.uid, period: try Period("201601"), unit: c.unit("A1")!.uid)
         func save(_ v: String, by user: String, deleted: Bool = false, comment: String? = nil) throws {
-            try s.saveValues([DataValueInput(element: "AVG", period: "201601", unit: "A1", value: v, comment: comment,
-                                             deleted: deleted ? "true" : nil)], user: user)
+            try s.saveValues(
+                [
+                    DataValueInput(
+                        element: "AVG", period: "201601", unit: "A1", value: v, comment: comment,
+                        deleted: deleted ? "true" : nil)
+                ], user: user)
         }
         try save("5", by: "aigerim")
-        try save("5", by: "aigerim")                        // unchanged: no entry
+        try save("5", by: "aigerim")  // unchanged: no entry
         try save("7", by: "daniyar", comment: "corrected")
         try save("", by: "aigerim", deleted: true)
         try save("9", by: "marat")
@@ -191,17 +214,21 @@ import QorganTestSupport
         let c = try s.catalog()
         let out = try DataValueSetJSON.write(try s.values(), catalog: c, idScheme: .code)
         let back = try DataValueSetJSON.parse(out, source: "out.json")
-        #expect(Set(back.map { "\($0.element)|\($0.period)|\($0.unit)|\($0.optionCombo)|\($0.value)" })
+        #expect(
+            Set(back.map { "\($0.element)|\($0.period)|\($0.unit)|\($0.optionCombo)|\($0.value)" })
                 == ["SUM|201601|A1|M|4", "SUM|201601|A1|F|3", "BOOL|201602|A1|default|true"])
         #expect(back.contains { $0.comment == "estimate" })
         #expect(back.contains { $0.followUp == "true" })
         #expect(try s.saveValues(back, user: "t").unchanged == 3)
-        let bad = #"{"period": "201603", "orgUnit": "A1", "dataValues": [{"dataElement": "AVG", "value": 1}, {"dataElement": "AVG", "value": "x"}, {"dataElement": "AVG", "value": 2}]}"#
+        let bad =
+            #"{"period": "201603", "orgUnit": "A1", "dataValues": [{"dataElement": "AVG", "value": 1}, {"dataElement": "AVG", "value": "x"}, {"dataElement": "AVG", "value": 2}]}"#
         #expect {
-            try s.saveValues(try DataValueSetJSON.parse(Data(bad.utf8), source: "bad.json"), source: "bad.json", user: "t")
+            try s.saveValues(
+                try DataValueSetJSON.parse(Data(bad.utf8), source: "bad.json"), source: "bad.json", user: "t")
         } throws: { e in
             let text = "\(e)"
-            return text.contains("dataValues[1], field 'value', value 'x'") && text.contains("dataValues[2], field 'value', value '2': the same value")
+            return text.contains("dataValues[1], field 'value', value 'x'")
+                && text.contains("dataValues[2], field 'value', value '2': the same value")
                 && text.contains("already given at dataValues[0]")
         }
         #expect {
@@ -211,7 +238,9 @@ import QorganTestSupport
 
     @Test func csvExportRoundTripsThroughImport() throws {
         let s = try Fixtures.smallStore()
-        try s.saveValues(try DataValueCSV.parse("SUM,201601,A1,M,,10,,,\"a, b\",true\nAVG,201601,B1,,,2.5\n", source: "a"), user: "t")
+        try s.saveValues(
+            try DataValueCSV.parse("SUM,201601,A1,M,,10,,,\"a, b\",true\nAVG,201601,B1,,,2.5\n", source: "a"), user: "t"
+        )
         let c = try s.catalog()
         for scheme in IdScheme.allCases {
             let text = DataValueCSV.write(try s.values(), catalog: c, idScheme: scheme)
@@ -220,6 +249,7 @@ import QorganTestSupport
             #expect(back.count == 2)
             #expect(try s.saveValues(back, user: "t").unchanged == 2)
         }
-        #expect(DataValueCSV.write(try s.values(), catalog: c, idScheme: .code).contains("SUM,201601,A1,M,default,10,t,"))
+        #expect(
+            DataValueCSV.write(try s.values(), catalog: c, idScheme: .code).contains("SUM,201601,A1,M,default,10,t,"))
     }
 }

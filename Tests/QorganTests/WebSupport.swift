@@ -25,7 +25,8 @@ enum WebFixture {
         let path = Fixtures.temporaryPath()
         try FileManager.default.copyItem(atPath: template, toPath: path)
         let store = try SQLiteStore(path: path)
-        let engine = try AnalyticsEngine.load(catalog: try store.catalog(), ids: try store.storedIds(), scan: store.scanValues)
+        let engine = try AnalyticsEngine.load(
+            catalog: try store.catalog(), ids: try store.storedIds(), scan: store.scanValues)
         store.observe(engine)
         return (store, engine)
     }
@@ -49,8 +50,10 @@ struct WebClient {
     init(_ client: any TestClientProtocol) { self.client = client }
 
     @discardableResult
-    mutating func send(_ method: HTTPRequest.Method, _ uri: String, json: Any? = nil, form: [(String, String)]? = nil,
-                       headers extra: HTTPFields = [:], withCSRF: Bool = true) async throws -> TestResponse {
+    mutating func send(
+        _ method: HTTPRequest.Method, _ uri: String, json: Any? = nil, form: [(String, String)]? = nil,
+        headers extra: HTTPFields = [:], withCSRF: Bool = true
+    ) async throws -> TestResponse {
         var headers = extra
         if !cookies.isEmpty { headers[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ") }
         if let bearer { headers[.authorization] = "Bearer \(bearer)" }
@@ -62,9 +65,13 @@ struct WebClient {
         if let form {
             headers[.contentType] = "application/x-www-form-urlencoded"
             let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
-            body = ByteBuffer(string: form.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)" }.joined(separator: "&"))
+            body = ByteBuffer(
+                string: form.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)" }.joined(
+                    separator: "&"))
         }
-        if withCSRF, let csrf, ![.get, .head].contains(method), headers[HTTPField.Name("X-CSRF-Token")!] == nil, form == nil {
+        if withCSRF, let csrf, ![.get, .head].contains(method), headers[HTTPField.Name("X-CSRF-Token")!] == nil,
+            form == nil
+        {
             headers[HTTPField.Name("X-CSRF-Token")!] = csrf
         }
         let response = try await client.executeRequest(uri: uri, method: method, headers: headers, body: body)
@@ -85,7 +92,9 @@ struct WebClient {
     mutating func signIn(_ user: String, password: String = DemoAccounts.password) async throws -> TestResponse {
         let page = try await send(.get, "/login")
         let token = WebClient.hidden("_csrf", in: page.text ?? "")
-        let r = try await send(.post, "/login", form: [("_csrf", token), ("username", user), ("password", password), ("next", "/dashboard")])
+        let r = try await send(
+            .post, "/login",
+            form: [("_csrf", token), ("username", user), ("password", password), ("next", "/dashboard")])
         if r.status == .seeOther { try await send(.get, "/dashboard") }
         return r
     }
@@ -106,7 +115,9 @@ extension TestResponse {
 
 /// Runs `body` against the application in process (no socket).
 @discardableResult
-func withApp<T: Sendable>(_ state: ServerState, _ body: @escaping @Sendable (inout WebClient) async throws -> T) async throws -> T {
+func withApp<T: Sendable>(_ state: ServerState, _ body: @escaping @Sendable (inout WebClient) async throws -> T)
+    async throws -> T
+{
     let app = Application(router: buildRouter(state))
     return try await app.test(.router) { client in
         var web = WebClient(client)

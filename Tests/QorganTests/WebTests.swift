@@ -77,7 +77,8 @@ import Testing
     @Test func cookiesAreSecureBehindATLSProxy() async throws {
         try await withApp(try await WebFixture.state()) { web in
             let page = try await web.send(.get, "/login", headers: [HTTPField.Name("X-Forwarded-Proto")!: "https"])
-            #expect(page.headers[values: .setCookie].first { $0.hasPrefix("qorgan_login=") }?.contains("Secure") == true)
+            #expect(
+                page.headers[values: .setCookie].first { $0.hasPrefix("qorgan_login=") }?.contains("Secure") == true)
         }
     }
 
@@ -86,15 +87,24 @@ import Testing
         try await withApp(state) { web in
             try await web.signIn("admin")
             let ala = try state.store.catalog().unit("ALA")!.uid
-            let created = try await web.send(.post, "/users", form: [("_csrf", web.csrf!), ("username", "field-officer"), ("password", "a long password"),
-                                                                   ("role", "data-entry"), ("units", ala)])
+            let created = try await web.send(
+                .post, "/users",
+                form: [
+                    ("_csrf", web.csrf!), ("username", "field-officer"), ("password", "a long password"),
+                    ("role", "data-entry"), ("units", ala),
+                ])
             #expect(created.status == .ok)
             #expect(created.text?.contains("User field-officer was created.") == true)
-            let bad = try await web.send(.post, "/users", form: [("_csrf", web.csrf!), ("username", "x y"), ("password", "a long password"),
-                                                               ("role", "viewer"), ("units", ala)])
+            let bad = try await web.send(
+                .post, "/users",
+                form: [
+                    ("_csrf", web.csrf!), ("username", "x y"), ("password", "a long password"),
+                    ("role", "viewer"), ("units", ala),
+                ])
             #expect(bad.status == .badRequest)
             #expect(bad.text?.contains("username") == true)
-            let changed = try await web.send(.post, "/users/field-officer", form: [("_csrf", web.csrf!), ("role", "viewer"), ("password", "")])
+            let changed = try await web.send(
+                .post, "/users/field-officer", form: [("_csrf", web.csrf!), ("role", "viewer"), ("password", "")])
             #expect(changed.status == .ok)
             var officer = web
             officer.cookies = [:]
@@ -124,7 +134,8 @@ import Testing
             #expect(web.cookies["qorgan_session"] == nil)
             // Another user from another address is not affected: throttling is per name and per address.
         }
-        #expect(try state.store.securityEvents().contains { $0.action == "SIGN_IN_THROTTLED" && $0.subject == "aktobe" })
+        #expect(
+            try state.store.securityEvents().contains { $0.action == "SIGN_IN_THROTTLED" && $0.subject == "aktobe" })
         #expect(state.throttle.retryAfter(username: "admin", address: "elsewhere") == nil)
         #expect(state.throttle.retryAfter(username: "aktobe", address: "elsewhere") != nil)
     }
@@ -134,11 +145,14 @@ import Testing
         let before = try state.store.auditCount()
         try await withApp(state) { web in
             try await web.signIn("almaty")
-            let value: [String: Any] = ["dataElement": "CONVICTIONS", "period": "201712", "orgUnit": "ALA", "value": "4"]
+            let value: [String: Any] = [
+                "dataElement": "CONVICTIONS", "period": "201712", "orgUnit": "ALA", "value": "4",
+            ]
             let forged = try await web.send(.post, "/api/dataValues", json: value, withCSRF: false)
             #expect(forged.status == .forbidden)
             #expect(forged.object["code"] as? String == "csrf")
-            let wrong = try await web.send(.post, "/api/dataValues", json: value, headers: [HTTPField.Name("X-CSRF-Token")!: "guess"])
+            let wrong = try await web.send(
+                .post, "/api/dataValues", json: value, headers: [HTTPField.Name("X-CSRF-Token")!: "guess"])
             #expect(wrong.status == .forbidden)
             let formForged = try await web.send(.post, "/account/tokens", form: [("name", "x")])
             #expect(formForged.status == .forbidden)
@@ -180,7 +194,8 @@ import Testing
         }
         // Only the hash is in the database.
         let path = state.store.path!
-        let dump = try String(contentsOfFile: path, encoding: .isoLatin1)
+        let dump =
+            try String(contentsOfFile: path, encoding: .isoLatin1)
             + ((try? String(contentsOfFile: path + "-wal", encoding: .isoLatin1)) ?? "")
         #expect(!dump.contains(secret))
         #expect(dump.contains(Secrets.sha256(secret)))
@@ -189,10 +204,14 @@ import Testing
     // MARK: Roles and scope
 
     @Test func rolesDecideWhoMayWrite() async throws {
-        for (user, status) in [("viewer", HTTPResponse.Status.forbidden), ("analyst", .forbidden), ("almaty", .ok), ("admin", .ok)] {
+        for (user, status) in [
+            ("viewer", HTTPResponse.Status.forbidden), ("analyst", .forbidden), ("almaty", .ok), ("admin", .ok),
+        ] {
             try await withApp(try await WebFixture.state()) { web in
                 try await web.signIn(user)
-                let r = try await web.send(.post, "/api/dataValues", json: ["dataElement": "CONVICTIONS", "period": "201712", "orgUnit": "ALA", "value": 5])
+                let r = try await web.send(
+                    .post, "/api/dataValues",
+                    json: ["dataElement": "CONVICTIONS", "period": "201712", "orgUnit": "ALA", "value": 5])
                 #expect(r.status == status, "\(user)")
                 let users = try await web.send(.get, "/api/users")
                 #expect(users.status == (user == "admin" ? .ok : .forbidden), "\(user)")
@@ -213,19 +232,31 @@ import Testing
             let read = try await web.send(.get, "/api/dataValues?de=CONVICTIONS&pe=201606&ou=AKT")
             #expect(read.status == .forbidden)
             #expect(read.object["code"] as? String == "out_of_scope")
-            #expect(try await web.send(.get, "/api/audits/dataValue?de=CONVICTIONS&pe=201606&ou=AKT").status == .forbidden)
-            #expect(try await web.send(.get, "/api/dataValueSets?dataSet=SECURITY&period=201606&orgUnit=AKT").status == .forbidden)
-            let write = try await web.send(.post, "/api/dataValues", json: ["dataElement": "CONVICTIONS", "period": "201712", "orgUnit": "AKT", "value": "1"])
+            #expect(
+                try await web.send(.get, "/api/audits/dataValue?de=CONVICTIONS&pe=201606&ou=AKT").status == .forbidden)
+            #expect(
+                try await web.send(.get, "/api/dataValueSets?dataSet=SECURITY&period=201606&orgUnit=AKT").status
+                    == .forbidden)
+            let write = try await web.send(
+                .post, "/api/dataValues",
+                json: ["dataElement": "CONVICTIONS", "period": "201712", "orgUnit": "AKT", "value": "1"])
             #expect(write.status == .forbidden)
             #expect(try await web.send(.delete, "/api/dataValues?de=CONVICTIONS&pe=201606&ou=AKT").status == .forbidden)
             // A batch that reaches outside is refused whole: its Almaty row is not saved either.
-            let batch = try await web.send(.post, "/api/dataValueSets", json: ["dataValues": [
-                ["dataElement": "CONVICTIONS", "period": "201712", "orgUnit": "ALA", "value": "1"],
-                ["dataElement": "CONVICTIONS", "period": "201712", "orgUnit": "AKT", "value": "1"]]])
+            let batch = try await web.send(
+                .post, "/api/dataValueSets",
+                json: [
+                    "dataValues": [
+                        ["dataElement": "CONVICTIONS", "period": "201712", "orgUnit": "ALA", "value": "1"],
+                        ["dataElement": "CONVICTIONS", "period": "201712", "orgUnit": "AKT", "value": "1"],
+                    ]
+                ])
             #expect(batch.status == .forbidden)
             #expect((batch.object["problems"] as? [[String: Any]])?.first?["value"] as? String == "AKT")
             #expect(try await web.send(.get, "/api/analytics?dx=IND_CONVICTIONS&pe=2016&ou=KZ").status == .forbidden)
-            #expect(try await web.send(.get, "/api/analytics?dx=IND_CONVICTIONS&pe=2016&ou=CHILDREN:KZ").status == .forbidden)
+            #expect(
+                try await web.send(.get, "/api/analytics?dx=IND_CONVICTIONS&pe=2016&ou=CHILDREN:KZ").status
+                    == .forbidden)
             let level = try await web.send(.get, "/api/analytics?dx=IND_READINESS&pe=2017&ou=LEVEL-2")
             #expect(level.status == .ok)
             #expect((level.object["rows"] as? [[String: Any]])?.count == 1)
@@ -239,23 +270,33 @@ import Testing
 
     @Test func anAdministratorGrantsOnlyWithinTheirOwnUnits() async throws {
         let state = try await WebFixture.state()
-        try state.store.createUser(username: "ala-admin", passwordHash: Secrets.hashPassword("regional-secret"), role: .administrator,
-                                   units: ["ALA"], by: "test")
+        try state.store.createUser(
+            username: "ala-admin", passwordHash: Secrets.hashPassword("regional-secret"), role: .administrator,
+            units: ["ALA"], by: "test")
         try await withApp(state) { web in
             try await web.signIn("ala-admin", password: "regional-secret")
-            let outside = try await web.send(.post, "/api/users", json: ["username": "x", "password": "long enough", "role": "viewer", "units": ["AKT"]])
+            let outside = try await web.send(
+                .post, "/api/users",
+                json: ["username": "x", "password": "long enough", "role": "viewer", "units": ["AKT"]])
             #expect(outside.status == .forbidden)
-            let inside = try await web.send(.post, "/api/users", json: ["username": "medeu", "password": "long enough", "role": "data-entry", "units": ["ALA_MEDEU"]])
+            let inside = try await web.send(
+                .post, "/api/users",
+                json: ["username": "medeu", "password": "long enough", "role": "data-entry", "units": ["ALA_MEDEU"]])
             #expect(inside.status == .created)
             let listed = try await web.send(.get, "/api/users")
             #expect(Set(listed.array.compactMap { $0["username"] as? String }) == ["almaty", "ala-admin", "medeu"])
             #expect(try await web.send(.patch, "/api/users/aktobe", json: ["role": "viewer"]).status == .forbidden)
-            let dup = try await web.send(.post, "/api/users", json: ["username": "MEDEU", "password": "long enough", "role": "viewer", "units": ["ALA"]])
+            let dup = try await web.send(
+                .post, "/api/users",
+                json: ["username": "MEDEU", "password": "long enough", "role": "viewer", "units": ["ALA"]])
             #expect(dup.status == .conflict)
-            let short = try await web.send(.post, "/api/users", json: ["username": "y", "password": "short", "role": "viewer", "units": ["ALA"]])
+            let short = try await web.send(
+                .post, "/api/users", json: ["username": "y", "password": "short", "role": "viewer", "units": ["ALA"]])
             #expect(short.status == .badRequest)
             #expect((short.object["problems"] as? [[String: Any]])?.first?["field"] as? String == "password")
-            let role = try await web.send(.post, "/api/users", json: ["username": "z", "password": "long enough", "role": "boss", "units": ["ALA"]])
+            let role = try await web.send(
+                .post, "/api/users",
+                json: ["username": "z", "password": "long enough", "role": "boss", "units": ["ALA"]])
             #expect(role.object["message"] as? String == "role: one of administrator, analyst, data-entry, viewer")
             // A disabled user cannot sign in, and their sessions end.
             #expect(try await web.send(.patch, "/api/users/medeu", json: ["disabled": true]).status == .ok)
@@ -276,7 +317,12 @@ import Testing
                 return (r.object["rows"] as? [[String: Any]])?.first?["value"] as? Double ?? 0
             }
             let before = try await total()
-            let saved = try await web.send(.post, "/api/dataValues", json: ["dataElement": "CONVICTIONS", "period": "201703", "orgUnit": "ALA", "value": "7", "comment": "checked"])
+            let saved = try await web.send(
+                .post, "/api/dataValues",
+                json: [
+                    "dataElement": "CONVICTIONS", "period": "201703", "orgUnit": "ALA", "value": "7",
+                    "comment": "checked",
+                ])
             #expect(saved.status == .ok)
             #expect(saved.object["storedBy"] as? String == "almaty")
             let existing = try await web.send(.get, "/api/dataValues?de=CONVICTIONS&pe=201703&ou=ALA")
@@ -307,8 +353,13 @@ import Testing
             let mine = try await regional.send(.get, q)
             #expect(mine.text != national.text)
             let meta = mine.object["metaData"] as? [String: [String: Any]] ?? [:]
-            #expect((mine.object["rows"] as? [[String: Any]] ?? []).allSatisfy { meta[$0["ou"] as? String ?? ""]?["code"] as? String == "ALA" })
-            _ = try await regional.send(.post, "/api/dataValues", json: ["dataElement": "CONVICTIONS", "period": "201705", "orgUnit": "ALA", "value": "40"])
+            #expect(
+                (mine.object["rows"] as? [[String: Any]] ?? []).allSatisfy {
+                    meta[$0["ou"] as? String ?? ""]?["code"] as? String == "ALA"
+                })
+            _ = try await regional.send(
+                .post, "/api/dataValues",
+                json: ["dataElement": "CONVICTIONS", "period": "201705", "orgUnit": "ALA", "value": "40"])
             let after = try await web.send(.get, q)
             #expect(WebTests.value(of: "ALA", in: after) == WebTests.value(of: "ALA", in: national) + 40)
             #expect(WebTests.value(of: "AKT", in: after) == WebTests.value(of: "AKT", in: national))
@@ -318,7 +369,9 @@ import Testing
     /// The value of a unit (by code) in an analytics answer; 0 when it has no row.
     static func value(of code: String, in r: TestResponse) -> Double {
         let meta = r.object["metaData"] as? [String: [String: Any]] ?? [:]
-        let row = (r.object["rows"] as? [[String: Any]] ?? []).first { meta[$0["ou"] as? String ?? ""]?["code"] as? String == code }
+        let row = (r.object["rows"] as? [[String: Any]] ?? []).first {
+            meta[$0["ou"] as? String ?? ""]?["code"] as? String == code
+        }
         return row?["value"] as? Double ?? 0
     }
 
@@ -335,24 +388,50 @@ import Testing
             let base: [String: Any] = ["dataElement": "CONVICTIONS", "period": "201712", "orgUnit": "ALA"]
             #expect(try await problem(base.merging(["value": "many"]) { $1 }) == (.badRequest, "value", "rejected"))
             #expect(try await problem(base.merging(["value": "2.5"]) { $1 }) == (.badRequest, "value", "rejected"))
-            #expect(try await problem(base.merging(["value": "1", "period": "2017-13"]) { $1 }) == (.badRequest, "period", "rejected"))
-            #expect(try await problem(base.merging(["value": "1", "period": "2017Q4"]) { $1 }) == (.badRequest, "period", "rejected"))
-            #expect(try await problem(base.merging(["value": "1", "dataElement": "NO_SUCH"]) { $1 }) == (.badRequest, "dataelement", "rejected"))
-            #expect(try await problem(["dataElement": "CONVICTIONS", "orgUnit": "ALA", "value": "1"]) == (.badRequest, "period", "bad_request"))
-            #expect(try await problem(base.merging(["value": ["nested"]]) { $1 }) == (.badRequest, "value", "bad_request"))
+            #expect(
+                try await problem(base.merging(["value": "1", "period": "2017-13"]) { $1 }) == (
+                    .badRequest, "period", "rejected"
+                ))
+            #expect(
+                try await problem(base.merging(["value": "1", "period": "2017Q4"]) { $1 }) == (
+                    .badRequest, "period", "rejected"
+                ))
+            #expect(
+                try await problem(base.merging(["value": "1", "dataElement": "NO_SUCH"]) { $1 }) == (
+                    .badRequest, "dataelement", "rejected"
+                ))
+            #expect(
+                try await problem(["dataElement": "CONVICTIONS", "orgUnit": "ALA", "value": "1"]) == (
+                    .badRequest, "period", "bad_request"
+                ))
+            #expect(
+                try await problem(base.merging(["value": ["nested"]]) { $1 }) == (.badRequest, "value", "bad_request"))
             let malformed = try await web.send(.post, "/api/dataValues", headers: [.contentType: "application/json"])
             #expect(malformed.status == .badRequest)
-            let set = try await web.send(.post, "/api/dataValueSets", json: ["dataValues": [
-                ["dataElement": "CONVICTIONS", "period": "201712", "orgUnit": "ALA", "value": "1"],
-                ["dataElement": "CONVICTIONS", "period": "201711", "orgUnit": "ALA", "value": "-1"]]])
+            let set = try await web.send(
+                .post, "/api/dataValueSets",
+                json: [
+                    "dataValues": [
+                        ["dataElement": "CONVICTIONS", "period": "201712", "orgUnit": "ALA", "value": "1"],
+                        ["dataElement": "CONVICTIONS", "period": "201711", "orgUnit": "ALA", "value": "-1"],
+                    ]
+                ])
             #expect(set.status == .badRequest)
             #expect(set.text?.contains("dataValues[1]") == true)
-            let dry = try await web.send(.post, "/api/dataValueSets?dryRun=true", json: ["dataValues": [
-                ["dataElement": "CONVICTIONS", "period": "201712", "orgUnit": "ALA", "value": "1"]]])
+            let dry = try await web.send(
+                .post, "/api/dataValueSets?dryRun=true",
+                json: [
+                    "dataValues": [
+                        ["dataElement": "CONVICTIONS", "period": "201712", "orgUnit": "ALA", "value": "1"]
+                    ]
+                ])
             #expect(dry.object["status"] as? String == "DRY_RUN")
             #expect(try await web.send(.get, "/api/analytics?dx=NOPE&pe=2017&ou=ALA").status == .badRequest)
-            #expect(try await web.send(.get, "/api/analytics?dx=IND_READINESS&pe=2017&ou=ALA&format=pdf").status == .badRequest)
-            #expect(try await web.send(.get, "/api/dataValues?de=CONVICTIONS&pe=201712").object["message"] as? String
+            #expect(
+                try await web.send(.get, "/api/analytics?dx=IND_READINESS&pe=2017&ou=ALA&format=pdf").status
+                    == .badRequest)
+            #expect(
+                try await web.send(.get, "/api/dataValues?de=CONVICTIONS&pe=201712").object["message"] as? String
                     == "ou: this query parameter is required")
         }
         #expect(try state.store.auditCount() == before)
@@ -366,7 +445,9 @@ import Testing
         try state.store.importMetadata(catalog, user: "test")
         try await withApp(state) { web in
             try await web.signIn("almaty")
-            let value = { (pe: String) -> [String: Any] in ["dataElement": "CONVICTIONS", "period": pe, "orgUnit": "ALA", "value": "1"] }
+            let value = { (pe: String) -> [String: Any] in
+                ["dataElement": "CONVICTIONS", "period": pe, "orgUnit": "ALA", "value": "1"]
+            }
             // December 2017 ended 20 days ago: closed. January 2018 is open.
             let late = try await web.send(.post, "/api/dataValues", json: value("201712"))
             #expect(late.status == .conflict)
@@ -388,38 +469,52 @@ import Testing
         let state = try await WebFixture.state()
         try await withApp(state) { web in
             try await web.signIn("almaty")
-            let done = try await web.send(.post, "/api/completions", json: ["dataSet": "SECURITY", "period": "201712", "orgUnit": "ALA"])
+            let done = try await web.send(
+                .post, "/api/completions", json: ["dataSet": "SECURITY", "period": "201712", "orgUnit": "ALA"])
             #expect(done.status == .ok)
             #expect(done.object["completedBy"] as? String == "almaty")
             let form = try await web.send(.get, "/api/dataValueSets?dataSet=SECURITY&period=201712&orgUnit=ALA")
             #expect(form.object["completed"] as? Bool == true)
             #expect((form.object["dataValues"] as? [[String: Any]])?.isEmpty == false)
-            let undone = try await web.send(.post, "/api/completions", json: ["dataSet": "SECURITY", "period": "201712", "orgUnit": "ALA", "completed": false])
+            let undone = try await web.send(
+                .post, "/api/completions",
+                json: ["dataSet": "SECURITY", "period": "201712", "orgUnit": "ALA", "completed": false])
             #expect(undone.object["completed"] as? Bool == false)
-            let wrongType = try await web.send(.post, "/api/completions", json: ["dataSet": "SECURITY", "period": "2017", "orgUnit": "ALA"])
+            let wrongType = try await web.send(
+                .post, "/api/completions", json: ["dataSet": "SECURITY", "period": "2017", "orgUnit": "ALA"])
             #expect(wrongType.status == .badRequest)
             var viewer = web
             viewer.cookies = [:]
             try await viewer.signIn("viewer")
-            #expect(try await viewer.send(.post, "/api/completions", json: ["dataSet": "SECURITY", "period": "201712", "orgUnit": "ALA"]).status == .forbidden)
+            #expect(
+                try await viewer.send(
+                    .post, "/api/completions", json: ["dataSet": "SECURITY", "period": "201712", "orgUnit": "ALA"]
+                ).status == .forbidden)
         }
-        #expect(try state.store.completion(dataSet: try state.store.catalog().dataSet("SECURITY")!.uid, period: "201712",
-                                           unit: try state.store.catalog().unit("ALA")!.uid) == nil)
+        #expect(
+            try state.store.completion(
+                dataSet: try state.store.catalog().dataSet("SECURITY")!.uid, period: "201712",
+                unit: try state.store.catalog().unit("ALA")!.uid) == nil)
     }
 
     // MARK: Incidents
 
     @Test func incidentsThroughTheAPIFollowRolesAndScopeAndReachTheIndicatorsAtOnce() async throws {
         let state = try await WebFixture.state()
-        let aktobeAttack = try state.store.incidents().first { $0.incident.date.description == "2016-06-05" }!.incident.uid
+        let aktobeAttack = try state.store.incidents().first { $0.incident.date.description == "2016-06-05" }!.incident
+            .uid
         try await withApp(state) { web in
             try await web.signIn("almaty")
             func prevented() async throws -> Double {
-                WebTests.value(of: "ALA", in: try await web.send(.get, "/api/analytics?dx=IND_ACTS_PREVENTED&pe=2017&ou=ALA"))
+                WebTests.value(
+                    of: "ALA", in: try await web.send(.get, "/api/analytics?dx=IND_ACTS_PREVENTED&pe=2017&ou=ALA"))
             }
             let before = try await prevented()
-            let plot: [String: Any] = ["date": "2017-11", "unit": "ALA_MEDEU", "outcome": "foiled", "attackType": 3, "targetType": 3, "weaponType": 6,
-                                       "summary": "A planned bombing, stopped."]
+            let plot: [String: Any] = [
+                "date": "2017-11", "unit": "ALA_MEDEU", "outcome": "foiled", "attackType": 3, "targetType": 3,
+                "weaponType": 6,
+                "summary": "A planned bombing, stopped.",
+            ]
             let created = try await web.send(.post, "/api/incidents", json: plot)
             #expect(created.status == .created)
             #expect(created.object["killed"] is NSNull)
@@ -427,27 +522,42 @@ import Testing
             let uid = created.object["uid"] as? String ?? ""
             #expect(try await prevented() == before + 1)
 
-            #expect(try await web.send(.post, "/api/incidents", json: plot.merging(["unit": "AKT"]) { $1 }).status == .forbidden)
+            #expect(
+                try await web.send(.post, "/api/incidents", json: plot.merging(["unit": "AKT"]) { $1 }).status
+                    == .forbidden)
             // Another region's incident is not found: its existence and unit are not told.
             #expect(try await web.send(.get, "/api/incidents/\(aktobeAttack)").status == .notFound)
-            #expect(try await web.send(.put, "/api/incidents/\(uid)", json: plot.merging(["unit": "AKT"]) { $1 }).status == .forbidden)
+            #expect(
+                try await web.send(.put, "/api/incidents/\(uid)", json: plot.merging(["unit": "AKT"]) { $1 }).status
+                    == .forbidden)
             let listed = try await web.send(.get, "/api/incidents")
-            #expect(!listed.array.isEmpty && listed.array.allSatisfy { ($0["unitCode"] as? String)?.hasPrefix("ALA") == true })
+            #expect(
+                !listed.array.isEmpty
+                    && listed.array.allSatisfy { ($0["unitCode"] as? String)?.hasPrefix("ALA") == true })
             #expect(try await web.send(.get, "/api/incidents?ou=AKT").status == .forbidden)
 
             let badDate = try await web.send(.post, "/api/incidents", json: plot.merging(["date": "2017-02-30"]) { $1 })
             #expect(badDate.status == .badRequest)
             #expect((badDate.object["problems"] as? [[String: Any]])?.first?["field"] as? String == "date")
-            let badCodes = try await web.send(.post, "/api/incidents", json: plot.merging(["attackType": 99, "killed": -1]) { $1 })
+            let badCodes = try await web.send(
+                .post, "/api/incidents", json: plot.merging(["attackType": 99, "killed": -1]) { $1 })
             #expect(badCodes.status == .badRequest)
-            #expect(Set((badCodes.object["problems"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String }) == ["attackType", "killed"])
+            #expect(
+                Set((badCodes.object["problems"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String }) == [
+                    "attackType", "killed",
+                ])
 
-            let moved = try await web.send(.put, "/api/incidents/\(uid)", json: plot.merging(["unit": "ALA_AUEZOV", "outcome": "completed"]) { $1 })
+            let moved = try await web.send(
+                .put, "/api/incidents/\(uid)",
+                json: plot.merging(["unit": "ALA_AUEZOV", "outcome": "completed"]) { $1 })
             #expect(moved.object["unitCode"] as? String == "ALA_AUEZOV")
             #expect(try await prevented() == before)
             #expect(try await web.send(.delete, "/api/incidents/\(uid)").status == .noContent)
             let detail = try await web.send(.get, "/api/incidents/\(uid)")
-            #expect((detail.object["history"] as? [[String: Any]])?.map { $0["action"] as? String } == ["CREATE", "UPDATE", "DELETE"])
+            #expect(
+                (detail.object["history"] as? [[String: Any]])?.map { $0["action"] as? String } == [
+                    "CREATE", "UPDATE", "DELETE",
+                ])
 
             var viewer = web
             viewer.cookies = [:]
@@ -462,18 +572,28 @@ import Testing
         try await withApp(state) { web in
             try await web.signIn("admin")
             let kz = try state.store.catalog().unit("KAR")!.uid
-            let bad = try await web.send(.post, "/incidents", form: [("_csrf", web.csrf!), ("date", "2017-13"), ("unit", kz), ("outcome", "foiled"),
-                                                                   ("attackType", "3"), ("targetType", "3"), ("weaponType", "6"), ("killed", "two")])
+            let bad = try await web.send(
+                .post, "/incidents",
+                form: [
+                    ("_csrf", web.csrf!), ("date", "2017-13"), ("unit", kz), ("outcome", "foiled"),
+                    ("attackType", "3"), ("targetType", "3"), ("weaponType", "6"), ("killed", "two"),
+                ])
             #expect(bad.status == .badRequest)
             #expect(bad.text?.contains("field &#39;date&#39;") == true || bad.text?.contains("field 'date'") == true)
             #expect(bad.text?.contains("killed") == true)
-            let ok = try await web.send(.post, "/incidents", form: [("_csrf", web.csrf!), ("date", "2017-11-03"), ("unit", kz), ("outcome", "foiled"),
-                                                                  ("attackType", "3"), ("targetType", "3"), ("weaponType", "6"), ("killed", ""),
-                                                                  ("property", "no"), ("claimed", "unknown"), ("summary", "Stopped in time."),
-                                                                  ("sources", "Regional office report\nPress")])
+            let ok = try await web.send(
+                .post, "/incidents",
+                form: [
+                    ("_csrf", web.csrf!), ("date", "2017-11-03"), ("unit", kz), ("outcome", "foiled"),
+                    ("attackType", "3"), ("targetType", "3"), ("weaponType", "6"), ("killed", ""),
+                    ("property", "no"), ("claimed", "unknown"), ("summary", "Stopped in time."),
+                    ("sources", "Regional office report\nPress"),
+                ])
             #expect(ok.status == .seeOther)
             let page = try await web.send(.get, ok.headers[.location] ?? "/")
-            #expect(page.text?.contains("Stopped in time.") == true && page.text?.contains("Regional office report") == true)
+            #expect(
+                page.text?.contains("Stopped in time.") == true && page.text?.contains("Regional office report") == true
+            )
         }
         #expect(try state.store.incidents().count == 15)
     }
@@ -487,12 +607,22 @@ import Testing
         let akt = catalog.unit("AKT")!.uid
         let checklist = try #require(try state.store.instrument(code: "OFFICE_READINESS", version: 1))
         let aktSite = try #require(try state.store.sites(units: [akt]).first { $0.site.category == "MASS" }).site.uid
-        let alaSite = try #require(try state.store.sites(units: [catalog.unit("ALA")!.uid]).first { $0.site.category == "MASS" }).site.uid
+        let alaSite = try #require(
+            try state.store.sites(units: [catalog.unit("ALA")!.uid]).first { $0.site.category == "MASS" }
+        ).site.uid
         try await withApp(state) { web in
             try await web.signIn("almaty")
             func form(_ unit: String) -> [(String, String)] {
-                [("_csrf", web.csrf!), ("instrument", checklist.label), ("unit", unit), ("date", "2018-03-01"), ("assessorRole", "regional inspector")]
-                    + checklist.items.map { item in ("answer_" + item.code, item.scale.answers.first { item.scale.score($0) == item.scale.maximum }!) }
+                [
+                    ("_csrf", web.csrf!), ("instrument", checklist.label), ("unit", unit), ("date", "2018-03-01"),
+                    ("assessorRole", "regional inspector"),
+                ]
+                    + checklist.items.map { item in
+                        (
+                            "answer_" + item.code,
+                            item.scale.answers.first { item.scale.score($0) == item.scale.maximum }!
+                        )
+                    }
             }
             let ok = try await web.send(.post, "/readiness/assess", form: form(medeu))
             #expect(ok.status == .seeOther)
@@ -502,21 +632,35 @@ import Testing
             let partial = try await web.send(.post, "/readiness/assess", form: Array(form(medeu).dropLast(3)))
             #expect(partial.status == .badRequest && partial.text?.contains("is scored") == true)
             // Checklists are for administrators to change.
-            #expect(try await web.send(.post, "/api/readiness/instruments/OFFICE_READINESS/derive").status == .forbidden)
+            #expect(
+                try await web.send(.post, "/api/readiness/instruments/OFFICE_READINESS/derive").status == .forbidden)
 
             let measures = SiteConfiguration.standard.category("MASS")!.measures
-            let inspection = [("_csrf", web.csrf!), ("date", "2018-02-01"), ("kind", "unannounced"), ("prescription", "Fix the alarm"), ("due", "2018-05-01")]
+            let inspection =
+                [
+                    ("_csrf", web.csrf!), ("date", "2018-02-01"), ("kind", "unannounced"),
+                    ("prescription", "Fix the alarm"), ("due", "2018-05-01"),
+                ]
                 + measures.map { ("finding_" + $0, $0 == "ALARM" ? "missing" : "in-place") }
             #expect(try await web.send(.post, "/sites/\(alaSite)/inspections", form: inspection).status == .seeOther)
             #expect(try await web.send(.post, "/sites/\(aktSite)/inspections", form: inspection).status == .notFound)
             #expect(try await web.send(.get, "/api/sites/\(aktSite)").status == .notFound)
             let flags = try await web.send(.get, "/api/sites/flags?on=2018-06-01")
-            #expect((flags.object["overdue"] as? [[String: Any]])?.contains { ($0["prescription"] as? [String: Any])?["text"] as? String == "Fix the alarm" } == true)
+            #expect(
+                (flags.object["overdue"] as? [[String: Any]])?.contains {
+                    ($0["prescription"] as? [String: Any])?["text"] as? String == "Fix the alarm"
+                } == true)
             var viewer = web
             viewer.cookies = [:]
             try await viewer.signIn("viewer")
-            #expect(try await viewer.send(.post, "/api/sites", json: ["name": "X", "category": "MASS", "unit": "ALA", "peakOccupancy": 10,
-                                                                    "responsibleRole": "r", "registered": "2018-01-01"]).status == .forbidden)
+            #expect(
+                try await viewer.send(
+                    .post, "/api/sites",
+                    json: [
+                        "name": "X", "category": "MASS", "unit": "ALA", "peakOccupancy": 10,
+                        "responsibleRole": "r", "registered": "2018-01-01",
+                    ]
+                ).status == .forbidden)
         }
         #expect(try state.store.inspections(site: alaSite).last?.inspection.findings["ALARM"] == .missing)
     }
@@ -526,15 +670,24 @@ import Testing
     @Test func everyPageRendersInEveryLanguage() async throws {
         try await withApp(try await WebFixture.state()) { web in
             try await web.signIn("admin")
-            let expect = ["en": ("Dashboard", "Almaty city"), "ru": ("Сводка", "город Алматы"), "kk": ("Жиынтық", "Алматы қаласы")]
+            let expect = [
+                "en": ("Dashboard", "Almaty city"), "ru": ("Сводка", "город Алматы"),
+                "kk": ("Жиынтық", "Алматы қаласы"),
+            ]
             for lang in Messages.languages {
-                let pages = ["/dashboard?ou=ALA", "/entry?ds=SECURITY&ou=ALA&pe=201712", "/pivot?dx=IND_CONVICTIONS&ou=KZ&children=1&from=2015&to=2017",
-                             "/metadata", "/history?de=CONVICTIONS&pe=201606&ou=AKT", "/users", "/account",
-                             "/incidents?from=2013&to=2017", "/incidents/new", "/incidents/\(Uid.stable("demo:incident:1"))",
-                             "/incidents/\(Uid.stable("demo:incident:1"))?edit=1",
-                             "/readiness", "/readiness/assess", "/sites?ou=KZ&on=2017-12-31", "/sites/\(Uid.stable("demo:site:1"))"]
+                let pages = [
+                    "/dashboard?ou=ALA", "/entry?ds=SECURITY&ou=ALA&pe=201712",
+                    "/pivot?dx=IND_CONVICTIONS&ou=KZ&children=1&from=2015&to=2017",
+                    "/metadata", "/history?de=CONVICTIONS&pe=201606&ou=AKT", "/users", "/account",
+                    "/incidents?from=2013&to=2017", "/incidents/new", "/incidents/\(Uid.stable("demo:incident:1"))",
+                    "/incidents/\(Uid.stable("demo:incident:1"))?edit=1",
+                    "/readiness", "/readiness/assess", "/sites?ou=KZ&on=2017-12-31",
+                    "/sites/\(Uid.stable("demo:site:1"))",
+                ]
                 for page in pages {
-                    let r = try await web.send(.get, page + "&lang=\(lang)".replacingOccurrences(of: "&", with: page.contains("?") ? "&" : "?"))
+                    let r = try await web.send(
+                        .get, page + "&lang=\(lang)".replacingOccurrences(of: "&", with: page.contains("?") ? "&" : "?")
+                    )
                     #expect(r.status == .ok, "\(page) in \(lang)")
                     let html = r.text ?? ""
                     #expect(html.contains("<html lang=\"\(lang)\">"), "\(page) in \(lang)")
@@ -571,10 +724,13 @@ import Testing
         let english = Set(messages.catalogues["en"]!.keys)
         for lang in Messages.languages {
             let keys = Set(messages.catalogues[lang]!.keys)
-            #expect(keys == english, "\(lang): missing \(english.subtracting(keys).sorted()), extra \(keys.subtracting(english).sorted())")
+            #expect(
+                keys == english,
+                "\(lang): missing \(english.subtracting(keys).sorted()), extra \(keys.subtracting(english).sorted())")
             #expect(messages.catalogues[lang]!.values.allSatisfy { !$0.isEmpty }, "\(lang)")
         }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         let templates = root.appendingPathComponent("Sources/QorganServer/Resources/templates")
         var used = Set<String>()
         for file in try FileManager.default.contentsOfDirectory(atPath: templates.path) {
@@ -585,7 +741,8 @@ import Testing
             }
         }
         #expect(used.count > 80)
-        #expect(used.subtracting(english).isEmpty, "used but not in the catalogue: \(used.subtracting(english).sorted())")
+        #expect(
+            used.subtracting(english).isEmpty, "used but not in the catalogue: \(used.subtracting(english).sorted())")
     }
 
     @Test func pagesCarrySecurityHeadersAndNoExternalResources() async throws {
@@ -595,7 +752,9 @@ import Testing
             #expect(r.headers[.contentSecurityPolicy]?.contains("default-src 'self'") == true)
             #expect(r.headers[HTTPField.Name("X-Frame-Options")!] == "DENY")
             let html = r.text ?? ""
-            #expect(!html.contains("http://") && !html.contains("https://") || html.contains("xmlns=\"http://www.w3.org/2000/svg\""))
+            #expect(
+                !html.contains("http://") && !html.contains("https://")
+                    || html.contains("xmlns=\"http://www.w3.org/2000/svg\""))
             #expect(!html.contains("<script>") && !html.contains("style=\""))
             #expect(try await web.send(.get, "/static/app.js").status == .ok)
             #expect(try await web.send(.get, "/static/../Package.swift").status != .ok)
@@ -633,7 +792,9 @@ import Testing
             _ = try await web.send(.get, "/health")
             _ = try await web.send(.get, "/api/me")
             #expect(try await web.send(.get, "/metrics").status == .unauthorized)
-            #expect(try await web.send(.get, "/metrics", headers: [.authorization: "Bearer wrong-secret"]).status == .unauthorized)
+            #expect(
+                try await web.send(.get, "/metrics", headers: [.authorization: "Bearer wrong-secret"]).status
+                    == .unauthorized)
             let m = try await web.send(.get, "/metrics", headers: [.authorization: "Bearer \(secret)"])
             #expect(m.status == .ok)
             let text = m.text ?? ""

@@ -11,8 +11,10 @@ enum XLSXReading {
         func u16(_ i: Int) -> Int { Int(b[i]) | Int(b[i + 1]) << 8 }
         func u32(_ i: Int) -> Int { u16(i) | u16(i + 2) << 16 }
         var i = 0
-        while i + 30 <= b.count, u32(i) == 0x04034b50 {
-            let size = u32(i + 18), nameLength = u16(i + 26), extra = u16(i + 28)
+        while i + 30 <= b.count, u32(i) == 0x0403_4b50 {
+            let size = u32(i + 18)
+            let nameLength = u16(i + 26)
+            let extra = u16(i + 28)
             let name = String(decoding: b[(i + 30)..<(i + 30 + nameLength)], as: UTF8.self)
             let start = i + 30 + nameLength + extra
             out[name] = Data(b[start..<(start + size)])
@@ -26,38 +28,50 @@ enum XLSXReading {
         let xml = String(decoding: entries(data)["xl/worksheets/sheet1.xml"] ?? Data(), as: UTF8.self)
         return xml.components(separatedBy: "<row ").dropFirst().map { row in
             row.components(separatedBy: "<c ").dropFirst().map { cell in
-                if let t = cell.range(of: "<t"), let start = cell[t.upperBound...].firstIndex(of: ">"), let end = cell.range(of: "</t>") {
+                if let t = cell.range(of: "<t"), let start = cell[t.upperBound...].firstIndex(of: ">"),
+                    let end = cell.range(of: "</t>")
+                {
                     return String(cell[cell.index(after: start)..<end.lowerBound])
                 }
-                if let v = cell.range(of: "<v>"), let end = cell.range(of: "</v>") { return String(cell[v.upperBound..<end.lowerBound]) }
+                if let v = cell.range(of: "<v>"), let end = cell.range(of: "</v>") {
+                    return String(cell[v.upperBound..<end.lowerBound])
+                }
                 return ""
             }
         }
     }
 
     static func numericCells(_ data: Data) -> Int {
-        String(decoding: entries(data)["xl/worksheets/sheet1.xml"] ?? Data(), as: UTF8.self).components(separatedBy: "<v>").count - 1
+        String(decoding: entries(data)["xl/worksheets/sheet1.xml"] ?? Data(), as: UTF8.self).components(
+            separatedBy: "<v>"
+        ).count - 1
     }
 }
 
 @Suite struct XLSXTests {
     @Test func theZipIsValidAndItsChecksumsAreRight() throws {
-        #expect(Zip.crc32(Data("The quick brown fox jumps over the lazy dog".utf8)) == 0x414FA339)
+        #expect(Zip.crc32(Data("The quick brown fox jumps over the lazy dog".utf8)) == 0x414F_A339)
         let book = XLSX.workbook(sheets: [XLSX.Sheet(name: "A/B:C", header: ["x"], rows: [[.number(1)]])])
         let entries = XLSXReading.entries(book)
         #expect(entries.keys.contains("[Content_Types].xml"))
         #expect(entries.keys.contains("xl/worksheets/sheet1.xml"))
         // Sheet names lose the characters Excel forbids.
         #expect(String(decoding: entries["xl/workbook.xml"]!, as: UTF8.self).contains("name=\"ABC\""))
-        #expect(XLSX.column(0) == "A" && XLSX.column(25) == "Z" && XLSX.column(26) == "AA" && XLSX.column(701) == "ZZ" && XLSX.column(702) == "AAA")
+        #expect(
+            XLSX.column(0) == "A" && XLSX.column(25) == "Z" && XLSX.column(26) == "AA" && XLSX.column(701) == "ZZ"
+                && XLSX.column(702) == "AAA")
     }
 
     /// An independent reader (openpyxl, installed by .ci/run) opens the workbook and finds
     /// real numbers, text with markup characters, and one sheet per table.
     @Test func openpyxlReadsNumbersAsNumbers() throws {
         let book = XLSX.workbook(sheets: [
-            XLSX.Sheet(name: "Figures", header: ["unit", "2016", "2017"],
-                       rows: [[.text("Almaty <city> & \"region\""), .number(32.1), .number(1579)], [.text("Aktobe"), .empty, .number(-0.5)]]),
+            XLSX.Sheet(
+                name: "Figures", header: ["unit", "2016", "2017"],
+                rows: [
+                    [.text("Almaty <city> & \"region\""), .number(32.1), .number(1579)],
+                    [.text("Aktobe"), .empty, .number(-0.5)],
+                ]),
             XLSX.Sheet(name: "Figures", header: ["second"], rows: [[.text("Қазақстан")]]),
         ])
         let path = NSTemporaryDirectory() + "qorgan-\(UUID().uuidString).xlsx"
@@ -75,7 +89,8 @@ enum XLSXReading {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["python3", "-c", script, path]
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         p.standardOutput = out
         p.standardError = err
         try p.run()
@@ -85,7 +100,9 @@ enum XLSXReading {
         #expect(p.terminationStatus == 0, "openpyxl failed (pip install openpyxl): \(error)")
         let lines = text.split(separator: "\n").map(String.init)
         #expect(lines.first == "['Figures', 'Figures 2']")
-        #expect(lines.dropFirst().first == "[['unit', '2016', '2017'], ['Almaty <city> & \"region\"', 32.1, 1579], ['Aktobe', None, -0.5]]")
+        #expect(
+            lines.dropFirst().first
+                == "[['unit', '2016', '2017'], ['Almaty <city> & \"region\"', 32.1, 1579], ['Aktobe', None, -0.5]]")
         #expect(lines.dropFirst(2).first == "float int")
         #expect(lines.last == "Қазақстан")
     }
@@ -94,7 +111,9 @@ enum XLSXReading {
 @Suite struct JSONTextTests {
     /// Whatever a name holds, the analytics JSON stays valid and says it back.
     @Test func stringsAndNumbersRoundTripThroughAJSONParser() throws {
-        let samples = ["plain", "quote \" and \\ backslash", "line\nbreak\ttab\r", "\u{1}\u{1f}control", "Қазақстан 🇰🇿", ""]
+        let samples = [
+            "plain", "quote \" and \\ backslash", "line\nbreak\ttab\r", "\u{1}\u{1f}control", "Қазақстан 🇰🇿", "",
+        ]
         for s in samples {
             var j = JSONText()
             j.raw("[")
