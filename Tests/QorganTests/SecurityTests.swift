@@ -455,3 +455,66 @@ import Testing
             [DataValueInput(element: "CONVICTIONS", period: "201712", unit: "ALA", value: "4")], user: "t")
     }
 }
+
+/// The real binary on loopback: a client that leaves in the middle of a heavy query, and SIGTERM.
+@Suite(.serialized) struct ServerLifecycleTests {
+    @Test func sigtermStopsTheServerWithinSecondsEvenDuringQueries() throws {
+        let db = Fixtures.temporaryPath()
+        let server = Process()
+        server.executableURL = CLITests.binary
+        server.arguments = ["serve", "--demo", "--database", db, "--port", "0", "--log-level", "warning"]
+        let out = Pipe()
+        server.standardOutput = out
+        try server.run()
+        defer { if server.isRunning { server.interrupt() } }
+        var printed = ""
+        let deadline = Date().addingTimeInterval(120)
+        while !printed.contains("Qorgan is serving"), Date() < deadline, server.isRunning {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty {
+                Thread.sleep(forTimeInterval: 0.05)
+            } else {
+                printed += String(decoding: chunk, as: UTF8.self)
+            }
+        }
+        let address = try #require(
+            printed.split(separator: " ").first { $0.hasPrefix("http://127.0.0.1:") }.map(String.init))
+        let token = try CLITests().qorgan("users", "token", "viewer", database: db).out
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        // Clients that give up after 50 ms on the heaviest query allowed, then one that waits.
+        let heavy =
+            "\(address)/api/analytics?dx=CONVICTIONS;IND_TG_COVERAGE&pe=20080101..20171231&periodType=Daily&ou=LEVEL-3"
+        for _ in 0..<4 {
+            let curl = Process()
+            curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+            curl.arguments = [
+                "-s", "-o", "/dev/null", "--max-time", "0.05", "-H", "Authorization: Bearer \(token)", heavy,
+            ]
+            try curl.run()
+            curl.waitUntilExit()
+        }
+        let answered = Process()
+        answered.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        answered.arguments = [
+            "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Authorization: Bearer \(token)",
+            "\(address)/api/analytics?dx=CONVICTIONS&pe=2016&ou=KZ",
+        ]
+        let status = Pipe()
+        answered.standardOutput = status
+        try answered.run()
+        answered.waitUntilExit()
+        #expect(String(decoding: status.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) == "200")
+        // A heavy query in flight, then SIGTERM.
+        let inFlight = Process()
+        inFlight.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        inFlight.arguments = ["-s", "-o", "/dev/null", "-H", "Authorization: Bearer \(token)", heavy]
+        try inFlight.run()
+        Thread.sleep(forTimeInterval: 0.05)
+        let start = Date()
+        server.terminate()
+        while server.isRunning, Date().timeIntervalSince(start) < 15 { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(!server.isRunning, "the server was still running 15 s after SIGTERM")
+        #expect(Date().timeIntervalSince(start) < 10)
+        inFlight.waitUntilExit()
+    }
+}
