@@ -101,7 +101,7 @@ public struct AnalyticsResult: Sendable {
             } else {
                 j.key("name", first: true)
             }
-            j.string(names[id]!)
+            j.string(names[id] ?? id)
             j.raw("}")
         }
         j.raw("},\"rows\":[")
@@ -172,7 +172,7 @@ public struct AnalyticsResult: Sendable {
                         if let x = unitOrder[a[i]], let y = unitOrder[b[i]] { return x < y }
                     default: break
                     }
-                    return first[a]! < first[b]!
+                    return (first[a] ?? Int.max) < (first[b] ?? Int.max)
                 }
                 return false
             }

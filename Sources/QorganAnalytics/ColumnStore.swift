@@ -149,7 +149,7 @@ struct HierarchyEpochs: Sendable {
 
     init(catalog: Catalog, unitIndex: [String: UInt32]) {
         let days = Set(catalog.organisationUnits.flatMap { $0.parents.map(\.from) }).sorted()
-        starts = [Day(year: 1, month: 1, day: 1)!] + days
+        starts = [Day.firstOfMonth(1, 1)] + days
         parent = starts.map { day in
             catalog.organisationUnits.map { u in u.parent(on: day).flatMap { unitIndex[$0] }.map(Int32.init) ?? -1 }
         }

@@ -204,7 +204,7 @@ final class QueryRunner {
             var numeric = false
             var stored = 0
             while end < rows && Int(part.period[end]) == p && part.unit[end] == u {
-                if cocFilter == nil || part.coc[end] == cocFilter! {
+                if cocFilter == nil || part.coc[end] == cocFilter {
                     stored += 1
                     let v = part.value[end]
                     if !v.isNaN {

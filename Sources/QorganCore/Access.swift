@@ -44,6 +44,16 @@ public struct Principal: Hashable, Sendable, Codable {
     public func canSee(_ unit: String, in catalog: Catalog, on day: Day) -> Bool {
         units.contains { root in catalog.isInSubtree(unit, of: root, on: day) }
     }
+
+    /// Whether they are bound to a root of the hierarchy (the whole country) on `day`.
+    public func isNational(in catalog: Catalog, on day: Day) -> Bool {
+        units.contains { catalog.unit($0).map { $0.parent(on: day) == nil } ?? false }
+    }
+
+    /// Whether they, an administrator, manage `other`: every one of `other`'s units lies within theirs.
+    public func manages(_ other: Principal, in catalog: Catalog, on day: Day) -> Bool {
+        role.canManageUsers && other.units.allSatisfy { canSee($0, in: catalog, on: day) }
+    }
 }
 
 /// A change refused because of who asks (role, scope, a closed form), not because of what

@@ -234,11 +234,13 @@ public struct ValueResolver {
         }
         let size = (inputs.count + parts - 1) / parts
         return [Validated<ResolvedValue>](unsafeUninitializedCapacity: inputs.count) { buffer, count in
-            nonisolated(unsafe) let out = buffer  // each part initializes its own disjoint range
+            // Each part initializes its own disjoint range.
+            guard let base = buffer.baseAddress else { return }
+            nonisolated(unsafe) let out = base
             DispatchQueue.concurrentPerform(iterations: parts) { part in
                 var r = ValueResolver(catalog: catalog)
                 for i in (part * size)..<min(inputs.count, (part + 1) * size) {
-                    (out.baseAddress! + i).initialize(to: r.resolve(inputs[i]))
+                    (out + i).initialize(to: r.resolve(inputs[i]))
                 }
             }
             count = inputs.count

@@ -30,6 +30,15 @@ public struct Day: Hashable, Comparable, Sendable, CustomStringConvertible, Coda
         self.day = day
     }
 
+    /// The first day of a month; `month` is clamped to 1…12 and `year` to the calendar's 1…9999,
+    /// so that calendar arithmetic needs no optional.
+    public static func firstOfMonth(_ year: Int, _ month: Int) -> Day {
+        Day(unchecked: min(max(year, 1), 9999), min(max(month, 1), 12), 1)
+    }
+
+    /// 31 December of `year` (clamped to 1…9999).
+    public static func lastOfYear(_ year: Int) -> Day { Day(unchecked: min(max(year, 1), 9999), 12, 31) }
+
     public static func isLeapYear(_ y: Int) -> Bool { (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 }
 
     public static func daysInMonth(year: Int, month: Int) -> Int {
@@ -81,11 +90,13 @@ public struct Day: Hashable, Comparable, Sendable, CustomStringConvertible, Coda
     }
 
     /// Parses `YYYY-MM-DD`.
-    public init?(iso text: String) {
+    /// Parses `YYYY-MM-DD` within `years` (by default the years input may name; the store reads
+    /// back what it holds with the whole calendar).
+    public init?(iso text: String, years: ClosedRange<Int> = Day.supportedYears) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
             parts.allSatisfy({ $0.allSatisfy(\.isASCIIDigit) }),
-            let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), Day.supportedYears.contains(y)
+            let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), years.contains(y)
         else { return nil }
         self.init(year: y, month: m, day: d)
     }

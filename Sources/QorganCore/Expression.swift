@@ -238,8 +238,8 @@ private struct Parser {
             return e
         }
         if c.isASCIIDigit || c == "." { return try parseNumber() }
-        if c == "#" || c == "N" || c == "C", i + 1 < chars.count, chars[i + 1] == "{" {
-            return try parseReference(kind: Expression.Reference.Kind(rawValue: c)!)
+        if let kind = Expression.Reference.Kind(rawValue: c), i + 1 < chars.count, chars[i + 1] == "{" {
+            return try parseReference(kind: kind)
         }
         if c.isLetter {
             var j = i

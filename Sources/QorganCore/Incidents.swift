@@ -64,6 +64,16 @@ public struct IncidentDate: Hashable, Sendable, Codable, Comparable, CustomStrin
     public var month: Int?
     public var day: Int?
 
+    /// A year alone, for a form to start from before its date is known (never saved as such:
+    /// the incident's own date replaces it, or the form is refused).
+    public static let placeholder = IncidentDate(unchecked: 2000)
+
+    private init(unchecked year: Int) {
+        self.year = year
+        month = nil
+        day = nil
+    }
+
     public init?(year: Int, month: Int? = nil, day: Int? = nil) {
         guard Day.supportedYears.contains(year) else { return nil }
         if let month { guard (1...12).contains(month) else { return nil } }
@@ -95,13 +105,13 @@ public struct IncidentDate: Hashable, Sendable, Codable, Comparable, CustomStrin
     }
 
     /// The period its counts go to: the month when it is known, else the year.
-    public var period: Period { month.flatMap { Period.month(year, $0) } ?? Period.year(year)! }
+    public var period: Period { Period.containing(earliest, type: month == nil ? .yearly : .monthly) }
 
     /// The first day it may have been.
-    public var earliest: Day { Day(year: year, month: month ?? 1, day: day ?? 1)! }
+    public var earliest: Day { Day.firstOfMonth(year, month ?? 1).adding(days: (day ?? 1) - 1) }
     /// The last day it may have been.
     public var latest: Day {
-        if let day, let month { return Day(year: year, month: month, day: day)! }
+        if day != nil { return earliest }
         return period.end
     }
 
@@ -293,10 +303,10 @@ public enum IncidentRegister {
                 IncidentOutcome.allCases.map { (optionCode(outcome: $0), $0.rawValue.capitalized) }),
             category(
                 "INC_ATTACK", "Attack type (GTD)",
-                GTD.attackTypes.keys.sorted().map { (optionCode(attackType: $0), GTD.attackTypes[$0]!) }),
+                GTD.attackTypes.sorted { $0.key < $1.key }.map { (optionCode(attackType: $0.key), $0.value) }),
             category(
                 "INC_TARGET", "Target type (GTD)",
-                GTD.targetTypes.keys.sorted().map { (optionCode(targetType: $0), GTD.targetTypes[$0]!) }),
+                GTD.targetTypes.sorted { $0.key < $1.key }.map { (optionCode(targetType: $0.key), $0.value) }),
         ]
         c.categoryCombos = [
             CategoryCombo(

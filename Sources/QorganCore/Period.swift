@@ -131,7 +131,7 @@ public struct Period: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     /// Monday of ISO week 1 of `isoYear`: the week that holds 4 January.
     public static func isoWeekOneMonday(_ isoYear: Int) -> Day {
-        let jan4 = Day(year: isoYear, month: 1, day: 4)!
+        let jan4 = Day.firstOfMonth(isoYear, 1).adding(days: 3)
         return jan4.adding(days: 1 - jan4.isoWeekday)
     }
 
@@ -158,19 +158,22 @@ public struct Period: Hashable, Comparable, Sendable, CustomStringConvertible {
         case .daily: return Period(type: .daily, start: day)
         case .weekly, .biWeekly:
             let (isoYear, w) = isoWeek(of: day)
-            if type == .weekly { return week(isoYear, w)! }
-            return biWeek(isoYear, (w + 1) / 2)!
-        case .monthly: return month(day.year, day.month)!
+            // Built from the ISO week directly: the day's week exists, nothing to check.
+            if type == .weekly {
+                return Period(type: .weekly, start: isoWeekOneMonday(isoYear).adding(days: 7 * (w - 1)))
+            }
+            return Period(type: .biWeekly, start: isoWeekOneMonday(isoYear).adding(days: 14 * ((w + 1) / 2 - 1)))
+        case .monthly: return Period(type: .monthly, start: .firstOfMonth(day.year, day.month))
         case .biMonthly:
-            return Period(type: .biMonthly, start: Day(year: day.year, month: day.month - (day.month - 1) % 2, day: 1)!)
-        case .quarterly: return quarter(day.year, (day.month - 1) / 3 + 1)!
+            return Period(type: .biMonthly, start: .firstOfMonth(day.year, day.month - (day.month - 1) % 2))
+        case .quarterly: return Period(type: .quarterly, start: .firstOfMonth(day.year, (day.month - 1) / 3 * 3 + 1))
         case .sixMonthly:
-            return Period(type: .sixMonthly, start: Day(year: day.year, month: day.month <= 6 ? 1 : 7, day: 1)!)
-        case .yearly: return year(day.year)!
+            return Period(type: .sixMonthly, start: .firstOfMonth(day.year, day.month <= 6 ? 1 : 7))
+        case .yearly: return Period(type: .yearly, start: .firstOfMonth(day.year, 1))
         case .financialApril, .financialJuly, .financialOct, .financialNov:
-            let m = type.financialStartMonth!
+            let m = type.financialStartMonth ?? 1
             let y = day.month >= m ? day.year : day.year - 1
-            return Period(type: type, start: Day(year: y, month: m, day: 1)!)
+            return Period(type: type, start: .firstOfMonth(y, m))
         }
     }
 
@@ -201,7 +204,7 @@ public struct Period: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     private func monthsLater(_ n: Int) -> Day {
         let m0 = start.month - 1 + n
-        return Day(year: start.year + m0 / 12, month: m0 % 12 + 1, day: 1)!
+        return .firstOfMonth(start.year + m0 / 12, m0 % 12 + 1)
     }
 
     public var span: DaySpan { DaySpan(start: start, end: end) }
@@ -224,7 +227,7 @@ public struct Period: Hashable, Comparable, Sendable, CustomStringConvertible {
         case .quarterly: return y + "Q\((start.month + 2) / 3)"
         case .sixMonthly: return y + "S\(start.month == 1 ? 1 : 2)"
         case .yearly: return y
-        default: return y + type.financialSuffix!
+        default: return y + (type.financialSuffix ?? "")
         }
     }
 
@@ -297,16 +300,16 @@ public struct Period: Hashable, Comparable, Sendable, CustomStringConvertible {
         if let q = number(after: "Q") { return quarter(y, q) }
         if let h = number(after: "S") {
             guard h == 1 || h == 2 else { return nil }
-            return Period(type: .sixMonthly, start: Day(year: y, month: h == 1 ? 1 : 7, day: 1)!)
+            return Period(type: .sixMonthly, start: .firstOfMonth(y, h == 1 ? 1 : 7))
         }
         if rest.count == 3, rest.hasSuffix("B"), let b = Int(rest.prefix(2)), rest.prefix(2).allSatisfy(\.isASCIIDigit)
         {
             guard (1...6).contains(b) else { return nil }
-            return Period(type: .biMonthly, start: Day(year: y, month: 2 * b - 1, day: 1)!)
+            return Period(type: .biMonthly, start: .firstOfMonth(y, 2 * b - 1))
         }
         for t in [PeriodType.financialApril, .financialJuly, .financialOct, .financialNov]
         where rest == t.financialSuffix {
-            return Period(type: t, start: Day(year: y, month: t.financialStartMonth!, day: 1)!)
+            return Period(type: t, start: .firstOfMonth(y, t.financialStartMonth ?? 1))
         }
         return nil
     }
@@ -369,7 +372,11 @@ public struct PeriodSelection: Hashable, Sendable, CustomStringConvertible {
     public var isSingle: Bool { first == last }
     public var periods: [Period] {
         var out = [first]
-        while out.last! < last { out.append(out.last!.next) }
+        var p = first
+        while p < last {
+            p = p.next
+            out.append(p)
+        }
         return out
     }
     public var description: String { isSingle ? first.iso : "\(first.iso)..\(last.iso)" }

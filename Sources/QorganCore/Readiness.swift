@@ -287,7 +287,7 @@ public enum ReadinessGaps {
         let a = latest(before)
         let b = latest(after)
         func mean(_ d: [String: Double], _ region: OrgUnit, _ year: Int) -> Double? {
-            let day = Day(year: year, month: 12, day: 31)!
+            let day = Day.lastOfYear(year)
             let xs = d.filter { catalog.isInSubtree($0.key, of: region.uid, on: day) }.map(\.value)
             return xs.isEmpty ? nil : xs.reduce(0, +) / Double(xs.count)
         }

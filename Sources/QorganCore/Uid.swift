@@ -16,8 +16,8 @@ public enum Uid {
     }
 
     public static func generate<G: RandomNumberGenerator>(using g: inout G) -> String {
-        var s = String(letters.randomElement(using: &g)!)
-        for _ in 0..<10 { s.append(alphanumerics.randomElement(using: &g)!) }
+        var s = String(letters[Int.random(in: 0..<letters.count, using: &g)])
+        for _ in 0..<10 { s.append(alphanumerics[Int.random(in: 0..<alphanumerics.count, using: &g)]) }
         return s
     }
 

@@ -144,7 +144,7 @@ public enum GTDFile {
                     }
                 }
                 // A province is a region: the highest level among the matches wins; a tie is ambiguous.
-                let day = Day(year: Int(f("iyear")) ?? 2000, month: 1, day: 1) ?? Day(year: 2000, month: 1, day: 1)!
+                let day = Day.firstOfMonth(Int(f("iyear")).map { min(max($0, 1900), 2100) } ?? 2000, 1)
                 let top = candidates.map { catalog.level(of: $0.uid, on: day) }.min()
                 let best = candidates.filter { catalog.level(of: $0.uid, on: day) == top }
                 if best.count == 1 {

@@ -47,7 +47,7 @@ public enum Disclosure {
                         let v = table[cell.row][cell.column]
                         return v == 0 ? 1e9 : v
                     }.reduce(0, +)
-                    if best == nil || cost < best!.cost { best = (cost, candidates) }
+                    if best.map({ cost < $0.cost }) ?? true { best = (cost, candidates) }
                 }
             }
             guard let best else { break }  // a single row or column: nothing can hide it but the total

@@ -34,6 +34,8 @@ public struct ReportBuilder {
 
     var catalog: Catalog { snapshot.catalog }
     var t: [String: String] { ReportText.table(language) }
+    /// A text of the report's language; its key when a catalogue lacks it (a test checks they do not).
+    func text(_ key: String) -> String { t[key] ?? key }
     var years: [Period] { Period.periods(of: .yearly, within: periods.span) }
     var yearLabels: [String] { years.map(\.iso) }
     var regions: [OrgUnit] {
@@ -76,8 +78,10 @@ public struct ReportBuilder {
             }
         }
         if edition == .public { figures = figures.map(publicFigure) }
-        var notes: [String] = [t["traceNote"]!]
-        if edition == .public { notes.append(ReportText.fill(t["publicNote"]!, formatFigure(threshold, decimals: 0))) }
+        var notes: [String] = [text("traceNote")]
+        if edition == .public {
+            notes.append(ReportText.fill(text("publicNote"), formatFigure(threshold, decimals: 0)))
+        }
         if let notice { notes.append(notice) }
         let progress = self.progress()
         var summary = figures.compactMap(sentence)
@@ -86,10 +90,10 @@ public struct ReportBuilder {
         if !progress.isEmpty {
             func n(_ code: String) -> String { String(progress.filter { $0.statusCode == code }.count) }
             summary.append(
-                ReportText.fill(t["targetsSentence"]!, String(progress.count), n("met"), n("onTrack"), n("behind")))
+                ReportText.fill(text("targetsSentence"), String(progress.count), n("met"), n("onTrack"), n("behind")))
         }
         return ReportDocument(
-            title: t["title"]!, programme: framework?.programme ?? "", unit: unit.code,
+            title: text("title"), programme: framework?.programme ?? "", unit: unit.code,
             unitName: unit.name(in: language),
             periods: periods.description, language: language, edition: edition, generated: today.description,
             summary: summary, figures: figures, figureTraces: traces, progress: progress,
@@ -128,9 +132,10 @@ public struct ReportBuilder {
             let parts = f.display.components(separatedBy: " → ")
             let verb = b > a ? "rose" : b < a ? "fell" : "same"
             return ReportText.fill(
-                t["changeSentence"]!, name, ReportText.fill(t[verb]!, parts.first ?? "", parts.last ?? "", f.periods))
+                text("changeSentence"), name,
+                ReportText.fill(text(verb), parts.first ?? "", parts.last ?? "", f.periods))
         }
-        return ReportText.fill(t["valueSentence"]!, name, f.display, f.periods)
+        return ReportText.fill(text("valueSentence"), name, f.display, f.periods)
     }
 
     /// "rose from A to B (p → q)" for an item between two spans, or nil without data.
@@ -142,9 +147,9 @@ public struct ReportBuilder {
         else { return nil }
         let verb = rb > ra ? "rose" : rb < ra ? "fell" : "same"
         return ReportText.fill(
-            t["changeSentence"]!, label,
+            text("changeSentence"), label,
             ReportText.fill(
-                t[verb]!, formatFigure(ra, decimals: decimals) + suffix,
+                text(verb), formatFigure(ra, decimals: decimals) + suffix,
                 formatFigure(rb, decimals: decimals) + suffix, "\(a) → \(b)"))
     }
 
@@ -163,7 +168,7 @@ public struct ReportBuilder {
             if total > 0 {
                 out.append(
                     ReportText.fill(
-                        t["youngShare"]!, formatFigure(young, decimals: 1), last,
+                        text("youngShare"), formatFigure(young, decimals: 1), last,
                         formatFigure(100 * u / total, decimals: 1)))
             }
         }
@@ -208,7 +213,7 @@ public struct ReportBuilder {
         return TrendStatement(
             trend: trend,
             sentence: ReportText.fill(
-                t[key]!, slope, formatFigure(trend.standardError, decimals: 1), String(trend.points)))
+                text(key), slope, formatFigure(trend.standardError, decimals: 1), String(trend.points)))
     }
 
     // MARK: Progress
@@ -259,8 +264,8 @@ public struct ReportBuilder {
                 target: "\(formatFigure(target.0.value, decimals: ind.decimals)) (\(target.0.period))",
                 latest: latest.map {
                     "\(formatFigure($0, decimals: ind.decimals)) (\(measuredSpan.start.year == measuredSpan.end.year ? String(measuredSpan.end.year) : "\(measuredSpan.start.year)..\(measuredSpan.end.year)"))"
-                } ?? t["noData"]!,
-                status: t[status]!, statusCode: status, verification: fi.meansOfVerification, frequency: fi.frequency,
+                } ?? text("noData"),
+                status: text(status), statusCode: status, verification: fi.meansOfVerification, frequency: fi.frequency,
                 responsible: catalog.unit(fi.responsibleUnit)?.name(in: language) ?? fi.responsibleUnit,
                 trace: Self.trace(
                     dx: ind.code,
@@ -315,7 +320,7 @@ public struct ReportBuilder {
                             ou: codesAreData ? unit.code : rowCodes[ri])))
             rows.append(cells)
         }
-        var totals = [ReportDocument.Cell(text: t["total"]!)]
+        var totals = [ReportDocument.Cell(text: text("total"))]
         for (yi, y) in yearLabels.enumerated() {
             let v = grid.map { $0[yi] }.reduce(0, +)
             totals.append(
@@ -333,7 +338,8 @@ public struct ReportBuilder {
         )
         rows.append(totals)
         return ReportDocument.Table(
-            title: title, header: [codesAreData ? t["item"]! : t["region"]!] + yearLabels + [t["total"]!], rows: rows)
+            title: title, header: [codesAreData ? text("item") : text("region")] + yearLabels + [text("total")],
+            rows: rows)
     }
 
     /// A total: in the public edition, itself a count, hidden below the threshold.
@@ -357,15 +363,15 @@ public struct ReportBuilder {
                         trace: Self.trace(dx: ref, pe: y, ou: ou.code))
                 }
         }
-        return rows.isEmpty ? nil : ReportDocument.Table(title: title, header: [t["item"]!] + yearLabels, rows: rows)
+        return rows.isEmpty ? nil : ReportDocument.Table(title: title, header: [text("item")] + yearLabels, rows: rows)
     }
 
     // MARK: Sections
 
     func incidents() -> ReportDocument.Section? {
         let tables = [
-            countTable("IND_ACTS_PREVENTED", title: t["prevented"]!),
-            countTable("IND_ACTS_COMMITTED", title: t["committed"]!),
+            countTable("IND_ACTS_PREVENTED", title: text("prevented")),
+            countTable("IND_ACTS_COMMITTED", title: text("committed")),
         ].compactMap { $0 }
         guard !tables.isEmpty else { return nil }
         var charts: [String] = []
@@ -373,12 +379,12 @@ public struct ReportBuilder {
             let rows = prevented.rows.dropLast().filter { ($0.last?.number ?? 0) > 0 }
             charts.append(
                 Chart.svg(
-                    .bar, title: t["chartPrevented"]!, labels: rows.map { String($0[0].text.prefix(14)) },
-                    series: [Chart.Series(name: t["total"]!, values: rows.map { $0.last?.number })], decimals: 0,
+                    .bar, title: text("chartPrevented"), labels: rows.map { String($0[0].text.prefix(14)) },
+                    series: [Chart.Series(name: text("total"), values: rows.map { $0.last?.number })], decimals: 0,
                     width: 760, height: 260))
         }
         return .init(
-            code: "incidents", title: t["incidents"]!, paragraphs: [], tables: tables,
+            code: "incidents", title: text("incidents"), paragraphs: [], tables: tables,
             charts: edition == .public ? [] : charts)
     }
 
@@ -411,7 +417,7 @@ public struct ReportBuilder {
             latest.append(cells.last?.number)
             rows.append(cells)
         }
-        let coverage = valueTable(["IND_TG_COVERAGE"], ou: unit, title: t["coverage"]!)
+        let coverage = valueTable(["IND_TG_COVERAGE"], ou: unit, title: text("coverage"))
         var channels: [ReportDocument.Table] = []
         if let events = catalog.element("PREV_EVENTS"),
             let r = run(["PREV_EVENTS"], pe: yearLabels, ou: [unit.uid], co: true)
@@ -424,16 +430,16 @@ public struct ReportBuilder {
                 matrix(
                     grid, rowNames: combos.map(\.name), rowCodes: combos.map { "PREV_EVENTS.\($0.code)" },
                     dx: "PREV_EVENTS",
-                    title: t["eventsByChannel"]!, codesAreData: true))
+                    title: text("eventsByChannel"), codesAreData: true))
         }
         let chart = Chart.svg(
-            .bar, title: t["chartCoverage"]! + " " + (yearLabels.last ?? ""), labels: combos.map(\.name),
+            .bar, title: text("chartCoverage") + " " + (yearLabels.last ?? ""), labels: combos.map(\.name),
             series: [Chart.Series(name: yearLabels.last ?? "", values: latest)], decimals: 1, width: 760, height: 240)
         return .init(
-            code: "prevention", title: t["prevention"]!, paragraphs: [],
+            code: "prevention", title: text("prevention"), paragraphs: [],
             tables: [
                 ReportDocument.Table(
-                    title: t["coverage"]!, header: [t["item"]!] + yearLabels, rows: rows + (coverage?.rows ?? []))
+                    title: text("coverage"), header: [text("item")] + yearLabels, rows: rows + (coverage?.rows ?? []))
             ] + channels,
             charts: [chart])
     }
@@ -444,27 +450,27 @@ public struct ReportBuilder {
         }
         guard !items.isEmpty, let r = run(items, pe: yearLabels, ou: [unit.uid]) else { return nil }
         let grid = items.map { ref in
-            yearLabels.map { y in r.rows.first { $0.dx == catalog.element(ref)!.uid && $0.pe == y }?.value ?? 0 }
+            yearLabels.map { y in r.rows.first { $0.dx == catalog.element(ref)?.uid && $0.pe == y }?.value ?? 0 }
         }
         return .init(
-            code: "travel", title: t["travel"]!, paragraphs: [],
+            code: "travel", title: text("travel"), paragraphs: [],
             tables: [
                 matrix(
-                    grid, rowNames: items.map(name), rowCodes: items, dx: "", title: t["travelTable"]!,
+                    grid, rowNames: items.map(name), rowCodes: items, dx: "", title: text("travelTable"),
                     codesAreData: true)
             ], charts: [])
     }
 
     func prosecutions() -> ReportDocument.Section? {
-        guard let table = countTable("CONVICTIONS", title: t["convictions"]!) else { return nil }
-        return .init(code: "prosecutions", title: t["prosecutions"]!, paragraphs: [], tables: [table], charts: [])
+        guard let table = countTable("CONVICTIONS", title: text("convictions")) else { return nil }
+        return .init(code: "prosecutions", title: text("prosecutions"), paragraphs: [], tables: [table], charts: [])
     }
 
     func rehabilitation() -> ReportDocument.Section? {
         guard
             let table = valueTable(
                 ["REHAB_ADMISSIONS", "REHAB_COMPLETIONS", "REHAB_CASELOAD", "IND_REHAB_COMPLETION_RATE"], ou: unit,
-                title: t["rehabTable"]!, decimals: 0)
+                title: text("rehabTable"), decimals: 0)
         else { return nil }
         var table2 = table
         if edition == .public {
@@ -475,7 +481,8 @@ public struct ReportBuilder {
                 }
             }
         }
-        return .init(code: "rehabilitation", title: t["rehabilitation"]!, paragraphs: [], tables: [table2], charts: [])
+        return .init(
+            code: "rehabilitation", title: text("rehabilitation"), paragraphs: [], tables: [table2], charts: [])
     }
 
     func readiness() -> ReportDocument.Section? {
@@ -484,7 +491,7 @@ public struct ReportBuilder {
         guard withData.count >= 1 else { return nil }
         let shown = Array(withData.suffix(2))
         let rows = (regions + [unit]).map { u -> [ReportDocument.Cell] in
-            [.init(text: u.uid == unit.uid ? t["total"]! : u.name(in: language))]
+            [.init(text: u.uid == unit.uid ? text("total") : u.name(in: language))]
                 + shown.map { y in
                     guard let v = r.rows.first(where: { $0.ou == u.uid && $0.pe == y })?.value else {
                         return .init(text: "")
@@ -499,8 +506,8 @@ public struct ReportBuilder {
         }
         let paragraph = figure.flatMap { f in ProgrammeReport(aggregator: snapshot).figure(f.code) }.flatMap(sentence)
         return .init(
-            code: "readiness", title: t["readiness"]!, paragraphs: paragraph.map { [$0] } ?? [],
-            tables: [ReportDocument.Table(title: t["readinessTable"]!, header: [t["region"]!] + shown, rows: rows)],
+            code: "readiness", title: text("readiness"), paragraphs: paragraph.map { [$0] } ?? [],
+            tables: [ReportDocument.Table(title: text("readinessTable"), header: [text("region")] + shown, rows: rows)],
             charts: [])
     }
 
@@ -508,10 +515,10 @@ public struct ReportBuilder {
         guard
             let table = valueTable(
                 ["IND_SITES_INSPECTED", "IND_SITE_COMPLIANCE", "PRESCRIPTIONS_OVERDUE"], ou: unit,
-                title: t["sitesTable"]!)
+                title: text("sitesTable"))
         else { return nil }
         return .init(
-            code: "sites", title: t["sites"]!,
+            code: "sites", title: text("sites"),
             paragraphs: findings().filter { $0.hasPrefix(name("IND_SITE_COMPLIANCE")) }, tables: [table], charts: [])
     }
 
@@ -531,26 +538,26 @@ public struct ReportBuilder {
             catalog.categories.flatMap { $0.options.map { ($0.uid, $0.name) } }, uniquingKeysWith: { a, _ in a })
         let grid = order.map { g in
             yearLabels.map { y in
-                r.rows.filter { $0.pe == y && groups[g]!.contains($0.co ?? "") }.map(\.value).reduce(0, +)
+                r.rows.filter { $0.pe == y && groups[g]?.contains($0.co ?? "") == true }.map(\.value).reduce(0, +)
             }
         }
         let table = matrix(
             grid, rowNames: order.map { optionNames[$0] ?? $0 }, rowCodes: order.map { _ in "DRAWN_IN" },
             dx: "DRAWN_IN",
-            title: t["drawnTable"]!, codesAreData: true)
+            title: text("drawnTable"), codesAreData: true)
         var paragraphs: [String] = []
         if let trend = involvementTrend() { paragraphs.append(trend.sentence) }
         let totals = yearLabels.indices.map { yi in grid.map { $0[yi] }.reduce(0, +) }
         let chart = Chart.svg(
-            .line, title: t["chartDrawn"]!, labels: yearLabels,
+            .line, title: text("chartDrawn"), labels: yearLabels,
             series: [Chart.Series(name: unit.name(in: language), values: totals)],
             decimals: 0, width: 760, height: 240)
         let shares = valueTable(
             ["IND_MARGINALISED_SHARE", "IND_YOUNG_SHARE"], ou: unit, title: name("IND_MARGINALISED_SHARE"))
-        let byRegion = countTable("DRAWN_IN", title: t["drawnByRegion"]!)
+        let byRegion = countTable("DRAWN_IN", title: text("drawnByRegion"))
         paragraphs += findings().prefix(1)
         return .init(
-            code: "involvement", title: t["involvement"]!, paragraphs: paragraphs,
+            code: "involvement", title: text("involvement"), paragraphs: paragraphs,
             tables: [table] + (byRegion.map { [$0] } ?? []) + (shares.map { [$0] } ?? []), charts: [chart])
     }
 }

@@ -602,7 +602,7 @@ struct Handlers: Sendable {
         let admin = try requireAdmin(c)
         let catalog = try catalog()
         return try store.users().filter { u in
-            u.principal.units.allSatisfy { admin.canSee($0, in: catalog, on: state.today) }
+            admin.manages(u.principal, in: catalog, on: state.today)
         }.map(UserJSON.init)
     }
 
@@ -630,7 +630,7 @@ struct Handlers: Sendable {
         guard let existing = try store.user(named: name) else {
             throw APIError(QorganError.notFound(kind: "user", key: name))
         }
-        guard existing.principal.units.allSatisfy({ admin.canSee($0, in: catalog, on: state.today) }) else {
+        guard admin.manages(existing.principal, in: catalog, on: state.today) else {
             throw APIError.forbidden("'\(name)' has units outside yours")
         }
         var role: Role? = nil
@@ -656,17 +656,12 @@ struct Handlers: Sendable {
                 language: b.language.map { Optional($0) }, disabled: b.disabled, by: admin.username))
     }
 
-    /// Whether `admin` manages `owner`: an administrator, and every one of the owner's units within theirs.
-    func manages(_ admin: Principal, _ owner: Principal, _ catalog: Catalog) -> Bool {
-        admin.role.canManageUsers && owner.units.allSatisfy { admin.canSee($0, in: catalog, on: state.today) }
-    }
-
     /// An administrator of the whole country (bound to a root unit): national configuration
     /// (the results framework, the site configuration, checklists, metadata) is theirs alone.
     func requireNationalAdmin(_ c: AppContext, _ what: String) throws -> Principal {
         let user = try requireAdmin(c)
         let catalog = try catalog()
-        guard user.units.contains(where: { catalog.unit($0).map { $0.parent(on: state.today) == nil } ?? false }) else {
+        guard user.isNational(in: catalog, on: state.today) else {
             throw APIError.forbidden(
                 "\(what) is national configuration: only an administrator of the whole country may change it")
         }
@@ -681,7 +676,8 @@ struct Handlers: Sendable {
         let owners = Dictionary(
             try store.users().map { ($0.principal.username, $0.principal) }, uniquingKeysWith: { a, _ in a })
         return try store.tokens().filter { t in
-            t.username == user.username || owners[t.username].map { manages(user, $0, catalog) } == true
+            t.username == user.username
+                || owners[t.username].map { user.manages($0, in: catalog, on: state.today) } == true
         }
     }
 
@@ -702,7 +698,9 @@ struct Handlers: Sendable {
         let catalog = try catalog()
         let token = try store.tokens().first { $0.id == id }
         let owner = try token.flatMap { try store.user(named: $0.username) }
-        guard let t = token, t.username == user.username || owner.map({ manages(user, $0.principal, catalog) }) == true
+        guard let t = token,
+            t.username == user.username
+                || owner.map({ user.manages($0.principal, in: catalog, on: state.today) }) == true
         else {
             throw APIError.notFound("no API token \(id) of yours or of the users you manage")
         }

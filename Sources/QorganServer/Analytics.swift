@@ -13,8 +13,7 @@ enum Analytics {
         var spec = spec
         let catalog = snapshot.catalog
         spec.userUnits = user.units
-        let seesRoot = user.units.contains { catalog.unit($0)?.parent(on: today) == nil }
-        if !seesRoot {
+        if !user.isNational(in: catalog, on: today) {
             spec.ou = spec.ou.flatMap { item -> [String] in
                 guard item.hasPrefix("LEVEL-"), !item.contains(":") else { return [item] }
                 return user.units.map { "\(item):\($0)" }

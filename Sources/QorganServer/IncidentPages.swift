@@ -37,7 +37,9 @@ extension PageHandlers {
     }
 
     func codeOptions(_ list: [Int: String], selected: Int?) -> [Ctx] {
-        list.keys.sorted().map { ["value": $0, "label": "\($0) · \(list[$0]!)", "selected": $0 == selected] as Ctx }
+        list.sorted { $0.key < $1.key }.map {
+            ["value": $0.key, "label": "\($0.key) · \($0.value)", "selected": $0.key == selected] as Ctx
+        }
     }
 
     func incidents(_ r: Request, _ c: AppContext, _ user: Principal) throws -> Response {
@@ -216,7 +218,7 @@ extension PageHandlers {
             problems.append(Problem(field: "date", value: dateText, reason: "a date: YYYY, YYYY-MM or YYYY-MM-DD"))
         }
         var incident = Incident(
-            uid: uid ?? "", date: date ?? IncidentDate(year: 2000)!, unit: form["unit"] ?? "",
+            uid: uid ?? "", date: date ?? .placeholder, unit: form["unit"] ?? "",
             placeName: form["place"].flatMap { $0.isEmpty ? nil : $0 },
             latitude: double("latitude"), longitude: double("longitude"),
             outcome: IncidentOutcome(rawValue: form["outcome"] ?? "") ?? .unknown,

@@ -126,7 +126,7 @@ extension Handlers {
         for (name, list) in [("attackType", GTD.attackTypes), ("targetType", GTD.targetTypes)] {
             guard let t = HTTP.param(r, name) else { continue }
             guard let n = Int(t), list[n] != nil else {
-                throw APIError.badRequest(name, t, "a GTD code (\(list.keys.min()!)–\(list.keys.max()!))")
+                throw APIError.badRequest(name, t, "a GTD code (\(list.keys.min() ?? 0)–\(list.keys.max() ?? 0))")
             }
             if name == "attackType" { f.attackType = n } else { f.targetType = n }
         }

@@ -152,7 +152,7 @@ struct PageHandlers: Sendable {
 
     /// Cookies are Secure when Qorgan is configured for TLS or a TLS proxy says the request came over HTTPS.
     func secure(_ r: Request) -> Bool {
-        state.configuration.secureCookies || r.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
+        state.configuration.secureCookies || r.headers[.xForwardedProto]?.lowercased() == "https"
     }
 
     // MARK: Sign-in
@@ -431,19 +431,21 @@ struct PageHandlers: Sendable {
         let locked = form.isExpired(period, today: today) && !user.role.canOverrideExpiry
         let readOnly = locked || !user.role.canWriteValues
         // One table per disaggregation, in the order the form lists its elements.
-        var sections: [Ctx] = []
+        var sectionColumns: [[Ctx]] = []
+        var sectionRows: [[Ctx]] = []
         var sectionIndex: [String: Int] = [:]
         for ref in form.dataElements {
             guard let e = catalog.element(ref) else { continue }
             let combos = catalog.optionCombos(of: e)
-            if sectionIndex[e.categoryCombo] == nil {
-                sectionIndex[e.categoryCombo] = sections.count
-                sections.append([
-                    "columns": combos.map {
-                        ["name": $0.code == "default" ? (t["entry_value"] ?? "Value") : $0.name] as Ctx
-                    },
-                    "rows": [Ctx](),
-                ])
+            let index: Int
+            if let known = sectionIndex[e.categoryCombo] {
+                index = known
+            } else {
+                index = sectionColumns.count
+                sectionIndex[e.categoryCombo] = index
+                sectionColumns.append(
+                    combos.map { ["name": $0.code == "default" ? (t["entry_value"] ?? "Value") : $0.name] as Ctx })
+                sectionRows.append([])
             }
             let cells = combos.map { coc -> Ctx in
                 let k = "\(e.uid)|\(coc.uid)"
@@ -455,13 +457,12 @@ struct PageHandlers: Sendable {
                     "history": history, "readOnly": readOnly,
                 ]
             }
-            var rows = sections[sectionIndex[e.categoryCombo]!]["rows"] as! [Ctx]
-            rows.append([
+            sectionRows[index].append([
                 "name": e.name(in: lang), "code": e.code, "cells": cells,
                 "type": t["valueType_" + e.valueType.rawValue] ?? e.valueType.rawValue,
             ])
-            sections[sectionIndex[e.categoryCombo]!]["rows"] = rows
         }
+        let sections: [Ctx] = zip(sectionColumns, sectionRows).map { ["columns": $0, "rows": $1] }
         let done = try state.store.completion(dataSet: form.uid, period: period.iso, unit: unit.uid)
         ctx["selected"] = true
         ctx["ou"] = unit.uid
@@ -533,7 +534,7 @@ struct PageHandlers: Sendable {
         var spec = QuerySpec(dx: dx, pe: ["\(from)..\(to)"], ou: [children ? "CHILDREN:\(ou)" : ou])
         spec.periodType = pt
         // The dimension on neither axis is a filter when it has a single item.
-        let third = Set<AnalyticsDimension>([.dx, .pe, .ou]).subtracting([rowDim, colDim]).first!
+        let third = Set<AnalyticsDimension>([.dx, .pe, .ou]).subtracting([rowDim, colDim]).first ?? .ou
         let result = try Analytics.run(spec, user: user, snapshot: snapshot, today: state.today, language: lang)
         let table = result.pivot(
             rows: [third, rowDim].filter { $0 != third || result.axes.contains(third) }, columns: [colDim])
@@ -673,7 +674,7 @@ struct PageHandlers: Sendable {
     // MARK: Users (administrators)
 
     func securityEvents(_ admin: Principal, managed: Set<String>, _ catalog: Catalog) throws -> [SecurityEvent] {
-        let national = admin.units.contains { catalog.unit($0).map { $0.parent(on: state.today) == nil } ?? false }
+        let national = admin.isNational(in: catalog, on: state.today)
         let events = try state.store.securityEvents(limit: national ? 30 : 500)
         return national ? events : Array(events.filter { managed.contains($0.subject) }.prefix(30))
     }

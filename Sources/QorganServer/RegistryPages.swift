@@ -171,7 +171,7 @@ extension PageHandlers {
         if let root = units.first, catalog.element(SiteRegister.sitesInspected) != nil {
             let inspectionYears = try state.store.inspections().map(\.inspection.date.year)
             let years =
-                (inspectionYears.min().map { a in Array(max(a, inspectionYears.max()! - 7)...inspectionYears.max()!) }
+                (inspectionYears.min().flatMap { a in inspectionYears.max().map { z in Array(max(a, z - 7)...z) } }
                 ?? [state.today.year]).map(String.init)
             let spec = QuerySpec(
                 dx: ["IND_SITES_INSPECTED", "IND_SITE_COMPLIANCE"].filter { catalog.indicator($0) != nil }

@@ -224,10 +224,10 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
     {
         var response = try await next(request, context)
         response.headers[.xContentTypeOptions] = "nosniff"
-        response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
+        response.headers[.xFrameOptions] = "DENY"
         response.headers[.contentSecurityPolicy] =
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"
-        response.headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
+        response.headers[.referrerPolicy] = "same-origin"
         return response
     }
 }
@@ -279,7 +279,7 @@ struct AuthMiddleware: RouterMiddleware {
 
         // Changes made with a session cookie must prove they come from Qorgan's own pages.
         if case .session = context.authentication, ![.get, .head, .options].contains(request.method) {
-            let sent = request.headers[HTTPField.Name("X-CSRF-Token")!]
+            let sent = request.headers[.xCSRFToken]
             var request = request
             var formToken: String? = nil
             if sent == nil, request.headers[.contentType]?.hasPrefix("application/x-www-form-urlencoded") == true {
@@ -306,11 +306,11 @@ extension AuthMiddleware {
     static func clientAddress(_ request: Request, peer: String, trusted: Set<String>) -> String {
         guard trusted.contains(peer) else { return peer }
         var hops: [String] = []
-        for value in request.headers[values: HTTPField.Name("X-Forwarded-For")!] {
+        for value in request.headers[values: .xForwardedFor] {
             hops += value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         }
         if hops.isEmpty {
-            for value in request.headers[values: HTTPField.Name("Forwarded")!] {
+            for value in request.headers[values: .forwarded] {
                 for element in value.split(separator: ",") {
                     for pair in element.split(separator: ";") {
                         let kv = pair.split(separator: "=", maxSplits: 1).map {

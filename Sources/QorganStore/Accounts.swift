@@ -123,8 +123,10 @@ extension SQLiteStore {
                 detail: "role \(role.rawValue); units \(try codes(uids, db))")
             return try userRecord(
                 db,
-                try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM user_account WHERE id = ?", arguments: [id])!
-            )
+                try Stored.row(
+                    try Row.fetchOne(
+                        db, sql: "SELECT \(Self.userColumns) FROM user_account WHERE id = ?", arguments: [id]),
+                    "user \(username)"))
         }
     }
 
@@ -182,8 +184,10 @@ extension SQLiteStore {
             }
             return try userRecord(
                 db,
-                try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM user_account WHERE id = ?", arguments: [id])!
-            )
+                try Stored.row(
+                    try Row.fetchOne(
+                        db, sql: "SELECT \(Self.userColumns) FROM user_account WHERE id = ?", arguments: [id]),
+                    "user \(username)"))
         }
     }
 

@@ -64,10 +64,10 @@ extension SQLiteStore {
         deleted, created, created_by, last_updated, last_updated_by
         """
 
-    static func incident(from r: Row) -> IncidentRecord {
+    static func incident(from r: Row) throws -> IncidentRecord {
         let sources = (try? JSONDecoder().decode([String].self, from: Data((r["sources"] as String).utf8))) ?? []
         let incident = Incident(
-            uid: r["uid"], date: IncidentDate(year: r["year"], month: r["month"], day: r["day"])!,
+            uid: r["uid"], date: try storedDate(r),
             unit: r["unit_uid"], placeName: r["place_name"], latitude: r["latitude"], longitude: r["longitude"],
             outcome: IncidentOutcome(rawValue: r["outcome"]) ?? .unknown, attackType: r["attack_type"],
             targetType: r["target_type"], weaponType: r["weapon_type"], killed: r["killed"], wounded: r["wounded"],
@@ -120,7 +120,7 @@ extension SQLiteStore {
                             db, sql: "SELECT \(Self.incidentColumns) FROM incident WHERE gtd_event_id = ?",
                             arguments: [g])
                         {
-                            let found = Self.incident(from: row).incident
+                            let found = try Self.incident(from: row).incident
                             old = found
                             if i.uid.isEmpty { i.uid = found.uid }
                         }
@@ -130,7 +130,7 @@ extension SQLiteStore {
                         if let row = try Row.fetchOne(
                             db, sql: "SELECT \(Self.incidentColumns) FROM incident WHERE uid = ?", arguments: [i.uid])
                         {
-                            old = Self.incident(from: row).incident
+                            old = try Self.incident(from: row).incident
                         } else if !Uid.isValid(i.uid) {
                             problems.append(
                                 Problem(
@@ -191,10 +191,12 @@ extension SQLiteStore {
                 }
                 committed = try recount(cells, catalog: catalog, user: user, db: db)
                 saved = try prepared.map { p in
-                    Self.incident(
-                        from: try Row.fetchOne(
-                            db, sql: "SELECT \(Self.incidentColumns) FROM incident WHERE uid = ?",
-                            arguments: [p.new.uid])!)
+                    try Self.incident(
+                        from: try Stored.row(
+                            try Row.fetchOne(
+                                db, sql: "SELECT \(Self.incidentColumns) FROM incident WHERE uid = ?",
+                                arguments: [p.new.uid]),
+                            "incident \(p.new.uid)"))
                 }
                 return dryRun ? .rollback : .commit
             }
@@ -214,7 +216,7 @@ extension SQLiteStore {
                 else {
                     throw QorganError.notFound(kind: "incident", key: uid)
                 }
-                let record = Self.incident(from: row)
+                let record = try Self.incident(from: row)
                 let catalog = try currentCatalog(db)
                 if let p = AccessDenied.check(allow, units: [record.incident.unit], catalog: catalog, what: "incident")
                 {
@@ -309,8 +311,9 @@ extension SQLiteStore {
                     """,
                 arguments: StatementArguments(
                     [cell.unit, cell.year] as [DatabaseValueConvertible] + (cell.month.map { [$0] } ?? [])))
-            let counts = IncidentRegister.counts(rows.map { Self.incident(from: $0).incident })
-            let period = IncidentDate(year: cell.year, month: cell.month)!.period
+            let counts = IncidentRegister.counts(try rows.map { try Self.incident(from: $0).incident })
+            let period = Period.containing(
+                .firstOfMonth(cell.year, cell.month ?? 1), type: cell.month == nil ? .yearly : .monthly)
             for e in elements {
                 for coc in catalog.optionCombos(of: e) {
                     let v = counts[e.code]?[coc.code].map { String(Int64($0)) }
@@ -331,5 +334,19 @@ struct CellKey: Hashable {
         unit = i.unit
         year = i.date.year
         month = i.date.month
+    }
+}
+
+extension SQLiteStore {
+    /// An incident's stored date, or an error naming it.
+    static func storedDate(_ r: Row) throws -> IncidentDate {
+        let year: Int = r["year"]
+        let month: Int? = r["month"]
+        let day: Int? = r["day"]
+        guard let d = IncidentDate(year: year, month: month, day: day) else {
+            throw Stored.damaged(
+                "an incident date", "\(year)-\(month.map(String.init) ?? "")-\(day.map(String.init) ?? "")")
+        }
+        return d
     }
 }

@@ -18,14 +18,17 @@ enum MetadataTables {
         {
             let pid: Int64? = r["parent_id"]
             parents[r["unit_id"], default: []].append(
-                ParentLink(parent: pid.flatMap { unitUid[$0] }, from: Day(iso: r["valid_from"])!))
+                ParentLink(
+                    parent: pid.flatMap { unitUid[$0] }, from: try Stored.day(r["valid_from"], "a reorganisation date"))
+            )
         }
         c.organisationUnits = try Row.fetchAll(db, sql: "SELECT * FROM org_unit ORDER BY id").map { r in
             let closing: String? = r["closing_date"]
             return OrgUnit(
                 uid: r["uid"], code: r["code"], name: r["name"], shortName: r["short_name"],
                 description: r["description"],
-                openingDate: Day(iso: r["opening_date"])!, closingDate: closing.flatMap { Day(iso: $0) },
+                openingDate: try Stored.day(r["opening_date"], "an opening date"),
+                closingDate: try closing.map { try Stored.day($0, "a closing date") },
                 parents: parents[r["id"]] ?? [], translations: translations(r))
         }
         var options: [Int64: [CategoryOption]] = [:]
@@ -125,8 +128,11 @@ enum MetadataTables {
                 + "ON CONFLICT(uid) DO UPDATE SET "
                 + columns.dropFirst().map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
             try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(values))
-            return try Int64.fetchOne(
-                db, sql: "SELECT id FROM \(table) WHERE uid = ?", arguments: [values[0]!.databaseValue])!
+            guard
+                let id = try Int64.fetchOne(
+                    db, sql: "SELECT id FROM \(table) WHERE uid = ?", arguments: [values.first ?? nil])
+            else { throw QorganError.conflict("a row of \(table) was not found right after it was written") }
+            return id
         }
         try db.execute(sql: "DELETE FROM org_unit_level")
         for l in c.organisationUnitLevels {

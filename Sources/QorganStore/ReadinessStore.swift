@@ -165,11 +165,12 @@ extension SQLiteStore {
     static let assessmentColumns =
         "uid, unit_uid, date, instrument_code, instrument_version, assessor_role, scores, readiness, deleted, created, created_by, last_updated, last_updated_by"
 
-    static func assessment(from r: Row) -> AssessmentRecord {
+    static func assessment(from r: Row) throws -> AssessmentRecord {
         let scores = (try? JSONDecoder().decode([ItemScore].self, from: Data((r["scores"] as String).utf8))) ?? []
         return AssessmentRecord(
             assessment: Assessment(
-                uid: r["uid"], unit: r["unit_uid"], date: Day(iso: r["date"])!, instrument: r["instrument_code"],
+                uid: r["uid"], unit: r["unit_uid"], date: try Stored.day(r["date"], "an assessment date"),
+                instrument: r["instrument_code"],
                 version: r["instrument_version"], assessorRole: r["assessor_role"], scores: scores),
             readiness: r["readiness"], deleted: r["deleted"], created: Timestamp.date(millis: r["created"]),
             createdBy: r["created_by"], lastUpdated: Timestamp.date(millis: r["last_updated"]),
@@ -241,7 +242,7 @@ extension SQLiteStore {
                             db, sql: "SELECT \(Self.assessmentColumns) FROM assessment WHERE uid = ?",
                             arguments: [a.uid]
                         )
-                        .map { Self.assessment(from: $0).assessment }
+                        .map { try Self.assessment(from: $0).assessment }
                         if old == nil && !Uid.isValid(a.uid) {
                             problems.append(Problem(line: item.line, field: "uid", value: a.uid, reason: "not a uid"))
                         }
@@ -280,10 +281,12 @@ extension SQLiteStore {
                 }
                 committed = try recountReadiness(cells, catalog: catalog, user: user, db: db)
                 saved = try prepared.map { p in
-                    Self.assessment(
-                        from: try Row.fetchOne(
-                            db, sql: "SELECT \(Self.assessmentColumns) FROM assessment WHERE uid = ?",
-                            arguments: [p.new.uid])!)
+                    try Self.assessment(
+                        from: try Stored.row(
+                            try Row.fetchOne(
+                                db, sql: "SELECT \(Self.assessmentColumns) FROM assessment WHERE uid = ?",
+                                arguments: [p.new.uid]),
+                            "assessment \(p.new.uid)"))
                 }
                 return dryRun ? .rollback : .commit
             }
@@ -337,7 +340,8 @@ extension SQLiteStore {
                 let r = (v * 100).rounded() / 100
                 return r == r.rounded() ? String(Int(r)) : String(r)
             }
-            let key = DataValueKey(element: element.uid, period: Period.year(cell.year)!, unit: cell.unit)
+            let key = DataValueKey(
+                element: element.uid, period: .containing(.firstOfMonth(cell.year, 1), type: .yearly), unit: cell.unit)
             _ = try writer.apply(
                 ResolvedValue(key: key, value: value, storedBy: ReadinessRegister.derivedFrom), user: user)
         }

@@ -30,6 +30,26 @@ extension QorganError {
     }
 }
 
+/// Reading back what the store holds: a value that does not read (a damaged database, or one
+/// written by another program) is an error naming it, never a crash.
+enum Stored {
+    static func day(_ text: String, _ what: String) throws -> Day {
+        guard let d = Day(iso: text, years: 1...9999) else { throw damaged(what, text) }
+        return d
+    }
+
+    static func row(_ row: Row?, _ what: String) throws -> Row {
+        guard let row else { throw QorganError.conflict("\(what) was not found right after it was written") }
+        return row
+    }
+
+    static func damaged(_ what: String, _ value: String) -> QorganError {
+        .invalidArgument(
+            "the database holds \(what) '\(value)' that Qorgan cannot read: is the file damaged, or written by another program?"
+        )
+    }
+}
+
 /// Qorgan's store on SQLite (GRDB). Every write is one transaction named after its
 /// intent; a batch either commits whole or leaves the database as it was.
 public final class SQLiteStore: Sendable {
@@ -358,13 +378,15 @@ public final class SQLiteStore: Sendable {
             var periods: [String: Period] = [:]
             return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { row in
                 let iso: String = row["period"]
-                let period =
-                    periods[iso]
-                    ?? {
-                        let p = Period.parse(iso)!
-                        periods[iso] = p
-                        return p
-                    }()
+                let period: Period
+                if let known = periods[iso] {
+                    period = known
+                } else {
+                    // Stored periods were parsed once; one that no longer parses is named, not a crash.
+                    guard let p = Period.parse(iso) else { throw Stored.damaged("a period", iso) }
+                    periods[iso] = p
+                    period = p
+                }
                 return DataValue(
                     key: DataValueKey(
                         element: row["element"], period: period, unit: row["unit"],
@@ -484,7 +506,9 @@ extension SQLiteStore {
     /// rows in a few seconds).
     public func scanValues(_ body: (StoredValueRow) throws -> Void) throws {
         try writer.read { db in
-            let connection = db.sqliteConnection!
+            guard let connection = db.sqliteConnection else {
+                throw QorganError.conflict("the database connection is closed")
+            }
             var statement: OpaquePointer?
             let sql = "SELECT element_id, period_id, unit_id, coc_id, aoc_id, numeric FROM data_value WHERE deleted = 0"
             guard sqlite3_prepare_v2(connection, sql, -1, &statement, nil) == SQLITE_OK else {

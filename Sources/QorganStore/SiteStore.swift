@@ -59,26 +59,26 @@ extension SQLiteStore {
         if missing { try importMetadata(wanted, source: "the site registry's metadata", user: user) }
     }
 
-    static func site(from r: Row) -> Site {
+    static func site(from r: Row) throws -> Site {
         let closed: String? = r["closed"]
         let planDate: String? = r["security_plan_date"]
         return Site(
             uid: r["uid"], name: r["name"], category: r["category"], sector: r["sector"], unit: r["unit_uid"],
             peakOccupancy: r["peak_occupancy"], responsibleRole: r["responsible_role"],
-            registered: Day(iso: r["registered"])!,
-            closed: closed.flatMap { Day(iso: $0) },
+            registered: try Stored.day(r["registered"], "a site's registration date"),
+            closed: try closed.map { try Stored.day($0, "a site's closing date") },
             planStatus: SitePlanStatus(rawValue: r["security_plan_status"]) ?? .none,
-            planDate: planDate.flatMap { Day(iso: $0) })
+            planDate: try planDate.map { try Stored.day($0, "a protection passport's date") })
     }
 
-    static func inspection(from r: Row) -> InspectionRecord {
+    static func inspection(from r: Row) throws -> InspectionRecord {
         let findings =
             (try? JSONDecoder().decode([String: Finding].self, from: Data((r["findings"] as String).utf8))) ?? [:]
         let prescriptions =
             (try? JSONDecoder().decode([Prescription].self, from: Data((r["prescriptions"] as String).utf8))) ?? []
         return InspectionRecord(
             inspection: Inspection(
-                uid: r["uid"], site: r["site_uid"], date: Day(iso: r["date"])!,
+                uid: r["uid"], site: r["site_uid"], date: try Stored.day(r["date"], "an inspection date"),
                 kind: InspectionKind(rawValue: r["kind"]) ?? .planned, findings: findings, prescriptions: prescriptions),
             deleted: r["deleted"], created: Timestamp.date(millis: r["created"]), createdBy: r["created_by"])
     }
@@ -104,7 +104,7 @@ extension SQLiteStore {
             }
             return try Row.fetchAll(db, sql: sql + " ORDER BY name, uid", arguments: StatementArguments(args))
                 .compactMap { r in
-                    let site = Self.site(from: r)
+                    let site = try Self.site(from: r)
                     if let units, !units.contains(where: { catalog.isInSubtree(site.unit, of: $0, on: today) }) {
                         return nil
                     }
@@ -225,7 +225,7 @@ extension SQLiteStore {
                 } else {
                     old = try Row.fetchOne(
                         db, sql: "SELECT \(Self.inspectionColumns) FROM inspection WHERE uid = ?", arguments: [i.uid]
-                    ).map { Self.inspection(from: $0).inspection }
+                    ).map { try Self.inspection(from: $0).inspection }
                 }
                 // An inspection is as much its site's as the site it is moved to.
                 let oldSite = try old.flatMap { o in
@@ -292,7 +292,7 @@ extension SQLiteStore {
                     db, sql: "SELECT \(Self.inspectionColumns) FROM inspection WHERE uid = ? AND deleted = 0",
                     arguments: [uid]
                 )
-                .map({ Self.inspection(from: $0).inspection }),
+                .map({ try Self.inspection(from: $0).inspection }),
                 let s = try Row.fetchOne(
                     db, sql: "SELECT \(Self.siteColumns) FROM site WHERE uid = ?", arguments: [i.site]
                 ).map(Self.site(from:))
@@ -371,7 +371,8 @@ extension SQLiteStore {
                 return dryRun ? .rollback : .commit
             }
             if !dryRun && !committed.isEmpty { observers.valuesCommitted(committed) }
-            return result!
+            guard let result else { throw QorganError.conflict("the registry's write produced nothing") }
+            return result
         }
     }
 
@@ -393,7 +394,7 @@ extension SQLiteStore {
                     sql: """
                         SELECT \(Self.inspectionColumns) FROM inspection WHERE deleted = 0 AND site_uid IN (\(uids.map { _ in "?" }.joined(separator: ",")))
                         """, arguments: StatementArguments(uids)
-                ).map { Self.inspection(from: $0).inspection }
+                ).map { try Self.inspection(from: $0).inspection }
             // The years anything happened in, and every year since, to this one.
             let stored = try Int.fetchAll(
                 db,
@@ -407,7 +408,7 @@ extension SQLiteStore {
             let years = sites.map(\.registered.year) + inspections.map(\.date.year) + stored
             guard let first = years.min() else { continue }
             for year in first...max(lastYear, stored.max() ?? lastYear) {
-                let end = Day(year: year, month: 12, day: 31)!
+                let end = Day.lastOfYear(year)
                 var counts: [String: [String: Int]] = [:]
                 func add(_ e: String, _ coc: String = "default", _ n: Int = 1) {
                     counts[e, default: [:]][coc, default: 0] += n
@@ -444,7 +445,8 @@ extension SQLiteStore {
                     for coc in catalog.optionCombos(of: e) {
                         let n = counts[code]?[coc.code] ?? 0
                         let key = DataValueKey(
-                            element: e.uid, period: Period.year(year)!, unit: unit, optionCombo: coc.uid)
+                            element: e.uid, period: .containing(.firstOfMonth(year, 1), type: .yearly), unit: unit,
+                            optionCombo: coc.uid)
                         _ = try writer.apply(
                             ResolvedValue(
                                 key: key, value: n == 0 ? nil : String(n), storedBy: SiteRegister.derivedFrom),

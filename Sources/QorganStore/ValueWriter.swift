@@ -11,7 +11,10 @@ final class NewValueInsert {
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
     init(_ db: Database) throws {
-        connection = db.sqliteConnection!
+        guard let connection = db.sqliteConnection else {
+            throw QorganError.conflict("the database connection is closed")
+        }
+        self.connection = connection
         let sql = """
             INSERT INTO data_value(element_id, period_id, unit_id, coc_id, aoc_id, value, numeric, stored_by, created_by,
                 created, last_updated, comment, follow_up, deleted)

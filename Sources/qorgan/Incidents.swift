@@ -86,7 +86,7 @@ struct Incidents: ParsableCommand {
                 guard fields.date != nil, fields.unit != nil, fields.outcome != nil else {
                     throw QorganError.invalidArgument("an incident needs at least --date, --unit and --outcome")
                 }
-                var i = Incident(date: IncidentDate(year: 2000)!, unit: "", outcome: .unknown)
+                var i = Incident(date: .placeholder, unit: "", outcome: .unknown)
                 try fields.apply(to: &i)
                 let s = try store.open()
                 let saved = try s.saveIncidents([(i, nil)], user: store.user)
@@ -292,7 +292,7 @@ struct Incidents: ParsableCommand {
                 ("weapon types (weaptype1)", GTD.weaponTypes), ("property extent (propextent)", GTD.propertyExtents),
             ] {
                 print(title + ":")
-                for k in list.keys.sorted() { print("  \(k)\t\(list[k]!)") }
+                for (k, label) in list.sorted(by: { $0.key < $1.key }) { print("  \(k)\t\(label)") }
             }
             print("outcomes: " + IncidentOutcome.allCases.map(\.rawValue).joined(separator: ", "))
         }

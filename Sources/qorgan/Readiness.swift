@@ -172,7 +172,7 @@ struct Readiness: ParsableCommand {
                         header: ["item", "section", "text", "mean % of max", "offices"], rows: Array(rows)),
                     terminator: "")
                 let all = try s.assessments().map { ($0.assessment, $0.readiness) }
-                let day = Day(year: after, month: 12, day: 31)!
+                let day = Day.lastOfYear(after)
                 let regions = catalog.units(atLevel: 2, on: day)
                 print("\nReadiness by region, \(before) → \(after):")
                 let changes = ReadinessGaps.regions(

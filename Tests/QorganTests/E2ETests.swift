@@ -16,36 +16,10 @@ import Testing
                 FileManager.default.isExecutableFile(atPath: tool),
                 "\(tool) is missing: apt-get install chromium chromium-driver (.ci/run does)")
         }
-        let db = Fixtures.temporaryPath()
-        let server = Process()
-        server.executableURL = CLITests.binary
-        server.arguments = ["serve", "--demo", "--database", db, "--port", "0", "--log-level", "warning"]
-        let out = Pipe()
-        server.standardOutput = out
-        server.standardError = FileHandle.standardError
-        try server.run()
-        defer {
-            server.terminate()
-            server.waitUntilExit()
-        }
-
-        // The server prints its address once it listens.
-        var printed = ""
-        let deadline = Date().addingTimeInterval(120)
-        while !printed.contains("Qorgan is serving"), Date() < deadline, server.isRunning {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty {
-                Thread.sleep(forTimeInterval: 0.05)
-            } else {
-                printed += String(decoding: chunk, as: UTF8.self)
-            }
-        }
-        guard let line = printed.split(separator: "\n").first(where: { $0.contains("Qorgan is serving") }),
-            let url = line.split(separator: " ").first(where: { $0.hasPrefix("http://") })
-        else {
-            Issue.record("the server did not start: \(printed)")
-            return
-        }
+        let served = try ServedDemo.start(database: Fixtures.temporaryPath())
+        defer { served.stop() }
+        let url = served.address
+        let printed = served.printed
         #expect(printed.contains("Demo sign-ins"))
 
         let e2e = Process()

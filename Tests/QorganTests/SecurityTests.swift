@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import QorganCore
 import QorganDemo
+import QorganReports
 import QorganStore
 import QorganTestSupport
 import Testing
@@ -456,29 +457,43 @@ import Testing
     }
 }
 
+extension SecurityTests {
+    /// A database damaged by another program is an error naming what it cannot read, never a crash.
+    @Test func aDamagedStoredDateIsAnErrorNotACrash() throws {
+        let path = Fixtures.temporaryPath()
+        let store = try SQLiteStore(path: path)
+        try DemoProgramme.install(into: store)
+        let sql = Process()
+        sql.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        sql.arguments = [path, "UPDATE site SET registered = 'garbage' WHERE rowid = (SELECT MIN(rowid) FROM site)"]
+        try sql.run()
+        sql.waitUntilExit()
+        #expect(sql.terminationStatus == 0)
+        let reopened = try SQLiteStore(path: path)
+        #expect(throws: QorganError.self) { try reopened.sites() }
+        do {
+            _ = try reopened.sites()
+        } catch {
+            #expect("\(error)".contains("'garbage'"))
+        }
+    }
+
+    /// Every text the report asks for exists in every language (the report falls back to the key otherwise).
+    @Test func theReportsCataloguesHaveTheSameKeys() {
+        let en = Set(ReportText.table("en").keys)
+        #expect(Set(ReportText.table("ru").keys) == en)
+        #expect(Set(ReportText.table("kk").keys) == en)
+    }
+}
+
 /// The real binary on loopback: a client that leaves in the middle of a heavy query, and SIGTERM.
 @Suite(.serialized) struct ServerLifecycleTests {
     @Test func sigtermStopsTheServerWithinSecondsEvenDuringQueries() throws {
         let db = Fixtures.temporaryPath()
-        let server = Process()
-        server.executableURL = CLITests.binary
-        server.arguments = ["serve", "--demo", "--database", db, "--port", "0", "--log-level", "warning"]
-        let out = Pipe()
-        server.standardOutput = out
-        try server.run()
+        let served = try ServedDemo.start(database: db)
+        let server = served.process
         defer { if server.isRunning { server.interrupt() } }
-        var printed = ""
-        let deadline = Date().addingTimeInterval(120)
-        while !printed.contains("Qorgan is serving"), Date() < deadline, server.isRunning {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty {
-                Thread.sleep(forTimeInterval: 0.05)
-            } else {
-                printed += String(decoding: chunk, as: UTF8.self)
-            }
-        }
-        let address = try #require(
-            printed.split(separator: " ").first { $0.hasPrefix("http://127.0.0.1:") }.map(String.init))
+        let address = served.address
         let token = try CLITests().qorgan("users", "token", "viewer", database: db).out
             .trimmingCharacters(in: .whitespacesAndNewlines)
         // Clients that give up after 50 ms on the heaviest query allowed, then one that waits.

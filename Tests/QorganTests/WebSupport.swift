@@ -124,3 +124,45 @@ func withApp<T: Sendable>(_ state: ServerState, _ body: @escaping @Sendable (ino
         return try await body(&web)
     }
 }
+
+/// The real binary serving the demo on a free loopback port, for tests that need a socket.
+struct ServedDemo {
+    let process: Process
+    /// `http://127.0.0.1:PORT`
+    let address: String
+    /// What the server printed until it listened.
+    let printed: String
+
+    /// Starts `qorgan serve --demo` on `database` and waits (up to two minutes) until it listens.
+    static func start(database: String) throws -> ServedDemo {
+        let server = Process()
+        server.executableURL = CLITests.binary
+        server.arguments = ["serve", "--demo", "--database", database, "--port", "0", "--log-level", "warning"]
+        let out = Pipe()
+        server.standardOutput = out
+        server.standardError = FileHandle.standardError
+        try server.run()
+        var printed = ""
+        let deadline = Date().addingTimeInterval(120)
+        while !printed.contains("Qorgan is serving"), Date() < deadline, server.isRunning {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty {
+                Thread.sleep(forTimeInterval: 0.05)
+            } else {
+                printed += String(decoding: chunk, as: UTF8.self)
+            }
+        }
+        guard let line = printed.split(separator: "\n").first(where: { $0.contains("Qorgan is serving") }),
+            let url = line.split(separator: " ").first(where: { $0.hasPrefix("http://") })
+        else {
+            if server.isRunning { server.terminate() }
+            throw QorganError.invalidArgument("the server did not start: \(printed)")
+        }
+        return ServedDemo(process: server, address: String(url), printed: printed)
+    }
+
+    func stop() {
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+    }
+}

@@ -1,0 +1,17 @@
+import HTTPTypes
+
+/// The header names Qorgan reads or writes beyond those HTTPTypes names itself. Each is a
+/// literal of this file, never anything a request sends.
+extension HTTPField.Name {
+    static let xCSRFToken = named("X-CSRF-Token")
+    static let xForwardedFor = named("X-Forwarded-For")
+    static let xForwardedProto = named("X-Forwarded-Proto")
+    static let forwarded = named("Forwarded")
+    static let xFrameOptions = named("X-Frame-Options")
+    static let referrerPolicy = named("Referrer-Policy")
+
+    private static func named(_ literal: StaticString) -> HTTPField.Name {
+        guard let name = HTTPField.Name("\(literal)") else { preconditionFailure("'\(literal)' is not a header name") }
+        return name
+    }
+}
