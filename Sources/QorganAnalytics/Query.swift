@@ -132,7 +132,7 @@ public struct QuerySpec: Sendable {
                     Problem(
                         field: "pe", value: item,
                         reason:
-                            "not a period, range (2013..2017) or relative period (THIS_YEAR, LAST_12_MONTHS, LAST_5_YEARS, …)"
+                            "not a period, range (2013..2017) or relative period (THIS_YEAR, LAST_12_MONTHS, LAST_5_YEARS, …) in the years 1900–2100"
                     ))
             }
         }

@@ -168,7 +168,12 @@ extension ValueType {
             }
             return .valid(formatNumber(d))
         case .integer, .integerZeroOrPositive:
-            guard let i = Int(s.hasPrefix("+") ? String(s.dropFirst()) : s) else {
+            let digits = s.hasPrefix("+") ? String(s.dropFirst()) : s
+            guard let i = Int(digits) else {
+                let unsigned = digits.hasPrefix("-") ? digits.dropFirst() : Substring(digits)
+                if !unsigned.isEmpty, unsigned.allSatisfy(\.isASCIIDigit) {
+                    return .invalid("'\(raw)' is too large for a whole number (at most \(Int.max))")
+                }
                 return .invalid("'\(raw)' is not a whole number")
             }
             if self == .integerZeroOrPositive && i < 0 { return .invalid("must be zero or positive, not \(raw)") }
@@ -282,7 +287,8 @@ public struct ValueResolver {
         let period = self.period(input.period)
         if period == nil {
             problem(
-                "period", input.period, "not a period identifier (2017, 2017Q1, 201703, 2017W5, 20170315, 2017April)")
+                "period", input.period,
+                "not a period identifier (2017, 2017Q1, 201703, 2017W5, 20170315, 2017April; years 1900–2100)")
         }
         let u = catalog.unit(input.unit.trimmedSpaces)
         if u == nil {

@@ -49,7 +49,8 @@ public enum QorganError: Error, Sendable, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .invalidPeriod(let s):
-            return "'\(s)' is not a period identifier (examples: 2017, 2017Q1, 201703, 2017W5, 20170315, 2017April)"
+            return
+                "'\(s)' is not a period identifier (examples: 2017, 2017Q1, 201703, 2017W5, 20170315, 2017April; years 1900–2100)"
         case .invalidPeriodRange(let s, let reason):
             return "'\(s)' is not a period range: \(reason)"
         case .invalidExpression(let e, let pos, let reason):

@@ -158,6 +158,10 @@ struct Readiness: ParsableCommand {
         @Option(help: "How many items to list.") var top = 5
         func run() throws {
             try guarded {
+                for (name, year) in [("--before", before), ("--after", after)] where !Day.supportedYears.contains(year)
+                {
+                    throw QorganError.invalidArgument("\(name) is a year from 1900 to 2100, not \(year)")
+                }
                 let s = try store.open()
                 let catalog = try s.catalog()
                 let instruments = Dictionary(
