@@ -30,7 +30,7 @@ let package = Package(
             ],
             swiftSettings: strict),
         .target(name: "QorganInterop", dependencies: ["QorganCore"], swiftSettings: strict),
-        .target(name: "QorganAnalytics", dependencies: ["QorganCore"], swiftSettings: strict),
+        .target(name: "QorganAnalytics", dependencies: ["QorganCore", "QorganStore"], swiftSettings: strict),
         .target(
             name: "QorganBench",
             dependencies: [

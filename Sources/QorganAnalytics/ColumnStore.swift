@@ -248,13 +248,13 @@ public struct EngineState: Sendable {
     /// Applies committed changes.
     mutating func apply(_ changes: [ValueChange]) {
         // New periods first: numbering them may renumber the others.
-        for ch in changes where ch.value != nil && periodIndex[ch.key.period] == nil { _ = periodId(ch.key.period) }
+        for ch in changes where ch.number != nil && periodIndex[ch.key.period] == nil { _ = periodId(ch.key.period) }
         var byPartition: [Int: [(Partition.Key, Double?)]] = [:]
         for ch in changes {
             guard let e = elementPartition[ch.key.element], let pid = periodIndex[ch.key.period],
                 let k = key(ch.key, period: pid)
             else { continue }
-            byPartition[e, default: []].append((k, ch.value.map { DataValue.number($0) ?? .nan }))
+            byPartition[e, default: []].append((k, ch.number))
         }
         for (e, edits) in byPartition {
             if edits.count <= 32 {
@@ -343,23 +343,30 @@ public struct EngineBuilder {
     }
 }
 
-/// The analytics engine: a columnar in-memory copy of every value, current the moment a
-/// write commits. Queries read a snapshot; writers swap in a new one.
+/// The analytics engine: a columnar in-memory copy of every value. It follows the store's
+/// change log (see `StoreObserver`): current the moment a write commits in this process, and
+/// at the next `catchUp()` for commits of other processes. Queries read a snapshot; changes
+/// swap in a new one.
 public final class AnalyticsEngine: @unchecked Sendable {
     private let lock = NSLock()
     private var current: EngineState
+    /// The change log's sequence number this engine reflects.
+    private var applied: Int64
 
     public init(catalog: Catalog, values: [DataValue]) {
         current = EngineState.build(catalog: catalog, values: values)
+        applied = 0
     }
 
-    public init(state: EngineState) { current = state }
+    public init(state: EngineState, sequence: Int64 = 0) {
+        current = state
+        applied = sequence
+    }
 
-    /// Loads every stored value: `scan` streams the rows, `ids` names their integer keys.
-    public static func load(
-        catalog: Catalog, ids: StoredIds,
-        scan: ((StoredValueRow) throws -> Void) throws -> Void
-    ) rethrows -> AnalyticsEngine {
+    /// Builds the state from every stored value: `scan` streams the rows, `ids` names their integer keys.
+    static func build(
+        catalog: Catalog, ids: StoredIds, scan: ((StoredValueRow) throws -> Void) throws -> Void
+    ) rethrows -> EngineState {
         var b = EngineBuilder(catalog: catalog)
         func table<T>(_ d: [Int64: String], _ f: (String) -> T?) -> [T?] {
             var out = [T?](repeating: nil, count: Int(d.keys.max() ?? 0) + 1)
@@ -377,7 +384,15 @@ public final class AnalyticsEngine: @unchecked Sendable {
             else { return }
             b.add(element: e, period: p, unit: u, optionCombo: c, attributeOptionCombo: a, value: r.number ?? .nan)
         }
-        return AnalyticsEngine(state: b.finish())
+        return b.finish()
+    }
+
+    /// Loads every stored value (see `build`).
+    public static func load(
+        catalog: Catalog, ids: StoredIds, sequence: Int64 = 0,
+        scan: ((StoredValueRow) throws -> Void) throws -> Void
+    ) rethrows -> AnalyticsEngine {
+        AnalyticsEngine(state: try build(catalog: catalog, ids: ids, scan: scan), sequence: sequence)
     }
 
     private var generation: UInt64 = 0
@@ -388,10 +403,18 @@ public final class AnalyticsEngine: @unchecked Sendable {
     /// The state as of now; later writes do not change it.
     public func snapshot() -> EngineState { lock.withLock { current } }
 
+    /// The change log's sequence number this engine reflects.
+    public var sequence: Int64 { lock.withLock { applied } }
+
     /// The state and its generation, a number that every write or metadata change raises:
     /// two answers computed at the same generation are the same answer.
     public func versionedSnapshot() -> (state: EngineState, generation: UInt64) {
         lock.withLock { (current, generation) }
+    }
+
+    /// The state and the sequence it reflects, for saving.
+    public func sequencedSnapshot() -> (state: EngineState, sequence: Int64) {
+        lock.withLock { (current, applied) }
     }
 
     /// The state with the generations of the metadata and of each element's values: an answer
@@ -400,6 +423,7 @@ public final class AnalyticsEngine: @unchecked Sendable {
         lock.withLock { (current, catalogGeneration, elementGenerations) }
     }
 
+    /// Applies changes to values (for tests and benchmarks; the store's changes come through `committed`).
     public func apply(_ changes: [ValueChange]) {
         lock.withLock {
             current.apply(changes)
@@ -408,9 +432,7 @@ public final class AnalyticsEngine: @unchecked Sendable {
         }
     }
 
-    /// Takes new metadata. The rebuild runs outside the lock, so queries go on meanwhile; changes
-    /// come from the store's serialized writer, which is busy with this very commit, so none can
-    /// land during the rebuild.
+    /// Takes new metadata. The rebuild runs outside the lock, so queries go on meanwhile.
     public func replaceCatalog(_ catalog: Catalog) {
         let rebuilt = snapshot().rebuilt(with: catalog)
         lock.withLock {
@@ -422,8 +444,32 @@ public final class AnalyticsEngine: @unchecked Sendable {
 }
 
 extension AnalyticsEngine: StoreObserver {
-    public func valuesCommitted(_ changes: [ValueChange]) { apply(changes) }
-    public func catalogCommitted(_ catalog: Catalog) { replaceCatalog(catalog) }
+    /// New metadata and values land together: a query sees all of a batch or none of it. The
+    /// store calls one observer at a time, so nothing changes `current` during the rebuild.
+    public func committed(_ changes: CommittedChanges) {
+        var next = changes.catalog.map { snapshot().rebuilt(with: $0) }
+        next?.apply(changes.values)
+        lock.withLock {
+            if let next { current = next } else { current.apply(changes.values) }
+            generation &+= 1
+            if changes.catalog != nil { catalogGeneration = generation }
+            for ch in changes.values { elementGenerations[ch.key.element] = generation }
+            applied = changes.sequence
+        }
+    }
+
+    public func reload(
+        catalog: Catalog, ids: StoredIds, sequence: Int64,
+        scan: ((StoredValueRow) throws -> Void) throws -> Void
+    ) throws {
+        let state = try Self.build(catalog: catalog, ids: ids, scan: scan)
+        lock.withLock {
+            current = state
+            generation &+= 1
+            catalogGeneration = generation
+            applied = sequence
+        }
+    }
 
     /// Runs a query on the current snapshot.
     public func run(_ query: AnalyticsQuery) throws -> AnalyticsResult {

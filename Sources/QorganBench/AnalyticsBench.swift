@@ -381,8 +381,7 @@ public struct AnalyticsBench {
         let fill = Self.now() - t0
         t0 = Self.now()
         let store = try SQLiteStore(path: path)
-        let engine = try AnalyticsEngine.load(
-            catalog: try store.catalog(), ids: try store.storedIds(), scan: store.scanValues)
+        let (engine, _) = try AnalyticsEngine.open(store: store)
         let rows = try engine.run(query).rows.count
         let cold = Self.now() - t0
         print(
@@ -392,7 +391,6 @@ public struct AnalyticsBench {
                 engine.snapshot().valueCount, fill, rows, cold))
 
         // A value saved through the store (checked, committed to SQLite, audited) → the next answer.
-        store.observe(engine)
         var latencies: [Double] = []
         for k in 0..<20 {
             t0 = Self.now()

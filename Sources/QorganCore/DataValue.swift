@@ -382,22 +382,53 @@ public struct ValueResolver {
     }
 }
 
-/// One change to a value, as the store reports it after a commit.
-public struct ValueChange: Hashable, Sendable {
+/// One change to a value, as the analytics engine takes it: its number (NaN for a value
+/// that has no number, such as text), or nil when the value was deleted.
+public struct ValueChange: Sendable {
     public var key: DataValueKey
-    /// The new value; nil when the value was deleted.
-    public var value: String?
+    public var number: Double?
     public init(key: DataValueKey, value: String?) {
         self.key = key
-        self.value = value
+        self.number = value.map { DataValue.number($0) ?? .nan }
+    }
+    public init(key: DataValueKey, number: Double?) {
+        self.key = key
+        self.number = number
     }
 }
 
-/// Told of every commit, in commit order, before the write returns: what keeps the
-/// analytics engine current the moment a value is saved.
+/// What a commit changed, by kind: each kind is a part of the store that some reader keeps in memory.
+public enum ChangeKind: String, Sendable, CaseIterable, Codable {
+    case values, metadata, incidents, assessments, instruments, sites, framework, completions, settings
+}
+
+/// Changes read from the store's change log, in commit order, up to `sequence`.
+public struct CommittedChanges: Sendable {
+    /// The last sequence number these changes bring a reader to.
+    public var sequence: Int64
+    /// The metadata as of `sequence`, when any of these commits changed it.
+    public var catalog: Catalog?
+    /// Values changed, in commit order (a key may appear more than once: the last wins).
+    public var values: [ValueChange]
+    public var kinds: Set<ChangeKind>
+    public init(sequence: Int64, catalog: Catalog? = nil, values: [ValueChange] = [], kinds: Set<ChangeKind> = []) {
+        self.sequence = sequence
+        self.catalog = catalog
+        self.values = values
+        self.kinds = kinds
+    }
+}
+
+/// Follows the store's change log: told of every commit, in sequence order, whichever
+/// process made it. The store calls one observer at a time.
 public protocol StoreObserver: AnyObject, Sendable {
-    func valuesCommitted(_ changes: [ValueChange])
-    func catalogCommitted(_ catalog: Catalog)
+    /// Changes after the sequence the observer reflects, up to `changes.sequence`.
+    func committed(_ changes: CommittedChanges)
+    /// The log no longer reaches back to what the observer reflects (it was pruned): start
+    /// over from every stored value, as of `sequence`.
+    func reload(
+        catalog: Catalog, ids: StoredIds, sequence: Int64,
+        scan: ((StoredValueRow) throws -> Void) throws -> Void) throws
 }
 
 /// A stored value as the analytics engine loads it: integer keys of the store, and the number.

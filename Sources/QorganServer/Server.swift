@@ -28,11 +28,15 @@ public struct ServerConfiguration: Sendable {
     public var metricsToken: String? = nil
     /// How much one analytics query may ask for.
     public var queryLimits = QueryLimits()
+    /// Where the engine's snapshot is saved (beside the database); none when nil.
+    public var snapshotPath: String? = nil
+    /// Threads that run request handlers and their database work.
+    public var handlerThreads = 8
     public init() {}
 }
 
 /// Everything the routes share: the store, the engine, the catalogues, the templates.
-public final class ServerState: StoreObserver, Sendable {
+public final class ServerState: Sendable {
     public let store: SQLiteStore
     public let engine: AnalyticsEngine
     public let configuration: ServerConfiguration
@@ -45,6 +49,8 @@ public final class ServerState: StoreObserver, Sendable {
     let answers = AnswerCache()
     let dashboards = AnswerCache(capacity: 128)
     let logger: Logger
+    /// Where request handlers run: threads of their own, off Swift's cooperative pool.
+    let executor: BlockingExecutor
 
     public init(
         store: SQLiteStore, engine: AnalyticsEngine, configuration: ServerConfiguration = ServerConfiguration(),
@@ -74,21 +80,73 @@ public final class ServerState: StoreObserver, Sendable {
                 namespace: "qorgan", metricName: "values_saved", unitName: "total",
                 helpText: "Data values saved through the server"))
         self.logger = logger
-        store.observe(self)
+        self.executor = BlockingExecutor(threads: configuration.handlerThreads)
     }
 
-    private let yearsCache = Mutex<ClosedRange<Int>??>(nil)
+    private let yearsCache = Mutex<(generation: UInt64, years: ClosedRange<Int>?)?>(nil)
 
-    /// The first and last year of the data, for the pages' year choices; read again after a commit.
+    /// The first and last year of the data, for the pages' year choices; read again when the
+    /// engine has changed (it follows every commit, from any process).
     func dataYears() -> ClosedRange<Int>? {
-        if let cached = yearsCache.withLock({ $0 }) { return cached }
+        let generation = engine.versionedSnapshot().generation
+        if let cached = yearsCache.withLock({ $0 }), cached.generation == generation { return cached.years }
         let years = (try? store.dataYears()) ?? nil
-        yearsCache.withLock { $0 = .some(years) }
+        yearsCache.withLock { $0 = (generation, years) }
         return years
     }
 
-    public func valuesCommitted(_ changes: [ValueChange]) { yearsCache.withLock { $0 = nil } }
-    public func catalogCommitted(_ catalog: Catalog) { yearsCache.withLock { $0 = nil } }
+    /// Brings the engine (and with it every answer cache, keyed by its generations) up to date
+    /// with commits of other processes: one pragma when there were none.
+    func follow() {
+        do {
+            try store.catchUp()
+        } catch {
+            logger.error("cannot follow the store's change log: \(error)")
+        }
+    }
+
+    /// Follows the store while no request comes, and saves the engine snapshot now and then: run
+    /// until cancelled.
+    public func maintain(snapshotEvery interval: Duration = .seconds(600)) async {
+        let clock = ContinuousClock()
+        var lastSave = clock.now
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(250))
+            await withTaskExecutorPreference(executor) {
+                follow()
+                if clock.now - lastSave >= interval {
+                    saveSnapshotHere()
+                    lastSave = clock.now
+                }
+            }
+        }
+    }
+
+    private let savedSequence = Mutex<Int64?>(nil)
+
+    /// Saves the engine's snapshot beside the database if it changed since the last one saved,
+    /// and prunes the change log to what a day of followers and that snapshot still need.
+    public func saveSnapshot() async { await withTaskExecutorPreference(executor) { saveSnapshotHere() } }
+
+    private func saveSnapshotHere() {
+        guard let path = configuration.snapshotPath else { return }
+        let sequence = engine.sequence
+        if savedSequence.withLock({ $0 }) == sequence { return }
+        do {
+            let clock = ContinuousClock()
+            let start = clock.now
+            let saved = try engine.save(to: path, store: store)
+            savedSequence.withLock { $0 = saved }
+            let pruned = try store.pruneChangeLog(olderThan: 24 * 3600, upTo: saved)
+            logger.info(
+                "saved the engine snapshot at change \(saved) in \(clock.now - start); pruned \(pruned) log entries")
+        } catch {
+            logger.error("cannot save the engine snapshot to \(path): \(error)")
+        }
+    }
+
+    /// Notes that the snapshot at `path` reflects `sequence` (the one the engine was opened from).
+    public func snapshotLoaded(at sequence: Int64) { savedSequence.withLock { $0 = sequence } }
 
     public var today: Day {
         configuration.today ?? Day.today
@@ -113,6 +171,7 @@ public final class ServerState: StoreObserver, Sendable {
 /// Builds the router: middleware, the API, the pages, health and metrics.
 public func buildRouter(_ state: ServerState) -> Router<AppContext> {
     let router = Router(context: AppContext.self)
+    router.add(middleware: OffPoolMiddleware(state: state))
     router.add(middleware: MetricsMiddleware(state: state))
     router.add(middleware: LogRequestsMiddleware<AppContext>(.debug))
     router.add(middleware: SecurityHeadersMiddleware())

@@ -358,7 +358,7 @@ extension SQLiteStore {
 
     /// Marks a form complete (or, with `complete: false`, no longer complete).
     public func setCompletion(dataSet: String, period: String, unit: String, complete: Bool, by actor: String) throws {
-        try writer.write { db in
+        try write(.completions) { db in
             let now = Timestamp.millis(Date())
             if complete {
                 try db.execute(

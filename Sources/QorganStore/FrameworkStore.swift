@@ -17,7 +17,7 @@ extension SQLiteStore {
     ) throws -> Int {
         let problems = framework.problems(in: try catalog())
         if !problems.isEmpty { throw QorganError.rejected(source: source, problems: problems) }
-        return try writer.write { db in
+        return try write(.framework) { db in
             let text = String(decoding: try Self.encoder.encode(framework), as: UTF8.self)
             try db.execute(
                 sql:

@@ -89,154 +89,146 @@ extension SQLiteStore {
         allow: UnitAuthorizer? = nil
     ) throws -> [IncidentRecord] {
         try ensureIncidentRegister(user: user)
-        return try writer.writeWithoutTransaction { db in
+        return try transaction { db, log in
             var saved: [IncidentRecord] = []
-            var committed: [ValueChange] = []
-            try db.inTransaction(.immediate) {
-                let catalog = try currentCatalog(db)
-                var problems: [Problem] = []
-                var prepared: [(new: Incident, old: Incident?)] = []
-                var denied: [Problem] = []
-                var seenGTD: [String: Int?] = [:]
-                for (n, item) in incidents.enumerated() {
-                    var i = item.incident
-                    // An event id is matched as written, without surrounding spaces; an empty one is none.
-                    i.gtdEventId = i.gtdEventId.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap {
-                        $0.isEmpty ? nil : $0
+            log.kinds.insert(.incidents)
+            let catalog = try currentCatalog(db)
+            var problems: [Problem] = []
+            var prepared: [(new: Incident, old: Incident?)] = []
+            var denied: [Problem] = []
+            var seenGTD: [String: Int?] = [:]
+            for (n, item) in incidents.enumerated() {
+                var i = item.incident
+                // An event id is matched as written, without surrounding spaces; an empty one is none.
+                i.gtdEventId = i.gtdEventId.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap {
+                    $0.isEmpty ? nil : $0
+                }
+                let object = item.line == nil ? (incidents.count > 1 ? "incidents[\(n)]" : nil) : nil
+                problems += i.problems(in: catalog, line: item.line, object: object)
+                if let u = catalog.unit(i.unit) { i.unit = u.uid }
+                var old: Incident? = nil
+                if let g = i.gtdEventId {
+                    if let earlier = seenGTD[g] {
+                        problems.append(
+                            Problem(
+                                line: item.line, object: object, field: "eventid", value: g,
+                                reason: "the same event is already given\(earlier.map { " at line \($0)" } ?? "")"))
                     }
-                    let object = item.line == nil ? (incidents.count > 1 ? "incidents[\(n)]" : nil) : nil
-                    problems += i.problems(in: catalog, line: item.line, object: object)
-                    if let u = catalog.unit(i.unit) { i.unit = u.uid }
-                    var old: Incident? = nil
-                    if let g = i.gtdEventId {
-                        if let earlier = seenGTD[g] {
-                            problems.append(
-                                Problem(
-                                    line: item.line, object: object, field: "eventid", value: g,
-                                    reason: "the same event is already given\(earlier.map { " at line \($0)" } ?? "")"))
-                        }
-                        seenGTD[g] = item.line
-                        if let row = try Row.fetchOne(
-                            db, sql: "SELECT \(Self.incidentColumns) FROM incident WHERE gtd_event_id = ?",
-                            arguments: [g])
-                        {
-                            let found = try Self.incident(from: row).incident
-                            old = found
-                            if i.uid.isEmpty { i.uid = found.uid }
-                        }
-                    }
-                    if !i.uid.isEmpty && old == nil {
-                        // A known uid is an edit; an unknown one (a file from another database) a creation under that uid.
-                        if let row = try Row.fetchOne(
-                            db, sql: "SELECT \(Self.incidentColumns) FROM incident WHERE uid = ?", arguments: [i.uid])
-                        {
-                            old = try Self.incident(from: row).incident
-                        } else if !Uid.isValid(i.uid) {
-                            problems.append(
-                                Problem(
-                                    line: item.line, object: object, field: "uid", value: i.uid,
-                                    reason: "not a uid (a letter and ten letters or digits)"))
-                        }
-                    }
-                    if let p = AccessDenied.check(
-                        allow, units: [i.unit, old?.unit], catalog: catalog, line: item.line, object: object,
-                        what: "incident")
+                    seenGTD[g] = item.line
+                    if let row = try Row.fetchOne(
+                        db, sql: "SELECT \(Self.incidentColumns) FROM incident WHERE gtd_event_id = ?",
+                        arguments: [g])
                     {
-                        denied.append(p)
+                        let found = try Self.incident(from: row).incident
+                        old = found
+                        if i.uid.isEmpty { i.uid = found.uid }
                     }
-                    if i.uid.isEmpty { i.uid = newUid() }
-                    i.sources = i.sources.map { $0.trimmingCharacters(in: .whitespaces) }
-                    prepared.append((i, old))
                 }
-                if !denied.isEmpty { throw AccessDenied(kind: .outOfScope, problems: denied) }
-                if !problems.isEmpty { throw QorganError.rejected(source: source, problems: problems) }
-                let now = Timestamp.millis(Date())
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
-                var cells = Set<CellKey>()
-                for (i, old) in prepared where old != i {
-                    let sources = String(decoding: try encoder.encode(i.sources), as: UTF8.self)
-                    let values: [DatabaseValueConvertible?] = [
-                        i.uid, i.date.year, i.date.month, i.date.day, i.unit, i.placeName, i.latitude, i.longitude,
-                        i.outcome.rawValue,
-                        i.attackType, i.targetType, i.weaponType, i.killed, i.wounded, i.propertyDamage.rawValue,
-                        i.propertyExtent,
-                        i.claimed.rawValue, i.summary, sources, i.illustrative, i.gtdEventId,
-                    ]
-                    if old == nil {
-                        try db.execute(
-                            sql: """
-                                INSERT INTO incident(\(Self.incidentColumns))
-                                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)
-                                """, arguments: StatementArguments(values + [now, user, now, user]))
-                    } else {
-                        try db.execute(
-                            sql: """
-                                UPDATE incident SET year = ?, month = ?, day = ?, unit_uid = ?, place_name = ?, latitude = ?, longitude = ?,
-                                    outcome = ?, attack_type = ?, target_type = ?, weapon_type = ?, killed = ?, wounded = ?,
-                                    property_damage = ?, property_extent = ?, claimed = ?, summary = ?, sources = ?, illustrative = ?,
-                                    gtd_event_id = ?, deleted = 0, last_updated = ?, last_updated_by = ?
-                                WHERE uid = ?
-                                """, arguments: StatementArguments(Array(values.dropFirst()) + [now, user, i.uid]))
-                        if let old { cells.insert(CellKey(old)) }
+                if !i.uid.isEmpty && old == nil {
+                    // A known uid is an edit; an unknown one (a file from another database) a creation under that uid.
+                    if let row = try Row.fetchOne(
+                        db, sql: "SELECT \(Self.incidentColumns) FROM incident WHERE uid = ?", arguments: [i.uid])
+                    {
+                        old = try Self.incident(from: row).incident
+                    } else if !Uid.isValid(i.uid) {
+                        problems.append(
+                            Problem(
+                                line: item.line, object: object, field: "uid", value: i.uid,
+                                reason: "not a uid (a letter and ten letters or digits)"))
                     }
-                    cells.insert(CellKey(i))
-                    try db.execute(
-                        sql:
-                            "INSERT INTO incident_audit(incident_uid, action, snapshot, changed_by, changed_at) VALUES (?, ?, ?, ?, ?)",
-                        arguments: [
-                            i.uid, old == nil ? "CREATE" : "UPDATE",
-                            String(decoding: try encoder.encode(i), as: UTF8.self), user, now,
-                        ])
                 }
-                committed = try recount(cells, catalog: catalog, user: user, db: db)
-                saved = try prepared.map { p in
-                    try Self.incident(
-                        from: try Stored.row(
-                            try Row.fetchOne(
-                                db, sql: "SELECT \(Self.incidentColumns) FROM incident WHERE uid = ?",
-                                arguments: [p.new.uid]),
-                            "incident \(p.new.uid)"))
+                if let p = AccessDenied.check(
+                    allow, units: [i.unit, old?.unit], catalog: catalog, line: item.line, object: object,
+                    what: "incident")
+                {
+                    denied.append(p)
                 }
-                return dryRun ? .rollback : .commit
+                if i.uid.isEmpty { i.uid = newUid() }
+                i.sources = i.sources.map { $0.trimmingCharacters(in: .whitespaces) }
+                prepared.append((i, old))
             }
-            if !dryRun && !committed.isEmpty { observers.valuesCommitted(committed) }
-            return saved
+            if !denied.isEmpty { throw AccessDenied(kind: .outOfScope, problems: denied) }
+            if !problems.isEmpty { throw QorganError.rejected(source: source, problems: problems) }
+            let now = Timestamp.millis(Date())
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            var cells = Set<CellKey>()
+            for (i, old) in prepared where old != i {
+                let sources = String(decoding: try encoder.encode(i.sources), as: UTF8.self)
+                let values: [DatabaseValueConvertible?] = [
+                    i.uid, i.date.year, i.date.month, i.date.day, i.unit, i.placeName, i.latitude, i.longitude,
+                    i.outcome.rawValue,
+                    i.attackType, i.targetType, i.weaponType, i.killed, i.wounded, i.propertyDamage.rawValue,
+                    i.propertyExtent,
+                    i.claimed.rawValue, i.summary, sources, i.illustrative, i.gtdEventId,
+                ]
+                if old == nil {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO incident(\(Self.incidentColumns))
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)
+                            """, arguments: StatementArguments(values + [now, user, now, user]))
+                } else {
+                    try db.execute(
+                        sql: """
+                            UPDATE incident SET year = ?, month = ?, day = ?, unit_uid = ?, place_name = ?, latitude = ?, longitude = ?,
+                                outcome = ?, attack_type = ?, target_type = ?, weapon_type = ?, killed = ?, wounded = ?,
+                                property_damage = ?, property_extent = ?, claimed = ?, summary = ?, sources = ?, illustrative = ?,
+                                gtd_event_id = ?, deleted = 0, last_updated = ?, last_updated_by = ?
+                            WHERE uid = ?
+                            """, arguments: StatementArguments(Array(values.dropFirst()) + [now, user, i.uid]))
+                    if let old { cells.insert(CellKey(old)) }
+                }
+                cells.insert(CellKey(i))
+                try db.execute(
+                    sql:
+                        "INSERT INTO incident_audit(incident_uid, action, snapshot, changed_by, changed_at) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [
+                        i.uid, old == nil ? "CREATE" : "UPDATE",
+                        String(decoding: try encoder.encode(i), as: UTF8.self), user, now,
+                    ])
+            }
+            log.values += try recount(cells, catalog: catalog, user: user, db: db)
+            saved = try prepared.map { p in
+                try Self.incident(
+                    from: try Stored.row(
+                        try Row.fetchOne(
+                            db, sql: "SELECT \(Self.incidentColumns) FROM incident WHERE uid = ?",
+                            arguments: [p.new.uid]),
+                        "incident \(p.new.uid)"))
+            }
+            return (saved, !dryRun)
         }
     }
 
     /// Soft-deletes an incident; its counts leave the derived values at once.
     public func deleteIncident(uid: String, user: String, allow: UnitAuthorizer? = nil) throws {
-        try writer.writeWithoutTransaction { db in
-            var committed: [ValueChange] = []
-            try db.inTransaction(.immediate) {
-                guard
-                    let row = try Row.fetchOne(
-                        db, sql: "SELECT \(Self.incidentColumns) FROM incident WHERE uid = ?", arguments: [uid])
-                else {
-                    throw QorganError.notFound(kind: "incident", key: uid)
-                }
-                let record = try Self.incident(from: row)
-                let catalog = try currentCatalog(db)
-                if let p = AccessDenied.check(allow, units: [record.incident.unit], catalog: catalog, what: "incident")
-                {
-                    throw AccessDenied(kind: .outOfScope, problems: [p])
-                }
-                guard !record.deleted else { throw QorganError.conflict("incident \(uid) is already deleted") }
-                let now = Timestamp.millis(Date())
-                try db.execute(
-                    sql: "UPDATE incident SET deleted = 1, last_updated = ?, last_updated_by = ? WHERE uid = ?",
-                    arguments: [now, user, uid])
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
-                try db.execute(
-                    sql:
-                        "INSERT INTO incident_audit(incident_uid, action, snapshot, changed_by, changed_at) VALUES (?, 'DELETE', ?, ?, ?)",
-                    arguments: [uid, String(decoding: try encoder.encode(record.incident), as: UTF8.self), user, now])
-                committed = try recount([CellKey(record.incident)], catalog: catalog, user: user, db: db)
-                return .commit
+        try transaction { db, log in
+            log.kinds.insert(.incidents)
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT \(Self.incidentColumns) FROM incident WHERE uid = ?", arguments: [uid])
+            else {
+                throw QorganError.notFound(kind: "incident", key: uid)
             }
-            if !committed.isEmpty { observers.valuesCommitted(committed) }
+            let record = try Self.incident(from: row)
+            let catalog = try currentCatalog(db)
+            if let p = AccessDenied.check(allow, units: [record.incident.unit], catalog: catalog, what: "incident") {
+                throw AccessDenied(kind: .outOfScope, problems: [p])
+            }
+            guard !record.deleted else { throw QorganError.conflict("incident \(uid) is already deleted") }
+            let now = Timestamp.millis(Date())
+            try db.execute(
+                sql: "UPDATE incident SET deleted = 1, last_updated = ?, last_updated_by = ? WHERE uid = ?",
+                arguments: [now, user, uid])
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            try db.execute(
+                sql:
+                    "INSERT INTO incident_audit(incident_uid, action, snapshot, changed_by, changed_at) VALUES (?, 'DELETE', ?, ?, ?)",
+                arguments: [uid, String(decoding: try encoder.encode(record.incident), as: UTF8.self), user, now])
+            log.values += try recount([CellKey(record.incident)], catalog: catalog, user: user, db: db)
+            return ((), true)
         }
     }
 
@@ -299,8 +291,8 @@ extension SQLiteStore {
     }
 
     /// Recounts the derived values of `cells` from the incidents in them (inside the caller's transaction).
-    private func recount(_ cells: Set<CellKey>, catalog: Catalog, user: String, db: Database) throws -> [ValueChange] {
-        var writer = try ValueWriter(db: db, catalog: catalog, now: Date(), trackChanges: observers.any)
+    private func recount(_ cells: Set<CellKey>, catalog: Catalog, user: String, db: Database) throws -> [LoggedValue] {
+        var writer = try ValueWriter(db: db, catalog: catalog, now: Date())
         let elements = IncidentRegister.elements.compactMap { catalog.element($0) }
         for cell in cells.sorted(by: { ($0.unit, $0.year, $0.month ?? 0) < ($1.unit, $1.year, $1.month ?? 0) }) {
             let rows = try Row.fetchAll(
@@ -323,7 +315,7 @@ extension SQLiteStore {
                 }
             }
         }
-        return writer.changes
+        return writer.logged
     }
 }
 

@@ -116,7 +116,7 @@ extension SQLiteStore {
     public func saveInstrument(_ instrument: Instrument, source: String = "the instrument", user: String) throws {
         let problems = instrument.problems()
         if !problems.isEmpty { throw QorganError.rejected(source: source, problems: problems) }
-        try writer.write { db in
+        try write(.instruments) { db in
             let used =
                 try Int.fetchOne(
                     db, sql: "SELECT COUNT(*) FROM assessment WHERE instrument_code = ? AND instrument_version = ?",
@@ -212,124 +212,117 @@ extension SQLiteStore {
         allow: UnitAuthorizer? = nil
     ) throws -> [AssessmentRecord] {
         try ensureReadinessRegister(user: user)
-        return try writer.writeWithoutTransaction { db in
+        return try transaction { db, log in
             var saved: [AssessmentRecord] = []
-            var committed: [ValueChange] = []
-            try db.inTransaction(.immediate) {
-                let catalog = try currentCatalog(db)
-                var problems: [Problem] = []
-                var prepared: [(new: Assessment, old: Assessment?, readiness: Double)] = []
-                var instruments: [String: Instrument?] = [:]
-                var denied: [Problem] = []
-                for item in items {
-                    var a = item.assessment
-                    let key = "\(a.instrument) v\(a.version)"
-                    let inst: Instrument?
-                    if let cached = instruments[key] {
-                        inst = cached
-                    } else {
-                        inst = try Self.instrument(db, a.instrument, a.version)
-                        instruments[key] = .some(inst)
-                    }
-                    let found = a.problems(inst, catalog: catalog, line: item.line)
-                    problems += found
-                    guard found.isEmpty, let inst, let readiness = a.readiness(inst), let unit = catalog.unit(a.unit)
-                    else { continue }
-                    a.unit = unit.uid
-                    var old: Assessment? = nil
-                    if !a.uid.isEmpty {
-                        old = try Row.fetchOne(
-                            db, sql: "SELECT \(Self.assessmentColumns) FROM assessment WHERE uid = ?",
-                            arguments: [a.uid]
-                        )
-                        .map { try Self.assessment(from: $0).assessment }
-                        if old == nil && !Uid.isValid(a.uid) {
-                            problems.append(Problem(line: item.line, field: "uid", value: a.uid, reason: "not a uid"))
-                        }
-                    } else {
-                        a.uid = newUid()
-                    }
-                    if let p = AccessDenied.check(
-                        allow, units: [a.unit, old?.unit], catalog: catalog, line: item.line, what: "assessment")
-                    {
-                        denied.append(p)
-                    }
-                    prepared.append((a, old, readiness))
+            log.kinds.insert(.assessments)
+            let catalog = try currentCatalog(db)
+            var problems: [Problem] = []
+            var prepared: [(new: Assessment, old: Assessment?, readiness: Double)] = []
+            var instruments: [String: Instrument?] = [:]
+            var denied: [Problem] = []
+            for item in items {
+                var a = item.assessment
+                let key = "\(a.instrument) v\(a.version)"
+                let inst: Instrument?
+                if let cached = instruments[key] {
+                    inst = cached
+                } else {
+                    inst = try Self.instrument(db, a.instrument, a.version)
+                    instruments[key] = .some(inst)
                 }
-                if !denied.isEmpty { throw AccessDenied(kind: .outOfScope, problems: denied) }
-                if !problems.isEmpty { throw QorganError.rejected(source: source, problems: problems) }
-                let now = Timestamp.millis(Date())
-                var cells = Set<ReadinessCell>()
-                for (a, old, readiness) in prepared where old != a {
-                    let scores = String(decoding: try Self.encoder.encode(a.scores), as: UTF8.self)
-                    try db.execute(
-                        sql: """
-                            INSERT INTO assessment(\(Self.assessmentColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)
-                            ON CONFLICT(uid) DO UPDATE SET unit_uid = excluded.unit_uid, date = excluded.date, instrument_code = excluded.instrument_code,
-                                instrument_version = excluded.instrument_version, assessor_role = excluded.assessor_role, scores = excluded.scores,
-                                readiness = excluded.readiness, deleted = 0, last_updated = excluded.last_updated, last_updated_by = excluded.last_updated_by
-                            """,
-                        arguments: [
-                            a.uid, a.unit, a.date.description, a.instrument, a.version, a.assessorRole, scores,
-                            readiness, now, user, now, user,
-                        ])
-                    try Self.recordAudit(
-                        db, kind: "assessment", uid: a.uid, action: old == nil ? "CREATE" : "UPDATE", snapshot: a,
-                        user: user, at: now)
-                    if let old { cells.insert(ReadinessCell(unit: old.unit, year: old.date.year)) }
-                    cells.insert(ReadinessCell(unit: a.unit, year: a.date.year))
+                let found = a.problems(inst, catalog: catalog, line: item.line)
+                problems += found
+                guard found.isEmpty, let inst, let readiness = a.readiness(inst), let unit = catalog.unit(a.unit)
+                else { continue }
+                a.unit = unit.uid
+                var old: Assessment? = nil
+                if !a.uid.isEmpty {
+                    old = try Row.fetchOne(
+                        db, sql: "SELECT \(Self.assessmentColumns) FROM assessment WHERE uid = ?",
+                        arguments: [a.uid]
+                    )
+                    .map { try Self.assessment(from: $0).assessment }
+                    if old == nil && !Uid.isValid(a.uid) {
+                        problems.append(Problem(line: item.line, field: "uid", value: a.uid, reason: "not a uid"))
+                    }
+                } else {
+                    a.uid = newUid()
                 }
-                committed = try recountReadiness(cells, catalog: catalog, user: user, db: db)
-                saved = try prepared.map { p in
-                    try Self.assessment(
-                        from: try Stored.row(
-                            try Row.fetchOne(
-                                db, sql: "SELECT \(Self.assessmentColumns) FROM assessment WHERE uid = ?",
-                                arguments: [p.new.uid]),
-                            "assessment \(p.new.uid)"))
+                if let p = AccessDenied.check(
+                    allow, units: [a.unit, old?.unit], catalog: catalog, line: item.line, what: "assessment")
+                {
+                    denied.append(p)
                 }
-                return dryRun ? .rollback : .commit
+                prepared.append((a, old, readiness))
             }
-            if !dryRun && !committed.isEmpty { observers.valuesCommitted(committed) }
-            return saved
+            if !denied.isEmpty { throw AccessDenied(kind: .outOfScope, problems: denied) }
+            if !problems.isEmpty { throw QorganError.rejected(source: source, problems: problems) }
+            let now = Timestamp.millis(Date())
+            var cells = Set<ReadinessCell>()
+            for (a, old, readiness) in prepared where old != a {
+                let scores = String(decoding: try Self.encoder.encode(a.scores), as: UTF8.self)
+                try db.execute(
+                    sql: """
+                        INSERT INTO assessment(\(Self.assessmentColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)
+                        ON CONFLICT(uid) DO UPDATE SET unit_uid = excluded.unit_uid, date = excluded.date, instrument_code = excluded.instrument_code,
+                            instrument_version = excluded.instrument_version, assessor_role = excluded.assessor_role, scores = excluded.scores,
+                            readiness = excluded.readiness, deleted = 0, last_updated = excluded.last_updated, last_updated_by = excluded.last_updated_by
+                        """,
+                    arguments: [
+                        a.uid, a.unit, a.date.description, a.instrument, a.version, a.assessorRole, scores,
+                        readiness, now, user, now, user,
+                    ])
+                try Self.recordAudit(
+                    db, kind: "assessment", uid: a.uid, action: old == nil ? "CREATE" : "UPDATE", snapshot: a,
+                    user: user, at: now)
+                if let old { cells.insert(ReadinessCell(unit: old.unit, year: old.date.year)) }
+                cells.insert(ReadinessCell(unit: a.unit, year: a.date.year))
+            }
+            log.values += try recountReadiness(cells, catalog: catalog, user: user, db: db)
+            saved = try prepared.map { p in
+                try Self.assessment(
+                    from: try Stored.row(
+                        try Row.fetchOne(
+                            db, sql: "SELECT \(Self.assessmentColumns) FROM assessment WHERE uid = ?",
+                            arguments: [p.new.uid]),
+                        "assessment \(p.new.uid)"))
+            }
+            return (saved, !dryRun)
         }
     }
 
     public func deleteAssessment(uid: String, user: String, allow: UnitAuthorizer? = nil) throws {
-        try writer.writeWithoutTransaction { db in
-            var committed: [ValueChange] = []
-            try db.inTransaction(.immediate) {
-                guard
-                    let r = try Row.fetchOne(
-                        db, sql: "SELECT \(Self.assessmentColumns) FROM assessment WHERE uid = ?", arguments: [uid]
-                    )
-                    .map(Self.assessment(from:)), !r.deleted
-                else { throw QorganError.notFound(kind: "assessment", key: uid) }
-                let catalog = try currentCatalog(db)
-                if let p = AccessDenied.check(allow, units: [r.assessment.unit], catalog: catalog, what: "assessment") {
-                    throw AccessDenied(kind: .outOfScope, problems: [p])
-                }
-                let now = Timestamp.millis(Date())
-                try db.execute(
-                    sql: "UPDATE assessment SET deleted = 1, last_updated = ?, last_updated_by = ? WHERE uid = ?",
-                    arguments: [now, user, uid])
-                try Self.recordAudit(
-                    db, kind: "assessment", uid: uid, action: "DELETE", snapshot: r.assessment, user: user, at: now)
-                committed = try recountReadiness(
-                    [ReadinessCell(unit: r.assessment.unit, year: r.assessment.date.year)],
-                    catalog: catalog, user: user, db: db)
-                return .commit
+        try transaction { db, log in
+            log.kinds.insert(.assessments)
+            guard
+                let r = try Row.fetchOne(
+                    db, sql: "SELECT \(Self.assessmentColumns) FROM assessment WHERE uid = ?", arguments: [uid]
+                )
+                .map(Self.assessment(from:)), !r.deleted
+            else { throw QorganError.notFound(kind: "assessment", key: uid) }
+            let catalog = try currentCatalog(db)
+            if let p = AccessDenied.check(allow, units: [r.assessment.unit], catalog: catalog, what: "assessment") {
+                throw AccessDenied(kind: .outOfScope, problems: [p])
             }
-            if !committed.isEmpty { observers.valuesCommitted(committed) }
+            let now = Timestamp.millis(Date())
+            try db.execute(
+                sql: "UPDATE assessment SET deleted = 1, last_updated = ?, last_updated_by = ? WHERE uid = ?",
+                arguments: [now, user, uid])
+            try Self.recordAudit(
+                db, kind: "assessment", uid: uid, action: "DELETE", snapshot: r.assessment, user: user, at: now)
+            log.values += try recountReadiness(
+                [ReadinessCell(unit: r.assessment.unit, year: r.assessment.date.year)],
+                catalog: catalog, user: user, db: db)
+            return ((), true)
         }
     }
 
     /// The office's readiness of each cell: its latest assessment of the year, to a hundredth of a percent.
     private func recountReadiness(_ cells: Set<ReadinessCell>, catalog: Catalog, user: String, db: Database) throws
-        -> [ValueChange]
+        -> [LoggedValue]
     {
         guard let element = catalog.element(ReadinessRegister.element) else { return [] }
-        var writer = try ValueWriter(db: db, catalog: catalog, now: Date(), trackChanges: observers.any)
+        var writer = try ValueWriter(db: db, catalog: catalog, now: Date())
         for cell in cells {
             let latest = try Double.fetchOne(
                 db,
@@ -345,7 +338,7 @@ extension SQLiteStore {
             _ = try writer.apply(
                 ResolvedValue(key: key, value: value, storedBy: ReadinessRegister.derivedFrom), user: user)
         }
-        return writer.changes
+        return writer.logged
     }
 }
 

@@ -57,7 +57,7 @@ public final class SQLiteStore: Sendable {
     public let path: String?
     /// How long a write waits for another process's write, in seconds.
     public let busyTimeout: TimeInterval
-    let observers = ObserverList()
+    let followers: ChangeFollowers
     private let catalogCache = CatalogCache()
 
     /// The catalog, read again only when the metadata changed since (a version number that
@@ -73,9 +73,6 @@ public final class SQLiteStore: Sendable {
         catalogCache.set(version, catalog)
         return catalog
     }
-
-    /// Tells `observer` of every later commit (held weakly).
-    public func observe(_ observer: any StoreObserver) { observers.add(observer) }
 
     /// Opens (creating if needed) a database file in WAL mode, and migrates it if needed.
     ///
@@ -110,6 +107,7 @@ public final class SQLiteStore: Sendable {
             throw QorganError.invalidArgument("cannot open the database '\(path)': \(error)")
         }
         self.path = path
+        followers = ChangeFollowers(path: path)
         try migrateIfNeeded()
     }
 
@@ -118,6 +116,7 @@ public final class SQLiteStore: Sendable {
         busyTimeout = 0
         writer = try DatabaseQueue()
         path = nil
+        followers = ChangeFollowers(path: nil)
         try migrateIfNeeded()
     }
 
@@ -136,7 +135,7 @@ public final class SQLiteStore: Sendable {
                 arguments: [CategoryCombo.defaultUid]) ?? false
         }
         if !hasDefault {
-            try writer.write { db in try MetadataTables.write(Catalog(), changes: [], user: "system", db: db) }
+            try write(.metadata) { db in try MetadataTables.write(Catalog(), changes: [], user: "system", db: db) }
         }
     }
 
@@ -149,7 +148,7 @@ public final class SQLiteStore: Sendable {
     }
 
     public func setSetting(_ key: String, _ value: String) throws {
-        try writer.write { db in
+        try write(.settings) { db in
             try db.execute(
                 sql:
                     "INSERT INTO setting(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -171,22 +170,14 @@ public final class SQLiteStore: Sendable {
         dryRun: Bool = false, user: String,
         newUid: @Sendable () -> String = { Uid.generate() }
     ) throws -> [MetadataChange] {
-        try writer.writeWithoutTransaction { db in
-            var result: [MetadataChange] = []
-            var committed: Catalog? = nil
-            try db.inTransaction(.immediate) {
-                let current = try currentCatalog(db)
-                let (merged, changes) = try current.merging(document, source: source, newUid: newUid)
-                try Self.checkAgainstData(old: current, new: merged, source: source, db: db)
-                result = changes
-                if dryRun { return .rollback }
-                try MetadataTables.write(merged, changes: changes, user: user, db: db)
-                committed = merged
-                return .commit
-            }
-            // Still inside the serialized writer: observers see commits in order.
-            if let committed { observers.catalogCommitted(committed) }
-            return result
+        try transaction { db, log in
+            let current = try currentCatalog(db)
+            let (merged, changes) = try current.merging(document, source: source, newUid: newUid)
+            try Self.checkAgainstData(old: current, new: merged, source: source, db: db)
+            if dryRun { return (changes, false) }
+            try MetadataTables.write(merged, changes: changes, user: user, db: db)
+            log.kinds.insert(.metadata)
+            return (changes, true)
         }
     }
 
@@ -238,63 +229,57 @@ public final class SQLiteStore: Sendable {
         _ inputs: [DataValueInput], source: String = "the batch", user: String,
         dryRun: Bool = false, now: Date = Date(), authorize: ValueAuthorizer? = nil
     ) throws -> ImportSummary {
-        try writer.writeWithoutTransaction { db in
+        try transaction { db, log in
             var summary = ImportSummary()
             summary.dryRun = dryRun
-            var committed: [ValueChange] = []
-            try db.inTransaction(.immediate) {
-                let catalog = try currentCatalog(db)
-                var problems: [Problem] = []
-                var resolved: [ResolvedValue] = []
-                resolved.reserveCapacity(inputs.count)
-                var firstSeen: [DataValueKey: String] = [:]
-                firstSeen.reserveCapacity(inputs.count)
-                var denied: [Problem] = []
-                var deniedKind = AccessDenied.Kind.locked
-                for (n, (input, result)) in zip(inputs, ValueResolver.resolveAll(inputs, catalog: catalog)).enumerated()
-                {
-                    switch result {
-                    case .valid(let r):
-                        if let authorize, let refusal = authorize(r, catalog) {
-                            denied.append(
-                                Problem(
-                                    line: input.line, object: input.location,
-                                    field: refusal.kind == .locked ? "period" : "orgunit",
-                                    value: refusal.kind == .locked ? input.period : input.unit, reason: refusal.reason))
-                            deniedKind = max(deniedKind, refusal.kind)
-                            continue
-                        }
-                        if let earlier = firstSeen[r.key] {
-                            problems.append(
-                                Problem(
-                                    line: input.line, object: input.location, field: "value", value: input.value,
-                                    reason:
-                                        "the same value (element, period, unit, combination) is already given at \(earlier)"
-                                ))
-                        } else {
-                            firstSeen[r.key] = input.line.map { "line \($0)" } ?? input.location ?? "entry \(n + 1)"
-                            resolved.append(r)
-                        }
-                    case .invalid(let ps): problems += ps
+            let catalog = try currentCatalog(db)
+            var problems: [Problem] = []
+            var resolved: [ResolvedValue] = []
+            resolved.reserveCapacity(inputs.count)
+            var firstSeen: [DataValueKey: String] = [:]
+            firstSeen.reserveCapacity(inputs.count)
+            var denied: [Problem] = []
+            var deniedKind = AccessDenied.Kind.locked
+            for (n, (input, result)) in zip(inputs, ValueResolver.resolveAll(inputs, catalog: catalog)).enumerated() {
+                switch result {
+                case .valid(let r):
+                    if let authorize, let refusal = authorize(r, catalog) {
+                        denied.append(
+                            Problem(
+                                line: input.line, object: input.location,
+                                field: refusal.kind == .locked ? "period" : "orgunit",
+                                value: refusal.kind == .locked ? input.period : input.unit, reason: refusal.reason))
+                        deniedKind = max(deniedKind, refusal.kind)
+                        continue
                     }
-                }
-                // Who may write comes first: a refused row is not described further.
-                if !denied.isEmpty { throw AccessDenied(kind: deniedKind, problems: denied) }
-                if !problems.isEmpty { throw QorganError.rejected(source: source, problems: problems) }
-                var writer = try ValueWriter(db: db, catalog: catalog, now: now, trackChanges: observers.any)
-                for r in resolved {
-                    switch try writer.apply(r, user: user) {
-                    case .created: summary.imported += 1
-                    case .updated: summary.updated += 1
-                    case .unchanged: summary.unchanged += 1
-                    case .deleted: summary.deleted += 1
+                    if let earlier = firstSeen[r.key] {
+                        problems.append(
+                            Problem(
+                                line: input.line, object: input.location, field: "value", value: input.value,
+                                reason:
+                                    "the same value (element, period, unit, combination) is already given at \(earlier)"
+                            ))
+                    } else {
+                        firstSeen[r.key] = input.line.map { "line \($0)" } ?? input.location ?? "entry \(n + 1)"
+                        resolved.append(r)
                     }
+                case .invalid(let ps): problems += ps
                 }
-                committed = writer.changes
-                return dryRun ? .rollback : .commit
             }
-            if !dryRun && !committed.isEmpty { observers.valuesCommitted(committed) }
-            return summary
+            // Who may write comes first: a refused row is not described further.
+            if !denied.isEmpty { throw AccessDenied(kind: deniedKind, problems: denied) }
+            if !problems.isEmpty { throw QorganError.rejected(source: source, problems: problems) }
+            var writer = try ValueWriter(db: db, catalog: catalog, now: now)
+            for r in resolved {
+                switch try writer.apply(r, user: user) {
+                case .created: summary.imported += 1
+                case .updated: summary.updated += 1
+                case .unchanged: summary.unchanged += 1
+                case .deleted: summary.deleted += 1
+                }
+            }
+            log.values = writer.logged
+            return (summary, !dryRun)
         }
     }
 
@@ -468,74 +453,60 @@ final class CatalogCache: @unchecked Sendable {
     func set(_ version: Int64, _ catalog: Catalog) { lock.withLock { entry = (version, catalog) } }
 }
 
-/// Weak references to the store's observers.
-final class ObserverList: @unchecked Sendable {
-    private struct Weak { weak var observer: (any StoreObserver)? }
-    private let lock = NSLock()
-    private var list: [Weak] = []
-
-    func add(_ o: any StoreObserver) { lock.withLock { list.append(Weak(observer: o)) } }
-
-    private var current: [any StoreObserver] { lock.withLock { list.compactMap(\.observer) } }
-
-    var any: Bool { !current.isEmpty }
-
-    func valuesCommitted(_ changes: [ValueChange]) { for o in current { o.valuesCommitted(changes) } }
-    func catalogCommitted(_ catalog: Catalog) { for o in current { o.catalogCommitted(catalog) } }
-}
-
 extension SQLiteStore {
     /// The integer ids behind stored values.
-    public func storedIds() throws -> StoredIds {
-        try writer.read { db in
-            var ids = StoredIds()
-            for r in try Row.fetchAll(db, sql: "SELECT id, uid FROM data_element") { ids.elements[r["id"]] = r["uid"] }
-            for r in try Row.fetchAll(db, sql: "SELECT id, uid FROM org_unit") { ids.units[r["id"]] = r["uid"] }
-            for r in try Row.fetchAll(db, sql: "SELECT id, uid FROM category_option_combo") {
-                ids.optionCombos[r["id"]] = r["uid"]
-            }
-            for r in try Row.fetchAll(db, sql: "SELECT id, iso FROM period") {
-                ids.periods[r["id"]] = Period.parse(r["iso"])
-            }
-            return ids
+    public func storedIds() throws -> StoredIds { try writer.read { db in try storedIds(db) } }
+
+    func storedIds(_ db: Database) throws -> StoredIds {
+        var ids = StoredIds()
+        for r in try Row.fetchAll(db, sql: "SELECT id, uid FROM data_element") { ids.elements[r["id"]] = r["uid"] }
+        for r in try Row.fetchAll(db, sql: "SELECT id, uid FROM org_unit") { ids.units[r["id"]] = r["uid"] }
+        for r in try Row.fetchAll(db, sql: "SELECT id, uid FROM category_option_combo") {
+            ids.optionCombos[r["id"]] = r["uid"]
         }
+        for r in try Row.fetchAll(db, sql: "SELECT id, iso FROM period") {
+            ids.periods[r["id"]] = Period.parse(r["iso"])
+        }
+        return ids
     }
 
     /// Every stored, not deleted value, in key order, without building a `DataValue` each:
     /// what the analytics engine loads at start-up (read through SQLite's C API: ten million
     /// rows in a few seconds).
     public func scanValues(_ body: (StoredValueRow) throws -> Void) throws {
-        try writer.read { db in
-            guard let connection = db.sqliteConnection else {
-                throw QorganError.conflict("the database connection is closed")
-            }
-            var statement: OpaquePointer?
-            let sql = "SELECT element_id, period_id, unit_id, coc_id, aoc_id, numeric FROM data_value WHERE deleted = 0"
-            guard sqlite3_prepare_v2(connection, sql, -1, &statement, nil) == SQLITE_OK else {
+        try writer.read { db in try scanValues(db, body) }
+    }
+
+    func scanValues(_ db: Database, _ body: (StoredValueRow) throws -> Void) throws {
+        guard let connection = db.sqliteConnection else {
+            throw QorganError.conflict("the database connection is closed")
+        }
+        var statement: OpaquePointer?
+        let sql = "SELECT element_id, period_id, unit_id, coc_id, aoc_id, numeric FROM data_value WHERE deleted = 0"
+        guard sqlite3_prepare_v2(connection, sql, -1, &statement, nil) == SQLITE_OK else {
+            throw DatabaseError(
+                resultCode: ResultCode(rawValue: sqlite3_errcode(connection)),
+                message: String(cString: sqlite3_errmsg(connection)))
+        }
+        defer { sqlite3_finalize(statement) }
+        while true {
+            let rc = sqlite3_step(statement)
+            if rc == SQLITE_DONE { break }
+            guard rc == SQLITE_ROW else {
                 throw DatabaseError(
-                    resultCode: ResultCode(rawValue: sqlite3_errcode(connection)),
-                    message: String(cString: sqlite3_errmsg(connection)))
+                    resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(connection)))
             }
-            defer { sqlite3_finalize(statement) }
-            while true {
-                let rc = sqlite3_step(statement)
-                if rc == SQLITE_DONE { break }
-                guard rc == SQLITE_ROW else {
-                    throw DatabaseError(
-                        resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(connection)))
-                }
-                var number: Double? = nil
-                if sqlite3_column_type(statement, 5) != SQLITE_NULL { number = sqlite3_column_double(statement, 5) }
-                let element: Int64 = sqlite3_column_int64(statement, 0)
-                let period: Int64 = sqlite3_column_int64(statement, 1)
-                let unit: Int64 = sqlite3_column_int64(statement, 2)
-                let coc: Int64 = sqlite3_column_int64(statement, 3)
-                let aoc: Int64 = sqlite3_column_int64(statement, 4)
-                try body(
-                    StoredValueRow(
-                        element: element, period: period, unit: unit, optionCombo: coc,
-                        attributeOptionCombo: aoc, number: number))
-            }
+            var number: Double? = nil
+            if sqlite3_column_type(statement, 5) != SQLITE_NULL { number = sqlite3_column_double(statement, 5) }
+            let element: Int64 = sqlite3_column_int64(statement, 0)
+            let period: Int64 = sqlite3_column_int64(statement, 1)
+            let unit: Int64 = sqlite3_column_int64(statement, 2)
+            let coc: Int64 = sqlite3_column_int64(statement, 3)
+            let aoc: Int64 = sqlite3_column_int64(statement, 4)
+            try body(
+                StoredValueRow(
+                    element: element, period: period, unit: unit, optionCombo: coc,
+                    attributeOptionCombo: aoc, number: number))
         }
     }
 }

@@ -274,6 +274,30 @@ enum Schema {
                     CREATE INDEX record_audit_uid ON record_audit(kind, uid, id);
                     """)
         }
+        m.registerMigration("v5: change log") { db in
+            try db.execute(
+                sql: """
+                    -- Every commit that changes something a reader keeps in memory (values, metadata,
+                    -- registers, the framework), numbered in commit order, written in the commit's own
+                    -- transaction. Readers in any process apply what they have not seen. AUTOINCREMENT:
+                    -- a number is never reused, even after old entries are pruned. `kind_mask` has a bit
+                    -- per ChangeKind; `changes` packs the values changed (see ChangeLog.swift): one
+                    -- entry holds at most ChangeLog.chunk values, a larger commit writes several.
+                    CREATE TABLE change_log (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        at INTEGER NOT NULL,
+                        kind_mask INTEGER NOT NULL,
+                        value_count INTEGER NOT NULL,
+                        changes BLOB
+                    );
+                    -- The log's start: every entry up to and including change_log_floor may be pruned.
+                    INSERT INTO setting(key, value) VALUES ('change_log_floor', '0')
+                        ON CONFLICT(key) DO NOTHING;
+                    -- Names this database: a saved engine snapshot belongs to one database only.
+                    INSERT INTO setting(key, value) VALUES ('database_id', lower(hex(randomblob(16))))
+                        ON CONFLICT(key) DO NOTHING;
+                    """)
+        }
         return m
     }
 }

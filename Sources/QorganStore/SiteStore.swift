@@ -337,50 +337,43 @@ extension SQLiteStore {
         throws -> T
     {
         let config = try siteConfiguration()
-        return try writer.writeWithoutTransaction { db in
-            var result: T? = nil
-            var committed: [ValueChange] = []
-            try db.inTransaction(.immediate) {
-                let catalog = try currentCatalog(db)
-                var (value, units) = try body(db, catalog)
-                result = value
-                // Stocks are counted for every unit up to the registry's last year of activity; when
-                // that year moves, every unit is counted again, so the years always add up.
-                let last =
-                    try Int.fetchOne(
-                        db,
-                        sql: """
-                            SELECT MAX(y) FROM (
-                                SELECT CAST(substr(registered, 1, 4) AS INTEGER) AS y FROM site WHERE deleted = 0
-                                UNION ALL SELECT CAST(substr(closed, 1, 4) AS INTEGER) FROM site WHERE deleted = 0 AND closed IS NOT NULL
-                                UNION ALL SELECT CAST(substr(date, 1, 4) AS INTEGER) FROM inspection WHERE deleted = 0
-                                UNION ALL SELECT CAST(substr(json_extract(p.value, '$.closed'), 1, 4) AS INTEGER)
-                                    FROM inspection i, json_each(i.prescriptions) p WHERE i.deleted = 0 AND json_extract(p.value, '$.closed') IS NOT NULL)
-                            """) ?? 0
-                let previous = try Int.fetchOne(
-                    db, sql: "SELECT CAST(value AS INTEGER) FROM setting WHERE key = 'sites.last_year'")
-                if previous != last {
-                    units.formUnion(try String.fetchAll(db, sql: "SELECT DISTINCT unit_uid FROM site"))
-                    try db.execute(
-                        sql:
-                            "INSERT INTO setting(key, value) VALUES ('sites.last_year', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                        arguments: [String(last)])
-                }
-                committed = try recountSites(
-                    units, lastYear: last, config: config, catalog: catalog, user: user, db: db)
-                return dryRun ? .rollback : .commit
+        return try transaction { db, log in
+            log.kinds.insert(.sites)
+            let catalog = try currentCatalog(db)
+            var (result, units) = try body(db, catalog)
+            // Stocks are counted for every unit up to the registry's last year of activity; when
+            // that year moves, every unit is counted again, so the years always add up.
+            let last =
+                try Int.fetchOne(
+                    db,
+                    sql: """
+                        SELECT MAX(y) FROM (
+                            SELECT CAST(substr(registered, 1, 4) AS INTEGER) AS y FROM site WHERE deleted = 0
+                            UNION ALL SELECT CAST(substr(closed, 1, 4) AS INTEGER) FROM site WHERE deleted = 0 AND closed IS NOT NULL
+                            UNION ALL SELECT CAST(substr(date, 1, 4) AS INTEGER) FROM inspection WHERE deleted = 0
+                            UNION ALL SELECT CAST(substr(json_extract(p.value, '$.closed'), 1, 4) AS INTEGER)
+                                FROM inspection i, json_each(i.prescriptions) p WHERE i.deleted = 0 AND json_extract(p.value, '$.closed') IS NOT NULL)
+                        """) ?? 0
+            let previous = try Int.fetchOne(
+                db, sql: "SELECT CAST(value AS INTEGER) FROM setting WHERE key = 'sites.last_year'")
+            if previous != last {
+                units.formUnion(try String.fetchAll(db, sql: "SELECT DISTINCT unit_uid FROM site"))
+                try db.execute(
+                    sql:
+                        "INSERT INTO setting(key, value) VALUES ('sites.last_year', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    arguments: [String(last)])
             }
-            if !dryRun && !committed.isEmpty { observers.valuesCommitted(committed) }
-            guard let result else { throw QorganError.conflict("the registry's write produced nothing") }
-            return result
+            log.values += try recountSites(
+                units, lastYear: last, config: config, catalog: catalog, user: user, db: db)
+            return (result, !dryRun)
         }
     }
 
     /// Rewrites every derived yearly value of `units` from the registry as it now stands.
     private func recountSites(
         _ units: Set<String>, lastYear: Int, config: SiteConfiguration, catalog: Catalog, user: String, db: Database
-    ) throws -> [ValueChange] {
-        var writer = try ValueWriter(db: db, catalog: catalog, now: Date(), trackChanges: observers.any)
+    ) throws -> [LoggedValue] {
+        var writer = try ValueWriter(db: db, catalog: catalog, now: Date())
         for unit in units.sorted() {
             let sites = try Row.fetchAll(
                 db, sql: "SELECT \(Self.siteColumns) FROM site WHERE unit_uid = ? AND deleted = 0", arguments: [unit]
@@ -455,6 +448,6 @@ extension SQLiteStore {
                 }
             }
         }
-        return writer.changes
+        return writer.logged
     }
 }

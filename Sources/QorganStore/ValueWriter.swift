@@ -62,8 +62,8 @@ final class NewValueInsert {
 struct ValueWriter {
     enum Outcome { case created, updated, unchanged, deleted }
 
-    /// What was committed, for the observers of the store.
-    private(set) var changes: [ValueChange] = []
+    /// What changed, for the change log.
+    private(set) var logged: [LoggedValue] = []
 
     let db: Database
     let catalog: Catalog
@@ -74,15 +74,12 @@ struct ValueWriter {
     private var comboIds: [String: Int64] = [:]
     private var periodIds: [Period: Int64] = [:]
 
-    /// Whether to collect `changes` (only when someone observes the store).
-    let trackChanges: Bool
     private let insert: NewValueInsert
 
-    init(db: Database, catalog: Catalog, now: Date, trackChanges: Bool) throws {
+    init(db: Database, catalog: Catalog, now: Date) throws {
         self.db = db
         self.catalog = catalog
         self.stamp = Timestamp.millis(now)
-        self.trackChanges = trackChanges
         insert = try NewValueInsert(db)
     }
 
@@ -123,13 +120,20 @@ struct ValueWriter {
         let stamp = self.stamp
         let storedBy = r.storedBy ?? user
         // Most values of a batch are new: try the insert first, and read the old row only if there is one.
+        let number = r.value.flatMap { DataValue.number($0) }
+        func log(deleted: Bool = false) {
+            logged.append(
+                LoggedValue(
+                    element: e, period: p, unit: u, optionCombo: c, attributeOptionCombo: a, number: number ?? .nan,
+                    deleted: deleted))
+        }
         if let newValue = r.value {
             if try insert.run(
-                (e, p, u, c, a), value: newValue, number: DataValue.number(newValue), storedBy: storedBy,
+                (e, p, u, c, a), value: newValue, number: number, storedBy: storedBy,
                 createdBy: user, stamp: stamp, comment: r.comment, followUp: r.followUp)
             {
                 // The creation is recorded in the row itself (created, created_by): see the schema.
-                if trackChanges { changes.append(ValueChange(key: r.key, value: newValue)) }
+                log()
                 return .created
             }
         }
@@ -172,7 +176,7 @@ struct ValueWriter {
                     """
             ).execute(arguments: [stamp, user] + keyArgs)
             try audit(.delete, old: oldValue, new: nil, newComment: oldComment)
-            if trackChanges { changes.append(ValueChange(key: r.key, value: nil)) }
+            log(deleted: true)
             return .deleted
         }
         if !wasDeleted && oldValue == newValue && oldComment == r.comment && oldFollowUp == r.followUp {
@@ -183,10 +187,8 @@ struct ValueWriter {
                 UPDATE data_value SET value = ?, numeric = ?, stored_by = ?, last_updated = ?, comment = ?, follow_up = ?, deleted = 0
                 WHERE element_id = ? AND period_id = ? AND unit_id = ? AND coc_id = ? AND aoc_id = ?
                 """
-        ).execute(arguments: [newValue, DataValue.number(newValue), storedBy, stamp, r.comment, r.followUp] + keyArgs)
-        if trackChanges && (wasDeleted || oldValue != newValue) {
-            changes.append(ValueChange(key: r.key, value: newValue))
-        }
+        ).execute(arguments: [newValue, number, storedBy, stamp, r.comment, r.followUp] + keyArgs)
+        if wasDeleted || oldValue != newValue { log() }
         try audit(
             wasDeleted ? .restore : .update, old: wasDeleted ? nil : oldValue, new: newValue, newComment: r.comment)
         return wasDeleted ? .created : .updated

@@ -43,13 +43,11 @@ struct StoreOptions: ParsableArguments {
         return try SQLiteStore(path: path)
     }
 
-    /// Opens the database and loads the analytics engine from it; the engine follows every
-    /// write made through the store from then on.
+    /// Opens the database and the analytics engine on it (from the server's snapshot beside the
+    /// database when there is a usable one); the engine follows the store's change log.
     func openWithEngine() throws -> (SQLiteStore, AnalyticsEngine) {
         let store = try open()
-        let engine = try AnalyticsEngine.load(
-            catalog: try store.catalog(), ids: try store.storedIds(), scan: store.scanValues)
-        store.observe(engine)
+        let (engine, _) = try AnalyticsEngine.open(store: store, snapshot: path + ".engine")
         return (store, engine)
     }
 

@@ -60,9 +60,8 @@ struct Serve: AsyncParsableCommand {
         }
         let sqlite = try SQLiteStore(path: store.path, concurrentReads: true)
         if demo { try DemoAccounts.ensure(in: sqlite) }
-        let engine = try AnalyticsEngine.load(
-            catalog: try sqlite.catalog(), ids: try sqlite.storedIds(), scan: sqlite.scanValues)
-        sqlite.observe(engine)
+        let snapshotPath = store.path + ".engine"
+        let (engine, opening) = try AnalyticsEngine.open(store: sqlite, snapshot: snapshotPath)
 
         var config = ServerConfiguration()
         config.host = host
@@ -81,7 +80,18 @@ struct Serve: AsyncParsableCommand {
                 "--log-level is one of trace, debug, info, notice, warning, error, critical; not '\(logLevel)'")
         }
         logger.logLevel = level
+        config.snapshotPath = snapshotPath
+        if let s = opening.snapshotSequence {
+            logger.info(
+                "engine: \(opening.values) values from the snapshot at change \(s) and the log after it, in \(Int(opening.seconds * 1000)) ms"
+            )
+        } else {
+            logger.info(
+                "engine: \(opening.values) values from the database in \(Int(opening.seconds * 1000)) ms; snapshot not used: \(opening.snapshotIgnored ?? "none")"
+            )
+        }
         let state = try await ServerState(store: sqlite, engine: engine, configuration: config, logger: logger)
+        if let s = opening.snapshotSequence { state.snapshotLoaded(at: s) }
         let users = try sqlite.userCount()
         let demo = self.demo
         let app = buildApplication(state) { actual in
@@ -99,6 +109,14 @@ struct Serve: AsyncParsableCommand {
             }
             FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         }
-        try await app.runService()
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await state.maintain() }
+            // The first snapshot of a database, or a newer one than the one read, is saved at once.
+            group.addTask { await state.saveSnapshot() }
+            try await app.runService()
+            group.cancelAll()
+        }
+        // After a graceful shutdown: the next start reads this snapshot.
+        await state.saveSnapshot()
     }
 }

@@ -8,9 +8,7 @@ import Testing
 
 @Suite struct EngineTests {
     func live(_ store: SQLiteStore) throws -> AnalyticsEngine {
-        let engine = try AnalyticsEngine.load(
-            catalog: try store.catalog(), ids: try store.storedIds(), scan: store.scanValues)
-        store.observe(engine)
+        let (engine, _) = try AnalyticsEngine.open(store: store)
         return engine
     }
 

@@ -73,9 +73,7 @@ import Testing
     func storeWithEngine() throws -> (SQLiteStore, AnalyticsEngine) {
         let store = try Fixtures.smallStore()
         try store.ensureIncidentRegister()
-        let engine = try AnalyticsEngine.load(
-            catalog: try store.catalog(), ids: try store.storedIds(), scan: store.scanValues)
-        store.observe(engine)
+        let (engine, _) = try AnalyticsEngine.open(store: store)
         return (store, engine)
     }
 

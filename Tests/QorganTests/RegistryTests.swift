@@ -35,9 +35,7 @@ import Testing
         let store = try Fixtures.smallStore()
         try store.ensureReadinessRegister()
         try store.ensureSiteRegister()
-        let engine = try AnalyticsEngine.load(
-            catalog: try store.catalog(), ids: try store.storedIds(), scan: store.scanValues)
-        store.observe(engine)
+        let (engine, _) = try AnalyticsEngine.open(store: store)
         return (store, engine)
     }
 

@@ -114,9 +114,7 @@ import Testing
 @Suite struct ReportTests {
     static func demo() throws -> (SQLiteStore, AnalyticsEngine) {
         let store = try Fixtures.demoStore()
-        let engine = try AnalyticsEngine.load(
-            catalog: try store.catalog(), ids: try store.storedIds(), scan: store.scanValues)
-        store.observe(engine)
+        let (engine, _) = try AnalyticsEngine.open(store: store)
         return (store, engine)
     }
 

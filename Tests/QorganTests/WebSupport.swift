@@ -25,9 +25,7 @@ enum WebFixture {
         let path = Fixtures.temporaryPath()
         try FileManager.default.copyItem(atPath: template, toPath: path)
         let store = try SQLiteStore(path: path)
-        let engine = try AnalyticsEngine.load(
-            catalog: try store.catalog(), ids: try store.storedIds(), scan: store.scanValues)
-        store.observe(engine)
+        let (engine, _) = try AnalyticsEngine.open(store: store)
         return (store, engine)
     }
 

@@ -1,0 +1,337 @@
+import Foundation
+import QorganCore
+import QorganStore
+
+/// The engine's columns saved to a file beside the database, tagged with the change-log
+/// sequence they reflect: a start reads it and replays the log from there instead of
+/// reading every value from the database.
+///
+/// Layout (little-endian; every section padded to 8 bytes):
+///   header  "QRGNSNAP", format u32, schema u32, sequence i64, database id (32 bytes),
+///           body length u64, body checksum u64
+///   body    element uids, unit uids, option combination uids, period ISO codes (each: count
+///           u64, then length u32 + UTF-8 bytes each); then per element, in that order: row
+///           count u64, period u32×n, unit u32×n, coc u16×n, aoc u16×n, value f64×n.
+/// Unit and combination numbers are positions in those lists; periods are in time order.
+public enum EngineSnapshot {
+    static let magic = Array("QRGNSNAP".utf8)
+    static let format: UInt32 = 1
+    static let headerSize = 8 + 4 + 4 + 8 + 32 + 8 + 8
+
+    /// Why a snapshot was not used.
+    public struct Unusable: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Saves `state` at `sequence` to `path`, atomically (a temporary file renamed over it).
+    public static func write(
+        _ state: EngineState, sequence: Int64, identity: (database: String, schema: Int), to path: String
+    ) throws {
+        let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
+        guard FileManager.default.createFile(atPath: temporary, contents: nil) else {
+            throw QorganError.invalidArgument("cannot write the engine snapshot '\(temporary)'")
+        }
+        var moved = false
+        defer { if !moved { try? FileManager.default.removeItem(atPath: temporary) } }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary))
+        defer { try? handle.close() }
+        try handle.write(contentsOf: Data(count: headerSize))
+        var body = BodyWriter(handle: handle)
+        let elements = state.elementPartition.sorted { $0.value < $1.value }
+        try body.strings(elements.map(\.key))
+        try body.strings(state.catalog.organisationUnits.map(\.uid))
+        try body.strings(state.cocs)
+        try body.strings(state.periods.map(\.iso))
+        for (_, e) in elements {
+            let p = state.partitions[e]
+            try body.scalar(UInt64(p.count))
+            try body.array(p.period)
+            try body.array(p.unit)
+            try body.array(p.coc)
+            try body.array(p.aoc)
+            try body.array(p.value)
+        }
+        try body.flush()
+        var header = Data(magic)
+        header.append(le: format)
+        header.append(le: UInt32(identity.schema))
+        header.append(le: UInt64(bitPattern: sequence))
+        var id = Array(identity.database.utf8.prefix(32))
+        id += [UInt8](repeating: 0, count: 32 - id.count)
+        header.append(contentsOf: id)
+        header.append(le: body.length)
+        header.append(le: body.checksum.value)
+        try handle.seek(toOffset: 0)
+        try handle.write(contentsOf: header)
+        try handle.synchronize()
+        try handle.close()
+        if rename(temporary, path) != 0 {
+            throw QorganError.invalidArgument("cannot move the engine snapshot into place at '\(path)'")
+        }
+        moved = true
+    }
+
+    /// Reads a snapshot saved for this database and schema, into a state under `catalog` (the
+    /// metadata as it is now: the log replayed after it brings any later change).
+    public static func read(
+        _ path: String, identity: (database: String, schema: Int), catalog: Catalog
+    ) throws -> (state: EngineState, sequence: Int64) {
+        guard FileManager.default.fileExists(atPath: path) else { throw Unusable(description: "there is none") }
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+        } catch {
+            throw Unusable(description: "it cannot be read (\(error.localizedDescription))")
+        }
+        return try data.withUnsafeBytes { raw -> (EngineState, Int64) in
+            var r = Reader(raw: raw)
+            guard raw.count >= headerSize, Array(raw[0..<8]) == magic else {
+                throw Unusable(description: "it is not an engine snapshot")
+            }
+            r.offset = 8
+            guard try r.scalar(UInt32.self) == format else {
+                throw Unusable(description: "it was saved in another format")
+            }
+            guard try r.scalar(UInt32.self) == UInt32(identity.schema) else {
+                throw Unusable(description: "it was saved for another version of the database schema")
+            }
+            let sequence = Int64(bitPattern: try r.scalar(UInt64.self))
+            let id = String(decoding: raw[r.offset..<r.offset + 32].prefix { $0 != 0 }, as: UTF8.self)
+            r.offset += 32
+            guard id == identity.database else { throw Unusable(description: "it was saved for another database") }
+            let length = try r.scalar(UInt64.self)
+            let checksum = try r.scalar(UInt64.self)
+            guard UInt64(raw.count - headerSize) == length else {
+                throw Unusable(description: "it is \(raw.count) bytes long, not \(UInt64(headerSize) + length)")
+            }
+            var sum = Checksum()
+            sum.add(UnsafeRawBufferPointer(rebasing: raw[headerSize...]))
+            guard sum.value == checksum else { throw Unusable(description: "it is damaged (its checksum differs)") }
+            let elements = try r.strings()
+            let units = try r.strings()
+            let cocs = try r.strings()
+            let periods = try r.strings().map { iso -> Period in
+                guard let p = Period.parse(iso) else { throw Unusable(description: "it names a period '\(iso)'") }
+                return p
+            }
+            var parts: [(uid: String, part: Partition)] = []
+            for uid in elements {
+                let n = Int(try r.scalar(UInt64.self))
+                var p = Partition()
+                p.period = try r.array(UInt32.self, n)
+                p.unit = try r.array(UInt32.self, n)
+                p.coc = try r.array(UInt16.self, n)
+                p.aoc = try r.array(UInt16.self, n)
+                p.value = try r.array(Double.self, n)
+                guard p.period.allSatisfy({ Int($0) < periods.count }), p.unit.allSatisfy({ Int($0) < units.count }),
+                    p.coc.allSatisfy({ Int($0) < cocs.count }), p.aoc.allSatisfy({ Int($0) < cocs.count })
+                else { throw Unusable(description: "it refers to keys it does not list") }
+                parts.append((uid, p))
+            }
+            return (state(catalog: catalog, units: units, cocs: cocs, periods: periods, parts: parts), sequence)
+        }
+    }
+
+    /// The saved columns under `catalog`: taken whole when its units and combinations are numbered
+    /// as they were, else mapped row by row through uids.
+    static func state(
+        catalog: Catalog, units: [String], cocs: [String], periods: [Period], parts: [(uid: String, part: Partition)]
+    ) -> EngineState {
+        var state = EngineState(catalog: catalog)
+        let inOrder = zip(periods, periods.dropFirst()).allSatisfy { $0 < $1 }
+        if inOrder && units == catalog.organisationUnits.map(\.uid) && cocs == state.cocs {
+            state.periods = periods
+            state.periodEpoch = periods.map { state.hierarchy.epoch(of: $0.start) }
+            for (i, p) in periods.enumerated() { state.periodIndex[p] = UInt32(i) }
+            for (uid, part) in parts {
+                if let e = state.elementPartition[uid] { state.partitions[e] = part }
+            }
+            return state
+        }
+        var b = EngineBuilder(catalog: catalog)
+        let periodMap = periods.map { b.period($0) }
+        let unitMap = units.map { b.unit($0) }
+        let cocMap = cocs.map { b.optionCombo($0) }
+        for (uid, part) in parts {
+            guard let e = b.element(uid) else { continue }
+            b.reserve(element: e, part.count)
+            for r in 0..<part.count {
+                guard let u = unitMap[Int(part.unit[r])], let c = cocMap[Int(part.coc[r])],
+                    let a = cocMap[Int(part.aoc[r])]
+                else { continue }
+                b.add(
+                    element: e, period: periodMap[Int(part.period[r])], unit: u, optionCombo: c,
+                    attributeOptionCombo: a, value: part.value[r])
+            }
+        }
+        return b.finish()
+    }
+
+    /// A 64-bit checksum of 8-byte words: fast enough for hundreds of megabytes.
+    struct Checksum {
+        var value: UInt64 = 0xcbf2_9ce4_8422_2325
+        mutating func add(_ bytes: UnsafeRawBufferPointer) {
+            let words = bytes.count / 8
+            var h = value
+            for i in 0..<words {
+                h =
+                    (h ^ UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)))
+                    &* 0x0000_0100_0000_01b3
+                h ^= h >> 29
+            }
+            for i in (words * 8)..<bytes.count { h = (h ^ UInt64(bytes[i])) &* 0x0000_0100_0000_01b3 }
+            value = h
+        }
+    }
+
+    /// Writes the body in large pieces, padding each section to 8 bytes and summing as it goes.
+    struct BodyWriter {
+        let handle: FileHandle
+        var buffer = Data()
+        var length: UInt64 = 0
+        var checksum = Checksum()
+
+        mutating func scalar<T: FixedWidthInteger>(_ v: T) throws {
+            buffer.append(le: v)
+            try flushIfLarge()
+        }
+
+        mutating func strings(_ list: [String]) throws {
+            buffer.append(le: UInt64(list.count))
+            for s in list {
+                let bytes = Array(s.utf8)
+                buffer.append(le: UInt32(bytes.count))
+                buffer.append(contentsOf: bytes)
+            }
+            pad()
+            try flushIfLarge()
+        }
+
+        mutating func array<T>(_ a: [T]) throws {
+            a.withUnsafeBytes { buffer.append(contentsOf: $0) }
+            pad()
+            try flushIfLarge()
+        }
+
+        private mutating func pad() {
+            let extra = (8 - buffer.count % 8) % 8
+            if extra > 0 { buffer.append(contentsOf: [UInt8](repeating: 0, count: extra)) }
+        }
+
+        private mutating func flushIfLarge() throws { if buffer.count >= 8 << 20 { try flush() } }
+
+        mutating func flush() throws {
+            guard !buffer.isEmpty else { return }
+            // Every piece is a whole number of words, so summing piece by piece sums the body.
+            buffer.withUnsafeBytes { checksum.add($0) }
+            try handle.write(contentsOf: buffer)
+            length += UInt64(buffer.count)
+            buffer.removeAll(keepingCapacity: true)
+        }
+    }
+
+    struct Reader {
+        let raw: UnsafeRawBufferPointer
+        var offset = 0
+
+        mutating func scalar<T: FixedWidthInteger>(_: T.Type) throws -> T {
+            guard offset + MemoryLayout<T>.size <= raw.count else { throw Unusable(description: "it is cut short") }
+            let v = T(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: T.self))
+            offset += MemoryLayout<T>.size
+            return v
+        }
+
+        mutating func strings() throws -> [String] {
+            let n = Int(try scalar(UInt64.self))
+            guard n <= raw.count else { throw Unusable(description: "it is cut short") }
+            var out: [String] = []
+            out.reserveCapacity(n)
+            for _ in 0..<n {
+                let len = Int(try scalar(UInt32.self))
+                guard offset + len <= raw.count else { throw Unusable(description: "it is cut short") }
+                out.append(String(decoding: raw[offset..<offset + len], as: UTF8.self))
+                offset += len
+            }
+            offset += (8 - offset % 8) % 8
+            return out
+        }
+
+        mutating func array<T>(_: T.Type, _ n: Int) throws -> [T] {
+            let bytes = n * MemoryLayout<T>.stride
+            guard n >= 0, offset + bytes <= raw.count else { throw Unusable(description: "it is cut short") }
+            let source = UnsafeRawBufferPointer(rebasing: raw[offset..<offset + bytes])
+            let out = [T](unsafeUninitializedCapacity: n) { buffer, count in
+                UnsafeMutableRawBufferPointer(buffer).copyMemory(from: source)
+                count = n
+            }
+            offset += bytes + (8 - bytes % 8) % 8
+            return out
+        }
+    }
+}
+
+extension Data {
+    fileprivate mutating func append<T: FixedWidthInteger>(le v: T) {
+        Swift.withUnsafeBytes(of: v.littleEndian) { append(contentsOf: $0) }
+    }
+}
+
+/// How an engine was opened: from a snapshot and the log after it, or from every stored value.
+public struct EngineOpening: Sendable {
+    /// The snapshot's sequence, when one was used.
+    public var snapshotSequence: Int64?
+    /// Why no snapshot was used, when one was looked for.
+    public var snapshotIgnored: String?
+    public var values: Int
+    public var seconds: Double
+}
+
+extension AnalyticsEngine {
+    /// Opens the engine on `store` and has it follow the store's change log: from the snapshot
+    /// at `snapshot` and the log after it when that snapshot is usable (saved for this database
+    /// and schema, undamaged, and the log still reaching back to it), else from every value.
+    public static func open(store: SQLiteStore, snapshot path: String? = nil) throws -> (
+        AnalyticsEngine, EngineOpening
+    ) {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var ignored: String? = nil
+        var engine: AnalyticsEngine? = nil
+        if let path {
+            do {
+                let (state, sequence) = try EngineSnapshot.read(
+                    path, identity: try store.identity(), catalog: try store.catalog())
+                if try store.logReaches(sequence) {
+                    engine = AnalyticsEngine(state: state, sequence: sequence)
+                } else {
+                    ignored = "the change log no longer reaches back to its sequence \(sequence)"
+                }
+            } catch let e as EngineSnapshot.Unusable {
+                ignored = e.description
+            }
+        }
+        let snapshotSequence = engine?.sequence
+        let loaded =
+            try engine
+            ?? store.readForEngine { catalog, ids, sequence, scan in
+                try AnalyticsEngine.load(catalog: catalog, ids: ids, sequence: sequence, scan: scan)
+            }
+        store.observe(loaded, from: loaded.sequence)
+        try store.catchUp()
+        let seconds = (clock.now - start) / .seconds(1)
+        return (
+            loaded,
+            EngineOpening(
+                snapshotSequence: snapshotSequence, snapshotIgnored: ignored, values: loaded.snapshot().valueCount,
+                seconds: seconds)
+        )
+    }
+
+    /// Saves the engine's columns at the sequence they reflect; returns that sequence.
+    @discardableResult
+    public func save(to path: String, store: SQLiteStore) throws -> Int64 {
+        let (state, sequence) = sequencedSnapshot()
+        try EngineSnapshot.write(state, sequence: sequence, identity: try store.identity(), to: path)
+        return sequence
+    }
+}

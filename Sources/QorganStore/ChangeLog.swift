@@ -1,0 +1,351 @@
+import Foundation
+import GRDB
+import QorganCore
+
+/// One value changed, as the change log keeps it: the store's integer keys, and the number
+/// analytics reads (NaN for a value without one), or deleted.
+struct LoggedValue: Equatable {
+    var element: Int64, period: Int64, unit: Int64, optionCombo: Int64, attributeOptionCombo: Int64
+    var number: Double
+    var deleted: Bool
+}
+
+/// What one write transaction changed, gathered while it runs.
+struct ChangeSet {
+    var kinds: Set<ChangeKind> = []
+    var values: [LoggedValue] = []
+    var isEmpty: Bool { kinds.isEmpty && values.isEmpty }
+}
+
+/// The change log (table `change_log`): one entry per commit (several for a commit of more than
+/// `chunk` values), numbered in commit order inside the commit's own transaction. SQLite has
+/// one writer at a time, so sequence order is commit order, and no reader ever sees a gap.
+enum ChangeLog {
+    /// Values per entry: a 10-million-value import writes entries of 4.9 MB, never one of 490 MB.
+    static let chunk = 100_000
+    /// Bytes per value: five 64-bit keys, the number, a deleted flag.
+    static let recordSize = 49
+
+    static func mask(_ kinds: Set<ChangeKind>) -> Int64 {
+        var m: Int64 = 0
+        for (i, k) in ChangeKind.allCases.enumerated() where kinds.contains(k) { m |= 1 << i }
+        return m
+    }
+
+    static func kinds(_ mask: Int64) -> Set<ChangeKind> {
+        Set(ChangeKind.allCases.enumerated().filter { mask & (1 << $0.offset) != 0 }.map(\.element))
+    }
+
+    static func encode(_ values: ArraySlice<LoggedValue>) -> Data {
+        var out = Data(capacity: values.count * recordSize)
+        func put(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
+        for v in values {
+            put(UInt64(bitPattern: v.element))
+            put(UInt64(bitPattern: v.period))
+            put(UInt64(bitPattern: v.unit))
+            put(UInt64(bitPattern: v.optionCombo))
+            put(UInt64(bitPattern: v.attributeOptionCombo))
+            put(v.number.bitPattern)
+            out.append(v.deleted ? 1 : 0)
+        }
+        return out
+    }
+
+    static func decode(_ data: Data, sequence: Int64) throws -> [LoggedValue] {
+        guard data.count % recordSize == 0 else {
+            throw Stored.damaged("change log entry \(sequence) of", "\(data.count) bytes")
+        }
+        return data.withUnsafeBytes { raw in
+            (0..<(data.count / recordSize)).map { i in
+                let base = i * recordSize
+                func get(_ k: Int) -> UInt64 {
+                    UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: base + 8 * k, as: UInt64.self))
+                }
+                return LoggedValue(
+                    element: Int64(bitPattern: get(0)), period: Int64(bitPattern: get(1)),
+                    unit: Int64(bitPattern: get(2)), optionCombo: Int64(bitPattern: get(3)),
+                    attributeOptionCombo: Int64(bitPattern: get(4)), number: Double(bitPattern: get(5)),
+                    deleted: raw.load(fromByteOffset: base + 48, as: UInt8.self) != 0)
+            }
+        }
+    }
+
+    /// Writes the entries of one commit, inside its transaction.
+    static func append(_ changes: ChangeSet, db: Database, at: Date = Date()) throws {
+        let stamp = Timestamp.millis(at)
+        var kinds = changes.kinds
+        if !changes.values.isEmpty { kinds.insert(.values) }
+        let mask = Self.mask(kinds)
+        let statement = try db.cachedStatement(
+            sql: "INSERT INTO change_log(at, kind_mask, value_count, changes) VALUES (?, ?, ?, ?)")
+        var start = 0
+        repeat {
+            let end = min(start + chunk, changes.values.count)
+            let slice = changes.values[start..<end]
+            try statement.execute(arguments: [stamp, mask, slice.count, slice.isEmpty ? nil : encode(slice)])
+            start = end
+        } while start < changes.values.count
+    }
+
+    /// The last sequence number ever given (0 before the first commit), pruned entries included.
+    static func last(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT seq FROM sqlite_sequence WHERE name = 'change_log'")) ?? 0
+    }
+
+    /// Entries up to and including this number may have been pruned.
+    static func floor(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(
+            db.cachedStatement(
+                sql: "SELECT CAST(value AS INTEGER) FROM setting WHERE key = 'change_log_floor'")) ?? 0
+    }
+
+    /// Drops entries older than `before` (milliseconds since 1970) and at most up to `upTo`:
+    /// a reader further behind than what is left loads every value again, so pruning never
+    /// makes a reader wrong, only slower to catch up.
+    static func prune(_ db: Database, before: Int64, upTo: Int64) throws -> Int {
+        guard
+            let cut = try Int64.fetchOne(
+                db, sql: "SELECT MAX(seq) FROM change_log WHERE at < ? AND seq <= ?", arguments: [before, upTo])
+        else { return 0 }
+        try db.execute(sql: "DELETE FROM change_log WHERE seq <= ?", arguments: [cut])
+        let dropped = db.changesCount
+        try db.execute(
+            sql: """
+                INSERT INTO setting(key, value) VALUES ('change_log_floor', ?)
+                ON CONFLICT(key) DO UPDATE SET value = MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))
+                """, arguments: [String(cut)])
+        return dropped
+    }
+}
+
+/// The store's readers in this process, and how far each has followed the change log.
+final class ChangeFollowers: @unchecked Sendable {
+    private struct Entry {
+        weak var observer: (any StoreObserver)?
+        var applied: Int64
+    }
+    /// Held while reading and applying: observers are told one batch at a time, in order.
+    private let lock = NSLock()
+    private var entries: [Entry] = []
+    private var ids = StoredIds()
+    private var seenVersion: Int64? = nil
+    /// The database file, for `probe`; nil for a private in-memory store, which no other
+    /// connection can write.
+    private let path: String?
+    /// A connection of its own that never writes, for `PRAGMA data_version`: it changes when
+    /// any other connection (this process's writer included) commits. Opened on first use.
+    private var probe: DatabaseQueue?
+
+    init(path: String?) { self.path = path }
+
+    private func openProbe() throws -> DatabaseQueue? {
+        if let probe { return probe }
+        guard let path else { return nil }
+        var config = Configuration()
+        config.readonly = true
+        config.busyMode = .timeout(10)
+        config.label = "qorgan.change-probe"
+        probe = try DatabaseQueue(path: path, configuration: config)
+        return probe
+    }
+
+    func add(_ observer: any StoreObserver, from sequence: Int64) {
+        lock.withLock {
+            entries.removeAll { $0.observer == nil }
+            entries.append(Entry(observer: observer, applied: sequence))
+            seenVersion = nil  // the next check reads the log for it
+        }
+    }
+
+    var isEmpty: Bool { lock.withLock { !entries.contains { $0.observer != nil } } }
+
+    /// The lowest sequence an observer reflects (nil with none).
+    var applied: Int64? { lock.withLock { entries.filter { $0.observer != nil }.map(\.applied).min() } }
+
+    /// Checks whether any connection committed since the last check (one pragma), and if so
+    /// brings every observer up to date.
+    func catchUp(store: SQLiteStore) throws {
+        try lock.withLock {
+            guard entries.contains(where: { $0.observer != nil }), let probe = try openProbe() else { return }
+            try probe.inDatabase { db in
+                let version = try Int64.fetchOne(db.cachedStatement(sql: "PRAGMA data_version"))
+                if version == seenVersion { return }
+                // Read after the pragma: a commit in between is read now and seen again next time.
+                try db.inTransaction(.deferred) {
+                    try deliverLocked(db, store: store)
+                    return .commit
+                }
+                seenVersion = version
+            }
+        }
+    }
+
+    /// Brings every observer up to date from `db`, a connection that sees every commit so far
+    /// (the writer's, right after its commit): read in one snapshot.
+    func deliver(_ db: Database, store: SQLiteStore) throws {
+        try lock.withLock {
+            guard entries.contains(where: { $0.observer != nil }) else { return }
+            try db.inTransaction(.deferred) {
+                try deliverLocked(db, store: store)
+                return .commit
+            }
+        }
+    }
+
+    private func deliverLocked(_ db: Database, store: SQLiteStore) throws {
+        entries.removeAll { $0.observer == nil }
+        let last = try ChangeLog.last(db)
+        guard let from = entries.map(\.applied).min(), from < last else { return }
+        let floor = try ChangeLog.floor(db)
+        // An observer the pruned log no longer reaches starts over from the stored values.
+        for i in entries.indices where entries[i].applied < floor {
+            guard let observer = entries[i].observer else { continue }
+            ids = try store.storedIds(db)
+            try observer.reload(
+                catalog: try store.currentCatalog(db), ids: ids, sequence: last,
+                scan: { body in try store.scanValues(db, body) })
+            entries[i].applied = last
+        }
+        guard let start = entries.map(\.applied).min(), start < last else { return }
+        var rows: [(seq: Int64, kinds: Set<ChangeKind>, values: [ValueChange])] = []
+        let cursor = try Row.fetchCursor(
+            db.cachedStatement(sql: "SELECT seq, kind_mask, changes FROM change_log WHERE seq > ? ORDER BY seq"),
+            arguments: [start])
+        while let row = try cursor.next() {
+            let seq: Int64 = row["seq"]
+            let blob: Data? = row["changes"]
+            let logged = try blob.map { try ChangeLog.decode($0, sequence: seq) } ?? []
+            rows.append((seq, ChangeLog.kinds(row["kind_mask"]), try changes(logged, db: db, store: store)))
+        }
+        let catalog = rows.contains { $0.kinds.contains(.metadata) } ? try store.currentCatalog(db) : nil
+        for i in entries.indices where entries[i].applied < last {
+            guard let observer = entries[i].observer else { continue }
+            let mine = rows.filter { $0.seq > entries[i].applied }
+            var kinds = Set<ChangeKind>()
+            for r in mine { kinds.formUnion(r.kinds) }
+            observer.committed(
+                CommittedChanges(
+                    sequence: last, catalog: kinds.contains(.metadata) ? catalog : nil,
+                    values: mine.flatMap(\.values), kinds: kinds))
+            entries[i].applied = last
+        }
+    }
+
+    /// Logged values by uid and period, reading ids made since the last read (a new period,
+    /// unit or element) once.
+    private func changes(_ logged: [LoggedValue], db: Database, store: SQLiteStore) throws -> [ValueChange] {
+        var out: [ValueChange] = []
+        out.reserveCapacity(logged.count)
+        var refreshed = false
+        for v in logged {
+            var key = key(v)
+            if key == nil && !refreshed {
+                ids = try store.storedIds(db)
+                refreshed = true
+                key = self.key(v)
+            }
+            guard let key else {
+                throw Stored.damaged(
+                    "a change to a value whose keys", "\(v.element)/\(v.period)/\(v.unit)/\(v.optionCombo)")
+            }
+            out.append(ValueChange(key: key, number: v.deleted ? nil : v.number))
+        }
+        return out
+    }
+
+    private func key(_ v: LoggedValue) -> DataValueKey? {
+        guard let e = ids.elements[v.element], let p = ids.periods[v.period], let u = ids.units[v.unit],
+            let c = ids.optionCombos[v.optionCombo], let a = ids.optionCombos[v.attributeOptionCombo]
+        else { return nil }
+        return DataValueKey(element: e, period: p, unit: u, optionCombo: c, attributeOptionCombo: a)
+    }
+}
+
+extension SQLiteStore {
+    /// Has `observer` follow every commit after `sequence` (the one it was loaded at), from this
+    /// process or any other: commits here reach it before the write returns, others' at the
+    /// next `catchUp()`. Held weakly.
+    public func observe(_ observer: any StoreObserver, from sequence: Int64) {
+        followers.add(observer, from: sequence)
+    }
+
+    /// Brings the observers up to date with commits made by other connections: one pragma when
+    /// nothing changed. Call before answering from what they hold.
+    public func catchUp() throws { try followers.catchUp(store: self) }
+
+    /// The sequence number of the last commit.
+    public func lastChange() throws -> Int64 { try writer.read { db in try ChangeLog.last(db) } }
+
+    /// The lowest sequence that this process's observers reflect (nil with none).
+    public var appliedChange: Int64? { followers.applied }
+
+    /// Drops log entries older than `age` seconds and at most up to `upTo` (the sequence of a
+    /// saved engine snapshot): how many were dropped.
+    @discardableResult
+    public func pruneChangeLog(olderThan age: TimeInterval, upTo: Int64) throws -> Int {
+        try writer.write { db in
+            try ChangeLog.prune(db, before: Timestamp.millis(Date().addingTimeInterval(-age)), upTo: upTo)
+        }
+    }
+
+    /// Whether the log still holds every change after `sequence`.
+    public func logReaches(_ sequence: Int64) throws -> Bool {
+        try writer.read { db in try ChangeLog.floor(db) <= sequence }
+    }
+
+    /// One write transaction that the change log records. `body` changes the database, says in
+    /// `changes` what kinds of thing it changed (values written with a `ValueWriter` are added
+    /// by `apply`), and returns whether to commit (false: a dry run, rolled back). The log's
+    /// entry is written in the same transaction; this process's observers have the change
+    /// before the write returns.
+    func transaction<T>(_ body: (Database, inout ChangeSet) throws -> (result: T, commit: Bool)) throws -> T {
+        try writer.writeWithoutTransaction { db in
+            var outcome: (result: T, commit: Bool)? = nil
+            var logged = false
+            try db.inTransaction(.immediate) {
+                var changes = ChangeSet()
+                let o = try body(db, &changes)
+                outcome = o
+                guard o.commit else { return .rollback }
+                if !changes.isEmpty {
+                    try ChangeLog.append(changes, db: db)
+                    logged = true
+                }
+                return .commit
+            }
+            guard let outcome else { throw QorganError.conflict("the write did not run") }
+            // Still inside the serialized writer: observers see this process's commits in order.
+            // The commit stands whatever happens here; an observer that missed it catches up later.
+            if logged { try? followers.deliver(db, store: self) }
+            return outcome.result
+        }
+    }
+
+    /// Everything an engine loads, read in one snapshot of the database: the metadata, the
+    /// ids of stored keys, the sequence they reflect, and a scan of every current value.
+    public func readForEngine<T>(
+        _ body: (
+            _ catalog: Catalog, _ ids: StoredIds, _ sequence: Int64,
+            _ scan: ((StoredValueRow) throws -> Void) throws -> Void
+        ) throws -> T
+    ) throws -> T {
+        try writer.read { db in
+            try body(currentCatalog(db), storedIds(db), ChangeLog.last(db), { b in try scanValues(db, b) })
+        }
+    }
+
+    /// Names this database and its schema: a saved engine snapshot belongs to one of each.
+    public func identity() throws -> (database: String, schema: Int) {
+        let id = try setting("database_id") ?? ""
+        return (id, Schema.migrator.migrations.count)
+    }
+
+    /// A write of one kind of thing, logged (see `transaction`).
+    func write<T>(_ kind: ChangeKind, _ body: (Database) throws -> T) throws -> T {
+        try transaction { db, log in
+            log.kinds.insert(kind)
+            return (try body(db), true)
+        }
+    }
+}
