@@ -1,0 +1,452 @@
+import Foundation
+import QorganAnalytics
+import QorganCore
+import QorganStore
+import QorganTestSupport
+import Testing
+
+/// One truth across processes: whatever process commits a change, every engine that follows
+/// the store's change log answers with it next, and an engine started from a snapshot and the
+/// log equals the store.
+@Suite struct FollowTests {
+    // MARK: Helpers
+
+    /// GET with an API token through curl, as any script would: the status and the body.
+    static func get(_ url: String, token: String) throws -> (status: Int, body: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        p.arguments = ["-s", "-w", "\n%{http_code}", "--max-time", "60", "-H", "Authorization: Bearer \(token)", url]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        let status = Int(text.split(separator: "\n").last ?? "") ?? 0
+        return (status, String(text.dropLast(String(status).count + 1)))
+    }
+
+    /// The value of the only row of an analytics answer (nil when there is no row).
+    static func single(_ body: String) throws -> Double? {
+        let json = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
+        let rows = json?["rows"] as? [[String: Any]] ?? []
+        return rows.first?["value"] as? Double
+    }
+
+    /// A figure of the programme report as the server shows it.
+    static func figure(_ code: String, _ served: ServedDemo, token: String) throws -> String? {
+        let r = try get("\(served.address)/api/report?format=json", token: token)
+        let json = try JSONSerialization.jsonObject(with: Data(r.body.utf8)) as? [String: Any]
+        let figures = json?["figures"] as? [[String: Any]]
+        return figures?.first { $0["code"] as? String == code }?["display"] as? String
+    }
+
+    static func close(_ a: Double?, _ b: Double?) -> Bool {
+        switch (a, b) {
+        case (nil, nil): return true
+        case (let x?, let y?): return x == y || abs(x - y) <= 1e-9 * max(1, abs(x), abs(y)) || (x.isNaN && y.isNaN)
+        default: return false
+        }
+    }
+
+    /// Compares an engine with the reference aggregation over the store's values, cell by cell:
+    /// every element, operand and indicator × years and quarters × every unit. Returns cells checked.
+    @discardableResult
+    static func expectEqual(
+        _ engine: AnalyticsEngine, to store: SQLiteStore, _ label: String,
+        periods: [String] = [
+            "2014", "2015", "2016", "2017", "2018", "2016Q3", "2017Q1",
+        ]
+    ) throws -> Int {
+        let reference = try store.referenceAggregator()
+        let c = reference.catalog
+        #expect(engine.snapshot().catalog.organisationUnits.count == c.organisationUnits.count, "\(label): units")
+        var items: [DataItem] = c.indicators.map { .indicator($0.uid) }
+        for el in c.dataElements where el.valueType != .text {
+            items.append(.element(el.uid))
+            for coc in c.optionCombos(of: el) where coc.code != "default" {
+                items.append(.operand(element: el.uid, optionCombo: coc.uid))
+            }
+        }
+        let selections = try periods.map { try PeriodSelection($0) }
+        let units = c.organisationUnits.map(\.uid)
+        let result = try engine.run(AnalyticsQuery(data: items, periods: selections, units: units))
+        var got: [String: Double] = [:]
+        for r in result.rows { got["\(r.dx)|\(r.pe)|\(r.ou)"] = r.value }
+        var checked = 0
+        var wrong = 0
+        for item in items {
+            let dx: String
+            switch item {
+            case .element(let u), .indicator(let u): dx = u
+            case .operand(let e, let co): dx = "\(e).\(co)"
+            }
+            for p in selections {
+                for u in units {
+                    let expected = reference.value(item, unit: u, periods: p)
+                    let value = got["\(dx)|\(p.description)|\(u)"]
+                    if !close(expected, value) {
+                        wrong += 1
+                        if wrong <= 5 {
+                            Issue.record(
+                                "\(label): \(c.element(dx)?.code ?? c.indicator(dx)?.code ?? dx) \(p) \(c.unit(u)?.code ?? u): store \(String(describing: expected)), engine \(String(describing: value))"
+                            )
+                        }
+                    }
+                    checked += 1
+                }
+            }
+        }
+        #expect(wrong == 0, "\(label): \(wrong) of \(checked) cells differ")
+        return checked
+    }
+
+    // MARK: A running server and the command line
+
+    /// The issue's scenario, and each kind of change, written by the command line while a server
+    /// runs: the server's next answer (analytics, dashboard card, pivot, report) has it.
+    @Test func everyKindOfChangeByTheCommandLineReachesARunningServer() throws {
+        let cli = CLITests()
+        let db = Fixtures.temporaryPath()
+        let served = try ServedDemo.start(database: db)
+        defer { served.stop() }
+        let token =
+            try cli.qorgan("users", "token", "admin", database: db).out
+            .split(whereSeparator: \.isWhitespace).first { $0.hasPrefix("qgn_") }.map(String.init) ?? ""
+        #expect(!token.isEmpty)
+        let url = served.address
+        func analytics(_ query: String) throws -> Double? {
+            let r = try Self.get("\(url)/api/analytics?\(query)", token: token)
+            #expect(r.status == 200, "\(query): \(r.body)")
+            return try Self.single(r.body)
+        }
+        func card() throws -> String {
+            let page = try Self.get("\(url)/dashboard?ou=ZKO&from=2017&to=2017", token: token).body
+            guard let at = page.range(of: "data-indicator=\"IND_DEPARTURES_STOPPED\">") else { return "?" }
+            return String(page[at.upperBound...].prefix { $0 != "<" })
+        }
+        /// The pivot's CSV rows under its header.
+        func pivot() throws -> [Substring] {
+            try Self.get("\(url)/pivot?dx=DEPARTURES_STOPPED&from=2017&to=2017&ou=ZKO&format=csv", token: token).body
+                .split(whereSeparator: \.isNewline).dropFirst().map { $0 }
+        }
+
+        // Warm every answer first, so that a stale cache would show.
+        #expect(try analytics("dx=CONVICTIONS&pe=2017&ou=KZ") == 23)
+        #expect(try Self.figure("F2", served, token: token) == "1")
+        #expect(try card() == "–")
+        #expect(try pivot().isEmpty, "no rows before the value exists")
+
+        // A value, written by another process.
+        #expect(
+            try cli.qorgan(
+                "values", "set", "--element", "CONVICTIONS", "--unit", "ZKO", "--period", "201711", "--value", "50",
+                database: db
+            ).status == 0)
+        #expect(try analytics("dx=CONVICTIONS&pe=2017&ou=KZ") == 73)
+        #expect(
+            try cli.qorgan(
+                "values", "set", "--element", "DEPARTURES_STOPPED", "--unit", "ZKO", "--period", "201711", "--value",
+                "2", database: db
+            ).status == 0)
+        #expect(try Self.figure("F2", served, token: token) == "3")
+        #expect(try card() == "2")
+        let rows = try pivot()
+        #expect(rows.count == 1 && (rows.first?.hasSuffix(",2") ?? false), "\(rows)")
+
+        // A deletion.
+        #expect(
+            try cli.qorgan(
+                "values", "delete", "--element", "DEPARTURES_STOPPED", "--unit", "ZKO", "--period", "201711",
+                database: db
+            ).status == 0)
+        #expect(try Self.figure("F2", served, token: token) == "1")
+        #expect(try card() == "–")
+
+        // A new indicator, imported as metadata: queryable at once.
+        let doc = Fixtures.temporaryPath("indicator.json")
+        try Data(
+            ##"{"indicators":[{"code":"IND_NEW","name":"New","numerator":"#{CONVICTIONS}","denominator":"1"}]}"##.utf8
+        ).write(to: URL(fileURLWithPath: doc))
+        #expect(try cli.qorgan("metadata", "import", doc, database: db).status == 0)
+        #expect(try analytics("dx=IND_NEW&pe=2017&ou=KZ") == 73)
+
+        // An incident: one more foiled plot, one more act prevented.
+        #expect(try Self.figure("F1", served, token: token) == "12")
+        let added = try cli.qorgan(
+            "incidents", "add", "--date", "2017-11", "--unit", "MAN", "--outcome", "foiled", "--attack-type", "3",
+            "--target-type", "14", "--weapon-type", "6", "--summary", "A plot foiled", database: db)
+        #expect(added.status == 0, "\(added.err)")
+        #expect(try Self.figure("F1", served, token: token) == "13")
+
+        // An assessment deleted: the office has no readiness for 2017 any more.
+        let list = try cli.qorgan("readiness", "list", database: db).out
+        let line = try #require(
+            list.split(separator: "\n").first { $0.contains("2017-") && $0.contains("PAV_EKIBASTUZ") })
+        let uid = String(line.prefix { !$0.isWhitespace })
+        #expect(try analytics("dx=READINESS_PCT&pe=2017&ou=PAV_EKIBASTUZ") == 85.71)
+        #expect(try cli.qorgan("readiness", "delete", uid, database: db).status == 0)
+        #expect(try analytics("dx=READINESS_PCT&pe=2017&ou=PAV_EKIBASTUZ") == nil)
+
+        // A district moved to another region from 2016: its values follow it, the totals stay.
+        let before = (
+            zko: try analytics("dx=TG_REACHED&pe=2016&ou=ZKO"), akt: try analytics("dx=TG_REACHED&pe=2016&ou=AKT"),
+            oral: try analytics("dx=TG_REACHED&pe=2016&ou=ZKO_ORAL"), kz: try analytics("dx=TG_REACHED&pe=2016&ou=KZ")
+        )
+        let oral = try #require(before.oral)
+        let move = Fixtures.temporaryPath("move.json")
+        try Data(
+            #"{"organisationUnits":[{"code":"ZKO_ORAL","name":"Oral","openingDate":"2000-01-01","parents":[{"from":"2000-01-01","parent":"ZKO"},{"from":"2016-01-01","parent":"AKT"}]}]}"#
+                .utf8
+        ).write(to: URL(fileURLWithPath: move))
+        let moved = try cli.qorgan("metadata", "import", move, database: db)
+        #expect(moved.status == 0, "\(moved.err)")
+        #expect(try analytics("dx=TG_REACHED&pe=2016&ou=ZKO") == (before.zko ?? 0) - oral)
+        #expect(try analytics("dx=TG_REACHED&pe=2016&ou=AKT") == (before.akt ?? 0) + oral)
+        #expect(try analytics("dx=TG_REACHED&pe=2016&ou=KZ") == before.kz)
+    }
+
+    /// A server killed with SIGKILL in the middle of a large write starts again with an engine
+    /// equal to the store (from its snapshot and the log), whether the write committed or not.
+    @Test func aServerKilledDuringAWriteRestartsEqualToTheStore() throws {
+        let cli = CLITests()
+        let db = Fixtures.temporaryPath()
+        let first = try ServedDemo.start(database: db)
+        let token =
+            try cli.qorgan("users", "token", "admin", database: db).out
+            .split(whereSeparator: \.isWhitespace).first { $0.hasPrefix("qgn_") }.map(String.init) ?? ""
+        let catalog = try SQLiteStore(path: db).catalog()
+        // Twenty thousand values of one element over every unit and many months.
+        var rows: [String] = []
+        let units = catalog.organisationUnits.map(\.uid)
+        for (n, unit) in units.enumerated() {
+            for m in 0..<max(1, 20_000 / units.count) {
+                let period = "\(2000 + m / 12)\(m % 12 < 9 ? "0" : "")\(m % 12 + 1)"
+                rows.append(
+                    #"{"dataElement":"CONVICTIONS","period":"\#(period)","orgUnit":"\#(unit)","value":"\#((n + m) % 7)"}"#
+                )
+            }
+        }
+        let body = Fixtures.temporaryPath("values.json")
+        try Data(#"{"dataValues":[\#(rows.joined(separator: ","))]}"#.utf8).write(to: URL(fileURLWithPath: body))
+        let post = Process()
+        post.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        post.arguments = [
+            "-s", "-o", "/dev/null", "-X", "POST", "-H", "Authorization: Bearer \(token)", "-H",
+            "Content-Type: application/json", "--data-binary", "@\(body)", "\(first.address)/api/dataValueSets",
+        ]
+        try post.run()
+        Thread.sleep(forTimeInterval: Double.random(in: 0.05...0.6))
+        kill(first.process.processIdentifier, SIGKILL)
+        first.process.waitUntilExit()
+        post.waitUntilExit()
+
+        let store = try SQLiteStore(path: db)
+        let stored = try store.values(elements: [try #require(catalog.element("CONVICTIONS")).uid]).count
+        let second = try ServedDemo.start(database: db)
+        defer { second.stop() }
+        let reference = try store.referenceAggregator()
+        for year in [2000, 2001, 2005, 2017] {
+            for unit in ["KZ", "ZKO", "AKT"] {
+                let r = try Self.get(
+                    "\(second.address)/api/analytics?dx=CONVICTIONS&pe=\(year)&ou=\(unit)", token: token)
+                let expected = reference.value(
+                    .element("CONVICTIONS"), unit: unit, periods: try PeriodSelection(String(year)))
+                #expect(
+                    try Self.single(r.body) == expected,
+                    "\(unit) \(year) after the restart (\(stored) values stored): \(r.body)")
+            }
+        }
+        // The same start in this process: snapshot and log, cell by cell.
+        let (engine, opening) = try AnalyticsEngine.open(store: store, snapshot: db + ".engine")
+        #expect(opening.snapshotSequence != nil, "\(opening.snapshotIgnored ?? "")")
+        try Self.expectEqual(engine, to: store, "after SIGKILL", periods: ["2000", "2001", "2016", "2017"])
+    }
+
+    // MARK: Two writers, interleaved
+
+    /// Two writers on one database file (a command's single connection and a server's pool),
+    /// changes in random order — values, deletions, new elements and indicators, units moved —
+    /// and a third process now and then: after each round every engine equals the store, and
+    /// so does one started from the snapshot and the log.
+    @Test(arguments: [11, 12, 13] as [UInt64])
+    func twoWritersInAnyOrderKeepEveryEngineEqualToTheStore(seed: UInt64) throws {
+        let path = Fixtures.temporaryPath()
+        let a = try SQLiteStore(path: path)
+        try a.importMetadata(Fixtures.smallCatalogDocument(), user: "a")
+        let b = try SQLiteStore(path: path, concurrentReads: true)
+        let (engineA, _) = try AnalyticsEngine.open(store: a)
+        let (engineB, _) = try AnalyticsEngine.open(store: b)
+        var g = SplitMix64(seed: seed)
+        func int(_ r: ClosedRange<Int>) -> Int { Int.random(in: r, using: &g) }
+        func month(_ y: Int, _ m: Int) -> String { "\(y)\(m < 10 ? "0" : "")\(m)" }
+        var elements = ["SUM", "AVG", "LAST", "MAX", "INT", "YEARLY", "AVGSUM"]
+        let districts = ["A1", "A2", "B1"]
+        var snapshotSaved = false
+        for step in 0..<45 {
+            let writer = int(0...1) == 0 ? a : b
+            switch int(0...11) {
+            case 0:
+                // A district moves to the other region from some month.
+                var doc = Catalog()
+                doc.categoryCombos = []
+                let code = districts[int(0...2)]
+                let to = int(0...1) == 0 ? "A" : "B"
+                let from = Day.firstOfMonth(int(2015...2018), int(1...12))
+                doc.organisationUnits = [
+                    OrgUnit(
+                        uid: "", code: code, name: "Unit \(code)", openingDate: Day.firstOfMonth(2010, 1),
+                        parents: [
+                            ParentLink(parent: code.hasPrefix("A") ? "A" : "B", from: Day.firstOfMonth(2010, 1)),
+                            ParentLink(parent: to, from: from),
+                        ])
+                ]
+                try writer.importMetadata(doc, user: "mover")
+            case 1:
+                // A new element and an indicator on it.
+                var doc = Catalog()
+                doc.categoryCombos = []
+                let code = "NEW\(step)"
+                doc.dataElements = [
+                    DataElement(
+                        uid: "", code: code, name: code, valueType: .number, aggregationType: .sum,
+                        categoryCombo: "default")
+                ]
+                doc.indicators = [Indicator(uid: "", code: "I\(code)", name: "I\(code)", numerator: "#{\(code)} * 2")]
+                try writer.importMetadata(doc, user: "designer")
+                elements.append(code)
+            case 2 where step % 4 == 2:
+                // A third process: the command line.
+                let r = try CLITests().qorgan(
+                    "values", "set", "--element", "SUM", "--combo", int(0...1) == 0 ? "M" : "F", "--unit",
+                    districts[int(0...2)], "--period", month(int(2015...2018), int(1...12)),
+                    "--value", String(int(0...90)), database: path)
+                #expect(r.status == 0, "\(r.err)")
+            default:
+                var batch: [DataValueInput] = []
+                var seen = Set<String>()
+                for _ in 0..<int(1...6) {
+                    let element = elements[int(0...elements.count - 1)]
+                    let unit = element == "YEARLY" ? districts[int(0...2)] : (districts + ["A", "B"])[int(0...4)]
+                    let period = element == "YEARLY" ? String(int(2015...2018)) : month(int(2015...2018), int(1...12))
+                    let combo = element == "SUM" ? (int(0...1) == 0 ? "M" : "F") : ""
+                    guard seen.insert("\(element)|\(unit)|\(period)|\(combo)").inserted else { continue }
+                    batch.append(
+                        DataValueInput(
+                            element: element, period: period, unit: unit, optionCombo: combo,
+                            value: String(int(0...120)), deleted: int(0...4) == 0 ? "true" : nil))
+                }
+                try writer.saveValues(batch, user: "writer")
+            }
+            if step % 5 == 4 {
+                try a.catchUp()
+                try b.catchUp()
+                try Self.expectEqual(engineA, to: a, "seed \(seed) step \(step), writer A's engine")
+                try Self.expectEqual(engineB, to: b, "seed \(seed) step \(step), writer B's engine")
+                if !snapshotSaved {
+                    try engineB.save(to: path + ".engine", store: b)
+                    snapshotSaved = true
+                }
+            }
+        }
+        // A start from the snapshot saved early on and the log after it.
+        let c = try SQLiteStore(path: path)
+        let (engineC, opening) = try AnalyticsEngine.open(store: c, snapshot: path + ".engine")
+        #expect(opening.snapshotSequence != nil, "\(opening.snapshotIgnored ?? "")")
+        #expect((opening.snapshotSequence ?? 0) < (try c.lastChange()))
+        try Self.expectEqual(engineC, to: c, "seed \(seed), started from the snapshot")
+    }
+
+    // MARK: The snapshot
+
+    /// A snapshot that is damaged, cut short, of another database or older than the log is
+    /// ignored with its reason, and the engine loads from the store instead.
+    @Test func anUnusableSnapshotIsIgnoredWithItsReason() throws {
+        let path = Fixtures.temporaryPath()
+        let store = try SQLiteStore(path: path)
+        try store.importMetadata(Fixtures.smallCatalogDocument(), user: "t")
+        func write(_ value: String, _ period: String = "201601") throws {
+            try store.saveValues(
+                [DataValueInput(element: "SUM", period: period, unit: "A1", optionCombo: "M", value: value)],
+                user: "t")
+        }
+        try write("5")
+        let snapshot = path + ".engine"
+        let (engine, first) = try AnalyticsEngine.open(store: store, snapshot: snapshot)
+        #expect(first.snapshotIgnored == "there is none")
+        try engine.save(to: snapshot, store: store)
+        try write("7", "201602")
+
+        let (good, opening) = try AnalyticsEngine.open(store: try SQLiteStore(path: path), snapshot: snapshot)
+        #expect(opening.snapshotSequence != nil && opening.snapshotIgnored == nil)
+        try Self.expectEqual(good, to: store, "snapshot and log")
+
+        func opened(after damage: (inout Data) -> Void) throws -> EngineOpening {
+            var bytes = try Data(contentsOf: URL(fileURLWithPath: snapshot))
+            let saved = bytes
+            damage(&bytes)
+            try bytes.write(to: URL(fileURLWithPath: snapshot))
+            defer { try? saved.write(to: URL(fileURLWithPath: snapshot)) }
+            let s = try SQLiteStore(path: path)
+            let (e, o) = try AnalyticsEngine.open(store: s, snapshot: snapshot)
+            try Self.expectEqual(e, to: s, "after a damaged snapshot")
+            return o
+        }
+        #expect(try opened { $0[$0.count - 3] ^= 0xFF }.snapshotIgnored == "it is damaged (its checksum differs)")
+        #expect(try opened { $0 = $0.prefix(200) }.snapshotIgnored?.hasPrefix("it is 200 bytes long") == true)
+        #expect(try opened { $0[0] = 0 }.snapshotIgnored == "it is not an engine snapshot")
+        #expect(
+            try opened { $0[12] ^= 1 }.snapshotIgnored == "it was saved for another version of the database schema")
+
+        // Another database's snapshot.
+        let other = Fixtures.temporaryPath()
+        let otherStore = try SQLiteStore(path: other)
+        try otherStore.importMetadata(Fixtures.smallCatalogDocument(), user: "t")
+        try FileManager.default.copyItem(atPath: snapshot, toPath: other + ".engine")
+        let (_, foreign) = try AnalyticsEngine.open(store: otherStore, snapshot: other + ".engine")
+        #expect(foreign.snapshotIgnored == "it was saved for another database")
+
+        // The log pruned past the snapshot.
+        try write("9", "201603")
+        #expect(try store.pruneChangeLog(olderThan: -60, upTo: try store.lastChange()) > 0)
+        let s = try SQLiteStore(path: path)
+        let (e, pruned) = try AnalyticsEngine.open(store: s, snapshot: snapshot)
+        #expect(pruned.snapshotIgnored?.hasPrefix("the change log no longer reaches back") == true)
+        try Self.expectEqual(e, to: s, "after pruning")
+    }
+
+    /// A follower the pruned log no longer reaches loads every value again, and is right.
+    @Test func aFollowerBehindThePrunedLogStartsOver() throws {
+        let path = Fixtures.temporaryPath()
+        let a = try SQLiteStore(path: path)
+        try a.importMetadata(Fixtures.smallCatalogDocument(), user: "t")
+        let b = try SQLiteStore(path: path)
+        let (engine, _) = try AnalyticsEngine.open(store: b)
+        for m in 1...5 {
+            try a.saveValues(
+                [DataValueInput(element: "AVG", period: "20160\(m)", unit: "B1", value: "\(m)")],
+                user: "t")
+        }
+        try a.pruneChangeLog(olderThan: -60, upTo: try a.lastChange())
+        try b.catchUp()
+        #expect(engine.sequence == (try a.lastChange()))
+        try Self.expectEqual(engine, to: b, "after starting over")
+    }
+
+    /// The log has an entry for every commit, in the commit's own transaction; a dry run or a
+    /// refused batch leaves none.
+    @Test func theLogHasEveryCommitAndNothingRolledBack() throws {
+        let store = try Fixtures.smallStore()
+        let start = try store.lastChange()
+        let good = DataValueInput(element: "AVG", period: "201601", unit: "A1", value: "4")
+        try store.saveValues([good], user: "t", dryRun: true)
+        #expect(try store.lastChange() == start)
+        #expect(throws: (any Error).self) {
+            try store.saveValues(
+                [good, DataValueInput(element: "AVG", period: "201601", unit: "NOPE", value: "4")], user: "t")
+        }
+        #expect(try store.lastChange() == start)
+        try store.saveValues([good], user: "t")
+        #expect(try store.lastChange() == start + 1)
+    }
+}
