@@ -333,15 +333,14 @@ public struct AnalyticsBench {
         return DuckResult(load: doc.load, times: doc.times, checksums: doc.checksums)
     }
 
-    func coldStart(catalog: Catalog, query: AnalyticsQuery) throws {
-        let path = workDirectory + "/bench-qorgan.sqlite"
-        for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + s) }
+    /// A Qorgan database at `path` with `values` generated values, filled directly: a cold start
+    /// measures loading, not importing.
+    static func fill(path: String, catalog: Catalog, values: Int) throws {
+        for s in ["", "-wal", "-shm", ".engine"] { try? FileManager.default.removeItem(atPath: path + s) }
         do {
             let store = try SQLiteStore(path: path)
             try store.importMetadata(catalog, user: "bench")
         }
-        // Fill data_value directly: the cold start measures loading, not importing.
-        var t0 = Self.now()
         let q = try DatabaseQueue(path: path)
         try q.write { db in
             func ids(_ table: String) throws -> [String: Int64] {
@@ -378,6 +377,12 @@ public struct AnalyticsBench {
                 ])
             }
         }
+    }
+
+    func coldStart(catalog: Catalog, query: AnalyticsQuery) throws {
+        let path = workDirectory + "/bench-qorgan.sqlite"
+        var t0 = Self.now()
+        try Self.fill(path: path, catalog: catalog, values: values)
         let fill = Self.now() - t0
         t0 = Self.now()
         let store = try SQLiteStore(path: path)

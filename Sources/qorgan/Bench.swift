@@ -1,11 +1,12 @@
 import ArgumentParser
 import Foundation
 import QorganBench
+import QorganCore
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks (figures printed side by side with reference runs, never asserted).",
-        subcommands: [Analytics.self])
+        subcommands: [Analytics.self, ColdStart.self, Propagation.self])
 
     struct Analytics: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -27,6 +28,47 @@ struct Bench: ParsableCommand {
                     print: { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }
                 ).run()
             }
+        }
+    }
+
+    struct ColdStart: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The engine's cold start with and without its snapshot, from a cold page cache.",
+            discussion: "Build in release mode first. See bench/follow.")
+        @Option(help: "Sizes, comma-separated.") var values: String = "1000000,10000000"
+        @Option(help: "Where the benchmark's databases go.") var work: String = ".bench"
+
+        func run() throws {
+            try guarded {
+                let sizes = values.split(separator: ",").compactMap { Int($0) }
+                guard !sizes.isEmpty, sizes.allSatisfy({ $0 > 0 && $0 <= 50_000_000 }) else {
+                    throw QorganError.invalidArgument("--values takes sizes from 1 to 50000000, comma-separated")
+                }
+                try ColdStartBench(
+                    sizes: sizes, workDirectory: work,
+                    print: { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }
+                ).run()
+            }
+        }
+    }
+
+    struct Propagation: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A write by this process → visible in a running server's next answer (p50/p99).",
+            discussion: "Start 'qorgan serve' on the same database first. See bench/follow.")
+        @Option(help: "The server, e.g. http://127.0.0.1:8099.") var url: String
+        @Option(help: "An API token of an administrator.") var token: String
+        @OptionGroup var store: StoreOptions
+        @Option(help: "How many writes.") var writes: Int = 200
+
+        func run() async throws {
+            guard (1...100_000).contains(writes) else {
+                throw ValidationError("--writes is from 1 to 100000")
+            }
+            try await PropagationBench(
+                url: url, token: token, database: store.path, writes: writes,
+                print: { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }
+            ).run()
         }
     }
 }
