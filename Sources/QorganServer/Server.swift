@@ -31,7 +31,7 @@ public struct ServerConfiguration: Sendable {
     /// Where the engine's snapshot is saved (beside the database); none when nil.
     public var snapshotPath: String? = nil
     /// Threads that run request handlers and their database work.
-    public var handlerThreads = 8
+    public var handlerThreads = 32
     public init() {}
 }
 
