@@ -21,11 +21,14 @@ func pad(_ s: String, _ width: Int) -> String {
 public struct ColdStartBench {
     let sizes: [Int]
     let workDirectory: String
+    /// Leave the largest size's database and snapshot in place (for a real server's start).
+    let keep: Bool
     let print: (String) -> Void
 
-    public init(sizes: [Int], workDirectory: String, print: @escaping (String) -> Void) {
+    public init(sizes: [Int], workDirectory: String, keep: Bool = false, print: @escaping (String) -> Void) {
         self.sizes = sizes
         self.workDirectory = workDirectory
+        self.keep = keep
         self.print = print
     }
 
@@ -97,7 +100,11 @@ public struct ColdStartBench {
                     Double(Self.size(path) + Self.size(path + "-wal")) / 1e6, Double(Self.size(path + ".engine")) / 1e6,
                     plainCold.seconds, snapCold.seconds, plainCold.seconds / snapCold.seconds, plainWarm.seconds,
                     snapWarm.seconds))
-            for s in ["", "-wal", "-shm", ".engine"] { try? FileManager.default.removeItem(atPath: path + s) }
+            if keep && n == sizes.max() {
+                print("kept: \(path) and its snapshot")
+            } else {
+                for s in ["", "-wal", "-shm", ".engine"] { try? FileManager.default.removeItem(atPath: path + s) }
+            }
         }
     }
 }

@@ -37,6 +37,8 @@ struct Bench: ParsableCommand {
             discussion: "Build in release mode first. See bench/follow.")
         @Option(help: "Sizes, comma-separated.") var values: String = "1000000,10000000"
         @Option(help: "Where the benchmark's databases go.") var work: String = ".bench"
+        @Flag(help: "Keep the largest database and its snapshot (to time a real server's start on it).") var keep =
+            false
 
         func run() throws {
             try guarded {
@@ -45,7 +47,7 @@ struct Bench: ParsableCommand {
                     throw QorganError.invalidArgument("--values takes sizes from 1 to 50000000, comma-separated")
                 }
                 try ColdStartBench(
-                    sizes: sizes, workDirectory: work,
+                    sizes: sizes, workDirectory: work, keep: keep,
                     print: { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }
                 ).run()
             }
