@@ -158,11 +158,6 @@ final class ChangeFollowers: @unchecked Sendable {
         }
     }
 
-    var isEmpty: Bool { lock.withLock { !entries.contains { $0.observer != nil } } }
-
-    /// The lowest sequence an observer reflects (nil with none).
-    var applied: Int64? { lock.withLock { entries.filter { $0.observer != nil }.map(\.applied).min() } }
-
     /// Checks whether any connection committed since the last check (one pragma), and if so
     /// brings every observer up to date.
     func catchUp(store: SQLiteStore) throws {
@@ -276,9 +271,6 @@ extension SQLiteStore {
 
     /// The sequence number of the last commit.
     public func lastChange() throws -> Int64 { try writer.read { db in try ChangeLog.last(db) } }
-
-    /// The lowest sequence that this process's observers reflect (nil with none).
-    public var appliedChange: Int64? { followers.applied }
 
     /// Drops log entries older than `age` seconds and at most up to `upTo` (the sequence of a
     /// saved engine snapshot): how many were dropped.
