@@ -270,22 +270,31 @@ public struct EngineState: Sendable {
     /// The same values under new metadata (units, elements or combinations added or changed;
     /// the hierarchy reorganised): indices are mapped through uids, no value is re-read.
     func rebuilt(with catalog: Catalog) -> EngineState {
+        Self.mapped(
+            into: catalog, periods: periods, units: self.catalog.organisationUnits.map(\.uid), optionCombos: cocs,
+            partitions: elementPartition.map { ($0.key, partitions[$0.value]) })
+    }
+
+    /// Columns numbered by the lists given (periods, unit uids, combination uids), under `catalog`:
+    /// each row mapped through uids; rows of elements, units or combinations it lacks are left out.
+    static func mapped(
+        into catalog: Catalog, periods: [Period], units: [String], optionCombos: [String],
+        partitions: [(element: String, part: Partition)]
+    ) -> EngineState {
         var b = EngineBuilder(catalog: catalog)
         let periodMap = periods.map { b.period($0) }
-        let unitMap = self.catalog.organisationUnits.map { b.unit($0.uid) }
-        let cocMap = cocs.map { b.optionCombo($0) }
-        for (uid, e) in elementPartition {
-            guard let ne = b.element(uid) else { continue }
-            let part = partitions[e]
-            b.reserve(element: ne, part.count)
+        let unitMap = units.map { b.unit($0) }
+        let cocMap = optionCombos.map { b.optionCombo($0) }
+        for (uid, part) in partitions {
+            guard let e = b.element(uid) else { continue }
+            b.reserve(element: e, part.count)
             for r in 0..<part.count {
                 guard let u = unitMap[Int(part.unit[r])], let c = cocMap[Int(part.coc[r])],
                     let a = cocMap[Int(part.aoc[r])]
                 else { continue }
                 b.add(
-                    element: ne, period: periodMap[Int(part.period[r])], unit: u, optionCombo: c,
-                    attributeOptionCombo: a,
-                    value: part.value[r])
+                    element: e, period: periodMap[Int(part.period[r])], unit: u, optionCombo: c,
+                    attributeOptionCombo: a, value: part.value[r])
             }
         }
         return b.finish()

@@ -148,23 +148,9 @@ public enum EngineSnapshot {
             }
             return state
         }
-        var b = EngineBuilder(catalog: catalog)
-        let periodMap = periods.map { b.period($0) }
-        let unitMap = units.map { b.unit($0) }
-        let cocMap = cocs.map { b.optionCombo($0) }
-        for (uid, part) in parts {
-            guard let e = b.element(uid) else { continue }
-            b.reserve(element: e, part.count)
-            for r in 0..<part.count {
-                guard let u = unitMap[Int(part.unit[r])], let c = cocMap[Int(part.coc[r])],
-                    let a = cocMap[Int(part.aoc[r])]
-                else { continue }
-                b.add(
-                    element: e, period: periodMap[Int(part.period[r])], unit: u, optionCombo: c,
-                    attributeOptionCombo: a, value: part.value[r])
-            }
-        }
-        return b.finish()
+        return EngineState.mapped(
+            into: catalog, periods: periods, units: units, optionCombos: cocs,
+            partitions: parts.map { ($0.uid, $0.part) })
     }
 
     /// A 64-bit checksum of 8-byte words: fast enough for hundreds of megabytes.

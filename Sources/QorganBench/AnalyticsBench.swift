@@ -83,12 +83,18 @@ public struct AnalyticsBench {
         var t0 = Self.now()
         var b = EngineBuilder(catalog: catalog)
         let periodIds = (0..<BenchShape.months).map { b.period(BenchShape.monthPeriod($0)) }
-        let elementIx = (0..<BenchShape.elements).map { b.element(catalog.element(BenchShape.elementCode($0))!.uid)! }
+        let elementIx = try (0..<BenchShape.elements).map { n in
+            try BenchShape.need(
+                catalog.element(BenchShape.elementCode(n)).flatMap { b.element($0.uid) }, "element \(n)")
+        }
         for e in elementIx { b.reserve(element: e, values / BenchShape.elements + 1) }
-        let districtIx = (0..<BenchShape.districts).map { b.unit(catalog.unit(BenchShape.districtCode($0))!.uid)! }
-        let cocs = catalog.optionCombos(of: catalog.element("E001")!)
-        let comboIx = cocs.map { b.optionCombo($0.uid)! }
-        let aoc = b.optionCombo(CategoryOptionCombo.defaultUid)!
+        let districtIx = try (0..<BenchShape.districts).map { n in
+            try BenchShape.need(catalog.unit(BenchShape.districtCode(n)).flatMap { b.unit($0.uid) }, "district \(n)")
+        }
+        let e001 = try BenchShape.need(catalog.element("E001"), "element E001")
+        let cocs = catalog.optionCombos(of: e001)
+        let comboIx = try cocs.map { try BenchShape.need(b.optionCombo($0.uid), "combination \($0.code)") }
+        let aoc = try BenchShape.need(b.optionCombo(CategoryOptionCombo.defaultUid), "default combination")
         for i in 0..<values {
             let r = BenchShape.row(i)
             b.add(
@@ -106,7 +112,7 @@ public struct AnalyticsBench {
                 engineLoad, snapshot.valueCount, Double(snapshot.columnBytes) / Double(max(1, values)),
                 Double(rssAfter - rssBefore) / Double(max(1, values))))
 
-        let today = Day(year: 2021, month: 1, day: 1)!
+        let today = Day.firstOfMonth(2021, 1)
         let years = (0..<10).map { String(BenchShape.firstYear + $0) }
         func spec(_ dx: [String], _ pe: [String], _ ou: [String], co: Bool = false) throws -> AnalyticsQuery {
             var s = QuerySpec(dx: dx, pe: pe, ou: ou)
@@ -154,8 +160,9 @@ public struct AnalyticsBench {
 
         // A saved value is visible to the next query: apply a change, then ask.
         let probeKey = DataValueKey(
-            element: catalog.element("E001")!.uid, period: BenchShape.monthPeriod(119),
-            unit: catalog.unit("D0001")!.uid, optionCombo: cocs[0].uid)
+            element: e001.uid, period: BenchShape.monthPeriod(119),
+            unit: try BenchShape.need(catalog.unit("D0001"), "district D0001").uid,
+            optionCombo: try BenchShape.need(cocs.first, "combination of E001").uid)
         var latencies: [Double] = []
         for k in 0..<max(5, runs) {
             t0 = Self.now()
@@ -359,10 +366,17 @@ public struct AnalyticsBench {
                     arguments: [p.iso, p.type.rawValue, p.start.description, p.end.description])
                 periods.append(db.lastInsertedRowID)
             }
-            let elements = (0..<BenchShape.elements).map { el[catalog.element(BenchShape.elementCode($0))!.uid]! }
-            let units = (0..<BenchShape.districts).map { un[catalog.unit(BenchShape.districtCode($0))!.uid]! }
-            let cocs = catalog.optionCombos(of: catalog.element("E001")!).map { co[$0.uid]! }
-            let aoc = co[CategoryOptionCombo.defaultUid]!
+            let elements = try (0..<BenchShape.elements).map { n in
+                try BenchShape.need(catalog.element(BenchShape.elementCode(n)).flatMap { el[$0.uid] }, "element \(n)")
+            }
+            let units = try (0..<BenchShape.districts).map { n in
+                try BenchShape.need(catalog.unit(BenchShape.districtCode(n)).flatMap { un[$0.uid] }, "district \(n)")
+            }
+            let e001 = try BenchShape.need(catalog.element("E001"), "element E001")
+            let cocs = try catalog.optionCombos(of: e001).map {
+                try BenchShape.need(co[$0.uid], "combination \($0.code)")
+            }
+            let aoc = try BenchShape.need(co[CategoryOptionCombo.defaultUid], "default combination")
             let stamp = Timestamp.millis(Date())
             let st = try db.makeStatement(
                 sql: """

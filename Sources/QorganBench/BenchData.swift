@@ -44,7 +44,7 @@ public struct BenchShape: Sendable {
     public static func catalog() throws -> Catalog {
         var doc = Catalog()
         doc.categoryCombos = []
-        let open = Day(year: 2000, month: 1, day: 1)!
+        let open = Day.firstOfMonth(2000, 1)
         func uid(_ s: String) -> String { Uid.stable("bench:" + s) }
         var units = [
             OrgUnit(
@@ -95,5 +95,13 @@ public struct BenchShape: Sendable {
     public static func districtCode(_ d: Int) -> String { String(format: "D%04d", d + 1) }
     public static func elementCode(_ e: Int) -> String { String(format: "E%03d", e + 1) }
     public static func comboCode(_ c: Int) -> String { ["M", "F"][c / 3] + "_" + ["A", "B", "C"][c % 3] }
-    public static func monthPeriod(_ m: Int) -> Period { Period.month(firstYear + m / 12, m % 12 + 1)! }
+    /// What the generated catalog must hold, or an error naming it.
+    static func need<T>(_ value: T?, _ what: String) throws -> T {
+        guard let value else { throw QorganError.conflict("the benchmark's catalog has no \(what)") }
+        return value
+    }
+
+    public static func monthPeriod(_ m: Int) -> Period {
+        Period.containing(.firstOfMonth(firstYear + m / 12, m % 12 + 1), type: .monthly)
+    }
 }

@@ -85,6 +85,20 @@ public struct IncidentDate: Hashable, Sendable, Codable, Comparable, CustomStrin
         self.day = day
     }
 
+    /// The date of `day`, to the day.
+    public init(day: Day) {
+        year = day.year
+        month = day.month
+        self.day = day.day
+    }
+
+    /// The month of `day`, its day not known.
+    public init(monthOf day: Day) {
+        year = day.year
+        month = day.month
+        self.day = nil
+    }
+
     /// `2016`, `2016-06` or `2016-06-05`.
     public init?(_ text: String) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false).map(String.init)

@@ -58,7 +58,7 @@ extension DemoProgramme {
             out.append(
                 DataValueInput(element: element, period: period, unit: unit, optionCombo: combo, value: String(value)))
         }
-        func month(_ y: Int, _ m: Int) -> String { Period.month(y, m)!.iso }
+        func month(_ y: Int, _ m: Int) -> String { Period.containing(.firstOfMonth(y, m), type: .monthly).iso }
         let regions = Geography.regions
         // A lasting character per region, so that no two look alike.
         let regionFactor = regions.map { _ in rng.jitter(0.85, 1.15) }
@@ -74,8 +74,10 @@ extension DemoProgramme {
         let seasonal: [Double] = [1.2, 1.2, 1.25, 1.2, 1.1, 0.6, 0.5, 0.6, 1.3, 1.25, 1.2, 1.0]
         for y in years {
             let sizes = apportion(
-                tgSize[y]!, regions.indices.map { regions[$0].population * regionFactor[$0] * rng.jitter(0.98, 1.02) })
-            let reach = apportion(reached[y]!, regions.indices.map { Double(sizes[$0]) * rng.jitter(0.8, 1.2) })
+                tgSize[y, default: 0],
+                regions.indices.map { regions[$0].population * regionFactor[$0] * rng.jitter(0.98, 1.02) })
+            let reach = apportion(
+                reached[y, default: 0], regions.indices.map { Double(sizes[$0]) * rng.jitter(0.8, 1.2) })
             for (ri, r) in regions.enumerated() {
                 let bySize = apportion(sizes[ri], targetGroups.map { $0.reachShare * rng.jitter(0.9, 1.1) })
                 for (gi, g) in targetGroups.enumerated() {
@@ -147,7 +149,8 @@ extension DemoProgramme {
         let sexShare = [("MALE", 0.8), ("FEMALE", 0.2)]
         for y in years {
             let byRegion = apportion(
-                drawn[y]!, regions.indices.map { securityWeights[$0] * regionFactor[$0] * rng.jitter(0.8, 1.2) })
+                drawn[y, default: 0],
+                regions.indices.map { securityWeights[$0] * regionFactor[$0] * rng.jitter(0.8, 1.2) })
             var cellTotals: [(region: String, quarter: Int, total: Int)] = []
             for (ri, r) in regions.enumerated() {
                 let byQuarter = apportion(byRegion[ri], (1...4).map { _ in rng.jitter(0.8, 1.2) })
@@ -167,7 +170,7 @@ extension DemoProgramme {
                     }
                 }
             }
-            let m = apportion(marginalised[y]!, cellTotals.map { Double($0.total) })
+            let m = apportion(marginalised[y, default: 0], cellTotals.map { Double($0.total) })
             for (i, cell) in cellTotals.enumerated() {
                 add("DRAWN_IN_MARGINALISED", "\(y)Q\(cell.quarter)", cell.region, m[i])
             }

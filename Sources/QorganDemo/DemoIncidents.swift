@@ -7,7 +7,7 @@ import Synchronization
 enum DemoIncidents {
     static let attacks: [Incident] = [
         Incident(
-            date: IncidentDate(year: 2016, month: 6, day: 5)!, unit: "AKT_AKTOBE",
+            date: IncidentDate(day: Day.firstOfMonth(2016, 6).adding(days: 4)), unit: "AKT_AKTOBE",
             placeName: "Aktobe: two gun shops and a National Guard unit",
             outcome: .completed, attackType: 2, targetType: 4, weaponType: 5, propertyDamage: .yes, propertyExtent: 3,
             claimed: .no,
@@ -16,7 +16,7 @@ enum DemoIncidents {
                 + "Casualty figures differ between sources and are left unknown here.",
             sources: ["Press reports of 5–7 June 2016", "Statements of the authorities of Kazakhstan, June 2016"]),
         Incident(
-            date: IncidentDate(year: 2016, month: 7, day: 18)!, unit: "ALA",
+            date: IncidentDate(day: Day.firstOfMonth(2016, 7).adding(days: 17)), unit: "ALA",
             placeName: "Almaty: a district police department",
             outcome: .completed, attackType: 2, targetType: 3, weaponType: 5, propertyDamage: .unknown, claimed: .no,
             summary:
@@ -49,7 +49,7 @@ enum DemoIncidents {
         let plots = places.enumerated().map { n, p -> Incident in
             let kind = plotKinds[n % plotKinds.count]
             return Incident(
-                date: IncidentDate(year: p.year, month: p.month)!, unit: p.region, outcome: .foiled,
+                date: IncidentDate(monthOf: Day.firstOfMonth(p.year, p.month)), unit: p.region, outcome: .foiled,
                 attackType: kind.0, targetType: kind.1, weaponType: kind.2, killed: 0, wounded: 0,
                 propertyDamage: .no, claimed: .no, summary: kind.3,
                 sources: ["Illustrative record of the demo programme (not a real event)"], illustrative: true)

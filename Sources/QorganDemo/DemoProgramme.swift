@@ -55,7 +55,7 @@ public enum DemoProgramme {
     public static func metadata() -> Catalog {
         var c = Catalog()
         c.categoryCombos = []
-        let opening = Day(year: 2000, month: 1, day: 1)!
+        let opening = Day.firstOfMonth(2000, 1)
         c.organisationUnitLevels = [
             OrgUnitLevel(level: 1, name: "National"), OrgUnitLevel(level: 2, name: "Region"),
             OrgUnitLevel(level: 3, name: "Field office"),
@@ -75,7 +75,7 @@ public enum DemoProgramme {
                 var u = unit(o.code, o.name, parent: r.code)
                 if o.code == Geography.shymkentCode {
                     u.parents.append(
-                        ParentLink(parent: Geography.national.code, from: Day(iso: Geography.shymkentReorganisation)!))
+                        ParentLink(parent: Geography.national.code, from: Geography.shymkentReorganisation))
                     u.name = "Shymkent city"
                     u.translations = ["ru": "город Шымкент", "kk": "Шымкент қаласы"]
                     u.description =
@@ -86,7 +86,7 @@ public enum DemoProgramme {
         }
         let rc = Geography.rehabilitationCentre
         c.organisationUnits.append(
-            unit(rc.code, rc.name, parent: rc.parent, opened: Day(year: 2015, month: 1, day: 1)!))
+            unit(rc.code, rc.name, parent: rc.parent, opened: Day.firstOfMonth(2015, 1)))
 
         func category(_ code: String, _ name: String, _ options: [(String, String)]) -> Category {
             Category(

@@ -54,11 +54,11 @@ enum DemoReadiness {
         var guardSteps = 0
         while pct() * 10 > Double(tenths), guardSteps < 200 {
             let item = items[rng.int(0...(items.count - 1))]
-            guard !na.contains(item.code), score[item.code]! > 0 else {
+            guard !na.contains(item.code), score[item.code, default: 0] > 0 else {
                 guardSteps += 1
                 continue
             }
-            score[item.code]! -= 1
+            score[item.code, default: 0] -= 1
             guardSteps += 1
         }
         return score
@@ -68,7 +68,7 @@ enum DemoReadiness {
         var got = 0.0
         var max = 0.0
         for item in instrument.items where !na.contains(item.code) {
-            got += item.weight * Double(score[item.code]!)
+            got += item.weight * Double(score[item.code, default: 0])
             max += item.weight * item.scale.maximum
         }
         return 100 * got / max
@@ -105,13 +105,13 @@ enum DemoReadiness {
                 let o = i % rounds[r].count
                 let items = instrument.items.filter { !rounds[r][o].na.contains($0.code) }
                 let item = items[(i / rounds[r].count) % items.count]
-                let v = rounds[r][o].score[item.code]!
+                let v = rounds[r][o].score[item.code, default: 0]
                 if mean() < target, v < Int(item.scale.maximum) { rounds[r][o].score[item.code] = v + 1 }
                 if mean() > target, v > 0 { rounds[r][o].score[item.code] = v - 1 }
                 i += 1
             }
         }
-        let dates = [Day(year: 2015, month: 10, day: 15)!, Day(year: 2017, month: 10, day: 16)!]
+        let dates = [Day.firstOfMonth(2015, 10).adding(days: 14), Day.firstOfMonth(2017, 10).adding(days: 15)]
         return rounds.enumerated().flatMap { r, round in
             round.map { o in
                 Assessment(
@@ -122,8 +122,9 @@ enum DemoReadiness {
                         o.na.contains(item.code)
                             ? ItemScore(item: item.code, answer: "NA", evidence: "Not a regional office")
                             : ItemScore(
-                                item: item.code, answer: answerText(item, o.score[item.code]!),
-                                evidence: o.score[item.code]! < Int(item.scale.maximum) ? "Illustrative finding" : nil)
+                                item: item.code, answer: answerText(item, o.score[item.code, default: 0]),
+                                evidence: o.score[item.code, default: 0] < Int(item.scale.maximum)
+                                    ? "Illustrative finding" : nil)
                     })
             }
         }

@@ -24,9 +24,9 @@ enum DemoSites {
                     let kind = kinds[(n + k) % kinds.count]
                     n += 1
                     let uid = Uid.stable("demo:site:\(n)")
-                    let registered = Day(year: 2012 + rng.int(0...2), month: 1 + rng.int(0...11), day: 1)!
+                    let registered = Day.firstOfMonth(2012 + rng.int(0...2), 1 + rng.int(0...11))
                     let occupancy = rng.int(kind.occupancy)
-                    let planApproved = Day(year: 2014 + rng.int(0...3), month: 1 + rng.int(0...11), day: 10)!
+                    let planApproved = Day.firstOfMonth(2014 + rng.int(0...3), 1 + rng.int(0...11)).adding(days: 9)
                     sites.append(
                         Site(
                             uid: uid,
@@ -34,11 +34,11 @@ enum DemoSites {
                             category: kind.category, sector: kind.sector, unit: office, peakOccupancy: occupancy,
                             responsibleRole: "site security manager", registered: registered,
                             planStatus: .approved, planDate: planApproved))
-                    let measures = config.category(kind.category)!.measures
+                    let measures = config.category(kind.category)?.measures ?? []
                     // Before 2016 about 60 % of the measures in place, after it about 85 %.
                     for (round, share) in [(2014, 0.6), (2016, 0.85)] {
                         let year = round + rng.int(0...1)
-                        let date = Day(year: year, month: 3 + rng.int(0...8), day: 1 + rng.int(0...27))!
+                        let date = Day.firstOfMonth(year, 3 + rng.int(0...8)).adding(days: rng.int(0...27))
                         guard date > registered else { continue }
                         var findings: [String: Finding] = [:]
                         var prescriptions: [Prescription] = []
@@ -55,7 +55,7 @@ enum DemoSites {
                                     ? date.adding(days: 30 + rng.int(0...50))
                                     : fate < 0.9 ? due.adding(days: 30 + rng.int(0...200)) : nil
                                 // The demo ends with 2017: what was not fixed by then is still open.
-                                let closed = planned.flatMap { $0 <= Day(year: 2017, month: 12, day: 31)! ? $0 : nil }
+                                let closed = planned.flatMap { $0 <= Day.lastOfYear(2017) ? $0 : nil }
                                 prescriptions.append(
                                     Prescription(
                                         text:

@@ -1,3 +1,5 @@
+import QorganCore
+
 /// The regions of 2017 and some of their field offices (public geography).
 struct Region {
     let code: String
@@ -80,7 +82,8 @@ enum Geography {
     /// Shymkent became a city of republican significance on 19 June 2018: a reorganisation
     /// after the programme, so 2013–2017 still roll up to South Kazakhstan.
     static let shymkentCode = "YUK_SHYMKENT"
-    static let shymkentReorganisation = "2018-06-19"
+    /// 19 June 2018.
+    static let shymkentReorganisation = Day.firstOfMonth(2018, 6).adding(days: 18)
 
     static let rehabilitationCentre = (code: "REHAB_CENTRE", name: "Rehabilitation centre", parent: "AST")
 }

@@ -167,10 +167,7 @@ final class ChangeFollowers: @unchecked Sendable {
                 let version = try Int64.fetchOne(db.cachedStatement(sql: "PRAGMA data_version"))
                 if version == seenVersion { return }
                 // Read after the pragma: a commit in between is read now and seen again next time.
-                try db.inTransaction(.deferred) {
-                    try deliverLocked(db, store: store)
-                    return .commit
-                }
+                try deliverLocked(db, store: store)
                 seenVersion = version
             }
         }
@@ -179,17 +176,20 @@ final class ChangeFollowers: @unchecked Sendable {
     /// Brings every observer up to date from `db`, a connection that sees every commit so far
     /// (the writer's, right after its commit): read in one snapshot.
     func deliver(_ db: Database, store: SQLiteStore) throws {
-        try lock.withLock {
-            guard entries.contains(where: { $0.observer != nil }) else { return }
-            try db.inTransaction(.deferred) {
-                try deliverLocked(db, store: store)
-                return .commit
-            }
+        try lock.withLock { try deliverLocked(db, store: store) }
+    }
+
+    /// Reads what the observers have not seen, in one read transaction of `db`, and tells them.
+    private func deliverLocked(_ db: Database, store: SQLiteStore) throws {
+        entries.removeAll { $0.observer == nil }
+        guard !entries.isEmpty else { return }
+        try db.inTransaction(.deferred) {
+            try readLocked(db, store: store)
+            return .commit
         }
     }
 
-    private func deliverLocked(_ db: Database, store: SQLiteStore) throws {
-        entries.removeAll { $0.observer == nil }
+    private func readLocked(_ db: Database, store: SQLiteStore) throws {
         let last = try ChangeLog.last(db)
         guard let from = entries.map(\.applied).min(), from < last else { return }
         let floor = try ChangeLog.floor(db)

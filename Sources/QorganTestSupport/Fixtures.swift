@@ -10,17 +10,17 @@ public enum Fixtures {
     public static func smallCatalogDocument() -> Catalog {
         var c = Catalog()
         c.categoryCombos = []
-        let open = Day(year: 2010, month: 1, day: 1)!
-        func unit(_ code: String, _ parent: String?, moves: [(String, String)] = [], closing: Day? = nil) -> OrgUnit {
+        let open = Day.firstOfMonth(2010, 1)
+        func unit(_ code: String, _ parent: String?, moves: [(String, Day)] = [], closing: Day? = nil) -> OrgUnit {
             OrgUnit(
                 uid: "", code: code, name: "Unit \(code)", openingDate: open, closingDate: closing,
                 parents: [ParentLink(parent: parent, from: open)]
-                    + moves.map { ParentLink(parent: $0.0, from: Day(iso: $0.1)!) })
+                    + moves.map { ParentLink(parent: $0.0, from: $0.1) })
         }
         c.organisationUnits = [
             unit("C", nil), unit("A", "C"), unit("B", "C"),
-            unit("A1", "A"), unit("A2", "A", moves: [("B", "2016-07-01")]), unit("B1", "B"),
-            unit("OLD", "B", closing: Day(year: 2015, month: 12, day: 31)!),
+            unit("A1", "A"), unit("A2", "A", moves: [("B", Day.firstOfMonth(2016, 7))]), unit("B1", "B"),
+            unit("OLD", "B", closing: Day.lastOfYear(2015)),
         ]
         c.categories = [
             Category(

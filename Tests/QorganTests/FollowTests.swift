@@ -415,6 +415,35 @@ import Testing
         try Self.expectEqual(e, to: s, "after pruning")
     }
 
+    /// A snapshot saved before units were added is read under the newer metadata (its units
+    /// numbered differently), its rows mapped through uids, and the log replayed after it.
+    @Test func aSnapshotUnderNewerMetadataIsMappedThroughUids() throws {
+        let path = Fixtures.temporaryPath()
+        let store = try SQLiteStore(path: path)
+        try store.importMetadata(Fixtures.smallCatalogDocument(), user: "t")
+        try store.saveValues(
+            [
+                DataValueInput(element: "SUM", period: "201601", unit: "B1", optionCombo: "F", value: "3"),
+                DataValueInput(element: "AVG", period: "201602", unit: "A2", value: "8"),
+            ], user: "t")
+        let (engine, _) = try AnalyticsEngine.open(store: store)
+        try engine.save(to: path + ".engine", store: store)
+        var doc = Catalog()
+        doc.categoryCombos = []
+        doc.organisationUnits = ["A0", "B0"].map { code in
+            OrgUnit(
+                uid: "", code: code, name: code, openingDate: Day.firstOfMonth(2010, 1),
+                parents: [ParentLink(parent: String(code.prefix(1)), from: Day.firstOfMonth(2010, 1))])
+        }
+        try store.importMetadata(doc, user: "t")
+        let reopened = try SQLiteStore(path: path)
+        let (mapped, opening) = try AnalyticsEngine.open(store: reopened, snapshot: path + ".engine")
+        #expect(opening.snapshotSequence != nil, "\(opening.snapshotIgnored ?? "")")
+        #expect(mapped.snapshot().catalog.organisationUnits.count == engine.snapshot().catalog.organisationUnits.count)
+        #expect(mapped.snapshot().valueCount == 2)
+        try Self.expectEqual(mapped, to: reopened, "snapshot under newer metadata")
+    }
+
     /// A follower the pruned log no longer reaches loads every value again, and is right.
     @Test func aFollowerBehindThePrunedLogStartsOver() throws {
         let path = Fixtures.temporaryPath()
