@@ -66,7 +66,8 @@ public enum EngineSnapshot {
         try handle.synchronize()
         try handle.close()
         if rename(temporary, path) != 0 {
-            throw QorganError.invalidArgument("cannot move the engine snapshot into place at '\(path)'")
+            throw QorganError.invalidArgument(
+                "cannot move the engine snapshot into place at '\(path)': \(String(cString: strerror(errno)))")
         }
         moved = true
     }
@@ -76,7 +77,11 @@ public enum EngineSnapshot {
     public static func read(
         _ path: String, identity: (database: String, schema: Int), catalog: Catalog
     ) throws -> (state: EngineState, sequence: Int64) {
-        guard FileManager.default.fileExists(atPath: path) else { throw Unusable(description: "there is none") }
+        var folder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &folder) else {
+            throw Unusable(description: "there is none")
+        }
+        if folder.boolValue { throw Unusable(description: "'\(path)' is a folder, not a file") }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)

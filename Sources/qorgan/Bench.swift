@@ -64,13 +64,22 @@ struct Bench: ParsableCommand {
         @Option(help: "How many writes.") var writes: Int = 200
 
         func run() async throws {
-            guard (1...100_000).contains(writes) else {
-                throw ValidationError("--writes is from 1 to 100000")
+            do {
+                guard (1...100_000).contains(writes) else {
+                    throw QorganError.invalidArgument("--writes is from 1 to 100000, not \(writes)")
+                }
+                guard let u = URL(string: url), ["http", "https"].contains(u.scheme ?? ""), u.host != nil else {
+                    throw QorganError.invalidArgument(
+                        "--url takes the server's address, e.g. http://127.0.0.1:8080; not '\(url)'")
+                }
+                try await PropagationBench(
+                    url: url, token: token, database: store.path, writes: writes,
+                    print: { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }
+                ).run()
+            } catch let e as QorganError {
+                FileHandle.standardError.write(Data(("error: " + e.description + "\n").utf8))
+                throw ExitCode(1)
             }
-            try await PropagationBench(
-                url: url, token: token, database: store.path, writes: writes,
-                print: { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }
-            ).run()
         }
     }
 }
