@@ -36,8 +36,8 @@ final class QueryRunner {
             let start = p.start.ordinal
             let end = p.end.ordinal
             let length = end - start + 1
-            let weekly = p.type == .weekly || p.type == .biWeekly
-            let anchor = start + 3  // a week rolls up by its Thursday
+            let weekly = p.type.isWeekly
+            let anchor = start + 3  // a week rolls up by its fourth day (an ISO week by its Thursday)
             var out: [Int32] = []
             for (b, spans) in buckets.enumerated() {
                 let hit = spans.contains { span in

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The period types of DHIS2, with their identifiers.
+/// The period types of DHIS2, with their identifiers and DHIS2's dates.
 public enum PeriodType: String, CaseIterable, Sendable, Codable, Comparable {
     case daily = "Daily"
     case weekly = "Weekly"
@@ -14,32 +14,90 @@ public enum PeriodType: String, CaseIterable, Sendable, Codable, Comparable {
     case financialJuly = "FinancialJuly"
     case financialOct = "FinancialOct"
     case financialNov = "FinancialNov"
+    case weeklyWednesday = "WeeklyWednesday"
+    case weeklyThursday = "WeeklyThursday"
+    case weeklyFriday = "WeeklyFriday"
+    case weeklySaturday = "WeeklySaturday"
+    case weeklySunday = "WeeklySunday"
+    case quarterlyNov = "QuarterlyNov"
+    case sixMonthlyApril = "SixMonthlyApril"
+    case sixMonthlyNov = "SixMonthlyNov"
+    case financialFeb = "FinancialFeb"
+    case financialAug = "FinancialAug"
+    case financialSep = "FinancialSep"
+
+    /// The weekday a week of this type starts on (ISO: Monday = 1 … Sunday = 7); nil for other types.
+    public var weekStart: Int? {
+        switch self {
+        case .weekly, .biWeekly: 1
+        case .weeklyWednesday: 3
+        case .weeklyThursday: 4
+        case .weeklyFriday: 5
+        case .weeklySaturday: 6
+        case .weeklySunday: 7
+        default: nil
+        }
+    }
+
+    /// Weeks and bi-weeks: they roll up by a day of theirs, not by their whole span.
+    public var isWeekly: Bool { weekStart != nil }
+
+    /// The infix of a week type's identifier (`2017WedW5`).
+    var weekInfix: String? {
+        switch self {
+        case .weekly: "W"
+        case .weeklyWednesday: "WedW"
+        case .weeklyThursday: "ThuW"
+        case .weeklyFriday: "FriW"
+        case .weeklySaturday: "SatW"
+        case .weeklySunday: "SunW"
+        default: nil
+        }
+    }
+
+    /// For the types made of whole months: how many months a period lasts, and the month one of
+    /// them starts in (the others follow every `months`).
+    var monthSpan: (months: Int, anchor: Int)? {
+        switch self {
+        case .monthly: (1, 1)
+        case .biMonthly: (2, 1)
+        case .quarterly: (3, 1)
+        case .quarterlyNov: (3, 11)
+        case .sixMonthly: (6, 1)
+        case .sixMonthlyApril: (6, 4)
+        case .sixMonthlyNov: (6, 11)
+        case .yearly: (12, 1)
+        case .financialFeb: (12, 2)
+        case .financialApril: (12, 4)
+        case .financialJuly: (12, 7)
+        case .financialAug: (12, 8)
+        case .financialSep: (12, 9)
+        case .financialOct: (12, 10)
+        case .financialNov: (12, 11)
+        default: nil
+        }
+    }
 
     /// About how many days a period of this type lasts (for estimating counts before building them).
     public var approximateDays: Int {
         switch self {
         case .daily: 1
-        case .weekly: 7
         case .biWeekly: 14
-        case .monthly: 28
-        case .biMonthly: 59
-        case .quarterly: 90
-        case .sixMonthly: 181
-        case .yearly, .financialApril, .financialJuly, .financialOct, .financialNov: 365
+        default:
+            if let m = monthSpan { m.months == 1 ? 28 : m.months * 30 + m.months / 12 * 5 } else { 7 }
         }
     }
 
-    /// Rough order from finest to coarsest (financial years rank with years).
+    /// Rough order from finest to coarsest (the variants rank with their kind: all weeks, all quarters, all years).
     var rank: Int {
         switch self {
         case .daily: 0
-        case .weekly: 1
         case .biWeekly: 2
         case .monthly: 3
         case .biMonthly: 4
-        case .quarterly: 5
-        case .sixMonthly: 6
-        case .yearly, .financialApril, .financialJuly, .financialOct, .financialNov: 7
+        case .quarterly, .quarterlyNov: 5
+        case .sixMonthly, .sixMonthlyApril, .sixMonthlyNov: 6
+        default: isWeekly ? 1 : 7
         }
     }
 
@@ -62,28 +120,41 @@ public enum PeriodType: String, CaseIterable, Sendable, Codable, Comparable {
         case "month": self = .monthly
         case "quarter": self = .quarterly
         case "year": self = .yearly
+        // DHIS2's long names of two types.
+        case "sixmonthlynovember": self = .sixMonthlyNov
+        case "quarterlynovember": self = .quarterlyNov
         default: return nil
         }
     }
 
-    /// First month of the financial year, for the financial types.
-    var financialStartMonth: Int? {
+    /// The suffix of a financial year's identifier (`2017April`).
+    var financialSuffix: String? {
         switch self {
-        case .financialApril: 4
-        case .financialJuly: 7
-        case .financialOct: 10
-        case .financialNov: 11
+        case .financialFeb: "Feb"
+        case .financialApril: "April"
+        case .financialJuly: "July"
+        case .financialAug: "Aug"
+        case .financialSep: "Sep"
+        case .financialOct: "Oct"
+        case .financialNov: "Nov"
         default: nil
         }
     }
 
-    var financialSuffix: String? {
+    /// DHIS2's identifier pattern for the type (`yyyyWedWn`), for messages and `qorgan periods`.
+    public var identifierFormat: String {
         switch self {
-        case .financialApril: "April"
-        case .financialJuly: "July"
-        case .financialOct: "Oct"
-        case .financialNov: "Nov"
-        default: nil
+        case .daily: "yyyyMMdd or yyyy-MM-dd"
+        case .biWeekly: "yyyyBiWn"
+        case .monthly: "yyyyMM or yyyy-MM"
+        case .biMonthly: "yyyyMMB"
+        case .quarterly: "yyyyQn"
+        case .quarterlyNov: "yyyyNovQn"
+        case .sixMonthly: "yyyySn"
+        case .sixMonthlyApril: "yyyyAprilSn"
+        case .sixMonthlyNov: "yyyyNovSn"
+        case .yearly: "yyyy"
+        default: "yyyy" + (weekInfix.map { $0 + "n" } ?? financialSuffix ?? "")
         }
     }
 }
@@ -102,7 +173,14 @@ public struct DaySpan: Hashable, Sendable {
 }
 
 /// One period: a type and the day it starts on. Its identifier, end and
-/// neighbours follow from those two.
+/// neighbours follow from those two, with DHIS2's dates:
+///
+/// - weeks of each kind (Monday, Wednesday, Thursday, Friday, Saturday, Sunday) are numbered from
+///   the week of that kind that holds 4 January (the one with at least four days of the year);
+///   a year has 52 or 53 of them;
+/// - bi-week n is ISO weeks 2n−1 and 2n: bi-week 27 of a 53-week year runs 14 days, into January;
+/// - the November types are named by the year they end in (`2017Nov` is 2016-11-01..2017-10-31,
+///   `2017NovQ1` starts in November 2016, `2017NovS1` too); every other type by the year it starts in.
 public struct Period: Hashable, Comparable, Sendable, CustomStringConvertible {
     public let type: PeriodType
     public let start: Day
@@ -129,59 +207,69 @@ public struct Period: Hashable, Comparable, Sendable, CustomStringConvertible {
         return Day(year: y, month: 3 * q - 2, day: 1).map { Period(type: .quarterly, start: $0) }
     }
 
+    /// The first day of week 1 of `year` for weeks starting on `weekday` (1 = Monday): the week that holds 4 January.
+    public static func weekOneStart(_ year: Int, weekday: Int = 1) -> Day {
+        let jan4 = Day.firstOfMonth(year, 1).adding(days: 3)
+        return jan4.adding(days: -((jan4.isoWeekday - weekday + 7) % 7))
+    }
+
     /// Monday of ISO week 1 of `isoYear`: the week that holds 4 January.
-    public static func isoWeekOneMonday(_ isoYear: Int) -> Day {
-        let jan4 = Day.firstOfMonth(isoYear, 1).adding(days: 3)
-        return jan4.adding(days: 1 - jan4.isoWeekday)
+    public static func isoWeekOneMonday(_ isoYear: Int) -> Day { weekOneStart(isoYear) }
+
+    /// How many weeks starting on `weekday` a year has: 52, or 53.
+    public static func weeks(in year: Int, weekday: Int = 1) -> Int {
+        (weekOneStart(year + 1, weekday: weekday).ordinal - weekOneStart(year, weekday: weekday).ordinal) / 7
     }
 
     /// 52, or 53 in years whose 1 January is a Thursday (or a Wednesday in leap years).
-    public static func isoWeeks(in isoYear: Int) -> Int {
-        (isoWeekOneMonday(isoYear + 1).ordinal - isoWeekOneMonday(isoYear).ordinal) / 7
+    public static func isoWeeks(in isoYear: Int) -> Int { weeks(in: isoYear) }
+
+    /// Week `w` of `year`, of a week type (`.weekly` or one of the other weekdays).
+    public static func week(_ year: Int, _ w: Int, type: PeriodType = .weekly) -> Period? {
+        guard type != .biWeekly, let weekday = type.weekStart, Day.supportedYears.contains(year), w >= 1,
+            w <= weeks(in: year, weekday: weekday)
+        else { return nil }
+        return Period(type: type, start: weekOneStart(year, weekday: weekday).adding(days: 7 * (w - 1)))
     }
 
-    public static func week(_ isoYear: Int, _ w: Int) -> Period? {
-        guard (1...9998).contains(isoYear), w >= 1, w <= isoWeeks(in: isoYear) else { return nil }
-        return Period(type: .weekly, start: isoWeekOneMonday(isoYear).adding(days: 7 * (w - 1)))
-    }
-
-    /// Bi-weeks pair ISO weeks (1–2, 3–4, …); in a 53-week year the 27th bi-week is week 53 alone,
-    /// so that bi-weeks never overlap the next year's.
+    /// Bi-week `b`: ISO weeks 2b−1 and 2b. In a 53-week year the 27th starts with week 53 and
+    /// runs on into week 1 of the next year, as in DHIS2.
     public static func biWeek(_ isoYear: Int, _ b: Int) -> Period? {
-        guard (1...9998).contains(isoYear), b >= 1, 2 * b - 1 <= isoWeeks(in: isoYear) else { return nil }
+        guard Day.supportedYears.contains(isoYear), b >= 1, 2 * b - 1 <= isoWeeks(in: isoYear) else { return nil }
         return Period(type: .biWeekly, start: isoWeekOneMonday(isoYear).adding(days: 14 * (b - 1)))
     }
 
-    /// The period of `type` that contains `day` (for weeks, the ISO week of that day).
-    public static func containing(_ day: Day, type: PeriodType) -> Period {
-        switch type {
-        case .daily: return Period(type: .daily, start: day)
-        case .weekly, .biWeekly:
-            let (isoYear, w) = isoWeek(of: day)
-            // Built from the ISO week directly: the day's week exists, nothing to check.
-            if type == .weekly {
-                return Period(type: .weekly, start: isoWeekOneMonday(isoYear).adding(days: 7 * (w - 1)))
-            }
-            return Period(type: .biWeekly, start: isoWeekOneMonday(isoYear).adding(days: 14 * ((w + 1) / 2 - 1)))
-        case .monthly: return Period(type: .monthly, start: .firstOfMonth(day.year, day.month))
-        case .biMonthly:
-            return Period(type: .biMonthly, start: .firstOfMonth(day.year, day.month - (day.month - 1) % 2))
-        case .quarterly: return Period(type: .quarterly, start: .firstOfMonth(day.year, (day.month - 1) / 3 * 3 + 1))
-        case .sixMonthly:
-            return Period(type: .sixMonthly, start: .firstOfMonth(day.year, day.month <= 6 ? 1 : 7))
-        case .yearly: return Period(type: .yearly, start: .firstOfMonth(day.year, 1))
-        case .financialApril, .financialJuly, .financialOct, .financialNov:
-            let m = type.financialStartMonth ?? 1
-            let y = day.month >= m ? day.year : day.year - 1
-            return Period(type: type, start: .firstOfMonth(y, m))
+    /// The year and number of the week of `weekday`-starting weeks that contains `day`.
+    public static func week(of day: Day, weekday: Int = 1) -> (year: Int, week: Int) {
+        var y = day.year
+        if day < weekOneStart(y, weekday: weekday) {
+            y -= 1
+        } else if day >= weekOneStart(y + 1, weekday: weekday) {
+            y += 1
         }
+        return (y, (day.ordinal - weekOneStart(y, weekday: weekday).ordinal) / 7 + 1)
     }
 
     /// ISO year and week number of a day.
-    public static func isoWeek(of day: Day) -> (year: Int, week: Int) {
-        var y = day.year
-        if day < isoWeekOneMonday(y) { y -= 1 } else if day >= isoWeekOneMonday(y + 1) { y += 1 }
-        return (y, (day.ordinal - isoWeekOneMonday(y).ordinal) / 7 + 1)
+    public static func isoWeek(of day: Day) -> (year: Int, week: Int) { week(of: day) }
+
+    /// The period of `type` that contains `day` (for bi-weeks, the one its ISO week opens or closes;
+    /// the 27th bi-week of a 53-week year also covers the next year's first week, which this gives as
+    /// the next year's first bi-week).
+    public static func containing(_ day: Day, type: PeriodType) -> Period {
+        if type == .daily { return Period(type: .daily, start: day) }
+        if type == .biWeekly {
+            let (isoYear, w) = isoWeek(of: day)
+            return Period(type: .biWeekly, start: isoWeekOneMonday(isoYear).adding(days: 14 * ((w + 1) / 2 - 1)))
+        }
+        if let weekday = type.weekStart {
+            return Period(type: type, start: day.adding(days: -((day.isoWeekday - weekday + 7) % 7)))
+        }
+        let (months, anchor) = type.monthSpan ?? (12, 1)
+        let index = day.year * 12 + day.month - 1
+        let offset = index - (anchor - 1)
+        let startIndex = anchor - 1 + (offset >= 0 ? offset / months : -((-offset + months - 1) / months)) * months
+        return Period(type: type, start: .firstOfMonth(startIndex / 12, startIndex % 12 + 1))
     }
 
     // MARK: Derived
@@ -189,78 +277,74 @@ public struct Period: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var end: Day {
         switch type {
         case .daily: return start
-        case .weekly: return start.adding(days: 6)
-        case .biWeekly:
-            let (y, w) = Period.isoWeek(of: start)
-            return start.adding(days: w == Period.isoWeeks(in: y) ? 6 : 13)
-        case .monthly: return monthsLater(1).adding(days: -1)
-        case .biMonthly: return monthsLater(2).adding(days: -1)
-        case .quarterly: return monthsLater(3).adding(days: -1)
-        case .sixMonthly: return monthsLater(6).adding(days: -1)
-        case .yearly, .financialApril, .financialJuly, .financialOct, .financialNov:
-            return monthsLater(12).adding(days: -1)
+        case .biWeekly: return start.adding(days: 13)
+        default:
+            if let (months, _) = type.monthSpan { return start.addingMonths(months).adding(days: -1) }
+            return start.adding(days: 6)
         }
-    }
-
-    private func monthsLater(_ n: Int) -> Day {
-        let m0 = start.month - 1 + n
-        return .firstOfMonth(start.year + m0 / 12, m0 % 12 + 1)
     }
 
     public var span: DaySpan { DaySpan(start: start, end: end) }
     public var dayCount: Int { end.ordinal - start.ordinal + 1 }
 
-    /// The DHIS2 identifier: `20170315`, `2017W5`, `2017BiW3`, `201703`, `201702B`,
-    /// `2017Q1`, `2017S1`, `2017`, `2017April`, `2017July`, `2017Oct`, `2017Nov`.
+    /// The DHIS2 identifier: `20170315`, `2017W5`, `2017WedW5`, `2017BiW3`, `201703`, `201702B`,
+    /// `2017Q1`, `2017NovQ1`, `2017S1`, `2017AprilS1`, `2017NovS1`, `2017`, `2017April`, `2017Nov`.
     public var iso: String {
         let y = pad(start.year, 4)
         switch type {
         case .daily: return y + pad(start.month, 2) + pad(start.day, 2)
-        case .weekly:
-            let (iy, w) = Period.isoWeek(of: start)
-            return pad(iy, 4) + "W" + String(w)
         case .biWeekly:
             let (iy, w) = Period.isoWeek(of: start)
             return pad(iy, 4) + "BiW" + String((w + 1) / 2)
         case .monthly: return y + pad(start.month, 2)
         case .biMonthly: return y + pad((start.month + 1) / 2, 2) + "B"
         case .quarterly: return y + "Q\((start.month + 2) / 3)"
+        case .quarterlyNov:
+            // Q1 November–January (named by the year it ends), Q2 February, Q3 May, Q4 August.
+            let q = start.month == 11 ? 1 : (start.month + 1) / 3 + 1
+            return pad(start.year + (q == 1 ? 1 : 0), 4) + "NovQ\(q)"
         case .sixMonthly: return y + "S\(start.month == 1 ? 1 : 2)"
+        case .sixMonthlyApril: return y + "AprilS\(start.month == 4 ? 1 : 2)"
+        case .sixMonthlyNov: return start.month == 11 ? pad(start.year + 1, 4) + "NovS1" : y + "NovS2"
         case .yearly: return y
-        default: return y + (type.financialSuffix ?? "")
+        case .financialNov: return pad(start.year + 1, 4) + "Nov"
+        default:
+            if let infix = type.weekInfix, let weekday = type.weekStart {
+                let (wy, w) = Period.week(of: start, weekday: weekday)
+                return pad(wy, 4) + infix + String(w)
+            }
+            return y + (type.financialSuffix ?? "")
         }
     }
 
     public var description: String { iso }
 
-    /// The day that decides where a week rolls up: its Thursday (the ISO rule that
-    /// places a week in a year). A bi-week rolls up by its first week's Thursday.
+    /// The day that decides where a week rolls up: its fourth day (for ISO weeks the Thursday, the
+    /// rule that places a week in a year). A bi-week rolls up by its first week's fourth day.
     public var rollupSpan: DaySpan {
-        switch type {
-        case .weekly, .biWeekly:
-            let thursday = start.adding(days: 3)
-            return DaySpan(start: thursday, end: thursday)
-        default: return span
-        }
+        guard type.isWeekly else { return span }
+        let fourth = start.adding(days: 3)
+        return DaySpan(start: fourth, end: fourth)
     }
 
     /// Whether a value stored for `self` counts towards `span`. Periods inside the
-    /// span count whole; weeks count where their Thursday lies, if the span is at
-    /// least a week long. Nothing is ever split across periods.
+    /// span count whole; weeks count where their fourth day lies, if the span is at
+    /// least as long as they are. Nothing is ever split across periods.
     public func rollsUp(into span: DaySpan) -> Bool {
-        switch type {
-        case .weekly, .biWeekly:
-            return span.contains(rollupSpan.start) && dayCount <= span.dayCount
-        default:
-            return span.contains(self.span)
-        }
+        if type.isWeekly { return span.contains(rollupSpan.start) && dayCount <= span.dayCount }
+        return span.contains(self.span)
     }
 
-    public var next: Period { Period.containing(end.adding(days: 1), type: type) }
+    public var next: Period {
+        type == .biWeekly
+            ? Period.containing(start.adding(days: 14), type: type) : Period.containing(end.adding(days: 1), type: type)
+    }
     public var previous: Period { Period.containing(start.adding(days: -1), type: type) }
 
     public static func < (a: Period, b: Period) -> Bool {
-        a.start != b.start ? a.start < b.start : a.end < b.end
+        if a.start != b.start { return a.start < b.start }
+        if a.end != b.end { return a.end < b.end }
+        return a.type.rawValue < b.type.rawValue
     }
 
     // MARK: Parsing
@@ -271,6 +355,8 @@ public struct Period: Hashable, Comparable, Sendable, CustomStringConvertible {
         self = p
     }
 
+    /// Parses a DHIS2 period identifier: every fixed period type of DHIS2, in DHIS2's forms
+    /// (`2017-03` and `2017-03-15` as well as `201703` and `20170315`).
     public static func parse(_ raw: String) -> Period? {
         let s = raw.trimmedSpaces
         let chars = Array(s)
@@ -289,29 +375,88 @@ public struct Period: Hashable, Comparable, Sendable, CustomStringConvertible {
             }
             return nil
         }
-        func number(after prefix: String) -> Int? {
+        // The dashed forms: yyyy-MM and yyyy-MM-dd.
+        if rest.first == "-" {
+            let parts = rest.dropFirst().split(separator: "-", omittingEmptySubsequences: false)
+            guard parts.allSatisfy({ $0.count == 2 && $0.allSatisfy(\.isASCIIDigit) }) else { return nil }
+            if parts.count == 1, let m = Int(parts[0]) { return month(y, m) }
+            if parts.count == 2, let m = Int(parts[0]), let d = Int(parts[1]), let day = Day(year: y, month: m, day: d)
+            {
+                return .day(day)
+            }
+            return nil
+        }
+        /// The number after `prefix`, of 1 to `digits` digits.
+        func number(after prefix: String, digits: Int) -> Int? {
             guard rest.hasPrefix(prefix) else { return nil }
             let n = rest.dropFirst(prefix.count)
-            guard !n.isEmpty, n.count <= 2, n.allSatisfy(\.isASCIIDigit) else { return nil }
+            guard !n.isEmpty, n.count <= digits, n.allSatisfy(\.isASCIIDigit) else { return nil }
             return Int(n)
         }
-        if let b = number(after: "BiW") { return biWeek(y, b) }
-        if let w = number(after: "W") { return week(y, w) }
-        if let q = number(after: "Q") { return quarter(y, q) }
-        if let h = number(after: "S") {
+        if let b = number(after: "BiW", digits: 2) { return biWeek(y, b) }
+        for t in PeriodType.allCases {
+            if let infix = t.weekInfix, let w = number(after: infix, digits: 2) { return week(y, w, type: t) }
+        }
+        if let q = number(after: "Q", digits: 1) { return quarter(y, q) }
+        if let q = number(after: "NovQ", digits: 1) {
+            guard (1...4).contains(q) else { return nil }
+            return Period(type: .quarterlyNov, start: q == 1 ? .firstOfMonth(y - 1, 11) : .firstOfMonth(y, 3 * q - 4))
+        }
+        if let h = number(after: "S", digits: 1) {
             guard h == 1 || h == 2 else { return nil }
             return Period(type: .sixMonthly, start: .firstOfMonth(y, h == 1 ? 1 : 7))
+        }
+        if let h = number(after: "AprilS", digits: 1) {
+            guard h == 1 || h == 2 else { return nil }
+            return Period(type: .sixMonthlyApril, start: .firstOfMonth(y, h == 1 ? 4 : 10))
+        }
+        if let h = number(after: "NovS", digits: 1) {
+            guard h == 1 || h == 2 else { return nil }
+            return Period(type: .sixMonthlyNov, start: h == 1 ? .firstOfMonth(y - 1, 11) : .firstOfMonth(y, 5))
         }
         if rest.count == 3, rest.hasSuffix("B"), let b = Int(rest.prefix(2)), rest.prefix(2).allSatisfy(\.isASCIIDigit)
         {
             guard (1...6).contains(b) else { return nil }
             return Period(type: .biMonthly, start: .firstOfMonth(y, 2 * b - 1))
         }
-        for t in [PeriodType.financialApril, .financialJuly, .financialOct, .financialNov]
-        where rest == t.financialSuffix {
-            return Period(type: t, start: .firstOfMonth(y, t.financialStartMonth ?? 1))
+        for t in PeriodType.allCases where rest == t.financialSuffix {
+            let month = t.monthSpan?.anchor ?? 1
+            // November years are named by the year they end in.
+            return Period(type: t, start: .firstOfMonth(t == .financialNov ? y - 1 : y, month))
         }
         return nil
+    }
+
+    /// What is wrong with an identifier that does not parse, in words (for `qorgan periods` and errors).
+    public static func problem(with raw: String) -> String {
+        let s = raw.trimmedSpaces
+        if s.isEmpty { return "it is empty" }
+        let chars = Array(s)
+        guard chars.count >= 4, chars[0..<4].allSatisfy(\.isASCIIDigit), let y = Int(String(chars[0..<4])) else {
+            return "a period identifier starts with a four-digit year"
+        }
+        guard Day.supportedYears.contains(y) else {
+            return "the year \(y) is outside \(Day.supportedYears.lowerBound)–\(Day.supportedYears.upperBound)"
+        }
+        let rest = String(chars[4...])
+        func count(_ prefix: String) -> Bool {
+            rest.hasPrefix(prefix) && rest.dropFirst(prefix.count).allSatisfy(\.isASCIIDigit)
+        }
+        if count("BiW") { return "\(y) has \((isoWeeks(in: y) + 1) / 2) bi-weeks, numbered from 1" }
+        for t in PeriodType.allCases {
+            if let infix = t.weekInfix, let weekday = t.weekStart, count(infix) {
+                let day = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"][weekday - 1]
+                return "\(y) has \(weeks(in: y, weekday: weekday)) weeks starting on \(day), numbered from 1"
+            }
+        }
+        if count("Q") || count("NovQ") { return "a quarter is 1, 2, 3 or 4" }
+        if count("S") || count("AprilS") || count("NovS") { return "a half-year is 1 or 2" }
+        if rest.hasSuffix("B") { return "a bi-month is 01 to 06" }
+        if rest.allSatisfy(\.isASCIIDigit) || rest.hasPrefix("-") {
+            return rest.count <= 3 ? "a month is 01 to 12" : "no such day in the calendar"
+        }
+        return "not a DHIS2 period identifier (formats: "
+            + PeriodType.allCases.map(\.identifierFormat).joined(separator: ", ") + ")"
     }
 
     /// Every period of `type` whose days all lie within `span` (whose roll-up day does, for weeks).
