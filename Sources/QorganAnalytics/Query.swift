@@ -184,16 +184,19 @@ public struct QuerySpec: Sendable {
     }
 }
 
-/// `CODE`, `LEVEL-2`, `LEVEL-3:AKT` (a level within a unit), `CHILDREN:AKT`, `USER_ORGUNIT`, `USER_ORGUNIT_CHILDREN`.
+/// `CODE`, `LEVEL-2`, `LEVEL-3:AKT` (a level within a unit), `CHILDREN:AKT`, `USER_ORGUNIT`, `USER_ORGUNIT_CHILDREN`,
+/// `USER_ORGUNIT_GRANDCHILDREN`.
 enum UnitSelector {
     static func expand(_ item: String, catalog: Catalog, on day: Day, userUnits: [String]) -> Validated<[String]> {
         func fail(_ reason: String) -> Validated<[String]> {
             .invalid([Problem(field: "ou", value: item, reason: reason)])
         }
-        if item == "USER_ORGUNIT" || item == "USER_ORGUNIT_CHILDREN" {
+        if item == "USER_ORGUNIT" || item == "USER_ORGUNIT_CHILDREN" || item == "USER_ORGUNIT_GRANDCHILDREN" {
             guard !userUnits.isEmpty else { return fail("the user is bound to no unit") }
-            let mine = userUnits.compactMap { catalog.unit($0)?.uid }
-            return .valid(item == "USER_ORGUNIT" ? mine : mine.flatMap { catalog.children(of: $0, on: day).map(\.uid) })
+            var units = userUnits.compactMap { catalog.unit($0)?.uid }
+            let depth = item == "USER_ORGUNIT" ? 0 : item == "USER_ORGUNIT_CHILDREN" ? 1 : 2
+            for _ in 0..<depth { units = units.flatMap { catalog.children(of: $0, on: day).map(\.uid) } }
+            return .valid(units)
         }
         if item.hasPrefix("CHILDREN:") {
             let ref = String(item.dropFirst("CHILDREN:".count))

@@ -2,7 +2,7 @@ import Foundation
 
 /// A JSON value whose objects keep their keys in order: answers built field by field (DHIS2's
 /// `fields=` selection, its metadata lists), written with `JSONText`.
-public indirect enum JSONValue: Sendable, Equatable {
+public indirect enum JSONValue: Sendable, Equatable, Encodable {
     case null
     case bool(Bool)
     case number(Double)
@@ -37,6 +37,31 @@ public indirect enum JSONValue: Sendable, Equatable {
         case .number(let d): d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)
         case .bool(let b): b ? "true" : "false"
         default: nil
+        }
+    }
+
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        switch self {
+        case .object(let members):
+            var c = encoder.container(keyedBy: Key.self)
+            for (k, v) in members { try c.encode(v, forKey: Key(stringValue: k)) }
+        default:
+            var c = encoder.singleValueContainer()
+            switch self {
+            case .null: try c.encodeNil()
+            case .bool(let b): try c.encode(b)
+            case .number(let d): try c.encode(d)
+            case .string(let s): try c.encode(s)
+            case .array(let a): try c.encode(a)
+            case .object: break
+            }
         }
     }
 

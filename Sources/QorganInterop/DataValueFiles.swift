@@ -160,7 +160,7 @@ public enum DataValueSetJSON {
     }
 
     public static func write(_ values: [DataValue], catalog: Catalog, idScheme: IdScheme = .uid) throws -> Data {
-        let rows: [[String: JSONValue]] = values.map { v in
+        let rows: [JSONValue] = values.map { v in
             let r = References(catalog: catalog, scheme: idScheme, value: v)
             var d: [String: JSONValue] = [
                 "dataElement": .string(r.element), "period": .string(v.key.period.iso), "orgUnit": .string(r.unit),
@@ -171,32 +171,11 @@ public enum DataValueSetJSON {
             ]
             if let c = v.comment { d["comment"] = .string(c) }
             if v.deleted { d["deleted"] = .bool(true) }
-            return d
+            return .object(d.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return try encoder.encode(["dataValues": rows])
-    }
-}
-
-/// A minimal JSON value for writing documents of a known shape.
-public enum JSONValue: Encodable, Sendable {
-    case string(String)
-    case number(Double)
-    case bool(Bool)
-    case null
-    case array([JSONValue])
-    case object([String: JSONValue])
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.singleValueContainer()
-        switch self {
-        case .string(let s): try c.encode(s)
-        case .number(let d): try c.encode(d)
-        case .bool(let b): try c.encode(b)
-        case .null: try c.encodeNil()
-        case .array(let a): try c.encode(a)
-        case .object(let o): try c.encode(o)
-        }
+        return try encoder.encode(JSONValue.object([("dataValues", .array(rows))]))
     }
 }
 

@@ -22,27 +22,38 @@ enum API {
         // Everything else needs a signed-in caller, checked before any body is read: an
         // anonymous request gets 401, whatever it sends.
         let api = api.group().add(middleware: RequireUser())
-        api.get("me") { _, c in try HTTP.json(try h.me(c)) }
-        api.get("organisationUnits") { r, c in try HTTP.json(try h.units(r, c)) }
-        api.get("organisationUnits/:id") { _, c in try HTTP.json(try h.unit(try c.parameters.require("id"), c)) }
-        api.get("dataElements") { _, c in try HTTP.json(try h.elements(c)) }
-        api.get("dataElements/:id") { _, c in try HTTP.json(try h.element(try c.parameters.require("id"), c)) }
-        api.get("dataSets") { _, c in try HTTP.json(try h.dataSets(c)) }
-        api.get("dataSets/:id") { _, c in try HTTP.json(try h.dataSet(try c.parameters.require("id"), c)) }
-        api.get("indicators") { _, c in try HTTP.json(try h.indicators(c)) }
-        api.get("indicators/:id") { _, c in try HTTP.json(try h.indicator(try c.parameters.require("id"), c)) }
+        api.get("me") { r, c in try h.meJSON(r, c) }
+        api.get("system/info") { r, _ in HTTP.data(try h.systemInfo(r).data, type: "application/json; charset=utf-8") }
+        // DHIS2's metadata collections: lists with pager, fields, filter and order; objects by uid or code.
+        for collection in MetadataObjects.collections {
+            api.get(RouterPath(collection)) { r, c in try h.list(collection, r, c) }
+            api.get(RouterPath(collection + "/:id")) { r, c in
+                try h.single(collection, try c.parameters.require("id"), r, c)
+            }
+        }
 
         api.get("dataValues") { r, c in try HTTP.json(try h.getValue(r, c)) }
+        // DHIS2's two forms: a JSON body, or the parameters de, pe, ou, co, cc, cp, value, comment
+        // (in the query or a form body). 201, with the value as stored.
         api.post("dataValues") { r, c in
-            let body = try await HTTP.decode(ValueBody.self, from: r, what: "the data value")
-            return try HTTP.json(try h.saveValue(body, c))
+            let body: ValueBody
+            if HTTP.param(r, "de") != nil {
+                body = try ValueBody(parameters: { HTTP.param(r, $0) })
+            } else if r.headers[.contentType]?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true {
+                var r = r
+                let form = FormData(body: String(buffer: try await r.collectBody(upTo: 1 << 20)))
+                body = try ValueBody(parameters: { form[$0].flatMap { $0.isEmpty ? nil : $0 } })
+            } else {
+                body = try await HTTP.decode(ValueBody.self, from: r, what: "the data value")
+            }
+            return try HTTP.json(try h.saveValue(body, c), status: .created)
         }
         api.delete("dataValues") { r, c in try HTTP.json(try h.deleteValue(r, c)) }
-        api.get("dataValueSets") { r, c in try HTTP.json(try h.getForm(r, c)) }
+        api.get("dataValueSets") { r, c in try h.exportValueSet(r, c) }
         api.post("dataValueSets") { r, c in
             var r = r
-            let body = try await r.collectBody(upTo: 64 << 20)
-            return try HTTP.json(try h.saveValueSet(Data(buffer: body), dryRun: try HTTP.flag(r, "dryRun"), c))
+            let body = try await r.collectBody(upTo: 256 << 20)
+            return try h.importValueSet(Data(buffer: body), r, c)
         }
         api.post("completions") { r, c in
             let body = try await HTTP.decode(CompletionBody.self, from: r, what: "the completion")
@@ -112,6 +123,38 @@ struct ValueBody: Decodable {
     }
 }
 
+extension ValueBody {
+    /// From DHIS2's parameter names: de, pe, ou, co, cc + cp (attribute combination and options), value, comment.
+    init(parameters get: (String) -> String?) throws {
+        func required(_ name: String) throws -> String {
+            guard let v = get(name) else { throw APIError.badRequest(name, nil, "this parameter is required") }
+            return v
+        }
+        dataElement = try required("de")
+        period = try required("pe")
+        orgUnit = try required("ou")
+        categoryOptionCombo = get("co")
+        attributeOptionCombo = try ValueBody.attributeCombo(cc: get("cc"), cp: get("cp"), ao: get("ao"))
+        guard let v = get("value") else {
+            throw APIError.badRequest("value", nil, "this parameter is required (to delete a value, use DELETE)")
+        }
+        value = v
+        comment = get("comment")
+    }
+
+    /// The attribute option combination that `cc` and `cp` (or `ao`) name: only the default exists,
+    /// so `cc` may name the default combination and `cp` must be empty.
+    static func attributeCombo(cc: String?, cp: String?, ao: String?) throws -> String? {
+        if let cp, !cp.isEmpty {
+            throw APIError.badRequest("cp", cp, "only the default attribute option combination exists: leave cp out")
+        }
+        if let cc, cc != CategoryCombo.defaultUid, cc != CategoryCombo.defaultCode {
+            throw APIError.badRequest("cc", cc, "only the default attribute category combination exists")
+        }
+        return ao
+    }
+}
+
 struct CompletionBody: Decodable {
     var dataSet: String
     var period: String
@@ -135,7 +178,11 @@ struct UserChangeBody: Decodable {
     var disabled: Bool?
 }
 
-struct TokenBody: Decodable { var name: String }
+struct TokenBody: Decodable {
+    var name: String
+    /// Days until the token stops working by itself; absent: until it is revoked.
+    var expiresInDays: Int? = nil
+}
 
 struct UserJSON: Encodable {
     var username: String
@@ -157,32 +204,6 @@ struct UserJSON: Encodable {
         language = p.language
         disabled = false
     }
-}
-
-struct UnitJSON: Encodable {
-    var id: String, code: String, name: String, displayName: String
-    var level: Int, parent: String?, openingDate: String, closingDate: String?
-}
-
-struct OptionComboJSON: Encodable { var id: String, code: String, name: String }
-
-struct ElementJSON: Encodable {
-    var id: String, code: String, name: String, displayName: String
-    var valueType: String, aggregationType: String, categoryCombo: String
-    var categoryOptionCombos: [OptionComboJSON]
-}
-
-struct DataSetJSON: Encodable {
-    var id: String, code: String, name: String, displayName: String
-    var periodType: String, timelyDays: Int, expiryDays: Int
-    var dataElements: [String]
-    /// The units, of those the caller may see, that report on the form.
-    var organisationUnits: [String]
-}
-
-struct IndicatorJSON: Encodable {
-    var id: String, code: String, name: String, displayName: String
-    var numerator: String, denominator: String, factor: Double, decimals: Int, target: Double?
 }
 
 struct ValueJSON: Encodable {
@@ -217,15 +238,11 @@ struct AuditJSON: Encodable {
     var changedBy: String, changedAt: Date
 }
 
-struct SavedJSON: Encodable {
-    var status: String
-    var importCount: ImportSummary
-}
-
 struct NewTokenJSON: Encodable {
     var id: Int64, name: String
     /// Shown this once: only its hash is kept.
     var token: String
+    var expires: Date? = nil
 }
 
 // MARK: Handlers
@@ -235,100 +252,6 @@ struct Handlers: Sendable {
     var store: SQLiteStore { state.store }
 
     func catalog() throws -> Catalog { try store.catalog() }
-
-    func me(_ c: AppContext) throws -> UserJSON { UserJSON(try c.requireUser()) }
-
-    // Metadata
-
-    func unitJSON(_ u: OrgUnit, _ catalog: Catalog, _ lang: String) -> UnitJSON {
-        let today = state.today
-        return UnitJSON(
-            id: u.uid, code: u.code, name: u.name, displayName: u.name(in: lang),
-            level: catalog.level(of: u.uid, on: today),
-            parent: u.parent(on: today), openingDate: u.openingDate.description, closingDate: u.closingDate?.description
-        )
-    }
-
-    func units(_ r: Request, _ c: AppContext) throws -> [UnitJSON] {
-        let user = try c.requireUser()
-        let catalog = try catalog()
-        let level = try HTTP.int(r, "level", in: 1...64)
-        return catalog.organisationUnits
-            .filter { user.canSee($0.uid, in: catalog, on: state.today) }
-            .map { unitJSON($0, catalog, c.language) }
-            .filter { level == nil || $0.level == level }
-    }
-
-    func unit(_ ref: String, _ c: AppContext) throws -> UnitJSON {
-        let user = try c.requireUser()
-        let catalog = try catalog()
-        guard let u = catalog.unit(ref) else {
-            throw APIError(QorganError.notFound(kind: "organisation unit", key: ref))
-        }
-        guard user.canSee(u.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(ref) }
-        return unitJSON(u, catalog, c.language)
-    }
-
-    func elementJSON(_ e: DataElement, _ catalog: Catalog, _ lang: String) -> ElementJSON {
-        ElementJSON(
-            id: e.uid, code: e.code, name: e.name, displayName: e.name(in: lang), valueType: e.valueType.rawValue,
-            aggregationType: e.aggregationType.rawValue, categoryCombo: e.categoryCombo,
-            categoryOptionCombos: catalog.optionCombos(of: e).map {
-                OptionComboJSON(id: $0.uid, code: $0.code, name: $0.name)
-            })
-    }
-
-    func elements(_ c: AppContext) throws -> [ElementJSON] {
-        _ = try c.requireUser()
-        let catalog = try catalog()
-        return catalog.dataElements.map { elementJSON($0, catalog, c.language) }
-    }
-
-    func element(_ ref: String, _ c: AppContext) throws -> ElementJSON {
-        _ = try c.requireUser()
-        let catalog = try catalog()
-        guard let e = catalog.element(ref) else { throw APIError(QorganError.notFound(kind: "data element", key: ref)) }
-        return elementJSON(e, catalog, c.language)
-    }
-
-    func dataSetJSON(_ d: DataSet, _ catalog: Catalog, _ user: Principal, _ lang: String) -> DataSetJSON {
-        DataSetJSON(
-            id: d.uid, code: d.code, name: d.name, displayName: d.name(in: lang), periodType: d.periodType.rawValue,
-            timelyDays: d.timelyDays, expiryDays: d.expiryDays, dataElements: d.dataElements,
-            organisationUnits: d.organisationUnits.filter { user.canSee($0, in: catalog, on: state.today) })
-    }
-
-    func dataSets(_ c: AppContext) throws -> [DataSetJSON] {
-        let user = try c.requireUser()
-        let catalog = try catalog()
-        return catalog.dataSets.map { dataSetJSON($0, catalog, user, c.language) }
-    }
-
-    func dataSet(_ ref: String, _ c: AppContext) throws -> DataSetJSON {
-        let user = try c.requireUser()
-        let catalog = try catalog()
-        guard let d = catalog.dataSet(ref) else { throw APIError(QorganError.notFound(kind: "data set", key: ref)) }
-        return dataSetJSON(d, catalog, user, c.language)
-    }
-
-    func indicatorJSON(_ i: Indicator, _ lang: String) -> IndicatorJSON {
-        IndicatorJSON(
-            id: i.uid, code: i.code, name: i.name, displayName: i.name(in: lang), numerator: i.numerator,
-            denominator: i.denominator, factor: i.factor, decimals: i.decimals, target: i.target)
-    }
-
-    func indicators(_ c: AppContext) throws -> [IndicatorJSON] {
-        _ = try c.requireUser()
-        return try catalog().indicators.map { indicatorJSON($0, c.language) }
-    }
-
-    func indicator(_ ref: String, _ c: AppContext) throws -> IndicatorJSON {
-        _ = try c.requireUser()
-        guard let i = try catalog().indicator(ref) else {
-            throw APIError(QorganError.notFound(kind: "indicator", key: ref))
-        }
-        return indicatorJSON(i, c.language)
-    }
 
     // Values
 
@@ -357,9 +280,11 @@ struct Handlers: Sendable {
             coc = combo.uid
         }
         var aoc = CategoryOptionCombo.defaultUid
-        if let cc = HTTP.param(r, "cc") {
-            guard let combo = catalog.attributeOptionCombo(cc) else {
-                throw APIError.badRequest("cc", cc, "not an attribute option combination")
+        if let ao = try ValueBody.attributeCombo(
+            cc: HTTP.param(r, "cc"), cp: HTTP.param(r, "cp"), ao: HTTP.param(r, "ao"))
+        {
+            guard let combo = catalog.attributeOptionCombo(ao) else {
+                throw APIError.badRequest("ao", ao, "not an attribute option combination")
             }
             aoc = combo.uid
         }
@@ -462,29 +387,6 @@ struct Handlers: Sendable {
         return (form, p, u)
     }
 
-    func getForm(_ r: Request, _ c: AppContext) throws -> FormJSON {
-        let catalog = try catalog()
-        let (form, p, u) = try formKey(
-            dataSet: HTTP.param(r, "dataSet"), period: HTTP.param(r, "period"), unit: HTTP.param(r, "orgUnit"), c,
-            catalog)
-        let done = try store.completion(dataSet: form.uid, period: p.iso, unit: u.uid)
-        return FormJSON(
-            dataSet: form.uid, period: p.iso, orgUnit: u.uid, completed: done != nil, completedBy: done?.completedBy,
-            completedAt: done?.completedAt, locked: form.isExpired(p, today: state.today),
-            dataValues: try store.values(unit: u.uid, period: p, elements: form.dataElements).map(ValueJSON.init))
-    }
-
-    func saveValueSet(_ data: Data, dryRun: Bool, _ c: AppContext) throws -> SavedJSON {
-        let user = try requireValueWriter(c)
-        let inputs = try DataValueSetJSON.parse(data, source: "the data value set")
-        // A batch that reaches outside the caller's units, or into a closed form, is refused whole.
-        let summary = try store.saveValues(
-            inputs, source: "the data value set", user: user.username, dryRun: dryRun,
-            authorize: valueAuthorizer(user))
-        if !dryRun { state.valuesSaved.increment(by: Int64(summary.imported + summary.updated + summary.deleted)) }
-        return SavedJSON(status: dryRun ? "DRY_RUN" : "SUCCESS", importCount: summary)
-    }
-
     func complete(_ b: CompletionBody, _ c: AppContext) throws -> FormJSON {
         let user = try c.requireUser()
         let catalog = try catalog()
@@ -520,40 +422,49 @@ struct Handlers: Sendable {
     func analytics(_ r: Request, _ c: AppContext) async throws -> Response {
         let user = try c.requireUser()
         let (snapshot, catalogGeneration, elementGenerations) = state.engine.snapshotWithVersions()
-        // The answer depends on the query, the user's units, the language, the metadata and the
-        // values of the elements it reads only: a write to another element leaves it right.
-        let reads = Analytics.elements(of: HTTP.params(r, "dx"), in: snapshot.catalog)
-        let cacheKey = reads.map { elements in
-            user.units.joined(separator: ",") + "|" + c.language + "|\(state.today)|" + (r.uri.query ?? "")
-                + "|m\(catalogGeneration)|"
-                + elements.sorted().map { "\($0)=\(elementGenerations[$0] ?? 0)" }.joined(separator: ",")
-        }
-        if let cacheKey, let hit = state.answers.get(cacheKey) {
-            return HTTP.data(hit.body, type: hit.contentType, filename: hit.filename)
-        }
-        var spec = QuerySpec(dx: HTTP.params(r, "dx"), pe: HTTP.params(r, "pe"), ou: HTTP.params(r, "ou"))
-        spec.limits = state.configuration.queryLimits
-        spec.co = try HTTP.flag(r, "co")
-        for f in HTTP.params(r, "filter") {
-            guard let d = AnalyticsDimension(rawValue: f) else {
-                throw APIError.badRequest("filter", f, "takes dx, pe or ou")
+        // DHIS2's form (dimension=, filter=dim:items) or Qorgan's (dx=, pe=, ou=, filter=dim).
+        var dhis2: DHIS2Analytics? = nil
+        var spec: QuerySpec
+        if DHIS2Analytics.isDHIS2(r) {
+            let parsed = try DHIS2Analytics.parse(r, catalog: snapshot.catalog)
+            dhis2 = parsed
+            spec = parsed.spec
+        } else {
+            spec = QuerySpec(dx: HTTP.params(r, "dx"), pe: HTTP.params(r, "pe"), ou: HTTP.params(r, "ou"))
+            spec.co = try HTTP.flag(r, "co")
+            for f in HTTP.params(r, "filter") {
+                guard let d = AnalyticsDimension(rawValue: f) else {
+                    throw APIError.badRequest("filter", f, "takes dx, pe or ou")
+                }
+                spec.filters.insert(d)
             }
-            spec.filters.insert(d)
+            if let t = HTTP.param(r, "aggregationType") {
+                guard let at = AggregationType(rawValue: t.uppercased()) else {
+                    throw APIError.badRequest("aggregationType", t, "not an aggregation type")
+                }
+                spec.aggregationType = at
+            }
+            spec.includeNumeratorDenominator = try HTTP.flag(r, "numeratorDenominator")
         }
+        spec.limits = state.configuration.queryLimits
         if let t = HTTP.param(r, "periodType") {
             guard let pt = PeriodType(name: t) else { throw APIError.badRequest("periodType", t, "not a period type") }
             spec.periodType = pt
         }
-        if let t = HTTP.param(r, "aggregationType") {
-            guard let at = AggregationType(rawValue: t.uppercased()) else {
-                throw APIError.badRequest("aggregationType", t, "not an aggregation type")
-            }
-            spec.aggregationType = at
-        }
-        spec.includeNumeratorDenominator = try HTTP.flag(r, "numeratorDenominator")
-        let format = HTTP.param(r, "format") ?? "json"
+        let format = c.suffixFormat ?? HTTP.param(r, "format") ?? "json"
         guard ["json", "csv", "xlsx"].contains(format) else {
             throw APIError.badRequest("format", format, "json, csv or xlsx")
+        }
+        // The answer depends on the query, the user's units, the language, the metadata and the
+        // values of the elements it reads only: a write to another element leaves it right.
+        let reads = Analytics.elements(of: spec.dx, in: snapshot.catalog)
+        let cacheKey = reads.map { elements in
+            user.units.joined(separator: ",") + "|" + c.language + "|\(state.today)|" + (r.uri.query ?? "") + "|"
+                + format + "|m\(catalogGeneration)|"
+                + elements.sorted().map { "\($0)=\(elementGenerations[$0] ?? 0)" }.joined(separator: ",")
+        }
+        if let cacheKey, let hit = state.answers.get(cacheKey) {
+            return HTTP.data(hit.body, type: hit.contentType, filename: hit.filename)
         }
         let today = state.today
         let language = c.language
@@ -565,7 +476,8 @@ struct Handlers: Sendable {
         switch format {
         case "csv":
             answer = .init(
-                body: Data(result.csv().utf8), contentType: "text/csv; charset=utf-8", filename: "qorgan-analytics.csv")
+                body: Data((dhis2?.csv(result) ?? result.csv()).utf8), contentType: "text/csv; charset=utf-8",
+                filename: "qorgan-analytics.csv")
         case "xlsx":
             let t = result.table()
             answer = .init(
@@ -574,7 +486,9 @@ struct Handlers: Sendable {
                 ]),
                 contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 filename: "qorgan-analytics.xlsx")
-        default: answer = .init(body: try result.json(), contentType: "application/json; charset=utf-8", filename: nil)
+        default:
+            let body = try dhis2.map { $0.json(result, catalog: snapshot.catalog) } ?? result.json()
+            answer = .init(body: body, contentType: "application/json; charset=utf-8", filename: nil)
         }
         if let cacheKey { state.answers.put(cacheKey, answer) }
         return HTTP.data(answer.body, type: answer.contentType, filename: answer.filename)
@@ -690,8 +604,14 @@ struct Handlers: Sendable {
         guard !name.isEmpty, name.count <= 100 else {
             throw APIError.badRequest("name", b.name, "1 to 100 characters: what the token is for")
         }
-        let (secret, record) = try Secrets.issueToken(in: store, username: user.username, name: name, by: user.username)
-        return NewTokenJSON(id: record.id, name: record.name, token: secret)
+        if let d = b.expiresInDays, !Secrets.tokenLifetimes.contains(d) {
+            throw APIError.badRequest(
+                "expiresInDays", String(d),
+                "\(Secrets.tokenLifetimes.lowerBound) to \(Secrets.tokenLifetimes.upperBound) days, or leave it out")
+        }
+        let (secret, record) = try Secrets.issueToken(
+            in: store, username: user.username, name: name, expiresInDays: b.expiresInDays, by: user.username)
+        return NewTokenJSON(id: record.id, name: record.name, token: secret, expires: record.expires)
     }
 
     func revokeToken(_ idText: String, _ c: AppContext) throws {

@@ -14,6 +14,8 @@ public struct AppContext: RequestContext {
     public var csrf: String?
     /// Whether the request carries the configured metrics scraper's secret.
     public var metricsReader = false
+    /// The format a DHIS2-style path suffix asked for (`.json`, `.csv`, `.adx`), taken off the path.
+    public var suffixFormat: String?
     /// The interface language.
     public var language: String = Messages.defaultLanguage
     /// The address of the socket's peer (a proxy, when there is one).

@@ -13,6 +13,8 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     public var problems: [Problem] = []
     /// The methods a path takes, for a 405.
     public var allow: String? = nil
+    /// Seconds to wait, for a 429.
+    public var retryAfter: Int? = nil
 
     public init(
         _ status: HTTPResponse.Status, code: String, _ message: String, problems: [Problem] = [], allow: String? = nil
@@ -26,7 +28,8 @@ public struct APIError: Error, HTTPResponseError, Sendable {
 
     public static let unauthorized = APIError(
         .unauthorized, code: "unauthorized",
-        "sign in first, or send an API token as 'Authorization: Bearer TOKEN'")
+        "sign in first, or send an API token as 'Authorization: Bearer TOKEN' (or 'ApiToken TOKEN'), or HTTP Basic credentials"
+    )
 
     public static func forbidden(_ message: String) -> APIError { APIError(.forbidden, code: "forbidden", message) }
     public static func outOfScope(_ unit: String) -> APIError {
@@ -68,20 +71,27 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         }
     }
 
+    /// Qorgan's fields, and DHIS2's (`httpStatus`, `httpStatusCode`), so that DHIS2's clients read it too.
     struct Body: Encodable {
         var status: Int
         var code: String
         var message: String
         var problems: [Problem]
+        var httpStatus: String
+        var httpStatusCode: Int
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let data = try encoder.encode(Body(status: Int(status.code), code: code, message: message, problems: problems))
+        let data = try encoder.encode(
+            Body(
+                status: Int(status.code), code: code, message: message, problems: problems,
+                httpStatus: status.reasonPhrase, httpStatusCode: Int(status.code)))
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"qorgan\"" }
         if let allow { headers[.allow] = allow }
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(data: data)))
     }
 }

@@ -36,12 +36,25 @@ public enum Secrets {
     }
 
     /// A new API token for `username`: the secret (shown once) and its record (only its hash is stored).
-    public static func issueToken(in store: SQLiteStore, username: String, name: String, by actor: String) throws -> (
-        secret: String, record: TokenRecord
-    ) {
+    /// `expiresInDays`: nil for a token that works until it is revoked.
+    public static func issueToken(
+        in store: SQLiteStore, username: String, name: String, expiresInDays: Int? = nil, by actor: String
+    ) throws -> (secret: String, record: TokenRecord) {
+        if let d = expiresInDays, !tokenLifetimes.contains(d) {
+            throw QorganError.invalidArgument(
+                "a token expires after \(tokenLifetimes.lowerBound) to \(tokenLifetimes.upperBound) days, not \(d)")
+        }
         let secret = randomToken(prefix: "qgn_")
-        return (secret, try store.createToken(tokenHash: sha256(secret), username: username, name: name, by: actor))
+        let expires = expiresInDays.map { Date().addingTimeInterval(Double($0) * 86_400) }
+        return (
+            secret,
+            try store.createToken(
+                tokenHash: sha256(secret), username: username, name: name, expires: expires, by: actor)
+        )
     }
+
+    /// How long a token may be made to last, in days.
+    public static let tokenLifetimes = 1...3650
 
     /// How secrets are stored: SHA-256, hex. A stolen database yields no usable session or token.
     public static func sha256(_ s: String) -> String {
@@ -97,5 +110,34 @@ public final class LoginThrottle: Sendable {
 
     public func succeeded(username: String, address: String) {
         failures.withLock { f in f["user:" + username.lowercased()] = nil }
+    }
+}
+
+/// HTTP Basic credentials verified in the last minutes: a DHIS2 client sends the password with
+/// every request, and bcrypt costs tens of milliseconds. Keyed by a hash of name and password, tied
+/// to the account's password hash at the time, so that a changed password is checked afresh.
+final class VerifiedCredentials: Sendable {
+    private let entries = Mutex<[String: (hash: String, until: Date)]>([:])
+    let lifetime: TimeInterval = 300
+
+    private func key(_ username: String, _ password: String) -> String {
+        Secrets.sha256(username.lowercased() + "\u{0}" + password)
+    }
+
+    func known(username: String, password: String, hash: String, now: Date = Date()) -> Bool {
+        let k = key(username, password)
+        return entries.withLock { e in
+            guard let entry = e[k], entry.until > now, entry.hash == hash else { return false }
+            return true
+        }
+    }
+
+    func remember(username: String, password: String, hash: String, now: Date = Date()) {
+        let k = key(username, password)
+        entries.withLock { e in
+            if e.count >= 10_000 { e = e.filter { $0.value.until > now } }
+            if e.count >= 10_000 { e.removeAll() }
+            e[k] = (hash, now.addingTimeInterval(lifetime))
+        }
     }
 }

@@ -43,6 +43,8 @@ public final class ServerState: Sendable {
     public let messages: Messages
     public let templates: MustacheLibrary
     public let throttle: LoginThrottle
+    /// HTTP Basic credentials verified lately, so that a script's every request does not pay for bcrypt.
+    let basicCredentials = VerifiedCredentials()
     public let metrics: PrometheusCollectorRegistry
     let requestDuration: DurationHistogram
     let valuesSaved: Counter
@@ -247,7 +249,7 @@ public func buildApplication(_ state: ServerState, onRunning: @escaping @Sendabl
 {
     let port = state.configuration.port
     return Application(
-        router: buildRouter(state),
+        router: QorganResponderBuilder(buildRouter(state)),
         configuration: .init(address: .hostname(state.configuration.host, port: port), serverName: "Qorgan"),
         onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) }, logger: state.logger)
 }
@@ -314,14 +316,25 @@ struct AuthMiddleware: RouterMiddleware {
             return try await next(request, context)
         }
         if let auth = request.headers[.authorization] {
-            guard auth.lowercased().hasPrefix("bearer ") else {
-                throw APIError(.unauthorized, code: "unauthorized", "the Authorization header takes 'Bearer TOKEN'")
+            // DHIS2's clients send a personal access token as `ApiToken …`, or a user and password
+            // (HTTP Basic); Qorgan's own scripts send `Bearer …`.
+            let parts = auth.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+            let scheme = parts.first.map { $0.lowercased() } ?? ""
+            let credentials = parts.count > 1 ? String(parts[1]).trimmingCharacters(in: .whitespaces) : ""
+            switch scheme {
+            case "bearer", "apitoken":
+                guard let user = try state.store.tokenUser(tokenHash: Secrets.sha256(credentials)) else {
+                    throw APIError(
+                        .unauthorized, code: "invalid_token", "this API token is unknown, expired or revoked")
+                }
+                context.principal = user.principal
+            case "basic":
+                context.principal = try basicUser(credentials, context).principal
+            default:
+                throw APIError(
+                    .unauthorized, code: "unauthorized",
+                    "the Authorization header takes 'Bearer TOKEN', 'ApiToken TOKEN' or HTTP Basic credentials")
             }
-            let token = String(auth.dropFirst(7)).trimmingCharacters(in: .whitespaces)
-            guard let user = try state.store.tokenUser(tokenHash: Secrets.sha256(token)) else {
-                throw APIError(.unauthorized, code: "invalid_token", "this API token is unknown or was revoked")
-            }
-            context.principal = user.principal
             context.authentication = .token
         } else if let cookie = request.cookies[Self.sessionCookie]?.value {
             let hash = Secrets.sha256(cookie)
@@ -359,6 +372,45 @@ struct AuthMiddleware: RouterMiddleware {
 }
 
 extension AuthMiddleware {
+    /// The user of HTTP Basic credentials, throttled exactly as the sign-in page is: after five
+    /// failures for a name or from an address, 429 until the window has passed.
+    func basicUser(_ credentials: String, _ context: AppContext) throws -> UserRecord {
+        guard credentials.utf8.count <= 4_096, let data = Data(base64Encoded: credentials),
+            let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":")
+        else {
+            throw APIError(
+                .unauthorized, code: "unauthorized", "HTTP Basic credentials are base64 of 'username:password'")
+        }
+        let username = String(text[..<colon].prefix(PageHandlers.maxUsernameLength + 1))
+        let password = String(text[text.index(after: colon)...].prefix(1_024))
+        if let wait = state.throttle.retryAfter(username: username, address: context.clientAddress) {
+            try state.store.recordSecurityEvent(
+                actor: context.clientAddress, action: "SIGN_IN_THROTTLED", subject: username, detail: "HTTP Basic")
+            var error = APIError(
+                .tooManyRequests, code: "throttled",
+                "too many failed sign-ins for this name or from this address; try again in \((wait + 59) / 60) minutes")
+            error.retryAfter = wait
+            throw error
+        }
+        let account = username.count <= PageHandlers.maxUsernameLength ? try state.store.user(named: username) : nil
+        if let account, !account.disabled,
+            state.basicCredentials.known(username: username, password: password, hash: account.passwordHash)
+        {
+            return account
+        }
+        // As on the sign-in page: the password is hashed whether or not the name exists.
+        let matches = Secrets.verifyPassword(password, hash: account?.passwordHash ?? Secrets.unknownUserHash)
+        guard let user = account, !user.disabled, matches else {
+            state.throttle.failed(username: username, address: context.clientAddress)
+            try state.store.recordSecurityEvent(
+                actor: context.clientAddress, action: "SIGN_IN_FAILED", subject: username, detail: "HTTP Basic")
+            throw APIError(.unauthorized, code: "unauthorized", "the user name or password is wrong")
+        }
+        state.throttle.succeeded(username: username, address: context.clientAddress)
+        state.basicCredentials.remember(username: username, password: password, hash: user.passwordHash)
+        return user
+    }
+
     /// The client's address. Behind trusted proxies, the nearest address in `X-Forwarded-For` (or
     /// `Forwarded: for=`) that is not itself a trusted proxy; a header from anyone else is ignored,
     /// so that nobody can pick the address their failures count against.

@@ -19,6 +19,8 @@ public struct TokenRecord: Hashable, Sendable, Codable {
     public var created: Date
     public var lastUsed: Date?
     public var revoked: Bool
+    /// When the token stops working by itself; nil: when it is revoked.
+    public var expires: Date? = nil
 }
 
 public struct SecurityEvent: Hashable, Sendable, Codable {
@@ -271,7 +273,9 @@ extension SQLiteStore {
 
     // MARK: API tokens
 
-    public func createToken(tokenHash: String, username: String, name: String, by actor: String) throws -> TokenRecord {
+    public func createToken(tokenHash: String, username: String, name: String, expires: Date? = nil, by actor: String)
+        throws -> TokenRecord
+    {
         try writer.write { db in
             guard
                 let userId = try Int64.fetchOne(
@@ -281,13 +285,15 @@ extension SQLiteStore {
             }
             let now = Date()
             try db.execute(
-                sql: "INSERT INTO api_token(token_hash, user_id, name, created) VALUES (?, ?, ?, ?)",
-                arguments: [tokenHash, userId, name, Timestamp.millis(now)])
+                sql: "INSERT INTO api_token(token_hash, user_id, name, created, expires) VALUES (?, ?, ?, ?, ?)",
+                arguments: [tokenHash, userId, name, Timestamp.millis(now), expires.map { Timestamp.millis($0) }])
             let id = db.lastInsertedRowID
-            try Self.audit(db, actor: actor, action: "TOKEN_CREATE", subject: username, detail: "token \(id) '\(name)'")
+            let until = expires.map { ", expires \(ISO8601DateFormatter().string(from: $0))" } ?? ""
+            try Self.audit(
+                db, actor: actor, action: "TOKEN_CREATE", subject: username, detail: "token \(id) '\(name)'\(until)")
             return TokenRecord(
                 id: id, name: name, username: username, created: Timestamp.date(millis: Timestamp.millis(now)),
-                lastUsed: nil, revoked: false)
+                lastUsed: nil, revoked: false, expires: expires.map { Timestamp.date(millis: Timestamp.millis($0)) })
         }
     }
 
@@ -296,8 +302,11 @@ extension SQLiteStore {
         try writer.read { db in
             guard
                 let userId = try Int64.fetchOne(
-                    db.cachedStatement(sql: "SELECT user_id FROM api_token WHERE token_hash = ? AND revoked = 0"),
-                    arguments: [tokenHash]),
+                    db.cachedStatement(
+                        sql:
+                            "SELECT user_id FROM api_token WHERE token_hash = ? AND revoked = 0 AND (expires IS NULL OR expires > ?)"
+                    ),
+                    arguments: [tokenHash, Timestamp.millis(Date())]),
                 let u = try Row.fetchOne(
                     db.cachedStatement(
                         sql: "SELECT \(Self.userColumns) FROM user_account WHERE id = ? AND disabled = 0"),
@@ -310,7 +319,7 @@ extension SQLiteStore {
     public func tokens(username: String? = nil) throws -> [TokenRecord] {
         try writer.read { db in
             var sql =
-                "SELECT t.id, t.name, u.username, t.created, t.last_used, t.revoked FROM api_token t JOIN user_account u ON u.id = t.user_id"
+                "SELECT t.id, t.name, u.username, t.created, t.last_used, t.revoked, t.expires FROM api_token t JOIN user_account u ON u.id = t.user_id"
             var args: StatementArguments = []
             if let username {
                 sql += " WHERE u.username = ?"
@@ -318,10 +327,12 @@ extension SQLiteStore {
             }
             return try Row.fetchAll(db, sql: sql + " ORDER BY t.id", arguments: args).map {
                 let last: Int64? = $0["last_used"]
+                let expires: Int64? = $0["expires"]
                 return TokenRecord(
                     id: $0["id"], name: $0["name"], username: $0["username"],
                     created: Timestamp.date(millis: $0["created"]),
-                    lastUsed: last.map { Timestamp.date(millis: $0) }, revoked: $0["revoked"])
+                    lastUsed: last.map { Timestamp.date(millis: $0) }, revoked: $0["revoked"],
+                    expires: expires.map { Timestamp.date(millis: $0) })
             }
         }
     }

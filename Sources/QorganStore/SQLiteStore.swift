@@ -339,8 +339,12 @@ public final class SQLiteStore: Sendable {
         }
     }
 
-    /// Stored values, optionally of some elements only; deleted ones only when asked.
-    public func values(elements: [String]? = nil, includeDeleted: Bool = false) throws -> [DataValue] {
+    /// Stored values, optionally of some elements, units (uids) and periods only (those of
+    /// `periods`, or those whose days lie within `span`); deleted ones only when asked.
+    public func values(
+        elements: [String]? = nil, units: Set<String>? = nil, periods: [Period]? = nil, within span: DaySpan? = nil,
+        includeDeleted: Bool = false
+    ) throws -> [DataValue] {
         try writer.read { db in
             var sql = """
                 SELECT e.uid AS element, p.iso AS period, u.uid AS unit, c.uid AS coc, a.uid AS aoc,
@@ -359,9 +363,18 @@ public final class SQLiteStore: Sendable {
                 sql += " AND e.uid IN (\(elements.map { _ in "?" }.joined(separator: ",")))"
                 args += elements
             }
+            if let periods {
+                sql += " AND p.iso IN (\(periods.map { _ in "?" }.joined(separator: ",")))"
+                args += periods.map(\.iso)
+            }
+            if let span {
+                sql += " AND p.start_date >= ? AND p.end_date <= ?"
+                args += [span.start.description, span.end.description]
+            }
             sql += " ORDER BY e.code, p.start_date, p.end_date, u.code, c.code"
             var periods: [String: Period] = [:]
-            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { row in
+            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).compactMap { row in
+                if let units, !units.contains(row["unit"] as String) { return nil }
                 let iso: String = row["period"]
                 let period: Period
                 if let known = periods[iso] {

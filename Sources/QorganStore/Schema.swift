@@ -1,4 +1,5 @@
 import GRDB
+import QorganCore
 
 /// The database schema, one migration per shipped version. A migration is never
 /// edited once it has shipped: add a new one.
@@ -297,6 +298,21 @@ enum Schema {
                     INSERT INTO setting(key, value) VALUES ('database_id', lower(hex(randomblob(16))))
                         ON CONFLICT(key) DO NOTHING;
                     """)
+        }
+        m.registerMigration("v6: API token expiry, DHIS2's dates of FinancialNov and bi-weeks") { db in
+            // A token may end on its own: NULL never expires (as before), else Unix milliseconds.
+            try db.execute(sql: "ALTER TABLE api_token ADD COLUMN expires INTEGER")
+            // DHIS2 names a November financial year by the year it ends in (2017Nov starts in
+            // November 2016), and bi-week 27 of a 53-week year lasts 14 days: stored dates follow.
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT id, iso FROM period WHERE period_type IN ('FinancialNov', 'BiWeekly')")
+            for row in rows {
+                let iso: String = row["iso"]
+                guard let p = Period.parse(iso) else { continue }
+                try db.execute(
+                    sql: "UPDATE period SET start_date = ?, end_date = ? WHERE id = ?",
+                    arguments: [p.start.description, p.end.description, row["id"] as Int64])
+            }
         }
         return m
     }

@@ -102,10 +102,13 @@ struct Users: ParsableCommand {
         @OptionGroup var store: StoreOptions
         @Argument var username: String
         @Option(help: "What the token is for.") var name = "script"
+        @Option(help: "Days until the token stops working by itself (1–3650; default: until revoked).")
+        var expiresInDays: Int?
         func run() throws {
             try guarded {
                 let s = try store.open()
-                let (secret, _) = try Secrets.issueToken(in: s, username: username, name: name, by: store.user)
+                let (secret, _) = try Secrets.issueToken(
+                    in: s, username: username, name: name, expiresInDays: expiresInDays, by: store.user)
                 print(secret)
             }
         }

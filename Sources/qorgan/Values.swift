@@ -125,17 +125,18 @@ struct Values: ParsableCommand {
         }
     }
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case csv, json }
+    enum Format: String, ExpressibleByArgument, CaseIterable { case csv, json, adx }
 
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Import values from CSV (DHIS2 columns) or a JSON data value set: all or nothing.",
+            abstract: "Import values from CSV (DHIS2 columns), a JSON data value set or ADX: all or nothing.",
             discussion:
                 "One bad row rejects the whole file; every problem is listed by line and column, and the database is unchanged."
         )
         @OptionGroup var store: StoreOptions
         @Argument(help: "The file ('-' for standard input).") var file: String
-        @Option(help: "csv or json (default: from the file name, else csv).") var format: Format?
+        @Option(help: "csv, json or adx (default: from the file name, .json, .adx or .xml, else csv).")
+        var format: Format?
         @Flag(help: "Report what would change (imported / updated / unchanged / deleted), change nothing.") var dryRun =
             false
 
@@ -143,7 +144,11 @@ struct Values: ParsableCommand {
             try guarded {
                 let s = try store.open()
                 let data = try readFile(file)
-                let fmt = format ?? (file.lowercased().hasSuffix(".json") ? .json : .csv)
+                let lower = file.lowercased()
+                let fmt =
+                    format
+                    ?? (lower.hasSuffix(".json")
+                        ? .json : lower.hasSuffix(".adx") || lower.hasSuffix(".xml") ? .adx : .csv)
                 let inputs: [DataValueInput]
                 switch fmt {
                 case .csv:
@@ -153,6 +158,7 @@ struct Values: ParsableCommand {
                     }
                     inputs = try DataValueCSV.parse(text, source: file)
                 case .json: inputs = try DataValueSetJSON.parse(data, source: file)
+                case .adx: inputs = try ADX.parse(data, catalog: try s.catalog(), source: file)
                 }
                 let r = try s.saveValues(inputs, source: file, user: store.user, dryRun: dryRun)
                 print(
@@ -164,10 +170,10 @@ struct Values: ParsableCommand {
 
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Export values as CSV (DHIS2 columns) or a JSON data value set.")
+            abstract: "Export values as CSV (DHIS2 columns), a JSON data value set or ADX.")
         @OptionGroup var store: StoreOptions
-        @Option(help: "csv or json.") var format: Format = .csv
-        @Option(help: "Write references as uid (DHIS2's default) or code.") var idScheme: String = "uid"
+        @Option(help: "csv, json or adx.") var format: Format = .csv
+        @Option(help: "Write references as uid (DHIS2's default; ADX: code) or code.") var idScheme: String?
         @Option(help: "Only these data elements (code or uid; repeatable).") var element: [String] = []
         @Flag(help: "Include deleted values (flagged deleted=true).") var includeDeleted = false
         @Option(name: .shortAndLong, help: "Write to this file instead of standard output.") var output: String?
@@ -176,8 +182,9 @@ struct Values: ParsableCommand {
             try guarded {
                 let s = try store.open()
                 let catalog = try s.catalog()
-                guard let scheme = IdScheme(rawValue: idScheme) else {
-                    throw QorganError.invalidArgument("--id-scheme is uid or code, not '\(idScheme)'")
+                let schemeName = idScheme ?? (format == .adx ? "code" : "uid")
+                guard let scheme = IdScheme(rawValue: schemeName) else {
+                    throw QorganError.invalidArgument("--id-scheme is uid or code, not '\(schemeName)'")
                 }
                 let elements = try element.map { ref in
                     guard let e = catalog.element(ref) else {
@@ -193,6 +200,7 @@ struct Values: ParsableCommand {
                     try write(
                         try DataValueSetJSON.write(values, catalog: catalog, idScheme: scheme) + Data("\n".utf8),
                         to: output)
+                case .adx: try write(ADX.write(values, catalog: catalog, idScheme: scheme), to: output)
                 }
             }
         }

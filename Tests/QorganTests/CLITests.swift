@@ -32,13 +32,17 @@ import Testing
         env["QORGAN_USER"] = "cli-test"
         p.environment = env
         let out = Pipe()
-        let err = Pipe()
+        // Standard error to a file: a long list of problems must not fill a pipe nobody reads yet.
+        let errPath = Fixtures.temporaryPath("stderr.txt")
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
         p.standardOutput = out
         p.standardError = err
         try p.run()
         let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
+        try err.close()
+        let e = FileManager.default.contents(atPath: errPath) ?? Data()
         return Run(
             status: p.terminationStatus, out: String(decoding: o, as: UTF8.self),
             err: String(decoding: e, as: UTF8.self))

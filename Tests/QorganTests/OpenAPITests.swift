@@ -74,6 +74,15 @@ import Testing
             ),
             "DELETE /api/dataValues": ("/api/dataValues?de=CONVICTIONS&pe=201712&ou=AKT", nil),
             "GET /api/dataValueSets": ("/api/dataValueSets?dataSet=SECURITY&period=201606&orgUnit=AKT", nil),
+            "GET /api/system/info": ("/api/system/info", nil),
+            "GET /api/organisationUnitLevels": ("/api/organisationUnitLevels?fields=id,level", nil),
+            "GET /api/organisationUnitLevels/{id}": (
+                "/api/organisationUnitLevels/\(Uid.stable("organisationUnitLevel:1"))", nil
+            ),
+            "GET /api/categoryCombos": ("/api/categoryCombos?paging=false", nil),
+            "GET /api/categoryCombos/{id}": ("/api/categoryCombos/default", nil),
+            "GET /api/categoryOptionCombos": ("/api/categoryOptionCombos?filter=code:eq:default", nil),
+            "GET /api/categoryOptionCombos/{id}": ("/api/categoryOptionCombos/default", nil),
             "POST /api/dataValueSets": (
                 "/api/dataValueSets?dryRun=true",
                 #"{"dataValues": [{"dataElement": "CONVICTIONS", "period": "201712", "orgUnit": "AKT", "value": "2"}]}"#

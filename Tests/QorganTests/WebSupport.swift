@@ -50,12 +50,12 @@ struct WebClient {
     @discardableResult
     mutating func send(
         _ method: HTTPRequest.Method, _ uri: String, json: Any? = nil, form: [(String, String)]? = nil,
-        headers extra: HTTPFields = [:], withCSRF: Bool = true
+        headers extra: HTTPFields = [:], raw: String? = nil, withCSRF: Bool = true
     ) async throws -> TestResponse {
         var headers = extra
         if !cookies.isEmpty { headers[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ") }
         if let bearer { headers[.authorization] = "Bearer \(bearer)" }
-        var body: ByteBuffer? = nil
+        var body: ByteBuffer? = raw.map { ByteBuffer(string: $0) }
         if let json {
             headers[.contentType] = "application/json"
             body = ByteBuffer(data: try JSONSerialization.data(withJSONObject: json))
@@ -116,7 +116,7 @@ extension TestResponse {
 func withApp<T: Sendable>(_ state: ServerState, _ body: @escaping @Sendable (inout WebClient) async throws -> T)
     async throws -> T
 {
-    let app = Application(router: buildRouter(state))
+    let app = Application(router: QorganResponderBuilder(buildRouter(state)))
     return try await app.test(.router) { client in
         var web = WebClient(client)
         return try await body(&web)

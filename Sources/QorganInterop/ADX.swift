@@ -1,0 +1,410 @@
+import Foundation
+import QorganCore
+
+/// ADX (IHE's Aggregate Data Exchange, as DHIS2 reads and writes it):
+///
+/// ```xml
+/// <adx xmlns="urn:ihe:qrph:adx:2015" exported="…">
+///   <group dataSet="SECURITY" orgUnit="AKT" period="2017-03-01/P1M" completeDate="…">
+///     <dataValue dataElement="DRAWN_IN" TG="STUDENTS" SEX="FEMALE" value="3"><annotation>…</annotation></dataValue>
+///   </group>
+/// </adx>
+/// ```
+///
+/// A period is its first day and an ISO 8601 duration; a disaggregation is one attribute per
+/// category, named by the category's code, whose value is an option's code.
+public enum ADX {
+    public static let namespace = "urn:ihe:qrph:adx:2015"
+
+    // MARK: Periods
+
+    /// The ADX form of a period: `2017-03-01/P1M`.
+    public static func period(_ p: Period) -> String {
+        let duration: String
+        switch p.type {
+        case .daily: duration = "P1D"
+        case .biWeekly: duration = "P14D"
+        case .monthly: duration = "P1M"
+        case .biMonthly: duration = "P2M"
+        case .quarterly, .quarterlyNov: duration = "P3M"
+        case .sixMonthly, .sixMonthlyApril, .sixMonthlyNov: duration = "P6M"
+        default: duration = p.type.isWeekly ? "P7D" : "P1Y"
+        }
+        return "\(p.start)/\(duration)"
+    }
+
+    /// The period an ADX period names: the type follows from the duration and the first day (a
+    /// week starting on a Wednesday is a Wednesday week, a year starting in April a financial one).
+    public static func period(parsing text: String) -> Period? {
+        let parts = text.trimmingCharacters(in: .whitespaces).split(separator: "/")
+        guard parts.count == 2, let start = Day(iso: String(parts[0])) else { return nil }
+        let candidates: [PeriodType]
+        switch parts[1] {
+        case "P1D": candidates = [.daily]
+        case "P7D", "P1W":
+            candidates = [.weekly, .weeklyWednesday, .weeklyThursday, .weeklyFriday, .weeklySaturday, .weeklySunday]
+        case "P14D", "P2W": candidates = [.biWeekly]
+        case "P1M": candidates = [.monthly]
+        case "P2M": candidates = [.biMonthly]
+        case "P3M": candidates = [.quarterly, .quarterlyNov]
+        case "P6M": candidates = [.sixMonthly, .sixMonthlyApril, .sixMonthlyNov]
+        case "P1Y", "P12M":
+            candidates = [
+                .yearly, .financialFeb, .financialApril, .financialJuly, .financialAug, .financialSep, .financialOct,
+                .financialNov,
+            ]
+        default: return nil
+        }
+        for t in candidates {
+            let p = Period.containing(start, type: t)
+            if p.start == start, t != .biWeekly || Period.isoWeek(of: start).week % 2 == 1 { return p }
+        }
+        return nil
+    }
+
+    // MARK: Reading
+
+    /// Reads an ADX document into value inputs (disaggregations resolved through `catalog`).
+    /// Throws `QorganError.rejected` naming each problem by line.
+    public static func parse(_ data: Data, catalog: Catalog, source: String) throws -> [DataValueInput] {
+        let elements: [XMLLite.Element]
+        do { elements = try XMLLite.parse(data) } catch let e as XMLLite.SyntaxError {
+            throw QorganError.rejected(source: source, problems: [Problem(line: e.line, reason: e.reason)])
+        }
+        guard let root = elements.first, root.depth == 0, root.localName == "adx" else {
+            throw QorganError.rejected(
+                source: source, problems: [Problem(reason: "not an ADX document: the root element is <adx>")])
+        }
+        var problems: [Problem] = []
+        var out: [DataValueInput] = []
+        var group: XMLLite.Element? = nil
+        // The element index of each value read, for its annotation.
+        var valueAt: [Int: Int] = [:]
+        for (index, e) in elements.enumerated().dropFirst() {
+            switch (e.depth, e.localName) {
+            case (1, "group"):
+                group = e
+                for required in ["orgUnit", "period"] where e.attributes[required] == nil {
+                    problems.append(
+                        Problem(line: e.line, field: required, reason: "a <group> names its \(required)"))
+                }
+            case (2, "dataValue"):
+                guard let g = group else { continue }
+                let read = value(e, in: g, catalog: catalog, problems: &problems)
+                if !read.isEmpty { valueAt[index] = out.count }
+                out.append(contentsOf: read)
+            case (3, "annotation"):
+                if let parent = e.parent, let at = valueAt[parent] { out[at].comment = e.text }
+            case (1, _), (2, _):
+                problems.append(
+                    Problem(
+                        line: e.line, field: e.name,
+                        reason: "unexpected element (an ADX document holds <group>s of <dataValue>s)"))
+            default: break
+            }
+        }
+        if !problems.isEmpty { throw QorganError.rejected(source: source, problems: problems) }
+        return out
+    }
+
+    static let groupAttributes: Set<String> = ["orgUnit", "period", "dataSet", "completeDate"]
+    static let valueAttributes: Set<String> = ["dataElement", "value"]
+
+    static func value(
+        _ e: XMLLite.Element, in g: XMLLite.Element, catalog: Catalog, problems: inout [Problem]
+    ) -> [DataValueInput] {
+        guard let de = e.attributes["dataElement"] else {
+            problems.append(Problem(line: e.line, field: "dataElement", reason: "a <dataValue> names its dataElement"))
+            return []
+        }
+        guard let v = e.attributes["value"] else {
+            problems.append(Problem(line: e.line, field: "value", value: de, reason: "a <dataValue> has a value"))
+            return []
+        }
+        // A period that is not ADX's is passed on as written: the store names it with the other problems.
+        let periodText = g.attributes["period"] ?? ""
+        let period = period(parsing: periodText)?.iso ?? periodText
+        // The other attributes of the group (attribute categories) and of the value (its categories).
+        var coc = ""
+        if let element = catalog.element(de) {
+            let given = e.attributes.filter { !valueAttributes.contains($0.key) }
+            let combo = catalog.categoryCombo(element.categoryCombo)
+            let categories = (combo?.categories ?? []).compactMap { catalog.category($0) }
+            var codes: [String] = []
+            for c in categories {
+                guard let optionRef = given[c.code] ?? given[c.uid] else {
+                    problems.append(
+                        Problem(
+                            line: e.line, field: c.code, value: de,
+                            reason:
+                                "\(element.code) is broken down by \(c.code): give it as \(c.code)=\"OPTION\" (\(c.options.map(\.code).joined(separator: ", ")))"
+                        ))
+                    return []
+                }
+                guard let option = c.options.first(where: { $0.code == optionRef || $0.uid == optionRef }) else {
+                    problems.append(
+                        Problem(
+                            line: e.line, field: c.code, value: optionRef,
+                            reason: "not an option of \(c.code) (\(c.options.map(\.code).joined(separator: ", ")))"))
+                    return []
+                }
+                codes.append(option.code)
+            }
+            let known = Set(categories.flatMap { [$0.code, $0.uid] })
+            for k in given.keys.sorted() where !known.contains(k) {
+                problems.append(
+                    Problem(line: e.line, field: k, value: de, reason: "\(element.code) is not broken down by \(k)"))
+            }
+            coc = codes.joined(separator: "_")
+        }
+        return [
+            DataValueInput(
+                element: de, period: period, unit: g.attributes["orgUnit"] ?? "", optionCombo: coc,
+                attributeOptionCombo: "", value: v, line: e.line)
+        ]
+    }
+
+    // MARK: Writing
+
+    /// An ADX document of `values`, one group per data set (when the element is on exactly one
+    /// form), unit and period; references by code (`idScheme: .code`, ADX's habit) or uid.
+    public static func write(_ values: [DataValue], catalog: Catalog, idScheme: IdScheme = .code) -> Data {
+        var s = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<adx xmlns=\"\(namespace)\" exported=\""
+        s += Timestamp8601.string(Date()) + "\">\n"
+        struct GroupKey: Hashable { var unit: String, period: Period, dataSet: String? }
+        var order: [GroupKey] = []
+        var groups: [GroupKey: [DataValue]] = [:]
+        for v in values where !v.deleted {
+            let element = catalog.element(v.key.element)
+            let forms = element.map { catalog.dataSets(of: $0).filter { $0.periodType == v.key.period.type } } ?? []
+            let k = GroupKey(unit: v.key.unit, period: v.key.period, dataSet: forms.count == 1 ? forms[0].uid : nil)
+            if groups[k] == nil { order.append(k) }
+            groups[k, default: []].append(v)
+        }
+        func ref(_ uid: String, code: String?) -> String { idScheme == .code ? (code ?? uid) : uid }
+        for k in order {
+            s +=
+                "  <group orgUnit=\"\(escape(ref(k.unit, code: catalog.unit(k.unit)?.code)))\" period=\"\(period(k.period))\""
+            if let ds = k.dataSet { s += " dataSet=\"\(escape(ref(ds, code: catalog.dataSet(ds)?.code)))\"" }
+            s += ">\n"
+            for v in groups[k] ?? [] {
+                let element = catalog.element(v.key.element)
+                s += "    <dataValue dataElement=\"\(escape(ref(v.key.element, code: element?.code)))\""
+                if let combo = catalog.optionCombo(uid: v.key.optionCombo), !combo.options.isEmpty,
+                    let cc = catalog.categoryCombo(combo.categoryCombo)
+                {
+                    for (categoryRef, optionUid) in zip(cc.categories, combo.options) {
+                        guard let category = catalog.category(categoryRef),
+                            let option = category.options.first(where: { $0.uid == optionUid })
+                        else { continue }
+                        s += " \(category.code)=\"\(escape(option.code))\""
+                    }
+                }
+                s += " value=\"\(escape(v.value))\""
+                if let comment = v.comment, !comment.isEmpty {
+                    s += "><annotation>\(escape(comment))</annotation></dataValue>\n"
+                } else {
+                    s += "/>\n"
+                }
+            }
+            s += "  </group>\n"
+        }
+        s += "</adx>\n"
+        return Data(s.utf8)
+    }
+
+    static func escape(_ s: String) -> String {
+        var out = ""
+        for c in s {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&apos;"
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+}
+
+/// Just enough XML for ADX: elements, attributes, text, comments, CDATA and the predefined and
+/// numeric entities. A DOCTYPE is refused (no entity expansion, no external references).
+enum XMLLite {
+    struct Element {
+        var name: String
+        var attributes: [String: String]
+        var depth: Int
+        var line: Int
+        /// The index of the enclosing element.
+        var parent: Int?
+        var text: String = ""
+        var localName: Substring { name.split(separator: ":").last ?? Substring(name) }
+    }
+
+    struct SyntaxError: Error {
+        var line: Int
+        var reason: String
+    }
+
+    /// Elements in document order, each with its depth (the root is 0).
+    static func parse(_ data: Data) throws -> [Element] {
+        guard data.count <= 256 << 20 else { throw SyntaxError(line: 0, reason: "larger than 256 MB") }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw SyntaxError(line: 0, reason: "not UTF-8 text")
+        }
+        let s = Array(text.unicodeScalars)
+        var i = 0
+        var line = 1
+        var out: [Element] = []
+        var open: [Int] = []  // indexes into out
+        func fail(_ reason: String) -> SyntaxError { SyntaxError(line: line, reason: reason) }
+        func advance(_ n: Int = 1) {
+            for _ in 0..<n where i < s.count {
+                if s[i] == "\n" { line += 1 }
+                i += 1
+            }
+        }
+        func starts(_ p: String) -> Bool {
+            let u = Array(p.unicodeScalars)
+            return i + u.count <= s.count && Array(s[i..<(i + u.count)]) == u
+        }
+        func skip(until end: String) throws {
+            while i < s.count, !starts(end) { advance() }
+            guard i < s.count else { throw fail("'\(end)' never comes") }
+            advance(end.unicodeScalars.count)
+        }
+        func decode(_ raw: [Unicode.Scalar]) throws -> String {
+            var result = String.UnicodeScalarView()
+            var j = 0
+            while j < raw.count {
+                if raw[j] == "&" {
+                    guard let semi = raw[j...].firstIndex(of: ";"), semi - j <= 10 else {
+                        throw fail("an '&' that starts no entity")
+                    }
+                    let name = String(String.UnicodeScalarView(raw[(j + 1)..<semi]))
+                    switch name {
+                    case "amp": result.append("&")
+                    case "lt": result.append("<")
+                    case "gt": result.append(">")
+                    case "quot": result.append("\"")
+                    case "apos": result.append("'")
+                    default:
+                        let number: UInt32? =
+                            name.hasPrefix("#x")
+                            ? UInt32(name.dropFirst(2), radix: 16)
+                            : name.hasPrefix("#") ? UInt32(name.dropFirst()) : nil
+                        guard let n = number, let scalar = Unicode.Scalar(n) else {
+                            throw fail("unknown entity '&\(name);'")
+                        }
+                        result.append(scalar)
+                    }
+                    j = semi + 1
+                } else {
+                    result.append(raw[j])
+                    j += 1
+                }
+            }
+            return String(result)
+        }
+        func isNameChar(_ c: Unicode.Scalar) -> Bool {
+            c.properties.isAlphabetic || ("0"..."9").contains(c) || c == "_" || c == "-" || c == "." || c == ":"
+        }
+        while i < s.count {
+            if starts("<?") {
+                try skip(until: "?>")
+            } else if starts("<!--") {
+                try skip(until: "-->")
+            } else if starts("<![CDATA[") {
+                advance(9)
+                let from = i
+                try skip(until: "]]>")
+                if let top = open.last { out[top].text += String(String.UnicodeScalarView(s[from..<(i - 3)])) }
+            } else if starts("<!") {
+                throw fail("a DOCTYPE or other declaration is not accepted")
+            } else if starts("</") {
+                advance(2)
+                var name = ""
+                while i < s.count, isNameChar(s[i]) {
+                    name.unicodeScalars.append(s[i])
+                    advance()
+                }
+                while i < s.count, s[i].properties.isWhitespace { advance() }
+                guard i < s.count, s[i] == ">" else { throw fail("</\(name) is not closed with '>'") }
+                advance()
+                guard let top = open.popLast(), out[top].name == name else {
+                    throw fail("</\(name)> closes an element that is not open")
+                }
+            } else if s[i] == "<" {
+                advance()
+                var name = ""
+                while i < s.count, isNameChar(s[i]) {
+                    name.unicodeScalars.append(s[i])
+                    advance()
+                }
+                guard !name.isEmpty else { throw fail("'<' starts no element") }
+                guard out.count < 10_000_000 else { throw fail("more than 10 000 000 elements") }
+                var e = Element(name: name, attributes: [:], depth: open.count, line: line, parent: open.last)
+                if open.isEmpty, !out.isEmpty { throw fail("a second root element <\(name)>") }
+                var selfClosing = false
+                while true {
+                    while i < s.count, s[i].properties.isWhitespace { advance() }
+                    guard i < s.count else { throw fail("<\(name) is never closed") }
+                    if s[i] == ">" {
+                        advance()
+                        break
+                    }
+                    if starts("/>") {
+                        advance(2)
+                        selfClosing = true
+                        break
+                    }
+                    var attribute = ""
+                    while i < s.count, isNameChar(s[i]) {
+                        attribute.unicodeScalars.append(s[i])
+                        advance()
+                    }
+                    guard !attribute.isEmpty else { throw fail("unexpected '\(s[i])' in <\(name)>") }
+                    while i < s.count, s[i].properties.isWhitespace { advance() }
+                    guard i < s.count, s[i] == "=" else { throw fail("attribute \(attribute) has no value") }
+                    advance()
+                    while i < s.count, s[i].properties.isWhitespace { advance() }
+                    guard i < s.count, s[i] == "\"" || s[i] == "'" else {
+                        throw fail("the value of \(attribute) is not quoted")
+                    }
+                    let quote = s[i]
+                    advance()
+                    let from = i
+                    while i < s.count, s[i] != quote {
+                        if s[i] == "<" { throw fail("'<' in the value of \(attribute)") }
+                        advance()
+                    }
+                    guard i < s.count else { throw fail("the value of \(attribute) is never closed") }
+                    let value = try decode(Array(s[from..<i]))
+                    advance()
+                    guard e.attributes[attribute] == nil else { throw fail("attribute \(attribute) given twice") }
+                    // Namespace declarations are not data.
+                    if attribute != "xmlns", !attribute.hasPrefix("xmlns:") { e.attributes[attribute] = value }
+                }
+                out.append(e)
+                if !selfClosing {
+                    guard open.count < 64 else { throw fail("nested more than 64 deep") }
+                    open.append(out.count - 1)
+                }
+            } else {
+                let from = i
+                while i < s.count, s[i] != "<" { advance() }
+                let text = try decode(Array(s[from..<i]))
+                if let top = open.last {
+                    out[top].text += text
+                } else if !text.allSatisfy({ $0.isWhitespace }) {
+                    throw fail("text outside the root element")
+                }
+            }
+        }
+        if let top = open.last { throw fail("<\(out[top].name)> is never closed") }
+        guard !out.isEmpty else { throw fail("no element") }
+        return out
+    }
+}
