@@ -282,7 +282,12 @@ struct MetadataObjects {
     func objects(_ collection: String) -> [JSONValue] {
         switch collection {
         case "organisationUnits":
-            return catalog.organisationUnits.filter { user.canSee($0.uid, in: catalog, on: today) }.map(unit)
+            // The forms of each unit, once: not a scan of every form per unit.
+            var forms: [String: [String]] = [:]
+            for d in catalog.dataSets { for u in d.organisationUnits { forms[u, default: []].append(d.uid) } }
+            return catalog.organisationUnits.filter { user.canSee($0.uid, in: catalog, on: today) }.map {
+                unit($0, forms: forms[$0.uid] ?? [])
+            }
         case "organisationUnitLevels":
             return catalog.organisationUnitLevels.map { l in
                 .object([
@@ -385,7 +390,7 @@ struct MetadataObjects {
             ])
     }
 
-    func unit(_ u: OrgUnit) -> JSONValue {
+    func unit(_ u: OrgUnit, forms: [String]) -> JSONValue {
         let ancestors = catalog.ancestors(of: u.uid, on: today)
         let children = catalog.children(of: u.uid, on: today)
         var members = named(u.uid, u.code, u.name, u.name(in: language), short: u.shortName)
@@ -399,10 +404,7 @@ struct MetadataObjects {
         members += [
             ("children", .array(children.map { Self.ref($0.uid) })), ("leaf", .bool(children.isEmpty)),
             ("ancestors", .array(ancestors.reversed().map(Self.ref))),
-            (
-                "dataSets",
-                .array(catalog.dataSets.filter { $0.organisationUnits.contains(u.uid) }.map { Self.ref($0.uid) })
-            ),
+            ("dataSets", .array(forms.map(Self.ref))),
         ]
         return .object(members)
     }
@@ -418,10 +420,8 @@ struct MetadataObjects {
 
     /// One object by uid or code.
     func object(_ collection: String, _ ref: String) -> JSONValue? {
-        objects(collection).first { $0["id"]?.scalarText == ref }
-            ?? objects(collection).first {
-                $0["code"]?.scalarText == ref
-            }
+        let all = objects(collection)
+        return all.first { $0["id"]?.scalarText == ref } ?? all.first { $0["code"]?.scalarText == ref }
     }
 }
 

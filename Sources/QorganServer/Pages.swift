@@ -778,7 +778,11 @@ struct PageHandlers: Sendable {
             [
                 "username": user.username,
                 "tokens": try state.store.tokens(username: user.username).map { k -> Ctx in
-                    ["id": k.id, "name": k.name, "created": Timestamp.string(k.created), "revoked": k.revoked]
+                    [
+                        "id": k.id, "name": k.name, "created": Timestamp.string(k.created), "revoked": k.revoked,
+                        "expires": k.expires.map { Timestamp.string($0) } as Any,
+                        "expired": k.expires.map { $0 < Date() } ?? false,
+                    ]
                 },
                 "newToken": newToken.map { ["name": $0.name, "token": $0.token] as Ctx } as Any,
                 "error": error as Any,
@@ -809,7 +813,13 @@ struct PageHandlers: Sendable {
         var r = r
         let form = FormData(body: String(buffer: try await r.collectBody(upTo: 1 << 16)))
         do {
-            let token = try api.createToken(TokenBody(name: form["name"] ?? ""), c)
+            let days = try form["expiresInDays"].flatMap { $0.isEmpty ? nil : $0 }.map { text -> Int in
+                guard let d = Int(text) else {
+                    throw APIError.badRequest("expiresInDays", text, "a number of days, or leave it empty")
+                }
+                return d
+            }
+            let token = try api.createToken(TokenBody(name: form["name"] ?? "", expiresInDays: days), c)
             return try account(r, c, user, newToken: token, error: nil)
         } catch let e as APIError {
             return try account(r, c, user, newToken: nil, error: e.message)

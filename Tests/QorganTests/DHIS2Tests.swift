@@ -58,6 +58,36 @@ import Testing
         #expect(events.contains { $0.action == "SIGN_IN_THROTTLED" })
     }
 
+    @Test func tokensKeepTheirExpiryAndRevocation() async throws {
+        let state = try await WebFixture.state()
+        try await withApp(state) { web in
+            try await web.signIn("almaty")
+            let page = try await web.send(
+                .post, "/account/tokens",
+                form: [("_csrf", web.csrf ?? ""), ("name", "dhis2 script"), ("expiresInDays", "30")])
+            #expect(page.status == .ok)
+            let secret = try #require(
+                page.text.flatMap { html -> String? in
+                    guard let r = html.range(of: "<code id=\"new-token\">") else { return nil }
+                    return String(html[r.upperBound...].prefix { $0 != "<" })
+                })
+            let record = try #require(try state.store.tokens(username: "almaty").first { $0.name == "dhis2 script" })
+            let days = (record.expires?.timeIntervalSinceNow ?? 0) / 86_400
+            #expect(days > 29.9 && days <= 30)
+            var script = web
+            script.cookies = [:]
+            let me = try await script.send(.get, "/api/me", headers: [.authorization: "ApiToken \(secret)"])
+            #expect(me.object["username"] as? String == "almaty")
+            let tooLong = try await script.send(
+                .post, "/api/tokens", json: ["name": "x", "expiresInDays": 99_999],
+                headers: [.authorization: "ApiToken \(secret)"])
+            #expect(tooLong.status == .badRequest)
+            try state.store.revokeToken(id: record.id, by: "test")
+            let after = try await script.send(.get, "/api/me", headers: [.authorization: "ApiToken \(secret)"])
+            #expect(after.status == .unauthorized)
+        }
+    }
+
     @Test func pathsSystemInfoAndMetadataLists() async throws {
         let state = try await WebFixture.state()
         try await withApp(state) { web in
