@@ -180,9 +180,11 @@ struct ObjectFilter: Sendable {
         guard valueless || parts.count == 3 else {
             throw APIError.badRequest("filter", text, "the operator '\(op)' takes a value: property:\(op):value")
         }
-        return ObjectFilter(
-            path: parts[0].split(separator: ".").map(String.init), op: op, value: parts.count == 3 ? parts[2] : "",
-            text: text)
+        let path = parts[0].split(separator: ".").map(String.init)
+        guard !path.isEmpty, path.count <= 10 else {
+            throw APIError.badRequest("filter", text, "a property is a name or a dotted path (parent.id)")
+        }
+        return ObjectFilter(path: path, op: op, value: parts.count == 3 ? parts[2] : "", text: text)
     }
 
     /// Every value the path reaches (through arrays, and through references with `resolve`).
@@ -458,7 +460,11 @@ extension Handlers {
         if collection == "organisationUnits", let level = try HTTP.int(r, "level", in: 1...64) {
             objects = objects.filter { $0["level"] == .int(level) }
         }
-        let any = HTTP.param(r, "rootJunction")?.uppercased() == "OR"
+        let junction = HTTP.param(r, "rootJunction")?.uppercased() ?? "AND"
+        guard junction == "AND" || junction == "OR" else {
+            throw APIError.badRequest("rootJunction", junction, "AND (the default) or OR")
+        }
+        let any = junction == "OR"
         if !filters.isEmpty {
             objects = objects.filter { o in
                 any
@@ -550,9 +556,8 @@ extension Handlers {
     func single(_ collection: String, _ ref: String, _ r: Request, _ c: AppContext) throws -> Response {
         let source = try metadataObjects(c)
         guard let object = source.object(collection, ref) else {
-            if collection == "organisationUnits", let u = source.catalog.unit(ref) {
+            if collection == "organisationUnits", source.catalog.unit(ref) != nil {
                 // It exists, outside the caller's units: refused as it is on every route.
-                _ = u
                 throw APIError.outOfScope(ref)
             }
             throw APIError.notFound("no \(collection.dropLast()) with the uid or code '\(ref)'")

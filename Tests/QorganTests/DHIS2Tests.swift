@@ -154,7 +154,9 @@ import Testing
                 "/api/organisationUnits?filter=nope:eq:1", "/api/organisationUnits?filter=code:sortof:1",
                 "/api/organisationUnits?fields=id,parent%5Bname", "/api/organisationUnits?pageSize=0",
                 "/api/organisationUnits?order=code:sideways", "/api/organisationUnits?fields=id~rename(x)",
-                "/api/organisationUnits?format=xml",
+                "/api/organisationUnits?format=xml", "/api/organisationUnits?filter=.:eq:1",
+                "/api/organisationUnits?filter=code:eq", "/api/organisationUnits?rootJunction=XOR",
+                "/api/organisationUnits?paging=maybe",
             ] {
                 let r = try await web.send(.get, bad, headers: admin)
                 #expect(r.status == .badRequest, "\(bad)")
