@@ -250,7 +250,9 @@ enum XMLLite {
 
     /// Elements in document order, each with its depth (the root is 0).
     static func parse(_ data: Data) throws -> [Element] {
-        guard data.count <= 256 << 20 else { throw SyntaxError(line: 0, reason: "larger than 256 MB") }
+        guard data.count <= 64 << 20 else {
+            throw SyntaxError(line: 0, reason: "larger than 64 MB: split it into several files")
+        }
         guard let text = String(data: data, encoding: .utf8) else {
             throw SyntaxError(line: 0, reason: "not UTF-8 text")
         }

@@ -52,7 +52,7 @@ enum API {
         api.get("dataValueSets") { r, c in try h.exportValueSet(r, c) }
         api.post("dataValueSets") { r, c in
             var r = r
-            let body = try await r.collectBody(upTo: 256 << 20)
+            let body = try await r.collectBody(upTo: 64 << 20)
             return try h.importValueSet(Data(buffer: body), r, c)
         }
         api.post("completions") { r, c in
