@@ -460,6 +460,11 @@ extension Handlers {
         if collection == "organisationUnits", let level = try HTTP.int(r, "level", in: 1...64) {
             objects = objects.filter { $0["level"] == .int(level) }
         }
+        if collection == "organisationUnits", try HTTP.flag(r, "userOnly") {
+            // DHIS2's "the units I am assigned to": the roots of the caller's subtrees.
+            let mine = Set(source.user.units.compactMap { source.catalog.unit($0)?.uid })
+            objects = objects.filter { o in o["id"]?.scalarText.map(mine.contains) ?? false }
+        }
         let junction = HTTP.param(r, "rootJunction")?.uppercased() ?? "AND"
         guard junction == "AND" || junction == "OR" else {
             throw APIError.badRequest("rootJunction", junction, "AND (the default) or OR")

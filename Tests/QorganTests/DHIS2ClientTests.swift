@@ -79,6 +79,34 @@ import Testing
         #expect(parsed?.first?["periodType"] as? String == "WeeklySunday")
     }
 
+    /// A database from before DHIS2's dates: migration v6 moves its FinancialNov years to the year
+    /// they end in and lengthens bi-week 27 of 53-week years to 14 days.
+    @Test func storedPeriodsTakeDHIS2sDates() throws {
+        let database = Fixtures.temporaryPath()
+        _ = try SQLiteStore(path: database)
+        func sql(_ text: String) throws -> String {
+            let r = try Self.run("sqlite3", [database, text])
+            #expect(r.status == 0, "\(r.err)")
+            return r.out.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        // Back to version 5, with two periods stored under the old rules.
+        _ = try sql(
+            """
+            INSERT INTO period(iso, period_type, start_date, end_date) VALUES
+              ('2017Nov', 'FinancialNov', '2017-11-01', '2018-10-31'),
+              ('2015BiW27', 'BiWeekly', '2015-12-28', '2016-01-03'),
+              ('2017Q1', 'Quarterly', '2017-01-01', '2017-03-31');
+            ALTER TABLE api_token DROP COLUMN expires;
+            DELETE FROM grdb_migrations WHERE identifier LIKE 'v6:%';
+            """)
+        _ = try SQLiteStore(path: database)
+        #expect(
+            try sql("SELECT iso || ' ' || start_date || ' ' || end_date FROM period ORDER BY iso").split(
+                separator: "\n")
+                == ["2015BiW27 2015-12-28 2016-01-10", "2017Nov 2016-11-01 2017-10-31", "2017Q1 2017-01-01 2017-03-31"])
+        #expect(try sql("SELECT count(*) FROM pragma_table_info('api_token') WHERE name = 'expires'") == "1")
+    }
+
     @Test func adxFromTheCommandLine() throws {
         let database = Fixtures.temporaryPath()
         let cli = CLITests()

@@ -175,6 +175,11 @@ import Testing
                 $0["code"] as? String
             }
             #expect(codes.contains("AKT") && !codes.contains("ALA") && !codes.contains("KZ"))
+            let assigned = try await web.send(.get, "/api/organisationUnits?userOnly=true&fields=code", headers: aktobe)
+            #expect(
+                (assigned.object["organisationUnits"] as? [[String: Any]])?.compactMap { $0["code"] as? String } == [
+                    "AKT"
+                ])
             // A reference out of scope is not resolved into a name.
             let akt = try await web.send(.get, "/api/organisationUnits/AKT?fields=parent%5Bid,name%5D", headers: aktobe)
             #expect((akt.object["parent"] as? [String: Any])?["name"] == nil)
