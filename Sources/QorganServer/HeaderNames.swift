@@ -4,6 +4,7 @@ import HTTPTypes
 /// literal of this file, never anything a request sends.
 extension HTTPField.Name {
     static let xCSRFToken = named("X-CSRF-Token")
+    static let secFetchSite = named("Sec-Fetch-Site")
     static let xForwardedFor = named("X-Forwarded-For")
     static let xForwardedProto = named("X-Forwarded-Proto")
     static let forwarded = named("Forwarded")

@@ -329,6 +329,15 @@ struct AuthMiddleware: RouterMiddleware {
                 }
                 context.principal = user.principal
             case "basic":
+                // A browser may keep Basic credentials for a site and send them with any request to
+                // it, as it sends cookies: a change it makes for another site is refused.
+                if ![.get, .head, .options].contains(request.method),
+                    let site = request.headers[.secFetchSite], !["same-origin", "none"].contains(site.lowercased())
+                {
+                    throw APIError(
+                        .forbidden, code: "csrf",
+                        "a change with HTTP Basic credentials came from another site (\(site))")
+                }
                 context.principal = try basicUser(credentials, context).principal
             default:
                 throw APIError(

@@ -42,6 +42,12 @@ import Testing
                 .post, "/api/dataValues?de=CONVICTIONS&pe=201711&ou=AKT&value=4", headers: Self.basic("aktobe"))
             #expect(saved.status == .created)
             #expect(saved.object["value"] as? String == "4")
+            // A browser that kept Basic credentials does not make changes for another site.
+            var crossSite = Self.basic("aktobe")
+            crossSite[HTTPField.Name("Sec-Fetch-Site")!] = "cross-site"
+            let forged = try await web.send(
+                .post, "/api/dataValues?de=CONVICTIONS&pe=201710&ou=AKT&value=4", headers: crossSite)
+            #expect(forged.status == .forbidden && forged.object["code"] as? String == "csrf")
             // Five wrong passwords for a name: then even the right one waits, as on the sign-in page
             // (and from that address, any name).
             for _ in 0..<5 {
