@@ -130,6 +130,21 @@ extension PageHandlers {
                 && catalog.isInSubtree(v.key.unit, of: unit.uid, on: min(day, v.key.period.end))
         }
         let pivotDx = catalog.indicator(dx)?.uid ?? catalog.element(base)?.uid ?? dx
+        // Pages of 300 values, saying which ones are shown of how many.
+        let perPage = 300
+        let pageCount = max(1, (values.count + perPage - 1) / perPage)
+        let page = min(try HTTP.int(r, "page", in: 1...1_000_000) ?? 1, pageCount)
+        let shown = values.dropFirst((page - 1) * perPage).prefix(perPage)
+        func pageHref(_ n: Int) -> String {
+            let q = [("dx", dx), ("pe", pe), ("ou", ou), ("page", String(n))].map {
+                "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0.1)"
+            }
+            return "/trace?" + q.joined(separator: "&")
+        }
+        let shownText = (t["trace_shown"] ?? "{from}–{to} of {count}")
+            .replacingOccurrences(of: "{from}", with: String(shown.isEmpty ? 0 : (page - 1) * perPage + 1))
+            .replacingOccurrences(of: "{to}", with: String((page - 1) * perPage + shown.count))
+            .replacingOccurrences(of: "{count}", with: String(values.count))
         return render(
             "trace", c, r, title: t["trace_title"] ?? "Where a figure comes from", active: "report",
             [
@@ -143,8 +158,10 @@ extension PageHandlers {
                 "pivotHref":
                     "/pivot?dx=\(pivotDx)&ou=\(unit.uid)&from=\(selection.span.start.year)&to=\(selection.span.end.year)&children=1",
                 "apiHref": "/api/analytics?dx=\(dx)&pe=\(pe)&ou=\(ou)&numeratorDenominator=true",
-                "count": values.count,
-                "values": values.prefix(300).map { v -> Ctx in
+                "count": values.count, "shown": shownText,
+                "prevHref": page > 1 ? pageHref(page - 1) : nil as String? as Any,
+                "nextHref": page < pageCount ? pageHref(page + 1) : nil as String? as Any,
+                "values": shown.map { v -> Ctx in
                     let e = catalog.element(v.key.element)
                     let coc = catalog.optionCombo(uid: v.key.optionCombo)
                     return [

@@ -205,9 +205,36 @@ public func buildRouter(_ state: ServerState) -> Router<AppContext> {
     }
     API.register(on: router.group("api"), state: state)
     Pages.register(on: router, state: state)
-    // Last, so that it wraps only the answer for paths no route takes.
+    // Last, so that they wrap only the answer for paths no route takes: a page in the user's
+    // language (or a JSON error under /api) when no method takes the path, else 405.
+    router.add(middleware: NotFoundMiddleware(pages: PageHandlers(state: state)))
     router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes.map { ($0.method, $0.path.description) }))
     return router
+}
+
+/// A path that no route takes: an error page in the user's language, with a way back (not the
+/// browser's own empty 404), or under /api a JSON error that points to the OpenAPI document.
+struct NotFoundMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+    let pages: PageHandlers
+
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response)
+        async throws -> Response
+    {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            let path = String(request.uri.path.prefix(200))
+            if path == "/api" || path.hasPrefix("/api/") {
+                throw APIError.notFound(
+                    "no resource at \(path) takes \(request.method.rawValue); the API's routes are in /api/openapi.json"
+                )
+            }
+            let message = pages.state.messages.text("notfound_message", context.language)
+                .replacingOccurrences(of: "{path}", with: path)
+            return pages.errorPage(request, context, APIError(.notFound, code: "not_found", message))
+        }
+    }
 }
 
 /// A path that exists with other methods answers 405 with `Allow`, not 404.

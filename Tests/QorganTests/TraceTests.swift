@@ -1,0 +1,54 @@
+import Foundation
+import QorganServer
+import Testing
+
+/// Pages people meet: the trace of a figure, 300 values at a time, saying which it shows; a
+/// page that does not exist, in the user's language.
+@Suite struct TraceTests {
+    @Test func anUnknownAddressAnswersWithAPageOrAJSONError() async throws {
+        let state = try await WebFixture.state()
+        try await withApp(state) { web in
+            let anonymous = try await web.send(.get, "/no/such/page")
+            #expect(anonymous.status == .notFound)
+            #expect(anonymous.headers[.contentType]?.hasPrefix("text/html") == true)
+            #expect(anonymous.text?.contains("There is no page at /no/such/page.") == true)
+            try await web.signIn("almaty")
+            let russian = try await web.send(.get, "/dashbord?lang=ru")
+            #expect(russian.status == .notFound && russian.text?.contains("Страницы /dashbord нет.") == true)
+            #expect(russian.text?.contains("href=\"/dashboard\"") == true)
+            let api = try await web.send(.get, "/api/dataElementz")
+            #expect(api.status == .notFound && api.object["code"] as? String == "not_found")
+            #expect((api.object["message"] as? String)?.contains("/api/openapi.json") == true)
+            // A path that exists with other methods is still a 405.
+            #expect(try await web.send(.put, "/api/dataValues").status == .methodNotAllowed)
+        }
+    }
+
+    @Test func valuesBehindAFigureComeInPagesThatSaySoAndWhere() async throws {
+        let state = try await WebFixture.state()
+        try await withApp(state) { web in
+            try await web.signIn("analyst")
+            let first = try await web.send(.get, "/trace?dx=DRAWN_IN&pe=2013..2017&ou=KZ")
+            #expect(first.status == .ok)
+            let html = first.text ?? ""
+            let total = try #require(
+                html.range(of: "(?<=The stored values behind it \\()[0-9]+", options: .regularExpression).flatMap {
+                    Int(html[$0])
+                })
+            #expect(total > 600)
+            #expect(html.contains("Values 1–300 of \(total) shown"))
+            #expect(html.components(separatedBy: "<a href=\"/history?").count - 1 == 300)
+            #expect(html.contains("rel=\"next\"") && !html.contains("rel=\"prev\""))
+            let last = (total + 299) / 300
+            let end = try await web.send(.get, "/trace?dx=DRAWN_IN&pe=2013..2017&ou=KZ&page=\(last)&lang=ru")
+            let endHtml = end.text ?? ""
+            #expect(endHtml.contains("Показаны значения \((last - 1) * 300 + 1)–\(total) из \(total)"))
+            #expect(endHtml.contains("rel=\"prev\"") && !endHtml.contains("rel=\"next\""))
+            // A page past the last shows the last; a page that is no number is a 400.
+            let beyond = try await web.send(.get, "/trace?dx=DRAWN_IN&pe=2013..2017&ou=KZ&page=99999")
+            #expect(
+                beyond.text?.contains("of \(total) shown") == true && beyond.text?.contains("rel=\"next\"") == false)
+            #expect(try await web.send(.get, "/trace?dx=DRAWN_IN&pe=2013..2017&ou=KZ&page=x").status == .badRequest)
+        }
+    }
+}
