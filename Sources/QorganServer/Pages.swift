@@ -543,7 +543,9 @@ struct PageHandlers: Sendable {
         case "csv":
             let csv =
                 ([header] + table.rows).map { $0.map(csvField).joined(separator: ",") }.joined(separator: "\n") + "\n"
-            return HTTP.data(Data(csv.utf8), type: "text/csv; charset=utf-8", filename: "qorgan-pivot.csv")
+            // A byte-order mark first: Excel then reads the file as UTF-8, and Cyrillic names stay readable.
+            return HTTP.data(
+                Data(("\u{FEFF}" + csv).utf8), type: "text/csv; charset=utf-8", filename: "qorgan-pivot.csv")
         case "xlsx":
             let labelColumns = header.count - Set(result.rows.map { colKey(result, $0, colDim) }).count
             let cells = table.rows.map { row in
