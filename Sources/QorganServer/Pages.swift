@@ -701,6 +701,17 @@ struct PageHandlers: Sendable {
                         "username": u.username, "role": t["role_" + u.role] ?? u.role, "disabled": u.disabled,
                         "language": u.language ?? "",
                         "units": u.units.compactMap { catalog.unit($0)?.code }.joined(separator: ", "),
+                        // Their units can be changed here: the administrator's choices, and their
+                        // current units wherever they lie (so that saving the row never drops one).
+                        "unitOptions":
+                            (unitOptions
+                            + u.units.compactMap { catalog.unit($0) }.filter { unit in
+                                !unitOptions.contains { $0["uid"] as? String == unit.uid }
+                            }.map { ["uid": $0.uid, "name": $0.name(in: lang)] as Ctx }).map { o -> Ctx in
+                                var o = o
+                                o["selected"] = (o["uid"] as? String).map(u.units.contains) ?? false
+                                return o
+                            },
                         "roles": Role.allCases.map {
                             [
                                 "value": $0.rawValue, "label": t["role_" + $0.rawValue] ?? $0.rawValue,
@@ -709,8 +720,12 @@ struct PageHandlers: Sendable {
                         },
                     ]
                 },
+                // A new user starts with the least right: a viewer.
                 "roles": Role.allCases.map {
-                    ["value": $0.rawValue, "label": t["role_" + $0.rawValue] ?? $0.rawValue] as Ctx
+                    [
+                        "value": $0.rawValue, "label": t["role_" + $0.rawValue] ?? $0.rawValue,
+                        "selected": $0 == .viewer,
+                    ] as Ctx
                 },
                 "unitOptions": unitOptions,
                 "notice": notice as Any, "error": error.map { $0.message } as Any,

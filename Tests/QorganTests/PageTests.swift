@@ -4,7 +4,37 @@ import Testing
 
 /// Pages people meet: the trace of a figure, 300 values at a time, saying which it shows; a
 /// page that does not exist, in the user's language.
-@Suite struct TraceTests {
+@Suite struct PageTests {
+    @Test func usersPageChangesUnitsAndStartsNewUsersAsViewers() async throws {
+        let state = try await WebFixture.state()
+        try await withApp(state) { web in
+            try await web.signIn("admin")
+            let page = try await web.send(.get, "/users")
+            let html = page.text ?? ""
+            // The new user's role starts at the least right.
+            let newUser = try #require(html.range(of: "id=\"new-user\"").map { String(html[$0.upperBound...]) })
+            #expect(newUser.contains("<option value=\"viewer\" selected>"))
+            #expect(!newUser.contains("<option value=\"administrator\" selected>"))
+            // Each user's row offers their units, selected.
+            let catalog = try state.store.catalog()
+            let ala = try #require(catalog.unit("ALA")).uid
+            let akt = try #require(catalog.unit("AKT")).uid
+            #expect(html.contains("<option value=\"\(ala)\" selected>"))
+            let r = try await web.send(
+                .post, "/users/almaty",
+                form: [
+                    ("_csrf", web.csrf ?? ""), ("role", "data-entry"), ("units", ala), ("units", akt), ("password", ""),
+                ])
+            #expect(r.status == .ok)
+            #expect(Set(try #require(try state.store.user(named: "almaty")).principal.units) == [ala, akt])
+            // Units outside the administrator's are refused, and nothing changes.
+            var regional = web
+            regional.cookies = [:]
+            try await regional.signIn("aktobe")
+            #expect(try await regional.send(.get, "/users").status == .forbidden)
+        }
+    }
+
     @Test func anUnknownAddressAnswersWithAPageOrAJSONError() async throws {
         let state = try await WebFixture.state()
         try await withApp(state) { web in
