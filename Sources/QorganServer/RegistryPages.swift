@@ -267,8 +267,10 @@ extension PageHandlers {
                         },
                         "prescriptions": i.inspection.prescriptions.map { p -> Ctx in
                             [
-                                "text": p.text, "due": p.due.description, "closed": p.closed?.description ?? "",
-                                "overdue": p.isOverdue(on: state.today),
+                                // A flag and a date of their own: an empty date still opened the section,
+                                // and an open prescription read "closed".
+                                "text": p.text, "due": p.due.description, "isClosed": p.closed != nil,
+                                "closedOn": p.closed?.description ?? "", "overdue": p.isOverdue(on: state.today),
                             ]
                         },
                     ]

@@ -35,6 +35,30 @@ import Testing
         }
     }
 
+    @Test func anOpenOverduePrescriptionDoesNotReadClosed() async throws {
+        let state = try await WebFixture.state()
+        let today = state.today
+        let open = try #require(
+            try state.store.inspections().first { i in
+                i.inspection.prescriptions.contains { $0.closed == nil && $0.isOverdue(on: today) }
+            })
+        let closed = try #require(
+            try state.store.inspections().first { i in i.inspection.prescriptions.contains { $0.closed != nil } })
+        try await withApp(state) { web in
+            try await web.signIn("admin")
+            let html = try await web.send(.get, "/sites/\(open.inspection.site)").text ?? ""
+            let p = try #require(open.inspection.prescriptions.first { $0.closed == nil && $0.isOverdue(on: today) })
+            // The prescription's paragraph, found by its due date (texts are HTML-escaped).
+            let paragraphs = html.components(separatedBy: "<p>").filter { $0.contains(" — due \(p.due)") }
+            #expect(!paragraphs.isEmpty)
+            let line = try #require(paragraphs.first { !$0.contains(", closed") } ?? paragraphs.first).prefix(400)
+            #expect(line.contains("overdue") && !line.contains("closed"), "\(line)")
+            let other = try await web.send(.get, "/sites/\(closed.inspection.site)").text ?? ""
+            let c = try #require(closed.inspection.prescriptions.first { $0.closed != nil })
+            #expect(other.contains(" — due \(c.due), closed \(c.closed?.description ?? "")"))
+        }
+    }
+
     @Test func anUnknownAddressAnswersWithAPageOrAJSONError() async throws {
         let state = try await WebFixture.state()
         try await withApp(state) { web in
