@@ -114,7 +114,7 @@ extension PageHandlers {
 
     func incidentForm(
         _ r: Request, _ c: AppContext, _ user: Principal, incident: Incident?, error: APIError?,
-        status: HTTPResponse.Status = .ok
+        status: HTTPResponse.Status = .ok, dateAsTyped: String? = nil
     ) throws -> Response {
         guard user.role.canWriteValues else {
             throw APIError.forbidden("a \(user.role.rawValue) cannot record incidents")
@@ -135,7 +135,8 @@ extension PageHandlers {
             "incident-form", c, r, title: t["incidents_record"] ?? "Record an incident", active: "incidents",
             [
                 "uid": i?.uid ?? "", "editing": !(i?.uid.isEmpty ?? true),
-                "date": i?.date.description ?? "", "place": i?.placeName ?? "",
+                // A date that did not parse comes back as it was typed, never as the placeholder's year.
+                "date": dateAsTyped ?? i?.date.description ?? "", "place": i?.placeName ?? "",
                 "latitude": i?.latitude.map { String($0) } ?? "", "longitude": i?.longitude.map { String($0) } ?? "",
                 "killed": i?.killed.map(String.init) ?? "", "wounded": i?.wounded.map(String.init) ?? "",
                 "summary": i?.summary ?? "", "sources": i?.sources.joined(separator: "\n") ?? "",
@@ -239,9 +240,13 @@ extension PageHandlers {
             let saved = try api.saveIncident(incident, uid: uid, c)
             return HTTP.redirect("/incidents/\(saved.incident.uid)")
         } catch let e as APIError where e.status == .badRequest {
-            return try incidentForm(r, c, user, incident: incident, error: e, status: .badRequest)
+            return try incidentForm(
+                r, c, user, incident: incident, error: e, status: .badRequest, dateAsTyped: date == nil ? dateText : nil
+            )
         } catch let e as QorganError {
-            return try incidentForm(r, c, user, incident: incident, error: APIError(e), status: .badRequest)
+            return try incidentForm(
+                r, c, user, incident: incident, error: APIError(e), status: .badRequest,
+                dateAsTyped: date == nil ? dateText : nil)
         }
     }
 }

@@ -59,6 +59,28 @@ import Testing
         }
     }
 
+    @Test func anImpossibleIncidentDateComesBackAsTyped() async throws {
+        let state = try await WebFixture.state()
+        let before = try state.store.incidents().count
+        try await withApp(state) { web in
+            try await web.signIn("admin")
+            for typed in ["2017-13", "2017-02-30"] {
+                let r = try await web.send(
+                    .post, "/incidents",
+                    form: [
+                        ("_csrf", web.csrf ?? ""), ("date", typed), ("unit", "AKT"), ("outcome", "foiled"),
+                        ("attackType", "3"), ("targetType", "3"), ("weaponType", "6"), ("summary", "x"),
+                        ("sources", "y"),
+                    ])
+                #expect(r.status == .badRequest)
+                let html = r.text ?? ""
+                #expect(html.contains("value=\"\(typed)\""), "\(typed)")
+                #expect(!html.contains("value=\"2000\""))
+            }
+        }
+        #expect(try state.store.incidents().count == before)
+    }
+
     @Test func anUnknownAddressAnswersWithAPageOrAJSONError() async throws {
         let state = try await WebFixture.state()
         try await withApp(state) { web in
