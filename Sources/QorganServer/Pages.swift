@@ -333,6 +333,17 @@ struct PageHandlers: Sendable {
         let indicators = catalog.reportFigures.compactMap { catalog.indicator($0.indicator) }.filter {
             seen.insert($0.uid).inserted
         }
+        // The programme's targets are the results framework's (the report's): the one for the last
+        // year shown, else its last; an indicator outside the framework keeps its own.
+        var framed: [String: ResultsFramework.FrameworkIndicator] = [:]
+        for (_, fi) in try state.store.resultsFramework()?.indicators ?? [] {
+            if let uid = catalog.indicator(fi.indicator)?.uid, framed[uid] == nil { framed[uid] = fi }
+        }
+        func target(_ ind: Indicator) -> (value: Double, higherIsBetter: Bool)? {
+            guard let fi = framed[ind.uid], !fi.targets.isEmpty else { return ind.target.map { ($0, true) } }
+            let upTo = fi.targets.filter { (Int($0.period.prefix(4)) ?? Int.max) <= to }
+            return ((upTo.last ?? fi.targets.last)?.value ?? 0, fi.higherIsBetter ?? true)
+        }
         var cards: [Ctx] = []
         if !indicators.isEmpty {
             var spec = QuerySpec(dx: indicators.map(\.uid), pe: labels, ou: [unit.uid])
@@ -356,9 +367,12 @@ struct PageHandlers: Sendable {
                     card["change"] = (d > 0 ? "+" : d < 0 ? "−" : "±") + Chart.format(abs(d), ind.decimals)
                     card["trend"] = d > 0 ? "up" : d < 0 ? "down" : "flat"
                 }
-                if let target = ind.target {
-                    card["target"] = Chart.format(target, ind.decimals)
-                    if let latest { card["targetMet"] = latest >= target }
+                let goal = target(ind)
+                if let goal {
+                    card["target"] = Chart.format(goal.value, ind.decimals)
+                    if let latest {
+                        card["targetMet"] = goal.higherIsBetter ? latest >= goal.value : latest <= goal.value
+                    }
                 }
                 // Counts as bars (a missing year reads as none), rates and percentages as a line.
                 let isCount =
@@ -366,7 +380,7 @@ struct PageHandlers: Sendable {
                 card["chart"] = Chart.svg(
                     isCount ? .bar : .line, title: ind.name(in: lang), labels: labels,
                     series: [Chart.Series(name: unit.name(in: lang), values: series)],
-                    target: ind.target, targetLabel: t["dashboard_target"] ?? "target", decimals: ind.decimals,
+                    target: goal?.value, targetLabel: t["dashboard_target"] ?? "target", decimals: ind.decimals,
                     width: 460, height: 200, showTitle: false)
                 cards.append(card)
             }

@@ -1,4 +1,5 @@
 import Foundation
+import QorganCore
 import QorganServer
 import Testing
 
@@ -79,6 +80,21 @@ import Testing
             }
         }
         #expect(try state.store.incidents().count == before)
+    }
+
+    @Test func theDashboardShowsTheReportsTargets() async throws {
+        let state = try await WebFixture.state()
+        let framework = try #require(try state.store.resultsFramework())
+        let readiness = try #require(framework.indicators.first { $0.indicator.indicator == "IND_READINESS" }).indicator
+        let target = try #require(readiness.targets.last { (Int($0.period) ?? 0) <= 2017 }).value
+        try await withApp(state) { web in
+            try await web.signIn("admin")
+            let html = try await web.send(.get, "/dashboard?from=2013&to=2017").text ?? ""
+            let card = try #require(
+                html.range(of: "id=\"card-IND_READINESS\"").map { html[$0.upperBound...].prefix(1500) })
+            #expect(card.contains("Target: \(formatNumber(target))"), "\(card)")
+            #expect(!card.contains("Target: 95"))
+        }
     }
 
     @Test func anUnknownAddressAnswersWithAPageOrAJSONError() async throws {
