@@ -67,42 +67,6 @@ doc = {
                           "users", {**ok(ref("User")), **errors("400", "401")}, params=[FIELDS], opid="me")},
     "/api/system/info": {"get": op("DHIS2's system information: version (2.NN, the DHIS2 Web API whose shapes Qorgan follows), revision, calendar, server date", "system",
                                    {**ok(ref("SystemInfo")), **errors("401")}, opid="systemInfo")},
-    "/api/organisationUnits": {"get": op("Organisation units in the caller's subtrees: DHIS2's list, paged (pager), with fields, filter and order; also /api/NN/organisationUnits.json and .csv", "metadata",
-        {**ok(ref("OrganisationUnitsList")), "200": {"description": "The list", "content": {"application/json": {"schema": ref("OrganisationUnitsList")}, "text/csv": {"schema": {"type": "string"}}}}, **errors("400", "401")},
-        params=LIST_PARAMS + [q("level", "Only units at this level (1: the root)", schema={"type": "integer", "minimum": 1, "maximum": 64}),
-                              q("userOnly", "Only the units the caller is assigned to", schema=FLAG)], opid="listOrganisationUnits")},
-    "/api/organisationUnits/{id}": {"get": op("One of the organisation units in the caller's subtrees, by uid or code, with fields (default: every field)", "metadata",
-        {**ok(ref("MetadataObject")), **errors("400", "401", "403", "404")}, params=[p("id", "Uid or code"), FIELDS, FORMAT2], opid="getOrganisationUnit")},
-    "/api/organisationUnitLevels": {"get": op("Levels of the hierarchy: DHIS2's list, paged (pager), with fields, filter and order; also /api/NN/organisationUnitLevels.json and .csv", "metadata",
-        {**ok(ref("OrganisationUnitLevelsList")), "200": {"description": "The list", "content": {"application/json": {"schema": ref("OrganisationUnitLevelsList")}, "text/csv": {"schema": {"type": "string"}}}}, **errors("400", "401")},
-        params=LIST_PARAMS, opid="listOrganisationUnitLevels")},
-    "/api/organisationUnitLevels/{id}": {"get": op("One of the levels of the hierarchy, by uid or code, with fields (default: every field)", "metadata",
-        {**ok(ref("MetadataObject")), **errors("400", "401", "404")}, params=[p("id", "Uid or code"), FIELDS, FORMAT2], opid="getOrganisationUnitLevel")},
-    "/api/dataElements": {"get": op("Data elements: DHIS2's list, paged (pager), with fields, filter and order; also /api/NN/dataElements.json and .csv", "metadata",
-        {**ok(ref("DataElementsList")), "200": {"description": "The list", "content": {"application/json": {"schema": ref("DataElementsList")}, "text/csv": {"schema": {"type": "string"}}}}, **errors("400", "401")},
-        params=LIST_PARAMS, opid="listDataElements")},
-    "/api/dataElements/{id}": {"get": op("One of the data elements, by uid or code, with fields (default: every field)", "metadata",
-        {**ok(ref("MetadataObject")), **errors("400", "401", "404")}, params=[p("id", "Uid or code"), FIELDS, FORMAT2], opid="getDataElement")},
-    "/api/dataSets": {"get": op("Forms (data sets): DHIS2's list, paged (pager), with fields, filter and order; also /api/NN/dataSets.json and .csv", "metadata",
-        {**ok(ref("DataSetsList")), "200": {"description": "The list", "content": {"application/json": {"schema": ref("DataSetsList")}, "text/csv": {"schema": {"type": "string"}}}}, **errors("400", "401")},
-        params=LIST_PARAMS, opid="listDataSets")},
-    "/api/dataSets/{id}": {"get": op("One of the forms (data sets), by uid or code, with fields (default: every field)", "metadata",
-        {**ok(ref("MetadataObject")), **errors("400", "401", "404")}, params=[p("id", "Uid or code"), FIELDS, FORMAT2], opid="getDataSet")},
-    "/api/indicators": {"get": op("Indicators: DHIS2's list, paged (pager), with fields, filter and order; also /api/NN/indicators.json and .csv", "metadata",
-        {**ok(ref("IndicatorsList")), "200": {"description": "The list", "content": {"application/json": {"schema": ref("IndicatorsList")}, "text/csv": {"schema": {"type": "string"}}}}, **errors("400", "401")},
-        params=LIST_PARAMS, opid="listIndicators")},
-    "/api/indicators/{id}": {"get": op("One of the indicators, by uid or code, with fields (default: every field)", "metadata",
-        {**ok(ref("MetadataObject")), **errors("400", "401", "404")}, params=[p("id", "Uid or code"), FIELDS, FORMAT2], opid="getIndicator")},
-    "/api/categoryCombos": {"get": op("Category combinations: DHIS2's list, paged (pager), with fields, filter and order; also /api/NN/categoryCombos.json and .csv", "metadata",
-        {**ok(ref("CategoryCombosList")), "200": {"description": "The list", "content": {"application/json": {"schema": ref("CategoryCombosList")}, "text/csv": {"schema": {"type": "string"}}}}, **errors("400", "401")},
-        params=LIST_PARAMS, opid="listCategoryCombos")},
-    "/api/categoryCombos/{id}": {"get": op("One of the category combinations, by uid or code, with fields (default: every field)", "metadata",
-        {**ok(ref("MetadataObject")), **errors("400", "401", "404")}, params=[p("id", "Uid or code"), FIELDS, FORMAT2], opid="getCategoryCombo")},
-    "/api/categoryOptionCombos": {"get": op("Category option combinations: DHIS2's list, paged (pager), with fields, filter and order; also /api/NN/categoryOptionCombos.json and .csv", "metadata",
-        {**ok(ref("CategoryOptionCombosList")), "200": {"description": "The list", "content": {"application/json": {"schema": ref("CategoryOptionCombosList")}, "text/csv": {"schema": {"type": "string"}}}}, **errors("400", "401")},
-        params=LIST_PARAMS, opid="listCategoryOptionCombos")},
-    "/api/categoryOptionCombos/{id}": {"get": op("One of the category option combinations, by uid or code, with fields (default: every field)", "metadata",
-        {**ok(ref("MetadataObject")), **errors("400", "401", "404")}, params=[p("id", "Uid or code"), FIELDS, FORMAT2], opid="getCategoryOptionCombo")},
     "/api/dataValues": {
       "get": op("One data value", "data", {**ok(ref("DataValue")), **errors("400", "401", "403", "404")}, params=key_params, opid="getValue"),
       "post": op("Save one data value (checked against its element's type; audited): a JSON body, or DHIS2's parameters de, pe, ou, co, cc, cp, value, comment", "data",
@@ -321,13 +285,6 @@ doc = {
         "pageSize": {"type": "integer"}, "nextPage": {"type": "string"}, "prevPage": {"type": "string"}}},
       "MetadataObject": {"type": "object", "description": "The fields asked for (fields=); references as {id}", "properties": {
         "id": {"type": "string"}, "code": {"type": "string"}, "name": {"type": "string"}, "displayName": {"type": "string"}}},
-      "OrganisationUnitsList": {"type": "object", "properties": {"pager": ref("Pager"), "organisationUnits": {"type": "array", "items": ref("MetadataObject")}}},
-      "OrganisationUnitLevelsList": {"type": "object", "properties": {"pager": ref("Pager"), "organisationUnitLevels": {"type": "array", "items": ref("MetadataObject")}}},
-      "DataElementsList": {"type": "object", "properties": {"pager": ref("Pager"), "dataElements": {"type": "array", "items": ref("MetadataObject")}}},
-      "DataSetsList": {"type": "object", "properties": {"pager": ref("Pager"), "dataSets": {"type": "array", "items": ref("MetadataObject")}}},
-      "IndicatorsList": {"type": "object", "properties": {"pager": ref("Pager"), "indicators": {"type": "array", "items": ref("MetadataObject")}}},
-      "CategoryCombosList": {"type": "object", "properties": {"pager": ref("Pager"), "categoryCombos": {"type": "array", "items": ref("MetadataObject")}}},
-      "CategoryOptionCombosList": {"type": "object", "properties": {"pager": ref("Pager"), "categoryOptionCombos": {"type": "array", "items": ref("MetadataObject")}}},
 
       "DataValueInput": {"type": "object", "required": ["dataElement", "period", "orgUnit", "value"], "properties": {
         "dataElement": {"type": "string", "minLength": 1}, "period": {"type": "string", "minLength": 1}, "orgUnit": {"type": "string", "minLength": 1}, "categoryOptionCombo": {"type": "string"},
@@ -366,6 +323,23 @@ doc = {
     },
   },
 }
+# DHIS2's metadata collections: a paged list and one object each, alike but for the unit's extras.
+COLLECTIONS = [("organisationUnits", "Organisation units in the caller's subtrees"), ("organisationUnitLevels", "Levels of the hierarchy"),
+               ("dataElements", "Data elements"), ("dataSets", "Forms (data sets)"), ("indicators", "Indicators"),
+               ("categoryCombos", "Category combinations"), ("categoryOptionCombos", "Category option combinations")]
+for c, d in COLLECTIONS:
+    Name = c[0].upper() + c[1:]
+    units = c == "organisationUnits"
+    extra = [q("level", "Only units at this level (1: the root)", schema={"type": "integer", "minimum": 1, "maximum": 64}),
+             q("userOnly", "Only the units the caller is assigned to", schema=FLAG)] if units else []
+    doc["paths"][f"/api/{c}"] = {"get": op(f"{d}: DHIS2's list, paged (pager), with fields, filter and order; also /api/NN/{c}.json and .csv", "metadata",
+        {"200": {"description": "The list", "content": {"application/json": {"schema": ref(f"{Name}List")}, "text/csv": {"schema": {"type": "string"}}}},
+         **errors("400", "401")}, params=LIST_PARAMS + extra, opid=f"list{Name}")}
+    doc["paths"][f"/api/{c}/{{id}}"] = {"get": op(f"One of the {d[0].lower() + d[1:]}, by uid or code, with fields (default: every field)", "metadata",
+        {**ok(ref("MetadataObject")), **errors(*(["400", "401", "403", "404"] if units else ["400", "401", "404"]))},
+        params=[p("id", "Uid or code"), FIELDS, FORMAT2], opid=f"get{Name[:-1]}")}
+    doc["components"]["schemas"][f"{Name}List"] = {"type": "object", "properties": {"pager": ref("Pager"), c: {"type": "array", "items": ref("MetadataObject")}}}
+
 here = os.path.dirname(os.path.abspath(__file__))
 out = os.path.join(here, "..", "Sources", "QorganServer", "Resources", "openapi.json")
 with open(out, "w") as f:

@@ -35,7 +35,8 @@ public struct AnalyticsResult: Sendable {
         return d
     }
 
-    func item(_ row: Row, _ d: AnalyticsDimension) -> String {
+    /// A row's item of one dimension (its id; the option combination is empty when there is none).
+    public func item(_ row: Row, _ d: AnalyticsDimension) -> String {
         switch d {
         case .dx: return row.dx
         case .co: return row.co ?? ""

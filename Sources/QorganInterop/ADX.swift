@@ -167,8 +167,8 @@ public enum ADX {
     // MARK: Writing
 
     /// An ADX document of `values`, one group per data set (when the element is on exactly one
-    /// form), unit and period; references by code (`idScheme: .code`, ADX's habit) or uid.
-    public static func write(_ values: [DataValue], catalog: Catalog, idScheme: IdScheme = .code) -> Data {
+    /// form), unit and period; references by code (ADX's habit) unless other schemes are asked for.
+    public static func write(_ values: [DataValue], catalog: Catalog, idSchemes: IdSchemes = IdSchemes(.code)) -> Data {
         var s = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<adx xmlns=\"\(namespace)\" exported=\""
         s += Timestamp8601.string(Date()) + "\">\n"
         struct GroupKey: Hashable { var unit: String, period: Period, dataSet: String? }
@@ -181,15 +181,13 @@ public enum ADX {
             if groups[k] == nil { order.append(k) }
             groups[k, default: []].append(v)
         }
-        func ref(_ uid: String, code: String?) -> String { idScheme == .code ? (code ?? uid) : uid }
         for k in order {
             s +=
-                "  <group orgUnit=\"\(escape(ref(k.unit, code: catalog.unit(k.unit)?.code)))\" period=\"\(period(k.period))\""
-            if let ds = k.dataSet { s += " dataSet=\"\(escape(ref(ds, code: catalog.dataSet(ds)?.code)))\"" }
+                "  <group orgUnit=\"\(escape(idSchemes.units.write(k.unit, catalog)))\" period=\"\(period(k.period))\""
+            if let ds = k.dataSet { s += " dataSet=\"\(escape(idSchemes.elements.write(ds, catalog)))\"" }
             s += ">\n"
             for v in groups[k] ?? [] {
-                let element = catalog.element(v.key.element)
-                s += "    <dataValue dataElement=\"\(escape(ref(v.key.element, code: element?.code)))\""
+                s += "    <dataValue dataElement=\"\(escape(idSchemes.elements.write(v.key.element, catalog)))\""
                 if let combo = catalog.optionCombo(uid: v.key.optionCombo), !combo.options.isEmpty,
                     let cc = catalog.categoryCombo(combo.categoryCombo)
                 {

@@ -1,8 +1,36 @@
 import Foundation
 import QorganCore
 
-/// How references are written in files Qorgan writes.
-public enum IdScheme: String, Sendable, CaseIterable { case uid, code }
+/// How references are written in files Qorgan writes (DHIS2's UID, CODE and NAME schemes).
+public enum IdScheme: String, Sendable, CaseIterable {
+    case uid, code, name
+
+    /// `uid` (of a unit, element, option combination or form of `catalog`) in this scheme; the uid
+    /// itself when the object has no such name.
+    public func write(_ uid: String, _ catalog: Catalog) -> String {
+        switch self {
+        case .uid: return uid
+        case .code:
+            return catalog.element(uid)?.code ?? catalog.unit(uid)?.code ?? catalog.optionCombo(uid: uid)?.code
+                ?? catalog.dataSet(uid)?.code ?? uid
+        case .name:
+            return catalog.element(uid)?.name ?? catalog.unit(uid)?.name ?? catalog.optionCombo(uid: uid)?.name
+                ?? catalog.dataSet(uid)?.name ?? uid
+        }
+    }
+}
+
+/// The schemes of a file: one for data elements, option combinations and forms, one for units
+/// (DHIS2's `dataElementIdScheme` and `orgUnitIdScheme`).
+public struct IdSchemes: Sendable {
+    public var elements: IdScheme
+    public var units: IdScheme
+    public init(_ both: IdScheme) { self.init(elements: both, units: both) }
+    public init(elements: IdScheme, units: IdScheme) {
+        self.elements = elements
+        self.units = units
+    }
+}
 
 /// Data values as DHIS2 writes them in CSV:
 /// `dataelement,period,orgunit,categoryoptioncombo,attributeoptioncombo,value,storedby,lastupdated,comment,followup,deleted`.
@@ -69,10 +97,11 @@ public enum DataValueCSV {
         return out
     }
 
-    public static func write(_ values: [DataValue], catalog: Catalog, idScheme: IdScheme = .uid) -> String {
+    public static func write(_ values: [DataValue], catalog: Catalog, idSchemes: IdSchemes = IdSchemes(.uid)) -> String
+    {
         var s = CSV.line(columns) + "\n"
         for v in values {
-            let r = References(catalog: catalog, scheme: idScheme, value: v)
+            let r = References(catalog: catalog, schemes: idSchemes, value: v)
             s +=
                 CSV.line([
                     r.element, v.key.period.iso, r.unit, r.coc, r.aoc, v.value, v.storedBy,
@@ -86,19 +115,11 @@ public enum DataValueCSV {
 
 struct References {
     var element: String, unit: String, coc: String, aoc: String
-    init(catalog: Catalog, scheme: IdScheme, value v: DataValue) {
-        switch scheme {
-        case .uid:
-            element = v.key.element
-            unit = v.key.unit
-            coc = v.key.optionCombo
-            aoc = v.key.attributeOptionCombo
-        case .code:
-            element = catalog.element(v.key.element)?.code ?? v.key.element
-            unit = catalog.unit(v.key.unit)?.code ?? v.key.unit
-            coc = catalog.optionCombo(uid: v.key.optionCombo)?.code ?? v.key.optionCombo
-            aoc = catalog.optionCombo(uid: v.key.attributeOptionCombo)?.code ?? v.key.attributeOptionCombo
-        }
+    init(catalog: Catalog, schemes: IdSchemes, value v: DataValue) {
+        element = schemes.elements.write(v.key.element, catalog)
+        unit = schemes.units.write(v.key.unit, catalog)
+        coc = schemes.elements.write(v.key.optionCombo, catalog)
+        aoc = schemes.elements.write(v.key.attributeOptionCombo, catalog)
     }
 }
 
@@ -159,20 +180,25 @@ public enum DataValueSetJSON {
         }
     }
 
-    public static func write(_ values: [DataValue], catalog: Catalog, idScheme: IdScheme = .uid) throws -> Data {
-        let rows: [JSONValue] = values.map { v in
-            let r = References(catalog: catalog, scheme: idScheme, value: v)
-            var d: [String: JSONValue] = [
-                "dataElement": .string(r.element), "period": .string(v.key.period.iso), "orgUnit": .string(r.unit),
-                "categoryOptionCombo": .string(r.coc), "attributeOptionCombo": .string(r.aoc),
-                "value": .string(v.value),
-                "storedBy": .string(v.storedBy), "lastUpdated": .string(Timestamp8601.string(v.lastUpdated)),
-                "followup": .bool(v.followUp),
-            ]
-            if let c = v.comment { d["comment"] = .string(c) }
-            if v.deleted { d["deleted"] = .bool(true) }
-            return .object(d.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
-        }
+    /// One value as a data value set writes it (keys in order).
+    public static func row(_ v: DataValue, catalog: Catalog, idSchemes: IdSchemes = IdSchemes(.uid)) -> JSONValue {
+        let r = References(catalog: catalog, schemes: idSchemes, value: v)
+        var d: [String: JSONValue] = [
+            "dataElement": .string(r.element), "period": .string(v.key.period.iso), "orgUnit": .string(r.unit),
+            "categoryOptionCombo": .string(r.coc), "attributeOptionCombo": .string(r.aoc),
+            "value": .string(v.value), "storedBy": .string(v.storedBy),
+            "created": .string(Timestamp8601.string(v.created)),
+            "lastUpdated": .string(Timestamp8601.string(v.lastUpdated)), "followup": .bool(v.followUp),
+        ]
+        if let c = v.comment { d["comment"] = .string(c) }
+        if v.deleted { d["deleted"] = .bool(true) }
+        return .object(d.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+    }
+
+    public static func write(_ values: [DataValue], catalog: Catalog, idSchemes: IdSchemes = IdSchemes(.uid)) throws
+        -> Data
+    {
+        let rows = values.map { row($0, catalog: catalog, idSchemes: idSchemes) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         return try encoder.encode(JSONValue.object([("dataValues", .array(rows))]))

@@ -451,10 +451,7 @@ struct Handlers: Sendable {
             guard let pt = PeriodType(name: t) else { throw APIError.badRequest("periodType", t, "not a period type") }
             spec.periodType = pt
         }
-        let format = c.suffixFormat ?? HTTP.param(r, "format") ?? "json"
-        guard ["json", "csv", "xlsx"].contains(format) else {
-            throw APIError.badRequest("format", format, "json, csv or xlsx")
-        }
+        let format = try format(r, c, allowed: ["json", "csv", "xlsx"])
         // The answer depends on the query, the user's units, the language, the metadata and the
         // values of the elements it reads only: a write to another element leaves it right.
         let reads = Analytics.elements(of: spec.dx, in: snapshot.catalog)

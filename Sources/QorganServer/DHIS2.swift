@@ -412,28 +412,35 @@ struct MetadataObjects {
     }
 
     /// Every object by uid, for references asked for more than their id.
-    func index() -> [String: JSONValue] {
+    /// `known`: a collection already built for the answer, not built again.
+    func index(known: (collection: String, objects: [JSONValue])? = nil) -> [String: JSONValue] {
         var out: [String: JSONValue] = [:]
         for c in Self.collections + ["categories"] {
-            for o in objects(c) { if case .string(let id)? = o["id"] { out[id] = o } }
+            let list = c == known?.collection ? known?.objects ?? [] : objects(c)
+            for o in list { if case .string(let id)? = o["id"] { out[id] = o } }
         }
         return out
     }
 
     /// One object by uid or code.
-    func object(_ collection: String, _ ref: String) -> JSONValue? {
-        let all = objects(collection)
-        return all.first { $0["id"]?.scalarText == ref } ?? all.first { $0["code"]?.scalarText == ref }
+    /// One object of `objects` by uid or code.
+    static func object(_ ref: String, in objects: [JSONValue]) -> JSONValue? {
+        objects.first { $0["id"]?.scalarText == ref } ?? objects.first { $0["code"]?.scalarText == ref }
     }
 }
 
-/// A lazily built index of every object, shared by the lookups of one answer.
-final class ObjectIndex: @unchecked Sendable {
+/// A lazily built index of every object, shared by the lookups of one answer (built only when a
+/// reference is asked for more than its id; the collection the answer already built is reused).
+final class ObjectIndex {
     private let objects: MetadataObjects
+    private let known: (collection: String, objects: [JSONValue])?
     private var built: [String: JSONValue]?
-    init(_ objects: MetadataObjects) { self.objects = objects }
+    init(_ objects: MetadataObjects, known: (collection: String, objects: [JSONValue])? = nil) {
+        self.objects = objects
+        self.known = known
+    }
     func resolve(_ id: String) -> JSONValue? {
-        if built == nil { built = objects.index() }
+        if built == nil { built = objects.index(known: known) }
         return built?[id]
     }
 }
@@ -449,7 +456,7 @@ extension Handlers {
     func list(_ collection: String, _ r: Request, _ c: AppContext) throws -> Response {
         let source = try metadataObjects(c)
         var objects = source.objects(collection)
-        let refs = ObjectIndex(source)
+        let refs = ObjectIndex(source, known: (collection, objects))
         let filters = try r.uri.queryParameters.getAll("filter").map(ObjectFilter.parse)
         let known = Set(objects.flatMap { o -> [String] in if case .object(let m) = o { m.map(\.0) } else { [] } })
         for f in filters where !objects.isEmpty && !known.contains(f.path[0]) {
@@ -526,10 +533,8 @@ extension Handlers {
         return HTTP.data(JSONValue.object(members).data, type: "application/json; charset=utf-8")
     }
 
-    func pagingOff(_ r: Request) throws -> Bool {
-        guard let v = HTTP.param(r, "paging") else { return false }
-        return !(try HTTP.flag(r, "paging")) && v.lowercased() != "true"
-    }
+    /// `paging=false` (absent: paged).
+    func pagingOff(_ r: Request) throws -> Bool { try HTTP.param(r, "paging") != nil && !HTTP.flag(r, "paging") }
 
     /// The same request for another page.
     func pageLink(_ r: Request, _ page: Int) -> String {
@@ -560,14 +565,15 @@ extension Handlers {
     /// One metadata object by uid or code, with `fields` (default: every field).
     func single(_ collection: String, _ ref: String, _ r: Request, _ c: AppContext) throws -> Response {
         let source = try metadataObjects(c)
-        guard let object = source.object(collection, ref) else {
+        let all = source.objects(collection)
+        guard let object = MetadataObjects.object(ref, in: all) else {
             if collection == "organisationUnits", source.catalog.unit(ref) != nil {
                 // It exists, outside the caller's units: refused as it is on every route.
                 throw APIError.outOfScope(ref)
             }
             throw APIError.notFound("no \(collection.dropLast()) with the uid or code '\(ref)'")
         }
-        let refs = ObjectIndex(source)
+        let refs = ObjectIndex(source, known: (collection, all))
         let fields = try HTTP.param(r, "fields").map(FieldSelection.parse) ?? FieldSelection(all: true)
         let selected = fields.apply(object, resolve: refs.resolve)
         if try wantsCSV(r, c) {

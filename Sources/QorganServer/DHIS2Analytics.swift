@@ -14,7 +14,7 @@ struct DHIS2Analytics {
     var skipMeta = false
     var skipData = false
     var shortNames = false
-    var outputScheme = DHIS2IdScheme.uid
+    var outputScheme = IdScheme.uid
 
     /// Whether a request is in DHIS2's form rather than Qorgan's (`dx=…&pe=…&ou=…`).
     static func isDHIS2(_ r: Request) -> Bool {
@@ -56,17 +56,12 @@ struct DHIS2Analytics {
         }
         for t in r.uri.queryParameters.getAll("dimension") { try add(t, asFilter: false, "dimension") }
         for t in r.uri.queryParameters.getAll("filter") { try add(t, asFilter: true, "filter") }
-        if let start = HTTP.param(r, "startDate") ?? HTTP.param(r, "endDate") {
+        if let span = try HTTP.dateSpan(r) {
             guard items[.pe] == nil else {
-                throw APIError.badRequest("startDate", start, "give periods (pe) or startDate and endDate, not both")
+                throw APIError.badRequest(
+                    "startDate", span.start.description, "give periods (pe) or startDate and endDate, not both")
             }
-            guard let a = HTTP.param(r, "startDate").flatMap({ Day(iso: $0) }),
-                let b = HTTP.param(r, "endDate").flatMap({ Day(iso: $0) }), a <= b
-            else {
-                throw APIError.badRequest("startDate", start, "give startDate and endDate as yyyy-MM-dd, start first")
-            }
-            func compact(_ d: Day) -> String { d.description.replacingOccurrences(of: "-", with: "") }
-            items[.pe] = ["\(compact(a))..\(compact(b))"]
+            items[.pe] = [PeriodSelection(spanning: span).description]
             filters.insert(.pe)
         }
         var spec = QuerySpec(
@@ -101,7 +96,7 @@ struct DHIS2Analytics {
             }
             out.shortNames = p.uppercased() == "SHORTNAME"
         }
-        out.outputScheme = try DHIS2IdScheme.from(r, "outputIdScheme")
+        out.outputScheme = try IdScheme.from(r, "outputIdScheme")
         return out
     }
 
@@ -162,7 +157,7 @@ struct DHIS2Analytics {
             skipData
             ? []
             : result.rows.map { r in
-                var cells: [JSONValue] = axes.map { d in .string(id(Self.item(r, d), result)) }
+                var cells: [JSONValue] = axes.map { d in .string(id(result.item(r, d), result)) }
                 cells.append(.string(result.format(r)))
                 if spec.includeNumeratorDenominator {
                     cells += [r.numerator, r.denominator, r.factor].map {
@@ -175,7 +170,7 @@ struct DHIS2Analytics {
         if !skipMeta {
             var items: [(String, JSONValue)] = []
             var seen = Set<String>()
-            func item(_ raw: String) {
+            func addItem(_ raw: String) {
                 let key = id(raw, result)
                 guard seen.insert(key).inserted else { return }
                 var m: [(String, JSONValue)] = [("name", .string(name(raw, result, catalog)))]
@@ -183,7 +178,7 @@ struct DHIS2Analytics {
                 if outputScheme == .uid, raw != key { m.append(("uid", .string(raw))) }
                 items.append((key, .object(m)))
             }
-            for r in result.rows { for d in axes { item(Self.item(r, d)) } }
+            for r in result.rows { for d in axes { addItem(result.item(r, d)) } }
             for d in [AnalyticsDimension.dx, .pe, .ou] {
                 items.append((d.rawValue, .object([("name", .string(Self.columns[d] ?? ""))])))
             }
@@ -226,22 +221,13 @@ struct DHIS2Analytics {
         if spec.includeNumeratorDenominator { header += ["numerator", "denominator", "factor"] }
         var s = CSV.line(header) + "\n"
         for r in result.rows {
-            var cells = axes.map { id(Self.item(r, $0), result) } + [result.format(r)]
+            var cells = axes.map { id(result.item(r, $0), result) } + [result.format(r)]
             if spec.includeNumeratorDenominator {
                 cells += [r.numerator, r.denominator, r.factor].map { $0.map(formatNumber) ?? "" }
             }
             s += CSV.line(cells) + "\n"
         }
         return s
-    }
-
-    static func item(_ r: AnalyticsResult.Row, _ d: AnalyticsDimension) -> String {
-        switch d {
-        case .dx: r.dx
-        case .co: r.co ?? ""
-        case .pe: r.pe
-        case .ou: r.ou
-        }
     }
 
     /// An id as `outputIdScheme` writes it.

@@ -5,19 +5,24 @@ import QorganCore
 import QorganInterop
 import QorganStore
 
-/// DHIS2's identifier schemes, for `idScheme`, `dataElementIdScheme` and `orgUnitIdScheme`.
-enum DHIS2IdScheme: String {
-    case uid = "UID"
-    case code = "CODE"
-    case name = "NAME"
-
-    /// The scheme a parameter names (falling back to `idScheme`, then UID); 400 for any other.
-    static func from(_ r: Request, _ name: String, default fallback: DHIS2IdScheme = .uid) throws -> DHIS2IdScheme {
+extension IdScheme {
+    /// The scheme a DHIS2 parameter names (`UID`, `CODE`, `NAME`, any case), falling back to
+    /// `idScheme`, then to `fallback`; 400 for any other.
+    static func from(_ r: Request, _ name: String, default fallback: IdScheme = .uid) throws -> IdScheme {
         guard let v = HTTP.param(r, name) ?? HTTP.param(r, "idScheme") else { return fallback }
-        guard let s = DHIS2IdScheme(rawValue: v.uppercased()) else {
+        guard let s = IdScheme(rawValue: v.lowercased()) else {
             throw APIError.badRequest(name, v, "UID, CODE or NAME (attribute schemes are not supported)")
         }
         return s
+    }
+}
+
+extension IdSchemes {
+    /// `dataElementIdScheme` and `orgUnitIdScheme` (each falling back to `idScheme`, then `fallback`).
+    static func from(_ r: Request, default fallback: IdScheme) throws -> IdSchemes {
+        IdSchemes(
+            elements: try IdScheme.from(r, "dataElementIdScheme", default: fallback),
+            units: try IdScheme.from(r, "orgUnitIdScheme", default: fallback))
     }
 }
 
@@ -172,14 +177,13 @@ extension Handlers {
 
     /// Names in a NAME scheme become uids (codes and uids are understood whatever the scheme).
     func applyIdSchemes(_ inputs: inout [DataValueInput], _ r: Request, _ catalog: Catalog) throws {
-        let elementScheme = try DHIS2IdScheme.from(r, "dataElementIdScheme")
-        let unitScheme = try DHIS2IdScheme.from(r, "orgUnitIdScheme")
-        _ = try DHIS2IdScheme.from(r, "categoryOptionComboIdScheme")
-        if elementScheme == .name {
+        let schemes = try IdSchemes.from(r, default: .uid)
+        _ = try IdScheme.from(r, "categoryOptionComboIdScheme")
+        if schemes.elements == .name {
             let byName = Dictionary(catalog.dataElements.map { ($0.name, $0.uid) }, uniquingKeysWith: { a, _ in a })
             for i in inputs.indices { if let uid = byName[inputs[i].element] { inputs[i].element = uid } }
         }
-        if unitScheme == .name {
+        if schemes.units == .name {
             let byName = Dictionary(
                 catalog.organisationUnits.map { ($0.name, $0.uid) }, uniquingKeysWith: { a, _ in a })
             for i in inputs.indices { if let uid = byName[inputs[i].unit] { inputs[i].unit = uid } }
@@ -215,15 +219,7 @@ extension Handlers {
             }
             return p
         }
-        var span: DaySpan? = nil
-        if let s = HTTP.param(r, "startDate") ?? HTTP.param(r, "endDate") {
-            guard let a = HTTP.param(r, "startDate").flatMap({ Day(iso: $0) }),
-                let b = HTTP.param(r, "endDate").flatMap({ Day(iso: $0) }), a <= b
-            else {
-                throw APIError.badRequest("startDate", s, "give startDate and endDate as yyyy-MM-dd, start first")
-            }
-            span = DaySpan(start: a, end: b)
-        }
+        let span = try HTTP.dateSpan(r)
         guard !periods.isEmpty || span != nil else {
             throw APIError.badRequest("period", nil, "give at least one period, or startDate and endDate")
         }
@@ -246,53 +242,28 @@ extension Handlers {
             elements: Array(Set(elements)), units: units, periods: periods.isEmpty ? nil : periods, within: span,
             includeDeleted: try HTTP.flag(r, "includeDeleted"))
         if let limit = try HTTP.int(r, "limit", in: 1...10_000_000) { values = Array(values.prefix(limit)) }
-        let elementScheme = try DHIS2IdScheme.from(r, "dataElementIdScheme")
-        let unitScheme = try DHIS2IdScheme.from(r, "orgUnitIdScheme")
         let format = try format(r, c, allowed: ["json", "csv", "adx"])
+        // ADX writes codes unless a scheme is asked for (its habit); CSV and JSON uids (DHIS2's).
+        let schemes = try IdSchemes.from(r, default: format == "adx" ? .code : .uid)
         switch format {
         case "csv":
-            let text = DataValueCSV.write(values, catalog: catalog, idScheme: elementScheme == .uid ? .uid : .code)
+            let text = DataValueCSV.write(values, catalog: catalog, idSchemes: schemes)
             return HTTP.data(Data(text.utf8), type: "application/csv; charset=utf-8", filename: "dataValueSet.csv")
         case "adx":
-            let scheme: IdScheme = HTTP.param(r, "idScheme")?.uppercased() == "UID" ? .uid : .code
             return HTTP.data(
-                ADX.write(values, catalog: catalog, idScheme: scheme), type: "application/adx+xml; charset=utf-8")
+                ADX.write(values, catalog: catalog, idSchemes: schemes), type: "application/adx+xml; charset=utf-8")
         default: break
         }
-        func element(_ uid: String) -> String {
-            switch elementScheme {
-            case .uid: uid
-            case .code: catalog.element(uid)?.code ?? uid
-            case .name: catalog.element(uid)?.name ?? uid
-            }
-        }
-        func unit(_ uid: String) -> String {
-            switch unitScheme {
-            case .uid: uid
-            case .code: catalog.unit(uid)?.code ?? uid
-            case .name: catalog.unit(uid)?.name ?? uid
-            }
-        }
+        let rows = values.map { DataValueSetJSON.row($0, catalog: catalog, idSchemes: schemes) }
         let stamp = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
-        let rows: [JSONValue] = values.map { v in
-            var m: [(String, JSONValue)] = [
-                ("dataElement", .string(element(v.key.element))), ("period", .string(v.key.period.iso)),
-                ("orgUnit", .string(unit(v.key.unit))), ("categoryOptionCombo", .string(v.key.optionCombo)),
-                ("attributeOptionCombo", .string(v.key.attributeOptionCombo)), ("value", .string(v.value)),
-                ("storedBy", .string(v.storedBy)), ("created", .string(v.created.formatted(stamp))),
-                ("lastUpdated", .string(v.lastUpdated.formatted(stamp))), ("followup", .bool(v.followUp)),
-            ]
-            if let comment = v.comment { m.append(("comment", .string(comment))) }
-            if v.deleted { m.append(("deleted", .bool(true))) }
-            return .object(m)
-        }
         var body: [(String, JSONValue)] = []
         // One form, period and unit: the form's state too, as DHIS2 (completeDate) and Qorgan give it.
         if dataSets.count == 1, periods.count == 1, roots.count == 1, units.count == 1, span == nil {
             let (form, p, u) = (dataSets[0], periods[0], roots[0])
             let done = try store.completion(dataSet: form.uid, period: p.iso, unit: u.uid)
             body = [
-                ("dataSet", .string(form.uid)), ("period", .string(p.iso)), ("orgUnit", .string(unit(u.uid))),
+                ("dataSet", .string(form.uid)), ("period", .string(p.iso)),
+                ("orgUnit", .string(schemes.units.write(u.uid, catalog))),
                 ("completeDate", .string(done.map { $0.completedAt.formatted(stamp) })),
                 ("completed", .bool(done != nil)), ("completedBy", .string(done?.completedBy)),
                 ("locked", .bool(form.isExpired(p, today: today))),

@@ -116,6 +116,17 @@ enum HTTP {
         return n
     }
 
+    /// DHIS2's `startDate` and `endDate` (yyyy-MM-dd, both or neither, start first) as a span.
+    static func dateSpan(_ request: Request) throws -> DaySpan? {
+        guard let given = param(request, "startDate") ?? param(request, "endDate") else { return nil }
+        guard let a = param(request, "startDate").flatMap({ Day(iso: $0) }),
+            let b = param(request, "endDate").flatMap({ Day(iso: $0) }), a <= b
+        else {
+            throw APIError.badRequest("startDate", given, "give startDate and endDate as yyyy-MM-dd, start first")
+        }
+        return DaySpan(start: a, end: b)
+    }
+
     /// A year parameter, within the years Qorgan accepts (`Day.supportedYears`).
     static func year(_ request: Request, _ name: String) throws -> Int? {
         try int(request, name, in: Day.supportedYears)

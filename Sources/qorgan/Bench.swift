@@ -4,6 +4,9 @@ import QorganBench
 import QorganCore
 
 struct Bench: ParsableCommand {
+    /// A benchmark's line, straight to standard output (not buffered behind a long run).
+    static let printLine: @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }
+
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks (figures printed side by side with reference runs, never asserted).",
         subcommands: [Analytics.self, ColdStart.self, Propagation.self])
@@ -25,7 +28,7 @@ struct Bench: ParsableCommand {
             try guarded {
                 try AnalyticsBench(
                     values: values, runs: runs, workDirectory: work, duckdb: !noDuckdb, importRows: importRows,
-                    print: { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }
+                    print: Bench.printLine
                 ).run()
             }
         }
@@ -48,7 +51,7 @@ struct Bench: ParsableCommand {
                 }
                 try ColdStartBench(
                     sizes: sizes, workDirectory: work, keep: keep,
-                    print: { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }
+                    print: Bench.printLine
                 ).run()
             }
         }
@@ -74,7 +77,7 @@ struct Bench: ParsableCommand {
                 }
                 try await PropagationBench(
                     url: url, token: token, database: store.path, writes: writes,
-                    print: { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }
+                    print: Bench.printLine
                 ).run()
             } catch let e as QorganError {
                 FileHandle.standardError.write(Data(("error: " + e.description + "\n").utf8))

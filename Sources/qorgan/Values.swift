@@ -173,7 +173,7 @@ struct Values: ParsableCommand {
             abstract: "Export values as CSV (DHIS2 columns), a JSON data value set or ADX.")
         @OptionGroup var store: StoreOptions
         @Option(help: "csv, json or adx.") var format: Format = .csv
-        @Option(help: "Write references as uid (DHIS2's default; ADX: code) or code.") var idScheme: String?
+        @Option(help: "Write references as uid (DHIS2's default; ADX: code), code or name.") var idScheme: String?
         @Option(help: "Only these data elements (code or uid; repeatable).") var element: [String] = []
         @Flag(help: "Include deleted values (flagged deleted=true).") var includeDeleted = false
         @Option(name: .shortAndLong, help: "Write to this file instead of standard output.") var output: String?
@@ -184,7 +184,7 @@ struct Values: ParsableCommand {
                 let catalog = try s.catalog()
                 let schemeName = idScheme ?? (format == .adx ? "code" : "uid")
                 guard let scheme = IdScheme(rawValue: schemeName) else {
-                    throw QorganError.invalidArgument("--id-scheme is uid or code, not '\(schemeName)'")
+                    throw QorganError.invalidArgument("--id-scheme is uid, code or name, not '\(schemeName)'")
                 }
                 let elements = try element.map { ref in
                     guard let e = catalog.element(ref) else {
@@ -195,12 +195,15 @@ struct Values: ParsableCommand {
                 let values = try s.values(elements: elements.isEmpty ? nil : elements, includeDeleted: includeDeleted)
                 switch format {
                 case .csv:
-                    try write(Data(DataValueCSV.write(values, catalog: catalog, idScheme: scheme).utf8), to: output)
+                    try write(
+                        Data(DataValueCSV.write(values, catalog: catalog, idSchemes: IdSchemes(scheme)).utf8),
+                        to: output)
                 case .json:
                     try write(
-                        try DataValueSetJSON.write(values, catalog: catalog, idScheme: scheme) + Data("\n".utf8),
+                        try DataValueSetJSON.write(values, catalog: catalog, idSchemes: IdSchemes(scheme))
+                            + Data("\n".utf8),
                         to: output)
-                case .adx: try write(ADX.write(values, catalog: catalog, idScheme: scheme), to: output)
+                case .adx: try write(ADX.write(values, catalog: catalog, idSchemes: IdSchemes(scheme)), to: output)
                 }
             }
         }

@@ -24,13 +24,18 @@ import Testing
     }()
 
     @discardableResult
-    func qorgan(_ args: String..., database: String, input: String? = nil) throws -> Run {
-        let p = Process()
-        p.executableURL = Self.binary
-        p.arguments = args + ["--database", database]
+    func qorgan(_ args: String..., database: String) throws -> Run {
         var env = ProcessInfo.processInfo.environment
         env["QORGAN_USER"] = "cli-test"
-        p.environment = env
+        return try Self.run(Self.binary, args + ["--database", database], environment: env)
+    }
+
+    /// Runs a program to its end: its status, standard output and standard error.
+    static func run(_ executable: URL, _ args: [String], environment: [String: String]? = nil) throws -> Run {
+        let p = Process()
+        p.executableURL = executable
+        p.arguments = args
+        if let environment { p.environment = environment }
         let out = Pipe()
         // Standard error to a file: a long list of problems must not fill a pipe nobody reads yet.
         let errPath = Fixtures.temporaryPath("stderr.txt")

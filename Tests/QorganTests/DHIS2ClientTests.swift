@@ -9,22 +9,9 @@ import Testing
 /// DHIS2's own Python clients (`dhis2.py`, `dhis2-client`, installed by the test command) against
 /// a real `qorgan serve --demo`, and the CLI's DHIS2 formats and period identifiers.
 @Suite struct DHIS2ClientTests {
-    static func run(_ executable: String, _ args: [String]) throws -> (status: Int32, out: String, err: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [executable] + args
-        let out = Pipe()
-        let errPath = Fixtures.temporaryPath("stderr.txt")
-        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        try err.close()
-        let e = FileManager.default.contents(atPath: errPath) ?? Data()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    /// A program found on the PATH (python3, sqlite3), or the qorgan binary by its path.
+    static func run(_ executable: String, _ args: [String]) throws -> CLITests.Run {
+        try CLITests.run(URL(fileURLWithPath: "/usr/bin/env"), [executable] + args)
     }
 
     @Test func dhis2PyAndDhis2ClientWorkUnchanged() throws {

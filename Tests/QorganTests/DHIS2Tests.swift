@@ -218,29 +218,33 @@ import Testing
         let state = try await WebFixture.state()
         try await withApp(state) { web in
             let admin = Self.basic("admin")
+            /// A data value set of `type`, posted as the national administrator.
+            func post(_ type: String, _ set: String, query: String = "") async throws -> TestResponse {
+                try await web.send(
+                    .post, "/api/dataValueSets" + query, headers: admin.merging([.contentType: type]), raw: set)
+            }
+            func count(_ r: TestResponse, _ key: String) -> Int? {
+                (r.object["importCount"] as? [String: Any])?[key] as? Int
+            }
             let json = """
                 {"dataSet": "SECURITY", "period": "201711", "orgUnit": "AKT", "dataValues": [
                   {"dataElement": "CONVICTIONS", "value": "5", "comment": "court records"},
                   {"dataElement": "DEPARTURES_STOPPED", "value": 2}]}
                 """
-            let first = try await web.send(
-                .post, "/api/dataValueSets", headers: admin.merging([.contentType: "application/json"]), raw: json)
+            let first = try await post("application/json", json)
             #expect(first.status == .ok)
             #expect(first.object["status"] as? String == "SUCCESS")
-            #expect((first.object["importCount"] as? [String: Any])?["imported"] as? Int == 2)
+            #expect(count(first, "imported") == 2)
             #expect(
                 ((first.object["response"] as? [String: Any])?["importCount"] as? [String: Any])?["imported"] as? Int
                     == 2)
-            let again = try await web.send(
-                .post, "/api/dataValueSets", headers: admin.merging([.contentType: "application/json"]), raw: json)
-            #expect((again.object["importCount"] as? [String: Any])?["ignored"] as? Int == 2)
+            let again = try await post("application/json", json)
+            #expect(count(again, "ignored") == 2)
             // CSV with a byte-order mark, by name (NAME scheme for elements).
             let csv =
                 "\u{FEFF}dataelement,period,orgunit,categoryoptioncombo,attributeoptioncombo,value\n"
                 + "People convicted of terrorist and religious-extremist crimes,201710,AKT,,,6\n"
-            let c = try await web.send(
-                .post, "/api/dataValueSets?dataElementIdScheme=NAME",
-                headers: admin.merging([.contentType: "application/csv"]), raw: csv)
+            let c = try await post("application/csv", csv, query: "?dataElementIdScheme=NAME")
             #expect(c.status == .ok, "\(c.text ?? "")")
             // ADX with a disaggregation and an annotation.
             let adx = """
@@ -253,8 +257,7 @@ import Testing
                   </group>
                 </adx>
                 """
-            let a = try await web.send(
-                .post, "/api/dataValueSets", headers: admin.merging([.contentType: "application/adx+xml"]), raw: adx)
+            let a = try await post("application/adx+xml", adx)
             #expect(a.status == .ok, "\(a.text ?? "")")
             // Read back in each format.
             let back = try await web.send(
@@ -278,17 +281,13 @@ import Testing
             let delete = """
                 {"dataValues": [{"dataElement": "CONVICTIONS", "period": "201711", "orgUnit": "AKT", "value": "5"}]}
                 """
-            let dry = try await web.send(
-                .post, "/api/dataValueSets?importStrategy=DELETE&dryRun=true",
-                headers: admin.merging([.contentType: "application/json"]), raw: delete)
-            #expect((dry.object["importCount"] as? [String: Any])?["deleted"] as? Int == 1)
+            let dry = try await post("application/json", delete, query: "?importStrategy=DELETE&dryRun=true")
+            #expect(count(dry, "deleted") == 1)
             #expect(
                 try await web.send(.get, "/api/dataValues?de=CONVICTIONS&pe=201711&ou=AKT", headers: admin).status
                     == .ok)
-            let gone = try await web.send(
-                .post, "/api/dataValueSets?importStrategy=DELETE",
-                headers: admin.merging([.contentType: "application/json"]), raw: delete)
-            #expect((gone.object["importCount"] as? [String: Any])?["deleted"] as? Int == 1)
+            let gone = try await post("application/json", delete, query: "?importStrategy=DELETE")
+            #expect(count(gone, "deleted") == 1)
             #expect(
                 try await web.send(.get, "/api/dataValues?de=CONVICTIONS&pe=201711&ou=AKT", headers: admin).status
                     == .notFound)
@@ -299,8 +298,7 @@ import Testing
                   {"dataElement": "CONVICTIONS", "period": "201709", "orgUnit": "NOWHERE", "value": "1"},
                   {"dataElement": "CONVICTIONS", "period": "2017-13", "orgUnit": "AKT", "value": "1"}]}
                 """
-            let refused = try await web.send(
-                .post, "/api/dataValueSets", headers: admin.merging([.contentType: "application/json"]), raw: bad)
+            let refused = try await post("application/json", bad)
             #expect(refused.status == .conflict)
             #expect(refused.object["status"] as? String == "ERROR")
             let conflicts = refused.object["conflicts"] as? [[String: Any]] ?? []
@@ -311,16 +309,14 @@ import Testing
             let badAdx =
                 "<adx xmlns=\"urn:ihe:qrph:adx:2015\"><group orgUnit=\"AKT\" period=\"2017-10-02/P1M\">"
                 + "<dataValue dataElement=\"CONVICTIONS\" value=\"1\"/></group></adx>"
-            let r = try await web.send(
-                .post, "/api/dataValueSets", headers: admin.merging([.contentType: "application/adx+xml"]), raw: badAdx)
+            let r = try await post("application/adx+xml", badAdx)
             #expect(r.status == .conflict)
             #expect((r.object["conflicts"] as? [[String: Any]])?.first?["object"] as? String == "2017-10-02/P1M")
             for (type, body) in [
                 ("application/xml", "<dataValueSet/>"), ("application/adx+xml", "<!DOCTYPE x><adx/>"),
                 ("application/csv", "a,b\n1,2\n"),
             ] {
-                let r = try await web.send(
-                    .post, "/api/dataValueSets", headers: admin.merging([.contentType: type]), raw: body)
+                let r = try await post(type, body)
                 #expect(r.status.code >= 400 && r.status.code < 500, "\(type)")
             }
             #expect(
