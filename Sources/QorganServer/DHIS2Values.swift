@@ -170,7 +170,7 @@ extension Handlers {
             return DHIS2ImportSummary(
                 status: "ERROR", ignored: inputs.count, conflicts: problems, dryRun: dryRun, strategy: strategyName,
                 description:
-                    "Nothing was imported: \(problems.count) conflict\(problems.count == 1 ? "" : "s") in \(inputs.count) values (a data value set is all or nothing)"
+                    "Nothing was imported: \(problems.count) conflict\(problems.count == 1 ? "" : "s") among \(inputs.count) value\(inputs.count == 1 ? "" : "s") (a data value set is all or nothing)"
             ).response(status: .conflict)
         }
     }
