@@ -17,7 +17,7 @@ def ok(schema, desc="OK", status="200", ctype="application/json"):
 def errors(*codes):
     text = {"400": "Bad input: the field is named in problems", "401": "Not signed in, or the token is unknown or revoked",
             "403": "Not allowed for this role, outside the caller's units, or a missing CSRF token",
-            "404": "Not found (or outside the caller's units)", "409": "Conflict: the form is locked, or the object exists",
+            "404": "Not found (or outside the caller's units)", "409": "Conflict: the form is locked, the object exists, or (completion) a rule is broken",
             "503": "The database is busy with another writer; nothing was changed, try again"}
     return {c: {"description": text[c], "content": {"application/json": {"schema": ref("Error")}}} for c in codes}
 def body(schema, desc):
@@ -102,6 +102,18 @@ doc = {
     },
     "/api/completions": {"post": op("Mark a form complete (or not) for a unit and period", "data",
         {**ok(ref("Form")), **errors("400", "401", "403", "409")}, request=body(ref("Completion"), "The form, period, unit and state"), opid="complete")},
+    "/api/validation": {"get": op("Check the validation rules for units (each with its subtree) and a period or range, on the data as it is now. "
+        "Each rule is checked for the units that enter its data (and units at its levels), for every period of its type", "validation",
+        {"200": {"description": "The violations, the most important first", "content": {"application/json": {"schema": ref("ValidationResult")}, "text/csv": {"schema": {"type": "string"}}}},
+         **errors("400", "401", "403")},
+        params=[q("pe", "A period or range whose periods are checked (2017, 2016..2017)", True),
+                q("ou", "Units (code or uid), each with its subtree; the caller's units when absent"),
+                q("rule", "Only these rules (code or uid); repeated or ';'-separated"), q("dataSet", "Only the rules of this form"),
+                q("importance", "Only violations of this importance", schema={"type": "string", "enum": ["HIGH", "MEDIUM", "LOW", "high", "medium", "low"]}),
+                FORMAT2], opid="validate")},
+    "/api/validation/dataSet/{ds}": {"get": op("One form's rules for one unit and period, as DHIS2's data entry asks (the entry page shows them beside the grid)", "validation",
+        {**ok(ref("FormValidation")), **errors("400", "401", "403")},
+        params=[p("ds", "The form (code or uid)"), q("pe", "The period", True), q("ou", "The unit (code or uid)", True)], opid="validateForm")},
     "/api/audits/dataValue": {"get": op("The history of one data value: who, when, old, new", "data",
         {**ok({"type": "array", "items": ref("AuditEntry")}), **errors("400", "401", "403")}, params=key_params, opid="valueHistory")},
     "/api/analytics": {"get": op("Query the analytics engine: data × periods × units, current the moment a value is saved. "
@@ -310,10 +322,19 @@ doc = {
         "rows": {"type": "array", "items": {"type": "array", "items": {"type": "string"}}},
         "headerWidth": {"type": "integer"}, "height": {"type": "integer"}, "width": {"type": "integer"}}},
       "Form": {"type": "object", "properties": {"dataSet": {"type": "string"}, "period": {"type": "string"}, "orgUnit": {"type": "string"},
-        "completed": {"type": "boolean"}, "completedBy": {"type": "string"}, "completedAt": {"type": "string"}, "locked": {"type": "boolean"},
+        "completed": {"type": "boolean"}, "completedBy": {"type": "string"}, "completedAt": {"type": "string"}, "comment": {"type": "string"}, "locked": {"type": "boolean"},
         "dataValues": {"type": "array", "items": ref("DataValue")}}},
       "Completion": {"type": "object", "required": ["dataSet", "period", "orgUnit"], "properties": {"dataSet": {"type": "string"}, "period": {"type": "string"},
-        "orgUnit": {"type": "string"}, "completed": {"type": "boolean", "default": True}}},
+        "orgUnit": {"type": "string"}, "completed": {"type": "boolean", "default": True},
+        "comment": {"type": "string", "maxLength": 1000, "description": "Why the form is complete despite a medium or low importance violation (required then); a high importance violation refuses completion (409 validation_failed)"}}},
+      "Violation": {"type": "object", "properties": {"validationRule": {"type": "string"}, "validationRuleCode": {"type": "string"}, "validationRuleName": {"type": "string"},
+        "importance": {"type": "string", "enum": ["HIGH", "MEDIUM", "LOW"]}, "operator": {"type": "string"}, "leftSide": {"type": "string"}, "rightSide": {"type": "string"},
+        "leftSideValue": {"type": ["number", "null"]}, "rightSideValue": {"type": ["number", "null"]}, "period": {"type": "string"},
+        "organisationUnit": {"type": "string"}, "organisationUnitCode": {"type": "string"}, "organisationUnitName": {"type": "string"}, "instruction": {"type": ["string", "null"]}}},
+      "ValidationResult": {"type": "object", "properties": {"validationRuleViolations": {"type": "array", "items": ref("Violation")},
+        "rulesChecked": {"type": "integer"}, "considered": {"type": "integer"}, "checked": {"type": "integer"}}},
+      "FormValidation": {"type": "object", "properties": {"validationRuleViolations": {"type": "array", "items": ref("Violation")},
+        "commentRequiredViolations": {"type": "array", "items": {"type": "object"}}}},
       "AuditEntry": {"type": "object", "properties": {"action": {"type": "string", "enum": ["CREATE", "UPDATE", "DELETE", "RESTORE"]}, "oldValue": {"type": "string"},
         "newValue": {"type": "string"}, "oldComment": {"type": "string"}, "newComment": {"type": "string"}, "changedBy": {"type": "string"}, "changedAt": {"type": "string"}}},
       "AnalyticsResult": {"type": "object", "properties": {"headers": {"type": "array", "items": {"type": "string"}},
@@ -326,7 +347,8 @@ doc = {
 # DHIS2's metadata collections: a paged list and one object each, alike but for the unit's extras.
 COLLECTIONS = [("organisationUnits", "Organisation units in the caller's subtrees"), ("organisationUnitLevels", "Levels of the hierarchy"),
                ("dataElements", "Data elements"), ("dataSets", "Forms (data sets)"), ("indicators", "Indicators"),
-               ("categoryCombos", "Category combinations"), ("categoryOptionCombos", "Category option combinations")]
+               ("categoryCombos", "Category combinations"), ("categoryOptionCombos", "Category option combinations"),
+               ("validationRules", "Validation rules")]
 for c, d in COLLECTIONS:
     Name = c[0].upper() + c[1:]
     units = c == "organisationUnits"

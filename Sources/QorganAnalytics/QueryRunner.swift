@@ -282,44 +282,10 @@ final class QueryRunner {
         guard depth < 32, let ind = state.catalog.indicator(uid),
             let num = try? Expression.parse(ind.numerator), let den = try? Expression.parse(ind.denominator)
         else { return nil }
-        var grids: [String: [Double?]] = [:]
-        for r in num.references + den.references {
-            let key = "\(r.kind.rawValue){\(r.code)\(r.combo.map { ".\($0)" } ?? "")}"
-            if grids[key] != nil { continue }
-            switch r.kind {
-            case .element:
-                guard let el = state.catalog.element(r.code) else {
-                    grids[key] = Array(repeating: nil, count: unitCount * periodCount)
-                    continue
-                }
-                let coc = r.combo.flatMap { state.catalog.optionCombo($0, of: el)?.uid }
-                let memoKey = el.uid + "." + (coc ?? "")
-                if let g = memo[memoKey] {
-                    grids[key] = g
-                } else {
-                    let g =
-                        (r.combo != nil && coc == nil)
-                        ? Array(repeating: nil, count: unitCount * periodCount) : elementGrid(el.uid, coc: coc)
-                    memo[memoKey] = g
-                    grids[key] = g
-                }
-            case .indicator:
-                guard let other = state.catalog.indicator(r.code) else {
-                    grids[key] = Array(repeating: nil, count: unitCount * periodCount)
-                    continue
-                }
-                grids[key] =
-                    indicatorGrid(other.uid, memo: &memo, depth: depth + 1)?.value
-                    ?? Array(repeating: nil, count: unitCount * periodCount)
-            case .constant:
-                grids[key] = Array(repeating: state.catalog.constant(r.code)?.value, count: unitCount * periodCount)
-            }
-        }
+        let grids = referenceGrids(num.references + den.references, memo: &memo, depth: depth)
         var out = IndicatorGrid(numerator: [], denominator: [], value: [], factor: ind.factor)
         for b in 0..<(unitCount * periodCount) {
-            let resolve: (Expression.Reference) -> Double? = { r in
-                grids["\(r.kind.rawValue){\(r.code)\(r.combo.map { ".\($0)" } ?? "")}"]?[b] ?? nil
-            }
+            let resolve: (Expression.Reference) -> Double? = { r in grids[Self.key(r)]?[b] ?? nil }
             let n = num.evaluate(resolve)
             let d = den.evaluate(resolve)
             out.numerator.append(n)
@@ -327,6 +293,49 @@ final class QueryRunner {
             if let n, let d, d != 0 { out.value.append(n / d * ind.factor) } else { out.value.append(nil) }
         }
         return out
+    }
+
+    /// How a reference is found among `referenceGrids`.
+    static func key(_ r: Expression.Reference) -> String {
+        "\(r.kind.rawValue){\(r.code)\(r.combo.map { ".\($0)" } ?? "")}"
+    }
+
+    /// The grid (units × periods) of each reference of an expression, by `key(_:)`; unknown
+    /// references have no data.
+    func referenceGrids(
+        _ references: [Expression.Reference], memo: inout [String: [Double?]], depth: Int = 0
+    ) -> [String: [Double?]] {
+        var grids: [String: [Double?]] = [:]
+        let empty = [Double?](repeating: nil, count: unitCount * periodCount)
+        for r in references {
+            let key = Self.key(r)
+            if grids[key] != nil { continue }
+            switch r.kind {
+            case .element:
+                guard let el = state.catalog.element(r.code) else {
+                    grids[key] = empty
+                    continue
+                }
+                let coc = r.combo.flatMap { state.catalog.optionCombo($0, of: el)?.uid }
+                let memoKey = el.uid + "." + (coc ?? "")
+                if let g = memo[memoKey] {
+                    grids[key] = g
+                } else {
+                    let g = (r.combo != nil && coc == nil) ? empty : elementGrid(el.uid, coc: coc)
+                    memo[memoKey] = g
+                    grids[key] = g
+                }
+            case .indicator:
+                guard let other = state.catalog.indicator(r.code) else {
+                    grids[key] = empty
+                    continue
+                }
+                grids[key] = indicatorGrid(other.uid, memo: &memo, depth: depth + 1)?.value ?? empty
+            case .constant:
+                grids[key] = Array(repeating: state.catalog.constant(r.code)?.value, count: unitCount * periodCount)
+            }
+        }
+        return grids
     }
 
     // MARK: The result

@@ -13,10 +13,11 @@ public struct Catalog: Sendable, Codable, Equatable {
     public var indicators: [Indicator] = []
     public var constants: [Constant] = []
     public var reportFigures: [ReportFigure] = []
+    public var validationRules: [ValidationRule] = []
 
     enum CodingKeys: String, CodingKey {
         case organisationUnitLevels, organisationUnits, categories, categoryCombos, dataElements,
-            dataSets, indicators, constants, reportFigures
+            dataSets, indicators, constants, reportFigures, validationRules
     }
 
     /// The default disaggregation (none) and nothing else.
@@ -38,6 +39,7 @@ public struct Catalog: Sendable, Codable, Equatable {
         indicators = try c.decodeIfPresent([Indicator].self, forKey: .indicators) ?? []
         constants = try c.decodeIfPresent([Constant].self, forKey: .constants) ?? []
         reportFigures = try c.decodeIfPresent([ReportFigure].self, forKey: .reportFigures) ?? []
+        validationRules = try c.decodeIfPresent([ValidationRule].self, forKey: .validationRules) ?? []
         reindex()
     }
 
@@ -46,6 +48,7 @@ public struct Catalog: Sendable, Codable, Equatable {
             && a.categories == b.categories && a.categoryCombos == b.categoryCombos
             && a.dataElements == b.dataElements && a.dataSets == b.dataSets && a.indicators == b.indicators
             && a.constants == b.constants && a.reportFigures == b.reportFigures
+            && a.validationRules == b.validationRules
     }
 
     // MARK: Indexes (derived; rebuilt by reindex())
@@ -59,6 +62,7 @@ public struct Catalog: Sendable, Codable, Equatable {
     private var dataSetIndex: [String: Int] = [:]
     private var comboIndex: [String: Int] = [:]
     private var categoryIndex: [String: Int] = [:]
+    private var ruleIndex: [String: Int] = [:]
     public private(set) var optionCombos: [String: [CategoryOptionCombo]] = [:]
     private var optionComboIndex: [String: CategoryOptionCombo] = [:]
     private var elementDataSets: [String: [String]] = [:]
@@ -87,6 +91,7 @@ public struct Catalog: Sendable, Codable, Equatable {
         dataSetIndex = index(dataSets, \.uid, \.code)
         comboIndex = index(categoryCombos, \.uid, \.code)
         categoryIndex = index(categories, \.uid, \.code)
+        ruleIndex = index(validationRules, \.uid, \.code)
         optionCombos = [:]
         optionComboIndex = [:]
         for combo in categoryCombos {
@@ -135,6 +140,9 @@ public struct Catalog: Sendable, Codable, Equatable {
     public func indicator(_ ref: String) -> Indicator? { indicatorIndex[ref.trimmedSpaces].map { indicators[$0] } }
     public func constant(_ ref: String) -> Constant? { constantIndex[ref.trimmedSpaces].map { constants[$0] } }
     public func dataSet(_ ref: String) -> DataSet? { dataSetIndex[ref.trimmedSpaces].map { dataSets[$0] } }
+    public func validationRule(_ ref: String) -> ValidationRule? {
+        ruleIndex[ref.trimmedSpaces].map { validationRules[$0] }
+    }
     public func categoryCombo(_ ref: String) -> CategoryCombo? {
         comboIndex[ref.trimmedSpaces].map { categoryCombos[$0] }
     }

@@ -134,6 +134,9 @@ extension Catalog {
         upsert("dataSet", doc.dataSets, into: &merged.dataSets, uid: \.uid, code: \.code, name: \.name)
         upsert("constant", doc.constants, into: &merged.constants, uid: \.uid, code: \.code, name: \.name)
         upsert("indicator", doc.indicators, into: &merged.indicators, uid: \.uid, code: \.code, name: \.name)
+        upsert(
+            "validationRule", doc.validationRules, into: &merged.validationRules, uid: \.uid, code: \.code,
+            name: \.name)
         for level in doc.organisationUnitLevels {
             if level.level < 1 {
                 problems.append(
@@ -378,6 +381,26 @@ extension Catalog {
                     Problem(
                         object: label, field: "periodType", reason: "a change figure needs the period type it compares")
                 )
+            }
+        }
+        for rule in merged.validationRules {
+            let label = "validationRule \(rule.code)"
+            for (field, side) in [("leftSide", rule.leftSide), ("rightSide", rule.rightSide)] {
+                do {
+                    _ = try merged.check(expression: side.expression)
+                } catch let error as QorganError {
+                    if case .invalidExpression(_, let pos, let reason) = error {
+                        problems.append(
+                            Problem(
+                                object: label, field: field, value: side.expression,
+                                reason: "at position \(pos): \(reason)"))
+                    }
+                } catch {}
+            }
+            for level in rule.organisationUnitLevels where level < 1 {
+                problems.append(
+                    Problem(
+                        object: label, field: "organisationUnitLevels", value: "\(level)", reason: "levels start at 1"))
             }
         }
         merged.reindex()

@@ -197,7 +197,65 @@ extension DemoProgramme {
                 add("REHAB_CASELOAD", "\(y)Q\(q)", Geography.rehabilitationCentre.code, caseload)
             }
         }
+        slip(&out)
         return (out, foiled, readiness)
+    }
+
+    /// Two realistic slips for the validation rules to find, each moving figures within a year so
+    /// that every yearly figure of the report stays as it is: one region's 2017 return of people drawn in
+    /// typed mostly into the next quarter (fewer left than that quarter's marginalised), and one
+    /// office's people reached in March 2017 entered in April (March has events but no reach).
+    static func slip(_ out: inout [DataValueInput]) {
+        func total(_ element: String, _ period: String, _ unit: String) -> Int {
+            out.filter { $0.element == element && $0.period == period && $0.unit == unit }
+                .reduce(0) { $0 + (Int($1.value) ?? 0) }
+        }
+        func move(_ element: String, from: String, to: String, unit: String) {
+            let moved = out.filter { $0.element == element && $0.period == from && $0.unit == unit }
+            out.removeAll { $0.element == element && $0.period == from && $0.unit == unit }
+            for m in moved {
+                if let i = out.firstIndex(where: {
+                    $0.element == element && $0.period == to && $0.unit == unit && $0.optionCombo == m.optionCombo
+                }) {
+                    out[i].value = String((Int(out[i].value) ?? 0) + (Int(m.value) ?? 0))
+                } else {
+                    var n = m
+                    n.period = to
+                    out.append(n)
+                }
+            }
+        }
+        // A region's 2017 return of one quarter typed into the next, all but its smallest cell of
+        // people drawn in, while the next quarter's marginalised went into this one's.
+        let quarters = (1...4).map { "2017Q\($0)" }
+        search: for r in Geography.regions {
+            for (a, b) in zip(quarters, quarters.dropFirst()) {
+                let cells = out.filter { $0.element == "DRAWN_IN" && $0.period == a && $0.unit == r.code }
+                guard let smallest = cells.min(by: { (Int($0.value) ?? 0) < (Int($1.value) ?? 0) }) else { continue }
+                let m = total("DRAWN_IN_MARGINALISED", a, r.code) + total("DRAWN_IN_MARGINALISED", b, r.code)
+                guard m > (Int(smallest.value) ?? 0) else { continue }
+                move("DRAWN_IN_MARGINALISED", from: b, to: a, unit: r.code)
+                let kept = out.filter {
+                    $0.element == "DRAWN_IN" && $0.period == a && $0.unit == r.code && $0 == smallest
+                }
+                move("DRAWN_IN", from: a, to: b, unit: r.code)
+                // Put the one cell back.
+                if let cell = kept.first,
+                    let i = out.firstIndex(where: {
+                        $0.element == "DRAWN_IN" && $0.period == b && $0.unit == r.code
+                            && $0.optionCombo == cell.optionCombo
+                    })
+                {
+                    out[i].value = String((Int(out[i].value) ?? 0) - (Int(cell.value) ?? 0))
+                    if out[i].value == "0" { out.remove(at: i) }
+                    out.append(cell)
+                }
+                break search
+            }
+        }
+        if let office = Geography.regions.first(where: { $0.code == "ALA" })?.offices.first?.code {
+            move("TG_REACHED", from: "201703", to: "201704", unit: office)
+        }
     }
 
     /// Moves scores (in tenths of a percent) one tenth at a time until their mean is exactly `target`.

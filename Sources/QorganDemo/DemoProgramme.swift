@@ -278,6 +278,7 @@ public enum DemoProgramme {
                 label: "Share of the marginalised part of society among those drawn into destructive movements",
                 indicator: "IND_MARGINALISED_SHARE", periods: "2017", unit: kz, suffix: "%"),
         ]
+        c.validationRules = DemoValidation.rules
         return c
     }
 

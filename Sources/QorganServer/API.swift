@@ -59,6 +59,8 @@ enum API {
             let body = try await HTTP.decode(CompletionBody.self, from: r, what: "the completion")
             return try HTTP.json(try h.complete(body, c))
         }
+        api.get("validation") { r, c in try h.validation(r, c) }
+        api.get("validation/dataSet/:ds") { r, c in try h.formValidation(r, c) }
         api.get("audits/dataValue") { r, c in try HTTP.json(try h.history(r, c)) }
         api.get("analytics") { r, c in try await h.analytics(r, c) }
 
@@ -160,6 +162,8 @@ struct CompletionBody: Decodable {
     var period: String
     var orgUnit: String
     var completed: Bool?
+    /// Why the form is complete despite a medium or low importance violation.
+    var comment: String?
 }
 
 struct NewUserBody: Decodable {
@@ -229,6 +233,7 @@ struct ValueJSON: Encodable {
 struct FormJSON: Encodable {
     var dataSet: String, period: String, orgUnit: String
     var completed: Bool, completedBy: String?, completedAt: Date?
+    var comment: String? = nil
     var locked: Bool
     var dataValues: [ValueJSON]
 }
@@ -399,12 +404,20 @@ struct Handlers: Sendable {
                 .conflict, code: "form_locked",
                 "\(form.code) for \(p.iso) is closed; an administrator can still change it")
         }
+        let complete = b.completed ?? true
+        if let comment = b.comment, comment.count > 1000 {
+            throw APIError.badRequest("comment", String(comment.prefix(20)) + "…", "at most 1000 characters")
+        }
+        if complete { try checkCompletable(form, p, u, comment: b.comment, c, catalog) }
+        let comment = b.comment.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
         try store.setCompletion(
-            dataSet: form.uid, period: p.iso, unit: u.uid, complete: b.completed ?? true, by: user.username)
+            dataSet: form.uid, period: p.iso, unit: u.uid, complete: complete, comment: complete ? comment : nil,
+            by: user.username)
         let done = try store.completion(dataSet: form.uid, period: p.iso, unit: u.uid)
         return FormJSON(
             dataSet: form.uid, period: p.iso, orgUnit: u.uid, completed: done != nil, completedBy: done?.completedBy,
-            completedAt: done?.completedAt, locked: form.isExpired(p, today: state.today), dataValues: [])
+            completedAt: done?.completedAt, comment: done?.comment, locked: form.isExpired(p, today: state.today),
+            dataValues: [])
     }
 
     func history(_ r: Request, _ c: AppContext) throws -> [AuditJSON] {

@@ -264,7 +264,7 @@ struct MetadataObjects {
 
     static let collections = [
         "organisationUnits", "organisationUnitLevels", "dataElements", "dataSets", "indicators", "categoryCombos",
-        "categoryOptionCombos",
+        "categoryOptionCombos", "validationRules",
     ]
 
     static func ref(_ id: String) -> JSONValue { .object([("id", .string(id))]) }
@@ -360,6 +360,24 @@ struct MetadataObjects {
                         ("isDefault", .bool(c.uid == CategoryCombo.defaultUid)),
                         ("categories", .array(c.categories.map(Self.ref))),
                         ("categoryOptionCombos", .array((catalog.optionCombos[c.uid] ?? []).map { Self.ref($0.uid) })),
+                    ])
+            }
+        case "validationRules":
+            return catalog.validationRules.map { v in
+                func side(_ s: ValidationRule.Side) -> JSONValue {
+                    .object([
+                        ("expression", .string(s.expression)), ("description", .string(s.description)),
+                        ("missingValueStrategy", .string(s.missingValueStrategy.rawValue)),
+                    ])
+                }
+                return .object(
+                    named(v.uid, v.code, v.name, v.name(in: language)) + [
+                        ("description", .string(v.description)), ("instruction", .string(v.instruction)),
+                        ("displayInstruction", .string(v.instruction(in: language))),
+                        ("importance", .string(v.importance.rawValue)), ("operator", .string(v.operator.rawValue)),
+                        ("periodType", .string(v.periodType.rawValue)), ("leftSide", side(v.leftSide)),
+                        ("rightSide", side(v.rightSide)),
+                        ("organisationUnitLevels", .array(v.organisationUnitLevels.map { .int($0) })),
                     ])
             }
         case "categoryOptionCombos":

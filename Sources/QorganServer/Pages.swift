@@ -23,6 +23,7 @@ enum Pages {
         router.get("/dashboard") { r, c in try p.page(r, c) { try p.dashboard(r, c, $0) } }
         router.get("/entry") { r, c in try p.page(r, c) { try p.entry(r, c, $0) } }
         router.get("/pivot") { r, c in try p.page(r, c) { try p.pivot(r, c, $0) } }
+        router.get("/validation") { r, c in try p.page(r, c) { try p.validation(r, c, $0) } }
         router.get("/metadata") { r, c in try p.page(r, c) { try p.metadata(r, c, $0) } }
         router.get("/history") { r, c in try p.page(r, c) { try p.history(r, c, $0) } }
         router.get("/users") { r, c in try p.page(r, c) { try p.users(r, c, $0, notice: nil, error: nil) } }
@@ -489,7 +490,74 @@ struct PageHandlers: Sendable {
         ctx["completed"] = done != nil
         ctx["completedBy"] = done?.completedBy ?? ""
         ctx["completedAt"] = done.map { Timestamp.string($0.completedAt) } ?? ""
+        ctx["completionComment"] = done?.comment
+        ctx["hasRules"] = !catalog.validationRules(of: form).isEmpty
+        ctx["violations"] = try state.formViolations(form, period, unit).map {
+            state.violationContext($0, catalog, lang)
+        }
         return render("entry", c, r, title: t["nav_entry"] ?? "Data entry", active: "entry", ctx)
+    }
+
+    // MARK: Validation
+
+    /// The rules broken in the user's units for a period or range, each linked to its form.
+    func validation(_ r: Request, _ c: AppContext, _ user: Principal) throws -> Response {
+        let engine = state.engine.snapshot()
+        let catalog = engine.catalog
+        let lang = c.language
+        let t = state.messages.table(lang)
+        let today = state.today
+        let unitRef = HTTP.param(r, "ou") ?? user.units.first ?? ""
+        guard let unit = catalog.unit(unitRef) else {
+            throw APIError.badRequest("ou", unitRef, "no organisation unit with this code or uid")
+        }
+        guard user.canSee(unit.uid, in: catalog, on: today) else { throw APIError.outOfScope(unitRef) }
+        let pe = HTTP.param(r, "pe") ?? String(years().last ?? today.year)
+        guard let selection = try? PeriodSelection(pe) else {
+            throw APIError.badRequest("pe", pe, "not a period or range (2017, 2016..2017, 2017Q1)")
+        }
+        var importance: ValidationRule.Importance? = nil
+        if let text = HTTP.param(r, "importance") {
+            guard let i = ValidationRule.Importance(rawValue: text.uppercased()) else {
+                throw APIError.badRequest("importance", text, "HIGH, MEDIUM or LOW")
+            }
+            importance = i
+        }
+        let outcome: ValidationOutcome
+        do {
+            outcome = try engine.validate(
+                ValidationScope(
+                    units: [unit.uid], span: selection.span, maxChecks: state.configuration.queryLimits.maxCells))
+        } catch QorganError.invalidRequest(_, let problems) {
+            throw APIError.badRequest("pe", pe, problems.map(\.reason).joined(separator: "; "))
+        }
+        let shown = outcome.violations.filter { importance == nil || $0.importance == importance }
+        let rows: [Ctx] = shown.map { v in
+            var row = state.violationContext(v, catalog, lang)
+            // The form where the unit enters the rule's data, if it enters any.
+            if let rule = catalog.validationRule(v.rule), let period = Period.parse(v.period) {
+                let elements = catalog.elements(of: rule)
+                if let form = catalog.dataSets.first(where: {
+                    $0.periodType == period.type && $0.organisationUnits.contains(v.unit)
+                        && !elements.isDisjoint(with: $0.dataElements)
+                }) {
+                    row["link"] = "/entry?ds=\(form.uid)&ou=\(v.unit)&pe=\(period.iso)"
+                }
+            }
+            return row
+        }
+        return render(
+            "validation", c, r, title: t["validation_title"] ?? "Validation rules", active: "validation",
+            [
+                "units": unitChoices(user, catalog, selected: unit.uid, lang: lang), "pe": pe,
+                "importances": ValidationRule.Importance.allCases.map { i -> Ctx in
+                    [
+                        "value": i.rawValue, "name": t["validation_importance_" + i.rawValue] ?? i.rawValue,
+                        "selected": i == importance,
+                    ]
+                },
+                "violations": rows, "count": shown.count, "checked": outcome.checked, "empty": shown.isEmpty,
+            ])
     }
 
     // MARK: Pivot

@@ -34,6 +34,8 @@ public struct SecurityEvent: Hashable, Sendable, Codable {
 public struct Completion: Hashable, Sendable, Codable {
     public var completedBy: String
     public var completedAt: Date
+    /// Why it was completed despite a medium or low importance violation.
+    public var comment: String?
 }
 
 /// Users, sessions, API tokens and form completions. Every change is written to an audit
@@ -359,24 +361,29 @@ extension SQLiteStore {
             try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT completed_by, completed_at FROM completion WHERE data_set_uid = ? AND period = ? AND unit_uid = ? AND deleted = 0
+                    SELECT completed_by, completed_at, comment FROM completion WHERE data_set_uid = ? AND period = ? AND unit_uid = ? AND deleted = 0
                     """, arguments: [dataSet, period, unit]
             ).map {
-                Completion(completedBy: $0["completed_by"], completedAt: Timestamp.date(millis: $0["completed_at"]))
+                Completion(
+                    completedBy: $0["completed_by"], completedAt: Timestamp.date(millis: $0["completed_at"]),
+                    comment: $0["comment"])
             }
         }
     }
 
     /// Marks a form complete (or, with `complete: false`, no longer complete).
-    public func setCompletion(dataSet: String, period: String, unit: String, complete: Bool, by actor: String) throws {
+    public func setCompletion(
+        dataSet: String, period: String, unit: String, complete: Bool, comment: String? = nil, by actor: String
+    ) throws {
         try write(.completions) { db in
             let now = Timestamp.millis(Date())
             if complete {
                 try db.execute(
                     sql: """
-                        INSERT INTO completion(data_set_uid, period, unit_uid, completed_by, completed_at, deleted) VALUES (?, ?, ?, ?, ?, 0)
-                        ON CONFLICT DO UPDATE SET completed_by = excluded.completed_by, completed_at = excluded.completed_at, deleted = 0
-                        """, arguments: [dataSet, period, unit, actor, now])
+                        INSERT INTO completion(data_set_uid, period, unit_uid, completed_by, completed_at, comment, deleted) VALUES (?, ?, ?, ?, ?, ?, 0)
+                        ON CONFLICT DO UPDATE SET completed_by = excluded.completed_by, completed_at = excluded.completed_at,
+                            comment = excluded.comment, deleted = 0
+                        """, arguments: [dataSet, period, unit, actor, now, comment])
             } else {
                 try db.execute(
                     sql: "UPDATE completion SET deleted = 1 WHERE data_set_uid = ? AND period = ? AND unit_uid = ?",
@@ -384,8 +391,8 @@ extension SQLiteStore {
             }
             try db.execute(
                 sql: """
-                    INSERT INTO completion_audit(data_set_uid, period, unit_uid, action, changed_by, changed_at) VALUES (?, ?, ?, ?, ?, ?)
-                    """, arguments: [dataSet, period, unit, complete ? "COMPLETE" : "INCOMPLETE", actor, now])
+                    INSERT INTO completion_audit(data_set_uid, period, unit_uid, action, changed_by, changed_at, comment) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [dataSet, period, unit, complete ? "COMPLETE" : "INCOMPLETE", actor, now, comment])
         }
     }
 }

@@ -103,6 +103,10 @@ enum MetadataTables {
                 kind: ReportFigure.Kind(rawValue: r["kind"]) ?? .value,
                 periodType: pt.flatMap { PeriodType(rawValue: $0) }, suffix: r["suffix"])
         }
+        c.validationRules = try Row.fetchAll(db, sql: "SELECT definition FROM validation_rule ORDER BY id").map { r in
+            let text: String = r["definition"]
+            return try JSONDecoder().decode(ValidationRule.self, from: Data(text.utf8))
+        }
         c.reindex()
         return c
     }
@@ -235,6 +239,13 @@ enum MetadataTables {
                     i.target, translationsText(i.translations),
                 ])
         }
+        let ruleEncoder = JSONEncoder()
+        ruleEncoder.outputFormatting = [.sortedKeys]
+        for rule in c.validationRules {
+            _ = try upsert(
+                "validation_rule", ["uid", "code", "definition"],
+                [rule.uid, rule.code, String(decoding: try ruleEncoder.encode(rule), as: UTF8.self)])
+        }
         try db.execute(sql: "DELETE FROM report_figure")
         for (n, f) in c.reportFigures.enumerated() {
             try db.execute(
@@ -267,6 +278,7 @@ enum MetadataTables {
             case "dataSet": snapshot = try encoder.encode(c.dataSet(ch.uid))
             case "indicator": snapshot = try encoder.encode(c.indicator(ch.uid))
             case "constant": snapshot = try encoder.encode(c.constant(ch.uid))
+            case "validationRule": snapshot = try encoder.encode(c.validationRule(ch.uid))
             default: snapshot = Data("{}".utf8)
             }
             try db.execute(

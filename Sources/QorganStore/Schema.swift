@@ -314,6 +314,20 @@ enum Schema {
                     arguments: [p.start.description, p.end.description, row["id"] as Int64])
             }
         }
+        m.registerMigration("v7: validation rules, completion comments") { db in
+            try db.execute(
+                sql: """
+                    -- A validation rule, whole, as its JSON (its expressions refer to other metadata by code
+                    -- or uid, so it has no foreign keys).
+                    CREATE TABLE validation_rule (
+                        id INTEGER PRIMARY KEY, uid TEXT NOT NULL UNIQUE, code TEXT NOT NULL UNIQUE,
+                        definition TEXT NOT NULL
+                    );
+                    -- Why a form was completed despite a medium or low importance violation.
+                    ALTER TABLE completion ADD COLUMN comment TEXT;
+                    ALTER TABLE completion_audit ADD COLUMN comment TEXT;
+                    """)
+        }
         return m
     }
 }

@@ -88,7 +88,7 @@ import Testing
         let store = try Fixtures.demoStore()
         let loaded = try live(store).snapshot()
         let built = EngineState.build(catalog: try store.catalog(), values: try store.values())
-        #expect(loaded.valueCount == 30_614 && built.valueCount == loaded.valueCount)
+        #expect(loaded.valueCount == 30_605 && built.valueCount == loaded.valueCount)
         let spec = QuerySpec(
             dx: ["TG_REACHED", "DRAWN_IN", "IND_READINESS", "REHAB_CASELOAD"], pe: ["2013..2017"],
             ou: ["LEVEL-2", "KZ"])

@@ -91,6 +91,10 @@ import Testing
                 "/api/completions", #"{"dataSet": "SECURITY", "period": "201712", "orgUnit": "AKT"}"#
             ),
             "GET /api/audits/dataValue": ("/api/audits/dataValue?de=READINESS_PCT&pe=2017&ou=AKT", nil),
+            "GET /api/validation": ("/api/validation?pe=2017&ou=KZ", nil),
+            "GET /api/validation/dataSet/{ds}": ("/api/validation/dataSet/INVOLVEMENT?pe=2017Q1&ou=AST", nil),
+            "GET /api/validationRules": ("/api/validationRules", nil),
+            "GET /api/validationRules/{id}": ("/api/validationRules/MARGINALISED_WITHIN_DRAWN_IN", nil),
             "GET /api/analytics": ("/api/analytics?dx=IND_READINESS&pe=2015;2017&ou=LEVEL-2", nil),
             "GET /api/incidents": ("/api/incidents?from=2016&to=2016&ou=KZ&outcome=completed", nil),
             "GET /api/incidents/codes": ("/api/incidents/codes", nil),

@@ -24,7 +24,7 @@ import Testing
             #expect(page.headers[.location]?.hasPrefix("/login?next=%2Fpivot") == true)
             let health = try await web.send(.get, "/health")
             #expect(health.status == .ok)
-            #expect(health.object["values"] as? Int == 30614)
+            #expect(health.object["values"] as? Int == 30605)
         }
     }
 

@@ -158,6 +158,46 @@ try:
       rows = json.loads(r["body"])["rows"]
       check(r["status"] == 200 and len(rows) == 1, f"LEVEL-2 for a regional user means their own region only ({len(rows)} row)")
 
+      # Validation: a regional officer sees a broken rule as she types, cannot complete the form
+      # while a high importance rule is broken, and completes it once the figure is corrected.
+      d.get(BASE + "/entry?ds=INVOLVEMENT&ou=ALA&pe=2017Q4")
+      cell = find(d, By.XPATH, "//tr[th/small[contains(., 'DRAWN_IN_MARGINALISED')]]//input[contains(@class,'cell')]")
+      original = cell.get_attribute("value")
+      check("No rule is broken" in find(d, By.ID, "violations-list").text, "the form's rules hold before she types")
+      cell.clear()
+      cell.send_keys("999")
+      cell.send_keys(Keys.TAB)
+      wait(d, lambda d: "Marginalised people drawn in" in d.find_element(By.ID, "violations-list").text)
+      box = find(d, By.CSS_SELECTOR, "#violations-list .violation.HIGH")
+      check("999" in box.text and "must be at most" in box.text, f"the broken rule appears beside the grid as she types: '{box.text[:80]}'")
+      shot(d, "validation-entry")
+      find(d, By.ID, "complete").click()
+      wait(d, lambda d: "cannot be completed" in d.find_element(By.ID, "completion-state").text)
+      check(True, "Mark complete is refused while a high importance rule is broken")
+      cell = find(d, By.XPATH, "//tr[th/small[contains(., 'DRAWN_IN_MARGINALISED')]]//input[contains(@class,'cell')]")
+      cell.clear()
+      cell.send_keys(original or "0")
+      cell.send_keys(Keys.TAB)
+      wait(d, lambda d: "No rule is broken" in d.find_element(By.ID, "violations-list").text)
+      find(d, By.ID, "complete").click()
+      wait(d, lambda d: "Completed by" in d.find_element(By.ID, "completion-state").text)
+      check(True, "with the figure corrected the rules hold and the form is completed")
+      # A medium importance rule asks for a comment, which is kept with the completion.
+      d.get(BASE + "/entry?ds=PREVENTION&ou=ALA_ALATAU&pe=201703")
+      find(d, By.ID, "complete").click()
+      wait(d, lambda d: "say why" in d.find_element(By.ID, "completion-state").text)
+      find(d, By.ID, "completion-comment").send_keys("Reach for March was typed into April")
+      find(d, By.ID, "complete").click()
+      wait(d, lambda d: "Completed by" in d.find_element(By.ID, "completion-state").text)
+      check(True, "a medium importance rule lets the form be completed with a comment")
+      d.get(BASE + "/validation?pe=2017")
+      rows = d.find_elements(By.CSS_SELECTOR, "#violations-table tbody tr")
+      check(len(rows) == 1 and "Alatau" in rows[0].text, f"the region's list of broken rules ({len(rows)} row)")
+      rows[0].find_element(By.LINK_TEXT, "Open the form").click()
+      check("pe=201703" in d.current_url and find(d, By.ID, "violations-list"), "a broken rule links to its form")
+      d.get(BASE + "/validation?pe=2017")
+      shot(d, "validation")
+
       # The administrator sees the whole country, Aktobe unchanged, and manages users.
       sign_in(d, "admin")
 

@@ -66,9 +66,44 @@
     done.then(function (text) {
       input.dataset.last = v;
       show(input, "saved", "✓ " + text);
+      refreshViolations();
     }).catch(function (e) {
       show(input, "error", msg.error + ": " + e.message);
     });
+  }
+
+  // The form's validation rules, checked again on the server after every saved cell.
+  var violations = document.getElementById("violations-list");
+  function element(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text) e.textContent = text;
+    return e;
+  }
+  function refreshViolations() {
+    if (!violations) return;
+    var q = "?pe=" + encodeURIComponent(grid.dataset.pe) + "&ou=" + encodeURIComponent(grid.dataset.ou);
+    request("GET", "/api/validation/dataSet/" + encodeURIComponent(grid.dataset.ds) + q).then(function (r) {
+      var list = r.validationRuleViolations || [];
+      while (violations.firstChild) violations.removeChild(violations.firstChild);
+      if (list.length === 0) {
+        violations.appendChild(element("p", "ok", document.getElementById("violations").dataset.none));
+        return;
+      }
+      list.forEach(function (v) {
+        var box = element("div", "violation " + v.importance);
+        var head = element("p");
+        head.appendChild(element("strong", "importance", v.displayImportanceName));
+        head.appendChild(document.createTextNode(" " + v.validationRuleName));
+        box.appendChild(head);
+        var sides = element("p", "sides", v.displayLeft + " ");
+        sides.appendChild(element("em", null, v.displayOperator));
+        sides.appendChild(document.createTextNode(" " + v.displayRight));
+        box.appendChild(sides);
+        if (v.instruction) box.appendChild(element("p", "instruction", v.instruction));
+        violations.appendChild(box);
+      });
+    }).catch(function () { /* the list stays as it was; completion checks again */ });
   }
 
   grid.querySelectorAll("input.cell").forEach(function (input) {
@@ -80,8 +115,10 @@
   if (complete) {
     complete.addEventListener("click", function () {
       var completed = complete.dataset.completed === "true";
+      var comment = document.getElementById("completion-comment");
       request("POST", "/api/completions", {
-        dataSet: grid.dataset.ds, period: grid.dataset.pe, orgUnit: grid.dataset.ou, completed: !completed
+        dataSet: grid.dataset.ds, period: grid.dataset.pe, orgUnit: grid.dataset.ou, completed: !completed,
+        comment: comment ? comment.value : null
       }).then(function (f) {
         complete.dataset.completed = String(f.completed);
         complete.textContent = f.completed ? complete.dataset.labelIncomplete : complete.dataset.labelComplete;
