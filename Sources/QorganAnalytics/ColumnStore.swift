@@ -180,6 +180,8 @@ public struct EngineState: Sendable {
     var hierarchy: HierarchyEpochs
     /// Each period's epoch.
     var periodEpoch: [Int] = []
+    /// Forms registered complete, for reporting rates (`R{FORM.METRIC}`).
+    public internal(set) var completions = CompletionIndex()
 
     init(catalog: Catalog) {
         self.catalog = catalog
@@ -270,9 +272,11 @@ public struct EngineState: Sendable {
     /// The same values under new metadata (units, elements or combinations added or changed;
     /// the hierarchy reorganised): indices are mapped through uids, no value is re-read.
     func rebuilt(with catalog: Catalog) -> EngineState {
-        Self.mapped(
+        var next = Self.mapped(
             into: catalog, periods: periods, units: self.catalog.organisationUnits.map(\.uid), optionCombos: cocs,
             partitions: elementPartition.map { ($0.key, partitions[$0.value]) })
+        next.completions = completions
+        return next
     }
 
     /// Columns numbered by the lists given (periods, unit uids, combination uids), under `catalog`:
@@ -460,6 +464,7 @@ extension AnalyticsEngine: StoreObserver {
         next?.apply(changes.values)
         lock.withLock {
             if let next { current = next } else { current.apply(changes.values) }
+            if let completions = changes.completions { current.completions = CompletionIndex(completions) }
             generation &+= 1
             if changes.catalog != nil { catalogGeneration = generation }
             for ch in changes.values { elementGenerations[ch.key.element] = generation }
@@ -467,11 +472,20 @@ extension AnalyticsEngine: StoreObserver {
         }
     }
 
+    /// Replaces the completions reporting rates read (at opening; later the change log's).
+    public func replaceCompletions(_ records: [CompletionRecord]) {
+        lock.withLock {
+            current.completions = CompletionIndex(records)
+            generation &+= 1
+        }
+    }
+
     public func reload(
-        catalog: Catalog, ids: StoredIds, sequence: Int64,
+        catalog: Catalog, ids: StoredIds, sequence: Int64, completions: [CompletionRecord],
         scan: ((StoredValueRow) throws -> Void) throws -> Void
     ) throws {
-        let state = try Self.build(catalog: catalog, ids: ids, scan: scan)
+        var state = try Self.build(catalog: catalog, ids: ids, scan: scan)
+        state.completions = CompletionIndex(completions)
         lock.withLock {
             current = state
             generation &+= 1

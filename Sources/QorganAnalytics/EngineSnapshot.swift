@@ -307,6 +307,9 @@ extension AnalyticsEngine {
             ?? store.readForEngine { catalog, ids, sequence, scan in
                 try AnalyticsEngine.load(catalog: catalog, ids: ids, sequence: sequence, scan: scan)
             }
+        // Completions are few: read whole, after the values; a completion committed since is
+        // read again by the catch-up (its log entry lies after the engine's sequence).
+        loaded.replaceCompletions(try store.completions())
         store.observe(loaded, from: loaded.sequence)
         try store.catchUp()
         let seconds = (clock.now - start) / .seconds(1)

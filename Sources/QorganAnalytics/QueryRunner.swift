@@ -333,9 +333,38 @@ final class QueryRunner {
                 grids[key] = indicatorGrid(other.uid, memo: &memo, depth: depth + 1)?.value ?? empty
             case .constant:
                 grids[key] = Array(repeating: state.catalog.constant(r.code)?.value, count: unitCount * periodCount)
+            case .reportingRate:
+                guard let form = state.catalog.dataSet(r.code), let metric = ReportingMetric(rawValue: r.combo ?? "")
+                else {
+                    grids[key] = empty
+                    continue
+                }
+                grids[key] = reportingGrid(form, metric)
             }
         }
         return grids
+    }
+
+    /// A form's reporting metric for every unit bucket × period bucket, from the completions the
+    /// engine follows (counts add up over the units and spans of a filter).
+    func reportingGrid(_ form: DataSet, _ metric: ReportingMetric) -> [Double?] {
+        let units = state.catalog.organisationUnits
+        var out = [Double?](repeating: nil, count: unitCount * periodCount)
+        for (ui, bucket) in unitBuckets.enumerated() {
+            for (pi, spans) in periodBuckets.enumerated() {
+                var total = Completeness.Counts()
+                for index in bucket where Int(index) < units.count {
+                    let c = state.completions.counts(
+                        form: form, catalog: state.catalog, unit: units[Int(index)].uid, spans: spans)
+                    total.expected += c.expected
+                    total.reported += c.reported
+                    total.complete += c.complete
+                    total.onTime += c.onTime
+                }
+                out[ui * periodCount + pi] = metric.value(total)
+            }
+        }
+        return out
     }
 
     // MARK: The result

@@ -32,6 +32,13 @@ extension Catalog {
                 if indicator(r.code) == nil { throw fail("no indicator with code or uid '\(r.code)'") }
             case .constant:
                 if constant(r.code) == nil { throw fail("no constant with code or uid '\(r.code)'") }
+            case .reportingRate:
+                if dataSet(r.code) == nil { throw fail("no data set with code or uid '\(r.code)'") }
+                if ReportingMetric(rawValue: r.combo ?? "") == nil {
+                    throw fail(
+                        "'\(r.combo ?? "")' is not a reporting metric (\(ReportingMetric.allCases.map(\.rawValue).joined(separator: ", ")))"
+                    )
+                }
             }
         }
         return e

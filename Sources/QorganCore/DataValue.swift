@@ -411,11 +411,17 @@ public struct CommittedChanges: Sendable {
     /// Values changed, in commit order (a key may appear more than once: the last wins).
     public var values: [ValueChange]
     public var kinds: Set<ChangeKind>
-    public init(sequence: Int64, catalog: Catalog? = nil, values: [ValueChange] = [], kinds: Set<ChangeKind> = []) {
+    /// Every form completion as of `sequence`, when any of these commits changed completions.
+    public var completions: [CompletionRecord]?
+    public init(
+        sequence: Int64, catalog: Catalog? = nil, values: [ValueChange] = [], kinds: Set<ChangeKind> = [],
+        completions: [CompletionRecord]? = nil
+    ) {
         self.sequence = sequence
         self.catalog = catalog
         self.values = values
         self.kinds = kinds
+        self.completions = completions
     }
 }
 
@@ -427,7 +433,7 @@ public protocol StoreObserver: AnyObject, Sendable {
     /// The log no longer reaches back to what the observer reflects (it was pruned): start
     /// over from every stored value, as of `sequence`.
     func reload(
-        catalog: Catalog, ids: StoredIds, sequence: Int64,
+        catalog: Catalog, ids: StoredIds, sequence: Int64, completions: [CompletionRecord],
         scan: ((StoredValueRow) throws -> Void) throws -> Void) throws
 }
 

@@ -6,6 +6,8 @@ import Foundation
 ///     #{CODE.COMBO}       one option combination of it (code or uid)
 ///     N{CODE}             another indicator's value
 ///     C{CODE}             a constant
+///     R{FORM.METRIC}      a form's reporting rate: REPORTING_RATE, REPORTING_RATE_ON_TIME,
+///                         ACTUAL_REPORTS, ACTUAL_REPORTS_ON_TIME, EXPECTED_REPORTS
 ///     1.5  + - * / ( )    numbers and arithmetic
 ///     == != < <= > >= && || !   comparisons and logic (1 is true, 0 false)
 ///     if(c, a, b)  isNull(x)  firstNonNull(a, b, …)  greatest(a, …)  least(a, …)
@@ -32,7 +34,11 @@ public indirect enum Expression: Hashable, Sendable {
     }
 
     public struct Reference: Hashable, Sendable {
-        public enum Kind: Character, Sendable { case element = "#", indicator = "N", constant = "C" }
+        public enum Kind: Character, Sendable {
+            case element = "#", indicator = "N", constant = "C"
+            /// `R{FORM.METRIC}`: a form's reporting rate (`REPORTING_RATE`, …), from its completions.
+            case reportingRate = "R"
+        }
         public var kind: Kind
         public var code: String
         /// The option combination of a `#{CODE.COMBO}` operand.
@@ -299,6 +305,12 @@ private struct Parser {
             }
             return .reference(
                 .init(kind: .element, code: parts[0], combo: parts.count == 2 ? parts[1] : nil, position: start + 1))
+        }
+        if kind == .reportingRate {
+            guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty }) else {
+                throw fail("a reporting rate reference is R{FORM.REPORTING_RATE} (or another metric)", at: start)
+            }
+            return .reference(.init(kind: .reportingRate, code: parts[0], combo: parts[1], position: start + 1))
         }
         guard parts.count == 1 else { throw fail("'.' is not allowed in \(kind.rawValue){…}", at: start) }
         return .reference(.init(kind: kind, code: body, combo: nil, position: start + 1))

@@ -53,9 +53,12 @@ public struct IndicatorResult: Hashable, Sendable {
 public struct ReferenceAggregator: Sendable {
     public let catalog: Catalog
     private let valuesByElement: [String: [DataValue]]
+    /// Completions, for `R{FORM.METRIC}`.
+    public let completions: CompletionIndex
 
-    public init(catalog: Catalog, values: [DataValue]) {
+    public init(catalog: Catalog, values: [DataValue], completions: [CompletionRecord] = []) {
         self.catalog = catalog
+        self.completions = CompletionIndex(completions)
         var d: [String: [DataValue]] = [:]
         for v in values where !v.deleted { d[v.key.element, default: []].append(v) }
         valuesByElement = d
@@ -157,6 +160,11 @@ public struct ReferenceAggregator: Sendable {
             case .element: return elementValue(r.code, optionCombo: r.combo, unit: unit, span: span)
             case .indicator: return indicator(r.code, unit: unit, span: span, depth: depth + 1)?.value
             case .constant: return catalog.constant(r.code)?.value
+            case .reportingRate:
+                guard let form = catalog.dataSet(r.code), let metric = ReportingMetric(rawValue: r.combo ?? "") else {
+                    return nil
+                }
+                return completions.value(metric, form: form, catalog: catalog, unit: unit, spans: [span])
             }
         }
         let n = num.evaluate(resolve)

@@ -291,7 +291,7 @@ extension Catalog {
                         walk(ind.numerator, depth: depth + 1)
                         walk(ind.denominator, depth: depth + 1)
                     }
-                case .constant: break
+                case .constant, .reportingRate: break
                 }
             }
         }

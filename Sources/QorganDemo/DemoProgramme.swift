@@ -33,6 +33,7 @@ public enum DemoProgramme {
         try store.importMetadata(metadata(), source: "the demo metadata", user: user)
         let catalog = try store.catalog()
         try store.saveValues(values(catalog: catalog), source: "the demo data", user: user)
+        try store.saveCompletions(DemoCompletions.records(catalog: catalog), by: user)
         try store.saveIncidents(
             incidents().map { ($0, nil) }, source: "the demo incidents", user: user,
             newUid: DemoIncidents.uidSequence())
@@ -238,6 +239,21 @@ public enum DemoProgramme {
             indicator(
                 "IND_REHAB_COMPLETION_RATE", "Rehabilitation completions per admission", "#{REHAB_COMPLETIONS}",
                 "#{REHAB_ADMISSIONS}", factor: 100, decimals: 1),
+            // Completeness and timeliness of the forms, from their completions.
+            indicator(
+                "IND_REPORTING_SECURITY", "Security outcome reports completed", "R{SECURITY.REPORTING_RATE}",
+                decimals: 1, "Completed reports over expected ones, in percent."),
+            indicator(
+                "IND_ON_TIME_SECURITY", "Security outcome reports completed on time",
+                "R{SECURITY.REPORTING_RATE_ON_TIME}", decimals: 1,
+                "Reports completed within the form's 15 days after the month, over expected ones, in percent."),
+            indicator(
+                "IND_REPORTING_PREVENTION", "Preventive work reports completed", "R{PREVENTION.REPORTING_RATE}",
+                decimals: 1, "Completed reports over expected ones, in percent."),
+            indicator(
+                "IND_ON_TIME_PREVENTION", "Preventive work reports completed on time",
+                "R{PREVENTION.REPORTING_RATE_ON_TIME}", decimals: 1,
+                "Reports completed within the form's 10 days after the month, over expected ones, in percent."),
         ]
         let kz = Geography.national.code
         c.reportFigures = [

@@ -1,3 +1,4 @@
+import Foundation
 import QorganCore
 
 /// The demo's validation rules: checks a programme would really run on its forms, in three
@@ -67,5 +68,63 @@ enum DemoValidation {
                     "Бағдарламаны аяқтаған әр адам осы тоқсанда түскен немесе есепте болған: үш санды тексеріңіз."
                 )),
         ]
+    }
+}
+
+/// The demo's form completions: every expected report of 2013–2017 completed, most within the
+/// form's timely days, some late, and a few never completed, so completeness and timeliness have
+/// something to show: West Kazakhstan's offices did not complete November and December 2017 of
+/// the preventive work form, Mangystau and Kyzylorda the December 2017 security outcomes (which
+/// left nothing stored: not reported at all), and Almaty city the fourth quarter of 2017 of
+/// the involvement form; and the forms of the two slips the validation rules find are not
+/// complete either.
+enum DemoCompletions {
+    static var gaps: [(form: String, periods: [String], units: [String])] {
+        let westOffices = Geography.regions.first { $0.code == "ZKO" }?.offices.map(\.code) ?? []
+        return [
+            ("PREVENTION", ["201711", "201712"], westOffices), ("SECURITY", ["201712"], ["MAN", "KZY"]),
+            ("INVOLVEMENT", ["2017Q4"], ["ALA"]),
+            // The two slips the validation rules find stopped their forms' completion.
+            ("PREVENTION", ["201703"], ["ALA_ALATAU"]), ("INVOLVEMENT", ["2017Q1"], ["AST"]),
+        ]
+    }
+
+    static func records(catalog: Catalog) -> [(record: CompletionRecord, at: Date)] {
+        var rng = DemoRandom(seed: DemoProgramme.seed &+ 15)
+        var skip = Set<String>()
+        for gap in gaps {
+            guard let form = catalog.dataSet(gap.form) else { continue }
+            for p in gap.periods {
+                for code in gap.units { if let u = catalog.unit(code) { skip.insert("\(form.uid)|\(u.uid)|\(p)") } }
+            }
+        }
+        guard let span = try? PeriodSelection("2013..2017").span else { return [] }
+        var out: [(CompletionRecord, Date)] = []
+        for form in catalog.dataSets {
+            // Forms filled by the registers (readiness, incidents, sites) are not typed in.
+            let typed = form.dataElements.contains { catalog.element($0)?.derivedFrom == nil }
+            guard typed else { continue }
+            for p in Period.periods(of: form.periodType, within: span) {
+                for u in form.organisationUnits {
+                    guard catalog.unit(u)?.isOpen(throughout: p.span) ?? false,
+                        !skip.contains("\(form.uid)|\(u)|\(p.iso)")
+                    else { continue }
+                    // One report in twelve comes late; earlier years a little more often.
+                    let lateOdds = p.start.year < 2015 ? 8 : 12
+                    let days =
+                        rng.int(1...lateOdds) == 1
+                        ? form.timelyDays + rng.int(1...30) : rng.int(1...max(1, form.timelyDays))
+                    let day = p.end.adding(days: days)
+                    let at = Date(timeIntervalSince1970: Double(day.ordinal) * 86_400 + Double(rng.int(8...17)) * 3_600)
+                    out.append(
+                        (
+                            CompletionRecord(
+                                dataSet: form.uid, period: p.iso, unit: u, completedOn: day,
+                                completedBy: DemoProgramme.user), at
+                        ))
+                }
+            }
+        }
+        return out
     }
 }

@@ -61,6 +61,7 @@ enum API {
         }
         api.get("validation") { r, c in try h.validation(r, c) }
         api.get("validation/dataSet/:ds") { r, c in try h.formValidation(r, c) }
+        api.get("completeness") { r, c in try h.completeness(r, c) }
         api.get("audits/dataValue") { r, c in try HTTP.json(try h.history(r, c)) }
         api.get("analytics") { r, c in try await h.analytics(r, c) }
 

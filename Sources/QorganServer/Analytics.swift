@@ -30,7 +30,7 @@ enum Analytics {
     }
 
     /// The uids of the elements whose values `dx` reads (indicators through their expressions,
-    /// recursively); nil when an item is not known (no answer to keep then).
+    /// recursively); nil when an item is not known or reads reporting rates (no answer to keep then).
     static func elements(of dx: [String], in catalog: Catalog) -> Set<String>? {
         var out = Set<String>()
         var seen = Set<String>()
@@ -44,7 +44,9 @@ enum Analytics {
                         guard let el = catalog.element(ref.code) else { return false }
                         out.insert(el.uid)
                     case .indicator: guard let sub = catalog.indicator(ref.code), indicator(sub) else { return false }
-                    default: break
+                    // Reporting rates follow completions, which no element generation tracks: not kept.
+                    case .reportingRate: return false
+                    case .constant: break
                     }
                 }
             }

@@ -24,6 +24,7 @@ enum Pages {
         router.get("/entry") { r, c in try p.page(r, c) { try p.entry(r, c, $0) } }
         router.get("/pivot") { r, c in try p.page(r, c) { try p.pivot(r, c, $0) } }
         router.get("/validation") { r, c in try p.page(r, c) { try p.validation(r, c, $0) } }
+        router.get("/completeness") { r, c in try p.page(r, c) { try p.completeness(r, c, $0) } }
         router.get("/metadata") { r, c in try p.page(r, c) { try p.metadata(r, c, $0) } }
         router.get("/history") { r, c in try p.page(r, c) { try p.history(r, c, $0) } }
         router.get("/users") { r, c in try p.page(r, c) { try p.users(r, c, $0, notice: nil, error: nil) } }
@@ -549,6 +550,7 @@ struct PageHandlers: Sendable {
         return render(
             "validation", c, r, title: t["validation_title"] ?? "Validation rules", active: "validation",
             [
+                "active_validationRules": true,
                 "units": unitChoices(user, catalog, selected: unit.uid, lang: lang), "pe": pe,
                 "importances": ValidationRule.Importance.allCases.map { i -> Ctx in
                     [
@@ -557,6 +559,101 @@ struct PageHandlers: Sendable {
                     ]
                 },
                 "violations": rows, "count": shown.count, "checked": outcome.checked, "empty": shown.isEmpty,
+            ])
+    }
+
+    // MARK: Completeness
+
+    /// A form's completeness and timeliness for a unit's subtree and a period or range: by the
+    /// units below it, by period (table and chart), and the reports that never arrived.
+    func completeness(_ r: Request, _ c: AppContext, _ user: Principal) throws -> Response {
+        let catalog = try state.store.catalog()
+        let lang = c.language
+        let t = state.messages.table(lang)
+        let today = state.today
+        let forms = catalog.dataSets.filter { ds in
+            ds.dataElements.contains { catalog.element($0)?.derivedFrom == nil }
+                && ds.organisationUnits.contains { user.canSee($0, in: catalog, on: today) }
+        }
+        let dsRef = HTTP.param(r, "ds") ?? forms.first?.uid ?? ""
+        guard let form = catalog.dataSet(dsRef) else {
+            throw APIError.badRequest("ds", dsRef, "no data set with this code or uid")
+        }
+        let unitRef = HTTP.param(r, "ou") ?? user.units.first ?? ""
+        guard let unit = catalog.unit(unitRef) else {
+            throw APIError.badRequest("ou", unitRef, "no organisation unit with this code or uid")
+        }
+        guard user.canSee(unit.uid, in: catalog, on: today) else { throw APIError.outOfScope(unitRef) }
+        let pe = HTTP.param(r, "pe") ?? String(years().last ?? today.year)
+        guard let selection = try? PeriodSelection(pe) else {
+            throw APIError.badRequest("pe", pe, "not a period or range (2017, 2016..2017, 2017Q1)")
+        }
+        let result: Completeness
+        do {
+            result = try state.store.completeness(
+                of: form, roots: [unit.uid], span: selection.span, catalog: catalog,
+                maxCells: state.configuration.queryLimits.maxCells)
+        } catch QorganError.invalidRequest(_, let problems) {
+            throw APIError.badRequest("pe", pe, problems.map(\.reason).joined(separator: "; "))
+        }
+        func pct(_ v: Double?) -> String { v.map { String(format: "%.1f %%", $0) } ?? "–" }
+        func counts(_ name: String, _ k: Completeness.Counts) -> Ctx {
+            [
+                "name": name, "expected": k.expected, "reported": k.reported, "complete": k.complete,
+                "onTime": k.onTime, "rate": pct(k.reportingRate), "onTimeRate": pct(k.onTimeRate),
+                "short": k.complete < k.expected,
+            ]
+        }
+        // Rows by unit: the children of the chosen unit (their subtrees summed), or the unit itself.
+        let children = catalog.children(of: unit.uid, on: selection.span.end)
+        let groups: [OrgUnit] = children.isEmpty ? [unit] : children
+        var unitRows: [Ctx] = []
+        for g in groups {
+            var k = Completeness.Counts()
+            var any = false
+            for cell in result.cells where catalog.isInSubtree(cell.unit, of: g.uid, on: cell.period.start) {
+                any = true
+                k.expected += 1
+                if cell.reported { k.reported += 1 }
+                if cell.complete { k.complete += 1 }
+                if cell.onTime { k.onTime += 1 }
+            }
+            if any { unitRows.append(counts(g.name(in: lang), k)) }
+        }
+        let byPeriod = result.byPeriod
+        let periodRows = result.periods.map { counts($0.iso, byPeriod[$0] ?? Completeness.Counts()) }
+        let chart =
+            result.periods.count > 1
+            ? Chart.svg(
+                .line, title: (t["completeness_chartTitle"] ?? "Reporting rate") + " — " + form.name(in: lang),
+                labels: result.periods.map(\.iso),
+                series: [
+                    Chart.Series(
+                        name: t["completeness_rate"] ?? "complete",
+                        values: result.periods.map { byPeriod[$0]?.reportingRate }),
+                    Chart.Series(
+                        name: t["completeness_onTimeRate"] ?? "on time",
+                        values: result.periods.map { byPeriod[$0]?.onTimeRate }),
+                ], decimals: 1, width: 760, height: 260) : nil
+        let missing = result.missing
+        return render(
+            "completeness", c, r, title: t["completeness_title"] ?? "Completeness", active: "validation",
+            [
+                "active_completenessPage": true,
+                "forms": forms.map {
+                    ["uid": $0.uid, "name": $0.name(in: lang), "selected": $0.uid == form.uid] as Ctx
+                },
+                "units": unitChoices(user, catalog, selected: unit.uid, lang: lang), "pe": pe,
+                "formName": form.name(in: lang), "unitName": unit.name(in: lang), "timelyDays": form.timelyDays,
+                "total": counts(unit.name(in: lang), result.total), "unitRows": unitRows, "periodRows": periodRows,
+                "chart": chart as Any,
+                "missing": missing.prefix(200).map { m -> Ctx in
+                    [
+                        "unit": catalog.unit(m.unit)?.name(in: lang) ?? m.unit, "period": m.period.iso,
+                        "link": "/entry?ds=\(form.uid)&ou=\(m.unit)&pe=\(m.period.iso)",
+                    ]
+                },
+                "missingCount": missing.count, "allReported": missing.isEmpty,
             ])
     }
 

@@ -167,3 +167,67 @@ extension Handlers {
             ]).data, type: "application/json; charset=utf-8")
     }
 }
+
+// MARK: Completeness
+
+extension Handlers {
+    /// The form, units (in the caller's scope; theirs when absent) and span of a completeness request.
+    func completenessScope(_ r: Request, _ c: AppContext, _ catalog: Catalog) throws -> (DataSet, [String], DaySpan) {
+        let user = try c.requireUser()
+        guard let ref = HTTP.param(r, "dataSet") ?? HTTP.param(r, "ds") else {
+            throw APIError.badRequest("dataSet", nil, "required: a form's code or uid")
+        }
+        guard let form = catalog.dataSet(ref) else {
+            throw APIError.badRequest("dataSet", ref, "no data set with this code or uid")
+        }
+        guard let pe = HTTP.param(r, "pe") else { throw APIError.badRequest("pe", nil, "required: a period or range") }
+        guard let selection = try? PeriodSelection(pe) else {
+            throw APIError.badRequest("pe", pe, "not a period or range (2017, 2016..2017, 2017Q1)")
+        }
+        var roots: [String] = []
+        for ref in HTTP.params(r, "ou") {
+            guard let u = catalog.unit(ref) else {
+                throw APIError.badRequest("ou", ref, "no organisation unit with this code or uid")
+            }
+            guard user.canSee(u.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(ref) }
+            roots.append(u.uid)
+        }
+        return (form, roots.isEmpty ? user.units : roots, selection.span)
+    }
+
+    /// GET /api/completeness: expected, reported, complete and on-time reports of a form, by
+    /// unit and by period, and the reports that never arrived.
+    func completeness(_ r: Request, _ c: AppContext) throws -> Response {
+        let catalog = try store.catalog()
+        let (form, roots, span) = try completenessScope(r, c, catalog)
+        let result: Completeness
+        do {
+            result = try store.completeness(
+                of: form, roots: roots, span: span, catalog: catalog,
+                maxCells: state.configuration.queryLimits.maxCells)
+        } catch QorganError.invalidRequest(_, let problems) {
+            throw APIError.badRequest("pe", HTTP.param(r, "pe"), problems.map(\.reason).joined(separator: "; "))
+        }
+        let format = try format(r, c, allowed: ["json", "csv"])
+        guard format == "csv" else {
+            return HTTP.data(
+                result.json(catalog: catalog, language: c.language).data, type: "application/json; charset=utf-8")
+        }
+        var lines = [
+            CSV.line([
+                "orgUnit", "orgUnitName", "period", "expected", "reported", "complete", "completeOnTime", "completedOn",
+            ])
+        ]
+        for cell in result.cells {
+            lines.append(
+                CSV.line([
+                    catalog.unit(cell.unit)?.code ?? cell.unit, catalog.unit(cell.unit)?.name(in: c.language) ?? "",
+                    cell.period.iso, "1", cell.reported ? "1" : "0", cell.complete ? "1" : "0", cell.onTime ? "1" : "0",
+                    cell.completedOn?.description ?? "",
+                ]))
+        }
+        return HTTP.data(
+            Data(("\u{FEFF}" + lines.map { $0 + "\r\n" }.joined()).utf8), type: "text/csv; charset=utf-8",
+            filename: "completeness.csv")
+    }
+}

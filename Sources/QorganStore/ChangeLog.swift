@@ -199,6 +199,7 @@ final class ChangeFollowers: @unchecked Sendable {
             ids = try store.storedIds(db)
             try observer.reload(
                 catalog: try store.currentCatalog(db), ids: ids, sequence: last,
+                completions: try store.completions(db, dataSet: nil),
                 scan: { body in try store.scanValues(db, body) })
             entries[i].applied = last
         }
@@ -214,6 +215,8 @@ final class ChangeFollowers: @unchecked Sendable {
             rows.append((seq, ChangeLog.kinds(row["kind_mask"]), try changes(logged, db: db, store: store)))
         }
         let catalog = rows.contains { $0.kinds.contains(.metadata) } ? try store.currentCatalog(db) : nil
+        let completions =
+            rows.contains { $0.kinds.contains(.completions) } ? try store.completions(db, dataSet: nil) : nil
         for i in entries.indices where entries[i].applied < last {
             guard let observer = entries[i].observer else { continue }
             let mine = rows.filter { $0.seq > entries[i].applied }
@@ -222,7 +225,8 @@ final class ChangeFollowers: @unchecked Sendable {
             observer.committed(
                 CommittedChanges(
                     sequence: last, catalog: kinds.contains(.metadata) ? catalog : nil,
-                    values: mine.flatMap(\.values), kinds: kinds))
+                    values: mine.flatMap(\.values), kinds: kinds,
+                    completions: kinds.contains(.completions) ? completions : nil))
             entries[i].applied = last
         }
     }

@@ -399,7 +399,7 @@ public final class SQLiteStore: Sendable {
 
     /// The reference aggregation over the current data of this store.
     public func referenceAggregator() throws -> ReferenceAggregator {
-        ReferenceAggregator(catalog: try catalog(), values: try values())
+        ReferenceAggregator(catalog: try catalog(), values: try values(), completions: try completions())
     }
 
     public func valueCount() throws -> Int {

@@ -160,6 +160,7 @@ import Testing
                                 r.code, optionCombo: r.combo, unit: unit, span: period.span)
                         case .indicator: return reference.indicator(r.code, unit: unit, span: period.span)?.value
                         case .constant: return catalog.constant(r.code)?.value
+                        case .reportingRate: return nil  // no demo rule reads one
                         }
                     }
                     guard let result else { continue }

@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+import QorganCore
+import QorganStore
+
+struct CompletenessCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "completeness",
+        abstract: "How completely and how timely a form was reported: by unit, by period, and who has not reported.",
+        discussion: """
+            Expected: units assigned to the form, open throughout the period. Reported: completed, or with a value.
+            Complete on time: completed no later than the form's timelyDays after the period ended.
+            Examples:
+              qorgan completeness --data-set PREVENTION --unit ZKO --periods 2017
+              qorgan completeness --data-set SECURITY --periods 2013..2017 --by period --format json
+            """)
+    @OptionGroup var store: StoreOptions
+    @Option(help: "The form (code or uid).") var dataSet: String
+    @Option(help: "Organisation units (code or uid): each and its subtree; the whole hierarchy when absent.")
+    var unit: [String] = []
+    @Option(help: "A period or range: 2017, 2013..2017, 2017Q1..2017Q2.") var periods: String
+    @Option(help: "Rows by unit or by period.") var by = "unit"
+    @Option(help: "Names in this language (en, ru, kk).") var language = "en"
+    @Option(help: "table or json.") var format = "table"
+
+    func run() throws {
+        try guarded {
+            var problems: [Problem] = []
+            if !["table", "json"].contains(format) {
+                problems.append(Problem(field: "--format", value: format, reason: "table or json"))
+            }
+            if !["unit", "period"].contains(by) {
+                problems.append(Problem(field: "--by", value: by, reason: "unit or period"))
+            }
+            let s = try store.open()
+            let catalog = try s.catalog()
+            let form = catalog.dataSet(dataSet)
+            if form == nil {
+                problems.append(
+                    Problem(field: "--data-set", value: dataSet, reason: "no data set with this code or uid"))
+            }
+            var span: DaySpan? = nil
+            do { span = try PeriodSelection(periods).span } catch let e as QorganError {
+                problems.append(Problem(field: "--periods", value: periods, reason: e.description))
+            }
+            var roots: [String] = []
+            for ref in unit {
+                if let u = catalog.unit(ref) {
+                    roots.append(u.uid)
+                } else {
+                    problems.append(
+                        Problem(field: "--unit", value: ref, reason: "no organisation unit with this code or uid"))
+                }
+            }
+            guard problems.isEmpty, let form, let span else {
+                throw QorganError.invalidRequest(what: "the completeness", problems: problems)
+            }
+            if roots.isEmpty { roots = catalog.roots(on: span.end).map(\.uid) }
+            let result = try s.completeness(of: form, roots: roots, span: span, catalog: catalog)
+            if format == "json" {
+                print(String(decoding: result.json(catalog: catalog, language: language).data, as: UTF8.self))
+                return
+            }
+            func pct(_ r: Double?) -> String { r.map { String(format: "%.1f %%", $0) } ?? "–" }
+            let total = result.total
+            print(
+                "\(form.code) \(periods): \(total.complete) of \(total.expected) reports complete (\(pct(total.reportingRate))), \(total.onTime) on time (\(pct(total.onTimeRate))), \(total.expected - total.reported) not reported"
+            )
+            var rows = [[by, "expected", "reported", "complete", "on time", "rate", "on-time rate"]]
+            func row(_ label: String, _ c: Completeness.Counts) -> [String] {
+                [
+                    label, String(c.expected), String(c.reported), String(c.complete), String(c.onTime),
+                    pct(c.reportingRate), pct(c.onTimeRate),
+                ]
+            }
+            if by == "unit" {
+                let counts = result.byUnit
+                for u in result.units {
+                    rows.append(row(catalog.unit(u)?.code ?? u, counts[u] ?? Completeness.Counts()))
+                }
+            } else {
+                let counts = result.byPeriod
+                for p in result.periods { rows.append(row(p.iso, counts[p] ?? Completeness.Counts())) }
+            }
+            let widths = (0..<rows[0].count).map { i in rows.map { $0[i].count }.max() ?? 0 }
+            for r in rows {
+                print(
+                    r.enumerated().map { i, cell in
+                        i == 0
+                            ? cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+                            : String(repeating: " ", count: widths[i] - cell.count) + cell
+                    }.joined(separator: "  "))
+            }
+            let missing = result.missing
+            if !missing.isEmpty {
+                print("not reported (\(missing.count)):")
+                for m in missing.prefix(50) { print("  \(m.period.iso)  \(catalog.unit(m.unit)?.code ?? m.unit)") }
+                if missing.count > 50 { print("  … and \(missing.count - 50) more (--format json lists all)") }
+            }
+        }
+    }
+}
