@@ -17,7 +17,7 @@ def ok(schema, desc="OK", status="200", ctype="application/json"):
 def errors(*codes):
     text = {"400": "Bad input: the field is named in problems", "401": "Not signed in, or the token is unknown or revoked",
             "403": "Not allowed for this role, outside the caller's units, or a missing CSRF token",
-            "404": "Not found (or outside the caller's units)", "409": "Conflict: the form is locked, the object exists, or (completion) a rule is broken",
+            "404": "Not found (or outside the caller's units)", "409": "Conflict: the form is locked or approved, the object exists, (completion) a rule is broken, or (approval) the step does not fit the state",
             "503": "The database is busy with another writer; nothing was changed, try again"}
     return {c: {"description": text[c], "content": {"application/json": {"schema": ref("Error")}}} for c in codes}
 def body(schema, desc):
@@ -120,6 +120,13 @@ doc = {
          **errors("400", "401", "403")},
         params=[q("dataSet", "The form (code or uid)", True), q("pe", "A period or range (2017, 2013..2017)", True),
                 q("ou", "Units (code or uid), each with its subtree; the caller's units when absent"), FORMAT2], opid="completeness")},
+    "/api/dataApprovals": {
+      "get": op("Where the sign-off of a form's data for a unit and period stands: level, who, when, what the caller may do next, and every step", "approval",
+        {**ok(ref("Approval")), **errors("400", "401", "403")},
+        params=[q("ds", "The form (code or uid)", True), q("pe", "The period", True), q("ou", "The unit (code or uid)", True)], opid="getApproval"),
+      "post": op("One approval step: approve (the unit's level or the one above; form complete, no high importance violation), accept (the level above), "
+        "return (a level above, with a reason), unapprove (administrators). Approved data are locked for entry", "approval",
+        {**ok(ref("Approval")), **errors("400", "401", "403", "409")}, request=body(ref("ApprovalStep"), "The form, period, unit and step"), opid="approve")},
     "/api/audits/dataValue": {"get": op("The history of one data value: who, when, old, new", "data",
         {**ok({"type": "array", "items": ref("AuditEntry")}), **errors("400", "401", "403")}, params=key_params, opid="valueHistory")},
     "/api/analytics": {"get": op("Query the analytics engine: data × periods × units, current the moment a value is saved. "
@@ -216,6 +223,7 @@ doc = {
          **errors("400", "401", "403")},
         params=[q("pe", "Periods (default: those of the report's figures)"), q("ou", "The unit (default: the caller's)"), q("lang", "en, ru or kk"),
                 q("edition", "full or public"), q("threshold", "Public edition: counts below it are hidden", schema={"type": "number"}),
+                q("approved", "Only data approved to the national level (and the registers'); the report says how many values were left out", schema=FLAG),
                 q("format", "json (default), md, html or xlsx", schema={"type": "string", "enum": ["json", "md", "html", "xlsx"]})], opid="report")},
     "/api/framework": {
       "get": op("The results framework", "report", {**ok({"type": "object"}), **errors("401", "404")}, opid="getFramework"),
@@ -288,7 +296,7 @@ doc = {
         "kind": {"type": "string", "enum": ["planned", "unannounced"]},
         "findings": {"type": "object", "additionalProperties": {"type": "string", "enum": ["in-place", "partial", "missing"]}},
         "prescriptions": {"type": "array", "items": {"type": "object", "properties": {"text": {"type": "string"}, "due": {"type": "string"}, "closed": {"type": "string"}}}}}},
-      "User": {"type": "object", "properties": {"username": {"type": "string"}, "role": {"type": "string", "enum": ["administrator", "analyst", "data-entry", "viewer"]},
+      "User": {"type": "object", "properties": {"username": {"type": "string"}, "role": {"type": "string", "enum": ["administrator", "analyst", "data-entry", "viewer", "approver"]},
         "units": {"type": "array", "items": {"type": "string"}}, "language": {"type": "string"}, "disabled": {"type": "boolean"}}},
       "NewUser": {"type": "object", "required": ["username", "password", "role", "units"], "properties": {"username": {"type": "string"},
         "password": {"type": "string", "minLength": 8}, "role": {"type": "string"}, "units": {"type": "array", "items": {"type": "string"}}, "language": {"type": "string", "enum": ["en", "ru", "kk"]}}},
@@ -344,9 +352,17 @@ doc = {
       "Completeness": {"type": "object", "properties": {"dataSet": {"type": "string"}, "dataSetCode": {"type": "string"}, "dataSetName": {"type": "string"},
         "timelyDays": {"type": "integer"}, "total": ref("CompletenessCounts"), "byOrgUnit": {"type": "array", "items": {"type": "object"}},
         "byPeriod": {"type": "array", "items": {"type": "object"}}, "notReported": {"type": "array", "items": {"type": "object"}}}},
+      "ApprovalStep": {"type": "object", "required": ["dataSet", "period", "orgUnit", "action"], "properties": {"dataSet": {"type": "string"}, "period": {"type": "string"},
+        "orgUnit": {"type": "string"}, "action": {"type": "string", "enum": ["approve", "accept", "return", "unapprove", "APPROVE", "ACCEPT", "RETURN", "UNAPPROVE"]},
+        "reason": {"type": "string", "maxLength": 1000}}},
+      "Approval": {"type": "object", "properties": {"dataSet": {"type": "string"}, "period": {"type": "string"}, "orgUnit": {"type": "string"},
+        "state": {"type": "string", "enum": ["UNAPPROVED", "APPROVED", "APPROVED_NATIONALLY"]}, "approvedLevel": {"type": ["integer", "null"]},
+        "approvedBy": {"type": ["string", "null"]}, "approvedAt": {"type": ["string", "null"]}, "unitLevel": {"type": "integer"}, "complete": {"type": "boolean"},
+        "mayApprove": {"type": "boolean"}, "mayAccept": {"type": "boolean"}, "mayReturn": {"type": "boolean"}, "mayUnapprove": {"type": "boolean"},
+        "history": {"type": "array", "items": {"type": "object"}}}},
       "FormValidation": {"type": "object", "properties": {"validationRuleViolations": {"type": "array", "items": ref("Violation")},
         "commentRequiredViolations": {"type": "array", "items": {"type": "object"}}}},
-      "AuditEntry": {"type": "object", "properties": {"action": {"type": "string", "enum": ["CREATE", "UPDATE", "DELETE", "RESTORE"]}, "oldValue": {"type": "string"},
+      "AuditEntry": {"type": "object", "properties": {"action": {"type": "string", "enum": ["CREATE", "UPDATE", "DELETE", "RESTORE", "APPROVE", "ACCEPT", "RETURN", "UNAPPROVE"]}, "oldValue": {"type": "string"},
         "newValue": {"type": "string"}, "oldComment": {"type": "string"}, "newComment": {"type": "string"}, "changedBy": {"type": "string"}, "changedAt": {"type": "string"}}},
       "AnalyticsResult": {"type": "object", "properties": {"headers": {"type": "array", "items": {"type": "string"}},
         "rows": {"type": "array", "items": {"type": "object", "properties": {"dx": {"type": "string"}, "co": {"type": "string"}, "pe": {"type": "string"},

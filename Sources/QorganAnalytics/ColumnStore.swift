@@ -198,6 +198,9 @@ public struct EngineState: Sendable {
     }
 
     public var valueCount: Int { partitions.reduce(0) { $0 + $1.count } }
+
+    /// Sets the completions reporting rates read (a state built from values, not followed).
+    public mutating func setCompletions(_ records: [CompletionRecord]) { completions = CompletionIndex(records) }
     /// Bytes held by the value columns.
     public var columnBytes: Int { partitions.reduce(0) { $0 + $1.bytes } }
 

@@ -9,8 +9,11 @@ public enum Role: String, CaseIterable, Sendable, Codable {
     case dataEntry = "data-entry"
     /// Reads in scope.
     case viewer
+    /// Reads in scope and signs off (approves, accepts, returns) the data of their units.
+    case approver
 
     public var canWriteValues: Bool { self == .administrator || self == .dataEntry }
+    public var canApprove: Bool { self == .administrator || self == .approver }
     public var canManageUsers: Bool { self == .administrator }
     /// May save into a form after its expiry days.
     public var canOverrideExpiry: Bool { self == .administrator }

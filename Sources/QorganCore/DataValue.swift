@@ -126,6 +126,12 @@ public struct AuditEntry: Hashable, Sendable {
         case update = "UPDATE"
         case delete = "DELETE"
         case restore = "RESTORE"
+        /// Steps of the approval of a form holding the value (newValue: the level after it,
+        /// newComment: the reason of a return).
+        case approve = "APPROVE"
+        case accept = "ACCEPT"
+        case `return` = "RETURN"
+        case unapprove = "UNAPPROVE"
     }
     public var key: DataValueKey
     public var action: Action
@@ -399,7 +405,7 @@ public struct ValueChange: Sendable {
 
 /// What a commit changed, by kind: each kind is a part of the store that some reader keeps in memory.
 public enum ChangeKind: String, Sendable, CaseIterable, Codable {
-    case values, metadata, incidents, assessments, instruments, sites, framework, completions, settings
+    case values, metadata, incidents, assessments, instruments, sites, framework, completions, settings, approvals
 }
 
 /// Changes read from the store's change log, in commit order, up to `sequence`.

@@ -33,7 +33,9 @@ public enum DemoProgramme {
         try store.importMetadata(metadata(), source: "the demo metadata", user: user)
         let catalog = try store.catalog()
         try store.saveValues(values(catalog: catalog), source: "the demo data", user: user)
-        try store.saveCompletions(DemoCompletions.records(catalog: catalog), by: user)
+        let completions = DemoCompletions.records(catalog: catalog)
+        try store.saveCompletions(completions, by: user)
+        try store.saveApprovals(DemoApprovals.records(catalog: catalog, completions: completions))
         try store.saveIncidents(
             incidents().map { ($0, nil) }, source: "the demo incidents", user: user,
             newUid: DemoIncidents.uidSequence())

@@ -128,3 +128,34 @@ enum DemoCompletions {
         return out
     }
 }
+
+/// The demo's approvals: every completed form of 2013–2016 approved to the national level; of
+/// 2017, January to June approved by the regions (the offices' forms accepted by their region,
+/// the regions' own forms approved by them) and not yet by the nation; the rest not approved.
+enum DemoApprovals {
+    static func records(catalog: Catalog, completions: [(record: CompletionRecord, at: Date)])
+        -> [(record: ApprovalRecord, from: Int)]
+    {
+        var out: [(ApprovalRecord, Int)] = []
+        for (c, at) in completions {
+            guard let p = Period.parse(c.period), p.start.year <= 2017 else { continue }
+            let unitLevel = catalog.level(of: c.unit, on: p.start)
+            let level: Int
+            if p.start.year <= 2016 {
+                level = 1
+            } else if p.end <= Day.firstOfMonth(2017, 6).addingMonths(1).adding(days: -1) {
+                level = min(2, unitLevel)
+            } else {
+                continue
+            }
+            // Signed a week after completion (a few hours in the demo's clock), level by level.
+            out.append(
+                (
+                    ApprovalRecord(
+                        dataSet: c.dataSet, period: c.period, unit: c.unit, level: level, by: DemoProgramme.user,
+                        at: at.addingTimeInterval(7 * 86_400)), unitLevel
+                ))
+        }
+        return out
+    }
+}

@@ -7,10 +7,11 @@ import QorganStore
 /// framework and the demo's notice read from the store.
 public enum ReportOptions {
     public static func build(
-        store: SQLiteStore, snapshot: EngineState, periods: String?, unit: String?, language: String,
-        edition: String, threshold: Double, today: Day = .today
+        store: SQLiteStore, snapshot given: EngineState, periods: String?, unit: String?, language: String,
+        edition: String, threshold: Double, approvedOnly: Bool = false, today: Day = .today
     ) throws -> ReportDocument {
-        let catalog = snapshot.catalog
+        let catalog = given.catalog
+        var snapshot = given
         var problems: [Problem] = []
         let span: PeriodSelection? = {
             if let periods { return try? PeriodSelection(periods) }
@@ -43,9 +44,43 @@ public enum ReportOptions {
         }
         var notice = try store.setting("demo.notice")
         if let text = notice { notice = ReportText.table(language)["illustrative"].map { $0 + " " + text } }
+        if approvedOnly {
+            let approved = try approvedSnapshot(store: store, catalog: catalog)
+            snapshot = approved.state
+            let text = ReportText.table(language)
+            let sentence =
+                (text["approvedOnly"] ?? "Built only from data approved to the national level;") + " "
+                + "\(approved.left) " + (text["approvedLeft"] ?? "values awaiting approval were left out.")
+            notice = notice.map { sentence + " " + $0 } ?? sentence
+        }
         return ReportBuilder(
             snapshot: snapshot, framework: try store.resultsFramework(), periods: span, unit: u, language: language,
             edition: ed, threshold: threshold, today: today, notice: notice
         ).build()
+    }
+}
+
+extension ReportOptions {
+    /// The engine's state built from the values approved to the national level only (and the
+    /// registers' derived values, which no form approves), with the completions; and how many
+    /// values were left out.
+    public static func approvedSnapshot(store: SQLiteStore, catalog: Catalog) throws -> (state: EngineState, left: Int)
+    {
+        let approved = Set(try store.approvals().filter { $0.level == 1 }.map(\.key))
+        var kept: [DataValue] = []
+        var left = 0
+        for v in try store.values() {
+            let derived = catalog.element(v.key.element)?.derivedFrom != nil
+            let forms = ApprovalRules.forms(
+                locking: v.key.element, unit: v.key.unit, period: v.key.period, in: catalog)
+            if derived || forms.contains(where: { approved.contains("\($0.uid)|\(v.key.period.iso)|\(v.key.unit)") }) {
+                kept.append(v)
+            } else {
+                left += 1
+            }
+        }
+        var state = EngineState.build(catalog: catalog, values: kept)
+        state.setCompletions(try store.completions())
+        return (state, left)
     }
 }

@@ -29,7 +29,9 @@ public enum ReportText {
             "Public edition: counts below %1 are not shown (–), and further cells are hidden so that none can be worked out from the totals of its row, its column or the whole; shares whose numerator or denominator is below %1 are not shown either.",
         "traceNote":
             "Every figure links to the query that produced it, and from there to the values behind it and their history.",
-        "illustrative": "Illustrative data of the demo programme.", "edition": "Edition", "full": "full",
+        "illustrative": "Illustrative data of the demo programme.",
+        "approvedOnly": "Built only from data approved to the national level:",
+        "approvedLeft": "values awaiting approval were left out.", "edition": "Edition", "full": "full",
         "public": "public",
         "periods": "Periods", "unit": "Unit", "generated": "Generated", "chartDrawn": "People drawn in, by year",
         "chartPrevented": "Acts prevented by region",
@@ -73,7 +75,9 @@ public enum ReportText {
             "Публичная версия: значения меньше %1 не показываются (–), а также скрыты другие ячейки, чтобы ни одно значение нельзя было вычислить из итогов строки, столбца или всей таблицы; доли с числителем или знаменателем меньше %1 также не показываются.",
         "traceNote":
             "Каждый показатель ведёт к запросу, который его дал, а оттуда — к исходным значениям и их истории.",
-        "illustrative": "Иллюстративные данные демонстрационной программы.", "edition": "Версия", "full": "полная",
+        "illustrative": "Иллюстративные данные демонстрационной программы.",
+        "approvedOnly": "Построено только по данным, утверждённым на национальном уровне:",
+        "approvedLeft": "значений, ожидающих утверждения, не учтено.", "edition": "Версия", "full": "полная",
         "public": "публичная",
         "periods": "Периоды", "unit": "Подразделение", "generated": "Сформирован", "chartDrawn": "Вовлечённые по годам",
         "chartPrevented": "Предотвращённые акты по регионам",
@@ -117,7 +121,9 @@ public enum ReportText {
         "publicNote":
             "Жария нұсқа: %1-дан кіші мәндер көрсетілмейді (–), сондай-ақ жол, баған немесе бүкіл кесте қорытындысынан бірде-бір мәнді есептеп шығаруға болмайтындай басқа ұяшықтар жасырылады; алымы не бөлімі %1-дан кіші үлестер де көрсетілмейді.",
         "traceNote": "Әр көрсеткіш оны берген сұрауға, ал одан бастапқы мәндер мен олардың тарихына апарады.",
-        "illustrative": "Демо бағдарламаның иллюстрациялық деректері.", "edition": "Нұсқа", "full": "толық",
+        "illustrative": "Демо бағдарламаның иллюстрациялық деректері.",
+        "approvedOnly": "Тек ұлттық деңгейде бекітілген деректер бойынша құрылған:",
+        "approvedLeft": "бекітуді күтіп тұрған мән есепке алынбады.", "edition": "Нұсқа", "full": "толық",
         "public": "жария",
         "periods": "Кезеңдер", "unit": "Бөлімше", "generated": "Жасалды", "chartDrawn": "Тартылғандар жылдар бойынша",
         "chartPrevented": "Алдын алынған актілер өңірлер бойынша",

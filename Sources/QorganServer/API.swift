@@ -62,6 +62,11 @@ enum API {
         api.get("validation") { r, c in try h.validation(r, c) }
         api.get("validation/dataSet/:ds") { r, c in try h.formValidation(r, c) }
         api.get("completeness") { r, c in try h.completeness(r, c) }
+        api.get("dataApprovals") { r, c in try h.getApproval(r, c) }
+        api.post("dataApprovals") { r, c in
+            let body = try await HTTP.decode(ApprovalBody.self, from: r, what: "the approval")
+            return try h.postApproval(body, c)
+        }
         api.get("audits/dataValue") { r, c in try HTTP.json(try h.history(r, c)) }
         api.get("analytics") { r, c in try await h.analytics(r, c) }
 
@@ -408,6 +413,12 @@ struct Handlers: Sendable {
         let complete = b.completed ?? true
         if let comment = b.comment, comment.count > 1000 {
             throw APIError.badRequest("comment", String(comment.prefix(20)) + "…", "at most 1000 characters")
+        }
+        if let approved = try store.approval(dataSet: form.uid, period: p.iso, unit: u.uid) {
+            throw APIError(
+                .conflict, code: "form_locked",
+                "\(form.code) for \(p.iso) is approved (level \(approved.level), by \(approved.by)): an administrator must withdraw the approval first"
+            )
         }
         if complete { try checkCompletable(form, p, u, comment: b.comment, c, catalog) }
         let comment = b.comment.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }

@@ -1,8 +1,8 @@
 import QorganCore
 import QorganStore
 
-/// The demo's sign-ins: one per role, and two regional data-entry staff, so that a new
-/// user can see what each role sees. All share one password, printed by `qorgan serve --demo`.
+/// The demo's sign-ins: one per role, two regional data-entry staff, and the heads who sign
+/// off data (Almaty city's and the nation's), so that a new user can see what each role sees. All share one password, printed by `qorgan serve --demo`.
 public enum DemoAccounts {
     public static let password = "qorgan-demo"
     public static let accounts: [(username: String, role: Role, units: [String])] = [
@@ -11,6 +11,8 @@ public enum DemoAccounts {
         ("viewer", .viewer, ["KZ"]),
         ("almaty", .dataEntry, ["ALA"]),
         ("aktobe", .dataEntry, ["AKT"]),
+        ("almaty-head", .approver, ["ALA"]),
+        ("national-head", .approver, ["KZ"]),
     ]
 
     /// Creates whichever demo users do not exist yet; returns the names created.

@@ -25,6 +25,7 @@ enum Pages {
         router.get("/pivot") { r, c in try p.page(r, c) { try p.pivot(r, c, $0) } }
         router.get("/validation") { r, c in try p.page(r, c) { try p.validation(r, c, $0) } }
         router.get("/completeness") { r, c in try p.page(r, c) { try p.completeness(r, c, $0) } }
+        router.post("/entry/approval") { r, c in try await p.pageAsync(r, c) { try await p.approvalStep(r, c, $0) } }
         router.get("/metadata") { r, c in try p.page(r, c) { try p.metadata(r, c, $0) } }
         router.get("/history") { r, c in try p.page(r, c) { try p.history(r, c, $0) } }
         router.get("/users") { r, c in try p.page(r, c) { try p.users(r, c, $0, notice: nil, error: nil) } }
@@ -444,8 +445,9 @@ struct PageHandlers: Sendable {
         }
         let now = index(current)
         let before = index(previous)
+        let approval = try state.store.approval(dataSet: form.uid, period: period.iso, unit: unit.uid)
         let locked = form.isExpired(period, today: today) && !user.role.canOverrideExpiry
-        let readOnly = locked || !user.role.canWriteValues
+        let readOnly = locked || approval != nil || !user.role.canWriteValues
         // One table per disaggregation, in the order the form lists its elements.
         var sectionColumns: [[Ctx]] = []
         var sectionRows: [[Ctx]] = []
@@ -490,8 +492,9 @@ struct PageHandlers: Sendable {
         ctx["readOnly"] = readOnly
         ctx["completed"] = done != nil
         ctx["completedBy"] = done?.completedBy ?? ""
-        ctx["completedAt"] = done.map { Timestamp.string($0.completedAt) } ?? ""
+        ctx["completedAt"] = done.map { Timestamp.display($0.completedAt) } ?? ""
         ctx["completionComment"] = done?.comment
+        ctx["approval"] = try approvalContext(form, period, unit, user, catalog, approval, r, lang)
         ctx["hasRules"] = !catalog.validationRules(of: form).isEmpty
         ctx["violations"] = try state.formViolations(form, period, unit).map {
             state.violationContext($0, catalog, lang)
@@ -560,6 +563,74 @@ struct PageHandlers: Sendable {
                 },
                 "violations": rows, "count": shown.count, "checked": outcome.checked, "empty": shown.isEmpty,
             ])
+    }
+
+    // MARK: Approval
+
+    /// The entry page's approval box: where the sign-off stands, the last return's reason, and
+    /// the steps the user may take (each a small form posting to /entry/approval).
+    func approvalContext(
+        _ form: DataSet, _ period: Period, _ unit: OrgUnit, _ user: Principal, _ catalog: Catalog,
+        _ current: ApprovalRecord?, _ r: Request, _ lang: String
+    ) throws -> Ctx? {
+        guard form.dataElements.contains(where: { catalog.element($0)?.derivedFrom == nil }) else { return nil }
+        let t = state.messages.table(lang)
+        let a = try api.approvalContext(form, period, unit, user, catalog)
+        let history = try state.store.approvalHistory(dataSet: form.uid, period: period.iso, unit: unit.uid)
+        let levelName = { (level: Int) -> String in
+            catalog.organisationUnitLevels.first { $0.level == level }?.name ?? String(level)
+        }
+        var ctx: Ctx = ["approved": current != nil]
+        if let current {
+            ctx["status"] =
+                (current.level == 1
+                    ? t["approval_national"] ?? "Approved to the national level"
+                    : (t["approval_atLevel"] ?? "Approved at level") + " " + levelName(current.level))
+                + " — \(current.by), \(Timestamp.display(current.at))"
+        } else {
+            ctx["status"] = t["approval_none"] ?? "Not approved"
+        }
+        if let last = history.last, last.action == .return {
+            ctx["returned"] =
+                (t["approval_returnedBy"] ?? "Returned by")
+                + " \(last.by) (\(Timestamp.string(last.at))): \(last.reason ?? "")"
+        }
+        var actions: [Ctx] = []
+        for action in ApprovalAction.allCases {
+            guard case .success = api.decide(action, a, user.role, current: current?.level, reason: "?") else {
+                continue
+            }
+            actions.append([
+                "action": action.rawValue.lowercased(),
+                "label": t["approval_" + action.rawValue.lowercased()] ?? action.rawValue,
+                "needsReason": action == .return,
+            ])
+        }
+        ctx["actions"] = actions
+        if let code = HTTP.param(r, "approvalError") {
+            ctx["error"] = t["approval_error_" + code] ?? code
+        }
+        return ctx
+    }
+
+    /// POST /entry/approval: one approval step from the entry page, then back to it.
+    func approvalStep(_ r: Request, _ c: AppContext, _ user: Principal) async throws -> Response {
+        var r = r
+        let form = FormData(body: String(buffer: try await r.collectBody(upTo: 1 << 16)))
+        let ds = form["ds"] ?? ""
+        let ou = form["ou"] ?? ""
+        let pe = form["pe"] ?? ""
+        let allowed = CharacterSet.alphanumerics
+        func q(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: allowed) ?? "" }
+        let back = "/entry?ds=\(q(ds))&ou=\(q(ou))&pe=\(q(pe))"
+        do {
+            _ = try api.postApproval(
+                ApprovalBody(
+                    dataSet: ds, period: pe, orgUnit: ou, action: form["action"] ?? "", reason: form["reason"]), c)
+            return HTTP.redirect(back)
+        } catch let e as APIError where e.status != .badRequest || e.code == "reason_required" {
+            return HTTP.redirect(back + "&approvalError=\(q(e.code))")
+        }
     }
 
     // MARK: Completeness
@@ -845,7 +916,7 @@ struct PageHandlers: Sendable {
                     [
                         "action": t["history_" + e.action.rawValue] ?? e.action.rawValue, "old": e.oldValue ?? "",
                         "new": e.newValue ?? "",
-                        "by": e.changedBy, "at": Timestamp.string(e.changedAt), "comment": e.newComment ?? "",
+                        "by": e.changedBy, "at": Timestamp.display(e.changedAt), "comment": e.newComment ?? "",
                     ]
                 },
                 "empty": entries.isEmpty,

@@ -67,7 +67,7 @@ extension Handlers {
         return try ReportOptions.build(
             store: store, snapshot: snapshot, periods: HTTP.param(r, "pe"), unit: unit.uid,
             language: HTTP.param(r, "lang") ?? c.language, edition: HTTP.param(r, "edition") ?? "full",
-            threshold: threshold, today: state.today)
+            threshold: threshold, approvedOnly: try HTTP.flag(r, "approved"), today: state.today)
     }
 }
 
@@ -83,7 +83,7 @@ extension PageHandlers {
                 "units": unitChoices(
                     user, catalog, selected: HTTP.param(r, "ou") ?? user.units.first, lang: c.language),
                 "pe": HTTP.param(r, "pe") ?? doc.periods, "public": doc.edition == .public,
-                "threshold": HTTP.param(r, "threshold") ?? "5",
+                "threshold": HTTP.param(r, "threshold") ?? "5", "approvedOnly": try HTTP.flag(r, "approved"),
                 "xlsxHref": "/api/report?format=xlsx&" + query, "mdHref": "/api/report?format=md&" + query,
                 "jsonHref": "/api/report?format=json&" + query,
             ])

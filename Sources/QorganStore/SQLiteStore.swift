@@ -240,6 +240,10 @@ public final class SQLiteStore: Sendable {
             firstSeen.reserveCapacity(inputs.count)
             var denied: [Problem] = []
             var deniedKind = AccessDenied.Kind.locked
+            // Approved data are locked for everyone: decided here, on the rows as resolved.
+            var approvedKeys: [String: Bool]? =
+                try Int.fetchOne(db, sql: "SELECT 1 FROM approval WHERE deleted = 0 LIMIT 1") == nil ? nil : [:]
+            var lockedBy: [Int: (form: DataSet, problem: Problem)] = [:]
             for (n, (input, result)) in zip(inputs, ValueResolver.resolveAll(inputs, catalog: catalog)).enumerated() {
                 switch result {
                 case .valid(let r):
@@ -251,6 +255,17 @@ public final class SQLiteStore: Sendable {
                                 value: refusal.kind == .locked ? input.period : input.unit, reason: refusal.reason))
                         deniedKind = max(deniedKind, refusal.kind)
                         continue
+                    }
+                    // Approved data are locked; a row that changes nothing (a file imported again) passes.
+                    if let form = try approvedForm(db, r.key, catalog, &approvedKeys) {
+                        lockedBy[resolved.count] = (
+                            form,
+                            Problem(
+                                line: input.line, object: input.location, field: "period", value: input.period,
+                                reason:
+                                    "\(form.code) for \(r.key.period.iso) is approved: an administrator must withdraw the approval before its data can change"
+                            )
+                        )
                     }
                     if let earlier = firstSeen[r.key] {
                         problems.append(
@@ -270,17 +285,47 @@ public final class SQLiteStore: Sendable {
             if !denied.isEmpty { throw AccessDenied(kind: deniedKind, problems: denied) }
             if !problems.isEmpty { throw QorganError.rejected(source: source, problems: problems) }
             var writer = try ValueWriter(db: db, catalog: catalog, now: now)
-            for r in resolved {
-                switch try writer.apply(r, user: user) {
+            var changedLocked: [Problem] = []
+            for (i, r) in resolved.enumerated() {
+                let outcome = try writer.apply(r, user: user)
+                if outcome != .unchanged, let locked = lockedBy[i] { changedLocked.append(locked.problem) }
+                switch outcome {
                 case .created: summary.imported += 1
                 case .updated: summary.updated += 1
                 case .unchanged: summary.unchanged += 1
                 case .deleted: summary.deleted += 1
                 }
             }
+            // Thrown inside the transaction: everything written above is rolled back.
+            if !changedLocked.isEmpty { throw AccessDenied(kind: .locked, problems: changedLocked) }
             log.values = writer.logged
             return (summary, !dryRun)
         }
+    }
+
+    /// The approved form that locks a value, if any; `memo` keeps answers per form, period and
+    /// unit (nil: nothing is approved anywhere, nothing to ask).
+    func approvedForm(
+        _ db: Database, _ key: DataValueKey, _ catalog: Catalog, _ memo: inout [String: Bool]?
+    ) throws -> DataSet? {
+        guard memo != nil else { return nil }
+        for form in ApprovalRules.forms(locking: key.element, unit: key.unit, period: key.period, in: catalog) {
+            let k = "\(form.uid)|\(key.period.iso)|\(key.unit)"
+            let approved: Bool
+            if let known = memo?[k] {
+                approved = known
+            } else {
+                approved =
+                    try Int.fetchOne(
+                        db.cachedStatement(
+                            sql:
+                                "SELECT 1 FROM approval WHERE data_set_uid = ? AND period = ? AND unit_uid = ? AND deleted = 0"
+                        ), arguments: [form.uid, key.period.iso, key.unit]) != nil
+                memo?[k] = approved
+            }
+            if approved { return form }
+        }
+        return nil
     }
 
     /// One value, deleted or not; nil if it was never stored.
@@ -335,7 +380,31 @@ public final class SQLiteStore: Sendable {
                 newValue: first.map { $0.oldValue } ?? row["value"],
                 oldComment: nil, newComment: first.map { $0.oldComment } ?? row["comment"],
                 changedBy: row["created_by"], changedAt: Timestamp.date(millis: row["created"]))
-            return [created] + changes
+            // The sign-offs of the forms that hold it, in time order among its changes.
+            let catalog = try currentCatalog(db)
+            var approvals: [AuditEntry] = []
+            for form in ApprovalRules.forms(locking: key.element, unit: key.unit, period: key.period, in: catalog) {
+                approvals += try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT action, level, reason, changed_by, changed_at FROM approval_audit
+                        WHERE data_set_uid = ? AND period = ? AND unit_uid = ? ORDER BY id
+                        """, arguments: [form.uid, key.period.iso, key.unit]
+                ).compactMap { r in
+                    guard let action = AuditEntry.Action(rawValue: r["action"]) else { return nil }
+                    let level: Int? = r["level"]
+                    return AuditEntry(
+                        key: key, action: action, oldValue: nil, newValue: level.map { "\(form.code): level \($0)" },
+                        oldComment: nil, newComment: r["reason"], changedBy: r["changed_by"],
+                        changedAt: Timestamp.date(millis: r["changed_at"]))
+                }
+            }
+            let all = [created] + changes
+            if approvals.isEmpty { return all }
+            // Stable: a value's changes keep their order; a sign-off goes after what came before it.
+            return (all.map { ($0, 0) } + approvals.map { ($0, 1) }).enumerated().sorted {
+                ($0.element.0.changedAt, $0.element.1, $0.offset) < ($1.element.0.changedAt, $1.element.1, $1.offset)
+            }.map(\.element.0)
         }
     }
 
@@ -455,6 +524,13 @@ public enum Timestamp {
 
     public static func string(_ d: Date) -> String {
         d.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+
+    /// For people: `2017-12-04 09:30 UTC`.
+    public static func display(_ d: Date) -> String {
+        let day = Day(ordinal: Int((d.timeIntervalSince1970 / 86_400).rounded(.down)))
+        let minutes = Int(d.timeIntervalSince1970.truncatingRemainder(dividingBy: 86_400) / 60)
+        return "\(day) " + String(format: "%02d:%02d", minutes / 60, minutes % 60) + " UTC"
     }
 }
 

@@ -328,6 +328,27 @@ enum Schema {
                     ALTER TABLE completion_audit ADD COLUMN comment TEXT;
                     """)
         }
+        m.registerMigration("v8: data approval") { db in
+            try db.execute(
+                sql: """
+                    -- A form's data for a unit and period, signed off up to `level` (1: the nation).
+                    -- Withdrawn (returned, unapproved): deleted = 1, kept.
+                    CREATE TABLE approval (
+                        data_set_uid TEXT NOT NULL, period TEXT NOT NULL, unit_uid TEXT NOT NULL,
+                        level INTEGER NOT NULL, approved_by TEXT NOT NULL, approved_at INTEGER NOT NULL,
+                        deleted INTEGER NOT NULL DEFAULT 0,
+                        PRIMARY KEY (data_set_uid, period, unit_uid)
+                    );
+                    -- Every step: APPROVE, ACCEPT, RETURN (with its reason), UNAPPROVE.
+                    CREATE TABLE approval_audit (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        data_set_uid TEXT NOT NULL, period TEXT NOT NULL, unit_uid TEXT NOT NULL,
+                        action TEXT NOT NULL, level INTEGER, reason TEXT,
+                        changed_by TEXT NOT NULL, changed_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX approval_audit_key ON approval_audit(data_set_uid, period, unit_uid, id);
+                    """)
+        }
         return m
     }
 }

@@ -24,6 +24,8 @@ struct Report: ParsableCommand {
     @Option(help: "en, ru or kk.") var language = "en"
     @Option(help: "full or public.") var edition = "full"
     @Option(help: "Public edition: counts below this are suppressed.") var threshold: Double = 5
+    @Flag(help: "Only data approved to the national level (and the registers'); the report says so.")
+    var approvedOnly = false
     @Option(help: "Where figures link to (default /trace?, as in the web application).") var traceBase = "/trace?"
     @Option(help: "The file to write (default: standard output; required for pdf and xlsx).") var output: String?
 
@@ -43,7 +45,7 @@ struct Report: ParsableCommand {
             }
             let doc = try ReportOptions.build(
                 store: s, snapshot: snapshot, periods: periods, unit: unit, language: language,
-                edition: edition, threshold: threshold)
+                edition: edition, threshold: threshold, approvedOnly: approvedOnly)
             switch format {
             case .table: break
             case .json: try write(try doc.json() + Data("\n".utf8), to: output)

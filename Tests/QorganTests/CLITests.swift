@@ -231,12 +231,12 @@ import Testing
         #expect(national.out.contains("32.1") && national.out.contains("90.7") && national.out.contains("50686"))
         // A value saved through the CLI shows in the next query.
         try qorgan(
-            "values", "set", "--element", "TG_REACHED", "--unit", "AKT_AKTOBE", "--period", "201612", "--combo",
+            "values", "set", "--element", "TG_REACHED", "--unit", "AKT_AKTOBE", "--period", "201712", "--combo",
             "STUDENTS", "--value", "5000", database: db)
         let after = try qorgan(
-            "query", "--dx", "TG_REACHED.STUDENTS", "--pe", "201612", "--ou", "AKT_AKTOBE", "--format", "csv",
+            "query", "--dx", "TG_REACHED.STUDENTS", "--pe", "201712", "--ou", "AKT_AKTOBE", "--format", "csv",
             database: db)
-        #expect(after.out.contains("TG_REACHED.STUDENTS,201612,AKT_AKTOBE,5000"))
+        #expect(after.out.contains("TG_REACHED.STUDENTS,201712,AKT_AKTOBE,5000"))
         let pivot = try qorgan(
             "query", "--dx", "DRAWN_IN", "--pe", "2013..2017", "--period-type", "Yearly", "--ou", "KZ", "--co",
             "--rows", "co", "--columns", "pe", database: db)

@@ -71,6 +71,12 @@ import Testing
             element: el.uid, period: try Period("201610"), unit: agg.catalog.unit("ZKO_ORAL")!.uid,
             optionCombo: agg.catalog.optionCombo("STUDENTS", of: el)!.uid)
         let old = Int(try #require(try store.value(key)).value)!
+        // 2016 is approved to the national level: the approval is withdrawn first, as an
+        // administrator would, or the value stays locked.
+        try store.approve(
+            .unapprove, dataSet: try #require(agg.catalog.dataSet("PREVENTION")).uid, period: "201610",
+            unit: key.unit, reason: "correcting October", by: "admin"
+        ) { _ in nil }
         try store.saveValues(
             [
                 DataValueInput(

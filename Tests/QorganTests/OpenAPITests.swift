@@ -95,6 +95,11 @@ import Testing
             "GET /api/validation/dataSet/{ds}": ("/api/validation/dataSet/INVOLVEMENT?pe=2017Q1&ou=AST", nil),
             "GET /api/validationRules": ("/api/validationRules", nil),
             "GET /api/completeness": ("/api/completeness?dataSet=SECURITY&pe=2017&ou=KZ", nil),
+            "GET /api/dataApprovals": ("/api/dataApprovals?ds=SECURITY&pe=201711&ou=AKT", nil),
+            "POST /api/dataApprovals": (
+                "/api/dataApprovals",
+                #"{"dataSet": "SECURITY", "period": "201711", "orgUnit": "AKT", "action": "approve"}"#
+            ),
             "GET /api/validationRules/{id}": ("/api/validationRules/MARGINALISED_WITHIN_DRAWN_IN", nil),
             "GET /api/analytics": ("/api/analytics?dx=IND_READINESS&pe=2015;2017&ou=LEVEL-2", nil),
             "GET /api/incidents": ("/api/incidents?from=2016&to=2016&ou=KZ&outcome=completed", nil),

@@ -286,7 +286,10 @@ import Testing
                 json: ["username": "medeu", "password": "long enough", "role": "data-entry", "units": ["ALA_MEDEU"]])
             #expect(inside.status == .created)
             let listed = try await web.send(.get, "/api/users")
-            #expect(Set(listed.array.compactMap { $0["username"] as? String }) == ["almaty", "ala-admin", "medeu"])
+            #expect(
+                Set(listed.array.compactMap { $0["username"] as? String }) == [
+                    "almaty", "almaty-head", "ala-admin", "medeu",
+                ])
             #expect(try await web.send(.patch, "/api/users/aktobe", json: ["role": "viewer"]).status == .forbidden)
             let dup = try await web.send(
                 .post, "/api/users",
@@ -299,7 +302,9 @@ import Testing
             let role = try await web.send(
                 .post, "/api/users",
                 json: ["username": "z", "password": "long enough", "role": "boss", "units": ["ALA"]])
-            #expect(role.object["message"] as? String == "role: one of administrator, analyst, data-entry, viewer")
+            #expect(
+                role.object["message"] as? String == "role: one of administrator, analyst, data-entry, viewer, approver"
+            )
             // A disabled user cannot sign in, and their sessions end.
             #expect(try await web.send(.patch, "/api/users/medeu", json: ["disabled": true]).status == .ok)
             var other = web
@@ -322,19 +327,19 @@ import Testing
             let saved = try await web.send(
                 .post, "/api/dataValues",
                 json: [
-                    "dataElement": "CONVICTIONS", "period": "201703", "orgUnit": "ALA", "value": "7",
+                    "dataElement": "CONVICTIONS", "period": "201710", "orgUnit": "ALA", "value": "7",
                     "comment": "checked",
                 ])
             #expect(saved.status == .created)
             #expect(saved.object["storedBy"] as? String == "almaty")
-            let existing = try await web.send(.get, "/api/dataValues?de=CONVICTIONS&pe=201703&ou=ALA")
+            let existing = try await web.send(.get, "/api/dataValues?de=CONVICTIONS&pe=201710&ou=ALA")
             #expect(existing.object["value"] as? String == "7")
             #expect(try await total() == before + 7)
-            let deleted = try await web.send(.delete, "/api/dataValues?de=CONVICTIONS&pe=201703&ou=ALA")
+            let deleted = try await web.send(.delete, "/api/dataValues?de=CONVICTIONS&pe=201710&ou=ALA")
             #expect(deleted.object["deleted"] as? Bool == true)
             #expect(try await total() == before)
-            #expect(try await web.send(.get, "/api/dataValues?de=CONVICTIONS&pe=201703&ou=ALA").status == .notFound)
-            let history = try await web.send(.get, "/api/audits/dataValue?de=CONVICTIONS&pe=201703&ou=ALA")
+            #expect(try await web.send(.get, "/api/dataValues?de=CONVICTIONS&pe=201710&ou=ALA").status == .notFound)
+            let history = try await web.send(.get, "/api/audits/dataValue?de=CONVICTIONS&pe=201710&ou=ALA")
             #expect(history.array.map { $0["action"] as? String } == ["CREATE", "DELETE"])
             #expect(history.array.last?["changedBy"] as? String == "almaty")
         }
@@ -361,7 +366,7 @@ import Testing
                 })
             _ = try await regional.send(
                 .post, "/api/dataValues",
-                json: ["dataElement": "CONVICTIONS", "period": "201705", "orgUnit": "ALA", "value": "40"])
+                json: ["dataElement": "CONVICTIONS", "period": "201711", "orgUnit": "ALA", "value": "40"])
             let after = try await web.send(.get, q)
             #expect(WebTests.value(of: "ALA", in: after) == WebTests.value(of: "ALA", in: national) + 40)
             #expect(WebTests.value(of: "AKT", in: after) == WebTests.value(of: "AKT", in: national))

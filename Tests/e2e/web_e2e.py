@@ -198,6 +198,29 @@ try:
       d.get(BASE + "/validation?pe=2017")
       shot(d, "validation")
 
+      # Approval: her region's head approves the quarter she completed; it is then locked for her.
+      sign_in(d, "almaty-head")
+      d.get(BASE + "/entry?ds=INVOLVEMENT&ou=ALA&pe=2017Q4")
+      check("Not approved" in find(d, By.ID, "approval-state").text, "the head sees the quarter not yet approved")
+      find(d, By.ID, "approval-approve").click()
+      wait(d, lambda d: "Approved at level" in d.find_element(By.ID, "approval-state").text)
+      check("Region" in find(d, By.ID, "approval-state").text, "the region's head approves the quarter at the region's level")
+      shot(d, "approval")
+      sign_in(d, "almaty")
+      d.get(BASE + "/entry?ds=INVOLVEMENT&ou=ALA&pe=2017Q4")
+      cell = find(d, By.XPATH, "//tr[th/small[contains(., 'DRAWN_IN_MARGINALISED')]]//input[contains(@class,'cell')]")
+      check(not cell.is_enabled() and "locked" in find(d, By.ID, "approval").text, "approved data are locked for the officer")
+      # The national analyst: completeness by region, and the report from approved data only.
+      sign_in(d, "analyst")
+      d.get(BASE + "/completeness?ds=SECURITY&pe=2017")
+      rows = d.find_elements(By.CSS_SELECTOR, "#completeness-units tbody tr")
+      check(len(rows) == 16, f"completeness of the security form for each of the 16 regions ({len(rows)} rows)")
+      check("190 / 192" in find(d, By.ID, "completeness-summary").text, "190 of 192 reports complete in 2017")
+      shot(d, "completeness")
+      d.get(BASE + "/report?approved=true")
+      check("approved to the national level" in find(d, By.CSS_SELECTOR, ".report-body").text, "the report says it uses approved data only")
+      check(find(d, By.ID, "report-approved").is_selected(), "and the choice is kept on the page")
+
       # The administrator sees the whole country, Aktobe unchanged, and manages users.
       sign_in(d, "admin")
 
