@@ -132,6 +132,9 @@ public struct AuditEntry: Hashable, Sendable {
         case accept = "ACCEPT"
         case `return` = "RETURN"
         case unapprove = "UNAPPROVE"
+        /// The follow-up flag set or cleared (the value itself unchanged).
+        case followUp = "FOLLOW_UP"
+        case followUpCleared = "FOLLOW_UP_CLEARED"
     }
     public var key: DataValueKey
     public var action: Action

@@ -201,10 +201,12 @@ extension DemoProgramme {
         return (out, foiled, readiness)
     }
 
-    /// Two realistic slips for the validation rules to find, each moving figures within a year so
+    /// Realistic slips for the validation rules to find, each moving figures within a year so
     /// that every yearly figure of the report stays as it is: one region's 2017 return of people drawn in
     /// typed mostly into the next quarter (fewer left than that quarter's marginalised), and one
-    /// office's people reached in March 2017 entered in April (March has events but no reach).
+    /// office's people reached in March 2017 entered in April (March has events but no reach);
+    /// and an outlier: the same office's school events of September 2017 with an extra zero
+    /// (preventive events are in no figure of the report).
     static func slip(_ out: inout [DataValueInput]) {
         func total(_ element: String, _ period: String, _ unit: String) -> Int {
             out.filter { $0.element == element && $0.period == period && $0.unit == unit }
@@ -255,6 +257,12 @@ extension DemoProgramme {
         }
         if let office = Geography.regions.first(where: { $0.code == "ALA" })?.offices.first?.code {
             move("TG_REACHED", from: "201703", to: "201704", unit: office)
+            // An extra zero typed into the same office's school events of September 2017: an outlier.
+            if let i = out.firstIndex(where: {
+                $0.element == "PREV_EVENTS" && $0.period == "201709" && $0.unit == office && $0.optionCombo == "EDU"
+            }) {
+                out[i].value = String((Int(out[i].value) ?? 0) * 10)
+            }
         }
     }
 

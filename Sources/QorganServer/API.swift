@@ -62,6 +62,20 @@ enum API {
         api.get("validation") { r, c in try h.validation(r, c) }
         api.get("validation/dataSet/:ds") { r, c in try h.formValidation(r, c) }
         api.get("completeness") { r, c in try h.completeness(r, c) }
+        api.get("outlierDetection") { r, c in try h.outlierDetection(r, c) }
+        api.get("outlierDetection/check") { r, c in try h.outlierCheck(r, c) }
+        api.put("dataValues/followup") { r, c in
+            let body = try await HTTP.decode(FollowUpBody.self, from: r, what: "the follow-up")
+            return try HTTP.json(try h.setFollowUp(body, c))
+        }
+        api.post("minMaxValues") { r, c in
+            let body = try await HTTP.decode(MinMaxBody.self, from: r, what: "the bounds")
+            return try h.setMinMax(body, c)
+        }
+        api.post("minMaxValues/generate") { r, c in
+            let body = try await HTTP.decode(GenerateBoundsBody.self, from: r, what: "the generation")
+            return try h.generateMinMax(body, c)
+        }
         api.get("dataApprovals") { r, c in try h.getApproval(r, c) }
         api.post("dataApprovals") { r, c in
             let body = try await HTTP.decode(ApprovalBody.self, from: r, what: "the approval")

@@ -25,6 +25,8 @@ enum Pages {
         router.get("/pivot") { r, c in try p.page(r, c) { try p.pivot(r, c, $0) } }
         router.get("/validation") { r, c in try p.page(r, c) { try p.validation(r, c, $0) } }
         router.get("/completeness") { r, c in try p.page(r, c) { try p.completeness(r, c, $0) } }
+        router.get("/outliers") { r, c in try p.page(r, c) { try p.outliers(r, c, $0) } }
+        router.post("/outliers/followup") { r, c in try await p.pageAsync(r, c) { try await p.followUp(r, c, $0) } }
         router.post("/entry/approval") { r, c in try await p.pageAsync(r, c) { try await p.approvalStep(r, c, $0) } }
         router.get("/metadata") { r, c in try p.page(r, c) { try p.metadata(r, c, $0) } }
         router.get("/history") { r, c in try p.page(r, c) { try p.history(r, c, $0) } }
@@ -631,6 +633,64 @@ struct PageHandlers: Sendable {
         } catch let e as APIError where e.status != .badRequest || e.code == "reason_required" {
             return HTTP.redirect(back + "&approvalError=\(q(e.code))")
         }
+    }
+
+    // MARK: Outliers
+
+    /// The largest outliers in a unit's subtree for a period or range, each with its series'
+    /// median and mean, a follow-up mark to set or clear, and a link to its history.
+    func outliers(_ r: Request, _ c: AppContext, _ user: Principal) throws -> Response {
+        let catalog = try state.store.catalog()
+        let lang = c.language
+        let t = state.messages.table(lang)
+        let unit = HTTP.param(r, "ou") ?? user.units.first ?? ""
+        let pe = HTTP.param(r, "pe") ?? String(years().last ?? state.today.year)
+        // The page's defaults (the user's first unit, the last year, 200 rows), read as the API reads.
+        let defaults = ["ou": [unit], "pe": [pe], "maxResults": ["200"]]
+        let q = try api.outlierRequest(
+            { name in defaults[name] ?? HTTP.params(r, name) }, c, catalog)
+        let found = try api.detectOutliers(q, catalog)
+        func fmt(_ d: Double?) -> String { d.map { formatNumber(($0 * 100).rounded() / 100) } ?? "–" }
+        let rows: [Ctx] = found.map { o in
+            let coc = catalog.optionCombo(uid: o.key.optionCombo)
+            let element = catalog.element(o.key.element)
+            return [
+                "element": (element?.name(in: lang) ?? o.key.element)
+                    + (coc.map { $0.code == "default" ? "" : " — " + $0.name } ?? ""),
+                "unit": catalog.unit(o.key.unit)?.name(in: lang) ?? o.key.unit, "period": o.key.period.iso,
+                "value": fmt(o.value), "median": fmt(o.statistics?.median), "mean": fmt(o.statistics?.mean),
+                "score": o.score.map { String(format: "%.1f", $0) } ?? "–",
+                "bounds": o.bounds.map { "\(fmt($0.min))–\(fmt($0.max))" } ?? "–", "followUp": o.followUp,
+                "de": o.key.element, "co": o.key.optionCombo, "ou": o.key.unit,
+                "history":
+                    "/history?de=\(o.key.element)&pe=\(o.key.period.iso)&ou=\(o.key.unit)&co=\(o.key.optionCombo)",
+            ]
+        }
+        return render(
+            "outliers", c, r, title: t["outliers_title"] ?? "Outliers", active: "validation",
+            [
+                "active_outliersPage": true, "units": unitChoices(user, catalog, selected: unit, lang: lang), "pe": pe,
+                "algorithms": OutlierAlgorithm.allCases.map { a -> Ctx in
+                    [
+                        "value": a.rawValue, "name": t["outliers_" + a.rawValue] ?? a.rawValue,
+                        "selected": a == q.algorithm,
+                    ]
+                },
+                "threshold": formatNumber(q.threshold), "rows": rows, "count": rows.count, "empty": rows.isEmpty,
+                "back": "/outliers?" + (r.uri.query ?? ""),
+            ])
+    }
+
+    /// POST /outliers/followup: set or clear a value's follow-up mark, then back to the list.
+    func followUp(_ r: Request, _ c: AppContext, _ user: Principal) async throws -> Response {
+        var r = r
+        let form = FormData(body: String(buffer: try await r.collectBody(upTo: 1 << 16)))
+        _ = try api.setFollowUp(
+            FollowUpBody(
+                dataElement: form["de"] ?? "", period: form["pe"] ?? "", orgUnit: form["ou"] ?? "",
+                categoryOptionCombo: form["co"], followup: form["followup"] == "true"), c)
+        let back = form["back"] ?? "/outliers"
+        return HTTP.redirect(back.hasPrefix("/outliers") ? back : "/outliers")
     }
 
     // MARK: Completeness

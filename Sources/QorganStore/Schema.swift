@@ -349,6 +349,19 @@ enum Schema {
                     CREATE INDEX approval_audit_key ON approval_audit(data_set_uid, period, unit_uid, id);
                     """)
         }
+        m.registerMigration("v9: min-max bounds") { db in
+            try db.execute(
+                sql: """
+                    -- The usual range of one element (and combination) in one unit, set by hand or
+                    -- generated from its history; values outside it are outliers (MIN_MAX_VALUES).
+                    CREATE TABLE min_max_value (
+                        element_uid TEXT NOT NULL, coc_uid TEXT NOT NULL, unit_uid TEXT NOT NULL,
+                        min REAL NOT NULL, max REAL NOT NULL, generated INTEGER NOT NULL,
+                        updated_by TEXT NOT NULL, updated_at INTEGER NOT NULL,
+                        PRIMARY KEY (element_uid, coc_uid, unit_uid)
+                    );
+                    """)
+        }
         return m
     }
 }

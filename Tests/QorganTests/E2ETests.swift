@@ -66,7 +66,8 @@ import Testing
         for page in [
             "login", "dashboard", "data-entry", "pivot", "history", "users", "metadata", "account", "dashboard-ru",
             "pivot-kk", "incidents", "incident-form", "incident", "readiness", "sites", "site", "report", "trace",
-            "report-public-ru", "framework", "validation", "validation-entry", "approval", "completeness",
+            "report-public-ru", "framework", "validation", "validation-entry", "approval", "completeness", "outliers",
+            "outlier-dialog",
         ] {
             #expect(
                 FileManager.default.fileExists(

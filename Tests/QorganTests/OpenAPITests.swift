@@ -95,6 +95,21 @@ import Testing
             "GET /api/validation/dataSet/{ds}": ("/api/validation/dataSet/INVOLVEMENT?pe=2017Q1&ou=AST", nil),
             "GET /api/validationRules": ("/api/validationRules", nil),
             "GET /api/completeness": ("/api/completeness?dataSet=SECURITY&pe=2017&ou=KZ", nil),
+            "GET /api/outlierDetection": ("/api/outlierDetection?pe=2017&ou=KZ&maxResults=5", nil),
+            "GET /api/outlierDetection/check": (
+                "/api/outlierDetection/check?de=CONVICTIONS&pe=201711&ou=AKT&value=40", nil
+            ),
+            "PUT /api/dataValues/followup": (
+                "/api/dataValues/followup",
+                #"{"dataElement": "READINESS_PCT", "period": "2017", "orgUnit": "AKT", "followup": true}"#
+            ),
+            "POST /api/minMaxValues": (
+                "/api/minMaxValues",
+                #"{"dataElement": "CONVICTIONS", "orgUnit": "AKT", "minValue": 0, "maxValue": 5}"#
+            ),
+            "POST /api/minMaxValues/generate": (
+                "/api/minMaxValues/generate", #"{"dataSet": "SECURITY", "orgUnit": "AKT"}"#
+            ),
             "GET /api/dataApprovals": ("/api/dataApprovals?ds=SECURITY&pe=201711&ou=AKT", nil),
             "POST /api/dataApprovals": (
                 "/api/dataApprovals",

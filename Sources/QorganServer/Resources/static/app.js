@@ -46,11 +46,60 @@
     });
   }
 
+  // A value far from the unit's own history asks for confirmation and a comment first.
+  var dialog = document.getElementById("outlier-dialog");
+  function confirmOutlier(input, v) {
+    var numeric = input.dataset.type !== "TEXT" && input.dataset.type !== "BOOLEAN" && v !== "";
+    if (!dialog || !numeric || typeof dialog.showModal !== "function") return Promise.resolve({ save: true });
+    var q = "?de=" + encodeURIComponent(input.dataset.de) + "&co=" + encodeURIComponent(input.dataset.co) +
+            "&pe=" + encodeURIComponent(grid.dataset.pe) + "&ou=" + encodeURIComponent(grid.dataset.ou) +
+            "&value=" + encodeURIComponent(v);
+    return request("GET", "/api/outlierDetection/check" + q).then(function (r) {
+      if (!r || !r.outlier) return { save: true };
+      document.getElementById("outlier-value").textContent = v;
+      var low = r.lowerBound !== null ? r.lowerBound : r.usualLow, high = r.upperBound !== null ? r.upperBound : r.usualHigh;
+      document.getElementById("outlier-usual").textContent = low + "–" + high;
+      document.getElementById("outlier-median").textContent = r.median === null ? "–" : r.median;
+      var comment = document.getElementById("outlier-comment");
+      comment.value = "";
+      dialog.showModal();
+      comment.focus();
+      return new Promise(function (resolve) {
+        function finish(result) {
+          document.getElementById("outlier-save").onclick = null;
+          document.getElementById("outlier-cancel").onclick = null;
+          dialog.onclose = null;
+          if (dialog.open) dialog.close();
+          resolve(result);
+        }
+        document.getElementById("outlier-save").onclick = function () { finish({ save: true, comment: comment.value.trim() }); };
+        document.getElementById("outlier-cancel").onclick = function () { finish({ save: false }); };
+        dialog.onclose = function () { finish({ save: false }); };
+      });
+    }, function () { return { save: true }; });
+  }
+
   function save(input) {
     var v = input.value.trim();
     if (v === input.dataset.last) return;
     var problem = check(input.dataset.type, v);
     if (problem) { show(input, "error", msg.error + ": " + problem); return; }
+    // Enter and the change that follows it ask once.
+    if (input.dataset.pending === v) return;
+    input.dataset.pending = v;
+    confirmOutlier(input, v).then(function (answer) {
+      delete input.dataset.pending;
+      if (!answer.save) {
+        input.value = input.dataset.last;
+        show(input, "error", msg.error);
+        input.focus();
+        return;
+      }
+      send(input, v, answer.comment);
+    });
+  }
+
+  function send(input, v, comment) {
     show(input, "saving", msg.saving);
     var done;
     if (v === "") {
@@ -58,10 +107,12 @@
               "&ou=" + encodeURIComponent(grid.dataset.ou) + "&co=" + encodeURIComponent(input.dataset.co);
       done = request("DELETE", "/api/dataValues" + q).then(function () { return msg.cleared; });
     } else {
-      done = request("POST", "/api/dataValues", {
+      var body = {
         dataElement: input.dataset.de, categoryOptionCombo: input.dataset.co,
         period: grid.dataset.pe, orgUnit: grid.dataset.ou, value: v
-      }).then(function () { return msg.saved; });
+      };
+      if (comment) body.comment = comment;
+      done = request("POST", "/api/dataValues", body).then(function () { return msg.saved; });
     }
     done.then(function (text) {
       input.dataset.last = v;
