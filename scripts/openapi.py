@@ -120,6 +120,11 @@ doc = {
          **errors("400", "401", "403")},
         params=[q("dataSet", "The form (code or uid)", True), q("pe", "A period or range (2017, 2013..2017)", True),
                 q("ou", "Units (code or uid), each with its subtree; the caller's units when absent"), FORMAT2], opid="completeness")},
+    "/api/notifications": {"get": op("What needs the caller's attention, computed from the data as they are: forms due or overdue in their units, "
+        "rules broken in data they entered, approvals waiting for them, prescriptions past due", "validation",
+        {**ok({"type": "object", "properties": {"count": {"type": "integer"}, "notifications": {"type": "array", "items": {"type": "object",
+          "properties": {"kind": {"type": "string", "enum": ["overdue", "due", "approval", "violation", "prescription"]}, "text": {"type": "string"},
+          "link": {"type": "string"}, "period": {"type": ["string", "null"]}, "count": {"type": "integer"}}}}}}), **errors("401")}, opid="notifications")},
     "/api/outlierDetection": {"get": op("The largest outliers for units (each with its subtree) and a period or range, each value judged against its own series "
         "(the same unit, element and combination over periods of its type); DHIS2's outlier detection", "validation",
         {**ok(ref("Outliers")), **errors("400", "401", "403")},

@@ -62,6 +62,7 @@ enum API {
         api.get("validation") { r, c in try h.validation(r, c) }
         api.get("validation/dataSet/:ds") { r, c in try h.formValidation(r, c) }
         api.get("completeness") { r, c in try h.completeness(r, c) }
+        api.get("notifications") { _, c in try h.notificationsJSON(c) }
         api.get("outlierDetection") { r, c in try h.outlierDetection(r, c) }
         api.get("outlierDetection/check") { r, c in try h.outlierCheck(r, c) }
         api.put("dataValues/followup") { r, c in
@@ -440,6 +441,12 @@ struct Handlers: Sendable {
             dataSet: form.uid, period: p.iso, unit: u.uid, complete: complete, comment: complete ? comment : nil,
             by: user.username)
         let done = try store.completion(dataSet: form.uid, period: p.iso, unit: u.uid)
+        state.notify(
+            complete ? "form.completed" : "form.reopened",
+            [
+                ("dataSet", .string(form.code)), ("period", .string(p.iso)), ("orgUnit", .string(u.code)),
+                ("by", .string(user.username)), ("comment", .string(done?.comment)),
+            ])
         return FormJSON(
             dataSet: form.uid, period: p.iso, orgUnit: u.uid, completed: done != nil, completedBy: done?.completedBy,
             completedAt: done?.completedAt, comment: done?.comment, locked: form.isExpired(p, today: state.today),

@@ -136,6 +136,14 @@ extension Handlers {
             }
             throw APIError(status, code: refusal.code.rawValue, refusal.message)
         }
+        let after = try store.approval(dataSet: form.uid, period: p.iso, unit: u.uid)
+        state.notify(
+            "approval." + action.rawValue.lowercased(),
+            [
+                ("dataSet", .string(form.code)), ("period", .string(p.iso)), ("orgUnit", .string(u.code)),
+                ("by", .string(user.username)), ("level", after.map { .number(Double($0.level)) } ?? .null),
+                ("reason", .string(reason)),
+            ])
         return HTTP.data(
             try approvalStatus(a, user, catalog, language: c.language).data, type: "application/json; charset=utf-8")
     }

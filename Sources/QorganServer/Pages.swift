@@ -26,6 +26,7 @@ enum Pages {
         router.get("/validation") { r, c in try p.page(r, c) { try p.validation(r, c, $0) } }
         router.get("/completeness") { r, c in try p.page(r, c) { try p.completeness(r, c, $0) } }
         router.get("/outliers") { r, c in try p.page(r, c) { try p.outliers(r, c, $0) } }
+        router.get("/notifications") { r, c in try p.page(r, c) { try p.notifications(r, c, $0) } }
         router.post("/outliers/followup") { r, c in try await p.pageAsync(r, c) { try await p.followUp(r, c, $0) } }
         router.post("/entry/approval") { r, c in try await p.pageAsync(r, c) { try await p.approvalStep(r, c, $0) } }
         router.get("/metadata") { r, c in try p.page(r, c) { try p.metadata(r, c, $0) } }
@@ -633,6 +634,27 @@ struct PageHandlers: Sendable {
         } catch let e as APIError where e.status != .badRequest || e.code == "reason_required" {
             return HTTP.redirect(back + "&approvalError=\(q(e.code))")
         }
+    }
+
+    // MARK: Notifications
+
+    /// What needs the user's attention, by kind, each linked to where it is dealt with.
+    func notifications(_ r: Request, _ c: AppContext, _ user: Principal) throws -> Response {
+        let catalog = try state.store.catalog()
+        let lang = c.language
+        let t = state.messages.table(lang)
+        let list = try api.notices(user, catalog, lang)
+        let groups: [Ctx] = Notice.Kind.allCases.compactMap { kind in
+            let items = list.filter { $0.kind == kind }
+            guard !items.isEmpty else { return nil }
+            return [
+                "kind": kind.rawValue, "title": t["notifications_kind_" + kind.rawValue] ?? kind.rawValue,
+                "count": items.count, "items": items.map { ["text": $0.text, "link": $0.link] as Ctx },
+            ]
+        }
+        return render(
+            "notifications", c, r, title: t["notifications_title"] ?? "Notifications", active: "notifications",
+            ["groups": groups, "empty": groups.isEmpty, "count": list.count])
     }
 
     // MARK: Outliers

@@ -32,6 +32,8 @@ public struct ServerConfiguration: Sendable {
     public var snapshotPath: String? = nil
     /// Threads that run request handlers and their database work.
     public var handlerThreads = 32
+    /// Where events (forms completed, approval steps) are POSTed as JSON; none when nil.
+    public var webhook: URL? = nil
     public init() {}
 }
 
@@ -48,6 +50,7 @@ public final class ServerState: Sendable {
     public let metrics: PrometheusCollectorRegistry
     let requestDuration: DurationHistogram
     let valuesSaved: Counter
+    let webhookFailures: Counter
     let answers = AnswerCache()
     let dashboards = AnswerCache(capacity: 128)
     let logger: Logger
@@ -81,6 +84,10 @@ public final class ServerState: Sendable {
             descriptor: MetricNameDescriptor(
                 namespace: "qorgan", metricName: "values_saved", unitName: "total",
                 helpText: "Data values saved through the server"))
+        self.webhookFailures = metrics.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "qorgan", metricName: "webhook_failures", unitName: "total",
+                helpText: "Events the webhook did not accept"))
         self.logger = logger
         self.executor = BlockingExecutor(threads: configuration.handlerThreads)
     }

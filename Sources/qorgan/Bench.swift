@@ -9,7 +9,24 @@ struct Bench: ParsableCommand {
 
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks (figures printed side by side with reference runs, never asserted).",
-        subcommands: [Analytics.self, ColdStart.self, Propagation.self])
+        subcommands: [Analytics.self, ColdStart.self, Propagation.self, Validation.self])
+
+    struct Validation: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Every validation rule × unit × period on the engine and in plain SQL, and one region-year.",
+            discussion: "Build in release mode first; run on the demo (qorgan demo). See bench/validation.")
+        @OptionGroup var store: StoreOptions
+        @Option(help: "Timed runs of each (after one warm-up).") var runs: Int = 20
+
+        func run() throws {
+            try guarded {
+                guard (1...10_000).contains(runs) else {
+                    throw QorganError.invalidArgument("--runs is from 1 to 10000, not \(runs)")
+                }
+                try ValidationBench(path: store.path, runs: runs, print: Bench.printLine).run()
+            }
+        }
+    }
 
     struct Analytics: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -35,6 +35,8 @@ struct Serve: AsyncParsableCommand {
             "A secret that lets a scraper read /metrics with 'Authorization: Bearer SECRET' (else QORGAN_METRICS_TOKEN; administrators always may)."
     )
     var metricsToken: String?
+    @Option(help: "Where to POST events (a form completed, an approval step) as JSON, for an agency's own messaging.")
+    var webhook: String?
 
     func run() async throws {
         do {
@@ -64,6 +66,12 @@ struct Serve: AsyncParsableCommand {
         let (engine, opening) = try AnalyticsEngine.open(store: sqlite, snapshot: snapshotPath)
 
         var config = ServerConfiguration()
+        if let webhook {
+            guard let url = URL(string: webhook), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw QorganError.invalidArgument("--webhook takes an http or https address, not '\(webhook)'")
+            }
+            config.webhook = url
+        }
         config.host = host
         config.port = port
         config.secureCookies = secureCookies

@@ -95,6 +95,7 @@ import Testing
             "GET /api/validation/dataSet/{ds}": ("/api/validation/dataSet/INVOLVEMENT?pe=2017Q1&ou=AST", nil),
             "GET /api/validationRules": ("/api/validationRules", nil),
             "GET /api/completeness": ("/api/completeness?dataSet=SECURITY&pe=2017&ou=KZ", nil),
+            "GET /api/notifications": ("/api/notifications", nil),
             "GET /api/outlierDetection": ("/api/outlierDetection?pe=2017&ou=KZ&maxResults=5", nil),
             "GET /api/outlierDetection/check": (
                 "/api/outlierDetection/check?de=CONVICTIONS&pe=201711&ou=AKT&value=40", nil

@@ -310,4 +310,14 @@ import Testing
         #expect(run.status == 1)
         #expect(run.err.contains("--unit") && run.err.contains("NOWHERE") && run.err.contains("2017-13"))
     }
+
+    /// The benchmark runs, and its plain-SQL evaluation finds exactly the engine's violations.
+    @Test func theBenchmarksSQLAgreesWithTheEngine() throws {
+        let db = Fixtures.temporaryPath()
+        try FileManager.default.copyItem(atPath: WebFixture.template, toPath: db)
+        let run = try CLITests().qorgan("bench", "validation", "--runs", "1", database: db)
+        #expect(run.status == 0, "\(run.err)")
+        #expect(run.out.contains("2 violations"))
+        #expect(run.out.contains("answers agree (the same violations): yes"))
+    }
 }
