@@ -19,7 +19,7 @@ struct Qorgan: AsyncParsableCommand {
         subcommands: [
             Init.self, Demo.self, Serve.self, Users.self, MetadataCommand.self, Values.self, Incidents.self,
             Readiness.self, Sites.self, Framework.self, Query.self, Compute.self, Validate.self,
-            CompletenessCommand.self, Outliers.self, Report.self, Periods.self, Bench.self,
+            CompletenessCommand.self, Outliers.self, Approvals.self, Report.self, Periods.self, Bench.self,
         ]
     )
 }

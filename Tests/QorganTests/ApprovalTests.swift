@@ -230,4 +230,17 @@ import Testing
             threshold: 5, approvedOnly: true)
         #expect(doc.markdown().contains("Построено только по данным, утверждённым на национальном уровне: \(left)"))
     }
+
+    @Test func theCommandSaysWhereEachFormStands() throws {
+        let db = Fixtures.temporaryPath()
+        try FileManager.default.copyItem(atPath: WebFixture.template, toPath: db)
+        let cli = CLITests()
+        var run = try cli.qorgan(
+            "approvals", "--data-set", "SECURITY", "--periods", "2017", "--unit", "ALA", "--history", database: db)
+        #expect(run.status == 0)
+        #expect(run.out.contains("SECURITY 2017: 6 approved: Region, 6 complete, not approved"))
+        #expect(run.out.contains("201701  ALA   approved: Region") && run.out.contains("  approve → Region"))
+        run = try cli.qorgan("approvals", "--data-set", "NOPE", "--periods", "2017-13", database: db)
+        #expect(run.status == 1 && run.err.contains("NOPE") && run.err.contains("2017-13"))
+    }
 }
