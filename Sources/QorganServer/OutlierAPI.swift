@@ -194,24 +194,33 @@ extension Handlers {
             ]).data, type: "application/json; charset=utf-8")
     }
 
+    /// An element, a unit in the caller's scope and an option combination of the element (the
+    /// default when none is given), resolved from a body's fields.
+    func operand(
+        _ element: String, _ unit: String, _ combo: String?, _ user: Principal, _ catalog: Catalog
+    ) throws -> (DataElement, OrgUnit, CategoryOptionCombo) {
+        guard let e = catalog.element(element) else {
+            throw APIError.badRequest("dataElement", element, "no data element with this code or uid")
+        }
+        guard let u = catalog.unit(unit) else {
+            throw APIError.badRequest("orgUnit", unit, "no organisation unit with this code or uid")
+        }
+        guard user.canSee(u.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(unit) }
+        let cocRef = combo ?? CategoryOptionCombo.defaultUid
+        guard let coc = catalog.optionCombo(cocRef, of: e) else {
+            throw APIError.badRequest("categoryOptionCombo", cocRef, "not an option combination of \(e.code)")
+        }
+        return (e, u, coc)
+    }
+
     /// PUT /api/dataValues/followup: mark a stored value for follow-up, or clear the mark.
     func setFollowUp(_ b: FollowUpBody, _ c: AppContext) throws -> ValueJSON {
         let user = try c.requireUser()
         guard user.role != .viewer else { throw APIError.forbidden("a viewer cannot mark values for follow-up") }
         let catalog = try catalog()
-        guard let e = catalog.element(b.dataElement) else {
-            throw APIError.badRequest("dataElement", b.dataElement, "no data element with this code or uid")
-        }
+        let (e, u, coc) = try operand(b.dataElement, b.orgUnit, b.categoryOptionCombo, user, catalog)
         guard let p = Period.parse(b.period) else {
             throw APIError.badRequest("period", b.period, QorganError.invalidPeriod(b.period).description)
-        }
-        guard let u = catalog.unit(b.orgUnit) else {
-            throw APIError.badRequest("orgUnit", b.orgUnit, "no organisation unit with this code or uid")
-        }
-        guard user.canSee(u.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(b.orgUnit) }
-        let cocRef = b.categoryOptionCombo ?? CategoryOptionCombo.defaultUid
-        guard let coc = catalog.optionCombo(cocRef, of: e) else {
-            throw APIError.badRequest("categoryOptionCombo", cocRef, "not an option combination of \(e.code)")
         }
         let k = DataValueKey(element: e.uid, period: p, unit: u.uid, optionCombo: coc.uid)
         try store.setFollowUp(k, b.followup, by: user.username)
@@ -223,17 +232,7 @@ extension Handlers {
     func setMinMax(_ b: MinMaxBody, _ c: AppContext) throws -> Response {
         let user = try requireValueWriter(c)
         let catalog = try catalog()
-        guard let e = catalog.element(b.dataElement) else {
-            throw APIError.badRequest("dataElement", b.dataElement, "no data element with this code or uid")
-        }
-        guard let u = catalog.unit(b.orgUnit) else {
-            throw APIError.badRequest("orgUnit", b.orgUnit, "no organisation unit with this code or uid")
-        }
-        guard user.canSee(u.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(b.orgUnit) }
-        let cocRef = b.categoryOptionCombo ?? CategoryOptionCombo.defaultUid
-        guard let coc = catalog.optionCombo(cocRef, of: e) else {
-            throw APIError.badRequest("categoryOptionCombo", cocRef, "not an option combination of \(e.code)")
-        }
+        let (e, u, coc) = try operand(b.dataElement, b.orgUnit, b.categoryOptionCombo, user, catalog)
         guard b.minValue.isFinite, b.maxValue.isFinite, b.minValue <= b.maxValue else {
             throw APIError.badRequest("maxValue", String(b.maxValue), "numbers, with minValue no larger than maxValue")
         }

@@ -507,6 +507,23 @@ struct PageHandlers: Sendable {
 
     // MARK: Validation
 
+    /// The data quality pages' unit (the user's first when none is asked; within their units) and
+    /// period or range (the last year with data when none is asked).
+    func unitAndPeriods(_ r: Request, _ user: Principal, _ catalog: Catalog) throws -> (
+        OrgUnit, String, PeriodSelection
+    ) {
+        let unitRef = HTTP.param(r, "ou") ?? user.units.first ?? ""
+        guard let unit = catalog.unit(unitRef) else {
+            throw APIError.badRequest("ou", unitRef, "no organisation unit with this code or uid")
+        }
+        guard user.canSee(unit.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(unitRef) }
+        let pe = HTTP.param(r, "pe") ?? String(years().last ?? state.today.year)
+        guard let selection = try? PeriodSelection(pe) else {
+            throw APIError.badRequest("pe", pe, "not a period or range (2017, 2016..2017, 2017Q1)")
+        }
+        return (unit, pe, selection)
+    }
+
     /// The rules broken in the user's units for a period or range, each linked to its form.
     func validation(_ r: Request, _ c: AppContext, _ user: Principal) throws -> Response {
         let engine = state.engine.snapshot()
@@ -514,22 +531,8 @@ struct PageHandlers: Sendable {
         let lang = c.language
         let t = state.messages.table(lang)
         let today = state.today
-        let unitRef = HTTP.param(r, "ou") ?? user.units.first ?? ""
-        guard let unit = catalog.unit(unitRef) else {
-            throw APIError.badRequest("ou", unitRef, "no organisation unit with this code or uid")
-        }
-        guard user.canSee(unit.uid, in: catalog, on: today) else { throw APIError.outOfScope(unitRef) }
-        let pe = HTTP.param(r, "pe") ?? String(years().last ?? today.year)
-        guard let selection = try? PeriodSelection(pe) else {
-            throw APIError.badRequest("pe", pe, "not a period or range (2017, 2016..2017, 2017Q1)")
-        }
-        var importance: ValidationRule.Importance? = nil
-        if let text = HTTP.param(r, "importance") {
-            guard let i = ValidationRule.Importance(rawValue: text.uppercased()) else {
-                throw APIError.badRequest("importance", text, "HIGH, MEDIUM or LOW")
-            }
-            importance = i
-        }
+        let (unit, pe, selection) = try unitAndPeriods(r, user, catalog)
+        let importance = try HTTP.importance(r)
         let outcome: ValidationOutcome
         do {
             outcome = try engine.validate(
@@ -732,15 +735,7 @@ struct PageHandlers: Sendable {
         guard let form = catalog.dataSet(dsRef) else {
             throw APIError.badRequest("ds", dsRef, "no data set with this code or uid")
         }
-        let unitRef = HTTP.param(r, "ou") ?? user.units.first ?? ""
-        guard let unit = catalog.unit(unitRef) else {
-            throw APIError.badRequest("ou", unitRef, "no organisation unit with this code or uid")
-        }
-        guard user.canSee(unit.uid, in: catalog, on: today) else { throw APIError.outOfScope(unitRef) }
-        let pe = HTTP.param(r, "pe") ?? String(years().last ?? today.year)
-        guard let selection = try? PeriodSelection(pe) else {
-            throw APIError.badRequest("pe", pe, "not a period or range (2017, 2016..2017, 2017Q1)")
-        }
+        let (unit, pe, selection) = try unitAndPeriods(r, user, catalog)
         let result: Completeness
         do {
             result = try state.store.completeness(

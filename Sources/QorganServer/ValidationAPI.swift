@@ -31,17 +31,24 @@ extension ServerState {
     }
 }
 
-extension Handlers {
-    func formViolations(_ form: DataSet, _ period: Period, _ unit: OrgUnit) throws -> [ValidationViolation] {
-        try state.formViolations(form, period, unit)
+extension HTTP {
+    /// The `importance` parameter: HIGH, MEDIUM or LOW (any case); nil when absent.
+    static func importance(_ r: Request) throws -> ValidationRule.Importance? {
+        guard let text = param(r, "importance") else { return nil }
+        guard let i = ValidationRule.Importance(rawValue: text.uppercased()) else {
+            throw APIError.badRequest("importance", text, "HIGH, MEDIUM or LOW")
+        }
+        return i
     }
+}
 
+extension Handlers {
     /// Refuses to complete a form with a high-importance violation, or with another violation
     /// and no comment saying why (409, in the user's language, naming the rules).
     func checkCompletable(
         _ form: DataSet, _ period: Period, _ unit: OrgUnit, comment: String?, _ c: AppContext, _ catalog: Catalog
     ) throws {
-        let violations = try formViolations(form, period, unit)
+        let violations = try state.formViolations(form, period, unit)
         guard !violations.isEmpty else { return }
         let lang = c.language
         let names = violations.compactMap { catalog.validationRule($0.rule)?.name(in: lang) }
@@ -92,13 +99,7 @@ extension Handlers {
             }
             form = ds.uid
         }
-        var importance: ValidationRule.Importance? = nil
-        if let text = HTTP.param(r, "importance") {
-            guard let i = ValidationRule.Importance(rawValue: text.uppercased()) else {
-                throw APIError.badRequest("importance", text, "HIGH, MEDIUM or LOW")
-            }
-            importance = i
-        }
+        let importance = try HTTP.importance(r)
         var outcome: ValidationOutcome
         do {
             outcome = try engine.validate(
@@ -141,7 +142,7 @@ extension Handlers {
         let ds = try c.parameters.require("ds")
         let (form, p, u) = try formKey(
             dataSet: ds, period: HTTP.param(r, "pe"), unit: HTTP.param(r, "ou"), c, catalog)
-        let violations = try formViolations(form, p, u)
+        let violations = try state.formViolations(form, p, u)
         return HTTP.data(
             JSONValue.object([
                 (

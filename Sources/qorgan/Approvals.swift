@@ -24,29 +24,12 @@ struct Approvals: ParsableCommand {
         try guarded {
             let s = try store.open()
             let catalog = try s.catalog()
-            var problems: [Problem] = []
-            let form = catalog.dataSet(dataSet)
-            if form == nil {
-                problems.append(
-                    Problem(field: "--data-set", value: dataSet, reason: "no data set with this code or uid"))
-            }
-            var span: DaySpan? = nil
-            do { span = try PeriodSelection(periods).span } catch let e as QorganError {
-                problems.append(Problem(field: "--periods", value: periods, reason: e.description))
-            }
-            var roots: [String] = []
-            for ref in unit {
-                if let u = catalog.unit(ref) {
-                    roots.append(u.uid)
-                } else {
-                    problems.append(
-                        Problem(field: "--unit", value: ref, reason: "no organisation unit with this code or uid"))
-                }
-            }
-            guard problems.isEmpty, let form, let span else {
-                throw QorganError.invalidRequest(what: "the approvals", problems: problems)
-            }
-            if roots.isEmpty { roots = catalog.roots(on: span.end).map(\.uid) }
+            var scope = ScopeOptions(catalog)
+            let form = scope.form(dataSet)
+            let span = scope.span(periods)
+            let roots = scope.units(unit, rootsOn: span?.end)
+            try scope.done("the approvals")
+            guard let form, let span else { return }
             let approvals = Dictionary(
                 try s.approvals(dataSet: form.uid).map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
             let completions = Set(try s.completions(dataSet: form.uid).map { "\($0.period)|\($0.unit)" })
@@ -84,15 +67,7 @@ struct Approvals: ParsableCommand {
             print(
                 "\(form.code) \(periods): "
                     + counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
-            let widths = (0..<rows[0].count).map { i in rows.map { $0[i].count }.max() ?? 0 }
-            for r in rows {
-                var line = r.enumerated().map { i, cell in
-                    cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
-                }
-                .joined(separator: "  ")
-                while line.hasSuffix(" ") { line.removeLast() }
-                print(line)
-            }
+            printTable(rows)
         }
     }
 }

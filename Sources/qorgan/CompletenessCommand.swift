@@ -25,37 +25,16 @@ struct CompletenessCommand: ParsableCommand {
 
     func run() throws {
         try guarded {
-            var problems: [Problem] = []
-            if !["table", "json"].contains(format) {
-                problems.append(Problem(field: "--format", value: format, reason: "table or json"))
-            }
-            if !["unit", "period"].contains(by) {
-                problems.append(Problem(field: "--by", value: by, reason: "unit or period"))
-            }
             let s = try store.open()
             let catalog = try s.catalog()
-            let form = catalog.dataSet(dataSet)
-            if form == nil {
-                problems.append(
-                    Problem(field: "--data-set", value: dataSet, reason: "no data set with this code or uid"))
-            }
-            var span: DaySpan? = nil
-            do { span = try PeriodSelection(periods).span } catch let e as QorganError {
-                problems.append(Problem(field: "--periods", value: periods, reason: e.description))
-            }
-            var roots: [String] = []
-            for ref in unit {
-                if let u = catalog.unit(ref) {
-                    roots.append(u.uid)
-                } else {
-                    problems.append(
-                        Problem(field: "--unit", value: ref, reason: "no organisation unit with this code or uid"))
-                }
-            }
-            guard problems.isEmpty, let form, let span else {
-                throw QorganError.invalidRequest(what: "the completeness", problems: problems)
-            }
-            if roots.isEmpty { roots = catalog.roots(on: span.end).map(\.uid) }
+            var scope = ScopeOptions(catalog)
+            scope.check(["table", "json"].contains(format), "--format", format, "table or json")
+            scope.check(["unit", "period"].contains(by), "--by", by, "unit or period")
+            let form = scope.form(dataSet)
+            let span = scope.span(periods)
+            let roots = scope.units(unit, rootsOn: span?.end)
+            try scope.done("the completeness")
+            guard let form, let span else { return }
             let result = try s.completeness(of: form, roots: roots, span: span, catalog: catalog)
             if format == "json" {
                 print(String(decoding: result.json(catalog: catalog, language: language).data, as: UTF8.self))
@@ -82,15 +61,7 @@ struct CompletenessCommand: ParsableCommand {
                 let counts = result.byPeriod
                 for p in result.periods { rows.append(row(p.iso, counts[p] ?? Completeness.Counts())) }
             }
-            let widths = (0..<rows[0].count).map { i in rows.map { $0[i].count }.max() ?? 0 }
-            for r in rows {
-                print(
-                    r.enumerated().map { i, cell in
-                        i == 0
-                            ? cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
-                            : String(repeating: " ", count: widths[i] - cell.count) + cell
-                    }.joined(separator: "  "))
-            }
+            printTable(rows, right: Set(1..<rows[0].count))
             let missing = result.missing
             if !missing.isEmpty {
                 print("not reported (\(missing.count)):")

@@ -29,51 +29,23 @@ struct Outliers: ParsableCommand {
         try guarded {
             let s = try store.open()
             let catalog = try s.catalog()
-            var problems: [Problem] = []
+            var scope = ScopeOptions(catalog)
             let alg = OutlierAlgorithm(name: algorithm)
-            if alg == nil {
-                problems.append(
-                    Problem(
-                        field: "--algorithm", value: algorithm,
-                        reason: OutlierAlgorithm.allCases.map(\.rawValue).joined(separator: ", ")))
+            scope.check(
+                alg != nil, "--algorithm", algorithm, OutlierAlgorithm.allCases.map(\.rawValue).joined(separator: ", "))
+            if let threshold {
+                scope.check(threshold > 0 && threshold <= 99, "--threshold", String(threshold), "above 0, at most 99")
             }
-            if let threshold, !(threshold > 0 && threshold <= 99) {
-                problems.append(Problem(field: "--threshold", value: String(threshold), reason: "above 0, at most 99"))
-            }
-            if !(1...10_000).contains(max) {
-                problems.append(Problem(field: "--max", value: String(max), reason: "from 1 to 10000"))
-            }
-            if !["table", "json"].contains(format) {
-                problems.append(Problem(field: "--format", value: format, reason: "table or json"))
-            }
-            let form = dataSet.flatMap { catalog.dataSet($0) }
-            if let dataSet, form == nil {
-                problems.append(
-                    Problem(field: "--data-set", value: dataSet, reason: "no data set with this code or uid"))
-            }
-            var roots: [String] = []
-            for ref in unit {
-                if let u = catalog.unit(ref) {
-                    roots.append(u.uid)
-                } else {
-                    problems.append(
-                        Problem(field: "--unit", value: ref, reason: "no organisation unit with this code or uid"))
-                }
-            }
-            var span: DaySpan? = nil
-            if let periods {
-                do { span = try PeriodSelection(periods).span } catch let e as QorganError {
-                    problems.append(Problem(field: "--periods", value: periods, reason: e.description))
-                }
-            } else if !generateBounds {
-                problems.append(Problem(field: "--periods", reason: "required: a period or range (2017, 2013..2017)"))
-            }
-            if generateBounds && (form == nil || roots.isEmpty) {
-                problems.append(Problem(field: "--generate-bounds", reason: "needs --data-set and --unit"))
-            }
-            guard problems.isEmpty, let alg else {
-                throw QorganError.invalidRequest(what: "the outlier search", problems: problems)
-            }
+            scope.check((1...10_000).contains(max), "--max", String(max), "from 1 to 10000")
+            scope.check(["table", "json"].contains(format), "--format", format, "table or json")
+            let form = scope.form(dataSet)
+            let span = scope.span(periods, required: !generateBounds)
+            var roots = scope.units(unit, rootsOn: nil)
+            scope.check(
+                !generateBounds || (form != nil && !roots.isEmpty), "--generate-bounds", nil,
+                "needs --data-set and --unit")
+            try scope.done("the outlier search")
+            guard let alg else { return }
             if generateBounds, let form {
                 var all: [MinMaxBounds] = []
                 for root in roots { all += try s.generatedBounds(catalog, form: form, root: root) }
@@ -126,12 +98,7 @@ struct Outliers: ParsableCommand {
                     o.bounds.map { "\(fmt($0.min))-\(fmt($0.max))" } ?? "-", o.followUp ? "yes" : "",
                 ])
             }
-            let widths = (0..<rows[0].count).map { i in rows.map { $0[i].count }.max() ?? 0 }
-            for r in rows {
-                print(
-                    r.enumerated().map { i, cell in cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
-                        .joined(separator: "  ").trimmingCharacters(in: .whitespaces))
-            }
+            printTable(rows)
         }
     }
 }

@@ -30,39 +30,22 @@ struct Validate: ParsableCommand {
             let (_, engine) = try store.openWithEngine()
             let state = engine.snapshot()
             let catalog = state.catalog
-            var problems: [Problem] = []
-            let selection: PeriodSelection
-            do { selection = try PeriodSelection(periods) } catch let e as QorganError {
-                problems.append(Problem(field: "--periods", value: periods, reason: e.description))
-                selection = PeriodSelection(.day(Day.firstOfMonth(2000, 1)))
-            }
-            let units =
-                unit.isEmpty
-                ? catalog.roots(on: selection.span.end).map(\.uid)
-                : unit.compactMap { ref -> String? in
-                    if let u = catalog.unit(ref) { return u.uid }
-                    problems.append(
-                        Problem(field: "--unit", value: ref, reason: "no organisation unit with this code or uid"))
-                    return nil
-                }
-            let rules = rule.compactMap { ref -> String? in
-                if let r = catalog.validationRule(ref) { return r.uid }
-                problems.append(
-                    Problem(field: "--rule", value: ref, reason: "no validation rule with this code or uid"))
-                return nil
-            }
-            var form: String? = nil
-            if let dataSet {
-                if let ds = catalog.dataSet(dataSet) {
-                    form = ds.uid
+            var scope = ScopeOptions(catalog)
+            let span = scope.span(periods)
+            let units = scope.units(unit, rootsOn: span?.end)
+            var rules: [String] = []
+            for ref in rule {
+                if let r = catalog.validationRule(ref) {
+                    rules.append(r.uid)
                 } else {
-                    problems.append(
-                        Problem(field: "--data-set", value: dataSet, reason: "no data set with this code or uid"))
+                    scope.check(false, "--rule", ref, "no validation rule with this code or uid")
                 }
             }
-            if !problems.isEmpty { throw QorganError.invalidRequest(what: "the validation", problems: problems) }
+            let form = scope.form(dataSet)?.uid
+            try scope.done("the validation")
+            guard let span else { return }
             let outcome = try state.validate(
-                ValidationScope(units: units, span: selection.span, rules: rules, dataSet: form))
+                ValidationScope(units: units, span: span, rules: rules, dataSet: form))
             violated = !outcome.violations.isEmpty
             if format == "json" {
                 print(String(decoding: outcome.json(catalog: catalog, language: language).data, as: UTF8.self))
@@ -81,13 +64,7 @@ struct Validate: ParsableCommand {
                     v.rightValue.map(formatNumber) ?? "no data", r?.name(in: language) ?? "",
                 ])
             }
-            let widths = (0..<rows[0].count).map { i in rows.map { $0[i].count }.max() ?? 0 }
-            for row in rows {
-                print(
-                    row.enumerated().map { i, cell in
-                        i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
-                    }.joined(separator: "  "))
-            }
+            printTable(rows)
         }
         if violated { throw ExitCode(3) }
     }
