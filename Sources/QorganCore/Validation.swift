@@ -308,6 +308,23 @@ extension Catalog {
         }
     }
 
+    /// The form where `unit` enters a violation's data: of the rule's period type, reported by the
+    /// unit, holding an element the rule reads; nil for a unit checked on aggregated data only.
+    public func form(of violation: ValidationViolation) -> DataSet? {
+        guard let rule = validationRule(violation.rule) else { return nil }
+        let elements = self.elements(of: rule)
+        return dataSets.first {
+            $0.periodType == rule.periodType && $0.organisationUnits.contains(violation.unit)
+                && !elements.isDisjoint(with: $0.dataElements)
+        }
+    }
+
+    /// Whether people type a form's data (some element is not derived from a register): only
+    /// such forms are completed, watched for completeness and approved.
+    public func isEntered(_ form: DataSet) -> Bool {
+        form.dataElements.contains { element($0)?.derivedFrom == nil }
+    }
+
     /// The units a rule is checked for in `period`: those that enter its data on a form of its
     /// period type, and every unit at its aggregation levels then; only units open throughout it.
     public func units(of rule: ValidationRule, in period: Period) -> [String] {

@@ -102,8 +102,7 @@ enum DemoCompletions {
         var out: [(CompletionRecord, Date)] = []
         for form in catalog.dataSets {
             // Forms filled by the registers (readiness, incidents, sites) are not typed in.
-            let typed = form.dataElements.contains { catalog.element($0)?.derivedFrom == nil }
-            guard typed else { continue }
+            guard catalog.isEntered(form) else { continue }
             for p in Period.periods(of: form.periodType, within: span) {
                 for u in form.organisationUnits {
                     guard catalog.unit(u)?.isOpen(throughout: p.span) ?? false,

@@ -26,10 +26,12 @@ extension Handlers {
         var highViolations: Int
     }
 
-    func approvalContext(_ form: DataSet, _ p: Period, _ u: OrgUnit, _ user: Principal, _ catalog: Catalog) throws
-        -> ApprovalContext
-    {
-        guard form.dataElements.contains(where: { catalog.element($0)?.derivedFrom == nil }) else {
+    /// `violations`: the form's, when the caller has them already.
+    func approvalContext(
+        _ form: DataSet, _ p: Period, _ u: OrgUnit, _ user: Principal, _ catalog: Catalog,
+        violations: [ValidationViolation]? = nil
+    ) throws -> ApprovalContext {
+        guard catalog.isEntered(form) else {
             throw APIError.badRequest("dataSet", form.code, "its data come from the registers: nothing to approve")
         }
         guard form.organisationUnits.contains(u.uid) else {
@@ -40,7 +42,8 @@ extension Handlers {
             form: form, period: p, unit: u, unitLevel: catalog.level(of: u.uid, on: today),
             signer: ApprovalRules.signingLevel(of: user, for: u.uid, in: catalog, on: today),
             complete: try store.completion(dataSet: form.uid, period: p.iso, unit: u.uid) != nil,
-            highViolations: try state.formViolations(form, p, u).filter { $0.importance == .high }.count)
+            highViolations: try (violations ?? state.formViolations(form, p, u)).filter { $0.importance == .high }.count
+        )
     }
 
     func decide(_ action: ApprovalAction, _ a: ApprovalContext, _ role: Role, current: Int?, reason: String?)

@@ -30,12 +30,12 @@ extension Handlers {
             return s
         }
         var out: [Notice] = []
-        let typed = catalog.dataSets.filter { ds in ds.dataElements.contains { catalog.element($0)?.derivedFrom == nil }
-        }
+        let completions = try store.completions()
+        let typed = catalog.dataSets.filter { catalog.isEntered($0) }
 
         // Forms due or overdue: the last few periods that have ended, not complete.
         if user.role.canWriteValues {
-            let completions = Set(try store.completions().map { "\($0.dataSet)|\($0.period)|\($0.unit)" })
+            let completed = Set(completions.map { "\($0.dataSet)|\($0.period)|\($0.unit)" })
             for form in typed {
                 let units = form.organisationUnits.filter { user.canSee($0, in: catalog, on: today) }
                 guard !units.isEmpty else { continue }
@@ -43,7 +43,7 @@ extension Handlers {
                 for _ in 0..<Self.watchedPeriods {
                     let missing = units.filter { u in
                         (catalog.unit(u)?.isOpen(throughout: p.span) ?? false)
-                            && !completions.contains("\(form.uid)|\(p.iso)|\(u)")
+                            && !completed.contains("\(form.uid)|\(p.iso)|\(u)")
                     }
                     if !missing.isEmpty {
                         let deadline = p.end.adding(days: form.timelyDays)
@@ -69,7 +69,7 @@ extension Handlers {
             let approvals = Dictionary(
                 try store.approvals().map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
             var waiting: [String: (form: DataSet, period: String, accept: Bool, count: Int)] = [:]
-            for c in try store.completions() {
+            for c in completions {
                 guard let form = catalog.dataSet(c.dataSet), user.canSee(c.unit, in: catalog, on: today),
                     let signer = ApprovalRules.signingLevel(of: user, for: c.unit, in: catalog, on: today)
                 else { continue }
@@ -111,12 +111,7 @@ extension Handlers {
                 let outcome = try state.engine.snapshot().validate(ValidationScope(units: user.units, span: span))
                 for v in outcome.violations where entered.contains("\(v.unit)|\(v.period)") {
                     let ctx = state.violationContext(v, catalog, lang)
-                    let form = catalog.validationRule(v.rule).flatMap { rule in
-                        let elements = catalog.elements(of: rule)
-                        return catalog.dataSets.first {
-                            $0.organisationUnits.contains(v.unit) && !elements.isDisjoint(with: $0.dataElements)
-                        }
-                    }
+                    let form = catalog.form(of: v)
                     out.append(
                         Notice(
                             kind: .violation,

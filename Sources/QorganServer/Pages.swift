@@ -497,11 +497,10 @@ struct PageHandlers: Sendable {
         ctx["completedBy"] = done?.completedBy ?? ""
         ctx["completedAt"] = done.map { Timestamp.display($0.completedAt) } ?? ""
         ctx["completionComment"] = done?.comment
-        ctx["approval"] = try approvalContext(form, period, unit, user, catalog, approval, r, lang)
+        let violations = try state.formViolations(form, period, unit)
+        ctx["approval"] = try approvalContext(form, period, unit, user, catalog, approval, violations, r, lang)
         ctx["hasRules"] = !catalog.validationRules(of: form).isEmpty
-        ctx["violations"] = try state.formViolations(form, period, unit).map {
-            state.violationContext($0, catalog, lang)
-        }
+        ctx["violations"] = violations.map { state.violationContext($0, catalog, lang) }
         return render("entry", c, r, title: t["nav_entry"] ?? "Data entry", active: "entry", ctx)
     }
 
@@ -545,15 +544,7 @@ struct PageHandlers: Sendable {
         let rows: [Ctx] = shown.map { v in
             var row = state.violationContext(v, catalog, lang)
             // The form where the unit enters the rule's data, if it enters any.
-            if let rule = catalog.validationRule(v.rule), let period = Period.parse(v.period) {
-                let elements = catalog.elements(of: rule)
-                if let form = catalog.dataSets.first(where: {
-                    $0.periodType == period.type && $0.organisationUnits.contains(v.unit)
-                        && !elements.isDisjoint(with: $0.dataElements)
-                }) {
-                    row["link"] = "/entry?ds=\(form.uid)&ou=\(v.unit)&pe=\(period.iso)"
-                }
-            }
+            if let form = catalog.form(of: v) { row["link"] = "/entry?ds=\(form.uid)&ou=\(v.unit)&pe=\(v.period)" }
             return row
         }
         return render(
@@ -577,11 +568,11 @@ struct PageHandlers: Sendable {
     /// the steps the user may take (each a small form posting to /entry/approval).
     func approvalContext(
         _ form: DataSet, _ period: Period, _ unit: OrgUnit, _ user: Principal, _ catalog: Catalog,
-        _ current: ApprovalRecord?, _ r: Request, _ lang: String
+        _ current: ApprovalRecord?, _ violations: [ValidationViolation], _ r: Request, _ lang: String
     ) throws -> Ctx? {
-        guard form.dataElements.contains(where: { catalog.element($0)?.derivedFrom == nil }) else { return nil }
+        guard catalog.isEntered(form) else { return nil }
         let t = state.messages.table(lang)
-        let a = try api.approvalContext(form, period, unit, user, catalog)
+        let a = try api.approvalContext(form, period, unit, user, catalog, violations: violations)
         let history = try state.store.approvalHistory(dataSet: form.uid, period: period.iso, unit: unit.uid)
         let levelName = { (level: Int) -> String in
             catalog.organisationUnitLevels.first { $0.level == level }?.name ?? String(level)
@@ -728,8 +719,7 @@ struct PageHandlers: Sendable {
         let t = state.messages.table(lang)
         let today = state.today
         let forms = catalog.dataSets.filter { ds in
-            ds.dataElements.contains { catalog.element($0)?.derivedFrom == nil }
-                && ds.organisationUnits.contains { user.canSee($0, in: catalog, on: today) }
+            catalog.isEntered(ds) && ds.organisationUnits.contains { user.canSee($0, in: catalog, on: today) }
         }
         let dsRef = HTTP.param(r, "ds") ?? forms.first?.uid ?? ""
         guard let form = catalog.dataSet(dsRef) else {
