@@ -39,7 +39,7 @@ extension ReportDocument {
             "<h2>\(Self.esc(l["summary"] ?? ""))</h2><ul id=\"summary\">"
             + summary.map { "<li>\(Self.esc($0))</li>" }.joined() + "</ul>"
         out +=
-            "<h2>\(Self.esc(l["figures"] ?? ""))</h2><table id=\"figures\"><thead><tr><th></th><th>\(Self.esc(l["item"] ?? ""))</th><th>\(Self.esc(l["value"] ?? ""))</th><th>\(Self.esc(l["periods"] ?? ""))</th></tr></thead><tbody>"
+            "<h2>\(Self.esc(l["figures"] ?? ""))</h2><table id=\"figures\"><thead><tr><th>\(Self.esc(l["code"] ?? ""))</th><th>\(Self.esc(l["item"] ?? ""))</th><th>\(Self.esc(l["value"] ?? ""))</th><th>\(Self.esc(l["periods"] ?? ""))</th></tr></thead><tbody>"
         for f in figures {
             out +=
                 "<tr><td>\(f.code)</td><td>\(Self.esc(f.label))</td><td class=\"n\" data-figure=\"\(f.code)\">\(link(f.display, figureTraces[f.code]))</td><td>\(Self.esc(f.periods))</td></tr>"

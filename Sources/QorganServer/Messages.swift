@@ -1,4 +1,5 @@
 import Foundation
+import QorganCore
 
 /// The interface text in every language, from the message catalogues in
 /// Resources/messages/LANG.json (flat keys). English is complete by definition; a test
@@ -58,4 +59,32 @@ public struct Messages: Sendable {
 public struct ServerSetupError: Error, CustomStringConvertible {
     public let description: String
     public init(_ d: String) { description = d }
+}
+
+/// `text` with each `{name}` replaced by its value: "{unit} does not report on {form}".
+func fill(_ text: String, _ values: [String: String]) -> String {
+    values.reduce(text) { $0.replacingOccurrences(of: "{\($1.key)}", with: $1.value) }
+}
+
+extension Messages {
+    /// A period as people name it: "December 2017", "January–March 2017", "2017"; a period that is
+    /// not whole months (weeks, days) by its dates.
+    public func periodName(_ p: Period, _ language: String) -> String {
+        let s = p.start
+        let e = p.end
+        func month(_ m: Int) -> String { text("month_\(m)", language) }
+        // After a dash, Russian and Kazakh write a month's name in lower case.
+        func later(_ m: Int) -> String { language == "en" ? month(m) : month(m).lowercased() }
+        switch p.type {
+        case .yearly: return String(s.year)
+        case .monthly: return "\(month(s.month)) \(s.year)"
+        case .daily: return s.description
+        default:
+            guard s.day == 1, e.day == Day.daysInMonth(year: e.year, month: e.month) else {
+                return "\(p.iso) (\(s.description) – \(e.description))"
+            }
+            if s.year == e.year { return "\(month(s.month))–\(later(e.month)) \(s.year)" }
+            return "\(month(s.month)) \(s.year) – \(later(e.month)) \(e.year)"
+        }
+    }
 }

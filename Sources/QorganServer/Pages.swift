@@ -415,31 +415,85 @@ struct PageHandlers: Sendable {
         }
         let units = form.organisationUnits.compactMap { catalog.unit($0) }
             .filter { user.canSee($0.uid, in: catalog, on: today) }.sorted { $0.name(in: lang) < $1.name(in: lang) }
-        let unitRef = HTTP.param(r, "ou")
-        let unit = unitRef.flatMap { catalog.unit($0) }
-        if let unit, !user.canSee(unit.uid, in: catalog, on: today) { throw APIError.outOfScope(unitRef ?? "") }
-        let yearList = years()
-        let year =
-            try HTTP.year(r, "year") ?? HTTP.param(r, "pe").flatMap { Period.parse($0)?.start.year } ?? yearList.last
-            ?? today.year
-        guard let yearPeriod = Period.year(year) else {
-            throw APIError.badRequest("year", String(year), "a year from 1900 to 2100")
+        let unitRef = HTTP.param(r, "ou").flatMap { $0.isEmpty ? nil : $0 }
+        var unit = unitRef.flatMap { catalog.unit($0) }
+        if let unitRef, unit == nil {
+            throw APIError.badRequest("ou", unitRef, "no organisation unit with this code or uid")
         }
-        let periods = Period.periods(of: form.periodType, within: yearPeriod.span)
-        let period = HTTP.param(r, "pe").flatMap { Period.parse($0) }
-        if let pe = HTTP.param(r, "pe"), period == nil || period?.type != form.periodType {
-            throw APIError.badRequest("pe", pe, "not a \(form.periodType.rawValue) period of \(form.code)")
+        if let unit, !user.canSee(unit.uid, in: catalog, on: today) { throw APIError.outOfScope(unitRef ?? "") }
+        // A user who enters data for one unit of this form need not choose it.
+        if unit == nil, units.count == 1 { unit = units.first }
+        var notices: [String] = []
+        if let chosen = unit, !form.organisationUnits.contains(chosen.uid) {
+            // The form was changed on an open grid: the forms this unit does report on.
+            notices.append(
+                fill(
+                    t["entry_notReporting"] ?? "", ["unit": chosen.name(in: lang), "form": form.name(in: lang)]))
+            ctx["otherForms"] = forms.filter { $0.organisationUnits.contains(chosen.uid) }.map {
+                ["name": $0.name(in: lang), "href": "/entry?ds=\($0.uid)&ou=\(chosen.uid)"] as Ctx
+            }
+            unit = nil
+        }
+        let peRef = HTTP.param(r, "pe").flatMap { $0.isEmpty ? nil : $0 }
+        var period = peRef.flatMap { Period.parse($0) }
+        if let peRef, period == nil {
+            throw APIError.badRequest("pe", peRef, "not a period (201712, 2017Q4, 2017)")
+        }
+        if let chosen = period, chosen.type != form.periodType {
+            // The form was changed on an open grid, from a monthly form to a quarterly one, say.
+            notices.append(
+                fill(
+                    t["entry_otherPeriodType"] ?? "",
+                    ["form": form.name(in: lang), "type": t["periodType_" + form.periodType.rawValue] ?? ""]))
+            period = nil
+        }
+        // Data is entered for periods that have begun, never for future ones.
+        let yearList = years().filter { $0 <= today.year }
+        let year = try HTTP.year(r, "year") ?? period?.start.year ?? today.year
+        guard let yearPeriod = Period.year(year), year <= today.year else {
+            throw APIError.badRequest("year", String(year), "a year from 1900 to \(today.year)")
+        }
+        if let chosen = period, chosen.start.year != year { period = nil }
+        var problems: [Ctx] = []
+        if let chosen = period, chosen.start > today {
+            problems.append(
+                [
+                    "field": "entry-pe",
+                    "text": fill(t["entry_future"] ?? "", ["period": state.messages.periodName(chosen, lang)]),
+                ])
+            period = nil
+        }
+        // Open pressed without a unit or a period: say what is missing, beside its field.
+        if HTTP.param(r, "open") != nil {
+            if unit == nil { problems.append(["field": "entry-ou", "text": t["entry_chooseUnit"] ?? ""]) }
+            if period == nil, problems.isEmpty || unit == nil {
+                problems.append(["field": "entry-pe", "text": t["entry_choosePeriod"] ?? ""])
+            }
+        }
+        func periods(in y: Int) -> [Period] {
+            Period.year(y).map { Period.periods(of: form.periodType, within: $0.span).filter { $0.start <= today } }
+                ?? []
+        }
+        let named = { (p: Period) -> Ctx in
+            ["iso": p.iso, "name": state.messages.periodName(p, lang), "selected": p == period]
         }
         ctx["ds"] = form.uid
         ctx["formName"] = form.name(in: lang)
         ctx["units"] = units.map { ["uid": $0.uid, "name": $0.name(in: lang), "selected": $0.uid == unit?.uid] as Ctx }
         ctx["years"] = yearList.map { ["year": $0, "selected": $0 == year] as Ctx }
-        ctx["periods"] = periods.map { ["iso": $0.iso, "selected": $0 == period] as Ctx }
+        ctx["periods"] = Period.periods(of: form.periodType, within: yearPeriod.span).filter { $0.start <= today }
+            .map(named)
+        // Every year's periods, for the page's script to offer a year's periods as soon as it is chosen.
+        var byYear: [String: [[String]]] = [:]
+        for y in yearList { byYear[String(y)] = periods(in: y).map { [$0.iso, state.messages.periodName($0, lang)] } }
+        ctx["periodsByYear"] = String(decoding: (try? JSONEncoder().encode(byYear)) ?? Data(), as: UTF8.self)
+        ctx["notices"] = notices
+        ctx["problems"] = problems
+        ctx["hasProblems"] = !problems.isEmpty
+        ctx["hasOtherForms"] = !((ctx["otherForms"] as? [Ctx])?.isEmpty ?? true)
         guard let unit, let period else {
-            return render("entry", c, r, title: t["nav_entry"] ?? "Data entry", active: "entry", ctx)
-        }
-        guard form.organisationUnits.contains(unit.uid) else {
-            throw APIError.badRequest("ou", unit.code, "\(unit.code) does not report on \(form.code)")
+            let title = (problems.isEmpty ? "" : (t["common_errorPrefix"] ?? "")) + (t["nav_entry"] ?? "Data entry")
+            return render("entry", c, r, title: title, active: "entry", ctx)
         }
         let current = try state.store.values(unit: unit.uid, period: period, elements: form.dataElements)
         let previous = try state.store.values(unit: unit.uid, period: period.previous, elements: form.dataElements)
@@ -451,6 +505,8 @@ struct PageHandlers: Sendable {
         let approval = try state.store.approval(dataSet: form.uid, period: period.iso, unit: unit.uid)
         let locked = form.isExpired(period, today: today) && !user.role.canOverrideExpiry
         let readOnly = locked || approval != nil || !user.role.canWriteValues
+        // A completed form is read-only until it is marked incomplete again.
+        let done = try state.store.completion(dataSet: form.uid, period: period.iso, unit: unit.uid)
         // One table per disaggregation, in the order the form lists its elements.
         var sectionColumns: [[Ctx]] = []
         var sectionRows: [[Ctx]] = []
@@ -475,7 +531,7 @@ struct PageHandlers: Sendable {
                     "de": e.uid, "co": coc.uid, "value": now[k]?.value ?? "", "previous": before[k]?.value as Any,
                     "label": "\(e.name(in: lang)) \(coc.code == "default" ? "" : coc.name)",
                     "type": e.valueType.rawValue,
-                    "history": history, "readOnly": readOnly,
+                    "history": history, "readOnly": readOnly || done != nil,
                 ]
             }
             sectionRows[index].append([
@@ -484,12 +540,12 @@ struct PageHandlers: Sendable {
             ])
         }
         let sections: [Ctx] = zip(sectionColumns, sectionRows).map { ["columns": $0, "rows": $1] }
-        let done = try state.store.completion(dataSet: form.uid, period: period.iso, unit: unit.uid)
         ctx["selected"] = true
         ctx["ou"] = unit.uid
         ctx["unitName"] = unit.name(in: lang)
         ctx["pe"] = period.iso
-        ctx["previousPeriod"] = period.previous.iso
+        ctx["periodName"] = state.messages.periodName(period, lang)
+        ctx["previousPeriod"] = state.messages.periodName(period.previous, lang)
         ctx["sections"] = sections
         ctx["locked"] = locked
         ctx["readOnly"] = readOnly
@@ -529,7 +585,6 @@ struct PageHandlers: Sendable {
         let catalog = engine.catalog
         let lang = c.language
         let t = state.messages.table(lang)
-        let today = state.today
         let (unit, pe, selection) = try unitAndPeriods(r, user, catalog)
         let importance = try HTTP.importance(r)
         let outcome: ValidationOutcome

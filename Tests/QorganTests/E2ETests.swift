@@ -9,8 +9,7 @@ import Testing
 /// saves a screenshot of each page into docs/screenshots/.
 @Suite(.serialized) struct E2ETests {
     @Test func theWebApplicationInARealBrowser() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
+        let root = Self.root
         for tool in ["/usr/bin/chromium", "/usr/bin/chromedriver"] {
             #expect(
                 FileManager.default.isExecutableFile(atPath: tool),
@@ -22,20 +21,8 @@ import Testing
         let printed = served.printed
         #expect(printed.contains("Demo sign-ins"))
 
-        let e2e = Process()
-        e2e.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        e2e.arguments = [
-            "python3", root.appendingPathComponent("Tests/e2e/web_e2e.py").path, String(url),
-            root.appendingPathComponent("docs/screenshots").path,
-        ]
-        let log = Pipe()
-        e2e.standardOutput = log
-        e2e.standardError = log
-        try e2e.run()
-        let text = String(decoding: log.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        e2e.waitUntilExit()
-        print(text)
-        #expect(e2e.terminationStatus == 0, "the browser test failed (needs: pip install selenium):\n\(text)")
+        let (status, text) = try Self.script("web_e2e.py", url)
+        #expect(status == 0, "the browser test failed (needs: pip install selenium):\n\(text)")
         // The PDF report of a fresh demo, printed by Chromium, its first page as a picture.
         let fresh = Fixtures.temporaryPath()
         let demo = Process()
@@ -73,5 +60,45 @@ import Testing
                 FileManager.default.fileExists(
                     atPath: root.appendingPathComponent("docs/screenshots/\(page).png").path), "\(page)")
         }
+    }
+
+    /// Every page at 390 and 1366 px in three languages (none scrolls sideways), axe-core on each,
+    /// the keyboard path through a form and data entry's choices and checks: Tests/e2e/layout_e2e.py.
+    /// Saves each page's screenshot at both widths into docs/screenshots/.
+    @Test func everyPageOnAPhoneAndALaptopWithTheKeyboardAndAxe() throws {
+        let served = try ServedDemo.start(database: Fixtures.temporaryPath())
+        defer { served.stop() }
+        let (status, text) = try Self.script("layout_e2e.py", served.address)
+        #expect(status == 0, "the layout test failed (needs selenium and axe-playwright-python):\n\(text)")
+        #expect(text.contains("all layout checks passed"))
+        for page in ["login", "dashboard", "entry-prevention", "entry-rehab", "pivot", "report", "incidents", "site"] {
+            for width in [390, 1366] {
+                #expect(
+                    FileManager.default.fileExists(
+                        atPath: Self.root.appendingPathComponent("docs/screenshots/\(page)-\(width).png").path),
+                    "\(page) at \(width) px")
+            }
+        }
+    }
+
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// Runs one of Tests/e2e's scripts against a served demo: its exit status and what it printed.
+    static func script(_ name: String, _ address: some CustomStringConvertible) throws -> (Int32, String) {
+        let e2e = Process()
+        e2e.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        e2e.arguments = [
+            "python3", root.appendingPathComponent("Tests/e2e/\(name)").path, String(describing: address),
+            root.appendingPathComponent("docs/screenshots").path,
+        ]
+        let log = Pipe()
+        e2e.standardOutput = log
+        e2e.standardError = log
+        try e2e.run()
+        let text = String(decoding: log.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        e2e.waitUntilExit()
+        print(text)
+        return (e2e.terminationStatus, text)
     }
 }

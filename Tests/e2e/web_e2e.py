@@ -77,8 +77,16 @@ def dashboard_value(d):
     text = wait(d, lambda d: find(d, By.CSS_SELECTOR, '[data-indicator="IND_CONVICTIONS"]')).text
     return 0.0 if text == "–" else float(text)
 
+def open_form(d, path):
+    """A form to change: one the demo completed is read-only until it is marked incomplete."""
+    d.get(BASE + path)
+    lock = d.find_elements(By.ID, "completed-lock")
+    if lock and lock[0].is_displayed():
+        find(d, By.ID, "complete").click()
+        wait(d, lambda d: not d.find_element(By.ID, "completed-lock").is_displayed())
+
 def enter(d, month, value):
-    d.get(BASE + f"/entry?ds=SECURITY&ou=ALA&pe=2017{month:02d}")
+    open_form(d, f"/entry?ds=SECURITY&ou=ALA&pe=2017{month:02d}")
     cell = find(d, By.XPATH, "//tr[th/small[contains(., 'CONVICTIONS')]]//input[contains(@class,'cell')]")
     cell.clear()
     cell.send_keys(str(value))
@@ -171,7 +179,7 @@ try:
       check(r["status"] == 200 and len(rows) == 1, f"LEVEL-2 for a regional user means their own region only ({len(rows)} row)")
 
       # Outliers: a value far from the unit's history asks for confirmation and a comment.
-      d.get(BASE + "/entry?ds=SECURITY&ou=ALA&pe=201710")
+      open_form(d, "/entry?ds=SECURITY&ou=ALA&pe=201710")
       cell = find(d, By.XPATH, "//tr[th/small[contains(., 'CONVICTIONS')]]//input[contains(@class,'cell')]")
       before = cell.get_attribute("value")
       cell.clear()
@@ -218,7 +226,7 @@ try:
       check("999" in box.text and "must be at most" in box.text, f"the broken rule appears beside the grid as she types: '{box.text[:80]}'")
       shot(d, "validation-entry")
       find(d, By.ID, "complete").click()
-      wait(d, lambda d: "cannot be completed" in d.find_element(By.ID, "completion-state").text)
+      wait(d, lambda d: "rule of high importance is broken" in d.find_element(By.ID, "completion-state").text)
       check(True, "Mark complete is refused while a high importance rule is broken")
       cell = find(d, By.XPATH, "//tr[th/small[contains(., 'DRAWN_IN_MARGINALISED')]]//input[contains(@class,'cell')]")
       cell.clear()
@@ -231,7 +239,7 @@ try:
       # A medium importance rule asks for a comment, which is kept with the completion.
       d.get(BASE + "/entry?ds=PREVENTION&ou=ALA_ALATAU&pe=201703")
       find(d, By.ID, "complete").click()
-      wait(d, lambda d: "say why" in d.find_element(By.ID, "completion-state").text)
+      wait(d, lambda d: "explain them in the comment" in d.find_element(By.ID, "completion-state").text)
       find(d, By.ID, "completion-comment").send_keys("Reach for March was typed into April")
       find(d, By.ID, "complete").click()
       wait(d, lambda d: "Completed by" in d.find_element(By.ID, "completion-state").text)
@@ -256,6 +264,13 @@ try:
       d.get(BASE + "/entry?ds=INVOLVEMENT&ou=ALA&pe=2017Q4")
       cell = find(d, By.XPATH, "//tr[th/small[contains(., 'DRAWN_IN_MARGINALISED')]]//input[contains(@class,'cell')]")
       check(not cell.is_enabled() and "locked" in find(d, By.ID, "approval").text, "approved data are locked for the officer")
+      # She completes again the two months she reopened to correct.
+      for month in (10, 12):
+          d.get(BASE + f"/entry?ds=SECURITY&ou=ALA&pe=2017{month:02d}")
+          if "Completed by" not in find(d, By.ID, "completion-state").text:
+              find(d, By.ID, "complete").click()
+              wait(d, lambda d: "Completed by" in d.find_element(By.ID, "completion-state").text)
+      check(True, "the months reopened to correct are completed again")
       # The national analyst: completeness by region, and the report from approved data only.
       sign_in(d, "analyst")
       d.get(BASE + "/completeness?ds=SECURITY&pe=2017")

@@ -8,17 +8,52 @@
     s.addEventListener("change", function () { s.form.submit(); });
   });
 
+  // Choosing a year offers that year's periods at once (the page lists every year's).
+  var yearSelect = document.getElementById("entry-year"), periodSelect = document.getElementById("entry-pe");
+  if (yearSelect && periodSelect && yearSelect.dataset.periods) {
+    var byYear = {};
+    try { byYear = JSON.parse(yearSelect.dataset.periods); } catch (e) { byYear = {}; }
+    yearSelect.addEventListener("change", function () {
+      while (periodSelect.options.length > 1) periodSelect.remove(1);
+      (byYear[yearSelect.value] || []).forEach(function (p) { periodSelect.add(new Option(p[1], p[0])); });
+      periodSelect.value = "";
+    });
+  }
+  var problems = document.getElementById("entry-problems");
+  if (problems) problems.focus();
+
+  // A table wider than the window scrolls in its own box; a box with nothing to focus in it takes
+  // the focus itself, so that it scrolls from the keyboard too.
+  var focusable = "a[href]:not([tabindex='-1']), button:not([disabled]), input:not([disabled]), " +
+    "select:not([disabled]), textarea:not([disabled])";
+  function scrollBoxes() {
+    document.querySelectorAll(".table-scroll, .report-body").forEach(function (box) {
+      var wide = box.scrollWidth > box.clientWidth + 1;
+      if (wide && !box.querySelector(focusable)) box.setAttribute("tabindex", "0");
+      else box.removeAttribute("tabindex");
+    });
+  }
+  scrollBoxes();
+  window.addEventListener("resize", scrollBoxes);
+
   var grid = document.getElementById("grid");
   if (!grid) return;
   var msg = grid.dataset;
 
-  // The same checks the server makes, so that a typo is flagged before it travels.
+  // The same checks the server makes, so that a typo is flagged before it travels, in the page's
+  // language.
   function check(type, v) {
-    if (v === "" || type === "TEXT") return null;
-    if (type === "BOOLEAN") return /^(true|false|1|0)$/i.test(v) ? null : msg.notBoolean;
-    if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(v)) return msg.notNumber;
+    if (v === "" || type === "TEXT") return v.length > 255 ? msg.tooLong : null;
+    if (type === "BOOLEAN") return /^(true|false|1|0|yes|no)$/i.test(v) ? null : msg.notBoolean;
+    // Plain decimal notation, as the server takes it: no exponent (1e3), no hexadecimal.
+    if (!/^[-+]?(\d+\.?\d*|\.\d+)$/.test(v)) return msg.notNumber;
     var n = Number(v);
-    if ((type === "INTEGER" || type === "INTEGER_ZERO_OR_POSITIVE") && !Number.isInteger(n)) return msg.notWhole;
+    if (type === "INTEGER" || type === "INTEGER_ZERO_OR_POSITIVE") {
+      if (!/^[-+]?\d+$/.test(v)) return msg.notWhole;
+      // A whole number is at most 9223372036854775807 (19 digits), as the server stores it.
+      var digits = v.replace(/^[-+]/, "").replace(/^0+(?=\d)/, "");
+      if (digits.length > 19 || (digits.length === 19 && digits > "9223372036854775807")) return msg.tooLarge;
+    }
     if ((type === "INTEGER_ZERO_OR_POSITIVE" || type === "PERCENTAGE") && n < 0) return msg.negative;
     if (type === "PERCENTAGE" && n > 100) return msg.over100;
     return null;
@@ -40,7 +75,15 @@
       return r.text().then(function (t) {
         var data = null;
         try { data = t ? JSON.parse(t) : null; } catch (e) { data = { message: t }; }
-        if (!r.ok) { throw new Error((data && data.message) || ("HTTP " + r.status)); }
+        if (!r.ok) {
+          // The server's reason in the page's language where it has a code the page knows.
+          var code = data && data.code;
+          var known = code && msg[("code_" + code).replace(/_([a-z])/g, function (m, c) { return c.toUpperCase(); })];
+          var err = new Error(known || (data && data.message) || ("HTTP " + r.status));
+          err.code = code;
+          err.detail = data && data.message;
+          throw err;
+        }
         return data;
       });
     });
@@ -120,6 +163,7 @@
       refreshViolations();
     }).catch(function (e) {
       show(input, "error", msg.error + ": " + e.message);
+      if (e.detail) input.parentNode.querySelector(".status").title = e.detail;
     });
   }
 
@@ -157,15 +201,62 @@
     }).catch(function () { /* the list stays as it was; completion checks again */ });
   }
 
-  grid.querySelectorAll("input.cell").forEach(function (input) {
+  // The keyboard: Tab and Enter go to the next cell (Enter saves first), the arrows up and down to
+  // the cell above or below, Alt+H opens the cell's history.
+  var cells = Array.prototype.slice.call(grid.querySelectorAll("input.cell"));
+  function cellBelow(input, step) {
+    var td = input.closest("td"), tr = td.parentNode, column = Array.prototype.indexOf.call(tr.children, td);
+    var row = step > 0 ? tr.nextElementSibling : tr.previousElementSibling;
+    while (row) {
+      var target = row.children[column] && row.children[column].querySelector("input.cell");
+      if (target && !target.disabled) return target;
+      row = step > 0 ? row.nextElementSibling : row.previousElementSibling;
+    }
+    return null;
+  }
+  function focusCell(target) { if (target) { target.focus(); target.select(); } }
+  cells.forEach(function (input, i) {
     input.addEventListener("change", function () { save(input); });
-    input.addEventListener("keydown", function (e) { if (e.key === "Enter") { e.preventDefault(); save(input); } });
+    input.addEventListener("keydown", function (e) {
+      if (e.key === "Enter") {
+        e.preventDefault();
+        save(input);
+        var next = cells.slice(i + 1).filter(function (c) { return !c.disabled; })[0];
+        if (!dialog || !dialog.open) focusCell(next);
+      } else if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        e.preventDefault();
+        focusCell(cellBelow(input, e.key === "ArrowDown" ? 1 : -1));
+      } else if (e.altKey && (e.key === "h" || e.key === "H")) {
+        e.preventDefault();
+        var link = input.parentNode.querySelector("a.hist");
+        if (link) window.location.href = link.href;
+      }
+    });
   });
 
+  // A completed form is read-only until it is marked incomplete again.
+  function lockCells(locked) {
+    if (grid.dataset.readOnly === "true") return;
+    cells.forEach(function (c) { c.disabled = locked; });
+    var notice = document.getElementById("completed-lock");
+    if (notice) notice.hidden = !locked;
+  }
+  function displayTime(iso) {
+    var m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(iso || "");
+    return m ? m[1] + " " + m[2] + " UTC" : "";
+  }
   var complete = document.getElementById("complete");
   if (complete) {
     complete.addEventListener("click", function () {
       var completed = complete.dataset.completed === "true";
+      var state = document.getElementById("completion-state");
+      // A cell still being saved, or refused, must be settled first.
+      var unsettled = cells.filter(function (c) { return c.classList.contains("error") || c.classList.contains("saving"); });
+      if (!completed && unsettled.length > 0) {
+        state.textContent = msg.error + ": " + msg.unsettled;
+        unsettled[0].focus();
+        return;
+      }
       var comment = document.getElementById("completion-comment");
       request("POST", "/api/completions", {
         dataSet: grid.dataset.ds, period: grid.dataset.pe, orgUnit: grid.dataset.ou, completed: !completed,
@@ -173,9 +264,12 @@
       }).then(function (f) {
         complete.dataset.completed = String(f.completed);
         complete.textContent = f.completed ? complete.dataset.labelIncomplete : complete.dataset.labelComplete;
-        document.getElementById("completion-state").textContent = f.completed ? (complete.dataset.done + " " + f.completedBy) : "";
+        state.textContent = f.completed
+          ? complete.dataset.done + " " + f.completedBy + " (" + displayTime(f.completedAt) + ")"
+          : complete.dataset.notDone;
+        lockCells(f.completed);
       }).catch(function (e) {
-        document.getElementById("completion-state").textContent = msg.error + ": " + e.message;
+        state.textContent = msg.error + ": " + e.message;
       });
     });
   }

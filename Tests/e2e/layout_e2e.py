@@ -1,0 +1,247 @@
+#!/usr/bin/env python3
+"""Qorgan's pages as people meet them, in a real headless Chromium (Debian's chromium and
+chromium-driver, through selenium):
+
+- at a phone's width (390 px) and a laptop's (1366 px), in English, Russian and Kazakh, no page
+  scrolls sideways (the document is no wider than the window), and at 1366 px the menu keeps to
+  one row;
+- axe-core (the copy inside the axe-playwright-python wheel; its JavaScript is all we use) finds
+  no violation on any page at either width, colour contrast included;
+- the keyboard path through a data entry form: a skip link, one Tab stop per cell, Enter saves
+  and moves on, the arrows move between rows;
+- data entry's choices: periods by name, a year's periods as soon as the year is chosen, Open
+  without a period says so, a number too large or in exponent notation is refused in the page's
+  language, a form with a refused cell cannot be completed, a completed form is read-only.
+
+Usage: layout_e2e.py BASE_URL SCREENSHOT_DIR
+Saves a screenshot of each page at both widths (NAME-390.png, NAME-1366.png). Prints one line
+per check and exits non-zero on the first failure."""
+import datetime, importlib.util, os, re, sys
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+BASE, SHOTS = sys.argv[1].rstrip("/"), sys.argv[2]
+PASSWORD = "qorgan-demo"
+WIDTHS = [390, 1366]
+os.makedirs(SHOTS, exist_ok=True)
+spec = importlib.util.find_spec("axe_playwright_python")
+if spec is None:
+    print("FAIL: axe-core is missing: pip install --no-deps axe-playwright-python (scripts/test does)")
+    raise SystemExit(1)
+AXE = open(os.path.join(os.path.dirname(spec.origin), "axe.min.js"), encoding="utf-8").read()
+
+
+def check(cond, what):
+    if not cond:
+        print("FAIL:", what, flush=True)
+        raise SystemExit(1)
+    print("ok:", what, flush=True)
+
+
+def browser():
+    opts = webdriver.ChromeOptions()
+    for a in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1366,900", "--lang=en-US"]:
+        opts.add_argument(a)
+    opts.binary_location = "/usr/bin/chromium"
+    d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+    d.set_page_load_timeout(30)
+    d.set_script_timeout(60)
+    return d
+
+
+def wait(d, cond, timeout=20):
+    return WebDriverWait(d, timeout, ignored_exceptions=[StaleElementReferenceException, WebDriverException]).until(cond)
+
+
+def find(d, by, what, timeout=20):
+    return wait(d, lambda d: d.find_element(by, what), timeout)
+
+
+def sign_in(d, user):
+    d.delete_all_cookies()
+    d.get(BASE + "/login")
+    find(d, By.ID, "username").send_keys(user)
+    find(d, By.ID, "password").send_keys(PASSWORD)
+    find(d, By.ID, "sign-in").click()
+    wait(d, lambda d: "/dashboard" in d.current_url)
+
+
+def with_lang(path, lang):
+    return path + ("&" if "?" in path else "?") + "lang=" + lang
+
+
+def axe(d):
+    """axe-core's violations on the page as it stands: rule, count, first element."""
+    return d.execute_async_script(AXE + """
+        ;var done = arguments[arguments.length - 1];
+        axe.run(document, {resultTypes: ['violations']}).then(function (r) {
+          done(r.violations.map(function (v) { return v.id + ' (' + v.nodes.length + '): ' + v.nodes[0].target.join(' ') + ' ' + (v.nodes[0].failureSummary || '').slice(0, 160); }));
+        });""")
+
+
+def measure(d):
+    return d.execute_script("""
+        var nav = document.querySelector('header nav');
+        var tops = nav ? Array.from(nav.querySelectorAll('a')).map(function (a) { return Math.round(a.getBoundingClientRect().top); }) : [];
+        return {page: document.documentElement.scrollWidth, window: window.innerWidth, rows: new Set(tops).size,
+                wide: Array.from(document.querySelectorAll('body *')).filter(function (e) {
+                  return e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.table-scroll, .report-body');
+                }).slice(0, 3).map(function (e) { return e.tagName + '.' + e.className; })};""")
+
+
+def screenshot(d, name, width):
+    height = d.execute_script("return Math.max(document.documentElement.scrollHeight, 600)")
+    d.set_window_size(width, min(height + 20, 4000))
+    d.save_screenshot(os.path.join(SHOTS, "%s-%d.png" % (name, width)))
+    d.set_window_size(width, 900)
+
+
+def link(d, path, css):
+    d.get(BASE + path)
+    return find(d, By.CSS_SELECTOR, css).get_attribute("href").replace(BASE, "")
+
+
+d = browser()
+try:
+    # Signed out: the sign-in page.
+    for width in WIDTHS:
+        d.set_window_size(width, 900)
+        for lang in ["en", "ru", "kk"]:
+            d.get(BASE + "/login?lang=" + lang)
+            m = measure(d)
+            check(m["page"] <= m["window"], "login in %s at %d px is no wider than the window (%s)" % (lang, width, m))
+        check(axe(d) == [], "axe finds nothing on the sign-in page at %d px" % width)
+        d.get(BASE + "/login?lang=en")
+        screenshot(d, "login", width)
+
+    sign_in(d, "admin")
+    pages = [
+        ("dashboard", "/dashboard"),
+        ("entry-prevention", "/entry?ds=PREVENTION&ou=ALA_ALATAU&year=2017&pe=201712"),
+        ("entry-security", "/entry?ds=SECURITY&ou=ALA&year=2017&pe=201712"),
+        ("entry-involvement", "/entry?ds=INVOLVEMENT&ou=ALA&year=2017&pe=2017Q4"),
+        ("entry-target-group", "/entry?ds=TARGET_GROUP&ou=ALA&year=2017&pe=2017"),
+        ("entry-rehab", "/entry?ds=REHAB&ou=REHAB_CENTRE&year=2017&pe=2017Q4"),
+        ("pivot", "/pivot?dx=IND_CONVICTIONS&ou=KZ&from=2013&to=2017&periodType=Yearly&rows=ou&columns=pe"),
+        ("report", "/report"),
+        ("incidents", "/incidents"),
+        ("incident-form", "/incidents/new"),
+        ("incident", link(d, "/incidents", "#incidents-table a[href^='/incidents/']:not([href$='/new'])")),
+        ("readiness", "/readiness"),
+        ("readiness-form", "/readiness/assess"),
+        ("sites", "/sites"),
+        ("site", link(d, "/sites", "#sites-table a")),
+        ("users", "/users"),
+        ("metadata", "/metadata"),
+        ("validation", "/validation"),
+        ("completeness", "/completeness"),
+        ("outliers", "/outliers"),
+        ("notifications", "/notifications"),
+        ("account", "/account"),
+        ("framework", "/framework"),
+        ("history", link(d, "/entry?ds=PREVENTION&ou=ALA_ALATAU&year=2017&pe=201712", "a.hist")),
+        ("trace", link(d, "/report", "a.trace")),
+    ]
+    for width in WIDTHS:
+        d.set_window_size(width, 900)
+        for lang in ["en", "ru", "kk"]:
+            for name, path in pages:
+                d.get(BASE + with_lang(path, lang))
+                find(d, By.TAG_NAME, "main")
+                m = measure(d)
+                check(m["page"] <= m["window"],
+                      "%s in %s at %d px is no wider than the window (%s)" % (name, lang, width, m))
+                if width == 1366:
+                    check(m["rows"] == 1, "%s in %s at 1366 px: the menu keeps to one row (%s)" % (name, lang, m))
+                if lang == "en" or width == 390:
+                    found = axe(d)
+                    check(found == [], "axe finds nothing on %s in %s at %d px: %s" % (name, lang, width, found))
+                if lang == "en":
+                    screenshot(d, name, width)
+    d.set_window_size(1366, 900)
+
+    # The keyboard path through a form: the skip link first, then one stop per cell.
+    # (The demo's forms of Mangystau and Kyzylorda for December 2017 are not completed.)
+    d.get(BASE + "/entry?ds=SECURITY&ou=MAN&year=2017&pe=201712&lang=en")
+    body = find(d, By.TAG_NAME, "body")
+    body.send_keys(Keys.TAB)
+    active = d.switch_to.active_element
+    check(active.get_attribute("class") == "skip" and active.is_displayed(), "the first Tab reaches the skip link, shown")
+    active.send_keys(Keys.ENTER)
+    check(d.switch_to.active_element.get_attribute("id") == "main", "the skip link moves the focus to the page's content")
+    cells = d.find_elements(By.CSS_SELECTOR, "#grid input.cell")
+    check(len(cells) > 4, "the form has cells (%d)" % len(cells))
+    cells[0].click()
+    cells[0].send_keys(Keys.TAB)
+    check(d.switch_to.active_element == cells[1], "Tab goes from a cell to the next cell, not to its history link")
+    first_row = cells[0].find_element(By.XPATH, "./ancestor::tr")
+    per_row = len(first_row.find_elements(By.CSS_SELECTOR, "input.cell"))
+    cells[0].click()
+    cells[0].send_keys(Keys.ARROW_DOWN)
+    check(d.switch_to.active_element == cells[per_row], "↓ goes to the cell below (%d cells a row)" % per_row)
+    d.switch_to.active_element.send_keys(Keys.ARROW_UP)
+    check(d.switch_to.active_element == cells[0], "↑ comes back")
+    cells[0].send_keys(Keys.CONTROL, "a")
+    cells[0].send_keys("7", Keys.ENTER)
+    wait(d, lambda d: "saved" in cells[0].get_attribute("class"))
+    check(d.switch_to.active_element == cells[1], "Enter saves the cell and moves to the next")
+    d.get(d.current_url)
+    check(find(d, By.CSS_SELECTOR, "#grid input.cell").get_attribute("value") == "7", "the value typed is stored")
+
+    # Checks in the page's language, as the server makes them.
+    d.get(BASE + "/entry?ds=SECURITY&ou=KZY&year=2017&pe=201712&lang=ru")
+    cell = find(d, By.CSS_SELECTOR, "#grid input.cell[data-type='INTEGER_ZERO_OR_POSITIVE']")
+    status = cell.find_element(By.XPATH, "..").find_element(By.CSS_SELECTOR, ".status")
+    cell.clear()
+    cell.send_keys("12345678901234567890", Keys.ENTER)
+    wait(d, lambda d: "error" in cell.get_attribute("class"))
+    check("слишком большое" in status.text, "a 20-digit number is too large, in Russian: " + status.text)
+    cell.clear()
+    cell.send_keys("1e3", Keys.ENTER)
+    wait(d, lambda d: "число" in status.text)
+    check("не число" in status.text or "число" in status.text, "1e3 is not a number to the page: " + status.text)
+    # A form with a refused cell is not completed.
+    complete = find(d, By.ID, "complete")
+    complete.click()
+    state = find(d, By.ID, "completion-state")
+    wait(d, lambda d: "красным" in state.text)
+    check("красным" in state.text, "Mark complete is refused while a cell is refused: " + state.text)
+    cell.clear()
+    cell.send_keys("3", Keys.ENTER)
+    wait(d, lambda d: "saved" in cell.get_attribute("class"))
+    complete.click()
+    wait(d, lambda d: "UTC" in state.text)
+    check(re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", state.text), "completed, with a readable time: " + state.text)
+    check(cell.get_attribute("disabled") is not None, "a completed form is read-only")
+    d.get(d.current_url)
+    check(find(d, By.CSS_SELECTOR, "#grid input.cell").get_attribute("disabled") is not None, "still read-only when reopened")
+    check(find(d, By.ID, "completed-lock").is_displayed(), "the page says why")
+    find(d, By.ID, "complete").click()
+    wait(d, lambda d: d.find_element(By.CSS_SELECTOR, "#grid input.cell").get_attribute("disabled") is None)
+    check(True, "marked incomplete, the form is editable again")
+
+    # Choosing: periods by name, a year's periods at once, Open without a period says so.
+    d.get(BASE + "/entry?ds=SECURITY&ou=ALA&lang=en")
+    Select(find(d, By.ID, "entry-year")).select_by_visible_text("2016")
+    options = [o.text for o in Select(find(d, By.ID, "entry-pe")).options]
+    check("December 2016" in options and not any("2017" in o for o in options),
+          "choosing 2016 offers 2016's months by name: %s" % options[:3])
+    find(d, By.ID, "entry-open").click()
+    summary = find(d, By.ID, "entry-problems")
+    check("Choose a period" in summary.text, "Open without a period says to choose one")
+    check(d.switch_to.active_element == summary, "the problem gets the focus")
+    d.get(BASE + "/entry?ds=SECURITY&ou=ALA&lang=en")
+    offered = [o.text for o in Select(find(d, By.ID, "entry-pe")).options]
+    today = datetime.date.today()
+    names = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+             "November", "December"]
+    later = ["%s %d" % (names[m - 1], today.year) for m in range(today.month + 1, 13)]
+    check("%s %d" % (names[today.month - 1], today.year) in offered and not any(o in later for o in offered),
+          "this year's months up to this one are offered, no future one: %s" % offered[-2:])
+    print("all layout checks passed", flush=True)
+finally:
+    d.quit()
