@@ -149,6 +149,19 @@ public struct Catalog: Sendable, Codable, Equatable {
     public func category(_ ref: String) -> Category? { categoryIndex[ref.trimmedSpaces].map { categories[$0] } }
     public func optionCombo(uid: String) -> CategoryOptionCombo? { optionComboIndex[uid] }
 
+    /// An option combination's name in `language`: its options' names, translated where they are.
+    public func name(of combo: CategoryOptionCombo, in language: String) -> String {
+        guard !combo.options.isEmpty else { return combo.name }
+        var names: [String] = []
+        for uid in combo.options {
+            guard let option = categories.lazy.flatMap(\.options).first(where: { $0.uid == uid }) else {
+                return combo.name
+            }
+            names.append(option.name(in: language))
+        }
+        return names.joined(separator: ", ")
+    }
+
     /// The option combinations of an element, in the order of its categories' options.
     public func optionCombos(of element: DataElement) -> [CategoryOptionCombo] {
         optionCombos[element.categoryCombo] ?? []

@@ -306,15 +306,28 @@ public enum IncidentRegister {
     public static func metadata() -> Catalog {
         var c = Catalog()
         c.categoryCombos = []
-        func category(_ code: String, _ name: String, _ options: [(String, String)]) -> Category {
+        func category(
+            _ code: String, _ name: String, _ options: [(String, String)],
+            translations: [String: [String: String]] = [:]
+        ) -> Category {
             Category(
                 uid: uid("category:\(code)"), code: code, name: name,
-                options: options.map { CategoryOption(uid: uid("option:\(code).\($0.0)"), code: $0.0, name: $0.1) })
+                options: options.map {
+                    CategoryOption(
+                        uid: uid("option:\(code).\($0.0)"), code: $0.0, name: $0.1, translations: translations[$0.0])
+                }, translations: translations[code])
         }
         c.categories = [
             category(
                 "INC_OUTCOME", "Incident outcome",
-                IncidentOutcome.allCases.map { (optionCode(outcome: $0), $0.rawValue.capitalized) }),
+                IncidentOutcome.allCases.map { (optionCode(outcome: $0), $0.rawValue.capitalized) },
+                translations: [
+                    "INC_OUTCOME": ["ru": "Исход инцидента", "kk": "Оқиға нәтижесі"],
+                    "COMPLETED": ["ru": "Совершённый теракт", "kk": "Жасалған теракт"],
+                    "FAILED": ["ru": "Неудавшийся теракт", "kk": "Сәтсіз шабуыл"],
+                    "FOILED": ["ru": "Предотвращённый замысел", "kk": "Алдын алынған жоспар"],
+                    "UNKNOWN": ["ru": "Неизвестно", "kk": "Белгісіз"],
+                ]),
             category(
                 "INC_ATTACK", "Attack type (GTD)",
                 GTD.attackTypes.sorted { $0.key < $1.key }.map { (optionCode(attackType: $0.key), $0.value) }),

@@ -135,17 +135,21 @@ public struct CategoryOption: Hashable, Sendable, Codable {
     public var uid: String
     public var code: String
     public var name: String
-    public init(uid: String, code: String, name: String) {
+    /// The name in other languages, by language code (`ru`, `kk`).
+    public var translations: [String: String]?
+    public init(uid: String, code: String, name: String, translations: [String: String]? = nil) {
         self.uid = uid
         self.code = code
         self.name = name
+        self.translations = translations
     }
-    enum CodingKeys: String, CodingKey { case uid, code, name }
+    enum CodingKeys: String, CodingKey { case uid, code, name, translations }
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         uid = try c.decodeIfPresent(String.self, forKey: .uid) ?? ""
         code = try c.decode(String.self, forKey: .code)
         name = try c.decode(String.self, forKey: .name)
+        translations = try c.decodeIfPresent([String: String].self, forKey: .translations)
     }
 }
 
@@ -155,19 +159,25 @@ public struct Category: Hashable, Sendable, Codable {
     public var code: String
     public var name: String
     public var options: [CategoryOption]
-    public init(uid: String, code: String, name: String, options: [CategoryOption]) {
+    /// The name in other languages, by language code (`ru`, `kk`).
+    public var translations: [String: String]?
+    public init(
+        uid: String, code: String, name: String, options: [CategoryOption], translations: [String: String]? = nil
+    ) {
         self.uid = uid
         self.code = code
         self.name = name
         self.options = options
+        self.translations = translations
     }
-    enum CodingKeys: String, CodingKey { case uid, code, name, options }
+    enum CodingKeys: String, CodingKey { case uid, code, name, options, translations }
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         uid = try c.decodeIfPresent(String.self, forKey: .uid) ?? ""
         code = try c.decode(String.self, forKey: .code)
         name = try c.decode(String.self, forKey: .name)
         options = try c.decode([CategoryOption].self, forKey: .options)
+        translations = try c.decodeIfPresent([String: String].self, forKey: .translations)
     }
 }
 
@@ -420,6 +430,8 @@ extension Translatable {
 }
 
 extension OrgUnit: Translatable {}
+extension Category: Translatable {}
+extension CategoryOption: Translatable {}
 extension DataElement: Translatable {}
 extension DataSet: Translatable {}
 extension Indicator: Translatable {}

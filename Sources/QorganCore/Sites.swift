@@ -3,21 +3,25 @@ import Foundation
 /// How the registry of places vulnerable to terrorism is set up: categories and the measures
 /// each requires, occupancy tiers, and how often a site must be inspected.
 public struct SiteConfiguration: Hashable, Sendable, Codable {
-    public struct Measure: Hashable, Sendable, Codable {
+    public struct Measure: Hashable, Sendable, Codable, Translatable {
         public var code: String
         public var name: String
+        /// The name in other languages, by language code (`ru`, `kk`).
+        public var translations: [String: String]?
     }
-    public struct Category: Hashable, Sendable, Codable {
+    public struct Category: Hashable, Sendable, Codable, Translatable {
         public var code: String
         public var name: String
         /// Codes of the measures a site of this category must have.
         public var measures: [String]
+        public var translations: [String: String]?
     }
-    public struct Tier: Hashable, Sendable, Codable {
+    public struct Tier: Hashable, Sendable, Codable, Translatable {
         public var code: String
         public var name: String
         /// The lowest expected peak occupancy of the tier.
         public var from: Int
+        public var translations: [String: String]?
     }
     public var measures: [Measure]
     public var categories: [Category]
@@ -26,34 +30,55 @@ public struct SiteConfiguration: Hashable, Sendable, Codable {
 
     public static let standard = SiteConfiguration(
         measures: [
-            Measure(code: "ACCESS", name: "Access control"), Measure(code: "CCTV", name: "Video surveillance"),
-            Measure(code: "ALARM", name: "Alarm"), Measure(code: "GUARDS", name: "Security staff"),
-            Measure(code: "EVACUATION", name: "Evacuation procedure"),
-            Measure(code: "INVACUATION", name: "Invacuation procedure"),
-            Measure(code: "LOCKDOWN", name: "Lockdown procedure"), Measure(code: "COMMS", name: "Communication"),
-            Measure(code: "EXERCISES", name: "Exercises held"),
+            Measure(
+                code: "ACCESS", name: "Access control",
+                translations: ["ru": "Контроль доступа", "kk": "Кіруді бақылау"]),
+            Measure(
+                code: "CCTV", name: "Video surveillance", translations: ["ru": "Видеонаблюдение", "kk": "Бейнебақылау"]),
+            Measure(code: "ALARM", name: "Alarm", translations: ["ru": "Сигнализация", "kk": "Дабыл"]),
+            Measure(code: "GUARDS", name: "Security staff", translations: ["ru": "Охрана", "kk": "Күзет"]),
+            Measure(
+                code: "EVACUATION", name: "Evacuation procedure",
+                translations: ["ru": "Порядок эвакуации", "kk": "Эвакуациялау тәртібі"]),
+            Measure(
+                code: "INVACUATION", name: "Invacuation procedure",
+                translations: ["ru": "Порядок укрытия внутри здания", "kk": "Ғимарат ішінде паналау тәртібі"]),
+            Measure(
+                code: "LOCKDOWN", name: "Lockdown procedure",
+                translations: ["ru": "Порядок блокирования объекта", "kk": "Нысанды бұғаттау тәртібі"]),
+            Measure(
+                code: "COMMS", name: "Communication",
+                translations: ["ru": "Связь и оповещение", "kk": "Байланыс және хабарлау"]),
+            Measure(
+                code: "EXERCISES", name: "Exercises held",
+                translations: ["ru": "Проводятся учения", "kk": "Жаттығулар өткізіледі"]),
         ],
         categories: [
             Category(
                 code: "MASS", name: "Places of mass gathering",
                 measures: [
                     "ACCESS", "CCTV", "ALARM", "GUARDS", "EVACUATION", "INVACUATION", "LOCKDOWN", "COMMS", "EXERCISES",
-                ]),
+                ], translations: ["ru": "Места массового пребывания людей", "kk": "Адамдар жаппай болатын орындар"]),
             Category(
                 code: "TRANSPORT", name: "Transport hubs",
                 measures: [
                     "ACCESS", "CCTV", "ALARM", "GUARDS", "EVACUATION", "INVACUATION", "LOCKDOWN", "COMMS", "EXERCISES",
-                ]),
+                ], translations: ["ru": "Транспортные узлы", "kk": "Көлік тораптары"]),
             Category(
                 code: "EDUCATION", name: "Education and health",
-                measures: ["ACCESS", "CCTV", "ALARM", "EVACUATION", "INVACUATION", "LOCKDOWN", "COMMS", "EXERCISES"]),
+                measures: ["ACCESS", "CCTV", "ALARM", "EVACUATION", "INVACUATION", "LOCKDOWN", "COMMS", "EXERCISES"],
+                translations: ["ru": "Образование и здравоохранение", "kk": "Білім беру және денсаулық сақтау"]),
             Category(
                 code: "WORSHIP", name: "Places of worship",
-                measures: ["ACCESS", "CCTV", "ALARM", "EVACUATION", "LOCKDOWN", "COMMS"]),
+                measures: ["ACCESS", "CCTV", "ALARM", "EVACUATION", "LOCKDOWN", "COMMS"],
+                translations: ["ru": "Культовые объекты", "kk": "Ғибадат орындары"]),
         ],
         tiers: [
-            Tier(code: "BASIC", name: "Basic", from: 0), Tier(code: "STANDARD", name: "Standard", from: 200),
-            Tier(code: "ENHANCED", name: "Enhanced", from: 800),
+            Tier(code: "BASIC", name: "Basic", from: 0, translations: ["ru": "Базовый", "kk": "Базалық"]),
+            Tier(
+                code: "STANDARD", name: "Standard", from: 200, translations: ["ru": "Стандартный", "kk": "Стандартты"]),
+            Tier(
+                code: "ENHANCED", name: "Enhanced", from: 800, translations: ["ru": "Усиленный", "kk": "Күшейтілген"]),
         ],
         inspectionIntervalMonths: 12)
 
@@ -253,6 +278,22 @@ public enum SiteRegister {
 
     static func uid(_ s: String) -> String { Uid.stable("site-registry:\(s)") }
 
+    /// The registry's elements in Russian and Kazakh.
+    static let names: [String: (ru: String, kk: String)] = [
+        sitesByCategory: ("Зарегистрированные объекты по категориям", "Тіркелген нысандар санаттар бойынша"),
+        sitesByTier: ("Зарегистрированные объекты по уровням", "Тіркелген нысандар деңгейлер бойынша"),
+        sitesInspected: ("Проверенные объекты", "Тексерілген нысандар"),
+        measuresRequired: (
+            "Требуемые меры защиты (проверенные объекты)", "Талап етілетін қорғау шаралары (тексерілген нысандар)"
+        ),
+        measuresInPlace: (
+            "Принятые меры защиты (проверенные объекты)", "Қабылданған қорғау шаралары (тексерілген нысандар)"
+        ),
+        prescriptionsIssued: ("Выданные предписания", "Берілген нұсқамалар"),
+        prescriptionsClosed: ("Исполненные предписания", "Орындалған нұсқамалар"),
+        prescriptionsOverdue: ("Просроченные предписания на конец года", "Жыл соңындағы мерзімі өткен нұсқамалар"),
+    ]
+
     /// The categories (from the configuration) and elements of the registry.
     public static func metadata(_ config: SiteConfiguration) -> Catalog {
         var c = Catalog()
@@ -261,13 +302,17 @@ public enum SiteRegister {
             QorganCore.Category(
                 uid: uid("category:SITE_CATEGORY"), code: "SITE_CATEGORY", name: "Site category",
                 options: config.categories.map {
-                    CategoryOption(uid: uid("option:SITE_CATEGORY.\($0.code)"), code: $0.code, name: $0.name)
-                }),
+                    CategoryOption(
+                        uid: uid("option:SITE_CATEGORY.\($0.code)"), code: $0.code, name: $0.name,
+                        translations: $0.translations)
+                }, translations: ["ru": "Категория объекта", "kk": "Нысан санаты"]),
             QorganCore.Category(
                 uid: uid("category:SITE_TIER"), code: "SITE_TIER", name: "Site tier",
                 options: config.tiers.map {
-                    CategoryOption(uid: uid("option:SITE_TIER.\($0.code)"), code: $0.code, name: $0.name)
-                }),
+                    CategoryOption(
+                        uid: uid("option:SITE_TIER.\($0.code)"), code: $0.code, name: $0.name,
+                        translations: $0.translations)
+                }, translations: ["ru": "Уровень объекта", "kk": "Нысан деңгейі"]),
         ]
         c.categoryCombos = [
             CategoryCombo(
@@ -282,7 +327,8 @@ public enum SiteRegister {
             DataElement(
                 uid: uid("de:\(code)"), code: code, name: name,
                 description: d + " Derived from the site registry, by year.",
-                valueType: .integerZeroOrPositive, aggregationType: agg, categoryCombo: combo, derivedFrom: derivedFrom)
+                valueType: .integerZeroOrPositive, aggregationType: agg, categoryCombo: combo,
+                translations: names[code].map { ["ru": $0.ru, "kk": $0.kk] }, derivedFrom: derivedFrom)
         }
         c.dataElements = [
             e(

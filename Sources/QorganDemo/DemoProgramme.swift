@@ -94,7 +94,11 @@ public enum DemoProgramme {
         func category(_ code: String, _ name: String, _ options: [(String, String)]) -> Category {
             Category(
                 uid: uid("category", code), code: code, name: name,
-                options: options.map { CategoryOption(uid: uid("option", "\(code).\($0.0)"), code: $0.0, name: $0.1) })
+                options: options.map {
+                    CategoryOption(
+                        uid: uid("option", "\(code).\($0.0)"), code: $0.0, name: $0.1,
+                        translations: DemoTranslations.of("\(code).\($0.0)"))
+                }, translations: DemoTranslations.of("CATEGORY.\(code)"))
         }
         c.categories = [
             category("TARGET_GROUP", "Target group", targetGroups.map { ($0.code, $0.name) }),

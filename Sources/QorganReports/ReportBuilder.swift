@@ -178,7 +178,8 @@ public struct ReportBuilder {
             for code in ["EDU", "WEB"] {
                 guard let coc = catalog.optionCombo(code, of: events) else { continue }
                 if let s = change(
-                    "PREV_EVENTS.\(code)", label: "\(events.name(in: language)) — \(coc.name)", a, b, decimals: 0)
+                    "PREV_EVENTS.\(code)",
+                    label: "\(events.name(in: language)) — \(catalog.name(of: coc, in: language))", a, b, decimals: 0)
                 {
                     out.append(s)
                 }
@@ -397,7 +398,7 @@ public struct ReportBuilder {
         var rows: [[ReportDocument.Cell]] = []
         var latest: [Double?] = []
         for coc in combos {
-            var cells = [ReportDocument.Cell(text: coc.name)]
+            var cells = [ReportDocument.Cell(text: catalog.name(of: coc, in: language))]
             for y in yearLabels {
                 let n = reached.rows.first { $0.co == coc.uid && $0.pe == y }?.value
                 let sizeCoc = catalog.element("TG_SIZE").flatMap { catalog.optionCombo(coc.code, of: $0) }?.uid

@@ -74,6 +74,8 @@ enum Analytics {
                 result.names[id] = e.name(in: language)
             } else if let i = catalog.indicator(id) {
                 result.names[id] = i.name(in: language)
+            } else if let coc = catalog.optionCombo(uid: id) {
+                result.names[id] = catalog.name(of: coc, in: language)
             } else {
                 result.names[id] = name
             }

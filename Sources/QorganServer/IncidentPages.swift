@@ -36,10 +36,19 @@ extension PageHandlers {
         t["outcome_" + o.rawValue] ?? o.rawValue
     }
 
-    func codeOptions(_ list: [Int: String], selected: Int?) -> [Ctx] {
+    /// A GTD code list's options, labelled in the page's language (`gtd_attack_3`, …).
+    func codeOptions(_ list: [Int: String], _ name: String, _ t: [String: String], selected: Int?) -> [Ctx] {
         list.sorted { $0.key < $1.key }.map {
-            ["value": $0.key, "label": "\($0.key) · \($0.value)", "selected": $0.key == selected] as Ctx
+            [
+                "value": $0.key, "label": "\($0.key) · \(gtdLabel(list, name, $0.key, t))",
+                "selected": $0.key == selected,
+            ] as Ctx
         }
+    }
+
+    /// One GTD code's label in the page's language, GTD's English where the catalogue has none.
+    func gtdLabel(_ list: [Int: String], _ name: String, _ code: Int, _ t: [String: String]) -> String {
+        t["gtd_\(name)_\(code)"] ?? list[code] ?? ""
     }
 
     func incidents(_ r: Request, _ c: AppContext, _ user: Principal) throws -> Response {
@@ -71,7 +80,8 @@ extension PageHandlers {
                 return [
                     "uid": i.uid, "date": i.date.description, "unit": catalog.unit(i.unit)?.name(in: lang) ?? i.unit,
                     "outcome": outcomeLabel(i.outcome, t), "outcomeClass": i.outcome.rawValue,
-                    "attack": GTD.attackTypes[i.attackType] ?? "", "target": GTD.targetTypes[i.targetType] ?? "",
+                    "attack": gtdLabel(GTD.attackTypes, "attack", i.attackType, t),
+                    "target": gtdLabel(GTD.targetTypes, "target", i.targetType, t),
                     "killed": i.killed.map(String.init) ?? "?", "wounded": i.wounded.map(String.init) ?? "?",
                     "summary": String(i.summary.prefix(120)), "illustrative": i.illustrative,
                 ]
@@ -146,10 +156,10 @@ extension PageHandlers {
                     ["value": $0.rawValue, "label": outcomeLabel($0, t), "selected": $0 == (i?.outcome ?? .foiled)]
                         as Ctx
                 },
-                "attackTypes": codeOptions(GTD.attackTypes, selected: i?.attackType ?? GTD.unknownAttack),
-                "targetTypes": codeOptions(GTD.targetTypes, selected: i?.targetType ?? GTD.unknownTarget),
-                "weaponTypes": codeOptions(GTD.weaponTypes, selected: i?.weaponType ?? GTD.unknownWeapon),
-                "extents": codeOptions(GTD.propertyExtents, selected: i?.propertyExtent),
+                "attackTypes": codeOptions(GTD.attackTypes, "attack", t, selected: i?.attackType ?? GTD.unknownAttack),
+                "targetTypes": codeOptions(GTD.targetTypes, "target", t, selected: i?.targetType ?? GTD.unknownTarget),
+                "weaponTypes": codeOptions(GTD.weaponTypes, "weapon", t, selected: i?.weaponType ?? GTD.unknownWeapon),
+                "extents": codeOptions(GTD.propertyExtents, "extent", t, selected: i?.propertyExtent),
                 "property": tri(i?.propertyDamage), "claimed": tri(i?.claimed),
                 "error": error?.message as Any, "problems": error?.problems.map(\.description) ?? [],
             ], status: status)
@@ -172,13 +182,13 @@ extension PageHandlers {
                 "unit": catalog.unit(i.unit)?.name(in: lang) ?? i.unit, "place": i.placeName ?? "",
                 "coordinates": i.latitude.map { "\($0), \(i.longitude ?? 0)" } ?? "",
                 "outcome": outcomeLabel(i.outcome, t),
-                "attack": "\(i.attackType) · \(GTD.attackTypes[i.attackType] ?? "")",
-                "target": "\(i.targetType) · \(GTD.targetTypes[i.targetType] ?? "")",
-                "weapon": "\(i.weaponType) · \(GTD.weaponTypes[i.weaponType] ?? "")",
+                "attack": "\(i.attackType) · \(gtdLabel(GTD.attackTypes, "attack", i.attackType, t))",
+                "target": "\(i.targetType) · \(gtdLabel(GTD.targetTypes, "target", i.targetType, t))",
+                "weapon": "\(i.weaponType) · \(gtdLabel(GTD.weaponTypes, "weapon", i.weaponType, t))",
                 "killed": i.killed.map(String.init) ?? (t["common_unknown"] ?? "not known"),
                 "wounded": i.wounded.map(String.init) ?? (t["common_unknown"] ?? "not known"),
                 "property": (t["tri_" + i.propertyDamage.rawValue] ?? "")
-                    + (i.propertyExtent.map { " — " + (GTD.propertyExtents[$0] ?? "") } ?? ""),
+                    + (i.propertyExtent.map { " — " + gtdLabel(GTD.propertyExtents, "extent", $0, t) } ?? ""),
                 "claimed": t["tri_" + i.claimed.rawValue] ?? "", "summary": i.summary, "sources": i.sources,
                 "illustrative": i.illustrative, "deleted": rec.deleted, "gtd": i.gtdEventId ?? "",
                 "canWrite": user.role.canWriteValues && !rec.deleted,

@@ -521,7 +521,10 @@ struct PageHandlers: Sendable {
                 index = sectionColumns.count
                 sectionIndex[e.categoryCombo] = index
                 sectionColumns.append(
-                    combos.map { ["name": $0.code == "default" ? (t["entry_value"] ?? "Value") : $0.name] as Ctx })
+                    combos.map {
+                        ["name": $0.code == "default" ? (t["entry_value"] ?? "Value") : catalog.name(of: $0, in: lang)]
+                            as Ctx
+                    })
                 sectionRows.append([])
             }
             let cells = combos.map { coc -> Ctx in
@@ -529,7 +532,7 @@ struct PageHandlers: Sendable {
                 let history = "/history?de=\(e.uid)&pe=\(period.iso)&ou=\(unit.uid)&co=\(coc.uid)"
                 return [
                     "de": e.uid, "co": coc.uid, "value": now[k]?.value ?? "", "previous": before[k]?.value as Any,
-                    "label": "\(e.name(in: lang)) \(coc.code == "default" ? "" : coc.name)",
+                    "label": "\(e.name(in: lang)) \(coc.code == "default" ? "" : catalog.name(of: coc, in: lang))",
                     "type": e.valueType.rawValue,
                     "history": history, "readOnly": readOnly || done != nil,
                 ]
@@ -727,7 +730,7 @@ struct PageHandlers: Sendable {
             let element = catalog.element(o.key.element)
             return [
                 "element": (element?.name(in: lang) ?? o.key.element)
-                    + (coc.map { $0.code == "default" ? "" : " — " + $0.name } ?? ""),
+                    + (coc.map { $0.code == "default" ? "" : " — " + catalog.name(of: $0, in: lang) } ?? ""),
                 "unit": catalog.unit(o.key.unit)?.name(in: lang) ?? o.key.unit, "period": o.key.period.iso,
                 "value": fmt(o.value), "median": fmt(o.statistics?.median), "mean": fmt(o.statistics?.mean),
                 "score": o.score.map { String(format: "%.1f", $0) } ?? "–",
@@ -997,7 +1000,9 @@ struct PageHandlers: Sendable {
                         "code": e.code, "name": e.name(in: lang),
                         "valueType": t["valueType_" + e.valueType.rawValue] ?? e.valueType.rawValue,
                         "aggregation": e.aggregationType.rawValue,
-                        "combos": catalog.optionCombos(of: e).filter { $0.code != "default" }.map(\.name).joined(
+                        "combos": catalog.optionCombos(of: e).filter { $0.code != "default" }.map {
+                            catalog.name(of: $0, in: lang)
+                        }.joined(
                             separator: ", "),
                     ]
                 },
@@ -1032,7 +1037,7 @@ struct PageHandlers: Sendable {
             "history", c, r, title: t["nav_history"] ?? "History", active: "history",
             [
                 "element": catalog.element(k.element)?.name(in: lang) ?? k.element,
-                "combo": coc.map { $0.code == "default" ? "" : $0.name } ?? "",
+                "combo": coc.map { $0.code == "default" ? "" : catalog.name(of: $0, in: lang) } ?? "",
                 "unit": catalog.unit(k.unit)?.name(in: lang) ?? k.unit, "period": k.period.iso,
                 "entries": entries.reversed().map { e -> Ctx in
                     [
@@ -1105,11 +1110,33 @@ struct PageHandlers: Sendable {
                 "events": try securityEvents(user, managed: Set(list.map(\.username) + [user.username]), catalog).map {
                     e -> Ctx in
                     [
-                        "at": Timestamp.string(e.at), "actor": e.actor, "action": e.action, "subject": e.subject,
-                        "detail": e.detail ?? "",
+                        "at": Timestamp.display(e.at), "actor": e.actor,
+                        "action": t["security_" + e.action] ?? e.action, "subject": e.subject,
+                        "detail": securityDetail(e.detail ?? "", t, catalog, c.language),
                     ]
                 },
             ], status: status)
+    }
+
+    /// A security event's detail ("role data-entry; units ALA") in the page's language, units by name.
+    func securityDetail(_ detail: String, _ t: [String: String], _ catalog: Catalog, _ lang: String) -> String {
+        detail.components(separatedBy: "; ").map { part -> String in
+            if part.hasPrefix("role ") {
+                let role = String(part.dropFirst(5))
+                return "\(t["users_role"] ?? "Role"): \(t["role_" + role] ?? role)"
+            }
+            if part.hasPrefix("units ") {
+                let names = part.dropFirst(6).split(separator: ",").map {
+                    catalog.unit($0.trimmingCharacters(in: .whitespaces))?.name(in: lang) ?? String($0)
+                }
+                return "\(t["users_units"] ?? "Units"): \(names.joined(separator: ", "))"
+            }
+            if part.hasPrefix("language ") {
+                let code = String(part.dropFirst(9))
+                return "\(t["account_language"] ?? "Language"): \(Messages.languageNames[code] ?? code)"
+            }
+            return t["security_detail_" + part] ?? part
+        }.joined(separator: "; ")
     }
 
     func createUser(_ r: Request, _ c: AppContext, _ user: Principal) async throws -> Response {

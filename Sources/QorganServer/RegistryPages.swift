@@ -189,18 +189,18 @@ extension PageHandlers {
             }
             let categories: [Ctx] = config.categories.map { cat in
                 [
-                    "code": cat.code, "name": cat.name, "selected": cat.code == category,
+                    "code": cat.code, "name": cat.name(in: lang), "selected": cat.code == category,
                     "count": records.filter { $0.site.category == cat.code }.count,
                 ] as Ctx
             }
             let tiers: [Ctx] = config.tiers.map { tier in
-                ["name": tier.name, "count": records.filter { $0.tier == tier.code }.count] as Ctx
+                ["name": tier.name(in: lang), "count": records.filter { $0.tier == tier.code }.count] as Ctx
             }
             let siteRows: [Ctx] = records.prefix(300).map { s in
-                let tierName = config.tiers.first { $0.code == s.tier }?.name ?? ""
+                let tierName = config.tiers.first { $0.code == s.tier }?.name(in: lang) ?? ""
                 let row: Ctx = [
                     "uid": s.site.uid, "name": s.site.name,
-                    "category": config.category(s.site.category)?.name ?? s.site.category,
+                    "category": config.category(s.site.category)?.name(in: lang) ?? s.site.category,
                     "tier": tierName, "unit": catalog.unit(s.site.unit)?.name(in: lang) ?? "",
                     "peak": s.site.peakOccupancy,
                     "plan": t["plan_" + s.site.planStatus.rawValue] ?? s.site.planStatus.rawValue,
@@ -243,14 +243,16 @@ extension PageHandlers {
         let rec = try api.visibleSite(uid, c, catalog)
         let config = try state.store.siteConfiguration()
         let required = config.category(rec.site.category)?.measures ?? []
-        let names = Dictionary(uniqueKeysWithValues: config.measures.map { ($0.code, $0.name) })
+        let names = Dictionary(uniqueKeysWithValues: config.measures.map { ($0.code, $0.name(in: c.language)) })
         return render(
             "site", c, r, title: rec.site.name, active: "sites",
             [
-                "uid": uid, "name": rec.site.name, "category": config.category(rec.site.category)?.name ?? "",
+                "uid": uid, "name": rec.site.name,
+                "category": config.category(rec.site.category)?.name(in: c.language) ?? "",
                 "sector": rec.site.sector ?? "",
                 "unit": catalog.unit(rec.site.unit)?.name(in: c.language) ?? "", "peak": rec.site.peakOccupancy,
-                "tier": config.tiers.first { $0.code == rec.tier }?.name ?? "", "role": rec.site.responsibleRole,
+                "tier": config.tiers.first { $0.code == rec.tier }?.name(in: c.language) ?? "",
+                "role": rec.site.responsibleRole,
                 "registered": rec.site.registered.description, "plan": t["plan_" + rec.site.planStatus.rawValue] ?? "",
                 "planDate": rec.site.planDate?.description ?? "",
                 "inspections": try state.store.inspections(site: uid).reversed().map { i -> Ctx in

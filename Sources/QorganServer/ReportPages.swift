@@ -165,10 +165,12 @@ extension PageHandlers {
                     let e = catalog.element(v.key.element)
                     let coc = catalog.optionCombo(uid: v.key.optionCombo)
                     return [
-                        "element": e?.code ?? "", "combo": coc.map { $0.code == "default" ? "" : $0.name } ?? "",
+                        "element": e?.code ?? "",
+                        "combo": coc.map { $0.code == "default" ? "" : catalog.name(of: $0, in: c.language) } ?? "",
                         "period": v.key.period.iso,
                         "unit": catalog.unit(v.key.unit)?.name(in: c.language) ?? "", "value": v.value,
-                        "storedBy": v.storedBy,
+                        // Values derived from a register name it in the page's language.
+                        "storedBy": t["source_" + v.storedBy] ?? v.storedBy,
                         "history":
                             "/history?de=\(v.key.element)&pe=\(v.key.period.iso)&ou=\(v.key.unit)&co=\(v.key.optionCombo)",
                     ]

@@ -34,12 +34,14 @@ enum MetadataTables {
         var options: [Int64: [CategoryOption]] = [:]
         for r in try Row.fetchAll(db, sql: "SELECT * FROM category_option ORDER BY category_id, sort_order") {
             options[r["category_id"], default: []].append(
-                CategoryOption(uid: r["uid"], code: r["code"], name: r["name"]))
+                CategoryOption(uid: r["uid"], code: r["code"], name: r["name"], translations: translations(r)))
         }
         var categoryUid: [Int64: String] = [:]
         c.categories = try Row.fetchAll(db, sql: "SELECT * FROM category ORDER BY id").map { r in
             categoryUid[r["id"]] = r["uid"]
-            return Category(uid: r["uid"], code: r["code"], name: r["name"], options: options[r["id"]] ?? [])
+            return Category(
+                uid: r["uid"], code: r["code"], name: r["name"], options: options[r["id"]] ?? [],
+                translations: translations(r))
         }
         var comboCats: [Int64: [String]] = [:]
         for r in try Row.fetchAll(
@@ -163,12 +165,14 @@ enum MetadataTables {
         }
         var categoryId: [String: Int64] = [:]
         for cat in c.categories {
-            let cid = try upsert("category", ["uid", "code", "name"], [cat.uid, cat.code, cat.name])
+            let cid = try upsert(
+                "category", ["uid", "code", "name", "translations"],
+                [cat.uid, cat.code, cat.name, translationsText(cat.translations)])
             categoryId[cat.uid] = cid
             for (i, o) in cat.options.enumerated() {
                 _ = try upsert(
-                    "category_option", ["uid", "code", "name", "category_id", "sort_order"],
-                    [o.uid, o.code, o.name, cid, i])
+                    "category_option", ["uid", "code", "name", "category_id", "sort_order", "translations"],
+                    [o.uid, o.code, o.name, cid, i, translationsText(o.translations)])
             }
         }
         var comboId: [String: Int64] = [:]

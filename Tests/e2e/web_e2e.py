@@ -264,8 +264,8 @@ try:
       d.get(BASE + "/entry?ds=INVOLVEMENT&ou=ALA&pe=2017Q4")
       cell = find(d, By.XPATH, "//tr[th/small[contains(., 'DRAWN_IN_MARGINALISED')]]//input[contains(@class,'cell')]")
       check(not cell.is_enabled() and "locked" in find(d, By.ID, "approval").text, "approved data are locked for the officer")
-      # She completes again the two months she reopened to correct.
-      for month in (10, 12):
+      # She completes again the months she reopened to correct.
+      for month in (10, 11, 12):
           d.get(BASE + f"/entry?ds=SECURITY&ou=ALA&pe=2017{month:02d}")
           if "Completed by" not in find(d, By.ID, "completion-state").text:
               find(d, By.ID, "complete").click()
