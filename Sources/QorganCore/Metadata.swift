@@ -122,12 +122,15 @@ public struct OrgUnit: Hashable, Sendable, Codable {
     }
 }
 
-public struct OrgUnitLevel: Hashable, Sendable, Codable {
+public struct OrgUnitLevel: Hashable, Sendable, Codable, Translatable {
     public var level: Int
     public var name: String
-    public init(level: Int, name: String) {
+    /// The name in other languages, by language code (`ru`, `kk`).
+    public var translations: [String: String]?
+    public init(level: Int, name: String, translations: [String: String]? = nil) {
         self.level = level
         self.name = name
+        self.translations = translations
     }
 }
 

@@ -60,8 +60,11 @@ public enum DemoProgramme {
         c.categoryCombos = []
         let opening = Day.firstOfMonth(2000, 1)
         c.organisationUnitLevels = [
-            OrgUnitLevel(level: 1, name: "National"), OrgUnitLevel(level: 2, name: "Region"),
-            OrgUnitLevel(level: 3, name: "Field office"),
+            OrgUnitLevel(level: 1, name: "National", translations: ["ru": "Республика", "kk": "Республика"]),
+            OrgUnitLevel(level: 2, name: "Region", translations: ["ru": "Регион", "kk": "Өңір"]),
+            OrgUnitLevel(
+                level: 3, name: "Field office",
+                translations: ["ru": "Районное подразделение", "kk": "Аудандық бөлімше"]),
         ]
         func unit(_ code: String, _ name: String, parent: String?, opened: Day = opening) -> OrgUnit {
             OrgUnit(

@@ -633,7 +633,7 @@ struct PageHandlers: Sendable {
         let a = try api.approvalContext(form, period, unit, user, catalog, violations: violations)
         let history = try state.store.approvalHistory(dataSet: form.uid, period: period.iso, unit: unit.uid)
         let levelName = { (level: Int) -> String in
-            catalog.organisationUnitLevels.first { $0.level == level }?.name ?? String(level)
+            catalog.organisationUnitLevels.first { $0.level == level }?.name(in: lang) ?? String(level)
         }
         var ctx: Ctx = ["approved": current != nil]
         if let current {

@@ -6,10 +6,9 @@ import QorganCore
 enum MetadataTables {
     static func read(_ db: Database) throws -> Catalog {
         var c = Catalog()
-        c.organisationUnitLevels = try Row.fetchAll(db, sql: "SELECT level, name FROM org_unit_level ORDER BY level")
-            .map {
-                OrgUnitLevel(level: $0["level"], name: $0["name"])
-            }
+        c.organisationUnitLevels = try Row.fetchAll(
+            db, sql: "SELECT level, name, translations FROM org_unit_level ORDER BY level"
+        ).map { OrgUnitLevel(level: $0["level"], name: $0["name"], translations: translations($0)) }
         var unitUid: [Int64: String] = [:]
         for r in try Row.fetchAll(db, sql: "SELECT id, uid FROM org_unit") { unitUid[r["id"]] = r["uid"] }
         var parents: [Int64: [ParentLink]] = [:]
@@ -142,7 +141,9 @@ enum MetadataTables {
         }
         try db.execute(sql: "DELETE FROM org_unit_level")
         for l in c.organisationUnitLevels {
-            try db.execute(sql: "INSERT INTO org_unit_level(level, name) VALUES (?, ?)", arguments: [l.level, l.name])
+            try db.execute(
+                sql: "INSERT INTO org_unit_level(level, name, translations) VALUES (?, ?, ?)",
+                arguments: [l.level, l.name, translationsText(l.translations)])
         }
         var unitId: [String: Int64] = [:]
         for u in c.organisationUnits {

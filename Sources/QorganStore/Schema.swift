@@ -362,10 +362,11 @@ enum Schema {
                     );
                     """)
         }
-        m.registerMigration("v10: translated categories and options") { db in
+        m.registerMigration("v10: translated categories, options and levels") { db in
             // Breakdowns (target group, sex, channel) are named in the user's language too.
             try db.execute(sql: "ALTER TABLE category ADD COLUMN translations TEXT")
             try db.execute(sql: "ALTER TABLE category_option ADD COLUMN translations TEXT")
+            try db.execute(sql: "ALTER TABLE org_unit_level ADD COLUMN translations TEXT")
         }
         return m
     }

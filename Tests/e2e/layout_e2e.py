@@ -18,15 +18,15 @@ Usage: layout_e2e.py BASE_URL SCREENSHOT_DIR
 Saves a screenshot of each page at both widths (NAME-390.png, NAME-1366.png). Prints one line
 per check and exits non-zero on the first failure."""
 import datetime, importlib.util, os, re, sys
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import chromium
+from chromium import browser, check, find, wait
 
 BASE, SHOTS = sys.argv[1].rstrip("/"), sys.argv[2]
-PASSWORD = "qorgan-demo"
 WIDTHS = [390, 1366]
 os.makedirs(SHOTS, exist_ok=True)
 spec = importlib.util.find_spec("axe_playwright_python")
@@ -36,39 +36,8 @@ if spec is None:
 AXE = open(os.path.join(os.path.dirname(spec.origin), "axe.min.js"), encoding="utf-8").read()
 
 
-def check(cond, what):
-    if not cond:
-        print("FAIL:", what, flush=True)
-        raise SystemExit(1)
-    print("ok:", what, flush=True)
-
-
-def browser():
-    opts = webdriver.ChromeOptions()
-    for a in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1366,900", "--lang=en-US"]:
-        opts.add_argument(a)
-    opts.binary_location = "/usr/bin/chromium"
-    d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
-    d.set_page_load_timeout(30)
-    d.set_script_timeout(60)
-    return d
-
-
-def wait(d, cond, timeout=20):
-    return WebDriverWait(d, timeout, ignored_exceptions=[StaleElementReferenceException, WebDriverException]).until(cond)
-
-
-def find(d, by, what, timeout=20):
-    return wait(d, lambda d: d.find_element(by, what), timeout)
-
-
 def sign_in(d, user):
-    d.delete_all_cookies()
-    d.get(BASE + "/login")
-    find(d, By.ID, "username").send_keys(user)
-    find(d, By.ID, "password").send_keys(PASSWORD)
-    find(d, By.ID, "sign-in").click()
-    wait(d, lambda d: "/dashboard" in d.current_url)
+    chromium.sign_in(d, BASE, user)
 
 
 def with_lang(path, lang):
@@ -126,7 +95,7 @@ def link(d, path, css):
     return find(d, By.CSS_SELECTOR, css).get_attribute("href").replace(BASE, "")
 
 
-d = browser()
+d = browser(1366, 900)
 try:
     # Signed out: the sign-in page.
     for width in WIDTHS:

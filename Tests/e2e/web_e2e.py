@@ -5,41 +5,17 @@ chromium and chromium-driver, through selenium; no download, works offline).
 Usage: web_e2e.py BASE_URL SCREENSHOT_DIR
 Run by Tests/QorganTests/E2ETests.swift against `qorgan serve --demo` on a free port.
 Prints one line per check and exits non-zero on the first failure."""
-import json, os, sys, time
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
+import json, os, sys
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import chromium
+from chromium import browser, check, find, wait
 
 BASE, SHOTS = sys.argv[1].rstrip("/"), sys.argv[2]
-PASSWORD = "qorgan-demo"
 os.makedirs(SHOTS, exist_ok=True)
-
-def check(cond, what):
-    if not cond:
-        print("FAIL:", what, flush=True)
-        raise SystemExit(1)
-    print("ok:", what, flush=True)
-
-def browser():
-    opts = webdriver.ChromeOptions()
-    for a in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000", "--lang=en-US"]:
-        opts.add_argument(a)
-    opts.binary_location = "/usr/bin/chromium"
-    d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
-    d.set_page_load_timeout(30)
-    return d
-
-def wait(d, cond, timeout=30):
-    # A page being replaced (a form posted, a redirect) leaves stale elements, or no page to ask,
-    # for a moment: ask again until the time is up.
-    return WebDriverWait(d, timeout, ignored_exceptions=[StaleElementReferenceException, WebDriverException]).until(cond)
-
-def find(d, by, what, timeout=30):
-    """The element, once it is there (a page may still be arriving after a redirect)."""
-    return wait(d, lambda d: d.find_element(by, what), timeout)
 
 def shot(d, name):
     # The whole page, not just the window.
@@ -49,12 +25,7 @@ def shot(d, name):
     d.set_window_size(1400, 1000)
 
 def sign_in(d, user):
-    d.delete_all_cookies()
-    d.get(BASE + "/login")
-    find(d, By.ID, "username").send_keys(user)
-    find(d, By.ID, "password").send_keys(PASSWORD)
-    find(d, By.ID, "sign-in").click()
-    wait(d, lambda d: "/dashboard" in d.current_url)
+    chromium.sign_in(d, BASE, user)
 
 def fetch(d, method, path, body=None):
     """A request from the page itself: the session cookie and the page's CSRF token."""
