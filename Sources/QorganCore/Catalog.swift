@@ -151,12 +151,13 @@ public struct Catalog: Sendable, Codable, Equatable {
 
     /// An option combination's name in `language`: its options' names, translated where they are.
     public func name(of combo: CategoryOptionCombo, in language: String) -> String {
-        guard !combo.options.isEmpty else { return combo.name }
+        // The combination's options are one of each of its categories', in the categories' order.
+        guard let categoryRefs = categoryCombo(combo.categoryCombo)?.categories,
+            categoryRefs.count == combo.options.count, !combo.options.isEmpty
+        else { return combo.name }
         var names: [String] = []
-        for uid in combo.options {
-            guard let option = categories.lazy.flatMap(\.options).first(where: { $0.uid == uid }) else {
-                return combo.name
-            }
+        for (ref, uid) in zip(categoryRefs, combo.options) {
+            guard let option = category(ref)?.options.first(where: { $0.uid == uid }) else { return combo.name }
             names.append(option.name(in: language))
         }
         return names.joined(separator: ", ")

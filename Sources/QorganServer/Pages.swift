@@ -424,12 +424,13 @@ struct PageHandlers: Sendable {
         // A user who enters data for one unit of this form need not choose it.
         if unit == nil, units.count == 1 { unit = units.first }
         var notices: [String] = []
+        var otherForms: [Ctx] = []
         if let chosen = unit, !form.organisationUnits.contains(chosen.uid) {
             // The form was changed on an open grid: the forms this unit does report on.
             notices.append(
                 fill(
                     t["entry_notReporting"] ?? "", ["unit": chosen.name(in: lang), "form": form.name(in: lang)]))
-            ctx["otherForms"] = forms.filter { $0.organisationUnits.contains(chosen.uid) }.map {
+            otherForms = forms.filter { $0.organisationUnits.contains(chosen.uid) }.map {
                 ["name": $0.name(in: lang), "href": "/entry?ds=\($0.uid)&ou=\(chosen.uid)"] as Ctx
             }
             unit = nil
@@ -448,12 +449,6 @@ struct PageHandlers: Sendable {
             period = nil
         }
         // Data is entered for periods that have begun, never for future ones.
-        let yearList = years().filter { $0 <= today.year }
-        let year = try HTTP.year(r, "year") ?? period?.start.year ?? today.year
-        guard let yearPeriod = Period.year(year), year <= today.year else {
-            throw APIError.badRequest("year", String(year), "a year from 1900 to \(today.year)")
-        }
-        if let chosen = period, chosen.start.year != year { period = nil }
         var problems: [Ctx] = []
         if let chosen = period, chosen.start > today {
             problems.append(
@@ -463,6 +458,12 @@ struct PageHandlers: Sendable {
                 ])
             period = nil
         }
+        let yearList = years().filter { $0 <= today.year }
+        let year = try HTTP.year(r, "year") ?? period?.start.year ?? today.year
+        guard Period.year(year) != nil, year <= today.year else {
+            throw APIError.badRequest("year", String(year), "a year from 1900 to \(today.year)")
+        }
+        if let chosen = period, chosen.start.year != year { period = nil }
         // Open pressed without a unit or a period: say what is missing, beside its field.
         if HTTP.param(r, "open") != nil {
             if unit == nil { problems.append(["field": "entry-ou", "text": t["entry_chooseUnit"] ?? ""]) }
@@ -481,8 +482,7 @@ struct PageHandlers: Sendable {
         ctx["formName"] = form.name(in: lang)
         ctx["units"] = units.map { ["uid": $0.uid, "name": $0.name(in: lang), "selected": $0.uid == unit?.uid] as Ctx }
         ctx["years"] = yearList.map { ["year": $0, "selected": $0 == year] as Ctx }
-        ctx["periods"] = Period.periods(of: form.periodType, within: yearPeriod.span).filter { $0.start <= today }
-            .map(named)
+        ctx["periods"] = periods(in: year).map(named)
         // Every year's periods, for the page's script to offer a year's periods as soon as it is chosen.
         var byYear: [String: [[String]]] = [:]
         for y in yearList { byYear[String(y)] = periods(in: y).map { [$0.iso, state.messages.periodName($0, lang)] } }
@@ -490,7 +490,8 @@ struct PageHandlers: Sendable {
         ctx["notices"] = notices
         ctx["problems"] = problems
         ctx["hasProblems"] = !problems.isEmpty
-        ctx["hasOtherForms"] = !((ctx["otherForms"] as? [Ctx])?.isEmpty ?? true)
+        ctx["otherForms"] = otherForms
+        ctx["hasOtherForms"] = !otherForms.isEmpty
         guard let unit, let period else {
             let title = (problems.isEmpty ? "" : (t["common_errorPrefix"] ?? "")) + (t["nav_entry"] ?? "Data entry")
             return render("entry", c, r, title: title, active: "entry", ctx)

@@ -80,7 +80,6 @@
           var code = data && data.code;
           var known = code && msg[("code_" + code).replace(/_([a-z])/g, function (m, c) { return c.toUpperCase(); })];
           var err = new Error(known || (data && data.message) || ("HTTP " + r.status));
-          err.code = code;
           err.detail = data && data.message;
           throw err;
         }
