@@ -11,7 +11,7 @@ extension Pages {
     static func registerIncidents(on router: Router<AppContext>, _ p: PageHandlers) {
         router.get("/incidents") { r, c in try p.page(r, c) { try p.incidents(r, c, $0) } }
         router.get("/incidents/new") { r, c in
-            try p.page(r, c) { try p.incidentForm(r, c, $0, incident: nil, error: nil) }
+            try p.page(r, c) { try p.incidentForm(r, c, $0, uid: nil, typed: [:]) }
         }
         router.post("/incidents") { r, c in
             try await p.pageAsync(r, c) { try await p.submitIncident(r, c, $0, uid: nil) }
@@ -40,7 +40,7 @@ extension PageHandlers {
     func codeOptions(_ list: [Int: String], _ name: String, _ t: [String: String], selected: Int?) -> [Ctx] {
         list.sorted { $0.key < $1.key }.map {
             [
-                "value": $0.key, "label": "\($0.key) · \(gtdLabel(list, name, $0.key, t))",
+                "value": String($0.key), "label": "\($0.key) · \(gtdLabel(list, name, $0.key, t))",
                 "selected": $0.key == selected,
             ] as Ctx
         }
@@ -122,9 +122,12 @@ extension PageHandlers {
         return render("incidents", c, r, title: t["nav_incidents"] ?? "Incidents", active: "incidents", ctx)
     }
 
+    /// The incident form, filled with `typed` (what the person typed, or the incident being edited),
+    /// and the problems that refused it. Nothing is chosen for a person: a choice left empty is asked
+    /// for, "Unknown" included, so that an untouched form never records a guess.
     func incidentForm(
-        _ r: Request, _ c: AppContext, _ user: Principal, incident: Incident?, error: APIError?,
-        status: HTTPResponse.Status = .ok, dateAsTyped: String? = nil
+        _ r: Request, _ c: AppContext, _ user: Principal, uid: String?, typed: [String: String],
+        problems: FormProblems? = nil
     ) throws -> Response {
         guard user.role.canWriteValues else {
             throw APIError.forbidden("a \(user.role.rawValue) cannot record incidents")
@@ -132,48 +135,71 @@ extension PageHandlers {
         let catalog = try state.store.catalog()
         let lang = c.language
         let t = state.messages.table(lang)
-        let i = incident
-        func tri(_ v: TriState?) -> [Ctx] {
-            TriState.allCases.map {
-                [
-                    "value": $0.rawValue, "label": t["tri_" + $0.rawValue] ?? $0.rawValue,
-                    "selected": $0 == (v ?? .unknown),
-                ] as Ctx
+        func options(_ list: [(value: String, label: String)], _ name: String) -> Ctx {
+            [
+                "name": name, "label": t["incidents_" + name] ?? name,
+                "error": problems?.inline[name] as Any,
+                "options": list.map {
+                    ["value": $0.value, "label": $0.label, "selected": $0.value == typed[name]] as Ctx
+                },
+            ]
+        }
+        func gtd(_ list: [Int: String], _ kind: String) -> [(value: String, label: String)] {
+            codeOptions(list, kind, t, selected: nil).map {
+                ($0["value"] as? String ?? "", $0["label"] as? String ?? "")
             }
         }
+        let tri = TriState.allCases.map { ($0.rawValue, t["tri_" + $0.rawValue] ?? $0.rawValue) }
+        var units = unitChoices(user, catalog, selected: typed["unit"], depth: 2, lang: lang)
+        // A person with one unit to choose from finds it chosen.
+        if units.count == 1 { units[0]["selected"] = true }
+        var ctx: Ctx = [
+            "uid": uid ?? "", "editing": uid != nil,
+            "date": typed["date"] ?? "", "place": typed["place"] ?? "", "latitude": typed["latitude"] ?? "",
+            "longitude": typed["longitude"] ?? "", "killed": typed["killed"] ?? "", "wounded": typed["wounded"] ?? "",
+            "summary": typed["summary"] ?? "", "sources": typed["sources"] ?? "",
+            "illustrative": typed["illustrative"] != nil,
+            "units": units,
+            "choices": [
+                options(IncidentOutcome.allCases.map { ($0.rawValue, outcomeLabel($0, t)) }, "outcome"),
+                options(gtd(GTD.attackTypes, "attack"), "attackType"),
+                options(gtd(GTD.targetTypes, "target"), "targetType"),
+                options(gtd(GTD.weaponTypes, "weapon"), "weaponType"),
+                options(tri, "claimed"), options(tri, "property"),
+            ],
+            "extents": codeOptions(
+                GTD.propertyExtents, "extent", t, selected: typed["propertyExtent"].flatMap { Int($0) }),
+        ]
+        ctx.merge(problems?.context ?? [:]) { $1 }
         return render(
-            "incident-form", c, r, title: t["incidents_record"] ?? "Record an incident", active: "incidents",
-            [
-                "uid": i?.uid ?? "", "editing": !(i?.uid.isEmpty ?? true),
-                // A date that did not parse comes back as it was typed, never as the placeholder's year.
-                "date": dateAsTyped ?? i?.date.description ?? "", "place": i?.placeName ?? "",
-                "latitude": i?.latitude.map { String($0) } ?? "", "longitude": i?.longitude.map { String($0) } ?? "",
-                "killed": i?.killed.map(String.init) ?? "", "wounded": i?.wounded.map(String.init) ?? "",
-                "summary": i?.summary ?? "", "sources": i?.sources.joined(separator: "\n") ?? "",
-                "illustrative": i?.illustrative ?? false,
-                "units": unitChoices(user, catalog, selected: i?.unit, depth: 2, lang: lang),
-                "outcomes": IncidentOutcome.allCases.map {
-                    ["value": $0.rawValue, "label": outcomeLabel($0, t), "selected": $0 == (i?.outcome ?? .foiled)]
-                        as Ctx
-                },
-                "attackTypes": codeOptions(GTD.attackTypes, "attack", t, selected: i?.attackType ?? GTD.unknownAttack),
-                "targetTypes": codeOptions(GTD.targetTypes, "target", t, selected: i?.targetType ?? GTD.unknownTarget),
-                "weaponTypes": codeOptions(GTD.weaponTypes, "weapon", t, selected: i?.weaponType ?? GTD.unknownWeapon),
-                "extents": codeOptions(GTD.propertyExtents, "extent", t, selected: i?.propertyExtent),
-                "property": tri(i?.propertyDamage), "claimed": tri(i?.claimed),
-                "error": error?.message as Any, "problems": error?.problems.map(\.description) ?? [],
-            ], status: status)
+            "incident-form", c, r, title: t[uid == nil ? "incidents_record" : "incidents_edit"] ?? "Incident",
+            active: "incidents", ctx, status: problems?.isEmpty == false ? .badRequest : .ok)
+    }
+
+    /// An incident as its form's fields.
+    func fields(of i: Incident) -> [String: String] {
+        var out: [String: String] = [
+            "date": i.date.description, "unit": i.unit, "place": i.placeName ?? "",
+            "latitude": i.latitude.map { String($0) } ?? "", "longitude": i.longitude.map { String($0) } ?? "",
+            "outcome": i.outcome.rawValue, "attackType": String(i.attackType), "targetType": String(i.targetType),
+            "weaponType": String(i.weaponType), "killed": i.killed.map(String.init) ?? "",
+            "wounded": i.wounded.map(String.init) ?? "", "property": i.propertyDamage.rawValue,
+            "propertyExtent": i.propertyExtent.map(String.init) ?? "", "claimed": i.claimed.rawValue,
+            "summary": i.summary, "sources": i.sources.joined(separator: "\n"),
+        ]
+        if i.illustrative { out["illustrative"] = "1" }
+        return out
     }
 
     func incidentDetail(_ r: Request, _ c: AppContext, _ user: Principal) throws -> Response {
         let uid = try c.parameters.require("uid")
-        if uid == "new" { return try incidentForm(r, c, user, incident: nil, error: nil) }
+        if uid == "new" { return try incidentForm(r, c, user, uid: nil, typed: [:]) }
         let catalog = try state.store.catalog()
         let lang = c.language
         let t = state.messages.table(lang)
         let rec = try api.visibleIncident(uid, c, catalog)
         let i = rec.incident
-        if HTTP.param(r, "edit") != nil { return try incidentForm(r, c, user, incident: i, error: nil) }
+        if HTTP.param(r, "edit") != nil { return try incidentForm(r, c, user, uid: i.uid, typed: fields(of: i)) }
         return render(
             "incident", c, r, title: t["incidents_detail"] ?? "Incident", active: "incidents",
             [
@@ -206,57 +232,82 @@ extension PageHandlers {
     func submitIncident(_ r: Request, _ c: AppContext, _ user: Principal, uid: String?) async throws -> Response {
         var r = r
         let form = FormData(body: String(buffer: try await r.collectBody(upTo: 1 << 18)))
-        var problems: [Problem] = []
+        let t = state.messages.table(c.language)
+        let names = [
+            "date", "unit", "place", "latitude", "longitude", "outcome", "attackType", "targetType", "weaponType",
+            "killed", "wounded", "property", "propertyExtent", "claimed", "summary", "sources", "illustrative",
+        ]
+        var typed: [String: String] = [:]
+        for name in names { typed[name] = form[name]?.trimmingCharacters(in: .whitespaces) }
+        // Every problem at once: the page's own checks of what was typed, then the register's checks
+        // of the fields that passed them.
+        var problems = FormProblems("incident", t)
+        let input = ["placeName": "place", "propertyDamage": "property"]
+        let key = [
+            "attackType": "choose_attackType", "targetType": "choose_targetType", "weaponType": "choose_weaponType",
+        ]
+        func given(_ name: String) -> String? { typed[name].flatMap { $0.isEmpty ? nil : $0 } }
         func int(_ name: String) -> Int? {
-            guard let s = form[name]?.trimmingCharacters(in: .whitespaces), !s.isEmpty else { return nil }
+            guard let s = given(name) else { return nil }
             guard let v = Int(s) else {
-                problems.append(Problem(field: name, value: s, reason: "not a whole number"))
+                problems.add(name, key: key[name], value: s, reason: "not a whole number")
                 return nil
             }
             return v
         }
         func double(_ name: String) -> Double? {
-            guard let s = form[name]?.trimmingCharacters(in: .whitespaces), !s.isEmpty else { return nil }
-            guard let v = Double(s) else {
-                problems.append(Problem(field: name, value: s, reason: "not a number"))
+            guard let s = given(name) else { return nil }
+            guard let v = Double(s), v.isFinite else {
+                problems.add(name, value: s, reason: "not a number")
                 return nil
             }
             return v
         }
-        let dateText = form["date"]?.trimmingCharacters(in: .whitespaces) ?? ""
-        let date = IncidentDate(dateText)
-        if date == nil {
-            problems.append(Problem(field: "date", value: dateText, reason: "a date: YYYY, YYYY-MM or YYYY-MM-DD"))
+        let date = given("date").flatMap(IncidentDate.init)
+        if date == nil { problems.add("date", value: typed["date"], reason: "a date: YYYY, YYYY-MM or YYYY-MM-DD") }
+        if given("unit") == nil { problems.add("unit", key: "chooseUnit", reason: "choose a unit") }
+        let choices = ["outcome", "attackType", "targetType", "weaponType", "claimed", "property"]
+        for name in choices where given(name) == nil {
+            problems.add(name, key: "choose_" + name, reason: "choose one (Unknown when it is not known)")
+        }
+        let outcome = given("outcome").flatMap(IncidentOutcome.init(rawValue:))
+        if given("outcome") != nil && outcome == nil {
+            problems.add("outcome", key: "choose_outcome", value: typed["outcome"], reason: "not an outcome")
+        }
+        let property = given("property").flatMap(TriState.init(rawValue:))
+        let claimed = given("claimed").flatMap(TriState.init(rawValue:))
+        for (name, v) in [("property", property), ("claimed", claimed)] where given(name) != nil && v == nil {
+            problems.add(name, key: "choose_" + name, value: typed[name], reason: "yes, no or unknown")
         }
         var incident = Incident(
-            uid: uid ?? "", date: date ?? .placeholder, unit: form["unit"] ?? "",
-            placeName: form["place"].flatMap { $0.isEmpty ? nil : $0 },
-            latitude: double("latitude"), longitude: double("longitude"),
-            outcome: IncidentOutcome(rawValue: form["outcome"] ?? "") ?? .unknown,
+            uid: uid ?? "", date: date ?? .placeholder, unit: typed["unit"] ?? "", placeName: given("place"),
+            latitude: double("latitude"), longitude: double("longitude"), outcome: outcome ?? .unknown,
             attackType: int("attackType") ?? GTD.unknownAttack, targetType: int("targetType") ?? GTD.unknownTarget,
             weaponType: int("weaponType") ?? GTD.unknownWeapon, killed: int("killed"), wounded: int("wounded"),
-            propertyDamage: TriState(rawValue: form["property"] ?? "") ?? .unknown,
-            propertyExtent: int("propertyExtent"),
-            claimed: TriState(rawValue: form["claimed"] ?? "") ?? .unknown, summary: form["summary"] ?? "",
+            propertyDamage: property ?? .unknown, propertyExtent: int("propertyExtent"), claimed: claimed ?? .unknown,
+            summary: form["summary"] ?? "",
             sources: (form["sources"] ?? "").split(whereSeparator: \.isNewline).map {
                 $0.trimmingCharacters(in: .whitespaces)
             }.filter { !$0.isEmpty },
             illustrative: form["illustrative"] != nil)
         if incident.propertyDamage != .yes { incident.propertyExtent = nil }
-        do {
-            if !problems.isEmpty {
-                throw APIError(.badRequest, code: "bad_request", "the incident cannot be saved", problems: problems)
-            }
-            let saved = try api.saveIncident(incident, uid: uid, c)
-            return HTTP.redirect("/incidents/\(saved.incident.uid)")
-        } catch let e as APIError where e.status == .badRequest {
-            return try incidentForm(
-                r, c, user, incident: incident, error: e, status: .badRequest, dateAsTyped: date == nil ? dateText : nil
-            )
-        } catch let e as QorganError {
-            return try incidentForm(
-                r, c, user, incident: incident, error: APIError(e), status: .badRequest,
-                dateAsTyped: date == nil ? dateText : nil)
+        let found = incident.problems(in: try state.store.catalog()).filter { p in
+            // A field the page already refused is not checked again, nor a unit against a date not given.
+            let field = input[p.field ?? ""] ?? p.field ?? ""
+            return problems.inline[field] == nil && !(field == "unit" && date == nil)
         }
+        problems.add(found, input: { input[$0] ?? $0 }, key: { key[$0] })
+        if problems.isEmpty {
+            do {
+                let saved = try api.saveIncident(incident, uid: uid, c)
+                return HTTP.redirect("/incidents/\(saved.incident.uid)")
+            } catch let e as APIError where e.status == .badRequest {
+                problems.add(e.problems, input: { input[$0] ?? $0 }, key: { key[$0] })
+                if e.problems.isEmpty { problems.add("form", reason: e.message) }
+            } catch QorganError.rejected(_, let found) {
+                problems.add(found, input: { input[$0] ?? $0 }, key: { key[$0] })
+            }
+        }
+        return try incidentForm(r, c, user, uid: uid, typed: typed, problems: problems)
     }
 }

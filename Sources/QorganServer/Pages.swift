@@ -61,7 +61,8 @@ struct PageHandlers: Sendable {
         var ctx: Ctx = extra
         ctx["t"] = t
         ctx["lang"] = c.language
-        ctx["title"] = title
+        // A page that shows an error summary says so first in its title (GOV.UK).
+        ctx["title"] = (extra["hasProblems"] as? Bool == true ? t["common_errorPrefix"] ?? "" : "") + title
         ctx["csrf"] = c.csrf ?? ""
         ctx["active_" + active] = true
         let here =
@@ -140,7 +141,7 @@ struct PageHandlers: Sendable {
             "error", c, r, title: state.messages.text("error_title", c.language),
             [
                 "status": Int(e.status.code), "message": e.message, "problems": e.problems.map(\.description),
-                "hasProblems": !e.problems.isEmpty,
+                "hasList": !e.problems.isEmpty,
             ], status: e.status)
     }
 
@@ -493,8 +494,7 @@ struct PageHandlers: Sendable {
         ctx["otherForms"] = otherForms
         ctx["hasOtherForms"] = !otherForms.isEmpty
         guard let unit, let period else {
-            let title = (problems.isEmpty ? "" : (t["common_errorPrefix"] ?? "")) + (t["nav_entry"] ?? "Data entry")
-            return render("entry", c, r, title: title, active: "entry", ctx)
+            return render("entry", c, r, title: t["nav_entry"] ?? "Data entry", active: "entry", ctx)
         }
         let current = try state.store.values(unit: unit.uid, period: period, elements: form.dataElements)
         let previous = try state.store.values(unit: unit.uid, period: period.previous, elements: form.dataElements)

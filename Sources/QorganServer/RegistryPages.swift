@@ -9,7 +9,7 @@ import QorganStore
 extension Pages {
     static func registerRegistries(on router: Router<AppContext>, _ p: PageHandlers) {
         router.get("/readiness") { r, c in try p.page(r, c) { try p.readiness(r, c, $0) } }
-        router.get("/readiness/assess") { r, c in try p.page(r, c) { try p.assessmentForm(r, c, $0, error: nil) } }
+        router.get("/readiness/assess") { r, c in try p.page(r, c) { try p.assessmentForm(r, c, $0) } }
         router.post("/readiness/assess") { r, c in
             try await p.pageAsync(r, c) { try await p.submitAssessment(r, c, $0) }
         }
@@ -17,10 +17,22 @@ extension Pages {
             try await p.pageAsync(r, c) { try await p.submitInstrument(r, c, $0) }
         }
         router.get("/sites") { r, c in try p.page(r, c) { try p.sites(r, c, $0) } }
-        router.get("/sites/:uid") { r, c in try p.page(r, c) { try p.siteDetail(r, c, $0, error: nil) } }
+        router.get("/sites/:uid") { r, c in try p.page(r, c) { try p.siteDetail(r, c, $0) } }
         router.post("/sites/:uid/inspections") { r, c in
             let uid = try c.parameters.require("uid")
             return try await p.pageAsync(r, c) { try await p.submitInspection(r, c, $0, site: uid) }
+        }
+        router.post("/sites/:uid/inspections/:inspection/close") { r, c in
+            let uid = try c.parameters.require("uid")
+            let inspection = try c.parameters.require("inspection")
+            return try await p.pageAsync(r, c) {
+                try await p.closePrescription(r, c, $0, site: uid, inspection: inspection)
+            }
+        }
+        router.post("/sites") { r, c in try await p.pageAsync(r, c) { try await p.submitSite(r, c, $0, uid: nil) } }
+        router.post("/sites/:uid") { r, c in
+            let uid = try c.parameters.require("uid")
+            return try await p.pageAsync(r, c) { try await p.submitSite(r, c, $0, uid: uid) }
         }
     }
 }
@@ -39,9 +51,19 @@ extension PageHandlers {
         let units = try api.scopedUnit(unit, user, catalog)
         let assessments = try state.store.assessments(units: units)
         let latestYear = assessments.map(\.assessment.date.year).max()
+        // After saving, the form comes here and says what was recorded.
+        let saved = HTTP.param(r, "saved").flatMap { try? api.visibleAssessment($0, c, catalog) }.map { a in
+            fill(
+                t["readiness_saved"] ?? "",
+                [
+                    "unit": catalog.unit(a.assessment.unit)?.name(in: lang) ?? "",
+                    "date": a.assessment.date.description, "readiness": pct(a.readiness),
+                ])
+        }
         return render(
             "readiness", c, r, title: t["nav_readiness"] ?? "Readiness", active: "readiness",
             [
+                "saved": saved as Any,
                 "units": unitChoices(user, catalog, selected: unit, lang: lang),
                 "instruments": try state.store.instruments().map { i -> Ctx in
                     [
@@ -77,8 +99,11 @@ extension PageHandlers {
             ])
     }
 
+    /// The assessment form: nothing answered for the assessor (an untouched form must not save a
+    /// score), the scales explained above the checklist, and every problem at once when refused.
     func assessmentForm(
-        _ r: Request, _ c: AppContext, _ user: Principal, error: APIError?, status: HTTPResponse.Status = .ok
+        _ r: Request, _ c: AppContext, _ user: Principal, instrument ref: String? = nil, typed: [String: String] = [:],
+        problems: FormProblems? = nil
     ) throws -> Response {
         guard user.role.canWriteValues else {
             throw APIError.forbidden("a \(user.role.rawValue) cannot record assessments")
@@ -86,56 +111,106 @@ extension PageHandlers {
         let t = state.messages.table(c.language)
         let catalog = try state.store.catalog()
         let instruments = try state.store.instruments().map(\.instrument)
-        let chosen =
-            HTTP.param(r, "instrument").flatMap { ref in instruments.first { $0.label == ref } } ?? instruments.last
+        let wanted = ref ?? HTTP.param(r, "instrument")
+        let chosen = wanted.flatMap { ref in instruments.first { $0.label == ref } } ?? instruments.last
+        var units = unitChoices(user, catalog, selected: typed["unit"], depth: 2, lang: c.language)
+        if units.count == 1 { units[0]["selected"] = true }
+        let used = ReadinessScale.allCases.filter { s in chosen?.items.contains { $0.scale == s } ?? false }
+        var ctx: Ctx = [
+            "instruments": instruments.map { ["label": $0.label, "selected": $0.label == chosen?.label] as Ctx },
+            "instrument": chosen?.label ?? "", "units": units,
+            "scales": used.map { s -> Ctx in
+                [
+                    "name": t["scale_" + s.rawValue] ?? s.rawValue,
+                    "answers": (s.answers + ["NA"]).map { a -> Ctx in
+                        [
+                            "value": answerLabel(s, a, t),
+                            "meaning": t["scale_\(s.rawValue)_\(a)"] ?? t["scale_NA"] ?? "",
+                        ]
+                    },
+                ]
+            },
+            "sections": (chosen?.sections ?? []).map { s -> Ctx in
+                [
+                    "name": s.name,
+                    "items": s.items.map { i -> Ctx in
+                        [
+                            "code": i.code, "text": i.text, "weight": Chart.format(i.weight, 1),
+                            "scaleName": t["scale_" + i.scale.rawValue] ?? i.scale.rawValue,
+                            "evidence": typed["evidence_" + i.code] ?? "",
+                            "error": [problems?.inline["answer_" + i.code], problems?.inline["evidence_" + i.code]]
+                                .compactMap { $0 }.joined(separator: " "),
+                            "answers": (i.scale.answers + ["NA"]).map {
+                                [
+                                    "value": $0, "label": answerLabel(i.scale, $0, t),
+                                    "selected": $0 == typed["answer_" + i.code],
+                                ] as Ctx
+                            },
+                        ]
+                    },
+                ]
+            },
+            "today": state.today.description, "date": typed["date"] ?? state.today.description,
+            "assessorRole": typed["assessorRole"] ?? "",
+        ]
+        ctx.merge(problems?.context ?? [:]) { $1 }
         return render(
-            "assessment-form", c, r, title: t["readiness_assess"] ?? "Assess an office", active: "readiness",
-            [
-                "instruments": instruments.map { ["label": $0.label, "selected": $0.label == chosen?.label] as Ctx },
-                "instrument": chosen?.label ?? "", "code": chosen?.code ?? "", "version": chosen?.version ?? 0,
-                "units": unitChoices(user, catalog, selected: nil, depth: 2, lang: c.language),
-                "sections": (chosen?.sections ?? []).map { s -> Ctx in
-                    [
-                        "name": s.name,
-                        "items": s.items.map { i -> Ctx in
-                            [
-                                "code": i.code, "text": i.text, "weight": Chart.format(i.weight, 1),
-                                "scale": i.scale.rawValue,
-                                "answers": (i.scale.answers + ["NA"]).map { ["value": $0] as Ctx },
-                            ]
-                        },
-                    ]
-                },
-                "today": state.today.description, "error": error?.message as Any,
-                "problems": error?.problems.map(\.description) ?? [],
-            ], status: status)
+            "assessment-form", c, r, title: t["readiness_assess"] ?? "Assess an office", active: "readiness", ctx,
+            status: problems?.isEmpty == false ? .badRequest : .ok)
+    }
+
+    /// An answer as the page shows it: yes and no in the page's language, levels and ratings as they are.
+    func answerLabel(_ scale: ReadinessScale, _ answer: String, _ t: [String: String]) -> String {
+        scale == .yesNo ? t["tri_" + answer] ?? answer : answer
     }
 
     func submitAssessment(_ r: Request, _ c: AppContext, _ user: Principal) async throws -> Response {
         var r = r
         let form = FormData(body: String(buffer: try await r.collectBody(upTo: 1 << 18)))
+        let t = state.messages.table(c.language)
         let instruments = try state.store.instruments().map(\.instrument)
         guard let inst = instruments.first(where: { $0.label == form["instrument"] }) else {
             throw APIError.badRequest("instrument", form["instrument"], "no such instrument version")
         }
-        guard let date = Day(iso: form["date"] ?? "") else {
-            return try assessmentForm(
-                r, c, user, error: APIError.badRequest("date", form["date"], "a date YYYY-MM-DD"), status: .badRequest)
+        var typed: [String: String] = [:]
+        for name in ["unit", "date", "assessorRole"] { typed[name] = form[name]?.trimmingCharacters(in: .whitespaces) }
+        for i in inst.items {
+            typed["answer_" + i.code] = form["answer_" + i.code]
+            typed["evidence_" + i.code] = form["evidence_" + i.code]?.trimmingCharacters(in: .whitespaces)
+        }
+        // Every problem at once, each on its field: the page's checks, then the register's.
+        var problems = FormProblems("assessment", t)
+        if (typed["unit"] ?? "").isEmpty { problems.add("unit", key: "chooseUnit", reason: "choose the office") }
+        let date = Day(iso: typed["date"] ?? "")
+        if date == nil { problems.add("date", value: typed["date"], reason: "a date YYYY-MM-DD") }
+        if let date, date > state.today { problems.add("date", key: "future", value: date.description, reason: "") }
+        if (typed["assessorRole"] ?? "").isEmpty { problems.add("assessorRole", reason: "the assessor's role") }
+        for i in inst.items {
+            let answer = typed["answer_" + i.code] ?? ""
+            if answer != "NA" && i.scale.score(answer) == nil {
+                problems.add("answer_" + i.code, key: "answer", value: i.code, reason: "answer every item")
+            }
+            if (typed["evidence_" + i.code] ?? "").count > 500 {
+                problems.add("evidence_" + i.code, key: "evidence", value: i.code, reason: "at most 500 characters")
+            }
         }
         let scores = inst.items.map {
             ItemScore(
-                item: $0.code, answer: form["answer_" + $0.code] ?? "",
-                evidence: form["evidence_" + $0.code].flatMap { $0.isEmpty ? nil : $0 })
+                item: $0.code, answer: typed["answer_" + $0.code] ?? "",
+                evidence: typed["evidence_" + $0.code].flatMap { $0.isEmpty ? nil : $0 })
         }
         let a = Assessment(
-            unit: form["unit"] ?? "", date: date, instrument: inst.code, version: inst.version,
-            assessorRole: form["assessorRole"] ?? "", scores: scores)
-        do {
-            _ = try api.saveAssessment(a, c)
-            return HTTP.redirect("/readiness")
-        } catch let e as QorganError {
-            return try assessmentForm(r, c, user, error: APIError(e), status: .badRequest)
+            unit: typed["unit"] ?? "", date: date ?? state.today, instrument: inst.code, version: inst.version,
+            assessorRole: typed["assessorRole"] ?? "", scores: scores)
+        if problems.isEmpty {
+            do {
+                let saved = try api.saveAssessment(a, c)
+                return HTTP.redirect("/readiness?saved=\(saved.uid)")
+            } catch QorganError.rejected(_, let found) {
+                problems.add(found)
+            }
         }
+        return try assessmentForm(r, c, user, instrument: inst.label, typed: typed, problems: problems)
     }
 
     func submitInstrument(_ r: Request, _ c: AppContext, _ user: Principal) async throws -> Response {
@@ -227,97 +302,277 @@ extension PageHandlers {
             ctx["overdueList"] = overdueRows
             ctx["interval"] = config.inspectionIntervalMonths
             ctx["today"] = asOf.description
+            ctx["canWrite"] = user.role.canWriteValues
             return render("sites", c, r, title: t["nav_sites"] ?? "Sites", active: "sites", ctx)
         }
         return render(
             "sites", c, r, title: t["nav_sites"] ?? "Sites", active: "sites",
-            ["units": unitChoices(user, catalog, selected: unit, lang: lang)])
+            ["units": unitChoices(user, catalog, selected: unit, lang: lang), "canWrite": user.role.canWriteValues])
     }
+
+    /// How many prescriptions one inspection's form offers; a longer list is entered through the API.
+    static let prescriptionRows = 5
 
     func siteDetail(
-        _ r: Request, _ c: AppContext, _ user: Principal, error: APIError?, status: HTTPResponse.Status = .ok
+        _ r: Request, _ c: AppContext, _ user: Principal, typed: [String: String] = [:], problems: FormProblems? = nil
     ) throws -> Response {
         let uid = try c.parameters.require("uid")
-        let t = state.messages.table(c.language)
+        if uid == "new" { return try siteForm(r, c, user, uid: nil, typed: [:]) }
+        let lang = c.language
+        let t = state.messages.table(lang)
         let catalog = try state.store.catalog()
         let rec = try api.visibleSite(uid, c, catalog)
+        if HTTP.param(r, "edit") != nil { return try siteForm(r, c, user, uid: uid, typed: fields(of: rec.site)) }
         let config = try state.store.siteConfiguration()
         let required = config.category(rec.site.category)?.measures ?? []
-        let names = Dictionary(uniqueKeysWithValues: config.measures.map { ($0.code, $0.name(in: c.language)) })
+        let names = Dictionary(uniqueKeysWithValues: config.measures.map { ($0.code, $0.name(in: lang)) })
+        let today = state.today
+        let canWrite = user.role.canWriteValues
+        let saved: String? =
+            switch HTTP.param(r, "saved") {
+            case "site": t["sites_savedSite"]
+            case "inspection": t["sites_savedInspection"]
+            case "closed": t["sites_savedClosed"]
+            default: nil
+            }
+        var ctx: Ctx = [
+            "uid": uid, "name": rec.site.name, "saved": saved as Any,
+            "category": config.category(rec.site.category)?.name(in: lang) ?? "",
+            "sector": rec.site.sector ?? "",
+            "unit": catalog.unit(rec.site.unit)?.name(in: lang) ?? "", "peak": rec.site.peakOccupancy,
+            "tier": config.tiers.first { $0.code == rec.tier }?.name(in: lang) ?? "",
+            "role": rec.site.responsibleRole, "closed": rec.site.closed?.description ?? "",
+            "registered": rec.site.registered.description, "plan": t["plan_" + rec.site.planStatus.rawValue] ?? "",
+            "planDate": rec.site.planDate?.description ?? "",
+            "inspections": try state.store.inspections(site: uid).reversed().map { i -> Ctx in
+                [
+                    "date": i.inspection.date.description,
+                    "kind": t["inspection_" + i.inspection.kind.rawValue] ?? i.inspection.kind.rawValue,
+                    "inPlace": i.inspection.findings.values.filter { $0 == .inPlace }.count,
+                    "required": required.count,
+                    "findings": required.map {
+                        [
+                            "measure": names[$0] ?? $0,
+                            "finding": t["finding_" + (i.inspection.findings[$0]?.rawValue ?? "")] ?? "",
+                        ] as Ctx
+                    },
+                    "prescriptions": i.inspection.prescriptions.enumerated().map { n, p -> Ctx in
+                        [
+                            // A flag and a date of their own: an empty date still opened the section,
+                            // and an open prescription read "closed".
+                            "text": p.text, "due": p.due.description, "isClosed": p.closed != nil,
+                            "closedOn": p.closed?.description ?? "", "overdue": p.isOverdue(on: today),
+                            "canClose": canWrite && p.closed == nil, "site": uid, "inspection": i.inspection.uid,
+                            "index": n, "issued": i.inspection.date.description,
+                        ]
+                    },
+                ]
+            },
+            "measures": required.map { code -> Ctx in
+                [
+                    "code": code, "name": names[code] ?? code, "error": problems?.inline["finding_" + code] as Any,
+                    "findings": Finding.allCases.map {
+                        [
+                            "value": $0.rawValue, "label": t["finding_" + $0.rawValue] ?? $0.rawValue,
+                            "selected": $0.rawValue == typed["finding_" + code],
+                        ] as Ctx
+                    },
+                ]
+            },
+            "kinds": InspectionKind.allCases.map {
+                [
+                    "value": $0.rawValue, "label": t["inspection_" + $0.rawValue] ?? $0.rawValue,
+                    "selected": $0.rawValue == typed["kind"],
+                ] as Ctx
+            },
+            "rows": (1...Self.prescriptionRows).map { n -> Ctx in
+                [
+                    "n": n, "text": typed["prescription_\(n)"] ?? "", "due": typed["due_\(n)"] ?? "",
+                    "textError": problems?.inline["prescription_\(n)"] as Any,
+                    "dueError": problems?.inline["due_\(n)"] as Any,
+                ]
+            },
+            "canWrite": canWrite, "today": today.description, "date": typed["date"] ?? today.description,
+        ]
+        ctx.merge(problems?.context ?? [:]) { $1 }
         return render(
-            "site", c, r, title: rec.site.name, active: "sites",
-            [
-                "uid": uid, "name": rec.site.name,
-                "category": config.category(rec.site.category)?.name(in: c.language) ?? "",
-                "sector": rec.site.sector ?? "",
-                "unit": catalog.unit(rec.site.unit)?.name(in: c.language) ?? "", "peak": rec.site.peakOccupancy,
-                "tier": config.tiers.first { $0.code == rec.tier }?.name(in: c.language) ?? "",
-                "role": rec.site.responsibleRole,
-                "registered": rec.site.registered.description, "plan": t["plan_" + rec.site.planStatus.rawValue] ?? "",
-                "planDate": rec.site.planDate?.description ?? "",
-                "inspections": try state.store.inspections(site: uid).reversed().map { i -> Ctx in
-                    [
-                        "date": i.inspection.date.description,
-                        "kind": t["inspection_" + i.inspection.kind.rawValue] ?? i.inspection.kind.rawValue,
-                        "inPlace": i.inspection.findings.values.filter { $0 == .inPlace }.count,
-                        "required": required.count,
-                        "findings": required.map {
-                            [
-                                "measure": names[$0] ?? $0,
-                                "finding": t["finding_" + (i.inspection.findings[$0]?.rawValue ?? "")] ?? "",
-                            ] as Ctx
-                        },
-                        "prescriptions": i.inspection.prescriptions.map { p -> Ctx in
-                            [
-                                // A flag and a date of their own: an empty date still opened the section,
-                                // and an open prescription read "closed".
-                                "text": p.text, "due": p.due.description, "isClosed": p.closed != nil,
-                                "closedOn": p.closed?.description ?? "", "overdue": p.isOverdue(on: state.today),
-                            ]
-                        },
-                    ]
-                },
-                "measures": required.map { ["code": $0, "name": names[$0] ?? $0] as Ctx },
-                "findings": Finding.allCases.map {
-                    ["value": $0.rawValue, "label": t["finding_" + $0.rawValue] ?? $0.rawValue] as Ctx
-                },
-                "canWrite": user.role.canWriteValues, "today": state.today.description,
-                "error": error?.message as Any, "problems": error?.problems.map(\.description) ?? [],
-            ], status: status)
+            "site", c, r, title: rec.site.name, active: "sites", ctx,
+            status: problems?.isEmpty == false ? .badRequest : .ok)
     }
 
+    /// An inspection and its prescriptions, every problem at once: a finding for each required
+    /// measure (none is assumed), and each prescription with its text and due date.
     func submitInspection(_ r: Request, _ c: AppContext, _ user: Principal, site: String) async throws -> Response {
         var r = r
         let form = FormData(body: String(buffer: try await r.collectBody(upTo: 1 << 18)))
+        let t = state.messages.table(c.language)
         let config = try state.store.siteConfiguration()
-        guard let rec = try state.store.site(uid: site) else { throw APIError.notFound("no site \(site)") }
+        let rec = try api.visibleSite(site, c, try state.store.catalog())
+        let measures = config.category(rec.site.category)?.measures ?? []
+        var typed: [String: String] = [:]
+        var names = ["date", "kind"] + measures.map { "finding_" + $0 }
+        for n in 1...Self.prescriptionRows { names += ["prescription_\(n)", "due_\(n)"] }
+        for name in names { typed[name] = form[name]?.trimmingCharacters(in: .whitespaces) }
+        var problems = FormProblems("inspection", t)
+        let date = Day(iso: typed["date"] ?? "")
+        if date == nil { problems.add("date", value: typed["date"], reason: "a date YYYY-MM-DD") }
+        if let date, date > state.today { problems.add("date", key: "future", value: date.description, reason: "") }
+        let kind = InspectionKind(rawValue: typed["kind"] ?? "")
+        if kind == nil { problems.add("kind", reason: "choose the kind of inspection") }
         var findings: [String: Finding] = [:]
-        for m in config.category(rec.site.category)?.measures ?? [] {
-            if let f = form["finding_" + m].flatMap(Finding.init(rawValue:)) { findings[m] = f }
-        }
-        var prescriptions: [Prescription] = []
-        var problems: [Problem] = []
-        if let text = form["prescription"], !text.isEmpty {
-            if let due = Day(iso: form["due"] ?? "") {
-                prescriptions.append(Prescription(text: text, due: due))
+        for m in measures {
+            if let f = typed["finding_" + m].flatMap(Finding.init(rawValue:)) {
+                findings[m] = f
             } else {
-                problems.append(
-                    Problem(field: "due", value: form["due"], reason: "a prescription needs a due date YYYY-MM-DD"))
+                let name = config.measures.first { $0.code == m }?.name(in: c.language) ?? m
+                problems.add("finding_" + m, key: "finding", value: name, reason: "choose a finding")
             }
         }
-        guard let date = Day(iso: form["date"] ?? "") else {
-            return try siteDetail(
-                r, c, user, error: APIError.badRequest("date", form["date"], "a date YYYY-MM-DD"), status: .badRequest)
+        var prescriptions: [Prescription] = []
+        for n in 1...Self.prescriptionRows {
+            let text = typed["prescription_\(n)"] ?? ""
+            let dueText = typed["due_\(n)"] ?? ""
+            if text.isEmpty && dueText.isEmpty { continue }
+            if text.isEmpty { problems.add("prescription_\(n)", key: "prescription", value: String(n), reason: "") }
+            guard let due = Day(iso: dueText) else {
+                problems.add("due_\(n)", key: "due", value: String(n), reason: "a due date YYYY-MM-DD")
+                continue
+            }
+            if let date, due < date {
+                problems.add("due_\(n)", key: "dueBefore", value: String(n), reason: "due before the inspection")
+            }
+            prescriptions.append(Prescription(text: text, due: due))
         }
-        do {
-            if !problems.isEmpty { throw QorganError.rejected(source: "the inspection", problems: problems) }
-            _ = try api.saveInspection(
-                Inspection(
-                    site: site, date: date, kind: InspectionKind(rawValue: form["kind"] ?? "") ?? .planned,
-                    findings: findings, prescriptions: prescriptions), site: site, c)
-            return HTTP.redirect("/sites/\(site)")
-        } catch let e as QorganError {
-            return try siteDetail(r, c, user, error: APIError(e), status: .badRequest)
+        if problems.isEmpty, let date, let kind {
+            do {
+                _ = try api.saveInspection(
+                    Inspection(site: site, date: date, kind: kind, findings: findings, prescriptions: prescriptions),
+                    site: site, c)
+                return HTTP.redirect("/sites/\(site)?saved=inspection")
+            } catch QorganError.rejected(_, let found) {
+                problems.add(found)
+            }
         }
+        return try siteDetail(r, c, user, typed: typed, problems: problems)
+    }
+
+    /// A prescription fixed: the inspection is stored again with the prescription's closing date.
+    func closePrescription(
+        _ r: Request, _ c: AppContext, _ user: Principal, site: String, inspection uid: String
+    ) async throws -> Response {
+        var r = r
+        let form = FormData(body: String(buffer: try await r.collectBody(upTo: 1 << 16)))
+        _ = try api.visibleSite(site, c, try state.store.catalog())
+        guard
+            var inspection = try state.store.inspections(site: site).first(where: { $0.inspection.uid == uid })?
+                .inspection
+        else { throw APIError.notFound("no inspection \(uid) of this site") }
+        guard let index = form["index"].flatMap({ Int($0) }), inspection.prescriptions.indices.contains(index) else {
+            throw APIError.badRequest("index", form["index"], "not a prescription of this inspection")
+        }
+        guard let closed = Day(iso: form["closed"] ?? ""), closed <= state.today else {
+            throw APIError.badRequest("closed", form["closed"], "a date YYYY-MM-DD, today or earlier")
+        }
+        guard inspection.prescriptions[index].closed == nil else {
+            throw APIError(.conflict, code: "conflict", "the prescription was already closed")
+        }
+        inspection.prescriptions[index].closed = closed
+        _ = try api.saveInspection(inspection, site: site, c)
+        return HTTP.redirect("/sites/\(site)?saved=closed")
+    }
+
+    /// A site as its form's fields.
+    func fields(of s: Site) -> [String: String] {
+        [
+            "name": s.name, "category": s.category, "sector": s.sector ?? "", "unit": s.unit,
+            "peakOccupancy": String(s.peakOccupancy), "responsibleRole": s.responsibleRole,
+            "registered": s.registered.description, "closed": s.closed?.description ?? "",
+            "planStatus": s.planStatus.rawValue, "planDate": s.planDate?.description ?? "",
+        ]
+    }
+
+    /// The form that adds a site to the registry or changes one.
+    func siteForm(
+        _ r: Request, _ c: AppContext, _ user: Principal, uid: String?, typed: [String: String],
+        problems: FormProblems? = nil
+    ) throws -> Response {
+        guard user.role.canWriteValues else {
+            throw APIError.forbidden("a \(user.role.rawValue) cannot change the site registry")
+        }
+        let lang = c.language
+        let t = state.messages.table(lang)
+        let catalog = try state.store.catalog()
+        let config = try state.store.siteConfiguration()
+        var units = unitChoices(user, catalog, selected: typed["unit"], depth: 2, lang: lang)
+        if units.count == 1 { units[0]["selected"] = true }
+        var ctx: Ctx = [
+            "uid": uid ?? "", "editing": uid != nil, "units": units, "today": state.today.description,
+            "categories": config.categories.map {
+                ["value": $0.code, "label": $0.name(in: lang), "selected": $0.code == typed["category"]] as Ctx
+            },
+            "plans": SitePlanStatus.allCases.map {
+                [
+                    "value": $0.rawValue, "label": t["plan_" + $0.rawValue] ?? $0.rawValue,
+                    "selected": $0.rawValue == typed["planStatus"],
+                ] as Ctx
+            },
+            "v": typed,
+        ]
+        ctx.merge(problems?.context ?? [:]) { $1 }
+        return render(
+            "site-form", c, r, title: t[uid == nil ? "sites_add" : "sites_edit"] ?? "Site", active: "sites", ctx,
+            status: problems?.isEmpty == false ? .badRequest : .ok)
+    }
+
+    func submitSite(_ r: Request, _ c: AppContext, _ user: Principal, uid: String?) async throws -> Response {
+        var r = r
+        let form = FormData(body: String(buffer: try await r.collectBody(upTo: 1 << 16)))
+        let t = state.messages.table(c.language)
+        let names = [
+            "name", "category", "sector", "unit", "peakOccupancy", "responsibleRole", "registered", "closed",
+            "planStatus", "planDate",
+        ]
+        var typed: [String: String] = [:]
+        for name in names { typed[name] = form[name]?.trimmingCharacters(in: .whitespaces) }
+        func given(_ name: String) -> String? { typed[name].flatMap { $0.isEmpty ? nil : $0 } }
+        var problems = FormProblems("site", t)
+        func day(_ name: String) -> Day? {
+            guard let text = given(name) else { return nil }
+            guard let d = Day(iso: text) else {
+                problems.add(name, key: "date", value: text, reason: "a date YYYY-MM-DD")
+                return nil
+            }
+            return d
+        }
+        if given("name") == nil { problems.add("name", reason: "the site's name") }
+        if given("category") == nil { problems.add("category", reason: "choose a category") }
+        if given("unit") == nil { problems.add("unit", key: "chooseUnit", reason: "choose a unit") }
+        let peak = given("peakOccupancy").flatMap { Int($0) }
+        if peak == nil || (peak ?? 0) < 0 {
+            problems.add("peakOccupancy", value: typed["peakOccupancy"], reason: "a number of people, 0 or more")
+        }
+        if given("responsibleRole") == nil { problems.add("responsibleRole", reason: "a role, not a name") }
+        let registered = day("registered")
+        if given("registered") == nil { problems.add("registered", key: "date", value: "", reason: "a date") }
+        let plan = given("planStatus").flatMap(SitePlanStatus.init(rawValue:))
+        if plan == nil { problems.add("planStatus", reason: "choose the passport's status") }
+        let site = Site(
+            uid: uid ?? "", name: typed["name"] ?? "", category: typed["category"] ?? "", sector: given("sector"),
+            unit: typed["unit"] ?? "", peakOccupancy: peak ?? 0, responsibleRole: typed["responsibleRole"] ?? "",
+            registered: registered ?? state.today, closed: day("closed"), planStatus: plan ?? .none,
+            planDate: day("planDate"))
+        if problems.isEmpty {
+            let found = site.problems(try state.store.siteConfiguration(), catalog: try state.store.catalog())
+            problems.add(found)
+        }
+        if problems.isEmpty {
+            do {
+                let saved = try api.saveSite(site, uid: uid, c)
+                return HTTP.redirect("/sites/\(saved.site.uid)?saved=site")
+            } catch QorganError.rejected(_, let found) {
+                problems.add(found)
+            }
+        }
+        return try siteForm(r, c, user, uid: uid, typed: typed, problems: problems)
     }
 }

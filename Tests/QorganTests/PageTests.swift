@@ -82,6 +82,204 @@ import Testing
         #expect(try state.store.incidents().count == before)
     }
 
+    @Test func theIncidentFormAsksForEveryChoiceAndSaysEveryProblemAtOnce() async throws {
+        let state = try await WebFixture.state()
+        let before = try state.store.incidents().count
+        try await withApp(state) { web in
+            try await web.signIn("admin")
+            // Nothing is chosen for the person: no "Unknown" preselected on a new form.
+            let blank = try await web.send(.get, "/incidents/new?lang=ru").text ?? ""
+            #expect(!blank.contains("error-summary"))
+            for name in ["outcome", "attackType", "targetType", "weaponType", "claimed", "property"] {
+                let select = try #require(
+                    blank.range(of: "id=\"incident-\(name)\"").map {
+                        blank[$0.upperBound...].components(separatedBy: "</select>")[0]
+                    })
+                #expect(select.hasPrefix(" required><option value=\"\">Выберите…</option>"), "\(name)")
+                #expect(!select.contains(" selected"), "\(name)")
+            }
+            #expect(blank.contains("<option value=\"9\">9 · Неизвестно</option>"))
+            let r = try await web.send(
+                .post, "/incidents?lang=ru",
+                form: [
+                    ("_csrf", web.csrf ?? ""), ("date", "2017-02-30"), ("unit", ""), ("killed", "-2"),
+                    ("wounded", "x"), ("latitude", "43.2"), ("summary", "s"),
+                ])
+            #expect(r.status == .badRequest)
+            let html = r.text ?? ""
+            #expect(html.contains("<title>Ошибка: "))
+            let summary = try #require(
+                html.range(of: "id=\"error-summary\"").map { String(html[$0.upperBound...].prefix(8000)) }
+            ).components(separatedBy: "</div>")[0]
+            // One line per problem, each linked to a field of the page, in the page's language.
+            let links = summary.components(separatedBy: "<a href=\"#").dropFirst().map { $0.prefix { $0 != "\"" } }
+            #expect(
+                Set(links) == [
+                    "incident-date", "incident-unit", "incident-outcome", "incident-attackType", "incident-targetType",
+                    "incident-weaponType", "incident-claimed", "incident-property", "incident-killed",
+                    "incident-wounded", "incident-longitude",
+                ], "\(links)")
+            for id in links { #expect(html.contains("id=\"\(id)\""), "\(id)") }
+            #expect(summary.contains("«2017-02-30» — не дата"))
+            #expect(!summary.contains("field") && !summary.contains("value"))
+            // What was typed comes back as typed.
+            #expect(html.contains("value=\"2017-02-30\"") && html.contains("value=\"-2\""))
+            #expect(try state.store.incidents().count == before)
+            // Chosen, "Unknown" included, it is saved.
+            let ok = try await web.send(
+                .post, "/incidents",
+                form: [
+                    ("_csrf", web.csrf ?? ""), ("date", "2017-02"), ("unit", "AKT"), ("outcome", "foiled"),
+                    ("attackType", "9"), ("targetType", "20"), ("weaponType", "13"), ("claimed", "unknown"),
+                    ("property", "no"), ("summary", "A plot stopped."),
+                ])
+            #expect(ok.status == .seeOther, "\(ok.text ?? "")")
+            #expect(try state.store.incidents().count == before + 1)
+        }
+    }
+
+    @Test func theReadinessFormAnswersNothingForTheAssessorAndConfirmsWhatItSaved() async throws {
+        let state = try await WebFixture.state()
+        let before = try state.store.assessments(units: nil).count
+        let instrument = try #require(try state.store.instruments().last?.instrument)
+        try await withApp(state) { web in
+            try await web.signIn("almaty")
+            let blank = try await web.send(.get, "/readiness/assess").text ?? ""
+            // No answer is chosen, and every scale the checklist uses is explained.
+            #expect(blank.contains("id=\"readiness-scales\"") && blank.contains("does not apply to this office"))
+            for item in instrument.items {
+                let select = try #require(
+                    blank.range(of: "id=\"assessment-answer_\(item.code)\"").map {
+                        blank[$0.upperBound...].components(separatedBy: "</select>")[0]
+                    })
+                #expect(!select.contains(" selected"), "\(item.code)")
+            }
+            // Saved untouched: every item is asked for, with the role and the office, and nothing is stored.
+            let untouched = try await web.send(
+                .post, "/readiness/assess",
+                form: [("_csrf", web.csrf ?? ""), ("instrument", instrument.label), ("date", "2017-06-01")])
+            #expect(untouched.status == .badRequest)
+            let html = untouched.text ?? ""
+            let summary = html.components(separatedBy: "id=\"error-summary\"").last?.components(separatedBy: "</div>")[
+                0]
+            let links = (summary ?? "").components(separatedBy: "<a href=\"#").count - 1
+            #expect(links == instrument.items.count + 2, "\(links)")
+            #expect(html.contains("value=\"2017-06-01\""))
+            #expect(try state.store.assessments(units: nil).count == before)
+            // Answered, it is saved and the readiness page says what was recorded.
+            let ala = try #require(try state.store.catalog().unit("ALA")).uid
+            var form = [
+                ("_csrf", web.csrf ?? ""), ("instrument", instrument.label), ("date", "2017-06-01"), ("unit", ala),
+                ("assessorRole", "regional inspection team"),
+            ]
+            for item in instrument.items { form.append(("answer_" + item.code, "NA")) }
+            form[5].1 = item0Answer(instrument)
+            let saved = try await web.send(.post, "/readiness/assess", form: form)
+            #expect(saved.status == .seeOther)
+            let location = saved.headers[.location] ?? ""
+            #expect(location.hasPrefix("/readiness?saved="))
+            let page = try await web.send(.get, location).text ?? ""
+            #expect(
+                page.contains(
+                    "id=\"saved-notice\">Saved: the assessment of Almaty city on 2017-06-01, readiness 100 %."))
+            #expect(try state.store.assessments(units: nil).count == before + 1)
+        }
+    }
+
+    /// The best answer of the checklist's first item.
+    func item0Answer(_ instrument: Instrument) -> String {
+        let scale = instrument.items[0].scale
+        return scale.answers.max { (scale.score($0) ?? 0) < (scale.score($1) ?? 0) } ?? "NA"
+    }
+
+    @Test func sitesAreAddedChangedInspectedAndTheirPrescriptionsClosedInTheBrowser() async throws {
+        let state = try await WebFixture.state()
+        let config = try state.store.siteConfiguration()
+        let site = try #require(
+            try state.store.sites().first { !(config.category($0.site.category)?.measures ?? []).isEmpty }
+        ).site
+        let measures = config.category(site.category)?.measures ?? []
+        let inspections = try state.store.inspections(site: site.uid).count
+        try await withApp(state) { web in
+            try await web.signIn("admin")
+            // No finding is assumed: each required measure starts unchosen.
+            let page = try await web.send(.get, "/sites/\(site.uid)").text ?? ""
+            for m in measures {
+                let select = try #require(
+                    page.range(of: "id=\"inspection-finding_\(m)\"").map {
+                        page[$0.upperBound...].components(separatedBy: "</select>")[0]
+                    })
+                #expect(!select.contains(" selected"), "\(m)")
+            }
+            #expect(page.contains("type=\"date\" name=\"date\""))
+            // Untouched, with a prescription without a due date: every problem at once, nothing stored.
+            let refused = try await web.send(
+                .post, "/sites/\(site.uid)/inspections",
+                form: [("_csrf", web.csrf ?? ""), ("date", "2017-10-02"), ("prescription_1", "Fix the gate")])
+            #expect(refused.status == .badRequest)
+            let html = refused.text ?? ""
+            let summary = html.components(separatedBy: "id=\"error-summary\"").last?.components(separatedBy: "</div>")[
+                0]
+            #expect((summary ?? "").components(separatedBy: "<a href=\"#").count - 1 == measures.count + 2)
+            #expect(html.contains("href=\"#inspection-due_1\"") && html.contains("value=\"Fix the gate\""))
+            #expect(try state.store.inspections(site: site.uid).count == inspections)
+            // Two prescriptions in one inspection.
+            var form = [
+                ("_csrf", web.csrf ?? ""), ("date", "2017-10-02"), ("kind", "unannounced"),
+                ("prescription_1", "Fix the gate"), ("due_1", "2017-11-01"), ("prescription_2", "Light the car park"),
+                ("due_2", "2017-12-01"),
+            ]
+            for m in measures { form.append(("finding_" + m, "partial")) }
+            let saved = try await web.send(.post, "/sites/\(site.uid)/inspections", form: form)
+            #expect(saved.status == .seeOther && saved.headers[.location] == "/sites/\(site.uid)?saved=inspection")
+            let stored = try #require(
+                try state.store.inspections(site: site.uid).first { $0.inspection.date == Day(iso: "2017-10-02") }
+            ).inspection
+            #expect(stored.prescriptions.map(\.text) == ["Fix the gate", "Light the car park"])
+            // Closing the second one, from the page.
+            let closed = try await web.send(
+                .post, "/sites/\(site.uid)/inspections/\(stored.uid)/close",
+                form: [("_csrf", web.csrf ?? ""), ("index", "1"), ("closed", "2017-11-20")])
+            #expect(closed.status == .seeOther)
+            let after = try #require(
+                try state.store.inspections(site: site.uid).first { $0.inspection.uid == stored.uid }
+            ).inspection
+            #expect(after.prescriptions.map(\.closed) == [nil, Day(iso: "2017-11-20")])
+            let again = try await web.send(
+                .post, "/sites/\(site.uid)/inspections/\(stored.uid)/close",
+                form: [("_csrf", web.csrf ?? ""), ("index", "1"), ("closed", "2017-11-21")])
+            #expect(again.status == .conflict)
+            // A site added, then changed.
+            let before = try state.store.sites().count
+            let blank = try await web.send(.post, "/sites", form: [("_csrf", web.csrf ?? "")])
+            #expect(blank.status == .badRequest)
+            let links =
+                (blank.text ?? "").components(separatedBy: "id=\"error-summary\"").last?
+                .components(separatedBy: "</div>")[0].components(separatedBy: "<a href=\"#").count ?? 0
+            #expect(links - 1 == 7)
+            let ala = try #require(try state.store.catalog().unit("ALA")).uid
+            let fields = [
+                ("_csrf", web.csrf ?? ""), ("name", "Central market"), ("category", site.category), ("unit", ala),
+                ("peakOccupancy", "1200"), ("responsibleRole", "market security manager"),
+                ("registered", "2016-03-01"), ("planStatus", "draft"), ("planDate", "2016-05-01"),
+            ]
+            let added = try await web.send(.post, "/sites", form: fields)
+            #expect(added.status == .seeOther)
+            #expect(try state.store.sites().count == before + 1)
+            let uid = try #require(try state.store.sites().first { $0.site.name == "Central market" }).site.uid
+            let edit = try await web.send(.get, "/sites/\(uid)?edit=1").text ?? ""
+            #expect(edit.contains("value=\"1200\"") && edit.contains("<option value=\"draft\" selected>"))
+            let changed = try await web.send(
+                .post, "/sites/\(uid)", form: fields.map { $0.0 == "peakOccupancy" ? ($0.0, "1500") : $0 })
+            #expect(changed.status == .seeOther)
+            #expect(try state.store.site(uid: uid)?.site.peakOccupancy == 1500)
+            var viewer = web
+            viewer.cookies = [:]
+            try await viewer.signIn("viewer")
+            #expect(try await viewer.send(.get, "/sites/new").status == .forbidden)
+        }
+    }
+
     @Test func theDashboardShowsTheReportsTargets() async throws {
         let state = try await WebFixture.state()
         // The framework's 2017 readiness target moved away from the indicator's own (91.5).

@@ -17,7 +17,7 @@ chromium-driver, through selenium):
 Usage: layout_e2e.py BASE_URL SCREENSHOT_DIR
 Saves a screenshot of each page at both widths (NAME-390.png, NAME-1366.png). Prints one line
 per check and exits non-zero on the first failure."""
-import datetime, importlib.util, os, re, sys
+import datetime, importlib.util, os, re, sys, urllib.parse
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
@@ -69,7 +69,7 @@ def measure(d):
 # the demo are English still.)
 SPEAKS_ITS_LANGUAGE = {
     "dashboard", "entry-prevention", "entry-security", "entry-involvement", "entry-target-group", "entry-rehab",
-    "pivot", "incident-form", "users", "validation", "completeness", "outliers", "history", "trace",
+    "pivot", "incident-form", "site-form", "users", "validation", "completeness", "outliers", "history", "trace",
 }
 # Words that are the same in every language: the product, the language switcher, the demo's
 # user names, key names, the time zone.
@@ -125,6 +125,7 @@ try:
         ("readiness-form", "/readiness/assess"),
         ("sites", "/sites"),
         ("site", link(d, "/sites", "#sites-table a")),
+        ("site-form", "/sites/new"),
         ("users", "/users"),
         ("metadata", "/metadata"),
         ("validation", "/validation"),
@@ -155,6 +156,34 @@ try:
                     check(found == [], "axe finds nothing on %s in %s at %d px: %s" % (name, lang, width, found))
                 if lang == "en":
                     screenshot(d, name, width)
+    # Forms saved untouched: every problem in one summary that takes the focus, each linked to its
+    # field; the page still fits a phone and axe finds nothing, in every language.
+    d.set_window_size(390, 900)
+    for name, path, button in [
+        ("incident-form", "/incidents/new", "incident-save"), ("readiness-form", "/readiness/assess", "assessment-save"),
+        ("site-form", "/sites/new", "site-save"), ("site", dict(pages)["site"], "inspection-save"),
+    ]:
+        for lang in ["en", "ru", "kk"]:
+            # The language as people choose it, with the switcher, so that it holds for the form's answer.
+            d.get(BASE + "/language?set=%s&back=%s" % (lang, urllib.parse.quote(path, safe="")))
+            d.execute_script("document.getElementById(arguments[0]).click()", button)
+            summary = find(d, By.ID, "error-summary")
+            links = summary.find_elements(By.TAG_NAME, "a")
+            check(len(links) >= 2 and d.switch_to.active_element == summary,
+                  "%s in %s saved untouched: a focused summary of %d problems" % (name, lang, len(links)))
+            for a in links:
+                check(d.find_elements(By.ID, a.get_attribute("href").split("#")[1]) != [],
+                      "%s: the summary's link %s has its field" % (name, a.get_attribute("href")))
+            m = measure(d)
+            check(m["page"] <= m["window"], "%s with its problems in %s fits 390 px (%s)" % (name, lang, m))
+            found = axe(d)
+            check(found == [], "axe finds nothing on %s with its problems in %s: %s" % (name, lang, found))
+            if lang != "en" and name in SPEAKS_ITS_LANGUAGE:
+                left = english_words(d)
+                check(left == [], "%s with its problems in %s has no English word left: %s" % (name, lang, left[:12]))
+            if lang == "en":
+                screenshot(d, name + "-problems", 390)
+    d.get(BASE + "/language?set=en&back=%2Fdashboard")
     d.set_window_size(1366, 900)
 
     # The keyboard path through a form: the skip link first, then one stop per cell.
@@ -224,7 +253,7 @@ try:
     check("December 2016" in options and not any("2017" in o for o in options),
           "choosing 2016 offers 2016's months by name: %s" % options[:3])
     find(d, By.ID, "entry-open").click()
-    summary = find(d, By.ID, "entry-problems")
+    summary = find(d, By.ID, "error-summary")
     check("Choose a period" in summary.text, "Open without a period says to choose one")
     check(d.switch_to.active_element == summary, "the problem gets the focus")
     d.get(BASE + "/entry?ds=SECURITY&ou=ALA&lang=en")

@@ -265,9 +265,19 @@ try:
       d.get(BASE + "/incidents")
       shot(d, "incidents")
       find(d, By.ID, "new-incident").click()
+      # Saved untouched, the form names every missing choice at once, in a summary that takes the focus.
+      find(d, By.ID, "incident-save").click()
+      summary = find(d, By.ID, "error-summary")
+      links = summary.find_elements(By.TAG_NAME, "a")
+      check(len(links) == 8 and d.switch_to.active_element == summary and d.title.startswith("Error: "),
+            f"an untouched incident form lists its 8 problems in a focused summary ({len(links)})")
+      links[0].click()
+      check(d.switch_to.active_element.get_attribute("id") == "incident-date", "a summary's link moves the focus to its field")
       find(d, By.ID, "incident-date").send_keys("2017-11-20")
       Select(find(d, By.ID, "incident-unit")).select_by_visible_text("\u2003Karaganda region")
       Select(find(d, By.ID, "incident-outcome")).select_by_value("foiled")
+      for name, value in [("attackType", "3"), ("targetType", "4"), ("weaponType", "6"), ("claimed", "no"), ("property", "no")]:
+          Select(find(d, By.ID, "incident-" + name)).select_by_value(value)
       find(d, By.NAME, "summary").send_keys("A planned attack on a railway station, stopped at the preparation stage.")
       shot(d, "incident-form")
       find(d, By.ID, "incident-save").click()

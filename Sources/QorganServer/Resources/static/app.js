@@ -19,8 +19,20 @@
       periodSelect.value = "";
     });
   }
-  var problems = document.getElementById("entry-problems");
-  if (problems) problems.focus();
+  var problems = document.getElementById("error-summary");
+  if (problems) {
+    problems.focus();
+    // A link of the summary moves the focus to its field, not only the view.
+    problems.querySelectorAll("a[href^='#']").forEach(function (a) {
+      a.addEventListener("click", function (e) {
+        var field = document.getElementById(a.getAttribute("href").slice(1));
+        if (!field) return;
+        e.preventDefault();
+        field.scrollIntoView({ block: "center" });
+        field.focus();
+      });
+    });
+  }
 
   // A table wider than the window scrolls in its own box; a box with nothing to focus in it takes
   // the focus itself, so that it scrolls from the keyboard too.
