@@ -141,16 +141,39 @@ public struct AnalyticsResult: Sendable {
         return Data(j.bytes)
     }
 
-    /// A pivot: `rows` dimensions down, `columns` across; cells hold the formatted value.
-    public func pivot(rows rowDims: [AnalyticsDimension], columns colDims: [AnalyticsDimension]) -> (
-        header: [String], rows: [[String]]
-    ) {
+    /// Every item the query asked for on an axis, with or without data: the data items, the
+    /// periods, the units (the option combinations only as far as the rows have them).
+    public func items(_ d: AnalyticsDimension) -> [String] {
+        switch d {
+        case .dx: return query.filters.contains(.dx) ? [] : query.data.map(\.description)
+        case .pe: return query.filters.contains(.pe) ? [] : query.periods.map(\.description)
+        case .ou: return query.filters.contains(.ou) ? [] : query.units
+        case .co:
+            var seen = Set<String>()
+            return rows.compactMap(\.co).filter { seen.insert($0).inserted }
+        }
+    }
+
+    /// A pivot: `rows` dimensions down, `columns` across; cells hold the formatted value. Rows and
+    /// columns without any value are left out unless `showEmpty` asks for every item queried.
+    public func pivot(
+        rows rowDims: [AnalyticsDimension], columns colDims: [AnalyticsDimension], showEmpty: Bool = false
+    ) -> (header: [String], rows: [[String]]) {
         func key(_ r: Row, _ dims: [AnalyticsDimension]) -> [String] { dims.map { item(r, $0) } }
         var rowKeys: [[String]] = []
         var colKeys: [[String]] = []
         var seenRows = Set<[String]>()
         var seenCols = Set<[String]>()
         var cells: [[String]: String] = [:]
+        if showEmpty {
+            func product(_ dims: [AnalyticsDimension]) -> [[String]] {
+                dims.reduce([[]]) { keys, d in keys.flatMap { k in items(d).map { k + [$0] } } }
+            }
+            rowKeys = product(rowDims)
+            colKeys = product(colDims)
+            seenRows = Set(rowKeys)
+            seenCols = Set(colKeys)
+        }
         for r in rows {
             let rk = key(r, rowDims)
             let ck = key(r, colDims)

@@ -14,7 +14,21 @@ public enum Chart {
         }
     }
 
-    static let palette = ["#1f6f8b", "#e07a2f", "#4d9a4d", "#9b4dca", "#c23b3b", "#6b6b6b", "#c9a227", "#2e8fce"]
+    /// Eight hues apart from one another, each at least 3:1 against the white background (WCAG's
+    /// rule for graphics), with no red and green pair; red is kept for the target line.
+    public static let palette = [
+        "#0b5fa5", "#b35806", "#6a3d9a", "#00796b", "#c2185b", "#3a3a3a", "#8a6d00", "#0288d1",
+    ]
+    /// After eight series the colours come again with another dash, so that 24 lines stay apart.
+    static let dashes = ["", "8 4", "2 3"]
+
+    static func color(_ i: Int) -> String { palette[i % palette.count] }
+    static func dash(_ i: Int) -> String {
+        let d = dashes[(i / palette.count) % dashes.count]
+        return d.isEmpty ? "" : " stroke-dasharray=\"\(d)\""
+    }
+    /// About how wide a text of 11 px is drawn, for laying out labels that must not overlap.
+    static func textWidth(_ s: String) -> Double { Double(s.count) * 6.4 }
 
     /// An SVG chart of `series` over `labels` (the x axis).
     public static func svg(
@@ -25,11 +39,16 @@ public enum Chart {
         let left = 56.0
         let right = 16.0
         let top = showTitle ? 36.0 : 12.0
-        let legendRows = series.count > 1 ? Int((Double(series.count) / 3).rounded(.up)) : 0
-        let bottom = 40.0 + Double(legendRows) * 18
         let w = Double(width)
-        let h = Double(height) + Double(legendRows) * 18
         let plotW = w - left - right
+        // The legend: as many columns as its longest name allows (up to three); a name longer than
+        // a whole row is shortened, and told whole in its title.
+        let longest = series.map { textWidth($0.name) }.max() ?? 0
+        let legendColumns = max(1, min(3, Int(plotW / (longest + 24))))
+        let legendChars = max(8, Int((plotW / Double(legendColumns) - 24) / 6.4))
+        let legendRows = series.count > 1 ? Int((Double(series.count) / Double(legendColumns)).rounded(.up)) : 0
+        let bottom = 40.0 + Double(legendRows) * 18
+        let h = Double(height) + Double(legendRows) * 18
         let plotH = h - top - bottom
 
         var maxV = 0.0
@@ -48,7 +67,13 @@ public enum Chart {
             }
         }
         if let target { maxV = max(maxV, target) }
-        let (lo, hi, step) = niceScale(minV, maxV == minV ? minV + 1 : maxV)
+        var (lo, hi, step) = niceScale(minV, maxV == minV ? minV + 1 : maxV)
+        // Whole numbers (counts) get whole ticks: no "0.5" of an incident.
+        if decimals == 0 && step < 1 {
+            step = 1
+            lo = lo.rounded(.down)
+            hi = max(hi.rounded(.up), lo + 1)
+        }
         func y(_ v: Double) -> Double { top + plotH - (v - lo) / (hi - lo) * plotH }
         let n = max(labels.count, 1)
         let band = plotW / Double(n)
@@ -79,8 +104,9 @@ public enum Chart {
         }
         out +=
             "<line x1=\"\(left)\" x2=\"\(w - right)\" y1=\"\(r(y(max(lo, 0))))\" y2=\"\(r(y(max(lo, 0))))\" stroke=\"#888\"/>"
-        // X labels, thinned to fit.
-        let every = max(1, Int((Double(labels.count) * 48 / plotW).rounded(.up)))
+        // X labels, thinned so that none overlaps the next one shown.
+        let widest = max(labels.map(textWidth).max() ?? 0, 24) + 12
+        let every = max(1, Int((Double(labels.count) * widest / plotW).rounded(.up)))
         for (i, l) in labels.enumerated() where i % every == 0 {
             out +=
                 "<text x=\"\(r(x(i)))\" y=\"\(r(top + plotH + 16))\" font-size=\"11\" text-anchor=\"middle\" fill=\"#333\">\(esc(l))</text>"
@@ -88,7 +114,7 @@ public enum Chart {
         switch kind {
         case .line:
             for (si, s) in series.enumerated() {
-                let color = palette[si % palette.count]
+                let color = color(si)
                 var path = ""
                 var pen = false
                 for (i, val) in s.values.enumerated() where i < labels.count {
@@ -99,7 +125,7 @@ public enum Chart {
                         pen = false
                     }
                 }
-                out += "<path d=\"\(path)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2.5\"/>"
+                out += "<path d=\"\(path)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2.5\"\(dash(si))/>"
                 for (i, val) in s.values.enumerated() where i < labels.count {
                     if let val {
                         out +=
@@ -111,7 +137,7 @@ public enum Chart {
             let barW = min(band * 0.8 / Double(max(series.count, 1)), 56)
             let groupW = barW * Double(max(series.count, 1))
             for (si, s) in series.enumerated() {
-                let color = palette[si % palette.count]
+                let color = color(si)
                 for (i, val) in s.values.enumerated() where i < labels.count {
                     guard let val else { continue }
                     let bx = x(i) - groupW / 2 + barW * Double(si)
@@ -127,7 +153,7 @@ public enum Chart {
                 var base = 0.0
                 for (si, s) in series.enumerated() {
                     guard s.values.indices.contains(i), let val = s.values[i], val > 0 else { continue }
-                    let color = palette[si % palette.count]
+                    let color = color(si)
                     out +=
                         "<rect x=\"\(r(x(i) - barW / 2))\" y=\"\(r(y(base + val)))\" width=\"\(r(barW))\" height=\"\(r(y(base) - y(base + val)))\" fill=\"\(color)\"><title>\(esc(s.name)) \(esc(labels[i])): \(esc(format(val, decimals)))</title></rect>"
                     base += val
@@ -142,12 +168,18 @@ public enum Chart {
         }
         if series.count > 1 {
             for (si, s) in series.enumerated() {
-                let lx = left + Double(si % 3) * (plotW / 3)
-                let ly = top + plotH + 32 + Double(si / 3) * 18
+                let lx = left + Double(si % legendColumns) * (plotW / Double(legendColumns))
+                let ly = top + plotH + 32 + Double(si / legendColumns) * 18
+                if kind == .line {
+                    out +=
+                        "<line x1=\"\(r(lx))\" x2=\"\(r(lx + 18))\" y1=\"\(r(ly - 4))\" y2=\"\(r(ly - 4))\" stroke=\"\(color(si))\" stroke-width=\"3\"\(dash(si))/>"
+                } else {
+                    out +=
+                        "<rect x=\"\(r(lx + 4))\" y=\"\(r(ly - 9))\" width=\"10\" height=\"10\" fill=\"\(color(si))\"/>"
+                }
+                let name = s.name.count > legendChars ? s.name.prefix(legendChars - 1) + "…" : s.name
                 out +=
-                    "<rect x=\"\(r(lx))\" y=\"\(r(ly - 9))\" width=\"10\" height=\"10\" fill=\"\(palette[si % palette.count])\"/>"
-                out +=
-                    "<text x=\"\(r(lx + 14))\" y=\"\(r(ly))\" font-size=\"11\" fill=\"#333\">\(esc(String(s.name.prefix(40))))</text>"
+                    "<text x=\"\(r(lx + 22))\" y=\"\(r(ly))\" font-size=\"11\" fill=\"#333\"><title>\(esc(s.name))</title>\(esc(name))</text>"
             }
         }
         return out + "</svg>"

@@ -205,8 +205,9 @@ extension PageHandlers {
             [
                 "uid": i.uid, "date": i.date.description,
                 "precision": t["precision_" + i.date.precision.rawValue] ?? i.date.precision.rawValue,
-                "unit": catalog.unit(i.unit)?.name(in: lang) ?? i.unit, "place": i.placeName ?? "",
-                "coordinates": i.latitude.map { "\($0), \(i.longitude ?? 0)" } ?? "",
+                // Absent rather than empty: an empty string would still open the row's section.
+                "unit": catalog.unit(i.unit)?.name(in: lang) ?? i.unit, "place": i.placeName?.nilIfEmpty as Any,
+                "coordinates": i.latitude.map { "\($0), \(i.longitude ?? 0)" } as Any,
                 "outcome": outcomeLabel(i.outcome, t),
                 "attack": "\(i.attackType) · \(gtdLabel(GTD.attackTypes, "attack", i.attackType, t))",
                 "target": "\(i.targetType) · \(gtdLabel(GTD.targetTypes, "target", i.targetType, t))",
@@ -216,7 +217,7 @@ extension PageHandlers {
                 "property": (t["tri_" + i.propertyDamage.rawValue] ?? "")
                     + (i.propertyExtent.map { " — " + gtdLabel(GTD.propertyExtents, "extent", $0, t) } ?? ""),
                 "claimed": t["tri_" + i.claimed.rawValue] ?? "", "summary": i.summary, "sources": i.sources,
-                "illustrative": i.illustrative, "deleted": rec.deleted, "gtd": i.gtdEventId ?? "",
+                "illustrative": i.illustrative, "deleted": rec.deleted, "gtd": i.gtdEventId?.nilIfEmpty as Any,
                 "canWrite": user.role.canWriteValues && !rec.deleted,
                 "history": try state.store.incidentHistory(uid: uid).reversed().map { h -> Ctx in
                     [

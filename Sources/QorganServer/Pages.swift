@@ -47,6 +47,11 @@ enum Pages {
 
 typealias Ctx = [String: Any]
 
+extension String {
+    /// nil for an empty string: Mustache opens a section for any string, the empty one included.
+    var nilIfEmpty: String? { isEmpty ? nil : self }
+}
+
 struct PageHandlers: Sendable {
     let state: ServerState
     var api: Handlers { Handlers(state: state) }
@@ -363,27 +368,40 @@ struct PageHandlers: Sendable {
                 let lastIndex = series.lastIndex { $0 != nil }
                 let latest = lastIndex.flatMap { series[$0] }
                 let previous = lastIndex.flatMap { i in series[..<i].last { $0 != nil } ?? nil }
+                // Values with their unit: "20.7 %", a change in percentage points.
+                let measure = catalog.measure(of: ind)
+                let unitText = measureUnit(measure, t)
                 var card: Ctx = [
                     "code": ind.code, "name": ind.name(in: lang), "uid": ind.uid,
                     "latest": latest.map { Chart.format($0, ind.decimals) } ?? "–",
+                    "unit": (latest == nil ? nil : unitText.nilIfEmpty) as Any,
                     "latestYear": lastIndex.map { labels[$0] } ?? "",
                     "pivotHref": "/pivot?dx=\(ind.uid)&from=\(from)&to=\(to)&ou=\(unit.uid)&children=1",
                 ]
+                // A headline from an earlier year says that the later years shown have no data.
+                if let i = lastIndex, i < labels.count - 1 {
+                    let after = labels[i + 1] == labels[labels.count - 1] ? labels[i + 1] : "\(labels[i + 1])–\(to)"
+                    card["stale"] = fill(t["dashboard_noDataFor"] ?? "", ["years": after])
+                } else if lastIndex == nil {
+                    card["stale"] = fill(
+                        t["dashboard_noDataFor"] ?? "", ["years": from == to ? "\(from)" : "\(from)–\(to)"])
+                }
                 if let latest, let previous {
                     let d = latest - previous
-                    card["change"] = (d > 0 ? "+" : d < 0 ? "−" : "±") + Chart.format(abs(d), ind.decimals)
+                    card["change"] =
+                        (d > 0 ? "+" : d < 0 ? "−" : "±") + Chart.format(abs(d), ind.decimals)
+                        + (measure == .percent ? " " + (t["unit_points"] ?? "pp") : unitText)
                     card["trend"] = d > 0 ? "up" : d < 0 ? "down" : "flat"
                 }
                 let goal = target(ind)
                 if let goal {
-                    card["target"] = Chart.format(goal.value, ind.decimals)
+                    card["target"] = Chart.format(goal.value, ind.decimals) + unitText
                     if let latest {
                         card["targetMet"] = goal.higherIsBetter ? latest >= goal.value : latest <= goal.value
                     }
                 }
                 // Counts as bars (a missing year reads as none), rates and percentages as a line.
-                let isCount =
-                    ind.denominator.trimmingCharacters(in: .whitespaces) == "1" && ind.factor == 1 && ind.decimals == 0
+                let isCount = measure == .count
                 card["chart"] = Chart.svg(
                     isCount ? .bar : .line, title: ind.name(in: lang), labels: labels,
                     series: [Chart.Series(name: unit.name(in: lang), values: series)],
@@ -393,6 +411,16 @@ struct PageHandlers: Sendable {
             }
         }
         return cards
+    }
+
+    /// How a measure's unit follows a value: " %", " per 1,000", nothing for a count.
+    func measureUnit(_ m: Measure, _ t: [String: String]) -> String {
+        switch m {
+        case .percent: " %"
+        case .perThousand: " " + (t["unit_perThousand"] ?? "per 1,000")
+        case .perHundredThousand: " " + (t["unit_perHundredThousand"] ?? "per 100,000")
+        case .count, .other: ""
+        }
     }
 
     // MARK: Data entry
@@ -899,7 +927,7 @@ struct PageHandlers: Sendable {
             "charts": ["bar", "line", "stacked"].map {
                 ["name": $0, "label": t["chart_" + $0] ?? $0, "selected": $0 == chartKind.rawValue] as Ctx
             },
-            "children": children,
+            "children": children, "showEmpty": try HTTP.flag(r, "empty"),
         ]
         guard !dx.isEmpty else {
             return render("pivot", c, r, title: t["nav_pivot"] ?? "Pivot", active: "pivot", ctx)
@@ -912,8 +940,9 @@ struct PageHandlers: Sendable {
         // The dimension on neither axis is a filter when it has a single item.
         let third = Set<AnalyticsDimension>([.dx, .pe, .ou]).subtracting([rowDim, colDim]).first ?? .ou
         let result = try Analytics.run(spec, user: user, snapshot: snapshot, today: state.today, language: lang)
-        let table = result.pivot(
-            rows: [third, rowDim].filter { $0 != third || result.axes.contains(third) }, columns: [colDim])
+        let rowDims = [third, rowDim].filter { $0 != third || result.axes.contains(third) }
+        let showEmpty = try HTTP.flag(r, "empty")
+        let table = result.pivot(rows: rowDims, columns: [colDim], showEmpty: showEmpty)
         let header = table.header.map { h in t["dim_" + h] ?? h }
         switch HTTP.param(r, "format") {
         case "csv":
@@ -923,7 +952,7 @@ struct PageHandlers: Sendable {
             return HTTP.data(
                 Data(("\u{FEFF}" + csv).utf8), type: "text/csv; charset=utf-8", filename: "qorgan-pivot.csv")
         case "xlsx":
-            let labelColumns = header.count - Set(result.rows.map { colKey(result, $0, colDim) }).count
+            let labelColumns = rowDims.count
             let cells = table.rows.map { row in
                 row.enumerated().map { i, s -> XLSX.Cell in
                     i >= labelColumns
@@ -938,7 +967,7 @@ struct PageHandlers: Sendable {
         case let f?: throw APIError.badRequest("format", f, "html, csv or xlsx")
         }
         // The chart: the column dimension along the x axis, one series per row.
-        let labelCount = table.header.count - Set(result.rows.map { colKey(result, $0, colDim) }).count
+        let labelCount = rowDims.count
         let xLabels = Array(table.header.dropFirst(labelCount))
         let series = table.rows.map { row in
             Chart.Series(
@@ -949,17 +978,59 @@ struct PageHandlers: Sendable {
         let title = dx.compactMap { ref in
             catalog.indicator(ref)?.name(in: lang) ?? catalog.element(ref)?.name(in: lang)
         }.joined(separator: ", ")
-        ctx["result"] = true
-        ctx["header"] = header
-        ctx["rowsData"] = table.rows.map { row in
-            ["labels": Array(row.prefix(labelCount)), "cells": Array(row.dropFirst(labelCount))] as Ctx
+        // Counts add up; percentages, rates and averages do not: no totals and no stacking for them.
+        let additive = result.items(.dx).allSatisfy { catalog.measure(ofItem: $0).isAdditive }
+        // Never a sum across different data items: one count of acts and another of people.
+        let mixed = result.items(.dx).count > 1
+        let rowTotals = additive && !(colDim == .dx && mixed) && !table.rows.isEmpty
+        let columnTotals = additive && !(rowDims.contains(.dx) && mixed) && table.rows.count > 1
+        func total(_ cells: [String]) -> String {
+            let values = cells.compactMap { Double($0) }
+            return values.isEmpty ? "" : Chart.format(values.reduce(0, +), decimals)
         }
+        var notices: [String] = []
+        if !additive { notices.append(t["pivot_noTotals"] ?? "") }
+        var kind = chartKind
+        if chartKind == .stacked && !additive {
+            kind = .bar
+            notices.append(t["pivot_notStacked"] ?? "")
+        }
+        // Rows and columns without data are left out unless asked for, and the page says how many.
+        let full = rowDims.reduce(1) { $0 * result.items($1).count }
+        let hiddenRows = showEmpty ? 0 : max(0, full - table.rows.count)
+        let hiddenColumns = showEmpty ? 0 : max(0, result.items(colDim).count - xLabels.count)
+        ctx["result"] = true
+        ctx["header"] = Array(header.prefix(labelCount))
+        ctx["columns"] = Array(header.dropFirst(labelCount))
+        ctx["rowTotals"] = rowTotals
+        ctx["rowsData"] = table.rows.map { row in
+            let cells = Array(row.dropFirst(labelCount))
+            return [
+                "labels": Array(row.prefix(labelCount)), "cells": cells,
+                "total": rowTotals ? total(cells) : "",
+            ] as Ctx
+        }
+        if columnTotals {
+            let width = table.header.count - labelCount
+            let sums = (0..<width).map { i in total(table.rows.map { $0[labelCount + i] }) }
+            ctx["totals"] =
+                [
+                    "padding": Array(repeating: "", count: max(0, labelCount - 1)), "cells": sums,
+                    "total": rowTotals ? total(table.rows.flatMap { $0.dropFirst(labelCount) }) : "",
+                ] as Ctx
+        }
+        ctx["notices"] = notices
+        ctx["hidden"] =
+            hiddenRows + hiddenColumns > 0
+            ? fill(t["pivot_hidden"] ?? "", ["rows": String(hiddenRows), "columns": String(hiddenColumns)]) : nil
+        ctx["emptyHref"] = "/pivot?" + (r.uri.query ?? "") + "&empty=1"
+        ctx["showEmpty"] = showEmpty
         ctx["empty"] = table.rows.isEmpty
         ctx["chart"] =
             table.rows.isEmpty
             ? ""
             : Chart.svg(
-                chartKind, title: title, labels: xLabels, series: Array(series.prefix(24)), decimals: decimals,
+                kind, title: title, labels: xLabels, series: Array(series.prefix(24)), decimals: decimals,
                 width: 900, height: 360)
         let query = r.uri.query ?? ""
         ctx["csvHref"] = "/pivot?" + query + "&format=csv"

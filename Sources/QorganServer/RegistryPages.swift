@@ -138,8 +138,9 @@ extension PageHandlers {
                             "code": i.code, "text": i.text, "weight": Chart.format(i.weight, 1),
                             "scaleName": t["scale_" + i.scale.rawValue] ?? i.scale.rawValue,
                             "evidence": typed["evidence_" + i.code] ?? "",
+                            // (An empty string would still open a Mustache section.)
                             "error": [problems?.inline["answer_" + i.code], problems?.inline["evidence_" + i.code]]
-                                .compactMap { $0 }.joined(separator: " "),
+                                .compactMap { $0 }.joined(separator: " ").nilIfEmpty as Any,
                             "answers": (i.scale.answers + ["NA"]).map {
                                 [
                                     "value": $0, "label": answerLabel(i.scale, $0, t),
@@ -338,10 +339,10 @@ extension PageHandlers {
         var ctx: Ctx = [
             "uid": uid, "name": rec.site.name, "saved": saved as Any,
             "category": config.category(rec.site.category)?.name(in: lang) ?? "",
-            "sector": rec.site.sector ?? "",
+            "sector": rec.site.sector?.nilIfEmpty as Any,
             "unit": catalog.unit(rec.site.unit)?.name(in: lang) ?? "", "peak": rec.site.peakOccupancy,
             "tier": config.tiers.first { $0.code == rec.tier }?.name(in: lang) ?? "",
-            "role": rec.site.responsibleRole, "closed": rec.site.closed?.description ?? "",
+            "role": rec.site.responsibleRole, "closed": rec.site.closed?.description as Any,
             "registered": rec.site.registered.description, "plan": t["plan_" + rec.site.planStatus.rawValue] ?? "",
             "planDate": rec.site.planDate?.description ?? "",
             "inspections": try state.store.inspections(site: uid).reversed().map { i -> Ctx in

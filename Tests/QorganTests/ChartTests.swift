@@ -32,6 +32,52 @@ import Testing
 }
 
 @Suite struct FixedFormatTests {
+    /// WCAG's contrast ratio of a colour against white.
+    func contrastOnWhite(_ hex: String) -> Double {
+        let v = Int(hex.dropFirst(), radix: 16) ?? 0
+        let channels = [(v >> 16) & 255, (v >> 8) & 255, v & 255].map { c -> Double in
+            let x = Double(c) / 255
+            return x <= 0.03928 ? x / 12.92 : pow((x + 0.055) / 1.055, 2.4)
+        }
+        let l = 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
+        return 1.05 / (l + 0.05)
+    }
+
+    @Test func seriesColoursStandOutAndStayApartUpToTwentyFourLines() {
+        for c in Chart.palette { #expect(contrastOnWhite(c) >= 3, "\(c): \(contrastOnWhite(c))") }
+        #expect(Set(Chart.palette).count == Chart.palette.count)
+        let series = (0..<24).map { Chart.Series(name: "Unit \($0)", values: [Double($0), Double($0 + 1)]) }
+        let svg = Chart.svg(.line, title: "t", labels: ["2016", "2017"], series: series)
+        // Each of the 24 lines has its own colour and dash.
+        let strokes = svg.components(separatedBy: "<path ").dropFirst().map { p in
+            p.components(separatedBy: "/>")[0].components(separatedBy: "stroke=\"").dropFirst()
+                .joined(separator: "|")
+        }
+        #expect(strokes.count == 24 && Set(strokes).count == 24)
+    }
+
+    @Test func countsHaveWholeTicksAndLabelsAndLegendsDoNotOverlap() {
+        let counts = Chart.svg(
+            .bar, title: "Acts prevented", labels: ["2013", "2014", "2015"],
+            series: [Chart.Series(name: "KZ", values: [1, 2, 0])], decimals: 0)
+        #expect(!counts.contains(">0.5<") && !counts.contains(">1.5<"))
+        #expect(counts.contains(">1</text>") && counts.contains(">2</text>"))
+        // Long period names are thinned so that the ones shown fit side by side.
+        let months = (1...12).map { "January–March 2017 \($0)" }
+        let many = Chart.svg(
+            .line, title: "t", labels: months, series: [Chart.Series(name: "KZ", values: months.map { _ in 1 })],
+            width: 640)
+        let shown = months.filter { many.contains(">\($0)</text>") }.count
+        #expect(shown >= 1 && Double(shown) * Double(months[0].count) * 6.4 <= 640 - 72, "\(shown)")
+        // A long series name is shortened in the legend and told whole in its title.
+        let name = String(repeating: "Almaty region, Alatau district office ", count: 3)
+        let legend = Chart.svg(
+            .line, title: "t", labels: ["2017"],
+            series: [Chart.Series(name: name, values: [1]), Chart.Series(name: "B", values: [2])], width: 460)
+        #expect(legend.contains("<title>\(name)</title>"))
+        #expect(legend.contains("…</text>"))
+    }
+
     @Test func fixedDecimalsMatchPrintf() {
         for v in [0.0, 0.05, 0.15, 1.25, -1.25, 89.9, 91.65, 32.09, 1579, -0.04, 123456.789, 99.999] {
             for d in 0...3 {

@@ -280,6 +280,60 @@ import Testing
         }
     }
 
+    @Test func dashboardValuesCarryTheirUnitsAndSayWhichYearsHaveNoData() async throws {
+        let state = try await WebFixture.state()
+        try await withApp(state) { web in
+            try await web.signIn("admin")
+            let html = try await web.send(.get, "/dashboard?from=2013&to=2017").text ?? ""
+            func card(_ code: String) throws -> String {
+                try #require(html.components(separatedBy: "id=\"card-\(code)\"").dropFirst().first)
+                    .components(separatedBy: "</article>")[0]
+            }
+            let readiness = try card("IND_READINESS")
+            #expect(readiness.contains(">91.7</span><span class=\"unit\"> %</span> <span class=\"year\">2017"))
+            #expect(readiness.contains("Target: 91.5 %"))
+            #expect(readiness.contains(" pp</span>"))
+            let prevented = try card("IND_ACTS_PREVENTED")
+            #expect(!prevented.contains("class=\"unit\"") && !prevented.contains("class=\"stale\""))
+            // Whole ticks on a count's axis.
+            #expect(!prevented.contains(">0.5<") && !prevented.contains(">1.5<"))
+            // The last act not prevented was in 2016: the card says that 2017 has none yet.
+            let committed = try card("IND_ACTS_COMMITTED")
+            #expect(committed.contains("<span class=\"year\">2016</span>"))
+            #expect(committed.contains("<p class=\"stale\">No data for 2017 yet.</p>"))
+        }
+    }
+
+    @Test func thePivotTotalsCountsOnlyShowsEmptyRowsOnRequestAndNeverStacksPercentages() async throws {
+        let state = try await WebFixture.state()
+        try await withApp(state) { web in
+            try await web.signIn("admin")
+            let base = "/pivot?dx=IND_ACTS_PREVENTED&ou=KZ&children=1&from=2013&to=2017&rows=ou&columns=pe"
+            let counts = try await web.send(.get, base).text ?? ""
+            // The 12 acts prevented of 2013–2017, totalled down and across.
+            let foot = try #require(counts.components(separatedBy: "<tfoot>").dropFirst().first)
+                .components(separatedBy: "</tfoot>")[0]
+            #expect(foot.hasSuffix("<td>12</td></tr>"), "\(foot)")
+            #expect(counts.contains("id=\"pivot-hidden\">Not shown, for having no data: 8 rows and 0 columns."))
+            let rows = counts.components(separatedBy: "<tbody>")[1].components(separatedBy: "<tr>").count - 1
+            let all = try await web.send(.get, base + "&empty=1").text ?? ""
+            let allRows = all.components(separatedBy: "<tbody>")[1].components(separatedBy: "<tr>").count - 1
+            #expect(allRows == rows + 8 && allRows == 16)
+            #expect(!all.contains("pivot-hidden"))
+            // Percentages: no totals, and a stacked chart is drawn side by side, saying why.
+            let shares = try await web.send(
+                .get, "/pivot?dx=IND_READINESS&ou=KZ&children=1&from=2016&to=2017&rows=ou&columns=pe&chart=stacked")
+            let html = shares.text ?? ""
+            #expect(!html.contains("<tfoot>") && !html.contains("class=\"total\""))
+            #expect(html.contains("No totals: percentages, rates and averages do not add up."))
+            #expect(html.contains("are not stacked: they are shown side by side."))
+            // Two different counts are never summed into one total column.
+            let two = try await web.send(
+                .get, "/pivot?dx=IND_ACTS_PREVENTED&dx=IND_ACTS_COMMITTED&ou=KZ&from=2013&to=2017&rows=pe&columns=dx")
+            #expect(!(two.text ?? "").contains("scope=\"col\" class=\"total\""))
+        }
+    }
+
     @Test func theDashboardShowsTheReportsTargets() async throws {
         let state = try await WebFixture.state()
         // The framework's 2017 readiness target moved away from the indicator's own (91.5).

@@ -156,6 +156,20 @@ try:
                     check(found == [], "axe finds nothing on %s in %s at %d px: %s" % (name, lang, width, found))
                 if lang == "en":
                     screenshot(d, name, width)
+    # The pivot sorts by a column with its heading's button: numbers as numbers, empty cells last,
+    # the totals row staying at the foot.
+    d.get(BASE + "/pivot?dx=IND_ACTS_PREVENTED&ou=KZ&children=1&from=2013&to=2017&rows=ou&columns=pe&empty=1&lang=en")
+    heads = d.find_elements(By.CSS_SELECTOR, "#pivot-table thead th")
+    total_col = len(heads) - 1
+    for direction in ["ascending", "descending"]:
+        heads[total_col].find_element(By.CSS_SELECTOR, "button.sort").click()
+        check(heads[total_col].get_attribute("aria-sort") == direction, "the total column sorts " + direction)
+        cells = [r.find_elements(By.TAG_NAME, "td")[-1].text for r in d.find_elements(By.CSS_SELECTOR, "#pivot-table tbody tr")]
+        numbers = [int(c) for c in cells if c]
+        check(numbers == sorted(numbers, reverse=direction == "descending") and all(cells[: len(numbers)]),
+              "rows in %s order of their totals, empty ones last (%s)" % (direction, cells))
+    check(find(d, By.CSS_SELECTOR, "#pivot-table tfoot td:last-child").text == "12", "the foot still totals 12")
+
     # Forms saved untouched: every problem in one summary that takes the focus, each linked to its
     # field; the page still fits a phone and axe finds nothing, in every language.
     d.set_window_size(390, 900)

@@ -48,6 +48,37 @@
   scrollBoxes();
   window.addEventListener("resize", scrollBoxes);
 
+  // A sortable table: each column's heading becomes a button; pressed again, the order reverses.
+  // Numbers sort as numbers, names in the page's language, and empty cells always come last.
+  document.querySelectorAll("table.sortable").forEach(function (table) {
+    var body = table.tBodies[0];
+    if (!body || !table.tHead) return;
+    var heads = table.tHead.rows[0].cells;
+    Array.prototype.forEach.call(heads, function (th, col) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "sort";
+      while (th.firstChild) button.appendChild(th.firstChild);
+      th.appendChild(button);
+      button.addEventListener("click", function () {
+        var ascending = th.getAttribute("aria-sort") !== "ascending";
+        Array.prototype.forEach.call(heads, function (h) { h.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+        function text(row) { var c = row.cells[col]; return c ? c.textContent.trim() : ""; }
+        function number(s) { return s === "" ? NaN : Number(s.replace(/[\s\u00a0]/g, "")); }
+        var rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function (a, b) {
+          var x = text(a), y = text(b);
+          if (x === "" || y === "") return (x === "") - (y === "");
+          var nx = number(x), ny = number(y);
+          var order = !isNaN(nx) && !isNaN(ny) ? nx - ny : x.localeCompare(y, document.documentElement.lang);
+          return ascending ? order : -order;
+        });
+        rows.forEach(function (r) { body.appendChild(r); });
+      });
+    });
+  });
+
   var grid = document.getElementById("grid");
   if (!grid) return;
   var msg = grid.dataset;
