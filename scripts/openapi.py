@@ -18,7 +18,7 @@ def errors(*codes):
     text = {"400": "Bad input: the field is named in problems", "401": "Not signed in, or the token is unknown or revoked",
             "403": "Not allowed for this role, outside the caller's units, or a missing CSRF token",
             "404": "Not found (or outside the caller's units)", "409": "Conflict: the form is locked or approved, the object exists, (completion) a rule is broken, or (approval) the step does not fit the state",
-            "503": "The database is busy with another writer; nothing was changed, try again"}
+            "503": "The database is busy with another writer (try again; nothing was changed), or a PDF was asked of a server without Chromium"}
     return {c: {"description": text[c], "content": {"application/json": {"schema": ref("Error")}}} for c in codes}
 def body(schema, desc):
     return {"required": True, "description": desc, "content": {"application/json": {"schema": schema}}}
@@ -239,14 +239,15 @@ doc = {
     "/api/sites/{uid}/inspections": {"post": op("Record an inspection of a site", "sites",
         {"201": {"description": "Recorded", "content": {"application/json": {"schema": {"type": "object"}}}}, **errors("400", "401", "403", "404")},
         params=[p("uid", "The site's uid")], request=body(ref("Inspection"), "Date, kind, a finding per required measure, prescriptions"), opid="createInspection")},
-    "/api/report": {"get": op("The programme report as data (json), Markdown, HTML or XLSX", "report",
+    "/api/report": {"get": op("The programme report as data (json), Markdown, HTML, XLSX or PDF (PDF: printed by the server's Chromium; 503 without it)", "report",
         {"200": {"description": "The report", "content": {"application/json": {"schema": {"type": "object"}}, "text/markdown": {"schema": {"type": "string"}},
-          "text/html": {"schema": {"type": "string"}}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}}}},
-         **errors("400", "401", "403")},
+          "text/html": {"schema": {"type": "string"}}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}},
+          "application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
+         **errors("400", "401", "403", "503")},
         params=[q("pe", "Periods (default: those of the report's figures)"), q("ou", "The unit (default: the caller's)"), q("lang", "en, ru or kk"),
                 q("edition", "full or public"), q("threshold", "Public edition: counts below it are hidden", schema={"type": "number"}),
                 q("approved", "Only data approved to the national level (and the registers'); the report says how many values were left out", schema=FLAG),
-                q("format", "json (default), md, html or xlsx", schema={"type": "string", "enum": ["json", "md", "html", "xlsx"]})], opid="report")},
+                q("format", "json (default), md, html, xlsx or pdf", schema={"type": "string", "enum": ["json", "md", "html", "xlsx", "pdf"]})], opid="report")},
     "/api/framework": {
       "get": op("The results framework", "report", {**ok({"type": "object"}), **errors("401", "404")}, opid="getFramework"),
       "put": op("Replace the results framework (administrators; every version is kept)", "report", {**ok({"type": "object"}), **errors("400", "401", "403")},

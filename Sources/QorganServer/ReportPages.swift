@@ -31,8 +31,18 @@ extension API {
                 return HTTP.data(
                     doc.workbook(), type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     filename: "qorgan-report.xlsx")
+            case "pdf":
+                // Printed by the server's Chromium, as `qorgan report --format pdf` does.
+                do {
+                    return HTTP.data(
+                        try PDF.data(html: doc.html()), type: "application/pdf", filename: "qorgan-report.pdf")
+                } catch let e as PDF.Failure {
+                    throw APIError(
+                        e.browserMissing ? .serviceUnavailable : .internalServerError, code: "pdf_unavailable",
+                        e.message + "; the report page's Print button saves a PDF from the browser instead")
+                }
             case let f:
-                throw APIError.badRequest("format", f, "json, md, html or xlsx (PDF: qorgan report --format pdf)")
+                throw APIError.badRequest("format", f, "json, md, html, xlsx or pdf")
             }
         }
         api.get("framework") { _, c in
@@ -85,6 +95,7 @@ extension PageHandlers {
                 "pe": HTTP.param(r, "pe") ?? doc.periods, "public": doc.edition == .public,
                 "threshold": HTTP.param(r, "threshold") ?? "5", "approvedOnly": try HTTP.flag(r, "approved"),
                 "xlsxHref": "/api/report?format=xlsx&" + query, "mdHref": "/api/report?format=md&" + query,
+                "pdfHref": "/api/report?format=pdf&" + query,
                 "jsonHref": "/api/report?format=json&" + query,
             ])
     }

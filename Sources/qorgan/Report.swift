@@ -60,43 +60,12 @@ struct Report: ParsableCommand {
                 guard let output, output != "-" else {
                     throw QorganError.invalidArgument("--format pdf needs --output FILE.pdf")
                 }
-                try PDF.print(html: doc.html(traceBase: traceBase), to: output)
+                do {
+                    try PDF.print(html: doc.html(traceBase: traceBase), to: output)
+                } catch let e as PDF.Failure {
+                    throw QorganError.invalidArgument(e.message)
+                }
             }
-        }
-    }
-}
-
-/// Printing HTML to PDF with Debian's headless Chromium.
-enum PDF {
-    static let browsers = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
-
-    static func print(html: String, to output: String) throws {
-        guard let browser = browsers.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw QorganError.invalidArgument(
-                "a PDF is printed by Chromium, which is not installed: apt-get install chromium")
-        }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qorgan-pdf-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let page = dir.appendingPathComponent("report.html")
-        try Data(html.utf8).write(to: page)
-        let target = URL(fileURLWithPath: output).standardizedFileURL
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: browser)
-        p.arguments = [
-            "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
-            "--user-data-dir=\(dir.path)/profile",
-            "--print-to-pdf=\(target.path)", page.absoluteString,
-        ]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0, let data = FileManager.default.contents(atPath: target.path),
-            data.starts(with: Data("%PDF".utf8))
-        else {
-            throw QorganError.invalidArgument(
-                "Chromium could not print the report to '\(output)' (exit \(p.terminationStatus))")
         }
     }
 }

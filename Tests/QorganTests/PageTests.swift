@@ -334,6 +334,25 @@ import Testing
         }
     }
 
+    @Test func theReportPageDownloadsItsPDFAndPrints() async throws {
+        let state = try await WebFixture.state()
+        try await withApp(state) { web in
+            try await web.signIn("analyst")
+            let page = try await web.send(.get, "/report?lang=ru").text ?? ""
+            let href = try #require(
+                page.components(separatedBy: "id=\"report-pdf\"").first?.components(separatedBy: "<a href=\"").last?
+                    .components(separatedBy: "\"").first)
+            #expect(href.hasPrefix("/api/report?format=pdf&"))
+            #expect(page.contains("id=\"report-print\" data-print>Печать</button>"))
+            #expect(!page.contains("qorgan report --format pdf"))
+            // Printed by Chromium (installed by the test command) on the server.
+            let pdf = try await web.send(.get, href.replacingOccurrences(of: "&amp;", with: "&"))
+            #expect(pdf.status == .ok && pdf.headers[.contentType] == "application/pdf")
+            let data = Data(buffer: pdf.body)
+            #expect(data.starts(with: Data("%PDF".utf8)) && data.count > 10_000, "\(data.count)")
+        }
+    }
+
     @Test func theDashboardShowsTheReportsTargets() async throws {
         let state = try await WebFixture.state()
         // The framework's 2017 readiness target moved away from the indicator's own (91.5).
