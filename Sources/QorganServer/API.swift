@@ -360,10 +360,16 @@ struct Handlers: Sendable {
 
     func saveValue(_ b: ValueBody, _ c: AppContext) throws -> ValueJSON {
         let user = try requireValueWriter(c)
-        let input = DataValueInput(
+        var input = DataValueInput(
             element: b.dataElement, period: b.period, unit: b.orgUnit, optionCombo: b.categoryOptionCombo ?? "",
             attributeOptionCombo: b.attributeOptionCombo ?? "", value: b.value, comment: b.comment,
             location: "the data value")
+        // A changed value keeps its comment unless one is sent ("" clears it), and always keeps its
+        // follow-up mark, which only PUT /api/dataValues/followup changes.
+        if case .valid(let r) = try catalog().resolve(input), let old = try store.value(r.key), !old.deleted {
+            if b.comment == nil { input.comment = old.comment }
+            if old.followUp { input.followUp = "true" }
+        }
         try store.saveValues([input], source: "the data value", user: user.username, authorize: valueAuthorizer(user))
         state.valuesSaved.increment()
         guard case .valid(let r) = try catalog().resolve(input), let v = try store.value(r.key) else {

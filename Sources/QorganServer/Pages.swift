@@ -564,6 +564,8 @@ struct PageHandlers: Sendable {
                     "label": "\(e.name(in: lang)) \(coc.code == "default" ? "" : catalog.name(of: coc, in: lang))",
                     "type": e.valueType.rawValue,
                     "history": history, "readOnly": readOnly || done != nil,
+                    "comment": now[k]?.comment ?? "", "followUp": now[k]?.followUp ?? false,
+                    "hasComment": !(now[k]?.comment ?? "").isEmpty,
                 ]
             }
             sectionRows[index].append([

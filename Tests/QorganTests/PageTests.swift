@@ -353,6 +353,36 @@ import Testing
         }
     }
 
+    @Test func aChangedValueKeepsItsCommentAndFollowUpUntilTheyAreChanged() async throws {
+        let state = try await WebFixture.state()
+        try await withApp(state) { web in
+            try await web.signIn("almaty")
+            let key: [String: Any] = [
+                "dataElement": "CONVICTIONS", "period": "201711", "orgUnit": "ALA",
+            ]
+            func stored() async throws -> [String: Any] {
+                try await web.send(.get, "/api/dataValues?de=CONVICTIONS&pe=201711&ou=ALA").object
+            }
+            var r = try await web.send(
+                .post, "/api/dataValues", json: key.merging(["value": "4", "comment": "Court backlog."]) { $1 })
+            #expect(r.status == .created || r.status == .ok, "\(r.text ?? "")")
+            r = try await web.send(.put, "/api/dataValues/followup", json: key.merging(["followup": true]) { $1 })
+            #expect(r.status == .ok, "\(r.text ?? "")")
+            _ = try await web.send(.post, "/api/dataValues", json: key.merging(["value": "5"]) { $1 })
+            var v = try await stored()
+            #expect(v["value"] as? String == "5" && v["comment"] as? String == "Court backlog.")
+            #expect(v["followUp"] as? Bool == true || v["followup"] as? Bool == true, "\(v)")
+            // An empty comment clears it; the mark stays until it is cleared itself.
+            _ = try await web.send(.post, "/api/dataValues", json: key.merging(["value": "5", "comment": ""]) { $1 })
+            v = try await stored()
+            #expect(v["comment"] == nil || v["comment"] is NSNull, "\(v)")
+            #expect(v["followUp"] as? Bool == true || v["followup"] as? Bool == true)
+            // The entry page carries both, for the cell's dialog.
+            let page = try await web.send(.get, "/entry?ds=SECURITY&ou=ALA&year=2017&pe=201711").text ?? ""
+            #expect(page.contains("id=\"value-dialog\"") && page.contains("data-followup=\"true\""))
+        }
+    }
+
     @Test func theDashboardShowsTheReportsTargets() async throws {
         let state = try await WebFixture.state()
         // The framework's 2017 readiness target moved away from the indicator's own (91.5).

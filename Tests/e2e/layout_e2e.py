@@ -228,6 +228,37 @@ try:
     d.get(d.current_url)
     check(find(d, By.CSS_SELECTOR, "#grid input.cell").get_attribute("value") == "7", "the value typed is stored")
 
+    # A value's comment and follow-up mark, from the keyboard (Alt+C), kept when the value changes.
+    cell = find(d, By.CSS_SELECTOR, "#grid input.cell")
+    cell.click()
+    cell.send_keys(Keys.ALT, "c")
+    dialog = find(d, By.ID, "value-dialog")
+    wait(d, lambda d: dialog.get_attribute("open") is not None)
+    check(d.switch_to.active_element.get_attribute("id") == "value-comment", "Alt+C opens the dialog at its comment")
+    d.switch_to.active_element.send_keys("Two offices merged this month.")
+    find(d, By.ID, "value-followup").click()
+    find(d, By.ID, "value-save").click()
+    wait(d, lambda d: dialog.get_attribute("open") is None)
+    td = cell.find_element(By.XPATH, "..")
+    check(td.find_element(By.CSS_SELECTOR, ".mark.comment").is_displayed() and
+          td.find_element(By.CSS_SELECTOR, ".mark.followup").is_displayed(), "the cell shows its comment and its mark")
+    check(d.switch_to.active_element == cell, "the focus comes back to the cell")
+    d.execute_script("arguments[0].select()", cell)
+    cell.send_keys("8", Keys.ENTER)
+    wait(d, lambda d: "saved" in cell.get_attribute("class"))
+    d.get(d.current_url)
+    cell = find(d, By.CSS_SELECTOR, "#grid input.cell")
+    check(cell.get_attribute("value") == "8" and cell.get_attribute("data-comment") == "Two offices merged this month."
+          and cell.get_attribute("data-followup") == "true", "a changed value keeps its comment and its mark")
+    empty = [c for c in d.find_elements(By.CSS_SELECTOR, "#grid input.cell") if c.get_attribute("value") == ""][0]
+    empty.find_element(By.XPATH, "..").find_element(By.CSS_SELECTOR, "button.note").click()
+    wait(d, lambda d: dialog.get_attribute("open") is not None)
+    check(find(d, By.ID, "value-dialog-empty").is_displayed() and not find(d, By.ID, "value-save").is_enabled(),
+          "a cell without a value asks for the value first")
+    found = axe(d)
+    check(found == [], "axe finds nothing with the dialog open: %s" % found)
+    find(d, By.ID, "value-cancel").click()
+
     # Checks in the page's language, as the server makes them.
     d.get(BASE + "/entry?ds=SECURITY&ou=KZY&year=2017&pe=201712&lang=ru")
     cell = find(d, By.CSS_SELECTOR, "#grid input.cell[data-type='INTEGER_ZERO_OR_POSITIVE']")

@@ -214,6 +214,60 @@
     });
   }
 
+  // A value's comment and follow-up mark: the cell's ✎ button, or Alt+C in the cell, opens a dialog.
+  var noteDialog = document.getElementById("value-dialog");
+  function showMarks(input) {
+    var td = input.closest("td");
+    var comment = td.querySelector(".mark.comment"), follow = td.querySelector(".mark.followup");
+    if (comment) { comment.hidden = !input.dataset.comment; comment.title = input.dataset.comment || ""; }
+    if (follow) follow.hidden = input.dataset.followup !== "true";
+  }
+  function openNote(input) {
+    if (!noteDialog || typeof noteDialog.showModal !== "function" || input.disabled) return;
+    var stored = input.dataset.last !== "";
+    var comment = document.getElementById("value-comment"), follow = document.getElementById("value-followup");
+    var saveButton = document.getElementById("value-save"), cancel = document.getElementById("value-cancel");
+    var status = document.getElementById("value-dialog-status");
+    document.getElementById("value-dialog-cell").textContent =
+      input.getAttribute("aria-label").trim() + (stored ? ": " + input.dataset.last : "");
+    document.getElementById("value-dialog-empty").hidden = stored;
+    comment.value = input.dataset.comment || "";
+    follow.checked = input.dataset.followup === "true";
+    comment.disabled = follow.disabled = saveButton.disabled = !stored;
+    status.textContent = "";
+    noteDialog.showModal();
+    (stored ? comment : cancel).focus();
+    function close() { if (noteDialog.open) noteDialog.close(); input.focus(); }
+    cancel.onclick = close;
+    saveButton.onclick = function () {
+      var text = comment.value.trim(), flagged = follow.checked;
+      var key = { dataElement: input.dataset.de, categoryOptionCombo: input.dataset.co,
+                  period: grid.dataset.pe, orgUnit: grid.dataset.ou };
+      var steps = Promise.resolve();
+      if (text !== (input.dataset.comment || "")) {
+        steps = steps.then(function () {
+          return request("POST", "/api/dataValues", Object.assign({ value: input.dataset.last, comment: text }, key));
+        });
+      }
+      if (flagged !== (input.dataset.followup === "true")) {
+        steps = steps.then(function () {
+          return request("PUT", "/api/dataValues/followup", Object.assign({ followup: flagged }, key));
+        });
+      }
+      status.textContent = msg.saving;
+      steps.then(function () {
+        input.dataset.comment = text;
+        input.dataset.followup = String(flagged);
+        showMarks(input);
+        close();
+        show(input, "saved", "✓ " + msg.saved);
+      }).catch(function (e) { status.textContent = msg.error + ": " + e.message; });
+    };
+  }
+  grid.querySelectorAll("button.note").forEach(function (b) {
+    b.addEventListener("click", function () { openNote(b.closest("td").querySelector("input.cell")); });
+  });
+
   // The form's validation rules, checked again on the server after every saved cell.
   var violations = document.getElementById("violations-list");
   function element(tag, cls, text) {
@@ -273,6 +327,9 @@
       } else if (e.key === "ArrowDown" || e.key === "ArrowUp") {
         e.preventDefault();
         focusCell(cellBelow(input, e.key === "ArrowDown" ? 1 : -1));
+      } else if (e.altKey && (e.key === "c" || e.key === "C")) {
+        e.preventDefault();
+        openNote(input);
       } else if (e.altKey && (e.key === "h" || e.key === "H")) {
         e.preventDefault();
         var link = input.parentNode.querySelector("a.hist");
