@@ -97,6 +97,7 @@ public enum XLSX {
                     <borders count="1"><border/></borders>\
                     <cellStyleXfs count="1"><xf/></cellStyleXfs>\
                     <cellXfs count="2"><xf/><xf fontId="1" applyFont="1"/></cellXfs>\
+                    <cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>\
                     </styleSheet>
                     """.utf8)
             ))

@@ -65,6 +65,13 @@ enum API {
         api.get("notifications") { _, c in try h.notificationsJSON(c) }
         api.get("outlierDetection") { r, c in try h.outlierDetection(r, c) }
         api.get("outlierDetection/check") { r, c in try h.outlierCheck(r, c) }
+        // A form as a spreadsheet, and back (FormSheets.swift).
+        api.get("dataEntry/form.xlsx") { r, c in try h.formWorkbook(r, c) }
+        api.post("dataEntry/form.xlsx") { r, c in
+            var r = r
+            let body = try await r.collectBody(upTo: FormSheet.maxBytes)
+            return try HTTP.json(try h.importFormWorkbook(Data(buffer: body), c))
+        }
         api.put("dataValues/followup") { r, c in
             let body = try await HTTP.decode(FollowUpBody.self, from: r, what: "the follow-up")
             return try HTTP.json(try h.setFollowUp(body, c))

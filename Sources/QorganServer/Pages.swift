@@ -22,6 +22,7 @@ enum Pages {
         router.get("/language") { r, c in p.chooseLanguage(r, c) }
         router.get("/dashboard") { r, c in try p.page(r, c) { try p.dashboard(r, c, $0) } }
         router.get("/entry") { r, c in try p.page(r, c) { try p.entry(r, c, $0) } }
+        router.get("/entry/blank") { r, c in try p.page(r, c) { try p.blankForm(r, c, $0) } }
         router.get("/pivot") { r, c in try p.page(r, c) { try p.pivot(r, c, $0) } }
         router.get("/validation") { r, c in try p.page(r, c) { try p.validation(r, c, $0) } }
         router.get("/completeness") { r, c in try p.page(r, c) { try p.completeness(r, c, $0) } }
@@ -411,6 +412,30 @@ struct PageHandlers: Sendable {
             }
         }
         return cards
+    }
+
+    /// A blank paper form for a unit and period: every element and breakdown with a box to write in.
+    func blankForm(_ r: Request, _ c: AppContext, _ user: Principal) throws -> Response {
+        let catalog = try state.store.catalog()
+        let lang = c.language
+        let t = state.messages.table(lang)
+        let (form, period, unit) = try api.sheetKey(
+            HTTP.param(r, "ds"), HTTP.param(r, "pe"), HTTP.param(r, "ou"), c, catalog)
+        let rows = form.dataElements.compactMap { catalog.element($0) }.flatMap { e in
+            catalog.optionCombos(of: e).map { coc -> Ctx in
+                [
+                    "name": e.name(in: lang), "code": "\(e.code).\(coc.code)",
+                    "breakdown": coc.code == "default" ? "" : catalog.name(of: coc, in: lang),
+                ]
+            }
+        }
+        return render(
+            "entry-blank", c, r, title: (t["blank_title"] ?? "Paper form") + " — " + form.name(in: lang),
+            active: "entry",
+            [
+                "formName": form.name(in: lang), "unitName": unit.name(in: lang), "unitCode": unit.code,
+                "periodName": state.messages.periodName(period, lang), "pe": period.iso, "rows": rows,
+            ])
     }
 
     /// How a measure's unit follows a value: " %", " per 1,000", nothing for a count.

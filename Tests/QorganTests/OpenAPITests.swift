@@ -100,6 +100,9 @@ import Testing
             "GET /api/outlierDetection/check": (
                 "/api/outlierDetection/check?de=CONVICTIONS&pe=201711&ou=AKT&value=40", nil
             ),
+            "GET /api/dataEntry/form.xlsx": ("/api/dataEntry/form.xlsx?ds=SECURITY&ou=AKT&pe=201711", nil),
+            // (The body is the workbook the GET gives; see below.)
+            "POST /api/dataEntry/form.xlsx": ("/api/dataEntry/form.xlsx", nil),
             "PUT /api/dataValues/followup": (
                 "/api/dataValues/followup",
                 #"{"dataElement": "READINESS_PCT", "period": "2017", "orgUnit": "AKT", "followup": true}"#
@@ -200,7 +203,13 @@ import Testing
                 let method = HTTPRequest.Method(rawValue: String(key.split(separator: " ")[0]))!
                 let documented = Set(((ops[key]!["responses"] as? [String: Any]) ?? [:]).keys)
                 let json = try body.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) }
-                let r = try await web.send(method, uri, json: json)
+                // A spreadsheet goes up as it came down.
+                let workbook =
+                    key == "POST /api/dataEntry/form.xlsx"
+                    ? Data(
+                        buffer: try await web.send(.get, "/api/dataEntry/form.xlsx?ds=SECURITY&ou=AKT&pe=201711").body)
+                    : nil
+                let r = try await web.send(method, uri, json: json, bytes: workbook)
                 #expect(
                     documented.contains(String(r.status.code)),
                     "\(key) answered \(r.status.code); documented: \(documented.sorted())")
@@ -209,7 +218,7 @@ import Testing
                     "\(key) as an administrator: \(r.status.code) \(String((r.text ?? "").prefix(300)))")
                 let secured = (ops[key]!["security"] as? [Any]).map { !$0.isEmpty } ?? true
                 if secured {
-                    let a = try await anonymous.send(method, uri, json: json)
+                    let a = try await anonymous.send(method, uri, json: json, bytes: workbook)
                     #expect(
                         a.status == .unauthorized && documented.contains("401"),
                         "\(key) without credentials: \(a.status.code)")

@@ -1,5 +1,6 @@
 import Foundation
 import QorganCore
+import QorganInterop
 import QorganServer
 import Testing
 
@@ -380,6 +381,65 @@ import Testing
             // The entry page carries both, for the cell's dialog.
             let page = try await web.send(.get, "/entry?ds=SECURITY&ou=ALA&year=2017&pe=201711").text ?? ""
             #expect(page.contains("id=\"value-dialog\"") && page.contains("data-followup=\"true\""))
+        }
+    }
+
+    /// A workbook of `cells` (first sheet), as a spreadsheet program would save it after editing.
+    func workbook(_ cells: [String: String]) -> Data {
+        let rows = cells.keys.compactMap { Int($0.drop { $0.isLetter }) }.max() ?? 1
+        func row(_ r: Int) -> [XLSX.Cell] {
+            ["A", "B", "C", "D", "E"].map { c in cells["\(c)\(r)"].map { XLSX.Cell.text($0) } ?? .empty }
+        }
+        return XLSX.workbook(sheets: [
+            XLSX.Sheet(
+                name: "Form", header: row(1).map { if case .text(let s) = $0 { s } else { "" } },
+                rows: (2...rows).map(row))
+        ])
+    }
+
+    @Test func aFormsSpreadsheetComesBackWholeOrNotAtAllWithItsCellsNamed() async throws {
+        let state = try await WebFixture.state()
+        try await withApp(state) { web in
+            try await web.signIn("almaty")
+            let download = try await web.send(.get, "/api/dataEntry/form.xlsx?ds=SECURITY&ou=ALA&pe=201710")
+            #expect(download.status == .ok)
+            var cells = try XLSX.firstSheet(Data(buffer: download.body))
+            #expect(cells["B1"] == "SECURITY" && cells["B2"] == "ALA" && cells["B3"] == "201710")
+            let rows = Dictionary(
+                uniqueKeysWithValues: cells.filter { $0.key.hasPrefix("E") && $0.key != "E5" }.map {
+                    ($0.value, $0.key.dropFirst())
+                })
+            let a = try #require(rows["CONVICTIONS.default"])
+            let b = try #require(rows["DEPARTURES_STOPPED.default"])
+            func stored(_ de: String) async throws -> String? {
+                try await web.send(.get, "/api/dataValues?de=\(de)&pe=201710&ou=ALA").object["value"] as? String
+            }
+            let before = (try await stored("CONVICTIONS"), try await stored("DEPARTURES_STOPPED"))
+            cells["C\(a)"] = "77"
+            cells["C\(b)"] = "-3"
+            cells["E99"] = "NOT_HERE.default"
+            cells["C99"] = "1"
+            let refused = try await web.send(.post, "/api/dataEntry/form.xlsx", bytes: workbook(cells))
+            #expect(refused.status == .badRequest)
+            let places = (refused.object["problems"] as? [[String: Any]] ?? []).compactMap { $0["object"] as? String }
+            #expect(Set(places) == ["cell C\(b)", "cell E99"], "\(places)")
+            let unchanged = (try await stored("CONVICTIONS"), try await stored("DEPARTURES_STOPPED"))
+            #expect(unchanged.0 == before.0 && unchanged.1 == before.1)
+            cells["C\(b)"] = "3"
+            cells["E99"] = nil
+            cells["C99"] = nil
+            let saved = try await web.send(.post, "/api/dataEntry/form.xlsx", bytes: workbook(cells))
+            #expect(saved.status == .ok, "\(saved.text ?? "")")
+            let now = (try await stored("CONVICTIONS"), try await stored("DEPARTURES_STOPPED"))
+            #expect(now.0 == "77" && now.1 == "3")
+            // Another region's sheet, and a file that is no spreadsheet.
+            cells["B2"] = "AKT"
+            #expect(try await web.send(.post, "/api/dataEntry/form.xlsx", bytes: workbook(cells)).status == .forbidden)
+            let junk = try await web.send(.post, "/api/dataEntry/form.xlsx", bytes: Data("name,value\n".utf8))
+            #expect(junk.status == .badRequest && (junk.text ?? "").contains("not a spreadsheet of a form"))
+            // The blank paper form of the same form.
+            let blank = try await web.send(.get, "/entry/blank?ds=SECURITY&ou=ALA&pe=201710").text ?? ""
+            #expect(blank.components(separatedBy: "<td class=\"box\">").count - 1 == rows.count + 3)
         }
     }
 

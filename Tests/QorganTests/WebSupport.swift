@@ -50,12 +50,12 @@ struct WebClient {
     @discardableResult
     mutating func send(
         _ method: HTTPRequest.Method, _ uri: String, json: Any? = nil, form: [(String, String)]? = nil,
-        headers extra: HTTPFields = [:], raw: String? = nil, withCSRF: Bool = true
+        headers extra: HTTPFields = [:], raw: String? = nil, bytes: Data? = nil, withCSRF: Bool = true
     ) async throws -> TestResponse {
         var headers = extra
         if !cookies.isEmpty { headers[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ") }
         if let bearer { headers[.authorization] = "Bearer \(bearer)" }
-        var body: ByteBuffer? = raw.map { ByteBuffer(string: $0) }
+        var body: ByteBuffer? = raw.map { ByteBuffer(string: $0) } ?? bytes.map { ByteBuffer(data: $0) }
         if let json {
             headers[.contentType] = "application/json"
             body = ByteBuffer(data: try JSONSerialization.data(withJSONObject: json))

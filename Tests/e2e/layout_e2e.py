@@ -73,13 +73,15 @@ SPEAKS_ITS_LANGUAGE = {
 }
 # Words that are the same in every language: the product, the language switcher, the demo's
 # user names, key names, the time zone.
-NOT_ENGLISH = set("Qorgan English admin analyst viewer almaty aktobe almaty-head national-head demo Tab Enter Alt UTC".split())
+NOT_ENGLISH = set("Qorgan Excel LibreOffice English admin analyst viewer almaty aktobe almaty-head national-head demo Tab Enter Alt UTC".split())
 
 
 def english_words(d):
     """Latin-script words of three letters or more left on the page (codes in capitals aside)."""
     text = d.execute_script("return document.body.innerText")
     words = re.findall(r"[A-Za-z][A-Za-z'’-]*[a-z][A-Za-z'’-]*", text)
+    # (A Kazakh ending joins a name with a hyphen: "LibreOffice-та".)
+    words = [w.strip("-'’") for w in words]
     return sorted({w for w in words if len(w) >= 3 and w not in NOT_ENGLISH})
 
 
@@ -258,6 +260,53 @@ try:
     found = axe(d)
     check(found == [], "axe finds nothing with the dialog open: %s" % found)
     find(d, By.ID, "value-cancel").click()
+
+    # The form as a spreadsheet: downloaded, filled by openpyxl, uploaded through the page. A
+    # refused cell refuses the whole sheet and is named; corrected, the sheet lands whole.
+    import http.cookiejar, tempfile, urllib.request, openpyxl
+    form_path = "/entry?ds=SECURITY&ou=MAN&year=2017&pe=201711&lang=en"
+    d.get(BASE + form_path)
+    href = find(d, By.ID, "sheet-download").get_attribute("href")
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    session = {c["name"]: c["value"] for c in d.get_cookies()}
+    request = urllib.request.Request(href, headers={"Cookie": "; ".join("%s=%s" % kv for kv in session.items())})
+    workdir = tempfile.mkdtemp()
+    book_path = os.path.join(workdir, "form.xlsx")
+    with opener.open(request) as answer, open(book_path, "wb") as f:
+        f.write(answer.read())
+    book = openpyxl.load_workbook(book_path)
+    sheet = book.active
+    check(sheet["B1"].value == "SECURITY" and sheet["B2"].value == "MAN" and sheet["B3"].value == "201711",
+          "the spreadsheet says its form, unit and period")
+    rows = {sheet.cell(row=r, column=5).value: r for r in range(6, sheet.max_row + 1)}
+    first, second = rows["DEPARTURES_STOPPED.default"], rows["TRAVEL_INTENT_STOPPED.default"]
+    before = [c.get_attribute("value") for c in d.find_elements(By.CSS_SELECTOR, "#grid input.cell")]
+    sheet.cell(row=first, column=3).value = 31
+    sheet.cell(row=second, column=3).value = "many"
+    bad_path = os.path.join(workdir, "bad.xlsx")
+    book.save(bad_path)
+    find(d, By.ID, "sheet-file").send_keys(bad_path)
+    find(d, By.ID, "sheet-send").click()
+    problems = find(d, By.ID, "sheet-problems")
+    check("cell C%d" % second in problems.text and "many" in problems.text and d.switch_to.active_element == problems,
+          "a refused cell is named by its reference: " + problems.text.replace("\n", " | ")[:200])
+    d.get(BASE + form_path)
+    after = [c.get_attribute("value") for c in d.find_elements(By.CSS_SELECTOR, "#grid input.cell")]
+    check(after == before, "nothing of the refused spreadsheet was stored, the good cell included")
+    sheet.cell(row=second, column=3).value = 4
+    good_path = os.path.join(workdir, "good.xlsx")
+    book.save(good_path)
+    find(d, By.ID, "sheet-file").send_keys(good_path)
+    find(d, By.ID, "sheet-send").click()
+    done = find(d, By.CSS_SELECTOR, "#sheet-result .notice.saved")
+    check("Saved from the spreadsheet" in done.text, "the corrected spreadsheet is saved: " + done.text)
+    values = {c.get_attribute("data-de"): c.get_attribute("value") for c in d.find_elements(By.CSS_SELECTOR, "#grid input.cell")}
+    check(sorted(v for v in values.values() if v in ("31", "4")) == ["31", "4"], "and its values are in the form")
+    d.get(find(d, By.ID, "print-blank").get_attribute("href"))
+    boxes = d.find_elements(By.CSS_SELECTOR, "#blank-table td.box")
+    check(len(boxes) == len(rows) and find(d, By.ID, "blank-print"), "a blank paper form has a box per value (%d)" % len(boxes))
+    check(axe(d) == [], "axe finds nothing on the paper form")
 
     # Checks in the page's language, as the server makes them.
     d.get(BASE + "/entry?ds=SECURITY&ou=KZY&year=2017&pe=201712&lang=ru")

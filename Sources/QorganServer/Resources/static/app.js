@@ -268,6 +268,53 @@
     b.addEventListener("click", function () { openNote(b.closest("td").querySelector("input.cell")); });
   });
 
+  // A filled spreadsheet of the form, uploaded whole: saved at once and the page reloaded, or
+  // refused with every cell named, and nothing changed.
+  var sheet = document.getElementById("sheet-upload");
+  if (sheet) {
+    var result = document.getElementById("sheet-result");
+    var saved = sessionStorage.getItem("qorgan-sheet");
+    if (saved) {
+      sessionStorage.removeItem("qorgan-sheet");
+      result.appendChild(element("p", "notice saved", saved));
+    }
+    sheet.addEventListener("submit", function (e) {
+      e.preventDefault();
+      while (result.firstChild) result.removeChild(result.firstChild);
+      var file = document.getElementById("sheet-file").files[0];
+      if (!file) { result.appendChild(element("p", "error", sheet.dataset.choose)); return; }
+      fetch("/api/dataEntry/form.xlsx", {
+        method: "POST", body: file, credentials: "same-origin",
+        headers: { "X-CSRF-Token": csrf, "Accept": "application/json",
+                   "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" }
+      }).then(function (r) {
+        return r.json().then(function (data) { return { ok: r.ok, data: data }; });
+      }).then(function (answer) {
+        var d = answer.data || {};
+        if (answer.ok) {
+          sessionStorage.setItem("qorgan-sheet", sheet.dataset.done.replace("{imported}", d.imported)
+            .replace("{updated}", d.updated).replace("{unchanged}", d.unchanged));
+          window.location.reload();
+          return;
+        }
+        var box = element("div", "error-summary");
+        box.setAttribute("role", "alert");
+        box.setAttribute("tabindex", "-1");
+        box.id = "sheet-problems";
+        box.appendChild(element("p", null, sheet.dataset.refused));
+        var list = element("ul");
+        (d.problems && d.problems.length ? d.problems : [{ reason: d.message }]).forEach(function (p) {
+          var where = p.object || p.field || "";
+          var what = p.value ? " «" + p.value + "»" : "";
+          list.appendChild(element("li", null, (where ? where + what + ": " : "") + p.reason));
+        });
+        box.appendChild(list);
+        result.appendChild(box);
+        box.focus();
+      }).catch(function (err) { result.appendChild(element("p", "error", msg.error + ": " + err.message)); });
+    });
+  }
+
   // The form's validation rules, checked again on the server after every saved cell.
   var violations = document.getElementById("violations-list");
   function element(tag, cls, text) {
