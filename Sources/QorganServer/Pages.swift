@@ -16,6 +16,13 @@ enum Pages {
         let p = PageHandlers(state: state)
         router.get("/") { _, _ in HTTP.redirect("/dashboard") }
         router.get("/static/:file") { _, c in try p.staticFile(try c.parameters.require("file")) }
+        // The service worker, from the root so that its scope is the whole site.
+        router.get("/sw.js") { _, _ in
+            var response = try p.staticFile("sw.js")
+            response.headers[.cacheControl] = "no-cache"
+            response.headers[HTTPField.Name("Service-Worker-Allowed")!] = "/"
+            return response
+        }
         router.get("/login") { r, c in p.loginPage(r, c, error: nil) }
         router.post("/login") { r, c in try await p.login(r, c) }
         router.post("/logout") { r, c in try p.logout(r, c) }

@@ -17,7 +17,7 @@ chromium-driver, through selenium):
 Usage: layout_e2e.py BASE_URL SCREENSHOT_DIR
 Saves a screenshot of each page at both widths (NAME-390.png, NAME-1366.png). Prints one line
 per check and exits non-zero on the first failure."""
-import datetime, importlib.util, os, re, sys, urllib.parse
+import datetime, importlib.util, json, os, re, sys, urllib.error, urllib.parse, urllib.request
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
@@ -263,7 +263,7 @@ try:
 
     # The form as a spreadsheet: downloaded, filled by openpyxl, uploaded through the page. A
     # refused cell refuses the whole sheet and is named; corrected, the sheet lands whole.
-    import http.cookiejar, tempfile, urllib.request, openpyxl
+    import http.cookiejar, tempfile, openpyxl
     form_path = "/entry?ds=SECURITY&ou=MAN&year=2017&pe=201711&lang=en"
     d.get(BASE + form_path)
     href = find(d, By.ID, "sheet-download").get_attribute("href")
@@ -307,6 +307,59 @@ try:
     boxes = d.find_elements(By.CSS_SELECTOR, "#blank-table td.box")
     check(len(boxes) == len(rows) and find(d, By.ID, "blank-print"), "a blank paper form has a box per value (%d)" % len(boxes))
     check(axe(d) == [], "axe finds nothing on the paper form")
+
+    # Offline: values typed with the connection cut are kept and sent when it returns; one changed
+    # by someone else meanwhile is shown as a conflict and overwritten only when the person says so.
+    import base64
+    admin = "Basic " + base64.b64encode(b"admin:" + chromium.PASSWORD.encode()).decode()
+    def api(method, path, body=None):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(BASE + path, data=data, method=method,
+                                     headers={"Authorization": admin, "Content-Type": "application/json", "Accept": "application/json"})
+        try:
+            with urllib.request.urlopen(req) as r:
+                return json.loads(r.read() or b"null")
+        except urllib.error.HTTPError as e:
+            return {"status": e.code}
+    offline_path = "/entry?ds=SECURITY&ou=MAN&year=2017&pe=201712&lang=en"
+    d.get(BASE + offline_path)
+    d.execute_async_script("var done = arguments[0]; navigator.serviceWorker.ready.then(function () { done(true); });")
+    d.get(BASE + offline_path)  # now through the service worker, which keeps the page
+    check(d.execute_script("return !!navigator.serviceWorker.controller"), "the service worker controls the entry page")
+    kept = d.execute_async_script(
+        "var done = arguments[0]; caches.match(location.href).then(function (r) { done(r ? r.status : 0); });")
+    check(kept == 200, "the page is kept for offline use (%s)" % kept)
+    cells = d.find_elements(By.CSS_SELECTOR, "#grid input.cell")
+    mine, theirs = cells[2], cells[3]
+    keys = [(c.get_attribute("data-de"), c.get_attribute("data-co")) for c in (mine, theirs)]
+    d.set_network_conditions(offline=True, latency=0, download_throughput=0, upload_throughput=0)
+    for cell, value in ((mine, "11"), (theirs, "12")):
+        d.execute_script("arguments[0].select()", cell)
+        cell.send_keys(value, Keys.ENTER)
+        wait(d, lambda d: "queued" in cell.get_attribute("class"))
+    # Opened again without a connection: the kept page, with the values waiting in their cells.
+    d.get(BASE + offline_path)
+    cells = d.find_elements(By.CSS_SELECTOR, "#grid input.cell")
+    check([cells[2].get_attribute("value"), cells[3].get_attribute("value")] == ["11", "12"]
+          and "queued" in cells[2].get_attribute("class"), "reopened offline, the form shows the values waiting")
+    banner = find(d, By.ID, "offline-status")
+    check(banner.is_displayed() and "2" in banner.text, "the page says two values wait on this device: " + banner.text)
+    # Meanwhile an administrator saves another value into the second cell.
+    ou = d.execute_script("return document.getElementById('grid').dataset.ou")
+    api("POST", "/api/dataValues", {"dataElement": keys[1][0], "categoryOptionCombo": keys[1][1], "period": "201712",
+                                    "orgUnit": ou, "value": "99"})
+    d.delete_network_conditions()
+    conflicts = find(d, By.ID, "offline-conflicts")
+    wait(d, lambda d: conflicts.is_displayed() and not banner.is_displayed(), timeout=30)
+    def server(key):
+        v = api("GET", "/api/dataValues?de=%s&pe=201712&ou=%s&co=%s" % (key[0], ou, key[1]))
+        return v.get("value")
+    check(server(keys[0]) == "11", "the value typed offline is sent when the connection returns")
+    check(server(keys[1]) == "99" and "99" in conflicts.text and "12" in conflicts.text,
+          "the one changed meanwhile is not overwritten, and the page shows both: " + conflicts.text.replace("\n", " | "))
+    conflicts.find_element(By.TAG_NAME, "button").click()
+    wait(d, lambda d: not conflicts.is_displayed(), timeout=30)
+    check(server(keys[1]) == "12", "kept by the person's choice, it is saved")
 
     # Checks in the page's language, as the server makes them.
     d.get(BASE + "/entry?ds=SECURITY&ou=KZY&year=2017&pe=201712&lang=ru")

@@ -24,6 +24,14 @@
       periodSelect.value = "";
     });
   }
+  // Data entry works offline: the service worker keeps the pages opened, the page keeps the values.
+  if (document.getElementById("entry-choice") && "serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/sw.js").catch(function () { /* works online without it */ });
+  }
+  // Signing out forgets the kept pages.
+  document.querySelectorAll("form[action='/logout']").forEach(function (f) {
+    f.addEventListener("submit", function () { if (window.caches) caches.keys().then(function (k) { k.forEach(function (n) { caches.delete(n); }); }); });
+  });
   var problems = document.getElementById("error-summary");
   if (problems) {
     problems.focus();
@@ -119,7 +127,12 @@
   function request(method, url, body) {
     var opts = { method: method, headers: { "X-CSRF-Token": csrf, "Accept": "application/json" }, credentials: "same-origin" };
     if (body) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
-    return fetch(url, opts).then(function (r) {
+    return fetch(url, opts).catch(function () {
+      // No answer at all: the connection is down (an answer with an error status is not this).
+      var err = new Error(msg.offline);
+      err.offline = true;
+      throw err;
+    }).then(function (r) {
       return r.text().then(function (t) {
         var data = null;
         try { data = t ? JSON.parse(t) : null; } catch (e) { data = { message: t }; }
@@ -209,10 +222,122 @@
       show(input, "saved", "✓ " + text);
       refreshViolations();
     }).catch(function (e) {
+      if (e.offline) { keep(input, v, comment); return; }
       show(input, "error", msg.error + ": " + e.message);
       if (e.detail) input.parentNode.querySelector(".status").title = e.detail;
     });
   }
+
+  // Offline: a value that could not be sent is kept on this device (localStorage, per user) with
+  // the value the server had when it was typed over. When the connection returns, each is sent
+  // unless the server's value changed meanwhile: that is a conflict, shown, and decided by the
+  // person — never overwritten in silence.
+  var queueKey = "qorgan-offline:" + (grid.dataset.user || "");
+  function queue() { try { return JSON.parse(localStorage.getItem(queueKey) || "[]"); } catch (e) { return []; } }
+  function store(items) { localStorage.setItem(queueKey, JSON.stringify(items)); showQueue(); }
+  function cellKey(item) { return [item.ou, item.pe, item.de, item.co].join("|"); }
+  function keep(input, v, comment) {
+    var item = { ds: grid.dataset.ds, ou: grid.dataset.ou, pe: grid.dataset.pe, de: input.dataset.de, co: input.dataset.co,
+                 value: v, base: input.dataset.last, comment: comment || null,
+                 label: input.getAttribute("aria-label").trim() + " — " + grid.querySelector("h2").textContent.trim() };
+    var items = queue().filter(function (i) {
+      if (cellKey(i) !== cellKey(item)) return true;
+      item.base = i.base;  // typed over twice offline: the server's value is still the first one's base
+      return false;
+    });
+    items.push(item);
+    store(items);
+    show(input, "queued", msg.queued);
+  }
+  function cellOf(item) {
+    if (item.ou !== grid.dataset.ou || item.pe !== grid.dataset.pe) return null;
+    return cells.filter(function (c) { return c.dataset.de === item.de && c.dataset.co === item.co; })[0] || null;
+  }
+  var banner = document.getElementById("offline-status");
+  var conflictBox = document.getElementById("offline-conflicts");
+  function showQueue() {
+    var items = queue();
+    var waiting = items.filter(function (i) { return !i.conflict; }).length;
+    if (banner) {
+      banner.hidden = waiting === 0;
+      banner.textContent = msg.offlineBanner.replace("{count}", waiting);
+    }
+    if (!conflictBox) return;
+    var list = conflictBox.querySelector("ul");
+    while (list.firstChild) list.removeChild(list.firstChild);
+    items.filter(function (i) { return i.conflict; }).forEach(function (i) {
+      var li = element("li", "conflict");
+      li.appendChild(element("p", null, msg.conflictItem.replace("{cell}", i.label).replace("{mine}", i.value === "" ? "–" : i.value)
+        .replace("{theirs}", i.theirs === "" ? "–" : i.theirs).replace("{by}", i.theirsBy || "?")));
+      var mine = element("button", null, msg.keepMine), theirs = element("button", "secondary", msg.keepTheirs);
+      mine.type = theirs.type = "button";
+      mine.addEventListener("click", function () { i.conflict = false; i.base = i.theirs; store(queue().map(function (q) { return cellKey(q) === cellKey(i) ? i : q; })); flush(); });
+      theirs.addEventListener("click", function () {
+        store(queue().filter(function (q) { return cellKey(q) !== cellKey(i); }));
+        var c = cellOf(i);
+        if (c) { c.value = i.theirs; c.dataset.last = i.theirs; show(c, "saved", "✓ " + msg.saved); }
+      });
+      li.appendChild(mine);
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(theirs);
+      list.appendChild(li);
+    });
+    conflictBox.hidden = !list.firstChild;
+  }
+  var flushing = false;
+  function flush() {
+    var items = queue().filter(function (i) { return !i.conflict; });
+    if (flushing || items.length === 0) return;
+    flushing = true;
+    var item = items[0];
+    var q = "?de=" + encodeURIComponent(item.de) + "&pe=" + encodeURIComponent(item.pe) + "&ou=" + encodeURIComponent(item.ou) +
+            "&co=" + encodeURIComponent(item.co);
+    function done() { flushing = false; flush(); }
+    request("GET", "/api/dataValues" + q).then(function (v) { return v; }, function (e) {
+      if (e.offline) throw e;
+      return null;  // nothing stored (404): the server's value is empty
+    }).then(function (current) {
+      var theirs = current && !current.deleted ? String(current.value) : "";
+      if (theirs !== item.base) {
+        item.conflict = true;
+        item.theirs = theirs;
+        item.theirsBy = current ? current.storedBy : "";
+        store(queue().map(function (x) { return cellKey(x) === cellKey(item) ? item : x; }));
+        var c = cellOf(item);
+        if (c) show(c, "error", msg.conflict);
+        return done();
+      }
+      var sent = item.value === ""
+        ? request("DELETE", "/api/dataValues" + q)
+        : request("POST", "/api/dataValues", { dataElement: item.de, categoryOptionCombo: item.co, period: item.pe,
+                                               orgUnit: item.ou, value: item.value, comment: item.comment || undefined });
+      return sent.then(function () {
+        store(queue().filter(function (x) { return cellKey(x) !== cellKey(item); }));
+        var c = cellOf(item);
+        if (c) { c.dataset.last = item.value; show(c, "saved", "✓ " + msg.saved); }
+        refreshViolations();
+        done();
+      }, function (e) {
+        if (e.offline) throw e;
+        // Refused by the server (a locked form, a value out of range): shown on the cell, dropped from the queue.
+        store(queue().filter(function (x) { return cellKey(x) !== cellKey(item); }));
+        var c = cellOf(item);
+        if (c) show(c, "error", msg.error + ": " + e.message);
+        done();
+      });
+    }).catch(function () { flushing = false; });
+  }
+  // (After the rest of the page's script has found its cells.)
+  setTimeout(function () {
+    window.addEventListener("online", flush);
+    setInterval(flush, 5000);
+    showQueue();
+    queue().forEach(function (i) {
+      var c = cellOf(i);
+      if (c && !i.conflict) { c.value = i.value; show(c, "queued", msg.queued); }
+    });
+    flush();
+  }, 0);
 
   // A value's comment and follow-up mark: the cell's ✎ button, or Alt+C in the cell, opens a dialog.
   var noteDialog = document.getElementById("value-dialog");
