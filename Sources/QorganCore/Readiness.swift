@@ -41,41 +41,58 @@ public struct InstrumentItem: Hashable, Sendable, Codable {
     public var text: String
     public var weight: Double
     public var scale: ReadinessScale
-    public init(code: String, text: String, weight: Double, scale: ReadinessScale) {
+    /// The text in other languages, by language code.
+    public var translations: [String: String]?
+    public init(
+        code: String, text: String, weight: Double, scale: ReadinessScale, translations: [String: String]? = nil
+    ) {
         self.code = code
         self.text = text
         self.weight = weight
         self.scale = scale
+        self.translations = translations
+    }
+
+    /// The text in `language` when a translation exists, else the text.
+    public func text(in language: String) -> String {
+        translations?[language].flatMap { $0.isEmpty ? nil : $0 } ?? text
     }
 }
 
-public struct InstrumentSection: Hashable, Sendable, Codable {
+public struct InstrumentSection: Hashable, Sendable, Codable, Translatable {
     public var code: String
     public var name: String
     public var items: [InstrumentItem]
-    public init(code: String, name: String, items: [InstrumentItem]) {
+    public var translations: [String: String]?
+    public init(code: String, name: String, items: [InstrumentItem], translations: [String: String]? = nil) {
         self.code = code
         self.name = name
         self.items = items
+        self.translations = translations
     }
 }
 
 /// A versioned checklist. A version that an assessment has used is frozen: change comes as a
 /// new version, derived from it.
-public struct Instrument: Hashable, Sendable, Codable {
+public struct Instrument: Hashable, Sendable, Codable, Translatable {
     public var code: String
     public var version: Int
     public var name: String
     public var sections: [InstrumentSection]
     /// `CODE vN` it was derived from, if any.
     public var derivedFrom: String?
+    public var translations: [String: String]?
 
-    public init(code: String, version: Int, name: String, sections: [InstrumentSection], derivedFrom: String? = nil) {
+    public init(
+        code: String, version: Int, name: String, sections: [InstrumentSection], derivedFrom: String? = nil,
+        translations: [String: String]? = nil
+    ) {
         self.code = code
         self.version = version
         self.name = name
         self.sections = sections
         self.derivedFrom = derivedFrom
+        self.translations = translations
     }
 
     public var items: [InstrumentItem] { sections.flatMap(\.items) }
@@ -246,7 +263,9 @@ public enum ReadinessGaps {
     }
 
     /// Item means over the assessments given (typically one round), lowest first.
-    public static func items(_ assessments: [Assessment], instruments: [String: Instrument]) -> [ItemGap] {
+    public static func items(
+        _ assessments: [Assessment], instruments: [String: Instrument], language: String = "en"
+    ) -> [ItemGap] {
         var sums: [String: (total: Double, n: Int, item: InstrumentItem, section: String)] = [:]
         for a in assessments {
             guard let inst = instruments["\(a.instrument) v\(a.version)"] else { continue }
@@ -256,7 +275,7 @@ public enum ReadinessGaps {
                     guard let ans = answers[item.code], !ans.notApplicable, let v = item.scale.score(ans.answer) else {
                         continue
                     }
-                    var e = sums[item.code] ?? (0, 0, item, s.name)
+                    var e = sums[item.code] ?? (0, 0, item, s.name(in: language))
                     e.total += 100 * v / item.scale.maximum
                     e.n += 1
                     sums[item.code] = e
@@ -265,7 +284,7 @@ public enum ReadinessGaps {
         }
         return sums.map {
             ItemGap(
-                item: $0.key, text: $0.value.item.text, section: $0.value.section,
+                item: $0.key, text: $0.value.item.text(in: language), section: $0.value.section,
                 meanPercent: $0.value.total / Double($0.value.n), offices: $0.value.n)
         }
         .sorted { ($0.meanPercent, $0.item) < ($1.meanPercent, $1.item) }

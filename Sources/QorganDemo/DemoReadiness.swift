@@ -4,46 +4,106 @@ import QorganCore
 /// 2017) of every regional and field office, scored item by item so that the offices' mean is
 /// 89.9 % and then 91.7 % (F10).
 enum DemoReadiness {
-    static let instrument = Instrument(
-        code: "OFFICE_READINESS", version: 1, name: "Readiness of an office to respond to terrorist threats",
-        sections: [
-            InstrumentSection(
-                code: "PLANS", name: "Plans and procedures",
-                items: [
-                    InstrumentItem(
-                        code: "P1", text: "A response plan is approved and current", weight: 3, scale: .yesNo),
-                    InstrumentItem(
-                        code: "P2", text: "Call-out lists are complete and tested", weight: 2, scale: .levels),
-                    InstrumentItem(
-                        code: "P3", text: "Coordination with regional bodies is agreed (regional offices)", weight: 2,
-                        scale: .levels),
-                    InstrumentItem(
-                        code: "P4", text: "Procedures for mass-gathering events exist", weight: 1, scale: .levels),
-                ]),
-            InstrumentSection(
-                code: "STAFF", name: "Staff and training",
-                items: [
-                    InstrumentItem(code: "S1", text: "Staff trained in the last 12 months", weight: 3, scale: .levels),
-                    InstrumentItem(
-                        code: "S2", text: "Duty officers know the alert procedure", weight: 2, scale: .levels),
-                    InstrumentItem(
-                        code: "S3", text: "Specialists for negotiation are available", weight: 1, scale: .yesNo),
-                ]),
-            InstrumentSection(
-                code: "EQUIPMENT", name: "Equipment and communication",
-                items: [
-                    InstrumentItem(code: "E1", text: "Secure communication works", weight: 3, scale: .levels),
-                    InstrumentItem(code: "E2", text: "Protective equipment is complete", weight: 2, scale: .levels),
-                    InstrumentItem(code: "E3", text: "Vehicles are ready", weight: 1, scale: .levels),
-                ]),
-            InstrumentSection(
-                code: "EXERCISES", name: "Exercises",
-                items: [
-                    InstrumentItem(code: "X1", text: "Command-post exercise", weight: 3, scale: .exercise),
-                    InstrumentItem(code: "X2", text: "Field exercise with other services", weight: 3, scale: .exercise),
-                    InstrumentItem(code: "X3", text: "Alert drill", weight: 2, scale: .exercise),
-                ]),
-        ])
+    static let instrument = translated(
+        Instrument(
+            code: "OFFICE_READINESS", version: 1, name: "Readiness of an office to respond to terrorist threats",
+            sections: [
+                InstrumentSection(
+                    code: "PLANS", name: "Plans and procedures",
+                    items: [
+                        InstrumentItem(
+                            code: "P1", text: "A response plan is approved and current", weight: 3, scale: .yesNo),
+                        InstrumentItem(
+                            code: "P2", text: "Call-out lists are complete and tested", weight: 2, scale: .levels),
+                        InstrumentItem(
+                            code: "P3", text: "Coordination with regional bodies is agreed (regional offices)",
+                            weight: 2,
+                            scale: .levels),
+                        InstrumentItem(
+                            code: "P4", text: "Procedures for mass-gathering events exist", weight: 1, scale: .levels),
+                    ]),
+                InstrumentSection(
+                    code: "STAFF", name: "Staff and training",
+                    items: [
+                        InstrumentItem(
+                            code: "S1", text: "Staff trained in the last 12 months", weight: 3, scale: .levels),
+                        InstrumentItem(
+                            code: "S2", text: "Duty officers know the alert procedure", weight: 2, scale: .levels),
+                        InstrumentItem(
+                            code: "S3", text: "Specialists for negotiation are available", weight: 1, scale: .yesNo),
+                    ]),
+                InstrumentSection(
+                    code: "EQUIPMENT", name: "Equipment and communication",
+                    items: [
+                        InstrumentItem(code: "E1", text: "Secure communication works", weight: 3, scale: .levels),
+                        InstrumentItem(code: "E2", text: "Protective equipment is complete", weight: 2, scale: .levels),
+                        InstrumentItem(code: "E3", text: "Vehicles are ready", weight: 1, scale: .levels),
+                    ]),
+                InstrumentSection(
+                    code: "EXERCISES", name: "Exercises",
+                    items: [
+                        InstrumentItem(code: "X1", text: "Command-post exercise", weight: 3, scale: .exercise),
+                        InstrumentItem(
+                            code: "X2", text: "Field exercise with other services", weight: 3, scale: .exercise),
+                        InstrumentItem(code: "X3", text: "Alert drill", weight: 2, scale: .exercise),
+                    ]),
+            ]))
+
+    /// The checklist's texts in Russian and Kazakh.
+    static let texts: [String: (ru: String, kk: String)] = [
+        "Readiness of an office to respond to terrorist threats": (
+            "Готовность подразделения к реагированию на террористические угрозы",
+            "Бөлімшенің террорлық қатерлерге ден қоюға дайындығы"
+        ),
+        "Plans and procedures": ("Планы и процедуры", "Жоспарлар мен рәсімдер"),
+        "A response plan is approved and current": (
+            "План реагирования утверждён и актуален", "Ден қою жоспары бекітілген және өзекті"
+        ),
+        "Call-out lists are complete and tested": (
+            "Списки оповещения полны и проверены", "Хабарлау тізімдері толық және тексерілген"
+        ),
+        "Coordination with regional bodies is agreed (regional offices)": (
+            "Взаимодействие с региональными органами согласовано (региональные подразделения)",
+            "Өңірлік органдармен өзара іс-қимыл келісілген (өңірлік бөлімшелер)"
+        ),
+        "Procedures for mass-gathering events exist": (
+            "Есть процедуры для массовых мероприятий", "Жаппай іс-шараларға арналған рәсімдер бар"
+        ),
+        "Staff and training": ("Персонал и подготовка", "Қызметкерлер және даярлық"),
+        "Staff trained in the last 12 months": (
+            "Персонал обучен за последние 12 месяцев", "Қызметкерлер соңғы 12 айда оқытылған"
+        ),
+        "Duty officers know the alert procedure": (
+            "Дежурные знают порядок оповещения", "Кезекшілер хабарлау тәртібін біледі"
+        ),
+        "Specialists for negotiation are available": (
+            "Есть специалисты для переговоров", "Келіссөз жүргізетін мамандар бар"
+        ),
+        "Equipment and communication": ("Оснащение и связь", "Жабдықтар және байланыс"),
+        "Secure communication works": ("Защищённая связь работает", "Қорғалған байланыс жұмыс істейді"),
+        "Protective equipment is complete": ("Средства защиты укомплектованы", "Қорғаныс құралдары толық жинақталған"),
+        "Vehicles are ready": ("Транспорт готов", "Көлік дайын"),
+        "Exercises": ("Учения", "Жаттығулар"),
+        "Command-post exercise": ("Командно-штабное учение", "Қолбасшылық-штабтық жаттығу"),
+        "Field exercise with other services": (
+            "Полевое учение с другими службами", "Басқа қызметтермен далалық жаттығу"
+        ),
+        "Alert drill": ("Тренировка по оповещению", "Хабарлау жаттығуы"),
+    ]
+
+    /// The checklist with its name, sections and items in Russian and Kazakh.
+    static func translated(_ instrument: Instrument) -> Instrument {
+        func both(_ english: String) -> [String: String]? { texts[english].map { ["ru": $0.ru, "kk": $0.kk] } }
+        var out = instrument
+        out.translations = both(instrument.name)
+        for s in out.sections.indices {
+            out.sections[s].translations = both(out.sections[s].name)
+            for i in out.sections[s].items.indices {
+                out.sections[s].items[i].translations = both(out.sections[s].items[i].text)
+            }
+        }
+        return out
+    }
 
     /// Answers whose readiness is as close as the items allow to `tenths`, lowering items from
     /// full marks in a seeded order; `na` items are not applicable.

@@ -165,7 +165,8 @@ extension Handlers {
         let instruments = Dictionary(
             try store.instruments().map { ($0.instrument.label, $0.instrument) }, uniquingKeysWith: { x, _ in x })
         let items = ReadinessGaps.items(
-            all.filter { $0.assessment.date.year == b }.map(\.assessment), instruments: instruments)
+            all.filter { $0.assessment.date.year == b }.map(\.assessment), instruments: instruments,
+            language: language)
         guard Day.supportedYears.contains(a), Day.supportedYears.contains(b), let day = Day(year: b, month: 12, day: 31)
         else {
             throw APIError.badRequest("after", String(b), "a year from 1900 to 2100")

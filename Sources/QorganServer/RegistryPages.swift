@@ -67,7 +67,8 @@ extension PageHandlers {
                 "units": unitChoices(user, catalog, selected: unit, lang: lang),
                 "instruments": try state.store.instruments().map { i -> Ctx in
                     [
-                        "label": i.instrument.label, "name": i.instrument.name, "items": i.instrument.items.count,
+                        "label": i.instrument.label, "name": i.instrument.name(in: lang),
+                        "items": i.instrument.items.count,
                         "frozen": i.frozen,
                         "assessments": i.assessments, "derivedFrom": i.instrument.derivedFrom as Any,
                     ]
@@ -132,10 +133,10 @@ extension PageHandlers {
             },
             "sections": (chosen?.sections ?? []).map { s -> Ctx in
                 [
-                    "name": s.name,
+                    "name": s.name(in: c.language),
                     "items": s.items.map { i -> Ctx in
                         [
-                            "code": i.code, "text": i.text, "weight": Chart.format(i.weight, 1),
+                            "code": i.code, "text": i.text(in: c.language), "weight": Chart.format(i.weight, 1),
                             "scaleName": t["scale_" + i.scale.rawValue] ?? i.scale.rawValue,
                             "evidence": typed["evidence_" + i.code] ?? "",
                             // (An empty string would still open a Mustache section.)

@@ -148,6 +148,12 @@ import Testing
             let blank = try await web.send(.get, "/readiness/assess").text ?? ""
             // No answer is chosen, and every scale the checklist uses is explained.
             #expect(blank.contains("id=\"readiness-scales\"") && blank.contains("does not apply to this office"))
+            // The checklist speaks the page's language: its sections and items have translations.
+            let russian = try await web.send(.get, "/readiness/assess?lang=ru").text ?? ""
+            #expect(
+                russian.contains("<legend>Планы и процедуры</legend>") && russian.contains("Командно-штабное учение"))
+            let gaps = try await web.send(.get, "/readiness?lang=kk").text ?? ""
+            #expect(!gaps.contains("Alert drill") && !gaps.contains("Vehicles are ready"))
             for item in instrument.items {
                 let select = try #require(
                     blank.range(of: "id=\"assessment-answer_\(item.code)\"").map {

@@ -64,12 +64,12 @@ def measure(d):
 
 
 # Pages whose every word, metadata included, the demo supplies in Russian and Kazakh. (Records
-# people typed, such as an incident's summary or a site's name, stay in the language they were
-# written in; the readiness checklist, the results framework and the site registry's records of
-# the demo are English still.)
+# people typed, such as an incident's summary, a site's name or an assessor's role, stay in the
+# language they were written in; the results framework and the report's texts of the demo are
+# English still.)
 SPEAKS_ITS_LANGUAGE = {
     "dashboard", "entry-prevention", "entry-security", "entry-involvement", "entry-target-group", "entry-rehab",
-    "pivot", "incident-form", "site-form", "users", "validation", "completeness", "outliers", "history", "trace",
+    "pivot", "incident-form", "site-form", "readiness-form", "users", "validation", "completeness", "outliers", "history", "trace",
 }
 # Words that are the same in every language: the product, the language switcher, the demo's
 # user names, key names, the time zone.
