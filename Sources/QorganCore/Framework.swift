@@ -6,9 +6,19 @@ import Foundation
 public struct ResultsFramework: Hashable, Sendable, Codable {
     public var programme: String
     public var goals: [Goal]
-    public init(programme: String, goals: [Goal]) {
+    /// The document's texts in other languages: language → English text → its translation (the
+    /// programme's title, names of goals, outcomes and outputs, definitions, means of verification,
+    /// frequencies). Kept with the document, so each version carries its own.
+    public var translations: [String: [String: String]]?
+    public init(programme: String, goals: [Goal], translations: [String: [String: String]]? = nil) {
         self.programme = programme
         self.goals = goals
+        self.translations = translations
+    }
+
+    /// One of the document's texts in `language`, the text itself where it has no translation.
+    public func text(_ english: String, in language: String) -> String {
+        translations?[language]?[english].flatMap { $0.isEmpty ? nil : $0 } ?? english
     }
 
     public struct Goal: Hashable, Sendable, Codable {

@@ -17,6 +17,68 @@ enum DemoFramework {
             higherIsBetter: higherIsBetter)
     }
 
+    /// The framework's texts in Russian and Kazakh.
+    static let texts: [String: (ru: String, kk: String)] = [
+        "State programme to counter religious extremism and terrorism, 2013–2017": (
+            "Государственная программа по противодействию религиозному экстремизму и терроризму на 2013–2017 годы",
+            "Діни экстремизм мен терроризмге қарсы іс-қимыл жөніндегі 2013–2017 жылдарға арналған мемлекеттік бағдарлама"
+        ),
+        "Protect the population from terrorism and violent extremism": (
+            "Защитить население от терроризма и насильственного экстремизма",
+            "Халықты терроризм мен зорлық-зомбылық экстремизмінен қорғау"
+        ),
+        "Terrorist acts are prevented": ("Террористические акты предотвращаются", "Террорлық актілердің алдын алынады"),
+        "Foiled plots recorded in the incident register in the year": (
+            "Предотвращённые замыслы, внесённые в реестр инцидентов за год",
+            "Жыл ішінде инциденттер тізіліміне енгізілген алдын алынған ниеттер"
+        ),
+        "Attacks that took place (completed or failed)": (
+            "Состоявшиеся нападения (совершённые или неудавшиеся)", "Болған шабуылдар (жасалған немесе сәтсіз)"
+        ),
+        "Incident register": ("Реестр инцидентов", "Инциденттер тізілімі"),
+        "Travel to conflict zones is stopped": (
+            "Выезды в зоны конфликтов пресекаются", "Қақтығыс аймақтарына шығудың жолы кесіледі"
+        ),
+        "Citizens whose intention to join armed groups abroad was stopped": (
+            "Граждане, чьё намерение примкнуть к вооружённым группам за рубежом пресечено",
+            "Шетелдегі қарулы топтарға қосылу ниетінің жолы кесілген азаматтар"
+        ),
+        "Security form (monthly)": ("Форма безопасности (ежемесячно)", "Қауіпсіздік нысаны (ай сайын)"),
+        "The target group is reached by preventive work": (
+            "Профилактическая работа охватывает целевую группу", "Профилактикалық жұмыс нысаналы топты қамтиды"
+        ),
+        "Newly reached members of the target group over its size, %": (
+            "Вновь охваченные члены целевой группы к её численности, %",
+            "Нысаналы топтың жаңадан қамтылған мүшелері оның санына шаққанда, %"
+        ),
+        "Preventive-work form (monthly), target group form (yearly)": (
+            "Форма профилактической работы (ежемесячно), форма целевой группы (ежегодно)",
+            "Профилактикалық жұмыс нысаны (ай сайын), нысаналы топ нысаны (жыл сайын)"
+        ),
+        "Fewer people are drawn into destructive movements": (
+            "Меньше людей вовлекается в деструктивные течения", "Деструктивті ағымдарға тартылатын адамдар азаяды"
+        ),
+        "People identified as drawn into destructive movements": (
+            "Выявленные лица, вовлечённые в деструктивные течения",
+            "Деструктивті ағымдарға тартылған деп анықталған адамдар"
+        ),
+        "Involvement form (quarterly)": ("Форма вовлечённости (ежеквартально)", "Тартылу нысаны (тоқсан сайын)"),
+        "Offices and places are prepared": (
+            "Подразделения и объекты подготовлены", "Бөлімшелер мен нысандар дайындалған"
+        ),
+        "Mean readiness of regional and field offices, from weighted checklists, %": (
+            "Средняя готовность региональных и территориальных подразделений по взвешенным чек-листам, %",
+            "Өңірлік және аумақтық бөлімшелердің салмақталған тексеру парақтары бойынша орташа дайындығы, %"
+        ),
+        "Readiness assessments": ("Оценки готовности", "Дайындықты бағалау"),
+        "Protection measures in place at inspected sites, %": (
+            "Принятые меры защиты на проверенных объектах, %", "Тексерілген нысандарда қабылданған қорғау шаралары, %"
+        ),
+        "Site registry inspections": ("Проверки по реестру объектов", "Нысандар тізілімі бойынша тексерулер"),
+        "yearly": ("ежегодно", "жыл сайын"),
+        "quarterly": ("ежеквартально", "тоқсан сайын"),
+    ]
+
     static let framework = ResultsFramework(
         programme: "State programme to counter religious extremism and terrorism, 2013–2017",
         goals: [
@@ -79,5 +141,8 @@ enum DemoFramework {
                                 verification: "Site registry inspections"),
                         ], outputs: []),
                 ])
+        ],
+        translations: [
+            "ru": texts.mapValues(\.ru), "kk": texts.mapValues(\.kk),
         ])
 }

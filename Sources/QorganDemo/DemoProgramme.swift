@@ -19,6 +19,21 @@ public enum DemoProgramme {
         vulnerable sites are illustrative (and marked so), and every other number in this demo is synthetic, \
         generated to reproduce the programme report's figures.
         """
+    /// The notice in Russian and Kazakh.
+    public static let notices = [
+        "ru": """
+        Иллюстративные данные. Нападения 2016 года в Актобе (5 июня) и Алматы (18 июля) — общеизвестные \
+        события; двенадцать предотвращённых замыслов реестра инцидентов, оценки готовности и реестр уязвимых \
+        объектов иллюстративны (и так помечены), а все прочие числа демонстрации синтетические и созданы, \
+        чтобы воспроизвести цифры отчёта о программе.
+        """,
+        "kk": """
+        Иллюстрациялық деректер. 2016 жылғы Ақтөбедегі (5 маусым) және Алматыдағы (18 шілде) шабуылдар — \
+        жалпыға белгілі оқиғалар; инциденттер тізіліміндегі алдын алынған он екі ниет, дайындықты бағалау \
+        және осал нысандар тізілімі иллюстрациялық (солай белгіленген), ал демонстрациядағы басқа сандардың \
+        бәрі синтетикалық, бағдарлама есебінің көрсеткіштерін қайталау үшін жасалған.
+        """,
+    ]
     public static let user = "demo"
     public static let seed: UInt64 = 20_130_101
 
@@ -49,6 +64,7 @@ public enum DemoProgramme {
         try store.saveInspections(registry.inspections.map { ($0, nil) }, source: "the demo inspections", user: user)
         try store.setResultsFramework(DemoFramework.framework, source: "the demo framework", user: user)
         try store.setSetting("demo.notice", notice)
+        for (language, text) in notices { try store.setSetting("demo.notice.\(language)", text) }
     }
 
     static func uid(_ kind: String, _ code: String) -> String { Uid.stable("demo:\(kind):\(code)") }

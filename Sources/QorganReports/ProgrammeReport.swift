@@ -33,7 +33,8 @@ public struct ProgrammeReport: Sendable {
     /// The report computed by `aggregator`: the analytics engine, or the reference aggregation.
     /// `unit` (a uid) computes every figure for that unit instead of the unit its definition
     /// names: a region's report shows the region's figures, never the nation's.
-    public init(aggregator: some IndicatorSource, unit forUnit: String? = nil) {
+    /// Units in breakdowns are named in `language`.
+    public init(aggregator: some IndicatorSource, unit forUnit: String? = nil, language: String = "en") {
         let catalog = aggregator.catalog
         figures = catalog.reportFigures.compactMap { f in
             guard let ind = catalog.indicator(f.indicator), let unit = catalog.unit(forUnit ?? f.unit),
@@ -46,7 +47,7 @@ public struct ProgrammeReport: Sendable {
             let main = aggregator.indicator(ind.uid, unit: unit.uid, span: selection.span)
             var result = FigureResult(
                 code: f.code, label: f.label, display: show(main?.value), values: [main?.value],
-                periods: selection.description, unit: unit.code, unitName: unit.name, indicator: ind.code,
+                periods: selection.description, unit: unit.code, unitName: unit.name(in: language), indicator: ind.code,
                 numerator: main?.numerator, denominator: ind.denominator == "1" ? nil : main?.denominator)
             switch f.kind {
             case .value:
@@ -56,7 +57,7 @@ public struct ProgrammeReport: Sendable {
                     child -> FigureResult.BreakdownItem? in
                     guard let v = aggregator.indicator(ind.uid, unit: child.uid, span: selection.span)?.value, v != 0
                     else { return nil }
-                    return .init(unit: child.code, name: child.name, value: v)
+                    return .init(unit: child.code, name: child.name(in: language), value: v)
                 }
                 result.breakdown = items
                 if !items.isEmpty {

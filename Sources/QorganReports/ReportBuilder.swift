@@ -65,7 +65,7 @@ public struct ReportBuilder {
 
     public func build() -> ReportDocument {
         // Every figure for the report's unit: a region's report is the region's, traces included.
-        let report = ProgrammeReport(aggregator: snapshot, unit: unit.uid)
+        let report = ProgrammeReport(aggregator: snapshot, unit: unit.uid, language: language)
         var figures = report.figures
         var traces: [String: String] = [:]
         for f in catalog.reportFigures {
@@ -93,7 +93,8 @@ public struct ReportBuilder {
                 ReportText.fill(text("targetsSentence"), String(progress.count), n("met"), n("onTrack"), n("behind")))
         }
         return ReportDocument(
-            title: text("title"), programme: framework?.programme ?? "", unit: unit.code,
+            title: text("title"), programme: framework.map { $0.text($0.programme, in: language) } ?? "",
+            unit: unit.code,
             unitName: unit.name(in: language),
             periods: periods.description, language: language, edition: edition, generated: today.description,
             summary: summary, figures: figures, figureTraces: traces, progress: progress,
@@ -260,13 +261,16 @@ public struct ReportBuilder {
                 status = reached ? "met" : done >= elapsed - 1e-9 ? "onTrack" : "behind"
             }
             return ReportDocument.Progress(
-                path: path, indicator: ind.code, name: ind.name(in: language), definition: fi.definition,
+                path: path, indicator: ind.code, name: ind.name(in: language),
+                definition: framework.text(fi.definition, in: language),
                 baseline: "\(formatFigure(fi.baseline.value, decimals: ind.decimals)) (\(fi.baseline.period))",
                 target: "\(formatFigure(target.0.value, decimals: ind.decimals)) (\(target.0.period))",
                 latest: latest.map {
                     "\(formatFigure($0, decimals: ind.decimals)) (\(measuredSpan.start.year == measuredSpan.end.year ? String(measuredSpan.end.year) : "\(measuredSpan.start.year)..\(measuredSpan.end.year)"))"
                 } ?? text("noData"),
-                status: text(status), statusCode: status, verification: fi.meansOfVerification, frequency: fi.frequency,
+                status: text(status), statusCode: status,
+                verification: framework.text(fi.meansOfVerification, in: language),
+                frequency: framework.text(fi.frequency, in: language),
                 responsible: catalog.unit(fi.responsibleUnit)?.name(in: language) ?? fi.responsibleUnit,
                 trace: Self.trace(
                     dx: ind.code,
@@ -429,12 +433,14 @@ public struct ReportBuilder {
             }
             channels.append(
                 matrix(
-                    grid, rowNames: combos.map(\.name), rowCodes: combos.map { "PREV_EVENTS.\($0.code)" },
+                    grid, rowNames: combos.map { catalog.name(of: $0, in: language) },
+                    rowCodes: combos.map { "PREV_EVENTS.\($0.code)" },
                     dx: "PREV_EVENTS",
                     title: text("eventsByChannel"), codesAreData: true))
         }
         let chart = Chart.svg(
-            .bar, title: text("chartCoverage") + " " + (yearLabels.last ?? ""), labels: combos.map(\.name),
+            .bar, title: text("chartCoverage") + " " + (yearLabels.last ?? ""),
+            labels: combos.map { catalog.name(of: $0, in: language) },
             series: [Chart.Series(name: yearLabels.last ?? "", values: latest)], decimals: 1, width: 760, height: 240)
         return .init(
             code: "prevention", title: text("prevention"), paragraphs: [],
@@ -536,7 +542,8 @@ public struct ReportBuilder {
             groups[group, default: []].append(coc.uid)
         }
         let optionNames = Dictionary(
-            catalog.categories.flatMap { $0.options.map { ($0.uid, $0.name) } }, uniquingKeysWith: { a, _ in a })
+            catalog.categories.flatMap { $0.options.map { ($0.uid, $0.name(in: language)) } },
+            uniquingKeysWith: { a, _ in a })
         let grid = order.map { g in
             yearLabels.map { y in
                 r.rows.filter { $0.pe == y && groups[g]?.contains($0.co ?? "") == true }.map(\.value).reduce(0, +)

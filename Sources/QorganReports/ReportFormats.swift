@@ -81,7 +81,8 @@ extension ReportDocument {
             out += "</section>"
         }
         out +=
-            "<h2>Notes</h2><ul class=\"note\">" + notes.map { "<li>\(Self.esc($0))</li>" }.joined() + "</ul></article>"
+            "<h2>\(Self.esc(ReportText.table(language)["notes"] ?? "Notes"))</h2><ul class=\"note\">"
+            + notes.map { "<li>\(Self.esc($0))</li>" }.joined() + "</ul></article>"
         if standalone { out += "</body></html>\n" }
         return out
     }

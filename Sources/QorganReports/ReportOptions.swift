@@ -42,7 +42,7 @@ public enum ReportOptions {
                 what: "the report",
                 problems: [Problem(field: "periods", value: periods, reason: "a report covers at most 50 years")])
         }
-        var notice = try store.setting("demo.notice")
+        var notice = try store.setting("demo.notice.\(language)") ?? store.setting("demo.notice")
         if let text = notice { notice = ReportText.table(language)["illustrative"].map { $0 + " " + text } }
         if approvedOnly {
             let approved = try approvedSnapshot(store: store, catalog: catalog)

@@ -193,15 +193,17 @@ extension PageHandlers {
         let t = state.messages.table(c.language)
         let catalog = try state.store.catalog()
         let f = try state.store.resultsFramework()
+        let lang = c.language
+        func tr(_ s: String) -> String { f?.text(s, in: lang) ?? s }
         func indicators(_ list: [ResultsFramework.FrameworkIndicator]) -> [Ctx] {
             list.map { i in
                 [
                     "name": catalog.indicator(i.indicator)?.name(in: c.language) ?? i.indicator, "code": i.indicator,
-                    "definition": i.definition,
+                    "definition": tr(i.definition),
                     "baseline": "\(formatFigure(i.baseline.value, decimals: 1)) (\(i.baseline.period))",
                     "targets": i.targets.map { "\(formatFigure($0.value, decimals: 1)) (\($0.period))" }.joined(
                         separator: ", "),
-                    "verification": i.meansOfVerification, "frequency": i.frequency,
+                    "verification": tr(i.meansOfVerification), "frequency": tr(i.frequency),
                     "responsible": catalog.unit(i.responsibleUnit)?.name(in: c.language) ?? i.responsibleUnit,
                 ] as Ctx
             }
@@ -209,15 +211,16 @@ extension PageHandlers {
         return render(
             "framework", c, r, title: t["nav_framework"] ?? "Results framework", active: "report",
             [
-                "programme": f?.programme ?? "", "empty": f == nil,
+                "programme": tr(f?.programme ?? ""), "empty": f == nil,
                 "goals": (f?.goals ?? []).map { g -> Ctx in
                     [
-                        "code": g.code, "name": g.name,
+                        "code": g.code, "name": tr(g.name),
                         "outcomes": g.outcomes.map { o -> Ctx in
                             [
-                                "code": o.code, "name": o.name, "indicators": indicators(o.indicators),
+                                "code": o.code, "name": tr(o.name), "indicators": indicators(o.indicators),
                                 "outputs": o.outputs.map {
-                                    ["code": $0.code, "name": $0.name, "indicators": indicators($0.indicators)] as Ctx
+                                    ["code": $0.code, "name": tr($0.name), "indicators": indicators($0.indicators)]
+                                        as Ctx
                                 },
                             ]
                         },

@@ -64,21 +64,24 @@ def measure(d):
 
 
 # Pages whose every word, metadata included, the demo supplies in Russian and Kazakh. (Records
-# people typed, such as an incident's summary, a site's name or an assessor's role, stay in the
-# language they were written in; the results framework and the report's texts of the demo are
-# English still.)
+# people typed, such as an incident's summary, a site's name, a prescription or an assessor's
+# role, stay in the language they were written in; so do GTD's code lists in the metadata.)
 SPEAKS_ITS_LANGUAGE = {
     "dashboard", "entry-prevention", "entry-security", "entry-involvement", "entry-target-group", "entry-rehab",
-    "pivot", "incident-form", "site-form", "readiness-form", "users", "validation", "completeness", "outliers", "history", "trace",
+    "pivot", "report", "framework", "incident-form", "site-form", "readiness-form", "users", "validation", "completeness",
+    "outliers", "account", "history", "trace",
 }
 # Words that are the same in every language: the product, the language switcher, the demo's
 # user names, key names, the time zone.
-NOT_ENGLISH = set("Qorgan Excel LibreOffice English admin analyst viewer almaty aktobe almaty-head national-head demo Tab Enter Alt UTC".split())
+NOT_ENGLISH = set("Qorgan Excel LibreOffice Markdown English admin analyst viewer almaty aktobe almaty-head national-head demo Tab Enter Alt UTC".split())
 
 
 def english_words(d):
     """Latin-script words of three letters or more left on the page (codes in capitals aside)."""
-    text = d.execute_script("return document.body.innerText")
+    # Code (a header's name, a command) is the same in every language.
+    text = d.execute_script("""var t = document.body.innerText;
+        document.querySelectorAll('code, kbd, pre').forEach(function (c) { t = t.split(c.innerText).join(' '); });
+        return t;""")
     words = re.findall(r"[A-Za-z][A-Za-z'’-]*[a-z][A-Za-z'’-]*", text)
     # (A Kazakh ending joins a name with a hyphen: "LibreOffice-та".)
     words = [w.strip("-'’") for w in words]
