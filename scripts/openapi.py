@@ -18,6 +18,7 @@ def errors(*codes):
     text = {"400": "Bad input: the field is named in problems", "401": "Not signed in, or the token is unknown or revoked",
             "403": "Not allowed for this role, outside the caller's units, or a missing CSRF token",
             "404": "Not found (or outside the caller's units)", "409": "Conflict: the form is locked or approved, the object exists, (completion) a rule is broken, or (approval) the step does not fit the state",
+            "413": "The body is larger than the operation takes",
             "503": "The database is busy with another writer (try again; nothing was changed), or a PDF was asked of a server without Chromium"}
     return {c: {"description": text[c], "content": {"application/json": {"schema": ref("Error")}}} for c in codes}
 def body(schema, desc):
@@ -143,7 +144,7 @@ doc = {
         params=[q("ds", "The form", True), q("ou", "The unit (one that reports on the form)", True), q("pe", "The period", True)], opid="getFormWorkbook"),
       "post": op("A filled form's spreadsheet back: stored whole or not at all; each refused cell is named (cell C7) in problems; empty cells leave values as they are", "data",
         {"200": {"description": "What was stored", "content": {"application/json": {"schema": {"type": "object", "properties": {"imported": {"type": "integer"}, "updated": {"type": "integer"}, "unchanged": {"type": "integer"}, "deleted": {"type": "integer"}, "dryRun": {"type": "boolean"}}}}}},
-         **errors("400", "401", "403", "409")},
+         **errors("400", "401", "403", "409", "413")},
         request={"required": True, "description": "The .xlsx file as downloaded and filled, at most 5 MB (sent as application/octet-stream or with the XLSX media type: the file's content decides)",
                  "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
         opid="uploadFormWorkbook")},

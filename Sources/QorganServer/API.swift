@@ -69,7 +69,14 @@ enum API {
         api.get("dataEntry/form.xlsx") { r, c in try h.formWorkbook(r, c) }
         api.post("dataEntry/form.xlsx") { r, c in
             var r = r
-            let body = try await r.collectBody(upTo: FormSheet.maxBytes)
+            let body: ByteBuffer
+            do {
+                body = try await r.collectBody(upTo: FormSheet.maxBytes)
+            } catch is NIOTooManyBytesError {
+                throw APIError(
+                    .contentTooLarge, code: "too_large",
+                    "a form's spreadsheet is at most \(FormSheet.maxBytes >> 20) MB; this one is larger")
+            }
             return try HTTP.json(try h.importFormWorkbook(Data(buffer: body), c))
         }
         api.put("dataValues/followup") { r, c in

@@ -115,7 +115,7 @@ extension Handlers {
                 continue
             }
             let parts = key.split(separator: ".", maxSplits: 1).map(String.init)
-            guard let e = catalog.element(parts[0]), form.dataElements.contains(e.uid),
+            guard let first = parts.first, let e = catalog.element(first), form.dataElements.contains(e.uid),
                 let coc = catalog.optionCombo(parts.count > 1 ? parts[1] : "default", of: e)
             else {
                 problems.append(

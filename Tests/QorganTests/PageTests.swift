@@ -425,15 +425,17 @@ import Testing
             cells["C\(b)"] = "-3"
             cells["E99"] = "NOT_HERE.default"
             cells["C99"] = "1"
+            cells["E100"] = "."
             let refused = try await web.send(.post, "/api/dataEntry/form.xlsx", bytes: workbook(cells))
             #expect(refused.status == .badRequest)
             let places = (refused.object["problems"] as? [[String: Any]] ?? []).compactMap { $0["object"] as? String }
-            #expect(Set(places) == ["cell C\(b)", "cell E99"], "\(places)")
+            #expect(Set(places) == ["cell C\(b)", "cell E99", "cell E100"], "\(places)")
             let unchanged = (try await stored("CONVICTIONS"), try await stored("DEPARTURES_STOPPED"))
             #expect(unchanged.0 == before.0 && unchanged.1 == before.1)
             cells["C\(b)"] = "3"
             cells["E99"] = nil
             cells["C99"] = nil
+            cells["E100"] = nil
             let saved = try await web.send(.post, "/api/dataEntry/form.xlsx", bytes: workbook(cells))
             #expect(saved.status == .ok, "\(saved.text ?? "")")
             let now = (try await stored("CONVICTIONS"), try await stored("DEPARTURES_STOPPED"))
@@ -441,6 +443,8 @@ import Testing
             // Another region's sheet, and a file that is no spreadsheet.
             cells["B2"] = "AKT"
             #expect(try await web.send(.post, "/api/dataEntry/form.xlsx", bytes: workbook(cells)).status == .forbidden)
+            let huge = try await web.send(.post, "/api/dataEntry/form.xlsx", bytes: Data(count: 6 << 20))
+            #expect(huge.status == .contentTooLarge && huge.object["code"] as? String == "too_large")
             let junk = try await web.send(.post, "/api/dataEntry/form.xlsx", bytes: Data("name,value\n".utf8))
             #expect(junk.status == .badRequest && (junk.text ?? "").contains("not a spreadsheet of a form"))
             // The blank paper form of the same form.
