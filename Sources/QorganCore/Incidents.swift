@@ -330,10 +330,16 @@ public enum IncidentRegister {
                 ]),
             category(
                 "INC_ATTACK", "Attack type (GTD)",
-                GTD.attackTypes.sorted { $0.key < $1.key }.map { (optionCode(attackType: $0.key), $0.value) }),
+                GTD.attackTypes.sorted { $0.key < $1.key }.map { (optionCode(attackType: $0.key), $0.value) },
+                translations: GTD.optionTranslations("attack") { optionCode(attackType: $0) }.merging([
+                    "INC_ATTACK": ["ru": "Тип нападения (GTD)", "kk": "Шабуыл түрі (GTD)"]
+                ]) { $1 }),
             category(
                 "INC_TARGET", "Target type (GTD)",
-                GTD.targetTypes.sorted { $0.key < $1.key }.map { (optionCode(targetType: $0.key), $0.value) }),
+                GTD.targetTypes.sorted { $0.key < $1.key }.map { (optionCode(targetType: $0.key), $0.value) },
+                translations: GTD.optionTranslations("target") { optionCode(targetType: $0) }.merging([
+                    "INC_TARGET": ["ru": "Тип цели (GTD)", "kk": "Нысана түрі (GTD)"]
+                ]) { $1 }),
         ]
         c.categoryCombos = [
             CategoryCombo(

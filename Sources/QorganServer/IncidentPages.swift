@@ -36,19 +36,14 @@ extension PageHandlers {
         t["outcome_" + o.rawValue] ?? o.rawValue
     }
 
-    /// A GTD code list's options, labelled in the page's language (`gtd_attack_3`, …).
-    func codeOptions(_ list: [Int: String], _ name: String, _ t: [String: String], selected: Int?) -> [Ctx] {
+    /// A GTD code list's options, labelled in the page's language (`GTD.label`).
+    func codeOptions(_ list: [Int: String], _ kind: String, _ language: String, selected: Int?) -> [Ctx] {
         list.sorted { $0.key < $1.key }.map {
             [
-                "value": String($0.key), "label": "\($0.key) · \(gtdLabel(list, name, $0.key, t))",
+                "value": String($0.key), "label": "\($0.key) · \(GTD.label(kind, $0.key, in: language))",
                 "selected": $0.key == selected,
             ] as Ctx
         }
-    }
-
-    /// One GTD code's label in the page's language, GTD's English where the catalogue has none.
-    func gtdLabel(_ list: [Int: String], _ name: String, _ code: Int, _ t: [String: String]) -> String {
-        t["gtd_\(name)_\(code)"] ?? list[code] ?? ""
     }
 
     func incidents(_ r: Request, _ c: AppContext, _ user: Principal) throws -> Response {
@@ -80,8 +75,8 @@ extension PageHandlers {
                 return [
                     "uid": i.uid, "date": i.date.description, "unit": catalog.unit(i.unit)?.name(in: lang) ?? i.unit,
                     "outcome": outcomeLabel(i.outcome, t), "outcomeClass": i.outcome.rawValue,
-                    "attack": gtdLabel(GTD.attackTypes, "attack", i.attackType, t),
-                    "target": gtdLabel(GTD.targetTypes, "target", i.targetType, t),
+                    "attack": GTD.label("attack", i.attackType, in: lang),
+                    "target": GTD.label("target", i.targetType, in: lang),
                     "killed": i.killed.map(String.init) ?? "?", "wounded": i.wounded.map(String.init) ?? "?",
                     "summary": String(i.summary.prefix(120)), "illustrative": i.illustrative,
                 ]
@@ -145,7 +140,7 @@ extension PageHandlers {
             ]
         }
         func gtd(_ list: [Int: String], _ kind: String) -> [(value: String, label: String)] {
-            codeOptions(list, kind, t, selected: nil).map {
+            codeOptions(list, kind, lang, selected: nil).map {
                 ($0["value"] as? String ?? "", $0["label"] as? String ?? "")
             }
         }
@@ -168,7 +163,7 @@ extension PageHandlers {
                 options(tri, "claimed"), options(tri, "property"),
             ],
             "extents": codeOptions(
-                GTD.propertyExtents, "extent", t, selected: typed["propertyExtent"].flatMap { Int($0) }),
+                GTD.propertyExtents, "extent", lang, selected: typed["propertyExtent"].flatMap { Int($0) }),
         ]
         ctx.merge(problems?.context ?? [:]) { $1 }
         return render(
@@ -209,13 +204,13 @@ extension PageHandlers {
                 "unit": catalog.unit(i.unit)?.name(in: lang) ?? i.unit, "place": i.placeName?.nilIfEmpty as Any,
                 "coordinates": i.latitude.map { "\($0), \(i.longitude ?? 0)" } as Any,
                 "outcome": outcomeLabel(i.outcome, t),
-                "attack": "\(i.attackType) · \(gtdLabel(GTD.attackTypes, "attack", i.attackType, t))",
-                "target": "\(i.targetType) · \(gtdLabel(GTD.targetTypes, "target", i.targetType, t))",
-                "weapon": "\(i.weaponType) · \(gtdLabel(GTD.weaponTypes, "weapon", i.weaponType, t))",
+                "attack": "\(i.attackType) · \(GTD.label("attack", i.attackType, in: lang))",
+                "target": "\(i.targetType) · \(GTD.label("target", i.targetType, in: lang))",
+                "weapon": "\(i.weaponType) · \(GTD.label("weapon", i.weaponType, in: lang))",
                 "killed": i.killed.map(String.init) ?? (t["common_unknown"] ?? "not known"),
                 "wounded": i.wounded.map(String.init) ?? (t["common_unknown"] ?? "not known"),
                 "property": (t["tri_" + i.propertyDamage.rawValue] ?? "")
-                    + (i.propertyExtent.map { " — " + gtdLabel(GTD.propertyExtents, "extent", $0, t) } ?? ""),
+                    + (i.propertyExtent.map { " — " + GTD.label("extent", $0, in: lang) } ?? ""),
                 "claimed": t["tri_" + i.claimed.rawValue] ?? "", "summary": i.summary, "sources": i.sources,
                 "illustrative": i.illustrative, "deleted": rec.deleted, "gtd": i.gtdEventId?.nilIfEmpty as Any,
                 "canWrite": user.role.canWriteValues && !rec.deleted,

@@ -65,11 +65,11 @@ def measure(d):
 
 # Pages whose every word, metadata included, the demo supplies in Russian and Kazakh. (Records
 # people typed, such as an incident's summary, a site's name, a prescription or an assessor's
-# role, stay in the language they were written in; so do GTD's code lists in the metadata.)
+# role, stay in the language they were written in.)
 SPEAKS_ITS_LANGUAGE = {
     "dashboard", "entry-prevention", "entry-security", "entry-involvement", "entry-target-group", "entry-rehab",
     "pivot", "report", "framework", "incident-form", "site-form", "readiness-form", "users", "validation", "completeness",
-    "outliers", "account", "history", "trace",
+    "outliers", "account", "metadata", "history", "trace",
 }
 # Words that are the same in every language: the product, the language switcher, the demo's
 # user names, key names, the time zone.
