@@ -16,6 +16,13 @@ enum FormSheet {
     static let maxRows = 5000
     static let maxBytes = 5 << 20
     static let type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+    /// A form's values in the order of its rows: each element with each of its breakdowns.
+    static func cells(of form: DataSet, _ catalog: Catalog) -> [(element: DataElement, combo: CategoryOptionCombo)] {
+        form.dataElements.compactMap { catalog.element($0) }.flatMap { e in
+            catalog.optionCombos(of: e).map { (e, $0) }
+        }
+    }
 }
 
 extension Handlers {
@@ -63,15 +70,12 @@ extension Handlers {
                 .text(t["sheet_code"] ?? "Code"),
             ],
         ]
-        for uid in form.dataElements {
-            guard let e = catalog.element(uid) else { continue }
-            for coc in catalog.optionCombos(of: e) {
-                let k = "\(e.uid)|\(coc.uid)"
-                rows.append([
-                    .text(e.name(in: lang)), .text(coc.code == "default" ? "" : catalog.name(of: coc, in: lang)),
-                    cell(current[k], e), cell(previous[k], e), .text("\(e.code).\(coc.code)"),
-                ])
-            }
+        for (e, coc) in FormSheet.cells(of: form, catalog) {
+            let k = "\(e.uid)|\(coc.uid)"
+            rows.append([
+                .text(e.name(in: lang)), .text(coc.code == "default" ? "" : catalog.name(of: coc, in: lang)),
+                cell(current[k], e), cell(previous[k], e), .text("\(e.code).\(coc.code)"),
+            ])
         }
         let sheet = XLSX.Sheet(
             name: form.code, header: [t["entry_form"] ?? "Form", form.code, form.name(in: lang)], rows: rows)
@@ -134,15 +138,18 @@ extension Handlers {
                     element: e.uid, period: period.iso, unit: unit.uid, optionCombo: coc.uid, value: value,
                     location: "cell C\(row)"))
         }
-        // Every problem at once: the values' own, checked without storing, beside the keys'.
+        // All or nothing: the store checks every value in its one transaction. When a key was
+        // refused, the values are checked without storing, so that every problem is told at once.
+        if problems.isEmpty {
+            return try store.saveValues(
+                inputs, source: "the spreadsheet", user: user.username, authorize: valueAuthorizer(user))
+        }
         do {
             try store.saveValues(
                 inputs, source: "the spreadsheet", user: user.username, dryRun: true, authorize: valueAuthorizer(user))
         } catch QorganError.rejected(_, let found) {
             problems += found
         }
-        if !problems.isEmpty { throw QorganError.rejected(source: "the spreadsheet", problems: problems) }
-        return try store.saveValues(
-            inputs, source: "the spreadsheet", user: user.username, authorize: valueAuthorizer(user))
+        throw QorganError.rejected(source: "the spreadsheet", problems: problems)
     }
 }

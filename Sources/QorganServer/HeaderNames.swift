@@ -10,6 +10,7 @@ extension HTTPField.Name {
     static let forwarded = named("Forwarded")
     static let xFrameOptions = named("X-Frame-Options")
     static let referrerPolicy = named("Referrer-Policy")
+    static let serviceWorkerAllowed = named("Service-Worker-Allowed")
 
     private static func named(_ literal: StaticString) -> HTTPField.Name {
         guard let name = HTTPField.Name("\(literal)") else { preconditionFailure("'\(literal)' is not a header name") }

@@ -20,7 +20,7 @@ enum Pages {
         router.get("/sw.js") { _, _ in
             var response = try p.staticFile("sw.js")
             response.headers[.cacheControl] = "no-cache"
-            response.headers[HTTPField.Name("Service-Worker-Allowed")!] = "/"
+            response.headers[.serviceWorkerAllowed] = "/"
             return response
         }
         router.get("/login") { r, c in p.loginPage(r, c, error: nil) }
@@ -428,13 +428,11 @@ struct PageHandlers: Sendable {
         let t = state.messages.table(lang)
         let (form, period, unit) = try api.sheetKey(
             HTTP.param(r, "ds"), HTTP.param(r, "pe"), HTTP.param(r, "ou"), c, catalog)
-        let rows = form.dataElements.compactMap { catalog.element($0) }.flatMap { e in
-            catalog.optionCombos(of: e).map { coc -> Ctx in
-                [
-                    "name": e.name(in: lang), "code": "\(e.code).\(coc.code)",
-                    "breakdown": coc.code == "default" ? "" : catalog.name(of: coc, in: lang),
-                ]
-            }
+        let rows = FormSheet.cells(of: form, catalog).map { e, coc -> Ctx in
+            [
+                "name": e.name(in: lang), "code": "\(e.code).\(coc.code)",
+                "breakdown": coc.code == "default" ? "" : catalog.name(of: coc, in: lang),
+            ]
         }
         return render(
             "entry-blank", c, r, title: (t["blank_title"] ?? "Paper form") + " — " + form.name(in: lang),
@@ -930,6 +928,7 @@ struct PageHandlers: Sendable {
         let periodType = HTTP.param(r, "periodType") ?? "Yearly"
         let ou = HTTP.param(r, "ou") ?? user.units.first ?? ""
         let children = try HTTP.flag(r, "children")
+        let showEmpty = try HTTP.flag(r, "empty")
         let rows = HTTP.param(r, "rows") ?? "ou"
         let columns = HTTP.param(r, "columns") ?? "pe"
         let chartKind = Chart.Kind(rawValue: HTTP.param(r, "chart") ?? "bar") ?? .bar
@@ -961,7 +960,7 @@ struct PageHandlers: Sendable {
             "charts": ["bar", "line", "stacked"].map {
                 ["name": $0, "label": t["chart_" + $0] ?? $0, "selected": $0 == chartKind.rawValue] as Ctx
             },
-            "children": children, "showEmpty": try HTTP.flag(r, "empty"),
+            "children": children, "showEmpty": showEmpty,
         ]
         guard !dx.isEmpty else {
             return render("pivot", c, r, title: t["nav_pivot"] ?? "Pivot", active: "pivot", ctx)
@@ -975,7 +974,6 @@ struct PageHandlers: Sendable {
         let third = Set<AnalyticsDimension>([.dx, .pe, .ou]).subtracting([rowDim, colDim]).first ?? .ou
         let result = try Analytics.run(spec, user: user, snapshot: snapshot, today: state.today, language: lang)
         let rowDims = [third, rowDim].filter { $0 != third || result.axes.contains(third) }
-        let showEmpty = try HTTP.flag(r, "empty")
         let table = result.pivot(rows: rowDims, columns: [colDim], showEmpty: showEmpty)
         let header = table.header.map { h in t["dim_" + h] ?? h }
         switch HTTP.param(r, "format") {
@@ -1058,7 +1056,6 @@ struct PageHandlers: Sendable {
             hiddenRows + hiddenColumns > 0
             ? fill(t["pivot_hidden"] ?? "", ["rows": String(hiddenRows), "columns": String(hiddenColumns)]) : nil
         ctx["emptyHref"] = "/pivot?" + (r.uri.query ?? "") + "&empty=1"
-        ctx["showEmpty"] = showEmpty
         ctx["empty"] = table.rows.isEmpty
         ctx["chart"] =
             table.rows.isEmpty
@@ -1070,15 +1067,6 @@ struct PageHandlers: Sendable {
         ctx["csvHref"] = "/pivot?" + query + "&format=csv"
         ctx["xlsxHref"] = "/pivot?" + query + "&format=xlsx"
         return render("pivot", c, r, title: t["nav_pivot"] ?? "Pivot", active: "pivot", ctx)
-    }
-
-    func colKey(_ result: AnalyticsResult, _ row: AnalyticsResult.Row, _ d: AnalyticsDimension) -> String {
-        switch d {
-        case .dx: row.dx
-        case .pe: row.pe
-        case .ou: row.ou
-        case .co: row.co ?? ""
-        }
     }
 
     // MARK: Metadata and history
