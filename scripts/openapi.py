@@ -5,6 +5,12 @@ the server's routes match, and calls every operation."""
 import json, os
 
 def ref(name): return {"$ref": f"#/components/schemas/{name}"}
+def translations(*fields):
+    """A record's texts in other languages: language → field → text."""
+    return {"type": "object", "description": "The texts in other languages: language → field → text",
+            "propertyNames": {"enum": ["en", "ru", "kk"]},
+            "additionalProperties": {"type": "object", "additionalProperties": False, "properties": {
+                f: {"type": "string", "minLength": 1, "maxLength": 4000, "pattern": "\\S"} for f in fields}}}
 def q(name, desc, required=False, schema=None):
     # An empty parameter is refused like a missing one: the document says so.
     return {"name": name, "in": "query", "required": required, "description": desc, "schema": schema or {"type": "string", "minLength": 1}}
@@ -308,7 +314,8 @@ doc = {
         "propertyDamage": {"type": "string", "enum": ["yes", "no", "unknown"]}, "propertyExtent": {"type": "integer", "minimum": 1, "maximum": 4},
         "claimed": {"type": "string", "enum": ["yes", "no", "unknown"]},
         "summary": {"type": "string", "maxLength": 2000, "description": "Not for personal data"}, "sources": {"type": "array", "items": {"type": "string"}},
-        "illustrative": {"type": "boolean"}, "gtdEventId": {"type": "string"}}},
+        "illustrative": {"type": "boolean"}, "gtdEventId": {"type": "string"},
+        "translations": translations("placeName", "summary", "sources")}},
       "IncidentOut": {"allOf": [ref("Incident"), {"type": "object", "properties": {"uid": {"type": "string"}, "unitCode": {"type": "string"},
         "unitName": {"type": "string"}, "deleted": {"type": "boolean"}, "created": {"type": "string"}, "createdBy": {"type": "string"},
         "lastUpdated": {"type": "string"}, "lastUpdatedBy": {"type": "string"}, "labels": {"type": "object"}}}]},
@@ -320,17 +327,19 @@ doc = {
       "Assessment": {"type": "object", "required": ["unit", "date", "instrument", "version", "assessorRole", "scores"], "properties": {
         "unit": {"type": "string"}, "date": {"type": "string"}, "instrument": {"type": "string"}, "version": {"type": "integer"},
         "assessorRole": {"type": "string", "description": "A role, never a name"},
+        "translations": translations("assessorRole"),
         "scores": {"type": "array", "items": {"type": "object", "properties": {"item": {"type": "string"},
           "answer": {"type": "string", "description": "yes/no, 0–4, P/S/M/U, or NA"}, "evidence": {"type": "string"}}}}}},
       "Site": {"type": "object", "required": ["name", "category", "unit", "peakOccupancy", "responsibleRole", "registered"], "properties": {
         "name": {"type": "string"}, "category": {"type": "string"}, "sector": {"type": "string"}, "unit": {"type": "string"},
         "peakOccupancy": {"type": "integer"}, "responsibleRole": {"type": "string"}, "registered": {"type": "string"}, "closed": {"type": "string"},
         "planStatus": {"type": "string", "enum": ["none", "draft", "approved", "expired"], "description": "The anti-terrorist protection passport"},
-        "planDate": {"type": "string"}}},
+        "planDate": {"type": "string"}, "translations": translations("name", "sector", "responsibleRole")}},
       "Inspection": {"type": "object", "required": ["date", "findings"], "properties": {"date": {"type": "string"},
         "kind": {"type": "string", "enum": ["planned", "unannounced"]},
         "findings": {"type": "object", "additionalProperties": {"type": "string", "enum": ["in-place", "partial", "missing"]}},
-        "prescriptions": {"type": "array", "items": {"type": "object", "properties": {"text": {"type": "string"}, "due": {"type": "string"}, "closed": {"type": "string"}}}}}},
+        "prescriptions": {"type": "array", "items": {"type": "object", "properties": {"text": {"type": "string"}, "due": {"type": "string"}, "closed": {"type": "string"},
+          "translations": translations("text")}}}}},
       "User": {"type": "object", "properties": {"username": {"type": "string"}, "role": {"type": "string", "enum": ["administrator", "analyst", "data-entry", "viewer", "approver"]},
         "units": {"type": "array", "items": {"type": "string"}}, "language": {"type": "string"}, "disabled": {"type": "boolean"}}},
       "NewUser": {"type": "object", "required": ["username", "password", "role", "units"], "properties": {"username": {"type": "string"},

@@ -176,6 +176,10 @@ public struct Incident: Hashable, Sendable, Codable {
     public var illustrative: Bool
     /// The GTD's `eventid`, for events imported from it.
     public var gtdEventId: String?
+    /// The place's name, the summary and the sources (one per line) in other languages.
+    public var translations: RecordTranslations?
+    /// The fields `translations` may carry.
+    public static let translatedFields: Set<String> = ["placeName", "summary", "sources"]
 
     public init(
         uid: String = "", date: IncidentDate, unit: String, placeName: String? = nil, latitude: Double? = nil,
@@ -183,7 +187,7 @@ public struct Incident: Hashable, Sendable, Codable {
         targetType: Int = GTD.unknownTarget, weaponType: Int = GTD.unknownWeapon, killed: Int? = nil,
         wounded: Int? = nil, propertyDamage: TriState = .unknown, propertyExtent: Int? = nil,
         claimed: TriState = .unknown, summary: String = "", sources: [String] = [], illustrative: Bool = false,
-        gtdEventId: String? = nil
+        gtdEventId: String? = nil, translations: RecordTranslations? = nil
     ) {
         self.uid = uid
         self.date = date
@@ -204,12 +208,13 @@ public struct Incident: Hashable, Sendable, Codable {
         self.sources = sources
         self.illustrative = illustrative
         self.gtdEventId = gtdEventId
+        self.translations = translations
     }
 
     enum CodingKeys: String, CodingKey {
         case uid, date, unit, placeName, latitude, longitude, outcome, attackType, targetType, weaponType, killed,
             wounded,
-            propertyDamage, propertyExtent, claimed, summary, sources, illustrative, gtdEventId
+            propertyDamage, propertyExtent, claimed, summary, sources, illustrative, gtdEventId, translations
     }
 
     /// Lenient on what may be left out (unknowns), strict on what is given.
@@ -234,6 +239,18 @@ public struct Incident: Hashable, Sendable, Codable {
         sources = try c.decodeIfPresent([String].self, forKey: .sources) ?? []
         illustrative = try c.decodeIfPresent(Bool.self, forKey: .illustrative) ?? false
         gtdEventId = try c.decodeIfPresent(String.self, forKey: .gtdEventId)
+        translations = try c.decodeIfPresent(RecordTranslations.self, forKey: .translations)
+    }
+
+    /// The texts people may translate, by field (the sources one per line).
+    public var texts: [String: String] {
+        ["placeName": placeName ?? "", "summary": summary, "sources": sources.joined(separator: "\n")]
+    }
+
+    /// The field's text in `language`: its translation, or the text as written.
+    public func text(_ field: String, in language: String) -> String {
+        let original = texts[field] ?? ""
+        return translations?.text(field, in: language, or: original) ?? original
     }
 
     /// Every problem of the incident against the catalog, by field; empty when it may be stored.
@@ -276,6 +293,7 @@ public struct Incident: Hashable, Sendable, Codable {
         if outcome == .foiled && ((killed ?? 0) > 0 || (wounded ?? 0) > 0) {
             bad("outcome", outcome.rawValue, "a foiled plot did not take place, so it has no killed or wounded")
         }
+        out += translations?.problems(fields: Self.translatedFields, line: line, object: object) ?? []
         if summary.count > 2000 { bad("summary", String(summary.prefix(40)) + "…", "at most 2000 characters") }
         if let p = placeName, p.count > 200 { bad("placeName", String(p.prefix(40)) + "…", "at most 200 characters") }
         for (i, s) in sources.enumerated() where s.trimmingCharacters(in: .whitespaces).isEmpty || s.count > 500 {

@@ -151,10 +151,12 @@ public struct Assessment: Hashable, Sendable, Codable {
     /// The assessor's role ("regional inspector"), never a name.
     public var assessorRole: String
     public var scores: [ItemScore]
+    /// The assessor's role in other languages (field `assessorRole`).
+    public var translations: RecordTranslations?
 
     public init(
         uid: String = "", unit: String, date: Day, instrument: String, version: Int, assessorRole: String,
-        scores: [ItemScore]
+        scores: [ItemScore], translations: RecordTranslations? = nil
     ) {
         self.uid = uid
         self.unit = unit
@@ -163,9 +165,10 @@ public struct Assessment: Hashable, Sendable, Codable {
         self.version = version
         self.assessorRole = assessorRole
         self.scores = scores
+        self.translations = translations
     }
 
-    enum CodingKeys: String, CodingKey { case uid, unit, date, instrument, version, assessorRole, scores }
+    enum CodingKeys: String, CodingKey { case uid, unit, date, instrument, version, assessorRole, scores, translations }
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         uid = try c.decodeIfPresent(String.self, forKey: .uid) ?? ""
@@ -175,6 +178,12 @@ public struct Assessment: Hashable, Sendable, Codable {
         version = try c.decode(Int.self, forKey: .version)
         assessorRole = try c.decode(String.self, forKey: .assessorRole)
         scores = try c.decode([ItemScore].self, forKey: .scores)
+        translations = try c.decodeIfPresent(RecordTranslations.self, forKey: .translations)
+    }
+
+    /// The assessor's role in `language`: its translation, or the role as written.
+    public func assessorRole(in language: String) -> String {
+        translations?.text("assessorRole", in: language, or: assessorRole) ?? assessorRole
     }
 
     /// Readiness = Σ weight × score / Σ weight × maximum over the applicable items, in percent;
@@ -205,6 +214,7 @@ public struct Assessment: Hashable, Sendable, Codable {
         if assessorRole.trimmingCharacters(in: .whitespaces).isEmpty {
             bad("assessorRole", nil, "the assessor's role (not a name) is required")
         }
+        out += translations?.problems(fields: ["assessorRole"], line: line) ?? []
         guard let instrument else {
             bad("instrument", "\(self.instrument) v\(version)", "no such instrument version")
             return out

@@ -137,11 +137,15 @@ public struct Site: Hashable, Sendable, Codable {
     /// The status and date of the site's anti-terrorist protection passport.
     public var planStatus: SitePlanStatus
     public var planDate: Day?
+    /// The name, the sector and the responsible role in other languages.
+    public var translations: RecordTranslations?
+    /// The fields `translations` may carry.
+    public static let translatedFields: Set<String> = ["name", "sector", "responsibleRole"]
 
     public init(
         uid: String = "", name: String, category: String, sector: String? = nil, unit: String, peakOccupancy: Int,
         responsibleRole: String, registered: Day, closed: Day? = nil, planStatus: SitePlanStatus = .none,
-        planDate: Day? = nil
+        planDate: Day? = nil, translations: RecordTranslations? = nil
     ) {
         self.uid = uid
         self.name = name
@@ -154,10 +158,13 @@ public struct Site: Hashable, Sendable, Codable {
         self.closed = closed
         self.planStatus = planStatus
         self.planDate = planDate
+        self.translations = translations
     }
 
     enum CodingKeys: String, CodingKey {
-        case uid, name, category, sector, unit, peakOccupancy, responsibleRole, registered, closed, planStatus, planDate
+        case uid, name, category, sector, unit, peakOccupancy, responsibleRole, registered, closed, planStatus,
+            planDate,
+            translations
     }
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -172,6 +179,16 @@ public struct Site: Hashable, Sendable, Codable {
         closed = try c.decodeIfPresent(Day.self, forKey: .closed)
         planStatus = try c.decodeIfPresent(SitePlanStatus.self, forKey: .planStatus) ?? .none
         planDate = try c.decodeIfPresent(Day.self, forKey: .planDate)
+        translations = try c.decodeIfPresent(RecordTranslations.self, forKey: .translations)
+    }
+
+    /// The texts people may translate, by field.
+    public var texts: [String: String] { ["name": name, "sector": sector ?? "", "responsibleRole": responsibleRole] }
+
+    /// The field's text in `language`: its translation, or the text as written.
+    public func text(_ field: String, in language: String) -> String {
+        let original = texts[field] ?? ""
+        return translations?.text(field, in: language, or: original) ?? original
     }
 
     public func isActive(on day: Day) -> Bool { registered <= day && (closed.map { day < $0 } ?? true) }
@@ -198,6 +215,7 @@ public struct Site: Hashable, Sendable, Codable {
         if planStatus != .none && planDate == nil {
             bad("planDate", nil, "the date of the protection passport is required when it exists")
         }
+        out += translations?.problems(fields: Self.translatedFields, line: line) ?? []
         return out
     }
 }
@@ -206,11 +224,17 @@ public struct Prescription: Hashable, Sendable, Codable {
     public var text: String
     public var due: Day
     public var closed: Day?
-    public init(text: String, due: Day, closed: Day? = nil) {
+    /// The text in other languages (field `text`).
+    public var translations: RecordTranslations?
+    public init(text: String, due: Day, closed: Day? = nil, translations: RecordTranslations? = nil) {
         self.text = text
         self.due = due
         self.closed = closed
+        self.translations = translations
     }
+
+    /// The text in `language`: its translation, or the text as written.
+    public func text(in language: String) -> String { translations?.text("text", in: language, or: text) ?? text }
     public func isOverdue(on day: Day) -> Bool { due < day && (closed.map { $0 > day } ?? true) }
 }
 
@@ -255,6 +279,9 @@ public struct Inspection: Hashable, Sendable, Codable {
         if !missing.isEmpty { bad("findings", missing.joined(separator: ", "), "every required measure has a finding") }
         for (i, p) in prescriptions.enumerated() {
             if p.text.trimmingCharacters(in: .whitespaces).isEmpty { bad("prescriptions[\(i)].text", nil, "required") }
+            for problem in p.translations?.problems(fields: ["text"], line: line) ?? [] {
+                bad("prescriptions[\(i)].\(problem.field ?? "translations")", problem.value, problem.reason)
+            }
             if p.due < date { bad("prescriptions[\(i)].due", p.due.description, "due before the inspection (\(date))") }
             if let c = p.closed, c < date {
                 bad("prescriptions[\(i)].closed", c.description, "closed before it was issued (\(date))")

@@ -185,7 +185,17 @@ enum DemoReadiness {
                                 item: item.code, answer: answerText(item, o.score[item.code, default: 0]),
                                 evidence: o.score[item.code, default: 0] < Int(item.scale.maximum)
                                     ? "Illustrative finding" : nil)
-                    })
+                    },
+                    translations: RecordTranslations(
+                        regionCodes.contains(o.office)
+                            ? [
+                                "ru": ["assessorRole": "группа проверки национального уровня"],
+                                "kk": ["assessorRole": "ұлттық деңгейдегі тексеру тобы"],
+                            ]
+                            : [
+                                "ru": ["assessorRole": "группа проверки регионального уровня"],
+                                "kk": ["assessorRole": "өңірлік деңгейдегі тексеру тобы"],
+                            ]))
             }
         }
     }

@@ -11,6 +11,23 @@ enum DemoSites {
         ("WORSHIP", ["Mosque", "Church"], "religion", 80...1500),
     ]
 
+    /// The registry's texts in Russian and Kazakh: names of kinds, sectors, the responsible role.
+    static let words: [String: (ru: String, kk: String)] = [
+        "Shopping centre": ("Торговый центр", "Сауда орталығы"), "Stadium": ("Стадион", "Стадион"),
+        "Concert hall": ("Концертный зал", "Концерт залы"), "Market": ("Рынок", "Базар"),
+        "Cinema": ("Кинотеатр", "Кинотеатр"), "Railway station": ("Железнодорожный вокзал", "Теміржол вокзалы"),
+        "Bus station": ("Автовокзал", "Автовокзал"), "Airport terminal": ("Терминал аэропорта", "Әуежай терминалы"),
+        "University": ("Университет", "Университет"), "College": ("Колледж", "Колледж"),
+        "Hospital": ("Больница", "Аурухана"), "School": ("Школа", "Мектеп"), "Mosque": ("Мечеть", "Мешіт"),
+        "Church": ("Церковь", "Шіркеу"), "trade and leisure": ("торговля и досуг", "сауда және демалыс"),
+        "transport": ("транспорт", "көлік"),
+        "education and health": ("образование и здравоохранение", "білім беру және денсаулық сақтау"),
+        "religion": ("религия", "дін"),
+        "site security manager": ("руководитель службы безопасности объекта", "нысан қауіпсіздігі қызметінің басшысы"),
+    ]
+
+    static func word(_ english: String) -> (ru: String, kk: String) { words[english] ?? (english, english) }
+
     static func registry() -> (sites: [Site], inspections: [Inspection]) {
         var rng = DemoRandom(seed: DemoProgramme.seed &+ 77)
         let config = SiteConfiguration.standard
@@ -27,13 +44,24 @@ enum DemoSites {
                     let registered = Day.firstOfMonth(2012 + rng.int(0...2), 1 + rng.int(0...11))
                     let occupancy = rng.int(kind.occupancy)
                     let planApproved = Day.firstOfMonth(2014 + rng.int(0...3), 1 + rng.int(0...11)).adding(days: 9)
+                    let name = kind.names[rng.int(0...(kind.names.count - 1))]
+                    let role = "site security manager"
                     sites.append(
                         Site(
-                            uid: uid,
-                            name: "\(kind.names[rng.int(0...(kind.names.count - 1))]) no. \(n) (illustrative)",
+                            uid: uid, name: "\(name) no. \(n) (illustrative)",
                             category: kind.category, sector: kind.sector, unit: office, peakOccupancy: occupancy,
-                            responsibleRole: "site security manager", registered: registered,
-                            planStatus: .approved, planDate: planApproved))
+                            responsibleRole: role, registered: registered, planStatus: .approved,
+                            planDate: planApproved,
+                            translations: RecordTranslations([
+                                "ru": [
+                                    "name": "\(word(name).ru) № \(n) (пример)", "sector": word(kind.sector).ru,
+                                    "responsibleRole": word(role).ru,
+                                ],
+                                "kk": [
+                                    "name": "№ \(n) \(word(name).kk) (мысал)", "sector": word(kind.sector).kk,
+                                    "responsibleRole": word(role).kk,
+                                ],
+                            ])))
                     let measures = config.category(kind.category)?.measures ?? []
                     // Before 2016 about 60 % of the measures in place, after it about 85 %.
                     for (round, share) in [(2014, 0.6), (2016, 0.85)] {
@@ -56,11 +84,15 @@ enum DemoSites {
                                     : fate < 0.9 ? due.adding(days: 30 + rng.int(0...200)) : nil
                                 // The demo ends with 2017: what was not fixed by then is still open.
                                 let closed = planned.flatMap { $0 <= Day.lastOfYear(2017) ? $0 : nil }
+                                let measure = config.measures.first { $0.code == m }
+                                let named = { (lang: String) in measure?.name(in: lang) ?? m }
                                 prescriptions.append(
                                     Prescription(
-                                        text:
-                                            "Bring '\(config.measures.first { $0.code == m }!.name)' up to the requirement",
-                                        due: due, closed: closed))
+                                        text: "Bring '\(named("en"))' up to the requirement", due: due, closed: closed,
+                                        translations: RecordTranslations([
+                                            "ru": ["text": "Привести «\(named("ru"))» в соответствие с требованиями"],
+                                            "kk": ["text": "«\(named("kk"))» талаптарға сәйкес келтіру"],
+                                        ])))
                             }
                         }
                         inspections.append(

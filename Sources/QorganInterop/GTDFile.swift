@@ -14,13 +14,14 @@ public enum GTDFile {
     public static let optional = [
         "city", "latitude", "longitude", "nkill", "nwound", "property", "propextent", "claimed",
         "summary", "scite1", "scite2", "scite3", "outcome", "qorgan_unit", "qorgan_illustrative",
+        "qorgan_translations",
     ]
     /// The columns `write` produces: the GTD's, then Qorgan's own (outcome, so that foiled plots survive a round trip).
     public static let exportColumns = [
         "eventid", "iyear", "imonth", "iday", "country_txt", "provstate", "city", "latitude", "longitude",
         "success", "attacktype1", "attacktype1_txt", "targtype1", "targtype1_txt", "weaptype1",
         "weaptype1_txt", "nkill", "nwound", "property", "propextent", "claimed", "summary",
-        "scite1", "scite2", "scite3", "outcome", "qorgan_unit", "qorgan_illustrative",
+        "scite1", "scite2", "scite3", "outcome", "qorgan_unit", "qorgan_illustrative", "qorgan_translations",
     ]
 
     public struct Result: Sendable {
@@ -209,6 +210,17 @@ public enum GTDFile {
             let wounded = people("nwound")
             let lat = coordinate("latitude")
             let lon = coordinate("longitude")
+            // The texts in other languages, as JSON (language → field → text).
+            var translations: RecordTranslations? = nil
+            if !f("qorgan_translations").isEmpty {
+                translations = try? JSONDecoder().decode(
+                    RecordTranslations.self, from: Data(f("qorgan_translations").utf8))
+                if translations == nil {
+                    bad(
+                        "qorgan_translations", String(f("qorgan_translations").prefix(40)),
+                        "JSON: language → field → text")
+                }
+            }
             guard let date, let unit, let outcome, let attack, let target, let weapon else { continue }
             let city = f("city")
             // Qorgan's own events travel with their uid as `qorgan:UID`.
@@ -220,7 +232,7 @@ public enum GTDFile {
                 claimed: claimed, summary: f("summary"),
                 sources: ["scite1", "scite2", "scite3"].map(f).filter { !$0.isEmpty },
                 illustrative: ["1", "true"].contains(f("qorgan_illustrative").lowercased()),
-                gtdEventId: eventId.isEmpty || own != nil ? nil : eventId)
+                gtdEventId: eventId.isEmpty || own != nil ? nil : eventId, translations: translations)
             var withUid = incident
             if let own { withUid.uid = own }
             let found = incident.problems(in: catalog, line: r.line)
@@ -254,6 +266,7 @@ public enum GTDFile {
                 i.sources.count > 0 ? i.sources[0] : "", i.sources.count > 1 ? i.sources[1] : "",
                 i.sources.count > 2 ? i.sources[2] : "",
                 i.outcome.rawValue, unit?.code ?? i.unit, i.illustrative ? "1" : "0",
+                (try? RecordTranslations.column(i.translations)).flatMap { $0 } ?? "",
             ]
             lines.append(CSV.line(fields))
         }

@@ -78,7 +78,7 @@ extension PageHandlers {
                     "attack": GTD.label("attack", i.attackType, in: lang),
                     "target": GTD.label("target", i.targetType, in: lang),
                     "killed": i.killed.map(String.init) ?? "?", "wounded": i.wounded.map(String.init) ?? "?",
-                    "summary": String(i.summary.prefix(120)), "illustrative": i.illustrative,
+                    "summary": String(i.text("summary", in: lang).prefix(120)), "illustrative": i.illustrative,
                 ]
             },
             "canWrite": user.role.canWriteValues,
@@ -201,7 +201,8 @@ extension PageHandlers {
                 "uid": i.uid, "date": i.date.description,
                 "precision": t["precision_" + i.date.precision.rawValue] ?? i.date.precision.rawValue,
                 // Absent rather than empty: an empty string would still open the row's section.
-                "unit": catalog.unit(i.unit)?.name(in: lang) ?? i.unit, "place": i.placeName?.nilIfEmpty as Any,
+                "unit": catalog.unit(i.unit)?.name(in: lang) ?? i.unit,
+                "place": i.text("placeName", in: lang).nilIfEmpty as Any,
                 "coordinates": i.latitude.map { "\($0), \(i.longitude ?? 0)" } as Any,
                 "outcome": outcomeLabel(i.outcome, t),
                 "attack": "\(i.attackType) · \(GTD.label("attack", i.attackType, in: lang))",
@@ -211,7 +212,8 @@ extension PageHandlers {
                 "wounded": i.wounded.map(String.init) ?? (t["common_unknown"] ?? "not known"),
                 "property": (t["tri_" + i.propertyDamage.rawValue] ?? "")
                     + (i.propertyExtent.map { " — " + GTD.label("extent", $0, in: lang) } ?? ""),
-                "claimed": t["tri_" + i.claimed.rawValue] ?? "", "summary": i.summary, "sources": i.sources,
+                "claimed": t["tri_" + i.claimed.rawValue] ?? "", "summary": i.text("summary", in: lang),
+                "sources": i.text("sources", in: lang).split(whereSeparator: \.isNewline).map(String.init),
                 "illustrative": i.illustrative, "deleted": rec.deleted, "gtd": i.gtdEventId?.nilIfEmpty as Any,
                 "canWrite": user.role.canWriteValues && !rec.deleted,
                 "history": try state.store.incidentHistory(uid: uid).reversed().map { h -> Ctx in
@@ -219,7 +221,8 @@ extension PageHandlers {
                         "at": Timestamp.string(h.changedAt), "by": h.changedBy,
                         "action": t["history_" + h.action] ?? h.action,
                         "what":
-                            "\(h.incident.date) · \(catalog.unit(h.incident.unit)?.code ?? "") · \(h.incident.outcome.rawValue)",
+                            "\(h.incident.date) · \(catalog.unit(h.incident.unit)?.name(in: lang) ?? "") · "
+                            + outcomeLabel(h.incident.outcome, t),
                     ]
                 },
             ])
@@ -287,6 +290,10 @@ extension PageHandlers {
             }.filter { !$0.isEmpty },
             illustrative: form["illustrative"] != nil)
         if incident.propertyDamage != .yes { incident.propertyExtent = nil }
+        if let uid, let old = try? api.visibleIncident(uid, c, try state.store.catalog()).incident {
+            // Translations of the texts left as they were are kept; a changed text's are dropped.
+            incident.translations = old.translations?.keeping(unchanged: old.texts, incident.texts)
+        }
         let found = incident.problems(in: try state.store.catalog()).filter { p in
             // A field the page already refused is not checked again, nor a unit against a date not given.
             let field = input[p.field ?? ""] ?? p.field ?? ""

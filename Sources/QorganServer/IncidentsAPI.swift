@@ -16,7 +16,7 @@ struct IncidentJSON: Encodable {
     enum CodingKeys: String, CodingKey {
         case uid, date, unit, unitCode, unitName, placeName, latitude, longitude, outcome, attackType,
             targetType, weaponType, killed, wounded, propertyDamage, propertyExtent, claimed, summary, sources,
-            illustrative, gtdEventId,
+            illustrative, gtdEventId, translations,
             deleted, created, createdBy, lastUpdated, lastUpdatedBy, labels
     }
 
@@ -45,6 +45,7 @@ struct IncidentJSON: Encodable {
         try c.encode(i.sources, forKey: .sources)
         try c.encode(i.illustrative, forKey: .illustrative)
         try c.encodeIfPresent(i.gtdEventId, forKey: .gtdEventId)
+        try c.encodeIfPresent(i.translations, forKey: .translations)
         try c.encode(deleted, forKey: .deleted)
         try c.encode(created, forKey: .created)
         try c.encode(createdBy, forKey: .createdBy)

@@ -137,7 +137,10 @@ extension Handlers {
                     kind: .prescription,
                     text: text(
                         "notice_prescription",
-                        ["site": o.site.name, "date": o.prescription.due.description, "text": o.prescription.text]),
+                        [
+                            "site": o.site.text("name", in: lang), "date": o.prescription.due.description,
+                            "text": o.prescription.text(in: lang),
+                        ]),
                     link: "/sites/\(o.site.uid)", period: nil, count: 1))
         }
         if overdue.count > 10 {

@@ -13,6 +13,7 @@ struct AssessmentJSON: Encodable {
     var uid: String, unit: String, unitCode: String, date: String, instrument: String, version: Int,
         assessorRole: String
     var scores: [ItemScore], readiness: Double, deleted: Bool, createdBy: String, lastUpdated: Date
+    var translations: RecordTranslations?
     init(_ r: AssessmentRecord, _ catalog: Catalog) {
         let a = r.assessment
         uid = a.uid
@@ -23,6 +24,7 @@ struct AssessmentJSON: Encodable {
         version = a.version
         assessorRole = a.assessorRole
         scores = a.scores
+        translations = a.translations
         readiness = r.readiness
         deleted = r.deleted
         createdBy = r.createdBy

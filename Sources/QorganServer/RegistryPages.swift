@@ -92,7 +92,7 @@ extension PageHandlers {
                     [
                         "date": a.assessment.date.description,
                         "unit": catalog.unit(a.assessment.unit)?.name(in: lang) ?? "",
-                        "readiness": pct(a.readiness), "role": a.assessment.assessorRole,
+                        "readiness": pct(a.readiness), "role": a.assessment.assessorRole(in: lang),
                         "instrument": "\(a.assessment.instrument) v\(a.assessment.version)",
                     ]
                 },
@@ -276,7 +276,7 @@ extension PageHandlers {
             let siteRows: [Ctx] = records.prefix(300).map { s in
                 let tierName = config.tiers.first { $0.code == s.tier }?.name(in: lang) ?? ""
                 let row: Ctx = [
-                    "uid": s.site.uid, "name": s.site.name,
+                    "uid": s.site.uid, "name": s.site.text("name", in: lang),
                     "category": config.category(s.site.category)?.name(in: lang) ?? s.site.category,
                     "tier": tierName, "unit": catalog.unit(s.site.unit)?.name(in: lang) ?? "",
                     "peak": s.site.peakOccupancy,
@@ -287,8 +287,8 @@ extension PageHandlers {
             }
             let overdueRows: [Ctx] = flags.overdue.prefix(20).map { f in
                 [
-                    "site": f.site.name, "uid": f.site.uid, "due": f.prescription.due.description,
-                    "text": f.prescription.text,
+                    "site": f.site.text("name", in: lang), "uid": f.site.uid, "due": f.prescription.due.description,
+                    "text": f.prescription.text(in: lang),
                 ] as Ctx
             }
             var ctx: Ctx = [
@@ -338,12 +338,12 @@ extension PageHandlers {
             default: nil
             }
         var ctx: Ctx = [
-            "uid": uid, "name": rec.site.name, "saved": saved as Any,
+            "uid": uid, "name": rec.site.text("name", in: lang), "saved": saved as Any,
             "category": config.category(rec.site.category)?.name(in: lang) ?? "",
-            "sector": rec.site.sector?.nilIfEmpty as Any,
+            "sector": rec.site.text("sector", in: lang).nilIfEmpty as Any,
             "unit": catalog.unit(rec.site.unit)?.name(in: lang) ?? "", "peak": rec.site.peakOccupancy,
             "tier": config.tiers.first { $0.code == rec.tier }?.name(in: lang) ?? "",
-            "role": rec.site.responsibleRole, "closed": rec.site.closed?.description as Any,
+            "role": rec.site.text("responsibleRole", in: lang), "closed": rec.site.closed?.description as Any,
             "registered": rec.site.registered.description, "plan": t["plan_" + rec.site.planStatus.rawValue] ?? "",
             "planDate": rec.site.planDate?.description ?? "",
             "inspections": try state.store.inspections(site: uid).reversed().map { i -> Ctx in
@@ -362,7 +362,7 @@ extension PageHandlers {
                         [
                             // A flag and a date of their own: an empty date still opened the section,
                             // and an open prescription read "closed".
-                            "text": p.text, "due": p.due.description, "isClosed": p.closed != nil,
+                            "text": p.text(in: lang), "due": p.due.description, "isClosed": p.closed != nil,
                             "closedOn": p.closed?.description ?? "", "overdue": p.isOverdue(on: today),
                             "canClose": canWrite && p.closed == nil, "site": uid, "inspection": i.inspection.uid,
                             "index": n, "issued": i.inspection.date.description,
@@ -398,7 +398,7 @@ extension PageHandlers {
         ]
         ctx.merge(problems?.context ?? [:]) { $1 }
         return render(
-            "site", c, r, title: rec.site.name, active: "sites", ctx,
+            "site", c, r, title: rec.site.text("name", in: lang), active: "sites", ctx,
             status: problems?.isEmpty == false ? .badRequest : .ok)
     }
 
@@ -558,11 +558,15 @@ extension PageHandlers {
         if given("registered") == nil { problems.add("registered", key: "date", value: "", reason: "a date") }
         let plan = given("planStatus").flatMap(SitePlanStatus.init(rawValue:))
         if plan == nil { problems.add("planStatus", reason: "choose the passport's status") }
-        let site = Site(
+        var site = Site(
             uid: uid ?? "", name: typed["name"] ?? "", category: typed["category"] ?? "", sector: given("sector"),
             unit: typed["unit"] ?? "", peakOccupancy: peak ?? 0, responsibleRole: typed["responsibleRole"] ?? "",
             registered: registered ?? state.today, closed: day("closed"), planStatus: plan ?? .none,
             planDate: day("planDate"))
+        if let uid, let old = try? api.visibleSite(uid, c, try state.store.catalog()).site {
+            // Translations of the texts left as they were are kept; a changed text's are dropped.
+            site.translations = old.translations?.keeping(unchanged: old.texts, site.texts)
+        }
         if problems.isEmpty {
             let found = site.problems(try state.store.siteConfiguration(), catalog: try state.store.catalog())
             problems.add(found)

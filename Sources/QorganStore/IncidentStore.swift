@@ -61,7 +61,7 @@ extension SQLiteStore {
     static let incidentColumns = """
         uid, year, month, day, unit_uid, place_name, latitude, longitude, outcome, attack_type, target_type, weapon_type,
         killed, wounded, property_damage, property_extent, claimed, summary, sources, illustrative, gtd_event_id,
-        deleted, created, created_by, last_updated, last_updated_by
+        translations, deleted, created, created_by, last_updated, last_updated_by
         """
 
     static func incident(from r: Row) throws -> IncidentRecord {
@@ -73,7 +73,8 @@ extension SQLiteStore {
             targetType: r["target_type"], weaponType: r["weapon_type"], killed: r["killed"], wounded: r["wounded"],
             propertyDamage: TriState(rawValue: r["property_damage"]) ?? .unknown, propertyExtent: r["property_extent"],
             claimed: TriState(rawValue: r["claimed"]) ?? .unknown, summary: r["summary"], sources: sources,
-            illustrative: r["illustrative"], gtdEventId: r["gtd_event_id"])
+            illustrative: r["illustrative"], gtdEventId: r["gtd_event_id"],
+            translations: RecordTranslations.fromColumn(r["translations"]))
         return IncidentRecord(
             incident: incident, deleted: r["deleted"], created: Timestamp.date(millis: r["created"]),
             createdBy: r["created_by"], lastUpdated: Timestamp.date(millis: r["last_updated"]),
@@ -145,6 +146,7 @@ extension SQLiteStore {
                 }
                 if i.uid.isEmpty { i.uid = newUid() }
                 i.sources = i.sources.map { $0.trimmingCharacters(in: .whitespaces) }
+                i.translations = RecordTranslations.stored(i.translations)
                 prepared.append((i, old))
             }
             if !denied.isEmpty { throw AccessDenied(kind: .outOfScope, problems: denied) }
@@ -161,12 +163,13 @@ extension SQLiteStore {
                     i.attackType, i.targetType, i.weaponType, i.killed, i.wounded, i.propertyDamage.rawValue,
                     i.propertyExtent,
                     i.claimed.rawValue, i.summary, sources, i.illustrative, i.gtdEventId,
+                    try RecordTranslations.column(i.translations),
                 ]
                 if old == nil {
                     try db.execute(
                         sql: """
                             INSERT INTO incident(\(Self.incidentColumns))
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)
                             """, arguments: StatementArguments(values + [now, user, now, user]))
                 } else {
                     try db.execute(
@@ -174,7 +177,7 @@ extension SQLiteStore {
                             UPDATE incident SET year = ?, month = ?, day = ?, unit_uid = ?, place_name = ?, latitude = ?, longitude = ?,
                                 outcome = ?, attack_type = ?, target_type = ?, weapon_type = ?, killed = ?, wounded = ?,
                                 property_damage = ?, property_extent = ?, claimed = ?, summary = ?, sources = ?, illustrative = ?,
-                                gtd_event_id = ?, deleted = 0, last_updated = ?, last_updated_by = ?
+                                gtd_event_id = ?, translations = ?, deleted = 0, last_updated = ?, last_updated_by = ?
                             WHERE uid = ?
                             """, arguments: StatementArguments(Array(values.dropFirst()) + [now, user, i.uid]))
                     if let old { cells.insert(CellKey(old)) }

@@ -163,7 +163,7 @@ extension SQLiteStore {
     // MARK: Assessments
 
     static let assessmentColumns =
-        "uid, unit_uid, date, instrument_code, instrument_version, assessor_role, scores, readiness, deleted, created, created_by, last_updated, last_updated_by"
+        "uid, unit_uid, date, instrument_code, instrument_version, assessor_role, scores, readiness, translations, deleted, created, created_by, last_updated, last_updated_by"
 
     static func assessment(from r: Row) throws -> AssessmentRecord {
         let scores = (try? JSONDecoder().decode([ItemScore].self, from: Data((r["scores"] as String).utf8))) ?? []
@@ -171,7 +171,8 @@ extension SQLiteStore {
             assessment: Assessment(
                 uid: r["uid"], unit: r["unit_uid"], date: try Stored.day(r["date"], "an assessment date"),
                 instrument: r["instrument_code"],
-                version: r["instrument_version"], assessorRole: r["assessor_role"], scores: scores),
+                version: r["instrument_version"], assessorRole: r["assessor_role"], scores: scores,
+                translations: RecordTranslations.fromColumn(r["translations"])),
             readiness: r["readiness"], deleted: r["deleted"], created: Timestamp.date(millis: r["created"]),
             createdBy: r["created_by"], lastUpdated: Timestamp.date(millis: r["last_updated"]),
             lastUpdatedBy: r["last_updated_by"])
@@ -235,6 +236,7 @@ extension SQLiteStore {
                 guard found.isEmpty, let inst, let readiness = a.readiness(inst), let unit = catalog.unit(a.unit)
                 else { continue }
                 a.unit = unit.uid
+                a.translations = RecordTranslations.stored(a.translations)
                 var old: Assessment? = nil
                 if !a.uid.isEmpty {
                     old = try Row.fetchOne(
@@ -263,14 +265,14 @@ extension SQLiteStore {
                 let scores = String(decoding: try Self.encoder.encode(a.scores), as: UTF8.self)
                 try db.execute(
                     sql: """
-                        INSERT INTO assessment(\(Self.assessmentColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)
+                        INSERT INTO assessment(\(Self.assessmentColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)
                         ON CONFLICT(uid) DO UPDATE SET unit_uid = excluded.unit_uid, date = excluded.date, instrument_code = excluded.instrument_code,
                             instrument_version = excluded.instrument_version, assessor_role = excluded.assessor_role, scores = excluded.scores,
-                            readiness = excluded.readiness, deleted = 0, last_updated = excluded.last_updated, last_updated_by = excluded.last_updated_by
+                            readiness = excluded.readiness, translations = excluded.translations, deleted = 0, last_updated = excluded.last_updated, last_updated_by = excluded.last_updated_by
                         """,
                     arguments: [
                         a.uid, a.unit, a.date.description, a.instrument, a.version, a.assessorRole, scores,
-                        readiness, now, user, now, user,
+                        readiness, try RecordTranslations.column(a.translations), now, user, now, user,
                     ])
                 try Self.recordAudit(
                     db, kind: "assessment", uid: a.uid, action: old == nil ? "CREATE" : "UPDATE", snapshot: a,

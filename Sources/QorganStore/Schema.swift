@@ -368,6 +368,13 @@ enum Schema {
             try db.execute(sql: "ALTER TABLE category_option ADD COLUMN translations TEXT")
             try db.execute(sql: "ALTER TABLE org_unit_level ADD COLUMN translations TEXT")
         }
+        m.registerMigration("v11: records' texts in other languages") { db in
+            // Kazakhstan keeps official records in Kazakh and Russian: an incident's, a site's and an
+            // assessment's free texts may carry their translations (JSON: language → field → text).
+            try db.execute(sql: "ALTER TABLE incident ADD COLUMN translations TEXT")
+            try db.execute(sql: "ALTER TABLE site ADD COLUMN translations TEXT")
+            try db.execute(sql: "ALTER TABLE assessment ADD COLUMN translations TEXT")
+        }
         return m
     }
 }

@@ -26,7 +26,7 @@ public struct SiteFlags: Sendable {
 /// recounts, in the same transaction, the derived yearly values of the units it touches.
 extension SQLiteStore {
     static let siteColumns =
-        "uid, name, category, sector, unit_uid, peak_occupancy, responsible_role, status, registered, closed, security_plan_status, security_plan_date, deleted, created, created_by, last_updated, last_updated_by"
+        "uid, name, category, sector, unit_uid, peak_occupancy, responsible_role, status, registered, closed, security_plan_status, security_plan_date, translations, deleted, created, created_by, last_updated, last_updated_by"
     static let inspectionColumns =
         "uid, site_uid, date, kind, findings, prescriptions, deleted, created, created_by, last_updated, last_updated_by"
 
@@ -68,7 +68,8 @@ extension SQLiteStore {
             registered: try Stored.day(r["registered"], "a site's registration date"),
             closed: try closed.map { try Stored.day($0, "a site's closing date") },
             planStatus: SitePlanStatus(rawValue: r["security_plan_status"]) ?? .none,
-            planDate: try planDate.map { try Stored.day($0, "a protection passport's date") })
+            planDate: try planDate.map { try Stored.day($0, "a protection passport's date") },
+            translations: RecordTranslations.fromColumn(r["translations"]))
     }
 
     static func inspection(from r: Row) throws -> InspectionRecord {
@@ -151,6 +152,7 @@ extension SQLiteStore {
                 problems += found
                 guard found.isEmpty, let unit = catalog.unit(s.unit) else { continue }
                 s.unit = unit.uid
+                s.translations = RecordTranslations.stored(s.translations)
                 var old: Site? = nil
                 if s.uid.isEmpty {
                     s.uid = newUid()
@@ -176,18 +178,18 @@ extension SQLiteStore {
             for (s, old) in prepared where old != s {
                 try db.execute(
                     sql: """
-                        INSERT INTO site(\(Self.siteColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)
+                        INSERT INTO site(\(Self.siteColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)
                         ON CONFLICT(uid) DO UPDATE SET name = excluded.name, category = excluded.category, sector = excluded.sector,
                             unit_uid = excluded.unit_uid, peak_occupancy = excluded.peak_occupancy, responsible_role = excluded.responsible_role,
                             status = excluded.status, registered = excluded.registered, closed = excluded.closed,
                             security_plan_status = excluded.security_plan_status, security_plan_date = excluded.security_plan_date,
-                            deleted = 0, last_updated = excluded.last_updated, last_updated_by = excluded.last_updated_by
+                            translations = excluded.translations, deleted = 0, last_updated = excluded.last_updated, last_updated_by = excluded.last_updated_by
                         """,
                     arguments: [
                         s.uid, s.name, s.category, s.sector, s.unit, s.peakOccupancy, s.responsibleRole,
                         s.closed == nil ? "active" : "closed",
                         s.registered.description, s.closed?.description, s.planStatus.rawValue, s.planDate?.description,
-                        now, user, now, user,
+                        try RecordTranslations.column(s.translations), now, user, now, user,
                     ])
                 try Self.recordAudit(
                     db, kind: "site", uid: s.uid, action: old == nil ? "CREATE" : "UPDATE", snapshot: s, user: user,
@@ -219,6 +221,9 @@ extension SQLiteStore {
                 let found = i.problems(site: site, config, line: item.line)
                 problems += found
                 guard found.isEmpty, let site else { continue }
+                for n in i.prescriptions.indices {
+                    i.prescriptions[n].translations = RecordTranslations.stored(i.prescriptions[n].translations)
+                }
                 var old: Inspection? = nil
                 if i.uid.isEmpty {
                     i.uid = newUid()
