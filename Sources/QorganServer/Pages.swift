@@ -211,7 +211,7 @@ struct PageHandlers: Sendable {
         else {
             return loginPage(r, c, error: t.text("login_expired", c.language), status: .forbidden, username: username)
         }
-        if let wait = state.throttle.retryAfter(username: username, address: c.clientAddress) {
+        if let wait = try state.throttle.retryAfter(username: username, address: c.clientAddress) {
             try state.store.recordSecurityEvent(actor: c.clientAddress, action: "SIGN_IN_THROTTLED", subject: username)
             var response = loginPage(
                 r, c,
@@ -227,13 +227,13 @@ struct PageHandlers: Sendable {
         let password = String((form["password"] ?? "").prefix(1_024))
         let matches = Secrets.verifyPassword(password, hash: account?.passwordHash ?? Secrets.unknownUserHash)
         guard let user = account, !user.disabled, matches else {
-            state.throttle.failed(username: username, address: c.clientAddress)
+            try state.throttle.failed(username: username, address: c.clientAddress)
             try state.store.recordSecurityEvent(actor: c.clientAddress, action: "SIGN_IN_FAILED", subject: username)
             return loginPage(
                 r, c, error: t.text("login_failed", c.language), status: .unauthorized,
                 username: String(username.prefix(Self.maxUsernameLength)))
         }
-        state.throttle.succeeded(username: username, address: c.clientAddress)
+        try state.throttle.succeeded(username: username, address: c.clientAddress)
         let secret = Secrets.randomToken()
         try state.store.createSession(
             tokenHash: Secrets.sha256(secret), userId: user.principal.id, csrf: Secrets.randomToken(),

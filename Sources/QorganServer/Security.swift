@@ -74,13 +74,15 @@ public enum Secrets {
 
 /// Refuses sign-in for a while after repeated failures, per user name and per address:
 /// after `limit` failures within `window`, further attempts are refused until the window
-/// has passed since the last failure.
+/// has passed since the last failure. The failures live in the database, so every server on it
+/// counts the same ones: five failures are five, whichever servers received them.
 public final class LoginThrottle: Sendable {
     public let limit: Int
     public let window: TimeInterval
-    private let failures = Mutex<[String: [Date]]>([:])
+    private let store: SQLiteStore
 
-    public init(limit: Int = 5, window: TimeInterval = 15 * 60) {
+    public init(store: SQLiteStore, limit: Int = 5, window: TimeInterval = 15 * 60) {
+        self.store = store
         self.limit = limit
         self.window = window
     }
@@ -90,26 +92,23 @@ public final class LoginThrottle: Sendable {
     }
 
     /// Seconds to wait before trying again, or nil when an attempt is allowed.
-    public func retryAfter(username: String, address: String, now: Date = Date()) -> Int? {
-        failures.withLock { f in
-            var wait: TimeInterval = 0
-            for k in keys(username, address) {
-                let recent = (f[k] ?? []).filter { now.timeIntervalSince($0) < window }
-                f[k] = recent
-                if recent.count >= limit, let last = recent.last {
-                    wait = max(wait, window - now.timeIntervalSince(last))
-                }
-            }
-            return wait > 0 ? Int(wait.rounded(.up)) : nil
+    public func retryAfter(username: String, address: String, now: Date = Date()) throws -> Int? {
+        let failures = try store.signInFailures(
+            keys: keys(username, address), since: now.addingTimeInterval(-window))
+        var wait: TimeInterval = 0
+        for recent in failures.values where recent.count >= limit {
+            if let last = recent.last { wait = max(wait, window - now.timeIntervalSince(last)) }
         }
+        return wait > 0 ? Int(wait.rounded(.up)) : nil
     }
 
-    public func failed(username: String, address: String, now: Date = Date()) {
-        failures.withLock { f in for k in keys(username, address) { f[k, default: []].append(now) } }
+    public func failed(username: String, address: String, now: Date = Date()) throws {
+        try store.recordSignInFailure(
+            keys: keys(username, address), at: now, forgetBefore: now.addingTimeInterval(-window))
     }
 
-    public func succeeded(username: String, address: String) {
-        failures.withLock { f in f["user:" + username.lowercased()] = nil }
+    public func succeeded(username: String, address: String) throws {
+        try store.clearSignInFailures(key: "user:" + username.lowercased())
     }
 }
 

@@ -70,7 +70,8 @@ public final class ServerState: Sendable {
             throw ServerSetupError("the templates folder Resources/templates is missing")
         }
         self.templates = try await MustacheLibrary(directory: dir.path)
-        self.throttle = LoginThrottle(limit: configuration.throttleLimit, window: configuration.throttleWindow)
+        self.throttle = LoginThrottle(
+            store: store, limit: configuration.throttleLimit, window: configuration.throttleWindow)
         self.metrics = PrometheusCollectorRegistry()
         self.requestDuration = metrics.makeDurationHistogram(
             descriptor: MetricNameDescriptor(
@@ -426,7 +427,7 @@ extension AuthMiddleware {
         }
         let username = String(text[..<colon].prefix(PageHandlers.maxUsernameLength + 1))
         let password = String(text[text.index(after: colon)...].prefix(1_024))
-        if let wait = state.throttle.retryAfter(username: username, address: context.clientAddress) {
+        if let wait = try state.throttle.retryAfter(username: username, address: context.clientAddress) {
             try state.store.recordSecurityEvent(
                 actor: context.clientAddress, action: "SIGN_IN_THROTTLED", subject: username, detail: "HTTP Basic")
             var error = APIError(
@@ -444,12 +445,12 @@ extension AuthMiddleware {
         // As on the sign-in page: the password is hashed whether or not the name exists.
         let matches = Secrets.verifyPassword(password, hash: account?.passwordHash ?? Secrets.unknownUserHash)
         guard let user = account, !user.disabled, matches else {
-            state.throttle.failed(username: username, address: context.clientAddress)
+            try state.throttle.failed(username: username, address: context.clientAddress)
             try state.store.recordSecurityEvent(
                 actor: context.clientAddress, action: "SIGN_IN_FAILED", subject: username, detail: "HTTP Basic")
             throw APIError(.unauthorized, code: "unauthorized", "the user name or password is wrong")
         }
-        state.throttle.succeeded(username: username, address: context.clientAddress)
+        try state.throttle.succeeded(username: username, address: context.clientAddress)
         state.basicCredentials.remember(username: username, password: password, hash: user.passwordHash)
         return user
     }

@@ -256,6 +256,43 @@ extension SQLiteStore {
         }
     }
 
+    // MARK: Sign-in throttling, shared by every server on the database
+
+    /// Failed sign-ins since `since` for each key (`user:NAME`, `ip:ADDRESS`), oldest first.
+    public func signInFailures(keys: [String], since: Date) throws -> [String: [Date]] {
+        try writer.read { db in
+            var out: [String: [Date]] = [:]
+            for key in keys {
+                out[key] = try Int64.fetchAll(
+                    db.cachedStatement(sql: "SELECT at FROM sign_in_failure WHERE key = ? AND at > ? ORDER BY at"),
+                    arguments: [key, Timestamp.millis(since)]
+                ).map(Timestamp.date(millis:))
+            }
+            return out
+        }
+    }
+
+    /// A failed sign-in under each key; failures older than `forgetBefore` are forgotten.
+    public func recordSignInFailure(keys: [String], at: Date, forgetBefore: Date) throws {
+        try writer.write { db in
+            try db.execute(sql: "DELETE FROM sign_in_failure WHERE at < ?", arguments: [Timestamp.millis(forgetBefore)])
+            for key in keys {
+                try db.execute(
+                    sql: "INSERT INTO sign_in_failure(key, at) VALUES (?, ?)", arguments: [key, Timestamp.millis(at)])
+            }
+        }
+    }
+
+    /// Forgets a key's failures (a user who signed in); writes only when there are some.
+    public func clearSignInFailures(key: String) throws {
+        let any = try writer.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM sign_in_failure WHERE key = ?)", arguments: [key])
+                ?? false
+        }
+        guard any else { return }
+        try writer.write { db in try db.execute(sql: "DELETE FROM sign_in_failure WHERE key = ?", arguments: [key]) }
+    }
+
     public func recordSecurityEvent(actor: String, action: String, subject: String, detail: String? = nil) throws {
         try writer.write { db in try Self.audit(db, actor: actor, action: action, subject: subject, detail: detail) }
     }

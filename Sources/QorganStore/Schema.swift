@@ -375,6 +375,14 @@ enum Schema {
             try db.execute(sql: "ALTER TABLE site ADD COLUMN translations TEXT")
             try db.execute(sql: "ALTER TABLE assessment ADD COLUMN translations TEXT")
         }
+        m.registerMigration("v12: sign-in failures in the database") { db in
+            // Throttling holds across servers: five failures are five, whichever server received them.
+            try db.execute(
+                sql: """
+                    CREATE TABLE sign_in_failure (key TEXT NOT NULL, at INTEGER NOT NULL);
+                    CREATE INDEX sign_in_failure_key ON sign_in_failure(key, at);
+                    """)
+        }
         return m
     }
 }

@@ -136,8 +136,43 @@ import Testing
         }
         #expect(
             try state.store.securityEvents().contains { $0.action == "SIGN_IN_THROTTLED" && $0.subject == "aktobe" })
-        #expect(state.throttle.retryAfter(username: "admin", address: "elsewhere") == nil)
-        #expect(state.throttle.retryAfter(username: "aktobe", address: "elsewhere") != nil)
+        #expect(try state.throttle.retryAfter(username: "admin", address: "elsewhere") == nil)
+        #expect(try state.throttle.retryAfter(username: "aktobe", address: "elsewhere") != nil)
+    }
+
+    @Test func failuresCountAcrossServersOnOneDatabase() async throws {
+        // Two servers on one database, as behind a proxy: three failures on A and two on B are five.
+        let (store, engine) = try WebFixture.store()
+        let path = try #require(store.path)
+        let serverA = try await ServerState(store: store, engine: engine, configuration: ServerConfiguration())
+        let other = try SQLiteStore(path: path)
+        let serverB = try await ServerState(
+            store: other, engine: try AnalyticsEngine.open(store: other).0, configuration: ServerConfiguration())
+        try await withApp(serverA) { web in
+            for _ in 0..<3 {
+                let r = try await web.signIn("almaty", password: "guess-guess")
+                #expect(r.status == .unauthorized)
+            }
+        }
+        try await withApp(serverB) { web in
+            for _ in 0..<2 {
+                let r = try await web.signIn("almaty", password: "guess-guess")
+                #expect(r.status == .unauthorized)
+            }
+            let right = try await web.signIn("almaty")
+            #expect(right.status == .tooManyRequests)
+        }
+        try await withApp(serverA) { web in
+            // Locked out on B is locked out on A, for the page and for HTTP Basic alike.
+            #expect(try await web.signIn("almaty").status == .tooManyRequests)
+            web.cookies = [:]
+            let basic = Data("almaty:\(DemoAccounts.password)".utf8).base64EncodedString()
+            let r = try await web.send(.get, "/api/me", headers: [.authorization: "Basic \(basic)"])
+            #expect(r.status == .tooManyRequests)
+        }
+        // Another user from another address is not affected, on either server.
+        #expect(try serverA.throttle.retryAfter(username: "aktobe", address: "elsewhere") == nil)
+        #expect(try serverB.throttle.retryAfter(username: "almaty", address: "elsewhere") != nil)
     }
 
     @Test func aChangeWithoutThePagesCSRFTokenIsRefused() async throws {
