@@ -256,14 +256,16 @@ final class QueryRunner {
                 }
             }
         }
+        // Units are added in the order of their keys, not the dictionary's (which differs from one
+        // process to the next): the same figure, to the last bit, in every process.
         return (0..<n).map { b -> Double? in
             switch type {
             case .averageSumOrgUnit:
                 guard let units = perUnit[b], !units.isEmpty else { return nil }
-                return units.values.map { $0.sum / Double($0.n) }.reduce(0, +)
+                return units.sorted { $0.key < $1.key }.map { $0.value.sum / Double($0.value.n) }.reduce(0, +)
             case .last, .lastInPeriod:
                 guard let units = perUnit[b], !units.isEmpty else { return nil }
-                return units.values.map(\.sum).reduce(0, +)
+                return units.sorted { $0.key < $1.key }.map(\.value.sum).reduce(0, +)
             case .average:
                 return cnt[b] == 0 ? nil : acc[b] / Double(cnt[b])
             default:
