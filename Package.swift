@@ -76,6 +76,8 @@ let package = Package(
                 "QorganCore", "QorganStore", "QorganInterop", "QorganDemo", "QorganReports",
                 "QorganTestSupport", "QorganAnalytics", "QorganServer", "qorgan",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                // To take a database apart as another version of Qorgan would have left it.
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             // Run by DHIS2ClientTests with python3, read from its path: not a resource.
             exclude: ["dhis2_clients.py"],

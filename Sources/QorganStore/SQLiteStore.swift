@@ -85,6 +85,7 @@ public final class SQLiteStore: Sendable {
     /// minute for a command, which may wait for an import; ten seconds for a server, whose
     /// requests should not hang), then fails with `QorganError.busy`.
     public init(path: String, concurrentReads: Bool = false, busyTimeout: TimeInterval? = nil) throws {
+        try Self.checkBeforeOpening(path)
         var config = Configuration()
         let timeout = busyTimeout ?? (concurrentReads ? 10 : 60)
         self.busyTimeout = timeout
@@ -120,11 +121,76 @@ public final class SQLiteStore: Sendable {
         try migrateIfNeeded()
     }
 
-    /// Migrates only a database that needs it: merely opening one never writes to it.
+    /// What the file at `path` holds, read without writing to it: nothing yet (a new database),
+    /// a Qorgan database this binary knows, or an error that names the problem — a file that is not
+    /// a database, another program's database, or one a newer Qorgan has written.
+    static func checkBeforeOpening(_ path: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        var config = Configuration()
+        config.readonly = true
+        let found: (applied: Set<String>, tables: [String])
+        do {
+            let probe = try DatabaseQueue(path: path, configuration: config)
+            found = try probe.read { db in
+                (
+                    try Schema.migrator.appliedIdentifiers(db),
+                    try String.fetchAll(
+                        db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+                )
+            }
+            try probe.close()
+        } catch let e as DatabaseError {
+            throw QorganError.invalidArgument(
+                "cannot open the database '\(path)': \(e.message ?? e.description) (is it an SQLite file?)")
+        }
+        if found.applied.isEmpty && !found.tables.isEmpty {
+            throw QorganError.invalidArgument(
+                "'\(path)' is another program's SQLite database (tables \(found.tables.prefix(3).joined(separator: ", "))"
+                    + "\(found.tables.count > 3 ? ", …" : "")), not Qorgan's; nothing was changed")
+        }
+        let known = Schema.migrator.migrations
+        let unknown = found.applied.subtracting(known).sorted()
+        if !unknown.isEmpty {
+            throw QorganError.invalidArgument(
+                "the database '\(path)' was written by a newer Qorgan: its schema has \(unknown.map { "'\($0)'" }.joined(separator: ", ")), "
+                    + "which this binary (schema up to '\(known.last ?? "")') does not know; nothing was changed. "
+                    + "Run the newer qorgan, or restore a backup made by this version")
+        }
+    }
+
+    /// Migrates only a database that needs it: merely opening one never writes to it. An upgrade
+    /// is all or nothing: the database as it was is copied beside it (`.before-upgrade`) and put
+    /// back if any step fails, so no database is ever left half-migrated.
     private func migrateIfNeeded() throws {
         let migrator = Schema.migrator
         if try writer.read({ db in try migrator.hasCompletedMigrations(db) }) { return }
-        try migrator.migrate(writer)
+        let applied = try writer.read { db in try migrator.appliedMigrations(db) }
+        guard let path, let from = applied.last else {
+            try migrator.migrate(writer)
+            try ensureDefaults()
+            return
+        }
+        let copyPath = path + ".before-upgrade"
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            try? FileManager.default.removeItem(atPath: copyPath + suffix)
+        }
+        let copy = try DatabaseQueue(path: copyPath)
+        try writer.backup(to: copy)
+        do {
+            try migrator.migrate(writer)
+        } catch {
+            try copy.backup(to: writer)
+            try copy.close()
+            for suffix in ["", "-wal", "-shm", "-journal"] {
+                try? FileManager.default.removeItem(atPath: copyPath + suffix)
+            }
+            throw QorganError.invalidArgument(
+                "upgrading the database '\(path)' from '\(from)' failed: \(error); it was put back as it was")
+        }
+        try copy.close()
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            try? FileManager.default.removeItem(atPath: copyPath + suffix)
+        }
         try ensureDefaults()
     }
 

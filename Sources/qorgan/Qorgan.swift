@@ -19,19 +19,31 @@ struct Qorgan: AsyncParsableCommand {
         subcommands: [
             Init.self, Demo.self, Serve.self, Users.self, MetadataCommand.self, Values.self, Incidents.self,
             Readiness.self, Sites.self, Framework.self, Query.self, Compute.self, Validate.self,
-            CompletenessCommand.self, Outliers.self, Approvals.self, Report.self, Periods.self, Bench.self,
+            CompletenessCommand.self, Outliers.self, Approvals.self, Report.self, Periods.self, Backup.self,
+            Restore.self, Bench.self,
         ]
     )
 }
 
 /// Where the database is: --database, else $QORGAN_DATABASE, else qorgan.sqlite here.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: "The database file (default: $QORGAN_DATABASE, else ./qorgan.sqlite).")
+    @Option(
+        name: .long,
+        help: "The database: an SQLite file's path or sqlite:PATH (default: $QORGAN_DATABASE, else ./qorgan.sqlite).")
     var database: String?
 
-    var path: String {
+    /// The database as given, before its scheme is read.
+    var given: String {
         database ?? ProcessInfo.processInfo.environment["QORGAN_DATABASE"].flatMap { $0.isEmpty ? nil : $0 }
             ?? "qorgan.sqlite"
+    }
+
+    /// The SQLite file's path (`sqlite:` taken off).
+    var path: String { (try? DatabaseLocation(given).path) ?? given }
+
+    /// A location this build cannot open is refused before any command runs.
+    func validate() throws {
+        do { _ = try DatabaseLocation(given) } catch let e as QorganError { throw ValidationError(e.description) }
     }
 
     /// Opens an existing database; a missing file is an error, not a new empty database.

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import QorganStore
+
+struct Backup: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Copy the whole database, history included, to a new file, while servers go on writing.",
+        discussion: """
+            SQLite's online backup: the copy is the database as of one commit, checked (SQLite's \
+            integrity check) before it is given its name. An existing file is never overwritten. \
+            Restore it with 'qorgan restore FILE --database NEW.sqlite'.
+            """)
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "The backup file to write (it must not exist).") var file: String
+
+    func run() throws {
+        try guarded {
+            let summary = try store.open().backup(to: file)
+            print("Backed up \(store.path) to \(file): \(summary)")
+        }
+    }
+}
+
+struct Restore: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Restore a backup into a new database file, or replace a database's whole content.",
+        discussion: """
+            The backup is checked first (a Qorgan database this version can read, SQLite's integrity \
+            check); nothing is changed when it fails. Restoring into a new file is the restore drill: \
+            compare 'qorgan report' on both. --replace overwrites an existing database: stop the \
+            servers first (a server still running reloads everything it holds).
+            """)
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "The backup file, written by 'qorgan backup'.") var file: String
+    @Flag(help: "Replace the whole content of the existing database at --database.") var replace = false
+
+    func run() throws {
+        try guarded {
+            let summary = try SQLiteStore.restore(from: file, to: store.path, replace: replace)
+            print("Restored \(file) into \(store.path): \(summary)")
+        }
+    }
+}
