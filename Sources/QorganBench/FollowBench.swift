@@ -117,15 +117,35 @@ public struct PropagationBench {
     let token: String
     let database: String
     let writes: Int
+    /// Another server on the same database to write through (its API), instead of this process's store.
+    let writeURL: String?
     let print: @Sendable (String) -> Void
 
-    public init(url: String, token: String, database: String, writes: Int, print: @escaping @Sendable (String) -> Void)
-    {
+    public init(
+        url: String, token: String, database: String, writes: Int, writeURL: String? = nil,
+        print: @escaping @Sendable (String) -> Void
+    ) {
         self.url = url
         self.token = token
         self.database = database
         self.writes = writes
+        self.writeURL = writeURL
         self.print = print
+    }
+
+    /// Saves one value through the other server's API; returns when it is acknowledged.
+    func write(_ session: URLSession, _ value: Int, through server: String) async throws {
+        guard
+            let address = URL(
+                string: server + "/api/dataValues?de=CONVICTIONS&pe=200906&ou=ZKO&value=\(value)")
+        else { throw QorganError.invalidArgument("not a URL: \(server)") }
+        var request = URLRequest(url: address)
+        request.httpMethod = "POST"
+        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        let (data, response) = try await session.data(for: request)
+        guard let status = (response as? HTTPURLResponse)?.statusCode, (200..<300).contains(status) else {
+            throw QorganError.conflict("the writing server answered \(String(decoding: data, as: UTF8.self))")
+        }
     }
 
     func answer(_ session: URLSession, _ request: URLRequest) async throws -> Double? {
@@ -155,9 +175,13 @@ public struct PropagationBench {
         var visible: [Double] = []
         var extraRequests = 0
         for k in 1...writes {
-            try store.saveValues(
-                [DataValueInput(element: "CONVICTIONS", period: "200906", unit: "ZKO", value: String(1000 + k))],
-                user: "bench")
+            if let writeURL {
+                try await write(session, 1000 + k, through: writeURL)
+            } else {
+                try store.saveValues(
+                    [DataValueInput(element: "CONVICTIONS", period: "200906", unit: "ZKO", value: String(1000 + k))],
+                    user: "bench")
+            }
             let t0 = AnalyticsBench.now()
             var tries = 0
             while try await answer(session, request) != Double(1000 + k) {
@@ -170,11 +194,18 @@ public struct PropagationBench {
         func ms(_ xs: [Double], _ p: Double) -> String {
             String(format: "%.2f", AnalyticsBench.percentile(xs, p) * 1000)
         }
-        print("\(writes) writes by this process (its own store on \(database)), the server at \(url)")
+        if let writeURL {
+            print("\(writes) writes through the server at \(writeURL), read from the server at \(url) (one database)")
+        } else {
+            print("\(writes) writes by this process (its own store on \(database)), the server at \(url)")
+        }
         print(pad("", -46) + pad("p50 ms", 8) + " " + pad("p99 ms", 8))
         print(pad("answer, no write before (reference)", -46) + pad(ms(plain, 0.5), 8) + " " + pad(ms(plain, 0.99), 8))
         print(
-            pad("write committed → the server's answer has it", -46) + pad(ms(visible, 0.5), 8) + " "
+            pad(
+                writeURL == nil
+                    ? "write committed → the server's answer has it" : "write acknowledged → B's answer has it", -46)
+                + pad(ms(visible, 0.5), 8) + " "
                 + pad(ms(visible, 0.99), 8))
         print(
             String(

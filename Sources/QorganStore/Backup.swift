@@ -82,6 +82,11 @@ extension SQLiteStore {
         guard fm.fileExists(atPath: backup) else {
             throw QorganError.invalidArgument("no backup at '\(backup)'")
         }
+        let same = [backup, path].map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().standardizedFileURL.path }
+        if same[0] == same[1] {
+            throw QorganError.invalidArgument(
+                "'\(backup)' is the database itself; restore a backup made by 'qorgan backup'")
+        }
         try checkBeforeOpening(backup)
         var config = Configuration()
         config.readonly = true

@@ -82,18 +82,22 @@ struct Bench: ParsableCommand {
         @Option(help: "An API token of an administrator.") var token: String
         @OptionGroup var store: StoreOptions
         @Option(help: "How many writes.") var writes: Int = 200
+        @Option(help: "Write through this server's API (another server on the database) instead of the store.")
+        var writeUrl: String?
 
         func run() async throws {
             do {
                 guard (1...100_000).contains(writes) else {
                     throw QorganError.invalidArgument("--writes is from 1 to 100000, not \(writes)")
                 }
-                guard let u = URL(string: url), ["http", "https"].contains(u.scheme ?? ""), u.host != nil else {
-                    throw QorganError.invalidArgument(
-                        "--url takes the server's address, e.g. http://127.0.0.1:8080; not '\(url)'")
+                for given in [url] + (writeUrl.map { [$0] } ?? []) {
+                    guard let u = URL(string: given), ["http", "https"].contains(u.scheme ?? ""), u.host != nil else {
+                        throw QorganError.invalidArgument(
+                            "a server's address is like http://127.0.0.1:8080; not '\(given)'")
+                    }
                 }
                 try await PropagationBench(
-                    url: url, token: token, database: store.path, writes: writes,
+                    url: url, token: token, database: store.path, writes: writes, writeURL: writeUrl,
                     print: Bench.printLine
                 ).run()
             } catch let e as QorganError {

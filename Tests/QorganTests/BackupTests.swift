@@ -101,6 +101,8 @@ import Testing
         let drill = Fixtures.temporaryPath("drill.sqlite")
         #expect(try cli.qorgan("restore", backup, database: drill).status == 0)
         #expect(try cli.qorgan("report", "--format", "json", database: drill).out == report)
+        let itself = try cli.qorgan("restore", drill, "--replace", database: drill)
+        #expect(itself.status == 1 && itself.err.contains("the database itself"), "\(itself.err)")
     }
 
     @Test func whatCannotBeOpenedIsRefusedWithItsReasonAndLeftAsItWas() throws {

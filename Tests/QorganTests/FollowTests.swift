@@ -3,6 +3,7 @@ import QorganAnalytics
 import QorganCore
 import QorganStore
 import QorganTestSupport
+import Synchronization
 import Testing
 
 /// One truth across processes: whatever process commits a change, every engine that follows
@@ -261,6 +262,83 @@ import Testing
         let (engine, opening) = try AnalyticsEngine.open(store: store, snapshot: db + ".engine")
         #expect(opening.snapshotSequence != nil, "\(opening.snapshotIgnored ?? "")")
         try Self.expectEqual(engine, to: store, "after SIGKILL", periods: ["2000", "2001", "2016", "2017"])
+    }
+
+    /// POST through curl: the HTTP status.
+    static func post(_ url: String, token: String) throws -> Int {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        p.arguments = [
+            "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "30", "-X", "POST", "-H",
+            "Authorization: Bearer \(token)", url,
+        ]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Int(String(decoding: data, as: UTF8.self)) ?? 0
+    }
+
+    /// Two servers on one database, as behind a proxy: what is saved through one is in the other's
+    /// next answer and report; one killed with SIGKILL while values pour in leaves the other
+    /// serving, with every value the killed one acknowledged.
+    @Test func twoServersOnOneDatabaseAgreeAndOneKilledUnderLoadLosesNothing() throws {
+        let cli = CLITests()
+        let db = Fixtures.temporaryPath()
+        let a = try ServedDemo.start(database: db)
+        defer { a.stop() }
+        let b = try ServedDemo.start(database: db)
+        defer { b.stop() }
+        let token =
+            try cli.qorgan("users", "token", "admin", database: db).out
+            .split(whereSeparator: \.isWhitespace).first { $0.hasPrefix("qgn_") }.map(String.init) ?? ""
+        #expect(try Self.figure("F2", b, token: token) == "1")
+        let saved = try Self.post(
+            "\(a.address)/api/dataValues?de=DEPARTURES_STOPPED&pe=201711&ou=ZKO&value=3", token: token)
+        #expect((200..<300).contains(saved))
+        #expect(try Self.figure("F2", b, token: token) == "4")
+        let r = try Self.get("\(b.address)/api/analytics?dx=DEPARTURES_STOPPED&pe=201711&ou=ZKO", token: token)
+        #expect(try Self.single(r.body) == 3)
+
+        // Values pour into A, one request after another, until A is killed.
+        let acknowledged = Mutex<[(period: String, value: Int)]>([])
+        let stopped = DispatchSemaphore(value: 0)
+        let address = a.address
+        DispatchQueue.global().async {
+            defer { stopped.signal() }
+            for m in 0..<120 {
+                let period = "\(2000 + m / 12)\(m % 12 < 9 ? "0" : "")\(m % 12 + 1)"
+                let value = 100 + m
+                guard
+                    let status = try? Self.post(
+                        "\(address)/api/dataValues?de=CONVICTIONS&pe=\(period)&ou=ZKO&value=\(value)", token: token),
+                    (200..<300).contains(status)
+                else { return }
+                acknowledged.withLock { $0.append((period, value)) }
+            }
+        }
+        Thread.sleep(forTimeInterval: 1.5)
+        kill(a.process.processIdentifier, SIGKILL)
+        a.process.waitUntilExit()
+        stopped.wait()
+        let writes = acknowledged.withLock { $0 }
+        #expect(writes.count > 5, "values acknowledged before the kill: \(writes.count)")
+        for w in writes {
+            let answer = try Self.get(
+                "\(b.address)/api/analytics?dx=CONVICTIONS&pe=\(w.period)&ou=ZKO", token: token)
+            let value = try Self.single(answer.body)
+            #expect(answer.status == 200 && value == Double(w.value), "\(w.period): \(answer.body)")
+        }
+        // B still takes writes, and a server started again on the database agrees with it.
+        #expect(
+            (200..<300).contains(
+                try Self.post(
+                    "\(b.address)/api/dataValues?de=DEPARTURES_STOPPED&pe=201711&ou=ZKO&value=5", token: token)))
+        #expect(try Self.figure("F2", b, token: token) == "6")
+        let again = try ServedDemo.start(database: db)
+        defer { again.stop() }
+        #expect(try Self.figure("F2", again, token: token) == "6")
     }
 
     // MARK: Two writers, interleaved
