@@ -302,7 +302,8 @@ doc = {
         "httpStatus": {"type": "string"}, "httpStatusCode": {"type": "integer"},
         "message": {"type": "string"}, "problems": {"type": "array", "items": ref("Problem")}}},
       "Problem": {"type": "object", "required": ["reason"], "properties": {"line": {"type": "integer"}, "object": {"type": "string"},
-        "field": {"type": "string"}, "value": {"type": "string"}, "reason": {"type": "string"}}},
+        "field": {"type": "string"}, "value": {"type": "string"}, "reason": {"type": "string"},
+        "code": {"type": "string", "description": "The kind of problem, for a client to say in its own language: notNumber, notWhole, tooLarge, negative, over100, notBoolean, tooLong, duplicate, closed, approved, outOfScope, noCode, notInForm"}}},
       "Incident": {"type": "object", "required": ["date", "unit", "outcome"], "properties": {
         "date": {"type": "string", "description": "YYYY, YYYY-MM or YYYY-MM-DD: as precisely as known"},
         "unit": {"type": "string", "description": "A unit of any level (code or uid)"}, "placeName": {"type": "string"},

@@ -170,10 +170,10 @@ extension ValueType {
             guard s.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || $0 == 46 || $0 == 45 || $0 == 43 }),
                 let d = Double(s), d.isFinite
             else {
-                return .invalid("'\(raw)' is not a number")
+                return .invalid("'\(raw)' is not a number", code: "notNumber")
             }
             if self == .percentage && !(0...100).contains(d) {
-                return .invalid("a percentage lies between 0 and 100, not \(raw)")
+                return .invalid("a percentage lies between 0 and 100, not \(raw)", code: d < 0 ? "negative" : "over100")
             }
             return .valid(formatNumber(d))
         case .integer, .integerZeroOrPositive:
@@ -181,23 +181,25 @@ extension ValueType {
             guard let i = Int(digits) else {
                 let unsigned = digits.hasPrefix("-") ? digits.dropFirst() : Substring(digits)
                 if !unsigned.isEmpty, unsigned.allSatisfy(\.isASCIIDigit) {
-                    return .invalid("'\(raw)' is too large for a whole number (at most \(Int.max))")
+                    return .invalid("'\(raw)' is too large for a whole number (at most \(Int.max))", code: "tooLarge")
                 }
-                return .invalid("'\(raw)' is not a whole number")
+                return .invalid("'\(raw)' is not a whole number", code: "notWhole")
             }
-            if self == .integerZeroOrPositive && i < 0 { return .invalid("must be zero or positive, not \(raw)") }
+            if self == .integerZeroOrPositive && i < 0 {
+                return .invalid("must be zero or positive, not \(raw)", code: "negative")
+            }
             return .valid(String(i))
         case .boolean:
             switch s.lowercased() {
             case "true", "1", "yes": return .valid("true")
             case "false", "0", "no": return .valid("false")
-            default: return .invalid("'\(raw)' is not true or false")
+            default: return .invalid("'\(raw)' is not true or false", code: "notBoolean")
             }
         case .text:
             if s.count > 255 {
                 return .invalid(
-                    "text values are short (at most 255 characters, this one has \(s.count)); they are not for personal data"
-                )
+                    "text values are short (at most 255 characters, this one has \(s.count)); they are not for personal data",
+                    code: "tooLong")
             }
             return .valid(s)
         }
@@ -209,7 +211,9 @@ public enum Validated<T: Sendable>: Sendable {
     case valid(T)
     case invalid([Problem])
 
-    static func invalid(_ reason: String) -> Validated { .invalid([Problem(reason: reason)]) }
+    static func invalid(_ reason: String, code: String? = nil) -> Validated {
+        .invalid([Problem(reason: reason, code: code)])
+    }
 }
 
 /// `5`, `2.5`, `0.125`: no trailing zeros, no exponent for ordinary figures.
@@ -278,8 +282,9 @@ public struct ValueResolver {
     public mutating func resolve(_ input: DataValueInput) -> Validated<ResolvedValue> {
         var problems: [Problem] = []
         let line = input.line
-        func problem(_ field: String, _ value: String?, _ reason: String) {
-            problems.append(Problem(line: line, object: input.location, field: field, value: value, reason: reason))
+        func problem(_ field: String, _ value: String?, _ reason: String, code: String? = nil) {
+            problems.append(
+                Problem(line: line, object: input.location, field: field, value: value, reason: reason, code: code))
         }
         let el = catalog.element(input.element.trimmedSpaces)
         if el == nil {
@@ -365,7 +370,9 @@ public struct ValueResolver {
                 case .valid(let v): value = v
                 case .invalid(let reasons):
                     let reason = reasons.map(\.reason).joined(separator: "; ")
-                    problem("value", input.value, "\(reason) (data element '\(el.code)' is \(el.valueType.rawValue))")
+                    problem(
+                        "value", input.value, "\(reason) (data element '\(el.code)' is \(el.valueType.rawValue))",
+                        code: reasons.first?.code)
                 }
             }
         }

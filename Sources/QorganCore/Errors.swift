@@ -11,13 +11,20 @@ public struct Problem: Hashable, Sendable, CustomStringConvertible, Codable {
     /// The offending value as it was given.
     public var value: String?
     public var reason: String
+    /// What kind of problem it is, for a page to say in its own language (`notNumber`,
+    /// `approved`, …); nil when only the reason says it.
+    public var code: String?
 
-    public init(line: Int? = nil, object: String? = nil, field: String? = nil, value: String? = nil, reason: String) {
+    public init(
+        line: Int? = nil, object: String? = nil, field: String? = nil, value: String? = nil, reason: String,
+        code: String? = nil
+    ) {
         self.line = line
         self.object = object
         self.field = field
         self.value = value
         self.reason = reason
+        self.code = code
     }
 
     public var description: String {

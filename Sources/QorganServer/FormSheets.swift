@@ -114,7 +114,9 @@ extension Handlers {
             defer { row += 1 }
             guard let key = at("E\(row)") else {
                 if let v = at("C\(row)") {
-                    problems.append(Problem(object: "cell E\(row)", value: v, reason: "a value without its code in E"))
+                    problems.append(
+                        Problem(
+                            object: "cell E\(row)", value: v, reason: "a value without its code in E", code: "noCode"))
                 }
                 continue
             }
@@ -123,7 +125,9 @@ extension Handlers {
                 let coc = catalog.optionCombo(parts.count > 1 ? parts[1] : "default", of: e)
             else {
                 problems.append(
-                    Problem(object: "cell E\(row)", value: key, reason: "not an element and breakdown of \(form.code)"))
+                    Problem(
+                        object: "cell E\(row)", value: key, reason: "not an element and breakdown of \(form.code)",
+                        code: "notInForm"))
                 continue
             }
             guard var value = at("C\(row)") else { continue }

@@ -318,7 +318,8 @@ public final class SQLiteStore: Sendable {
                             Problem(
                                 line: input.line, object: input.location,
                                 field: refusal.kind == .locked ? "period" : "orgunit",
-                                value: refusal.kind == .locked ? input.period : input.unit, reason: refusal.reason))
+                                value: refusal.kind == .locked ? input.period : input.unit, reason: refusal.reason,
+                                code: refusal.kind == .locked ? "closed" : "outOfScope"))
                         deniedKind = max(deniedKind, refusal.kind)
                         continue
                     }
@@ -329,8 +330,8 @@ public final class SQLiteStore: Sendable {
                             Problem(
                                 line: input.line, object: input.location, field: "period", value: input.period,
                                 reason:
-                                    "\(form.code) for \(r.key.period.iso) is approved: an administrator must withdraw the approval before its data can change"
-                            )
+                                    "\(form.code) for \(r.key.period.iso) is approved: an administrator must withdraw the approval before its data can change",
+                                code: "approved")
                         )
                     }
                     if let earlier = firstSeen[r.key] {
@@ -338,8 +339,8 @@ public final class SQLiteStore: Sendable {
                             Problem(
                                 line: input.line, object: input.location, field: "value", value: input.value,
                                 reason:
-                                    "the same value (element, period, unit, combination) is already given at \(earlier)"
-                            ))
+                                    "the same value (element, period, unit, combination) is already given at \(earlier)",
+                                code: "duplicate"))
                     } else {
                         firstSeen[r.key] = input.line.map { "line \($0)" } ?? input.location ?? "entry \(n + 1)"
                         resolved.append(r)

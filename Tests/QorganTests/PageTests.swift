@@ -430,6 +430,13 @@ import Testing
             #expect(refused.status == .badRequest)
             let places = (refused.object["problems"] as? [[String: Any]] ?? []).compactMap { $0["object"] as? String }
             #expect(Set(places) == ["cell C\(b)", "cell E99", "cell E100"], "\(places)")
+            // Each says what kind of problem it is, for the page to say in its own language.
+            let codes = (refused.object["problems"] as? [[String: Any]] ?? []).map {
+                ($0["object"] as? String ?? "", $0["code"] as? String ?? "")
+            }
+            #expect(
+                Set(codes.map { "\($0.0)=\($0.1)" })
+                    == ["cell C\(b)=negative", "cell E99=notInForm", "cell E100=notInForm"], "\(codes)")
             let unchanged = (try await stored("CONVICTIONS"), try await stored("DEPARTURES_STOPPED"))
             #expect(unchanged.0 == before.0 && unchanged.1 == before.1)
             cells["C\(b)"] = "3"

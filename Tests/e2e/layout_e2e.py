@@ -288,6 +288,16 @@ try:
     problems = find(d, By.ID, "sheet-problems")
     check("cell C%d" % second in problems.text and "many" in problems.text and d.switch_to.active_element == problems,
           "a refused cell is named by its reference: " + problems.text.replace("\n", " | ")[:200])
+    # In Russian and Kazakh the same refusal names the cell and says why in the page's language.
+    for lang in ["ru", "kk"]:
+        d.get(BASE + form_path.replace("lang=en", "lang=" + lang))
+        find(d, By.ID, "sheet-file").send_keys(bad_path)
+        find(d, By.ID, "sheet-send").click()
+        problems = find(d, By.ID, "sheet-problems")
+        left = [w for w in re.findall(r"[A-Za-z][A-Za-z'’-]*[a-z][A-Za-z'’-]*", problems.text)
+                if len(w) >= 3 and w != "many" and w not in NOT_ENGLISH]
+        check("C%d" % second in problems.text and left == [],
+              "the refusal in %s has no English word: %s" % (lang, problems.text.replace("\n", " | ")[:200]))
     d.get(BASE + form_path)
     after = [c.get_attribute("value") for c in d.find_elements(By.CSS_SELECTOR, "#grid input.cell")]
     check(after == before, "nothing of the refused spreadsheet was stored, the good cell included")

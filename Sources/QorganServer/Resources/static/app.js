@@ -428,10 +428,19 @@
         box.id = "sheet-problems";
         box.appendChild(element("p", null, sheet.dataset.refused));
         var list = element("ul");
+        // Each problem in the page's language by its code; the server's words only for a kind
+        // the page does not know.
+        var said = { noCode: sheet.dataset.noCode, notInForm: sheet.dataset.notInForm, closed: sheet.dataset.closed,
+                     approved: sheet.dataset.approved, duplicate: sheet.dataset.duplicate,
+                     outOfScope: sheet.dataset.outOfScope, notNumber: msg.notNumber, notWhole: msg.notWhole,
+                     tooLarge: msg.tooLarge, negative: msg.negative, over100: msg.over100,
+                     notBoolean: msg.notBoolean, tooLong: msg.tooLong };
         (d.problems && d.problems.length ? d.problems : [{ reason: d.message }]).forEach(function (p) {
           var where = p.object || p.field || "";
+          var cell = /^cell ([A-Z]+[0-9]+)$/.exec(where);
+          if (cell) where = sheet.dataset.cell + " " + cell[1];
           var what = p.value ? " «" + p.value + "»" : "";
-          list.appendChild(element("li", null, (where ? where + what + ": " : "") + p.reason));
+          list.appendChild(element("li", null, (where ? where + what + ": " : "") + (said[p.code] || p.reason)));
         });
         box.appendChild(list);
         result.appendChild(box);
