@@ -1057,11 +1057,16 @@ struct PageHandlers: Sendable {
             ? fill(t["pivot_hidden"] ?? "", ["rows": String(hiddenRows), "columns": String(hiddenColumns)]) : nil
         ctx["emptyHref"] = "/pivot?" + (r.uri.query ?? "") + "&empty=1"
         ctx["empty"] = table.rows.isEmpty
+        // The chart draws at most 24 lines or bar groups, and says so; the table has every row.
+        ctx["chartCut"] =
+            series.count > Self.chartSeries
+            ? fill(t["pivot_chartCut"] ?? "", ["shown": String(Self.chartSeries), "total": String(series.count)])
+            : nil
         ctx["chart"] =
             table.rows.isEmpty
             ? ""
             : Chart.svg(
-                kind, title: title, labels: xLabels, series: Array(series.prefix(24)), decimals: decimals,
+                kind, title: title, labels: xLabels, series: Array(series.prefix(Self.chartSeries)), decimals: decimals,
                 width: 900, height: 360)
         let query = r.uri.query ?? ""
         ctx["csvHref"] = "/pivot?" + query + "&format=csv"
@@ -1070,6 +1075,9 @@ struct PageHandlers: Sendable {
     }
 
     // MARK: Metadata and history
+
+    /// The most lines (or bar groups) a pivot's chart draws.
+    static let chartSeries = 24
 
     func metadata(_ r: Request, _ c: AppContext, _ user: Principal) throws -> Response {
         let catalog = try state.store.catalog()

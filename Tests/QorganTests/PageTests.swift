@@ -327,6 +327,17 @@ import Testing
             let allRows = all.components(separatedBy: "<tbody>")[1].components(separatedBy: "<tr>").count - 1
             #expect(allRows == rows + 8 && allRows == 16)
             #expect(!all.contains("pivot-hidden"))
+            #expect(!all.contains("pivot-chart-cut"))
+            // Sixty months: the chart draws 24 of them and says so; the table has all sixty.
+            let months =
+                try await web.send(
+                    .get,
+                    "/pivot?dx=DEPARTURES_STOPPED&ou=KZ&from=2013&to=2017&periodType=Monthly&rows=pe&columns=ou&empty=1"
+                ).text ?? ""
+            #expect(
+                months.contains("id=\"pivot-chart-cut\">The chart draws the first 24 of 60 rows"),
+                "\(months.prefix(300))")
+            #expect(months.components(separatedBy: "<tbody>")[1].components(separatedBy: "<tr>").count - 1 == 60)
             // Percentages: no totals, and a stacked chart is drawn side by side, saying why.
             let shares = try await web.send(
                 .get, "/pivot?dx=IND_READINESS&ou=KZ&children=1&from=2016&to=2017&rows=ou&columns=pe&chart=stacked")
