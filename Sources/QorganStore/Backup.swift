@@ -22,6 +22,11 @@ public struct StoreSummary: Sendable, Equatable, CustomStringConvertible {
 }
 
 extension SQLiteStore {
+    /// Removes a database file and the files SQLite keeps beside it, where there are any.
+    static func removeFiles(of path: String) {
+        for suffix in ["", "-journal", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+
     /// The database's counts, read in one transaction.
     public func summary() throws -> StoreSummary {
         try writer.read { db in try Self.summary(db) }
@@ -49,7 +54,7 @@ extension SQLiteStore {
             throw QorganError.conflict("'\(path)' already exists; a backup never overwrites a file")
         }
         let partial = path + ".partial"
-        for suffix in ["", "-journal", "-wal", "-shm"] { try? fm.removeItem(atPath: partial + suffix) }
+        Self.removeFiles(of: partial)
         do {
             let copy = try DatabaseQueue(path: partial)
             try writer.backup(to: copy)
@@ -63,7 +68,7 @@ extension SQLiteStore {
             try fm.moveItem(atPath: partial, toPath: path)
             return summary
         } catch {
-            for suffix in ["", "-journal", "-wal", "-shm"] { try? fm.removeItem(atPath: partial + suffix) }
+            Self.removeFiles(of: partial)
             if let e = error as? QorganError { throw e }
             throw QorganError.invalidArgument("the backup to '\(path)' failed: \(error); nothing was written")
         }

@@ -171,9 +171,8 @@ public final class SQLiteStore: Sendable {
             return
         }
         let copyPath = path + ".before-upgrade"
-        for suffix in ["", "-wal", "-shm", "-journal"] {
-            try? FileManager.default.removeItem(atPath: copyPath + suffix)
-        }
+        func removeCopy() { Self.removeFiles(of: copyPath) }
+        removeCopy()
         let copy = try DatabaseQueue(path: copyPath)
         try writer.backup(to: copy)
         do {
@@ -181,16 +180,12 @@ public final class SQLiteStore: Sendable {
         } catch {
             try copy.backup(to: writer)
             try copy.close()
-            for suffix in ["", "-wal", "-shm", "-journal"] {
-                try? FileManager.default.removeItem(atPath: copyPath + suffix)
-            }
+            removeCopy()
             throw QorganError.invalidArgument(
                 "upgrading the database '\(path)' from '\(from)' failed: \(error); it was put back as it was")
         }
         try copy.close()
-        for suffix in ["", "-wal", "-shm", "-journal"] {
-            try? FileManager.default.removeItem(atPath: copyPath + suffix)
-        }
+        removeCopy()
         try ensureDefaults()
     }
 
