@@ -67,6 +67,37 @@ import Testing
         }
     }
 
+    @Test func aSessionHoldsOnEveryServerOfTheDatabase() async throws {
+        // Two servers on one database behind a proxy: a request may reach either.
+        let (store, engine) = try WebFixture.store()
+        let path = try #require(store.path)
+        let serverA = try await ServerState(store: store, engine: engine, configuration: ServerConfiguration())
+        let other = try SQLiteStore(path: path)
+        let serverB = try await ServerState(
+            store: other, engine: try AnalyticsEngine.open(store: other).0, configuration: ServerConfiguration())
+        let (cookies, csrf) = try await withApp(serverA) { web in
+            let r = try await web.signIn("almaty")
+            #expect(r.status == .seeOther)
+            return (web.cookies, web.csrf)
+        }
+        try await withApp(serverB) { web in
+            web.cookies = cookies
+            web.csrf = csrf
+            let me = try await web.send(.get, "/api/me")
+            #expect(me.object["username"] as? String == "almaty")
+            // The session's CSRF secret holds there too: a change is accepted, then signing out on B ends it.
+            let saved = try await web.send(.post, "/api/dataValues?de=DEPARTURES_STOPPED&pe=201712&ou=ALA&value=2")
+            #expect((200..<300).contains(saved.status.code), "\(saved.text ?? "")")
+            let out = try await web.send(.post, "/logout", form: [("_csrf", csrf ?? "")])
+            #expect(out.status == .seeOther)
+        }
+        try await withApp(serverA) { web in
+            web.cookies = cookies
+            let me = try await web.send(.get, "/api/me")
+            #expect(me.status == .unauthorized)
+        }
+    }
+
     @Test func cookiesAreSecureWhenServedOverTLS() async throws {
         try await withApp(try await WebFixture.state { $0.secureCookies = true }) { web in
             let r = try await web.signIn("admin")
