@@ -290,11 +290,12 @@ extension PageHandlers {
             }.filter { !$0.isEmpty },
             illustrative: form["illustrative"] != nil)
         if incident.propertyDamage != .yes { incident.propertyExtent = nil }
-        if let uid, let old = try? api.visibleIncident(uid, c, try state.store.catalog()).incident {
+        let catalog = try state.store.catalog()
+        if let uid, let old = try? api.visibleIncident(uid, c, catalog).incident {
             // Translations of the texts left as they were are kept; a changed text's are dropped.
             incident.translations = old.translations?.keeping(unchanged: old.texts, incident.texts)
         }
-        let found = incident.problems(in: try state.store.catalog()).filter { p in
+        let found = incident.problems(in: catalog).filter { p in
             // A field the page already refused is not checked again, nor a unit against a date not given.
             let field = input[p.field ?? ""] ?? p.field ?? ""
             return problems.inline[field] == nil && !(field == "unit" && date == nil)

@@ -563,12 +563,13 @@ extension PageHandlers {
             unit: typed["unit"] ?? "", peakOccupancy: peak ?? 0, responsibleRole: typed["responsibleRole"] ?? "",
             registered: registered ?? state.today, closed: day("closed"), planStatus: plan ?? .none,
             planDate: day("planDate"))
-        if let uid, let old = try? api.visibleSite(uid, c, try state.store.catalog()).site {
+        let catalog = try state.store.catalog()
+        if let uid, let old = try? api.visibleSite(uid, c, catalog).site {
             // Translations of the texts left as they were are kept; a changed text's are dropped.
             site.translations = old.translations?.keeping(unchanged: old.texts, site.texts)
         }
         if problems.isEmpty {
-            let found = site.problems(try state.store.siteConfiguration(), catalog: try state.store.catalog())
+            let found = site.problems(try state.store.siteConfiguration(), catalog: catalog)
             problems.add(found)
         }
         if problems.isEmpty {

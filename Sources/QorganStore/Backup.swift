@@ -112,7 +112,7 @@ extension SQLiteStore {
         }
         var before: Int64 = 0
         if exists {
-            try checkBeforeOpening(path)
+            // Opening checks that the file is a Qorgan database this binary knows.
             let target = try SQLiteStore(path: path)
             before = try target.writer.read { db in try ChangeLog.last(db) }
             try source.backup(to: target.writer)

@@ -29,6 +29,18 @@ enum WebFixture {
         return (store, engine)
     }
 
+    /// Two servers on one fresh copy of the demo database, each with its own store and engine, as
+    /// two processes behind a proxy would be.
+    static func twoServers() async throws -> (ServerState, ServerState) {
+        let (store, engine) = try store()
+        guard let path = store.path else { throw QorganError.invalidArgument("the demo copy has no file") }
+        let a = try await ServerState(store: store, engine: engine, configuration: ServerConfiguration())
+        let other = try SQLiteStore(path: path)
+        let b = try await ServerState(
+            store: other, engine: try AnalyticsEngine.open(store: other).0, configuration: ServerConfiguration())
+        return (a, b)
+    }
+
     static func state(_ configure: (inout ServerConfiguration) -> Void = { _ in }) async throws -> ServerState {
         let (store, engine) = try store()
         var config = ServerConfiguration()

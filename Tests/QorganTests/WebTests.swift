@@ -69,12 +69,7 @@ import Testing
 
     @Test func aSessionHoldsOnEveryServerOfTheDatabase() async throws {
         // Two servers on one database behind a proxy: a request may reach either.
-        let (store, engine) = try WebFixture.store()
-        let path = try #require(store.path)
-        let serverA = try await ServerState(store: store, engine: engine, configuration: ServerConfiguration())
-        let other = try SQLiteStore(path: path)
-        let serverB = try await ServerState(
-            store: other, engine: try AnalyticsEngine.open(store: other).0, configuration: ServerConfiguration())
+        let (serverA, serverB) = try await WebFixture.twoServers()
         let (cookies, csrf) = try await withApp(serverA) { web in
             let r = try await web.signIn("almaty")
             #expect(r.status == .seeOther)
@@ -173,12 +168,7 @@ import Testing
 
     @Test func failuresCountAcrossServersOnOneDatabase() async throws {
         // Two servers on one database, as behind a proxy: three failures on A and two on B are five.
-        let (store, engine) = try WebFixture.store()
-        let path = try #require(store.path)
-        let serverA = try await ServerState(store: store, engine: engine, configuration: ServerConfiguration())
-        let other = try SQLiteStore(path: path)
-        let serverB = try await ServerState(
-            store: other, engine: try AnalyticsEngine.open(store: other).0, configuration: ServerConfiguration())
+        let (serverA, serverB) = try await WebFixture.twoServers()
         try await withApp(serverA) { web in
             for _ in 0..<3 {
                 let r = try await web.signIn("almaty", password: "guess-guess")
