@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .target(name: "QorganCore", swiftSettings: strict),
@@ -28,6 +29,7 @@ let package = Package(
             dependencies: [
                 "QorganCore", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: strict),
         .target(name: "QorganInterop", dependencies: ["QorganCore"], swiftSettings: strict),
@@ -78,6 +80,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 // To take a database apart as another version of Qorgan would have left it.
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             // Run by DHIS2ClientTests with python3, read from its path: not a resource.
             exclude: ["dhis2_clients.py"],

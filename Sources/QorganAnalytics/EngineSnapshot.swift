@@ -281,7 +281,7 @@ extension AnalyticsEngine {
     /// Opens the engine on `store` and has it follow the store's change log: from the snapshot
     /// at `snapshot` and the log after it when that snapshot is usable (saved for this database
     /// and schema, undamaged, and the log still reaching back to it), else from every value.
-    public static func open(store: SQLiteStore, snapshot path: String? = nil) throws -> (
+    public static func open(store: Store, snapshot path: String? = nil) throws -> (
         AnalyticsEngine, EngineOpening
     ) {
         let clock = ContinuousClock()
@@ -323,7 +323,7 @@ extension AnalyticsEngine {
 
     /// Saves the engine's columns at the sequence they reflect; returns that sequence.
     @discardableResult
-    public func save(to path: String, store: SQLiteStore) throws -> Int64 {
+    public func save(to path: String, store: Store) throws -> Int64 {
         let (state, sequence) = sequencedSnapshot()
         try EngineSnapshot.write(state, sequence: sequence, identity: try store.identity(), to: path)
         return sequence

@@ -345,7 +345,7 @@ public struct AnalyticsBench {
     static func fill(path: String, catalog: Catalog, values: Int) throws {
         for s in ["", "-wal", "-shm", ".engine"] { try? FileManager.default.removeItem(atPath: path + s) }
         do {
-            let store = try SQLiteStore(path: path)
+            let store = try Store(path: path)
             try store.importMetadata(catalog, user: "bench")
         }
         let q = try DatabaseQueue(path: path)
@@ -399,7 +399,7 @@ public struct AnalyticsBench {
         try Self.fill(path: path, catalog: catalog, values: values)
         let fill = Self.now() - t0
         t0 = Self.now()
-        let store = try SQLiteStore(path: path)
+        let store = try Store(path: path)
         let (engine, _) = try AnalyticsEngine.open(store: store)
         let rows = try engine.run(query).rows.count
         let cold = Self.now() - t0
@@ -451,7 +451,7 @@ public struct AnalyticsBench {
         for round in 0..<3 {
             let path = workDirectory + "/bench-import-\(round).sqlite"
             for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + s) }
-            let store = try SQLiteStore(path: path)
+            let store = try Store(path: path)
             try store.importMetadata(catalog, user: "bench")
             var t0 = Self.now()
             let inputs = try DataValueCSV.parse(csv, source: "bench.csv")

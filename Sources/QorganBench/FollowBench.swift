@@ -70,7 +70,7 @@ public struct ColdStartBench {
                 units: [root.uid])
             func start(snapshot: String?) throws -> (seconds: Double, opening: EngineOpening, answer: Double?) {
                 let t0 = AnalyticsBench.now()
-                let store = try SQLiteStore(path: path)
+                let store = try Store(path: path)
                 let (engine, opening) = try AnalyticsEngine.open(store: store, snapshot: snapshot)
                 let answer = try engine.run(query).rows.first?.value
                 return (AnalyticsBench.now() - t0, opening, answer)
@@ -79,7 +79,7 @@ public struct ColdStartBench {
             let plainCold = try start(snapshot: nil)
             let plainWarm = try start(snapshot: nil)
             do {
-                let store = try SQLiteStore(path: path)
+                let store = try Store(path: path)
                 let (engine, _) = try AnalyticsEngine.open(store: store)
                 try engine.save(to: path + ".engine", store: store)
             }
@@ -115,14 +115,14 @@ public struct ColdStartBench {
 public struct PropagationBench {
     let url: String
     let token: String
-    let database: String
+    let database: DatabaseLocation
     let writes: Int
     /// Another server on the same database to write through (its API), instead of this process's store.
     let writeURL: String?
     let print: @Sendable (String) -> Void
 
     public init(
-        url: String, token: String, database: String, writes: Int, writeURL: String? = nil,
+        url: String, token: String, database: DatabaseLocation, writes: Int, writeURL: String? = nil,
         print: @escaping @Sendable (String) -> Void
     ) {
         self.url = url
@@ -158,7 +158,7 @@ public struct PropagationBench {
     }
 
     public func run() async throws {
-        let store = try SQLiteStore(path: database)
+        let store = try Store(location: database)
         guard let address = URL(string: url + "/api/analytics?dx=CONVICTIONS&pe=2009&ou=KZ") else {
             throw QorganError.invalidArgument("not a URL: \(url)")
         }

@@ -38,7 +38,7 @@ public struct ValidationBench {
     }
 
     public func run() throws {
-        let store = try SQLiteStore(path: path)
+        let store = try Store(path: path)
         let (engine, _) = try AnalyticsEngine.open(store: store)
         let state = engine.snapshot()
         let catalog = state.catalog

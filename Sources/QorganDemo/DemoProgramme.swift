@@ -44,7 +44,7 @@ public enum DemoProgramme {
     ]
 
     /// Writes the demo programme into an empty store.
-    public static func install(into store: SQLiteStore) throws {
+    public static func install(into store: Store) throws {
         try store.importMetadata(metadata(), source: "the demo metadata", user: user)
         let catalog = try store.catalog()
         try store.saveValues(values(catalog: catalog), source: "the demo data", user: user)

@@ -7,7 +7,7 @@ import QorganStore
 /// framework and the demo's notice read from the store.
 public enum ReportOptions {
     public static func build(
-        store: SQLiteStore, snapshot given: EngineState, periods: String?, unit: String?, language: String,
+        store: Store, snapshot given: EngineState, periods: String?, unit: String?, language: String,
         edition: String, threshold: Double, approvedOnly: Bool = false, today: Day = .today
     ) throws -> ReportDocument {
         let catalog = given.catalog
@@ -64,8 +64,7 @@ extension ReportOptions {
     /// The engine's state built from the values approved to the national level only (and the
     /// registers' derived values, which no form approves), with the completions; and how many
     /// values were left out.
-    public static func approvedSnapshot(store: SQLiteStore, catalog: Catalog) throws -> (state: EngineState, left: Int)
-    {
+    public static func approvedSnapshot(store: Store, catalog: Catalog) throws -> (state: EngineState, left: Int) {
         let approved = Set(try store.approvals().filter { $0.level == 1 }.map(\.key))
         var kept: [DataValue] = []
         var left = 0

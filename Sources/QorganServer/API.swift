@@ -289,7 +289,7 @@ struct NewTokenJSON: Encodable {
 
 struct Handlers: Sendable {
     let state: ServerState
-    var store: SQLiteStore { state.store }
+    var store: Store { state.store }
 
     func catalog() throws -> Catalog { try store.catalog() }
 

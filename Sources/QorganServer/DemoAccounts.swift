@@ -17,7 +17,7 @@ public enum DemoAccounts {
 
     /// Creates whichever demo users do not exist yet; returns the names created.
     @discardableResult
-    public static func ensure(in store: SQLiteStore) throws -> [String] {
+    public static func ensure(in store: Store) throws -> [String] {
         var created: [String] = []
         let hash = Secrets.hashPassword(password)
         for a in accounts where try store.user(named: a.username) == nil {

@@ -38,7 +38,7 @@ public enum Secrets {
     /// A new API token for `username`: the secret (shown once) and its record (only its hash is stored).
     /// `expiresInDays`: nil for a token that works until it is revoked.
     public static func issueToken(
-        in store: SQLiteStore, username: String, name: String, expiresInDays: Int? = nil, by actor: String
+        in store: Store, username: String, name: String, expiresInDays: Int? = nil, by actor: String
     ) throws -> (secret: String, record: TokenRecord) {
         if let d = expiresInDays, !tokenLifetimes.contains(d) {
             throw QorganError.invalidArgument(
@@ -79,9 +79,9 @@ public enum Secrets {
 public final class LoginThrottle: Sendable {
     public let limit: Int
     public let window: TimeInterval
-    private let store: SQLiteStore
+    private let store: Store
 
-    public init(store: SQLiteStore, limit: Int = 5, window: TimeInterval = 15 * 60) {
+    public init(store: Store, limit: Int = 5, window: TimeInterval = 15 * 60) {
         self.store = store
         self.limit = limit
         self.window = window

@@ -39,7 +39,7 @@ public struct ServerConfiguration: Sendable {
 
 /// Everything the routes share: the store, the engine, the catalogues, the templates.
 public final class ServerState: Sendable {
-    public let store: SQLiteStore
+    public let store: Store
     public let engine: AnalyticsEngine
     public let configuration: ServerConfiguration
     public let messages: Messages
@@ -58,7 +58,7 @@ public final class ServerState: Sendable {
     let executor: BlockingExecutor
 
     public init(
-        store: SQLiteStore, engine: AnalyticsEngine, configuration: ServerConfiguration = ServerConfiguration(),
+        store: Store, engine: AnalyticsEngine, configuration: ServerConfiguration = ServerConfiguration(),
         logger: Logger = Logger(label: "qorgan")
     ) async throws {
         self.store = store

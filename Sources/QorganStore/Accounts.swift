@@ -40,10 +40,10 @@ public struct Completion: Hashable, Sendable, Codable {
 
 /// Users, sessions, API tokens and form completions. Every change is written to an audit
 /// table in the same transaction; nothing is deleted but sessions (which expire).
-extension SQLiteStore {
+extension Store {
     private static let userColumns = "id, username, password_hash, role, language, created, created_by, disabled"
 
-    private func userRecord(_ db: Database, _ row: Row) throws -> UserRecord {
+    private func userRecord(_ db: StoreConnection, _ row: Row) throws -> UserRecord {
         let id: Int64 = row["id"]
         let units = try String.fetchAll(
             db.cachedStatement(sql: "SELECT unit_uid FROM user_unit WHERE user_id = ? ORDER BY unit_uid"),
@@ -60,7 +60,9 @@ extension SQLiteStore {
     /// address) is cut there, so that nobody can fill the disk through it.
     public static let auditFieldLimit = 120
 
-    static func audit(_ db: Database, actor: String, action: String, subject: String, detail: String? = nil) throws {
+    static func audit(_ db: StoreConnection, actor: String, action: String, subject: String, detail: String? = nil)
+        throws
+    {
         func cut(_ s: String) -> String { s.count <= auditFieldLimit ? s : String(s.prefix(auditFieldLimit)) + "…" }
         try db.execute(
             sql: "INSERT INTO security_audit(at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
@@ -68,7 +70,7 @@ extension SQLiteStore {
     }
 
     /// Resolves a user's units (codes or uids) to uids; every unknown one is a problem.
-    private func checkUnits(_ units: [String], db: Database) throws -> [String] {
+    private func checkUnits(_ units: [String], db: StoreConnection) throws -> [String] {
         let catalog = try currentCatalog(db)
         var uids: [String] = []
         var problems: [Problem] = []
@@ -87,7 +89,7 @@ extension SQLiteStore {
         return Array(Set(uids)).sorted()
     }
 
-    private func codes(_ uids: [String], _ db: Database) throws -> String {
+    private func codes(_ uids: [String], _ db: StoreConnection) throws -> String {
         let catalog = try currentCatalog(db)
         return uids.map { catalog.unit($0)?.code ?? $0 }.joined(separator: ",")
     }
@@ -114,11 +116,12 @@ extension SQLiteStore {
             {
                 throw QorganError.conflict("a user named '\(username)' already exists")
             }
-            try db.execute(
+            let id = try Stored.id(
+                db,
                 sql: """
                     INSERT INTO user_account(username, password_hash, role, language, created, created_by) VALUES (?, ?, ?, ?, ?, ?)
+                    RETURNING id
                     """, arguments: [username, passwordHash, role.rawValue, language, Timestamp.millis(Date()), actor])
-            let id = db.lastInsertedRowID
             for u in uids {
                 try db.execute(sql: "INSERT INTO user_unit(user_id, unit_uid) VALUES (?, ?)", arguments: [id, u])
             }
@@ -323,10 +326,11 @@ extension SQLiteStore {
                 throw QorganError.notFound(kind: "user", key: username)
             }
             let now = Date()
-            try db.execute(
-                sql: "INSERT INTO api_token(token_hash, user_id, name, created, expires) VALUES (?, ?, ?, ?, ?)",
+            let id = try Stored.id(
+                db,
+                sql:
+                    "INSERT INTO api_token(token_hash, user_id, name, created, expires) VALUES (?, ?, ?, ?, ?) RETURNING id",
                 arguments: [tokenHash, userId, name, Timestamp.millis(now), expires.map { Timestamp.millis($0) }])
-            let id = db.lastInsertedRowID
             let until = expires.map { ", expires \(ISO8601DateFormatter().string(from: $0))" } ?? ""
             try Self.audit(
                 db, actor: actor, action: "TOKEN_CREATE", subject: username, detail: "token \(id) '\(name)'\(until)")
@@ -359,7 +363,7 @@ extension SQLiteStore {
         try writer.read { db in
             var sql =
                 "SELECT t.id, t.name, u.username, t.created, t.last_used, t.revoked, t.expires FROM api_token t JOIN user_account u ON u.id = t.user_id"
-            var args: StatementArguments = []
+            var args: SQLArguments = []
             if let username {
                 sql += " WHERE u.username = ?"
                 args = [username]
@@ -418,7 +422,7 @@ extension SQLiteStore {
                 try db.execute(
                     sql: """
                         INSERT INTO completion(data_set_uid, period, unit_uid, completed_by, completed_at, comment, deleted) VALUES (?, ?, ?, ?, ?, ?, 0)
-                        ON CONFLICT DO UPDATE SET completed_by = excluded.completed_by, completed_at = excluded.completed_at,
+                        ON CONFLICT(data_set_uid, period, unit_uid) DO UPDATE SET completed_by = excluded.completed_by, completed_at = excluded.completed_at,
                             comment = excluded.comment, deleted = 0
                         """, arguments: [dataSet, period, unit, actor, now, comment])
             } else {
@@ -434,20 +438,20 @@ extension SQLiteStore {
     }
 }
 
-extension SQLiteStore {
+extension Store {
     /// Every form registered complete (not withdrawn), optionally of one form.
     public func completions(dataSet: String? = nil) throws -> [CompletionRecord] {
         try writer.read { db in try completions(db, dataSet: dataSet) }
     }
 
-    func completions(_ db: Database, dataSet: String?) throws -> [CompletionRecord] {
+    func completions(_ db: StoreConnection, dataSet: String?) throws -> [CompletionRecord] {
         var sql = "SELECT data_set_uid, period, unit_uid, completed_by, completed_at FROM completion WHERE deleted = 0"
         var args: [DatabaseValueConvertible] = []
         if let dataSet {
             sql += " AND data_set_uid = ?"
             args.append(dataSet)
         }
-        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map {
+        return try Row.fetchAll(db, sql: sql, arguments: SQLArguments(args)).map {
             let millis: Int64 = $0["completed_at"]
             return CompletionRecord(
                 dataSet: $0["data_set_uid"], period: $0["period"], unit: $0["unit_uid"],
@@ -472,7 +476,7 @@ extension SQLiteStore {
                 """
             let args: [DatabaseValueConvertible] = elements + [span.start.description, span.end.description]
             var out = Set<String>()
-            for row in try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)) {
+            for row in try Row.fetchAll(db, sql: sql, arguments: SQLArguments(args)) {
                 out.insert("\(row["unit"] as String)|\(row["period"] as String)")
             }
             return out
@@ -488,7 +492,7 @@ extension SQLiteStore {
                 try db.execute(
                     sql: """
                         INSERT INTO completion(data_set_uid, period, unit_uid, completed_by, completed_at, deleted) VALUES (?, ?, ?, ?, ?, 0)
-                        ON CONFLICT DO UPDATE SET completed_by = excluded.completed_by, completed_at = excluded.completed_at, deleted = 0
+                        ON CONFLICT(data_set_uid, period, unit_uid) DO UPDATE SET completed_by = excluded.completed_by, completed_at = excluded.completed_at, deleted = 0
                         """, arguments: [r.dataSet, r.period, r.unit, r.completedBy, millis])
                 try db.execute(
                     sql: """
@@ -499,7 +503,7 @@ extension SQLiteStore {
     }
 }
 
-extension SQLiteStore {
+extension Store {
     /// The completeness and timeliness of `form` for the subtrees of `roots` and the periods
     /// within `span`, from the data and completions as they are now. Refuses more than
     /// `maxCells` expected reports (units × periods) before reading anything.

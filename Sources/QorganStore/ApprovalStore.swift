@@ -4,7 +4,7 @@ import QorganCore
 
 /// Data approval: the sign-off of a form's data for a unit and period, up the hierarchy.
 /// Every step is audited; a withdrawn approval is kept, marked deleted.
-extension SQLiteStore {
+extension Store {
     static func approvalRecord(_ row: Row) -> ApprovalRecord {
         ApprovalRecord(
             dataSet: row["data_set_uid"], period: row["period"], unit: row["unit_uid"], level: row["level"],
@@ -16,7 +16,7 @@ extension SQLiteStore {
         try writer.read { db in try approval(db, dataSet: dataSet, period: period, unit: unit) }
     }
 
-    func approval(_ db: Database, dataSet: String, period: String, unit: String) throws -> ApprovalRecord? {
+    func approval(_ db: StoreConnection, dataSet: String, period: String, unit: String) throws -> ApprovalRecord? {
         try Row.fetchOne(
             db,
             sql: "SELECT * FROM approval WHERE data_set_uid = ? AND period = ? AND unit_uid = ? AND deleted = 0",
@@ -29,14 +29,14 @@ extension SQLiteStore {
         try writer.read { db in try approvals(db, dataSet: dataSet) }
     }
 
-    func approvals(_ db: Database, dataSet: String?) throws -> [ApprovalRecord] {
+    func approvals(_ db: StoreConnection, dataSet: String?) throws -> [ApprovalRecord] {
         var sql = "SELECT * FROM approval WHERE deleted = 0"
         var args: [DatabaseValueConvertible] = []
         if let dataSet {
             sql += " AND data_set_uid = ?"
             args.append(dataSet)
         }
-        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map(Self.approvalRecord)
+        return try Row.fetchAll(db, sql: sql, arguments: SQLArguments(args)).map(Self.approvalRecord)
     }
 
     /// The steps of a form's approval for a unit and period, oldest first.
@@ -73,7 +73,7 @@ extension SQLiteStore {
                 try db.execute(
                     sql: """
                         INSERT INTO approval(data_set_uid, period, unit_uid, level, approved_by, approved_at, deleted) VALUES (?, ?, ?, ?, ?, ?, 0)
-                        ON CONFLICT DO UPDATE SET level = excluded.level, approved_by = excluded.approved_by,
+                        ON CONFLICT(data_set_uid, period, unit_uid) DO UPDATE SET level = excluded.level, approved_by = excluded.approved_by,
                             approved_at = excluded.approved_at, deleted = 0
                         """, arguments: [dataSet, period, unit, level, actor, millis])
             } else {
@@ -99,7 +99,7 @@ extension SQLiteStore {
                 try db.execute(
                     sql: """
                         INSERT INTO approval(data_set_uid, period, unit_uid, level, approved_by, approved_at, deleted) VALUES (?, ?, ?, ?, ?, ?, 0)
-                        ON CONFLICT DO UPDATE SET level = excluded.level, approved_by = excluded.approved_by,
+                        ON CONFLICT(data_set_uid, period, unit_uid) DO UPDATE SET level = excluded.level, approved_by = excluded.approved_by,
                             approved_at = excluded.approved_at, deleted = 0
                         """, arguments: [r.dataSet, r.period, r.unit, r.level, r.by, millis])
                 for level in stride(from: from, through: r.level, by: -1) {

@@ -21,7 +21,7 @@ public struct StoreSummary: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-extension SQLiteStore {
+extension Store {
     /// Removes a database file and the files SQLite keeps beside it, where there are any.
     static func removeFiles(of path: String) {
         for suffix in ["", "-journal", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
@@ -32,12 +32,12 @@ extension SQLiteStore {
         try writer.read { db in try Self.summary(db) }
     }
 
-    static func summary(_ db: Database) throws -> StoreSummary {
+    static func summary(_ db: StoreConnection) throws -> StoreSummary {
         func count(_ table: String) throws -> Int {
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0
         }
         return StoreSummary(
-            schema: try Schema.migrator.appliedMigrations(db).last ?? "", values: try count("data_value"),
+            schema: try Schema.applied(db).last ?? "", values: try count("data_value"),
             valueAudit: try count("data_value_audit"), incidents: try count("incident"), sites: try count("site"),
             inspections: try count("inspection"), assessments: try count("assessment"),
             users: try count("user_account"), changeLog: try ChangeLog.last(db))
@@ -57,8 +57,13 @@ extension SQLiteStore {
         Self.removeFiles(of: partial)
         do {
             let copy = try DatabaseQueue(path: partial)
-            try writer.backup(to: copy)
-            let summary = try copy.read { db in
+            guard let sqlite = writer.sqlite else {
+                throw QorganError.invalidArgument(
+                    "a PostgreSQL database is backed up with pg_dump, not 'qorgan backup' (see docs/DEPLOYMENT.md)")
+            }
+            try sqlite.backup(to: copy)
+            let summary = try copy.read { g in
+                let db = StoreConnection(g)
                 guard try String.fetchOne(db, sql: "PRAGMA integrity_check") == "ok" else {
                     throw QorganError.invalidArgument("the copy failed SQLite's integrity check")
                 }
@@ -113,9 +118,10 @@ extension SQLiteStore {
         var before: Int64 = 0
         if exists {
             // Opening checks that the file is a Qorgan database this binary knows.
-            let target = try SQLiteStore(path: path)
+            let target = try Store(path: path)
+            guard let sqlite = target.writer.sqlite else { throw QorganError.conflict("not an SQLite database") }
             before = try target.writer.read { db in try ChangeLog.last(db) }
-            try source.backup(to: target.writer)
+            try source.backup(to: sqlite)
             try target.writer.write { db in
                 let next = max(before, try ChangeLog.last(db)) + 1
                 try db.execute(sql: "DELETE FROM sqlite_sequence WHERE name = 'change_log'")
@@ -135,6 +141,6 @@ extension SQLiteStore {
         try source.close()
         // The engine's snapshot beside the database described the data that was replaced.
         try? fm.removeItem(atPath: path + ".engine")
-        return try SQLiteStore(path: path).summary()
+        return try Store(path: path).summary()
     }
 }

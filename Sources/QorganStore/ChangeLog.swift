@@ -71,7 +71,7 @@ enum ChangeLog {
     }
 
     /// Writes the entries of one commit, inside its transaction.
-    static func append(_ changes: ChangeSet, db: Database, at: Date = Date()) throws {
+    static func append(_ changes: ChangeSet, db: StoreConnection, at: Date = Date()) throws {
         let stamp = Timestamp.millis(at)
         var kinds = changes.kinds
         if !changes.values.isEmpty { kinds.insert(.values) }
@@ -88,13 +88,25 @@ enum ChangeLog {
     }
 
     /// The last sequence number ever given (0 before the first commit), pruned entries included.
-    static func last(_ db: Database) throws -> Int64 {
-        try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT seq FROM sqlite_sequence WHERE name = 'change_log'")) ?? 0
+    static func last(_ db: StoreConnection) throws -> Int64 {
+        switch db.dialect {
+        case .sqlite:
+            return try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT seq FROM sqlite_sequence WHERE name = 'change_log'")) ?? 0
+        case .postgres:
+            // The newest entry, or the floor when pruning left none: numbers are given under the
+            // write lock, in commit order, and entries are pruned only up to the floor.
+            return try Int64.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT GREATEST(COALESCE((SELECT MAX(seq) FROM change_log), 0),
+                            (SELECT CAST(value AS BIGINT) FROM setting WHERE key = 'change_log_floor'))
+                        """)) ?? 0
+        }
     }
 
     /// Entries up to and including this number may have been pruned.
-    static func floor(_ db: Database) throws -> Int64 {
+    static func floor(_ db: StoreConnection) throws -> Int64 {
         try Int64.fetchOne(
             db.cachedStatement(
                 sql: "SELECT CAST(value AS INTEGER) FROM setting WHERE key = 'change_log_floor'")) ?? 0
@@ -103,7 +115,7 @@ enum ChangeLog {
     /// Drops entries older than `before` (milliseconds since 1970) and at most up to `upTo`:
     /// a reader further behind than what is left loads every value again, so pruning never
     /// makes a reader wrong, only slower to catch up.
-    static func prune(_ db: Database, before: Int64, upTo: Int64) throws -> Int {
+    static func prune(_ db: StoreConnection, before: Int64, upTo: Int64) throws -> Int {
         guard
             let cut = try Int64.fetchOne(
                 db, sql: "SELECT MAX(seq) FROM change_log WHERE at < ? AND seq <= ?", arguments: [before, upTo])
@@ -113,7 +125,9 @@ enum ChangeLog {
         try db.execute(
             sql: """
                 INSERT INTO setting(key, value) VALUES ('change_log_floor', ?)
-                ON CONFLICT(key) DO UPDATE SET value = MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))
+                ON CONFLICT(key) DO UPDATE SET value = CASE
+                    WHEN CAST(setting.value AS INTEGER) > CAST(excluded.value AS INTEGER) THEN setting.value
+                    ELSE excluded.value END
                 """, arguments: [String(cut)])
         return dropped
     }
@@ -131,13 +145,23 @@ final class ChangeFollowers: @unchecked Sendable {
     private var ids = StoredIds()
     private var seenVersion: Int64? = nil
     /// The database file, for `probe`; nil for a private in-memory store, which no other
-    /// connection can write.
+    /// connection can write, and for PostgreSQL.
     private let path: String?
+    /// A PostgreSQL database, whose log's last number is read instead of SQLite's pragma.
+    private let postgres: PostgresBackend?
     /// A connection of its own that never writes, for `PRAGMA data_version`: it changes when
     /// any other connection (this process's writer included) commits. Opened on first use.
     private var probe: DatabaseQueue?
 
-    init(path: String?) { self.path = path }
+    init(path: String?) {
+        self.path = path
+        postgres = nil
+    }
+
+    init(postgres: PostgresBackend) {
+        path = nil
+        self.postgres = postgres
+    }
 
     private func openProbe() throws -> DatabaseQueue? {
         if let probe { return probe }
@@ -150,6 +174,15 @@ final class ChangeFollowers: @unchecked Sendable {
         return probe
     }
 
+    /// PostgreSQL's notifications of other processes' commits, once anything observes.
+    private var notifier: PostgresNotifier?
+
+    func listen(_ backend: PostgresBackend, wake: @escaping @Sendable () -> Void) {
+        lock.withLock {
+            if notifier == nil { notifier = PostgresNotifier(backend, wake: wake) }
+        }
+    }
+
     func add(_ observer: any StoreObserver, from sequence: Int64) {
         lock.withLock {
             entries.removeAll { $0.observer == nil }
@@ -160,10 +193,23 @@ final class ChangeFollowers: @unchecked Sendable {
 
     /// Checks whether any connection committed since the last check (one pragma), and if so
     /// brings every observer up to date.
-    func catchUp(store: SQLiteStore) throws {
+    func catchUp(store: Store) throws {
         try lock.withLock {
-            guard entries.contains(where: { $0.observer != nil }), let probe = try openProbe() else { return }
-            try probe.inDatabase { db in
+            guard entries.contains(where: { $0.observer != nil }) else { return }
+            if let postgres {
+                // One indexed read when nothing changed; what changed is read in the same snapshot.
+                try postgres.read { db in
+                    let last = try ChangeLog.last(db)
+                    if last == seenVersion { return }
+                    entries.removeAll { $0.observer == nil }
+                    try readLocked(db, store: store)
+                    seenVersion = last
+                }
+                return
+            }
+            guard let probe = try openProbe() else { return }
+            try probe.inDatabase { g in
+                let db = StoreConnection(g)
                 let version = try Int64.fetchOne(db.cachedStatement(sql: "PRAGMA data_version"))
                 if version == seenVersion { return }
                 // Read after the pragma: a commit in between is read now and seen again next time.
@@ -175,12 +221,12 @@ final class ChangeFollowers: @unchecked Sendable {
 
     /// Brings every observer up to date from `db`, a connection that sees every commit so far
     /// (the writer's, right after its commit): read in one snapshot.
-    func deliver(_ db: Database, store: SQLiteStore) throws {
+    func deliver(_ db: StoreConnection, store: Store) throws {
         try lock.withLock { try deliverLocked(db, store: store) }
     }
 
     /// Reads what the observers have not seen, in one read transaction of `db`, and tells them.
-    private func deliverLocked(_ db: Database, store: SQLiteStore) throws {
+    private func deliverLocked(_ db: StoreConnection, store: Store) throws {
         entries.removeAll { $0.observer == nil }
         guard !entries.isEmpty else { return }
         try db.inTransaction(.deferred) {
@@ -189,7 +235,7 @@ final class ChangeFollowers: @unchecked Sendable {
         }
     }
 
-    private func readLocked(_ db: Database, store: SQLiteStore) throws {
+    private func readLocked(_ db: StoreConnection, store: Store) throws {
         let last = try ChangeLog.last(db)
         guard let from = entries.map(\.applied).min(), from < last else { return }
         let floor = try ChangeLog.floor(db)
@@ -205,10 +251,10 @@ final class ChangeFollowers: @unchecked Sendable {
         }
         guard let start = entries.map(\.applied).min(), start < last else { return }
         var rows: [(seq: Int64, kinds: Set<ChangeKind>, values: [ValueChange])] = []
-        let cursor = try Row.fetchCursor(
+        for row in try Row.fetchAll(
             db.cachedStatement(sql: "SELECT seq, kind_mask, changes FROM change_log WHERE seq > ? ORDER BY seq"),
             arguments: [start])
-        while let row = try cursor.next() {
+        {
             let seq: Int64 = row["seq"]
             let blob: Data? = row["changes"]
             let logged = try blob.map { try ChangeLog.decode($0, sequence: seq) } ?? []
@@ -233,7 +279,7 @@ final class ChangeFollowers: @unchecked Sendable {
 
     /// Logged values by uid and period, reading ids made since the last read (a new period,
     /// unit or element) once.
-    private func changes(_ logged: [LoggedValue], db: Database, store: SQLiteStore) throws -> [ValueChange] {
+    private func changes(_ logged: [LoggedValue], db: StoreConnection, store: Store) throws -> [ValueChange] {
         var out: [ValueChange] = []
         out.reserveCapacity(logged.count)
         var refreshed = false
@@ -261,12 +307,15 @@ final class ChangeFollowers: @unchecked Sendable {
     }
 }
 
-extension SQLiteStore {
+extension Store {
     /// Has `observer` follow every commit after `sequence` (the one it was loaded at), from this
     /// process or any other: commits here reach it before the write returns, others' at the
     /// next `catchUp()`. Held weakly.
     public func observe(_ observer: any StoreObserver, from sequence: Int64) {
         followers.add(observer, from: sequence)
+        if case .postgres(let pg) = writer.kind {
+            followers.listen(pg) { [weak self] in try? self?.catchUp() }
+        }
     }
 
     /// Brings the observers up to date with commits made by other connections: one pragma when
@@ -295,7 +344,7 @@ extension SQLiteStore {
     /// by `apply`), and returns whether to commit (false: a dry run, rolled back). The log's
     /// entry is written in the same transaction; this process's observers have the change
     /// before the write returns.
-    func transaction<T>(_ body: (Database, inout ChangeSet) throws -> (result: T, commit: Bool)) throws -> T {
+    func transaction<T>(_ body: (StoreConnection, inout ChangeSet) throws -> (result: T, commit: Bool)) throws -> T {
         try writer.writeWithoutTransaction { db in
             var outcome: (result: T, commit: Bool)? = nil
             var logged = false
@@ -306,6 +355,8 @@ extension SQLiteStore {
                 guard o.commit else { return .rollback }
                 if !changes.isEmpty {
                     try ChangeLog.append(changes, db: db)
+                    // Sent when the transaction commits, to every other server's listener.
+                    if db.dialect == .postgres { try db.execute(sql: "NOTIFY \(PostgresNotifier.channel)") }
                     logged = true
                 }
                 return .commit
@@ -338,7 +389,7 @@ extension SQLiteStore {
     }
 
     /// A write of one kind of thing, logged (see `transaction`).
-    func write<T>(_ kind: ChangeKind, _ body: (Database) throws -> T) throws -> T {
+    func write<T>(_ kind: ChangeKind, _ body: (StoreConnection) throws -> T) throws -> T {
         try transaction { db, log in
             log.kinds.insert(kind)
             return (try body(db), true)

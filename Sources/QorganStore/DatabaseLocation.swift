@@ -2,10 +2,29 @@ import Foundation
 import QorganCore
 
 /// Where a database is, as people give it (`--database`, `$QORGAN_DATABASE`): a file's path or
-/// `sqlite:PATH` (`sqlite:///abs/path` too) is an SQLite file. Any other `scheme://` is refused
-/// with its reason, and a password in it is never repeated.
-public struct DatabaseLocation: Sendable, Equatable {
-    public let path: String
+/// `sqlite:PATH` (`sqlite:///abs/path` too) is an SQLite file; `postgres://USER:PASSWORD@HOST:PORT/DB`
+/// is a PostgreSQL database. Any other `scheme://` is refused with its reason, and a password is
+/// never repeated.
+public struct DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        case sqlite(String)
+        case postgres(PostgresLocation)
+    }
+    public let kind: Kind
+
+    /// The SQLite file; nil for PostgreSQL.
+    public var path: String? {
+        if case .sqlite(let p) = kind { return p }
+        return nil
+    }
+
+    /// The location as it may be shown: a path, or the URL with its password as `***`.
+    public var description: String {
+        switch kind {
+        case .sqlite(let p): p
+        case .postgres(let pg): pg.redacted
+        }
+    }
 
     public init(_ text: String) throws {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
@@ -18,21 +37,21 @@ public struct DatabaseLocation: Sendable, Equatable {
             guard !rest.isEmpty else {
                 throw QorganError.invalidArgument("'\(trimmed)' names no file: write sqlite:PATH")
             }
-            path = rest
+            kind = .sqlite(rest)
             return
         }
         if let range = trimmed.range(of: "://") {
             let scheme = trimmed[..<range.lowerBound].lowercased()
             let shown = Self.redacted(trimmed)
             if ["postgres", "postgresql"].contains(scheme) {
-                throw QorganError.invalidArgument(
-                    "'\(shown)': this version of Qorgan keeps its data in SQLite only; "
-                        + "give the path of an SQLite file (see docs/DEPLOYMENT.md)")
+                kind = .postgres(try PostgresLocation(url: trimmed))
+                return
             }
             throw QorganError.invalidArgument(
-                "'\(shown)': unknown kind of database '\(scheme)'; give the path of an SQLite file or sqlite:PATH")
+                "'\(shown)': unknown kind of database '\(scheme)'; give the path of an SQLite file, sqlite:PATH "
+                    + "or postgres://USER:PASSWORD@HOST:PORT/DATABASE")
         }
-        path = trimmed
+        kind = .sqlite(trimmed)
     }
 
     /// The location with any password replaced by `***` (`postgres://user:***@host/db`).

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import QorganCore
 
-extension SQLiteStore {
+extension Store {
     /// The current (not deleted) values of one unit and period, optionally of some elements:
     /// what a form shows.
     public func values(unit: String, period: Period, elements: [String]? = nil) throws -> [DataValue] {
@@ -23,7 +23,7 @@ extension SQLiteStore {
                 sql += " AND e.uid IN (\(elements.map { _ in "?" }.joined(separator: ",")))"
                 args += elements
             }
-            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { row in
+            return try Row.fetchAll(db, sql: sql, arguments: SQLArguments(args)).map { row in
                 DataValue(
                     key: DataValueKey(
                         element: row["element"], period: period, unit: unit,

@@ -3,7 +3,7 @@ import GRDB
 import QorganCore
 
 /// The results framework: one document, every version of it kept.
-extension SQLiteStore {
+extension Store {
     public func resultsFramework() throws -> ResultsFramework? {
         try setting("results_framework").flatMap {
             try? JSONDecoder().decode(ResultsFramework.self, from: Data($0.utf8))

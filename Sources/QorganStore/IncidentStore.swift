@@ -47,7 +47,7 @@ public struct IncidentFilter: Sendable {
 /// The incident register. Saving or deleting an incident recounts, in the same transaction,
 /// the derived values of the cells it leaves and enters (unit × month, or × year when only
 /// the year is known), so indicators follow at once and the derived values keep a history too.
-extension SQLiteStore {
+extension Store {
     /// Adds the register's categories and elements to the metadata if they are missing.
     public func ensureIncidentRegister(user: String = "system") throws {
         let catalog = try catalog()
@@ -170,7 +170,7 @@ extension SQLiteStore {
                         sql: """
                             INSERT INTO incident(\(Self.incidentColumns))
                             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)
-                            """, arguments: StatementArguments(values + [now, user, now, user]))
+                            """, arguments: SQLArguments(values + [now, user, now, user]))
                 } else {
                     try db.execute(
                         sql: """
@@ -179,7 +179,7 @@ extension SQLiteStore {
                                 property_damage = ?, property_extent = ?, claimed = ?, summary = ?, sources = ?, illustrative = ?,
                                 gtd_event_id = ?, translations = ?, deleted = 0, last_updated = ?, last_updated_by = ?
                             WHERE uid = ?
-                            """, arguments: StatementArguments(Array(values.dropFirst()) + [now, user, i.uid]))
+                            """, arguments: SQLArguments(Array(values.dropFirst()) + [now, user, i.uid]))
                     if let old { cells.insert(CellKey(old)) }
                 }
                 cells.insert(CellKey(i))
@@ -261,8 +261,7 @@ extension SQLiteStore {
                 args.append(t)
             }
             sql += " ORDER BY year, COALESCE(month, 0), COALESCE(day, 0), uid"
-            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map(Self.incident(from:)).filter
-            { r in
+            return try Row.fetchAll(db, sql: sql, arguments: SQLArguments(args)).map(Self.incident(from:)).filter { r in
                 let d = r.incident.date
                 if let from = filter.from, d.latest < from { return false }
                 if let to = filter.to, d.earliest > to { return false }
@@ -294,7 +293,9 @@ extension SQLiteStore {
     }
 
     /// Recounts the derived values of `cells` from the incidents in them (inside the caller's transaction).
-    private func recount(_ cells: Set<CellKey>, catalog: Catalog, user: String, db: Database) throws -> [LoggedValue] {
+    private func recount(_ cells: Set<CellKey>, catalog: Catalog, user: String, db: StoreConnection) throws
+        -> [LoggedValue]
+    {
         var writer = try ValueWriter(db: db, catalog: catalog, now: Date())
         let elements = IncidentRegister.elements.compactMap { catalog.element($0) }
         for cell in cells.sorted(by: { ($0.unit, $0.year, $0.month ?? 0) < ($1.unit, $1.year, $1.month ?? 0) }) {
@@ -304,7 +305,7 @@ extension SQLiteStore {
                     SELECT \(Self.incidentColumns) FROM incident
                     WHERE deleted = 0 AND unit_uid = ? AND year = ? AND \(cell.month == nil ? "month IS NULL" : "month = ?")
                     """,
-                arguments: StatementArguments(
+                arguments: SQLArguments(
                     [cell.unit, cell.year] as [DatabaseValueConvertible] + (cell.month.map { [$0] } ?? [])))
             let counts = IncidentRegister.counts(try rows.map { try Self.incident(from: $0).incident })
             let period = Period.containing(
@@ -332,7 +333,7 @@ struct CellKey: Hashable {
     }
 }
 
-extension SQLiteStore {
+extension Store {
     /// An incident's stored date, or an error naming it.
     static func storedDate(_ r: Row) throws -> IncidentDate {
         let year: Int = r["year"]

@@ -4,7 +4,7 @@ import QorganCore
 
 /// Reads and writes the metadata tables as one `Catalog`.
 enum MetadataTables {
-    static func read(_ db: Database) throws -> Catalog {
+    static func read(_ db: StoreConnection) throws -> Catalog {
         var c = Catalog()
         c.organisationUnitLevels = try Row.fetchAll(
             db, sql: "SELECT level, name, translations FROM org_unit_level ORDER BY level"
@@ -126,13 +126,13 @@ enum MetadataTables {
 
     /// Writes the whole catalog (objects are upserted by uid, so their integer ids stay),
     /// and audits each object that the import created or changed.
-    static func write(_ c: Catalog, changes: [MetadataChange], user: String, db: Database) throws {
+    static func write(_ c: Catalog, changes: [MetadataChange], user: String, db: StoreConnection) throws {
         func upsert(_ table: String, _ columns: [String], _ values: [DatabaseValueConvertible?]) throws -> Int64 {
             let sql =
                 "INSERT INTO \(table)(\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", "))) "
                 + "ON CONFLICT(uid) DO UPDATE SET "
                 + columns.dropFirst().map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
-            try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(values))
+            try db.cachedStatement(sql: sql).execute(arguments: SQLArguments(values))
             guard
                 let id = try Int64.fetchOne(
                     db, sql: "SELECT id FROM \(table) WHERE uid = ?", arguments: [values.first ?? nil])
@@ -268,7 +268,7 @@ enum MetadataTables {
         try db.execute(
             sql: """
                 INSERT INTO setting(key, value) VALUES ('metadata_version', '1')
-                ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)
+                ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(setting.value AS INTEGER) + 1 AS TEXT)
                 """)
         let stamp = Timestamp.string(Date())
         let encoder = JSONEncoder()

@@ -3,7 +3,7 @@ import GRDB
 import QorganCore
 
 /// Min–max bounds and follow-up flags: what outlier detection keeps.
-extension SQLiteStore {
+extension Store {
     /// Bounds by `MinMaxBounds.key`, optionally of some elements only.
     public func minMaxBounds(elements: [String]? = nil) throws -> [String: MinMaxBounds] {
         try writer.read { db in
@@ -14,7 +14,7 @@ extension SQLiteStore {
                 args += elements
             }
             var out: [String: MinMaxBounds] = [:]
-            for r in try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)) {
+            for r in try Row.fetchAll(db, sql: sql, arguments: SQLArguments(args)) {
                 let b = MinMaxBounds(
                     element: r["element_uid"], optionCombo: r["coc_uid"], unit: r["unit_uid"], min: r["min"],
                     max: r["max"], generated: r["generated"])
@@ -36,7 +36,7 @@ extension SQLiteStore {
                     sql: """
                         INSERT INTO min_max_value(element_uid, coc_uid, unit_uid, min, max, generated, updated_by, updated_at)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                        ON CONFLICT DO UPDATE SET min = excluded.min, max = excluded.max, generated = excluded.generated,
+                        ON CONFLICT(element_uid, coc_uid, unit_uid) DO UPDATE SET min = excluded.min, max = excluded.max, generated = excluded.generated,
                             updated_by = excluded.updated_by, updated_at = excluded.updated_at
                         """, arguments: [b.element, b.optionCombo, b.unit, b.min, b.max, b.generated, actor, now])
             }

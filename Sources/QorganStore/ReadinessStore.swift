@@ -25,7 +25,7 @@ public struct RecordChange: Hashable, Sendable {
 
 /// Readiness assessments. An office's readiness for a year is its latest assessment of that
 /// year: saving or deleting an assessment rewrites that derived value in the same transaction.
-extension SQLiteStore {
+extension Store {
     static let encoder: JSONEncoder = {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys]
@@ -33,7 +33,8 @@ extension SQLiteStore {
     }()
 
     static func recordAudit(
-        _ db: Database, kind: String, uid: String, action: String, snapshot: some Encodable, user: String, at: Int64
+        _ db: StoreConnection, kind: String, uid: String, action: String, snapshot: some Encodable, user: String,
+        at: Int64
     ) throws {
         try db.execute(
             sql:
@@ -105,7 +106,7 @@ extension SQLiteStore {
         try writer.read { db in try Self.instrument(db, code, version) }
     }
 
-    static func instrument(_ db: Database, _ code: String, _ version: Int) throws -> Instrument? {
+    static func instrument(_ db: StoreConnection, _ code: String, _ version: Int) throws -> Instrument? {
         try String.fetchOne(
             db, sql: "SELECT document FROM instrument WHERE code = ? AND version = ?", arguments: [code, version]
         )
@@ -196,7 +197,7 @@ extension SQLiteStore {
                 sql += " AND date LIKE ?"
                 args.append("\(year)-%")
             }
-            return try Row.fetchAll(db, sql: sql + " ORDER BY date, uid", arguments: StatementArguments(args)).map(
+            return try Row.fetchAll(db, sql: sql + " ORDER BY date, uid", arguments: SQLArguments(args)).map(
                 Self.assessment(from:)
             ).filter { r in
                 guard let units else { return true }
@@ -320,7 +321,8 @@ extension SQLiteStore {
     }
 
     /// The office's readiness of each cell: its latest assessment of the year, to a hundredth of a percent.
-    private func recountReadiness(_ cells: Set<ReadinessCell>, catalog: Catalog, user: String, db: Database) throws
+    private func recountReadiness(_ cells: Set<ReadinessCell>, catalog: Catalog, user: String, db: StoreConnection)
+        throws
         -> [LoggedValue]
     {
         guard let element = catalog.element(ReadinessRegister.element) else { return [] }

@@ -24,7 +24,7 @@ public struct SiteFlags: Sendable {
 
 /// The registry of places vulnerable to terrorism and their inspections. Every change
 /// recounts, in the same transaction, the derived yearly values of the units it touches.
-extension SQLiteStore {
+extension Store {
     static let siteColumns =
         "uid, name, category, sector, unit_uid, peak_occupancy, responsible_role, status, registered, closed, security_plan_status, security_plan_date, translations, deleted, created, created_by, last_updated, last_updated_by"
     static let inspectionColumns =
@@ -103,7 +103,7 @@ extension SQLiteStore {
                 sql += " AND uid = ?"
                 args.append(uid)
             }
-            return try Row.fetchAll(db, sql: sql + " ORDER BY name, uid", arguments: StatementArguments(args))
+            return try Row.fetchAll(db, sql: sql + " ORDER BY name, uid", arguments: SQLArguments(args))
                 .compactMap { r in
                     let site = try Self.site(from: r)
                     if let units, !units.contains(where: { catalog.isInSubtree(site.unit, of: $0, on: today) }) {
@@ -129,7 +129,7 @@ extension SQLiteStore {
                 sql += " AND site_uid = ?"
                 args.append(site)
             }
-            return try Row.fetchAll(db, sql: sql + " ORDER BY date, uid", arguments: StatementArguments(args)).map(
+            return try Row.fetchAll(db, sql: sql + " ORDER BY date, uid", arguments: SQLArguments(args)).map(
                 Self.inspection(from:))
         }
     }
@@ -338,7 +338,9 @@ extension SQLiteStore {
 
     /// One registry transaction: `body` writes and names the units to recount.
     @discardableResult
-    private func registryWrite<T>(user: String, dryRun: Bool, _ body: (Database, Catalog) throws -> (T, Set<String>))
+    private func registryWrite<T>(
+        user: String, dryRun: Bool, _ body: (StoreConnection, Catalog) throws -> (T, Set<String>)
+    )
         throws -> T
     {
         let config = try siteConfiguration()
@@ -348,6 +350,20 @@ extension SQLiteStore {
             var (result, units) = try body(db, catalog)
             // Stocks are counted for every unit up to the registry's last year of activity; when
             // that year moves, every unit is counted again, so the years always add up.
+            // The day each prescription was closed, from the inspection's JSON, in each SQL's words.
+            let prescriptionsClosed =
+                switch db.dialect {
+                case .sqlite:
+                    """
+                    SELECT json_extract(p.value, '$.closed') AS day
+                    FROM inspection i, json_each(i.prescriptions) p WHERE i.deleted = 0
+                    """
+                case .postgres:
+                    """
+                    SELECT p.value ->> 'closed' AS day
+                    FROM inspection i, jsonb_array_elements(CAST(i.prescriptions AS jsonb)) AS p(value) WHERE i.deleted = 0
+                    """
+                }
             let last =
                 try Int.fetchOne(
                     db,
@@ -356,8 +372,8 @@ extension SQLiteStore {
                             SELECT CAST(substr(registered, 1, 4) AS INTEGER) AS y FROM site WHERE deleted = 0
                             UNION ALL SELECT CAST(substr(closed, 1, 4) AS INTEGER) FROM site WHERE deleted = 0 AND closed IS NOT NULL
                             UNION ALL SELECT CAST(substr(date, 1, 4) AS INTEGER) FROM inspection WHERE deleted = 0
-                            UNION ALL SELECT CAST(substr(json_extract(p.value, '$.closed'), 1, 4) AS INTEGER)
-                                FROM inspection i, json_each(i.prescriptions) p WHERE i.deleted = 0 AND json_extract(p.value, '$.closed') IS NOT NULL)
+                            UNION ALL SELECT CAST(substr(day, 1, 4) AS INTEGER) FROM (\(prescriptionsClosed)) AS closed_days
+                                WHERE day IS NOT NULL) AS years
                         """) ?? 0
             let previous = try Int.fetchOne(
                 db, sql: "SELECT CAST(value AS INTEGER) FROM setting WHERE key = 'sites.last_year'")
@@ -376,7 +392,8 @@ extension SQLiteStore {
 
     /// Rewrites every derived yearly value of `units` from the registry as it now stands.
     private func recountSites(
-        _ units: Set<String>, lastYear: Int, config: SiteConfiguration, catalog: Catalog, user: String, db: Database
+        _ units: Set<String>, lastYear: Int, config: SiteConfiguration, catalog: Catalog, user: String,
+        db: StoreConnection
     ) throws -> [LoggedValue] {
         var writer = try ValueWriter(db: db, catalog: catalog, now: Date())
         for unit in units.sorted() {
@@ -391,7 +408,7 @@ extension SQLiteStore {
                     db,
                     sql: """
                         SELECT \(Self.inspectionColumns) FROM inspection WHERE deleted = 0 AND site_uid IN (\(uids.map { _ in "?" }.joined(separator: ",")))
-                        """, arguments: StatementArguments(uids)
+                        """, arguments: SQLArguments(uids)
                 ).map { try Self.inspection(from: $0).inspection }
             // The years anything happened in, and every year since, to this one.
             let stored = try Int.fetchAll(

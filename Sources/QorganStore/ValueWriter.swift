@@ -3,15 +3,29 @@ import GRDB
 import GRDBSQLite
 import QorganCore
 
-/// The insert of new values, bound through SQLite's C API: the one statement an import runs
-/// per row, where building GRDB's arguments cost more than SQLite's own work.
+/// The insert of new values: the one statement an import runs per row. On SQLite it is bound
+/// through SQLite's C API, where building GRDB's arguments cost more than SQLite's own work.
 final class NewValueInsert {
     private var statement: OpaquePointer?
-    private let connection: OpaquePointer
+    private let connection: OpaquePointer?
+    /// On PostgreSQL, the connection the statement runs on.
+    private let postgres: StoreConnection?
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+    private static let postgresSQL = """
+        INSERT INTO data_value(element_id, period_id, unit_id, coc_id, aoc_id, value, numeric, stored_by, created_by,
+            created, last_updated, comment, follow_up, deleted)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+        ON CONFLICT DO NOTHING
+        """
 
-    init(_ db: Database) throws {
-        guard let connection = db.sqliteConnection else {
+    init(_ db: StoreConnection) throws {
+        guard let g = db.sqlite else {
+            postgres = db
+            connection = nil
+            return
+        }
+        postgres = nil
+        guard let connection = g.sqliteConnection else {
             throw QorganError.conflict("the database connection is closed")
         }
         self.connection = connection
@@ -35,6 +49,16 @@ final class NewValueInsert {
         _ ids: (Int64, Int64, Int64, Int64, Int64), value: String, number: Double?, storedBy: String, createdBy: String,
         stamp: Int64, comment: String?, followUp: Bool
     ) throws -> Bool {
+        guard let connection else {
+            guard let postgres else { return false }
+            try postgres.execute(
+                sql: Self.postgresSQL,
+                arguments: [
+                    ids.0, ids.1, ids.2, ids.3, ids.4, value, number, storedBy, createdBy, stamp, stamp, comment,
+                    followUp ? 1 : 0,
+                ])
+            return postgres.changesCount == 1
+        }
         let s = statement
         sqlite3_reset(s)
         sqlite3_bind_int64(s, 1, ids.0)
@@ -65,7 +89,7 @@ struct ValueWriter {
     /// What changed, for the change log.
     private(set) var logged: [LoggedValue] = []
 
-    let db: Database
+    let db: StoreConnection
     let catalog: Catalog
     /// The time of the whole batch, as stored (milliseconds since 1970).
     let stamp: Int64
@@ -76,7 +100,7 @@ struct ValueWriter {
 
     private let insert: NewValueInsert
 
-    init(db: Database, catalog: Catalog, now: Date) throws {
+    init(db: StoreConnection, catalog: Catalog, now: Date) throws {
         self.db = db
         self.catalog = catalog
         self.stamp = Timestamp.millis(now)
@@ -103,10 +127,9 @@ struct ValueWriter {
             periodIds[p] = i
             return i
         }
-        try db.execute(
-            sql: "INSERT INTO period(iso, period_type, start_date, end_date) VALUES (?, ?, ?, ?)",
+        let i = try Stored.id(
+            db, sql: "INSERT INTO period(iso, period_type, start_date, end_date) VALUES (?, ?, ?, ?) RETURNING id",
             arguments: [iso, p.type.rawValue, p.start.description, p.end.description])
-        let i = db.lastInsertedRowID
         periodIds[p] = i
         return i
     }
@@ -137,7 +160,7 @@ struct ValueWriter {
                 return .created
             }
         }
-        let keyArgs: StatementArguments = [e, p, u, c, a]
+        let keyArgs: SQLArguments = [e, p, u, c, a]
         let existing = try Row.fetchOne(
             db.cachedStatement(
                 sql: """

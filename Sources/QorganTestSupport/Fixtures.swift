@@ -67,15 +67,15 @@ public enum Fixtures {
     }
 
     /// An in-memory store with the small catalog.
-    public static func smallStore() throws -> SQLiteStore {
-        let s = try SQLiteStore()
+    public static func smallStore() throws -> Store {
+        let s = try Store()
         try s.importMetadata(smallCatalogDocument(), user: "test")
         return s
     }
 
     /// An in-memory store with the demo programme.
-    public static func demoStore() throws -> SQLiteStore {
-        let s = try SQLiteStore()
+    public static func demoStore() throws -> Store {
+        let s = try Store()
         try DemoProgramme.install(into: s)
         return s
     }

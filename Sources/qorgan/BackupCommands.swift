@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import QorganCore
 import QorganStore
 
 struct Backup: ParsableCommand {
@@ -16,7 +17,7 @@ struct Backup: ParsableCommand {
     func run() throws {
         try guarded {
             let summary = try store.open().backup(to: file)
-            print("Backed up \(store.path) to \(file): \(summary)")
+            print("Backed up \(store.shown) to \(file): \(summary)")
         }
     }
 }
@@ -36,8 +37,12 @@ struct Restore: ParsableCommand {
 
     func run() throws {
         try guarded {
-            let summary = try SQLiteStore.restore(from: file, to: store.path, replace: replace)
-            print("Restored \(file) into \(store.path): \(summary)")
+            guard let path = store.path else {
+                throw QorganError.invalidArgument(
+                    "a PostgreSQL database is restored with pg_restore, not 'qorgan restore' (see docs/DEPLOYMENT.md)")
+            }
+            let summary = try Store.restore(from: file, to: path, replace: replace)
+            print("Restored \(file) into \(path): \(summary)")
         }
     }
 }

@@ -23,7 +23,10 @@ struct Bench: ParsableCommand {
                 guard (1...10_000).contains(runs) else {
                     throw QorganError.invalidArgument("--runs is from 1 to 10000, not \(runs)")
                 }
-                try ValidationBench(path: store.path, runs: runs, print: Bench.printLine).run()
+                guard let path = store.path else {
+                    throw QorganError.invalidArgument("bench validation compares with plain SQL on an SQLite file")
+                }
+                try ValidationBench(path: path, runs: runs, print: Bench.printLine).run()
             }
         }
     }
@@ -97,7 +100,7 @@ struct Bench: ParsableCommand {
                     }
                 }
                 try await PropagationBench(
-                    url: url, token: token, database: store.path, writes: writes, writeURL: writeUrl,
+                    url: url, token: token, database: try store.location, writes: writes, writeURL: writeUrl,
                     print: Bench.printLine
                 ).run()
             } catch let e as QorganError {

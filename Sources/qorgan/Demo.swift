@@ -17,19 +17,24 @@ struct Demo: ParsableCommand {
     func run() throws {
         try guarded {
             let fm = FileManager.default
-            if fm.fileExists(atPath: store.path) {
+            if let path = store.path, fm.fileExists(atPath: path) {
                 guard force else {
                     throw QorganError.conflict(
-                        "'\(store.path)' already exists; use --force to replace it, or --database to write elsewhere")
+                        "'\(path)' already exists; use --force to replace it, or --database to write elsewhere")
                 }
-                for suffix in ["", "-wal", "-shm"] { try? fm.removeItem(atPath: store.path + suffix) }
+                for suffix in ["", "-wal", "-shm"] { try? fm.removeItem(atPath: path + suffix) }
             }
             let started = Date()
-            let s = try SQLiteStore(path: store.path)
+            let s = try store.create()
+            guard try s.isEmpty() else {
+                throw QorganError.conflict(
+                    "\(store.shown) already holds Qorgan's data; the demo goes into an empty database "
+                        + "(for PostgreSQL: dropdb and createdb, then run this again)")
+            }
             try DemoProgramme.install(into: s)
             let catalog = try s.catalog()
             print(
-                "Created \(store.path) with the demo programme in \(String(format: "%.1f", Date().timeIntervalSince(started))) s:"
+                "Created \(store.shown) with the demo programme in \(String(format: "%.1f", Date().timeIntervalSince(started))) s:"
             )
             print(
                 "  \(catalog.organisationUnits.count) organisation units, \(catalog.dataElements.count) data elements, "

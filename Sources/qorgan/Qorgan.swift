@@ -20,7 +20,7 @@ struct Qorgan: AsyncParsableCommand {
             Init.self, Demo.self, Serve.self, Users.self, MetadataCommand.self, Values.self, Incidents.self,
             Readiness.self, Sites.self, Framework.self, Query.self, Compute.self, Validate.self,
             CompletenessCommand.self, Outliers.self, Approvals.self, Report.self, Periods.self, Backup.self,
-            Restore.self, Bench.self,
+            Restore.self, Migrate.self, Bench.self,
         ]
     )
 }
@@ -29,7 +29,10 @@ struct Qorgan: AsyncParsableCommand {
 struct StoreOptions: ParsableArguments {
     @Option(
         name: .long,
-        help: "The database: an SQLite file's path or sqlite:PATH (default: $QORGAN_DATABASE, else ./qorgan.sqlite).")
+        help: """
+            The database: an SQLite file's path or sqlite:PATH, or postgres://USER:PASSWORD@HOST:PORT/DATABASE \
+            (default: $QORGAN_DATABASE, else ./qorgan.sqlite).
+            """)
     var database: String?
 
     /// The database as given, before its scheme is read.
@@ -38,29 +41,49 @@ struct StoreOptions: ParsableArguments {
             ?? "qorgan.sqlite"
     }
 
-    /// The SQLite file's path (`sqlite:` taken off).
-    var path: String { (try? DatabaseLocation(given).path) ?? given }
+    /// Where the database is (checked by `validate` before any command runs).
+    var location: DatabaseLocation {
+        get throws { try DatabaseLocation(given) }
+    }
+
+    /// The SQLite file's path (`sqlite:` taken off); nil for PostgreSQL.
+    var path: String? { (try? DatabaseLocation(given))?.path }
+
+    /// The database as it may be shown: a path, or a URL with its password as `***`.
+    var shown: String { (try? DatabaseLocation(given))?.description ?? DatabaseLocation.redacted(given) }
 
     /// A location this build cannot open is refused before any command runs.
     func validate() throws {
         do { _ = try DatabaseLocation(given) } catch let e as QorganError { throw ValidationError(e.description) }
     }
 
-    /// Opens an existing database; a missing file is an error, not a new empty database.
-    func open() throws -> SQLiteStore {
-        guard FileManager.default.fileExists(atPath: path) else {
+    /// Whether an SQLite file is there already; a PostgreSQL database always is (its server made it).
+    var exists: Bool { path.map { FileManager.default.fileExists(atPath: $0) } ?? true }
+
+    /// Opens an existing database; a missing SQLite file is an error, not a new empty database.
+    /// A PostgreSQL database with no tables gets Qorgan's (in one transaction).
+    func open(concurrentReads: Bool = false) throws -> Store {
+        if let path, !FileManager.default.fileExists(atPath: path) {
             throw QorganError.invalidArgument(
                 "no database at '\(path)': run 'qorgan demo' (demo programme) or 'qorgan init' (empty) first, or pass --database"
             )
         }
-        return try SQLiteStore(path: path)
+        return try Store(location: try location, concurrentReads: concurrentReads)
     }
 
-    /// Opens the database and the analytics engine on it (from the server's snapshot beside the
-    /// database when there is a usable one); the engine follows the store's change log.
-    func openWithEngine() throws -> (SQLiteStore, AnalyticsEngine) {
+    /// Opens the database, making it when it is not there (a new SQLite file; Qorgan's tables in
+    /// an empty PostgreSQL database).
+    func create() throws -> Store { try Store(location: try location) }
+
+    /// Where the engine's snapshot is kept: beside an SQLite file. A PostgreSQL database has none
+    /// on this machine: each server loads its engine from the database.
+    var snapshot: String? { path.map { $0 + ".engine" } }
+
+    /// Opens the database and the analytics engine on it (from the snapshot beside the database
+    /// when there is a usable one); the engine follows the store's change log.
+    func openWithEngine() throws -> (Store, AnalyticsEngine) {
         let store = try open()
-        let (engine, _) = try AnalyticsEngine.open(store: store, snapshot: path + ".engine")
+        let (engine, _) = try AnalyticsEngine.open(store: store, snapshot: snapshot)
         return (store, engine)
     }
 
@@ -108,11 +131,13 @@ struct Init: ParsableCommand {
 
     func run() throws {
         try guarded {
-            if FileManager.default.fileExists(atPath: store.path) {
-                throw QorganError.conflict("'\(store.path)' already exists; nothing was changed")
+            if store.path != nil && store.exists {
+                throw QorganError.conflict("'\(store.shown)' already exists; nothing was changed")
             }
-            _ = try SQLiteStore(path: store.path)
-            print("Created an empty database at \(store.path). Next: qorgan metadata import FILE")
+            guard try store.create().isEmpty() else {
+                throw QorganError.conflict("\(store.shown) already holds Qorgan's data; nothing was changed")
+            }
+            print("Created an empty database at \(store.shown). Next: qorgan metadata import FILE")
         }
     }
 }

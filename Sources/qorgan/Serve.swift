@@ -48,22 +48,27 @@ struct Serve: AsyncParsableCommand {
     }
 
     func serve() async throws {
-        let fm = FileManager.default
-        if demo && !fm.fileExists(atPath: store.path) {
-            let s = try SQLiteStore(path: store.path)
+        if demo && !store.exists {
+            let s = try store.create()
             try DemoProgramme.install(into: s)
             FileHandle.standardOutput.write(
-                Data("Created \(store.path) with the demo programme (\(try s.valueCount()) values).\n".utf8))
+                Data("Created \(store.shown) with the demo programme (\(try s.valueCount()) values).\n".utf8))
         }
-        guard fm.fileExists(atPath: store.path) else {
+        if let path = store.path, !store.exists {
             throw QorganError.invalidArgument(
-                "no database at '\(store.path)': run 'qorgan serve --demo' (demo programme), or 'qorgan init' (empty) first, or pass --database"
+                "no database at '\(path)': run 'qorgan serve --demo' (demo programme), or 'qorgan init' (empty) first, or pass --database"
             )
         }
-        let sqlite = try SQLiteStore(path: store.path, concurrentReads: true)
-        if demo { try DemoAccounts.ensure(in: sqlite) }
-        let snapshotPath = store.path + ".engine"
-        let (engine, opening) = try AnalyticsEngine.open(store: sqlite, snapshot: snapshotPath)
+        let db = try store.open(concurrentReads: true)
+        // A new PostgreSQL database gets the demo programme the first time a server opens it.
+        if try demo && store.path == nil && db.isEmpty() {
+            try DemoProgramme.install(into: db)
+            FileHandle.standardOutput.write(
+                Data("Put the demo programme into \(store.shown) (\(try db.valueCount()) values).\n".utf8))
+        }
+        if demo { try DemoAccounts.ensure(in: db) }
+        let snapshotPath = store.snapshot
+        let (engine, opening) = try AnalyticsEngine.open(store: db, snapshot: snapshotPath)
 
         var config = ServerConfiguration()
         if let webhook {
@@ -98,9 +103,9 @@ struct Serve: AsyncParsableCommand {
                 "engine: \(opening.values) values from the database in \(Int(opening.seconds * 1000)) ms; snapshot not used: \(opening.snapshotIgnored ?? "none")"
             )
         }
-        let state = try await ServerState(store: sqlite, engine: engine, configuration: config, logger: logger)
+        let state = try await ServerState(store: db, engine: engine, configuration: config, logger: logger)
         if let s = opening.snapshotSequence { state.snapshotLoaded(at: s) }
-        let users = try sqlite.userCount()
+        let users = try db.userCount()
         let demo = self.demo
         let app = buildApplication(state) { actual in
             var lines = [

@@ -6,7 +6,7 @@ import Testing
 /// The reference aggregation, case by case, on the small fixture: country C, regions A and B,
 /// districts A1, A2 (moved from A to B on 2016-07-01) and B1.
 @Suite struct AggregationTests {
-    let store: SQLiteStore
+    let store: Store
 
     init() throws {
         store = try Fixtures.smallStore()

@@ -16,7 +16,7 @@ import Testing
 
     /// The two values one commit of the writer below sets together: December 2017 (a month not
     /// approved in the demo) of two regions.
-    static func pair(_ store: SQLiteStore) throws -> (String?, String?) {
+    static func pair(_ store: Store) throws -> (String?, String?) {
         let catalog = try store.catalog()
         let e = try #require(catalog.element(element)).uid
         let period = try #require(Period.parse("201712"))
@@ -30,7 +30,7 @@ import Testing
     @Test func aBackupTakenWhileAnotherConnectionWritesIsTheDatabaseAsOfOneCommit() throws {
         let (store, _) = try WebFixture.store()
         let path = try #require(store.path)
-        let writer = try SQLiteStore(path: path)
+        let writer = try Store(path: path)
         let commits = 150
         let failures = Mutex<[String]>([])
         let done = DispatchSemaphore(value: 0)
@@ -52,7 +52,7 @@ import Testing
         for n in 0..<4 {
             let file = Fixtures.temporaryPath("backup-\(n).sqlite")
             try store.backup(to: file)
-            backups.append((file, try Self.pair(SQLiteStore(path: file))))
+            backups.append((file, try Self.pair(Store(path: file))))
         }
         done.wait()
         #expect(failures.withLock { $0 } == [])
@@ -60,7 +60,7 @@ import Testing
         let summary = try store.backup(to: last)
         #expect(summary == (try store.summary()))
         let final = String(1000 + commits - 1)
-        #expect(try Self.pair(SQLiteStore(path: last)) == (final, final))
+        #expect(try Self.pair(Store(path: last)) == (final, final))
         for (file, pair) in backups {
             #expect(pair.0 == pair.1, "\(file): \(pair.0 ?? "-") and \(pair.1 ?? "-") were written in one commit")
         }
@@ -79,7 +79,7 @@ import Testing
         #expect(made.status == 0 && made.out.contains("30605 values"), "\(made.err)")
 
         // A process that follows the database: its engine must not take the restore for news.
-        let follower = try SQLiteStore(path: db)
+        let follower = try Store(path: db)
         let (engine, _) = try AnalyticsEngine.open(store: follower)
         try cli.qorgan(
             "values", "set", "--element", Self.element, "--unit", "ZKO", "--period", "201711", "--value", "9",
@@ -119,7 +119,7 @@ import Testing
         }
         try queue.close()
         let bytes = try Data(contentsOf: URL(fileURLWithPath: newer))
-        #expect(throws: QorganError.self) { try SQLiteStore(path: newer) }
+        #expect(throws: QorganError.self) { try Store(path: newer) }
         let run = try cli.qorgan("report", database: newer)
         #expect(
             run.status == 1 && run.err.contains("newer Qorgan") && run.err.contains("v99: from the future"),
@@ -141,10 +141,13 @@ import Testing
         #expect(restore.status == 1 && restore.err.contains("garbage.sqlite"), "\(restore.err)")
         #expect(!FileManager.default.fileExists(atPath: dir + "/new.sqlite"))
 
-        // Locations this build cannot open: refused before anything runs, the password never shown.
+        // Locations that cannot be opened: refused with the reason, the password never shown.
         for (location, reason) in [
-            ("postgres://qorgan:s3cret@127.0.0.1:5432/qorgan", "SQLite only"), ("mysql://db/x", "unknown kind"),
-            ("sqlite:", "names no file"),
+            ("postgres://qorgan:s3cret@127.0.0.1:1/qorgan", "cannot connect to the PostgreSQL database"),
+            ("postgres://qorgan:s3cret@127.0.0.1:5432", "names no database"),
+            ("postgresql://qorgan:s3cret@/qorgan", "names no host"),
+            ("postgres://qorgan:s3cret@127.0.0.1:5432/qorgan?sslmode=sometimes", "sslmode must be"),
+            ("mysql://db/x", "unknown kind"), ("sqlite:", "names no file"),
         ] {
             let r = try cli.qorgan("report", database: location)
             #expect(r.status != 0 && r.err.contains(reason) && !r.err.contains("s3cret"), "\(location): \(r.err)")
@@ -166,7 +169,7 @@ import Testing
         }
         try queue.close()
         do {
-            _ = try SQLiteStore(path: path)
+            _ = try Store(path: path)
             Issue.record("the upgrade should have failed")
         } catch let e as QorganError {
             #expect(e.description.contains("put back as it was") && e.description.contains("v10:"), "\(e)")

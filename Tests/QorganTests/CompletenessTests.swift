@@ -10,8 +10,9 @@ import Testing
 /// Completeness and timeliness: the counts, reporting rates as indicators (current as forms are
 /// completed, in any process), and the places people meet them.
 @Suite struct CompletenessTests {
-    @Test func countsExpectedReportedCompleteAndOnTime() throws {
-        let s = try Fixtures.smallStore()
+    @Test(arguments: TestBackend.allCases) func countsExpectedReportedCompleteAndOnTime(on backend: TestBackend) throws
+    {
+        let s = try backend.smallStore()
         let catalog = try s.catalog()
         let form = try #require(catalog.dataSet("YEARLYFORM"))  // A1, A2, B1; 15 days on time
         let a1 = try #require(catalog.unit("A1")).uid
@@ -102,7 +103,7 @@ import Testing
         #expect(try engineRate(zko).map { ($0 * 10).rounded() / 10 } == 87.5, "21 of 24 at once")
 
         // A completion by another process (a second store on the same file) at the next catch-up.
-        let other = try SQLiteStore(path: try #require(store.path))
+        let other = try Store(path: try #require(store.path))
         try other.setCompletion(dataSet: prevention, period: "201711", unit: office, complete: true, by: "t")
         try store.catchUp()
         #expect(try engineRate(zko).map { ($0 * 10).rounded() / 10 } == 91.7)

@@ -34,7 +34,7 @@ import Testing
             r.out.split(separator: "\n").last.flatMap {
                 try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
             })
-        let catalog = try SQLiteStore(path: database).catalog()
+        let catalog = try Store(path: database).catalog()
         #expect(facts["units"] as? Int == catalog.organisationUnits.count)
         #expect(facts["version"] as? String == "2.40")
         let security = try #require(catalog.dataSet("SECURITY"))
@@ -70,7 +70,7 @@ import Testing
     /// they end in and lengthens bi-week 27 of 53-week years to 14 days.
     @Test func storedPeriodsTakeDHIS2sDates() throws {
         let database = Fixtures.temporaryPath()
-        _ = try SQLiteStore(path: database)
+        _ = try Store(path: database)
         func sql(_ text: String) throws -> String {
             let r = try Self.run("sqlite3", [database, text])
             #expect(r.status == 0, "\(r.err)")
@@ -86,7 +86,7 @@ import Testing
             ALTER TABLE api_token DROP COLUMN expires;
             DELETE FROM grdb_migrations WHERE identifier LIKE 'v6:%';
             """)
-        _ = try SQLiteStore(path: database)
+        _ = try Store(path: database)
         #expect(
             try sql("SELECT iso || ' ' || start_date || ' ' || end_date FROM period ORDER BY iso").split(
                 separator: "\n")
@@ -117,13 +117,13 @@ import Testing
           <group orgUnit="KZ" period="2017-01-05/P1M"><dataValue dataElement="X" value="1"/></group>
         </adx>
         """.write(toFile: bad, atomically: true, encoding: .utf8)
-        let before = try SQLiteStore(path: database).valueCount()
+        let before = try Store(path: database).valueCount()
         let refused = try cli.qorgan("values", "import", bad, database: database)
         #expect(refused.status == 1)
         #expect(refused.err.contains("line 3"))
         #expect(refused.err.contains("line 5") && refused.err.contains("2017-01-05/P1M"))
         #expect(refused.err.contains("NOWHERE") && refused.err.contains("NO_SUCH"))
-        #expect(try SQLiteStore(path: database).valueCount() == before)
+        #expect(try Store(path: database).valueCount() == before)
     }
 }
 

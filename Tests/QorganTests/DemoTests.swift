@@ -7,7 +7,7 @@ import QorganTestSupport
 import Testing
 
 @Suite struct DemoTests {
-    let store: SQLiteStore
+    let store: Store
     init() throws { store = try Fixtures.demoStore() }
 
     func report() throws -> ProgrammeReport { ProgrammeReport(aggregator: try store.referenceAggregator()) }
@@ -111,7 +111,7 @@ import Testing
     /// Aggregate by design: no table or column could hold data about the people the programme deals with.
     @Test func theSchemaHoldsNoPersonalData() throws {
         let path = Fixtures.temporaryPath()
-        _ = try SQLiteStore(path: path)
+        _ = try Store(path: path)
         let out = try runSQLite(path, ".schema").lowercased()
         for word in [
             "person", "citizen", "birth", "religio", "belief", "passport", "iin", "surname", "first_name",

@@ -7,7 +7,7 @@ import QorganTestSupport
 import Testing
 
 @Suite struct EngineTests {
-    func live(_ store: SQLiteStore) throws -> AnalyticsEngine {
+    func live(_ store: Store) throws -> AnalyticsEngine {
         let (engine, _) = try AnalyticsEngine.open(store: store)
         return engine
     }
@@ -19,8 +19,8 @@ import Testing
         return try s.run(q).rows.first?.value
     }
 
-    @Test func aSavedValueIsVisibleToTheNextQuery() throws {
-        let store = try Fixtures.smallStore()
+    @Test(arguments: TestBackend.allCases) func aSavedValueIsVisibleToTheNextQuery(on backend: TestBackend) throws {
+        let store = try backend.smallStore()
         let engine = try live(store)
         #expect(try sum(engine, "AVG", "C", "2016") == nil)
         try store.saveValues([DataValueInput(element: "AVG", period: "201601", unit: "A1", value: "4")], user: "t")
@@ -41,8 +41,8 @@ import Testing
         #expect(try sum(engine, "AVG", "C", "2016") == 8)
     }
 
-    @Test func metadataChangesReachTheEngine() throws {
-        let store = try Fixtures.smallStore()
+    @Test(arguments: TestBackend.allCases) func metadataChangesReachTheEngine(on backend: TestBackend) throws {
+        let store = try backend.smallStore()
         try store.saveValues(
             [DataValueInput(element: "SUM", period: "201601", unit: "A1", optionCombo: "M", value: "3")], user: "t")
         let engine = try live(store)

@@ -54,7 +54,7 @@ import Testing
     /// every element, operand and indicator × years and quarters × every unit. Returns cells checked.
     @discardableResult
     static func expectEqual(
-        _ engine: AnalyticsEngine, to store: SQLiteStore, _ label: String,
+        _ engine: AnalyticsEngine, to store: Store, _ label: String,
         periods: [String] = [
             "2014", "2015", "2016", "2017", "2018", "2016Q3", "2017Q1",
         ]
@@ -216,7 +216,7 @@ import Testing
         let token =
             try cli.qorgan("users", "token", "admin", database: db).out
             .split(whereSeparator: \.isWhitespace).first { $0.hasPrefix("qgn_") }.map(String.init) ?? ""
-        let catalog = try SQLiteStore(path: db).catalog()
+        let catalog = try Store(path: db).catalog()
         // Twenty thousand values of one element over every unit and many months.
         var rows: [String] = []
         let units = catalog.organisationUnits.map(\.uid)
@@ -242,7 +242,7 @@ import Testing
         first.process.waitUntilExit()
         post.waitUntilExit()
 
-        let store = try SQLiteStore(path: db)
+        let store = try Store(path: db)
         let stored = try store.values(elements: [try #require(catalog.element("CONVICTIONS")).uid]).count
         let second = try ServedDemo.start(database: db)
         defer { second.stop() }
@@ -283,9 +283,10 @@ import Testing
     /// Two servers on one database, as behind a proxy: what is saved through one is in the other's
     /// next answer and report; one killed with SIGKILL while values pour in leaves the other
     /// serving, with every value the killed one acknowledged.
-    @Test func twoServersOnOneDatabaseAgreeAndOneKilledUnderLoadLosesNothing() throws {
+    @Test(arguments: TestBackend.allCases)
+    func twoServersOnOneDatabaseAgreeAndOneKilledUnderLoadLosesNothing(on backend: TestBackend) throws {
         let cli = CLITests()
-        let db = Fixtures.temporaryPath()
+        let db = try TestBackend.url(try WebFixture.demo(on: backend))
         let a = try ServedDemo.start(database: db)
         defer { a.stop() }
         let b = try ServedDemo.start(database: db)
@@ -347,12 +348,15 @@ import Testing
     /// changes in random order — values, deletions, new elements and indicators, units moved —
     /// and a third process now and then: after each round every engine equals the store, and
     /// so does one started from the snapshot and the log.
-    @Test(arguments: [11, 12, 13] as [UInt64])
-    func twoWritersInAnyOrderKeepEveryEngineEqualToTheStore(seed: UInt64) throws {
-        let path = Fixtures.temporaryPath()
-        let a = try SQLiteStore(path: path)
+    @Test(arguments: TestBackend.allCases, [11, 12, 13] as [UInt64])
+    func twoWritersInAnyOrderKeepEveryEngineEqualToTheStore(on backend: TestBackend, seed: UInt64) throws {
+        let location = try backend.location()
+        let database = location.path ?? location.description
+        let url = try TestBackend.url(location)
+        let snapshot = (location.path ?? Fixtures.temporaryPath()) + ".engine"
+        let a = try Store(location: location)
         try a.importMetadata(Fixtures.smallCatalogDocument(), user: "a")
-        let b = try SQLiteStore(path: path, concurrentReads: true)
+        let b = try Store(location: location, concurrentReads: true)
         let (engineA, _) = try AnalyticsEngine.open(store: a)
         let (engineB, _) = try AnalyticsEngine.open(store: b)
         var g = SplitMix64(seed: seed)
@@ -398,8 +402,8 @@ import Testing
                 let r = try CLITests().qorgan(
                     "values", "set", "--element", "SUM", "--combo", int(0...1) == 0 ? "M" : "F", "--unit",
                     districts[int(0...2)], "--period", month(int(2015...2018), int(1...12)),
-                    "--value", String(int(0...90)), database: path)
-                #expect(r.status == 0, "\(r.err)")
+                    "--value", String(int(0...90)), database: url)
+                #expect(r.status == 0, "\(database): \(r.err)")
             default:
                 var batch: [DataValueInput] = []
                 var seen = Set<String>()
@@ -422,14 +426,14 @@ import Testing
                 try Self.expectEqual(engineA, to: a, "seed \(seed) step \(step), writer A's engine")
                 try Self.expectEqual(engineB, to: b, "seed \(seed) step \(step), writer B's engine")
                 if !snapshotSaved {
-                    try engineB.save(to: path + ".engine", store: b)
+                    try engineB.save(to: snapshot, store: b)
                     snapshotSaved = true
                 }
             }
         }
         // A start from the snapshot saved early on and the log after it.
-        let c = try SQLiteStore(path: path)
-        let (engineC, opening) = try AnalyticsEngine.open(store: c, snapshot: path + ".engine")
+        let c = try Store(location: location)
+        let (engineC, opening) = try AnalyticsEngine.open(store: c, snapshot: snapshot)
         #expect(opening.snapshotSequence != nil, "\(opening.snapshotIgnored ?? "")")
         #expect((opening.snapshotSequence ?? 0) < (try c.lastChange()))
         try Self.expectEqual(engineC, to: c, "seed \(seed), started from the snapshot")
@@ -441,7 +445,7 @@ import Testing
     /// ignored with its reason, and the engine loads from the store instead.
     @Test func anUnusableSnapshotIsIgnoredWithItsReason() throws {
         let path = Fixtures.temporaryPath()
-        let store = try SQLiteStore(path: path)
+        let store = try Store(path: path)
         try store.importMetadata(Fixtures.smallCatalogDocument(), user: "t")
         func write(_ value: String, _ period: String = "201601") throws {
             try store.saveValues(
@@ -455,7 +459,7 @@ import Testing
         try engine.save(to: snapshot, store: store)
         try write("7", "201602")
 
-        let (good, opening) = try AnalyticsEngine.open(store: try SQLiteStore(path: path), snapshot: snapshot)
+        let (good, opening) = try AnalyticsEngine.open(store: try Store(path: path), snapshot: snapshot)
         #expect(opening.snapshotSequence != nil && opening.snapshotIgnored == nil)
         try Self.expectEqual(good, to: store, "snapshot and log")
 
@@ -465,7 +469,7 @@ import Testing
             damage(&bytes)
             try bytes.write(to: URL(fileURLWithPath: snapshot))
             defer { try? saved.write(to: URL(fileURLWithPath: snapshot)) }
-            let s = try SQLiteStore(path: path)
+            let s = try Store(path: path)
             let (e, o) = try AnalyticsEngine.open(store: s, snapshot: snapshot)
             try Self.expectEqual(e, to: s, "after a damaged snapshot")
             return o
@@ -478,7 +482,7 @@ import Testing
 
         // Another database's snapshot.
         let other = Fixtures.temporaryPath()
-        let otherStore = try SQLiteStore(path: other)
+        let otherStore = try Store(path: other)
         try otherStore.importMetadata(Fixtures.smallCatalogDocument(), user: "t")
         try FileManager.default.copyItem(atPath: snapshot, toPath: other + ".engine")
         let (_, foreign) = try AnalyticsEngine.open(store: otherStore, snapshot: other + ".engine")
@@ -487,7 +491,7 @@ import Testing
         // The log pruned past the snapshot.
         try write("9", "201603")
         #expect(try store.pruneChangeLog(olderThan: -60, upTo: try store.lastChange()) > 0)
-        let s = try SQLiteStore(path: path)
+        let s = try Store(path: path)
         let (e, pruned) = try AnalyticsEngine.open(store: s, snapshot: snapshot)
         #expect(pruned.snapshotIgnored?.hasPrefix("the change log no longer reaches back") == true)
         try Self.expectEqual(e, to: s, "after pruning")
@@ -497,7 +501,7 @@ import Testing
     /// numbered differently), its rows mapped through uids, and the log replayed after it.
     @Test func aSnapshotUnderNewerMetadataIsMappedThroughUids() throws {
         let path = Fixtures.temporaryPath()
-        let store = try SQLiteStore(path: path)
+        let store = try Store(path: path)
         try store.importMetadata(Fixtures.smallCatalogDocument(), user: "t")
         try store.saveValues(
             [
@@ -514,7 +518,7 @@ import Testing
                 parents: [ParentLink(parent: String(code.prefix(1)), from: Day.firstOfMonth(2010, 1))])
         }
         try store.importMetadata(doc, user: "t")
-        let reopened = try SQLiteStore(path: path)
+        let reopened = try Store(path: path)
         let (mapped, opening) = try AnalyticsEngine.open(store: reopened, snapshot: path + ".engine")
         #expect(opening.snapshotSequence != nil, "\(opening.snapshotIgnored ?? "")")
         #expect(mapped.snapshot().catalog.organisationUnits.count == engine.snapshot().catalog.organisationUnits.count)
@@ -525,9 +529,9 @@ import Testing
     /// A follower the pruned log no longer reaches loads every value again, and is right.
     @Test func aFollowerBehindThePrunedLogStartsOver() throws {
         let path = Fixtures.temporaryPath()
-        let a = try SQLiteStore(path: path)
+        let a = try Store(path: path)
         try a.importMetadata(Fixtures.smallCatalogDocument(), user: "t")
-        let b = try SQLiteStore(path: path)
+        let b = try Store(path: path)
         let (engine, _) = try AnalyticsEngine.open(store: b)
         for m in 1...5 {
             try a.saveValues(

@@ -171,7 +171,7 @@ import Testing
             [String(document.prefix(4_000)), document], count: max(100, Self.iterations / 40), salt: 10)
         for text in small {
             if let parsed = try? MetadataDocument.parse(Data(text.utf8), source: "fuzz.json") {
-                let scratch = try SQLiteStore()
+                let scratch = try Store()
                 _ = try? scratch.importMetadata(parsed, user: "fuzz")
             }
         }

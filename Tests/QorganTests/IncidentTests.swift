@@ -70,8 +70,8 @@ import Testing
     // MARK: Derived counts
 
     /// A store with the small catalog and an engine following it.
-    func storeWithEngine() throws -> (SQLiteStore, AnalyticsEngine) {
-        let store = try Fixtures.smallStore()
+    func storeWithEngine(_ backend: TestBackend = .sqlite) throws -> (Store, AnalyticsEngine) {
+        let store = try backend.smallStore()
         try store.ensureIncidentRegister()
         let (engine, _) = try AnalyticsEngine.open(store: store)
         return (store, engine)
@@ -85,8 +85,9 @@ import Testing
         ).rows.first?.value
     }
 
-    @Test func countsFollowEveryCreateEditMoveAndDelete() throws {
-        let (store, engine) = try storeWithEngine()
+    @Test(arguments: TestBackend.allCases) func countsFollowEveryCreateEditMoveAndDelete(on backend: TestBackend) throws
+    {
+        let (store, engine) = try storeWithEngine(backend)
         let saved = try store.saveIncidents(
             [
                 (
@@ -150,8 +151,10 @@ import Testing
         #expect(history.allSatisfy { $0.changedBy == "tester" })
     }
 
-    @Test func savingIsAllOrNothingAndDerivedValuesCannotBeEntered() throws {
-        let (store, engine) = try storeWithEngine()
+    @Test(arguments: TestBackend.allCases) func savingIsAllOrNothingAndDerivedValuesCannotBeEntered(
+        on backend: TestBackend
+    ) throws {
+        let (store, engine) = try storeWithEngine(backend)
         let before = try store.auditCount()
         #expect(throws: QorganError.self) {
             try store.saveIncidents(

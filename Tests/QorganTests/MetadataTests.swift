@@ -16,8 +16,10 @@ import Testing
         }
     }
 
-    @Test func importAssignsUidsResolvesCodesAndDerivesOptionCombos() throws {
-        let s = try Fixtures.smallStore()
+    @Test(arguments: TestBackend.allCases) func importAssignsUidsResolvesCodesAndDerivesOptionCombos(
+        on backend: TestBackend
+    ) throws {
+        let s = try backend.smallStore()
         let c = try s.catalog()
         #expect(c.organisationUnits.count == 7)
         #expect(c.organisationUnits.allSatisfy { Uid.isValid($0.uid) })
@@ -51,8 +53,10 @@ import Testing
         #expect(cocs.allSatisfy { Uid.isValid($0.uid) })
     }
 
-    @Test func everyProblemOfADocumentIsListedAndNothingChanges() throws {
-        let s = try Fixtures.smallStore()
+    @Test(arguments: TestBackend.allCases) func everyProblemOfADocumentIsListedAndNothingChanges(
+        on backend: TestBackend
+    ) throws {
+        let s = try backend.smallStore()
         let before = try s.catalog()
         let json = """
             {
@@ -129,13 +133,13 @@ import Testing
         #expect(changes.allSatisfy { $0.action == .unchanged })
         #expect(try s.catalog() == before)
         // …and into an empty database it recreates the same catalog.
-        let fresh = try SQLiteStore()
+        let fresh = try Store()
         try fresh.importMetadata(try MetadataDocument.parse(data, source: "export.json"), user: "t")
         #expect(try fresh.catalog() == before)
     }
 
-    @Test func updatesAreMatchedByCodeAndAudited() throws {
-        let s = try Fixtures.smallStore()
+    @Test(arguments: TestBackend.allCases) func updatesAreMatchedByCodeAndAudited(on backend: TestBackend) throws {
+        let s = try backend.smallStore()
         let uid = try s.catalog().element("AVG")!.uid
         var doc = Catalog()
         doc.categoryCombos = []
@@ -152,8 +156,8 @@ import Testing
             ])
     }
 
-    @Test func changesThatWouldStrandDataAreRefused() throws {
-        let s = try Fixtures.smallStore()
+    @Test(arguments: TestBackend.allCases) func changesThatWouldStrandDataAreRefused(on backend: TestBackend) throws {
+        let s = try backend.smallStore()
         try s.saveValues([DataValueInput(element: "INT", period: "201601", unit: "A1", value: "2")], user: "t")
         var doc = Catalog()
         doc.categoryCombos = []
@@ -171,10 +175,10 @@ import Testing
             })
     }
 
-    @Test func anotherConnectionSeesMetadataChanges() throws {
-        let path = Fixtures.temporaryPath()
-        let a = try SQLiteStore(path: path)
-        let b = try SQLiteStore(path: path)
+    @Test(arguments: TestBackend.allCases) func anotherConnectionSeesMetadataChanges(on backend: TestBackend) throws {
+        let location = try backend.location()
+        let a = try Store(location: location)
+        let b = try Store(location: location)
         try a.importMetadata(Fixtures.smallCatalogDocument(), user: "t")
         #expect(try b.catalog().element("SUM") != nil)  // b had no catalog cached yet
         var doc = Catalog()
@@ -186,8 +190,8 @@ import Testing
         #expect(try a.valueCount() == 1)
     }
 
-    @Test func dryRunChangesNothing() throws {
-        let s = try Fixtures.smallStore()
+    @Test(arguments: TestBackend.allCases) func dryRunChangesNothing(on backend: TestBackend) throws {
+        let s = try backend.smallStore()
         var doc = Catalog()
         doc.categoryCombos = []
         doc.constants = [Constant(uid: "", code: "PI", name: "Pi", value: 3.14)]

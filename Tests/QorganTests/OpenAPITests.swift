@@ -46,7 +46,7 @@ import Testing
             "documented but not served: \(documented.subtracting(served).sorted())")
     }
 
-    static func calls(_ store: SQLiteStore) throws -> [String: (uri: String, body: String?)] {
+    static func calls(_ store: Store) throws -> [String: (uri: String, body: String?)] {
         let mass = try #require(try store.sites(category: "MASS").first).site.uid
         let config = String(decoding: try JSONEncoder().encode(try store.siteConfiguration()), as: UTF8.self)
         let framework = String(

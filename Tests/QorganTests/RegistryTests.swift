@@ -31,8 +31,8 @@ import Testing
             scores: [ItemScore(item: "Y", answer: y), ItemScore(item: "L", answer: l), ItemScore(item: "X", answer: x)])
     }
 
-    func storeWithEngine() throws -> (SQLiteStore, AnalyticsEngine) {
-        let store = try Fixtures.smallStore()
+    func storeWithEngine(_ backend: TestBackend = .sqlite) throws -> (Store, AnalyticsEngine) {
+        let store = try backend.smallStore()
         try store.ensureReadinessRegister()
         try store.ensureSiteRegister()
         let (engine, _) = try AnalyticsEngine.open(store: store)
@@ -83,8 +83,9 @@ import Testing
             Set(twice.problems().compactMap(\.field)) == ["sections[1].items[0].code", "sections[0].items[0].weight"])
     }
 
-    @Test func aUsedVersionIsFrozenAndANewOneIsDerived() throws {
-        let (store, _) = try storeWithEngine()
+    @Test(arguments: TestBackend.allCases) func aUsedVersionIsFrozenAndANewOneIsDerived(on backend: TestBackend) throws
+    {
+        let (store, _) = try storeWithEngine(backend)
         try store.saveInstrument(Self.checklist, user: "admin")
         var changed = Self.checklist
         changed.name = "Renamed before use"
@@ -108,8 +109,10 @@ import Testing
         #expect(try store.recordHistory(kind: "instrument", uid: "CHK v1").map(\.action) == ["CREATE", "UPDATE"])
     }
 
-    @Test func readinessIsTheOfficesLatestOfTheYearAndRegionsTakeTheMean() throws {
-        let (store, engine) = try storeWithEngine()
+    @Test(arguments: TestBackend.allCases) func readinessIsTheOfficesLatestOfTheYearAndRegionsTakeTheMean(
+        on backend: TestBackend
+    ) throws {
+        let (store, engine) = try storeWithEngine(backend)
         try store.saveInstrument(Self.checklist, user: "admin")
         let first = try store.saveAssessments(
             [
@@ -155,8 +158,10 @@ import Testing
         }
     }
 
-    @Test func theGapViewFindsTheWeakestItemsAndEachRegionsChange() throws {
-        let (store, _) = try storeWithEngine()
+    @Test(arguments: TestBackend.allCases) func theGapViewFindsTheWeakestItemsAndEachRegionsChange(
+        on backend: TestBackend
+    ) throws {
+        let (store, _) = try storeWithEngine(backend)
         try store.saveInstrument(Self.checklist, user: "admin")
         try store.saveAssessments(
             [
@@ -225,8 +230,10 @@ import Testing
         #expect(throws: QorganError.self) { try store.setSiteConfiguration(broken, user: "admin") }
     }
 
-    @Test func flagsNameSitesNotInspectedAndPrescriptionsPastDue() throws {
-        let (store, _) = try storeWithEngine()
+    @Test(arguments: TestBackend.allCases) func flagsNameSitesNotInspectedAndPrescriptionsPastDue(
+        on backend: TestBackend
+    ) throws {
+        let (store, _) = try storeWithEngine(backend)
         let saved = try store.saveSites(
             [(site("Recent", "A1", 300), nil), (site("Old", "A2", 300), nil), (site("Never", "B1", 300), nil)],
             user: "t")
@@ -259,8 +266,8 @@ import Testing
                     .notInspected.map(\.site.name)) == ["Old", "Never"])
     }
 
-    @Test func derivedSiteValuesFollowEveryEdit() throws {
-        let (store, engine) = try storeWithEngine()
+    @Test(arguments: TestBackend.allCases) func derivedSiteValuesFollowEveryEdit(on backend: TestBackend) throws {
+        let (store, engine) = try storeWithEngine(backend)
         let saved = try store.saveSites(
             [
                 (site("Station", "A1", 900, category: "TRANSPORT"), nil),
@@ -307,8 +314,8 @@ import Testing
         }
     }
 
-    @Test func badSitesAndInspectionsAreRefusedWhole() throws {
-        let (store, _) = try storeWithEngine()
+    @Test(arguments: TestBackend.allCases) func badSitesAndInspectionsAreRefusedWhole(on backend: TestBackend) throws {
+        let (store, _) = try storeWithEngine(backend)
         let csv = """
             name,category,unit,peak_occupancy,responsible_role,registered,plan_status,plan_date
             Good hall,MASS,A1,300,manager,2015-01-01,approved,2015-02-01

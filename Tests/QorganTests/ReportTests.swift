@@ -112,14 +112,14 @@ import Testing
 }
 
 @Suite struct ReportTests {
-    static func demo() throws -> (SQLiteStore, AnalyticsEngine) {
+    static func demo() throws -> (Store, AnalyticsEngine) {
         let store = try Fixtures.demoStore()
         let (engine, _) = try AnalyticsEngine.open(store: store)
         return (store, engine)
     }
 
     static func report(
-        _ store: SQLiteStore, _ engine: AnalyticsEngine, language: String = "en", edition: String = "full"
+        _ store: Store, _ engine: AnalyticsEngine, language: String = "en", edition: String = "full"
     ) throws -> ReportDocument {
         try ReportOptions.build(
             store: store, snapshot: engine.snapshot(), periods: "2013..2017", unit: "KZ", language: language,

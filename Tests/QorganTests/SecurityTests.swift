@@ -283,7 +283,7 @@ import Testing
         }
         let events = try state.store.securityEvents(limit: 10)
         #expect(events.count >= 3)
-        #expect(events.allSatisfy { $0.subject.count <= SQLiteStore.auditFieldLimit + 1 })
+        #expect(events.allSatisfy { $0.subject.count <= Store.auditFieldLimit + 1 })
     }
 
     // 9. Behind a proxy, failures count against the client, and only a trusted proxy is believed.
@@ -428,9 +428,9 @@ import Testing
 
     @Test func aWriterThatWaitsTooLongIsToldPlainly() throws {
         let path = Fixtures.temporaryPath()
-        let first = try SQLiteStore(path: path)
+        let first = try Store(path: path)
         try DemoProgramme.install(into: first)
-        let second = try SQLiteStore(path: path, busyTimeout: 0.2)
+        let second = try Store(path: path, busyTimeout: 0.2)
         // Another process holds the write lock for two seconds, as a long import does.
         let holder = Process()
         holder.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
@@ -463,7 +463,7 @@ extension SecurityTests {
     /// A database damaged by another program is an error naming what it cannot read, never a crash.
     @Test func aDamagedStoredDateIsAnErrorNotACrash() throws {
         let path = Fixtures.temporaryPath()
-        let store = try SQLiteStore(path: path)
+        let store = try Store(path: path)
         try DemoProgramme.install(into: store)
         let sql = Process()
         sql.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
@@ -471,7 +471,7 @@ extension SecurityTests {
         try sql.run()
         sql.waitUntilExit()
         #expect(sql.terminationStatus == 0)
-        let reopened = try SQLiteStore(path: path)
+        let reopened = try Store(path: path)
         #expect(throws: QorganError.self) { try reopened.sites() }
         do {
             _ = try reopened.sites()

@@ -87,8 +87,10 @@ import Testing
         ]}
         """
 
-    @Test func rulesAreMetadataThatRoundTripsAndIsChecked() throws {
-        let s = try Fixtures.smallStore()
+    @Test(arguments: TestBackend.allCases) func rulesAreMetadataThatRoundTripsAndIsChecked(on backend: TestBackend)
+        throws
+    {
+        let s = try backend.smallStore()
         let doc = try MetadataDocument.parse(Data(Self.ruleDocument.utf8), source: "rules.json")
         let changes = try s.importMetadata(doc, user: "t")
         #expect(changes.contains { $0.kind == "validationRule" && $0.code == "A_WITHIN_B" && $0.action == .created })

@@ -15,7 +15,7 @@ import Testing
     /// A database file holding the small catalog and one value.
     func databaseFile() throws -> String {
         let path = Fixtures.temporaryPath()
-        let s = try SQLiteStore(path: path)
+        let s = try Store(path: path)
         try s.importMetadata(Fixtures.smallCatalogDocument(), user: "test")
         try s.saveValues(
             try DataValueCSV.parse(Self.header + "\nSUM,201512,A1,F,,1,,,,,\n", source: "seed"), user: "test")
@@ -55,7 +55,7 @@ import Testing
     }
 
     func attemptBadImport(path: String, row: String, field: String, reason: String) throws {
-        let s = try SQLiteStore(path: path)
+        let s = try Store(path: path)
         let csv = Self.header + "\n" + Self.good + "\n" + row + "\n"
         do {
             try s.saveValues(try DataValueCSV.parse(csv, source: "bad.csv"), source: "bad.csv", user: "test")
@@ -71,8 +71,8 @@ import Testing
         #expect(try s.auditCount() == 1)
     }
 
-    @Test func everyProblemIsListedNotOnlyTheFirst() throws {
-        let s = try Fixtures.smallStore()
+    @Test(arguments: TestBackend.allCases) func everyProblemIsListedNotOnlyTheFirst(on backend: TestBackend) throws {
+        let s = try backend.smallStore()
         let csv = Self.header + "\nNOPE,201601,A1,,,1,,,,,\nAVG,2016,A1,,,x,,,,,\nAVG,201601,A1,,,1,,,,,\n"
         #expect {
             try s.saveValues(try DataValueCSV.parse(csv, source: "f.csv"), source: "f.csv", user: "t")
@@ -140,8 +140,8 @@ import Testing
         } throws: { e in (e as? CSV.SyntaxError)?.line == line }
     }
 
-    @Test func dryRunCountsAndChangesNothing() throws {
-        let s = try Fixtures.smallStore()
+    @Test(arguments: TestBackend.allCases) func dryRunCountsAndChangesNothing(on backend: TestBackend) throws {
+        let s = try backend.smallStore()
         try s.saveValues(
             try DataValueCSV.parse("SUM,201601,A1,M,,10\nSUM,201601,A1,F,,5\nAVG,201601,A1,,,1\n", source: "a"),
             user: "t")
@@ -166,8 +166,8 @@ import Testing
         #expect(try s.valueCount() == 4)
     }
 
-    @Test func auditTrailKeepsEveryChange() throws {
-        let s = try Fixtures.smallStore()
+    @Test(arguments: TestBackend.allCases) func auditTrailKeepsEveryChange(on backend: TestBackend) throws {
+        let s = try backend.smallStore()
         let c = try s.catalog()
         let key = DataValueKey(element: c.element("AVG")!.uid, period: try Period("201601"), unit: c.unit("A1")!.uid)
         func save(_ v: String, by user: String, deleted: Bool = false, comment: String? = nil) throws {
@@ -198,8 +198,8 @@ import Testing
         #expect(!(try s.values().contains { $0.key == key }))
     }
 
-    @Test func jsonDataValueSetInAndOut() throws {
-        let s = try Fixtures.smallStore()
+    @Test(arguments: TestBackend.allCases) func jsonDataValueSetInAndOut(on backend: TestBackend) throws {
+        let s = try backend.smallStore()
         let json = """
             {"dataSet": "MONTHLY", "period": "201601", "orgUnit": "A1",
              "dataValues": [
@@ -236,8 +236,8 @@ import Testing
         } throws: { e in "\(e)".contains("bad.json") && "\(e)".contains("dataValues") }
     }
 
-    @Test func csvExportRoundTripsThroughImport() throws {
-        let s = try Fixtures.smallStore()
+    @Test(arguments: TestBackend.allCases) func csvExportRoundTripsThroughImport(on backend: TestBackend) throws {
+        let s = try backend.smallStore()
         try s.saveValues(
             try DataValueCSV.parse("SUM,201601,A1,M,,10,,,\"a, b\",true\nAVG,201601,B1,,,2.5\n", source: "a"), user: "t"
         )

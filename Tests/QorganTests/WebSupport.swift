@@ -14,31 +14,45 @@ import QorganTestSupport
 enum WebFixture {
     static let template: String = {
         let path = Fixtures.temporaryPath()
-        let store = try! SQLiteStore(path: path)
+        let store = try! Store(path: path)
         try! DemoProgramme.install(into: store)
         try! DemoAccounts.ensure(in: store)
         return path
     }()
 
     /// A fresh copy of the demo database, with its engine.
-    static func store() throws -> (SQLiteStore, AnalyticsEngine) {
+    static func store() throws -> (Store, AnalyticsEngine) {
         let path = Fixtures.temporaryPath()
         try FileManager.default.copyItem(atPath: template, toPath: path)
-        let store = try SQLiteStore(path: path)
+        let store = try Store(path: path)
         let (engine, _) = try AnalyticsEngine.open(store: store)
         return (store, engine)
     }
 
+    /// A fresh copy of the demo database (with its users) on `backend`: a file, or a new
+    /// PostgreSQL database that the demo is migrated into.
+    static func demo(on backend: TestBackend) throws -> DatabaseLocation {
+        let path = Fixtures.temporaryPath()
+        try FileManager.default.copyItem(atPath: template, toPath: path)
+        switch backend {
+        case .sqlite: return try DatabaseLocation(path)
+        case .postgres:
+            let location = try TestBackend.postgres.location()
+            _ = try Store.migrate(from: try Store(path: path), to: location)
+            return location
+        }
+    }
+
     /// Two servers on one fresh copy of the demo database, each with its own store and engine, as
     /// two processes behind a proxy would be.
-    static func twoServers() async throws -> (ServerState, ServerState) {
-        let (store, engine) = try store()
-        guard let path = store.path else { throw QorganError.invalidArgument("the demo copy has no file") }
-        let a = try await ServerState(store: store, engine: engine, configuration: ServerConfiguration())
-        let other = try SQLiteStore(path: path)
-        let b = try await ServerState(
-            store: other, engine: try AnalyticsEngine.open(store: other).0, configuration: ServerConfiguration())
-        return (a, b)
+    static func twoServers(on backend: TestBackend = .sqlite) async throws -> (ServerState, ServerState) {
+        let location = try demo(on: backend)
+        func server() async throws -> ServerState {
+            let store = try Store(location: location, concurrentReads: true)
+            return try await ServerState(
+                store: store, engine: try AnalyticsEngine.open(store: store).0, configuration: ServerConfiguration())
+        }
+        return (try await server(), try await server())
     }
 
     static func state(_ configure: (inout ServerConfiguration) -> Void = { _ in }) async throws -> ServerState {

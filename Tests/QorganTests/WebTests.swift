@@ -6,6 +6,7 @@ import QorganAnalytics
 import QorganCore
 import QorganServer
 import QorganStore
+import QorganTestSupport
 import Testing
 
 /// The web application in process: sign-in, sessions, CSRF, throttling, tokens, roles,
@@ -67,9 +68,11 @@ import Testing
         }
     }
 
-    @Test func aSessionHoldsOnEveryServerOfTheDatabase() async throws {
+    @Test(arguments: TestBackend.allCases) func aSessionHoldsOnEveryServerOfTheDatabase(on backend: TestBackend)
+        async throws
+    {
         // Two servers on one database behind a proxy: a request may reach either.
-        let (serverA, serverB) = try await WebFixture.twoServers()
+        let (serverA, serverB) = try await WebFixture.twoServers(on: backend)
         let (cookies, csrf) = try await withApp(serverA) { web in
             let r = try await web.signIn("almaty")
             #expect(r.status == .seeOther)
@@ -166,9 +169,11 @@ import Testing
         #expect(try state.throttle.retryAfter(username: "aktobe", address: "elsewhere") != nil)
     }
 
-    @Test func failuresCountAcrossServersOnOneDatabase() async throws {
+    @Test(arguments: TestBackend.allCases) func failuresCountAcrossServersOnOneDatabase(on backend: TestBackend)
+        async throws
+    {
         // Two servers on one database, as behind a proxy: three failures on A and two on B are five.
-        let (serverA, serverB) = try await WebFixture.twoServers()
+        let (serverA, serverB) = try await WebFixture.twoServers(on: backend)
         try await withApp(serverA) { web in
             for _ in 0..<3 {
                 let r = try await web.signIn("almaty", password: "guess-guess")

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GRDBSQLite
+import PostgresNIO
 import QorganCore
 
 /// What a batch of values did (or, in a dry run, would do).
@@ -18,6 +19,25 @@ extension QorganError {
     /// What a database error says to a person: another writer held the database too long
     /// (SQLite's BUSY and LOCKED), in plain words; nil for any other error.
     public static func plain(_ error: any Error, waited: TimeInterval) -> QorganError? {
+        if let state = PostgresLocation.sqlState(error) {
+            // Integrity constraint violations (class 23): what SQLite calls a constraint.
+            if state.hasPrefix("23") {
+                return .conflict(
+                    "the change conflicts with what is stored (\(PostgresLocation.describe(error))); nothing was changed"
+                )
+            }
+            // Serialization failures and deadlocks (class 40), lock timeouts (55P03): try again.
+            if state.hasPrefix("40") || state == "55P03" {
+                return .busy(
+                    "the database is busy (\(PostgresLocation.describe(error))); nothing was changed. Try again")
+            }
+            return .conflict("the PostgreSQL database refused the work: \(PostgresLocation.describe(error))")
+        }
+        if error is PSQLError {
+            return .busy(
+                "the PostgreSQL database did not answer (\(PostgresLocation.describe(error))); try again when it is back"
+            )
+        }
         guard let e = error as? DatabaseError else { return nil }
         if e.resultCode == .SQLITE_CONSTRAINT {
             return .conflict(
@@ -38,6 +58,14 @@ enum Stored {
         return d
     }
 
+    /// Runs an `INSERT … RETURNING id` and returns the new row's id.
+    static func id(_ db: StoreConnection, sql: String, arguments: SQLArguments) throws -> Int64 {
+        guard let id = try Int64.fetchOne(db, sql: sql, arguments: arguments) else {
+            throw QorganError.conflict("an insert returned no id")
+        }
+        return id
+    }
+
     static func row(_ row: Row?, _ what: String) throws -> Row {
         guard let row else { throw QorganError.conflict("\(what) was not found right after it was written") }
         return row
@@ -50,11 +78,61 @@ enum Stored {
     }
 }
 
-/// Qorgan's store on SQLite (GRDB). Every write is one transaction named after its
+/// Where the store's reads and writes run: an SQLite file (GRDB) or a PostgreSQL database.
+struct Backend: Sendable {
+    enum Kind: Sendable {
+        case sqlite(any DatabaseWriter)
+        case postgres(PostgresBackend)
+    }
+    let kind: Kind
+
+    /// The SQLite database, for what only SQLite has (its online backup, its file); nil on PostgreSQL.
+    var sqlite: (any DatabaseWriter)? {
+        if case .sqlite(let w) = kind { return w }
+        return nil
+    }
+
+    var dialect: SQLDialect {
+        switch kind {
+        case .sqlite: .sqlite
+        case .postgres: .postgres
+        }
+    }
+
+    /// A read that sees one snapshot of the database.
+    func read<T>(_ body: (StoreConnection) throws -> T) throws -> T {
+        switch kind {
+        case .sqlite(let w): try w.read { db in try body(StoreConnection(db)) }
+        case .postgres(let p): try p.read(body)
+        }
+    }
+
+    /// A write in one transaction, after every write committed before it.
+    func write<T>(_ body: (StoreConnection) throws -> T) throws -> T {
+        switch kind {
+        case .sqlite(let w): try w.write { db in try body(StoreConnection(db)) }
+        case .postgres(let p): try p.write(body)
+        }
+    }
+
+    /// A connection that may write, for `body` to open its own transaction on.
+    func writeWithoutTransaction<T>(_ body: (StoreConnection) throws -> T) throws -> T {
+        switch kind {
+        case .sqlite(let w): try w.writeWithoutTransaction { db in try body(StoreConnection(db)) }
+        case .postgres(let p): try p.writeWithoutTransaction(body)
+        }
+    }
+}
+
+/// Qorgan's store, on SQLite (GRDB) or PostgreSQL (postgres-nio): the same code and SQL above
+/// either, chosen by the database's location. Every write is one transaction named after its
 /// intent; a batch either commits whole or leaves the database as it was.
-public final class SQLiteStore: Sendable {
-    let writer: any DatabaseWriter
+public final class Store: Sendable {
+    let writer: Backend
+    /// The SQLite file; nil for PostgreSQL and for a private in-memory database.
     public let path: String?
+    /// Which database holds the store.
+    public var dialect: SQLDialect { writer.dialect }
     /// How long a write waits for another process's write, in seconds.
     public let busyTimeout: TimeInterval
     let followers: ChangeFollowers
@@ -63,7 +141,7 @@ public final class SQLiteStore: Sendable {
     /// The catalog, read again only when the metadata changed since (a version number that
     /// every metadata write raises, in this process or another): a single value's write does
     /// not re-read thousands of units.
-    func currentCatalog(_ db: Database) throws -> Catalog {
+    func currentCatalog(_ db: StoreConnection) throws -> Catalog {
         let version =
             try Int64.fetchOne(
                 db.cachedStatement(sql: "SELECT CAST(value AS INTEGER) FROM setting WHERE key = 'metadata_version'"))
@@ -72,6 +150,17 @@ public final class SQLiteStore: Sendable {
         let catalog = try MetadataTables.read(db)
         catalogCache.set(version, catalog)
         return catalog
+    }
+
+    /// Opens the database at `location`: an SQLite file (see `init(path:)`) or a PostgreSQL
+    /// database (see `init(postgres:)`).
+    public convenience init(
+        location: DatabaseLocation, concurrentReads: Bool = false, busyTimeout: TimeInterval? = nil
+    ) throws {
+        switch location.kind {
+        case .sqlite(let path): try self.init(path: path, concurrentReads: concurrentReads, busyTimeout: busyTimeout)
+        case .postgres(let pg): try self.init(postgres: pg)
+        }
     }
 
     /// Opens (creating if needed) a database file in WAL mode, and migrates it if needed.
@@ -99,26 +188,42 @@ public final class SQLiteStore: Sendable {
             // A 64 MiB page cache, so that a large import does not spill pages to disk and read them back.
             try db.execute(sql: "PRAGMA cache_size = -65536")
         }
+        let sqlite: any DatabaseWriter
         do {
-            writer =
+            sqlite =
                 concurrentReads
                 ? try DatabasePool(path: path, configuration: config)
                 : try DatabaseQueue(path: path, configuration: config)
         } catch {
             throw QorganError.invalidArgument("cannot open the database '\(path)': \(error)")
         }
+        writer = Backend(kind: .sqlite(sqlite))
         self.path = path
         followers = ChangeFollowers(path: path)
-        try migrateIfNeeded()
+        try migrateIfNeeded(sqlite)
     }
 
     /// A private in-memory database, for tests.
     public init() throws {
         busyTimeout = 0
-        writer = try DatabaseQueue()
+        let sqlite = try DatabaseQueue()
+        writer = Backend(kind: .sqlite(sqlite))
         path = nil
         followers = ChangeFollowers(path: nil)
-        try migrateIfNeeded()
+        try migrateIfNeeded(sqlite)
+    }
+
+    /// Opens a PostgreSQL database, creating Qorgan's tables in it if it has none (in one
+    /// transaction: a database is never left half made). A database that holds another program's
+    /// tables, or a schema newer than this binary's, is refused unchanged.
+    public init(postgres location: PostgresLocation, connections: Int = 8) throws {
+        busyTimeout = 10
+        let pg = PostgresBackend(location, connections: connections)
+        writer = Backend(kind: .postgres(pg))
+        path = nil
+        followers = ChangeFollowers(postgres: pg)
+        try PostgresSchema.prepare(pg)
+        try ensureDefaults()
     }
 
     /// What the file at `path` holds, read without writing to it: nothing yet (a new database),
@@ -148,20 +253,13 @@ public final class SQLiteStore: Sendable {
                 "'\(path)' is another program's SQLite database (tables \(found.tables.prefix(3).joined(separator: ", "))"
                     + "\(found.tables.count > 3 ? ", …" : "")), not Qorgan's; nothing was changed")
         }
-        let known = Schema.migrator.migrations
-        let unknown = found.applied.subtracting(known).sorted()
-        if !unknown.isEmpty {
-            throw QorganError.invalidArgument(
-                "the database '\(path)' was written by a newer Qorgan: its schema has \(unknown.map { "'\($0)'" }.joined(separator: ", ")), "
-                    + "which this binary (schema up to '\(known.last ?? "")') does not know; nothing was changed. "
-                    + "Run the newer qorgan, or restore a backup made by this version")
-        }
+        try Schema.check(applied: found.applied, in: "'\(path)'", upgradable: true)
     }
 
     /// Migrates only a database that needs it: merely opening one never writes to it. An upgrade
     /// is all or nothing: the database as it was is copied beside it (`.before-upgrade`) and put
     /// back if any step fails, so no database is ever left half-migrated.
-    private func migrateIfNeeded() throws {
+    private func migrateIfNeeded(_ writer: any DatabaseWriter) throws {
         let migrator = Schema.migrator
         if try writer.read({ db in try migrator.hasCompletedMigrations(db) }) { return }
         let applied = try writer.read { db in try migrator.appliedMigrations(db) }
@@ -243,7 +341,7 @@ public final class SQLiteStore: Sendable {
     }
 
     /// Metadata changes that would strand stored values are refused.
-    private static func checkAgainstData(old: Catalog, new: Catalog, source: String, db: Database) throws {
+    private static func checkAgainstData(old: Catalog, new: Catalog, source: String, db: StoreConnection) throws {
         var problems: [Problem] = []
         for el in new.dataElements {
             guard let before = old.element(el.uid) else { continue }
@@ -368,7 +466,7 @@ public final class SQLiteStore: Sendable {
     /// The approved form that locks a value, if any; `memo` keeps answers per form, period and
     /// unit (nil: nothing is approved anywhere, nothing to ask).
     func approvedForm(
-        _ db: Database, _ key: DataValueKey, _ catalog: Catalog, _ memo: inout [String: Bool]?
+        _ db: StoreConnection, _ key: DataValueKey, _ catalog: Catalog, _ memo: inout [String: Bool]?
     ) throws -> DataSet? {
         guard memo != nil else { return nil }
         for form in ApprovalRules.forms(locking: key.element, unit: key.unit, period: key.period, in: catalog) {
@@ -504,7 +602,7 @@ public final class SQLiteStore: Sendable {
             }
             sql += " ORDER BY e.code, p.start_date, p.end_date, u.code, c.code"
             var periods: [String: Period] = [:]
-            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).compactMap { row in
+            return try Row.fetchAll(db, sql: sql, arguments: SQLArguments(args)).compactMap { row in
                 if let units, !units.contains(row["unit"] as String) { return nil }
                 let iso: String = row["period"]
                 let period: Period
@@ -533,6 +631,18 @@ public final class SQLiteStore: Sendable {
         ReferenceAggregator(catalog: try catalog(), values: try values(), completions: try completions())
     }
 
+    /// Whether the database holds nothing but what a new one has: no units, no values, no users.
+    public func isEmpty() throws -> Bool {
+        try writer.read { db in
+            try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT (SELECT COUNT(*) FROM org_unit) + (SELECT COUNT(*) FROM data_value)
+                        + (SELECT COUNT(*) FROM user_account)
+                    """) == 0
+        }
+    }
+
     public func valueCount() throws -> Int {
         try writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM data_value WHERE deleted = 0") ?? 0 }
     }
@@ -558,9 +668,9 @@ public final class SQLiteStore: Sendable {
 /// The integer ids of a value's key, if every part exists.
 struct KeyIds {
     let element: Int64, period: Int64, unit: Int64, coc: Int64, aoc: Int64
-    var arguments: StatementArguments { [element, period, unit, coc, aoc] }
+    var arguments: SQLArguments { [element, period, unit, coc, aoc] }
 
-    init?(db: Database, key: DataValueKey) throws {
+    init?(db: StoreConnection, key: DataValueKey) throws {
         func id(_ table: String, _ column: String, _ value: String) throws -> Int64? {
             try Int64.fetchOne(
                 db.cachedStatement(sql: "SELECT id FROM \(table) WHERE \(column) = ?"), arguments: [value])
@@ -604,11 +714,11 @@ final class CatalogCache: @unchecked Sendable {
     func set(_ version: Int64, _ catalog: Catalog) { lock.withLock { entry = (version, catalog) } }
 }
 
-extension SQLiteStore {
+extension Store {
     /// The integer ids behind stored values.
     public func storedIds() throws -> StoredIds { try writer.read { db in try storedIds(db) } }
 
-    func storedIds(_ db: Database) throws -> StoredIds {
+    func storedIds(_ db: StoreConnection) throws -> StoredIds {
         var ids = StoredIds()
         for r in try Row.fetchAll(db, sql: "SELECT id, uid FROM data_element") { ids.elements[r["id"]] = r["uid"] }
         for r in try Row.fetchAll(db, sql: "SELECT id, uid FROM org_unit") { ids.units[r["id"]] = r["uid"] }
@@ -628,12 +738,34 @@ extension SQLiteStore {
         try writer.read { db in try scanValues(db, body) }
     }
 
-    func scanValues(_ db: Database, _ body: (StoredValueRow) throws -> Void) throws {
-        guard let connection = db.sqliteConnection else {
+    func scanValues(_ db: StoreConnection, _ body: (StoredValueRow) throws -> Void) throws {
+        let sql = "SELECT element_id, period_id, unit_id, coc_id, aoc_id, numeric FROM data_value WHERE deleted = 0"
+        guard let g = db.sqlite else {
+            // PostgreSQL: through a cursor in pages, in the primary key's order as SQLite reads them.
+            guard case .postgres(let session) = db.backend else { return }
+            try session.scan(sql + " ORDER BY element_id, period_id, unit_id, coc_id, aoc_id") { row in
+                var cells = row.makeIterator()
+                func int() throws -> Int64 {
+                    guard let c = cells.next() else { throw Stored.damaged("a value row", "too few columns") }
+                    return try c.decode(Int64.self)
+                }
+                let element = try int()
+                let period = try int()
+                let unit = try int()
+                let coc = try int()
+                let aoc = try int()
+                let number = try cells.next().flatMap { $0.bytes == nil ? nil : try $0.decode(Double.self) }
+                try body(
+                    StoredValueRow(
+                        element: element, period: period, unit: unit, optionCombo: coc,
+                        attributeOptionCombo: aoc, number: number))
+            }
+            return
+        }
+        guard let connection = g.sqliteConnection else {
             throw QorganError.conflict("the database connection is closed")
         }
         var statement: OpaquePointer?
-        let sql = "SELECT element_id, period_id, unit_id, coc_id, aoc_id, numeric FROM data_value WHERE deleted = 0"
         guard sqlite3_prepare_v2(connection, sql, -1, &statement, nil) == SQLITE_OK else {
             throw DatabaseError(
                 resultCode: ResultCode(rawValue: sqlite3_errcode(connection)),

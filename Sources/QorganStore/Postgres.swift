@@ -1,0 +1,402 @@
+import Foundation
+import GRDB
+import Logging
+import PostgresNIO
+import QorganCore
+
+/// One PostgreSQL connection lent to one read or write: statements run one at a time and are
+/// waited for (the store's interface is synchronous, like GRDB's; the waiting thread is never
+/// one of NIO's event loops).
+final class PostgresSession {
+    let connection: PostgresConnection
+    let logger: Logger
+    /// Rows changed by the last statement.
+    private(set) var changes = 0
+    /// Set when the connection failed: it goes back closed, not to the pool.
+    private(set) var broken = false
+
+    init(_ connection: PostgresConnection, logger: Logger) {
+        self.connection = connection
+        self.logger = logger
+    }
+
+    /// Any advisory lock number of Qorgan's: held by every write transaction, so that writes
+    /// from every server commit one after another, as on SQLite (and the change log's numbers
+    /// are given in commit order).
+    static let writeLock: Int64 = 0x516F_7267_616E  // "Qorgan"
+
+    /// `QORGAN_TRACE_SQL` set: every statement goes to standard error, as on SQLite.
+    static let trace = ProcessInfo.processInfo.environment["QORGAN_TRACE_SQL"] != nil
+
+    func query(_ sql: String, _ arguments: SQLArguments) throws -> PostgresQueryResult {
+        if Self.trace { FileHandle.standardError.write(Data("SQL: \(sql) \(arguments.values)\n".utf8)) }
+        var binds = PostgresBindings(capacity: arguments.values.count)
+        for v in arguments.values { Self.bind(v, into: &binds) }
+        let query = PostgresQuery(unsafeSQL: Self.numbered(sql), binds: binds)
+        do {
+            let result = try connection.query(query, logger: logger).wait()
+            changes = result.metadata.rows ?? 0
+            return result
+        } catch {
+            if connection.isClosed { broken = true }
+            throw error
+        }
+    }
+
+    /// Runs `sql` and hands each row to `body` without keeping them: a cursor fetched in pages,
+    /// inside the current transaction.
+    func scan(_ sql: String, page: Int = 50_000, _ body: (PostgresRow) throws -> Void) throws {
+        _ = try query("DECLARE qorgan_scan NO SCROLL CURSOR FOR " + sql, [])
+        while true {
+            let rows = try query("FETCH \(page) FROM qorgan_scan", []).rows
+            for row in rows { try body(row) }
+            if rows.count < page { break }
+        }
+        _ = try query("CLOSE qorgan_scan", [])
+    }
+
+    /// A transaction around `body`: a write one takes the write lock first and reads what was
+    /// committed before it; a read one sees one snapshot throughout.
+    func inTransaction(write: Bool, _ body: () throws -> Database.TransactionCompletion) throws {
+        _ = try query(write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [])
+        do {
+            if write { _ = try query("SELECT pg_advisory_xact_lock(\(Self.writeLock))", []) }
+            let completion = try body()
+            _ = try query(completion == .commit ? "COMMIT" : "ROLLBACK", [])
+        } catch {
+            if !broken { _ = try? query("ROLLBACK", []) }
+            throw error
+        }
+    }
+
+    /// `?` placeholders as PostgreSQL numbers them (`$1`, `$2`, …), outside quoted text.
+    static func numbered(_ sql: String) -> String {
+        var out = ""
+        out.reserveCapacity(sql.utf8.count + 16)
+        var n = 0
+        var quoted = false
+        for ch in sql {
+            if ch == "'" { quoted.toggle() }
+            if ch == "?" && !quoted {
+                n += 1
+                out += "$\(n)"
+            } else {
+                out.append(ch)
+            }
+        }
+        return out
+    }
+
+    /// A value as text with no declared type: PostgreSQL reads it as the type its place in the
+    /// statement has (as SQLite's column affinity does).
+    struct Untyped: PostgresDynamicTypeEncodable {
+        let text: String
+        var psqlType: PostgresDataType { .null }
+        var psqlFormat: PostgresFormat { .text }
+        func encode<JSONEncoder: PostgresJSONEncoder>(
+            into byteBuffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>
+        ) {
+            byteBuffer.writeString(text)
+        }
+    }
+
+    static func bind(_ value: DatabaseValue, into binds: inout PostgresBindings) {
+        switch value.storage {
+        case .null: binds.appendNull()
+        case .int64(let i): binds.append(Untyped(text: String(i)))
+        case .double(let d):
+            if d.isNaN {
+                binds.append(Untyped(text: "NaN"))
+            } else if d.isInfinite {
+                binds.append(Untyped(text: d > 0 ? "Infinity" : "-Infinity"))
+            } else {
+                binds.append(Untyped(text: "\(d)"))
+            }
+        case .string(let s): binds.append(Untyped(text: s))
+        case .blob(let data): binds.append(Untyped(text: "\\x" + data.map { String(format: "%02x", $0) }.joined()))
+        }
+    }
+
+    /// A cell as GRDB would have read it from SQLite: integers, doubles, text, blobs or NULL.
+    static func value(_ cell: PostgresCell) throws -> DatabaseValue {
+        guard var bytes = cell.bytes else { return .null }
+        switch cell.dataType {
+        case .int2, .int4, .int8: return try cell.decode(Int64.self).databaseValue
+        case .float4, .float8: return try cell.decode(Double.self).databaseValue
+        case .numeric:
+            let d = try cell.decode(Decimal.self)
+            var rounded = Decimal()
+            var copy = d
+            NSDecimalRound(&rounded, &copy, 0, .plain)
+            if rounded == d, let i = Int64(exactly: NSDecimalNumber(decimal: d).doubleValue) {
+                return i.databaseValue
+            }
+            return NSDecimalNumber(decimal: d).doubleValue.databaseValue
+        case .bool: return (try cell.decode(Bool.self) ? 1 : 0 as Int64).databaseValue
+        case .bytea: return Data(bytes.readBytes(length: bytes.readableBytes) ?? []).databaseValue
+        default: return try cell.decode(String.self).databaseValue
+        }
+    }
+
+    static func row(_ row: PostgresRow) throws -> Row {
+        var columns: [String: (any DatabaseValueConvertible)?] = [:]
+        for cell in row { columns[cell.columnName] = try value(cell) }
+        return Row(columns)
+    }
+}
+
+/// A PostgreSQL database as the store's backend: a small pool of connections, each lent to one
+/// read or write at a time.
+final class PostgresBackend: @unchecked Sendable {
+    let location: PostgresLocation
+    let logger: Logger
+    private let lock = NSLock()
+    private var idle: [PostgresConnection] = []
+    private let slots: DispatchSemaphore
+    private var nextId = 0
+
+    init(_ location: PostgresLocation, connections: Int = 8) {
+        self.location = location
+        slots = DispatchSemaphore(value: connections)
+        var logger = Logger(label: "qorgan.postgres")
+        logger.logLevel = .critical
+        self.logger = logger
+    }
+
+    deinit {
+        for c in idle { try? c.close().wait() }
+    }
+
+    func connect() throws -> PostgresConnection {
+        let id = lock.withLock {
+            nextId += 1
+            return nextId
+        }
+        do {
+            return try PostgresConnection.connect(
+                on: MultiThreadedEventLoopGroup.singleton.next(), configuration: try location.configuration(),
+                id: id, logger: logger
+            ).wait()
+        } catch {
+            throw QorganError.invalidArgument(
+                "cannot connect to the PostgreSQL database \(location.redacted): \(PostgresLocation.describe(error))")
+        }
+    }
+
+    /// Lends a connection to `body` (at most `connections` at once; others wait).
+    func withSession<T>(_ body: (PostgresSession) throws -> T) throws -> T {
+        slots.wait()
+        defer { slots.signal() }
+        let connection: PostgresConnection
+        if let c = lock.withLock({ idle.popLast() }), !c.isClosed {
+            connection = c
+        } else {
+            connection = try connect()
+        }
+        let session = PostgresSession(connection, logger: logger)
+        defer {
+            if session.broken || connection.isClosed {
+                try? connection.close().wait()
+            } else {
+                lock.withLock { idle.append(connection) }
+            }
+        }
+        return try body(session)
+    }
+
+    func read<T>(_ body: (StoreConnection) throws -> T) throws -> T {
+        try withSession { s in
+            var result: T?
+            try s.inTransaction(write: false) {
+                result = try body(StoreConnection(s))
+                return .commit
+            }
+            guard let result else { throw QorganError.conflict("the read did not run") }
+            return result
+        }
+    }
+
+    func write<T>(_ body: (StoreConnection) throws -> T) throws -> T {
+        try withSession { s in
+            var result: T?
+            try s.inTransaction(write: true) {
+                result = try body(StoreConnection(s))
+                return .commit
+            }
+            guard let result else { throw QorganError.conflict("the write did not run") }
+            return result
+        }
+    }
+
+    func writeWithoutTransaction<T>(_ body: (StoreConnection) throws -> T) throws -> T {
+        try withSession { s in try body(StoreConnection(s)) }
+    }
+}
+
+/// Where a PostgreSQL database is: `postgres://user:password@host:port/database`, with
+/// `?sslmode=disable|prefer|require` (as libpq reads it; `prefer` when not given).
+public struct PostgresLocation: Sendable, Hashable {
+    public var host: String
+    public var port: Int
+    public var user: String
+    public var password: String?
+    public var database: String
+    public var sslMode: String
+
+    /// The URL, password included: for a process started with it (never for showing).
+    public var url: String {
+        var c = URLComponents()
+        c.scheme = "postgres"
+        c.user = user
+        c.password = password
+        c.host = host
+        c.port = port
+        c.path = "/" + database
+        c.queryItems = [URLQueryItem(name: "sslmode", value: sslMode)]
+        return c.string ?? redacted
+    }
+
+    /// The URL with its password shown as `***`.
+    public var redacted: String {
+        "postgres://\(user)\(password == nil ? "" : ":***")@\(host):\(port)/\(database)"
+    }
+
+    public init(url text: String) throws {
+        func bad(_ why: String) -> QorganError {
+            .invalidArgument(
+                "the database URL '\(DatabaseLocation.redacted(text))' is malformed: \(why). "
+                    + "Write postgres://USER:PASSWORD@HOST:PORT/DATABASE")
+        }
+        guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(),
+            scheme == "postgres" || scheme == "postgresql"
+        else { throw bad("it is not a postgres:// URL") }
+        guard let host = url.host, !host.isEmpty else { throw bad("it names no host") }
+        guard let user = url.user, !user.isEmpty else { throw bad("it names no user") }
+        let path = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path
+        guard !path.isEmpty, !path.contains("/") else { throw bad("it names no database (…/DATABASE at its end)") }
+        if let p = url.port, !(1...65535).contains(p) { throw bad("port \(p) is out of range") }
+        var mode = "prefer"
+        for item in url.queryItems ?? [] {
+            switch item.name {
+            case "sslmode":
+                guard let v = item.value, ["disable", "prefer", "require"].contains(v) else {
+                    throw bad("sslmode must be disable, prefer or require, not '\(item.value ?? "")'")
+                }
+                mode = v
+            default: throw bad("'\(item.name)' is not a setting Qorgan reads (only sslmode)")
+            }
+        }
+        self.host = host
+        self.port = url.port ?? 5432
+        self.user = user.removingPercentEncoding ?? user
+        self.password = url.password.map { $0.removingPercentEncoding ?? $0 }
+        self.database = path.removingPercentEncoding ?? path
+        self.sslMode = mode
+    }
+
+    func configuration() throws -> PostgresConnection.Configuration {
+        let tls: PostgresConnection.Configuration.TLS
+        switch sslMode {
+        case "disable": tls = .disable
+        case "require": tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        default: tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        }
+        var c = PostgresConnection.Configuration(
+            host: host, port: port, username: user, password: password, database: database, tls: tls)
+        c.options.connectTimeout = .seconds(10)
+        return c
+    }
+
+    /// What went wrong, in the server's words when it said something (a wrong password, an
+    /// unknown database), else the network's (connection refused, no such host).
+    static func describe(_ error: any Error) -> String {
+        if let e = error as? QorganError { return e.description }
+        guard let p = error as? PSQLError else { return "\(error)" }
+        if let message = p.serverInfo?[.message] {
+            let state = p.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
+            return message + state
+        }
+        if let underlying = p.underlying { return "\(underlying)" }
+        return "\(p.code)"
+    }
+
+    /// The SQLSTATE of a server error, if the error is one.
+    static func sqlState(_ error: any Error) -> String? {
+        (error as? PSQLError)?.serverInfo?[.sqlState]
+    }
+}
+
+extension PostgresLocation {
+    /// Creates an empty database named `name` on this location's server (the user needs the
+    /// CREATEDB right), and returns where it is: for tests and restore drills.
+    public func creatingDatabase(_ name: String) throws -> PostgresLocation {
+        guard name.wholeMatch(of: /[a-z_][a-z0-9_]{0,62}/) != nil else {
+            throw QorganError.invalidArgument(
+                "'\(name)' is not a database name Qorgan creates (lower-case letters, digits, _)")
+        }
+        let backend = PostgresBackend(self, connections: 1)
+        try backend.withSession { s in _ = try s.query("CREATE DATABASE \(name)", []) }
+        var made = self
+        made.database = name
+        return made
+    }
+}
+
+/// Wakes a process when another commits, through PostgreSQL's LISTEN/NOTIFY: every commit that
+/// writes the change log notifies `qorgan_changes`, and `wake` runs (on a queue of its own, never
+/// on NIO's event loop) so that the engine catches up at once. A lost connection is made again
+/// after a second, and `wake` runs then too: what was committed meanwhile is read from the log.
+/// Requests still check the log before answering, so an answer never depends on a notification
+/// arriving first.
+final class PostgresNotifier: @unchecked Sendable {
+    static let channel = "qorgan_changes"
+    private let backend: PostgresBackend
+    private let wake: @Sendable () -> Void
+    private let queue = DispatchQueue(label: "qorgan.postgres-notify")
+    private let lock = NSLock()
+    private var connection: PostgresConnection?
+    private var scheduled = false
+    private var stopped = false
+
+    init(_ backend: PostgresBackend, wake: @escaping @Sendable () -> Void) {
+        self.backend = backend
+        self.wake = wake
+        queue.async { self.listen() }
+    }
+
+    deinit {
+        stopped = true
+        try? connection?.close().wait()
+    }
+
+    /// Runs `wake` once for any number of notifications that arrive before it starts.
+    private func schedule() {
+        let run = lock.withLock {
+            if scheduled || stopped { return false }
+            scheduled = true
+            return true
+        }
+        guard run else { return }
+        queue.async { [weak self] in
+            guard let self else { return }
+            lock.withLock { scheduled = false }
+            wake()
+        }
+    }
+
+    private func listen() {
+        guard !lock.withLock({ stopped }) else { return }
+        do {
+            let c = try backend.connect()
+            c.addListener(channel: Self.channel) { [weak self] _, _ in self?.schedule() }
+            _ = try c.query(PostgresQuery(unsafeSQL: "LISTEN \(Self.channel)"), logger: backend.logger).wait()
+            lock.withLock { connection = c }
+            c.closeFuture.whenComplete { [weak self] _ in
+                self?.queue.asyncAfter(deadline: .now() + 1) { [weak self] in self?.listen() }
+            }
+            schedule()
+        } catch {
+            queue.asyncAfter(deadline: .now() + 1) { [weak self] in self?.listen() }
+        }
+    }
+}

@@ -1,0 +1,157 @@
+import Foundation
+import Logging
+import PostgresNIO
+import QorganAnalytics
+import QorganCore
+import QorganStore
+import QorganTestSupport
+import Synchronization
+import Testing
+
+/// What only PostgreSQL has: a server other processes reach, databases moved in and out of it,
+/// notifications, and its own ways of being wrong. The store's other tests run on it too
+/// (parameterised over `TestBackend`).
+@Suite struct PostgresTests {
+    /// Runs SQL on `location` as another program would, outside Qorgan.
+    static func raw(_ location: PostgresLocation, _ statements: String...) throws {
+        var config = PostgresConnection.Configuration(
+            host: location.host, port: location.port, username: location.user, password: location.password,
+            database: location.database, tls: .disable)
+        config.options.connectTimeout = .seconds(10)
+        let connection = try PostgresConnection.connect(
+            on: MultiThreadedEventLoopGroup.singleton.next(), configuration: config, id: 1,
+            logger: Logger(label: "test")
+        ).wait()
+        defer { try? connection.close().wait() }
+        for sql in statements {
+            _ = try connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "test")).wait()
+        }
+    }
+
+    static func pg(_ location: DatabaseLocation) throws -> PostgresLocation {
+        guard case .postgres(let pg) = location.kind else { throw QorganError.invalidArgument("not PostgreSQL") }
+        return pg
+    }
+
+    @Test func whatCannotBeOpenedIsRefusedWithItsReasonAndLeftAsItWas() throws {
+        let server = try TestPostgres.server()
+        let cli = CLITests()
+
+        // A wrong password: the server's reason, the password never repeated.
+        var wrong = server
+        wrong.password = "not-the-password"
+        let denied = try cli.qorgan("report", database: wrong.url)
+        #expect(
+            denied.status == 1 && denied.err.contains("password authentication failed")
+                && !denied.err.contains("not-the-password"), "\(denied.err)")
+        // A database that does not exist, and a server that does not answer.
+        var missing = server
+        missing.database = "no_such_database"
+        let none = try cli.qorgan("report", database: missing.url)
+        #expect(none.status == 1 && none.err.contains("does not exist"), "\(none.err)")
+
+        // Another program's tables: refused, and left as they were.
+        let foreign = try TestPostgres.newDatabase()
+        try Self.raw(foreign, "CREATE TABLE invoices (id integer)")
+        let other = try cli.qorgan("report", database: foreign.url)
+        #expect(other.status == 1 && other.err.contains("another program's tables"), "\(other.err)")
+        #expect(throws: QorganError.self) { try Store(postgres: foreign) }
+
+        // A schema a newer Qorgan wrote: refused by name, nothing changed.
+        let newer = try TestPostgres.newDatabase()
+        let store = try Store(postgres: newer)
+        try store.setSetting("kept", "yes")
+        try Self.raw(newer, "INSERT INTO grdb_migrations(identifier) VALUES ('v99: from the future')")
+        let future = try cli.qorgan("report", database: newer.url)
+        #expect(
+            future.status == 1 && future.err.contains("newer Qorgan") && future.err.contains("v99: from the future"),
+            "\(future.err)")
+        #expect(try store.setting("kept") == "yes")
+
+        // migrate never mixes two databases: into one that has tables, nothing is written.
+        let source = Fixtures.temporaryPath()
+        _ = try Store(path: source)
+        let into = try CLITests.run(CLITests.binary, ["migrate", "--from", source, "--to", foreign.url])
+        #expect(into.status == 1 && into.err.contains("already holds tables"), "\(into.err)")
+        let same = try CLITests.run(CLITests.binary, ["migrate", "--from", source, "--to", "sqlite:" + source])
+        #expect(same.status != 0 && same.err.contains("the same database"), "\(same.err)")
+    }
+
+    /// The demo moved into PostgreSQL and back out into a new file: every count and the whole
+    /// report are the same in all three, and the copy in PostgreSQL serves the same figures.
+    @Test func migrateThereAndBackKeepsEverythingAndTheReport() throws {
+        let cli = CLITests()
+        let original = try TestBackend.url(try WebFixture.demo(on: .sqlite))
+        let pg = try TestPostgres.newDatabase()
+        let back = Fixtures.temporaryPath("back.sqlite")
+        let there = try CLITests.run(CLITests.binary, ["migrate", "--from", original, "--to", pg.url])
+        #expect(there.status == 0 && there.out.contains("Verified"), "\(there.out)\(there.err)")
+        #expect(
+            !there.out.contains(":\(pg.password ?? "-")@") && there.out.contains(":***@"),
+            "the password is shown: \(there.out)")
+        let home = try CLITests.run(CLITests.binary, ["migrate", "--from", pg.url, "--to", back])
+        #expect(home.status == 0 && home.out.contains("Verified"), "\(home.out)\(home.err)")
+        var reports: [String] = []
+        for database in [original, pg.url, back] {
+            let r = try cli.qorgan("report", "--format", "json", database: database)
+            #expect(r.status == 0, "\(r.err)")
+            reports.append(r.out)
+        }
+        #expect(reports[0].count > 10_000)
+        #expect(reports[1] == reports[0] && reports[2] == reports[0])
+        let a = try Store(path: original).summary()
+        #expect(try Store(postgres: pg).summary() == a)
+        #expect(try Store(path: back).summary() == a)
+        #expect(a.values == 30605 && a.users == 7 && a.sites > 0 && a.changeLog > 0)
+        // The history of one value came across whole.
+        let key = try #require(try Store(path: original).values().first?.key)
+        #expect(try Store(postgres: pg).history(key) == (try Store(path: original).history(key)))
+    }
+
+    /// Another process's commit reaches an engine through NOTIFY, with no request asking for it.
+    @Test func aNotificationWakesAnotherProcesssEngine() throws {
+        let location = try TestBackend.postgres.location()
+        let writer = try Store(location: location)
+        try writer.importMetadata(Fixtures.smallCatalogDocument(), user: "t")
+        let reader = try Store(location: location, concurrentReads: true)
+        let (engine, _) = try AnalyticsEngine.open(store: reader)
+        try writer.saveValues([DataValueInput(element: "AVG", period: "201601", unit: "A1", value: "42")], user: "t")
+        let deadline = Date().addingTimeInterval(10)
+        while engine.snapshot().valueCount == 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        #expect(engine.snapshot().valueCount == 1)
+        try FollowTests.expectEqual(engine, to: reader, "after the notification")
+    }
+
+    /// Writers in two processes at once (threads with stores of their own): every write is kept,
+    /// the change log numbers commits one after another with no gap, and an engine that follows
+    /// the log equals the store.
+    @Test func concurrentWritersAreSerialisedAndTheLogHasNoGap() throws {
+        let location = try TestBackend.postgres.location()
+        let first = try Store(location: location)
+        try first.importMetadata(Fixtures.smallCatalogDocument(), user: "t")
+        let start = try first.lastChange()
+        let (engine, _) = try AnalyticsEngine.open(store: first)
+        let failures = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: 4) { w in
+            do {
+                let store = try Store(location: location)
+                for i in 0..<15 {
+                    let period = "2016\(i % 12 < 9 ? "0" : "")\(i % 12 + 1)"
+                    try store.saveValues(
+                        [
+                            DataValueInput(
+                                element: "SUM", period: period, unit: ["A1", "A2", "B1", "A1"][w],
+                                optionCombo: w == 3 ? "F" : "M", value: String(w * 100 + i))
+                        ], user: "writer\(w)")
+                }
+            } catch {
+                failures.withLock { $0.append("\(error)") }
+            }
+        }
+        #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0 })")
+        #expect(try first.lastChange() == start + 60)
+        try first.catchUp()
+        try FollowTests.expectEqual(engine, to: first, "after four writers")
+        #expect(try first.valueCount() == 48)
+    }
+}
