@@ -44,8 +44,8 @@ extension Store {
     }
 
     /// A consistent copy of the whole database, history included, at `path`, taken with SQLite's
-    /// online backup while servers and commands go on writing (the copy is the database as of
-    /// one commit). It is written beside `path` first and renamed when complete and checked, so
+    /// online backup (PostgreSQL: pg_dump, see `backupPostgres`) while servers and commands go on
+    /// writing (the copy is the database as of one commit). It is written beside `path` first and renamed when complete and checked, so
     /// a failed backup leaves no half file. Returns what the copy holds.
     @discardableResult
     public func backup(to path: String) throws -> StoreSummary {
@@ -53,14 +53,15 @@ extension Store {
         if fm.fileExists(atPath: path) {
             throw QorganError.conflict("'\(path)' already exists; a backup never overwrites a file")
         }
+        let sqlite: any DatabaseWriter
+        switch writer.kind {
+        case .sqlite(let w): sqlite = w
+        case .postgres(let pg): return try backupPostgres(pg, to: path)
+        }
         let partial = path + ".partial"
         Self.removeFiles(of: partial)
         do {
             let copy = try DatabaseQueue(path: partial)
-            guard let sqlite = writer.sqlite else {
-                throw QorganError.invalidArgument(
-                    "a PostgreSQL database is backed up with pg_dump, not 'qorgan backup' (see docs/DEPLOYMENT.md)")
-            }
             try sqlite.backup(to: copy)
             let summary = try copy.read { g in
                 let db = StoreConnection(g)

@@ -8,8 +8,9 @@ struct Backup: ParsableCommand {
         abstract: "Copy the whole database, history included, to a new file, while servers go on writing.",
         discussion: """
             SQLite's online backup: the copy is the database as of one commit, checked (SQLite's \
-            integrity check) before it is given its name. An existing file is never overwritten. \
-            Restore it with 'qorgan restore FILE --database NEW.sqlite'.
+            integrity check) before it is given its name. PostgreSQL: pg_dump's custom format, taken \
+            in one snapshot. An existing file is never overwritten. Restore it with \
+            'qorgan restore FILE --database NEW.sqlite' (or an empty PostgreSQL database's URL).
             """)
     @OptionGroup var store: StoreOptions
     @Argument(help: "The backup file to write (it must not exist).") var file: String
@@ -27,7 +28,8 @@ struct Restore: ParsableCommand {
         abstract: "Restore a backup into a new database file, or replace a database's whole content.",
         discussion: """
             The backup is checked first (a Qorgan database this version can read, SQLite's integrity \
-            check); nothing is changed when it fails. Restoring into a new file is the restore drill: \
+            check; for PostgreSQL, a dump pg_restore reads, restored in one transaction); nothing is \
+            changed when it fails. Restoring into a new file is the restore drill: \
             compare 'qorgan report' on both. --replace overwrites an existing database: stop the \
             servers first (a server still running reloads everything it holds).
             """)
@@ -37,12 +39,12 @@ struct Restore: ParsableCommand {
 
     func run() throws {
         try guarded {
-            guard let path = store.path else {
-                throw QorganError.invalidArgument(
-                    "a PostgreSQL database is restored with pg_restore, not 'qorgan restore' (see docs/DEPLOYMENT.md)")
+            let summary: StoreSummary
+            switch try store.location.kind {
+            case .sqlite(let path): summary = try Store.restore(from: file, to: path, replace: replace)
+            case .postgres(let pg): summary = try Store.restore(fromDump: file, to: pg, replace: replace)
             }
-            let summary = try Store.restore(from: file, to: path, replace: replace)
-            print("Restored \(file) into \(path): \(summary)")
+            print("Restored \(file) into \(store.shown): \(summary)")
         }
     }
 }

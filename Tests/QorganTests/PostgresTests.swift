@@ -155,3 +155,66 @@ import Testing
         #expect(try first.valueCount() == 48)
     }
 }
+
+extension PostgresTests {
+    /// pg_dump taken while another process writes holds one moment; restored into an empty
+    /// database and over the database itself it gives the same report; bad input changes nothing.
+    @Test func aBackupRestoresToTheSameReport() throws {
+        let cli = CLITests()
+        let location = try WebFixture.demo(on: .postgres)
+        let url = try TestBackend.url(location)
+        let dir = URL(fileURLWithPath: Fixtures.temporaryPath()).deletingLastPathComponent().path
+        @Sendable func period(_ i: Int) -> String { "\(2000 + i / 12)\(i % 12 < 9 ? "0" : "")\(i % 12 + 1)" }
+
+        // Commits go on while the backup runs: the copy holds the first k of them, no more, no less.
+        let writer = try Store(location: location)
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            defer { done.signal() }
+            for i in 0..<20 {
+                _ = try? writer.saveValues(
+                    [DataValueInput(element: "CONVICTIONS", period: period(i), unit: "ZKO", value: "\(i)")],
+                    user: "writer")
+            }
+        }
+        let moving = try cli.qorgan("backup", dir + "/moving.dump", database: url)
+        done.wait()
+        #expect(moving.status == 0 && moving.out.contains("Backed up"), "\(moving.err)")
+        let drill = try TestPostgres.newDatabase()
+        #expect(try cli.qorgan("restore", dir + "/moving.dump", database: drill.url).status == 0)
+        let copy = try Store(postgres: drill)
+        let k = try copy.valueCount() - 30605
+        #expect((0...20).contains(k))
+        let copied = try copy.values().filter {
+            $0.key.period.iso.hasPrefix("200") || $0.key.period.iso.hasPrefix("2010")
+        }
+        #expect(Set(copied.map(\.key.period.iso)) == Set((0..<k).map(period)), "k = \(k)")
+
+        // Quiet: the restored database gives the identical report.
+        let report = try cli.qorgan("report", "--format", "json", database: url).out
+        #expect(report.count > 10_000)
+        let quiet = try cli.qorgan("backup", dir + "/quiet.dump", database: url)
+        #expect(quiet.status == 0, "\(quiet.err)")
+        #expect(try cli.qorgan("backup", dir + "/quiet.dump", database: url).status == 1)  // never overwritten
+        let empty = try TestPostgres.newDatabase()
+        #expect(try cli.qorgan("restore", dir + "/quiet.dump", database: empty.url).status == 0)
+        #expect(try cli.qorgan("report", "--format", "json", database: empty.url).out == report)
+
+        // Over the database itself: only with --replace; then it is the backup's moment again, and
+        // its change log goes on past every number it had given.
+        let last = try writer.lastChange()
+        try writer.saveValues(
+            [DataValueInput(element: "CONVICTIONS", period: "201901", unit: "ZKO", value: "7")], user: "w")
+        #expect(try cli.qorgan("restore", dir + "/quiet.dump", database: url).status == 1)
+        let replaced = try cli.qorgan("restore", dir + "/quiet.dump", "--replace", database: url)
+        #expect(replaced.status == 0, "\(replaced.err)")
+        #expect(try cli.qorgan("report", "--format", "json", database: url).out == report)
+        #expect(try Store(location: location).lastChange() > last + 1)
+
+        // A file that is no dump changes nothing.
+        try Data("not a dump".utf8).write(to: URL(fileURLWithPath: dir + "/garbage.dump"))
+        let garbage = try cli.qorgan("restore", dir + "/garbage.dump", "--replace", database: url)
+        #expect(garbage.status == 1 && garbage.err.contains("not a backup"), "\(garbage.err)")
+        #expect(try cli.qorgan("report", "--format", "json", database: url).out == report)
+    }
+}
