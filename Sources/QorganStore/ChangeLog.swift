@@ -197,13 +197,15 @@ final class ChangeFollowers: @unchecked Sendable {
         try lock.withLock {
             guard entries.contains(where: { $0.observer != nil }) else { return }
             if let postgres {
-                // One indexed read when nothing changed; what changed is read in the same snapshot.
+                // One indexed read, outside any transaction, when nothing changed; what changed is
+                // read in one snapshot.
+                let last = try postgres.withSession { s in try ChangeLog.last(StoreConnection(s)) }
+                if last == seenVersion { return }
                 try postgres.read { db in
-                    let last = try ChangeLog.last(db)
-                    if last == seenVersion { return }
+                    let version = try ChangeLog.last(db)
                     entries.removeAll { $0.observer == nil }
                     try readLocked(db, store: store)
-                    seenVersion = last
+                    seenVersion = version
                 }
                 return
             }

@@ -744,9 +744,14 @@ extension Store {
             // PostgreSQL: through a cursor in pages, in the primary key's order as SQLite reads them.
             guard case .postgres(let session) = db.backend else { return }
             try session.scan(sql + " ORDER BY element_id, period_id, unit_id, coc_id, aoc_id") { row in
+                // BIGINT and DOUBLE PRECISION read straight from the wire (binary, big-endian).
                 var cells = row.makeIterator()
                 func int() throws -> Int64 {
                     guard let c = cells.next() else { throw Stored.damaged("a value row", "too few columns") }
+                    if c.dataType == .int8, var b = c.bytes, b.readableBytes == 8, let i = b.readInteger(as: Int64.self)
+                    {
+                        return i
+                    }
                     return try c.decode(Int64.self)
                 }
                 let element = try int()
@@ -754,7 +759,14 @@ extension Store {
                 let unit = try int()
                 let coc = try int()
                 let aoc = try int()
-                let number = try cells.next().flatMap { $0.bytes == nil ? nil : try $0.decode(Double.self) }
+                var number: Double? = nil
+                if let c = cells.next(), var b = c.bytes {
+                    if c.dataType == .float8, b.readableBytes == 8, let bits = b.readInteger(as: UInt64.self) {
+                        number = Double(bitPattern: bits)
+                    } else {
+                        number = try c.decode(Double.self)
+                    }
+                }
                 try body(
                     StoredValueRow(
                         element: element, period: period, unit: unit, optionCombo: coc,

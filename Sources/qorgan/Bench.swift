@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import QorganBench
 import QorganCore
+import QorganStore
 
 struct Bench: ParsableCommand {
     /// A benchmark's line, straight to standard output (not buffered behind a long run).
@@ -9,7 +10,7 @@ struct Bench: ParsableCommand {
 
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks (figures printed side by side with reference runs, never asserted).",
-        subcommands: [Analytics.self, ColdStart.self, Propagation.self, Validation.self])
+        subcommands: [Analytics.self, ColdStart.self, EngineLoad.self, Propagation.self, Validation.self])
 
     struct Validation: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -72,6 +73,29 @@ struct Bench: ParsableCommand {
                 try ColdStartBench(
                     sizes: sizes, workDirectory: work, keep: keep,
                     print: Bench.printLine
+                ).run()
+            }
+        }
+    }
+
+    struct EngineLoad: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "engine-load",
+            abstract: "The engine's load of every value from one database beside another (no snapshot).",
+            discussion: """
+                Opens the analytics engine on --database and on --against in turn, --runs times each, and prints \
+                the seconds of each load, the best and the ratio. Build in release mode first. See bench/postgres.
+                """)
+        @OptionGroup var store: StoreOptions
+        @Option(help: "The database to compare with (the reference): a path or a postgres:// URL.") var against: String
+        @Option(help: "Loads of each (alternating).") var runs: Int = 3
+
+        func run() throws {
+            try guarded {
+                guard (1...20).contains(runs) else { throw QorganError.invalidArgument("--runs is from 1 to 20") }
+                let reference = try DatabaseLocation(against)
+                try EngineLoadBench(
+                    subject: try store.location, reference: reference, runs: runs, print: Bench.printLine
                 ).run()
             }
         }
