@@ -219,27 +219,22 @@ final class PostgresBackend: @unchecked Sendable {
         return try body(session)
     }
 
-    func read<T>(_ body: (StoreConnection) throws -> T) throws -> T {
-        try withSession { s in
-            var result: T?
-            try s.inTransaction(write: false) {
-                result = try body(StoreConnection(s))
-                return .commit
-            }
-            guard let result else { throw QorganError.conflict("the read did not run") }
-            return result
-        }
-    }
+    /// A read in one snapshot.
+    func read<T>(_ body: (StoreConnection) throws -> T) throws -> T { try transaction(write: false, body) }
 
-    func write<T>(_ body: (StoreConnection) throws -> T) throws -> T {
+    /// A write in one transaction, under the write lock.
+    func write<T>(_ body: (StoreConnection) throws -> T) throws -> T { try transaction(write: true, body) }
+
+    private func transaction<T>(write: Bool, _ body: (StoreConnection) throws -> T) throws -> T {
         try withSession { s in
-            var result: T?
-            try s.inTransaction(write: true) {
-                result = try body(StoreConnection(s))
+            // A Result, so that a body returning nil (an optional T) is told from one that did not run.
+            var result: Result<T, any Error>?
+            try s.inTransaction(write: write) {
+                result = .success(try body(StoreConnection(s)))
                 return .commit
             }
-            guard let result else { throw QorganError.conflict("the write did not run") }
-            return result
+            guard let result else { throw QorganError.conflict("the transaction did not run") }
+            return try result.get()
         }
     }
 

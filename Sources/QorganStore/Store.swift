@@ -445,6 +445,7 @@ public final class Store: Sendable {
             if !denied.isEmpty { throw AccessDenied(kind: deniedKind, problems: denied) }
             if !problems.isEmpty { throw QorganError.rejected(source: source, problems: problems) }
             var writer = try ValueWriter(db: db, catalog: catalog, now: now)
+            try writer.insertAll(resolved, user: user)
             var changedLocked: [Problem] = []
             for (i, r) in resolved.enumerated() {
                 let outcome = try writer.apply(r, user: user)

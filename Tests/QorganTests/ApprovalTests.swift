@@ -61,8 +61,9 @@ import Testing
         #expect(refused(decide(.return, signer: 1, current: 2, reason: "  ")) == .reasonRequired)
     }
 
-    @Test func theRegionApprovesTheNationAcceptsAndApprovedDataAreLocked() async throws {
-        let state = try await WebFixture.state()
+    @Test(arguments: TestBackend.allCases)
+    func theRegionApprovesTheNationAcceptsAndApprovedDataAreLocked(on backend: TestBackend) async throws {
+        let state = try await WebFixture.state(on: backend)
         try await withApp(state) { web in
             let catalog = try state.store.catalog()
             let body: [String: Any] = ["dataSet": "SECURITY", "period": "201709", "orgUnit": "ALA"]
@@ -173,8 +174,9 @@ import Testing
         }
     }
 
-    @Test func theLockRefusesTheWholeBatchButLetsAnUnchangedFileThrough() throws {
-        let (store, _) = try WebFixture.store()
+    @Test(arguments: TestBackend.allCases)
+    func theLockRefusesTheWholeBatchButLetsAnUnchangedFileThrough(on backend: TestBackend) throws {
+        let (store, _) = try WebFixture.store(on: backend)
         let catalog = try store.catalog()
         let convictions = try #require(catalog.element("CONVICTIONS")).uid
         let approved = try #require(

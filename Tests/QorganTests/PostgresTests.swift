@@ -61,6 +61,7 @@ import Testing
         let newer = try TestPostgres.newDatabase()
         let store = try Store(postgres: newer)
         try store.setSetting("kept", "yes")
+        #expect(try store.setting("never set") == nil)  // a read that finds nothing is nil, not an error
         try Self.raw(newer, "INSERT INTO grdb_migrations(identifier) VALUES ('v99: from the future')")
         let future = try cli.qorgan("report", database: newer.url)
         #expect(

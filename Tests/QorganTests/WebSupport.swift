@@ -21,10 +21,8 @@ enum WebFixture {
     }()
 
     /// A fresh copy of the demo database, with its engine.
-    static func store() throws -> (Store, AnalyticsEngine) {
-        let path = Fixtures.temporaryPath()
-        try FileManager.default.copyItem(atPath: template, toPath: path)
-        let store = try Store(path: path)
+    static func store(on backend: TestBackend = .sqlite) throws -> (Store, AnalyticsEngine) {
+        let store = try Store(location: try demo(on: backend))
         let (engine, _) = try AnalyticsEngine.open(store: store)
         return (store, engine)
     }
@@ -55,8 +53,10 @@ enum WebFixture {
         return (try await server(), try await server())
     }
 
-    static func state(_ configure: (inout ServerConfiguration) -> Void = { _ in }) async throws -> ServerState {
-        let (store, engine) = try store()
+    static func state(
+        on backend: TestBackend = .sqlite, _ configure: (inout ServerConfiguration) -> Void = { _ in }
+    ) async throws -> ServerState {
+        let (store, engine) = try store(on: backend)
         var config = ServerConfiguration()
         config.today = Day(year: 2026, month: 11, day: 29)
         configure(&config)
