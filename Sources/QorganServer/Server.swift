@@ -135,11 +135,19 @@ public final class ServerState: Sendable {
     private let savedSequence = Mutex<Int64?>(nil)
 
     /// Saves the engine's snapshot beside the database if it changed since the last one saved,
-    /// and prunes the change log to what a day of followers and that snapshot still need.
+    /// and prunes the change log to what a day of followers and that snapshot still need (with no
+    /// snapshot, to what a day of followers needs).
     public func saveSnapshot() async { await withTaskExecutorPreference(executor) { saveSnapshotHere() } }
 
     private func saveSnapshotHere() {
-        guard let path = configuration.snapshotPath else { return }
+        guard let path = configuration.snapshotPath else {
+            // No snapshot (a server on PostgreSQL): the log still keeps only a day, for followers
+            // that fall behind; one further behind reloads.
+            if let pruned = try? store.pruneChangeLog(olderThan: 24 * 3600, upTo: engine.sequence), pruned > 0 {
+                logger.info("pruned \(pruned) log entries")
+            }
+            return
+        }
         let sequence = engine.sequence
         if savedSequence.withLock({ $0 }) == sequence { return }
         do {

@@ -347,7 +347,8 @@ extension Store {
     /// entry is written in the same transaction; this process's observers have the change
     /// before the write returns.
     func transaction<T>(_ body: (StoreConnection, inout ChangeSet) throws -> (result: T, commit: Bool)) throws -> T {
-        try writer.writeWithoutTransaction { db in
+        var loggedOnPostgres = false
+        let result = try writer.writeWithoutTransaction { db in
             var outcome: (result: T, commit: Bool)? = nil
             var logged = false
             try db.inTransaction(.immediate) {
@@ -364,11 +365,19 @@ extension Store {
                 return .commit
             }
             guard let outcome else { throw QorganError.conflict("the write did not run") }
-            // Still inside the serialized writer: observers see this process's commits in order.
-            // The commit stands whatever happens here; an observer that missed it catches up later.
-            if logged { try? followers.deliver(db, store: self) }
+            // SQLite: still inside the serialized writer, observers see this process's commits in
+            // order. The commit stands whatever happens here; an observer that missed it catches up
+            // later.
+            if logged && db.dialect == .sqlite { try? followers.deliver(db, store: self) }
+            loggedOnPostgres = logged && db.dialect == .postgres
             return outcome.result
         }
+        // PostgreSQL: the observers catch up once the connection is back in the pool. A catch-up
+        // holds the followers' lock while it waits for a connection, so a write must never wait
+        // for that lock while it holds one (with every connection lent to such writes, neither
+        // could go on).
+        if loggedOnPostgres { try? followers.catchUp(store: self) }
+        return result
     }
 
     /// Everything an engine loads, read in one snapshot of the database: the metadata, the

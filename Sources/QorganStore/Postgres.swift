@@ -179,7 +179,14 @@ final class PostgresBackend: @unchecked Sendable {
     }
 
     deinit {
-        for c in idle { try? c.close().wait() }
+        for c in idle { Self.close(c) }
+    }
+
+    /// Closes a connection, waiting for it unless this is one of NIO's event loops (where waiting
+    /// is not allowed: the last reference may go there).
+    static func close(_ connection: PostgresConnection) {
+        let closing: EventLoopFuture<Void> = connection.close()
+        if MultiThreadedEventLoopGroup.currentEventLoop == nil { try? closing.wait() }
     }
 
     func connect() throws -> PostgresConnection {
@@ -211,7 +218,7 @@ final class PostgresBackend: @unchecked Sendable {
         let session = PostgresSession(connection, logger: logger)
         defer {
             if session.broken || connection.isClosed {
-                try? connection.close().wait()
+                Self.close(connection)
             } else {
                 lock.withLock { idle.append(connection) }
             }
@@ -298,9 +305,10 @@ public struct PostgresLocation: Sendable, Hashable {
         }
         self.host = host
         self.port = url.port ?? 5432
-        self.user = user.removingPercentEncoding ?? user
-        self.password = url.password.map { $0.removingPercentEncoding ?? $0 }
-        self.database = path.removingPercentEncoding ?? path
+        // URLComponents has taken the percent-encoding off already (a password may hold '@' as %40).
+        self.user = user
+        self.password = url.password
+        self.database = path
         self.sslMode = mode
     }
 
@@ -376,7 +384,7 @@ final class PostgresNotifier: @unchecked Sendable {
 
     deinit {
         stopped = true
-        try? connection?.close().wait()
+        if let connection { PostgresBackend.close(connection) }
     }
 
     /// Runs `wake` once for any number of notifications that arrive before it starts.

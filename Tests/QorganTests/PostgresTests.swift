@@ -33,6 +33,25 @@ import Testing
         return pg
     }
 
+    @Test func aURLIsReadAsLibpqReadsIt() throws {
+        let l = try PostgresLocation(url: "postgresql://q%40x:p%40ss%3Aw%2F@db.example:6543/prog?sslmode=require")
+        #expect(l.user == "q@x" && l.password == "p@ss:w/" && l.host == "db.example" && l.port == 6543)
+        #expect(l.database == "prog" && l.sslMode == "require")
+        #expect(try PostgresLocation(url: l.url) == l)
+        #expect(!l.redacted.contains("p@ss") && l.redacted.contains(":***@"))
+        let plain = try PostgresLocation(url: "postgres://qorgan@localhost/qorgan")
+        #expect(plain.port == 5432 && plain.sslMode == "prefer" && plain.password == nil)
+        for (url, reason) in [
+            ("postgres://db.example/prog", "names no user"), ("postgres://u@db.example", "names no database"),
+            ("postgres://u@db.example/a/b", "names no database"),
+            ("postgres://u@db.example/prog?application_name=x", "not a setting Qorgan reads"),
+        ] {
+            #expect {
+                _ = try PostgresLocation(url: url)
+            } throws: { e in (e as? QorganError)?.description.contains(reason) == true }
+        }
+    }
+
     @Test func whatCannotBeOpenedIsRefusedWithItsReasonAndLeftAsItWas() throws {
         let server = try TestPostgres.server()
         let cli = CLITests()
@@ -123,9 +142,10 @@ import Testing
         try FollowTests.expectEqual(engine, to: reader, "after the notification")
     }
 
-    /// Writers in two processes at once (threads with stores of their own): every write is kept,
-    /// the change log numbers commits one after another with no gap, and an engine that follows
-    /// the log equals the store.
+    /// Writers in several processes at once (threads with stores of their own) and many threads
+    /// writing through one store that an engine follows, more of them than its connections: every
+    /// write is kept, nothing waits forever, the change log numbers commits one after another with
+    /// no gap, and the engine that follows the log equals the store.
     @Test func concurrentWritersAreSerialisedAndTheLogHasNoGap() throws {
         let location = try TestBackend.postgres.location()
         let first = try Store(location: location)
@@ -133,27 +153,35 @@ import Testing
         let start = try first.lastChange()
         let (engine, _) = try AnalyticsEngine.open(store: first)
         let failures = Mutex<[String]>([])
-        DispatchQueue.concurrentPerform(iterations: 4) { w in
-            do {
-                let store = try Store(location: location)
-                for i in 0..<15 {
-                    let period = "2016\(i % 12 < 9 ? "0" : "")\(i % 12 + 1)"
-                    try store.saveValues(
-                        [
-                            DataValueInput(
-                                element: "SUM", period: period, unit: ["A1", "A2", "B1", "A1"][w],
-                                optionCombo: w == 3 ? "F" : "M", value: String(w * 100 + i))
-                        ], user: "writer\(w)")
+        let group = DispatchGroup()
+        let units = ["A1", "A2", "B1"]
+        for w in 0..<18 {
+            group.enter()
+            Thread.detachNewThread {
+                defer { group.leave() }
+                do {
+                    // Three with stores of their own, fifteen through the followed store (8 connections).
+                    let store = w < 3 ? try Store(location: location) : first
+                    for i in 0..<10 {
+                        let period = "20\(10 + w / 3)\(i < 9 ? "0" : "")\(i + 1)"
+                        try store.saveValues(
+                            [
+                                DataValueInput(
+                                    element: "SUM", period: period, unit: units[w % 3], optionCombo: "M",
+                                    value: String(w * 100 + i))
+                            ], user: "writer\(w)")
+                    }
+                } catch {
+                    failures.withLock { $0.append("\(error)") }
                 }
-            } catch {
-                failures.withLock { $0.append("\(error)") }
             }
         }
+        #expect(group.wait(timeout: .now() + 120) == .success, "the writers did not finish: a deadlock?")
         #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0 })")
-        #expect(try first.lastChange() == start + 60)
+        #expect(try first.lastChange() == start + 180)
         try first.catchUp()
-        try FollowTests.expectEqual(engine, to: first, "after four writers")
-        #expect(try first.valueCount() == 48)
+        try FollowTests.expectEqual(engine, to: first, "after eighteen writers")
+        #expect(try first.valueCount() == 180)
     }
 }
 

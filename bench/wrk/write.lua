@@ -47,7 +47,7 @@ function request()
 end
 
 function response(status, headers, body)
-  if status == 200 then ok = ok + 1 else failed = failed + 1 end
+  if status >= 200 and status < 300 then ok = ok + 1 else failed = failed + 1 end
 end
 
 function done(summary, latency, requests)
