@@ -109,3 +109,39 @@ extension Store {
         if target.dialect == .postgres { try PostgresSchema.moveIdentities(target) }
     }
 }
+
+/// Every current value of a database, summed up exactly: how many, and a digest of their keys (the
+/// store's ids) and numbers that does not depend on the order they are read in. Two databases
+/// with the same digest hold the same values, bit for bit.
+public struct ValuesDigest: Sendable, Equatable, CustomStringConvertible {
+    public var count = 0
+    public var digest: UInt64 = 0
+
+    public var description: String { "\(count) values, digest \(String(digest, radix: 16))" }
+
+    mutating func add(_ row: StoredValueRow) {
+        // FNV-1a over the row's fields, added (wrapping) so that the order of rows does not matter.
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for field in [
+            UInt64(bitPattern: row.element), UInt64(bitPattern: row.period), UInt64(bitPattern: row.unit),
+            UInt64(bitPattern: row.optionCombo), UInt64(bitPattern: row.attributeOptionCombo),
+            row.number?.bitPattern ?? 0x7ff8_dead_beef_0001,
+        ] {
+            for shift in stride(from: 0, to: 64, by: 8) {
+                h ^= (field >> UInt64(shift)) & 0xff
+                h = h &* 0x100_0000_01b3
+            }
+        }
+        digest = digest &+ h
+        count += 1
+    }
+}
+
+extension Store {
+    /// The digest of every current value (see `ValuesDigest`), read in one snapshot.
+    public func valuesDigest() throws -> ValuesDigest {
+        var d = ValuesDigest()
+        try scanValues { d.add($0) }
+        return d
+    }
+}

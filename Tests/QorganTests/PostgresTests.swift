@@ -123,6 +123,19 @@ import Testing
         #expect(try Store(postgres: pg).summary() == a)
         #expect(try Store(path: back).summary() == a)
         #expect(a.values == 30605 && a.users == 7 && a.sites > 0 && a.changeLog > 0)
+        // A database with no programme report: its values are compared one by one instead.
+        let small = Fixtures.temporaryPath("small.sqlite")
+        let smallStore = try Store(path: small)
+        try smallStore.importMetadata(Fixtures.smallCatalogDocument(), user: "t")
+        try smallStore.saveValues(
+            [DataValueInput(element: "AVG", period: "201601", unit: "A1", value: "2.5")], user: "t")
+        let bare = try CLITests.run(
+            CLITests.binary, ["migrate", "--from", small, "--to", try TestPostgres.newDatabase().url])
+        #expect(
+            bare.status == 0 && bare.out.contains("1 values, digest")
+                && bare.out.contains("defines no programme report"),
+            "\(bare.out)\(bare.err)")
+
         // The history of one value came across whole.
         let key = try #require(try Store(path: original).values().first?.key)
         #expect(try Store(postgres: pg).history(key) == (try Store(path: original).history(key)))
