@@ -222,8 +222,18 @@ public final class Store: Sendable {
         writer = Backend(kind: .postgres(pg))
         path = nil
         followers = ChangeFollowers(postgres: pg)
-        try PostgresSchema.prepare(pg)
-        try ensureDefaults()
+        do {
+            try PostgresSchema.prepare(pg)
+            try ensureDefaults()
+        } catch let e as QorganError {
+            throw e
+        } catch {
+            // A user without the right to create tables (PostgreSQL 15 gives none in `public` to
+            // others than the database's owner), a full disk: the server's words, and what to do.
+            throw QorganError.invalidArgument(
+                "cannot prepare the PostgreSQL database \(location.redacted): \(PostgresLocation.describe(error)); "
+                    + "nothing was changed. Give Qorgan a database its user owns (createdb -O USER NAME)")
+        }
     }
 
     /// What the file at `path` holds, read without writing to it: nothing yet (a new database),

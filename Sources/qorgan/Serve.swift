@@ -44,6 +44,10 @@ struct Serve: AsyncParsableCommand {
         } catch let e as QorganError {
             FileHandle.standardError.write(Data(("error: " + e.description + "\n").utf8))
             throw ExitCode(1)
+        } catch {
+            guard let plain = QorganError.plain(error, waited: 10) else { throw error }
+            FileHandle.standardError.write(Data(("error: " + plain.description + "\n").utf8))
+            throw ExitCode(1)
         }
     }
 

@@ -69,6 +69,16 @@ import Testing
         let none = try cli.qorgan("report", database: missing.url)
         #expect(none.status == 1 && none.err.contains("does not exist"), "\(none.err)")
 
+        // A user who may not create tables in the database (PostgreSQL 15 grants no one but the
+        // owner the right in `public`; scripts/postgres makes qorgan_reader): the reason.
+        var reader = try TestPostgres.newDatabase()
+        reader.user = "qorgan_reader"
+        reader.password = "reader"
+        let refused = try cli.qorgan("report", database: reader.url)
+        #expect(
+            refused.status == 1 && refused.err.contains("permission denied")
+                && refused.err.contains("createdb -O"), "\(refused.err)")
+
         // Another program's tables: refused, and left as they were.
         let foreign = try TestPostgres.newDatabase()
         try Self.raw(foreign, "CREATE TABLE invoices (id integer)")
