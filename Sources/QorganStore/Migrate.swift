@@ -58,9 +58,7 @@ extension Store {
             try backend.withSession { s in
                 try s.inTransaction(write: true) {
                     let db = StoreConnection(s)
-                    let present = try String.fetchAll(
-                        db,
-                        sql: "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename")
+                    let present = try PostgresSchema.present(db)
                     guard present.isEmpty else {
                         throw QorganError.conflict(
                             "the PostgreSQL database \(pg.redacted) already holds tables "
@@ -68,11 +66,7 @@ extension Store {
                                 + "migrate fills an empty database (createdb NAME) and never mixes two; nothing was changed"
                         )
                     }
-                    let template = try PostgresSchema.template()
-                    let tables = try template.read { t in
-                        for statement in try PostgresSchema.statements(t) { try db.execute(sql: statement) }
-                        return try PostgresSchema.tableNames(StoreConnection(t))
-                    }
+                    let tables = try PostgresSchema.create(in: db, withFirstRows: false)
                     try source.writer.read { src in try copyAll(from: src, to: db, tables: tables) }
                     return .commit
                 }

@@ -101,9 +101,7 @@ extension Store {
             )
         }
         let backend = PostgresBackend(location, connections: 1)
-        let tables = try backend.read { db in
-            try String.fetchAll(db, sql: "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
-        }
+        let tables = try backend.read { db in try PostgresSchema.present(db) }
         var before: Int64 = 0
         if !tables.isEmpty {
             guard replace else {

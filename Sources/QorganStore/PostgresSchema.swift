@@ -81,6 +81,25 @@ enum PostgresSchema {
         return s
     }
 
+    /// The tables of the database's current schema, by name.
+    static func present(_ db: StoreConnection) throws -> [String] {
+        try String.fetchAll(
+            db, sql: "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename")
+    }
+
+    /// Makes Qorgan's tables and indexes in `db` (an empty PostgreSQL database, inside the
+    /// caller's transaction), with the rows a new database starts with when asked; returns the
+    /// tables in an order that fills each after those it references.
+    @discardableResult
+    static func create(in db: StoreConnection, withFirstRows: Bool) throws -> [String] {
+        try template().read { t in
+            for statement in try statements(t) { try db.execute(sql: statement) }
+            let tables = try tableNames(StoreConnection(t))
+            if withFirstRows { try Store.copyAll(from: StoreConnection(t), to: db, tables: tables) }
+            return tables
+        }
+    }
+
     /// Makes the schema in an empty database, or checks the one there; true when it made it.
     /// Everything happens in one transaction under the write lock: two servers starting at once
     /// make it once, and a failure leaves the database empty.
@@ -90,14 +109,9 @@ enum PostgresSchema {
             var created = false
             try s.inTransaction(write: true) {
                 let db = StoreConnection(s)
-                let tables = try String.fetchAll(
-                    db, sql: "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename")
+                let tables = try present(db)
                 if tables.isEmpty {
-                    let template = try template()
-                    try template.read { t in
-                        for statement in try statements(t) { try db.execute(sql: statement) }
-                        try copyRows(from: StoreConnection(t), to: db, tables: try tableNames(StoreConnection(t)))
-                    }
+                    try create(in: db, withFirstRows: true)
                     created = true
                     return .commit
                 }
@@ -123,27 +137,10 @@ enum PostgresSchema {
                 sql.firstMatch(of: /^CREATE TABLE\s+"?([A-Za-z_][A-Za-z0-9_]*)/).map { String($0.output.1) }
             }
         case .postgres:
-            let present = Set(
-                try String.fetchAll(db, sql: "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"))
+            let here = Set(try present(db))
             let template = try template()
-            return try template.read { t in try tableNames(StoreConnection(t)) }.filter(present.contains)
+            return try template.read { t in try tableNames(StoreConnection(t)) }.filter(here.contains)
         }
-    }
-
-    /// Copies every row of `tables` from one database to the other, as it is (ids included), and
-    /// moves PostgreSQL's identity counters past the ids copied.
-    static func copyRows(from source: StoreConnection, to target: StoreConnection, tables: [String]) throws {
-        for table in tables {
-            let rows = try Row.fetchAll(source, sql: "SELECT * FROM \(table)")
-            guard let first = rows.first else { continue }
-            let names = Array(first.columnNames)
-            let insert = try target.cachedStatement(
-                sql:
-                    "INSERT INTO \(table)(\(names.joined(separator: ", "))) VALUES (\(names.map { _ in "?" }.joined(separator: ", ")))"
-            )
-            for row in rows { try insert.execute(arguments: SQLArguments(names.map { row[$0] as DatabaseValue })) }
-        }
-        if target.dialect == .postgres { try moveIdentities(target) }
     }
 
     /// Moves PostgreSQL's identity counters past the ids that rows were given explicitly.
