@@ -65,6 +65,11 @@ public struct AccessDenied: Error, Sendable, CustomStringConvertible {
     public enum Kind: Sendable, Comparable {
         /// The form of the value closed for entry (an administrator may still change it).
         case locked
+        /// The form of the value is marked complete: read-only until it is marked incomplete
+        /// (or an administrator forces the change, which is logged).
+        case completed
+        /// The caller's role does not allow what was asked.
+        case role
         /// The value's unit lies outside the caller's units.
         case outOfScope
     }
@@ -78,7 +83,13 @@ public struct AccessDenied: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         let n = problems.count
-        let what = kind == .locked ? "on a closed form" : "outside the units you may see"
+        let what =
+            switch kind {
+            case .locked: "on a closed form"
+            case .completed: "on a form marked complete"
+            case .role: "that your role may not change so"
+            case .outOfScope: "outside the units you may see"
+            }
         return "refused, nothing was changed: \(n) value\(n == 1 ? "" : "s") \(what): "
             + problems.prefix(5).map(\.description).joined(separator: "; ")
     }
@@ -89,6 +100,53 @@ public struct AccessDenied: Error, Sendable, CustomStringConvertible {
 /// the write's transaction, so the decision is taken on exactly the objects that are written.
 public typealias ValueAuthorizer =
     @Sendable (_ value: ResolvedValue, _ catalog: Catalog) -> (kind: AccessDenied.Kind, reason: String)?
+
+/// The form rules one write of values is held to, beside scope (`ValueAuthorizer`). The store
+/// applies them to the rows as it resolved them, inside the write's transaction, on the one path
+/// every surface shares (pages, Qorgan's API, DHIS2's routes, files, spreadsheets, commands):
+///
+/// - approval: approved data are locked for everyone (the approval must be withdrawn or returned);
+/// - completion: a form marked complete is read-only until it is marked incomplete again, as in
+///   DHIS2's data entry; an administrator may override it by naming it (`force`), and each
+///   override is written to the security log;
+/// - expiry: a form closes `expiryDays` after its period ends, except for administrators.
+///
+/// A row that changes nothing (a file imported again) passes every lock.
+public struct FormRules: Sendable {
+    /// The day expiry is judged on.
+    public var today: Day
+    /// May change a form past its expiry days.
+    public var pastExpiry: Bool
+    /// An administrator's named override of the completion lock (DHIS2's `force`).
+    public var force: Bool
+
+    public init(today: Day = .today, pastExpiry: Bool, force: Bool = false) {
+        self.today = today
+        self.pastExpiry = pastExpiry
+        self.force = force
+    }
+
+    /// The rules for a signed-in user: administrators write past expiry and may force; `force`
+    /// asked by anyone else is refused before anything is read.
+    public static func signedIn(_ user: Principal, today: Day, force: Bool) throws -> FormRules {
+        if force && user.role != .administrator {
+            throw AccessDenied(
+                kind: .role,
+                problems: [
+                    Problem(
+                        field: "force", value: "true",
+                        reason: "only an administrator may force a change into a completed form", code: "forceDenied")
+                ])
+        }
+        return FormRules(today: today, pastExpiry: user.role.canOverrideExpiry, force: force)
+    }
+
+    /// The command line: run with the database in hand, it acts as an administrator of the whole
+    /// country (past expiry), and forces a completed form only when asked (`--force`).
+    public static func commandLine(force: Bool = false) -> FormRules {
+        FormRules(pastExpiry: true, force: force)
+    }
+}
 
 /// Whether records (incidents, sites, inspections, assessments) of a unit, by uid as the store
 /// resolved it, may be changed. The store asks it of both the unit a record is in now and the

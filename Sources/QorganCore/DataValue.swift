@@ -104,12 +104,18 @@ public struct ResolvedValue: Hashable, Sendable {
     public var followUp: Bool
     public var storedBy: String?
     public var line: Int?
+    /// The input said nothing of the comment (or of the follow-up mark): a stored value keeps
+    /// its own, on every surface (a data value set without comments does not erase them).
+    public var keepsComment = false
+    public var keepsFollowUp = false
     public var isDeletion: Bool { value == nil }
 
     public init(
         key: DataValueKey, value: String?, comment: String? = nil, followUp: Bool = false, storedBy: String? = nil,
-        line: Int? = nil
+        line: Int? = nil, keepsComment: Bool = false, keepsFollowUp: Bool = false
     ) {
+        self.keepsComment = keepsComment
+        self.keepsFollowUp = keepsFollowUp
         self.key = key
         self.value = value
         self.comment = comment
@@ -383,7 +389,8 @@ public struct ValueResolver {
                     element: el.uid, period: period, unit: u.uid, optionCombo: coc.uid,
                     attributeOptionCombo: aoc.uid),
                 value: value, comment: comment, followUp: followUp ?? false,
-                storedBy: input.storedBy.flatMap { $0.isEmpty ? nil : $0 }, line: line))
+                storedBy: input.storedBy.flatMap { $0.isEmpty ? nil : $0 }, line: line,
+                keepsComment: input.comment == nil, keepsFollowUp: (input.followUp ?? "").trimmedSpaces.isEmpty))
     }
 
     /// A true/false field: blank is false; nil when it is neither.

@@ -46,7 +46,7 @@ enum API {
             } else {
                 body = try await HTTP.decode(ValueBody.self, from: r, what: "the data value")
             }
-            return try HTTP.json(try h.saveValue(body, c), status: .created)
+            return try HTTP.json(try h.saveValue(body, r, c), status: .created)
         }
         api.delete("dataValues") { r, c in try HTTP.json(try h.deleteValue(r, c)) }
         api.get("dataValueSets") { r, c in try h.exportValueSet(r, c) }
@@ -349,42 +349,33 @@ struct Handlers: Sendable {
         return user
     }
 
-    /// Scope and form expiry, decided by the store on each value as it resolved it (its unit,
-    /// element and period), never on the strings of the request.
+    /// Scope, decided by the store on each value as it resolved it (its unit), never on the strings
+    /// of the request. The form rules (approval, completion, expiry) are `formRules`.
     func valueAuthorizer(_ user: Principal) -> ValueAuthorizer {
         let today = state.today
         return { value, catalog in
-            let k = value.key
-            guard user.canSee(k.unit, in: catalog, on: today) else {
-                return (.outOfScope, "this organisation unit is outside the units you may see")
-            }
-            guard !user.role.canOverrideExpiry, let e = catalog.element(k.element) else { return nil }
-            let forms = catalog.dataSets(of: e).filter {
-                $0.periodType == k.period.type && $0.organisationUnits.contains(k.unit)
-            }
-            if !forms.isEmpty, forms.allSatisfy({ $0.isExpired(k.period, today: today) }) {
-                return (
-                    .locked,
-                    "\(forms[0].code) for \(k.period.iso) closed \(forms[0].expiryDays) days after the period ended; an administrator can still change it"
-                )
-            }
-            return nil
+            user.canSee(value.key.unit, in: catalog, on: today)
+                ? nil : (.outOfScope, "this organisation unit is outside the units you may see")
         }
     }
 
-    func saveValue(_ b: ValueBody, _ c: AppContext) throws -> ValueJSON {
+    /// The form rules for the caller: `force=true` (DHIS2's) is an administrator's named override
+    /// of a completed form; anyone else asking for it is refused.
+    func formRules(_ user: Principal, _ r: Request) throws -> FormRules {
+        try FormRules.signedIn(user, today: state.today, force: try HTTP.flag(r, "force"))
+    }
+
+    func saveValue(_ b: ValueBody, _ r: Request, _ c: AppContext) throws -> ValueJSON {
         let user = try requireValueWriter(c)
-        var input = DataValueInput(
+        let rules = try formRules(user, r)
+        // A changed value keeps its comment unless one is sent ("" clears it), and keeps its
+        // follow-up mark, which only PUT /api/dataValues/followup changes: the store's rule.
+        let input = DataValueInput(
             element: b.dataElement, period: b.period, unit: b.orgUnit, optionCombo: b.categoryOptionCombo ?? "",
             attributeOptionCombo: b.attributeOptionCombo ?? "", value: b.value, comment: b.comment,
             location: "the data value")
-        // A changed value keeps its comment unless one is sent ("" clears it), and always keeps its
-        // follow-up mark, which only PUT /api/dataValues/followup changes.
-        if case .valid(let r) = try catalog().resolve(input), let old = try store.value(r.key), !old.deleted {
-            if b.comment == nil { input.comment = old.comment }
-            if old.followUp { input.followUp = "true" }
-        }
-        try store.saveValues([input], source: "the data value", user: user.username, authorize: valueAuthorizer(user))
+        try store.saveValues(
+            [input], source: "the data value", user: user.username, authorize: valueAuthorizer(user), rules: rules)
         state.valuesSaved.increment()
         guard case .valid(let r) = try catalog().resolve(input), let v = try store.value(r.key) else {
             throw APIError.notFound("the value was not stored")
@@ -394,6 +385,7 @@ struct Handlers: Sendable {
 
     func deleteValue(_ r: Request, _ c: AppContext) throws -> ValueJSON {
         let user = try requireValueWriter(c)
+        let rules = try formRules(user, r)
         let catalog = try catalog()
         let k = try key(r, c, catalog)
         guard let v = try store.value(k), !v.deleted else { throw APIError.notFound("no value is stored for this key") }
@@ -404,7 +396,7 @@ struct Handlers: Sendable {
                     attributeOptionCombo: k.attributeOptionCombo, value: v.value, deleted: "true",
                     location: "the data value")
             ],
-            source: "the deletion", user: user.username, authorize: valueAuthorizer(user))
+            source: "the deletion", user: user.username, authorize: valueAuthorizer(user), rules: rules)
         return ValueJSON(try store.value(k) ?? v)
     }
 
@@ -449,12 +441,7 @@ struct Handlers: Sendable {
         if let comment = b.comment, comment.count > 1000 {
             throw APIError.badRequest("comment", String(comment.prefix(20)) + "…", "at most 1000 characters")
         }
-        if let approved = try store.approval(dataSet: form.uid, period: p.iso, unit: u.uid) {
-            throw APIError(
-                .conflict, code: "form_locked",
-                "\(form.code) for \(p.iso) is approved (level \(approved.level), by \(approved.by)): an administrator must withdraw the approval first"
-            )
-        }
+        // An approved form's completion is refused by the store (409 form_locked), on every surface.
         if complete { try checkCompletable(form, p, u, comment: b.comment, c, catalog) }
         let comment = b.comment.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
         try store.setCompletion(

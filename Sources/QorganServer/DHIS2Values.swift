@@ -116,6 +116,7 @@ extension Handlers {
     /// DELETE), `idScheme`, `dataElementIdScheme`, `orgUnitIdScheme`.
     func importValueSet(_ data: Data, _ r: Request, _ c: AppContext) throws -> Response {
         let user = try requireValueWriter(c)
+        let rules = try formRules(user, r)
         let dryRun = try HTTP.flag(r, "dryRun")
         let strategy = (HTTP.param(r, "importStrategy") ?? "CREATE_AND_UPDATE").uppercased()
         guard ["CREATE_AND_UPDATE", "NEW_AND_UPDATES", "DELETE", "DELETES"].contains(strategy) else {
@@ -157,13 +158,15 @@ extension Handlers {
         do {
             // A batch that reaches outside the caller's units, or into a closed form, is refused whole (403/409).
             let s = try store.saveValues(
-                inputs, source: source, user: user.username, dryRun: dryRun, authorize: valueAuthorizer(user))
+                inputs, source: source, user: user.username, dryRun: dryRun, authorize: valueAuthorizer(user),
+                rules: rules, skipDerived: true)
             if !dryRun { state.valuesSaved.increment(by: Int64(s.imported + s.updated + s.deleted)) }
             let done =
                 "\(dryRun ? "Dry run, nothing saved: would import" : "Imported") \(s.imported), updated \(s.updated), "
-                + "ignored \(s.unchanged) (unchanged), deleted \(s.deleted)"
+                + "ignored \(s.unchanged + s.derived) (\(s.unchanged) unchanged, \(s.derived) derived), deleted \(s.deleted)"
             return DHIS2ImportSummary(
-                status: "SUCCESS", imported: s.imported, updated: s.updated, ignored: s.unchanged, deleted: s.deleted,
+                status: "SUCCESS", imported: s.imported, updated: s.updated, ignored: s.unchanged + s.derived,
+                deleted: s.deleted,
                 dryRun: dryRun, strategy: strategyName, description: done
             ).response(status: .ok)
         } catch QorganError.rejected(_, let problems) {

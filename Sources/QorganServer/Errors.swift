@@ -47,6 +47,9 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         switch denied.kind {
         case .outOfScope: self.init(.forbidden, code: "out_of_scope", denied.description, problems: denied.problems)
         case .locked: self.init(.conflict, code: "form_locked", denied.description, problems: denied.problems)
+        case .completed:
+            self.init(.conflict, code: "form_complete", denied.description, problems: denied.problems)
+        case .role: self.init(.forbidden, code: "forbidden", denied.description, problems: denied.problems)
         }
     }
 

@@ -144,13 +144,16 @@ extension Handlers {
         }
         // All or nothing: the store checks every value in its one transaction. When a key was
         // refused, the values are checked without storing, so that every problem is told at once.
+        let rules = try FormRules.signedIn(user, today: state.today, force: false)
         if problems.isEmpty {
             return try store.saveValues(
-                inputs, source: "the spreadsheet", user: user.username, authorize: valueAuthorizer(user))
+                inputs, source: "the spreadsheet", user: user.username, authorize: valueAuthorizer(user),
+                rules: rules)
         }
         do {
             try store.saveValues(
-                inputs, source: "the spreadsheet", user: user.username, dryRun: true, authorize: valueAuthorizer(user))
+                inputs, source: "the spreadsheet", user: user.username, dryRun: true, authorize: valueAuthorizer(user),
+                rules: rules)
         } catch QorganError.rejected(_, let found) {
             problems += found
         }

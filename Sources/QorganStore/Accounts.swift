@@ -412,11 +412,24 @@ extension Store {
         }
     }
 
-    /// Marks a form complete (or, with `complete: false`, no longer complete).
+    /// Marks a form complete (or, with `complete: false`, no longer complete). Approved data are
+    /// locked: the completion of an approved form does not change, whoever asks, on any surface.
     public func setCompletion(
         dataSet: String, period: String, unit: String, complete: Bool, comment: String? = nil, by actor: String
     ) throws {
         try write(.completions) { db in
+            if let approved = try approval(db, dataSet: dataSet, period: period, unit: unit) {
+                let code = try currentCatalog(db).dataSet(dataSet)?.code ?? dataSet
+                throw AccessDenied(
+                    kind: .locked,
+                    problems: [
+                        Problem(
+                            field: "period", value: period,
+                            reason:
+                                "\(code) for \(period) is approved (level \(approved.level), by \(approved.by)): an administrator must withdraw the approval first",
+                            code: "approved")
+                    ])
+            }
             let now = Timestamp.millis(Date())
             if complete {
                 try db.execute(

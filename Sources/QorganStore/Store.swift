@@ -10,6 +10,9 @@ public struct ImportSummary: Hashable, Sendable, Codable {
     public var updated = 0
     public var unchanged = 0
     public var deleted = 0
+    /// Rows of derived elements (counted from the registers) that a file carried and the import
+    /// left out, as asked (`skipDerived`).
+    public var derived = 0
     public var dryRun = false
     public init() {}
     public var total: Int { imported + updated + unchanged + deleted }
@@ -391,51 +394,51 @@ public final class Store: Sendable {
 
     /// Saves a batch of values: all or nothing. One bad row rejects the batch with every
     /// problem listed by line and field; `dryRun` reports the counts and changes nothing.
-    /// `authorize` decides on each resolved value (its unit, element and period as stored):
-    /// one refused row refuses the batch with `AccessDenied`, listing every refused row.
+    /// `authorize` decides scope on each resolved value (its unit, element and period as stored):
+    /// one refused row refuses the batch with `AccessDenied`, listing every refused row. `rules`
+    /// are the form rules (approval, completion, expiry), decided here for every surface alike: a
+    /// row that would change a locked form refuses the batch (a row that changes nothing passes).
     @discardableResult
     public func saveValues(
         _ inputs: [DataValueInput], source: String = "the batch", user: String,
-        dryRun: Bool = false, now: Date = Date(), authorize: ValueAuthorizer? = nil
+        dryRun: Bool = false, now: Date = Date(), authorize: ValueAuthorizer? = nil,
+        rules: FormRules = .commandLine(), skipDerived: Bool = false
     ) throws -> ImportSummary {
         try transaction { db, log in
             var summary = ImportSummary()
             summary.dryRun = dryRun
             let catalog = try currentCatalog(db)
+            // A file exported with its derived values (counted from the registers) imports back:
+            // those rows are left out and counted, never written.
+            var inputs = inputs
+            if skipDerived {
+                let before = inputs.count
+                inputs.removeAll { catalog.element($0.element)?.derivedFrom != nil }
+                summary.derived = before - inputs.count
+            }
             var problems: [Problem] = []
             var resolved: [ResolvedValue] = []
             resolved.reserveCapacity(inputs.count)
             var firstSeen: [DataValueKey: String] = [:]
             firstSeen.reserveCapacity(inputs.count)
             var denied: [Problem] = []
-            var deniedKind = AccessDenied.Kind.locked
-            // Approved data are locked for everyone: decided here, on the rows as resolved.
-            var approvedKeys: [String: Bool]? =
-                try Int.fetchOne(db, sql: "SELECT 1 FROM approval WHERE deleted = 0 LIMIT 1") == nil ? nil : [:]
-            var lockedBy: [Int: (form: DataSet, problem: Problem)] = [:]
+            var locks = FormLocks(db: db, catalog: catalog, rules: rules)
+            try locks.prepare()
+            var lockedBy: [Int: FormLocks.Lock] = [:]
             for (n, (input, result)) in zip(inputs, ValueResolver.resolveAll(inputs, catalog: catalog)).enumerated() {
                 switch result {
                 case .valid(let r):
                     if let authorize, let refusal = authorize(r, catalog) {
                         denied.append(
                             Problem(
-                                line: input.line, object: input.location,
-                                field: refusal.kind == .locked ? "period" : "orgunit",
-                                value: refusal.kind == .locked ? input.period : input.unit, reason: refusal.reason,
-                                code: refusal.kind == .locked ? "closed" : "outOfScope"))
-                        deniedKind = max(deniedKind, refusal.kind)
+                                line: input.line, object: input.location, field: "orgunit", value: input.unit,
+                                reason: refusal.reason, code: "outOfScope"))
                         continue
                     }
-                    // Approved data are locked; a row that changes nothing (a file imported again) passes.
-                    if let form = try approvedForm(db, r.key, catalog, &approvedKeys) {
-                        lockedBy[resolved.count] = (
-                            form,
-                            Problem(
-                                line: input.line, object: input.location, field: "period", value: input.period,
-                                reason:
-                                    "\(form.code) for \(r.key.period.iso) is approved: an administrator must withdraw the approval before its data can change",
-                                code: "approved")
-                        )
+                    if let lock = try locks.lock(r.key) {
+                        var p = lock.problem
+                        (p.line, p.object, p.value) = (input.line, input.location, input.period)
+                        lockedBy[resolved.count] = FormLocks.Lock(kind: lock.kind, form: lock.form, problem: p)
                     }
                     if let earlier = firstSeen[r.key] {
                         problems.append(
@@ -452,14 +455,22 @@ public final class Store: Sendable {
                 }
             }
             // Who may write comes first: a refused row is not described further.
-            if !denied.isEmpty { throw AccessDenied(kind: deniedKind, problems: denied) }
+            if !denied.isEmpty { throw AccessDenied(kind: .outOfScope, problems: denied) }
             if !problems.isEmpty { throw QorganError.rejected(source: source, problems: problems) }
             var writer = try ValueWriter(db: db, catalog: catalog, now: now)
             try writer.insertAll(resolved, user: user)
-            var changedLocked: [Problem] = []
+            var changedLocked: [FormLocks.Lock] = []
+            var forced: [String: (form: DataSet, key: DataValueKey, count: Int)] = [:]
             for (i, r) in resolved.enumerated() {
                 let outcome = try writer.apply(r, user: user)
-                if outcome != .unchanged, let locked = lockedBy[i] { changedLocked.append(locked.problem) }
+                if outcome != .unchanged, let locked = lockedBy[i] {
+                    if locked.kind == .completed && rules.force {
+                        let k = "\(locked.form.uid)|\(r.key.period.iso)|\(r.key.unit)"
+                        forced[k, default: (locked.form, r.key, 0)].count += 1
+                    } else {
+                        changedLocked.append(locked)
+                    }
+                }
                 switch outcome {
                 case .created: summary.imported += 1
                 case .updated: summary.updated += 1
@@ -468,35 +479,23 @@ public final class Store: Sendable {
                 }
             }
             // Thrown inside the transaction: everything written above is rolled back.
-            if !changedLocked.isEmpty { throw AccessDenied(kind: .locked, problems: changedLocked) }
+            if !changedLocked.isEmpty {
+                let kind: AccessDenied.Kind = changedLocked.contains { $0.kind == .locked } ? .locked : .completed
+                throw AccessDenied(kind: kind, problems: changedLocked.map(\.problem))
+            }
+            // An administrator's override is named and kept: one line per form, period and unit.
+            if !dryRun {
+                for (_, f) in forced.sorted(by: { $0.key < $1.key }) {
+                    let unit = catalog.unit(f.key.unit)?.code ?? f.key.unit
+                    try Self.audit(
+                        db, actor: user, action: "FORCE_COMPLETED_FORM",
+                        subject: "\(f.form.code) \(f.key.period.iso) \(unit)",
+                        detail: "\(f.count) value\(f.count == 1 ? "" : "s") changed in a form marked complete")
+                }
+            }
             log.values = writer.logged
             return (summary, !dryRun)
         }
-    }
-
-    /// The approved form that locks a value, if any; `memo` keeps answers per form, period and
-    /// unit (nil: nothing is approved anywhere, nothing to ask).
-    func approvedForm(
-        _ db: StoreConnection, _ key: DataValueKey, _ catalog: Catalog, _ memo: inout [String: Bool]?
-    ) throws -> DataSet? {
-        guard memo != nil else { return nil }
-        for form in ApprovalRules.forms(locking: key.element, unit: key.unit, period: key.period, in: catalog) {
-            let k = "\(form.uid)|\(key.period.iso)|\(key.unit)"
-            let approved: Bool
-            if let known = memo?[k] {
-                approved = known
-            } else {
-                approved =
-                    try Int.fetchOne(
-                        db.cachedStatement(
-                            sql:
-                                "SELECT 1 FROM approval WHERE data_set_uid = ? AND period = ? AND unit_uid = ? AND deleted = 0"
-                        ), arguments: [form.uid, key.period.iso, key.unit]) != nil
-                memo?[k] = approved
-            }
-            if approved { return form }
-        }
-        return nil
     }
 
     /// One value, deleted or not; nil if it was never stored.

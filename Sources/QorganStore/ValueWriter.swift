@@ -257,7 +257,11 @@ struct ValueWriter {
             log(deleted: true)
             return .deleted
         }
-        if !wasDeleted && oldValue == newValue && oldComment == r.comment && oldFollowUp == r.followUp {
+        // Saying nothing of the comment or the follow-up mark keeps the stored ones (a deleted
+        // value restored starts afresh).
+        let comment = r.keepsComment && !wasDeleted ? oldComment : r.comment
+        let followUp = r.keepsFollowUp && !wasDeleted ? oldFollowUp : r.followUp
+        if !wasDeleted && oldValue == newValue && oldComment == comment && oldFollowUp == followUp {
             return .unchanged
         }
         try db.cachedStatement(
@@ -265,10 +269,10 @@ struct ValueWriter {
                 UPDATE data_value SET value = ?, numeric = ?, stored_by = ?, last_updated = ?, comment = ?, follow_up = ?, deleted = 0
                 WHERE element_id = ? AND period_id = ? AND unit_id = ? AND coc_id = ? AND aoc_id = ?
                 """
-        ).execute(arguments: [newValue, number, storedBy, stamp, r.comment, r.followUp] + keyArgs)
+        ).execute(arguments: [newValue, number, storedBy, stamp, comment, followUp] + keyArgs)
         if wasDeleted || oldValue != newValue { log() }
         try audit(
-            wasDeleted ? .restore : .update, old: wasDeleted ? nil : oldValue, new: newValue, newComment: r.comment)
+            wasDeleted ? .restore : .update, old: wasDeleted ? nil : oldValue, new: newValue, newComment: comment)
         return wasDeleted ? .created : .updated
     }
 }

@@ -19,7 +19,8 @@ struct Qorgan: AsyncParsableCommand {
         subcommands: [
             Init.self, Demo.self, Serve.self, Users.self, MetadataCommand.self, Values.self, Incidents.self,
             Readiness.self, Sites.self, Framework.self, Query.self, Compute.self, Validate.self,
-            CompletenessCommand.self, Outliers.self, Approvals.self, Report.self, Periods.self, Backup.self,
+            CompletenessCommand.self, Complete.self, Outliers.self, Approvals.self, Report.self, Periods.self,
+            Backup.self,
             Restore.self, Migrate.self, Bench.self,
         ]
     )
@@ -100,6 +101,9 @@ func guarded(_ body: () throws -> Void) throws {
     do { try body() } catch let e as QorganError {
         FileHandle.standardError.write(Data(("error: " + e.description + "\n").utf8))
         throw ExitCode(1)
+    } catch let e as AccessDenied {
+        FileHandle.standardError.write(Data(("error: " + e.description + "\n").utf8))
+        throw ExitCode(1)
     } catch {
         guard let plain = QorganError.plain(error, waited: 60) else { throw error }
         FileHandle.standardError.write(Data(("error: " + plain.description + "\n").utf8))
@@ -115,13 +119,44 @@ func readFile(_ path: String) throws -> Data {
     return d
 }
 
+/// Writes `data` to `output`, or to standard output when it is nil or `-`. A file is written
+/// beside its name and renamed into place, so that a reader never sees half of it and a failure
+/// leaves what was there; a directory, a device, a pipe or a symbolic link is refused (only `-`
+/// means standard output), and nothing is written.
 func write(_ data: Data, to output: String?) throws {
-    if let output, output != "-" {
-        guard FileManager.default.createFile(atPath: output, contents: data) else {
-            throw QorganError.invalidArgument("cannot write '\(output)'")
-        }
-    } else {
+    guard let output, output != "-" else {
         FileHandle.standardOutput.write(data)
+        return
+    }
+    let fm = FileManager.default
+    if let attributes = try? fm.attributesOfItem(atPath: output), let type = attributes[.type] as? FileAttributeType {
+        switch type {
+        case .typeRegular: break
+        case .typeDirectory:
+            throw QorganError.invalidArgument("--output '\(output)' is a directory; name a file in it")
+        case .typeSymbolicLink:
+            throw QorganError.invalidArgument(
+                "--output '\(output)' is a symbolic link; name the file itself (or '-' for standard output)")
+        default:
+            throw QorganError.invalidArgument(
+                "--output '\(output)' is not a regular file (a device, pipe or socket); use '-' for standard output")
+        }
+    }
+    let target = URL(fileURLWithPath: output)
+    let directory = target.deletingLastPathComponent()
+    var isDirectory: ObjCBool = false
+    guard fm.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+        throw QorganError.invalidArgument(
+            "cannot write '\(output)': the folder '\(directory.path)' does not exist (create it first)")
+    }
+    let temporary = directory.appendingPathComponent(".\(target.lastPathComponent).\(UUID().uuidString).part")
+    guard fm.createFile(atPath: temporary.path, contents: data) else {
+        throw QorganError.invalidArgument("cannot write '\(output)': the folder '\(directory.path)' is not writable")
+    }
+    guard rename(temporary.path, target.path) == 0 else {
+        let reason = String(cString: strerror(errno))
+        try? fm.removeItem(at: temporary)
+        throw QorganError.invalidArgument("cannot write '\(output)': \(reason)")
     }
 }
 

@@ -34,6 +34,18 @@ struct ValueKeyOptions: ParsableArguments {
     }
 }
 
+/// An administrator's named override of a completed form (DHIS2's `force`), logged.
+struct ForceOption: ParsableArguments {
+    @Flag(
+        help: """
+            Change values of a form marked complete without marking it incomplete (an administrator's \
+            override, written to the security log). Approved data stay locked.
+            """)
+    var force = false
+
+    var rules: FormRules { .commandLine(force: force) }
+}
+
 struct Values: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Set, show, delete, import and export data values; show a value's history.",
@@ -47,13 +59,14 @@ struct Values: ParsableCommand {
         @Option(help: "The value.") var value: String
         @Option(help: "A short comment (not for personal data).") var comment: String?
         @Flag(help: "Mark the value for follow-up.") var followUp = false
+        @OptionGroup var force: ForceOption
 
         func run() throws {
             try guarded {
                 let s = try store.open()
                 let r = try s.saveValues(
                     [key.input(value: value, comment: comment, followUp: followUp)],
-                    source: "the value", user: store.user)
+                    source: "the value", user: store.user, rules: force.rules)
                 print(
                     r.imported > 0
                         ? "Stored." : r.updated > 0 ? "Updated." : "Unchanged: the value was already \(value).")
@@ -88,11 +101,12 @@ struct Values: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Delete one value (soft: it stays in the history).")
         @OptionGroup var store: StoreOptions
         @OptionGroup var key: ValueKeyOptions
+        @OptionGroup var force: ForceOption
 
         func run() throws {
             try guarded {
                 let r = try store.open().saveValues(
-                    [key.input(deleted: true)], source: "the deletion", user: store.user)
+                    [key.input(deleted: true)], source: "the deletion", user: store.user, rules: force.rules)
                 print(r.deleted > 0 ? "Deleted (kept in the history)." : "Nothing to delete: no such value is stored.")
             }
         }
@@ -139,6 +153,7 @@ struct Values: ParsableCommand {
         var format: Format?
         @Flag(help: "Report what would change (imported / updated / unchanged / deleted), change nothing.") var dryRun =
             false
+        @OptionGroup var force: ForceOption
 
         func run() throws {
             try guarded {
@@ -160,10 +175,14 @@ struct Values: ParsableCommand {
                 case .json: inputs = try DataValueSetJSON.parse(data, source: file)
                 case .adx: inputs = try ADX.parse(data, catalog: try s.catalog(), source: file)
                 }
-                let r = try s.saveValues(inputs, source: file, user: store.user, dryRun: dryRun)
+                let r = try s.saveValues(
+                    inputs, source: file, user: store.user, dryRun: dryRun, rules: force.rules, skipDerived: true)
+                let derived =
+                    r.derived == 0
+                    ? "" : ", skipped \(r.derived) derived (counted from the registers, never imported)"
                 print(
                     "\(dryRun ? "Dry run, nothing changed. Would import" : "Imported") \(r.imported), updated \(r.updated), "
-                        + "unchanged \(r.unchanged), deleted \(r.deleted) (\(inputs.count) rows).")
+                        + "unchanged \(r.unchanged), deleted \(r.deleted)\(derived) (\(inputs.count) rows).")
             }
         }
     }
@@ -176,6 +195,12 @@ struct Values: ParsableCommand {
         @Option(help: "Write references as uid (DHIS2's default; ADX: code), code or name.") var idScheme: String?
         @Option(help: "Only these data elements (code or uid; repeatable).") var element: [String] = []
         @Flag(help: "Include deleted values (flagged deleted=true).") var includeDeleted = false
+        @Flag(
+            help: """
+                Include derived values (counted from the incident register, the readiness assessments and the \
+                sites registry); 'values import' skips them.
+                """)
+        var includeDerived = false
         @Option(name: .shortAndLong, help: "Write to this file instead of standard output.") var output: String?
 
         func run() throws {
@@ -192,7 +217,12 @@ struct Values: ParsableCommand {
                     }
                     return e.uid
                 }
-                let values = try s.values(elements: elements.isEmpty ? nil : elements, includeDeleted: includeDeleted)
+                // By default what 'values import' takes back: the values people enter.
+                let chosen =
+                    !elements.isEmpty
+                    ? elements
+                    : includeDerived ? nil : catalog.dataElements.filter { $0.derivedFrom == nil }.map(\.uid)
+                let values = try s.values(elements: chosen, includeDeleted: includeDeleted)
                 switch format {
                 case .csv:
                     try write(

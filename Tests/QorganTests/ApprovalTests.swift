@@ -117,10 +117,18 @@ import Testing
             let returned = try await web.send(
                 .get, "/entry?ds=SECURITY&ou=\(try #require(catalog.unit("ALA")).uid)&pe=201709")
             #expect(returned.text?.contains("Convictions look low") == true)
-            r = try await web.send(
-                .post, "/api/dataValues",
-                json: ["dataElement": "CONVICTIONS", "period": "201709", "orgUnit": "ALA", "value": "7"])
+            // The office opens its completed form, corrects it and completes it again.
+            let value: [String: Any] = [
+                "dataElement": "CONVICTIONS", "period": "201709", "orgUnit": "ALA", "value": "7",
+            ]
+            r = try await web.send(.post, "/api/dataValues", json: value)
+            #expect(r.status == .conflict && r.object["code"] as? String == "form_complete")
+            r = try await web.send(.post, "/api/completions", json: body.merging(["completed": false]) { $1 })
+            #expect(r.status == .ok, "\(r.text ?? "")")
+            r = try await web.send(.post, "/api/dataValues", json: value)
             #expect(r.status == .created)
+            r = try await web.send(.post, "/api/completions", json: body)
+            #expect(r.status == .ok, "\(r.text ?? "")")
 
             // Approved again by the region, accepted by the nation: approved to the national level.
             #expect(try await head.send(.post, "/api/dataApprovals", json: step("approve")).status == .ok)

@@ -29,6 +29,7 @@ import Testing
 
     @Test func aBackupTakenWhileAnotherConnectionWritesIsTheDatabaseAsOfOneCommit() throws {
         let (store, _) = try WebFixture.store()
+        try store.reopen([("SECURITY", "201712", "ZKO"), ("SECURITY", "201712", "MAN")])
         let path = try #require(store.path)
         let writer = try Store(path: path)
         let commits = 150
@@ -83,7 +84,7 @@ import Testing
         let (engine, _) = try AnalyticsEngine.open(store: follower)
         try cli.qorgan(
             "values", "set", "--element", Self.element, "--unit", "ZKO", "--period", "201711", "--value", "9",
-            database: db)
+            "--force", database: db)
         #expect(try cli.qorgan("report", "--format", "json", database: db).out != report)
         let before = try follower.lastChange()
 

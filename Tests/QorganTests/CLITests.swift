@@ -74,6 +74,14 @@ import Testing
         }
         #expect(try figure("F1", database: db) == "12")
         #expect(try figure("F2", database: db) == "1")
+        // West Kazakhstan's November is complete in the demo: read-only until marked incomplete.
+        let refused = try qorgan(
+            "values", "set", "--element", "DEPARTURES_STOPPED", "--unit", "ZKO", "--period", "201711", "--value", "2",
+            database: db)
+        #expect(refused.status == 1 && refused.err.contains("SECURITY for 201711 is marked complete"), "\(refused.err)")
+        let reopened = try qorgan(
+            "complete", "--data-set", "SECURITY", "--unit", "ZKO", "--period", "201711", "--incomplete", database: db)
+        #expect(reopened.status == 0 && reopened.out.contains("is incomplete"), "\(reopened.err)")
         let set = try qorgan(
             "values", "set", "--element", "DEPARTURES_STOPPED", "--unit", "ZKO", "--period", "201711", "--value", "2",
             database: db)
@@ -229,7 +237,10 @@ import Testing
             "query", "--dx", "IND_TG_COVERAGE", "--pe", "2016;2013..2017", "--ou", "KZ", "--numerator-denominator",
             database: db)
         #expect(national.out.contains("32.1") && national.out.contains("90.7") && national.out.contains("50686"))
-        // A value saved through the CLI shows in the next query.
+        // A value saved through the CLI shows in the next query (the office's December opened first).
+        try qorgan(
+            "complete", "--data-set", "PREVENTION", "--unit", "AKT_AKTOBE", "--period", "201712", "--incomplete",
+            database: db)
         try qorgan(
             "values", "set", "--element", "TG_REACHED", "--unit", "AKT_AKTOBE", "--period", "201712", "--combo",
             "STUDENTS", "--value", "5000", database: db)

@@ -16,7 +16,7 @@ import Testing
     }
 
     @Test func basicCredentialsAndApiTokensAreAcceptedAndThrottled() async throws {
-        let state = try await WebFixture.state()
+        let state = try await WebFixture.state(reopened: [("SECURITY", "201711", "AKT")])
         let token = Secrets.randomToken(prefix: "qgn_")
         _ = try state.store.createToken(tokenHash: Secrets.sha256(token), username: "analyst", name: "t", by: "test")
         let expired = Secrets.randomToken(prefix: "qgn_")
@@ -215,7 +215,9 @@ import Testing
     }
 
     @Test func dataValueSetsInJsonCsvAndAdx() async throws {
-        let state = try await WebFixture.state()
+        let state = try await WebFixture.state(reopened: [
+            ("SECURITY", "201711", "AKT"), ("SECURITY", "201710", "AKT"), ("INVOLVEMENT", "2017Q4", "AKT"),
+        ])
         try await withApp(state) { web in
             let admin = Self.basic("admin")
             /// A data value set of `type`, posted as the national administrator.

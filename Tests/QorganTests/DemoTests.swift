@@ -77,6 +77,8 @@ import Testing
             .unapprove, dataSet: try #require(agg.catalog.dataSet("PREVENTION")).uid, period: "201610",
             unit: key.unit, reason: "correcting October", by: "admin"
         ) { _ in nil }
+        // And the office's October is marked incomplete again, to be corrected.
+        try store.reopen([("PREVENTION", "201610", "ZKO_ORAL")])
         try store.saveValues(
             [
                 DataValueInput(

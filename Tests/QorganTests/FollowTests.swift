@@ -139,7 +139,12 @@ import Testing
         #expect(try card() == "–")
         #expect(try pivot().isEmpty, "no rows before the value exists")
 
-        // A value, written by another process.
+        // A value, written by another process (into a form it marked incomplete first).
+        #expect(
+            try cli.qorgan(
+                "complete", "--data-set", "SECURITY", "--unit", "ZKO", "--period", "201711", "--incomplete",
+                database: db
+            ).status == 0)
         #expect(
             try cli.qorgan(
                 "values", "set", "--element", "CONVICTIONS", "--unit", "ZKO", "--period", "201711", "--value", "50",
@@ -297,7 +302,7 @@ import Testing
             .split(whereSeparator: \.isWhitespace).first { $0.hasPrefix("qgn_") }.map(String.init) ?? ""
         #expect(try Self.figure("F2", b, token: token) == "1")
         let saved = try Self.post(
-            "\(a.address)/api/dataValues?de=DEPARTURES_STOPPED&pe=201711&ou=ZKO&value=3", token: token)
+            "\(a.address)/api/dataValues?de=DEPARTURES_STOPPED&pe=201711&ou=ZKO&value=3&force=true", token: token)
         #expect((200..<300).contains(saved))
         #expect(try Self.figure("F2", b, token: token) == "4")
         let r = try Self.get("\(b.address)/api/analytics?dx=DEPARTURES_STOPPED&pe=201711&ou=ZKO", token: token)
@@ -339,7 +344,8 @@ import Testing
         #expect(
             (200..<300).contains(
                 try Self.post(
-                    "\(b.address)/api/dataValues?de=DEPARTURES_STOPPED&pe=201711&ou=ZKO&value=5", token: token)))
+                    "\(b.address)/api/dataValues?de=DEPARTURES_STOPPED&pe=201711&ou=ZKO&value=5&force=true",
+                    token: token)))
         #expect(try Self.figure("F2", b, token: token) == "6")
         let again = try ServedDemo.start(database: db)
         defer { again.stop() }

@@ -88,7 +88,7 @@ import Testing
                 #"{"dataValues": [{"dataElement": "CONVICTIONS", "period": "201712", "orgUnit": "AKT", "value": "2"}]}"#
             ),
             "POST /api/completions": (
-                "/api/completions", #"{"dataSet": "SECURITY", "period": "201712", "orgUnit": "AKT"}"#
+                "/api/completions", #"{"dataSet": "SECURITY", "period": "201801", "orgUnit": "AKT"}"#
             ),
             "GET /api/audits/dataValue": ("/api/audits/dataValue?de=READINESS_PCT&pe=2017&ou=AKT", nil),
             "GET /api/validation": ("/api/validation?pe=2017&ou=KZ", nil),
@@ -184,7 +184,7 @@ import Testing
 
     /// One real call per operation, as an administrator, and without credentials.
     @Test func everyOperationAnswersWithADocumentedStatus() async throws {
-        let state = try await WebFixture.state()
+        let state = try await WebFixture.state(reopened: [("SECURITY", "201712", "AKT")])
         let token = Secrets.randomToken(prefix: "qgn_")
         _ = try state.store.createToken(
             tokenHash: Secrets.sha256(token), username: "admin", name: "openapi", by: "test")

@@ -372,7 +372,7 @@ import Testing
     }
 
     @Test func aChangedValueKeepsItsCommentAndFollowUpUntilTheyAreChanged() async throws {
-        let state = try await WebFixture.state()
+        let state = try await WebFixture.state(reopened: [("SECURITY", "201711", "ALA")])
         try await withApp(state) { web in
             try await web.signIn("almaty")
             let key: [String: Any] = [
@@ -415,7 +415,7 @@ import Testing
     }
 
     @Test func aFormsSpreadsheetComesBackWholeOrNotAtAllWithItsCellsNamed() async throws {
-        let state = try await WebFixture.state()
+        let state = try await WebFixture.state(reopened: [("SECURITY", "201710", "ALA")])
         try await withApp(state) { web in
             try await web.signIn("almaty")
             let download = try await web.send(.get, "/api/dataEntry/form.xlsx?ds=SECURITY&ou=ALA&pe=201710")

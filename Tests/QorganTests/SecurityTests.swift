@@ -74,7 +74,9 @@ import Testing
     }
 
     @Test func aPaddedElementDoesNotSkipTheFormsLock() async throws {
-        let state = try await WebFixture.state { $0.today = Day(year: 2018, month: 1, day: 20) }
+        let state = try await WebFixture.state(reopened: [("SECURITY", "201712", "ALA")]) {
+            $0.today = Day(year: 2018, month: 1, day: 20)
+        }
         var catalog = try state.store.catalog()
         let i = try #require(catalog.dataSets.firstIndex { $0.code == "SECURITY" })
         catalog.dataSets[i].expiryDays = 15
@@ -374,7 +376,7 @@ import Testing
     }
 
     @Test func malformedSetsFlagsAndLevelsAreA400AndViewersAreRefusedFirst() async throws {
-        let state = try await WebFixture.state()
+        let state = try await WebFixture.state(reopened: [("SECURITY", "201712", "ALA")])
         let almaty = try Self.token(state, "almaty")
         let viewer = try Self.token(state, "viewer")
         let audits = try state.store.auditCount()
@@ -430,6 +432,7 @@ import Testing
         let path = Fixtures.temporaryPath()
         let first = try Store(path: path)
         try DemoProgramme.install(into: first)
+        try first.reopen([("SECURITY", "201712", "ALA")])
         let second = try Store(path: path, busyTimeout: 0.2)
         // Another process holds the write lock for two seconds, as a long import does.
         let holder = Process()

@@ -53,10 +53,15 @@ enum WebFixture {
         return (try await server(), try await server())
     }
 
+    /// A server on a fresh copy of the demo. `reopened` forms (code, period, unit code) are marked
+    /// incomplete first, as their office would to correct them: a completed form is read-only on
+    /// every surface, and the demo completed nearly all of 2013–2017.
     static func state(
-        on backend: TestBackend = .sqlite, _ configure: (inout ServerConfiguration) -> Void = { _ in }
+        on backend: TestBackend = .sqlite, reopened: [(String, String, String)] = [],
+        _ configure: (inout ServerConfiguration) -> Void = { _ in }
     ) async throws -> ServerState {
         let (store, engine) = try store(on: backend)
+        try store.reopen(reopened)
         var config = ServerConfiguration()
         config.today = Day(year: 2026, month: 11, day: 29)
         configure(&config)
@@ -188,5 +193,18 @@ struct ServedDemo {
     func stop() {
         if process.isRunning { process.terminate() }
         process.waitUntilExit()
+    }
+}
+
+extension Store {
+    /// Marks forms (code, period, unit code) incomplete, as their office would to correct them.
+    func reopen(_ forms: [(String, String, String)]) throws {
+        let catalog = try catalog()
+        for (form, period, unit) in forms {
+            guard let f = catalog.dataSet(form), let u = catalog.unit(unit) else {
+                throw QorganError.invalidArgument("no form \(form) or unit \(unit) in the demo")
+            }
+            try setCompletion(dataSet: f.uid, period: period, unit: u.uid, complete: false, by: "test")
+        }
     }
 }

@@ -84,7 +84,7 @@ import Testing
             let me = try await web.send(.get, "/api/me")
             #expect(me.object["username"] as? String == "almaty")
             // The session's CSRF secret holds there too: a change is accepted, then signing out on B ends it.
-            let saved = try await web.send(.post, "/api/dataValues?de=DEPARTURES_STOPPED&pe=201712&ou=ALA&value=2")
+            let saved = try await web.send(.post, "/api/dataValues?de=DRAWN_IN_MARGINALISED&pe=2017Q4&ou=ALA&value=2")
             #expect((200..<300).contains(saved.status.code), "\(saved.text ?? "")")
             let out = try await web.send(.post, "/logout", form: [("_csrf", csrf ?? "")])
             #expect(out.status == .seeOther)
@@ -202,7 +202,7 @@ import Testing
     }
 
     @Test func aChangeWithoutThePagesCSRFTokenIsRefused() async throws {
-        let state = try await WebFixture.state()
+        let state = try await WebFixture.state(reopened: [("SECURITY", "201712", "ALA")])
         let before = try state.store.auditCount()
         try await withApp(state) { web in
             try await web.signIn("almaty")
@@ -269,7 +269,7 @@ import Testing
             ("viewer", HTTPResponse.Status.forbidden), ("analyst", .forbidden), ("almaty", .created),
             ("admin", .created),
         ] {
-            try await withApp(try await WebFixture.state()) { web in
+            try await withApp(try await WebFixture.state(reopened: [("SECURITY", "201712", "ALA")])) { web in
                 try await web.signIn(user)
                 let r = try await web.send(
                     .post, "/api/dataValues",
@@ -378,7 +378,7 @@ import Testing
     // MARK: Values through the API
 
     @Test func aSavedValueIsInTheNextAnalyticsAnswer() async throws {
-        try await withApp(try await WebFixture.state()) { web in
+        try await withApp(try await WebFixture.state(reopened: [("SECURITY", "201710", "ALA")])) { web in
             try await web.signIn("almaty")
             func total() async throws -> Double {
                 let r = try await web.send(.get, "/api/analytics?dx=CONVICTIONS&pe=2017&ou=ALA")
@@ -409,7 +409,7 @@ import Testing
     /// Repeated queries are answered from a cache that lives only as long as the engine's state
     /// and is keyed by the asker's units: no one gets another's answer or an old one.
     @Test func cachedAnswersFollowWritesAndScope() async throws {
-        try await withApp(try await WebFixture.state()) { web in
+        try await withApp(try await WebFixture.state(reopened: [("SECURITY", "201711", "ALA")])) { web in
             let q = "/api/analytics?dx=CONVICTIONS&pe=2017&ou=LEVEL-2"
             try await web.signIn("admin")
             let national = try await web.send(.get, q)
@@ -444,7 +444,7 @@ import Testing
     }
 
     @Test func badInputIsA400NamingTheFieldAndChangesNothing() async throws {
-        let state = try await WebFixture.state()
+        let state = try await WebFixture.state(reopened: [("SECURITY", "201712", "ALA")])
         let before = try state.store.auditCount()
         try await withApp(state) { web in
             try await web.signIn("almaty")
@@ -509,7 +509,9 @@ import Testing
     }
 
     @Test func aFormLocksAfterItsExpiryDaysExceptForAdministrators() async throws {
-        let state = try await WebFixture.state { $0.today = Day(year: 2018, month: 1, day: 20) }
+        let state = try await WebFixture.state(reopened: [("SECURITY", "201712", "ALA")]) {
+            $0.today = Day(year: 2018, month: 1, day: 20)
+        }
         var catalog = try state.store.catalog()
         let i = catalog.dataSets.firstIndex { $0.code == "SECURITY" }!
         catalog.dataSets[i].expiryDays = 15

@@ -56,26 +56,26 @@ facts["security_elements"] = codes
 aktobe = api.get("organisationUnits/AKT", params={"fields": "id"}).json()["id"]
 
 # A month of data as a JSON data value set (DHIS2's import summary), then read back.
-month = {"dataSet": security["id"], "period": "201711", "orgUnit": aktobe,
+month = {"dataSet": security["id"], "period": "201801", "orgUnit": aktobe,
          "dataValues": [{"dataElement": c, "value": str(i + 3)} for i, c in enumerate(codes)]}
 r = api.post("dataValueSets", json=month, params={"dataElementIdScheme": "CODE"}).json()
 facts["json_import"] = r["importCount"]
 check(r["status"] == "SUCCESS" and r["importCount"]["imported"] + r["importCount"]["updated"] == len(codes),
       f"JSON import: {r}")
 check(r["response"]["importCount"] == r["importCount"], "the 2.38+ envelope carries the same counts")
-back = api.get("dataValueSets", params={"dataSet": "SECURITY", "period": "201711", "orgUnit": "AKT",
+back = api.get("dataValueSets", params={"dataSet": "SECURITY", "period": "201801", "orgUnit": "AKT",
                                         "dataElementIdScheme": "CODE"}).json()["dataValues"]
 check(sorted((v["dataElement"], v["value"]) for v in back) == sorted((c, str(i + 3)) for i, c in enumerate(codes)),
       "the month reads back as posted")
 
 # The same month as CSV (application/csv) and as ADX, through the client's own session.
 csv_body = "dataelement,period,orgunit,categoryoptioncombo,attributeoptioncombo,value\n" + "".join(
-    f"{c},201710,AKT,,,{i + 10}\n" for i, c in enumerate(codes))
+    f"{c},201802,AKT,,,{i + 10}\n" for i, c in enumerate(codes))
 r = api.session.post(f"{api.api_url}/dataValueSets", data=csv_body.encode(),
                      headers={"Content-Type": "application/csv"}).json()
 facts["csv_import"] = r["importCount"]
 check(r["status"] == "SUCCESS" and r["importCount"]["imported"] + r["importCount"]["updated"] == len(codes), f"CSV {r}")
-adx = ('<adx xmlns="urn:ihe:qrph:adx:2015"><group orgUnit="AKT" period="2017-09-01/P1M" dataSet="SECURITY">'
+adx = ('<adx xmlns="urn:ihe:qrph:adx:2015"><group orgUnit="AKT" period="2018-03-01/P1M" dataSet="SECURITY">'
        + "".join(f'<dataValue dataElement="{c}" value="{i + 20}"/>' for i, c in enumerate(codes))
        + "</group></adx>")
 r = api.session.post(f"{api.api_url}/dataValueSets", data=adx.encode(),
@@ -83,19 +83,19 @@ r = api.session.post(f"{api.api_url}/dataValueSets", data=adx.encode(),
 facts["adx_import"] = r["importCount"]
 check(r["status"] == "SUCCESS" and r["importCount"]["imported"] + r["importCount"]["updated"] == len(codes), f"ADX {r}")
 adx_back = api.session.get(f"{api.api_url}/dataValueSets.adx",
-                           params={"dataSet": "SECURITY", "period": "201709", "orgUnit": "AKT"}).text
+                           params={"dataSet": "SECURITY", "period": "201803", "orgUnit": "AKT"}).text
 check(all(f'dataElement="{c}"' in adx_back and f'value="{i + 20}"' in adx_back for i, c in enumerate(codes)),
       "ADX reads back")
 
 # A set with one bad value changes nothing and names the problem.
-bad = {"dataValues": [{"dataElement": codes[0], "period": "201708", "orgUnit": "AKT", "value": "3"},
-                      {"dataElement": codes[1], "period": "201708", "orgUnit": "AKT", "value": "many"}]}
+bad = {"dataValues": [{"dataElement": codes[0], "period": "201804", "orgUnit": "AKT", "value": "3"},
+                      {"dataElement": codes[1], "period": "201804", "orgUnit": "AKT", "value": "many"}]}
 resp = api.session.post(f"{api.api_url}/dataValueSets", json=bad)
 check(resp.status_code == 409, f"a conflict is 409, got {resp.status_code}")
 summary = resp.json()
 check(summary["status"] == "ERROR" and summary["importCount"]["imported"] == 0 and summary["conflicts"]
       and summary["conflicts"][0]["object"] == "many", f"conflicts name the value: {summary}")
-check(api.session.get(f"{api.api_url}/dataValues", params={"de": codes[0], "pe": "201708", "ou": "AKT"}).status_code
+check(api.session.get(f"{api.api_url}/dataValues", params={"de": codes[0], "pe": "201804", "ou": "AKT"}).status_code
       == 404, "nothing of the refused set was stored")
 
 # --- dhis2-client, with a personal access token -----------------------------------------------
@@ -109,8 +109,8 @@ elements = list(client.get_data_elements(fields="id,code", filter=f"code:in:[{',
 check(sorted(e["code"] for e in elements) == codes, "data elements by filter")
 element = next(e for e in elements if e["code"] == codes[0])
 
-client.set_data_value(element["id"], "201712", aktobe, 7, co="default")
-value = client.get_data_value(element["id"], "201712", aktobe)
+client.set_data_value(element["id"], "201805", aktobe, 7, co="default")
+value = client.get_data_value(element["id"], "201805", aktobe)
 check(value["value"] == "7", f"a single value reads back: {value}")
 
 # Analytics in DHIS2's form, against Qorgan's own answer to the same question.
@@ -132,9 +132,9 @@ total = client.get_analytics_data(dx=[codes[0]], pe=["LAST_12_MONTHS"], filter="
 check([h["name"] for h in total["headers"]] == ["dx", "pe", "value"], "a unit filter leaves ou off the rows")
 check(len(total["metaData"]["dimensions"]["pe"]) == 12, "LAST_12_MONTHS: twelve months")
 
-client.delete_data_value(element["id"], "201712", aktobe, co="default")
+client.delete_data_value(element["id"], "201805", aktobe, co="default")
 try:
-    client.get_data_value(element["id"], "201712", aktobe)
+    client.get_data_value(element["id"], "201805", aktobe)
     check(False, "a deleted value is gone")
 except DHIS2HTTPError as e:
     check(e.status_code == 404, f"a deleted value answers 404, got {e.status_code}")

@@ -1,0 +1,82 @@
+import Foundation
+import GRDB
+import QorganCore
+
+/// The form rules of a write of values (`FormRules`), decided inside its transaction on each
+/// value as the store resolved it: approval, then completion, then expiry. Answers are kept
+/// per form, period and unit, so a batch asks the database once for each.
+struct FormLocks {
+    struct Lock {
+        var kind: AccessDenied.Kind
+        var form: DataSet
+        var problem: Problem
+    }
+
+    let db: StoreConnection
+    let catalog: Catalog
+    let rules: FormRules
+    /// nil: nothing is approved (or completed) anywhere, nothing to ask.
+    private var approved: [String: Bool]? = nil
+    private var completed: [String: Bool]? = nil
+
+    init(db: StoreConnection, catalog: Catalog, rules: FormRules) {
+        self.db = db
+        self.catalog = catalog
+        self.rules = rules
+    }
+
+    /// Finds out once whether any form is approved or completed at all.
+    mutating func prepare() throws {
+        approved = try Int.fetchOne(db, sql: "SELECT 1 FROM approval WHERE deleted = 0 LIMIT 1") == nil ? nil : [:]
+        completed =
+            try Int.fetchOne(db, sql: "SELECT 1 FROM completion WHERE deleted = 0 LIMIT 1") == nil ? nil : [:]
+    }
+
+    private func ask(_ table: String, _ form: DataSet, _ key: DataValueKey, _ memo: inout [String: Bool]?) throws
+        -> Bool
+    {
+        guard memo != nil else { return false }
+        let k = "\(form.uid)|\(key.period.iso)|\(key.unit)"
+        if let known = memo?[k] { return known }
+        let found =
+            try Int.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT 1 FROM \(table) WHERE data_set_uid = ? AND period = ? AND unit_uid = ? AND deleted = 0"
+                ), arguments: [form.uid, key.period.iso, key.unit]) != nil
+        memo?[k] = found
+        return found
+    }
+
+    /// What locks a value's form for this write, if anything.
+    mutating func lock(_ key: DataValueKey) throws -> Lock? {
+        let forms = ApprovalRules.forms(locking: key.element, unit: key.unit, period: key.period, in: catalog)
+        for form in forms where try ask("approval", form, key, &approved) {
+            return Lock(
+                kind: .locked, form: form,
+                problem: Problem(
+                    field: "period",
+                    reason:
+                        "\(form.code) for \(key.period.iso) is approved: an administrator must withdraw the approval before its data can change",
+                    code: "approved"))
+        }
+        for form in forms where try ask("completion", form, key, &completed) {
+            return Lock(
+                kind: .completed, form: form,
+                problem: Problem(
+                    field: "period",
+                    reason:
+                        "\(form.code) for \(key.period.iso) is marked complete: mark it incomplete before its data change (an administrator may force the change, which is logged)",
+                    code: "complete"))
+        }
+        if !rules.pastExpiry, !forms.isEmpty, forms.allSatisfy({ $0.isExpired(key.period, today: rules.today) }) {
+            return Lock(
+                kind: .locked, form: forms[0],
+                problem: Problem(
+                    field: "period",
+                    reason:
+                        "\(forms[0].code) for \(key.period.iso) closed \(forms[0].expiryDays) days after the period ended; an administrator can still change it",
+                    code: "closed"))
+        }
+        return nil
+    }
+}
