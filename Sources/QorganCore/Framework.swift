@@ -64,9 +64,13 @@ public struct ResultsFramework: Hashable, Sendable, Codable {
     public struct Target: Hashable, Sendable, Codable {
         public var period: String
         public var value: Double
-        public init(period: String, value: Double) {
+        /// The unit whose target it is (code or uid); nil: the indicator's responsible unit. A
+        /// region's report judges the region against the region's own targets only.
+        public var unit: String?
+        public init(period: String, value: Double, unit: String? = nil) {
             self.period = period
             self.value = value
+            self.unit = unit
         }
     }
 
@@ -137,6 +141,12 @@ public struct ResultsFramework: Hashable, Sendable, Codable {
             }
             for t in i.targets where (try? PeriodSelection(t.period)) == nil {
                 out.append(Problem(object: at, field: "targets.period", value: t.period, reason: "not a period"))
+            }
+            for t in i.targets where t.unit.map({ catalog.unit($0) == nil }) ?? false {
+                out.append(
+                    Problem(
+                        object: at, field: "targets.unit", value: t.unit,
+                        reason: "no organisation unit with this code or uid"))
             }
             if i.targets.isEmpty { out.append(Problem(object: at, field: "targets", reason: "at least one target")) }
         }

@@ -82,6 +82,103 @@ public enum Disclosure {
         }
     }
 
+    /// The identity of a published count across the whole document: what it counts (an element,
+    /// operand or indicator code), over which periods, for which unit (codes). The same count in
+    /// two places has the same key.
+    public static func key(_ dx: String, _ pe: String, _ ou: String) -> String { "\(dx)|\(pe)|\(ou)" }
+
+    /// The key of a trace (`dx=…&pe=…&ou=…`).
+    public static func key(trace: String) -> String? {
+        var parts: [String: String] = [:]
+        for pair in trace.split(separator: "&") {
+            let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            if kv.count == 2 { parts[kv[0]] = kv[1] }
+        }
+        guard let dx = parts["dx"], let pe = parts["pe"], let ou = parts["ou"] else { return nil }
+        return key(dx, pe, ou)
+    }
+
+    /// The public edition's pass over the whole document: every count it prints anywhere — key
+    /// figures and their breakdowns, every table cell and total, the progress table — is
+    /// withheld where it is below the threshold (and above zero), where a table suppressed it
+    /// (small or complementary), or where `withholding` names it; and a count withheld in one
+    /// place is withheld in every place it appears, so that no table, total, figure or progress
+    /// line gives away what another hides. Returns every key withheld. A withheld cell keeps no
+    /// number and no trace. Counts are what carry a key (cells) or an indicator without a
+    /// denominator (figures, progress: `isCount`).
+    @discardableResult
+    public static func protect(
+        _ doc: inout ReportDocument, threshold: Double, withholding: Set<String> = [],
+        isCount: (String) -> Bool = { _ in true }
+    ) -> Set<String> {
+        func small(_ v: Double?) -> Bool { v.map { $0 > 0 && $0 < threshold } ?? false }
+        var withheld = withholding
+        for section in doc.sections {
+            for table in section.tables {
+                for row in table.rows {
+                    for cell in row {
+                        guard let key = cell.key else { continue }
+                        if cell.suppressed || small(cell.number) { withheld.insert(key) }
+                    }
+                }
+            }
+        }
+        func figureKey(_ f: FigureResult) -> String? {
+            doc.figureTraces[f.code].flatMap { key(trace: $0) }
+        }
+        for f in doc.figures where f.denominator == nil && isCount(f.indicator) {
+            guard let k = figureKey(f) else { continue }
+            if f.display == "–" || f.values.contains(where: small) { withheld.insert(k) }
+        }
+        for p in doc.progress where p.latestValue != nil && isCount(p.indicator) {
+            if let t = p.trace, let k = key(trace: t), small(p.latestValue) { withheld.insert(k) }
+        }
+        // Withhold each withheld count wherever it stands.
+        for s in doc.sections.indices {
+            for t in doc.sections[s].tables.indices {
+                for r in doc.sections[s].tables[t].rows.indices {
+                    for c in doc.sections[s].tables[t].rows[r].indices {
+                        let cell = doc.sections[s].tables[t].rows[r][c]
+                        guard let k = cell.key, withheld.contains(k) else { continue }
+                        doc.sections[s].tables[t].rows[r][c] = ReportDocument.Cell(text: "–", suppressed: true, key: k)
+                    }
+                }
+            }
+        }
+        for i in doc.figures.indices where doc.figures[i].denominator == nil && isCount(doc.figures[i].indicator) {
+            var f = doc.figures[i]
+            if let k = figureKey(f), withheld.contains(k) {
+                f.display = "–"
+                f.values = f.values.map { _ in nil }
+                f.numerator = nil
+                f.breakdown = nil
+            }
+            if let items = f.breakdown, items.contains(where: { small($0.value) }) {
+                f.breakdown = nil
+                f.display = f.values.first.flatMap { $0 }.map { formatFigure($0, decimals: 0) } ?? f.display
+            }
+            doc.figures[i] = f
+        }
+        for i in doc.progress.indices where isCount(doc.progress[i].indicator) {
+            // The baseline is an observation of the same count: withheld by the same rule.
+            let p = doc.progress[i]
+            if let value = p.baselineValue, let period = p.baselinePeriod, let t = p.trace,
+                let ou = t.split(separator: "&").first(where: { $0.hasPrefix("ou=") })?.dropFirst(3),
+                small(value) || withheld.contains(key(p.indicator, period, String(ou)))
+            {
+                doc.progress[i].baseline = "–"
+                doc.progress[i].baselineValue = nil
+            }
+            guard let t = doc.progress[i].trace, let k = key(trace: t), withheld.contains(k) else { continue }
+            doc.progress[i].latest = "–"
+            doc.progress[i].latestValue = nil
+            doc.progress[i].status = "–"
+            doc.progress[i].statusCode = "suppressed"
+            doc.progress[i].trace = nil
+        }
+        return withheld
+    }
+
     /// A share whose numerator or denominator is below the threshold is suppressed.
     public static func percentage(_ value: Double?, numerator: Double?, denominator: Double?, threshold: Double)
         -> Double?

@@ -34,12 +34,17 @@ public struct ProgrammeReport: Sendable {
     /// `unit` (a uid) computes every figure for that unit instead of the unit its definition
     /// names: a region's report shows the region's figures, never the nation's.
     /// Units in breakdowns are named in `language`.
-    public init(aggregator: some IndicatorSource, unit forUnit: String? = nil, language: String = "en") {
+    /// `within` moves every figure into the report's periods (`Self.periods(of:within:)`).
+    public init(
+        aggregator: some IndicatorSource, unit forUnit: String? = nil, language: String = "en",
+        within: PeriodSelection? = nil
+    ) {
         let catalog = aggregator.catalog
         figures = catalog.reportFigures.compactMap { f in
             guard let ind = catalog.indicator(f.indicator), let unit = catalog.unit(forUnit ?? f.unit),
-                let selection = try? PeriodSelection(f.periods)
+                let own = try? PeriodSelection(f.periods)
             else { return nil }
+            let selection = within.map { Self.periods(of: own, within: $0) } ?? own
             let suffix = f.suffix.map { $0 == "%" ? " %" : " " + $0 } ?? ""
             func show(_ v: Double?) -> String {
                 v.map { formatFigure($0, decimals: ind.decimals) + suffix } ?? "no data"
@@ -91,6 +96,24 @@ public struct ProgrammeReport: Sendable {
             }
             return result
         }
+    }
+
+    /// A figure's periods in a report of `report`'s periods: the part of its own that lies within
+    /// the report's; a single period outside them moves to the report's last period of its type
+    /// (F2 of 2017 in a report of 2016 is 2016's); otherwise the report's periods themselves.
+    public static func periods(of own: PeriodSelection, within report: PeriodSelection) -> PeriodSelection {
+        let (a, b) = (own.span, report.span)
+        if a.start >= b.start && a.end <= b.end { return own }
+        if b.start >= a.start && b.end <= a.end { return report }
+        if a.start <= b.end && b.start <= a.end, own.first.type == report.first.type {
+            let inside = Period.periods(
+                of: own.first.type, within: DaySpan(start: max(a.start, b.start), end: min(a.end, b.end)))
+            if let first = inside.first, let last = inside.last, let s = try? PeriodSelection(from: first, to: last) {
+                return s
+            }
+        }
+        if own.isSingle, let last = Period.periods(of: own.first.type, within: b).last { return PeriodSelection(last) }
+        return report
     }
 
     public func figure(_ code: String) -> FigureResult? { figures.first { $0.code == code } }

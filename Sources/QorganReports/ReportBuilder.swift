@@ -15,6 +15,9 @@ public struct ReportBuilder {
     public var threshold: Double
     public var today: Day
     public var notice: String?
+    /// The public edition's withheld counts (`Disclosure.key`), found by a first pass over the
+    /// whole document, so that no sentence states what a table hides.
+    var withheld: Set<String> = []
 
     public init(
         snapshot: EngineState, framework: ResultsFramework?, periods: PeriodSelection, unit: OrgUnit,
@@ -64,13 +67,62 @@ public struct ReportBuilder {
     func number(_ v: Double?, decimals: Int = 0) -> String { v.map { formatFigure($0, decimals: decimals) } ?? "–" }
 
     public func build() -> ReportDocument {
+        var doc = document()
+        guard edition == .public else {
+            doc.summary = summary(doc)
+            return doc
+        }
+        // The public edition: one disclosure pass over the whole document finds every count it
+        // must withhold; the document is then written again knowing them, so that no sentence or
+        // chart states what a table hides, and the pass applied to it before its summary is said.
+        let withheld = Disclosure.protect(&doc, threshold: threshold, isCount: isCount)
+        var builder = self
+        builder.withheld = withheld
+        doc = builder.document()
+        _ = Disclosure.protect(&doc, threshold: threshold, withholding: withheld, isCount: isCount)
+        doc.summary = builder.summary(doc)
+        return doc
+    }
+
+    /// The summary, from what the document publishes.
+    func summary(_ doc: ReportDocument) -> [String] {
+        var summary = doc.figures.filter { !$0.values.isEmpty && $0.display != "–" }.compactMap(sentence)
+        if let trend = involvementTrend() { summary.append(trend.sentence) }
+        summary += findings()
+        let judged = doc.progress.filter { $0.statusCode != "noTarget" && $0.statusCode != "suppressed" }
+        if !judged.isEmpty {
+            func n(_ code: String) -> String { String(judged.filter { $0.statusCode == code }.count) }
+            summary.append(
+                ReportText.fill(text("targetsSentence"), String(judged.count), n("met"), n("onTrack"), n("behind")))
+        }
+        return summary
+    }
+
+    /// Whether the public edition may state a count: not below the threshold, not withheld.
+    func publishes(_ value: Double?, key: String) -> Bool {
+        guard edition == .public, let value else { return true }
+        return !(value > 0 && value < threshold) && !withheld.contains(key)
+    }
+
+    /// Whether `ref` (an element, `ELEMENT.COMBO`, or an indicator) counts people or events.
+    func isCount(_ ref: String) -> Bool {
+        let code = String(ref.split(separator: ".").first ?? "")
+        if let ind = catalog.indicator(code) {
+            return ind.denominator.trimmingCharacters(in: .whitespaces) == "1" && ind.factor == 1
+        }
+        guard let e = catalog.element(code) else { return false }
+        return e.valueType.isNumeric && e.valueType != .percentage && e.valueType != .boolean
+    }
+
+    func document() -> ReportDocument {
         // Every figure for the report's unit: a region's report is the region's, traces included.
-        let report = ProgrammeReport(aggregator: snapshot, unit: unit.uid, language: language)
+        let report = ProgrammeReport(aggregator: snapshot, unit: unit.uid, language: language, within: periods)
         var figures = report.figures
         var traces: [String: String] = [:]
         for f in catalog.reportFigures {
             guard let ind = catalog.indicator(f.indicator) else { continue }
-            traces[f.code] = Self.trace(dx: ind.code, pe: f.periods, ou: unit.code)
+            let pe = (try? PeriodSelection(f.periods)).map { ProgrammeReport.periods(of: $0, within: periods) }
+            traces[f.code] = Self.trace(dx: ind.code, pe: pe?.description ?? f.periods, ou: unit.code)
         }
         for i in figures.indices {
             if let ind = catalog.indicator(figures[i].indicator) {
@@ -84,20 +136,12 @@ public struct ReportBuilder {
         }
         if let notice { notes.append(notice) }
         let progress = self.progress()
-        var summary = figures.compactMap(sentence)
-        if let trend = involvementTrend() { summary.append(trend.sentence) }
-        summary += findings()
-        if !progress.isEmpty {
-            func n(_ code: String) -> String { String(progress.filter { $0.statusCode == code }.count) }
-            summary.append(
-                ReportText.fill(text("targetsSentence"), String(progress.count), n("met"), n("onTrack"), n("behind")))
-        }
         return ReportDocument(
             title: text("title"), programme: framework.map { $0.text($0.programme, in: language) } ?? "",
             unit: unit.code,
             unitName: unit.name(in: language),
             periods: periods.description, language: language, edition: edition, generated: today.description,
-            summary: summary, figures: figures, figureTraces: traces, progress: progress,
+            summary: [], figures: figures, figureTraces: traces, progress: progress,
             sections: [
                 incidents(), prevention(), travel(), prosecutions(), rehabilitation(), readiness(), sites(),
                 involvement(),
@@ -146,6 +190,12 @@ public struct ReportBuilder {
         guard let ra = run([dx], pe: [a.description], ou: [unit.uid])?.rows.first?.value,
             let rb = run([dx], pe: [b.description], ou: [unit.uid])?.rows.first?.value
         else { return nil }
+        if isCount(dx)
+            && !(publishes(ra, key: Disclosure.key(dx, a.description, unit.code))
+                && publishes(rb, key: Disclosure.key(dx, b.description, unit.code)))
+        {
+            return nil
+        }
         let verb = rb > ra ? "rose" : rb < ra ? "fell" : "same"
         return ReportText.fill(
             text("changeSentence"), label,
@@ -166,7 +216,7 @@ public struct ReportBuilder {
             let total = drawn.rows.map(\.value).reduce(0, +)
             let unemployed = catalog.optionCombos(of: el).filter { $0.code.hasPrefix("UNEMPLOYED") }.map(\.uid)
             let u = drawn.rows.filter { unemployed.contains($0.co ?? "") }.map(\.value).reduce(0, +)
-            if total > 0 {
+            if total > 0, publishes(total, key: Disclosure.key("DRAWN_IN", last, unit.code)), publishes(u, key: "") {
                 out.append(
                     ReportText.fill(
                         text("youngShare"), formatFigure(young, decimals: 1), last,
@@ -205,6 +255,10 @@ public struct ReportBuilder {
     /// its standard error, not an assertion.
     public func involvementTrend() -> TrendStatement? {
         guard let r = run(["DRAWN_IN"], pe: yearLabels, ou: [unit.uid]) else { return nil }
+        // A slope with its error and the other years would give away a withheld year.
+        if r.rows.contains(where: { !publishes($0.value, key: Disclosure.key("DRAWN_IN", $0.pe, unit.code)) }) {
+            return nil
+        }
         let points = r.rows.compactMap { row in Int(row.pe).map { (x: Double($0), y: row.value) } }.sorted {
             $0.x < $1.x
         }
@@ -222,61 +276,76 @@ public struct ReportBuilder {
 
     func progress() -> [ReportDocument.Progress] {
         guard let framework else { return [] }
+        // The year the report ends in: its "latest".
+        let reportYear = Period.periods(of: .yearly, within: periods.span).last
         return framework.indicators.compactMap { path, fi in
             guard let ind = catalog.indicator(fi.indicator) else { return nil }
-            // The target of the report's span (the last one ending within it, else the first after).
-            let targets = fi.targets.compactMap { t -> (ResultsFramework.Target, PeriodSelection)? in
-                (try? PeriodSelection(t.period)).map { (t, $0) }
-            }
-            guard let target = targets.last(where: { $0.1.span.end <= periods.span.end }) ?? targets.first else {
-                return nil
-            }
-            let span = DaySpan(
-                start: max(
-                    periods.span.start,
-                    (try? PeriodSelection(fi.baseline.period))?.span.end.adding(days: 1) ?? periods.span.start),
-                end: min(periods.span.end, target.1.span.end))
-            let measuredSpan = target.1.isSingle && target.1.first.type == .yearly ? target.1.span : span
             // The responsible unit's value when it lies within the report's unit; the report's unit's otherwise
             // (a region's report measures the region, not the nation).
+            let responsibleUnit = catalog.unit(fi.responsibleUnit)
             let responsible =
-                catalog.unit(fi.responsibleUnit).flatMap { r in
-                    catalog.isInSubtree(r.uid, of: unit.uid, on: today) ? r : nil
-                } ?? unit
-            var latest = snapshot.indicator(ind.uid, unit: responsible.uid, span: measuredSpan)?.value
+                responsibleUnit.flatMap { r in catalog.isInSubtree(r.uid, of: unit.uid, on: today) ? r : nil } ?? unit
+            // The unit is judged against its own targets: the indicator's for its responsible unit, a
+            // target naming the unit for any other; none, and the report says so.
+            let own = responsible.uid == responsibleUnit?.uid
+            let targets = fi.targets.compactMap { t -> (ResultsFramework.Target, PeriodSelection)? in
+                let forUnit = t.unit.flatMap { catalog.unit($0)?.uid }
+                guard own ? forUnit == nil || forUnit == responsible.uid : forUnit == responsible.uid else {
+                    return nil
+                }
+                return (try? PeriodSelection(t.period)).map { (t, $0) }
+            }
+            // The target the report's span heads for: the first ending at or after its end, else the last.
+            let target = targets.first(where: { $0.1.span.end >= periods.span.end }) ?? targets.last
+            let baselineEnd = (try? PeriodSelection(fi.baseline.period))?.span.end ?? periods.span.start
+            let yearly = target.map { $0.1.isSingle && $0.1.first.type == .yearly } ?? true
+            // A yearly target is measured in the report's last year; a range from the baseline on.
+            let measuredSpan =
+                yearly
+                ? (reportYear?.span ?? periods.span)
+                : DaySpan(
+                    start: max(periods.span.start, baselineEnd.adding(days: 1)),
+                    end: min(periods.span.end, target?.1.span.end ?? periods.span.end))
+            var latest =
+                measuredSpan.start <= measuredSpan.end
+                ? snapshot.indicator(ind.uid, unit: responsible.uid, span: measuredSpan)?.value : nil
             // A count with nothing recorded is zero (no act was recorded), not missing.
             if latest == nil && ind.denominator.trimmingCharacters(in: .whitespaces) == "1" && ind.factor == 1 {
                 latest = 0
             }
             let higher = fi.higherIsBetter ?? true
-            var status = "noData"
-            if let v = latest {
-                let gap = target.0.value - fi.baseline.value
-                let done = gap == 0 ? 1 : (v - fi.baseline.value) / gap
+            var status = target == nil ? "noTarget" : "noData"
+            if let v = latest, let target {
                 let reached = higher ? v >= target.0.value : v <= target.0.value
-                let baselineEnd = (try? PeriodSelection(fi.baseline.period))?.span.end ?? periods.span.start
-                let elapsed =
-                    Double(min(periods.span.end, target.1.span.end).ordinal - baselineEnd.ordinal)
-                    / Double(max(1, target.1.span.end.ordinal - baselineEnd.ordinal))
-                status = reached ? "met" : done >= elapsed - 1e-9 ? "onTrack" : "behind"
+                if !own {
+                    // A unit's own target has no baseline of its own to measure the way from.
+                    status = reached ? "met" : "behind"
+                } else {
+                    let gap = target.0.value - fi.baseline.value
+                    let done = gap == 0 ? 1 : (v - fi.baseline.value) / gap
+                    let elapsed =
+                        Double(min(periods.span.end, target.1.span.end).ordinal - baselineEnd.ordinal)
+                        / Double(max(1, target.1.span.end.ordinal - baselineEnd.ordinal))
+                    status = reached ? "met" : done >= elapsed - 1e-9 ? "onTrack" : "behind"
+                }
             }
+            let measured =
+                measuredSpan.start.year == measuredSpan.end.year
+                ? String(measuredSpan.end.year) : "\(measuredSpan.start.year)..\(measuredSpan.end.year)"
             return ReportDocument.Progress(
                 path: path, indicator: ind.code, name: ind.name(in: language),
                 definition: framework.text(fi.definition, in: language),
-                baseline: "\(formatFigure(fi.baseline.value, decimals: ind.decimals)) (\(fi.baseline.period))",
-                target: "\(formatFigure(target.0.value, decimals: ind.decimals)) (\(target.0.period))",
-                latest: latest.map {
-                    "\(formatFigure($0, decimals: ind.decimals)) (\(measuredSpan.start.year == measuredSpan.end.year ? String(measuredSpan.end.year) : "\(measuredSpan.start.year)..\(measuredSpan.end.year)"))"
-                } ?? text("noData"),
+                baseline: own
+                    ? "\(formatFigure(fi.baseline.value, decimals: ind.decimals)) (\(fi.baseline.period))" : "–",
+                target: target.map { "\(formatFigure($0.0.value, decimals: ind.decimals)) (\($0.0.period))" }
+                    ?? ReportText.fill(text("noTargetFor"), responsible.name(in: language)),
+                latest: latest.map { "\(formatFigure($0, decimals: ind.decimals)) (\(measured))" } ?? text("noData"),
                 status: text(status), statusCode: status,
                 verification: framework.text(fi.meansOfVerification, in: language),
                 frequency: framework.text(fi.frequency, in: language),
-                responsible: catalog.unit(fi.responsibleUnit)?.name(in: language) ?? fi.responsibleUnit,
-                trace: Self.trace(
-                    dx: ind.code,
-                    pe: target.1.isSingle && target.1.first.type == .yearly
-                        ? target.1.description : "\(measuredSpan.start.year)..\(measuredSpan.end.year)",
-                    ou: responsible.code))
+                responsible: responsible.name(in: language),
+                trace: Self.trace(dx: ind.code, pe: measured, ou: responsible.code), latestValue: latest,
+                baselineValue: own ? fi.baseline.value : nil, baselinePeriod: own ? fi.baseline.period : nil)
         }
     }
 
@@ -295,34 +364,40 @@ public struct ReportBuilder {
             grid, rowNames: regions.map { $0.name(in: language) }, rowCodes: regions.map(\.code), dx: dx, title: title)
     }
 
+    /// Rows × years of counts with their totals. Every cell carries its key (`Disclosure.key`):
+    /// `rowKeys` name rows whose codes are not queries of their own (a target group over several
+    /// breakdowns); `totalsOf` names what the column totals count when the rows are items.
     func matrix(
         _ grid: [[Double]], rowNames: [String], rowCodes: [String], dx: String, title: String,
-        codesAreData: Bool = false
+        codesAreData: Bool = false, rowKeys: [String]? = nil, totalsOf: String? = nil
     ) -> ReportDocument.Table {
         let control = edition == .public ? Disclosure.suppress(grid, threshold: threshold) : nil
         let shown: [[Double?]] = control?.cells ?? grid.map { $0.map { Optional($0) } }
+        let columnDx = codesAreData ? totalsOf : dx
+        func columnKey(_ pe: String) -> String { Disclosure.key(columnDx ?? "[\(title)]", pe, unit.code) }
         var rows: [[ReportDocument.Cell]] = []
         for (ri, name) in rowNames.enumerated() {
             var cells = [ReportDocument.Cell(text: name)]
+            let d = codesAreData ? rowCodes[ri] : dx
+            let ou = codesAreData ? unit.code : rowCodes[ri]
+            let keyDx = rowKeys?[ri] ?? d
             for (yi, y) in yearLabels.enumerated() {
-                let d = codesAreData ? rowCodes[ri] : dx
-                let ou = codesAreData ? unit.code : rowCodes[ri]
+                let key = Disclosure.key(keyDx, y, ou)
                 if let v = shown[ri][yi] {
                     cells.append(
-                        .init(text: formatFigure(v, decimals: 0), number: v, trace: Self.trace(dx: d, pe: y, ou: ou)))
+                        .init(
+                            text: formatFigure(v, decimals: 0), number: v, trace: Self.trace(dx: d, pe: y, ou: ou),
+                            key: key))
                 } else {
-                    cells.append(.init(text: "–", suppressed: true))
+                    cells.append(.init(text: "–", suppressed: true, key: key))
                 }
             }
             let total = grid[ri].reduce(0, +)
+            let totalKey = Disclosure.key(keyDx, periods.description, ou)
             cells.append(
                 control?.exposedRows.contains(ri) == true
-                    ? .init(text: "–", suppressed: true)
-                    : totalCell(
-                        total,
-                        trace: Self.trace(
-                            dx: codesAreData ? rowCodes[ri] : dx, pe: periods.description,
-                            ou: codesAreData ? unit.code : rowCodes[ri])))
+                    ? .init(text: "–", suppressed: true, key: totalKey)
+                    : totalCell(total, trace: Self.trace(dx: d, pe: periods.description, ou: ou), key: totalKey))
             rows.append(cells)
         }
         var totals = [ReportDocument.Cell(text: text("total"))]
@@ -330,16 +405,20 @@ public struct ReportBuilder {
             let v = grid.map { $0[yi] }.reduce(0, +)
             totals.append(
                 control?.exposedColumns.contains(yi) == true
-                    ? .init(text: "–", suppressed: true)
-                    : totalCell(v, trace: codesAreData ? nil : Self.trace(dx: dx, pe: y, ou: unit.code)))
+                    ? .init(text: "–", suppressed: true, key: columnKey(y))
+                    : totalCell(
+                        v, trace: columnDx.map { Self.trace(dx: $0, pe: y, ou: unit.code) }, key: columnKey(y)))
         }
         let all = grid.flatMap { $0 }.reduce(0, +)
         let exposedAll =
             (control.map { !$0.exposedRows.isEmpty || !$0.exposedColumns.isEmpty } ?? false) && grid.count == 1
+        let allKey = columnKey(periods.description)
         totals.append(
             exposedAll
-                ? .init(text: "–", suppressed: true)
-                : totalCell(all, trace: codesAreData ? nil : Self.trace(dx: dx, pe: periods.description, ou: unit.code))
+                ? .init(text: "–", suppressed: true, key: allKey)
+                : totalCell(
+                    all, trace: columnDx.map { Self.trace(dx: $0, pe: periods.description, ou: unit.code) }, key: allKey
+                )
         )
         rows.append(totals)
         return ReportDocument.Table(
@@ -348,9 +427,9 @@ public struct ReportBuilder {
     }
 
     /// A total: in the public edition, itself a count, hidden below the threshold.
-    func totalCell(_ v: Double, trace: String?) -> ReportDocument.Cell {
-        if edition == .public && v > 0 && v < threshold { return .init(text: "–", suppressed: true) }
-        return .init(text: formatFigure(v, decimals: 0), number: v, trace: trace)
+    func totalCell(_ v: Double, trace: String?, key: String) -> ReportDocument.Cell {
+        if edition == .public && v > 0 && v < threshold { return .init(text: "–", suppressed: true, key: key) }
+        return .init(text: formatFigure(v, decimals: 0), number: v, trace: trace, key: key)
     }
 
     /// Items (rows) × years of indicator values (percentages; not suppressed by count).
@@ -365,7 +444,8 @@ public struct ReportBuilder {
                     }
                     return .init(
                         text: formatFigure(v, decimals: decimals), number: v,
-                        trace: Self.trace(dx: ref, pe: y, ou: ou.code))
+                        trace: Self.trace(dx: ref, pe: y, ou: ou.code),
+                        key: isCount(ref) ? Disclosure.key(ref, y, ou.code) : nil)
                 }
         }
         return rows.isEmpty ? nil : ReportDocument.Table(title: title, header: [text("item")] + yearLabels, rows: rows)
@@ -436,7 +516,7 @@ public struct ReportBuilder {
                     grid, rowNames: combos.map { catalog.name(of: $0, in: language) },
                     rowCodes: combos.map { "PREV_EVENTS.\($0.code)" },
                     dx: "PREV_EVENTS",
-                    title: text("eventsByChannel"), codesAreData: true))
+                    title: text("eventsByChannel"), codesAreData: true, totalsOf: "PREV_EVENTS"))
         }
         let chart = Chart.svg(
             .bar, title: text("chartCoverage") + " " + (yearLabels.last ?? ""),
@@ -552,10 +632,15 @@ public struct ReportBuilder {
         let table = matrix(
             grid, rowNames: order.map { optionNames[$0] ?? $0 }, rowCodes: order.map { _ in "DRAWN_IN" },
             dx: "DRAWN_IN",
-            title: text("drawnTable"), codesAreData: true)
+            title: text("drawnTable"), codesAreData: true, rowKeys: order.map { "DRAWN_IN[\($0)]" },
+            totalsOf: "DRAWN_IN")
         var paragraphs: [String] = []
         if let trend = involvementTrend() { paragraphs.append(trend.sentence) }
-        let totals = yearLabels.indices.map { yi in grid.map { $0[yi] }.reduce(0, +) }
+        // The chart draws what the table publishes: a withheld year is a gap.
+        let totals: [Double?] = yearLabels.indices.map { yi in
+            let v = grid.map { $0[yi] }.reduce(0, +)
+            return publishes(v, key: Disclosure.key("DRAWN_IN", yearLabels[yi], unit.code)) ? v : nil
+        }
         let chart = Chart.svg(
             .line, title: text("chartDrawn"), labels: yearLabels,
             series: [Chart.Series(name: unit.name(in: language), values: totals)],

@@ -12,12 +12,19 @@ public struct ReportDocument: Codable, Sendable {
         /// The query behind it (`dx=…&pe=…&ou=…`), when it is a figure of the data.
         public var trace: String?
         public var suppressed: Bool
-        public init(text: String, number: Double? = nil, trace: String? = nil, suppressed: Bool = false) {
+        /// What count it is (`Disclosure.key`), for the public edition's one pass over the whole
+        /// document; never written out (a suppressed cell says nothing of itself).
+        public var key: String? = nil
+        public init(
+            text: String, number: Double? = nil, trace: String? = nil, suppressed: Bool = false, key: String? = nil
+        ) {
             self.text = text
             self.number = number
             self.trace = trace
             self.suppressed = suppressed
+            self.key = key
         }
+        enum CodingKeys: String, CodingKey { case text, number, trace, suppressed }
     }
 
     public struct Table: Codable, Sendable {
@@ -49,6 +56,11 @@ public struct ReportDocument: Codable, Sendable {
         public var frequency: String
         public var responsible: String
         public var trace: String?
+        /// The latest value as a number (nil when there is none, or the public edition withholds it).
+        public var latestValue: Double? = nil
+        /// The baseline as a number, and its period: an observation too, withheld as one.
+        public var baselineValue: Double? = nil
+        public var baselinePeriod: String? = nil
     }
 
     public var title: String

@@ -87,6 +87,19 @@ extension ReportDocument {
         return out
     }
 
+    /// The key figures as a plain-text table (the command line's default), then the notes that
+    /// qualify them (edition, approval, illustrative data).
+    public func table() -> String {
+        let l = labels
+        let header = [
+            "Figure", l["value"] ?? "Value", l["periods"] ?? "Period", l["unit"] ?? "Unit", "Indicator",
+            l["item"] ?? "Item",
+        ]
+        let rows = figures.map { [$0.code, $0.display, $0.periods, $0.unitName, $0.indicator, $0.label] }
+        let notes = self.notes.filter { $0 != l["traceNote"] }
+        return TextTable.render(header: header, rows: rows) + notes.map { "\n" + $0 + "\n" }.joined()
+    }
+
     public func markdown() -> String {
         let l = labels
         func row(_ cells: [String]) -> String {

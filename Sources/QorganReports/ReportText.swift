@@ -17,6 +17,7 @@ public enum ReportText {
         "baseline": "Baseline",
         "latest": "Latest", "status": "Status",
         "met": "met", "onTrack": "on track", "behind": "behind", "noData": "no data", "notes": "Notes",
+        "noTarget": "no target", "noTargetFor": "no target set for %1",
         "rose": "rose from %1 to %2 (%3)", "fell": "fell from %1 to %2 (%3)", "same": "stayed at %1 (%3)",
         "valueSentence": "%1: %2 (%3).", "changeSentence": "%1 %2.",
         "trendRising":
@@ -63,6 +64,7 @@ public enum ReportText {
         "baseline": "Исходное значение",
         "latest": "Последнее", "status": "Статус",
         "met": "достигнута", "onTrack": "в графике", "behind": "отставание", "noData": "нет данных",
+        "noTarget": "нет цели", "noTargetFor": "для «%1» цель не установлена",
         "notes": "Примечания",
         "rose": "выросла с %1 до %2 (%3)", "fell": "снизилась с %1 до %2 (%3)", "same": "осталась на уровне %1 (%3)",
         "valueSentence": "%1: %2 (%3).", "changeSentence": "%1 %2.",
@@ -112,6 +114,7 @@ public enum ReportText {
         "baseline": "Бастапқы мән",
         "latest": "Соңғы", "status": "Күйі",
         "met": "орындалды", "onTrack": "кесте бойынша", "behind": "артта қалу", "noData": "деректер жоқ",
+        "noTarget": "мақсат жоқ", "noTargetFor": "«%1» үшін мақсат белгіленбеген",
         "notes": "Ескертпелер",
         "rose": "%1-дан %2-ға дейін өсті (%3)", "fell": "%1-дан %2-ға дейін төмендеді (%3)",
         "same": "%1 деңгейінде қалды (%3)",

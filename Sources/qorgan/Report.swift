@@ -32,22 +32,16 @@ struct Report: ParsableCommand {
     func run() throws {
         try guarded {
             let (s, engine) = try store.openWithEngine()
-            let snapshot = engine.snapshot()
-            if format == .table {
-                let report = ProgrammeReport(aggregator: snapshot)
-                if report.figures.isEmpty {
-                    print("The database defines no report figures (qorgan demo writes a programme that does).")
-                    return
-                }
-                print(report.table(), terminator: "")
-                if let notice = try s.setting("demo.notice") { print("\n" + notice) }
+            if format == .table && engine.snapshot().catalog.reportFigures.isEmpty {
+                print("The database defines no report figures (qorgan demo writes a programme that does).")
                 return
             }
+            // Every format, the table included, is the one document built from the options read once.
             let doc = try ReportOptions.build(
-                store: s, snapshot: snapshot, periods: periods, unit: unit, language: language,
+                store: s, snapshot: engine.snapshot(), periods: periods, unit: unit, language: language,
                 edition: edition, threshold: threshold, approvedOnly: approvedOnly)
             switch format {
-            case .table: break
+            case .table: try write(Data(doc.table().utf8), to: output)
             case .json: try write(try doc.json() + Data("\n".utf8), to: output)
             case .md: try write(Data(doc.markdown().utf8), to: output)
             case .html: try write(Data(doc.html(traceBase: traceBase).utf8), to: output)
@@ -61,7 +55,7 @@ struct Report: ParsableCommand {
                     throw QorganError.invalidArgument("--format pdf needs --output FILE.pdf")
                 }
                 do {
-                    try PDF.print(html: doc.html(traceBase: traceBase), to: output)
+                    try write(try PDF.data(html: doc.html(traceBase: traceBase)), to: output)
                 } catch let e as PDF.Failure {
                     throw QorganError.invalidArgument(e.message)
                 }
