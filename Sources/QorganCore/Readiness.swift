@@ -29,7 +29,7 @@ public enum ReadinessScale: String, CaseIterable, Sendable, Codable {
     /// The score of an answer; nil when it is not an answer of this scale. `NA` is handled by the caller.
     public func score(_ answer: String) -> Double? {
         switch self {
-        case .yesNo: ["yes": 1, "no": 0][answer.lowercased()]
+        case .yesNo: ["yes": 1, "no": 0, "1": 1, "0": 0][answer.lowercased()]
         case .levels: Int(answer).flatMap { (0...4).contains($0) ? Double($0) : nil }
         case .exercise: ["P": 3, "S": 2, "M": 1, "U": 0][answer.uppercased()]
         }
@@ -139,6 +139,20 @@ public struct ItemScore: Hashable, Sendable, Codable {
         self.evidence = evidence
     }
     public var notApplicable: Bool { answer.uppercased() == "NA" }
+
+    enum CodingKeys: String, CodingKey { case item, answer, evidence }
+
+    /// An answer may be written as text ("yes", "3", "P") or as a number (1, 0, 3).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        item = try c.decode(String.self, forKey: .item)
+        if let n = try? c.decode(Int.self, forKey: .answer) {
+            answer = String(n)
+        } else {
+            answer = try c.decode(String.self, forKey: .answer)
+        }
+        evidence = try c.decodeIfPresent(String.self, forKey: .evidence)
+    }
 }
 
 /// One office assessed on one day with one instrument version, by an assessor named by role.

@@ -259,6 +259,19 @@ public struct Inspection: Hashable, Sendable, Codable {
         self.prescriptions = prescriptions
     }
 
+    enum CodingKeys: String, CodingKey { case uid, site, date, kind, findings, prescriptions }
+
+    /// A new inspection names no uid (it is given one) and may have no prescriptions.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        uid = try c.decodeIfPresent(String.self, forKey: .uid) ?? ""
+        site = try c.decode(String.self, forKey: .site)
+        date = try c.decode(Day.self, forKey: .date)
+        kind = try c.decode(InspectionKind.self, forKey: .kind)
+        findings = try c.decode([String: Finding].self, forKey: .findings)
+        prescriptions = try c.decodeIfPresent([Prescription].self, forKey: .prescriptions) ?? []
+    }
+
     public func problems(site: Site?, _ config: SiteConfiguration, line: Int? = nil) -> [Problem] {
         var out: [Problem] = []
         func bad(_ f: String, _ v: String?, _ r: String) {

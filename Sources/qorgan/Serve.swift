@@ -70,7 +70,16 @@ struct Serve: AsyncParsableCommand {
             FileHandle.standardOutput.write(
                 Data("Put the demo programme into \(store.shown) (\(try db.valueCount()) values).\n".utf8))
         }
-        if demo { try DemoAccounts.ensure(in: db) }
+        // The demo's public password never reaches a real programme's database.
+        var created: [String] = []
+        if demo {
+            guard try db.setting("demo.notice") != nil else {
+                throw QorganError.conflict(
+                    "\(store.shown) holds a programme that is not the demo's: --demo would add sign-ins with the demo's public password to it; nothing was changed. Run 'qorgan serve' without --demo, or give --database a new file for the demo"
+                )
+            }
+            created = try DemoAccounts.ensure(in: db)
+        }
         let snapshotPath = store.snapshot
         let (engine, opening) = try AnalyticsEngine.open(store: db, snapshot: snapshotPath)
 
@@ -111,16 +120,22 @@ struct Serve: AsyncParsableCommand {
         if let s = opening.snapshotSequence { state.snapshotLoaded(at: s) }
         let users = try db.userCount()
         let demo = self.demo
+        let madeNow = created
         let app = buildApplication(state) { actual in
             var lines = [
                 "Qorgan is serving http://\(host):\(actual) (\(engine.snapshot().valueCount) values, \(users) users)"
             ]
-            if demo {
+            if !madeNow.isEmpty {
                 lines.append(
                     "Demo sign-ins, password '\(DemoAccounts.password)': "
-                        + DemoAccounts.accounts.map {
+                        + DemoAccounts.accounts.filter { madeNow.contains($0.username) }.map {
                             "\($0.username) (\($0.role.rawValue), \($0.units.joined(separator: ",")))"
                         }.joined(separator: ", "))
+            } else if demo {
+                lines.append(
+                    "The demo sign-ins were made earlier: "
+                        + DemoAccounts.accounts.map(\.username).joined(separator: ", ")
+                        + " (each with the password it has now; 'qorgan-demo' unless it was changed)")
             } else if users == 0 {
                 lines.append("No users yet: qorgan users add NAME --role administrator --unit ROOT_UNIT_CODE")
             }
