@@ -273,3 +273,78 @@ import Testing
         }
     }
 }
+
+/// The report's options, read once, in every format: the default table included.
+@Suite struct ReportOptionTests {
+    static let db: String = {
+        let db = Fixtures.temporaryPath()
+        _ = try? CLITests().qorgan("demo", database: db)
+        return db
+    }()
+
+    func report(_ args: String...) throws -> CLITests.Run {
+        try CLITests.run(CLITests.binary, ["report"] + args + ["--database", Self.db])
+    }
+
+    func line(_ figure: String, _ out: String) -> String {
+        out.split(separator: "\n").first { $0.hasPrefix(figure + " ") }.map(String.init) ?? ""
+    }
+
+    @Test func theTableHonoursEveryOptionOrRefusesIt() throws {
+        let public_ = try report("--edition", "public")
+        #expect(line("F2", public_.out).contains("–") && line("F9", public_.out).contains("–"), "\(public_.out)")
+        #expect(public_.out.contains("Public edition: counts below 5"))
+        let approved = try report("--approved-only")
+        #expect(line("F4", approved.out).contains("69.4 %"), "\(approved.out)")
+        #expect(approved.out.contains("approved to the national level"))
+        let region = try report("--unit", "AKT")
+        #expect(line("F1", region.out).contains("Aktobe region"), "\(region.out)")
+        #expect(!region.out.contains("Republic of Kazakhstan"))
+        let year = try report("--periods", "2016")
+        #expect(line("F1", year.out).contains(" 2016 ") && line("F2", year.out).contains(" 2016 "), "\(year.out)")
+        let unknown = try report("--unit", "NOPE")
+        #expect(unknown.status == 1 && unknown.err.contains("unit") && unknown.err.contains("NOPE"))
+        let nonsense = try report("--periods", "nonsense")
+        #expect(nonsense.status == 1 && nonsense.err.contains("periods"))
+        let file = Fixtures.temporaryPath("figures.txt")
+        let written = try report("--output", file)
+        #expect(written.status == 0 && written.out.isEmpty)
+        #expect((try? String(contentsOfFile: file, encoding: .utf8))?.contains("F10") == true)
+    }
+
+    /// Progress follows the chosen periods, and a region is judged against its own targets.
+    @Test func progressFollowsThePeriodsAndTheUnitsOwnTargets() throws {
+        let json = try report("--format", "json", "--periods", "2016")
+        let doc = try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any]
+        let progress = doc?["progress"] as? [[String: Any]] ?? []
+        #expect(!progress.isEmpty)
+        for p in progress { #expect((p["latest"] as? String)?.hasSuffix("(2016)") == true, "\(p)") }
+        let region = try report("--format", "md", "--unit", "AKT")
+        #expect(region.out.contains("no target set for Aktobe region"), "\(region.out.prefix(3000))")
+        #expect(!region.out.contains("of 7 framework indicators"))
+    }
+
+    /// --output writes beside its target and renames; a directory, a symbolic link or a device
+    /// is refused and left as it was.
+    @Test func outputIsWrittenSafely() throws {
+        let dir = URL(fileURLWithPath: Fixtures.temporaryPath()).deletingLastPathComponent()
+        let target = dir.appendingPathComponent("kept.txt")
+        try Data("mine".utf8).write(to: target)
+        let link = dir.appendingPathComponent("link.txt")
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: target)
+        let viaLink = try report("--output", link.path)
+        #expect(viaLink.status == 1 && viaLink.err.contains("symbolic link"), "\(viaLink.err)")
+        #expect(try String(contentsOf: target, encoding: .utf8) == "mine")
+        let toDir = try report("--output", dir.path)
+        #expect(toDir.status == 1 && toDir.err.contains("is a directory"))
+        let device = try report("--output", "/dev/null")
+        #expect(device.status == 1 && device.err.contains("not a regular file"))
+        let missing = try report("--output", dir.appendingPathComponent("no/such/folder.txt").path)
+        #expect(missing.status == 1 && missing.err.contains("does not exist"))
+        let replaced = try report("--output", target.path)
+        #expect(replaced.status == 0)
+        #expect(try String(contentsOf: target, encoding: .utf8).contains("F1"))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".part") }
+        #expect(leftovers.isEmpty)
+    }
+}
