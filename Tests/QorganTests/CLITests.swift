@@ -291,9 +291,11 @@ import Testing
     }
 
     @Test func theTableHonoursEveryOptionOrRefusesIt() throws {
-        let public_ = try report("--edition", "public")
-        #expect(line("F2", public_.out).contains("–") && line("F9", public_.out).contains("–"), "\(public_.out)")
-        #expect(public_.out.contains("Public edition: counts below 5"))
+        let publicEdition = try report("--edition", "public")
+        #expect(
+            line("F2", publicEdition.out).contains("–") && line("F9", publicEdition.out).contains("–"),
+            "\(publicEdition.out)")
+        #expect(publicEdition.out.contains("Public edition: counts below 5"))
         let approved = try report("--approved-only")
         #expect(line("F4", approved.out).contains("69.4 %"), "\(approved.out)")
         #expect(approved.out.contains("approved to the national level"))
