@@ -1,4 +1,6 @@
 import Foundation
+import HTTPTypes
+import HummingbirdTesting
 import QorganTestSupport
 import Testing
 
@@ -348,5 +350,78 @@ import Testing
         #expect(try String(contentsOf: target, encoding: .utf8).contains("F1"))
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".part") }
         #expect(leftovers.isEmpty)
+    }
+}
+
+/// What `values export` writes, `values import` takes back unchanged, in every format; and a data
+/// value set that says nothing of a comment keeps the one stored, counting an unchanged value as
+/// ignored (as DHIS2 does).
+@Suite struct RoundTripTests {
+    @Test func exportThenImportChangesNothingInEveryFormat() throws {
+        let cli = CLITests()
+        let db = Fixtures.temporaryPath()
+        try cli.qorgan("demo", database: db)
+        for format in ["csv", "json", "adx"] {
+            let file = Fixtures.temporaryPath("values.\(format)")
+            let exported = try cli.qorgan("values", "export", "--format", format, "--output", file, database: db)
+            #expect(exported.status == 0, "\(exported.err)")
+            let again = try cli.qorgan("values", "import", file, "--dry-run", database: db)
+            #expect(again.status == 0, "\(format): \(again.err.prefix(500))")
+            #expect(
+                again.out.contains("Would import 0, updated 0, unchanged 27799, deleted 0 (27799 rows)"), "\(again.out)"
+            )
+        }
+        // With the derived values asked for, import leaves them out and says how many.
+        let all = Fixtures.temporaryPath("all.csv")
+        try cli.qorgan("values", "export", "--include-derived", "--output", all, database: db)
+        let skipped = try cli.qorgan("values", "import", all, "--dry-run", database: db)
+        #expect(
+            skipped.status == 0 && skipped.out.contains("unchanged 27799")
+                && skipped.out.contains("skipped 2806 derived"))
+    }
+
+    @Test func aValueSetWithoutACommentKeepsTheStoredOne() async throws {
+        let state = try await WebFixture.state()
+        let admin: HTTPFields = [.authorization: "Basic " + Data("admin:qorgan-demo".utf8).base64EncodedString()]
+        try await withApp(state) { web in
+            let adx = """
+                <adx xmlns="urn:ihe:qrph:adx:2015"><group orgUnit="AKT" period="2018-01-01/P1M" dataSet="SECURITY">
+                <dataValue dataElement="CONVICTIONS" value="3"><annotation>court records</annotation></dataValue></group></adx>
+                """
+            let a = try await web.send(
+                .post, "/api/dataValueSets", headers: admin.merging([.contentType: "application/adx+xml"]),
+                raw: adx)
+            #expect(a.status == .ok, "\(a.text ?? "")")
+            let set: [String: Any] = [
+                "dataSet": "SECURITY", "period": "201801", "orgUnit": "AKT",
+                "dataValues": [["dataElement": "CONVICTIONS", "value": "3"]],
+            ]
+            let again = try await web.send(.post, "/api/dataValueSets", json: set, headers: admin)
+            let counts = again.object["importCount"] as? [String: Any]
+            #expect(counts?["ignored"] as? Int == 1 && counts?["updated"] as? Int == 0, "\(again.text ?? "")")
+            let stored = try await web.send(.get, "/api/dataValues?de=CONVICTIONS&pe=201801&ou=AKT", headers: admin)
+            #expect(stored.object["comment"] as? String == "court records")
+        }
+    }
+}
+
+/// `serve --demo` puts the demo's public password only into the demo's own database.
+@Suite struct DemoGuardTests {
+    @Test func serveDemoRefusesARealDatabaseAndChangesNothing() throws {
+        let cli = CLITests()
+        let demo = Fixtures.temporaryPath()
+        try cli.qorgan("demo", database: demo)
+        let metadata = Fixtures.temporaryPath("metadata.json")
+        try cli.qorgan("metadata", "export", "--output", metadata, database: demo)
+        let real = Fixtures.temporaryPath("prod.sqlite")
+        #expect(try cli.qorgan("init", database: real).status == 0)
+        #expect(try cli.qorgan("metadata", "import", metadata, database: real).status == 0)
+        let refused = try CLITests.run(
+            CLITests.binary, ["serve", "--demo", "--database", real, "--port", "0", "--log-level", "error"])
+        #expect(refused.status == 1)
+        #expect(refused.err.contains("not the demo's") && refused.err.contains("nothing was changed"), "\(refused.err)")
+        #expect(!refused.out.contains("qorgan-demo"))
+        let users = try cli.qorgan("users", "list", database: real)
+        #expect(!users.out.contains("almaty") && !users.out.contains("national-head"), "\(users.out)")
     }
 }
