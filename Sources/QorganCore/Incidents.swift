@@ -270,6 +270,12 @@ public struct Incident: Hashable, Sendable, Codable {
         } else {
             bad("unit", unit, "no organisation unit with this code or uid")
         }
+        // An incident is a record of what happened: nothing is recorded ahead of its day.
+        if date.earliest > Day.today {
+            bad(
+                "date", date.description,
+                "in the future (today is \(Day.today)): an incident is recorded once it happened")
+        }
         if GTD.attackTypes[attackType] == nil { bad("attackType", String(attackType), "a GTD attack type is 1 to 9") }
         if GTD.targetTypes[targetType] == nil { bad("targetType", String(targetType), "a GTD target type is 1 to 22") }
         if GTD.weaponTypes[weaponType] == nil { bad("weaponType", String(weaponType), "a GTD weapon type is 1 to 13") }

@@ -177,6 +177,16 @@ public final class Store: Sendable {
     /// minute for a command, which may wait for an import; ten seconds for a server, whose
     /// requests should not hang), then fails with `QorganError.busy`.
     public init(path: String, concurrentReads: Bool = false, busyTimeout: TimeInterval? = nil) throws {
+        if FileManager.default.fileExists(atPath: path) {
+            // Qorgan writes the database and its journal beside it: say so before SQLite's own words do.
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            if !FileManager.default.isWritableFile(atPath: path) || !FileManager.default.isWritableFile(atPath: folder)
+            {
+                throw QorganError.invalidArgument(
+                    "cannot open the database '\(path)' for writing: \(FileManager.default.isWritableFile(atPath: path) ? "its folder '\(folder)'" : "the file") is read-only for this user, and Qorgan writes the database and its journal beside it; nothing was changed (give this user write access, or copy the file: qorgan backup)"
+                )
+            }
+        }
         try Self.checkBeforeOpening(path)
         var config = Configuration()
         let timeout = busyTimeout ?? (concurrentReads ? 10 : 60)

@@ -165,18 +165,24 @@ struct Incidents: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List incidents, with filters.")
         @OptionGroup var store: StoreOptions
         @OptionGroup var filter: Filter
-        @Option(help: "table or csv (GTD columns).") var format = "table"
+        @Option(help: "table, csv (GTD columns) or uids (one a line, for scripts).") var format = "table"
         func run() throws {
             try guarded {
                 let s = try store.open()
                 let catalog = try s.catalog()
                 let records = try s.incidents(try filter.filter(catalog))
+                if format == "uids" {
+                    for r in records { print(r.incident.uid) }
+                    return
+                }
                 if format == "csv" {
                     print(
                         GTDFile.write(records.map(\.incident), catalog: catalog, country: "Kazakhstan"), terminator: "")
                     return
                 }
-                guard format == "table" else { throw QorganError.invalidArgument("--format is table or csv") }
+                guard format == "table" else {
+                    throw QorganError.invalidArgument("--format is table, csv or uids, not '\(format)'")
+                }
                 let rows = records.map { r -> [String] in
                     let i = r.incident
                     return [

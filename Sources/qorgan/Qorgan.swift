@@ -16,6 +16,7 @@ struct Qorgan: AsyncParsableCommand {
             Start with 'qorgan serve --demo' (the web application on the 2013–2017 demo programme), \
             or 'qorgan demo' then 'qorgan report' (the programme's key figures, computed from the data).
             """,
+        version: "qorgan \(QorganVersion.current)",
         subcommands: [
             Init.self, Demo.self, Serve.self, Users.self, MetadataCommand.self, Values.self, Incidents.self,
             Readiness.self, Sites.self, Framework.self, Query.self, Compute.self, Validate.self,
@@ -24,6 +25,65 @@ struct Qorgan: AsyncParsableCommand {
             Restore.self, Migrate.self, Bench.self,
         ]
     )
+
+    /// As ArgumentParser's own entry point, after a mistyped command is told the closest one.
+    static func main() async {
+        if let mistake = CommandSuggestion.check(Array(CommandLine.arguments.dropFirst()), root: Self.self) {
+            FileHandle.standardError.write(Data((mistake + "\n").utf8))
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        }
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
+
+/// "Did you mean": a word where a subcommand belongs that names none, answered with the closest.
+enum CommandSuggestion {
+    static func check(_ arguments: [String], root: ParsableCommand.Type) -> String? {
+        var command = root
+        var path = [root.configuration.commandName ?? "qorgan"]
+        for argument in arguments {
+            if argument.hasPrefix("-") { return nil }
+            let subcommands = command.configuration.subcommands
+            guard !subcommands.isEmpty else { return nil }
+            let name = { (c: ParsableCommand.Type) in c.configuration.commandName ?? c._commandName }
+            if let next = subcommands.first(where: { name($0) == argument }) {
+                command = next
+                path.append(argument)
+                continue
+            }
+            let names = subcommands.map(name)
+            let scored = names.map { ($0, distance($0, argument)) }.filter { $0.1 <= max(2, argument.count / 3) }
+            let hint =
+                scored.min { $0.1 < $1.1 }.map { " Did you mean '\(path.joined(separator: " ")) \($0.0)'?" } ?? ""
+            return "Error: '\(argument)' is not a command of '\(path.joined(separator: " "))'.\(hint)\n"
+                + "  Its commands: \(names.joined(separator: ", ")). See '\(path.joined(separator: " ")) --help'."
+        }
+        return nil
+    }
+
+    /// Levenshtein distance.
+    static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a)
+        let b = Array(b)
+        var previous = Array(0...b.count)
+        for i in 1...max(1, a.count) where !a.isEmpty {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in stride(from: 1, through: b.count, by: 1) {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return a.isEmpty ? b.count : previous[b.count]
+    }
 }
 
 /// Where the database is: --database, else $QORGAN_DATABASE, else qorgan.sqlite here.
@@ -74,7 +134,22 @@ struct StoreOptions: ParsableArguments {
 
     /// Opens the database, making it when it is not there (a new SQLite file; Qorgan's tables in
     /// an empty PostgreSQL database).
-    func create() throws -> Store { try Store(location: try location) }
+    func create() throws -> Store {
+        if let path {
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue
+            else {
+                throw QorganError.invalidArgument(
+                    "cannot create '\(path)': the folder '\(folder)' does not exist (create it first: install -d -m 700 \(folder))"
+                )
+            }
+            guard FileManager.default.isWritableFile(atPath: folder) else {
+                throw QorganError.invalidArgument("cannot create '\(path)': the folder '\(folder)' is not writable")
+            }
+        }
+        return try Store(location: try location)
+    }
 
     /// Where the engine's snapshot is kept: beside an SQLite file. A PostgreSQL database has none
     /// on this machine: each server loads its engine from the database.
@@ -172,7 +247,9 @@ struct Init: ParsableCommand {
             guard try store.create().isEmpty() else {
                 throw QorganError.conflict("\(store.shown) already holds Qorgan's data; nothing was changed")
             }
-            print("Created an empty database at \(store.shown). Next: qorgan metadata import FILE")
+            // The same database as this command's: its path, or the URL's place (no password).
+            let next = store.database == nil ? "" : " --database \(store.path ?? "URL")"
+            print("Created an empty database at \(store.shown). Next: qorgan metadata import FILE\(next)")
         }
     }
 }

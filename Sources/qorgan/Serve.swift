@@ -45,6 +45,27 @@ struct Serve: AsyncParsableCommand {
             FileHandle.standardError.write(Data(("error: " + e.description + "\n").utf8))
             throw ExitCode(1)
         } catch {
+            // The listening socket: a port another program holds, or one this user may not take.
+            let said = "\(error)"
+            if said.contains("Address already in use") || said.contains("errno: 98") {
+                FileHandle.standardError.write(
+                    Data(
+                        "error: port \(port) on \(host) is in use by another program: stop it, or choose another port with --port (--port 0 takes any free one)\n"
+                            .utf8))
+                throw ExitCode(1)
+            }
+            if said.contains("Permission denied") || said.contains("errno: 13") {
+                FileHandle.standardError.write(
+                    Data(
+                        "error: this user may not listen on port \(port) of \(host) (ports below 1024 need root): choose another with --port\n"
+                            .utf8))
+                throw ExitCode(1)
+            }
+            if said.contains("Cannot assign requested address") || said.contains("errno: 99") {
+                FileHandle.standardError.write(
+                    Data("error: \(host) is not an address of this machine: choose another with --host\n".utf8))
+                throw ExitCode(1)
+            }
             guard let plain = QorganError.plain(error, waited: 10) else { throw error }
             FileHandle.standardError.write(Data(("error: " + plain.description + "\n").utf8))
             throw ExitCode(1)
