@@ -4,7 +4,8 @@ import QorganCore
 import QorganStore
 
 struct Approvals: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration.qorgan(
+        Self.self,
         abstract: "Where the sign-off of a form's data stands, unit by unit and period by period.",
         discussion: """
             Steps are taken in the web application or through the API (POST /api/dataApprovals), where the signer's

@@ -4,7 +4,8 @@ import QorganCore
 import QorganStore
 
 struct Backup: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration.qorgan(
+        Self.self,
         abstract: "Copy the whole database, history included, to a new file, while servers go on writing.",
         discussion: """
             SQLite's online backup: the copy is the database as of one commit, checked (SQLite's \
@@ -24,7 +25,8 @@ struct Backup: ParsableCommand {
 }
 
 struct Restore: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration.qorgan(
+        Self.self,
         abstract: "Restore a backup into a new database file, or replace a database's whole content.",
         discussion: """
             The backup is checked first (a Qorgan database this version can read, SQLite's integrity \

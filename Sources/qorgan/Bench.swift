@@ -8,12 +8,14 @@ struct Bench: ParsableCommand {
     /// A benchmark's line, straight to standard output (not buffered behind a long run).
     static let printLine: @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }
 
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration.qorgan(
+        Self.self,
         abstract: "Benchmarks (figures printed side by side with reference runs, never asserted).",
         subcommands: [Analytics.self, ColdStart.self, EngineLoad.self, Propagation.self, Validation.self])
 
     struct Validation: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration.qorgan(
+            Self.self,
             abstract: "Every validation rule × unit × period on the engine and in plain SQL, and one region-year.",
             discussion: "Build in release mode first; run on the demo (qorgan demo). See bench/validation.")
         @OptionGroup var store: StoreOptions
@@ -33,7 +35,8 @@ struct Bench: ParsableCommand {
     }
 
     struct Analytics: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration.qorgan(
+            Self.self,
             abstract:
                 "The analytics engine against SQL in SQLite (covering index) and DuckDB, on the same generated values.",
             discussion:
@@ -56,7 +59,8 @@ struct Bench: ParsableCommand {
     }
 
     struct ColdStart: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration.qorgan(
+            Self.self,
             abstract: "The engine's cold start with and without its snapshot, from a cold page cache.",
             discussion: "Build in release mode first. See bench/follow.")
         @Option(help: "Sizes, comma-separated.") var values: String = "1000000,10000000"
@@ -79,7 +83,8 @@ struct Bench: ParsableCommand {
     }
 
     struct EngineLoad: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration.qorgan(
+            Self.self,
             commandName: "engine-load",
             abstract: "The engine's load of every value from one database beside another (no snapshot).",
             discussion: """
@@ -102,7 +107,8 @@ struct Bench: ParsableCommand {
     }
 
     struct Propagation: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration.qorgan(
+            Self.self,
             abstract: "A write by this process → visible in a running server's next answer (p50/p99).",
             discussion: "Start 'qorgan serve' on the same database first. See bench/follow.")
         @Option(help: "The server, e.g. http://127.0.0.1:8099.") var url: String

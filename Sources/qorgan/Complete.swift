@@ -8,7 +8,8 @@ import QorganStore
 /// page's *Mark complete* (a high importance rule broken refuses it; a medium or low one needs a
 /// comment; approved data are locked).
 struct Complete: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration.qorgan(
+        Self.self,
         abstract: "Mark a form complete for a unit and period, or (--incomplete) open it again.",
         discussion: """
             A completed form is read-only on every surface until it is marked incomplete again.

@@ -4,7 +4,8 @@ import QorganCore
 import QorganStore
 
 struct CompletenessCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration.qorgan(
+        Self.self,
         commandName: "completeness",
         abstract: "How completely and how timely a form was reported: by unit, by period, and who has not reported.",
         discussion: """

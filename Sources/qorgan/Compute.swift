@@ -5,7 +5,8 @@ import QorganReports
 import QorganStore
 
 struct Compute: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration.qorgan(
+        Self.self,
         abstract:
             "Compute one value with the reference aggregation: an element, ELEMENT.COMBO or an indicator, for a unit and periods.",
         discussion: "Example: qorgan compute IND_TG_COVERAGE --unit KZ --periods 2016")

@@ -6,7 +6,8 @@ import QorganReports
 import QorganStore
 
 struct Demo: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration.qorgan(
+        Self.self,
         abstract: "Create a database holding the 2013–2017 demo programme.",
         discussion:
             "Regions and field offices, forms, indicators and five years of illustrative data whose report reproduces the programme's figures."

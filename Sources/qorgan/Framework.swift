@@ -4,14 +4,16 @@ import QorganCore
 import QorganStore
 
 struct Framework: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration.qorgan(
+        Self.self,
         commandName: "framework",
         abstract:
             "The results framework: goals → outcomes → outputs → indicators with baselines and targets (one JSON document, every version kept).",
         subcommands: [Import.self, Export.self])
 
     struct Import: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration.qorgan(
+            Self.self,
             abstract: "Replace the framework with a JSON document (checked against the metadata).")
         @OptionGroup var store: StoreOptions
         @Argument var file: String
@@ -25,7 +27,8 @@ struct Framework: ParsableCommand {
     }
 
     struct Export: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Write the framework as JSON.")
+        static let configuration = CommandConfiguration.qorgan(
+            Self.self, abstract: "Write the framework as JSON.")
         @OptionGroup var store: StoreOptions
         @Option var output: String?
         func run() throws {

@@ -6,7 +6,8 @@ import QorganReports
 import QorganStore
 
 struct Incidents: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration.qorgan(
+        Self.self,
         commandName: "incidents",
         abstract: "The incident register: attacks and foiled plots, as events (no people).",
         discussion: """
@@ -78,7 +79,8 @@ struct Incidents: ParsableCommand {
     }
 
     struct Add: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Record an incident.")
+        static let configuration = CommandConfiguration.qorgan(
+            Self.self, abstract: "Record an incident.")
         @OptionGroup var store: StoreOptions
         @OptionGroup var fields: Fields
         func run() throws {
@@ -96,7 +98,8 @@ struct Incidents: ParsableCommand {
     }
 
     struct Edit: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Change an incident (the fields given).")
+        static let configuration = CommandConfiguration.qorgan(
+            Self.self, abstract: "Change an incident (the fields given).")
         @OptionGroup var store: StoreOptions
         @Argument(help: "The incident's uid.") var uid: String
         @OptionGroup var fields: Fields
@@ -119,7 +122,8 @@ struct Incidents: ParsableCommand {
     }
 
     struct Delete: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete an incident (soft: it stays in its history).")
+        static let configuration = CommandConfiguration.qorgan(
+            Self.self, abstract: "Delete an incident (soft: it stays in its history).")
         @OptionGroup var store: StoreOptions
         @Argument var uid: String
         func run() throws {
@@ -162,7 +166,8 @@ struct Incidents: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List incidents, with filters.")
+        static let configuration = CommandConfiguration.qorgan(
+            Self.self, abstract: "List incidents, with filters.")
         @OptionGroup var store: StoreOptions
         @OptionGroup var filter: Filter
         @Option(help: "table, csv (GTD columns) or uids (one a line, for scripts).") var format = "table"
@@ -207,7 +212,8 @@ struct Incidents: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "One incident and its history.")
+        static let configuration = CommandConfiguration.qorgan(
+            Self.self, abstract: "One incident and its history.")
         @OptionGroup var store: StoreOptions
         @Argument var uid: String
         func run() throws {
@@ -241,7 +247,8 @@ struct Incidents: ParsableCommand {
     }
 
     struct Import: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration.qorgan(
+            Self.self,
             abstract: "Import a GTD CSV file: the rows of one country, all or nothing.",
             discussion:
                 "provstate is matched to units by code, name or translation ('Aktobe' → 'Aktobe region'); a mapping file (provstate,unit) settles names that differ. Rows seen before (the same eventid) are updated."
@@ -272,7 +279,8 @@ struct Incidents: ParsableCommand {
     }
 
     struct Export: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration.qorgan(
+            Self.self,
             abstract: "Export incidents as CSV with the GTD's column names.")
         @OptionGroup var store: StoreOptions
         @OptionGroup var filter: Filter
@@ -290,7 +298,8 @@ struct Incidents: ParsableCommand {
     }
 
     struct Codes: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration.qorgan(
+            Self.self,
             abstract: "The GTD code lists: attack, target and weapon types, property extent.")
         func run() throws {
             for (title, list) in [

@@ -5,12 +5,14 @@ import QorganInterop
 import QorganStore
 
 struct MetadataCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration.qorgan(
+        Self.self,
         commandName: "metadata", abstract: "Import or export the metadata as one JSON document.",
         subcommands: [Import.self, Export.self])
 
     struct Import: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration.qorgan(
+            Self.self,
             abstract: "Import a metadata document (all or nothing).",
             discussion:
                 "Objects are matched by uid, else by code, and replaced whole; references may be codes or uids. Every problem is listed."
@@ -33,7 +35,8 @@ struct MetadataCommand: ParsableCommand {
     }
 
     struct Export: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Export all metadata as one JSON document.")
+        static let configuration = CommandConfiguration.qorgan(
+            Self.self, abstract: "Export all metadata as one JSON document.")
         @OptionGroup var store: StoreOptions
         @Option(name: .shortAndLong, help: "Write to this file instead of standard output.") var output: String?
 

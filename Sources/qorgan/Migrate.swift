@@ -6,7 +6,8 @@ import QorganReports
 import QorganStore
 
 struct Migrate: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration.qorgan(
+        Self.self,
         abstract: "Copy a whole database, history included, from SQLite to PostgreSQL or back, and verify the copy.",
         discussion: """
             Everything is copied: metadata, values with their audit trail, the registers, accounts, sessions, \

@@ -4,7 +4,8 @@ import QorganCore
 import QorganStore
 
 struct Outliers: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration.qorgan(
+        Self.self,
         abstract: "Values far from their own history: the largest outliers of a scope, or min-max bounds generated.",
         discussion: """
             Each value is judged against its series: the same unit, element and combination over the periods of its type.

@@ -4,7 +4,8 @@ import QorganCore
 
 /// `qorgan periods ID…`: what DHIS2 period identifiers mean, for people and scripts.
 struct Periods: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration.qorgan(
+        Self.self,
         abstract: "Print each DHIS2 period identifier's type, start and end date.",
         discussion: """
             Every fixed period type of DHIS2 is understood, with DHIS2's dates: 20170315 and 2017-03-15, \

@@ -236,7 +236,8 @@ func write(_ data: Data, to output: String?) throws {
 }
 
 struct Init: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Create an empty database.")
+    static let configuration = CommandConfiguration.qorgan(
+        Self.self, abstract: "Create an empty database.")
     @OptionGroup var store: StoreOptions
 
     func run() throws {

@@ -6,7 +6,8 @@ import QorganReports
 import QorganStore
 
 struct Query: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration.qorgan(
+        Self.self,
         abstract: "Query the analytics engine: data × periods × units, as a table, a pivot, CSV or JSON.",
         discussion: """
             Items are separated by ';' or given with repeated options. Examples:

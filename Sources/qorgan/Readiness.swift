@@ -6,7 +6,8 @@ import QorganReports
 import QorganStore
 
 struct Readiness: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration.qorgan(
+        Self.self,
         commandName: "readiness",
         abstract: "Readiness assessments of offices against versioned, weighted checklists.",
         discussion: """
@@ -25,7 +26,8 @@ struct Readiness: ParsableCommand {
         ])
 
     struct Instruments: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "The checklists and their versions.")
+        static let configuration = CommandConfiguration.qorgan(
+            Self.self, abstract: "The checklists and their versions.")
         @OptionGroup var store: StoreOptions
         func run() throws {
             try guarded {
@@ -39,7 +41,8 @@ struct Readiness: ParsableCommand {
     }
 
     struct InstrumentImport: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration.qorgan(
+            Self.self,
             commandName: "instrument-import",
             abstract: "Add or replace an instrument version from JSON (refused once it is used).")
         @OptionGroup var store: StoreOptions
@@ -54,7 +57,8 @@ struct Readiness: ParsableCommand {
     }
 
     struct InstrumentExport: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration.qorgan(
+            Self.self,
             commandName: "instrument-export", abstract: "Write an instrument version as JSON.")
         @OptionGroup var store: StoreOptions
         @Argument var code: String
@@ -73,7 +77,8 @@ struct Readiness: ParsableCommand {
     }
 
     struct Derive: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration.qorgan(
+            Self.self,
             abstract: "Create the next version of an instrument from one of its versions.")
         @OptionGroup var store: StoreOptions
         @Argument var code: String
@@ -88,7 +93,8 @@ struct Readiness: ParsableCommand {
     }
 
     struct Assess: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration.qorgan(
+            Self.self,
             abstract: "Record assessments from JSON (one or an array), all or nothing.")
         @OptionGroup var store: StoreOptions
         @Argument var file: String
@@ -112,7 +118,8 @@ struct Readiness: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Assessments, with their readiness.")
+        static let configuration = CommandConfiguration.qorgan(
+            Self.self, abstract: "Assessments, with their readiness.")
         @OptionGroup var store: StoreOptions
         @Option var unit: String?
         @Option var year: Int?
@@ -137,7 +144,8 @@ struct Readiness: ParsableCommand {
     }
 
     struct Delete: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration.qorgan(
+            Self.self,
             abstract: "Delete an assessment (soft); the office's readiness for the year follows.")
         @OptionGroup var store: StoreOptions
         @Argument var uid: String
@@ -150,7 +158,8 @@ struct Readiness: ParsableCommand {
     }
 
     struct Gaps: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration.qorgan(
+            Self.self,
             abstract: "The weakest items, and how each region moved between two rounds.")
         @OptionGroup var store: StoreOptions
         @Option(help: "The earlier round (year).") var before: Int

@@ -6,7 +6,8 @@ import QorganReports
 import QorganStore
 
 struct Report: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration.qorgan(
+        Self.self,
         abstract: "The programme report, computed from the data: key figures, summary, progress, sections.",
         discussion: """
             table (default): the key figures F1–F11. json: the whole report as data. md, html, pdf (HTML printed by

@@ -8,7 +8,8 @@ import QorganServer
 import QorganStore
 
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration.qorgan(
+        Self.self,
         abstract: "Run the web application and the JSON API.",
         discussion: """
             Serves the pages (dashboard, data entry, pivot, metadata, history, users) and the API under /api,

@@ -6,7 +6,8 @@ import QorganReports
 import QorganStore
 
 struct Sites: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration.qorgan(
+        Self.self,
         commandName: "sites",
         abstract: "The registry of places vulnerable to terrorism, their protection measures and inspections.",
         discussion: """
@@ -22,7 +23,8 @@ struct Sites: ParsableCommand {
         subcommands: [List.self, Import.self, Inspect.self, Flags.self, Config.self])
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "The registry, with filters.")
+        static let configuration = CommandConfiguration.qorgan(
+            Self.self, abstract: "The registry, with filters.")
         @OptionGroup var store: StoreOptions
         @Option var unit: String?
         @Option var category: String?
@@ -54,7 +56,8 @@ struct Sites: ParsableCommand {
     ]
 
     struct Import: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration.qorgan(
+            Self.self,
             abstract: "Import the registry from CSV, all or nothing (errors by line).")
         @OptionGroup var store: StoreOptions
         @Argument var file: String
@@ -71,7 +74,8 @@ struct Sites: ParsableCommand {
     }
 
     struct Inspect: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration.qorgan(
+            Self.self,
             abstract: "Record inspections from JSON (one or an array), all or nothing.")
         @OptionGroup var store: StoreOptions
         @Argument var file: String
@@ -89,7 +93,8 @@ struct Sites: ParsableCommand {
     }
 
     struct Flags: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration.qorgan(
+            Self.self,
             abstract: "Sites not inspected within the interval, and prescriptions past due.")
         @OptionGroup var store: StoreOptions
         @Option(help: "The day to judge on (default today).") var on: String?
@@ -120,7 +125,8 @@ struct Sites: ParsableCommand {
     }
 
     struct Config: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration.qorgan(
+            Self.self,
             abstract: "Print the registry's configuration, or --set one from JSON.")
         @OptionGroup var store: StoreOptions
         @Option(help: "A configuration file to apply.") var set: String?

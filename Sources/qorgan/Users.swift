@@ -5,13 +5,15 @@ import QorganServer
 import QorganStore
 
 struct Users: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration.qorgan(
+        Self.self,
         commandName: "users",
         abstract: "Manage the people who use Qorgan (staff accounts, not the people the programme deals with).",
         subcommands: [Add.self, List.self, Change.self, Token.self])
 
     struct Add: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration.qorgan(
+            Self.self,
             abstract: "Create a user.",
             discussion: """
                 The password is read from standard input (one line) or, with --password-env, from an environment \
@@ -48,7 +50,8 @@ struct Users: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the users.")
+        static let configuration = CommandConfiguration.qorgan(
+            Self.self, abstract: "List the users.")
         @OptionGroup var store: StoreOptions
         func run() throws {
             try guarded {
@@ -65,7 +68,8 @@ struct Users: ParsableCommand {
     }
 
     struct Change: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration.qorgan(
+            Self.self,
             commandName: "change", abstract: "Change a user's role, units, password or state.")
         @OptionGroup var store: StoreOptions
         @Argument var username: String
@@ -98,7 +102,8 @@ struct Users: ParsableCommand {
     }
 
     struct Token: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create an API token for a user; it is printed once.")
+        static let configuration = CommandConfiguration.qorgan(
+            Self.self, abstract: "Create an API token for a user; it is printed once.")
         @OptionGroup var store: StoreOptions
         @Argument var username: String
         @Option(help: "What the token is for.") var name = "script"

@@ -5,7 +5,8 @@ import QorganCore
 import QorganStore
 
 struct Validate: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration.qorgan(
+        Self.self,
         abstract: "Check the validation rules on the data: every rule, unit and period in a scope.",
         discussion: """
             Examples:

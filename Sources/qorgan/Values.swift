@@ -47,12 +47,14 @@ struct ForceOption: ParsableArguments {
 }
 
 struct Values: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration.qorgan(
+        Self.self,
         abstract: "Set, show, delete, import and export data values; show a value's history.",
         subcommands: [Set.self, Show.self, Delete.self, History.self, Import.self, Export.self])
 
     struct Set: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration.qorgan(
+            Self.self,
             abstract: "Store one value (checked like an import row; audited).")
         @OptionGroup var store: StoreOptions
         @OptionGroup var key: ValueKeyOptions
@@ -75,7 +77,8 @@ struct Values: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one stored value.")
+        static let configuration = CommandConfiguration.qorgan(
+            Self.self, abstract: "Show one stored value.")
         @OptionGroup var store: StoreOptions
         @OptionGroup var key: ValueKeyOptions
 
@@ -98,7 +101,8 @@ struct Values: ParsableCommand {
     }
 
     struct Delete: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete one value (soft: it stays in the history).")
+        static let configuration = CommandConfiguration.qorgan(
+            Self.self, abstract: "Delete one value (soft: it stays in the history).")
         @OptionGroup var store: StoreOptions
         @OptionGroup var key: ValueKeyOptions
         @OptionGroup var force: ForceOption
@@ -113,7 +117,8 @@ struct Values: ParsableCommand {
     }
 
     struct History: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration.qorgan(
+            Self.self,
             abstract: "Show every change to one value: who, when, old, new.")
         @OptionGroup var store: StoreOptions
         @OptionGroup var key: ValueKeyOptions
@@ -142,7 +147,8 @@ struct Values: ParsableCommand {
     enum Format: String, ExpressibleByArgument, CaseIterable { case csv, json, adx }
 
     struct Import: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration.qorgan(
+            Self.self,
             abstract: "Import values from CSV (DHIS2 columns), a JSON data value set or ADX: all or nothing.",
             discussion:
                 "One bad row rejects the whole file; every problem is listed by line and column, and the database is unchanged."
@@ -188,7 +194,8 @@ struct Values: ParsableCommand {
     }
 
     struct Export: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration.qorgan(
+            Self.self,
             abstract: "Export values as CSV (DHIS2 columns), a JSON data value set or ADX.")
         @OptionGroup var store: StoreOptions
         @Option(help: "csv, json or adx.") var format: Format = .csv

@@ -274,6 +274,47 @@ import Testing
             #expect(values.out.contains(command))
         }
     }
+
+    /// Every command, found by walking the help's SUBCOMMANDS, has examples that no 80-column
+    /// terminal wraps; --version answers; a mistyped command is told the closest one (exit 64).
+    @Test func everyCommandsHelpHasExamplesThatFitAndMistakesAreAnswered() throws {
+        func subcommands(_ path: [String]) throws -> [String] {
+            let help = try Self.run(Self.binary, path + ["--help"]).out
+            guard let at = help.range(of: "SUBCOMMANDS:") else { return [] }
+            return help[at.upperBound...].split(separator: "\n").compactMap { line in
+                line.hasPrefix("  ") && !line.hasPrefix("   ") ? line.split(separator: " ").first.map(String.init) : nil
+            }.filter { $0 != "help" && $0.allSatisfy { $0.isLowercase || $0 == "-" } }
+        }
+        var commands: [[String]] = []
+        var queue: [[String]] = [[]]
+        while let path = queue.popLast() {
+            for sub in try subcommands(path) {
+                commands.append(path + [sub])
+                queue.append(path + [sub])
+            }
+        }
+        #expect(commands.count >= 60, "\(commands.count) commands")
+        for command in commands {
+            let help = try Self.run(Self.binary, command + ["--help"]).out
+            guard let at = help.range(of: "Examples:\n") else {
+                Issue.record("qorgan \(command.joined(separator: " ")) --help has no examples")
+                continue
+            }
+            let examples = help[at.upperBound...].prefix { _ in true }.split(separator: "\n\n").first ?? ""
+            #expect(examples.contains("qorgan \(command.joined(separator: " "))"), "\(command): \(examples)")
+            for line in examples.split(separator: "\n") {
+                #expect(line.count <= 78, "qorgan \(command.joined(separator: " ")): an example wraps: \(line)")
+            }
+        }
+        let version = try Self.run(Self.binary, ["--version"])
+        #expect(version.status == 0 && version.out.hasPrefix("qorgan "))
+        let typo = try Self.run(Self.binary, ["reprot"])
+        #expect(typo.status == 64 && typo.err.contains("Did you mean 'qorgan report'?"), "\(typo.err)")
+        let nested = try Self.run(Self.binary, ["values", "sett"])
+        #expect(nested.status == 64 && nested.err.contains("Did you mean 'qorgan values set'?"))
+        let option = try Self.run(Self.binary, ["report", "--perods", "2016"])
+        #expect(option.status == 64 && option.err.contains("Did you mean '--periods'?"))
+    }
 }
 
 /// The report's options, read once, in every format: the default table included.
