@@ -11,14 +11,19 @@ public struct ApprovalRecord: Hashable, Sendable {
     public var level: Int
     public var by: String
     public var at: Date
+    /// The level of the first sign-off in force (its APPROVE); the levels above it accepted.
+    public var firstLevel: Int?
 
-    public init(dataSet: String, period: String, unit: String, level: Int, by: String, at: Date) {
+    public init(
+        dataSet: String, period: String, unit: String, level: Int, by: String, at: Date, firstLevel: Int? = nil
+    ) {
         self.dataSet = dataSet
         self.period = period
         self.unit = unit
         self.level = level
         self.by = by
         self.at = at
+        self.firstLevel = firstLevel
     }
 
     public var key: String { "\(dataSet)|\(period)|\(unit)" }
@@ -34,6 +39,9 @@ public enum ApprovalAction: String, Sendable, CaseIterable, Codable {
     case `return` = "RETURN"
     /// An administrator withdraws any approval, recorded.
     case unapprove = "UNAPPROVE"
+    /// The level of the last sign-off takes its own step back while the level above has not
+    /// acted: an acceptance goes back to the level below's approval, a first approval to none.
+    case withdraw = "WITHDRAW"
 }
 
 /// One recorded step of a form's approval.
@@ -80,7 +88,7 @@ public enum ApprovalRules {
     ///   - current: the level of the last sign-off, nil when not approved.
     public static func decide(
         _ action: ApprovalAction, role: Role, signer: Int?, unitLevel: Int, current: Int?, complete: Bool,
-        highViolations: Int, reason: String?
+        highViolations: Int, reason: String?, firstLevel: Int? = nil
     ) -> Result<Int?, ApprovalRefusal> {
         func refuse(_ code: ApprovalRefusal.Code, _ message: String) -> Result<Int?, ApprovalRefusal> {
             .failure(ApprovalRefusal(code: code, message: message))
@@ -135,6 +143,17 @@ public enum ApprovalRules {
         case .unapprove:
             guard current != nil else { return refuse(.notApproved, "not approved: nothing to withdraw") }
             return .success(nil)
+        case .withdraw:
+            guard let current else { return refuse(.notApproved, "not approved: nothing to withdraw") }
+            guard signer == current else {
+                return refuse(
+                    .wrongLevel,
+                    "the last sign-off is at level \(current): only that level takes it back (yours is \(signer)), and not once the level above has accepted"
+                )
+            }
+            // An acceptance falls back to the approval below it; the first approval to none.
+            guard let firstLevel, firstLevel > current else { return .success(nil) }
+            return .success(current + 1)
         }
     }
 

@@ -138,6 +138,7 @@ public struct AuditEntry: Hashable, Sendable {
         case accept = "ACCEPT"
         case `return` = "RETURN"
         case unapprove = "UNAPPROVE"
+        case withdraw = "WITHDRAW"
         /// The follow-up flag set or cleared (the value itself unchanged).
         case followUp = "FOLLOW_UP"
         case followUpCleared = "FOLLOW_UP_CLEARED"

@@ -46,12 +46,12 @@ extension Handlers {
         )
     }
 
-    func decide(_ action: ApprovalAction, _ a: ApprovalContext, _ role: Role, current: Int?, reason: String?)
-        -> Result<Int?, ApprovalRefusal>
-    {
+    func decide(
+        _ action: ApprovalAction, _ a: ApprovalContext, _ role: Role, current: ApprovalRecord?, reason: String?
+    ) -> Result<Int?, ApprovalRefusal> {
         ApprovalRules.decide(
-            action, role: role, signer: a.signer, unitLevel: a.unitLevel, current: current, complete: a.complete,
-            highViolations: a.highViolations, reason: reason)
+            action, role: role, signer: a.signer, unitLevel: a.unitLevel, current: current?.level,
+            complete: a.complete, highViolations: a.highViolations, reason: reason, firstLevel: current?.firstLevel)
     }
 
     /// The approval of a form's data as the API and the entry page show it: its level, who and
@@ -64,7 +64,7 @@ extension Handlers {
         let stamp = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
         func may(_ action: ApprovalAction) -> JSONValue {
             // A return needs a reason: whether it may be returned is asked with one.
-            if case .success = decide(action, a, user.role, current: current?.level, reason: "?") { return .bool(true) }
+            if case .success = decide(action, a, user.role, current: current, reason: "?") { return .bool(true) }
             return .bool(false)
         }
         let levelName = { (level: Int) -> String in
@@ -81,7 +81,7 @@ extension Handlers {
             ("approvedBy", .string(current?.by)), ("approvedAt", .string(current.map { $0.at.formatted(stamp) })),
             ("unitLevel", .number(Double(a.unitLevel))), ("complete", .bool(a.complete)),
             ("mayApprove", may(.approve)), ("mayAccept", may(.accept)), ("mayReturn", may(.return)),
-            ("mayUnapprove", may(.unapprove)),
+            ("mayUnapprove", may(.unapprove)), ("mayWithdraw", may(.withdraw)),
             (
                 "history",
                 .array(
@@ -128,7 +128,7 @@ extension Handlers {
             try store.approve(
                 action, dataSet: form.uid, period: p.iso, unit: u.uid, reason: reason, by: user.username
             ) { current in
-                try decide(action, a, user.role, current: current?.level, reason: reason).get()
+                try decide(action, a, user.role, current: current, reason: reason).get()
             }
         } catch let refusal as ApprovalRefusal {
             let status: HTTPResponse.Status

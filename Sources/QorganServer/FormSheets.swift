@@ -145,17 +145,32 @@ extension Handlers {
         // All or nothing: the store checks every value in its one transaction. When a key was
         // refused, the values are checked without storing, so that every problem is told at once.
         let rules = try FormRules.signedIn(user, today: state.today, force: false)
-        if problems.isEmpty {
-            return try store.saveValues(
-                inputs, source: "the spreadsheet", user: user.username, authorize: valueAuthorizer(user),
-                rules: rules)
+        // A refusal names the cell by its reference and quotes what the cell holds (a lock is
+        // about the form's period, but the person reads the cell).
+        let typed = Dictionary(
+            inputs.compactMap { i in i.location.map { ($0, i.value) } }, uniquingKeysWith: { a, _ in a })
+        func quotingCells(_ denied: AccessDenied) -> AccessDenied {
+            var denied = denied
+            for i in denied.problems.indices {
+                if let place = denied.problems[i].object, let value = typed[place] { denied.problems[i].value = value }
+            }
+            return denied
         }
         do {
-            try store.saveValues(
-                inputs, source: "the spreadsheet", user: user.username, dryRun: true, authorize: valueAuthorizer(user),
-                rules: rules)
-        } catch QorganError.rejected(_, let found) {
-            problems += found
+            if problems.isEmpty {
+                return try store.saveValues(
+                    inputs, source: "the spreadsheet", user: user.username, authorize: valueAuthorizer(user),
+                    rules: rules)
+            }
+            do {
+                try store.saveValues(
+                    inputs, source: "the spreadsheet", user: user.username, dryRun: true,
+                    authorize: valueAuthorizer(user), rules: rules)
+            } catch QorganError.rejected(_, let found) {
+                problems += found
+            }
+        } catch let denied as AccessDenied {
+            throw quotingCells(denied)
         }
         throw QorganError.rejected(source: "the spreadsheet", problems: problems)
     }

@@ -218,7 +218,7 @@ extension PageHandlers {
                 "canWrite": user.role.canWriteValues && !rec.deleted,
                 "history": try state.store.incidentHistory(uid: uid).reversed().map { h -> Ctx in
                     [
-                        "at": Timestamp.string(h.changedAt), "by": h.changedBy,
+                        "at": state.time(h.changedAt), "by": h.changedBy,
                         "action": t["history_" + h.action] ?? h.action,
                         "what":
                             "\(h.incident.date) · \(catalog.unit(h.incident.unit)?.name(in: lang) ?? "") · "

@@ -615,7 +615,7 @@ struct PageHandlers: Sendable {
         ctx["readOnly"] = readOnly
         ctx["completed"] = done != nil
         ctx["completedBy"] = done?.completedBy ?? ""
-        ctx["completedAt"] = done.map { Timestamp.display($0.completedAt) } ?? ""
+        ctx["completedAt"] = done.map { state.time($0.completedAt) } ?? ""
         ctx["completionComment"] = done?.comment
         let violations = try state.formViolations(form, period, unit)
         ctx["approval"] = try approvalContext(form, period, unit, user, catalog, approval, violations, r, lang)
@@ -702,18 +702,18 @@ struct PageHandlers: Sendable {
                 (current.level == 1
                     ? t["approval_national"] ?? "Approved to the national level"
                     : (t["approval_atLevel"] ?? "Approved at level") + " " + levelName(current.level))
-                + " — \(current.by), \(Timestamp.display(current.at))"
+                + " — \(current.by), \(state.time(current.at))"
         } else {
             ctx["status"] = t["approval_none"] ?? "Not approved"
         }
         if let last = history.last, last.action == .return {
             ctx["returned"] =
                 (t["approval_returnedBy"] ?? "Returned by")
-                + " \(last.by) (\(Timestamp.string(last.at))): \(last.reason ?? "")"
+                + " \(last.by) (\(state.time(last.at))): \(last.reason ?? "")"
         }
         var actions: [Ctx] = []
         for action in ApprovalAction.allCases {
-            guard case .success = api.decide(action, a, user.role, current: current?.level, reason: "?") else {
+            guard case .success = api.decide(action, a, user.role, current: current, reason: "?") else {
                 continue
             }
             actions.append([
@@ -878,7 +878,9 @@ struct PageHandlers: Sendable {
             if any { unitRows.append(counts(g.name(in: lang), k)) }
         }
         let byPeriod = result.byPeriod
-        let periodRows = result.periods.map { counts($0.iso, byPeriod[$0] ?? Completeness.Counts()) }
+        let periodRows = result.periods.map {
+            counts(state.messages.periodName($0, lang), byPeriod[$0] ?? Completeness.Counts())
+        }
         let chart =
             result.periods.count > 1
             ? Chart.svg(
@@ -906,7 +908,8 @@ struct PageHandlers: Sendable {
                 "chart": chart as Any,
                 "missing": missing.prefix(200).map { m -> Ctx in
                     [
-                        "unit": catalog.unit(m.unit)?.name(in: lang) ?? m.unit, "period": m.period.iso,
+                        "unit": catalog.unit(m.unit)?.name(in: lang) ?? m.unit,
+                        "period": state.messages.periodName(m.period, lang),
                         "link": "/entry?ds=\(form.uid)&ou=\(m.unit)&pe=\(m.period.iso)",
                     ]
                 },
@@ -1145,7 +1148,7 @@ struct PageHandlers: Sendable {
                     [
                         "action": t["history_" + e.action.rawValue] ?? e.action.rawValue, "old": e.oldValue ?? "",
                         "new": e.newValue ?? "",
-                        "by": e.changedBy, "at": Timestamp.display(e.changedAt), "comment": e.newComment ?? "",
+                        "by": e.changedBy, "at": state.time(e.changedAt), "comment": e.newComment ?? "",
                     ]
                 },
                 "empty": entries.isEmpty,
@@ -1212,7 +1215,7 @@ struct PageHandlers: Sendable {
                 "events": try securityEvents(user, managed: Set(list.map(\.username) + [user.username]), catalog).map {
                     e -> Ctx in
                     [
-                        "at": Timestamp.display(e.at), "actor": e.actor,
+                        "at": state.time(e.at), "actor": e.actor,
                         "action": t["security_" + e.action] ?? e.action, "subject": e.subject,
                         "detail": securityDetail(e.detail ?? "", t, catalog, c.language),
                     ]
@@ -1297,8 +1300,8 @@ struct PageHandlers: Sendable {
                 "username": user.username,
                 "tokens": try state.store.tokens(username: user.username).map { k -> Ctx in
                     [
-                        "id": k.id, "name": k.name, "created": Timestamp.string(k.created), "revoked": k.revoked,
-                        "expires": k.expires.map { Timestamp.string($0) } as Any,
+                        "id": k.id, "name": k.name, "created": state.time(k.created), "revoked": k.revoked,
+                        "expires": k.expires.map { state.time($0) } as Any,
                         "expired": k.expires.map { $0 < Date() } ?? false,
                     ]
                 },

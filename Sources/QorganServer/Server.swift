@@ -21,6 +21,10 @@ public struct ServerConfiguration: Sendable {
     public var throttleWindow: TimeInterval = 15 * 60
     /// The day the server counts from (relative periods, form expiry); today when nil.
     public var today: Day? = nil
+    /// Where the users live: times on the pages are shown in it (stored in UTC). `--time-zone`,
+    /// else $QORGAN_TIME_ZONE, else Asia/Almaty.
+    public var timeZone: TimeZone =
+        TimeZone(identifier: "Asia/Almaty") ?? TimeZone(secondsFromGMT: 5 * 3600) ?? .current
     /// Addresses of the proxies in front of the server (`--trusted-proxy`): only from them are
     /// `X-Forwarded-For` and `Forwarded` believed; anyone else's are ignored.
     public var trustedProxies: Set<String> = []
@@ -169,6 +173,9 @@ public final class ServerState: Sendable {
     public var today: Day {
         configuration.today ?? Day.today
     }
+
+    /// A time as the deployment's users read it (their time zone, named).
+    public func time(_ d: Date) -> String { Timestamp.display(d, in: configuration.timeZone) }
 
     private let counters = Mutex<[String: Counter]>([:])
 

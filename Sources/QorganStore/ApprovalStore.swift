@@ -17,11 +17,19 @@ extension Store {
     }
 
     func approval(_ db: StoreConnection, dataSet: String, period: String, unit: String) throws -> ApprovalRecord? {
-        try Row.fetchOne(
+        guard
+            var record = try Row.fetchOne(
+                db,
+                sql: "SELECT * FROM approval WHERE data_set_uid = ? AND period = ? AND unit_uid = ? AND deleted = 0",
+                arguments: [dataSet, period, unit]
+            ).map(Self.approvalRecord)
+        else { return nil }
+        // The approval in force began with its latest APPROVE; the steps above it were acceptances.
+        record.firstLevel = try Int.fetchOne(
             db,
-            sql: "SELECT * FROM approval WHERE data_set_uid = ? AND period = ? AND unit_uid = ? AND deleted = 0",
-            arguments: [dataSet, period, unit]
-        ).map(Self.approvalRecord)
+            sql: "SELECT level FROM approval_audit WHERE data_set_uid = ? AND period = ? AND unit_uid = ? "
+                + "AND action = 'APPROVE' ORDER BY id DESC LIMIT 1", arguments: [dataSet, period, unit])
+        return record
     }
 
     /// Every approval in force, optionally of one form.

@@ -719,10 +719,19 @@ public enum Timestamp {
     }
 
     /// For people: `2017-12-04 09:30 UTC`.
-    public static func display(_ d: Date) -> String {
-        let day = Day(ordinal: Int((d.timeIntervalSince1970 / 86_400).rounded(.down)))
-        let minutes = Int(d.timeIntervalSince1970.truncatingRemainder(dividingBy: 86_400) / 60)
-        return "\(day) " + String(format: "%02d:%02d", minutes / 60, minutes % 60) + " UTC"
+    public static func display(_ d: Date) -> String { display(d, in: TimeZone(secondsFromGMT: 0) ?? .current) }
+
+    /// For people where they live: `2017-12-04 14:30 (UTC+5)` in Asia/Almaty; `UTC` for UTC itself.
+    public static func display(_ d: Date, in zone: TimeZone) -> String {
+        let offset = zone.secondsFromGMT(for: d)
+        let local = d.timeIntervalSince1970 + Double(offset)
+        let day = Day(ordinal: Int((local / 86_400).rounded(.down)))
+        let minutes = Int((local - 86_400 * (local / 86_400).rounded(.down)) / 60)
+        let time = "\(day) " + String(format: "%02d:%02d", minutes / 60, minutes % 60)
+        guard offset != 0 else { return time + " UTC" }
+        let hours = abs(offset) / 3600
+        let rest = (abs(offset) % 3600) / 60
+        return time + " (UTC\(offset < 0 ? "−" : "+")\(hours)\(rest == 0 ? "" : String(format: ":%02d", rest)))"
     }
 }
 

@@ -38,6 +38,8 @@ struct Serve: AsyncParsableCommand {
     var metricsToken: String?
     @Option(help: "Where to POST events (a form completed, an approval step) as JSON, for an agency's own messaging.")
     var webhook: String?
+    @Option(help: "The users' time zone, for times on the pages (default: $QORGAN_TIME_ZONE, else Asia/Almaty).")
+    var timeZone: String?
 
     func run() async throws {
         do {
@@ -111,6 +113,14 @@ struct Serve: AsyncParsableCommand {
                 throw QorganError.invalidArgument("--webhook takes an http or https address, not '\(webhook)'")
             }
             config.webhook = url
+        }
+        let zone = timeZone ?? ProcessInfo.processInfo.environment["QORGAN_TIME_ZONE"].flatMap { $0.isEmpty ? nil : $0 }
+        if let zone {
+            guard let tz = TimeZone(identifier: zone) else {
+                throw QorganError.invalidArgument(
+                    "--time-zone takes a name of the time zone database (Asia/Almaty, Asia/Aqtobe, UTC), not '\(zone)'")
+            }
+            config.timeZone = tz
         }
         config.host = host
         config.port = port

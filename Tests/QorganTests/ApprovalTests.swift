@@ -61,6 +61,38 @@ import Testing
         #expect(refused(decide(.return, signer: 1, current: 2, reason: "  ")) == .reasonRequired)
     }
 
+    /// The signer of the last step takes it back while the level above has not acted: the nation
+    /// its acceptance (back to the region's approval), the region its approval (back to none); the
+    /// region cannot once the nation has accepted. Each step is audited, and the entry page offers it.
+    @Test func theLastSignerTakesItsStepBackWhileTheLevelAboveHasNotActed() async throws {
+        let state = try await WebFixture.state()
+        try await withApp(state) { web in
+            let body: [String: Any] = ["dataSet": "SECURITY", "period": "201710", "orgUnit": "ALA"]
+            func step(_ action: String) -> [String: Any] { body.merging(["action": action]) { $1 } }
+            var head = web
+            try await head.signIn("almaty-head")
+            var nation = web
+            nation.cookies = [:]
+            try await nation.signIn("national-head")
+            var r = try await head.send(.post, "/api/dataApprovals", json: step("approve"))
+            #expect(r.object["approvedLevel"] as? Int == 2)
+            r = try await nation.send(.post, "/api/dataApprovals", json: step("accept"))
+            #expect(r.object["approvedLevel"] as? Int == 1)
+            r = try await head.send(.get, "/api/dataApprovals?ds=SECURITY&pe=201710&ou=ALA")
+            #expect(r.object["mayWithdraw"] as? Bool == false)
+            r = try await head.send(.post, "/api/dataApprovals", json: step("withdraw"))
+            #expect(r.status == .conflict && r.object["code"] as? String == "wrong_level")
+            let page = try await nation.send(.get, "/entry?ds=SECURITY&ou=ALA&pe=201710").text ?? ""
+            #expect(page.contains("id=\"approval-withdraw\""))
+            r = try await nation.send(.post, "/api/dataApprovals", json: step("withdraw"))
+            #expect(r.status == .ok && r.object["approvedLevel"] as? Int == 2, "\(r.text ?? "")")
+            r = try await head.send(.post, "/api/dataApprovals", json: step("withdraw"))
+            #expect(r.status == .ok && r.object["state"] as? String == "UNAPPROVED", "\(r.text ?? "")")
+            let steps = (r.object["history"] as? [[String: Any]] ?? []).compactMap { $0["action"] as? String }
+            #expect(steps.suffix(4) == ["APPROVE", "ACCEPT", "WITHDRAW", "WITHDRAW"], "\(steps)")
+        }
+    }
+
     @Test(arguments: TestBackend.allCases)
     func theRegionApprovesTheNationAcceptsAndApprovedDataAreLocked(on backend: TestBackend) async throws {
         let state = try await WebFixture.state(on: backend)

@@ -2,6 +2,7 @@ import Foundation
 import QorganCore
 import QorganInterop
 import QorganServer
+import QorganStore
 import Testing
 
 /// Pages people meet: the trace of a figure, 300 values at a time, saying which it shows; a
@@ -546,5 +547,42 @@ import Testing
                 beyond.text?.contains("of \(total) shown") == true && beyond.text?.contains("rel=\"next\"") == false)
             #expect(try await web.send(.get, "/trace?dx=DRAWN_IN&pe=2013..2017&ou=KZ&page=x").status == .badRequest)
         }
+    }
+}
+
+/// The entry and completeness pages as their users read them: times in the deployment's time
+/// zone (Asia/Almaty by default), periods by name, a refused spreadsheet quoting its cells.
+@Suite struct ReadingTests {
+    @Test func timesAreLocalPeriodsNamedAndRefusedCellsQuoteWhatTheyHold() async throws {
+        let state = try await WebFixture.state()
+        try await withApp(state) { web in
+            try await web.signIn("admin")
+            let entry = try await web.send(.get, "/entry?ds=SECURITY&ou=ALA&year=2017&pe=201712").text ?? ""
+            #expect(entry.contains("(UTC+5)") || entry.contains("(UTC+6)"), "a completion time in Almaty's zone")
+            #expect(!entry.contains(" UTC)") && !entry.contains("Z)"))
+            let completeness = try await web.send(.get, "/completeness?ds=SECURITY&pe=2017").text ?? ""
+            #expect(completeness.contains("December 2017 — Mangystau region"), "the missing reports by name")
+            #expect(!completeness.contains(">201712 —"))
+            let sheet = XLSX.Sheet(
+                name: "SECURITY", header: ["Form", "SECURITY", ""],
+                rows: [
+                    [.text("Unit"), .text("ALA")], [.text("Period"), .text("201712")], [.text("")],
+                    [.text("Data element"), .text("Breakdown"), .text("Value"), .text("Previous"), .text("Code")],
+                    [.text("Convictions"), .text(""), .text("17"), .empty, .text("CONVICTIONS.default")],
+                ])
+            let refused = try await web.send(
+                .post, "/api/dataEntry/form.xlsx", headers: [.contentType: "application/octet-stream"],
+                bytes: XLSX.workbook(sheets: [sheet]))
+            #expect(refused.status == .conflict && refused.object["code"] as? String == "form_complete")
+            let problem = (refused.object["problems"] as? [[String: Any]])?.first
+            #expect(
+                problem?["object"] as? String == "cell C6" && problem?["value"] as? String == "17", "\(problem ?? [:])")
+        }
+        #expect(
+            Timestamp.display(Date(timeIntervalSince1970: 0), in: TimeZone(identifier: "Asia/Almaty")!).hasSuffix(
+                "(UTC+6)"))
+        #expect(
+            Timestamp.display(Date(timeIntervalSince1970: 1_767_225_600), in: TimeZone(identifier: "Asia/Almaty")!)
+                == "2026-01-01 05:00 (UTC+5)")
     }
 }

@@ -298,6 +298,14 @@
       return null;  // nothing stored (404): the server's value is empty
     }).then(function (current) {
       var theirs = current && !current.deleted ? String(current.value) : "";
+      // The server already has this very value: an earlier send arrived though its answer was
+      // lost on a flaky connection. That is this person's save, not someone else's change.
+      if (theirs === item.value) {
+        store(queue().filter(function (x) { return cellKey(x) !== cellKey(item); }));
+        var mine = cellOf(item);
+        if (mine) { mine.dataset.last = item.value; show(mine, "saved", "✓ " + msg.saved); }
+        return done();
+      }
       if (theirs !== item.base) {
         item.conflict = true;
         item.theirs = theirs;
