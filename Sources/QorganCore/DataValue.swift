@@ -298,7 +298,7 @@ public struct ValueResolver {
             problem(
                 "dataelement", input.element,
                 input.element.isEmpty
-                    ? "a data element is required" : "no data element with code or uid '\(input.element)'")
+                    ? "a data element is required" : catalog.noElement(input.element))
         }
         if let el, let source = el.derivedFrom {
             problem(
@@ -316,7 +316,7 @@ public struct ValueResolver {
             problem(
                 "orgunit", input.unit,
                 input.unit.isEmpty
-                    ? "an organisation unit is required" : "no organisation unit with code or uid '\(input.unit)'")
+                    ? "an organisation unit is required" : catalog.noUnit(input.unit))
         }
 
         var coc: CategoryOptionCombo?

@@ -268,7 +268,7 @@ public struct Incident: Hashable, Sendable, Codable {
                 )
             }
         } else {
-            bad("unit", unit, "no organisation unit with this code or uid")
+            bad("unit", unit, catalog.noUnit(unit))
         }
         // An incident is a record of what happened: nothing is recorded ahead of its day.
         if date.earliest > Day.today {

@@ -223,7 +223,7 @@ public struct Assessment: Hashable, Sendable, Codable {
         if let u = catalog.unit(unit) {
             if !u.isOpen(on: date) { bad("unit", unit, "\(u.code) was not open on \(date)") }
         } else {
-            bad("unit", unit, "no organisation unit with this code or uid")
+            bad("unit", unit, catalog.noUnit(unit))
         }
         if assessorRole.trimmingCharacters(in: .whitespaces).isEmpty {
             bad("assessorRole", nil, "the assessor's role (not a name) is required")

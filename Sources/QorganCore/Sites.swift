@@ -204,7 +204,7 @@ public struct Site: Hashable, Sendable, Codable {
         if config.category(category) == nil {
             bad("category", category, "one of \(config.categories.map(\.code).joined(separator: ", "))")
         }
-        if catalog.unit(unit) == nil { bad("unit", unit, "no organisation unit with this code or uid") }
+        if catalog.unit(unit) == nil { bad("unit", unit, catalog.noUnit(unit)) }
         if peakOccupancy < 0 { bad("peakOccupancy", String(peakOccupancy), "a number of people, 0 or more") }
         if responsibleRole.trimmingCharacters(in: .whitespaces).isEmpty {
             bad("responsibleRole", nil, "the responsible role (not a name) is required")

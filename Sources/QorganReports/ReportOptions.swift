@@ -24,7 +24,7 @@ public enum ReportOptions {
         }
         let u = unit.map { catalog.unit($0) } ?? catalog.roots(on: today).first
         if u == nil {
-            problems.append(Problem(field: "unit", value: unit, reason: "no organisation unit with this code or uid"))
+            problems.append(Problem(field: "unit", value: unit, reason: unit.map(catalog.noUnit) ?? "no root unit"))
         }
         if !["en", "ru", "kk"].contains(language) {
             problems.append(Problem(field: "language", value: language, reason: "en, ru or kk"))

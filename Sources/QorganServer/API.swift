@@ -309,7 +309,7 @@ struct Handlers: Sendable {
             throw APIError.badRequest("pe", pe, QorganError.invalidPeriod(pe).description)
         }
         guard let unit = catalog.unit(ou) else {
-            throw APIError.badRequest("ou", ou, "no organisation unit with this code or uid")
+            throw APIError.badRequest("ou", ou, catalog.noUnit(ou))
         }
         guard user.canSee(unit.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(ou) }
         var coc = CategoryOptionCombo.defaultUid
@@ -419,7 +419,7 @@ struct Handlers: Sendable {
                 "period", pe, "\(form.code) is reported \(form.periodType.rawValue), not \(p.type.rawValue)")
         }
         guard let u = catalog.unit(ou) else {
-            throw APIError.badRequest("orgUnit", ou, "no organisation unit with this code or uid")
+            throw APIError.badRequest("orgUnit", ou, catalog.noUnit(ou))
         }
         guard user.canSee(u.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(ou) }
         return (form, p, u)

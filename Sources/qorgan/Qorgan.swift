@@ -61,28 +61,14 @@ enum CommandSuggestion {
                 continue
             }
             let names = subcommands.map(name)
-            let scored = names.map { ($0, distance($0, argument)) }.filter { $0.1 <= max(2, argument.count / 3) }
             let hint =
-                scored.min { $0.1 < $1.1 }.map { " Did you mean '\(path.joined(separator: " ")) \($0.0)'?" } ?? ""
+                Suggestion.closest(to: argument, among: names).map {
+                    " Did you mean '\(path.joined(separator: " ")) \($0)'?"
+                } ?? ""
             return "Error: '\(argument)' is not a command of '\(path.joined(separator: " "))'.\(hint)\n"
                 + "  Its commands: \(names.joined(separator: ", ")). See '\(path.joined(separator: " ")) --help'."
         }
         return nil
-    }
-
-    /// Levenshtein distance.
-    static func distance(_ a: String, _ b: String) -> Int {
-        let a = Array(a)
-        let b = Array(b)
-        var previous = Array(0...b.count)
-        for i in 1...max(1, a.count) where !a.isEmpty {
-            var current = [i] + Array(repeating: 0, count: b.count)
-            for j in stride(from: 1, through: b.count, by: 1) {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            previous = current
-        }
-        return a.isEmpty ? b.count : previous[b.count]
     }
 }
 

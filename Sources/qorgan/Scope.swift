@@ -12,7 +12,7 @@ struct ScopeOptions {
     mutating func form(_ ref: String?, option: String = "--data-set") -> DataSet? {
         guard let ref else { return nil }
         if let ds = catalog.dataSet(ref) { return ds }
-        problems.append(Problem(field: option, value: ref, reason: "no data set with this code or uid"))
+        problems.append(Problem(field: option, value: ref, reason: catalog.noDataSet(ref)))
         return nil
     }
 
@@ -38,8 +38,7 @@ struct ScopeOptions {
             if let u = catalog.unit(ref) {
                 out.append(u.uid)
             } else {
-                problems.append(
-                    Problem(field: option, value: ref, reason: "no organisation unit with this code or uid"))
+                problems.append(Problem(field: option, value: ref, reason: catalog.noUnit(ref)))
             }
         }
         if out.isEmpty && refs.isEmpty, let day { out = catalog.roots(on: day).map(\.uid) }

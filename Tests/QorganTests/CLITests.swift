@@ -312,6 +312,15 @@ import Testing
         #expect(typo.status == 64 && typo.err.contains("Did you mean 'qorgan report'?"), "\(typo.err)")
         let nested = try Self.run(Self.binary, ["values", "sett"])
         #expect(nested.status == 64 && nested.err.contains("Did you mean 'qorgan values set'?"))
+        // A mistyped code is answered with the closest one.
+        let db = Fixtures.temporaryPath()
+        try qorgan("demo", database: db)
+        let element = try qorgan(
+            "values", "set", "--element", "CONVICTION", "--unit", "ALA", "--period", "201801", "--value", "1",
+            database: db)
+        #expect(element.status == 1 && element.err.contains("did you mean 'CONVICTIONS'?"), "\(element.err)")
+        let unit = try qorgan("report", "--unit", "AKTT", database: db)
+        #expect(unit.status == 1 && unit.err.contains("did you mean 'AKT'?"), "\(unit.err)")
         let option = try Self.run(Self.binary, ["report", "--perods", "2016"])
         #expect(option.status == 64 && option.err.contains("Did you mean '--periods'?"))
     }
@@ -464,5 +473,42 @@ import Testing
         #expect(!refused.out.contains("qorgan-demo"))
         let users = try cli.qorgan("users", "list", database: real)
         #expect(!users.out.contains("almaty") && !users.out.contains("national-head"), "\(users.out)")
+    }
+}
+
+/// Errors a person meets on the command line name the thing and what to do.
+@Suite struct PlainErrorTests {
+    @Test func aPortInUseAMissingFolderAndAFutureIncidentAreToldPlainly() throws {
+        let cli = CLITests()
+        let db = Fixtures.temporaryPath()
+        try cli.qorgan("demo", database: db)
+        // Another program holds a port: the server says which, and what to do.
+        let holder = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(holder) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { p in
+                bind(holder, p, length) == 0 && listen(holder, 1) == 0 && getsockname(holder, p, &length) == 0
+            }
+        }
+        #expect(bound)
+        let port = String(UInt16(bigEndian: address.sin_port))
+        let busy = try CLITests.run(
+            CLITests.binary, ["serve", "--database", db, "--port", port, "--log-level", "error"])
+        #expect(busy.status == 1 && busy.err.contains("port \(port) on 127.0.0.1 is in use"), "\(busy.err)")
+        // A database in a folder that does not exist.
+        let missing = try cli.qorgan("init", database: "/nonexistent-qorgan-folder/prod.sqlite")
+        #expect(missing.status == 1 && missing.err.contains("the folder '/nonexistent-qorgan-folder' does not exist"))
+        // An incident is recorded once it happened.
+        let future = try cli.qorgan(
+            "incidents", "add", "--date", "2099-01", "--unit", "MAN", "--outcome", "foiled", "--attack-type", "3",
+            "--target-type", "3", "--weapon-type", "6", "--summary", "x", "--source", "y", database: db)
+        #expect(future.status == 1 && future.err.contains("in the future"), "\(future.err)")
+        let created = try cli.qorgan("init", database: Fixtures.temporaryPath("new.sqlite"))
+        #expect(created.out.contains("Next: qorgan metadata import FILE --database"))
     }
 }
