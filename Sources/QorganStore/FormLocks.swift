@@ -52,32 +52,28 @@ struct FormLocks {
         // Nothing approved, nothing completed, no expiry to judge: a large import asks nothing.
         if approved == nil && completed == nil && rules.pastExpiry { return nil }
         let forms = ApprovalRules.forms(locking: key.element, unit: key.unit, period: key.period, in: catalog)
+        func lock(_ kind: AccessDenied.Kind, _ form: DataSet, _ code: String, _ reason: String) -> Lock {
+            Lock(kind: kind, form: form, problem: Problem(field: "period", reason: reason, code: code))
+        }
+        let iso = key.period.iso
         for form in forms where try ask("approval", form, key, &approved) {
-            return Lock(
-                kind: .locked, form: form,
-                problem: Problem(
-                    field: "period",
-                    reason:
-                        "\(form.code) for \(key.period.iso) is approved: an administrator must withdraw the approval before its data can change",
-                    code: "approved"))
+            return lock(
+                .locked, form, "approved",
+                "\(form.code) for \(iso) is approved: an administrator must withdraw the approval before its data can change"
+            )
         }
         for form in forms where try ask("completion", form, key, &completed) {
-            return Lock(
-                kind: .completed, form: form,
-                problem: Problem(
-                    field: "period",
-                    reason:
-                        "\(form.code) for \(key.period.iso) is marked complete: mark it incomplete before its data change (an administrator may force the change, which is logged)",
-                    code: "complete"))
+            return lock(
+                .completed, form, "complete",
+                "\(form.code) for \(iso) is marked complete: mark it incomplete before its data change (an administrator may force the change, which is logged)"
+            )
         }
-        if !rules.pastExpiry, !forms.isEmpty, forms.allSatisfy({ $0.isExpired(key.period, today: rules.today) }) {
-            return Lock(
-                kind: .locked, form: forms[0],
-                problem: Problem(
-                    field: "period",
-                    reason:
-                        "\(forms[0].code) for \(key.period.iso) closed \(forms[0].expiryDays) days after the period ended; an administrator can still change it",
-                    code: "closed"))
+        if !rules.pastExpiry, let form = forms.first, forms.allSatisfy({ $0.isExpired(key.period, today: rules.today) })
+        {
+            return lock(
+                .locked, form, "closed",
+                "\(form.code) for \(iso) closed \(form.expiryDays) days after the period ended; an administrator can still change it"
+            )
         }
         return nil
     }

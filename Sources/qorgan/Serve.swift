@@ -48,25 +48,25 @@ struct Serve: AsyncParsableCommand {
             FileHandle.standardError.write(Data(("error: " + e.description + "\n").utf8))
             throw ExitCode(1)
         } catch {
-            // The listening socket: a port another program holds, or one this user may not take.
+            // The listening socket: a port another program holds, one this user may not take, or
+            // an address that is not this machine's.
             let said = "\(error)"
-            if said.contains("Address already in use") || said.contains("errno: 98") {
-                FileHandle.standardError.write(
-                    Data(
-                        "error: port \(port) on \(host) is in use by another program: stop it, or choose another port with --port (--port 0 takes any free one)\n"
-                            .utf8))
-                throw ExitCode(1)
-            }
-            if said.contains("Permission denied") || said.contains("errno: 13") {
-                FileHandle.standardError.write(
-                    Data(
-                        "error: this user may not listen on port \(port) of \(host) (ports below 1024 need root): choose another with --port\n"
-                            .utf8))
-                throw ExitCode(1)
-            }
-            if said.contains("Cannot assign requested address") || said.contains("errno: 99") {
-                FileHandle.standardError.write(
-                    Data("error: \(host) is not an address of this machine: choose another with --host\n".utf8))
+            let plainly: [(signs: [String], message: String)] = [
+                (
+                    ["Address already in use", "errno: 98"],
+                    "port \(port) on \(host) is in use by another program: stop it, or choose another port with --port (--port 0 takes any free one)"
+                ),
+                (
+                    ["Permission denied", "errno: 13"],
+                    "this user may not listen on port \(port) of \(host) (ports below 1024 need root): choose another with --port"
+                ),
+                (
+                    ["Cannot assign requested address", "errno: 99"],
+                    "\(host) is not an address of this machine: choose another with --host"
+                ),
+            ]
+            if let known = plainly.first(where: { $0.signs.contains { said.contains($0) } }) {
+                FileHandle.standardError.write(Data("error: \(known.message)\n".utf8))
                 throw ExitCode(1)
             }
             guard let plain = QorganError.plain(error, waited: 10) else { throw error }
