@@ -512,3 +512,31 @@ import Testing
         #expect(created.out.contains("Next: qorgan metadata import FILE --database"))
     }
 }
+
+/// A database this user may not write is refused with the reason, before SQLite's own words.
+/// The tests run as root, who writes anything: the command runs as `nobody` (util-linux's
+/// runuser), from a copy of the binary in a folder anyone may read.
+@Suite struct ReadOnlyDatabaseTests {
+    @Test func aReadOnlyDatabaseIsToldPlainlyAndLeftAsItWas() throws {
+        let cli = CLITests()
+        let db = Fixtures.temporaryPath()
+        try cli.qorgan("demo", database: db)
+        let folder = URL(fileURLWithPath: db).deletingLastPathComponent()
+        let binary = folder.appendingPathComponent("qorgan-copy")
+        try FileManager.default.copyItem(at: CLITests.binary, to: binary)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: binary.path)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder.path)
+        try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: db)
+        let before = FileManager.default.contents(atPath: db)
+        let r = try CLITests.run(
+            URL(fileURLWithPath: "/usr/sbin/runuser"),
+            [
+                "-u", "nobody", "--", binary.path, "values", "set", "--element", "CONVICTIONS", "--unit", "ALA",
+                "--period", "201801", "--value", "3", "--database", db,
+            ])
+        #expect(r.status == 1, "\(r.err)")
+        #expect(
+            r.err.contains("cannot open the database '\(db)' for writing") && r.err.contains("read-only"), "\(r.err)")
+        #expect(FileManager.default.contents(atPath: db) == before)
+    }
+}

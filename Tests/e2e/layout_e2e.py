@@ -368,6 +368,21 @@ try:
     conflicts.find_element(By.TAG_NAME, "button").click()
     wait(d, lambda d: not conflicts.is_displayed(), timeout=30)
     check(server(keys[1]) == "12", "kept by the person's choice, it is saved")
+    # A send that reached the server although its answer was lost on a flaky connection: the
+    # server holds the person's own value, which is their save, not someone else's change.
+    d.set_network_conditions(offline=True, latency=0, download_throughput=0, upload_throughput=0)
+    mine = d.find_elements(By.CSS_SELECTOR, "#grid input.cell")[2]
+    d.execute_script("arguments[0].select()", mine)
+    mine.send_keys("21", Keys.ENTER)
+    wait(d, lambda d: "queued" in mine.get_attribute("class"))
+    api("POST", "/api/dataValues", {"dataElement": keys[0][0], "categoryOptionCombo": keys[0][1], "period": "201712",
+                                    "orgUnit": ou, "value": "21"})
+    d.delete_network_conditions()
+    wait(d, lambda d: not banner.is_displayed(), timeout=30)
+    status = mine.find_element(By.XPATH, "following-sibling::span[contains(@class,'status')]")
+    wait(d, lambda d: "saved" in (status.get_attribute("class") or ""), timeout=30)
+    check(not conflicts.is_displayed() and server(keys[0]) == "21",
+          "a value the server already has after a lost answer is the person's own save, not a conflict")
 
     # Checks in the page's language, as the server makes them.
     d.get(BASE + "/entry?ds=SECURITY&ou=KZY&year=2017&pe=201712&lang=ru")
