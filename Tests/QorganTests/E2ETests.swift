@@ -86,12 +86,15 @@ import Testing
 
     /// Runs one of Tests/e2e's scripts against a served demo: its exit status and what it printed.
     static func script(_ name: String, _ address: some CustomStringConvertible) throws -> (Int32, String) {
+        try python(
+            "Tests/e2e/\(name)", [String(describing: address), root.appendingPathComponent("docs/screenshots").path])
+    }
+
+    /// Runs a Python script of the repository with `arguments`: its exit status and what it printed.
+    static func python(_ script: String, _ arguments: [String]) throws -> (Int32, String) {
         let e2e = Process()
         e2e.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        e2e.arguments = [
-            "python3", root.appendingPathComponent("Tests/e2e/\(name)").path, String(describing: address),
-            root.appendingPathComponent("docs/screenshots").path,
-        ]
+        e2e.arguments = ["python3", root.appendingPathComponent(script).path] + arguments
         let log = Pipe()
         e2e.standardOutput = log
         e2e.standardError = log

@@ -7,19 +7,9 @@ import Testing
 /// client against them), and checks every output the README states ("F2 is now 3", "190 of 192").
 @Suite(.serialized) struct ReadmeTests {
     @Test func everyCommandBlockOfTheReadmeRunsAndSaysWhatItStates() throws {
-        let root = E2ETests.root
-        let run = Process()
-        run.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        run.arguments = [
-            "python3", root.appendingPathComponent("Tests/readme/readme_test.py").path, CLITests.binary.path, root.path,
-        ]
-        let log = Pipe()
-        run.standardOutput = log
-        run.standardError = log
-        try run.run()
-        let text = String(decoding: log.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        run.waitUntilExit()
-        #expect(run.terminationStatus == 0, "\(text.suffix(4000))")
+        let (status, text) = try E2ETests.python(
+            "Tests/readme/readme_test.py", [CLITests.binary.path, E2ETests.root.path])
+        #expect(status == 0, "\(text.suffix(4000))")
         #expect(text.contains("all README blocks ran"))
         // Every README example's input file is in examples/.
         for file in [
