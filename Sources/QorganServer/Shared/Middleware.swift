@@ -1,0 +1,118 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Mustache
+import NIOCore
+import Prometheus
+import QorganAnalytics
+import QorganCore
+import QorganStore
+import Synchronization
+
+/// A path that no route takes: an error page in the user's language, with a way back (not the
+/// browser's own empty 404), or under /api a JSON error that points to the OpenAPI document.
+struct NotFoundMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+    let pages: PageHandlers
+
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response)
+        async throws -> Response
+    {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            let path = String(request.uri.path.prefix(200))
+            if path == "/api" || path.hasPrefix("/api/") {
+                throw APIError.notFound(
+                    "no resource at \(path) takes \(request.method.rawValue); the API's routes are in /api/openapi.json"
+                )
+            }
+            let message = pages.state.messages.text("notfound_message", context.language)
+                .replacingOccurrences(of: "{path}", with: path)
+            return pages.errorPage(request, context, APIError(.notFound, code: "not_found", message))
+        }
+    }
+}
+
+/// A path that exists with other methods answers 405 with `Allow`, not 404.
+struct MethodNotAllowedMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+    /// Each route's method and its path's segments (`:name` and `*` match any one segment).
+    let routes: [(method: HTTPRequest.Method, segments: [Substring])]
+
+    init(routes: [(HTTPRequest.Method, String)]) {
+        self.routes = routes.map { ($0.0, $0.1.split(separator: "/")) }
+    }
+
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response)
+        async throws -> Response
+    {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            let path = request.uri.path.split(separator: "/")
+            let allowed = Set(
+                routes.filter { r in
+                    r.segments.count == path.count
+                        && zip(r.segments, path).allSatisfy { $0 == $1 || $0.hasPrefix(":") || $0 == "*" }
+                }.map(\.method.rawValue)
+            ).sorted()
+            guard !allowed.isEmpty else { throw error }
+            throw APIError(
+                .methodNotAllowed, code: "method_not_allowed",
+                "\(request.method.rawValue) is not an operation of \(request.uri.path); it takes \(allowed.joined(separator: ", "))",
+                allow: allowed.joined(separator: ", "))
+        }
+    }
+}
+
+/// Counts requests and times them, for /metrics.
+struct MetricsMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+    let state: ServerState
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response)
+        async throws -> Response
+    {
+        let start = ContinuousClock.now
+        do {
+            let response = try await next(request, context)
+            state.requestDuration.record(ContinuousClock.now - start)
+            state.counter(method: request.method.rawValue, status: Int(response.status.code)).increment()
+            return response
+        } catch {
+            state.requestDuration.record(ContinuousClock.now - start)
+            let status = (error as? any HTTPResponseError)?.status.code ?? 500
+            state.counter(method: request.method.rawValue, status: Int(status)).increment()
+            throw error
+        }
+    }
+}
+
+/// Headers every answer carries: no framing by other sites, no MIME sniffing, and a
+/// content policy that allows only Qorgan's own scripts and styles (no CDN: deployments are offline).
+struct SecurityHeadersMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response)
+        async throws -> Response
+    {
+        var response = try await next(request, context)
+        response.headers[.xContentTypeOptions] = "nosniff"
+        response.headers[.xFrameOptions] = "DENY"
+        response.headers[.contentSecurityPolicy] =
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"
+        response.headers[.referrerPolicy] = "same-origin"
+        return response
+    }
+}
+
+/// Refuses anonymous requests with 401 before a route reads anything.
+struct RequireUser: RouterMiddleware {
+    typealias Context = AppContext
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response)
+        async throws -> Response
+    {
+        _ = try context.requireUser()
+        return try await next(request, context)
+    }
+}
