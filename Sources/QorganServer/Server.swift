@@ -51,31 +51,14 @@ public func buildRouter(_ state: ServerState) -> Router<AppContext> {
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: AuthMiddleware(state: state))
 
-    // Cheap enough to poll: one indexed read of the database, the engine's count from memory.
-    router.get("/health") { _, _ -> Response in
-        let databaseUp = (try? state.store.setting("metadata_version")) != nil
-        let body =
-            "{\"status\":\"\(databaseUp ? "ok" : "database unavailable")\",\"values\":\(state.engine.snapshot().valueCount)}"
-        return Response(
-            status: databaseUp ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(string: body)))
-    }
-    // Metrics tell who uses the system how much: for administrators and the configured scraper only.
-    router.get("/metrics") { _, c -> Response in
-        if !c.metricsReader {
-            let user = try c.requireUser()
-            guard user.role == .administrator else {
-                throw APIError.forbidden("only administrators and the metrics scraper read /metrics")
-            }
-        }
-        var buffer: [UInt8] = []
-        state.metrics.emit(into: &buffer)
-        return Response(
-            status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-            body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
-    }
-    API.register(on: router.group("api"), state: state)
-    Pages.register(on: router, state: state)
+    let routes = Routes(
+        pages: router, api: router.group("api").group().add(middleware: RequireUser()),
+        p: PageHandlers(state: state), h: Handlers(state: state))
+    let features: [any ServerFeature.Type] = [
+        FrameFeature.self, AccountsFeature.self, EntryFeature.self, QualityFeature.self, ApprovalFeature.self,
+        AnalyticsFeature.self, RegistriesFeature.self, ReportFeature.self, MetadataFeature.self, DHIS2Feature.self,
+    ]
+    for feature in features { feature.register(routes) }
     // Last, so that they wrap only the answer for paths no route takes: a page in the user's
     // language (or a JSON error under /api) when no method takes the path, else 405.
     router.add(middleware: NotFoundMiddleware(pages: PageHandlers(state: state)))

@@ -6,7 +6,6 @@ import QorganInterop
 import QorganStore
 
 extension Handlers {
-
     /// `/api/me`: Qorgan's fields (username, role, units, language) and DHIS2's (id, organisationUnits,
     /// userCredentials, authorities, settings), with `fields`.
     func meJSON(_ r: Request, _ c: AppContext) throws -> Response {

@@ -60,7 +60,6 @@ struct NewTokenJSON: Encodable {
 }
 
 extension Handlers {
-
     /// An administrator manages users within their own units only.
     func checkGrantable(_ units: [String], by admin: Principal, _ catalog: Catalog) throws {
         for ref in units {

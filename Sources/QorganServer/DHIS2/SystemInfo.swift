@@ -6,7 +6,6 @@ import QorganInterop
 import QorganStore
 
 extension Handlers {
-
     /// `/api/system/info` as DHIS2 answers it: its clients read `version` (`2.NN`) and `calendar`.
     func systemInfo(_ r: Request) throws -> JSONValue {
         let now = Date()

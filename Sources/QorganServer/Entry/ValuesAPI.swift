@@ -118,7 +118,6 @@ struct AuditJSON: Encodable {
 }
 
 extension Handlers {
-
     // Values
 
     /// A value's key from query parameters (de, pe, ou, co, cc), resolved and checked

@@ -7,8 +7,8 @@ import QorganStore
 
 /// The incident register's pages: the list with filters, a table by region and year and a
 /// chart by outcome over time; the form to record or change an incident; its detail and history.
-extension Pages {
-    static func registerIncidents(on router: Router<AppContext>, _ p: PageHandlers) {
+extension RegistriesFeature {
+    static func incidentPages(on router: Router<AppContext>, _ p: PageHandlers) {
         router.get("/incidents") { r, c in try p.page(r, c) { try p.incidents(r, c, $0) } }
         router.get("/incidents/new") { r, c in
             try p.page(r, c) { try p.incidentForm(r, c, $0, uid: nil, typed: [:]) }

@@ -195,8 +195,8 @@ extension Handlers {
     }
 }
 
-extension API {
-    static func registerIncidents(on api: RouterGroup<AppContext>, _ h: Handlers) {
+extension RegistriesFeature {
+    static func incidentAPI(on api: RouterGroup<AppContext>, _ h: Handlers) {
         api.get("incidents") { r, c in try HTTP.json(try h.listIncidents(r, c)) }
         api.get("incidents/codes") { _, c in
             _ = try c.requireUser()

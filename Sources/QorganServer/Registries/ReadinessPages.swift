@@ -6,8 +6,8 @@ import QorganReports
 import QorganStore
 
 /// Pages of the readiness assessments and of the registry of vulnerable sites.
-extension Pages {
-    static func registerRegistries(on router: Router<AppContext>, _ p: PageHandlers) {
+extension RegistriesFeature {
+    static func registryPages(on router: Router<AppContext>, _ p: PageHandlers) {
         router.get("/readiness") { r, c in try p.page(r, c) { try p.readiness(r, c, $0) } }
         router.get("/readiness/assess") { r, c in try p.page(r, c) { try p.assessmentForm(r, c, $0) } }
         router.post("/readiness/assess") { r, c in

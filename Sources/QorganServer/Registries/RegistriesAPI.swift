@@ -268,8 +268,8 @@ extension Handlers {
     }
 }
 
-extension API {
-    static func registerRegistries(on api: RouterGroup<AppContext>, _ h: Handlers) {
+extension RegistriesFeature {
+    static func registryAPI(on api: RouterGroup<AppContext>, _ h: Handlers) {
         api.get("readiness/instruments") { _, c in try HTTP.json(try h.instrumentsJSON(c)) }
         api.post("readiness/instruments") { r, c in
             try HTTP.json(

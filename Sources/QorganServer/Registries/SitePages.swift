@@ -7,7 +7,6 @@ import QorganStore
 
 /// Pages of the registry of vulnerable sites: the list, a site, its inspections and prescriptions.
 extension PageHandlers {
-
     func sites(_ r: Request, _ c: AppContext, _ user: Principal) throws -> Response {
         let lang = c.language
         let t = state.messages.table(lang)

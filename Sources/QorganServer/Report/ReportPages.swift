@@ -8,16 +8,21 @@ import QorganStore
 
 /// The programme report in the web application, the trace of any figure down to its values,
 /// and the results framework.
-extension Pages {
-    static func registerReport(on router: Router<AppContext>, _ p: PageHandlers) {
+enum ReportFeature: ServerFeature {
+    static func register(_ routes: Routes) {
+        pages(on: routes.pages, routes.p)
+        api(on: routes.api, routes.h)
+    }
+
+    static func pages(on router: Router<AppContext>, _ p: PageHandlers) {
         router.get("/report") { r, c in try p.page(r, c) { try p.report(r, c, $0) } }
         router.get("/trace") { r, c in try p.page(r, c) { try p.trace(r, c, $0) } }
         router.get("/framework") { r, c in try p.page(r, c) { try p.framework(r, c, $0) } }
     }
 }
 
-extension API {
-    static func registerReport(on api: RouterGroup<AppContext>, _ h: Handlers) {
+extension ReportFeature {
+    static func api(on api: RouterGroup<AppContext>, _ h: Handlers) {
         api.get("report") { r, c in
             let user = try c.requireUser()
             let doc = try h.reportDocument(r, c, user)

@@ -8,12 +8,15 @@ import QorganInterop
 import QorganReports
 import QorganStore
 
-/// The server-rendered pages: sign-in, dashboard, data entry, pivot, metadata, history,
-/// users and the account. Templates are Mustache files in Resources/templates; every
-/// piece of text comes from the message catalogue of the chosen language.
-enum Pages {
-    static func register(on router: Router<AppContext>, state: ServerState) {
-        let p = PageHandlers(state: state)
+/// The frame every page shares (layout, errors, static files, the choices pages offer), and
+/// what the site answers outside any feature: the root, static files, the service worker, the
+/// OpenAPI document, health and metrics. Templates are Mustache files in Resources/templates;
+/// every piece of text comes from the message catalogue of the chosen language.
+enum FrameFeature: ServerFeature {
+    static func register(_ routes: Routes) {
+        let router = routes.pages
+        let p = routes.p
+        let state = routes.state
         router.get("/") { _, _ in HTTP.redirect("/dashboard") }
         router.get("/static/:file") { _, c in try p.staticFile(try c.parameters.require("file")) }
         // The service worker, from the root so that its scope is the whole site.
@@ -23,32 +26,35 @@ enum Pages {
             response.headers[.serviceWorkerAllowed] = "/"
             return response
         }
-        router.get("/login") { r, c in p.loginPage(r, c, error: nil) }
-        router.post("/login") { r, c in try await p.login(r, c) }
-        router.post("/logout") { r, c in try p.logout(r, c) }
-        router.get("/language") { r, c in p.chooseLanguage(r, c) }
-        router.get("/dashboard") { r, c in try p.page(r, c) { try p.dashboard(r, c, $0) } }
-        router.get("/entry") { r, c in try p.page(r, c) { try p.entry(r, c, $0) } }
-        router.get("/entry/blank") { r, c in try p.page(r, c) { try p.blankForm(r, c, $0) } }
-        router.get("/pivot") { r, c in try p.page(r, c) { try p.pivot(r, c, $0) } }
-        router.get("/validation") { r, c in try p.page(r, c) { try p.validation(r, c, $0) } }
-        router.get("/completeness") { r, c in try p.page(r, c) { try p.completeness(r, c, $0) } }
-        router.get("/outliers") { r, c in try p.page(r, c) { try p.outliers(r, c, $0) } }
-        router.get("/notifications") { r, c in try p.page(r, c) { try p.notifications(r, c, $0) } }
-        router.post("/outliers/followup") { r, c in try await p.pageAsync(r, c) { try await p.followUp(r, c, $0) } }
-        router.post("/entry/approval") { r, c in try await p.pageAsync(r, c) { try await p.approvalStep(r, c, $0) } }
-        router.get("/metadata") { r, c in try p.page(r, c) { try p.metadata(r, c, $0) } }
-        router.get("/history") { r, c in try p.page(r, c) { try p.history(r, c, $0) } }
-        router.get("/users") { r, c in try p.page(r, c) { try p.users(r, c, $0, notice: nil, error: nil) } }
-        router.post("/users") { r, c in try await p.pageAsync(r, c) { try await p.createUser(r, c, $0) } }
-        router.post("/users/:username") { r, c in try await p.pageAsync(r, c) { try await p.updateUser(r, c, $0) } }
-        registerIncidents(on: router, p)
-        registerRegistries(on: router, p)
-        registerReport(on: router, p)
-        router.get("/account") { r, c in try p.page(r, c) { try p.account(r, c, $0, newToken: nil, error: nil) } }
-        router.post("/account/language") { r, c in try await p.pageAsync(r, c) { try await p.setLanguage(r, c, $0) } }
-        router.post("/account/tokens") { r, c in try await p.pageAsync(r, c) { try await p.createToken(r, c, $0) } }
-        router.post("/account/tokens/:id/revoke") { r, c in try await p.pageAsync(r, c) { try p.revokeToken(r, c, $0) }
+        router.get("/api/openapi.json") { _, _ in
+            guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json", subdirectory: "Resources")
+            else {
+                throw APIError.notFound("the OpenAPI document is missing from this build")
+            }
+            return HTTP.data(try Data(contentsOf: url), type: "application/json; charset=utf-8")
+        }
+        // Cheap enough to poll: one indexed read of the database, the engine's count from memory.
+        router.get("/health") { _, _ -> Response in
+            let databaseUp = (try? state.store.setting("metadata_version")) != nil
+            let body =
+                "{\"status\":\"\(databaseUp ? "ok" : "database unavailable")\",\"values\":\(state.engine.snapshot().valueCount)}"
+            return Response(
+                status: databaseUp ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: body)))
+        }
+        // Metrics tell who uses the system how much: for administrators and the configured scraper only.
+        router.get("/metrics") { _, c -> Response in
+            if !c.metricsReader {
+                let user = try c.requireUser()
+                guard user.role == .administrator else {
+                    throw APIError.forbidden("only administrators and the metrics scraper read /metrics")
+                }
+            }
+            var buffer: [UInt8] = []
+            state.metrics.emit(into: &buffer)
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
         }
     }
 }
