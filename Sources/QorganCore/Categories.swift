@@ -1,4 +1,3 @@
-
 public struct CategoryOption: Hashable, Sendable, Codable {
     public var uid: String
     public var code: String

@@ -1,4 +1,3 @@
-
 /// Metadata with a name that may be translated.
 public protocol Translatable {
     var name: String { get }

@@ -1,0 +1,157 @@
+import Foundation
+import GRDB
+import QorganAnalytics
+import QorganCore
+import QorganInterop
+import QorganReports
+import QorganStore
+
+extension AnalyticsBench {
+    /// A Qorgan database at `path` with `values` generated values, filled directly: a cold start
+    /// measures loading, not importing.
+    static func fill(path: String, catalog: Catalog, values: Int) throws {
+        for s in ["", "-wal", "-shm", ".engine"] { try? FileManager.default.removeItem(atPath: path + s) }
+        do {
+            let store = try Store(path: path)
+            try store.importMetadata(catalog, user: "bench")
+        }
+        let q = try DatabaseQueue(path: path)
+        try q.write { db in
+            func ids(_ table: String) throws -> [String: Int64] {
+                var d: [String: Int64] = [:]
+                for r in try Row.fetchAll(db, sql: "SELECT id, uid FROM \(table)") { d[r["uid"]] = r["id"] }
+                return d
+            }
+            let el = try ids("data_element")
+            let un = try ids("org_unit")
+            let co = try ids("category_option_combo")
+            var periods: [Int64] = []
+            for m in 0..<BenchShape.months {
+                let p = BenchShape.monthPeriod(m)
+                try db.execute(
+                    sql: "INSERT INTO period(iso, period_type, start_date, end_date) VALUES (?, ?, ?, ?)",
+                    arguments: [p.iso, p.type.rawValue, p.start.description, p.end.description])
+                periods.append(db.lastInsertedRowID)
+            }
+            let elements = try (0..<BenchShape.elements).map { n in
+                try BenchShape.need(catalog.element(BenchShape.elementCode(n)).flatMap { el[$0.uid] }, "element \(n)")
+            }
+            let units = try (0..<BenchShape.districts).map { n in
+                try BenchShape.need(catalog.unit(BenchShape.districtCode(n)).flatMap { un[$0.uid] }, "district \(n)")
+            }
+            let e001 = try BenchShape.need(catalog.element("E001"), "element E001")
+            let cocs = try catalog.optionCombos(of: e001).map {
+                try BenchShape.need(co[$0.uid], "combination \($0.code)")
+            }
+            let aoc = try BenchShape.need(co[CategoryOptionCombo.defaultUid], "default combination")
+            let stamp = Timestamp.millis(Date())
+            let st = try db.makeStatement(
+                sql: """
+                    INSERT INTO data_value(element_id, period_id, unit_id, coc_id, aoc_id, value, numeric, stored_by, created_by, created, last_updated)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, 'bench', 'bench', ?, ?)
+                    """)
+            for i in 0..<values {
+                let r = BenchShape.row(i)
+                try st.execute(arguments: [
+                    elements[r.element], periods[r.month], units[r.district], cocs[r.combo], aoc,
+                    formatNumber(r.value), r.value, stamp, stamp,
+                ])
+            }
+        }
+    }
+
+    func coldStart(catalog: Catalog, query: AnalyticsQuery) throws {
+        let path = workDirectory + "/bench-qorgan.sqlite"
+        var t0 = Self.now()
+        try Self.fill(path: path, catalog: catalog, values: values)
+        let fill = Self.now() - t0
+        t0 = Self.now()
+        let store = try Store(path: path)
+        let (engine, _) = try AnalyticsEngine.open(store: store)
+        let rows = try engine.run(query).rows.count
+        let cold = Self.now() - t0
+        print(
+            String(
+                format:
+                    "cold start: Qorgan database on disk (%d values, filled in %.1f s) → engine loaded → first answer (%d cells): %.2f s",
+                engine.snapshot().valueCount, fill, rows, cold))
+
+        // A value saved through the store (checked, committed to SQLite, audited) → the next answer.
+        var latencies: [Double] = []
+        for k in 0..<20 {
+            t0 = Self.now()
+            try store.saveValues(
+                [
+                    DataValueInput(
+                        element: "E001", period: "202012", unit: "D0001", optionCombo: "M_A",
+                        value: String(1_000_000 + k))
+                ], user: "bench")
+            let answer = try engine.run(query)
+            latencies.append(Self.now() - t0)
+            precondition(!answer.rows.isEmpty)
+        }
+        print(
+            String(
+                format: "a value saved through the store → visible to the next answer (Q2): p50 %@, p95 %@",
+                ms(Self.percentile(latencies, 0.5)), ms(Self.percentile(latencies, 0.95))))
+    }
+
+    func importRate(catalog: Catalog) throws {
+        let n = min(importRows, values)
+        var csv = DataValueCSV.columns.joined(separator: ",") + "\n"
+        var raw: [[String]] = []
+        raw.reserveCapacity(n)
+        for i in 0..<n {
+            let r = BenchShape.row(i)
+            let fields = [
+                BenchShape.elementCode(r.element), BenchShape.monthPeriod(r.month).iso,
+                BenchShape.districtCode(r.district),
+                BenchShape.comboCode(r.combo), "", formatNumber(r.value),
+            ]
+            raw.append(fields)
+            csv += fields.joined(separator: ",") + ",,,,,\n"
+        }
+        // Three rounds, alternating, so that neither side always runs on a warmer machine.
+        var qorganRates: [Double] = []
+        var rawRates: [Double] = []
+        var parseTimes: [Double] = []
+        for round in 0..<3 {
+            let path = workDirectory + "/bench-import-\(round).sqlite"
+            for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + s) }
+            let store = try Store(path: path)
+            try store.importMetadata(catalog, user: "bench")
+            var t0 = Self.now()
+            let inputs = try DataValueCSV.parse(csv, source: "bench.csv")
+            parseTimes.append(Self.now() - t0)
+            let summary = try store.saveValues(inputs, source: "bench.csv", user: "bench")
+            qorganRates.append(Double(n) / (Self.now() - t0))
+            precondition(summary.imported == n)
+
+            let rawPath = workDirectory + "/bench-raw-\(round).sqlite"
+            for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: rawPath + s) }
+            let q = try DatabaseQueue(path: rawPath)
+            // The same settings as Qorgan's store: WAL, a 64 MiB page cache.
+            try q.write { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }
+            try q.inDatabase { db in try db.execute(sql: "PRAGMA cache_size = -65536") }
+            t0 = Self.now()
+            try q.write { db in
+                // The same rows, keyed as data values are (one value per element, period, unit and combinations).
+                try db.execute(
+                    sql: """
+                        CREATE TABLE raw (dataelement TEXT, period TEXT, orgunit TEXT, coc TEXT, aoc TEXT, value TEXT,
+                                          PRIMARY KEY (dataelement, period, orgunit, coc, aoc)) WITHOUT ROWID
+                        """)
+                let st = try db.makeStatement(sql: "INSERT INTO raw VALUES (?, ?, ?, ?, ?, ?)")
+                for f in raw { try st.execute(arguments: StatementArguments(f)) }
+            }
+            rawRates.append(Double(n) / (Self.now() - t0))
+        }
+        let qr = Self.percentile(qorganRates, 0.5)
+        let rr = Self.percentile(rawRates, 0.5)
+        print(
+            String(
+                format:
+                    "import of %d CSV rows (median of 3 rounds): Qorgan (parse %.2f s, check every row, write, keep history) %.0f rows/s; raw SQLite insert of the parsed rows into a keyed table %.0f rows/s; ratio %.2f",
+                n, Self.percentile(parseTimes, 0.5), qr, rr, qr / rr))
+    }
+}

@@ -1,0 +1,181 @@
+import Foundation
+import GRDB
+import QorganCore
+
+extension Store {
+    // MARK: Sessions
+
+    public func createSession(tokenHash: String, userId: Int64, csrf: String, expires: Date) throws {
+        try writer.write { db in
+            let now = Timestamp.millis(Date())
+            try db.execute(sql: "DELETE FROM user_session WHERE expires < ?", arguments: [now])
+            try db.execute(
+                sql: "INSERT INTO user_session(token_hash, user_id, csrf, created, expires) VALUES (?, ?, ?, ?, ?)",
+                arguments: [tokenHash, userId, csrf, now, Timestamp.millis(expires)])
+            let name =
+                try String.fetchOne(db, sql: "SELECT username FROM user_account WHERE id = ?", arguments: [userId])
+                ?? "?"
+            try Self.audit(db, actor: name, action: "SIGN_IN", subject: name)
+        }
+    }
+
+    /// The user of a live session and its CSRF secret.
+    public func session(tokenHash: String, now: Date = Date()) throws -> (user: UserRecord, csrf: String)? {
+        try writer.read { db in
+            guard
+                let s = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT user_id, csrf, expires FROM user_session WHERE token_hash = ?"),
+                    arguments: [tokenHash]),
+                (s["expires"] as Int64) > Timestamp.millis(now),
+                let u = try Row.fetchOne(
+                    db.cachedStatement(
+                        sql: "SELECT \(Self.userColumns) FROM user_account WHERE id = ? AND disabled = 0"),
+                    arguments: [s["user_id"] as Int64])
+            else { return nil }
+            return (try userRecord(db, u), s["csrf"])
+        }
+    }
+
+    public func endSession(tokenHash: String, username: String) throws {
+        try writer.write { db in
+            try db.execute(sql: "DELETE FROM user_session WHERE token_hash = ?", arguments: [tokenHash])
+            try Self.audit(db, actor: username, action: "SIGN_OUT", subject: username)
+        }
+    }
+
+    // MARK: Sign-in throttling, shared by every server on the database
+
+    /// Failed sign-ins since `since` for each key (`user:NAME`, `ip:ADDRESS`), oldest first.
+    public func signInFailures(keys: [String], since: Date) throws -> [String: [Date]] {
+        try writer.read { db in
+            var out: [String: [Date]] = [:]
+            for key in keys {
+                out[key] = try Int64.fetchAll(
+                    db.cachedStatement(sql: "SELECT at FROM sign_in_failure WHERE key = ? AND at > ? ORDER BY at"),
+                    arguments: [key, Timestamp.millis(since)]
+                ).map(Timestamp.date(millis:))
+            }
+            return out
+        }
+    }
+
+    /// A failed sign-in under each key; failures older than `forgetBefore` are forgotten.
+    public func recordSignInFailure(keys: [String], at: Date, forgetBefore: Date) throws {
+        try writer.write { db in
+            try db.execute(sql: "DELETE FROM sign_in_failure WHERE at < ?", arguments: [Timestamp.millis(forgetBefore)])
+            for key in keys {
+                try db.execute(
+                    sql: "INSERT INTO sign_in_failure(key, at) VALUES (?, ?)", arguments: [key, Timestamp.millis(at)])
+            }
+        }
+    }
+
+    /// Forgets a key's failures (a user who signed in); writes only when there are some.
+    public func clearSignInFailures(key: String) throws {
+        let any = try writer.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM sign_in_failure WHERE key = ?)", arguments: [key])
+                ?? false
+        }
+        guard any else { return }
+        try writer.write { db in try db.execute(sql: "DELETE FROM sign_in_failure WHERE key = ?", arguments: [key]) }
+    }
+
+    public func recordSecurityEvent(actor: String, action: String, subject: String, detail: String? = nil) throws {
+        try writer.write { db in try Self.audit(db, actor: actor, action: action, subject: subject, detail: detail) }
+    }
+
+    public func securityEvents(limit: Int = 200) throws -> [SecurityEvent] {
+        try writer.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT at, actor, action, subject, detail FROM security_audit ORDER BY id DESC LIMIT ?",
+                arguments: [limit]
+            ).map {
+                SecurityEvent(
+                    at: Timestamp.date(millis: $0["at"]), actor: $0["actor"], action: $0["action"],
+                    subject: $0["subject"], detail: $0["detail"])
+            }
+        }
+    }
+
+    // MARK: API tokens
+
+    public func createToken(tokenHash: String, username: String, name: String, expires: Date? = nil, by actor: String)
+        throws -> TokenRecord
+    {
+        try writer.write { db in
+            guard
+                let userId = try Int64.fetchOne(
+                    db, sql: "SELECT id FROM user_account WHERE username = ?", arguments: [username])
+            else {
+                throw QorganError.notFound(kind: "user", key: username)
+            }
+            let now = Date()
+            let id = try Stored.id(
+                db,
+                sql:
+                    "INSERT INTO api_token(token_hash, user_id, name, created, expires) VALUES (?, ?, ?, ?, ?) RETURNING id",
+                arguments: [tokenHash, userId, name, Timestamp.millis(now), expires.map { Timestamp.millis($0) }])
+            let until = expires.map { ", expires \(ISO8601DateFormatter().string(from: $0))" } ?? ""
+            try Self.audit(
+                db, actor: actor, action: "TOKEN_CREATE", subject: username, detail: "token \(id) '\(name)'\(until)")
+            return TokenRecord(
+                id: id, name: name, username: username, created: Timestamp.date(millis: Timestamp.millis(now)),
+                lastUsed: nil, revoked: false, expires: expires.map { Timestamp.date(millis: Timestamp.millis($0)) })
+        }
+    }
+
+    /// The user behind a live token.
+    public func tokenUser(tokenHash: String) throws -> UserRecord? {
+        try writer.read { db in
+            guard
+                let userId = try Int64.fetchOne(
+                    db.cachedStatement(
+                        sql:
+                            "SELECT user_id FROM api_token WHERE token_hash = ? AND revoked = 0 AND (expires IS NULL OR expires > ?)"
+                    ),
+                    arguments: [tokenHash, Timestamp.millis(Date())]),
+                let u = try Row.fetchOne(
+                    db.cachedStatement(
+                        sql: "SELECT \(Self.userColumns) FROM user_account WHERE id = ? AND disabled = 0"),
+                    arguments: [userId])
+            else { return nil }
+            return try userRecord(db, u)
+        }
+    }
+
+    public func tokens(username: String? = nil) throws -> [TokenRecord] {
+        try writer.read { db in
+            var sql =
+                "SELECT t.id, t.name, u.username, t.created, t.last_used, t.revoked, t.expires FROM api_token t JOIN user_account u ON u.id = t.user_id"
+            var args: SQLArguments = []
+            if let username {
+                sql += " WHERE u.username = ?"
+                args = [username]
+            }
+            return try Row.fetchAll(db, sql: sql + " ORDER BY t.id", arguments: args).map {
+                let last: Int64? = $0["last_used"]
+                let expires: Int64? = $0["expires"]
+                return TokenRecord(
+                    id: $0["id"], name: $0["name"], username: $0["username"],
+                    created: Timestamp.date(millis: $0["created"]),
+                    lastUsed: last.map { Timestamp.date(millis: $0) }, revoked: $0["revoked"],
+                    expires: expires.map { Timestamp.date(millis: $0) })
+            }
+        }
+    }
+
+    public func revokeToken(id: Int64, by actor: String) throws {
+        try writer.write { db in
+            guard
+                let owner = try String.fetchOne(
+                    db,
+                    sql: "SELECT u.username FROM api_token t JOIN user_account u ON u.id = t.user_id WHERE t.id = ?",
+                    arguments: [id])
+            else {
+                throw QorganError.notFound(kind: "API token", key: String(id))
+            }
+            try db.execute(sql: "UPDATE api_token SET revoked = 1 WHERE id = ?", arguments: [id])
+            try Self.audit(db, actor: actor, action: "TOKEN_REVOKE", subject: owner, detail: "token \(id)")
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+import PostgresNIO
+import QorganCore
+
+extension Store {
+    // MARK: Settings
+
+    public func setting(_ key: String) throws -> String? {
+        try writer.read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = ?", arguments: [key])
+        }
+    }
+
+    public func setSetting(_ key: String, _ value: String) throws {
+        try write(.settings) { db in
+            try db.execute(
+                sql:
+                    "INSERT INTO setting(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                arguments: [key, value])
+        }
+    }
+
+    // MARK: Metadata
+
+    /// All metadata.
+    public func catalog() throws -> Catalog {
+        try writer.read { db in try currentCatalog(db) }
+    }
+
+    /// Applies a metadata document: all or nothing. Returns what changed (or would, in a dry run).
+    @discardableResult
+    public func importMetadata(
+        _ document: Catalog, source: String = "the metadata document",
+        dryRun: Bool = false, user: String,
+        newUid: @Sendable () -> String = { Uid.generate() }
+    ) throws -> [MetadataChange] {
+        try transaction { db, log in
+            let current = try currentCatalog(db)
+            let (merged, changes) = try current.merging(document, source: source, newUid: newUid)
+            try Self.checkAgainstData(old: current, new: merged, source: source, db: db)
+            if dryRun { return (changes, false) }
+            try MetadataTables.write(merged, changes: changes, user: user, db: db)
+            log.kinds.insert(.metadata)
+            return (changes, true)
+        }
+    }
+
+    /// Metadata changes that would strand stored values are refused.
+    private static func checkAgainstData(old: Catalog, new: Catalog, source: String, db: StoreConnection) throws {
+        var problems: [Problem] = []
+        for el in new.dataElements {
+            guard let before = old.element(el.uid) else { continue }
+            let count =
+                try Int.fetchOne(
+                    db,
+                    sql: """
+                        SELECT COUNT(*) FROM data_value v JOIN data_element e ON e.id = v.element_id WHERE e.uid = ? AND v.deleted = 0
+                        """, arguments: [el.uid]) ?? 0
+            guard count > 0 else { continue }
+            if before.categoryCombo != el.categoryCombo {
+                problems.append(
+                    Problem(
+                        object: "dataElement \(el.code)", field: "categoryCombo",
+                        reason: "\(count) values are stored with the current disaggregation; it cannot change"))
+            }
+            if before.valueType != el.valueType {
+                let values = try String.fetchAll(
+                    db,
+                    sql: """
+                        SELECT v.value FROM data_value v JOIN data_element e ON e.id = v.element_id WHERE e.uid = ? AND v.deleted = 0
+                        """, arguments: [el.uid])
+                if let bad = values.first(where: {
+                    if case .invalid = el.valueType.normalize($0) { return true } else { return false }
+                }) {
+                    problems.append(
+                        Problem(
+                            object: "dataElement \(el.code)", field: "valueType", value: el.valueType.rawValue,
+                            reason: "stored value '\(bad)' would not be a valid \(el.valueType.rawValue)"))
+                }
+            }
+        }
+        if !problems.isEmpty { throw QorganError.rejected(source: source, problems: problems) }
+    }
+}
