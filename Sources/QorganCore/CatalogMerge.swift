@@ -291,72 +291,7 @@ extension Catalog {
         }
         merged.reindex()
 
-        // Cycles in the hierarchy, on every day the hierarchy changes.
-        let changeDays = Set(merged.organisationUnits.flatMap { $0.parents.map(\.from) }).sorted()
-        var cyclic = Set<String>()
-        for day in changeDays {
-            for u in merged.organisationUnits where !cyclic.contains(u.uid) {
-                var seen: Set<String> = [u.uid]
-                var current = u.parent(on: day)
-                while let p = current {
-                    if !seen.insert(p).inserted {
-                        cyclic.insert(u.uid)
-                        problems.append(
-                            Problem(
-                                object: "organisationUnit \(u.code)", field: "parents", value: day.description,
-                                reason: "the hierarchy would have a cycle from \(day)"))
-                        break
-                    }
-                    current = merged.unit(p)?.parent(on: day)
-                }
-            }
-        }
-
-        // Expressions, and cycles among indicators.
-        var dependsOn: [String: [String]] = [:]
-        for ind in merged.indicators {
-            let label = "indicator \(ind.code)"
-            for (field, text) in [("numerator", ind.numerator), ("denominator", ind.denominator)] {
-                do {
-                    let e = try merged.check(expression: text)
-                    dependsOn[ind.uid, default: []] += e.references.filter { $0.kind == .indicator }.compactMap {
-                        indicatorRef($0.code)
-                    }
-                } catch let error as QorganError {
-                    if case .invalidExpression(_, let pos, let reason) = error {
-                        problems.append(
-                            Problem(object: label, field: field, value: text, reason: "at position \(pos): \(reason)"))
-                    }
-                } catch {}
-            }
-            if !(0...10).contains(ind.decimals) {
-                problems.append(
-                    Problem(
-                        object: label, field: "decimals", value: "\(ind.decimals)", reason: "must be between 0 and 10"))
-            }
-            if !ind.factor.isFinite || ind.factor == 0 {
-                problems.append(
-                    Problem(object: label, field: "factor", value: "\(ind.factor)", reason: "must be a non-zero number")
-                )
-            }
-        }
-        var state: [String: Int] = [:]  // 1 visiting, 2 done
-        func visit(_ u: String, _ path: [String]) {
-            if state[u] == 2 { return }
-            if state[u] == 1 {
-                let code = merged.indicator(u)?.code ?? u
-                problems.append(
-                    Problem(
-                        object: "indicator \(code)", field: "numerator",
-                        reason: "indicators refer to each other in a circle: "
-                            + (path + [u]).compactMap { merged.indicator($0)?.code }.joined(separator: " → ")))
-                return
-            }
-            state[u] = 1
-            for d in dependsOn[u] ?? [] { visit(d, path + [u]) }
-            state[u] = 2
-        }
-        for ind in merged.indicators { visit(ind.uid, []) }
+        problems += merged.hierarchyAndIndicatorProblems()
 
         for i in merged.reportFigures.indices {
             let f = merged.reportFigures[i]
@@ -390,26 +325,7 @@ extension Catalog {
                 )
             }
         }
-        for rule in merged.validationRules {
-            let label = "validationRule \(rule.code)"
-            for (field, side) in [("leftSide", rule.leftSide), ("rightSide", rule.rightSide)] {
-                do {
-                    _ = try merged.check(expression: side.expression)
-                } catch let error as QorganError {
-                    if case .invalidExpression(_, let pos, let reason) = error {
-                        problems.append(
-                            Problem(
-                                object: label, field: field, value: side.expression,
-                                reason: "at position \(pos): \(reason)"))
-                    }
-                } catch {}
-            }
-            for level in rule.organisationUnitLevels where level < 1 {
-                problems.append(
-                    Problem(
-                        object: label, field: "organisationUnitLevels", value: "\(level)", reason: "levels start at 1"))
-            }
-        }
+        problems += merged.validationRuleProblems()
         merged.reindex()
         if !problems.isEmpty { throw QorganError.rejected(source: source, problems: problems) }
         return (merged, changes)
