@@ -10,40 +10,21 @@ import QorganServer
 import QorganStore
 import QorganTestSupport
 
-/// A demo database with the demo users, made once per test run and copied for each test.
-enum WebFixture {
-    static let template: String = {
-        let path = Fixtures.temporaryPath()
-        let store = try! Store(path: path)
-        try! DemoProgramme.install(into: store)
-        try! DemoAccounts.ensure(in: store)
-        return path
-    }()
+/// The demo programme with the demo users, for the tests of the server and the command line.
+public enum WebFixture {
+    public static let template = DemoTemplate { try DemoAccounts.ensure(in: $0) }
 
-    /// A fresh copy of the demo database, with its engine.
-    static func store(on backend: TestBackend = .sqlite) throws -> (Store, AnalyticsEngine) {
-        let store = try Store(location: try demo(on: backend))
-        let (engine, _) = try AnalyticsEngine.open(store: store)
-        return (store, engine)
+    /// A fresh copy of the demo database (with its users), with its engine.
+    public static func store(on backend: TestBackend = .sqlite) throws -> (Store, AnalyticsEngine) {
+        try template.store(on: backend)
     }
 
-    /// A fresh copy of the demo database (with its users) on `backend`: a file, or a new
-    /// PostgreSQL database that the demo is migrated into.
-    static func demo(on backend: TestBackend) throws -> DatabaseLocation {
-        let path = Fixtures.temporaryPath()
-        try FileManager.default.copyItem(atPath: template, toPath: path)
-        switch backend {
-        case .sqlite: return try DatabaseLocation(path)
-        case .postgres:
-            let location = try TestBackend.postgres.location()
-            _ = try Store.migrate(from: try Store(path: path), to: location)
-            return location
-        }
-    }
+    /// A fresh copy of the demo database (with its users) on `backend`.
+    public static func demo(on backend: TestBackend) throws -> DatabaseLocation { try template.demo(on: backend) }
 
     /// Two servers on one fresh copy of the demo database, each with its own store and engine, as
     /// two processes behind a proxy would be.
-    static func twoServers(on backend: TestBackend = .sqlite) async throws -> (ServerState, ServerState) {
+    public static func twoServers(on backend: TestBackend = .sqlite) async throws -> (ServerState, ServerState) {
         let location = try demo(on: backend)
         func server() async throws -> ServerState {
             let store = try Store(location: location, concurrentReads: true)
@@ -56,7 +37,7 @@ enum WebFixture {
     /// A server on a fresh copy of the demo. `reopened` forms (code, period, unit code) are marked
     /// incomplete first, as their office would to correct them: a completed form is read-only on
     /// every surface, and the demo completed nearly all of 2013–2017.
-    static func state(
+    public static func state(
         on backend: TestBackend = .sqlite, reopened: [(String, String, String)] = [],
         _ configure: (inout ServerConfiguration) -> Void = { _ in }
     ) async throws -> ServerState {
@@ -70,16 +51,16 @@ enum WebFixture {
 }
 
 /// A browser's or a script's side of the conversation: cookies, the page's CSRF token, a bearer token.
-struct WebClient {
-    let client: any TestClientProtocol
-    var cookies: [String: String] = [:]
-    var csrf: String? = nil
-    var bearer: String? = nil
+public struct WebClient {
+    public let client: any TestClientProtocol
+    public var cookies: [String: String] = [:]
+    public var csrf: String? = nil
+    public var bearer: String? = nil
 
-    init(_ client: any TestClientProtocol) { self.client = client }
+    public init(_ client: any TestClientProtocol) { self.client = client }
 
     @discardableResult
-    mutating func send(
+    public mutating func send(
         _ method: HTTPRequest.Method, _ uri: String, json: Any? = nil, form: [(String, String)]? = nil,
         headers extra: HTTPFields = [:], raw: String? = nil, bytes: Data? = nil, withCSRF: Bool = true
     ) async throws -> TestResponse {
@@ -118,7 +99,7 @@ struct WebClient {
 
     /// Signs in through the sign-in form, as a browser does.
     @discardableResult
-    mutating func signIn(_ user: String, password: String = DemoAccounts.password) async throws -> TestResponse {
+    public mutating func signIn(_ user: String, password: String = DemoAccounts.password) async throws -> TestResponse {
         let page = try await send(.get, "/login")
         let token = WebClient.hidden("_csrf", in: page.text ?? "")
         let r = try await send(
@@ -128,7 +109,7 @@ struct WebClient {
         return r
     }
 
-    static func hidden(_ name: String, in html: String) -> String {
+    public static func hidden(_ name: String, in html: String) -> String {
         guard let r = html.range(of: "name=\"\(name)\" value=\"") else { return "" }
         let rest = html[r.upperBound...]
         return String(rest[..<rest.firstIndex(of: "\"")!])
@@ -136,15 +117,15 @@ struct WebClient {
 }
 
 extension TestResponse {
-    var text: String? { String(buffer: body) }
-    var json: Any? { try? JSONSerialization.jsonObject(with: Data(buffer: body)) }
-    var object: [String: Any] { json as? [String: Any] ?? [:] }
-    var array: [[String: Any]] { json as? [[String: Any]] ?? [] }
+    public var text: String? { String(buffer: body) }
+    public var json: Any? { try? JSONSerialization.jsonObject(with: Data(buffer: body)) }
+    public var object: [String: Any] { json as? [String: Any] ?? [:] }
+    public var array: [[String: Any]] { json as? [[String: Any]] ?? [] }
 }
 
 /// Runs `body` against the application in process (no socket).
 @discardableResult
-func withApp<T: Sendable>(_ state: ServerState, _ body: @escaping @Sendable (inout WebClient) async throws -> T)
+public func withApp<T: Sendable>(_ state: ServerState, _ body: @escaping @Sendable (inout WebClient) async throws -> T)
     async throws -> T
 {
     let app = Application(router: QorganResponderBuilder(buildRouter(state)))
@@ -154,57 +135,11 @@ func withApp<T: Sendable>(_ state: ServerState, _ body: @escaping @Sendable (ino
     }
 }
 
-/// The real binary serving the demo on a free loopback port, for tests that need a socket.
-struct ServedDemo {
-    let process: Process
-    /// `http://127.0.0.1:PORT`
-    let address: String
-    /// What the server printed until it listened.
-    let printed: String
-
-    /// Starts `qorgan serve --demo` on `database` and waits (up to two minutes) until it listens.
-    static func start(database: String) throws -> ServedDemo {
-        let server = Process()
-        server.executableURL = CLITests.binary
-        server.arguments = ["serve", "--demo", "--database", database, "--port", "0", "--log-level", "warning"]
-        let out = Pipe()
-        server.standardOutput = out
-        server.standardError = FileHandle.standardError
-        try server.run()
-        var printed = ""
-        let deadline = Date().addingTimeInterval(120)
-        while !printed.contains("Qorgan is serving"), Date() < deadline, server.isRunning {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty {
-                Thread.sleep(forTimeInterval: 0.05)
-            } else {
-                printed += String(decoding: chunk, as: UTF8.self)
-            }
-        }
-        guard let line = printed.split(separator: "\n").first(where: { $0.contains("Qorgan is serving") }),
-            let url = line.split(separator: " ").first(where: { $0.hasPrefix("http://") })
-        else {
-            if server.isRunning { server.terminate() }
-            throw QorganError.invalidArgument("the server did not start: \(printed)")
-        }
-        return ServedDemo(process: server, address: String(url), printed: printed)
-    }
-
-    func stop() {
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
-    }
-}
-
-extension Store {
-    /// Marks forms (code, period, unit code) incomplete, as their office would to correct them.
-    func reopen(_ forms: [(String, String, String)]) throws {
-        let catalog = try catalog()
-        for (form, period, unit) in forms {
-            guard let f = catalog.dataSet(form), let u = catalog.unit(unit) else {
-                throw QorganError.invalidArgument("no form \(form) or unit \(unit) in the demo")
-            }
-            try setCompletion(dataSet: f.uid, period: period, unit: u.uid, complete: false, by: "test")
-        }
+extension HTTPFields {
+    /// These fields with `more` set.
+    public func merging(_ more: HTTPFields) -> HTTPFields {
+        var out = self
+        for f in more { out[f.name] = f.value }
+        return out
     }
 }

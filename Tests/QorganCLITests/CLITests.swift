@@ -2,57 +2,14 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import QorganTestSupport
+import QorganWebTestSupport
 import Testing
 
 /// The command-line tool as a person uses it: the real binary, a real database file.
 @Suite(.serialized) struct CLITests {
-    struct Run {
-        var status: Int32
-        var out: String
-        var err: String
-    }
-
-    static let binary: URL = {
-        var candidates: [URL] = []
-        if let exe = Bundle.main.executableURL {
-            candidates.append(exe.deletingLastPathComponent().appendingPathComponent("qorgan"))
-        }
-        candidates.append(
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("qorgan"))
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        candidates.append(root.appendingPathComponent(".build/debug/qorgan"))
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates.last!
-    }()
-
     @discardableResult
-    func qorgan(_ args: String..., database: String) throws -> Run {
-        var env = ProcessInfo.processInfo.environment
-        env["QORGAN_USER"] = "cli-test"
-        return try Self.run(Self.binary, args + ["--database", database], environment: env)
-    }
-
-    /// Runs a program to its end: its status, standard output and standard error.
-    static func run(_ executable: URL, _ args: [String], environment: [String: String]? = nil) throws -> Run {
-        let p = Process()
-        p.executableURL = executable
-        p.arguments = args
-        if let environment { p.environment = environment }
-        let out = Pipe()
-        // Standard error to a file: a long list of problems must not fill a pipe nobody reads yet.
-        let errPath = Fixtures.temporaryPath("stderr.txt")
-        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        try err.close()
-        let e = FileManager.default.contents(atPath: errPath) ?? Data()
-        return Run(
-            status: p.terminationStatus, out: String(decoding: o, as: UTF8.self),
-            err: String(decoding: e, as: UTF8.self))
+    func qorgan(_ args: String..., database: String) throws -> CLIRunner.Run {
+        try CLIRunner().qorgan(args, database: database)
     }
 
     func figure(_ code: String, database: String) throws -> String? {
@@ -279,7 +236,7 @@ import Testing
     /// terminal wraps; --version answers; a mistyped command is told the closest one (exit 64).
     @Test func everyCommandsHelpHasExamplesThatFitAndMistakesAreAnswered() throws {
         func subcommands(_ path: [String]) throws -> [String] {
-            let help = try Self.run(Self.binary, path + ["--help"]).out
+            let help = try CLIRunner.run(CLIRunner.binary, path + ["--help"]).out
             guard let at = help.range(of: "SUBCOMMANDS:") else { return [] }
             return help[at.upperBound...].split(separator: "\n").compactMap { line in
                 line.hasPrefix("  ") && !line.hasPrefix("   ") ? line.split(separator: " ").first.map(String.init) : nil
@@ -295,7 +252,7 @@ import Testing
         }
         #expect(commands.count >= 60, "\(commands.count) commands")
         for command in commands {
-            let help = try Self.run(Self.binary, command + ["--help"]).out
+            let help = try CLIRunner.run(CLIRunner.binary, command + ["--help"]).out
             guard let at = help.range(of: "Examples:\n") else {
                 Issue.record("qorgan \(command.joined(separator: " ")) --help has no examples")
                 continue
@@ -306,11 +263,11 @@ import Testing
                 #expect(line.count <= 78, "qorgan \(command.joined(separator: " ")): an example wraps: \(line)")
             }
         }
-        let version = try Self.run(Self.binary, ["--version"])
+        let version = try CLIRunner.run(CLIRunner.binary, ["--version"])
         #expect(version.status == 0 && version.out.hasPrefix("qorgan "))
-        let typo = try Self.run(Self.binary, ["reprot"])
+        let typo = try CLIRunner.run(CLIRunner.binary, ["reprot"])
         #expect(typo.status == 64 && typo.err.contains("Did you mean 'qorgan report'?"), "\(typo.err)")
-        let nested = try Self.run(Self.binary, ["values", "sett"])
+        let nested = try CLIRunner.run(CLIRunner.binary, ["values", "sett"])
         #expect(nested.status == 64 && nested.err.contains("Did you mean 'qorgan values set'?"))
         // A mistyped code is answered with the closest one.
         let db = Fixtures.temporaryPath()
@@ -321,7 +278,7 @@ import Testing
         #expect(element.status == 1 && element.err.contains("did you mean 'CONVICTIONS'?"), "\(element.err)")
         let unit = try qorgan("report", "--unit", "AKTT", database: db)
         #expect(unit.status == 1 && unit.err.contains("did you mean 'AKT'?"), "\(unit.err)")
-        let option = try Self.run(Self.binary, ["report", "--perods", "2016"])
+        let option = try CLIRunner.run(CLIRunner.binary, ["report", "--perods", "2016"])
         #expect(option.status == 64 && option.err.contains("Did you mean '--periods'?"))
     }
 }
@@ -330,12 +287,12 @@ import Testing
 @Suite struct ReportOptionTests {
     static let db: String = {
         let db = Fixtures.temporaryPath()
-        _ = try? CLITests().qorgan("demo", database: db)
+        _ = try? CLIRunner().qorgan("demo", database: db)
         return db
     }()
 
-    func report(_ args: String...) throws -> CLITests.Run {
-        try CLITests.run(CLITests.binary, ["report"] + args + ["--database", Self.db])
+    func report(_ args: String...) throws -> CLIRunner.Run {
+        try CLIRunner.run(CLIRunner.binary, ["report"] + args + ["--database", Self.db])
     }
 
     func line(_ figure: String, _ out: String) -> String {
@@ -408,7 +365,7 @@ import Testing
 /// ignored (as DHIS2 does).
 @Suite struct RoundTripTests {
     @Test func exportThenImportChangesNothingInEveryFormat() throws {
-        let cli = CLITests()
+        let cli = CLIRunner()
         let db = Fixtures.temporaryPath()
         try cli.qorgan("demo", database: db)
         for format in ["csv", "json", "adx"] {
@@ -458,7 +415,7 @@ import Testing
 /// `serve --demo` puts the demo's public password only into the demo's own database.
 @Suite struct DemoGuardTests {
     @Test func serveDemoRefusesARealDatabaseAndChangesNothing() throws {
-        let cli = CLITests()
+        let cli = CLIRunner()
         let demo = Fixtures.temporaryPath()
         try cli.qorgan("demo", database: demo)
         let metadata = Fixtures.temporaryPath("metadata.json")
@@ -466,8 +423,8 @@ import Testing
         let real = Fixtures.temporaryPath("prod.sqlite")
         #expect(try cli.qorgan("init", database: real).status == 0)
         #expect(try cli.qorgan("metadata", "import", metadata, database: real).status == 0)
-        let refused = try CLITests.run(
-            CLITests.binary, ["serve", "--demo", "--database", real, "--port", "0", "--log-level", "error"])
+        let refused = try CLIRunner.run(
+            CLIRunner.binary, ["serve", "--demo", "--database", real, "--port", "0", "--log-level", "error"])
         #expect(refused.status == 1)
         #expect(refused.err.contains("not the demo's") && refused.err.contains("nothing was changed"), "\(refused.err)")
         #expect(!refused.out.contains("qorgan-demo"))
@@ -479,7 +436,7 @@ import Testing
 /// Errors a person meets on the command line name the thing and what to do.
 @Suite struct PlainErrorTests {
     @Test func aPortInUseAMissingFolderAndAFutureIncidentAreToldPlainly() throws {
-        let cli = CLITests()
+        let cli = CLIRunner()
         let db = Fixtures.temporaryPath()
         try cli.qorgan("demo", database: db)
         // Another program holds a port: the server says which, and what to do.
@@ -497,8 +454,8 @@ import Testing
         }
         #expect(bound)
         let port = String(UInt16(bigEndian: address.sin_port))
-        let busy = try CLITests.run(
-            CLITests.binary, ["serve", "--database", db, "--port", port, "--log-level", "error"])
+        let busy = try CLIRunner.run(
+            CLIRunner.binary, ["serve", "--database", db, "--port", port, "--log-level", "error"])
         #expect(busy.status == 1 && busy.err.contains("port \(port) on 127.0.0.1 is in use"), "\(busy.err)")
         // A database in a folder that does not exist.
         let missing = try cli.qorgan("init", database: "/nonexistent-qorgan-folder/prod.sqlite")
@@ -518,17 +475,17 @@ import Testing
 /// runuser), from a copy of the binary in a folder anyone may read.
 @Suite struct ReadOnlyDatabaseTests {
     @Test func aReadOnlyDatabaseIsToldPlainlyAndLeftAsItWas() throws {
-        let cli = CLITests()
+        let cli = CLIRunner()
         let db = Fixtures.temporaryPath()
         try cli.qorgan("demo", database: db)
         let folder = URL(fileURLWithPath: db).deletingLastPathComponent()
         let binary = folder.appendingPathComponent("qorgan-copy")
-        try FileManager.default.copyItem(at: CLITests.binary, to: binary)
+        try FileManager.default.copyItem(at: CLIRunner.binary, to: binary)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: binary.path)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder.path)
         try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: db)
         let before = FileManager.default.contents(atPath: db)
-        let r = try CLITests.run(
+        let r = try CLIRunner.run(
             URL(fileURLWithPath: "/usr/sbin/runuser"),
             [
                 "-u", "nobody", "--", binary.path, "values", "set", "--element", "CONVICTIONS", "--unit", "ALA",

@@ -10,15 +10,15 @@ import Testing
 /// a real `qorgan serve --demo`, and the CLI's DHIS2 formats and period identifiers.
 @Suite struct DHIS2ClientTests {
     /// A program found on the PATH (python3, sqlite3), or the qorgan binary by its path.
-    static func run(_ executable: String, _ args: [String]) throws -> CLITests.Run {
-        try CLITests.run(URL(fileURLWithPath: "/usr/bin/env"), [executable] + args)
+    static func run(_ executable: String, _ args: [String]) throws -> CLIRunner.Run {
+        try CLIRunner.run(URL(fileURLWithPath: "/usr/bin/env"), [executable] + args)
     }
 
     @Test func dhis2PyAndDhis2ClientWorkUnchanged() throws {
         let database = Fixtures.temporaryPath()
         let server = try ServedDemo.start(database: database)
         defer { server.stop() }
-        let token = try CLITests().qorgan("users", "token", "admin", "--name", "dhis2-client", database: database)
+        let token = try CLIRunner().qorgan("users", "token", "admin", "--name", "dhis2-client", database: database)
         #expect(token.status == 0)
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
             "dhis2_clients.py")
@@ -43,7 +43,7 @@ import Testing
 
     @Test func periodsCommand() throws {
         let ok = try Self.run(
-            CLITests.binary.path,
+            CLIRunner.binary.path,
             ["periods", "2017Nov", "2020BiW27", "2015WedW5", "2017-03", "2017NovQ1", "2017AprilS2"])
         #expect(ok.status == 0, "\(ok.err)")
         #expect(
@@ -55,12 +55,12 @@ import Testing
                 "2017NovQ1\tQuarterlyNov\t2016-11-01\t2017-01-31\t92",
                 "2017AprilS2\tSixMonthlyApril\t2017-10-01\t2018-03-31\t182",
             ])
-        let bad = try Self.run(CLITests.binary.path, ["periods", "2017", "2017W54", "2017-02-30"])
+        let bad = try Self.run(CLIRunner.binary.path, ["periods", "2017", "2017W54", "2017-02-30"])
         #expect(bad.status == 1)
         #expect(bad.out == "2017\tYearly\t2017-01-01\t2017-12-31\t365\n")
         #expect(bad.err.contains("'2017W54' is not a period: 2017 has 52 weeks starting on Monday"))
         #expect(bad.err.contains("'2017-02-30' is not a period: no such day"))
-        let json = try Self.run(CLITests.binary.path, ["periods", "--json", "2018SunW1"])
+        let json = try Self.run(CLIRunner.binary.path, ["periods", "--json", "2018SunW1"])
         let parsed = try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [[String: Any]]
         #expect(parsed?.first?["startDate"] as? String == "2017-12-31")
         #expect(parsed?.first?["periodType"] as? String == "WeeklySunday")
@@ -96,7 +96,7 @@ import Testing
 
     @Test func adxFromTheCommandLine() throws {
         let database = Fixtures.temporaryPath()
-        let cli = CLITests()
+        let cli = CLIRunner()
         #expect(try cli.qorgan("demo", database: database).status == 0)
         let out = Fixtures.temporaryPath() + ".adx"
         let export = try cli.qorgan(

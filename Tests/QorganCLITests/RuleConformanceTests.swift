@@ -8,6 +8,7 @@ import QorganInterop
 import QorganServer
 import QorganStore
 import QorganTestSupport
+import QorganWebTestSupport
 import Testing
 
 /// Every rule of a write, through every surface that writes values: a table of rule × surface,
@@ -115,8 +116,8 @@ import Testing
 
     func attempt(_ surface: Surface, _ w: Write, state: ServerState, database: String) async throws -> Outcome {
         if surface.isCommandLine {
-            let cli = CLITests()
-            let r: CLITests.Run
+            let cli = CLIRunner()
+            let r: CLIRunner.Run
             if surface == .cliSet {
                 r = try cli.qorgan(
                     "values", "set", "--element", w.element, "--unit", w.unit, "--period", w.period, "--value",
@@ -282,7 +283,7 @@ import Testing
                 $0.action == "FORCE_COMPLETED_FORM" && $0.actor == "admin" && $0.subject == "SECURITY 201712 ALA"
             })
         // The command line: --force names the override, and it is logged as the system user.
-        let cli = CLITests()
+        let cli = CLIRunner()
         let refused = try cli.qorgan(
             "values", "set", "--element", "CONVICTIONS", "--unit", "ALA", "--period", "201712", "--value", "18",
             database: database)
@@ -303,7 +304,7 @@ import Testing
     /// form's completion does not change on any surface.
     @Test func completionOpensAndApprovalLocksEverywhere() async throws {
         let (database, state) = try await Self.database()
-        let cli = CLITests()
+        let cli = CLIRunner()
         let open = try cli.qorgan(
             "complete", "--data-set", "SECURITY", "--unit", "ALA", "--period", "201712", "--incomplete",
             database: database)

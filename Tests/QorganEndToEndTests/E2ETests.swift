@@ -26,14 +26,14 @@ import Testing
         // The PDF report of a fresh demo, printed by Chromium, its first page as a picture.
         let fresh = Fixtures.temporaryPath()
         let demo = Process()
-        demo.executableURL = CLITests.binary
+        demo.executableURL = CLIRunner.binary
         demo.arguments = ["demo", "--database", fresh]
         demo.standardOutput = FileHandle.nullDevice
         try demo.run()
         demo.waitUntilExit()
         let pdf = Fixtures.temporaryPath("report.pdf")
         let print = Process()
-        print.executableURL = CLITests.binary
+        print.executableURL = CLIRunner.binary
         print.arguments = ["report", "--format", "pdf", "--output", pdf, "--database", fresh]
         try print.run()
         print.waitUntilExit()

@@ -8,7 +8,7 @@ import Testing
 @Suite(.serialized) struct ReadmeTests {
     @Test func everyCommandBlockOfTheReadmeRunsAndSaysWhatItStates() throws {
         let (status, text) = try E2ETests.python(
-            "Tests/readme/readme_test.py", [CLITests.binary.path, E2ETests.root.path])
+            "Tests/readme/readme_test.py", [CLIRunner.binary.path, E2ETests.root.path])
         #expect(status == 0, "\(text.suffix(4000))")
         #expect(text.contains("all README blocks ran"))
         // Every README example's input file is in examples/.

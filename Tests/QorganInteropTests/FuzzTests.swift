@@ -95,7 +95,7 @@ import Testing
     }
 
     @Test func analyticsQueries() throws {
-        let (store, engine) = try WebFixture.store()
+        let (store, engine) = try DemoFixture.store()
         _ = store
         let snapshot = engine.snapshot()
         let today = Day(year: 2026, month: 12, day: 1) ?? Day(ordinal: 0)
@@ -123,7 +123,7 @@ import Testing
     }
 
     @Test func csvFilesOfValuesSitesAndIncidents() throws {
-        let catalog = try WebFixture.store().0.catalog()
+        let catalog = try DemoFixture.store().0.catalog()
         let values = [
             "dataelement,period,orgunit,categoryoptioncombo,attributeoptioncombo,value\nCONVICTIONS,201712,ALA,,,3\n",
             "CONVICTIONS,2016,AKT,default,default,4,me,2017-01-01,\"a, comment\",false,false\n",
@@ -151,7 +151,7 @@ import Testing
     }
 
     @Test func jsonDocuments() throws {
-        let (store, _) = try WebFixture.store()
+        let (store, _) = try DemoFixture.store()
         let catalog = try store.catalog()
         let sets = [
             #"{"period":"201712","orgUnit":"ALA","dataValues":[{"dataElement":"CONVICTIONS","value":"3"}]}"#,

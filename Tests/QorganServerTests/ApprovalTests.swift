@@ -6,6 +6,7 @@ import QorganReports
 import QorganServer
 import QorganStore
 import QorganTestSupport
+import QorganWebTestSupport
 import Testing
 
 /// Data approval: every transition and every refusal, the lock on approved data, the history,
@@ -275,8 +276,8 @@ import Testing
 
     @Test func theCommandSaysWhereEachFormStands() throws {
         let db = Fixtures.temporaryPath()
-        try FileManager.default.copyItem(atPath: WebFixture.template, toPath: db)
-        let cli = CLITests()
+        try FileManager.default.copyItem(atPath: WebFixture.template.path, toPath: db)
+        let cli = CLIRunner()
         var run = try cli.qorgan(
             "approvals", "--data-set", "SECURITY", "--periods", "2017", "--unit", "ALA", "--history", database: db)
         #expect(run.status == 0)

@@ -5,6 +5,7 @@ import QorganDemo
 import QorganServer
 import QorganStore
 import QorganTestSupport
+import QorganWebTestSupport
 import Testing
 
 /// Completeness and timeliness: the counts, reporting rates as indicators (current as forms are
@@ -145,9 +146,9 @@ import Testing
     }
 
     @Test func theCommandPrintsCountsAndWhoHasNotReported() throws {
-        let cli = CLITests()
+        let cli = CLIRunner()
         let db = Fixtures.temporaryPath()
-        try FileManager.default.copyItem(atPath: WebFixture.template, toPath: db)
+        try FileManager.default.copyItem(atPath: WebFixture.template.path, toPath: db)
         var run = try cli.qorgan("completeness", "--data-set", "SECURITY", "--periods", "2017", database: db)
         #expect(run.status == 0)
         #expect(run.out.contains("190 of 192 reports complete (99.0 %)"))

@@ -6,6 +6,7 @@ import QorganCore
 import QorganInterop
 import QorganServer
 import QorganStore
+import QorganWebTestSupport
 import Testing
 
 /// The Web API as DHIS2's clients use it: authentication, paths, metadata lists, data value
@@ -404,14 +405,5 @@ import Testing
                 #expect(r.status == .badRequest, "\(bad): \(r.status)")
             }
         }
-    }
-}
-
-extension HTTPFields {
-    /// These fields with `more` set.
-    func merging(_ more: HTTPFields) -> HTTPFields {
-        var out = self
-        for f in more { out[f.name] = f.value }
-        return out
     }
 }

@@ -3,6 +3,7 @@ import QorganCore
 import QorganServer
 import QorganStore
 import QorganTestSupport
+import QorganWebTestSupport
 import Testing
 
 /// Notifications: each kind appears for the user it concerns, computed from the data as they are.

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import QorganCore
 import QorganServer
 import QorganStore
+import QorganWebTestSupport
 import Testing
 
 /// The OpenAPI document describes exactly what the server does: the same routes, and every

@@ -3,6 +3,7 @@ import QorganCore
 import QorganServer
 import QorganStore
 import QorganTestSupport
+import QorganWebTestSupport
 import Testing
 
 /// Outliers: each method on known series, the demo's deliberate one found first, the check the
@@ -129,9 +130,9 @@ import Testing
     }
 
     @Test func theCommandListsOutliersAndGeneratesBounds() throws {
-        let cli = CLITests()
+        let cli = CLIRunner()
         let db = Fixtures.temporaryPath()
-        try FileManager.default.copyItem(atPath: WebFixture.template, toPath: db)
+        try FileManager.default.copyItem(atPath: WebFixture.template.path, toPath: db)
         var run = try cli.qorgan("outliers", "--periods", "2017", "--unit", "ALA", "--max", "3", database: db)
         #expect(run.status == 0)
         #expect(run.out.contains("PREV_EVENTS  EDU          ALA_ALATAU  201709  90"))

@@ -3,6 +3,7 @@ import QorganCore
 import QorganInterop
 import QorganServer
 import QorganStore
+import QorganWebTestSupport
 import Testing
 
 /// Pages people meet: the trace of a figure, 300 values at a time, saying which it shows; a

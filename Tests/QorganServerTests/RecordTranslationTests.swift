@@ -1,6 +1,7 @@
 import Foundation
 import QorganCore
 import QorganServer
+import QorganWebTestSupport
 import Testing
 
 /// Records' texts in other languages: an incident's place, summary and sources, a site's name,

@@ -7,6 +7,7 @@ import QorganDemo
 import QorganReports
 import QorganStore
 import QorganTestSupport
+import QorganWebTestSupport
 import Testing
 
 @testable import QorganServer
@@ -499,7 +500,7 @@ extension SecurityTests {
         let server = served.process
         defer { if server.isRunning { server.interrupt() } }
         let address = served.address
-        let token = try CLITests().qorgan("users", "token", "viewer", database: db).out
+        let token = try CLIRunner().qorgan("users", "token", "viewer", database: db).out
             .trimmingCharacters(in: .whitespacesAndNewlines)
         // Clients that give up after 50 ms on the heaviest query allowed, then one that waits.
         let heavy =

@@ -6,6 +6,7 @@ import QorganInterop
 import QorganServer
 import QorganStore
 import QorganTestSupport
+import QorganWebTestSupport
 import Testing
 
 /// Validation rules: each operator and missing-value strategy, rules as metadata, the engine's
@@ -293,9 +294,9 @@ import Testing
     }
 
     @Test func theCommandListsViolationsAndSaysSoInItsStatus() throws {
-        let cli = CLITests()
+        let cli = CLIRunner()
         let db = Fixtures.temporaryPath()
-        try FileManager.default.copyItem(atPath: WebFixture.template, toPath: db)
+        try FileManager.default.copyItem(atPath: WebFixture.template.path, toPath: db)
         var run = try cli.qorgan("validate", "--periods", "2013..2017", database: db)
         #expect(run.status == 3, "violations found: exit status 3")
         #expect(run.out.contains("2 violations"))
@@ -316,8 +317,8 @@ import Testing
     /// The benchmark runs, and its plain-SQL evaluation finds exactly the engine's violations.
     @Test func theBenchmarksSQLAgreesWithTheEngine() throws {
         let db = Fixtures.temporaryPath()
-        try FileManager.default.copyItem(atPath: WebFixture.template, toPath: db)
-        let run = try CLITests().qorgan("bench", "validation", "--runs", "1", database: db)
+        try FileManager.default.copyItem(atPath: WebFixture.template.path, toPath: db)
+        let run = try CLIRunner().qorgan("bench", "validation", "--runs", "1", database: db)
         #expect(run.status == 0, "\(run.err)")
         #expect(run.out.contains("2 violations"))
         #expect(run.out.contains("answers agree (the same violations): yes"))

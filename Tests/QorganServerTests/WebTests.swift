@@ -7,6 +7,7 @@ import QorganCore
 import QorganServer
 import QorganStore
 import QorganTestSupport
+import QorganWebTestSupport
 import Testing
 
 /// The web application in process: sign-in, sessions, CSRF, throttling, tokens, roles,

@@ -3,7 +3,7 @@
 chromium and chromium-driver, through selenium; no download, works offline).
 
 Usage: web_e2e.py BASE_URL SCREENSHOT_DIR
-Run by Tests/QorganTests/E2ETests.swift against `qorgan serve --demo` on a free port.
+Run by Tests/QorganEndToEndTests/E2ETests.swift against `qorgan serve --demo` on a free port.
 Prints one line per check and exits non-zero on the first failure."""
 import json, os, sys
 from selenium.webdriver.common.by import By
