@@ -12,7 +12,7 @@ extension XLSX {
                     $0.hasPrefix("xl/worksheets/") && $0.hasSuffix(".xml")
                 }).flatMap({ files[$0] })
         else { throw ArchiveError("not a spreadsheet: the archive has no worksheet") }
-        let shared = files["xl/sharedStrings.xml"].map { strings(String(decoding: $0, as: UTF8.self)) } ?? []
+        let shared = try files["xl/sharedStrings.xml"].map { try strings($0) } ?? []
         var cells: [String: String] = [:]
         let xml = String(decoding: sheet, as: UTF8.self)
         var rest = xml[...]
@@ -46,9 +46,30 @@ extension XLSX {
         return cells
     }
 
+    /// The most shared strings a workbook may hold: a form's sheet has a few hundred.
+    public static let maxSharedStrings = 100_000
+
     /// The shared strings, each the runs of its `<si>` joined.
-    static func strings(_ xml: String) -> [String] {
-        xml.components(separatedBy: "<si>").dropFirst().map { texts(in: $0.components(separatedBy: "</si>")[0]) }
+    static func strings(_ data: Data) throws -> [String] {
+        // Counted on the bytes before any string is made: memchr finds each '<'.
+        let items = data.withUnsafeBytes { raw -> Int in
+            guard let base = raw.baseAddress else { return 0 }
+            var count = 0
+            var at = 0
+            while count <= maxSharedStrings, at + 4 <= raw.count,
+                let found = memchr(base + at, 0x3C, raw.count - at)
+            {
+                let i = base.distance(to: UnsafeRawPointer(found))
+                if i + 4 <= raw.count, raw[i + 1] == 0x73, raw[i + 2] == 0x69, raw[i + 3] == 0x3E { count += 1 }  // "<si>"
+                at = i + 1
+            }
+            return count
+        }
+        guard items <= maxSharedStrings else {
+            throw ArchiveError("the workbook holds more than \(maxSharedStrings) shared strings")
+        }
+        let xml = String(decoding: data, as: UTF8.self)
+        return xml.components(separatedBy: "<si>").dropFirst().map { texts(in: $0.components(separatedBy: "</si>")[0]) }
     }
 
     /// Every `<t>` of a string item, joined (rich text comes in runs).

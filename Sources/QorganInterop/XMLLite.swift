@@ -20,6 +20,9 @@ enum XMLLite {
         var reason: String
     }
 
+    /// How deep elements may nest: ADX needs four levels (adx, group, dataValue, annotation).
+    static let maxDepth = 32
+
     /// Elements in document order, each with its depth (the root is 0).
     static func parse(_ data: Data) throws -> [Element] {
         guard data.count <= 64 << 20 else {
@@ -119,6 +122,7 @@ enum XMLLite {
                 }
                 guard !name.isEmpty else { throw fail("'<' starts no element") }
                 guard out.count < 10_000_000 else { throw fail("more than 10 000 000 elements") }
+                guard open.count < maxDepth else { throw fail("<\(name)> nests deeper than \(maxDepth) levels") }
                 var e = Element(name: name, attributes: [:], depth: open.count, line: line, parent: open.last)
                 if open.isEmpty, !out.isEmpty { throw fail("a second root element <\(name)>") }
                 var selfClosing = false

@@ -7,13 +7,17 @@ public struct ArchiveError: Error, Sendable, CustomStringConvertible {
 }
 
 extension Zip {
-    /// The most an archive may unpack to, and how many entries it may hold: a spreadsheet of a
-    /// form is far below both, a "zip bomb" far above.
-    public static let maxUnpackedBytes = 64 << 20
-    public static let maxEntries = 2000
+    /// The most an archive may unpack to, all entries together, counted as bytes come out (not as
+    /// the archive declares them), and how many entries it may hold: a spreadsheet of a form is far
+    /// below both (a few hundred KB in about a dozen entries), a "zip bomb" far above.
+    public static let maxUnpackedBytes = 8 << 20
+    public static let maxEntries = 256
 
     /// The files of a ZIP archive (stored or deflated entries, as Excel, LibreOffice and openpyxl
-    /// write them), by name.
+    /// write them), by name. Refused with the reason: more than `maxEntries` entries, more than
+    /// `maxUnpackedBytes` unpacked in all, an entry that unpacks to another size than it declares,
+    /// two entries that share bytes or a name, a damaged or cut-short archive. Nested archives
+    /// are never opened.
     public static func entries(_ archive: Data) throws -> [String: Data] {
         let bytes = [UInt8](archive)
         func u16(_ at: Int) throws -> Int {
@@ -40,7 +44,8 @@ extension Zip {
         var at = try u32(end + 16)
         guard count <= maxEntries else { throw ArchiveError("the archive holds more than \(maxEntries) files") }
         var out: [String: Data] = [:]
-        var unpacked = 0
+        var budget = maxUnpackedBytes
+        var taken: [Range<Int>] = []
         for _ in 0..<count {
             guard try u32(at) == 0x0201_4b50 else { throw ArchiveError("the archive's directory is damaged") }
             let method = try u16(at + 10)
@@ -53,21 +58,39 @@ extension Zip {
             guard at + 46 + nameLength <= bytes.count else { throw ArchiveError("the archive is cut short") }
             let name = String(decoding: bytes[(at + 46)..<(at + 46 + nameLength)], as: UTF8.self)
             at += 46 + nameLength + extraLength + commentLength
+            guard out[name] == nil else { throw ArchiveError("the archive holds \(name) twice") }
             guard try u32(local) == 0x0403_4b50 else { throw ArchiveError("the archive's entry \(name) is damaged") }
             let localName = try u16(local + 26)
             let localExtra = try u16(local + 28)
             let start = local + 30 + localName + localExtra
             guard start + compressed <= bytes.count else { throw ArchiveError("the archive is cut short") }
-            unpacked += size
-            guard unpacked <= maxUnpackedBytes else {
+            let span = local..<(start + compressed)
+            guard !taken.contains(where: { $0.overlaps(span) }) else {
+                throw ArchiveError("the archive's entry \(name) shares its bytes with another entry")
+            }
+            taken.append(span)
+            guard size <= budget else {
                 throw ArchiveError("the archive unpacks to more than \(maxUnpackedBytes >> 20) MB")
             }
             let body = Array(bytes[start..<(start + compressed)])
+            let data: [UInt8]
             switch method {
-            case 0: out[name] = Data(body)
-            case 8: out[name] = Data(try Inflate.run(body, limit: maxUnpackedBytes))
+            case 0: data = body
+            case 8:
+                // At most what the entry declares (and what is left of the budget): a lie is found
+                // as soon as one byte more comes out, not after.
+                do {
+                    data = try Inflate.run(body, limit: size)
+                } catch let error as ArchiveError {
+                    throw ArchiveError("the archive's entry \(name): \(error.description)")
+                }
             default: throw ArchiveError("the archive's entry \(name) is compressed with method \(method), not deflate")
             }
+            guard data.count == size else {
+                throw ArchiveError("the archive's entry \(name) declares \(size) bytes but holds \(data.count)")
+            }
+            budget -= data.count
+            out[name] = Data(data)
         }
         return out
     }
@@ -151,7 +174,7 @@ enum Inflate {
     static func run(_ input: [UInt8], limit: Int) throws -> [UInt8] {
         var bits = Bits(input: input)
         var out: [UInt8] = []
-        out.reserveCapacity(input.count * 4)
+        out.reserveCapacity(min(limit, input.count * 4))
         var last = false
         while !last {
             last = try bits.take(1) == 1
@@ -164,6 +187,9 @@ enum Inflate {
                 let nlen = Int(input[p + 2]) | Int(input[p + 3]) << 8
                 guard len == (~nlen & 0xffff), p + 4 + len <= input.count else {
                     throw ArchiveError("a compressed entry has a damaged stored block")
+                }
+                guard out.count + len <= limit else {
+                    throw ArchiveError("a compressed entry unpacks to more than it declares")
                 }
                 out.append(contentsOf: input[(p + 4)..<(p + 4 + len)])
                 bits.position = p + 4 + len
@@ -202,7 +228,7 @@ enum Inflate {
                     try Huffman(lengths: Array(all[nlen...])), limit)
             default: throw ArchiveError("a compressed entry has an invalid block type")
             }
-            guard out.count <= limit else { throw ArchiveError("a compressed entry unpacks to too much") }
+            guard out.count <= limit else { throw ArchiveError("a compressed entry unpacks to more than it declares") }
         }
         return out
     }
@@ -213,6 +239,9 @@ enum Inflate {
         while true {
             let symbol = try literal.decode(&bits)
             if symbol < 256 {
+                guard out.count < limit else {
+                    throw ArchiveError("a compressed entry unpacks to more than it declares")
+                }
                 out.append(UInt8(symbol))
             } else if symbol == 256 {
                 return
@@ -226,7 +255,9 @@ enum Inflate {
                 let far = try bits.take(distanceExtra[d])
                 let back = distanceBase[d] + far
                 guard back <= out.count else { throw ArchiveError("a compressed entry points before its start") }
-                guard out.count + length <= limit else { throw ArchiveError("a compressed entry unpacks to too much") }
+                guard out.count + length <= limit else {
+                    throw ArchiveError("a compressed entry unpacks to more than it declares")
+                }
                 let from = out.count - back
                 for k in 0..<length { out.append(out[from + k]) }
             }

@@ -1,23 +1,18 @@
 import Foundation
 import QorganInterop
+import QorganTestSupport
 import Testing
 
 /// Reading spreadsheets back: ZIP archives with stored and deflated entries (RFC 1951's three
 /// kinds of block), and the cells of a workbook's first sheet.
 @Suite struct SpreadsheetReadingTests {
-    func inflate(_ base64: String) throws -> String {
-        // A ZIP archive of one deflated entry around the raw stream, so that the public reader is tested.
+    /// The raw stream unpacked through the public reader, as an archive entry declaring `size`.
+    func inflate(_ base64: String, size: Int) throws -> String {
         let stream = try #require(Data(base64Encoded: base64))
-        return String(decoding: try #require(try Zip.entries(Self.deflatedArchive(stream))["x.txt"]), as: UTF8.self)
-    }
-
-    /// One entry with method 8 (deflate); its CRC is not checked by the reader.
-    static func deflatedArchive(_ stream: Data) -> Data {
-        var stored = Zip.stored([(name: "x.txt", data: stream)])
-        // Method 0 → 8, in the local header (offset 8) and the central directory (its offset 10).
-        stored[8] = 8
-        if let central = stored.range(of: Data([0x50, 0x4b, 0x01, 0x02])) { stored[central.lowerBound + 10] = 8 }
-        return stored
+        let archive = ZipBombs.archive([
+            ZipBombs.Entry(name: "x.txt", method: 8, body: Array(stream), declaredSize: size)
+        ])
+        return String(decoding: try #require(try Zip.entries(archive)["x.txt"]), as: UTF8.self)
     }
 
     @Test func deflatedStoredFixedAndDynamicBlocksUnpack() throws {
@@ -41,11 +36,13 @@ import Testing
             "yNVuQZFO+E/VJS50yXv13mfFX+Ckn7H01QLZHRF3v4miWAo6u0r+90r+lkz+Ns7b+6J2F8VvQWjAZMbcWDtn91fa1pC/zSblpj4x",
             "j2plQO3SAd8NtX3Jt3sS+vOtd4Pq1mN/",
         ].joined()
-        #expect(try inflate(dynamic) == squares)
+        #expect(try inflate(dynamic, size: squares.utf8.count) == squares)
         let repeated =
             String(repeating: "Qorgan ", count: 40) + String(repeating: "<c r=\"C7\"><v>12</v></c>", count: 30)
-        #expect(try inflate("C8wvSk/MUwgcpVApm2SFIlslZ3MlO5syO0MjG/0yOxv9ZLtR4VHhQSoMAA==") == repeated)
-        #expect(try inflate("AQwA8/9zdG9yZWQgYmxvY2s=") == "stored block")
+        #expect(
+            try inflate("C8wvSk/MUwgcpVApm2SFIlslZ3MlO5syO0MjG/0yOxv9ZLtR4VHhQSoMAA==", size: repeated.utf8.count)
+                == repeated)
+        #expect(try inflate("AQwA8/9zdG9yZWQgYmxvY2s=", size: 12) == "stored block")
     }
 
     @Test func aDamagedArchiveIsRefusedWithAReason() throws {
@@ -54,7 +51,7 @@ import Testing
         cut.removeLast(30)
         #expect(throws: ArchiveError.self) { try Zip.entries(cut) }
         // A stored block whose length and its complement disagree.
-        #expect(throws: ArchiveError.self) { try inflate("AQUAAAA=") }
+        #expect(throws: ArchiveError.self) { try inflate("AQUAAAA=", size: 5) }
     }
 
     @Test func aWorkbookWrittenHereReadsBackCellByCell() throws {
