@@ -60,7 +60,8 @@ extension XLSX {
                 let found = memchr(base + at, 0x3C, raw.count - at)
             {
                 let i = base.distance(to: UnsafeRawPointer(found))
-                if i + 4 <= raw.count, raw[i + 1] == 0x73, raw[i + 2] == 0x69, raw[i + 3] == 0x3E { count += 1 }  // "<si>"
+                // "<si>"
+                if i + 4 <= raw.count, raw[i + 1] == 0x73, raw[i + 2] == 0x69, raw[i + 3] == 0x3E { count += 1 }
                 at = i + 1
             }
             return count
