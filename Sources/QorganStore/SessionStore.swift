@@ -19,8 +19,10 @@ extension Store {
         }
     }
 
-    /// The user of a live session and its CSRF secret.
-    public func session(tokenHash: String, now: Date = Date()) throws -> (user: UserRecord, csrf: String)? {
+    /// The user of a live session, its CSRF secret and when it ends.
+    public func session(tokenHash: String, now: Date = Date()) throws -> (
+        user: UserRecord, csrf: String, expires: Date
+    )? {
         try writer.read { db in
             guard
                 let s = try Row.fetchOne(
@@ -32,7 +34,7 @@ extension Store {
                         sql: "SELECT \(Self.userColumns) FROM user_account WHERE id = ? AND disabled = 0"),
                     arguments: [s["user_id"] as Int64])
             else { return nil }
-            return (try userRecord(db, u), s["csrf"])
+            return (try userRecord(db, u), s["csrf"], Timestamp.date(millis: s["expires"]))
         }
     }
 

@@ -81,6 +81,16 @@ import Testing
         }
     }
 
+    /// Two people in turn on one browser profile: the service worker never serves what one saw to
+    /// the other, online or offline (Tests/e2e/offline_users_e2e.py).
+    @Test func keptPagesNeverPassFromOneUserToTheNext() throws {
+        let served = try ServedDemo.start(database: Fixtures.temporaryPath())
+        defer { served.stop() }
+        let (status, text) = try Self.python("Tests/e2e/offline_users_e2e.py", [served.address])
+        #expect(status == 0, "\(text)")
+        #expect(text.contains("all offline user checks passed"))
+    }
+
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 

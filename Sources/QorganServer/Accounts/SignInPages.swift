@@ -81,7 +81,7 @@ extension PageHandlers {
     }
 
     func logout(_ r: Request, _ c: AppContext) throws -> Response {
-        if case .session(let hash) = c.authentication, let u = c.principal {
+        if case .session(let hash, _) = c.authentication, let u = c.principal {
             try state.store.endSession(tokenHash: hash, username: u.username)
         }
         var response = HTTP.redirect("/login")

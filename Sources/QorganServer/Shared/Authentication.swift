@@ -67,7 +67,7 @@ struct AuthMiddleware: RouterMiddleware {
             if let s = try state.store.session(tokenHash: hash) {
                 context.principal = s.user.principal
                 context.csrf = s.csrf
-                context.authentication = .session(tokenHash: hash)
+                context.authentication = .session(tokenHash: hash, expires: s.expires)
             }
         }
         let choice =

@@ -26,7 +26,7 @@ public struct AppContext: RequestContext {
 
     public enum Authentication: Sendable {
         case none
-        case session(tokenHash: String)
+        case session(tokenHash: String, expires: Date)
         case token
     }
 

@@ -103,7 +103,17 @@ struct PageHandlers: Sendable {
         }
         let html =
             state.templates.render(Self.dropNils(ctx), withTemplate: template) ?? "template \(template) is missing"
-        return HTTP.html(html, status: status)
+        var response = HTTP.html(html, status: status)
+        response.headers[.xQorganOffline] = Self.offlineOwner(c)
+        return response
+    }
+
+    /// Whose session a page belongs to, for the service worker's kept pages (sw.js): a tag derived
+    /// from the session (never its secret) and when the session ends, in milliseconds; "none"
+    /// without a session.
+    static func offlineOwner(_ c: AppContext) -> String {
+        guard case .session(let hash, let expires) = c.authentication else { return "none" }
+        return "\(Secrets.sha256("offline-owner:" + hash).prefix(16)) \(Int64(expires.timeIntervalSince1970 * 1000))"
     }
 
     /// The context without absent values (`nil` wrapped in `Any`), which Mustache would print

@@ -11,6 +11,7 @@ extension HTTPField.Name {
     static let xFrameOptions = named("X-Frame-Options")
     static let referrerPolicy = named("Referrer-Policy")
     static let serviceWorkerAllowed = named("Service-Worker-Allowed")
+    static let xQorganOffline = named("X-Qorgan-Offline")
 
     private static func named(_ literal: StaticString) -> HTTPField.Name {
         guard let name = HTTPField.Name("\(literal)") else { preconditionFailure("'\(literal)' is not a header name") }

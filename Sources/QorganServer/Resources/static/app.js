@@ -28,10 +28,23 @@
   if (document.getElementById("entry-choice") && "serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js").catch(function () { /* works online without it */ });
   }
-  // Signing out forgets the kept pages.
+  // Signing out forgets the kept pages at once (the service worker also drops them when the next
+  // page belongs to no session, or to another).
   document.querySelectorAll("form[action='/logout']").forEach(function (f) {
-    f.addEventListener("submit", function () { if (window.caches) caches.keys().then(function (k) { k.forEach(function (n) { caches.delete(n); }); }); });
+    f.addEventListener("submit", function () {
+      if (navigator.serviceWorker && navigator.serviceWorker.controller) navigator.serviceWorker.controller.postMessage("forget");
+    });
   });
+  // A kept page shown offline says whose it is.
+  var owner = document.querySelector("meta[name='qorgan-user']");
+  if (owner && owner.content && !navigator.onLine) {
+    var note = document.createElement("p");
+    note.className = "offline-owner";
+    note.setAttribute("role", "status");
+    note.textContent = (document.documentElement.dataset.offlineOwner || "Offline copy kept for {user}").replace("{user}", owner.content);
+    var main = document.getElementById("main");
+    if (main) main.insertBefore(note, main.firstChild);
+  }
   var problems = document.getElementById("error-summary");
   if (problems) {
     problems.focus();
