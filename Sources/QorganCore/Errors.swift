@@ -90,7 +90,9 @@ public func csvField(_ s: String) -> String {
     if let first = s.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first), Double(s) == nil {
         s = "'" + s
     }
-    if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+    // Quoted whenever it holds a separator any spreadsheet splits on (Russian and Kazakh Excel split
+    // on ';'), so that no part of it can start a cell of its own, where a formula would run.
+    if s.contains(where: { $0 == "," || $0 == ";" || $0 == "\t" || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
         return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
     return s

@@ -63,10 +63,14 @@ extension Store {
     static func audit(_ db: StoreConnection, actor: String, action: String, subject: String, detail: String? = nil)
         throws
     {
-        func cut(_ s: String) -> String { s.count <= auditFieldLimit ? s : String(s.prefix(auditFieldLimit)) + "…" }
         try db.execute(
             sql: "INSERT INTO security_audit(at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
-            arguments: [Timestamp.millis(Date()), cut(actor), action, cut(subject), detail.map(cut)])
+            arguments: [Timestamp.millis(Date()), auditCut(actor), action, auditCut(subject), detail.map(auditCut)])
+    }
+
+    /// A field of the security log as stored: at most `auditFieldLimit` characters, and "…" if cut.
+    static func auditCut(_ s: String) -> String {
+        s.count <= auditFieldLimit ? s : String(s.prefix(auditFieldLimit)) + "…"
     }
 
     /// Resolves a user's units (codes or uids) to uids; every unknown one is a problem.

@@ -98,6 +98,11 @@ extension Store {
             var prepared: [(new: Incident, old: Incident?)] = []
             var denied: [Problem] = []
             var seenGTD: [String: Int?] = [:]
+            // GTD event ids are unique in the whole register: only a user who sees all of it matches
+            // or gives them (a national import). Anyone else may keep the id of an incident of theirs
+            // as it is, and nothing more, so that an id of another region is never told apart from
+            // an unknown one.
+            let seesAll = allow.map { a in catalog.roots(on: Day.today).allSatisfy { a($0.uid, catalog) } } ?? true
             for (n, item) in incidents.enumerated() {
                 var i = item.incident
                 // An event id is matched as written, without surrounding spaces; an empty one is none.
@@ -108,6 +113,25 @@ extension Store {
                 problems += i.problems(in: catalog, line: item.line, object: object)
                 if let u = catalog.unit(i.unit) { i.unit = u.uid }
                 var old: Incident? = nil
+                if let g = i.gtdEventId, !seesAll {
+                    let own =
+                        i.uid.isEmpty
+                        ? nil
+                        : try Row.fetchOne(
+                            db, sql: "SELECT gtd_event_id, unit_uid FROM incident WHERE uid = ?", arguments: [i.uid])
+                    let kept = own.map {
+                        ($0["gtd_event_id"] as String?) == g && (allow?($0["unit_uid"], catalog) ?? true)
+                    }
+                    if kept != true {
+                        problems.append(
+                            Problem(
+                                line: item.line, object: object, field: "eventid", value: g,
+                                reason:
+                                    "GTD event ids are given by a user who sees the whole register (a national import); leave it empty"
+                            ))
+                        i.gtdEventId = nil
+                    }
+                }
                 if let g = i.gtdEventId {
                     if let earlier = seenGTD[g] {
                         problems.append(

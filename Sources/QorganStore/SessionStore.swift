@@ -82,6 +82,50 @@ extension Store {
         try writer.write { db in try db.execute(sql: "DELETE FROM sign_in_failure WHERE key = ?", arguments: [key]) }
     }
 
+    /// A security event that repeats (a throttled sign-in): the first since `since` is a row, each
+    /// further one counts on it ("12 attempts · HTTP Basic"), so that a flood writes one row.
+    public func recordRepeatedSecurityEvent(
+        actor: String, action: String, subject: String, detail: String?, since: Date, at: Date = Date()
+    ) throws {
+        try writer.write { db in
+            if let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT id, detail FROM security_audit WHERE actor = ? AND action = ? AND subject = ? AND at >= ?
+                    ORDER BY id DESC LIMIT 1
+                    """,
+                arguments: [Self.auditCut(actor), action, Self.auditCut(subject), Timestamp.millis(since)])
+            {
+                let old: String = row["detail"] ?? ""
+                let count = (Int(old.prefix { $0.isNumber }) ?? 1) + 1
+                try db.execute(
+                    sql: "UPDATE security_audit SET detail = ? WHERE id = ?",
+                    arguments: ["\(count) attempts" + (detail.map { " · " + $0 } ?? ""), row["id"] as Int64])
+            } else {
+                try Self.audit(
+                    db, actor: actor, action: action, subject: subject,
+                    detail: "1 attempt" + (detail.map { " · " + $0 } ?? ""))
+            }
+        }
+    }
+
+    /// Forgets every failed sign-in of a name, from any address (`qorgan users unlock`).
+    public func clearSignInFailures(username: String, by actor: String) throws -> Int {
+        try writer.write { db in
+            let suffix = "|" + username.lowercased()
+            let keys = try String.fetchAll(db, sql: "SELECT DISTINCT key FROM sign_in_failure WHERE key LIKE 'pair:%'")
+                .filter { $0.hasSuffix(suffix) }
+            var n = 0
+            for key in keys {
+                try db.execute(sql: "DELETE FROM sign_in_failure WHERE key = ?", arguments: [key])
+                n += db.changesCount
+            }
+            try Self.audit(
+                db, actor: actor, action: "SIGN_IN_UNLOCKED", subject: username, detail: "\(n) failures forgotten")
+            return n
+        }
+    }
+
     public func recordSecurityEvent(actor: String, action: String, subject: String, detail: String? = nil) throws {
         try writer.write { db in try Self.audit(db, actor: actor, action: action, subject: subject, detail: detail) }
     }
@@ -127,21 +171,22 @@ extension Store {
     }
 
     /// The user behind a live token.
-    public func tokenUser(tokenHash: String) throws -> UserRecord? {
+    /// The user of a live token, and when the token stops working (nil: when revoked).
+    public func tokenUser(tokenHash: String) throws -> (user: UserRecord, expires: Date?)? {
         try writer.read { db in
             guard
-                let userId = try Int64.fetchOne(
+                let token = try Row.fetchOne(
                     db.cachedStatement(
                         sql:
-                            "SELECT user_id FROM api_token WHERE token_hash = ? AND revoked = 0 AND (expires IS NULL OR expires > ?)"
+                            "SELECT user_id, expires FROM api_token WHERE token_hash = ? AND revoked = 0 AND (expires IS NULL OR expires > ?)"
                     ),
                     arguments: [tokenHash, Timestamp.millis(Date())]),
                 let u = try Row.fetchOne(
                     db.cachedStatement(
                         sql: "SELECT \(Self.userColumns) FROM user_account WHERE id = ? AND disabled = 0"),
-                    arguments: [userId])
+                    arguments: [token["user_id"] as Int64])
             else { return nil }
-            return try userRecord(db, u)
+            return (try userRecord(db, u), (token["expires"] as Int64?).map(Timestamp.date(millis:)))
         }
     }
 

@@ -19,22 +19,25 @@ public struct ImportSummary: Hashable, Sendable, Codable {
 }
 
 extension QorganError {
+    /// A constraint the database enforces, in plain words: never the database's own text, which
+    /// names tables and columns.
+    static let constraintConflict =
+        "the change conflicts with a record already stored (the same identifier twice); nothing was changed"
+
     /// What a database error says to a person: another writer held the database too long
     /// (SQLite's BUSY and LOCKED), in plain words; nil for any other error.
     public static func plain(_ error: any Error, waited: TimeInterval) -> QorganError? {
         if let state = PostgresLocation.sqlState(error) {
             // Integrity constraint violations (class 23): what SQLite calls a constraint.
             if state.hasPrefix("23") {
-                return .conflict(
-                    "the change conflicts with what is stored (\(PostgresLocation.describe(error))); nothing was changed"
-                )
+                return .conflict(Self.constraintConflict)
             }
             // Serialization failures and deadlocks (class 40), lock timeouts (55P03): try again.
             if state.hasPrefix("40") || state == "55P03" {
                 return .busy(
                     "the database is busy (\(PostgresLocation.describe(error))); nothing was changed. Try again")
             }
-            return .conflict("the PostgreSQL database refused the work: \(PostgresLocation.describe(error))")
+            return .conflict("the PostgreSQL database refused the work (SQLSTATE \(state)); nothing was changed")
         }
         if error is PSQLError {
             return .busy(
@@ -43,8 +46,7 @@ extension QorganError {
         }
         guard let e = error as? DatabaseError else { return nil }
         if e.resultCode == .SQLITE_CONSTRAINT {
-            return .conflict(
-                "the change conflicts with what is stored (\(e.message ?? "a constraint")); nothing was changed")
+            return .conflict(Self.constraintConflict)
         }
         guard e.resultCode == .SQLITE_BUSY || e.resultCode == .SQLITE_LOCKED else { return nil }
         return .busy(

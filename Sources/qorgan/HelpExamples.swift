@@ -17,6 +17,7 @@ enum HelpExamples {
         "Users.List": ["qorgan users list"],
         "Users.Change": ["qorgan users change ana --role viewer", "qorgan users change bek --disable"],
         "Users.Token": ["qorgan users token analyst --name my-script --expires-in-days 90"],
+        "Users.Unlock": ["qorgan users unlock admin"],
         "MetadataCommand": ["qorgan metadata export --output metadata.json"],
         "MetadataCommand.Import": ["qorgan metadata import metadata.json --dry-run"],
         "MetadataCommand.Export": ["qorgan metadata export --output metadata.json"],

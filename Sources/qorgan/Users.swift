@@ -9,7 +9,7 @@ struct Users: ParsableCommand {
         Self.self,
         commandName: "users",
         abstract: "Manage the people who use Qorgan (staff accounts, not the people the programme deals with).",
-        subcommands: [Add.self, List.self, Change.self, Token.self])
+        subcommands: [Add.self, List.self, Change.self, Token.self, Unlock.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration.qorgan(
@@ -97,6 +97,26 @@ struct Users: ParsableCommand {
                 print(
                     "Changed \(u.principal.username): \(u.principal.role.rawValue), \(u.disabled ? "disabled" : "active")."
                 )
+            }
+        }
+    }
+
+    struct Unlock: ParsableCommand {
+        static let configuration = CommandConfiguration.qorgan(
+            Self.self,
+            abstract:
+                "Forget a user's failed sign-ins from every address, so that they can sign in again at once "
+                + "(the way back for an administrator whose name someone has been guessing).")
+        @OptionGroup var store: StoreOptions
+        @Argument var username: String
+        func run() throws {
+            try guarded {
+                let s = try store.open()
+                guard try s.user(named: username) != nil else {
+                    throw QorganError.invalidArgument("no user named \(username)")
+                }
+                let n = try s.clearSignInFailures(username: username, by: store.user)
+                print("Forgot \(n) failed sign-in\(n == 1 ? "" : "s") of \(username); they can sign in now.")
             }
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import QorganStore
 import QorganTestSupport
 import QorganWebTestSupport
 import Testing
@@ -17,6 +18,22 @@ import Testing
         let json = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any]
         let figures = json?["figures"] as? [[String: Any]]
         return figures?.first { $0["code"] as? String == code }?["display"] as? String
+    }
+
+    /// The administrator's way back (issue 27): failed sign-ins of a name, from any address, forgotten.
+    @Test func usersUnlockForgetsANamesFailedSignIns() throws {
+        let db = try TestBackend.url(try WebFixture.demo(on: .sqlite))
+        let store = try Store(path: db)
+        let failures = ["pair:203.0.113.9|admin", "pair:198.51.100.7|admin", "pair:203.0.113.9|analyst"]
+        try store.recordSignInFailure(keys: failures, at: Date(), forgetBefore: Date().addingTimeInterval(-60))
+        let r = try qorgan("users", "unlock", "admin", database: db)
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.contains("Forgot 2 failed sign-ins of admin"), "\(r.out)")
+        let left = try store.signInFailures(keys: failures, since: Date().addingTimeInterval(-60))
+        #expect(left.filter { !$0.value.isEmpty }.keys.sorted() == ["pair:203.0.113.9|analyst"])
+        #expect(try store.securityEvents().contains { $0.action == "SIGN_IN_UNLOCKED" && $0.subject == "admin" })
+        let nobody = try qorgan("users", "unlock", "nobody", database: db)
+        #expect(nobody.status == 1 && nobody.err.contains("no user named nobody"), "\(nobody.err)")
     }
 
     @Test func demoReportChangeAValueAndTheReportFollows() throws {

@@ -139,21 +139,23 @@ import Testing
     // 3. An incident matched by its GTD event id is decided on as matched.
     @Test func anEventIdDoesNotHandOverAnotherRegionsIncident() async throws {
         let state = try await WebFixture.state()
-        let aktobe = try Self.token(state, "aktobe")
+        // GTD event ids come with a national import (issue 27: a regional user gives none, so that
+        // an id of another region is never told apart from an unknown one).
+        let national = try Self.token(state, "admin")
         let almaty = try Self.token(state, "almaty")
         nonisolated(unsafe) let incident: [String: Any] = [
             "date": "2017-03", "outcome": "foiled", "attackType": 3, "targetType": 3, "weaponType": 6,
             "summary": "A plot, stopped.", "sources": ["Office report"], "gtdEventId": "SEC-GTD-1",
         ]
         try await withApp(state) { web in
-            var akt = Self.client(web, aktobe)
+            var akt = Self.client(web, national)
             let created = try await akt.send(.post, "/api/incidents", json: incident.merging(["unit": "AKT"]) { $1 })
             #expect(created.status == .created)
             let uid = created.object["uid"] as? String ?? ""
             var ala = Self.client(web, almaty)
             let taken = try await ala.send(
                 .post, "/api/incidents", json: incident.merging(["unit": "ALA", "summary": "Mine now."]) { $1 })
-            #expect(taken.status == .forbidden)
+            #expect(taken.status == .badRequest)
             let after = try #require(try state.store.incident(uid: uid))
             #expect(after.incident.summary == "A plot, stopped.")
             #expect(after.incident.unit == (try state.store.catalog().unit("AKT")?.uid))
@@ -423,7 +425,7 @@ import Testing
         #expect(csvField("+1 call me") == "'+1 call me")
         #expect(csvField("@SUM(A1)") == "'@SUM(A1)")
         #expect(csvField("-cmd") == "'-cmd")
-        #expect(csvField("\tx") == "'\tx")
+        #expect(csvField("\tx") == "\"'\tx\"")
         #expect(csvField("-5") == "-5")
         #expect(csvField("+2.5") == "+2.5")
         #expect(csvField("Almaty city") == "Almaty city")

@@ -5,8 +5,8 @@ import QorganTestSupport
 import QorganWebTestSupport
 import Testing
 
-/// Uploads that lie (issue 27): every bomb is a 400 that names what is wrong, changes nothing, and
-/// is answered at once, whatever the archive, XML or JSON declares.
+/// Uploads that lie (issue 27): every bomb is a 400 that names what is wrong and changes nothing,
+/// whatever the archive, XML or JSON declares (its time and the server's memory: UploadMemoryTests).
 @Suite struct UploadBombTests {
     @Test func everySpreadsheetBombIsA400ThatNamesIt() async throws {
         let state = try await WebFixture.state()
@@ -15,15 +15,12 @@ import Testing
         try await withApp(state) { web in
             web.bearer = token
             for (what, archive, reason) in ZipBombs.formUploads {
-                let started = Date()
                 let r = try await web.send(
                     .post, "/api/dataEntry/form.xlsx",
                     headers: [.contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"],
                     bytes: archive)
-                let took = Date().timeIntervalSince(started)
                 #expect(r.status == .badRequest, "\(what): \(r.status)")
                 #expect((r.text ?? "").contains(reason), "\(what): \(r.text ?? "")")
-                #expect(took < 1, "\(what): answered after \(took) s")
             }
         }
         #expect(try state.store.valueCount() == before)

@@ -60,7 +60,8 @@ extension PageHandlers {
                 }
                 return d
             }
-            let token = try api.createToken(TokenBody(name: form["name"] ?? "", expiresInDays: days), c)
+            let token = try api.createToken(
+                TokenBody(name: form["name"] ?? "", expiresInDays: days, password: form["password"]), c)
             return try account(r, c, user, newToken: token, error: nil)
         } catch let e as APIError {
             return try account(r, c, user, newToken: nil, error: e.message)

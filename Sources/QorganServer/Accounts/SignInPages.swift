@@ -45,7 +45,7 @@ extension PageHandlers {
             return loginPage(r, c, error: t.text("login_expired", c.language), status: .forbidden, username: username)
         }
         if let wait = try state.throttle.retryAfter(username: username, address: c.clientAddress) {
-            try state.store.recordSecurityEvent(actor: c.clientAddress, action: "SIGN_IN_THROTTLED", subject: username)
+            try state.throttle.refused(username: username, address: c.clientAddress, how: nil)
             var response = loginPage(
                 r, c,
                 error: t.text("login_throttled", c.language).replacingOccurrences(

@@ -28,6 +28,9 @@ struct TokenBody: Decodable {
     var name: String
     /// Days until the token stops working by itself; absent: until it is revoked.
     var expiresInDays: Int? = nil
+    /// The user's password, given again in a session: without it a token made in a session ends
+    /// with the session.
+    var password: String? = nil
 }
 
 struct UserJSON: Encodable {
@@ -152,8 +155,28 @@ extension Handlers {
                 "expiresInDays", String(d),
                 "\(Secrets.tokenLifetimes.lowerBound) to \(Secrets.tokenLifetimes.upperBound) days, or leave it out")
         }
+        // A token never outlives what made it: another token, or a session (unless the password is
+        // given again); the password itself (HTTP Basic) may make a token for as long as it asks.
+        let notAfter: Date?
+        switch c.authentication {
+        case .token(let expires): notAfter = expires
+        case .session(_, let expires):
+            if let password = b.password, !password.isEmpty {
+                guard let account = try store.user(named: user.username),
+                    Secrets.verifyPassword(String(password.prefix(1_024)), hash: account.passwordHash)
+                else {
+                    try state.throttle.failed(username: user.username, address: c.clientAddress)
+                    throw APIError.badRequest("password", nil, "the password is wrong")
+                }
+                notAfter = nil
+            } else {
+                notAfter = expires
+            }
+        case .password, .none: notAfter = nil
+        }
         let (secret, record) = try Secrets.issueToken(
-            in: store, username: user.username, name: name, expiresInDays: b.expiresInDays, by: user.username)
+            in: store, username: user.username, name: name, expiresInDays: b.expiresInDays, notAfter: notAfter,
+            by: user.username)
         return NewTokenJSON(id: record.id, name: record.name, token: secret, expires: record.expires)
     }
 

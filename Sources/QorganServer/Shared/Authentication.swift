@@ -40,11 +40,12 @@ struct AuthMiddleware: RouterMiddleware {
             let credentials = parts.count > 1 ? String(parts[1]).trimmingCharacters(in: .whitespaces) : ""
             switch scheme {
             case "bearer", "apitoken":
-                guard let user = try state.store.tokenUser(tokenHash: Secrets.sha256(credentials)) else {
+                guard let (user, expires) = try state.store.tokenUser(tokenHash: Secrets.sha256(credentials)) else {
                     throw APIError(
                         .unauthorized, code: "invalid_token", "this API token is unknown, expired or revoked")
                 }
                 context.principal = user.principal
+                context.authentication = .token(expires: expires)
             case "basic":
                 // A browser may keep Basic credentials for a site and send them with any request to
                 // it, as it sends cookies: a change it makes for another site is refused.
@@ -56,12 +57,12 @@ struct AuthMiddleware: RouterMiddleware {
                         "a change with HTTP Basic credentials came from another site (\(site))")
                 }
                 context.principal = try basicUser(credentials, context).principal
+                context.authentication = .password
             default:
                 throw APIError(
                     .unauthorized, code: "unauthorized",
                     "the Authorization header takes 'Bearer TOKEN', 'ApiToken TOKEN' or HTTP Basic credentials")
             }
-            context.authentication = .token
         } else if let cookie = request.cookies[Self.sessionCookie]?.value {
             let hash = Secrets.sha256(cookie)
             if let s = try state.store.session(tokenHash: hash) {
@@ -110,11 +111,10 @@ extension AuthMiddleware {
         let username = String(text[..<colon].prefix(PageHandlers.maxUsernameLength + 1))
         let password = String(text[text.index(after: colon)...].prefix(1_024))
         if let wait = try state.throttle.retryAfter(username: username, address: context.clientAddress) {
-            try state.store.recordSecurityEvent(
-                actor: context.clientAddress, action: "SIGN_IN_THROTTLED", subject: username, detail: "HTTP Basic")
+            try state.throttle.refused(username: username, address: context.clientAddress, how: "HTTP Basic")
             var error = APIError(
                 .tooManyRequests, code: "throttled",
-                "too many failed sign-ins for this name or from this address; try again in \((wait + 59) / 60) minutes")
+                "too many failed sign-ins for this name from this address; try again in \((wait + 59) / 60) minutes")
             error.retryAfter = wait
             throw error
         }

@@ -27,7 +27,10 @@ public struct AppContext: RequestContext {
     public enum Authentication: Sendable {
         case none
         case session(tokenHash: String, expires: Date)
-        case token
+        /// An API token, and when it stops working (nil: when revoked).
+        case token(expires: Date?)
+        /// HTTP Basic: the user's name and password.
+        case password
     }
 
     /// The connection, to stop work whose client has gone away.

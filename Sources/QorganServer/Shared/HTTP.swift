@@ -95,14 +95,15 @@ enum HTTP {
         return v
     }
 
-    /// A yes/no parameter: absent is false; anything but true/false, 1/0, yes/no, on/off is a 400
-    /// (a misspelt `dryRun=t` must not run a real import).
+    /// A yes/no parameter: absent is false; `true` or `false` (and `1` or `0`, as the pages'
+    /// checkboxes send them); anything else, the empty value included, is a 400: a misspelt or empty
+    /// `dryRun=` must not run a real import.
     static func flag(_ request: Request, _ name: String) throws -> Bool {
-        guard let v = param(request, name) else { return false }
+        guard let v = request.uri.queryParameters.get(name) else { return false }
         switch v.lowercased() {
-        case "true", "1", "yes", "on": return true
-        case "false", "0", "no", "off": return false
-        default: throw APIError.badRequest(name, v, "true or false")
+        case "true", "1": return true
+        case "false", "0": return false
+        default: throw APIError.badRequest(name, String(v.prefix(40)), "true or false")
         }
     }
 

@@ -38,7 +38,8 @@ struct NotFoundMiddleware: RouterMiddleware {
 /// A path that exists with other methods answers 405 with `Allow`, not 404.
 struct MethodNotAllowedMiddleware: RouterMiddleware {
     typealias Context = AppContext
-    /// Each route's method and its path's segments (`:name` and `*` match any one segment).
+    /// Each route's method and its path's segments (a parameter, `:name` or `{name}`, and `*` match
+    /// any one segment).
     let routes: [(method: HTTPRequest.Method, segments: [Substring])]
 
     init(routes: [(HTTPRequest.Method, String)]) {
@@ -55,7 +56,9 @@ struct MethodNotAllowedMiddleware: RouterMiddleware {
             let allowed = Set(
                 routes.filter { r in
                     r.segments.count == path.count
-                        && zip(r.segments, path).allSatisfy { $0 == $1 || $0.hasPrefix(":") || $0 == "*" }
+                        && zip(r.segments, path).allSatisfy {
+                            $0 == $1 || $0.hasPrefix(":") || $0.hasPrefix("{") || $0 == "*"
+                        }
                 }.map(\.method.rawValue)
             ).sorted()
             guard !allowed.isEmpty else { throw error }

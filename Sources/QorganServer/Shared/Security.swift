@@ -36,16 +36,19 @@ public enum Secrets {
     }
 
     /// A new API token for `username`: the secret (shown once) and its record (only its hash is stored).
-    /// `expiresInDays`: nil for a token that works until it is revoked.
+    /// `expiresInDays`: nil for a token that works until it is revoked; `notAfter`: the latest it
+    /// may work (the end of the token or session that asks for it), whatever it asks.
     public static func issueToken(
-        in store: Store, username: String, name: String, expiresInDays: Int? = nil, by actor: String
+        in store: Store, username: String, name: String, expiresInDays: Int? = nil, notAfter: Date? = nil,
+        by actor: String
     ) throws -> (secret: String, record: TokenRecord) {
         if let d = expiresInDays, !tokenLifetimes.contains(d) {
             throw QorganError.invalidArgument(
                 "a token expires after \(tokenLifetimes.lowerBound) to \(tokenLifetimes.upperBound) days, not \(d)")
         }
         let secret = randomToken(prefix: "qgn_")
-        let expires = expiresInDays.map { Date().addingTimeInterval(Double($0) * 86_400) }
+        let asked = expiresInDays.map { Date().addingTimeInterval(Double($0) * 86_400) }
+        let expires = [asked, notAfter].compactMap { $0 }.min()
         return (
             secret,
             try store.createToken(
@@ -72,13 +75,16 @@ public enum Secrets {
     }
 }
 
-/// Refuses sign-in for a while after repeated failures, per user name and per address:
-/// after `limit` failures within `window`, further attempts are refused until the window
-/// has passed since the last failure. The failures live in the database, so every server on it
-/// counts the same ones: five failures are five, whichever servers received them.
+/// Refuses sign-in for a while after repeated failures: after `limit` failures from one address
+/// within `window` (whatever the names), that address waits until the window has passed since the
+/// last failure. A name is never locked as such: someone guessing the administrator's password from elsewhere
+/// does not lock the administrator out, and `qorgan users unlock NAME` forgets a name's failures.
+/// The failures live in the database, so every server on it counts the same ones.
 public final class LoginThrottle: Sendable {
     public let limit: Int
     public let window: TimeInterval
+    /// Failures from one address, over all names, before it waits.
+    public var addressLimit: Int { limit }
     private let store: Store
 
     public init(store: Store, limit: Int = 5, window: TimeInterval = 15 * 60) {
@@ -87,8 +93,12 @@ public final class LoginThrottle: Sendable {
         self.window = window
     }
 
+    static func pairKey(_ username: String, _ address: String) -> String {
+        "pair:" + address + "|" + username.lowercased()
+    }
+
     private func keys(_ username: String, _ address: String) -> [String] {
-        ["user:" + username.lowercased(), "ip:" + address]
+        [Self.pairKey(username, address), "ip:" + address]
     }
 
     /// Seconds to wait before trying again, or nil when an attempt is allowed.
@@ -96,7 +106,7 @@ public final class LoginThrottle: Sendable {
         let failures = try store.signInFailures(
             keys: keys(username, address), since: now.addingTimeInterval(-window))
         var wait: TimeInterval = 0
-        for recent in failures.values where recent.count >= limit {
+        for (key, recent) in failures where recent.count >= (key.hasPrefix("ip:") ? addressLimit : limit) {
             if let last = recent.last { wait = max(wait, window - now.timeIntervalSince(last)) }
         }
         return wait > 0 ? Int(wait.rounded(.up)) : nil
@@ -107,8 +117,15 @@ public final class LoginThrottle: Sendable {
             keys: keys(username, address), at: now, forgetBefore: now.addingTimeInterval(-window))
     }
 
+    /// A refused attempt, in the security log: one row per name and address per window, counting.
+    public func refused(username: String, address: String, how: String?, now: Date = Date()) throws {
+        try store.recordRepeatedSecurityEvent(
+            actor: address, action: "SIGN_IN_THROTTLED", subject: username, detail: how,
+            since: now.addingTimeInterval(-window), at: now)
+    }
+
     public func succeeded(username: String, address: String) throws {
-        try store.clearSignInFailures(key: "user:" + username.lowercased())
+        try store.clearSignInFailures(key: Self.pairKey(username, address))
     }
 }
 
