@@ -343,7 +343,7 @@ doc = {
         "prescriptions": {"type": "array", "items": {"type": "object", "properties": {"text": {"type": "string"}, "due": {"type": "string"}, "closed": {"type": "string"},
           "translations": translations("text")}}}}},
       "User": {"type": "object", "properties": {"username": {"type": "string"}, "role": {"type": "string", "enum": ["administrator", "analyst", "data-entry", "viewer", "approver"]},
-        "units": {"type": "array", "items": {"type": "string"}}, "language": {"type": "string"}, "disabled": {"type": "boolean"}}},
+        "units": {"type": "array", "items": {"type": "string"}}, "language": {"type": ["string", "null"], "description": "The language the user chose; null: the browser's"}, "disabled": {"type": "boolean"}}},
       "NewUser": {"type": "object", "required": ["username", "password", "role", "units"], "properties": {"username": {"type": "string"},
         "password": {"type": "string", "minLength": 8}, "role": {"type": "string"}, "units": {"type": "array", "items": {"type": "string"}}, "language": {"type": "string", "enum": ["en", "ru", "kk"]}}},
       "UserChange": {"type": "object", "properties": {"role": {"type": "string"}, "units": {"type": "array", "items": {"type": "string"}},
