@@ -122,6 +122,7 @@ enum XMLLite {
                 }
                 guard !name.isEmpty else { throw fail("'<' starts no element") }
                 guard out.count < 10_000_000 else { throw fail("more than 10 000 000 elements") }
+                if out.count & 4095 == 4095 { try Interruption.check() }
                 guard open.count < maxDepth else { throw fail("<\(name)> nests deeper than \(maxDepth) levels") }
                 var e = Element(name: name, attributes: [:], depth: open.count, line: line, parent: open.last)
                 if open.isEmpty, !out.isEmpty { throw fail("a second root element <\(name)>") }

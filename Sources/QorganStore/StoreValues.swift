@@ -72,11 +72,14 @@ extension Store {
             // Who may write comes first: a refused row is not described further.
             if !denied.isEmpty { throw AccessDenied(kind: .outOfScope, problems: denied) }
             if !problems.isEmpty { throw QorganError.rejected(source: source, problems: problems) }
+            try Interruption.check()
             var writer = try ValueWriter(db: db, catalog: catalog, now: now)
             try writer.insertAll(resolved, user: user)
+            try Interruption.check()
             var changedLocked: [FormLocks.Lock] = []
             var forced: [String: (form: DataSet, key: DataValueKey, count: Int)] = [:]
             for (i, r) in resolved.enumerated() {
+                if i & 4095 == 4095 { try Interruption.check() }
                 let outcome = try writer.apply(r, user: user)
                 if outcome != .unchanged, let locked = lockedBy[i] {
                     if locked.kind == .completed && rules.force {
@@ -108,6 +111,8 @@ extension Store {
                         detail: "\(f.count) value\(f.count == 1 ? "" : "s") changed in a form marked complete")
                 }
             }
+            // The last moment to stop: after this the transaction commits whole.
+            try Interruption.check()
             log.values = writer.logged
             return (summary, !dryRun)
         }

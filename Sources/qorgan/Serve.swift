@@ -173,6 +173,15 @@ struct Serve: AsyncParsableCommand {
             }
             FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         }
+        // SIGTERM and SIGINT also tell requests under way to stop (the service group stops taking
+        // new ones): an import in flight rolls back at its next step instead of running to its end.
+        let stopSignals = [SIGTERM, SIGINT].map { signal -> any DispatchSourceSignal in
+            let source = DispatchSource.makeSignalSource(signal: signal, queue: .global())
+            source.setEventHandler { state.beginStopping() }
+            source.resume()
+            return source
+        }
+        defer { stopSignals.forEach { $0.cancel() } }
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await state.maintain() }
             // The first snapshot of a database, or a newer one than the one read, is saved at once.

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import QorganCore
 
 /// Threads of their own for request handlers, whose database work is synchronous (GRDB, SQLite):
 /// a slow fsync, a large import or a long query blocks one of these threads, never one of the
@@ -65,9 +66,13 @@ struct OffPoolMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response)
         async throws -> Response
     {
-        try await withTaskExecutorPreference(state.executor) {
+        let state = self.state
+        return try await withTaskExecutorPreference(state.executor) {
             state.follow()
-            return try await next(request, context)
+            // Long work (an import) stops when the server is asked to (Interruption.check).
+            return try await Interruption.$requested.withValue({ state.isStopping }) {
+                try await next(request, context)
+            }
         }
     }
 }

@@ -27,6 +27,10 @@ public final class ServerState: Sendable {
     let answers = AnswerCache()
     let dashboards = AnswerCache(capacity: 128)
     let logger: Logger
+    /// Set when the server is asked to stop (SIGTERM, SIGINT): long requests stop and roll back.
+    private let stopping = Atomic<Bool>(false)
+    public func beginStopping() { stopping.store(true, ordering: .relaxed) }
+    public var isStopping: Bool { stopping.load(ordering: .relaxed) }
     /// Where request handlers run: threads of their own, off Swift's cooperative pool.
     let executor: BlockingExecutor
 
