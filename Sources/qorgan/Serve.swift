@@ -181,7 +181,7 @@ struct Serve: AsyncParsableCommand {
             source.resume()
             return source
         }
-        defer { stopSignals.forEach { $0.cancel() } }
+        defer { for source in stopSignals { source.cancel() } }
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await state.maintain() }
             // The first snapshot of a database, or a newer one than the one read, is saved at once.
