@@ -15,7 +15,7 @@ def q(name, desc, required=False, schema=None):
     # An empty parameter is refused like a missing one: the document says so.
     return {"name": name, "in": "query", "required": required, "description": desc, "schema": schema or {"type": "string", "minLength": 1}}
 YEAR = {"type": "integer", "minimum": 1900, "maximum": 2100}
-FLAG = {"type": "string", "enum": ["true", "false", "1", "0", "yes", "no", "on", "off"]}
+FLAG = {"type": "string", "enum": ["true", "false", "1", "0"]}
 def p(name, desc):
     return {"name": name, "in": "path", "required": True, "description": desc, "schema": {"type": "string"}}
 def ok(schema, desc="OK", status="200", ctype="application/json"):

@@ -50,6 +50,7 @@ public func buildRouter(_ state: ServerState) -> Router<AppContext> {
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: AuthMiddleware(state: state))
+    router.add(middleware: EmptyParameterMiddleware())
 
     let routes = Routes(
         pages: router, api: router.group("api").group().add(middleware: RequireUser()),

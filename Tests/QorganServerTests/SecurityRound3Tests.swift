@@ -133,6 +133,24 @@ import Testing
         }
     }
 
+    @Test func anEmptyParameterIsA400AndAllowNamesTheRoutesTheRouterTakes() async throws {
+        let state = try await WebFixture.state()
+        try await withApp(state) { web in
+            web.bearer = try Self.token(state, "admin")
+            for path in ["/api/sites?ou=", "/api/incidents?to=", "/api/me?fields=", "/api/readiness/assessments?ou="] {
+                let r = try await web.send(.get, path)
+                #expect(r.status == .badRequest, "\(path): \(r.status)")
+                #expect((r.text ?? "").contains("empty"), "\(path): \(r.text ?? "")")
+            }
+            // A literal segment before a parameter, as the router takes them.
+            let codes = try await web.send(.options, "/api/incidents/codes")
+            #expect(
+                codes.status == .methodNotAllowed && codes.headers[.allow] == "GET", "\(codes.headers[.allow] ?? "")")
+            let config = try await web.send(.options, "/api/sites/config")
+            #expect(config.headers[.allow] == "GET, PUT", "\(config.headers[.allow] ?? "")")
+        }
+    }
+
     @Test func noPartOfAnExportedFieldCanStartAFormula() {
         #expect(csvField("x;=1+1") == "\"x;=1+1\"")
         #expect(csvField("a\t=cmd") == "\"a\t=cmd\"")

@@ -35,6 +35,23 @@ struct NotFoundMiddleware: RouterMiddleware {
     }
 }
 
+/// An empty query parameter of the API is a 400 naming it, as the OpenAPI document says (a minimum
+/// length of 1): `?ou=` is neither a unit nor no unit.
+struct EmptyParameterMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response)
+        async throws -> Response
+    {
+        if request.uri.path.hasPrefix("/api/"),
+            let empty = request.uri.queryParameters.first(where: { $0.value.isEmpty })
+        {
+            throw APIError.badRequest(
+                String(String(empty.key).prefix(100)), "", "empty: give a value or leave the parameter out")
+        }
+        return try await next(request, context)
+    }
+}
+
 /// A path that exists with other methods answers 405 with `Allow`, not 404.
 struct MethodNotAllowedMiddleware: RouterMiddleware {
     typealias Context = AppContext
@@ -53,14 +70,20 @@ struct MethodNotAllowedMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound {
             let path = request.uri.path.split(separator: "/")
-            let allowed = Set(
-                routes.filter { r in
-                    r.segments.count == path.count
-                        && zip(r.segments, path).allSatisfy {
-                            $0 == $1 || $0.hasPrefix(":") || $0.hasPrefix("{") || $0 == "*"
-                        }
-                }.map(\.method.rawValue)
-            ).sorted()
+            // The routes whose pattern takes the path, and of those the ones the router prefers: a
+            // literal segment before a parameter, segment by segment (`incidents/codes` before
+            // `incidents/{uid}`).
+            let matching = routes.filter { r in
+                r.segments.count == path.count
+                    && zip(r.segments, path).allSatisfy {
+                        $0 == $1 || $0.hasPrefix(":") || $0.hasPrefix("{") || $0 == "*"
+                    }
+            }
+            func literals(_ r: (method: HTTPRequest.Method, segments: [Substring])) -> [Bool] {
+                zip(r.segments, path).map { $0 == $1 }
+            }
+            let best = matching.map(literals).max { a, b in a.lexicographicallyPrecedes(b) { !$0 && $1 } }
+            let allowed = Set(matching.filter { literals($0) == best }.map(\.method.rawValue)).sorted()
             guard !allowed.isEmpty else { throw error }
             throw APIError(
                 .methodNotAllowed, code: "method_not_allowed",
