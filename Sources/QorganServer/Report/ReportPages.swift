@@ -90,7 +90,10 @@ extension PageHandlers {
     func report(_ r: Request, _ c: AppContext, _ user: Principal) throws -> Response {
         let catalog = try state.store.catalog()
         let doc = try api.reportDocument(r, c, user)
-        let query = (r.uri.query ?? "").split(separator: "&").filter { !$0.hasPrefix("format=") }.joined(separator: "&")
+        // The page's choices for the API's downloads; an empty field of the form is left out (the API
+        // refuses an empty parameter).
+        let query = (r.uri.query ?? "").split(separator: "&").filter { !$0.hasPrefix("format=") && !$0.hasSuffix("=") }
+            .joined(separator: "&")
         return render(
             "report", c, r, title: doc.title, active: "report",
             [
