@@ -437,7 +437,8 @@ for c, d in COLLECTIONS:
         {"200": {"description": "The list", "content": {"application/json": {"schema": ref(f"{Name}List")}, "text/csv": {"schema": {"type": "string"}}}},
          **errors("400", "401")}, params=LIST_PARAMS + extra, opid=f"list{Name}")}
     doc["paths"][f"/api/{c}/{{id}}"] = {"get": op(f"One of the {d[0].lower() + d[1:]}, by uid or code, with fields (default: every field)", "metadata",
-        {**ok(ref("MetadataObject")), **errors(*(["400", "401", "403", "404"] if units else ["400", "401", "404"]))},
+        {"200": {"description": "OK", "content": {"application/json": {"schema": ref("MetadataObject")}, "text/csv": {"schema": {"type": "string"}}}},
+         **errors(*(["400", "401", "403", "404"] if units else ["400", "401", "404"]))},
         params=[p("id", "Uid or code"), FIELDS, FORMAT2], opid=f"get{Name[:-1]}")}
     doc["components"]["schemas"][f"{Name}List"] = {"type": "object", "properties": {"pager": ref("Pager"), c: {"type": "array", "items": ref("MetadataObject")}}}
 
