@@ -19,8 +19,8 @@ public struct CLIRunner {
             URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("qorgan"))
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
-        candidates.append(root.appendingPathComponent(".build/debug/qorgan"))
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates.last!
+        let built = root.appendingPathComponent(".build/debug/qorgan")
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? built
     }()
 
     @discardableResult

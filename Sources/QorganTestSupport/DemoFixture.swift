@@ -10,9 +10,13 @@ public struct DemoTemplate: Sendable {
 
     public init(_ prepare: (Store) throws -> Void = { _ in }) {
         path = Fixtures.temporaryPath()
-        let store = try! Store(path: path)
-        try! DemoProgramme.install(into: store)
-        try! prepare(store)
+        do {
+            let store = try Store(path: path)
+            try DemoProgramme.install(into: store)
+            try prepare(store)
+        } catch {
+            fatalError("the demo database the tests copy could not be made at \(path): \(error)")
+        }
     }
 
     /// A fresh copy of the demo database, with its engine.

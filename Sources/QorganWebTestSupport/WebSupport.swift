@@ -59,6 +59,11 @@ public struct WebClient {
 
     public init(_ client: any TestClientProtocol) { self.client = client }
 
+    static let csrfHeader: HTTPField.Name = {
+        guard let name = HTTPField.Name("X-CSRF-Token") else { preconditionFailure("X-CSRF-Token is a header name") }
+        return name
+    }()
+
     @discardableResult
     public mutating func send(
         _ method: HTTPRequest.Method, _ uri: String, json: Any? = nil, form: [(String, String)]? = nil,
@@ -76,13 +81,14 @@ public struct WebClient {
             headers[.contentType] = "application/x-www-form-urlencoded"
             let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
             body = ByteBuffer(
-                string: form.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)" }.joined(
-                    separator: "&"))
+                string: form.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }
+                    .joined(
+                        separator: "&"))
         }
-        if withCSRF, let csrf, ![.get, .head].contains(method), headers[HTTPField.Name("X-CSRF-Token")!] == nil,
+        if withCSRF, let csrf, ![.get, .head].contains(method), headers[Self.csrfHeader] == nil,
             form == nil
         {
-            headers[HTTPField.Name("X-CSRF-Token")!] = csrf
+            headers[Self.csrfHeader] = csrf
         }
         let response = try await client.executeRequest(uri: uri, method: method, headers: headers, body: body)
         for c in response.headers[values: .setCookie] {
@@ -91,7 +97,7 @@ public struct WebClient {
         }
         if let html = response.text, let r = html.range(of: "<meta name=\"csrf-token\" content=\"") {
             let rest = html[r.upperBound...]
-            let token = String(rest[..<rest.firstIndex(of: "\"")!])
+            let token = String(rest[..<(rest.firstIndex(of: "\"") ?? rest.endIndex)])
             if !token.isEmpty { csrf = token }
         }
         return response
@@ -112,7 +118,7 @@ public struct WebClient {
     public static func hidden(_ name: String, in html: String) -> String {
         guard let r = html.range(of: "name=\"\(name)\" value=\"") else { return "" }
         let rest = html[r.upperBound...]
-        return String(rest[..<rest.firstIndex(of: "\"")!])
+        return String(rest[..<(rest.firstIndex(of: "\"") ?? rest.endIndex)])
     }
 }
 
