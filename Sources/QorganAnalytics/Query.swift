@@ -79,16 +79,22 @@ public struct QuerySpec: Sendable {
                 continue
             }
             let parts = item.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            guard !parts.contains(where: \.isEmpty) else {
+                problems.append(
+                    Problem(field: "dx", value: item, reason: "an indicator, an element, or ELEMENT.COMBINATION"))
+                continue
+            }
             guard let first = parts.first, let el = catalog.element(first) else {
                 problems.append(
-                    Problem(field: "dx", value: item, reason: "no data element or indicator with code or uid '\(item)'")
+                    Problem.unknown(
+                        field: "dx", value: item, reason: "no data element or indicator with code or uid '\(item)'")
                 )
                 continue
             }
             if parts.count == 2 {
                 guard let coc = catalog.optionCombo(parts[1], of: el) else {
                     problems.append(
-                        Problem(
+                        Problem.unknown(
                             field: "dx", value: item,
                             reason:
                                 "data element '\(el.code)' has no option combination '\(parts[1])' (it has: \(catalog.optionCombos(of: el).map(\.code).joined(separator: ", ")))"
@@ -148,9 +154,13 @@ public struct QuerySpec: Sendable {
             case .invalid(let ps): problems += ps
             }
         }
-        if dx.isEmpty { problems.append(Problem(field: "dx", reason: "name at least one data element or indicator")) }
-        if pe.isEmpty { problems.append(Problem(field: "pe", reason: "name at least one period")) }
-        if ou.isEmpty { problems.append(Problem(field: "ou", reason: "name at least one organisation unit")) }
+        // Each may come as a dimension, a filter, or (periods) startDate and endDate: a query without
+        // one is an illegal combination, as DHIS2 says, not a malformed value.
+        for (field, list, what) in [
+            ("dx", dx, "data element or indicator"), ("pe", pe, "period"), ("ou", ou, "organisation unit"),
+        ] where list.isEmpty {
+            problems.append(Problem(field: field, reason: "name at least one \(what)", code: Problem.illegalQuery))
+        }
         if filters.contains(.dx) && dx.count > 1 {
             problems.append(
                 Problem(field: "dx", reason: "data items cannot be added together as a filter; put dx on an axis"))
@@ -188,8 +198,11 @@ public struct QuerySpec: Sendable {
 /// `USER_ORGUNIT_GRANDCHILDREN`.
 enum UnitSelector {
     static func expand(_ item: String, catalog: Catalog, on day: Day, userUnits: [String]) -> Validated<[String]> {
-        func fail(_ reason: String) -> Validated<[String]> {
-            .invalid([Problem(field: "ou", value: item, reason: reason)])
+        func fail(_ reason: String, code: String? = nil) -> Validated<[String]> {
+            .invalid([Problem(field: "ou", value: item, reason: reason, code: code)])
+        }
+        func unknown(_ ref: String) -> Validated<[String]> {
+            fail("no organisation unit with code or uid '\(ref)'", code: Problem.unknownReference)
         }
         if item == "USER_ORGUNIT" || item == "USER_ORGUNIT_CHILDREN" || item == "USER_ORGUNIT_GRANDCHILDREN" {
             guard !userUnits.isEmpty else { return fail("the user is bound to no unit") }
@@ -200,7 +213,7 @@ enum UnitSelector {
         }
         if item.hasPrefix("CHILDREN:") {
             let ref = String(item.dropFirst("CHILDREN:".count))
-            guard let u = catalog.unit(ref) else { return fail("no organisation unit with code or uid '\(ref)'") }
+            guard let u = catalog.unit(ref) else { return unknown(ref) }
             return .valid(catalog.children(of: u.uid, on: day).map(\.uid))
         }
         if item.hasPrefix("LEVEL-") {
@@ -213,13 +226,13 @@ enum UnitSelector {
             var units = catalog.units(atLevel: level, on: day)
             if rest.count == 2 {
                 guard let within = catalog.unit(rest[1]) else {
-                    return fail("no organisation unit with code or uid '\(rest[1])'")
+                    return unknown(rest[1])
                 }
                 units = units.filter { catalog.isInSubtree($0.uid, of: within.uid, on: day) }
             }
             return .valid(units.map(\.uid))
         }
-        guard let u = catalog.unit(item) else { return fail("no organisation unit with code or uid '\(item)'") }
+        guard let u = catalog.unit(item) else { return unknown(item) }
         return .valid([u.uid])
     }
 }

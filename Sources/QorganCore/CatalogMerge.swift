@@ -203,7 +203,7 @@ extension Catalog {
                 problems.append(
                     Problem(
                         object: "category \(c.code)", field: "options", value: o.code,
-                        reason: "option code appears twice"))
+                        reason: "option code appears twice", code: Problem.duplicateCode))
             }
         }
         for i in merged.organisationUnits.indices {

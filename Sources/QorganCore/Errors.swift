@@ -37,6 +37,51 @@ public struct Problem: Hashable, Sendable, CustomStringConvertible, Codable {
     }
 }
 
+extension Problem {
+    /// The code of a problem that names nothing known: a code or uid of a unit, element, form,
+    /// option combination, rule… that no object has. A request whose every problem is one is
+    /// answered 409 Conflict, as DHIS2 answers an unknown identifier; a malformed input is a 400.
+    public static let unknownReference = "unknown"
+
+    /// A reference to nothing known (see `unknownReference`).
+    public static func unknown(
+        line: Int? = nil, object: String? = nil, field: String, value: String?, reason: String
+    ) -> Problem {
+        Problem(line: line, object: object, field: field, value: value, reason: reason, code: unknownReference)
+    }
+
+    /// The code of a problem of uniqueness: a code or key given twice (in the input, or already
+    /// taken). Like an unknown reference, a conflict with other objects.
+    public static let duplicateCode = "duplicate"
+
+    /// The code of a problem of a request's parameters taken together (one of two alternatives
+    /// missing, an end before its start): DHIS2's illegal query, a 409.
+    public static let illegalQuery = "illegalQuery"
+
+    /// The code of a problem of a unit not open at the record's date or period: a conflict with
+    /// the unit's state (DHIS2 answers a closed unit 409 too).
+    public static let closedUnit = "closed"
+
+    /// The code of a problem of fields each valid that contradict each other or the object they
+    /// concern (an end before its start, an inspection before its site was registered).
+    public static let inconsistent = "inconsistent"
+
+    /// True when there are problems and every one is a conflict with other objects (a reference to
+    /// nothing known, or a code given twice): such a request is answered 409, a malformed one 400.
+    public static func onlyConflicts(_ problems: [Problem]) -> Bool {
+        !problems.isEmpty
+            && problems.allSatisfy {
+                [unknownReference, duplicateCode, illegalQuery, closedUnit, inconsistent].contains($0.code)
+            }
+    }
+}
+
+/// Where in a JSON document a decoder was, as a person reads it: `sections[0].items[2].code`.
+public func jsonPath(_ path: [any CodingKey]) -> String {
+    path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+        .trimmingCharacters(in: CharacterSet(charactersIn: "."))
+}
+
 /// Every error Qorgan reports to a person says what is wrong and, where it can, what to do.
 public enum QorganError: Error, Sendable, CustomStringConvertible, Equatable {
     case invalidPeriod(String)

@@ -118,20 +118,23 @@ public struct ResultsFramework: Hashable, Sendable, Codable {
         for g in goals {
             let all = [g.code] + g.outcomes.map(\.code) + g.outcomes.flatMap { $0.outputs.map(\.code) }
             for code in all where !codes.insert(code).inserted {
-                out.append(Problem(field: "code", value: code, reason: "codes are unique in the framework"))
+                out.append(
+                    Problem(
+                        field: "code", value: code, reason: "codes are unique in the framework",
+                        code: Problem.duplicateCode))
             }
         }
         for (path, i) in indicators {
             let at = "indicator \(i.indicator) (\(path))"
             if catalog.indicator(i.indicator) == nil {
                 out.append(
-                    Problem(
+                    Problem.unknown(
                         object: at, field: "indicator", value: i.indicator, reason: "no indicator with this code or uid"
                     ))
             }
             if catalog.unit(i.responsibleUnit) == nil {
                 out.append(
-                    Problem(
+                    Problem.unknown(
                         object: at, field: "responsibleUnit", value: i.responsibleUnit,
                         reason: "no organisation unit with this code or uid"))
             }
@@ -144,7 +147,7 @@ public struct ResultsFramework: Hashable, Sendable, Codable {
             }
             for t in i.targets where t.unit.map({ catalog.unit($0) == nil }) ?? false {
                 out.append(
-                    Problem(
+                    Problem.unknown(
                         object: at, field: "targets.unit", value: t.unit,
                         reason: "no organisation unit with this code or uid"))
             }

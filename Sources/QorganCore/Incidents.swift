@@ -165,18 +165,18 @@ public struct Incident: Hashable, Sendable, Codable {
     /// `line` and `object` say where it came from (a file's line, an API body).
     public func problems(in catalog: Catalog, line: Int? = nil, object: String? = nil) -> [Problem] {
         var out: [Problem] = []
-        func bad(_ field: String, _ value: String?, _ reason: String) {
-            out.append(Problem(line: line, object: object, field: field, value: value, reason: reason))
+        func bad(_ field: String, _ value: String?, _ reason: String, code: String? = nil) {
+            out.append(Problem(line: line, object: object, field: field, value: value, reason: reason, code: code))
         }
         if let u = catalog.unit(unit) {
             if !(u.isOpen(on: date.earliest) || u.isOpen(on: date.latest)) {
                 bad(
                     "unit", unit,
-                    "\(u.code) was not open on \(date) (open \(u.openingDate)\(u.closingDate.map { " to \($0)" } ?? ""))"
-                )
+                    "\(u.code) was not open on \(date) (open \(u.openingDate)\(u.closingDate.map { " to \($0)" } ?? ""))",
+                    code: Problem.closedUnit)
             }
         } else {
-            bad("unit", unit, catalog.noUnit(unit))
+            bad("unit", unit, catalog.noUnit(unit), code: Problem.unknownReference)
         }
         // An incident is a record of what happened: nothing is recorded ahead of its day.
         if date.earliest > Day.today {
@@ -210,7 +210,8 @@ public struct Incident: Hashable, Sendable, Codable {
         out += translations?.problems(fields: Self.translatedFields, line: line, object: object) ?? []
         if summary.count > 2000 { bad("summary", String(summary.prefix(40)) + "…", "at most 2000 characters") }
         if let p = placeName, p.count > 200 { bad("placeName", String(p.prefix(40)) + "…", "at most 200 characters") }
-        for (i, s) in sources.enumerated() where s.trimmingCharacters(in: .whitespaces).isEmpty || s.count > 500 {
+        for (i, s) in sources.enumerated()
+        where s.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty || s.count > 500 {
             bad("sources[\(i)]", s, "a citation of 1 to 500 characters")
         }
         return out

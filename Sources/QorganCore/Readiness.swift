@@ -96,17 +96,21 @@ public struct Instrument: Hashable, Sendable, Codable, Translatable {
     }
 
     public var items: [InstrumentItem] { sections.flatMap(\.items) }
+    /// The highest version a checklist may have.
+    public static let maxVersion = 1_000_000
     public var label: String { "\(code) v\(version)" }
 
     public func problems(source: String? = nil) -> [Problem] {
         var out: [Problem] = []
-        func bad(_ field: String, _ value: String?, _ reason: String) {
-            out.append(Problem(object: source, field: field, value: value, reason: reason))
+        func bad(_ field: String, _ value: String?, _ reason: String, code: String? = nil) {
+            out.append(Problem(object: source, field: field, value: value, reason: reason, code: code))
         }
         if code.isEmpty || !code.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) {
             bad("code", code, "letters, digits, '_' or '-'")
         }
-        if version < 1 { bad("version", String(version), "a version is 1 or more") }
+        if !(1...Self.maxVersion).contains(version) {
+            bad("version", String(version), "a version is 1 to \(Self.maxVersion)")
+        }
         if name.isEmpty { bad("name", nil, "required") }
         if items.isEmpty { bad("sections", nil, "an instrument needs at least one item") }
         var seen = Set<String>()
@@ -116,10 +120,10 @@ public struct Instrument: Hashable, Sendable, Codable, Translatable {
                 let at = "sections[\(si)].items[\(ii)]"
                 if item.code.isEmpty { bad(at + ".code", nil, "required") }
                 if !seen.insert(item.code).inserted {
-                    bad(at + ".code", item.code, "item codes are unique in an instrument")
+                    bad(at + ".code", item.code, "item codes are unique in an instrument", code: Problem.duplicateCode)
                 }
-                if !(item.weight > 0) || !item.weight.isFinite {
-                    bad(at + ".weight", String(item.weight), "a weight is a positive number")
+                if !(item.weight > 0) || !(item.weight <= 1_000_000) {
+                    bad(at + ".weight", String(item.weight), "a weight is a positive number, at most 1 000 000")
                 }
                 if item.text.isEmpty { bad(at + ".text", item.code, "required") }
             }
@@ -217,20 +221,22 @@ public struct Assessment: Hashable, Sendable, Codable {
     /// Every problem against its instrument and the catalog: each item answered once, on its scale.
     public func problems(_ instrument: Instrument?, catalog: Catalog, line: Int? = nil) -> [Problem] {
         var out: [Problem] = []
-        func bad(_ field: String, _ value: String?, _ reason: String) {
-            out.append(Problem(line: line, field: field, value: value, reason: reason))
+        func bad(_ field: String, _ value: String?, _ reason: String, code: String? = nil) {
+            out.append(Problem(line: line, field: field, value: value, reason: reason, code: code))
         }
         if let u = catalog.unit(unit) {
-            if !u.isOpen(on: date) { bad("unit", unit, "\(u.code) was not open on \(date)") }
+            if !u.isOpen(on: date) { bad("unit", unit, "\(u.code) was not open on \(date)", code: Problem.closedUnit) }
         } else {
-            bad("unit", unit, catalog.noUnit(unit))
+            bad("unit", unit, catalog.noUnit(unit), code: Problem.unknownReference)
         }
         if assessorRole.trimmingCharacters(in: .whitespaces).isEmpty {
             bad("assessorRole", nil, "the assessor's role (not a name) is required")
         }
         out += translations?.problems(fields: ["assessorRole"], line: line) ?? []
         guard let instrument else {
-            bad("instrument", "\(self.instrument) v\(version)", "no such instrument version")
+            bad(
+                "instrument", "\(self.instrument) v\(version)", "no such instrument version",
+                code: Problem.unknownReference)
             return out
         }
         let items = Dictionary(instrument.items.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })

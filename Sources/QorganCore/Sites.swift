@@ -90,14 +90,25 @@ public struct SiteConfiguration: Hashable, Sendable, Codable {
     public func problems() -> [Problem] {
         var out: [Problem] = []
         let measureCodes = Set(measures.map(\.code))
-        if measureCodes.count != measures.count {
-            out.append(Problem(field: "measures", reason: "measure codes are unique"))
+        // Codes become option codes of the registry's categories: each one given, and once.
+        for (field, codes) in [
+            ("measures", measures.map(\.code)), ("categories", categories.map(\.code)), ("tiers", tiers.map(\.code)),
+        ] {
+            var seen = Set<String>()
+            for code in codes {
+                if code.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                    out.append(Problem(field: field, value: code, reason: "every code is given"))
+                } else if !seen.insert(code).inserted {
+                    out.append(
+                        Problem(field: field, value: code, reason: "codes are unique", code: Problem.duplicateCode))
+                }
+            }
         }
         if categories.isEmpty { out.append(Problem(field: "categories", reason: "at least one category")) }
         for c in categories {
             for m in c.measures where !measureCodes.contains(m) {
                 out.append(
-                    Problem(
+                    Problem.unknown(
                         object: "category \(c.code)", field: "measures", value: m,
                         reason: "not a measure of the configuration"))
             }
@@ -105,10 +116,11 @@ public struct SiteConfiguration: Hashable, Sendable, Codable {
         if tiers.isEmpty || !tiers.contains(where: { $0.from == 0 }) {
             out.append(Problem(field: "tiers", reason: "the tiers start from 0"))
         }
-        if inspectionIntervalMonths < 1 {
+        if !(1...1200).contains(inspectionIntervalMonths) {
             out.append(
                 Problem(
-                    field: "inspectionIntervalMonths", value: String(inspectionIntervalMonths), reason: "at least 1"))
+                    field: "inspectionIntervalMonths", value: String(inspectionIntervalMonths),
+                    reason: "1 to 1200 months"))
         }
         return out
     }
@@ -195,22 +207,26 @@ public struct Site: Hashable, Sendable, Codable {
 
     public func problems(_ config: SiteConfiguration, catalog: Catalog, line: Int? = nil) -> [Problem] {
         var out: [Problem] = []
-        func bad(_ f: String, _ v: String?, _ r: String) {
-            out.append(Problem(line: line, field: f, value: v, reason: r))
+        func bad(_ f: String, _ v: String?, _ r: String, code: String? = nil) {
+            out.append(Problem(line: line, field: f, value: v, reason: r, code: code))
         }
         if name.trimmingCharacters(in: .whitespaces).isEmpty || name.count > 200 {
             bad("name", name, "1 to 200 characters")
         }
         if config.category(category) == nil {
-            bad("category", category, "one of \(config.categories.map(\.code).joined(separator: ", "))")
+            bad(
+                "category", category, "one of \(config.categories.map(\.code).joined(separator: ", "))",
+                code: Problem.unknownReference)
         }
-        if catalog.unit(unit) == nil { bad("unit", unit, catalog.noUnit(unit)) }
+        if catalog.unit(unit) == nil { bad("unit", unit, catalog.noUnit(unit), code: Problem.unknownReference) }
         if peakOccupancy < 0 { bad("peakOccupancy", String(peakOccupancy), "a number of people, 0 or more") }
         if responsibleRole.trimmingCharacters(in: .whitespaces).isEmpty {
             bad("responsibleRole", nil, "the responsible role (not a name) is required")
         }
         if let closed, closed < registered {
-            bad("closed", closed.description, "before the site was registered (\(registered))")
+            bad(
+                "closed", closed.description, "before the site was registered (\(registered))",
+                code: Problem.inconsistent)
         }
         if planStatus != .none && planDate == nil {
             bad("planDate", nil, "the date of the protection passport is required when it exists")
@@ -274,30 +290,44 @@ public struct Inspection: Hashable, Sendable, Codable {
 
     public func problems(site: Site?, _ config: SiteConfiguration, line: Int? = nil) -> [Problem] {
         var out: [Problem] = []
-        func bad(_ f: String, _ v: String?, _ r: String) {
-            out.append(Problem(line: line, field: f, value: v, reason: r))
+        func bad(_ f: String, _ v: String?, _ r: String, code: String? = nil) {
+            out.append(Problem(line: line, field: f, value: v, reason: r, code: code))
         }
         guard let site else {
-            bad("site", self.site, "no site with this uid")
+            bad("site", self.site, "no site with this uid", code: Problem.unknownReference)
             return out
         }
         if date < site.registered {
-            bad("date", date.description, "before the site was registered (\(site.registered))")
+            bad(
+                "date", date.description, "before the site was registered (\(site.registered))",
+                code: Problem.inconsistent)
         }
         let required = Set(config.category(site.category)?.measures ?? [])
         for m in findings.keys.sorted() where !required.contains(m) {
             bad("findings", m, "not a measure required of a \(site.category) site")
         }
         let missing = required.subtracting(findings.keys).sorted()
-        if !missing.isEmpty { bad("findings", missing.joined(separator: ", "), "every required measure has a finding") }
+        if !missing.isEmpty {
+            bad(
+                "findings", missing.joined(separator: ", "), "every measure the site's category requires has a finding",
+                code: Problem.inconsistent)
+        }
         for (i, p) in prescriptions.enumerated() {
-            if p.text.trimmingCharacters(in: .whitespaces).isEmpty { bad("prescriptions[\(i)].text", nil, "required") }
+            if p.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                bad("prescriptions[\(i)].text", nil, "required")
+            }
             for problem in p.translations?.problems(fields: ["text"], line: line) ?? [] {
                 bad("prescriptions[\(i)].\(problem.field ?? "translations")", problem.value, problem.reason)
             }
-            if p.due < date { bad("prescriptions[\(i)].due", p.due.description, "due before the inspection (\(date))") }
+            if p.due < date {
+                bad(
+                    "prescriptions[\(i)].due", p.due.description, "due before the inspection (\(date))",
+                    code: Problem.inconsistent)
+            }
             if let c = p.closed, c < date {
-                bad("prescriptions[\(i)].closed", c.description, "closed before it was issued (\(date))")
+                bad(
+                    "prescriptions[\(i)].closed", c.description, "closed before it was issued (\(date))",
+                    code: Problem.inconsistent)
             }
         }
         return out

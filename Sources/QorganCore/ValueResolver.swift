@@ -66,7 +66,8 @@ public struct ValueResolver {
             problem(
                 "dataelement", input.element,
                 input.element.isEmpty
-                    ? "a data element is required" : catalog.noElement(input.element))
+                    ? "a data element is required" : catalog.noElement(input.element),
+                code: input.element.isEmpty ? nil : Problem.unknownReference)
         }
         if let el, let source = el.derivedFrom {
             problem(
@@ -84,7 +85,8 @@ public struct ValueResolver {
             problem(
                 "orgunit", input.unit,
                 input.unit.isEmpty
-                    ? "an organisation unit is required" : catalog.noUnit(input.unit))
+                    ? "an organisation unit is required" : catalog.noUnit(input.unit),
+                code: input.unit.isEmpty ? nil : Problem.unknownReference)
         }
 
         var coc: CategoryOptionCombo?
@@ -96,7 +98,8 @@ public struct ValueResolver {
                     "categoryoptioncombo", input.optionCombo,
                     input.optionCombo.isEmpty
                         ? "data element '\(el.code)' is disaggregated; name one of: \(known)"
-                        : "data element '\(el.code)' has no option combination '\(input.optionCombo)' (it has: \(known))"
+                        : "data element '\(el.code)' has no option combination '\(input.optionCombo)' (it has: \(known))",
+                    code: input.optionCombo.isEmpty ? nil : Problem.unknownReference
                 )
             }
             let sets = self.dataSets(of: el)
@@ -118,13 +121,15 @@ public struct ValueResolver {
             let closed = u.closingDate.map { ", closed \($0)" } ?? ""
             problem(
                 "orgunit", input.unit,
-                "'\(u.code)' is not open throughout \(period.iso) (opened \(u.openingDate)\(closed))")
+                "'\(u.code)' is not open throughout \(period.iso) (opened \(u.openingDate)\(closed))",
+                code: Problem.closedUnit)
         }
         let aoc = catalog.attributeOptionCombo(input.attributeOptionCombo.trimmedSpaces)
         if aoc == nil {
             problem(
                 "attributeoptioncombo", input.attributeOptionCombo,
-                "no attribute option combination '\(input.attributeOptionCombo)' (only 'default' exists)")
+                "no attribute option combination '\(input.attributeOptionCombo)' (only 'default' exists)",
+                code: Problem.unknownReference)
         }
 
         let deleted = parseFlag(input.deleted)

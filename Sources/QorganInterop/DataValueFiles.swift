@@ -151,7 +151,7 @@ public enum DataValueSetJSON {
         var value: Flexible?, storedBy: String?, comment: String?, followup: Flexible?, deleted: Flexible?
     }
     struct Set: Decodable {
-        var period: String?, orgUnit: String?, attributeOptionCombo: String?
+        var dataSet: String?, completeDate: String?, period: String?, orgUnit: String?, attributeOptionCombo: String?
         var dataValues: [Row]?
     }
 
@@ -168,6 +168,12 @@ public enum DataValueSetJSON {
                     Problem(
                         field: "dataValues", reason: "a data value set holds a 'dataValues' array (it may be empty)")
                 ])
+        }
+        // The set's period is checked even when no row uses it: a wrong one is a mistake of the file.
+        if let period = set.period, Period.parse(period) == nil {
+            throw QorganError.rejected(
+                source: source,
+                problems: [Problem(field: "period", value: period, reason: Period.problem(with: period))])
         }
         return values.enumerated().map { n, r in
             DataValueInput(
@@ -207,10 +213,7 @@ public enum DataValueSetJSON {
 
 /// Says where in a JSON document decoding failed, in words.
 public func describe(_ error: Error) -> String {
-    func path(_ p: [CodingKey]) -> String {
-        p.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(
-            in: CharacterSet(charactersIn: "."))
-    }
+    func path(_ p: [CodingKey]) -> String { jsonPath(p) }
     switch error {
     case DecodingError.keyNotFound(let key, let ctx):
         return "\(path(ctx.codingPath + [key])): required field is missing"

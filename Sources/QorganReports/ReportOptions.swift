@@ -31,8 +31,9 @@ public enum ReportOptions {
         }
         let ed = ReportDocument.Edition(rawValue: edition)
         if ed == nil { problems.append(Problem(field: "edition", value: edition, reason: "full or public")) }
-        if !(threshold >= 1) {
-            problems.append(Problem(field: "threshold", value: String(threshold), reason: "a count of 1 or more"))
+        if !(threshold >= 1 && threshold <= 1_000_000) {
+            problems.append(
+                Problem(field: "threshold", value: String(threshold), reason: "a count from 1 to 1 000 000"))
         }
         guard problems.isEmpty, let span, let u, let ed else {
             throw QorganError.invalidRequest(what: "the report", problems: problems)

@@ -83,7 +83,7 @@ extension Store {
                 uids.append(u.uid)
             } else {
                 problems.append(
-                    Problem(field: "units", value: ref, reason: "no organisation unit with this code or uid"))
+                    Problem.unknown(field: "units", value: ref, reason: "no organisation unit with this code or uid"))
             }
         }
         if units.isEmpty {

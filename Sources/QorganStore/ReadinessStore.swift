@@ -155,6 +155,9 @@ extension Store {
         guard var base = all.first(where: { $0.version == (version ?? latest) }) else {
             throw QorganError.notFound(kind: "instrument version", key: "\(code) v\(version ?? latest)")
         }
+        guard latest < Instrument.maxVersion else {
+            throw QorganError.conflict("\(code) has reached its last version, \(Instrument.maxVersion)")
+        }
         base.derivedFrom = base.label
         base.version = latest + 1
         try saveInstrument(base, user: user)

@@ -39,8 +39,9 @@ extension Store {
     public func setSiteConfiguration(_ config: SiteConfiguration, user: String) throws {
         let problems = config.problems()
         if !problems.isEmpty { throw QorganError.rejected(source: "the site configuration", problems: problems) }
-        try setSetting("sites.config", String(decoding: try Self.encoder.encode(config), as: UTF8.self))
+        // The registry's metadata first: if it is refused, the configuration stays as it was.
         try importMetadata(SiteRegister.metadata(config), source: "the site registry's metadata", user: user)
+        try setSetting("sites.config", String(decoding: try Self.encoder.encode(config), as: UTF8.self))
         try writer.write { db in
             try Self.recordAudit(
                 db, kind: "siteConfiguration", uid: "sites.config", action: "UPDATE", snapshot: config, user: user,

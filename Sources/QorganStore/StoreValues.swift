@@ -61,7 +61,7 @@ extension Store {
                                 line: input.line, object: input.location, field: "value", value: input.value,
                                 reason:
                                     "the same value (element, period, unit, combination) is already given at \(earlier)",
-                                code: "duplicate"))
+                                code: Problem.duplicateCode))
                     } else {
                         firstSeen[r.key] = input.line.map { "line \($0)" } ?? input.location ?? "entry \(n + 1)"
                         resolved.append(r)

@@ -122,7 +122,7 @@ import Testing
             r = try await web.send(.get, "/api/completeness.csv?dataSet=SECURITY&pe=201712")
             #expect(r.text?.hasPrefix("\u{FEFF}orgUnit,orgUnitName,period") == true)
             #expect(r.text?.contains("MAN,Mangystau region,201712,1,0,0,0,") == true)
-            #expect(try await web.send(.get, "/api/completeness?dataSet=NOPE&pe=2017").status == .badRequest)
+            #expect(try await web.send(.get, "/api/completeness?dataSet=NOPE&pe=2017").status == .conflict)
             #expect(try await web.send(.get, "/api/completeness?dataSet=SECURITY&pe=2017..2016").status == .badRequest)
             #expect(try await web.send(.get, "/api/completeness?dataSet=SECURITY&pe=1900..2100&ou=KZ").status == .ok)
             // The reporting rate as an indicator, in analytics.

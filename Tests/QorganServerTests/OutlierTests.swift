@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import QorganCore
 import QorganServer
 import QorganStore
@@ -50,14 +51,15 @@ import Testing
                 .get, "/api/outlierDetection?startDate=2017-09-01&endDate=2017-09-30&algorithm=Z_SCORE")
             #expect(
                 ((r.object["outlierValues"] as? [[String: Any]]) ?? []).allSatisfy { $0["pe"] as? String == "201709" })
-            for (query, field) in [
-                ("pe=2017&algorithm=guess", "algorithm"), ("pe=2017&threshold=0", "threshold"),
-                ("pe=2017&maxResults=0", "maxResults"), ("pe=2017-13", "pe"),
-                ("startDate=2017-02-30&endDate=2017-03-01", "startDate"),
-                ("pe=2017&ds=NOPE", "ds"),
+            for (query, field, status) in [
+                ("pe=2017&algorithm=guess", "algorithm", HTTPResponse.Status.badRequest),
+                ("pe=2017&threshold=0", "threshold", .badRequest), ("pe=2017&maxResults=0", "maxResults", .badRequest),
+                ("pe=2017-13", "pe", .badRequest),
+                ("startDate=2017-02-30&endDate=2017-03-01", "startDate", .badRequest),
+                ("pe=2017&ds=NOPE", "ds", .conflict),
             ] {
                 let bad = try await web.send(.get, "/api/outlierDetection?" + query)
-                #expect(bad.status == .badRequest, "\(query)")
+                #expect(bad.status == status, "\(query)")
                 #expect(
                     ((bad.object["problems"] as? [[String: Any]])?.first?["field"] as? String) == field, "\(query)")
             }

@@ -144,14 +144,15 @@ enum IdentifierVariants {
                     "/api/organisationUnits/\(q)", "/api/readiness/gaps?ou=\(q)",
                 ] {
                     let r = try await w.send(.get, path)
+                    // A variant names nothing: refused as malformed (400), unknown (409), outside (403) or absent (404).
                     #expect(
-                        [.badRequest, .forbidden, .notFound].contains(r.status), "GET \(path) with \(name): \(r.status)"
-                    )
+                        [.badRequest, .conflict, .forbidden, .notFound].contains(r.status),
+                        "GET \(path) with \(name): \(r.status)")
                     tried += 1
                 }
                 let delete = try await w.send(.delete, "/api/dataValues?de=CONVICTIONS&pe=201606&ou=\(q)")
                 #expect(
-                    [.badRequest, .forbidden, .notFound].contains(delete.status),
+                    [.badRequest, .conflict, .forbidden, .notFound].contains(delete.status),
                     "DELETE with \(name): \(delete.status)")
                 tried += 1
             }

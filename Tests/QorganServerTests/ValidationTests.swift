@@ -220,7 +220,7 @@ import Testing
             #expect(try await web.send(.get, "/api/validation?pe=2017&ou=AKT").status == .forbidden)
             r = try await web.send(.get, "/api/validation?pe=2017-13")
             #expect(r.status == .badRequest && "\(r.object)".contains("2017-13"))
-            #expect(try await web.send(.get, "/api/validation?pe=2017&rule=NOPE").status == .badRequest)
+            #expect(try await web.send(.get, "/api/validation?pe=2017&rule=NOPE").status == .conflict)
             r = try await web.send(.get, "/api/validation.csv?pe=2017")
             #expect(r.text?.hasPrefix("\u{FEFF}importance,validationRule") == true)
             #expect(r.text?.contains("MEDIUM,EVENTS_AND_REACH_TOGETHER") == true)

@@ -67,7 +67,7 @@ extension Handlers {
     func checkGrantable(_ units: [String], by admin: Principal, _ catalog: Catalog) throws {
         for ref in units {
             guard let u = catalog.unit(ref) else {
-                throw APIError.badRequest("units", ref, "no organisation unit with this code or uid")
+                throw APIError.unknown("units", ref, "no organisation unit with this code or uid")
             }
             guard admin.canSee(u.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(ref) }
         }
@@ -146,9 +146,12 @@ extension Handlers {
 
     func createToken(_ b: TokenBody, _ c: AppContext) throws -> NewTokenJSON {
         let user = try c.requireUser()
-        let name = b.name.trimmingCharacters(in: .whitespaces)
+        let name = b.name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !name.isEmpty, name.count <= 100 else {
             throw APIError.badRequest("name", b.name, "1 to 100 characters: what the token is for")
+        }
+        if let password = b.password, password.utf8.count > 1_024 {
+            throw APIError.badRequest("password", nil, "at most 1024 bytes")
         }
         if let d = b.expiresInDays, !Secrets.tokenLifetimes.contains(d) {
             throw APIError.badRequest(

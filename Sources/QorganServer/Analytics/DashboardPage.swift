@@ -17,7 +17,7 @@ extension PageHandlers {
         let t = state.messages.table(lang)
         let unitRef = HTTP.param(r, "ou") ?? user.units.first ?? ""
         guard let unit = catalog.unit(unitRef) else {
-            throw APIError.badRequest("ou", unitRef, "no organisation unit with this code or uid")
+            throw APIError.unknown("ou", unitRef, "no organisation unit with this code or uid")
         }
         guard user.canSee(unit.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(unitRef) }
         let range = defaultYears()

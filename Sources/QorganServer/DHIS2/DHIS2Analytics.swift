@@ -47,9 +47,12 @@ struct DHIS2Analytics {
                 co = true
                 return
             }
-            guard !list.isEmpty else { throw APIError.badRequest(parameter, text, "\(name) takes items: \(name):A;B") }
+            // A bare name is Qorgan's form (filter=ou), which does not mix with DHIS2's dimension=.
+            guard !list.isEmpty else {
+                throw APIError.illegalQuery(parameter, text, "\(name) takes items in DHIS2's form: \(name):A;B")
+            }
             guard items[d] == nil else {
-                throw APIError.badRequest(parameter, text, "\(name) is given twice (as a dimension and a filter?)")
+                throw APIError.illegalQuery(parameter, text, "\(name) is given twice (as a dimension and a filter?)")
             }
             items[d] = list
             if asFilter { filters.insert(d) }

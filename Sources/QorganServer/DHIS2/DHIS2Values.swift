@@ -202,19 +202,19 @@ extension Handlers {
         var elements: [String] = []
         let dataSets = try HTTP.params(r, "dataSet").map { ref -> DataSet in
             guard let d = catalog.dataSet(ref) else {
-                throw APIError.badRequest("dataSet", ref, "no data set with this uid or code")
+                throw APIError.unknown("dataSet", ref, "no data set with this uid or code")
             }
             return d
         }
         for d in dataSets { elements += d.dataElements }
         for ref in HTTP.params(r, "dataElement") {
             guard let e = catalog.element(ref) else {
-                throw APIError.badRequest("dataElement", ref, "no data element with this uid or code")
+                throw APIError.unknown("dataElement", ref, "no data element with this uid or code")
             }
             elements.append(e.uid)
         }
         guard !elements.isEmpty else {
-            throw APIError.badRequest("dataSet", nil, "give at least one dataSet or dataElement")
+            throw APIError.illegalQuery("dataSet", nil, "give at least one dataSet or dataElement")
         }
         let periods = try HTTP.params(r, "period").map { pe -> Period in
             guard let p = Period.parse(pe) else {
@@ -224,11 +224,11 @@ extension Handlers {
         }
         let span = try HTTP.dateSpan(r)
         guard !periods.isEmpty || span != nil else {
-            throw APIError.badRequest("period", nil, "give at least one period, or startDate and endDate")
+            throw APIError.illegalQuery("period", nil, "give at least one period, or startDate and endDate")
         }
         let roots = try HTTP.params(r, "orgUnit").map { ref -> OrgUnit in
             guard let u = catalog.unit(ref) else {
-                throw APIError.badRequest("orgUnit", ref, "no organisation unit with this uid or code")
+                throw APIError.unknown("orgUnit", ref, "no organisation unit with this uid or code")
             }
             guard user.canSee(u.uid, in: catalog, on: today) else { throw APIError.outOfScope(ref) }
             return u

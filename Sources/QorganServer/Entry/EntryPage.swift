@@ -42,7 +42,7 @@ extension PageHandlers {
         }
         let dsRef = HTTP.param(r, "ds")
         let form = dsRef.flatMap { catalog.dataSet($0) }
-        if let dsRef, form == nil { throw APIError.badRequest("ds", dsRef, "no data set with this code or uid") }
+        if let dsRef, form == nil { throw APIError.unknown("ds", dsRef, "no data set with this code or uid") }
         var ctx: Ctx = [
             "forms": forms.map { ["uid": $0.uid, "name": $0.name(in: lang), "selected": $0.uid == form?.uid] as Ctx }
         ]
@@ -54,7 +54,7 @@ extension PageHandlers {
         let unitRef = HTTP.param(r, "ou").flatMap { $0.isEmpty ? nil : $0 }
         var unit = unitRef.flatMap { catalog.unit($0) }
         if let unitRef, unit == nil {
-            throw APIError.badRequest("ou", unitRef, "no organisation unit with this code or uid")
+            throw APIError.unknown("ou", unitRef, "no organisation unit with this code or uid")
         }
         if let unit, !user.canSee(unit.uid, in: catalog, on: today) { throw APIError.outOfScope(unitRef ?? "") }
         // A user who enters data for one unit of this form need not choose it.

@@ -47,16 +47,20 @@ extension ValueBody {
     /// From DHIS2's parameter names: de, pe, ou, co, cc + cp (attribute combination and options), value, comment.
     init(parameters get: (String) -> String?) throws {
         func required(_ name: String) throws -> String {
-            guard let v = get(name) else { throw APIError.badRequest(name, nil, "this parameter is required") }
+            guard let v = get(name) else {
+                throw APIError.illegalQuery(name, nil, "this parameter is required with de")
+            }
             return v
         }
-        dataElement = try required("de")
+        guard let de = get("de") else { throw APIError.badRequest("de", nil, "this parameter is required") }
+        dataElement = de
         period = try required("pe")
         orgUnit = try required("ou")
         categoryOptionCombo = get("co")
         attributeOptionCombo = try ValueBody.attributeCombo(cc: get("cc"), cp: get("cp"), ao: get("ao"))
         guard let v = get("value") else {
-            throw APIError.badRequest("value", nil, "this parameter is required (to delete a value, use DELETE)")
+            throw APIError.illegalQuery(
+                "value", nil, "this parameter is required with de (to delete a value, use DELETE)")
         }
         value = v
         comment = get("comment")
@@ -66,10 +70,10 @@ extension ValueBody {
     /// so `cc` may name the default combination and `cp` must be empty.
     static func attributeCombo(cc: String?, cp: String?, ao: String?) throws -> String? {
         if let cp, !cp.isEmpty {
-            throw APIError.badRequest("cp", cp, "only the default attribute option combination exists: leave cp out")
+            throw APIError.unknown("cp", cp, "only the default attribute option combination exists: leave cp out")
         }
         if let cc, cc != CategoryCombo.defaultUid, cc != CategoryCombo.defaultCode {
-            throw APIError.badRequest("cc", cc, "only the default attribute category combination exists")
+            throw APIError.unknown("cc", cc, "only the default attribute category combination exists")
         }
         return ao
     }
@@ -128,19 +132,19 @@ extension Handlers {
         let pe = try HTTP.required(r, "pe")
         let ou = try HTTP.required(r, "ou")
         guard let element = catalog.element(de) else {
-            throw APIError.badRequest("de", de, "no data element with this code or uid")
+            throw APIError.unknown("de", de, "no data element with this code or uid")
         }
         guard let period = Period.parse(pe) else {
             throw APIError.badRequest("pe", pe, QorganError.invalidPeriod(pe).description)
         }
         guard let unit = catalog.unit(ou) else {
-            throw APIError.badRequest("ou", ou, catalog.noUnit(ou))
+            throw APIError.unknown("ou", ou, catalog.noUnit(ou))
         }
         guard user.canSee(unit.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(ou) }
         var coc = CategoryOptionCombo.defaultUid
         if let co = HTTP.param(r, "co") {
             guard let combo = catalog.optionCombo(co, of: element) else {
-                throw APIError.badRequest("co", co, "not an option combination of \(element.code)")
+                throw APIError.unknown("co", co, "not an option combination of \(element.code)")
             }
             coc = combo.uid
         }
@@ -149,7 +153,7 @@ extension Handlers {
             cc: HTTP.param(r, "cc"), cp: HTTP.param(r, "cp"), ao: HTTP.param(r, "ao"))
         {
             guard let combo = catalog.attributeOptionCombo(ao) else {
-                throw APIError.badRequest("ao", ao, "not an attribute option combination")
+                throw APIError.unknown("ao", ao, "not an attribute option combination")
             }
             aoc = combo.uid
         }
@@ -234,7 +238,7 @@ extension Handlers {
         guard let pe = period else { throw APIError.badRequest("period", nil, "required") }
         guard let ou = unit else { throw APIError.badRequest("orgUnit", nil, "required") }
         guard let form = catalog.dataSet(ds) else {
-            throw APIError.badRequest("dataSet", ds, "no data set with this code or uid")
+            throw APIError.unknown("dataSet", ds, "no data set with this code or uid")
         }
         guard let p = Period.parse(pe) else {
             throw APIError.badRequest("period", pe, QorganError.invalidPeriod(pe).description)
@@ -244,7 +248,7 @@ extension Handlers {
                 "period", pe, "\(form.code) is reported \(form.periodType.rawValue), not \(p.type.rawValue)")
         }
         guard let u = catalog.unit(ou) else {
-            throw APIError.badRequest("orgUnit", ou, catalog.noUnit(ou))
+            throw APIError.unknown("orgUnit", ou, catalog.noUnit(ou))
         }
         guard user.canSee(u.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(ou) }
         return (form, p, u)

@@ -21,7 +21,7 @@ extension Handlers {
         let filters = try r.uri.queryParameters.getAll("filter").map(ObjectFilter.parse)
         let known = Set(objects.flatMap { o -> [String] in if case .object(let m) = o { m.map(\.0) } else { [] } })
         for f in filters where !objects.isEmpty && !known.contains(f.path[0]) {
-            throw APIError.badRequest(
+            throw APIError.unknown(
                 "filter", f.text,
                 "\(collection) have no property '\(f.path[0])' (they have \(known.sorted().joined(separator: ", ")))")
         }

@@ -53,13 +53,13 @@ extension Handlers {
         var elements: [DataElement] = []
         for ref in params("ds") {
             guard let ds = catalog.dataSet(ref) else {
-                throw APIError.badRequest("ds", ref, "no data set with this code or uid")
+                throw APIError.unknown("ds", ref, "no data set with this code or uid")
             }
             elements += ds.dataElements.compactMap { catalog.element($0) }
         }
         for ref in params("de") {
             guard let e = catalog.element(ref) else {
-                throw APIError.badRequest("de", ref, "no data element with this code or uid")
+                throw APIError.unknown("de", ref, "no data element with this code or uid")
             }
             elements.append(e)
         }
@@ -70,7 +70,7 @@ extension Handlers {
         var roots: [String] = []
         for ref in params("ou") {
             guard let u = catalog.unit(ref) else {
-                throw APIError.badRequest("ou", ref, "no organisation unit with this code or uid")
+                throw APIError.unknown("ou", ref, "no organisation unit with this code or uid")
             }
             guard user.canSee(u.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(ref) }
             roots.append(u.uid)
@@ -92,7 +92,7 @@ extension Handlers {
                 return d
             }
             guard let start, let end else {
-                throw APIError.badRequest("pe", nil, "required: a period or range (or startDate and endDate)")
+                throw APIError.illegalQuery("pe", nil, "required: a period or range (or startDate and endDate)")
             }
             guard start <= end else { throw APIError.badRequest("endDate", end.description, "before startDate") }
             span = DaySpan(start: start, end: end)
@@ -200,10 +200,10 @@ extension Handlers {
         _ element: String, _ unit: String, _ combo: String?, _ user: Principal, _ catalog: Catalog
     ) throws -> (DataElement, OrgUnit, CategoryOptionCombo) {
         guard let e = catalog.element(element) else {
-            throw APIError.badRequest("dataElement", element, "no data element with this code or uid")
+            throw APIError.unknown("dataElement", element, "no data element with this code or uid")
         }
         guard let u = catalog.unit(unit) else {
-            throw APIError.badRequest("orgUnit", unit, "no organisation unit with this code or uid")
+            throw APIError.unknown("orgUnit", unit, "no organisation unit with this code or uid")
         }
         guard user.canSee(u.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(unit) }
         let cocRef = combo ?? CategoryOptionCombo.defaultUid
@@ -248,10 +248,10 @@ extension Handlers {
         let user = try requireValueWriter(c)
         let catalog = try catalog()
         guard let ds = catalog.dataSet(b.dataSet) else {
-            throw APIError.badRequest("dataSet", b.dataSet, "no data set with this code or uid")
+            throw APIError.unknown("dataSet", b.dataSet, "no data set with this code or uid")
         }
         guard let root = catalog.unit(b.orgUnit) else {
-            throw APIError.badRequest("orgUnit", b.orgUnit, "no organisation unit with this code or uid")
+            throw APIError.unknown("orgUnit", b.orgUnit, "no organisation unit with this code or uid")
         }
         guard user.canSee(root.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(b.orgUnit) }
         let bounds = try store.generatedBounds(catalog, form: ds, root: root.uid)

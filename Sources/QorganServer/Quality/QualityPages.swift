@@ -17,7 +17,7 @@ extension PageHandlers {
     ) {
         let unitRef = HTTP.param(r, "ou") ?? user.units.first ?? ""
         guard let unit = catalog.unit(unitRef) else {
-            throw APIError.badRequest("ou", unitRef, "no organisation unit with this code or uid")
+            throw APIError.unknown("ou", unitRef, "no organisation unit with this code or uid")
         }
         guard user.canSee(unit.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(unitRef) }
         let pe = HTTP.param(r, "pe") ?? String(years().last ?? state.today.year)
@@ -152,7 +152,7 @@ extension PageHandlers {
         }
         let dsRef = HTTP.param(r, "ds") ?? forms.first?.uid ?? ""
         guard let form = catalog.dataSet(dsRef) else {
-            throw APIError.badRequest("ds", dsRef, "no data set with this code or uid")
+            throw APIError.unknown("ds", dsRef, "no data set with this code or uid")
         }
         let (unit, pe, selection) = try unitAndPeriods(r, user, catalog)
         let result: Completeness

@@ -79,7 +79,7 @@ extension Handlers {
         var units: [String] = []
         for ref in HTTP.params(r, "ou") {
             guard let u = catalog.unit(ref) else {
-                throw APIError.badRequest("ou", ref, "no organisation unit with this code or uid")
+                throw APIError.unknown("ou", ref, "no organisation unit with this code or uid")
             }
             guard user.canSee(u.uid, in: catalog, on: today) else { throw APIError.outOfScope(ref) }
             units.append(u.uid)
@@ -88,14 +88,14 @@ extension Handlers {
         var rules: [String] = []
         for ref in HTTP.params(r, "rule") {
             guard let rule = catalog.validationRule(ref) else {
-                throw APIError.badRequest("rule", ref, "no validation rule with this code or uid")
+                throw APIError.unknown("rule", ref, "no validation rule with this code or uid")
             }
             rules.append(rule.uid)
         }
         var form: String? = nil
         if let ref = HTTP.param(r, "dataSet") {
             guard let ds = catalog.dataSet(ref) else {
-                throw APIError.badRequest("dataSet", ref, "no data set with this code or uid")
+                throw APIError.unknown("dataSet", ref, "no data set with this code or uid")
             }
             form = ds.uid
         }
@@ -179,7 +179,7 @@ extension Handlers {
             throw APIError.badRequest("dataSet", nil, "required: a form's code or uid")
         }
         guard let form = catalog.dataSet(ref) else {
-            throw APIError.badRequest("dataSet", ref, "no data set with this code or uid")
+            throw APIError.unknown("dataSet", ref, "no data set with this code or uid")
         }
         guard let pe = HTTP.param(r, "pe") else { throw APIError.badRequest("pe", nil, "required: a period or range") }
         guard let selection = try? PeriodSelection(pe) else {
@@ -188,7 +188,7 @@ extension Handlers {
         var roots: [String] = []
         for ref in HTTP.params(r, "ou") {
             guard let u = catalog.unit(ref) else {
-                throw APIError.badRequest("ou", ref, "no organisation unit with this code or uid")
+                throw APIError.unknown("ou", ref, "no organisation unit with this code or uid")
             }
             guard user.canSee(u.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(ref) }
             roots.append(u.uid)

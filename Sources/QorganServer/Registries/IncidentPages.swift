@@ -55,7 +55,7 @@ extension PageHandlers {
         let records = try state.store.incidents(filter)
         let rootRef = HTTP.param(r, "ou") ?? user.units.first ?? ""
         guard let root = catalog.unit(rootRef) else {
-            throw APIError.badRequest("ou", rootRef, "no organisation unit with this code or uid")
+            throw APIError.unknown("ou", rootRef, "no organisation unit with this code or uid")
         }
         // Years: those asked for, else those of the register.
         let years: [Int] = {

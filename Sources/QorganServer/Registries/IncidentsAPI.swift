@@ -113,7 +113,7 @@ extension Handlers {
         f.units = user.units
         if let ou = HTTP.param(r, "ou") {
             guard let u = catalog.unit(ou) else {
-                throw APIError.badRequest("ou", ou, "no organisation unit with this code or uid")
+                throw APIError.unknown("ou", ou, "no organisation unit with this code or uid")
             }
             guard user.canSee(u.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(ou) }
             f.units = [u.uid]

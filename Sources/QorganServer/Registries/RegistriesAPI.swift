@@ -97,7 +97,7 @@ extension Handlers {
     func scopedUnit(_ ref: String?, _ user: Principal, _ catalog: Catalog) throws -> [String] {
         guard let ref else { return user.units }
         guard let u = catalog.unit(ref) else {
-            throw APIError.badRequest("ou", ref, "no organisation unit with this code or uid")
+            throw APIError.unknown("ou", ref, "no organisation unit with this code or uid")
         }
         guard user.canSee(u.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(ref) }
         return [u.uid]

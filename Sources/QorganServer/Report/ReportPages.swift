@@ -71,7 +71,7 @@ extension Handlers {
         let catalog = snapshot.catalog
         let unitRef = HTTP.param(r, "ou") ?? user.units.first ?? ""
         guard let unit = catalog.unit(unitRef) else {
-            throw APIError.badRequest("ou", unitRef, catalog.noUnit(unitRef))
+            throw APIError.unknown("ou", unitRef, catalog.noUnit(unitRef))
         }
         guard user.canSee(unit.uid, in: catalog, on: state.today) else { throw APIError.outOfScope(unitRef) }
         let threshold =

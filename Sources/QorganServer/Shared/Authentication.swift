@@ -100,7 +100,9 @@ struct AuthMiddleware: RouterMiddleware {
 
 extension AuthMiddleware {
     /// The user of HTTP Basic credentials, throttled exactly as the sign-in page is: after five
-    /// failures for a name or from an address, 429 until the window has passed.
+    /// failures for a name or from an address, refused until the window has passed. The API says
+    /// so with 401 (code `throttled`, `Retry-After`), as DHIS2 answers a locked account: the
+    /// credentials were not accepted, and a client that retries with others learns nothing new.
     func basicUser(_ credentials: String, _ context: AppContext) throws -> UserRecord {
         guard credentials.utf8.count <= 4_096, let data = Data(base64Encoded: credentials),
             let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":")
@@ -113,7 +115,7 @@ extension AuthMiddleware {
         if let wait = try state.throttle.retryAfter(username: username, address: context.clientAddress) {
             try state.throttle.refused(username: username, address: context.clientAddress, how: "HTTP Basic")
             var error = APIError(
-                .tooManyRequests, code: "throttled",
+                .unauthorized, code: "throttled",
                 "too many failed sign-ins for this name from this address; try again in \((wait + 59) / 60) minutes")
             error.retryAfter = wait
             throw error

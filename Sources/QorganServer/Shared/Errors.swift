@@ -40,6 +40,21 @@ public struct APIError: Error, HTTPResponseError, Sendable {
             .badRequest, code: "bad_request", "\(field): \(reason)",
             problems: [Problem(field: field, value: value, reason: reason)])
     }
+    /// A well-formed reference to nothing known (an element, unit, form… code or uid no object
+    /// has): 409 Conflict, as DHIS2 answers it; a malformed value is a 400.
+    public static func unknown(_ field: String, _ value: String?, _ reason: String) -> APIError {
+        APIError(
+            .conflict, code: "unknown_reference", "\(field): \(reason)",
+            problems: [.unknown(field: field, value: value, reason: reason)])
+    }
+    /// Parameters each well-formed that together make no request (one of two alternatives
+    /// missing, a parameter that needs another, an end before its start): 409 Conflict, as
+    /// DHIS2 answers an illegal query; one malformed value is a 400.
+    public static func illegalQuery(_ field: String, _ value: String?, _ reason: String) -> APIError {
+        APIError(
+            .conflict, code: "illegal_query", "\(field): \(reason)",
+            problems: [Problem(field: field, value: value, reason: reason)])
+    }
     public static func notFound(_ what: String) -> APIError { APIError(.notFound, code: "not_found", what) }
 
     /// A refusal by role, scope or lock: 403, or 409 for a closed form.
@@ -62,7 +77,15 @@ public struct APIError: Error, HTTPResponseError, Sendable {
                 problems: [Problem(field: kind, value: key, reason: "not found")])
         case .conflict(let m): self.init(.conflict, code: "conflict", m)
         case .busy(let m): self.init(.serviceUnavailable, code: "busy", m)
-        case .rejected(_, let problems): self.init(.badRequest, code: "rejected", error.description, problems: problems)
+        case .rejected(_, let problems):
+            // A batch is refused whole either way; one refused only for unknown references or
+            // duplicate codes (conflicts with other objects) is a 409.
+            let status: HTTPResponse.Status = Problem.onlyConflicts(problems) ? .conflict : .badRequest
+            self.init(status, code: "rejected", error.description, problems: problems)
+        case .invalidRequest(_, let problems) where Problem.onlyConflicts(problems):
+            self.init(.conflict, code: Self.conflictCode(problems), error.description, problems: problems)
+        case .invalidValue(let p) where Problem.onlyConflicts([p]):
+            self.init(.conflict, code: Self.conflictCode([p]), error.description, problems: [p])
         case .invalidRequest(_, let problems):
             self.init(.badRequest, code: "bad_request", error.description, problems: problems)
         case .invalidValue(let p): self.init(.badRequest, code: "bad_request", error.description, problems: [p])
@@ -72,6 +95,14 @@ public struct APIError: Error, HTTPResponseError, Sendable {
                 problems: [Problem(field: "period", value: s, reason: "not a period")])
         default: self.init(.badRequest, code: "bad_request", error.description)
         }
+    }
+
+    /// `unknown_reference` when every problem names something unknown, `illegal_query` when every
+    /// one is of the parameters together, else `conflict`.
+    static func conflictCode(_ problems: [Problem]) -> String {
+        if problems.allSatisfy({ $0.code == Problem.unknownReference }) { return "unknown_reference" }
+        if problems.allSatisfy({ $0.code == Problem.illegalQuery }) { return "illegal_query" }
+        return "conflict"
     }
 
     /// Qorgan's fields, and DHIS2's (`httpStatus`, `httpStatusCode`), so that DHIS2's clients read it too.

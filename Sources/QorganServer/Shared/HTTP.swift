@@ -45,22 +45,22 @@ enum HTTP {
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer: body))
         } catch let DecodingError.keyNotFound(key, ctx) {
-            let path = (ctx.codingPath + [key]).map(\.stringValue).joined(separator: ".")
+            let path = jsonPath(ctx.codingPath + [key])
             throw APIError.badRequest(path, nil, "missing in \(what)")
         } catch let DecodingError.typeMismatch(_, ctx) {
             throw APIError.badRequest(
-                ctx.codingPath.map(\.stringValue).joined(separator: "."), nil,
+                jsonPath(ctx.codingPath), nil,
                 "wrong type in \(what): \(ctx.debugDescription)")
         } catch let DecodingError.valueNotFound(_, ctx) {
             throw APIError.badRequest(
-                ctx.codingPath.map(\.stringValue).joined(separator: "."), nil, "missing value in \(what)")
+                jsonPath(ctx.codingPath), nil, "missing value in \(what)")
         } catch let DecodingError.dataCorrupted(ctx) {
             // An empty path: the body is not JSON; otherwise one field holds a wrong value.
             if ctx.codingPath.isEmpty {
                 throw APIError.badRequest("body", nil, "\(what) is not valid JSON: \(ctx.debugDescription)")
             }
             throw APIError.badRequest(
-                ctx.codingPath.map(\.stringValue).joined(separator: "."), nil, "in \(what): \(ctx.debugDescription)")
+                jsonPath(ctx.codingPath), nil, "in \(what): \(ctx.debugDescription)")
         }
     }
 
@@ -120,11 +120,18 @@ enum HTTP {
     /// DHIS2's `startDate` and `endDate` (yyyy-MM-dd, both or neither, start first) as a span.
     static func dateSpan(_ request: Request) throws -> DaySpan? {
         guard let given = param(request, "startDate") ?? param(request, "endDate") else { return nil }
-        guard let a = param(request, "startDate").flatMap({ Day(iso: $0) }),
-            let b = param(request, "endDate").flatMap({ Day(iso: $0) }), a <= b
-        else {
-            throw APIError.badRequest("startDate", given, "give startDate and endDate as yyyy-MM-dd, start first")
+        var days: [Day] = []
+        for name in ["startDate", "endDate"] {
+            guard let text = param(request, name) else {
+                throw APIError.illegalQuery(name, nil, "give startDate and endDate together")
+            }
+            guard let day = Day(iso: text) else { throw APIError.badRequest(name, text, "a day as yyyy-MM-dd") }
+            days.append(day)
         }
+        guard days[0] <= days[1] else {
+            throw APIError.illegalQuery("startDate", given, "startDate is after endDate")
+        }
+        let (a, b) = (days[0], days[1])
         return DaySpan(start: a, end: b)
     }
 
