@@ -15,6 +15,35 @@ def q(name, desc, required=False, schema=None):
     # An empty parameter is refused like a missing one: the document says so.
     return {"name": name, "in": "query", "required": required, "description": desc, "schema": schema or {"type": "string", "minLength": 1}}
 YEAR = {"type": "integer", "minimum": 1900, "maximum": 2100}
+# The forms of DHIS2's period identifiers Qorgan reads, as patterns: years 1900–2100, months
+# 01–12, days that exist (29 February is read in leap years; the pattern leaves it out), weeks
+# 1–52 (a 53rd week is read in the years that have one), every fixed period type of DHIS2.
+Y = "(19[0-9][0-9]|20[0-9][0-9]|2100)"
+MD = "((0[13578]|1[02])(0[1-9]|[12][0-9]|3[01])|(0[469]|11)(0[1-9]|[12][0-9]|30)|02(0[1-9]|1[0-9]|2[0-8]))"
+MD_DASH = MD.replace(")(0", ")-(0").replace("02(0", "02-(0")
+PERIOD_RE = (Y + "(" + "|".join([
+    "", "(0[1-9]|1[0-2])", MD, "-(0[1-9]|1[0-2])", "-" + MD_DASH, "(W|WedW|ThuW|FriW|SatW|SunW)([1-9]|[1-4][0-9]|5[0-2])",
+    "BiW([1-9]|1[0-9]|2[0-6])", "(Nov)?Q[1-4]", "(April|Nov)?S[12]", "0[1-6]B", "Feb|April|July|Aug|Sep|Oct|Nov"]) + ")")
+RELATIVE_RE = ("(TODAY|YESTERDAY|MONTHS_THIS_YEAR|QUARTERS_THIS_YEAR|(THIS|LAST)_(DAY|WEEK|BIWEEK|MONTH|BIMONTH|QUARTER|SIX_MONTH|YEAR|FINANCIAL_YEAR)"
+               "|LAST_([1-9][0-9]?)_(DAY|WEEK|BIWEEK|MONTH|BIMONTH|QUARTER|SIX_MONTH|YEAR|FINANCIAL_YEAR)S)")
+PERIOD = {"type": "string", "pattern": "^" + PERIOD_RE + "$", "maxLength": 16,
+          "description": "A DHIS2 period identifier: 2017, 201703 or 2017-03, 20170315 or 2017-03-15, 2017W5, 2017BiW3, 2017Q1, 2017S1, 2017April, …"}
+# Where a range is read too (FIRST..LAST, both of one type, FIRST not after LAST): the pattern
+# gives single periods, for a range's order is more than a pattern can say.
+PERIOD_OR_RANGE = {**PERIOD, "description": "A period, or a range FIRST..LAST of one type (2013..2017, 2016Q2..2017Q1)"}
+DATE = {"type": "string", "pattern": "^" + Y + "-" + MD_DASH + "$", "description": "YYYY-MM-DD"}
+PERIOD_TYPES = ["Daily", "Weekly", "WeeklyWednesday", "WeeklyThursday", "WeeklyFriday", "WeeklySaturday", "WeeklySunday", "BiWeekly",
+                "Monthly", "BiMonthly", "Quarterly", "QuarterlyNov", "SixMonthly", "SixMonthlyApril", "SixMonthlyNov", "Yearly",
+                "FinancialFeb", "FinancialApril", "FinancialJuly", "FinancialAug", "FinancialSep", "FinancialOct", "FinancialNov"]
+AGGREGATION_TYPES = ["SUM", "AVERAGE", "AVERAGE_SUM_ORG_UNIT", "LAST", "LAST_IN_PERIOD", "MIN", "MAX", "COUNT", "NONE"]
+# Codes and uids as patterns can say them: letters, digits and '_' (a code with other characters is read too).
+CODE_RE = "[A-Za-z0-9_]{1,50}"
+UNIT_RE = "(" + CODE_RE + "|LEVEL-[1-9][0-9]?(:" + CODE_RE + ")?|CHILDREN:" + CODE_RE + "|USER_ORGUNIT(_CHILDREN|_GRANDCHILDREN)?)"
+DATA_RE = CODE_RE + "([.]" + CODE_RE + ")?"
+def listed(item): return item + "(;" + item + ")*"
+PERIODS_RE = listed("(" + PERIOD_RE + "|" + RELATIVE_RE + ")")
+PERIODS = {"type": "string", "maxLength": 4000, "pattern": "^" + PERIODS_RE + "$",
+           "description": "Periods or relative periods, ';'-separated; a range FIRST..LAST is read too"}
 FLAG = {"type": "string", "enum": ["true", "false", "1", "0"]}
 def p(name, desc):
     return {"name": name, "in": "path", "required": True, "description": desc, "schema": {"type": "string"}}
@@ -23,27 +52,31 @@ def ok(schema, desc="OK", status="200", ctype="application/json"):
 def errors(*codes):
     text = {"400": "Bad input: the field is named in problems", "401": "Not signed in, or the token is unknown or revoked",
             "403": "Not allowed for this role, outside the caller's units, or a missing CSRF token",
-            "404": "Not found (or outside the caller's units)", "409": "Conflict: the form is locked or approved, the object exists, (completion) a rule is broken, or (approval) the step does not fit the state",
+            "404": "Not found (or outside the caller's units)", "409": "Conflict: a code or uid that names nothing (unknown_reference), the form is locked or approved, the object exists, (completion) a rule is broken, or (approval) the step does not fit the state",
             "413": "The body is larger than the operation takes",
             "503": "The database is busy with another writer (try again; nothing was changed), or a PDF was asked of a server without Chromium"}
     return {c: {"description": text[c], "content": {"application/json": {"schema": ref("Error")}}} for c in codes}
 def body(schema, desc):
     return {"required": True, "description": desc, "content": {"application/json": {"schema": schema}}}
 def op(summary, tag, responses, params=None, request=None, secured=True, opid=None):
+    if "400" in responses and "409" not in responses: responses = {**responses, **errors("409")}
     o = {"summary": summary, "tags": [tag], "operationId": opid, "responses": responses}
     if params: o["parameters"] = params
     if request: o["requestBody"] = request
     if not secured: o["security"] = []
     return o
 
-key_params = [q("de", "Data element (code or uid)", True), q("pe", "Period (DHIS2 identifier, e.g. 201703)", True),
+key_params = [q("de", "Data element (code or uid)", True), q("pe", "Period (DHIS2 identifier, e.g. 201703)", True, schema=PERIOD),
               q("ou", "Organisation unit (code or uid)", True), q("co", "Option combination (code or uid); the default when absent"),
               q("cc", "Attribute category combination (only the default exists)"),
               q("cp", "Attribute category options (only the default exists: leave out)"),
               q("ao", "Attribute option combination; the default when absent")]
 FIELDS = q("fields", "DHIS2 field selection: id,name,parent[id,name], * , :identifiable, !code")
 FORMAT2 = q("format", "json (default) or csv; or the path's suffix .json / .csv", schema={"type": "string", "enum": ["json", "csv"]})
-LIST_PARAMS = [FIELDS, q("filter", "property:operator:value (eq, ne, like, ilike, in, null, gt, …); repeated: all hold (rootJunction=OR: any)"),
+FILTER_OPERATORS = "(!?(eq|like|ilike|[$]like|like[$]|[$]ilike|ilike[$]|in|token)|ne|neq|gt|ge|lt|le)"
+FILTER = {"type": "string", "maxLength": 2000,
+          "pattern": "^[.]*[^:.]+([.]+[^:.]+){0,9}[.]*:(" + FILTER_OPERATORS + ":.*|!?(null|empty)(:.*)?)$"}
+LIST_PARAMS = [FIELDS, q("filter", "property:operator:value (eq, ne, like, ilike, in, null, gt, …); repeated: all hold (rootJunction=OR: any)", schema=FILTER),
                q("rootJunction", "AND (default) or OR", schema={"type": "string", "enum": ["AND", "OR"]}),
                q("order", "property:asc, :desc, :iasc or :idesc"),
                q("page", "Page number, from 1", schema={"type": "integer", "minimum": 1, "maximum": 1000000}),
@@ -66,7 +99,8 @@ doc = {
   "paths": {
     "/health": {"get": op("Liveness: the database answers; the number of values the engine holds", "system",
                           ok({"type": "object", "properties": {"status": {"type": "string"}, "values": {"type": "integer", "description": "Values in the analytics engine"}}}),
-                          secured=False, opid="health")},
+                          secured=False, opid="health") | {"responses": {**ok({"type": "object", "properties": {"status": {"type": "string"}, "values": {"type": "integer", "description": "Values in the analytics engine"}}}),
+                          "401": {"description": "An Authorization header was sent and is wrong (none is needed)", "content": {"application/json": {"schema": ref("Error")}}}}}},
     "/metrics": {"get": op("Prometheus metrics: for administrators, and for a scraper sending the --metrics-token secret as a bearer token", "system",
                            {**ok({"type": "string"}, ctype="text/plain"), **errors("401", "403")}, opid="metrics")},
     "/api/openapi.json": {"get": op("This document", "system", ok({"type": "object"}), secured=False, opid="openapi")},
@@ -78,7 +112,7 @@ doc = {
       "get": op("One data value", "data", {**ok(ref("DataValue")), **errors("400", "401", "403", "404")}, params=key_params, opid="getValue"),
       "post": op("Save one data value (checked against its element's type; audited): a JSON body, or DHIS2's parameters de, pe, ou, co, cc, cp, value, comment", "data",
                  {**ok(ref("DataValue"), desc="Saved", status="201"), **errors("400", "401", "403", "404", "409")},
-                 params=[q("de", "Data element, when the value comes as parameters"), q("pe", "Period"), q("ou", "Unit"), q("co", "Option combination"),
+                 params=[q("de", "Data element, when the value comes as parameters"), q("pe", "Period", schema=PERIOD), q("ou", "Unit"), q("co", "Option combination"),
                          q("cc", "Attribute category combination"), q("cp", "Attribute options"), q("value", "The value"), q("comment", "A comment")],
                  request={"required": False, "description": "The value and its key (or leave out and send parameters)",
                           "content": {"application/json": {"schema": ref("DataValueInput")}}}, opid="saveValue"),
@@ -91,7 +125,7 @@ doc = {
                 {"200": {"description": "The values", "content": {"application/json": {"schema": ref("Form")}, "application/csv": {"schema": {"type": "string"}},
                          "application/adx+xml": {"schema": {"type": "string"}}}}, **errors("400", "401", "403")},
                 params=[q("dataSet", "Form (code or uid); repeated or ';'-separated"), q("dataElement", "Data element (code or uid)"),
-                        q("period", "Period (DHIS2 identifier)"), q("startDate", "First day (yyyy-MM-dd), with endDate"), q("endDate", "Last day"),
+                        q("period", "Period (DHIS2 identifier)", schema=PERIOD), q("startDate", "First day (yyyy-MM-dd), with endDate", schema=DATE), q("endDate", "Last day", schema=DATE),
                         q("orgUnit", "Unit (code or uid)", True), q("children", "Also the units below", schema=FLAG),
                         q("includeDeleted", "Deleted values too", schema=FLAG), q("limit", "At most this many values", schema={"type": "integer", "minimum": 1, "maximum": 10000000}),
                         q("format", "json (default), csv or adx; or the path's suffix", schema={"type": "string", "enum": ["json", "csv", "adx"]})] + ID_SCHEMES,
@@ -113,19 +147,19 @@ doc = {
         "Each rule is checked for the units that enter its data (and units at its levels), for every period of its type", "validation",
         {"200": {"description": "The violations, the most important first", "content": {"application/json": {"schema": ref("ValidationResult")}, "text/csv": {"schema": {"type": "string"}}}},
          **errors("400", "401", "403")},
-        params=[q("pe", "A period or range whose periods are checked (2017, 2016..2017)", True),
+        params=[q("pe", "A period or range whose periods are checked (2017, 2016..2017)", True, schema=PERIOD_OR_RANGE),
                 q("ou", "Units (code or uid), each with its subtree; the caller's units when absent"),
                 q("rule", "Only these rules (code or uid); repeated or ';'-separated"), q("dataSet", "Only the rules of this form"),
                 q("importance", "Only violations of this importance", schema={"type": "string", "enum": ["HIGH", "MEDIUM", "LOW", "high", "medium", "low"]}),
                 FORMAT2], opid="validate")},
     "/api/validation/dataSet/{ds}": {"get": op("One form's rules for one unit and period, as DHIS2's data entry asks (the entry page shows them beside the grid)", "validation",
         {**ok(ref("FormValidation")), **errors("400", "401", "403")},
-        params=[p("ds", "The form (code or uid)"), q("pe", "The period", True), q("ou", "The unit (code or uid)", True)], opid="validateForm")},
+        params=[p("ds", "The form (code or uid)"), q("pe", "The period", True, schema=PERIOD), q("ou", "The unit (code or uid)", True)], opid="validateForm")},
     "/api/completeness": {"get": op("A form's completeness and timeliness for units (each with its subtree) and a period or range: expected, reported, "
         "complete and complete-on-time reports by unit and by period, and the reports that never arrived", "validation",
         {"200": {"description": "The counts", "content": {"application/json": {"schema": ref("Completeness")}, "text/csv": {"schema": {"type": "string"}}}},
          **errors("400", "401", "403")},
-        params=[q("dataSet", "The form (code or uid)", True), q("pe", "A period or range (2017, 2013..2017)", True),
+        params=[q("dataSet", "The form (code or uid)", True), q("pe", "A period or range (2017, 2013..2017)", True, schema=PERIOD_OR_RANGE),
                 q("ou", "Units (code or uid), each with its subtree; the caller's units when absent"), FORMAT2], opid="completeness")},
     "/api/notifications": {"get": op("What needs the caller's attention, computed from the data as they are: forms due or overdue in their units, "
         "rules broken in data they entered, approvals waiting for them, prescriptions past due", "validation",
@@ -135,7 +169,7 @@ doc = {
     "/api/outlierDetection": {"get": op("The largest outliers for units (each with its subtree) and a period or range, each value judged against its own series "
         "(the same unit, element and combination over periods of its type); DHIS2's outlier detection", "validation",
         {**ok(ref("Outliers")), **errors("400", "401", "403")},
-        params=[q("pe", "A period or range whose values are judged (or startDate and endDate)"), q("startDate", "YYYY-MM-DD"), q("endDate", "YYYY-MM-DD"),
+        params=[q("pe", "A period or range whose values are judged (or startDate and endDate)", schema=PERIOD_OR_RANGE), q("startDate", "YYYY-MM-DD", schema=DATE), q("endDate", "YYYY-MM-DD", schema=DATE),
                 q("ou", "Units (code or uid), each with its subtree; the caller's units when absent"), q("ds", "Only the elements of these forms"),
                 q("de", "Only these elements"), q("algorithm", "MOD_Z_SCORE (default), Z_SCORE or MIN_MAX_VALUES", schema={"type": "string", "enum": ["MOD_Z_SCORE", "Z_SCORE", "MIN_MAX_VALUES"]}),
                 q("threshold", "Scores above it are outliers (default 3.5, or 3 for Z_SCORE)", schema={"type": "number", "exclusiveMinimum": 0, "maximum": 99}),
@@ -147,7 +181,7 @@ doc = {
       "get": op("A form for a unit and period as a spreadsheet (XLSX) with its stored values, to fill offline: B1–B3 say form, unit and period; column C the values, column E their keys", "data",
         {"200": {"description": "The workbook", "content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}}}},
          **errors("400", "401", "403")},
-        params=[q("ds", "The form", True), q("ou", "The unit (one that reports on the form)", True), q("pe", "The period", True)], opid="getFormWorkbook"),
+        params=[q("ds", "The form", True), q("ou", "The unit (one that reports on the form)", True), q("pe", "The period", True, schema=PERIOD)], opid="getFormWorkbook"),
       "post": op("A filled form's spreadsheet back: stored whole or not at all; each refused cell is named (cell C7) in problems; empty cells leave values as they are", "data",
         {"200": {"description": "What was stored", "content": {"application/json": {"schema": {"type": "object", "properties": {"imported": {"type": "integer"}, "updated": {"type": "integer"}, "unchanged": {"type": "integer"}, "deleted": {"type": "integer"}, "dryRun": {"type": "boolean"}}}}}},
          **errors("400", "401", "403", "409", "413")},
@@ -163,7 +197,7 @@ doc = {
     "/api/dataApprovals": {
       "get": op("Where the sign-off of a form's data for a unit and period stands: level, who, when, what the caller may do next, and every step", "approval",
         {**ok(ref("Approval")), **errors("400", "401", "403")},
-        params=[q("ds", "The form (code or uid)", True), q("pe", "The period", True), q("ou", "The unit (code or uid)", True)], opid="getApproval"),
+        params=[q("ds", "The form (code or uid)", True), q("pe", "The period", True, schema=PERIOD), q("ou", "The unit (code or uid)", True)], opid="getApproval"),
       "post": op("One approval step: approve (the unit's level or the one above; form complete, no high importance violation), accept (the level above), "
         "return (a level above, with a reason), unapprove (administrators), withdraw (the level of the last sign-off takes it back while the level above has not acted). Approved data are locked for entry", "approval",
         {**ok(ref("Approval")), **errors("400", "401", "403", "409")}, request=body(ref("ApprovalStep"), "The form, period, unit and step"), opid="approve")},
@@ -174,27 +208,30 @@ doc = {
         {"200": {"description": "The result", "content": {"application/json": {"schema": {"oneOf": [ref("AnalyticsResult"), ref("DHIS2AnalyticsResult")]}}, "text/csv": {"schema": {"type": "string"}},
                  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}}}},
          **errors("400", "401", "403")},
-        params=[q("dx", "Data: indicators, elements, ELEMENT.COMBO operands; ';'-separated or repeated"),
-                q("pe", "Periods, ranges (2013..2017) or relative periods (LAST_5_YEARS)"),
-                q("ou", "Units, LEVEL-n, LEVEL-n:UNIT, CHILDREN:UNIT, USER_ORGUNIT; a bare LEVEL-n means that level within the caller's units"),
-                q("dimension", "DHIS2's form: dx:A;B, pe:2017;LAST_12_MONTHS, ou:LEVEL-2;KZ (a level within units), co; repeated"),
+        params=[q("dx", "Data: indicators, elements, ELEMENT.COMBO operands; ';'-separated or repeated", schema={"type": "string", "pattern": "^" + listed(DATA_RE) + "$"}),
+                q("pe", "Periods, ranges (2013..2017) or relative periods (LAST_5_YEARS)", schema=PERIODS),
+                q("ou", "Units, LEVEL-n, LEVEL-n:UNIT, CHILDREN:UNIT, USER_ORGUNIT; a bare LEVEL-n means that level within the caller's units", schema={"type": "string", "pattern": "^" + listed(UNIT_RE) + "$"}),
+                q("dimension", "DHIS2's form: dx:A;B, pe:2017;LAST_12_MONTHS, ou:LEVEL-2;KZ (a level within units), co; repeated, each dimension once", schema={"type": "string",
+                  "pattern": "^(dx:" + listed(DATA_RE) + "|pe:" + PERIODS_RE + "|ou:" + listed(UNIT_RE) + "|co)$"}),
                 q("co", "Break elements down by option combination", schema=FLAG),
-                q("filter", "Taken together: a dimension name (dx, pe or ou), or DHIS2's form ou:A;B"),
-                q("startDate", "DHIS2's form: the first day of the data, with endDate (instead of pe)"), q("endDate", "The last day"),
+                q("filter", "Taken together: a dimension name (dx, pe or ou), or DHIS2's form ou:A;B (a dimension not also given as dimension=)", schema={"type": "string",
+                  "pattern": "^(dx|pe|ou|dx:" + listed(DATA_RE) + "|pe:" + PERIODS_RE + "|ou:" + listed(UNIT_RE) + ")$"}),
+                q("startDate", "DHIS2's form: the first day of the data, with endDate (instead of pe)", schema=DATE), q("endDate", "The last day", schema=DATE),
                 q("displayProperty", "NAME (default) or SHORTNAME", schema={"type": "string", "enum": ["NAME", "SHORTNAME"]}),
                 q("outputIdScheme", "UID (default), CODE or NAME", schema={"type": "string", "enum": ["UID", "CODE", "NAME"]}),
                 q("skipMeta", "DHIS2's form: leave metaData out", schema=FLAG), q("skipData", "DHIS2's form: leave rows out", schema=FLAG),
-                q("columns", "DHIS2's form: dimensions of the columns (accepted; rows come flat)"), q("rows", "Dimensions of the rows"),
-                q("periodType", "Split periods into this type (Monthly, Quarterly, Yearly, …)"),
-                q("aggregationType", "Override the aggregation (SUM, AVERAGE, LAST, …)"),
+                q("columns", "DHIS2's form: dimensions of the columns (accepted; rows come flat)", schema={"type": "string", "pattern": "^" + listed("(dx|pe|ou|co)") + "$"}),
+                q("rows", "Dimensions of the rows", schema={"type": "string", "pattern": "^" + listed("(dx|pe|ou|co)") + "$"}),
+                q("periodType", "Split periods into this type (Monthly, Quarterly, Yearly, …); every period asked for must hold at least one", schema={"type": "string", "enum": PERIOD_TYPES}),
+                q("aggregationType", "Override the aggregation (SUM, AVERAGE, LAST, …)", schema={"type": "string", "enum": AGGREGATION_TYPES}),
                 q("numeratorDenominator", "Add numerator, denominator and factor of indicators", schema=FLAG),
                 q("includeNumDen", "DHIS2's name of numeratorDenominator", schema=FLAG),
                 q("format", "json (default), csv or xlsx; or the path's suffix .json / .csv", schema={"type": "string", "enum": ["json", "csv", "xlsx"]})],
         opid="analytics")},
     "/api/incidents": {
       "get": op("Incidents in the caller's units, with filters", "incidents", {**ok({"type": "array", "items": ref("IncidentOut")}), **errors("400", "401", "403")},
-                params=[q("from", "From a date (YYYY, YYYY-MM, YYYY-MM-DD) or period"), q("to", "To a date or period"),
-                        q("ou", "Within this unit's subtree"), q("outcome", "completed, failed, foiled or unknown"),
+                params=[q("from", "From a date (YYYY, YYYY-MM, YYYY-MM-DD) or period", schema=PERIOD), q("to", "To a date or period", schema=PERIOD),
+                        q("ou", "Within this unit's subtree"), q("outcome", "completed, failed, foiled or unknown", schema={"type": "string", "enum": ["completed", "failed", "foiled", "unknown"]}),
                         q("attackType", "GTD attack type", schema={"type": "integer", "minimum": 1, "maximum": 9}),
                         q("targetType", "GTD target type", schema={"type": "integer", "minimum": 1, "maximum": 22}),
                         q("deleted", "Include deleted incidents", schema=FLAG)], opid="listIncidents"),
@@ -218,7 +255,7 @@ doc = {
                  request=body(ref("Instrument"), "The checklist"), opid="saveInstrument"),
     },
     "/api/readiness/instruments/{code}/derive": {"post": op("Derive the next version of a checklist (administrators)", "readiness",
-        {"201": {"description": "Derived", "content": {"application/json": {"schema": {"type": "object"}}}}, **errors("401", "403", "404")},
+        {"201": {"description": "Derived", "content": {"application/json": {"schema": {"type": "object"}}}}, **errors("401", "403", "404", "409")},
         params=[p("code", "The checklist's code")], opid="deriveInstrument")},
     "/api/readiness/assessments": {
       "get": op("Assessments in the caller's units", "readiness", {**ok({"type": "array", "items": {"type": "object"}}), **errors("400", "401", "403")},
@@ -242,11 +279,11 @@ doc = {
                  request=body(ref("Site"), "The site (no plans of it)"), opid="createSite"),
     },
     "/api/sites/flags": {"get": op("Sites not inspected within the interval, and prescriptions past due", "sites", {**ok({"type": "object"}), **errors("400", "401", "403")},
-        params=[q("on", "The day to judge on (YYYY-MM-DD; default today)"), q("ou", "Within this unit")], opid="siteFlags")},
+        params=[q("on", "The day to judge on (YYYY-MM-DD; default today)", schema=DATE), q("ou", "Within this unit")], opid="siteFlags")},
     "/api/sites/config": {
       "get": op("The registry's categories, measures, tiers and inspection interval", "sites", {**ok({"type": "object"}), **errors("401")}, opid="getSiteConfig"),
       "put": op("Replace the registry's configuration (administrators)", "sites", {**ok({"type": "object"}), **errors("400", "401", "403")},
-                request=body({"type": "object"}, "The configuration"), opid="setSiteConfig"),
+                request=body(ref("SiteConfiguration"), "The configuration"), opid="setSiteConfig"),
     },
     "/api/sites/{uid}": {
       "get": op("One site, its inspections and history", "sites", {**ok({"type": "object"}), **errors("401", "403", "404")}, params=[p("uid", "The site's uid")], opid="getSite"),
@@ -262,14 +299,14 @@ doc = {
           "text/html": {"schema": {"type": "string"}}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}},
           "application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
          **errors("400", "401", "403", "503")},
-        params=[q("pe", "Periods (default: those of the report's figures)"), q("ou", "The unit (default: the caller's)"), q("lang", "en, ru or kk"),
-                q("edition", "full or public"), q("threshold", "Public edition: counts below it are hidden", schema={"type": "number"}),
+        params=[q("pe", "Periods (default: those of the report's figures)", schema=PERIODS), q("ou", "The unit (default: the caller's)"), q("lang", "en, ru or kk", schema={"type": "string", "enum": ["en", "ru", "kk"]}),
+                q("edition", "full or public", schema={"type": "string", "enum": ["full", "public"]}), q("threshold", "Public edition: counts below it are hidden", schema={"type": "number", "minimum": 1, "maximum": 1000000}),
                 q("approved", "Only data approved to the national level (and the registers'); the report says how many values were left out", schema=FLAG),
                 q("format", "json (default), md, html, xlsx or pdf", schema={"type": "string", "enum": ["json", "md", "html", "xlsx", "pdf"]})], opid="report")},
     "/api/framework": {
       "get": op("The results framework", "report", {**ok({"type": "object"}), **errors("401", "404")}, opid="getFramework"),
       "put": op("Replace the results framework (administrators; every version is kept)", "report", {**ok({"type": "object"}), **errors("400", "401", "403")},
-                request=body({"type": "object"}, "The framework"), opid="setFramework"),
+                request=body(ref("ResultsFramework"), "The framework"), opid="setFramework"),
     },
     "/api/users": {
       "get": op("Users whose units lie within the administrator's", "users", {**ok({"type": "array", "items": ref("User")}), **errors("401", "403")}, opid="listUsers"),
@@ -283,13 +320,13 @@ doc = {
       "get": op("The caller's API tokens (all tokens, for administrators)", "users", {**ok({"type": "array", "items": ref("Token")}), **errors("401")}, opid="listTokens"),
       "post": op("Create an API token for the caller; its secret is in this answer only", "users",
                  {"201": {"description": "Created", "content": {"application/json": {"schema": ref("NewToken")}}}, **errors("400", "401")},
-                 request=body({"type": "object", "required": ["name"], "properties": {"name": {"type": "string"},
+                 request=body({"type": "object", "required": ["name"], "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "\\S"},
                      "expiresInDays": {"type": "integer", "minimum": 1, "maximum": 3650, "description": "Days until it stops working by itself; absent: until revoked. Never beyond the end of the token, or of the session (unless `password` is given), that asks for it"},
                      "password": {"type": "string", "maxLength": 1024, "description": "The caller's password, given again in a session: without it the token ends with the session"}}},
                      "What the token is for, and how long it lasts"), opid="createToken"),
     },
     "/api/tokens/{id}": {"delete": op("Revoke an API token", "users", {"204": {"description": "Revoked"}, **errors("400", "401", "403", "404")},
-                                      params=[p("id", "The token's number")], opid="revokeToken")},
+                                      params=[{**p("id", "The token's number"), "schema": {"type": "integer", "minimum": 1}}], opid="revokeToken")},
   },
   "components": {
     "securitySchemes": {
@@ -299,55 +336,91 @@ doc = {
     },
     "schemas": {
       "Error": {"type": "object", "required": ["status", "code", "message", "problems"], "properties": {
-        "status": {"type": "integer"}, "code": {"type": "string", "description": "Stable: bad_request, rejected, unauthorized, invalid_token, throttled, forbidden, out_of_scope, csrf, not_found, conflict, form_locked"},
+        "status": {"type": "integer"}, "code": {"type": "string", "description": "Stable: bad_request, rejected, unknown_reference, unauthorized, invalid_token, throttled, forbidden, out_of_scope, csrf, not_found, conflict, form_locked"},
         "httpStatus": {"type": "string"}, "httpStatusCode": {"type": "integer"},
         "message": {"type": "string"}, "problems": {"type": "array", "items": ref("Problem")}}},
       "Problem": {"type": "object", "required": ["reason"], "properties": {"line": {"type": "integer"}, "object": {"type": "string"},
         "field": {"type": "string"}, "value": {"type": "string"}, "reason": {"type": "string"},
         "code": {"type": "string", "description": "The kind of problem, for a client to say in its own language: notNumber, notWhole, tooLarge, negative, over100, notBoolean, tooLong, duplicate, closed, approved, outOfScope, noCode, notInForm"}}},
-      "Incident": {"type": "object", "required": ["date", "unit", "outcome"], "properties": {
-        "date": {"type": "string", "description": "YYYY, YYYY-MM or YYYY-MM-DD: as precisely as known"},
-        "unit": {"type": "string", "description": "A unit of any level (code or uid)"}, "placeName": {"type": "string"},
-        "latitude": {"type": "number"}, "longitude": {"type": "number"},
+      "Incident": {"type": "object", "required": ["date", "unit", "outcome"],
+        "allOf": [{"if": {"required": ["latitude"], "properties": {"latitude": {"type": "number"}}}, "then": {"required": ["longitude"], "properties": {"longitude": {"type": "number"}}}},
+                  {"if": {"required": ["longitude"], "properties": {"longitude": {"type": "number"}}}, "then": {"required": ["latitude"], "properties": {"latitude": {"type": "number"}}}},
+                  {"if": {"required": ["propertyExtent"], "properties": {"propertyExtent": {"type": "integer"}}}, "then": {"required": ["propertyDamage"], "properties": {"propertyDamage": {"const": "yes"}}}},
+                  {"if": {"required": ["outcome"], "properties": {"outcome": {"const": "foiled"}}}, "then": {"properties": {"killed": {"enum": [0, None]}, "wounded": {"enum": [0, None]}}}}],
+        "properties": {
+        "date": {"type": "string", "pattern": "^" + Y + "(-(0[1-9]|1[0-2])|-" + MD_DASH + ")?$", "description": "YYYY, YYYY-MM or YYYY-MM-DD: as precisely as known; not after today"},
+        "unit": {"type": "string", "description": "A unit of any level (code or uid), open on the date"}, "placeName": {"type": "string", "maxLength": 200},
+        "latitude": {"type": "number", "minimum": -90, "maximum": 90}, "longitude": {"type": "number", "minimum": -180, "maximum": 180},
         "outcome": {"type": "string", "enum": ["completed", "failed", "foiled", "unknown"]},
         "attackType": {"type": "integer", "minimum": 1, "maximum": 9}, "targetType": {"type": "integer", "minimum": 1, "maximum": 22},
         "weaponType": {"type": "integer", "minimum": 1, "maximum": 13},
-        "killed": {"type": ["integer", "null"], "description": "null or absent: not known"}, "wounded": {"type": ["integer", "null"]},
+        "killed": {"type": ["integer", "null"], "minimum": 0, "description": "null or absent: not known"}, "wounded": {"type": ["integer", "null"], "minimum": 0},
         "propertyDamage": {"type": "string", "enum": ["yes", "no", "unknown"]}, "propertyExtent": {"type": "integer", "minimum": 1, "maximum": 4},
         "claimed": {"type": "string", "enum": ["yes", "no", "unknown"]},
-        "summary": {"type": "string", "maxLength": 2000, "description": "Not for personal data"}, "sources": {"type": "array", "items": {"type": "string"}},
+        "summary": {"type": "string", "maxLength": 2000, "description": "Not for personal data"},
+        "sources": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 500, "pattern": "\\S", "description": "A citation"}},
         "illustrative": {"type": "boolean"}, "gtdEventId": {"type": "string"},
         "translations": translations("placeName", "summary", "sources")}},
       "IncidentOut": {"allOf": [ref("Incident"), {"type": "object", "properties": {"uid": {"type": "string"}, "unitCode": {"type": "string"},
         "unitName": {"type": "string"}, "deleted": {"type": "boolean"}, "created": {"type": "string"}, "createdBy": {"type": "string"},
         "lastUpdated": {"type": "string"}, "lastUpdatedBy": {"type": "string"}, "labels": {"type": "object"}}}]},
-      "Instrument": {"type": "object", "required": ["code", "version", "name", "sections"], "properties": {"code": {"type": "string"},
-        "version": {"type": "integer"}, "name": {"type": "string"}, "derivedFrom": {"type": "string"},
-        "sections": {"type": "array", "items": {"type": "object", "properties": {"code": {"type": "string"}, "name": {"type": "string"},
-          "items": {"type": "array", "items": {"type": "object", "properties": {"code": {"type": "string"}, "text": {"type": "string"},
-            "weight": {"type": "number"}, "scale": {"type": "string", "enum": ["yes-no", "0-4", "PSMU"]}}}}}}}}},
+      "Instrument": {"type": "object", "required": ["code", "version", "name", "sections"], "properties": {"code": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,50}$"},
+        "version": {"type": "integer", "minimum": 1, "maximum": 1000000}, "name": {"type": "string", "minLength": 1}, "derivedFrom": {"type": ["string", "null"]},
+        "sections": {"type": "array", "minItems": 1, "items": {"type": "object", "required": ["code", "name", "items"], "properties": {"code": {"type": "string"}, "name": {"type": "string"},
+          "items": {"type": "array", "minItems": 1, "description": "Item codes are unique in an instrument",
+            "items": {"type": "object", "required": ["code", "text", "weight", "scale"], "properties": {"code": {"type": "string", "minLength": 1}, "text": {"type": "string", "minLength": 1},
+            "weight": {"type": "number", "exclusiveMinimum": 0, "maximum": 1000000}, "scale": {"type": "string", "enum": ["yes-no", "0-4", "PSMU"]}}}}}}}}},
       "Assessment": {"type": "object", "required": ["unit", "date", "instrument", "version", "assessorRole", "scores"], "properties": {
-        "unit": {"type": "string"}, "date": {"type": "string"}, "instrument": {"type": "string"}, "version": {"type": "integer"},
-        "assessorRole": {"type": "string", "description": "A role, never a name"},
+        "unit": {"type": "string"}, "date": DATE, "instrument": {"type": "string"}, "version": {"type": "integer", "minimum": 1},
+        "assessorRole": {"type": "string", "pattern": "\\S", "description": "A role, never a name"},
         "translations": translations("assessorRole"),
-        "scores": {"type": "array", "items": {"type": "object", "properties": {"item": {"type": "string"},
+        "scores": {"type": "array", "description": "Every item of the checklist once", "items": {"type": "object", "required": ["item", "answer"], "properties": {"item": {"type": "string"},
           "answer": {"type": "string", "description": "yes/no, 0–4, P/S/M/U, or NA"}, "evidence": {"type": "string"}}}}}},
-      "Site": {"type": "object", "required": ["name", "category", "unit", "peakOccupancy", "responsibleRole", "registered"], "properties": {
-        "name": {"type": "string"}, "category": {"type": "string"}, "sector": {"type": "string"}, "unit": {"type": "string"},
-        "peakOccupancy": {"type": "integer"}, "responsibleRole": {"type": "string"}, "registered": {"type": "string"}, "closed": {"type": "string"},
+      "Site": {"type": "object", "required": ["name", "category", "unit", "peakOccupancy", "responsibleRole", "registered"],
+        "if": {"required": ["planStatus"], "properties": {"planStatus": {"enum": ["draft", "approved", "expired"]}}}, "then": {"required": ["planDate"], "properties": {"planDate": DATE}},
+        "properties": {
+        "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"}, "category": {"type": "string", "description": "A category of the registry's configuration"},
+        "sector": {"type": ["string", "null"]}, "unit": {"type": "string"},
+        "peakOccupancy": {"type": "integer", "minimum": 0}, "responsibleRole": {"type": "string", "pattern": "\\S"}, "registered": DATE,
+        "closed": {**DATE, "description": "Not before registered"},
         "planStatus": {"type": "string", "enum": ["none", "draft", "approved", "expired"], "description": "The anti-terrorist protection passport"},
-        "planDate": {"type": "string"}, "translations": translations("name", "sector", "responsibleRole")}},
-      "Inspection": {"type": "object", "required": ["date", "findings"], "properties": {"date": {"type": "string"},
+        "planDate": DATE, "translations": translations("name", "sector", "responsibleRole")}},
+      "Inspection": {"type": "object", "required": ["date", "kind", "findings"], "properties": {"date": DATE,
         "kind": {"type": "string", "enum": ["planned", "unannounced"]},
         "findings": {"type": "object", "additionalProperties": {"type": "string", "enum": ["in-place", "partial", "missing"]}},
-        "prescriptions": {"type": "array", "items": {"type": "object", "properties": {"text": {"type": "string"}, "due": {"type": "string"}, "closed": {"type": "string"},
+        "prescriptions": {"type": "array", "items": {"type": "object", "required": ["text", "due"], "properties": {"text": {"type": "string", "pattern": "\\S"}, "due": DATE, "closed": DATE,
           "translations": translations("text")}}}}},
-      "User": {"type": "object", "properties": {"username": {"type": "string"}, "role": {"type": "string", "enum": ["administrator", "analyst", "data-entry", "viewer", "approver"]},
+      "SiteConfiguration": {"type": "object", "required": ["measures", "categories", "tiers", "inspectionIntervalMonths"], "properties": {
+        "measures": {"type": "array", "description": "Codes unique", "items": {"type": "object", "required": ["code", "name"], "properties": {
+          "code": {"type": "string", "pattern": "\\S", "description": "Given, and unique in its list"}, "name": {"type": "string"}, "translations": {"type": "object", "additionalProperties": {"type": "string"}}}}},
+        "categories": {"type": "array", "minItems": 1, "items": {"type": "object", "required": ["code", "name", "measures"], "properties": {
+          "code": {"type": "string", "pattern": "\\S", "description": "Given, and unique in its list"}, "name": {"type": "string"}, "measures": {"type": "array", "description": "Codes of measures of this configuration", "items": {"type": "string"}},
+          "translations": {"type": "object", "additionalProperties": {"type": "string"}}}}},
+        "tiers": {"type": "array", "minItems": 1, "contains": {"type": "object", "required": ["from"], "properties": {"from": {"const": 0}}},
+          "description": "One tier starts from 0", "items": {"type": "object", "required": ["code", "name", "from"], "properties": {
+          "code": {"type": "string", "pattern": "\\S", "description": "Given, and unique in its list"}, "name": {"type": "string"}, "from": {"type": "integer", "minimum": 0}, "translations": {"type": "object", "additionalProperties": {"type": "string"}}}}},
+        "inspectionIntervalMonths": {"type": "integer", "minimum": 1, "maximum": 1200}}},
+      "ResultsFramework": {"type": "object", "required": ["programme", "goals"], "properties": {
+        "programme": {"type": "string", "minLength": 1},
+        "goals": {"type": "array", "description": "Codes of goals, outcomes and outputs are unique in the framework", "items": {"type": "object", "required": ["code", "name", "outcomes"], "properties": {
+          "code": {"type": "string"}, "name": {"type": "string"}, "outcomes": {"type": "array", "items": {"type": "object", "required": ["code", "name", "indicators", "outputs"], "properties": {
+            "code": {"type": "string"}, "name": {"type": "string"}, "indicators": {"type": "array", "items": ref("FrameworkIndicator")},
+            "outputs": {"type": "array", "items": {"type": "object", "required": ["code", "name", "indicators"], "properties": {
+              "code": {"type": "string"}, "name": {"type": "string"}, "indicators": {"type": "array", "items": ref("FrameworkIndicator")}}}}}}}}}},
+        "translations": {"type": ["object", "null"], "description": "language → English text → translation", "additionalProperties": {"type": "object", "additionalProperties": {"type": "string"}}}}},
+      "FrameworkIndicator": {"type": "object", "required": ["indicator", "definition", "baseline", "targets", "meansOfVerification", "frequency", "responsibleUnit"], "properties": {
+        "indicator": {"type": "string", "description": "An indicator (code or uid)"}, "definition": {"type": "string"},
+        "baseline": {"type": "object", "required": ["value", "period"], "properties": {"value": {"type": "number"}, "period": PERIOD_OR_RANGE}},
+        "targets": {"type": "array", "minItems": 1, "items": {"type": "object", "required": ["period", "value"], "properties": {"period": PERIOD_OR_RANGE, "value": {"type": "number"}, "unit": {"type": "string"}}}},
+        "meansOfVerification": {"type": "string"}, "frequency": {"type": "string"}, "responsibleUnit": {"type": "string", "description": "A unit (code or uid)"},
+        "higherIsBetter": {"type": "boolean"}}},
+      "Role": {"type": "string", "enum": ["administrator", "analyst", "data-entry", "viewer", "approver"]},
+      "User": {"type": "object", "properties": {"username": {"type": "string"}, "role": ref("Role"),
         "units": {"type": "array", "items": {"type": "string"}}, "language": {"type": ["string", "null"], "description": "The language the user chose; null: the browser's"}, "disabled": {"type": "boolean"}}},
       "NewUser": {"type": "object", "required": ["username", "password", "role", "units"], "properties": {"username": {"type": "string"},
-        "password": {"type": "string", "minLength": 8}, "role": {"type": "string"}, "units": {"type": "array", "items": {"type": "string"}}, "language": {"type": "string", "enum": ["en", "ru", "kk"]}}},
-      "UserChange": {"type": "object", "properties": {"role": {"type": "string"}, "units": {"type": "array", "items": {"type": "string"}},
-        "password": {"type": "string", "minLength": 8}, "language": {"type": "string"}, "disabled": {"type": "boolean"}}},
+        "password": {"type": "string", "minLength": 8}, "role": ref("Role"), "units": {"type": "array", "minItems": 1, "items": {"type": "string"}}, "language": {"type": "string", "enum": ["en", "ru", "kk"]}}},
+      "UserChange": {"type": "object", "properties": {"role": ref("Role"), "units": {"type": "array", "minItems": 1, "items": {"type": "string"}},
+        "password": {"type": "string", "minLength": 8}, "language": {"type": "string", "enum": ["en", "ru", "kk"]}, "disabled": {"type": "boolean"}}},
       "Token": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "username": {"type": "string"},
         "created": {"type": "string"}, "lastUsed": {"type": "string"}, "revoked": {"type": "boolean"}, "expires": {"type": "string"}}},
       "NewToken": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "token": {"type": "string"}, "expires": {"type": "string"}}},
@@ -359,13 +432,13 @@ doc = {
         "id": {"type": "string"}, "code": {"type": "string"}, "name": {"type": "string"}, "displayName": {"type": "string"}}},
 
       "DataValueInput": {"type": "object", "required": ["dataElement", "period", "orgUnit", "value"], "properties": {
-        "dataElement": {"type": "string", "minLength": 1}, "period": {"type": "string", "minLength": 1}, "orgUnit": {"type": "string", "minLength": 1}, "categoryOptionCombo": {"type": "string"},
-        "attributeOptionCombo": {"type": "string"}, "value": {"type": ["string", "number", "boolean"]}, "comment": {"type": "string"}}},
+        "dataElement": {"type": "string", "minLength": 1}, "period": PERIOD, "orgUnit": {"type": "string", "minLength": 1}, "categoryOptionCombo": {"type": "string"},
+        "attributeOptionCombo": {"type": "string"}, "value": {"type": ["string", "number", "boolean"], "minLength": 1, "pattern": "\\S", "description": "Not empty (to delete a value, use DELETE)"}, "comment": {"type": "string"}}},
       "DataValue": {"type": "object", "properties": {"dataElement": {"type": "string"}, "period": {"type": "string"}, "orgUnit": {"type": "string"},
         "categoryOptionCombo": {"type": "string"}, "attributeOptionCombo": {"type": "string"}, "value": {"type": "string"}, "storedBy": {"type": "string"},
         "created": {"type": "string"}, "lastUpdated": {"type": "string"}, "comment": {"type": "string"}, "followUp": {"type": "boolean"}, "deleted": {"type": "boolean"}}},
-      "DataValueSet": {"type": "object", "properties": {"dataSet": {"type": "string"}, "period": {"type": "string"}, "orgUnit": {"type": "string"},
-        "dataValues": {"type": "array", "items": {"type": "object", "properties": {"dataElement": {"type": "string"}, "period": {"type": "string"},
+      "DataValueSet": {"type": "object", "properties": {"dataSet": {"type": "string"}, "completeDate": {"type": "string"}, "period": PERIOD, "orgUnit": {"type": "string"},
+        "dataValues": {"type": "array", "items": {"type": "object", "properties": {"dataElement": {"type": "string"}, "period": PERIOD,
           "orgUnit": {"type": "string"}, "categoryOptionCombo": {"type": "string"}, "value": {"type": "string"}, "comment": {"type": "string"}, "deleted": {"type": "boolean"}}}}}},
       "ImportSummary": {"type": "object", "description": "DHIS2's import summary; the same fields again under response (DHIS2 2.38+'s envelope)", "properties": {
         "responseType": {"type": "string"}, "status": {"type": "string", "enum": ["SUCCESS", "ERROR"]}, "description": {"type": "string"},
@@ -384,7 +457,7 @@ doc = {
       "Form": {"type": "object", "properties": {"dataSet": {"type": "string"}, "period": {"type": "string"}, "orgUnit": {"type": "string"},
         "completed": {"type": "boolean"}, "completedBy": {"type": "string"}, "completedAt": {"type": "string"}, "comment": {"type": "string"}, "locked": {"type": "boolean"},
         "dataValues": {"type": "array", "items": ref("DataValue")}}},
-      "Completion": {"type": "object", "required": ["dataSet", "period", "orgUnit"], "properties": {"dataSet": {"type": "string"}, "period": {"type": "string"},
+      "Completion": {"type": "object", "required": ["dataSet", "period", "orgUnit"], "properties": {"dataSet": {"type": "string"}, "period": PERIOD,
         "orgUnit": {"type": "string"}, "completed": {"type": "boolean", "default": True},
         "comment": {"type": "string", "maxLength": 1000, "description": "Why the form is complete despite a medium or low importance violation (required then); a high importance violation refuses completion (409 validation_failed)"}}},
       "Violation": {"type": "object", "properties": {"validationRule": {"type": "string"}, "validationRuleCode": {"type": "string"}, "validationRuleName": {"type": "string"},
@@ -400,11 +473,11 @@ doc = {
         "byPeriod": {"type": "array", "items": {"type": "object"}}, "notReported": {"type": "array", "items": {"type": "object"}}}},
       "Outliers": {"type": "object", "properties": {"metadata": {"type": "object"}, "outlierValues": {"type": "array", "items": {"type": "object"}}}},
       "FollowUp": {"type": "object", "required": ["dataElement", "period", "orgUnit", "followup"], "properties": {"dataElement": {"type": "string"},
-        "period": {"type": "string"}, "orgUnit": {"type": "string"}, "categoryOptionCombo": {"type": "string"}, "followup": {"type": "boolean"}}},
+        "period": PERIOD, "orgUnit": {"type": "string"}, "categoryOptionCombo": {"type": "string"}, "followup": {"type": "boolean"}}},
       "MinMax": {"type": "object", "required": ["dataElement", "orgUnit", "minValue", "maxValue"], "properties": {"dataElement": {"type": "string"},
         "orgUnit": {"type": "string"}, "categoryOptionCombo": {"type": "string"}, "minValue": {"type": "number"}, "maxValue": {"type": "number"}}},
       "GenerateMinMax": {"type": "object", "required": ["dataSet", "orgUnit"], "properties": {"dataSet": {"type": "string"}, "orgUnit": {"type": "string"}}},
-      "ApprovalStep": {"type": "object", "required": ["dataSet", "period", "orgUnit", "action"], "properties": {"dataSet": {"type": "string"}, "period": {"type": "string"},
+      "ApprovalStep": {"type": "object", "required": ["dataSet", "period", "orgUnit", "action"], "properties": {"dataSet": {"type": "string"}, "period": PERIOD,
         "orgUnit": {"type": "string"}, "action": {"type": "string", "enum": ["approve", "accept", "return", "unapprove", "withdraw", "APPROVE", "ACCEPT", "RETURN", "UNAPPROVE", "WITHDRAW"]},
         "reason": {"type": "string", "maxLength": 1000}}},
       "Approval": {"type": "object", "properties": {"dataSet": {"type": "string"}, "period": {"type": "string"}, "orgUnit": {"type": "string"},
@@ -441,6 +514,45 @@ for c, d in COLLECTIONS:
          **errors(*(["400", "401", "403", "404"] if units else ["400", "401", "404"]))},
         params=[p("id", "Uid or code"), FIELDS, FORMAT2], opid=f"get{Name[:-1]}")}
     doc["components"]["schemas"][f"{Name}List"] = {"type": "object", "properties": {"pager": ref("Pager"), c: {"type": "array", "items": ref("MetadataObject")}}}
+
+# A property a request body may leave out may also be null: Qorgan reads both as absent.
+REQUEST_BODIES = ["Incident", "Instrument", "Assessment", "Site", "Inspection", "NewUser", "UserChange", "DataValueInput",
+                  "DataValueSet", "Completion", "FollowUp", "MinMax", "GenerateMinMax", "ApprovalStep", "SiteConfiguration",
+                  "ResultsFramework", "FrameworkIndicator"]
+doc = json.loads(json.dumps(doc))  # shared parts (PERIOD, DATE) become copies: each changed on its own
+def nullable_optionals(schema):
+    if not isinstance(schema, dict): return
+    props = schema.get("properties", {})
+    required = set(schema.get("required", []))
+    for name, prop in list(props.items()):
+        if name not in required:
+            if "$ref" in prop:
+                props[name] = {"anyOf": [prop, {"type": "null"}]}
+            elif isinstance(prop.get("type"), str):
+                prop["type"] = [prop["type"], "null"]
+                if "enum" in prop: prop["enum"] = prop["enum"] + [None]
+        nullable_optionals(props[name] if "$ref" not in prop else None)
+    for key in ("items", "additionalProperties"):
+        if isinstance(schema.get(key), dict) and "propertyNames" not in schema: nullable_optionals(schema[key])
+for name in REQUEST_BODIES: nullable_optionals(doc["components"]["schemas"][name])
+nullable_optionals(doc["paths"]["/api/tokens"]["post"]["requestBody"]["content"]["application/json"]["schema"])
+
+# Qorgan reads whole numbers as 64-bit integers: a number beyond them is refused (400) before
+# anything else, so every integer the document takes says so.
+def int64_bounds(node):
+    if isinstance(node, dict):
+        t = node.get("type")
+        if t == "integer" or (isinstance(t, list) and "integer" in t):
+            node.setdefault("minimum", -2**63)
+            node.setdefault("maximum", 2**63 - 1)
+        for v in node.values(): int64_bounds(v)
+    elif isinstance(node, list):
+        for v in node: int64_bounds(v)
+for path in doc["paths"].values():
+    for o in path.values():
+        int64_bounds(o.get("parameters", []))
+        int64_bounds(o.get("requestBody", {}))
+for name in REQUEST_BODIES: int64_bounds(doc["components"]["schemas"][name])
 
 here = os.path.dirname(os.path.abspath(__file__))
 out = os.path.join(here, "..", "Sources", "QorganServer", "Resources", "openapi.json")
