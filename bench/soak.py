@@ -86,9 +86,14 @@ async def main():
     pairs = [(d["dataElement"]["id"], u["id"]) for f in monthly for d in f["dataSetElements"] for u in f["organisationUnits"]
              if elements[d["dataElement"]["id"]]["valueType"].startswith("INTEGER")
              and len(elements[d["dataElement"]["id"]]["categoryCombo"]["categoryOptionCombos"]) == 1]
-    # Sessions write 2013–2015, imports 2016–2017: no key is written by both.
-    months = [f"{y}{m:02d}" for y in range(2013, 2016) for m in range(1, 13)]
-    import_keys = [(e, u, f"{y}{m:02d}") for y in (2016, 2017) for m in range(1, 13) for e, u in pairs]
+    # The demo approves 2013–2017 (approved data are locked) and has no value after: sessions write
+    # 2018–2020, imports 2021–2022, so that every key is open and no key is written by both; units
+    # closed by then are left out.
+    _, body = await setup.request("GET", "/api/organisationUnits?paging=false&fields=id,closedDate")
+    closed = {u["id"] for u in json.loads(body)["organisationUnits"] if u.get("closedDate")}
+    pairs = [(e, u) for e, u in pairs if u not in closed]
+    months = [f"{y}{m:02d}" for y in range(2018, 2021) for m in range(1, 13)]
+    import_keys = [(e, u, f"{y}{m:02d}") for y in (2021, 2022) for m in range(1, 13) for e, u in pairs]
     keys = []
     for i in range(a.sessions):
         e, u = pairs[i % len(pairs)]
