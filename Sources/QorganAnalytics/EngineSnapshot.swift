@@ -151,6 +151,7 @@ public enum EngineSnapshot {
             for (uid, part) in parts {
                 if let e = state.elementPartition[uid] { state.partitions[e] = part }
             }
+            state.buildRollups()
             return state
         }
         return EngineState.mapped(

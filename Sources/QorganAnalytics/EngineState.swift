@@ -17,6 +17,8 @@ public struct EngineState: Sendable {
     var periodEpoch: [Int] = []
     /// Forms registered complete, for reporting rates (`R{FORM.METRIC}`).
     public internal(set) var completions = CompletionIndex()
+    /// Sums by year and quarter and by unit with units below it, kept with every change.
+    var rollups = Rollups()
 
     init(catalog: Catalog) {
         self.catalog = catalog
@@ -38,6 +40,8 @@ public struct EngineState: Sendable {
     public mutating func setCompletions(_ records: [CompletionRecord]) { completions = CompletionIndex(records) }
     /// Bytes held by the value columns.
     public var columnBytes: Int { partitions.reduce(0) { $0 + $1.bytes } }
+    /// Bytes held by the rollups' cells.
+    public var rollupBytes: Int { rollups.bytes }
 
     /// Periods are kept sorted by start (then end), so that a partition's rows are in time order.
     mutating func periodId(_ p: Period) -> UInt32 {
@@ -99,9 +103,18 @@ public struct EngineState: Sendable {
         for (e, edits) in byPartition {
             if edits.count <= 32 {
                 for (k, v) in edits {
+                    let (found, i) = partitions[e].search(k)
+                    rollUp(element: e, key: k, old: found ? partitions[e].value[i] : nil, new: v)
                     if let v { partitions[e].upsert(k, v) } else { partitions[e].remove(k) }
                 }
             } else {
+                // The last change of each key is what the merge keeps: the rollups follow it.
+                var last: [Partition.Key: Double?] = [:]
+                for (k, v) in edits { last[k] = v }
+                for (k, v) in last {
+                    let (found, i) = partitions[e].search(k)
+                    rollUp(element: e, key: k, old: found ? partitions[e].value[i] : nil, new: v)
+                }
                 partitions[e].merge(edits)
             }
         }
@@ -190,6 +203,7 @@ public struct EngineBuilder {
             state.partitions[e] = Partition.build(&rows[e])
             rows[e] = []
         }
+        state.buildRollups()
         return state
     }
 }

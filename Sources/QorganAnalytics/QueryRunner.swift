@@ -133,10 +133,58 @@ final class QueryRunner {
             cocFilter = c
         }
         let type = query.aggregationType ?? el.aggregationType
+        if cocFilter == nil, type == .sum || type == .count, let grid = fromRollups(pIndex, count: type == .count) {
+            return grid
+        }
         let pmap = periodMap(type == .last ? .lastValue : type == .none ? .exact : .rollUp)
         let umap = unitMap(selfOnly: type == .none)
         if type == .sum, let fast = sumFast(part, cocFilter, pmap, umap) { return fast }
         return generic(part, cocFilter, type, pmap, umap)
+    }
+
+    /// Where each cell of the query is kept in the rollups: each period bucket's type and slot,
+    /// each unit bucket's hub; nil when some cell is not at a rollup's grain. Computed once.
+    private lazy var rollupPlan: (periods: [(type: Int, slot: Int?)], hubs: [Int])? = {
+        let r = state.rollups
+        guard periodBuckets.allSatisfy({ $0.count == 1 }), unitBuckets.allSatisfy({ $0.count == 1 }) else {
+            return nil
+        }
+        var periods: [(type: Int, slot: Int?)] = []
+        for spans in periodBuckets {
+            guard let at = r.locate(spans[0]) else { return nil }
+            periods.append(at)
+        }
+        var hubs: [Int] = []
+        for units in unitBuckets {
+            let u = Int(units[0])
+            guard u < r.hub.count, r.hub[u] >= 0 else { return nil }
+            hubs.append(Int(r.hub[u]))
+        }
+        return (periods, hubs)
+    }()
+
+    /// SUM or COUNT from the rollups, when every cell is one year or quarter of one unit with units
+    /// below it and the element's sums are exact; nil otherwise (the columns answer).
+    private func fromRollups(_ e: Int, count: Bool) -> [Double?]? {
+        guard let plan = rollupPlan, state.rollups.inexact[e] == 0 else { return nil }
+        let hubCount = state.rollups.hubCount
+        var grid = [Double?](repeating: nil, count: unitCount * periodCount)
+        state.rollups.cells[e].withUnsafeBufferPointer { byType in
+            for (pb, at) in plan.periods.enumerated() {
+                guard let slot = at.slot else { continue }
+                byType[at.type].withUnsafeBufferPointer { cells in
+                    for (ub, hub) in plan.hubs.enumerated() {
+                        let cell = cells[slot * hubCount + hub]
+                        if count {
+                            if cell.stored > 0 { grid[ub * periodCount + pb] = Double(cell.stored) }
+                        } else if cell.numeric > 0 {
+                            grid[ub * periodCount + pb] = Double(cell.sum)
+                        }
+                    }
+                }
+            }
+        }
+        return grid
     }
 
     /// SUM when every period and unit counts in at most one bucket: one pass over flat arrays.

@@ -108,8 +108,9 @@ public struct AnalyticsBench {
         print(
             String(
                 format:
-                    "engine: built in %.2f s; %d values; columns %.1f bytes/value; resident memory +%.1f bytes/value",
+                    "engine: built in %.2f s; %d values; columns %.1f bytes/value, rollups %.2f bytes/value; resident memory +%.1f bytes/value",
                 engineLoad, snapshot.valueCount, Double(snapshot.columnBytes) / Double(max(1, values)),
+                Double(snapshot.rollupBytes) / Double(max(1, values)),
                 Double(rssAfter - rssBefore) / Double(max(1, values))))
 
         let today = Day.firstOfMonth(2021, 1)
@@ -147,6 +148,14 @@ public struct AnalyticsBench {
                 """
                 SELECT v.coc, SUM(v.value) FROM value v JOIN period p ON p.id = v.period
                 WHERE v.element = 4 AND p.year = 2020 GROUP BY v.coc
+                """
+            ),
+            (
+                "Q5 whole pivot: every element × region × year",
+                try spec((0..<BenchShape.elements).map { BenchShape.elementCode($0) }, years, ["LEVEL-2"]),
+                """
+                SELECT v.element, u.region, p.year, SUM(v.value) FROM value v JOIN unit u ON u.id = v.unit
+                JOIN period p ON p.id = v.period GROUP BY v.element, u.region, p.year
                 """
             ),
         ]
@@ -265,6 +274,18 @@ public struct AnalyticsBench {
             "results agree across engines: \(agree ? "yes" : "NO") (checksums \(engineSums.map { formatNumber($0) }.joined(separator: ", ")))"
         )
         if let duck { print(String(format: "duckdb: generated and loaded the same rows in %.2f s", duck.load)) }
+        if let duck, let pivot = queries.firstIndex(where: { $0.0.hasPrefix("Q5") }) {
+            let e50 = Self.percentile(engineTimes[pivot], 0.5)
+            let d50 = Self.percentile(duck.times[pivot], 0.5)
+            var line =
+                "whole pivot (Q5, \(BenchShape.elements * BenchShape.regions * years.count) cells, fresh): engine \(ms(e50)), DuckDB \(ms(d50)) (\(String(format: "%.3f", e50 / d50)) ×)"
+            if let np = duck.numpyPivot {
+                let n50 = Self.percentile(np, 0.5)
+                line +=
+                    ", numpy bincount on a precomputed key \(ms(n50)) (engine \(String(format: "%.3f", e50 / n50)) × the scan limit)"
+            }
+            print(line)
+        }
         print(
             String(
                 format: "a change applied to the engine → visible to the next query (Q1): p50 %@, p95 %@",

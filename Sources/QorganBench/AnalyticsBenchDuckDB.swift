@@ -11,6 +11,9 @@ extension AnalyticsBench {
         var load: Double
         var times: [[Double]]
         var checksums: [Double]
+        /// The whole pivot as numpy's bincount over a key precomputed per row: the limit of a
+        /// full scan in memory (nil without numpy).
+        var numpyPivot: [Double]?
     }
 
     func runDuckDB(queries: [String]) throws -> DuckResult {
@@ -36,6 +39,21 @@ extension AnalyticsBench {
                     ts.append(time.perf_counter() - t)
                 out["times"].append(ts)
                 out["checksums"].append(sum((r[-1] or 0) for r in rows))
+            out["numpy"] = None
+            try:
+                import numpy as np
+                cols = con.execute("SELECT v.element, u.region, p.year, v.value FROM value v JOIN unit u ON u.id = v.unit JOIN period p ON p.id = v.period").fetchnumpy()
+                key = (((cols["element"].astype(np.int64) - 1) * 17 + (cols["region"] - 1)) * 10 + (cols["year"] - 2011)).astype(np.int32)
+                val = np.ascontiguousarray(cols["value"], dtype=np.float64)
+                np.bincount(key, weights=val, minlength=200 * 17 * 10)
+                ts = []
+                for _ in range(runs):
+                    t = time.perf_counter()
+                    np.bincount(key, weights=val, minlength=200 * 17 * 10)
+                    ts.append(time.perf_counter() - t)
+                out["numpy"] = ts
+            except ImportError:
+                pass
             print(json.dumps(out))
             """
         try source.write(toFile: script, atomically: true, encoding: .utf8)
@@ -61,8 +79,9 @@ extension AnalyticsBench {
             var load: Double
             var times: [[Double]]
             var checksums: [Double]
+            var numpy: [Double]?
         }
         let doc = try JSONDecoder().decode(Doc.self, from: data)
-        return DuckResult(load: doc.load, times: doc.times, checksums: doc.checksums)
+        return DuckResult(load: doc.load, times: doc.times, checksums: doc.checksums, numpyPivot: doc.numpy)
     }
 }
