@@ -76,8 +76,38 @@ public struct AnalyticsResult: Sendable {
     }
 
     public func csv() -> String {
-        let t = table(names: false)
-        return ([t.header] + t.rows).map { $0.map(csvField).joined(separator: ",") }.joined(separator: "\n") + "\n"
+        // Written straight into bytes, each item's field made once: joining arrays of strings was
+        // most of a large answer's time (34 000 rows: 30 ms of 60).
+        var out: [UInt8] = []
+        out.reserveCapacity(rows.count * 32 + 64)
+        var header = axes.map(\.rawValue) + ["value"]
+        if includeParts { header += ["numerator", "denominator", "factor"] }
+        out.append(contentsOf: header.map(csvField).joined(separator: ",").utf8)
+        out.append(UInt8(ascii: "\n"))
+        let axes = self.axes
+        var fields: [String: [UInt8]] = [:]
+        for r in rows {
+            for d in axes {
+                let id = item(r, d)
+                if let f = fields[id] {
+                    out.append(contentsOf: f)
+                } else {
+                    let f = Array(csvField(codes[id] ?? id).utf8)
+                    fields[id] = f
+                    out.append(contentsOf: f)
+                }
+                out.append(UInt8(ascii: ","))
+            }
+            out.append(contentsOf: csvField(format(r)).utf8)
+            if includeParts {
+                for part in [r.numerator, r.denominator, r.factor] {
+                    out.append(UInt8(ascii: ","))
+                    if let part { out.append(contentsOf: formatNumber(part).utf8) }
+                }
+            }
+            out.append(UInt8(ascii: "\n"))
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// `{"headers": [...], "metaData": {id: {"code", "name"}}, "rows": [{"dx", "co"?, "pe", "ou", "value", …}]}`,

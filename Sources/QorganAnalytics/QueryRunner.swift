@@ -144,15 +144,15 @@ final class QueryRunner {
 
     /// Where each cell of the query is kept in the rollups: each period bucket's type and slot,
     /// each unit bucket's hub; nil when some cell is not at a rollup's grain. Computed once.
-    private lazy var rollupPlan: (periods: [(type: Int, slot: Int?)], hubs: [Int])? = {
+    private lazy var rollupPlan: (slots: [Int?], hubs: [Int])? = {
         let r = state.rollups
         guard periodBuckets.allSatisfy({ $0.count == 1 }), unitBuckets.allSatisfy({ $0.count == 1 }) else {
             return nil
         }
-        var periods: [(type: Int, slot: Int?)] = []
+        var slots: [Int?] = []
         for spans in periodBuckets {
             guard let at = r.locate(spans[0]) else { return nil }
-            periods.append(at)
+            slots.append(at)
         }
         var hubs: [Int] = []
         for units in unitBuckets {
@@ -160,7 +160,7 @@ final class QueryRunner {
             guard u < r.hub.count, r.hub[u] >= 0 else { return nil }
             hubs.append(Int(r.hub[u]))
         }
-        return (periods, hubs)
+        return (slots, hubs)
     }()
 
     /// SUM or COUNT from the rollups, when every cell is one year or quarter of one unit with units
@@ -169,17 +169,15 @@ final class QueryRunner {
         guard let plan = rollupPlan, state.rollups.inexact[e] == 0 else { return nil }
         let hubCount = state.rollups.hubCount
         var grid = [Double?](repeating: nil, count: unitCount * periodCount)
-        state.rollups.cells[e].withUnsafeBufferPointer { byType in
-            for (pb, at) in plan.periods.enumerated() {
-                guard let slot = at.slot else { continue }
-                byType[at.type].withUnsafeBufferPointer { cells in
-                    for (ub, hub) in plan.hubs.enumerated() {
-                        let cell = cells[slot * hubCount + hub]
-                        if count {
-                            if cell.stored > 0 { grid[ub * periodCount + pb] = Double(cell.stored) }
-                        } else if cell.numeric > 0 {
-                            grid[ub * periodCount + pb] = Double(cell.sum)
-                        }
+        state.rollups.cells[e].withUnsafeBufferPointer { cells in
+            for (pb, slot) in plan.slots.enumerated() {
+                guard let slot else { continue }
+                for (ub, hub) in plan.hubs.enumerated() {
+                    let cell = cells[slot * hubCount + hub]
+                    if count {
+                        if cell.stored > 0 { grid[ub * periodCount + pb] = Double(cell.stored) }
+                    } else if cell.numeric > 0 {
+                        grid[ub * periodCount + pb] = Double(cell.sum)
                     }
                 }
             }

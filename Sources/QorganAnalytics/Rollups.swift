@@ -25,35 +25,52 @@ struct Rollups: Sendable {
     /// Unit index → hub slot (-1: a unit with no unit below it in any epoch).
     var hub: [Int32] = []
     var hubCount = 0
-    /// Per type: the periods known, and their slots.
-    var periods: [[Period]] = Array(repeating: [], count: types.count)
-    var slot: [[Period: Int]] = Array(repeating: [:], count: types.count)
-    /// Per element, per type: cells `[periodSlot * hubCount + hubSlot]`.
-    var cells: [[[Cell]]] = []
+    /// For each epoch and unit (`epoch * units + unit`), the hubs on its way to the root (itself
+    /// included when it is one): `chainHubs[chainStart[i]..<chainStart[i + 1]]`.
+    var chainStart: [Int] = [0]
+    var chainHubs: [Int32] = []
+    var units = 0
+    /// The years and quarters values have rolled into, each with a slot.
+    var slot: [Period: Int] = [:]
+    /// Per element: cells `[slot * hubCount + hub]`.
+    var cells: [[Cell]] = []
     /// Per element: stored numbers that are not whole (or too large to sum exactly).
     var inexact: [Int] = []
 
     init() {}
 
     init(elements: Int, units: Int, hierarchy: HierarchyEpochs) {
+        self.units = units
         var hasChildren = [Bool](repeating: false, count: units)
         for parents in hierarchy.parent {
             for p in parents where p >= 0 { hasChildren[Int(p)] = true }
         }
-        hub = hasChildren.map { _ in -1 }
+        hub = [Int32](repeating: -1, count: units)
         for u in 0..<units where hasChildren[u] {
             hub[u] = Int32(hubCount)
             hubCount += 1
         }
-        cells = Array(repeating: Array(repeating: [], count: Self.types.count), count: elements)
+        chainStart.reserveCapacity(hierarchy.parent.count * units + 1)
+        for parent in hierarchy.parent {
+            for u in 0..<units {
+                var node = Int32(u)
+                var steps = 0
+                while node >= 0 && steps <= units {
+                    if hub[Int(node)] >= 0 { chainHubs.append(hub[Int(node)]) }
+                    node = parent[Int(node)]
+                    steps += 1
+                }
+                chainStart.append(chainHubs.count)
+            }
+        }
+        cells = Array(repeating: [], count: elements)
         inexact = Array(repeating: 0, count: elements)
     }
 
-    /// The period of `type` a stored period rolls up into (as the scan's roll-up rule reads it), if any.
+    /// The year or quarter (`type`) a stored period rolls up into, by the scan's rule, if any.
     static func target(of p: Period, type: PeriodType) -> Period? {
         let weekly = p.type.isWeekly
-        let anchor = p.start.adding(days: 3)
-        let q = Period.containing(weekly ? anchor : p.start, type: type)
+        let q = Period.containing(weekly ? p.start.adding(days: 3) : p.start, type: type)
         let inside =
             weekly
             ? (p.end.ordinal - p.start.ordinal <= q.end.ordinal - q.start.ordinal)
@@ -61,77 +78,93 @@ struct Rollups: Sendable {
         return inside ? q : nil
     }
 
-    /// The slot of `q` among the periods of type `t`, made (and every element's cells grown) if new.
-    mutating func slot(_ q: Period, type t: Int) -> Int {
-        if let s = slot[t][q] { return s }
-        let s = periods[t].count
-        periods[t].append(q)
-        slot[t][q] = s
-        for e in cells.indices {
-            cells[e][t].append(contentsOf: repeatElement(Cell(), count: hubCount))
-        }
-        return s
-    }
-
-    /// The slots (one per type, -1: none) a stored period rolls up into, made if new.
+    /// The slots of the periods a stored period rolls up into, made (and every element's cells
+    /// grown) when new.
     mutating func slots(of p: Period) -> [Int] {
-        Self.types.indices.map { t in Self.target(of: p, type: Self.types[t]).map { slot($0, type: t) } ?? -1 }
-    }
-
-    /// Adds (`sign` 1) or takes out (-1) one stored value of element `e`, stored for unit `u` in a
-    /// period whose slots are `slots` and whose hierarchy is `parent`.
-    mutating func add(element e: Int, slots: [Int], unit u: Int, parent: [Int32], value v: Double, sign: Int32) {
-        var whole: Int64? = nil
-        if !v.isNaN {
-            if v == v.rounded(), abs(v) <= Double(Self.largest) { whole = Int64(v) } else { inexact[e] += Int(sign) }
-        }
-        guard hubCount > 0 else { return }
-        for t in slots.indices where slots[t] >= 0 {
-            let base = slots[t] * hubCount
-            var node = Int32(u)
-            var steps = 0
-            while node >= 0 && steps <= parent.count {
-                let h = hub[Int(node)]
-                if h >= 0 {
-                    let i = base + Int(h)
-                    cells[e][t][i].stored += sign
-                    if !v.isNaN {
-                        cells[e][t][i].numeric += sign
-                        if let whole { cells[e][t][i].sum += Int64(sign) * whole }
-                    }
-                }
-                node = parent[Int(node)]
-                steps += 1
-            }
+        guard hubCount > 0 else { return [] }
+        return Self.types.compactMap { Self.target(of: p, type: $0) }.map { q in
+            if let s = slot[q] { return s }
+            let s = slot.count
+            slot[q] = s
+            for e in cells.indices { cells[e].append(contentsOf: repeatElement(Cell(), count: hubCount)) }
+            return s
         }
     }
 
-    /// Where a period span is kept: its type and slot (slot nil: no value has rolled into it
-    /// yet); nil when the span is not a year or quarter.
-    func locate(_ span: DaySpan) -> (type: Int, slot: Int?)? {
-        for (t, type) in Self.types.enumerated() where Period.containing(span.start, type: type).span == span {
-            return (t, slot[t][Period.containing(span.start, type: type)])
+    /// Where a period span is kept: `.some(slot)` for a year or quarter (slot nil: no value has
+    /// rolled into it yet); nil when the span is neither.
+    func locate(_ span: DaySpan) -> Int?? {
+        for type in Self.types {
+            let q = Period.containing(span.start, type: type)
+            if q.span == span { return .some(slot[q]) }
         }
         return nil
     }
 
+    /// Whether `v` is summed exactly.
+    static func whole(_ v: Double) -> Int64? {
+        v == v.rounded() && abs(v) <= Double(largest) ? Int64(v) : nil
+    }
+
+    /// Adds (`sign` 1) or takes out (-1) one stored value of element `e`, stored for unit `u` in a
+    /// period of hierarchy epoch `epoch` whose slots are `slots`.
+    mutating func add(element e: Int, slots: [Int], unit u: Int, epoch: Int, value v: Double, sign: Int32) {
+        let whole = v.isNaN ? nil : Self.whole(v)
+        if !v.isNaN && whole == nil { inexact[e] += Int(sign) }
+        let chain = epoch * units + u
+        for s in slots {
+            let base = s * hubCount
+            for h in chainHubs[chainStart[chain]..<chainStart[chain + 1]] {
+                let i = base + Int(h)
+                cells[e][i].stored += sign
+                if !v.isNaN {
+                    cells[e][i].numeric += sign
+                    if let whole { cells[e][i].sum += Int64(sign) * whole }
+                }
+            }
+        }
+    }
+
     /// Bytes held by the cells.
-    var bytes: Int { cells.reduce(0) { $0 + $1.reduce(0) { $0 + $1.count * MemoryLayout<Cell>.stride } } }
+    var bytes: Int { cells.reduce(0) { $0 + $1.count * MemoryLayout<Cell>.stride } }
 }
 
 extension EngineState {
-    /// The rollups of every stored value, from the columns.
+    /// The rollups of every stored value, from the columns: one pass over them.
     mutating func buildRollups() {
         var r = Rollups(elements: partitions.count, units: catalog.organisationUnits.count, hierarchy: hierarchy)
         let slots = periods.map { r.slots(of: $0) }
-        for e in partitions.indices {
+        let units = r.units
+        for e in partitions.indices where r.hubCount > 0 {
             let part = partitions[e]
-            for i in 0..<part.count {
-                let p = Int(part.period[i])
-                r.add(
-                    element: e, slots: slots[p], unit: Int(part.unit[i]), parent: hierarchy.parent[periodEpoch[p]],
-                    value: part.value[i], sign: 1)
+            var cells = r.cells[e]
+            var inexact = 0
+            cells.withUnsafeMutableBufferPointer { c in
+                r.chainStart.withUnsafeBufferPointer { start in
+                    r.chainHubs.withUnsafeBufferPointer { hubs in
+                        for i in 0..<part.count {
+                            let p = Int(part.period[i])
+                            let v = part.value[i]
+                            let whole = v.isNaN ? nil : Rollups.whole(v)
+                            if !v.isNaN && whole == nil { inexact += 1 }
+                            let chain = periodEpoch[p] * units + Int(part.unit[i])
+                            for s in slots[p] {
+                                let base = s * r.hubCount
+                                for k in start[chain]..<start[chain + 1] {
+                                    let j = base + Int(hubs[k])
+                                    c[j].stored += 1
+                                    if !v.isNaN {
+                                        c[j].numeric += 1
+                                        c[j].sum += whole ?? 0
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
             }
+            r.cells[e] = cells
+            r.inexact[e] = inexact
         }
         rollups = r
     }
@@ -140,8 +173,8 @@ extension EngineState {
     mutating func rollUp(element e: Int, key k: Partition.Key, old: Double?, new: Double?) {
         let p = Int(k.period)
         let slots = rollups.slots(of: periods[p])
-        let parent = hierarchy.parent[periodEpoch[p]]
-        if let old { rollups.add(element: e, slots: slots, unit: Int(k.unit), parent: parent, value: old, sign: -1) }
-        if let new { rollups.add(element: e, slots: slots, unit: Int(k.unit), parent: parent, value: new, sign: 1) }
+        let epoch = periodEpoch[p]
+        if let old { rollups.add(element: e, slots: slots, unit: Int(k.unit), epoch: epoch, value: old, sign: -1) }
+        if let new { rollups.add(element: e, slots: slots, unit: Int(k.unit), epoch: epoch, value: new, sign: 1) }
     }
 }

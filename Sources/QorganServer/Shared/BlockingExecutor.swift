@@ -70,7 +70,7 @@ struct OffPoolMiddleware: RouterMiddleware {
         return try await withTaskExecutorPreference(state.executor) {
             state.follow()
             // Long work (an import) stops when the server is asked to (Interruption.check).
-            return try await Interruption.$requested.withValue({ state.isStopping }) {
+            return try await Interruption.$requested.withValue(state.stopSignal) {
                 try await next(request, context)
             }
         }

@@ -31,6 +31,8 @@ public final class ServerState: Sendable {
     private let stopping = Atomic<Bool>(false)
     public func beginStopping() { stopping.store(true, ordering: .relaxed) }
     public var isStopping: Bool { stopping.load(ordering: .relaxed) }
+    /// What long work asks to know whether to stop (`Interruption.check`).
+    var stopSignal: Interruption.Signal { Interruption.Signal { [self] in self.isStopping } }
     /// Where request handlers run: threads of their own, off Swift's cooperative pool.
     let executor: BlockingExecutor
 
