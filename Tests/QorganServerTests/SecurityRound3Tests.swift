@@ -157,5 +157,8 @@ import Testing
         #expect(csvField("=1+1") == "'=1+1")
         #expect(csvField("-5") == "-5")
         #expect(csvField("plain") == "plain")
+        // A Windows line break is one Character in Swift, but two bytes a spreadsheet splits on.
+        #expect(csvField("a\r\nb") == "\"a\r\nb\"")
+        #expect(csvField("@x") == "'@x" && csvField("1.5e3") == "1.5e3" && csvField("") == "")
     }
 }
