@@ -19,7 +19,7 @@ chromium-driver, through selenium):
 Usage: layout_e2e.py BASE_URL SCREENSHOT_DIR
 Saves a screenshot of each page at both widths (NAME-390.png, NAME-1366.png). Prints one line
 per check and exits non-zero on the first failure."""
-import datetime, importlib.util, json, os, re, sys, urllib.error, urllib.parse, urllib.request
+import datetime, importlib.util, json, os, re, sys, time, urllib.error, urllib.parse, urllib.request
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
@@ -367,6 +367,10 @@ try:
           "the one changed meanwhile is not overwritten, and the page shows both: " + conflicts.text.replace("\n", " | "))
     conflicts.find_element(By.TAG_NAME, "button").click()
     wait(d, lambda d: not conflicts.is_displayed(), timeout=30)
+    # The box closes at the click; the send (a read of the server's value, then the save) follows.
+    deadline = time.time() + 30
+    while server(keys[1]) != "12" and time.time() < deadline:
+        time.sleep(0.2)
     check(server(keys[1]) == "12", "kept by the person's choice, it is saved")
     # A send that reached the server although its answer was lost on a flaky connection: the
     # server holds the person's own value, which is their save, not someone else's change.
