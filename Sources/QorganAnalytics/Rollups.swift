@@ -109,17 +109,31 @@ struct Rollups: Sendable {
     /// Adds (`sign` 1) or takes out (-1) one stored value of element `e`, stored for unit `u` in a
     /// period of hierarchy epoch `epoch` whose slots are `slots`.
     mutating func add(element e: Int, slots: [Int], unit u: Int, epoch: Int, value v: Double, sign: Int32) {
-        let whole = v.isNaN ? nil : Self.whole(v)
-        if !v.isNaN && whole == nil { inexact[e] += Int(sign) }
+        if !v.isNaN && Self.whole(v) == nil { inexact[e] += Int(sign) }
         let chain = epoch * units + u
+        let hubs = chainHubs[chainStart[chain]..<chainStart[chain + 1]]
+        let hubCount = self.hubCount
+        cells[e].withUnsafeMutableBufferPointer { c in
+            Self.update(c, slots: slots, hubCount: hubCount, hubs: hubs, value: v, sign: sign)
+        }
+    }
+
+    /// The one cell update, for a change and for the build pass: the value counted (or taken out)
+    /// in each of its periods' cells of each hub on its unit's way to the root.
+    @inline(__always)
+    static func update(
+        _ c: UnsafeMutableBufferPointer<Cell>, slots: [Int], hubCount: Int, hubs: some Collection<Int32>,
+        value v: Double, sign: Int32
+    ) {
+        let whole = v.isNaN ? nil : Self.whole(v)
         for s in slots {
             let base = s * hubCount
-            for h in chainHubs[chainStart[chain]..<chainStart[chain + 1]] {
+            for h in hubs {
                 let i = base + Int(h)
-                cells[e][i].stored += sign
+                c[i].stored += sign
                 if !v.isNaN {
-                    cells[e][i].numeric += sign
-                    if let whole { cells[e][i].sum += Int64(sign) * whole }
+                    c[i].numeric += sign
+                    if let whole { c[i].sum += Int64(sign) * whole }
                 }
             }
         }
@@ -145,20 +159,11 @@ extension EngineState {
                         for i in 0..<part.count {
                             let p = Int(part.period[i])
                             let v = part.value[i]
-                            let whole = v.isNaN ? nil : Rollups.whole(v)
-                            if !v.isNaN && whole == nil { inexact += 1 }
+                            if !v.isNaN && Rollups.whole(v) == nil { inexact += 1 }
                             let chain = periodEpoch[p] * units + Int(part.unit[i])
-                            for s in slots[p] {
-                                let base = s * r.hubCount
-                                for k in start[chain]..<start[chain + 1] {
-                                    let j = base + Int(hubs[k])
-                                    c[j].stored += 1
-                                    if !v.isNaN {
-                                        c[j].numeric += 1
-                                        c[j].sum += whole ?? 0
-                                    }
-                                }
-                            }
+                            Rollups.update(
+                                c, slots: slots[p], hubCount: r.hubCount, hubs: hubs[start[chain]..<start[chain + 1]],
+                                value: v, sign: 1)
                         }
                     }
                 }
