@@ -2,17 +2,23 @@ import Foundation
 import QorganCore
 
 /// The values of one data element, column by column, sorted by (period, unit, option
-/// combination, attribute combination): a cell's rows stand together, and a key is found
-/// by binary search. 20 bytes a value.
+/// combination, attribute combination): a cell's rows stand together, and a key is found by
+/// binary search. Periods are kept once per run of rows that share one (a partition has a few
+/// hundred periods and millions of rows), values in 4 bytes (`Values`): 12 bytes a value.
 struct Partition: Sendable {
-    var period: [UInt32] = []
+    /// The periods present, in time order, and the row each one's run begins at: the rows of
+    /// `runPeriod[k]` are `runStart[k]..<runEnd(k)`.
+    var runPeriod: [UInt32] = []
+    var runStart: [UInt32] = []
     var unit: [UInt32] = []
     var coc: [UInt16] = []
     var aoc: [UInt16] = []
-    /// NaN for a value that has no number (text).
-    var value: [Double] = []
+    var value = Values()
 
-    var count: Int { value.count }
+    var count: Int { unit.count }
+    var runs: Int { runPeriod.count }
+
+    func runEnd(_ k: Int) -> Int { k + 1 < runStart.count ? Int(runStart[k + 1]) : count }
 
     struct Key: Comparable, Hashable {
         var period: UInt32, unit: UInt32, coc: UInt16, aoc: UInt16
@@ -21,28 +27,45 @@ struct Partition: Sendable {
         }
     }
 
-    func key(at i: Int) -> Key { Key(period: period[i], unit: unit[i], coc: coc[i], aoc: aoc[i]) }
-
-    /// The index of `k`, or where it would be inserted.
-    func search(_ k: Key) -> (found: Bool, index: Int) {
+    /// The run of period `p`, or where its run would be inserted.
+    func run(of p: UInt32) -> (found: Bool, index: Int) {
         var lo = 0
-        var hi = count
+        var hi = runPeriod.count
         while lo < hi {
             let mid = (lo + hi) / 2
-            if key(at: mid) < k { lo = mid + 1 } else { hi = mid }
+            if runPeriod[mid] < p { lo = mid + 1 } else { hi = mid }
         }
-        return (lo < count && key(at: lo) == k, lo)
+        return (lo < runPeriod.count && runPeriod[lo] == p, lo)
     }
 
-    /// The first row whose period index is at least `p` (rows are in period order).
-    func rows(periodAtLeast p: UInt32) -> Int {
+    /// The run row `i` lies in.
+    func run(ofRow i: Int) -> Int {
         var lo = 0
-        var hi = count
+        var hi = runStart.count - 1
         while lo < hi {
-            let mid = (lo + hi) / 2
-            if period[mid] < p { lo = mid + 1 } else { hi = mid }
+            let mid = (lo + hi + 1) / 2
+            if Int(runStart[mid]) <= i { lo = mid } else { hi = mid - 1 }
         }
         return lo
+    }
+
+    func key(at i: Int) -> Key {
+        Key(period: runPeriod[run(ofRow: i)], unit: unit[i], coc: coc[i], aoc: aoc[i])
+    }
+
+    /// The row index of `k`, or where it would be inserted.
+    func search(_ k: Key) -> (found: Bool, index: Int) {
+        let (has, r) = run(of: k.period)
+        guard has else { return (false, r < runStart.count ? Int(runStart[r]) : count) }
+        var lo = Int(runStart[r])
+        var hi = runEnd(r)
+        let end = hi
+        let target = (k.unit, k.coc, k.aoc)
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if (unit[mid], coc[mid], aoc[mid]) < target { lo = mid + 1 } else { hi = mid }
+        }
+        return (lo < end && (unit[lo], coc[lo], aoc[lo]) == target, lo)
     }
 
     mutating func upsert(_ k: Key, _ v: Double) {
@@ -51,7 +74,12 @@ struct Partition: Sendable {
             value[i] = v
             return
         }
-        period.insert(k.period, at: i)
+        let (has, r) = run(of: k.period)
+        if !has {
+            runPeriod.insert(k.period, at: r)
+            runStart.insert(UInt32(i), at: r)
+        }
+        for j in (r + 1)..<runStart.count { runStart[j] += 1 }
         unit.insert(k.unit, at: i)
         coc.insert(k.coc, at: i)
         aoc.insert(k.aoc, at: i)
@@ -61,11 +89,40 @@ struct Partition: Sendable {
     mutating func remove(_ k: Key) {
         let (found, i) = search(k)
         guard found else { return }
-        period.remove(at: i)
+        let r = run(of: k.period).index
         unit.remove(at: i)
         coc.remove(at: i)
         aoc.remove(at: i)
         value.remove(at: i)
+        for j in (r + 1)..<runStart.count { runStart[j] -= 1 }
+        if runEnd(r) == Int(runStart[r]) {
+            runPeriod.remove(at: r)
+            runStart.remove(at: r)
+        }
+    }
+
+    /// Numbers every period from `p` on one higher (a period inserted before them).
+    mutating func shiftPeriods(from p: UInt32) {
+        for k in runPeriod.indices where runPeriod[k] >= p { runPeriod[k] += 1 }
+    }
+
+    mutating func reserveCapacity(_ n: Int) {
+        unit.reserveCapacity(n)
+        coc.reserveCapacity(n)
+        aoc.reserveCapacity(n)
+        value.reserveCapacity(n)
+    }
+
+    /// Appends a row whose key comes after every key already here.
+    mutating func append(_ k: Key, _ v: Double) {
+        if runPeriod.last != k.period {
+            runPeriod.append(k.period)
+            runStart.append(UInt32(count))
+        }
+        unit.append(k.unit)
+        coc.append(k.coc)
+        aoc.append(k.aoc)
+        value.append(v)
     }
 
     /// Applies many edits at once (nil: delete) by one merge of sorted runs, instead of
@@ -75,32 +132,25 @@ struct Partition: Sendable {
         for (k, v) in edits { last[k] = v }  // the last edit of a key wins
         let sorted = last.sorted { $0.key < $1.key }
         var out = Partition()
-        let n = count + sorted.count
-        out.period.reserveCapacity(n)
-        out.unit.reserveCapacity(n)
-        out.coc.reserveCapacity(n)
-        out.aoc.reserveCapacity(n)
-        out.value.reserveCapacity(n)
-        func append(_ k: Key, _ v: Double) {
-            out.period.append(k.period)
-            out.unit.append(k.unit)
-            out.coc.append(k.coc)
-            out.aoc.append(k.aoc)
-            out.value.append(v)
-        }
-        var i = 0
+        out.reserveCapacity(count + sorted.count)
         var j = 0
-        while i < count || j < sorted.count {
-            if j == sorted.count || (i < count && key(at: i) < sorted[j].key) {
-                append(key(at: i), value[i])
-                i += 1
-            } else {
-                let (k, v) = sorted[j]
-                if i < count && key(at: i) == k { i += 1 }  // replaced or deleted
-                if let v { append(k, v) }
-                j += 1
+        for r in 0..<runs {
+            let p = runPeriod[r]
+            for i in Int(runStart[r])..<runEnd(r) {
+                let k = Key(period: p, unit: unit[i], coc: coc[i], aoc: aoc[i])
+                while j < sorted.count && sorted[j].key < k {
+                    if let v = sorted[j].value { out.append(sorted[j].key, v) }
+                    j += 1
+                }
+                if j < sorted.count && sorted[j].key == k {
+                    if let v = sorted[j].value { out.append(k, v) }  // replaced, or deleted
+                    j += 1
+                } else {
+                    out.append(k, value[i])
+                }
             }
         }
+        for (k, v) in sorted[j...] { if let v { out.append(k, v) } }
         self = out
     }
 
@@ -109,36 +159,106 @@ struct Partition: Sendable {
         if !rows.indices.dropFirst().allSatisfy({ rows[$0 - 1].0 < rows[$0].0 }) {
             rows.sort { $0.0 < $1.0 }
         }
-        // Keys are unique in a store; should a caller give one twice, one of the rows is kept.
-        if rows.count > 1 {
-            var w = 0
-            for r in 1..<rows.count {
-                if rows[r].0 == rows[w].0 {
-                    rows[w] = rows[r]
-                } else {
-                    w += 1
-                    rows[w] = rows[r]
-                }
-            }
-            rows.removeLast(rows.count - w - 1)
-        }
         var p = Partition()
-        p.period.reserveCapacity(rows.count)
-        p.unit.reserveCapacity(rows.count)
-        p.coc.reserveCapacity(rows.count)
-        p.aoc.reserveCapacity(rows.count)
-        p.value.reserveCapacity(rows.count)
+        p.reserveCapacity(rows.count)
+        var previous: Key? = nil
         for (k, v) in rows {
-            p.period.append(k.period)
-            p.unit.append(k.unit)
-            p.coc.append(k.coc)
-            p.aoc.append(k.aoc)
-            p.value.append(v)
+            // Keys are unique in a store; should a caller give one twice, the later row is kept.
+            if k == previous {
+                p.value[p.count - 1] = v
+                continue
+            }
+            p.append(k, v)
+            previous = k
         }
         return p
     }
 
-    var bytes: Int { count * (4 + 4 + 2 + 2 + 8) }
+    var bytes: Int {
+        count * (4 + 2 + 2 + 4) + runs * 8 + value.wide.count * 8
+    }
+}
+
+/// An element's values, 4 bytes each: a whole number from −2^30 to 2^31 − 1 is kept as itself;
+/// any other (a fraction, a larger number, −0, NaN for a text value) as a code below −2^30 that
+/// points into `wide`. Counts, the bulk of a prevention programme's data, take no more room.
+struct Values: Sendable {
+    static let escapes = 1 << 30
+    static let lowest = Int32(Int(Int32.min) + escapes)
+    var narrow: [Int32] = []
+    var wide: [Double] = []
+    /// Codes in `narrow` that point into `wide` (the rest of `wide` is left by replaced values).
+    private(set) var live = 0
+
+    init() {}
+
+    init(narrow: [Int32], wide: [Double]) {
+        self.narrow = narrow
+        self.wide = wide
+        live = narrow.reduce(0) { $0 + ($1 < Self.lowest ? 1 : 0) }
+    }
+
+    var count: Int { narrow.count }
+
+    /// `v` as kept inline, if it is a whole number in range.
+    @inline(__always)
+    static func inline(_ v: Double) -> Int32? {
+        guard v >= Double(lowest), v <= Double(Int32.max), v == v.rounded(.towardZero) else { return nil }
+        if v == 0 && v.sign == .minus { return nil }
+        return Int32(v)
+    }
+
+    @inline(__always)
+    static func decode(_ raw: Int32, _ wide: UnsafeBufferPointer<Double>) -> Double {
+        raw >= lowest ? Double(raw) : wide[Int(raw) - Int(Int32.min)]
+    }
+
+    /// Whether every code points into `wide`.
+    var isConsistent: Bool {
+        let n = wide.count
+        return narrow.allSatisfy { $0 >= Self.lowest || Int($0) - Int(Int32.min) < n }
+    }
+
+    subscript(i: Int) -> Double {
+        get {
+            let raw = narrow[i]
+            return raw >= Self.lowest ? Double(raw) : wide[Int(raw) - Int(Int32.min)]
+        }
+        set {
+            release(narrow[i])
+            narrow[i] = encode(newValue)
+        }
+    }
+
+    mutating func append(_ v: Double) { narrow.append(encode(v)) }
+
+    mutating func insert(_ v: Double, at i: Int) { narrow.insert(encode(v), at: i) }
+
+    mutating func remove(at i: Int) { release(narrow.remove(at: i)) }
+
+    mutating func reserveCapacity(_ n: Int) { narrow.reserveCapacity(n) }
+
+    private mutating func release(_ raw: Int32) { if raw < Self.lowest { live -= 1 } }
+
+    private mutating func encode(_ v: Double) -> Int32 {
+        if let i = Self.inline(v) { return i }
+        if wide.count - live > Swift.max(4096, narrow.count / 8) || wide.count == Self.escapes { compact() }
+        precondition(wide.count < Self.escapes, "an element holds at most 2^30 values that are not whole numbers")
+        wide.append(v)
+        live += 1
+        return Int32(Int(Int32.min) + wide.count - 1)
+    }
+
+    /// Drops the wide values no code points to.
+    private mutating func compact() {
+        var kept: [Double] = []
+        kept.reserveCapacity(live)
+        for i in narrow.indices where narrow[i] < Self.lowest {
+            kept.append(wide[Int(narrow[i]) - Int(Int32.min)])
+            narrow[i] = Int32(Int(Int32.min) + kept.count - 1)
+        }
+        wide = kept
+    }
 }
 
 /// The hierarchy as arrays: for each epoch (a stretch of days in which no unit changes

@@ -11,11 +11,16 @@ import QorganStore
 ///           body length u64, body checksum u64
 ///   body    element uids, unit uids, option combination uids, period ISO codes (each: count
 ///           u64, then length u32 + UTF-8 bytes each); then per element, in that order: row
-///           count u64, period u32×n, unit u32×n, coc u16×n, aoc u16×n, value f64×n.
-/// Unit and combination numbers are positions in those lists; periods are in time order.
+///           count u64, run count u64, run period u32×r, run start u32×r, unit u32×n, coc u16×n,
+///           aoc u16×n, value i32×n, wide count u64, wide f64×w (the columns as kept in memory);
+///           then the rollups: the fingerprint of their hubs u64, the hub count u64, the ISO codes
+///           of their years and quarters in slot order, and per element its inexact count u64,
+///           cell count u64 and cells (sum i64, numeric i32, stored i32)×c.
+/// Unit and combination numbers are positions in those lists; periods are in time order. The
+/// rollups are taken as saved when the hierarchy gives the same hubs, else computed again.
 public enum EngineSnapshot {
     static let magic = Array("QRGNSNAP".utf8)
-    static let format: UInt32 = 1
+    static let format: UInt32 = 2
     static let headerSize = 8 + 4 + 4 + 8 + 32 + 8 + 8
 
     /// Why a snapshot was not used.
@@ -45,11 +50,25 @@ public enum EngineSnapshot {
         for (_, e) in elements {
             let p = state.partitions[e]
             try body.scalar(UInt64(p.count))
-            try body.array(p.period)
+            try body.scalar(UInt64(p.runs))
+            try body.array(p.runPeriod)
+            try body.array(p.runStart)
             try body.array(p.unit)
             try body.array(p.coc)
             try body.array(p.aoc)
-            try body.array(p.value)
+            try body.array(p.value.narrow)
+            try body.scalar(UInt64(p.value.wide.count))
+            try body.array(p.value.wide)
+        }
+        let rollups = state.rollups
+        try body.scalar(rollups.fingerprint)
+        try body.scalar(UInt64(rollups.hubCount))
+        try body.strings(rollups.slot.sorted { $0.value < $1.value }.map(\.key.iso))
+        for (_, e) in elements {
+            try body.scalar(UInt64(rollups.inexact.indices.contains(e) ? rollups.inexact[e] : 0))
+            let cells = rollups.cells.indices.contains(e) ? rollups.cells[e] : []
+            try body.scalar(UInt64(cells.count))
+            try body.array(cells)
         }
         try body.flush()
         var header = Data(magic)
@@ -122,25 +141,69 @@ public enum EngineSnapshot {
             var parts: [(uid: String, part: Partition)] = []
             for uid in elements {
                 let n = Int(try r.scalar(UInt64.self))
+                let runs = Int(try r.scalar(UInt64.self))
+                guard n >= 0, runs >= 0, runs <= n, n <= raw.count else {
+                    throw Unusable(description: "it is cut short")
+                }
                 var p = Partition()
-                p.period = try r.array(UInt32.self, n)
+                p.runPeriod = try r.array(UInt32.self, runs)
+                p.runStart = try r.array(UInt32.self, runs)
                 p.unit = try r.array(UInt32.self, n)
                 p.coc = try r.array(UInt16.self, n)
                 p.aoc = try r.array(UInt16.self, n)
-                p.value = try r.array(Double.self, n)
-                guard p.period.allSatisfy({ Int($0) < periods.count }), p.unit.allSatisfy({ Int($0) < units.count }),
-                    p.coc.allSatisfy({ Int($0) < cocs.count }), p.aoc.allSatisfy({ Int($0) < cocs.count })
+                let narrow = try r.array(Int32.self, n)
+                let w = Int(try r.scalar(UInt64.self))
+                guard w >= 0, w <= raw.count else { throw Unusable(description: "it is cut short") }
+                p.value = Values(narrow: narrow, wide: try r.array(Double.self, w))
+                guard p.value.isConsistent, Self.runsAreConsistent(p, periods: periods.count),
+                    (p.unit.max() ?? 0) < units.count || n == 0,
+                    Int(Swift.max(p.coc.max() ?? 0, p.aoc.max() ?? 0)) < cocs.count || n == 0
                 else { throw Unusable(description: "it refers to keys it does not list") }
                 parts.append((uid, p))
             }
-            return (state(catalog: catalog, units: units, cocs: cocs, periods: periods, parts: parts), sequence)
+            let fingerprint = try r.scalar(UInt64.self)
+            let hubCount = Int(try r.scalar(UInt64.self))
+            let slots = try r.strings().map { iso -> Period in
+                guard let p = Period.parse(iso) else { throw Unusable(description: "it names a period '\(iso)'") }
+                return p
+            }
+            var saved = SavedRollups(fingerprint: fingerprint, hubCount: hubCount, slots: slots)
+            for uid in elements {
+                let inexact = Int(try r.scalar(UInt64.self))
+                let c = Int(try r.scalar(UInt64.self))
+                guard c == slots.count * hubCount else { throw Unusable(description: "its rollups are cut short") }
+                saved.elements[uid] = (inexact, try r.array(Rollups.Cell.self, c))
+            }
+            return (
+                state(catalog: catalog, units: units, cocs: cocs, periods: periods, parts: parts, rollups: saved),
+                sequence
+            )
         }
+    }
+
+    /// Rollups as a snapshot keeps them.
+    struct SavedRollups {
+        var fingerprint: UInt64
+        var hubCount: Int
+        var slots: [Period]
+        var elements: [String: (inexact: Int, cells: [Rollups.Cell])] = [:]
+    }
+
+    static func runsAreConsistent(_ p: Partition, periods: Int) -> Bool {
+        guard p.runs > 0 || p.count == 0, p.runs == 0 || (p.runStart[0] == 0 && Int(p.runStart[p.runs - 1]) < p.count)
+        else { return false }
+        for k in 0..<p.runs {
+            guard Int(p.runPeriod[k]) < periods else { return false }
+            if k > 0 && (p.runPeriod[k - 1] >= p.runPeriod[k] || p.runStart[k - 1] >= p.runStart[k]) { return false }
+        }
+        return true
     }
 
     /// The saved columns under `catalog`: taken whole when its units and combinations are numbered
     /// as they were, else mapped row by row through uids.
     static func state(
-        catalog: Catalog, units: [String], cocs: [String], periods: [Period], parts: [(uid: String, part: Partition)]
+        catalog: Catalog, units: [String], cocs: [String], periods: [Period], parts: [(uid: String, part: Partition)],
+        rollups saved: SavedRollups? = nil
     ) -> EngineState {
         var state = EngineState(catalog: catalog)
         let inOrder = zip(periods, periods.dropFirst()).allSatisfy { $0 < $1 }
@@ -151,6 +214,7 @@ public enum EngineSnapshot {
             for (uid, part) in parts {
                 if let e = state.elementPartition[uid] { state.partitions[e] = part }
             }
+            if let saved, state.takeRollups(saved) { return state }
             state.buildRollups()
             return state
         }

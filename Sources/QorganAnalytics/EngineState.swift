@@ -57,14 +57,7 @@ public struct EngineState: Sendable {
         periods.insert(p, at: pos)
         periodEpoch.insert(hierarchy.epoch(of: p.start), at: pos)
         periodIndex = Dictionary(uniqueKeysWithValues: periods.enumerated().map { ($1, UInt32($0)) })
-        for i in partitions.indices {
-            var rows: [(Partition.Key, Double)] = (0..<partitions[i].count).map { r in
-                var k = partitions[i].key(at: r)
-                if k.period >= UInt32(pos) { k.period += 1 }
-                return (k, partitions[i].value[r])
-            }
-            partitions[i] = Partition.build(&rows)
-        }
+        for i in partitions.indices { partitions[i].shiftPeriods(from: UInt32(pos)) }
         return UInt32(pos)
     }
 
@@ -143,13 +136,16 @@ public struct EngineState: Sendable {
         for (uid, part) in partitions {
             guard let e = b.element(uid) else { continue }
             b.reserve(element: e, part.count)
-            for r in 0..<part.count {
-                guard let u = unitMap[Int(part.unit[r])], let c = cocMap[Int(part.coc[r])],
-                    let a = cocMap[Int(part.aoc[r])]
-                else { continue }
-                b.add(
-                    element: e, period: periodMap[Int(part.period[r])], unit: u, optionCombo: c,
-                    attributeOptionCombo: a, value: part.value[r])
+            for run in 0..<part.runs {
+                let p = periodMap[Int(part.runPeriod[run])]
+                for r in Int(part.runStart[run])..<part.runEnd(run) {
+                    guard let u = unitMap[Int(part.unit[r])], let c = cocMap[Int(part.coc[r])],
+                        let a = cocMap[Int(part.aoc[r])]
+                    else { continue }
+                    b.add(
+                        element: e, period: p, unit: u, optionCombo: c, attributeOptionCombo: a,
+                        value: part.value[r])
+                }
             }
         }
         return b.finish()

@@ -195,34 +195,26 @@ final class QueryRunner {
         var sum = [Double](repeating: 0, count: unitCount * periodCount)
         var has = [Bool](repeating: false, count: unitCount * periodCount)
         let periodCount = self.periodCount
-        part.period.withUnsafeBufferPointer { per in
-            part.unit.withUnsafeBufferPointer { uni in
-                part.coc.withUnsafeBufferPointer { cc in
-                    part.value.withUnsafeBufferPointer { val in
-                        // Rows are in period order: skip the periods that count nowhere.
-                        var r = 0
-                        let n = val.count
-                        while r < n {
-                            let p = Int(per[r])
+        part.unit.withUnsafeBufferPointer { uni in
+            part.coc.withUnsafeBufferPointer { cc in
+                part.value.narrow.withUnsafeBufferPointer { val in
+                    part.value.wide.withUnsafeBufferPointer { wide in
+                        // Rows are in runs of one period each: a period that counts nowhere is skipped whole.
+                        for run in 0..<part.runs {
+                            let p = Int(part.runPeriod[run])
                             let b = pb[p]
-                            if b < 0 {
-                                r = part.rows(periodAtLeast: UInt32(p + 1))
-                                continue
-                            }
+                            if b < 0 { continue }
                             let base = epochOf[p] * units
-                            var end = r
-                            while end < n && Int(per[end]) == p { end += 1 }
-                            for i in r..<end {
+                            for i in Int(part.runStart[run])..<part.runEnd(run) {
                                 if let c = cocFilter, cc[i] != c { continue }
                                 let u = ub[base + Int(uni[i])]
                                 if u < 0 { continue }
-                                let v = val[i]
+                                let v = Values.decode(val[i], wide)
                                 if v.isNaN { continue }
                                 let cell = Int(u) * periodCount + Int(b)
                                 sum[cell] += v
                                 has[cell] = true
                             }
-                            r = end
                         }
                     }
                 }
@@ -241,15 +233,18 @@ final class QueryRunner {
         var cnt = [Int](repeating: 0, count: n)
         var perUnit: [Int: [UInt32: (sum: Double, n: Int, period: Int)]] = [:]
         var r = 0
+        var run = 0
         let rows = part.count
         while r < rows {
-            let p = Int(part.period[r])
+            while part.runEnd(run) <= r { run += 1 }
+            let p = Int(part.runPeriod[run])
+            let runEnd = part.runEnd(run)
             let u = part.unit[r]
             var end = r
             var cell = 0.0
             var numeric = false
             var stored = 0
-            while end < rows && Int(part.period[end]) == p && part.unit[end] == u {
+            while end < runEnd && part.unit[end] == u {
                 if cocFilter == nil || part.coc[end] == cocFilter {
                     stored += 1
                     let v = part.value[end]

@@ -139,6 +139,16 @@ struct Rollups: Sendable {
         }
     }
 
+    /// A checksum of the hubs and of each unit's way to the root in each epoch: equal when
+    /// the same cells mean the same sums.
+    var fingerprint: UInt64 {
+        var sum = EngineSnapshot.Checksum()
+        for words in [hub.map(Int64.init), chainStart.map(Int64.init), chainHubs.map(Int64.init), [Int64(units)]] {
+            words.withUnsafeBytes { sum.add($0) }
+        }
+        return sum.value
+    }
+
     /// Bytes held by the cells.
     var bytes: Int { cells.reduce(0) { $0 + $1.count * MemoryLayout<Cell>.stride } }
 }
@@ -156,14 +166,17 @@ extension EngineState {
             cells.withUnsafeMutableBufferPointer { c in
                 r.chainStart.withUnsafeBufferPointer { start in
                     r.chainHubs.withUnsafeBufferPointer { hubs in
-                        for i in 0..<part.count {
-                            let p = Int(part.period[i])
-                            let v = part.value[i]
-                            if !v.isNaN && Rollups.whole(v) == nil { inexact += 1 }
-                            let chain = periodEpoch[p] * units + Int(part.unit[i])
-                            Rollups.update(
-                                c, slots: slots[p], hubCount: r.hubCount, hubs: hubs[start[chain]..<start[chain + 1]],
-                                value: v, sign: 1)
+                        for run in 0..<part.runs {
+                            let p = Int(part.runPeriod[run])
+                            let base = periodEpoch[p] * units
+                            for i in Int(part.runStart[run])..<part.runEnd(run) {
+                                let v = part.value[i]
+                                if !v.isNaN && Rollups.whole(v) == nil { inexact += 1 }
+                                let chain = base + Int(part.unit[i])
+                                Rollups.update(
+                                    c, slots: slots[p], hubCount: r.hubCount,
+                                    hubs: hubs[start[chain]..<start[chain + 1]], value: v, sign: 1)
+                            }
                         }
                     }
                 }
@@ -172,6 +185,27 @@ extension EngineState {
             r.inexact[e] = inexact
         }
         rollups = r
+    }
+
+    /// Takes rollups saved in a snapshot when they were kept for the same hubs; false otherwise.
+    mutating func takeRollups(_ saved: EngineSnapshot.SavedRollups) -> Bool {
+        var r = Rollups(elements: partitions.count, units: catalog.organisationUnits.count, hierarchy: hierarchy)
+        guard r.hubCount == saved.hubCount, r.fingerprint == saved.fingerprint,
+            Set(saved.slots).count == saved.slots.count
+        else { return false }
+        for (i, p) in saved.slots.enumerated() { r.slot[p] = i }
+        let empty = [Rollups.Cell](repeating: Rollups.Cell(), count: saved.slots.count * r.hubCount)
+        for (uid, e) in elementPartition {
+            if let kept = saved.elements[uid] {
+                r.cells[e] = kept.cells
+                r.inexact[e] = kept.inexact
+            } else {
+                guard partitions[e].count == 0 else { return false }
+                r.cells[e] = empty
+            }
+        }
+        rollups = r
+        return true
     }
 
     /// Keeps the rollups up to date with a change of one stored value (`old` → `new`, nil: none).
