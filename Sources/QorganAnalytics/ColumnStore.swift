@@ -192,10 +192,18 @@ struct Values: Sendable {
 
     init() {}
 
-    init(narrow: [Int32], wide: [Double]) {
+    /// Values as saved; nil when a code points beyond `wide`.
+    init?(checking narrow: [Int32], wide: [Double]) {
+        var live = 0
+        var highest = -1
+        for raw in narrow where raw < Self.lowest {
+            live += 1
+            highest = Swift.max(highest, Int(raw) - Int(Int32.min))
+        }
+        guard highest < wide.count else { return nil }
         self.narrow = narrow
         self.wide = wide
-        live = narrow.reduce(0) { $0 + ($1 < Self.lowest ? 1 : 0) }
+        self.live = live
     }
 
     var count: Int { narrow.count }
