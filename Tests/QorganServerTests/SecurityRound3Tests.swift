@@ -13,6 +13,13 @@ import Testing
         try Secrets.issueToken(in: state.store, username: user, name: "test", by: "test").secret
     }
 
+    /// Token and session hashes are stored: the hex written by hand is SHA-256's, as before
+    /// (FIPS 180-2's vectors), so existing tokens still sign in.
+    @Test func secretsHashAsSHA256InLowercaseHex() {
+        #expect(Secrets.sha256("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(Secrets.sha256("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    }
+
     @Test func aFlagTakesTrueOrFalseAndNothingElse() async throws {
         let state = try await WebFixture.state(reopened: [("SECURITY", "201711", "ALA")])
         let token = try Self.token(state, "almaty")
