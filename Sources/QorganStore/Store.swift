@@ -135,6 +135,10 @@ public final class Store: Sendable {
                 concurrentReads
                 ? try DatabasePool(path: path, configuration: config)
                 : try DatabaseQueue(path: path, configuration: config)
+            // An acknowledged write is on disk: the writer syncs the log at every commit. (A pool
+            // sets `synchronous = NORMAL` with WAL, which survives a crash of the process but may
+            // lose the last commits at a power cut.)
+            try sqlite.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         } catch {
             throw QorganError.invalidArgument("cannot open the database '\(path)': \(error)")
         }

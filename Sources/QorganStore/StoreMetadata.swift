@@ -13,6 +13,13 @@ extension Store {
         }
     }
 
+    /// The writer's `PRAGMA synchronous` (2: FULL, every commit synced), or nil on PostgreSQL.
+    public func writerSynchronous() throws -> Int? {
+        try writer.writeWithoutTransaction { db in
+            db.sqlite == nil ? nil : try Int.fetchOne(db, sql: "PRAGMA synchronous")
+        }
+    }
+
     public func setSetting(_ key: String, _ value: String) throws {
         try write(.settings) { db in
             try db.execute(

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import QorganCore
 import QorganStore
@@ -12,5 +13,21 @@ import Testing
         let e = try #require(QorganError.plain(raw, waited: 1))
         #expect(!e.description.contains("UNIQUE") && !e.description.contains("gtd_event_id"), "\(e)")
         #expect(e.description.contains("conflicts with a record already stored"))
+    }
+}
+
+/// An acknowledged write is on disk (issue 29): the writer syncs SQLite's log at every commit, in
+/// a server's pool as in a command's single connection (a pool would otherwise sync only at
+/// checkpoints, and a power cut could take the last saves).
+@Suite struct DurabilityTests {
+    @Test(arguments: [false, true])
+    func everyCommitIsSynced(concurrentReads: Bool) throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("qorgan-sync-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("q.sqlite").path
+        _ = try Store(path: path)
+        let store = try Store(path: path, concurrentReads: concurrentReads)
+        #expect(try store.writerSynchronous() == 2)
     }
 }
