@@ -67,6 +67,8 @@ public final class Store: Sendable {
     /// How long a write waits for another process's write, in seconds.
     public let busyTimeout: TimeInterval
     let followers: ChangeFollowers
+    /// Saves waiting for the writer, committed together.
+    let commits = CommitGroup()
     private let catalogCache = CatalogCache()
 
     /// The catalog, read again only when the metadata changed since (a version number that

@@ -20,6 +20,9 @@ extension Store {
         }
     }
 
+    /// How many commits this store's grouped saves took, and how many saves they held.
+    public var groupedCommits: (commits: Int, saves: Int) { commits.counts }
+
     public func setSetting(_ key: String, _ value: String) throws {
         try write(.settings) { db in
             try db.execute(

@@ -19,7 +19,7 @@ extension Store {
         dryRun: Bool = false, now: Date = Date(), authorize: ValueAuthorizer? = nil,
         rules: FormRules = .commandLine(), skipDerived: Bool = false
     ) throws -> ImportSummary {
-        try transaction { db, log in
+        try groupedTransaction { db, log in
             var summary = ImportSummary()
             summary.dryRun = dryRun
             let catalog = try currentCatalog(db)
