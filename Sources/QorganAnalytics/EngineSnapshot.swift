@@ -128,8 +128,6 @@ public enum EngineSnapshot {
             guard UInt64(raw.count - headerSize) == length else {
                 throw Unusable(description: "it is \(raw.count) bytes long, not \(UInt64(headerSize) + length)")
             }
-            // The checksum of the body on one core while its columns are read on another: a
-            // start at 100 M values reads 1.2 GB.
             let elements = try r.strings()
             let units = try r.strings()
             let cocs = try r.strings()
@@ -141,9 +139,17 @@ public enum EngineSnapshot {
             // read in chunks on every core while one of them sums the body: a start at 100 M
             // values reads 1.2 GB.
             var starts: [Int] = []
-            for _ in elements {
-                starts.append(r.offset)
-                try Self.skipColumns(&r)
+            do {
+                for _ in elements {
+                    starts.append(r.offset)
+                    try Self.skipColumns(&r)
+                }
+            } catch {
+                // A damaged body is named as such, whatever it made the walk trip over.
+                var sum = Checksum()
+                sum.add(UnsafeRawBufferPointer(rebasing: raw[headerSize...]))
+                if sum.value != checksum { throw Unusable(description: "it is damaged (its checksum differs)") }
+                throw error
             }
             let offsets = starts
             let chunks = Swift.min(elements.count, 8)
@@ -189,19 +195,19 @@ public enum EngineSnapshot {
 
     /// Steps over one element's columns.
     static func skipColumns(_ r: inout Reader) throws {
-        let n = Int(try r.scalar(UInt64.self))
-        let runs = Int(try r.scalar(UInt64.self))
+        let n = try r.count()
+        let runs = try r.count()
         guard n >= 0, runs >= 0, runs <= n, n <= r.raw.count else { throw Unusable(description: "it is cut short") }
         for bytes in [runs * 4, runs * 4, n * 4, n * 2, n * 2, n * 4] { try r.skip(bytes) }
-        let w = Int(try r.scalar(UInt64.self))
+        let w = try r.count()
         guard w >= 0, w <= r.raw.count else { throw Unusable(description: "it is cut short") }
         try r.skip(w * 8)
     }
 
     /// One element's columns, each key checked against the lists' lengths.
     static func columns(_ r: inout Reader, bounds: (units: Int, cocs: Int, periods: Int)) throws -> Partition {
-        let n = Int(try r.scalar(UInt64.self))
-        let runs = Int(try r.scalar(UInt64.self))
+        let n = try r.count()
+        let runs = try r.count()
         guard n >= 0, runs >= 0, runs <= n, n <= r.raw.count else { throw Unusable(description: "it is cut short") }
         var p = Partition()
         p.runPeriod = try r.array(UInt32.self, runs)
@@ -210,7 +216,7 @@ public enum EngineSnapshot {
         p.coc = try r.array(UInt16.self, n)
         p.aoc = try r.array(UInt16.self, n)
         let narrow = try r.array(Int32.self, n)
-        let w = Int(try r.scalar(UInt64.self))
+        let w = try r.count()
         guard w >= 0, w <= r.raw.count else { throw Unusable(description: "it is cut short") }
         guard let values = Values(checking: narrow, wide: try r.array(Double.self, w)) else {
             throw Unusable(description: "it refers to values it does not hold")
@@ -226,18 +232,18 @@ public enum EngineSnapshot {
     /// The rollups after the columns.
     static func rollups(_ r: inout Reader, elements: [String]) throws -> SavedRollups {
         let fingerprint = try r.scalar(UInt64.self)
-        let hubCount = Int(try r.scalar(UInt64.self))
+        let hubCount = try r.count()
         let slots = try r.strings().map { iso -> Period in
             guard let p = Period.parse(iso) else { throw Unusable(description: "it names a period '\(iso)'") }
             return p
         }
-        guard hubCount >= 0, hubCount <= r.raw.count, slots.count * hubCount <= r.raw.count else {
+        guard slots.isEmpty || hubCount <= r.raw.count / slots.count else {
             throw Unusable(description: "its rollups are cut short")
         }
         var saved = SavedRollups(fingerprint: fingerprint, hubCount: hubCount, slots: slots)
         for uid in elements {
-            let inexact = Int(try r.scalar(UInt64.self))
-            let c = Int(try r.scalar(UInt64.self))
+            let inexact = try r.count()
+            let c = try r.count()
             guard c == slots.count * hubCount else { throw Unusable(description: "its rollups are cut short") }
             saved.elements[uid] = (inexact, try r.array(Rollups.Cell.self, c))
         }
@@ -360,13 +366,20 @@ public enum EngineSnapshot {
             return v
         }
 
+        /// A count or length: at most the file's size (a damaged one must not trap on conversion).
+        mutating func count() throws -> Int {
+            let v = try scalar(UInt64.self)
+            guard v <= UInt64(raw.count) else { throw Unusable(description: "it is cut short") }
+            return Int(v)
+        }
+
         mutating func skip(_ bytes: Int) throws {
             guard bytes >= 0, offset + bytes <= raw.count else { throw Unusable(description: "it is cut short") }
             offset += bytes + (8 - bytes % 8) % 8
         }
 
         mutating func strings() throws -> [String] {
-            let n = Int(try scalar(UInt64.self))
+            let n = try count()
             guard n <= raw.count else { throw Unusable(description: "it is cut short") }
             var out: [String] = []
             out.reserveCapacity(n)

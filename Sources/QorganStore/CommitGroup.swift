@@ -102,6 +102,9 @@ extension Store {
                             }
                         } catch {
                             job.error = error
+                            // An error that ended the whole transaction (a full disk, say) ends
+                            // the batch: the saves before it are not committed either.
+                            if !g.isInsideTransaction { throw error }
                         }
                     }
                     return .commit

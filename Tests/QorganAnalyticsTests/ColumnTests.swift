@@ -125,6 +125,20 @@ import Testing
         #expect(read.rollups.slot == state.rollups.slot)
         #expect(try RollupTests.compareExactly(world, engine: AnalyticsEngine(state: read, sequence: 7)) > 500)
 
+        // Damaged anywhere (a length turned huge, keys beyond the lists), it is refused with a
+        // reason, never trusted and never a crash: the walk over the columns runs before the
+        // checksum is known.
+        let good = try Data(contentsOf: URL(fileURLWithPath: path))
+        let damagedPath = path + ".damaged"
+        for at in stride(from: EngineSnapshot.headerSize, to: good.count - 8, by: max(8, good.count / 64)) {
+            var bad = good
+            bad.replaceSubrange(at..<at + 8, with: [UInt8](repeating: 0xFF, count: 8))
+            try bad.write(to: URL(fileURLWithPath: damagedPath))
+            #expect(throws: EngineSnapshot.Unusable.self, "damaged at \(at)") {
+                _ = try EngineSnapshot.read(damagedPath, identity: ("db", 1), catalog: world.catalog)
+            }
+        }
+
         // The same snapshot under a hierarchy with a district moved to another region.
         var moved = world
         moved.catalog = try #require(Self.moveADistrict(in: world.catalog))
