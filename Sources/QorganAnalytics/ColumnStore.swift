@@ -38,25 +38,11 @@ struct Partition: Sendable {
         return (lo < runPeriod.count && runPeriod[lo] == p, lo)
     }
 
-    /// The run row `i` lies in.
-    func run(ofRow i: Int) -> Int {
-        var lo = 0
-        var hi = runStart.count - 1
-        while lo < hi {
-            let mid = (lo + hi + 1) / 2
-            if Int(runStart[mid]) <= i { lo = mid } else { hi = mid - 1 }
-        }
-        return lo
-    }
-
-    func key(at i: Int) -> Key {
-        Key(period: runPeriod[run(ofRow: i)], unit: unit[i], coc: coc[i], aoc: aoc[i])
-    }
-
-    /// The row index of `k`, or where it would be inserted.
-    func search(_ k: Key) -> (found: Bool, index: Int) {
+    /// Where `k` is or would go: its row, and its period's run (`runFound` false: where that run
+    /// would be inserted).
+    private func place(_ k: Key) -> (found: Bool, index: Int, run: Int, runFound: Bool) {
         let (has, r) = run(of: k.period)
-        guard has else { return (false, r < runStart.count ? Int(runStart[r]) : count) }
+        guard has else { return (false, r < runStart.count ? Int(runStart[r]) : count, r, false) }
         var lo = Int(runStart[r])
         var hi = runEnd(r)
         let end = hi
@@ -65,31 +51,36 @@ struct Partition: Sendable {
             let mid = (lo + hi) / 2
             if (unit[mid], coc[mid], aoc[mid]) < target { lo = mid + 1 } else { hi = mid }
         }
-        return (lo < end && (unit[lo], coc[lo], aoc[lo]) == target, lo)
+        return (lo < end && (unit[lo], coc[lo], aoc[lo]) == target, lo, r, true)
+    }
+
+    /// The row index of `k`, or where it would be inserted.
+    func search(_ k: Key) -> (found: Bool, index: Int) {
+        let at = place(k)
+        return (at.found, at.index)
     }
 
     mutating func upsert(_ k: Key, _ v: Double) {
-        let (found, i) = search(k)
-        if found {
-            value[i] = v
+        let at = place(k)
+        if at.found {
+            value[at.index] = v
             return
         }
-        let (has, r) = run(of: k.period)
-        if !has {
-            runPeriod.insert(k.period, at: r)
-            runStart.insert(UInt32(i), at: r)
+        if !at.runFound {
+            runPeriod.insert(k.period, at: at.run)
+            runStart.insert(UInt32(at.index), at: at.run)
         }
-        for j in (r + 1)..<runStart.count { runStart[j] += 1 }
-        unit.insert(k.unit, at: i)
-        coc.insert(k.coc, at: i)
-        aoc.insert(k.aoc, at: i)
-        value.insert(v, at: i)
+        for j in (at.run + 1)..<runStart.count { runStart[j] += 1 }
+        unit.insert(k.unit, at: at.index)
+        coc.insert(k.coc, at: at.index)
+        aoc.insert(k.aoc, at: at.index)
+        value.insert(v, at: at.index)
     }
 
     mutating func remove(_ k: Key) {
-        let (found, i) = search(k)
-        guard found else { return }
-        let r = run(of: k.period).index
+        let at = place(k)
+        guard at.found else { return }
+        let (i, r) = (at.index, at.run)
         unit.remove(at: i)
         coc.remove(at: i)
         aoc.remove(at: i)
@@ -219,12 +210,6 @@ struct Values: Sendable {
     @inline(__always)
     static func decode(_ raw: Int32, _ wide: UnsafeBufferPointer<Double>) -> Double {
         raw >= lowest ? Double(raw) : wide[Int(raw) - Int(Int32.min)]
-    }
-
-    /// Whether every code points into `wide`.
-    var isConsistent: Bool {
-        let n = wide.count
-        return narrow.allSatisfy { $0 >= Self.lowest || Int($0) - Int(Int32.min) < n }
     }
 
     subscript(i: Int) -> Double {

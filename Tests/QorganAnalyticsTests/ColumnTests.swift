@@ -24,16 +24,25 @@ import Testing
 
     static func same(_ a: Double, _ b: Double) -> Bool { a.bitPattern == b.bitPattern || (a.isNaN && b.isNaN) }
 
+    /// Every row's key, walking the runs.
+    static func keys(_ p: Partition) -> [Partition.Key] {
+        (0..<p.runs).flatMap { r in
+            (Int(p.runStart[r])..<p.runEnd(r)).map { i in
+                Partition.Key(period: p.runPeriod[r], unit: p.unit[i], coc: p.coc[i], aoc: p.aoc[i])
+            }
+        }
+    }
+
     static func check(_ p: Partition, _ reference: [Partition.Key: Double]) {
         #expect(p.count == reference.count)
         let keys = reference.keys.sorted()
+        #expect(Self.keys(p) == keys)
         for (i, k) in keys.enumerated() where i < p.count {
-            #expect(p.key(at: i) == k)
             #expect(same(p.value[i], reference[k] ?? 0), "\(k): \(p.value[i]) ≠ \(reference[k] ?? 0)")
             #expect(p.search(k) == (true, i))
         }
         #expect(Set(p.runPeriod).count == p.runs && p.runPeriod == p.runPeriod.sorted())
-        #expect(p.value.isConsistent)
+        #expect(Values(checking: p.value.narrow, wide: p.value.wide) != nil)
         #expect(EngineSnapshot.runsAreConsistent(p, periods: 1 << 20))
     }
 
