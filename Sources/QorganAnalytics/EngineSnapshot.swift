@@ -128,24 +128,26 @@ public enum EngineSnapshot {
             guard UInt64(raw.count - headerSize) == length else {
                 throw Unusable(description: "it is \(raw.count) bytes long, not \(UInt64(headerSize) + length)")
             }
-            let elements = try r.strings()
-            let units = try r.strings()
-            let cocs = try r.strings()
-            let periods = try r.strings().map { iso -> Period in
-                guard let p = Period.parse(iso) else { throw Unusable(description: "it names a period '\(iso)'") }
-                return p
-            }
-            // Where each element's columns begin (a walk over their lengths), then the columns
-            // read in chunks on every core while one of them sums the body: a start at 100 M
-            // values reads 1.2 GB.
-            var starts: [Int] = []
+            // The lists, then where each element's columns begin (a walk over their lengths);
+            // then the columns are read in chunks on every core while one of them sums the body:
+            // a start at 100 M values reads 1.2 GB. A damaged body is named as such, whatever it
+            // made the walk trip over.
+            let (elements, units, cocs, periods, starts): ([String], [String], [String], [Period], [Int])
             do {
+                elements = try r.strings()
+                units = try r.strings()
+                cocs = try r.strings()
+                periods = try r.strings().map { iso -> Period in
+                    guard let p = Period.parse(iso) else { throw Unusable(description: "it names a period '\(iso)'") }
+                    return p
+                }
+                var found: [Int] = []
                 for _ in elements {
-                    starts.append(r.offset)
+                    found.append(r.offset)
                     try Self.skipColumns(&r)
                 }
+                starts = found
             } catch {
-                // A damaged body is named as such, whatever it made the walk trip over.
                 var sum = Checksum()
                 sum.add(UnsafeRawBufferPointer(rebasing: raw[headerSize...]))
                 if sum.value != checksum { throw Unusable(description: "it is damaged (its checksum differs)") }

@@ -143,9 +143,10 @@ import Testing
             var bad = good
             bad.replaceSubrange(at..<at + 8, with: [UInt8](repeating: 0xFF, count: 8))
             try bad.write(to: URL(fileURLWithPath: damagedPath))
-            #expect(throws: EngineSnapshot.Unusable.self, "damaged at \(at)") {
+            let error = #expect(throws: EngineSnapshot.Unusable.self, "damaged at \(at)") {
                 _ = try EngineSnapshot.read(damagedPath, identity: ("db", 1), catalog: world.catalog)
             }
+            #expect(error?.description == "it is damaged (its checksum differs)", "damaged at \(at)")
         }
 
         // The same snapshot under a hierarchy with a district moved to another region.
