@@ -8,11 +8,11 @@ import QorganCore
 struct Partition: Sendable {
     /// The periods present, in time order, and the row each one's run begins at: the rows of
     /// `runPeriod[k]` are `runStart[k]..<runEnd(k)`.
-    var runPeriod: [UInt32] = []
-    var runStart: [UInt32] = []
-    var unit: [UInt32] = []
-    var coc: [UInt16] = []
-    var aoc: [UInt16] = []
+    var runPeriod = Column<UInt32>()
+    var runStart = Column<UInt32>()
+    var unit = Column<UInt32>()
+    var coc = Column<UInt16>()
+    var aoc = Column<UInt16>()
     var value = Values()
 
     var count: Int { unit.count }
@@ -176,20 +176,22 @@ struct Partition: Sendable {
 struct Values: Sendable {
     static let escapes = 1 << 30
     static let lowest = Int32(Int(Int32.min) + escapes)
-    var narrow: [Int32] = []
-    var wide: [Double] = []
+    var narrow = Column<Int32>()
+    var wide = Column<Double>()
     /// Codes in `narrow` that point into `wide` (the rest of `wide` is left by replaced values).
     private(set) var live = 0
 
     init() {}
 
     /// Values as saved; nil when a code points beyond `wide`.
-    init?(checking narrow: [Int32], wide: [Double]) {
+    init?(checking narrow: Column<Int32>, wide: Column<Double>) {
         var live = 0
         var highest = -1
-        for raw in narrow where raw < Self.lowest {
-            live += 1
-            highest = Swift.max(highest, Int(raw) - Int(Int32.min))
+        narrow.withUnsafeBufferPointer { codes in
+            for raw in codes where raw < Self.lowest {
+                live += 1
+                highest = Swift.max(highest, Int(raw) - Int(Int32.min))
+            }
         }
         guard highest < wide.count else { return nil }
         self.narrow = narrow
@@ -250,7 +252,7 @@ struct Values: Sendable {
             kept.append(wide[Int(narrow[i]) - Int(Int32.min)])
             narrow[i] = Int32(Int(Int32.min) + kept.count - 1)
         }
-        wide = kept
+        wide = Column(kept)
     }
 }
 

@@ -8,7 +8,7 @@ import QorganStore
 ///
 /// Layout (little-endian; every section padded to 8 bytes):
 ///   header  "QRGNSNAP", format u32, schema u32, sequence i64, database id (32 bytes),
-///           body length u64, body checksum u64
+///           body length u64, body checksum u64 (`Checksum`: 32 MB blocks summed apart)
 ///   body    element uids, unit uids, option combination uids, period ISO codes (each: count
 ///           u64, then length u32 + UTF-8 bytes each); then per element, in that order: row
 ///           count u64, run count u64, run period u32×r, run start u32×r, unit u32×n, coc u16×n,
@@ -18,9 +18,11 @@ import QorganStore
 ///           cell count u64 and cells (sum i64, numeric i32, stored i32)×c.
 /// Unit and combination numbers are positions in those lists; periods are in time order. The
 /// rollups are taken as saved when the hierarchy gives the same hubs, else computed again.
+/// A start maps the file and keeps the columns where they lie in it (`Column`): it sums and
+/// checks every byte, but fills no memory of its own until an element is written to.
 public enum EngineSnapshot {
     static let magic = Array("QRGNSNAP".utf8)
-    static let format: UInt32 = 2
+    static let format: UInt32 = 3
     static let headerSize = 8 + 4 + 4 + 8 + 32 + 8 + 8
 
     /// Why a snapshot was not used.
@@ -101,94 +103,99 @@ public enum EngineSnapshot {
             throw Unusable(description: "there is none")
         }
         if folder.boolValue { throw Unusable(description: "'\(path)' is a folder, not a file") }
-        let data: Data
+        let mapping = try SnapshotMapping.open(path).get()
+        let raw = mapping.bytes
+        var r = Reader(raw: raw, mapping: mapping)
+        guard raw.count >= headerSize, Array(raw[0..<8]) == magic else {
+            throw Unusable(description: "it is not an engine snapshot")
+        }
+        r.offset = 8
+        guard try r.scalar(UInt32.self) == format else {
+            throw Unusable(description: "it was saved in another format")
+        }
+        guard try r.scalar(UInt32.self) == UInt32(identity.schema) else {
+            throw Unusable(description: "it was saved for another version of the database schema")
+        }
+        let sequence = Int64(bitPattern: try r.scalar(UInt64.self))
+        let id = String(decoding: raw[r.offset..<r.offset + 32].prefix { $0 != 0 }, as: UTF8.self)
+        r.offset += 32
+        guard id == identity.database else { throw Unusable(description: "it was saved for another database") }
+        let length = try r.scalar(UInt64.self)
+        let checksum = try r.scalar(UInt64.self)
+        guard UInt64(raw.count - headerSize) == length else {
+            throw Unusable(description: "it is \(raw.count) bytes long, not \(UInt64(headerSize) + length)")
+        }
+        // The lists, then where each element's columns begin (a walk over their lengths);
+        // then the columns are read in chunks on every core while one of them sums the body:
+        // a start at 100 M values reads 1.2 GB. A damaged body is named as such, whatever it
+        // made the walk trip over.
+        let (elements, units, cocs, periods, starts): ([String], [String], [String], [Period], [Int])
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+            elements = try r.strings()
+            units = try r.strings()
+            cocs = try r.strings()
+            periods = try r.strings().map { iso -> Period in
+                guard let p = Period.parse(iso) else { throw Unusable(description: "it names a period '\(iso)'") }
+                return p
+            }
+            var found: [Int] = []
+            for _ in elements {
+                found.append(r.offset)
+                try Self.skipColumns(&r)
+            }
+            starts = found
         } catch {
-            throw Unusable(description: "it cannot be read (\(error.localizedDescription))")
+            var sum = Checksum()
+            sum.add(UnsafeRawBufferPointer(rebasing: raw[headerSize...]))
+            if sum.value != checksum { throw Unusable(description: "it is damaged (its checksum differs)") }
+            throw error
         }
-        return try data.withUnsafeBytes { raw -> (EngineState, Int64) in
-            var r = Reader(raw: raw)
-            guard raw.count >= headerSize, Array(raw[0..<8]) == magic else {
-                throw Unusable(description: "it is not an engine snapshot")
+        let offsets = starts
+        let chunks = Swift.min(elements.count, 8)
+        let body = UnsafeRawBufferPointer(rebasing: raw[headerSize...])
+        let blocks = Checksum.blocks(body.count)
+        let sums = (0..<blocks).map { _ in Outcome<UInt64>() }
+        let read = (0..<chunks).map { _ in Outcome<Result<[Partition], any Error>>() }
+        nonisolated(unsafe) let (whole, summed) = (raw, body)
+        let bounds = (units: units.count, cocs: cocs.count, periods: periods.count)
+        // Blocks of the checksum and chunks of the columns interleaved, so that every core
+        // has both kinds of work whatever their number.
+        typealias Job = (at: Double, sum: Bool, index: Int)
+        let sumJobs: [Job] = (0..<blocks).map { k in ((Double(k) + 0.5) / Double(blocks), true, k) }
+        let copyJobs: [Job] = (0..<chunks).map { k in ((Double(k) + 0.5) / Double(chunks), false, k) }
+        let jobs = (sumJobs + copyJobs).sorted { $0.at < $1.at }
+        DispatchQueue.concurrentPerform(iterations: jobs.count) { task in
+            let kind = jobs[task].index
+            if jobs[task].sum {
+                let start = kind * Checksum.blockBytes
+                let end = Swift.min(summed.count, start + Checksum.blockBytes)
+                sums[kind].value = Checksum.block(UnsafeRawBufferPointer(rebasing: summed[start..<end]))
+                return
             }
-            r.offset = 8
-            guard try r.scalar(UInt32.self) == format else {
-                throw Unusable(description: "it was saved in another format")
-            }
-            guard try r.scalar(UInt32.self) == UInt32(identity.schema) else {
-                throw Unusable(description: "it was saved for another version of the database schema")
-            }
-            let sequence = Int64(bitPattern: try r.scalar(UInt64.self))
-            let id = String(decoding: raw[r.offset..<r.offset + 32].prefix { $0 != 0 }, as: UTF8.self)
-            r.offset += 32
-            guard id == identity.database else { throw Unusable(description: "it was saved for another database") }
-            let length = try r.scalar(UInt64.self)
-            let checksum = try r.scalar(UInt64.self)
-            guard UInt64(raw.count - headerSize) == length else {
-                throw Unusable(description: "it is \(raw.count) bytes long, not \(UInt64(headerSize) + length)")
-            }
-            // The lists, then where each element's columns begin (a walk over their lengths);
-            // then the columns are read in chunks on every core while one of them sums the body:
-            // a start at 100 M values reads 1.2 GB. A damaged body is named as such, whatever it
-            // made the walk trip over.
-            let (elements, units, cocs, periods, starts): ([String], [String], [String], [Period], [Int])
-            do {
-                elements = try r.strings()
-                units = try r.strings()
-                cocs = try r.strings()
-                periods = try r.strings().map { iso -> Period in
-                    guard let p = Period.parse(iso) else { throw Unusable(description: "it names a period '\(iso)'") }
-                    return p
-                }
-                var found: [Int] = []
-                for _ in elements {
-                    found.append(r.offset)
-                    try Self.skipColumns(&r)
-                }
-                starts = found
-            } catch {
-                var sum = Checksum()
-                sum.add(UnsafeRawBufferPointer(rebasing: raw[headerSize...]))
-                if sum.value != checksum { throw Unusable(description: "it is damaged (its checksum differs)") }
-                throw error
-            }
-            let offsets = starts
-            let chunks = Swift.min(elements.count, 8)
-            let checked = Outcome<UInt64>()
-            let read = (0..<chunks).map { _ in Outcome<Result<[Partition], any Error>>() }
-            nonisolated(unsafe) let whole = raw
-            let bounds = (units: units.count, cocs: cocs.count, periods: periods.count)
-            DispatchQueue.concurrentPerform(iterations: chunks + 1) { task in
-                if task == chunks {
-                    var sum = Checksum()
-                    sum.add(UnsafeRawBufferPointer(rebasing: whole[headerSize...]))
-                    checked.value = sum.value
-                    return
-                }
-                let range = (elements.count * task / chunks)..<(elements.count * (task + 1) / chunks)
-                read[task].value = Result {
-                    try range.map { e in
-                        var reader = Reader(raw: whole, offset: offsets[e])
-                        return try Self.columns(&reader, bounds: bounds)
-                    }
+            let range = (elements.count * kind / chunks)..<(elements.count * (kind + 1) / chunks)
+            read[kind].value = Result {
+                try range.map { e in
+                    var reader = Reader(raw: whole, offset: offsets[e], mapping: mapping)
+                    return try Self.columns(&reader, bounds: bounds)
                 }
             }
-            guard checked.value == checksum else { throw Unusable(description: "it is damaged (its checksum differs)") }
-            var parts: [(uid: String, part: Partition)] = []
-            parts.reserveCapacity(elements.count)
-            for chunk in read {
-                guard let partitions = try chunk.value?.get() else {
-                    throw Unusable(description: "it could not be read")
-                }
-                for p in partitions { parts.append((elements[parts.count], p)) }
-            }
-            let rollups = try Self.rollups(&r, elements: elements)
-            return (
-                state(catalog: catalog, units: units, cocs: cocs, periods: periods, parts: parts, rollups: rollups),
-                sequence
-            )
         }
+        guard Checksum.combine(sums.map { $0.value ?? 0 }) == checksum else {
+            throw Unusable(description: "it is damaged (its checksum differs)")
+        }
+        var parts: [(uid: String, part: Partition)] = []
+        parts.reserveCapacity(elements.count)
+        for chunk in read {
+            guard let partitions = try chunk.value?.get() else {
+                throw Unusable(description: "it could not be read")
+            }
+            for p in partitions { parts.append((elements[parts.count], p)) }
+        }
+        let rollups = try Self.rollups(&r, elements: elements)
+        return (
+            state(catalog: catalog, units: units, cocs: cocs, periods: periods, parts: parts, rollups: rollups),
+            sequence
+        )
     }
 
     final class Outcome<T>: @unchecked Sendable {
@@ -212,21 +219,23 @@ public enum EngineSnapshot {
         let runs = try r.count()
         guard n >= 0, runs >= 0, runs <= n, n <= r.raw.count else { throw Unusable(description: "it is cut short") }
         var p = Partition()
-        p.runPeriod = try r.array(UInt32.self, runs)
-        p.runStart = try r.array(UInt32.self, runs)
-        p.unit = try r.array(UInt32.self, n)
-        p.coc = try r.array(UInt16.self, n)
-        p.aoc = try r.array(UInt16.self, n)
-        let narrow = try r.array(Int32.self, n)
+        p.runPeriod = try r.column(UInt32.self, runs)
+        p.runStart = try r.column(UInt32.self, runs)
+        p.unit = try r.column(UInt32.self, n)
+        p.coc = try r.column(UInt16.self, n)
+        p.aoc = try r.column(UInt16.self, n)
+        let narrow = try r.column(Int32.self, n)
         let w = try r.count()
         guard w >= 0, w <= r.raw.count else { throw Unusable(description: "it is cut short") }
-        guard let values = Values(checking: narrow, wide: try r.array(Double.self, w)) else {
+        guard let values = Values(checking: narrow, wide: try r.column(Double.self, w)) else {
             throw Unusable(description: "it refers to values it does not hold")
         }
         p.value = values
-        guard Self.runsAreConsistent(p, periods: bounds.periods),
-            n == 0 || (p.unit.max() ?? 0) < bounds.units,
-            n == 0 || Int(Swift.max(p.coc.max() ?? 0, p.aoc.max() ?? 0)) < bounds.cocs
+        let units = p.unit.withUnsafeBufferPointer { $0.max() } ?? 0
+        let cocs = Swift.max(
+            p.coc.withUnsafeBufferPointer { $0.max() } ?? 0, p.aoc.withUnsafeBufferPointer { $0.max() } ?? 0)
+        guard Self.runsAreConsistent(p, periods: bounds.periods), n == 0 || units < bounds.units,
+            n == 0 || Int(cocs) < bounds.cocs
         else { throw Unusable(description: "it refers to keys it does not list") }
         return p
     }
@@ -294,23 +303,6 @@ public enum EngineSnapshot {
             partitions: parts.map { ($0.uid, $0.part) })
     }
 
-    /// A 64-bit checksum of 8-byte words: fast enough for hundreds of megabytes.
-    struct Checksum {
-        var value: UInt64 = 0xcbf2_9ce4_8422_2325
-        mutating func add(_ bytes: UnsafeRawBufferPointer) {
-            let words = bytes.count / 8
-            var h = value
-            for i in 0..<words {
-                h =
-                    (h ^ UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)))
-                    &* 0x0000_0100_0000_01b3
-                h ^= h >> 29
-            }
-            for i in (words * 8)..<bytes.count { h = (h ^ UInt64(bytes[i])) &* 0x0000_0100_0000_01b3 }
-            value = h
-        }
-    }
-
     /// Writes the body in large pieces, padding each section to 8 bytes and summing as it goes.
     struct BodyWriter {
         let handle: FileHandle
@@ -340,6 +332,12 @@ public enum EngineSnapshot {
             try flushIfLarge()
         }
 
+        mutating func array<T>(_ a: Column<T>) throws {
+            a.withUnsafeBufferPointer { buffer.append(contentsOf: UnsafeRawBufferPointer($0)) }
+            pad()
+            try flushIfLarge()
+        }
+
         private mutating func pad() {
             let extra = (8 - buffer.count % 8) % 8
             if extra > 0 { buffer.append(contentsOf: [UInt8](repeating: 0, count: extra)) }
@@ -360,6 +358,8 @@ public enum EngineSnapshot {
     struct Reader {
         let raw: UnsafeRawBufferPointer
         var offset = 0
+        /// The file `raw` lies in, when columns may refer to it instead of copying it.
+        var mapping: SnapshotMapping? = nil
 
         mutating func scalar<T: FixedWidthInteger>(_: T.Type) throws -> T {
             guard offset + MemoryLayout<T>.size <= raw.count else { throw Unusable(description: "it is cut short") }
@@ -393,6 +393,19 @@ public enum EngineSnapshot {
             }
             offset += (8 - offset % 8) % 8
             return out
+        }
+
+        /// `n` values of `T` as a column: over the mapped file where it lies aligned in one, else
+        /// copied.
+        mutating func column<T: BitwiseCopyable>(_: T.Type, _ n: Int) throws -> Column<T> {
+            let bytes = n * MemoryLayout<T>.stride
+            guard n >= 0, offset + bytes <= raw.count else { throw Unusable(description: "it is cut short") }
+            guard let mapping, let base = raw.baseAddress,
+                Int(bitPattern: base + offset) % MemoryLayout<T>.alignment == 0
+            else { return Column(try array(T.self, n)) }
+            let view = UnsafeBufferPointer(start: (base + offset).assumingMemoryBound(to: T.self), count: n)
+            offset += bytes + (8 - bytes % 8) % 8
+            return Column(mapped: view, in: mapping)
         }
 
         mutating func array<T>(_: T.Type, _ n: Int) throws -> [T] {

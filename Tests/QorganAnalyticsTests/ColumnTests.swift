@@ -41,7 +41,7 @@ import Testing
             #expect(same(p.value[i], reference[k] ?? 0), "\(k): \(p.value[i]) ≠ \(reference[k] ?? 0)")
             #expect(p.search(k) == (true, i))
         }
-        #expect(Set(p.runPeriod).count == p.runs && p.runPeriod == p.runPeriod.sorted())
+        #expect(Set(p.runPeriod).count == p.runs && Array(p.runPeriod) == p.runPeriod.sorted())
         #expect(Values(checking: p.value.narrow, wide: p.value.wide) != nil)
         #expect(EngineSnapshot.runsAreConsistent(p, periods: 1 << 20))
     }
@@ -158,6 +158,111 @@ import Testing
         rebuilt.buildRollups()
         #expect(again.rollups.cells.map { $0.map(\.sum) } == rebuilt.rollups.cells.map { $0.map(\.sum) })
         #expect(try RollupTests.compareExactly(moved, engine: AnalyticsEngine(state: again, sequence: 7)) > 500)
+    }
+
+    /// A start from a snapshot takes the columns over the mapped file; a change to an element
+    /// gives that element columns of its own and leaves the others (and every copy) as they
+    /// were; a new snapshot saved over the file leaves a running engine's values untouched.
+    @Test func snapshotColumnsAreMappedUntilChanged() throws {
+        let world = try DifferentialTests.generate(seed: 12)
+        let engine = AnalyticsEngine(catalog: world.catalog, values: Array(world.values.values))
+        let state = engine.snapshot()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("qorgan-mapped-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("engine").path
+        try EngineSnapshot.write(state, sequence: 3, identity: ("db", 1), to: path)
+        let (read, _) = try EngineSnapshot.read(path, identity: ("db", 1), catalog: world.catalog)
+        let filled = read.partitions.indices.filter { read.partitions[$0].count > 10 }
+        #expect(filled.count >= 2)
+        #expect(filled.allSatisfy { read.partitions[$0].unit.isMapped && read.partitions[$0].value.narrow.isMapped })
+
+        // Edits on a copy of a mapped partition, against a dictionary of its keys.
+        let e = try #require(filled.first)
+        var edited = read.partitions[e]
+        var reference: [Partition.Key: Double] = [:]
+        for (i, k) in Self.keys(edited).enumerated() { reference[k] = edited.value[i] }
+        let keys = Self.keys(edited)
+        let replaced = keys[keys.count / 2]
+        edited.upsert(replaced, 0.25)
+        reference[replaced] = 0.25
+        edited.remove(keys[0])
+        reference[keys[0]] = nil
+        let last = keys[keys.count - 1]
+        let free = (0..<UInt32(world.catalog.organisationUnits.count)).first { u in
+            reference[Partition.Key(period: last.period, unit: u, coc: last.coc, aoc: last.aoc)] == nil
+        }
+        let added = Partition.Key(period: last.period, unit: try #require(free), coc: last.coc, aoc: last.aoc)
+        edited.upsert(added, 9)
+        reference[added] = 9
+        Self.check(edited, reference)
+        #expect(!edited.unit.isMapped && !edited.value.narrow.isMapped)
+        #expect(read.partitions[e].unit.isMapped && read.partitions[e].unit == state.partitions[e].unit)
+        #expect(read.partitions[e].value.narrow == state.partitions[e].value.narrow)
+
+        // A new snapshot renamed over the file, then the old engine's answers.
+        var changed = state
+        changed.partitions[e] = edited
+        try EngineSnapshot.write(changed, sequence: 4, identity: ("db", 1), to: path)
+        for f in filled {
+            #expect(read.partitions[f].unit == state.partitions[f].unit)
+            #expect(read.partitions[f].value.narrow == state.partitions[f].value.narrow)
+        }
+        // Fractions included: the engine over the mapped file answers bit for bit as the one it
+        // was saved from.
+        let query = AnalyticsQuery(
+            data: world.catalog.dataElements.map { DataItem.element($0.uid) },
+            periods: try ["2015", "2016Q3", "2017", "2019"].map { try PeriodSelection($0) },
+            units: world.catalog.organisationUnits.filter { !$0.code.contains("D") }.map(\.uid))
+        func answers(_ engine: AnalyticsEngine) throws -> [String: UInt64] {
+            Dictionary(
+                uniqueKeysWithValues: try engine.run(query).rows.map {
+                    ("\($0.dx)|\($0.pe)|\($0.ou)", $0.value.bitPattern)
+                })
+        }
+        let expected = try answers(engine)
+        #expect(expected.count > 100)
+        #expect(try answers(AnalyticsEngine(state: read, sequence: 3)) == expected)
+        let (again, sequence) = try EngineSnapshot.read(path, identity: ("db", 1), catalog: world.catalog)
+        #expect(sequence == 4 && again.partitions[e].unit == edited.unit && again.partitions[e].count == edited.count)
+    }
+
+    /// The checksum a writer sums piece by piece (pieces that split the four lanes anywhere)
+    /// equals the one a reader folds from blocks summed apart; a word changed in any block, or
+    /// two words swapped, changes it.
+    @Test func checksumSummedInPiecesEqualsBlocksSummedApart() {
+        let words = (2 * EngineSnapshot.Checksum.blockBytes + 24) / 8
+        var g = SplitMix64(seed: 5)
+        var body = (0..<words).map { _ in UInt64.random(in: 0...UInt64.max, using: &g) }
+        func blocks(_ body: [UInt64]) -> UInt64 {
+            body.withUnsafeBytes { raw in
+                EngineSnapshot.Checksum.combine(
+                    (0..<EngineSnapshot.Checksum.blocks(raw.count)).map { k in
+                        let start = k * EngineSnapshot.Checksum.blockBytes
+                        let end = min(raw.count, start + EngineSnapshot.Checksum.blockBytes)
+                        return EngineSnapshot.Checksum.block(UnsafeRawBufferPointer(rebasing: raw[start..<end]))
+                    })
+            }
+        }
+        var streamed = EngineSnapshot.Checksum()
+        body.withUnsafeBytes { raw in
+            var at = 0
+            for piece in [8, 24, 8 * 12_345, 40, 8 * 3_000_001] + Array(repeating: 8 * 1_000_003, count: 8) {
+                let end = min(raw.count, at + piece)
+                streamed.add(UnsafeRawBufferPointer(rebasing: raw[at..<end]))
+                at = end
+            }
+            streamed.add(UnsafeRawBufferPointer(rebasing: raw[at...]))
+        }
+        let whole = blocks(body)
+        #expect(streamed.value == whole)
+        for word in [3, words / 2, words - 1] {
+            body[word] ^= 1 << 17
+            #expect(blocks(body) != whole, "word \(word) changed")
+            body[word] ^= 1 << 17
+        }
+        body.swapAt(10, 11)
+        #expect(blocks(body) != whole)
     }
 
     /// The catalog with one district moved to another region from mid-2015.
