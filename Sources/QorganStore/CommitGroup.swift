@@ -17,10 +17,12 @@ final class CommitGroup: @unchecked Sendable {
         var body: ((StoreConnection) throws -> (keep: Bool, logged: Bool))?
         var error: (any Error)?
         var done = false
+        /// Signalled once: when the job is done, or when its thread is to lead the next batch.
+        let wake = DispatchSemaphore(value: 0)
         init(_ body: @escaping (StoreConnection) throws -> (keep: Bool, logged: Bool)) { self.body = body }
     }
 
-    private let condition = NSCondition()
+    private let lock = NSLock()
     private var queue: [Job] = []
     private var leading = false
     private var batches = 0
@@ -28,35 +30,43 @@ final class CommitGroup: @unchecked Sendable {
 
     /// How many commits the saves so far took, and how many saves there were.
     var counts: (commits: Int, saves: Int) {
-        condition.lock()
-        defer { condition.unlock() }
-        return (batches, saves)
+        lock.withLock { (batches, saves) }
     }
 
     /// Queues `job` and returns once it is committed (or failed): the caller either leads a
-    /// batch through `commit` or waits for the batch that took its job.
+    /// batch through `commit` or waits for the batch that takes its job. A leader wakes exactly
+    /// the threads whose saves it committed, and the one it hands the lead to (the first save
+    /// queued behind its batch): no waiter is woken to find it has nothing to do.
     func submit(_ job: Job, commit: ([Job]) -> Void) {
-        condition.lock()
+        lock.lock()
         queue.append(job)
-        while !job.done {
-            if leading {
-                condition.wait()
-                continue
+        if leading {
+            lock.unlock()
+            job.wake.wait()
+            lock.lock()
+            if job.done {
+                lock.unlock()
+                return
             }
-            leading = true
-            let batch = queue
-            queue = []
-            batches += 1
-            saves += batch.count
-            condition.unlock()
-            commit(batch)
-            for j in batch { j.body = nil }
-            condition.lock()
-            for j in batch { j.done = true }
-            leading = false
-            condition.broadcast()
+            // Handed the lead: `leading` stayed true, and this job heads the queue.
         }
-        condition.unlock()
+        leading = true
+        let batch = queue
+        queue = []
+        batches += 1
+        saves += batch.count
+        lock.unlock()
+        commit(batch)
+        lock.lock()
+        for j in batch {
+            j.body = nil
+            j.done = true
+        }
+        let next = queue.first
+        if next == nil { leading = false }
+        lock.unlock()
+        for j in batch where j !== job { j.wake.signal() }
+        next?.wake.signal()
     }
 }
 

@@ -27,9 +27,12 @@ struct FormLocks {
 
     /// Finds out once whether any form is approved or completed at all.
     mutating func prepare() throws {
-        approved = try Int.fetchOne(db, sql: "SELECT 1 FROM approval WHERE deleted = 0 LIMIT 1") == nil ? nil : [:]
+        approved =
+            try Int.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM approval WHERE deleted = 0 LIMIT 1")) == nil
+            ? nil : [:]
         completed =
-            try Int.fetchOne(db, sql: "SELECT 1 FROM completion WHERE deleted = 0 LIMIT 1") == nil ? nil : [:]
+            try Int.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM completion WHERE deleted = 0 LIMIT 1")) == nil
+            ? nil : [:]
     }
 
     private func ask(_ table: String, _ form: DataSet, _ key: DataValueKey, _ memo: inout [String: Bool]?) throws

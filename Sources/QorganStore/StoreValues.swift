@@ -19,6 +19,29 @@ extension Store {
         dryRun: Bool = false, now: Date = Date(), authorize: ValueAuthorizer? = nil,
         rules: FormRules = .commandLine(), skipDerived: Bool = false
     ) throws -> ImportSummary {
+        try save(
+            inputs, source: source, user: user, dryRun: dryRun, now: now, authorize: authorize, rules: rules,
+            skipDerived: skipDerived, keepStored: false
+        ).summary
+    }
+
+    /// Saves one value as `saveValues` does, and gives it back as stored (nil when none is, as
+    /// after deleting a value that was not there): the answer of an API's save, built from the
+    /// write instead of read back.
+    public func saveValue(
+        _ input: DataValueInput, source: String = "the value", user: String, now: Date = Date(),
+        authorize: ValueAuthorizer? = nil, rules: FormRules = .commandLine()
+    ) throws -> (summary: ImportSummary, stored: DataValue?) {
+        let (summary, stored) = try save(
+            [input], source: source, user: user, dryRun: false, now: now, authorize: authorize, rules: rules,
+            skipDerived: false, keepStored: true)
+        return (summary, stored.first ?? nil)
+    }
+
+    private func save(
+        _ inputs: [DataValueInput], source: String, user: String, dryRun: Bool, now: Date, authorize: ValueAuthorizer?,
+        rules: FormRules, skipDerived: Bool, keepStored: Bool
+    ) throws -> (summary: ImportSummary, stored: [DataValue?]) {
         try groupedTransaction { db, log in
             var summary = ImportSummary()
             summary.dryRun = dryRun
@@ -74,6 +97,7 @@ extension Store {
             if !problems.isEmpty { throw QorganError.rejected(source: source, problems: problems) }
             try Interruption.check()
             var writer = try ValueWriter(db: db, catalog: catalog, now: now)
+            writer.keepsStored = keepStored
             try writer.insertAll(resolved, user: user)
             try Interruption.check()
             var changedLocked: [FormLocks.Lock] = []
@@ -114,7 +138,7 @@ extension Store {
             // The last moment to stop: after this the transaction commits whole.
             try Interruption.check()
             log.values = writer.logged
-            return (summary, !dryRun)
+            return ((summary, writer.stored), !dryRun)
         }
     }
 

@@ -7,6 +7,8 @@ import QorganCore
 /// through SQLite's C API, where building GRDB's arguments cost more than SQLite's own work.
 final class NewValueInsert {
     private var statement: OpaquePointer?
+    /// The statement's owner, in GRDB's cache of the connection.
+    private var cached: Statement?
     private let connection: OpaquePointer?
     /// On PostgreSQL, the connection the statement runs on.
     private let postgres: StoreConnection?
@@ -22,6 +24,7 @@ final class NewValueInsert {
         guard let g = db.sqlite else {
             postgres = db
             connection = nil
+            cached = nil
             return
         }
         postgres = nil
@@ -35,14 +38,10 @@ final class NewValueInsert {
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, 0)
             ON CONFLICT DO NOTHING
             """
-        guard sqlite3_prepare_v2(connection, sql, -1, &statement, nil) == SQLITE_OK else {
-            throw DatabaseError(
-                resultCode: ResultCode(rawValue: sqlite3_errcode(connection)),
-                message: String(cString: sqlite3_errmsg(connection)))
-        }
+        // Prepared once per connection (GRDB's statement cache keeps it), bound here through C.
+        cached = try g.cachedStatement(sql: sql)
+        statement = cached?.sqliteStatement
     }
-
-    deinit { sqlite3_finalize(statement) }
 
     /// Inserts unless the key exists; true when a row was inserted.
     func run(
@@ -88,6 +87,10 @@ struct ValueWriter {
 
     /// What changed, for the change log.
     private(set) var logged: [LoggedValue] = []
+    /// Each value as it stands after `apply` (nil: none is stored), when `keepsStored`: a
+    /// single save answers with it instead of reading it back.
+    private(set) var stored: [DataValue?] = []
+    var keepsStored = false
 
     let db: StoreConnection
     let catalog: Catalog
@@ -200,32 +203,55 @@ struct ValueWriter {
                     element: e, period: p, unit: u, optionCombo: c, attributeOptionCombo: a, number: number ?? .nan,
                     deleted: deleted))
         }
+        func keep(_ v: DataValue?) { if keepsStored { stored.append(v) } }
+        func created(_ value: String) -> Outcome {
+            log()
+            let at = Timestamp.date(millis: stamp)
+            keep(
+                DataValue(
+                    key: r.key, value: value, storedBy: storedBy, created: at, lastUpdated: at, comment: r.comment,
+                    followUp: r.followUp))
+            return .created
+        }
         if let inserted {
-            if inserted.contains([e, p, u, c, a]) {
-                log()
-                return .created
-            }
+            if inserted.contains([e, p, u, c, a]), let newValue = r.value { return created(newValue) }
         } else if let newValue = r.value {
             if try insert.run(
                 (e, p, u, c, a), value: newValue, number: number, storedBy: storedBy,
                 createdBy: user, stamp: stamp, comment: r.comment, followUp: r.followUp)
             {
                 // The creation is recorded in the row itself (created, created_by): see the schema.
-                log()
-                return .created
+                return created(newValue)
             }
         }
         let keyArgs: SQLArguments = [e, p, u, c, a]
         let existing = try Row.fetchOne(
             db.cachedStatement(
                 sql: """
-                    SELECT value, comment, follow_up, deleted FROM data_value
+                    SELECT value, comment, follow_up, deleted, stored_by, created, last_updated FROM data_value
                     WHERE element_id = ? AND period_id = ? AND unit_id = ? AND coc_id = ? AND aoc_id = ?
                     """), arguments: keyArgs)
         let oldValue: String? = existing?["value"]
         let oldComment: String? = existing?["comment"]
         let oldFollowUp: Bool = existing?["follow_up"] ?? false
         let wasDeleted: Bool = existing?["deleted"] ?? false
+        /// The row as it stands after this save: read, then changed as written below.
+        func after(
+            value: String?, storedBy: String?, lastUpdated: Int64?, comment: String?, followUp: Bool, deleted: Bool
+        )
+            -> DataValue?
+        {
+            guard let existing, let value, let storedBy: String = storedBy ?? existing["stored_by"] else { return nil }
+            return DataValue(
+                key: r.key, value: value, storedBy: storedBy, created: Timestamp.date(millis: existing["created"]),
+                lastUpdated: Timestamp.date(millis: lastUpdated ?? existing["last_updated"]), comment: comment,
+                followUp: followUp, deleted: deleted)
+        }
+        let unchanged = {
+            after(
+                value: oldValue, storedBy: nil, lastUpdated: nil, comment: oldComment, followUp: oldFollowUp,
+                deleted: wasDeleted)
+        }
 
         func audit(_ action: AuditEntry.Action, old: String?, new: String?, newComment: String?) throws {
             let seq =
@@ -246,7 +272,10 @@ struct ValueWriter {
 
         guard let newValue = r.value else {
             // Soft deletion: the row stays, flagged, and the audit says who and when.
-            guard existing != nil, !wasDeleted else { return .unchanged }
+            guard existing != nil, !wasDeleted else {
+                keep(unchanged())
+                return .unchanged
+            }
             try db.cachedStatement(
                 sql: """
                     UPDATE data_value SET deleted = 1, last_updated = ?, stored_by = ?
@@ -255,6 +284,10 @@ struct ValueWriter {
             ).execute(arguments: [stamp, user] + keyArgs)
             try audit(.delete, old: oldValue, new: nil, newComment: oldComment)
             log(deleted: true)
+            keep(
+                after(
+                    value: oldValue, storedBy: user, lastUpdated: stamp, comment: oldComment, followUp: oldFollowUp,
+                    deleted: true))
             return .deleted
         }
         // Saying nothing of the comment or the follow-up mark keeps the stored ones (a deleted
@@ -262,6 +295,7 @@ struct ValueWriter {
         let comment = r.keepsComment && !wasDeleted ? oldComment : r.comment
         let followUp = r.keepsFollowUp && !wasDeleted ? oldFollowUp : r.followUp
         if !wasDeleted && oldValue == newValue && oldComment == comment && oldFollowUp == followUp {
+            keep(unchanged())
             return .unchanged
         }
         try db.cachedStatement(
@@ -271,6 +305,10 @@ struct ValueWriter {
                 """
         ).execute(arguments: [newValue, number, storedBy, stamp, comment, followUp] + keyArgs)
         if wasDeleted || oldValue != newValue { log() }
+        keep(
+            after(
+                value: newValue, storedBy: storedBy, lastUpdated: stamp, comment: comment, followUp: followUp,
+                deleted: false))
         try audit(
             wasDeleted ? .restore : .update, old: wasDeleted ? nil : oldValue, new: newValue, newComment: comment)
         return wasDeleted ? .created : .updated

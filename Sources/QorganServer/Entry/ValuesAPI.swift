@@ -203,12 +203,10 @@ extension Handlers {
             element: b.dataElement, period: b.period, unit: b.orgUnit, optionCombo: b.categoryOptionCombo ?? "",
             attributeOptionCombo: b.attributeOptionCombo ?? "", value: b.value, comment: b.comment,
             location: "the data value")
-        try store.saveValues(
-            [input], source: "the data value", user: user.username, authorize: valueAuthorizer(user), rules: rules)
+        let (_, stored) = try store.saveValue(
+            input, source: "the data value", user: user.username, authorize: valueAuthorizer(user), rules: rules)
         state.valuesSaved.increment()
-        guard case .valid(let r) = try catalog().resolve(input), let v = try store.value(r.key) else {
-            throw APIError.notFound("the value was not stored")
-        }
+        guard let v = stored else { throw APIError.notFound("the value was not stored") }
         return ValueJSON(v)
     }
 
@@ -218,15 +216,13 @@ extension Handlers {
         let catalog = try catalog()
         let k = try key(r, c, catalog)
         guard let v = try store.value(k), !v.deleted else { throw APIError.notFound("no value is stored for this key") }
-        try store.saveValues(
-            [
-                DataValueInput(
-                    element: k.element, period: k.period.iso, unit: k.unit, optionCombo: k.optionCombo,
-                    attributeOptionCombo: k.attributeOptionCombo, value: v.value, deleted: "true",
-                    location: "the data value")
-            ],
+        let (_, stored) = try store.saveValue(
+            DataValueInput(
+                element: k.element, period: k.period.iso, unit: k.unit, optionCombo: k.optionCombo,
+                attributeOptionCombo: k.attributeOptionCombo, value: v.value, deleted: "true",
+                location: "the data value"),
             source: "the deletion", user: user.username, authorize: valueAuthorizer(user), rules: rules)
-        return ValueJSON(try store.value(k) ?? v)
+        return ValueJSON(stored ?? v)
     }
 
     /// A form, unit and period from parameters, checked.
