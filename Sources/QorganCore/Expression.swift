@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The indicator expression language.
 ///
@@ -129,10 +130,20 @@ public indirect enum Expression: Hashable, Sendable {
 
     /// Parses an expression, or throws `QorganError.invalidExpression` with the
     /// 1-based position and the reason.
+    /// Indicators and rules are parsed once: every analytics answer asks for the same few
+    /// expressions again (a tenth of a dashboard's query was spent parsing them).
     public static func parse(_ text: String) throws -> Expression {
+        if let known = parsed.withLock({ $0[text] }) { return known }
         var p = Parser(text: text)
-        return try p.parseAll()
+        let e = try p.parseAll()
+        parsed.withLock { memo in
+            if memo.count >= 4096 { memo.removeAll(keepingCapacity: true) }
+            memo[text] = e
+        }
+        return e
     }
+
+    private static let parsed = Mutex<[String: Expression]>([:])
 }
 
 private struct Parser {
