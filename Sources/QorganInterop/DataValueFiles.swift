@@ -72,7 +72,18 @@ public enum DataValueCSV {
             if !problems.isEmpty { throw QorganError.rejected(source: source, problems: problems) }
         }
         let minimum = (index.values.max() ?? 0) + 1
+        // Each column's position, looked up once (not a dictionary look-up per field and row).
+        let at = Dictionary(uniqueKeysWithValues: columns.map { ($0, index[$0]) })
+        func position(_ name: String) -> Int? { at[name] ?? nil }
+        let (element, period, unit, coc, aoc, value) = (
+            position("dataelement"), position("period"), position("orgunit"), position("categoryoptioncombo"),
+            position("attributeoptioncombo"), position("value")
+        )
+        let (storedBy, comment, followUp, deleted) = (
+            position("storedby"), position("comment"), position("followup"), position("deleted")
+        )
         var out: [DataValueInput] = []
+        out.reserveCapacity(body.count)
         for r in body {
             if r.fields.count > max(minimum, columns.count) || r.fields.count < min(6, minimum) {
                 problems.append(
@@ -82,16 +93,15 @@ public enum DataValueCSV {
                             "\(r.fields.count) columns; expected \(min(6, minimum)) to \(max(minimum, columns.count))"))
                 continue
             }
-            func f(_ name: String) -> String? {
-                guard let i = index[name], i < r.fields.count else { return nil }
+            func f(_ i: Int?) -> String? {
+                guard let i, i < r.fields.count else { return nil }
                 return r.fields[i]
             }
             out.append(
                 DataValueInput(
-                    element: f("dataelement") ?? "", period: f("period") ?? "", unit: f("orgunit") ?? "",
-                    optionCombo: f("categoryoptioncombo") ?? "", attributeOptionCombo: f("attributeoptioncombo") ?? "",
-                    value: f("value") ?? "", storedBy: f("storedby"), comment: f("comment"),
-                    followUp: f("followup"), deleted: f("deleted"), line: r.line))
+                    element: f(element) ?? "", period: f(period) ?? "", unit: f(unit) ?? "", optionCombo: f(coc) ?? "",
+                    attributeOptionCombo: f(aoc) ?? "", value: f(value) ?? "", storedBy: f(storedBy),
+                    comment: f(comment), followUp: f(followUp), deleted: f(deleted), line: r.line))
         }
         if !problems.isEmpty { throw QorganError.rejected(source: source, problems: problems) }
         return out

@@ -57,7 +57,7 @@ extension Store {
             var problems: [Problem] = []
             var resolved: [ResolvedValue] = []
             resolved.reserveCapacity(inputs.count)
-            var firstSeen: [DataValueKey: String] = [:]
+            var firstSeen: [DataValueKey: Int] = [:]  // where a key was first given: named only if given twice
             firstSeen.reserveCapacity(inputs.count)
             var denied: [Problem] = []
             var locks = FormLocks(db: db, catalog: catalog, rules: rules)
@@ -78,7 +78,9 @@ extension Store {
                         (p.line, p.object, p.value) = (input.line, input.location, input.period)
                         lockedBy[resolved.count] = FormLocks.Lock(kind: lock.kind, form: lock.form, problem: p)
                     }
-                    if let earlier = firstSeen[r.key] {
+                    if let first = firstSeen[r.key] {
+                        let earlier =
+                            inputs[first].line.map { "line \($0)" } ?? inputs[first].location ?? "entry \(first + 1)"
                         problems.append(
                             Problem(
                                 line: input.line, object: input.location, field: "value", value: input.value,
@@ -86,7 +88,7 @@ extension Store {
                                     "the same value (element, period, unit, combination) is already given at \(earlier)",
                                 code: Problem.duplicateCode))
                     } else {
-                        firstSeen[r.key] = input.line.map { "line \($0)" } ?? input.location ?? "entry \(n + 1)"
+                        firstSeen[r.key] = n
                         resolved.append(r)
                     }
                 case .invalid(let ps): problems += ps
