@@ -126,9 +126,9 @@ public enum EngineSnapshot {
             throw Unusable(description: "it is \(raw.count) bytes long, not \(UInt64(headerSize) + length)")
         }
         // The lists, then where each element's columns begin (a walk over their lengths);
-        // then the columns are read in chunks on every core while one of them sums the body:
-        // a start at 100 M values reads 1.2 GB. A damaged body is named as such, whatever it
-        // made the walk trip over.
+        // then, on every core, the body's checksum in blocks and the columns in chunks (taken
+        // over the mapping, every key and value code checked): a start at 100 M values reads
+        // 1.2 GB once. A damaged body is named as such, whatever it made the walk trip over.
         let (elements, units, cocs, periods, starts): ([String], [String], [String], [Period], [Int])
         do {
             elements = try r.strings()
@@ -162,18 +162,18 @@ public enum EngineSnapshot {
         // has both kinds of work whatever their number.
         typealias Job = (at: Double, sum: Bool, index: Int)
         let sumJobs: [Job] = (0..<blocks).map { k in ((Double(k) + 0.5) / Double(blocks), true, k) }
-        let copyJobs: [Job] = (0..<chunks).map { k in ((Double(k) + 0.5) / Double(chunks), false, k) }
-        let jobs = (sumJobs + copyJobs).sorted { $0.at < $1.at }
+        let columnJobs: [Job] = (0..<chunks).map { k in ((Double(k) + 0.5) / Double(chunks), false, k) }
+        let jobs = (sumJobs + columnJobs).sorted { $0.at < $1.at }
         DispatchQueue.concurrentPerform(iterations: jobs.count) { task in
-            let kind = jobs[task].index
+            let index = jobs[task].index
             if jobs[task].sum {
-                let start = kind * Checksum.blockBytes
+                let start = index * Checksum.blockBytes
                 let end = Swift.min(summed.count, start + Checksum.blockBytes)
-                sums[kind].value = Checksum.block(UnsafeRawBufferPointer(rebasing: summed[start..<end]))
+                sums[index].value = Checksum.block(UnsafeRawBufferPointer(rebasing: summed[start..<end]))
                 return
             }
-            let range = (elements.count * kind / chunks)..<(elements.count * (kind + 1) / chunks)
-            read[kind].value = Result {
+            let range = (elements.count * index / chunks)..<(elements.count * (index + 1) / chunks)
+            read[index].value = Result {
                 try range.map { e in
                     var reader = Reader(raw: whole, offset: offsets[e], mapping: mapping)
                     return try Self.columns(&reader, bounds: bounds)
@@ -403,7 +403,7 @@ public enum EngineSnapshot {
             guard let mapping, let base = raw.baseAddress,
                 Int(bitPattern: base + offset) % MemoryLayout<T>.alignment == 0
             else { return Column(try array(T.self, n)) }
-            let view = UnsafeBufferPointer(start: (base + offset).assumingMemoryBound(to: T.self), count: n)
+            let view = UnsafeBufferPointer(start: (base + offset).bindMemory(to: T.self, capacity: n), count: n)
             offset += bytes + (8 - bytes % 8) % 8
             return Column(mapped: view, in: mapping)
         }
