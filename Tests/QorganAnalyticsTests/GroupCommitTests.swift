@@ -31,43 +31,17 @@ import Testing
         let before = try store.lastChange()
         let outcomes = Outcomes()
         let units = ["A1", "A2", "B1"]
-        DispatchQueue.concurrentPerform(iterations: 16) { thread in
-            for n in 0..<25 {
-                // Each thread writes keys of its own (a unit and a year), so that what it was told
-                // is stored is what must be stored.
-                let unit = units[thread % units.count]
-                let period = String(format: "%04d%02d", 2011 + thread / units.count, n % 12 + 1)
-                let value = String(thread * 100 + n)
-                let key = "\(unit)|\(period)"
-                let input = DataValueInput(element: "SUM", period: period, unit: unit, optionCombo: "M", value: value)
-                do {
-                    switch n % 5 {
-                    case 3:
-                        // A batch with a wrong value refuses both rows.
-                        _ = try store.saveValues(
-                            [
-                                input,
-                                DataValueInput(
-                                    element: "SUM", period: period, unit: unit, optionCombo: "F", value: "x"),
-                            ],
-                            user: "t")
-                        outcomes.record { $0.unexpected.append("\(key): a wrong value was accepted") }
-                    case 4:
-                        _ = try store.saveValues([input], user: "t", dryRun: true)
-                        outcomes.record { $0.dryRuns += 1 }
-                    default:
-                        _ = try store.saveValues([input], user: "t")
-                        outcomes.record { $0.stored[key] = value }
-                    }
-                } catch {
-                    if n % 5 == 3 {
-                        outcomes.record { $0.refused += 1 }
-                    } else {
-                        outcomes.record { $0.unexpected.append("\(key): \(error)") }
-                    }
-                }
-            }
+        // Sixteen threads of their own: `concurrentPerform` would run only as many at once as
+        // there are cores, and two savers on a loaded machine may take turns and never meet.
+        let finished = DispatchGroup()
+        for thread in 0..<16 {
+            finished.enter()
+            Thread {
+                defer { finished.leave() }
+                Self.save(thread: thread, store: store, units: units, outcomes: outcomes)
+            }.start()
         }
+        finished.wait()
         #expect(outcomes.unexpected.isEmpty, "\(outcomes.unexpected)")
         // Saves did wait for each other and commit together.
         let grouped = store.groupedCommits
@@ -96,5 +70,44 @@ import Testing
         let fresh = try AnalyticsEngine.open(store: try Store(path: path)).0
         #expect(engine.snapshot().valueCount == fresh.snapshot().valueCount)
         #expect(engine.snapshot().valueCount == stored)
+    }
+
+    /// One thread's 25 saves: good ones, batches refused for a wrong value, dry runs.
+    static func save(thread: Int, store: Store, units: [String], outcomes: Outcomes) {
+        for n in 0..<25 {
+            // Each thread writes keys of its own (a unit and a year), so that what it was told
+            // is stored is what must be stored.
+            let unit = units[thread % units.count]
+            let period = String(format: "%04d%02d", 2011 + thread / units.count, n % 12 + 1)
+            let value = String(thread * 100 + n)
+            let key = "\(unit)|\(period)"
+            let input = DataValueInput(element: "SUM", period: period, unit: unit, optionCombo: "M", value: value)
+            do {
+                switch n % 5 {
+                case 3:
+                    // A batch with a wrong value refuses both rows.
+                    _ = try store.saveValues(
+                        [
+                            input,
+                            DataValueInput(
+                                element: "SUM", period: period, unit: unit, optionCombo: "F", value: "x"),
+                        ],
+                        user: "t")
+                    outcomes.record { $0.unexpected.append("\(key): a wrong value was accepted") }
+                case 4:
+                    _ = try store.saveValues([input], user: "t", dryRun: true)
+                    outcomes.record { $0.dryRuns += 1 }
+                default:
+                    _ = try store.saveValues([input], user: "t")
+                    outcomes.record { $0.stored[key] = value }
+                }
+            } catch {
+                if n % 5 == 3 {
+                    outcomes.record { $0.refused += 1 }
+                } else {
+                    outcomes.record { $0.unexpected.append("\(key): \(error)") }
+                }
+            }
+        }
     }
 }
