@@ -161,6 +161,6 @@ public enum ApprovalRules {
     /// of the period's type, reported by the unit.
     public static func forms(locking element: String, unit: String, period: Period, in catalog: Catalog) -> [DataSet] {
         guard let e = catalog.element(element) else { return [] }
-        return catalog.dataSets(of: e).filter { $0.periodType == period.type && $0.organisationUnits.contains(unit) }
+        return catalog.dataSets(of: e).filter { $0.periodType == period.type && catalog.assigns($0, to: unit) }
     }
 }

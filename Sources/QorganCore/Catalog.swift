@@ -66,6 +66,7 @@ public struct Catalog: Sendable, Codable, Equatable {
     public private(set) var optionCombos: [String: [CategoryOptionCombo]] = [:]
     private var optionComboIndex: [String: CategoryOptionCombo] = [:]
     private var elementDataSets: [String: [String]] = [:]
+    private var formUnits: [String: Set<String>] = [:]
 
     /// Rebuilds the lookups after the arrays change.
     public mutating func reindex() {
@@ -101,6 +102,8 @@ public struct Catalog: Sendable, Codable, Equatable {
         }
         elementDataSets = [:]
         for ds in dataSets { for e in ds.dataElements { elementDataSets[e, default: []].append(ds.uid) } }
+        formUnits = [:]
+        for ds in dataSets { formUnits[ds.uid] = Set(ds.organisationUnits) }
     }
 
     private func deriveOptionCombos(_ combo: CategoryCombo) -> [CategoryOptionCombo] {
@@ -182,6 +185,13 @@ public struct Catalog: Sendable, Codable, Equatable {
         let ref = ref.trimmedSpaces
         if ref.isEmpty || ref == d?.uid || ref == d?.code { return d }
         return nil
+    }
+
+    /// Whether `form` (one of this catalog's) is assigned to the unit with uid `unit`: a set
+    /// lookup, where the form's list of units is thousands long in a national programme and is
+    /// asked once per row of an import.
+    public func assigns(_ form: DataSet, to unit: String) -> Bool {
+        formUnits[form.uid]?.contains(unit) ?? form.organisationUnits.contains(unit)
     }
 
     /// The data sets an element is reported on.

@@ -314,7 +314,7 @@ extension Catalog {
         guard let rule = validationRule(violation.rule) else { return nil }
         let elements = self.elements(of: rule)
         return dataSets.first {
-            $0.periodType == rule.periodType && $0.organisationUnits.contains(violation.unit)
+            $0.periodType == rule.periodType && assigns($0, to: violation.unit)
                 && !elements.isDisjoint(with: $0.dataElements)
         }
     }

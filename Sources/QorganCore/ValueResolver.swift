@@ -9,11 +9,37 @@ extension Catalog {
 }
 
 /// Checks inputs against a catalog, remembering what repeats across the rows of a batch
-/// (periods, an element's forms): the checks are those of `Catalog.resolve`.
+/// (periods, elements with their forms and combinations, units): the checks are those of
+/// `Catalog.resolve`. What it remembers is held in objects, so that a row shares them instead
+/// of copying an element's or a unit's every field (that copying was a third of the check).
 public struct ValueResolver {
     public let catalog: Catalog
     private var periods: [String: Period?] = [:]
-    private var forms: [String: [DataSet]] = [:]
+    private var lastPeriod: (ref: String, period: Period?)?
+    private var elements: [String: ElementFacts?] = [:]
+    private var lastElement: (ref: String, facts: ElementFacts?)?
+    private var units: [String: UnitFacts?] = [:]
+    private var lastUnit: (ref: String, facts: UnitFacts?)?
+    private var attributeCombos: [String: String?] = [:]
+
+    /// An element as the rows of a batch name it, with what its checks need.
+    private final class ElementFacts {
+        let element: DataElement
+        let forms: [DataSet]
+        let combos: [CategoryOptionCombo]
+        /// Option combination uids by the reference a row gives (nil: none of the element's).
+        var comboByRef: [String: String?] = [:]
+        init(_ element: DataElement, catalog: Catalog) {
+            self.element = element
+            forms = catalog.dataSets(of: element)
+            combos = catalog.optionCombos(of: element)
+        }
+    }
+
+    private final class UnitFacts {
+        let unit: OrgUnit
+        init(_ unit: OrgUnit) { self.unit = unit }
+    }
 
     public init(catalog: Catalog) { self.catalog = catalog }
 
@@ -41,17 +67,57 @@ public struct ValueResolver {
     }
 
     private mutating func period(_ s: String) -> Period? {
-        if let p = periods[s] { return p }
-        let p = Period.parse(s)
-        periods[s] = p
+        if let last = lastPeriod, last.ref == s { return last.period }
+        let p: Period?
+        if let known = periods[s] {
+            p = known
+        } else {
+            p = Period.parse(s)
+            periods[s] = p
+        }
+        lastPeriod = (s, p)
         return p
     }
 
-    private mutating func dataSets(of el: DataElement) -> [DataSet] {
-        if let f = forms[el.uid] { return f }
-        let f = catalog.dataSets(of: el)
-        forms[el.uid] = f
-        return f
+    private mutating func element(_ ref: String) -> ElementFacts? {
+        if let last = lastElement, last.ref == ref { return last.facts }
+        let facts: ElementFacts?
+        if let known = elements[ref] {
+            facts = known
+        } else {
+            facts = catalog.element(ref.trimmedSpaces).map { ElementFacts($0, catalog: catalog) }
+            elements[ref] = facts
+        }
+        lastElement = (ref, facts)
+        return facts
+    }
+
+    private mutating func unit(_ ref: String) -> UnitFacts? {
+        if let last = lastUnit, last.ref == ref { return last.facts }
+        let facts: UnitFacts?
+        if let known = units[ref] {
+            facts = known
+        } else {
+            facts = catalog.unit(ref.trimmedSpaces).map(UnitFacts.init)
+            units[ref] = facts
+        }
+        lastUnit = (ref, facts)
+        return facts
+    }
+
+    /// The uid of the element's option combination a row names (as `Catalog.optionCombo`).
+    private func optionCombo(_ ref: String, of facts: ElementFacts) -> String? {
+        if let known = facts.comboByRef[ref] { return known }
+        let uid = catalog.optionCombo(ref.trimmedSpaces, of: facts.element)?.uid
+        facts.comboByRef[ref] = uid
+        return uid
+    }
+
+    private mutating func attributeOptionCombo(_ ref: String) -> String? {
+        if let known = attributeCombos[ref] { return known }
+        let uid = catalog.attributeOptionCombo(ref.trimmedSpaces)?.uid
+        attributeCombos[ref] = uid
+        return uid
     }
 
     public mutating func resolve(_ input: DataValueInput) -> Validated<ResolvedValue> {
@@ -61,7 +127,7 @@ public struct ValueResolver {
             problems.append(
                 Problem(line: line, object: input.location, field: field, value: value, reason: reason, code: code))
         }
-        let el = catalog.element(input.element.trimmedSpaces)
+        let el = element(input.element)
         if el == nil {
             problem(
                 "dataelement", input.element,
@@ -69,10 +135,10 @@ public struct ValueResolver {
                     ? "a data element is required" : catalog.noElement(input.element),
                 code: input.element.isEmpty ? nil : Problem.unknownReference)
         }
-        if let el, let source = el.derivedFrom {
+        if let el, let source = el.element.derivedFrom {
             problem(
                 "dataelement", input.element,
-                "\(el.code) is derived from the \(source) and cannot be entered; change the \(source) instead")
+                "\(el.element.code) is derived from the \(source) and cannot be entered; change the \(source) instead")
         }
         let period = self.period(input.period)
         if period == nil {
@@ -80,7 +146,7 @@ public struct ValueResolver {
                 "period", input.period,
                 "not a period identifier (2017, 2017Q1, 201703, 2017W5, 20170315, 2017April; years 1900–2100)")
         }
-        let u = catalog.unit(input.unit.trimmedSpaces)
+        let u = unit(input.unit)
         if u == nil {
             problem(
                 "orgunit", input.unit,
@@ -89,42 +155,42 @@ public struct ValueResolver {
                 code: input.unit.isEmpty ? nil : Problem.unknownReference)
         }
 
-        var coc: CategoryOptionCombo?
+        var coc: String?
         if let el {
-            coc = catalog.optionCombo(input.optionCombo.trimmedSpaces, of: el)
+            coc = optionCombo(input.optionCombo, of: el)
             if coc == nil {
-                let known = catalog.optionCombos(of: el).map(\.code).joined(separator: ", ")
+                let known = el.combos.map(\.code).joined(separator: ", ")
                 problem(
                     "categoryoptioncombo", input.optionCombo,
                     input.optionCombo.isEmpty
-                        ? "data element '\(el.code)' is disaggregated; name one of: \(known)"
-                        : "data element '\(el.code)' has no option combination '\(input.optionCombo)' (it has: \(known))",
+                        ? "data element '\(el.element.code)' is disaggregated; name one of: \(known)"
+                        : "data element '\(el.element.code)' has no option combination '\(input.optionCombo)' (it has: \(known))",
                     code: input.optionCombo.isEmpty ? nil : Problem.unknownReference
                 )
             }
-            let sets = self.dataSets(of: el)
+            let sets = el.forms
             if let period, !sets.isEmpty, !sets.contains(where: { $0.periodType == period.type }) {
                 let types = Set(sets.map(\.periodType.rawValue)).sorted().joined(separator: " or ")
                 problem(
                     "period", input.period,
-                    "data element '\(el.code)' is reported \(types) (form \(sets.map(\.code).joined(separator: ", "))), but \(period.iso) is \(period.type.rawValue)"
+                    "data element '\(el.element.code)' is reported \(types) (form \(sets.map(\.code).joined(separator: ", "))), but \(period.iso) is \(period.type.rawValue)"
                 )
             }
-            if let u, !sets.isEmpty, !sets.contains(where: { $0.organisationUnits.contains(u.uid) }) {
+            if let u, !sets.isEmpty, !sets.contains(where: { catalog.assigns($0, to: u.unit.uid) }) {
                 problem(
                     "orgunit", input.unit,
-                    "'\(u.code)' does not report data element '\(el.code)': no form with it is assigned to the unit (\(sets.map(\.code).joined(separator: ", ")))"
+                    "'\(u.unit.code)' does not report data element '\(el.element.code)': no form with it is assigned to the unit (\(sets.map(\.code).joined(separator: ", ")))"
                 )
             }
         }
-        if let u, let period, !u.isOpen(throughout: period.span) {
-            let closed = u.closingDate.map { ", closed \($0)" } ?? ""
+        if let u, let period, !u.unit.isOpen(throughout: period.span) {
+            let closed = u.unit.closingDate.map { ", closed \($0)" } ?? ""
             problem(
                 "orgunit", input.unit,
-                "'\(u.code)' is not open throughout \(period.iso) (opened \(u.openingDate)\(closed))",
+                "'\(u.unit.code)' is not open throughout \(period.iso) (opened \(u.unit.openingDate)\(closed))",
                 code: Problem.closedUnit)
         }
-        let aoc = catalog.attributeOptionCombo(input.attributeOptionCombo.trimmedSpaces)
+        let aoc = attributeOptionCombo(input.attributeOptionCombo)
         if aoc == nil {
             problem(
                 "attributeoptioncombo", input.attributeOptionCombo,
@@ -146,12 +212,13 @@ public struct ValueResolver {
             if input.value.trimmedSpaces.isEmpty {
                 problem("value", input.value, "the value is empty (to delete a value, set deleted to true)")
             } else if let el {
-                switch el.valueType.normalize(input.value) {
+                switch el.element.valueType.normalize(input.value) {
                 case .valid(let v): value = v
                 case .invalid(let reasons):
                     let reason = reasons.map(\.reason).joined(separator: "; ")
                     problem(
-                        "value", input.value, "\(reason) (data element '\(el.code)' is \(el.valueType.rawValue))",
+                        "value", input.value,
+                        "\(reason) (data element '\(el.element.code)' is \(el.element.valueType.rawValue))",
                         code: reasons.first?.code)
                 }
             }
@@ -160,8 +227,8 @@ public struct ValueResolver {
         return .valid(
             ResolvedValue(
                 key: DataValueKey(
-                    element: el.uid, period: period, unit: u.uid, optionCombo: coc.uid,
-                    attributeOptionCombo: aoc.uid),
+                    element: el.element.uid, period: period, unit: u.unit.uid, optionCombo: coc,
+                    attributeOptionCombo: aoc),
                 value: value, comment: comment, followUp: followUp ?? false,
                 storedBy: input.storedBy.flatMap { $0.isEmpty ? nil : $0 }, line: line,
                 keepsComment: input.comment == nil, keepsFollowUp: (input.followUp ?? "").trimmedSpaces.isEmpty))

@@ -37,16 +37,25 @@ enum ChangeLog {
     }
 
     static func encode(_ values: ArraySlice<LoggedValue>) -> Data {
-        var out = Data(capacity: values.count * recordSize)
-        func put(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
-        for v in values {
-            put(UInt64(bitPattern: v.element))
-            put(UInt64(bitPattern: v.period))
-            put(UInt64(bitPattern: v.unit))
-            put(UInt64(bitPattern: v.optionCombo))
-            put(UInt64(bitPattern: v.attributeOptionCombo))
-            put(v.number.bitPattern)
-            out.append(v.deleted ? 1 : 0)
+        // Written in place: appending eight bytes at a time to `Data` cost more than the
+        // rest of the log's work on a large import.
+        var out = Data(count: values.count * recordSize)
+        out.withUnsafeMutableBytes { raw in
+            var at = 0
+            func put(_ v: UInt64) {
+                raw.storeBytes(of: v.littleEndian, toByteOffset: at, as: UInt64.self)
+                at += 8
+            }
+            for v in values {
+                put(UInt64(bitPattern: v.element))
+                put(UInt64(bitPattern: v.period))
+                put(UInt64(bitPattern: v.unit))
+                put(UInt64(bitPattern: v.optionCombo))
+                put(UInt64(bitPattern: v.attributeOptionCombo))
+                put(v.number.bitPattern)
+                raw.storeBytes(of: v.deleted ? 1 : 0, toByteOffset: at, as: UInt8.self)
+                at += 1
+            }
         }
         return out
     }

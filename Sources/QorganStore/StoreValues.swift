@@ -78,7 +78,10 @@ extension Store {
                         (p.line, p.object, p.value) = (input.line, input.location, input.period)
                         lockedBy[resolved.count] = FormLocks.Lock(kind: lock.kind, form: lock.form, problem: p)
                     }
-                    if let first = firstSeen[r.key] {
+                    // One hash for the usual row, seen for the first time; a repeated key puts
+                    // the first place back.
+                    if let first = firstSeen.updateValue(n, forKey: r.key) {
+                        firstSeen[r.key] = first
                         let earlier =
                             inputs[first].line.map { "line \($0)" } ?? inputs[first].location ?? "entry \(first + 1)"
                         problems.append(
@@ -88,7 +91,6 @@ extension Store {
                                     "the same value (element, period, unit, combination) is already given at \(earlier)",
                                 code: Problem.duplicateCode))
                     } else {
-                        firstSeen[r.key] = n
                         resolved.append(r)
                     }
                 case .invalid(let ps): problems += ps

@@ -96,9 +96,10 @@ struct ValueWriter {
     let catalog: Catalog
     /// The time of the whole batch, as stored (milliseconds since 1970).
     let stamp: Int64
-    private var elementIds: [String: Int64] = [:]
-    private var unitIds: [String: Int64] = [:]
-    private var comboIds: [String: Int64] = [:]
+    private var elementIds = IdCache()
+    private var unitIds = IdCache()
+    private var comboIds = IdCache()
+    private var attributeComboIds = IdCache()
     private var periodIds: [Period: Int64] = [:]
 
     private let insert: NewValueInsert
@@ -110,24 +111,46 @@ struct ValueWriter {
         insert = try NewValueInsert(db)
     }
 
+    /// Store ids by uid, and the last one asked for: the rows of a batch mostly repeat the
+    /// element, unit and combination of the row before, and the uids come from the catalog, so
+    /// comparing with the last one is a comparison of the same string.
+    struct IdCache {
+        var ids: [String: Int64] = [:]
+        var lastUid = ""
+        var lastId: Int64 = 0
+    }
+
     /// Static: a method of `self` taking one of its own dictionaries `inout` made Swift copy the
     /// whole writer at every call (four times a value; 40 % of an import's time in the writer).
-    private static func id(_ db: StoreConnection, _ table: String, _ uid: String, _ cache: inout [String: Int64])
+    private static func id(_ db: StoreConnection, _ table: String, _ uid: String, _ cache: inout IdCache)
         throws -> Int64
     {
-        if let i = cache[uid] { return i }
-        guard
-            let i = try Int64.fetchOne(
-                db.cachedStatement(sql: "SELECT id FROM \(table) WHERE uid = ?"), arguments: [uid])
-        else {
-            throw QorganError.notFound(kind: table, key: uid)
+        if uid == cache.lastUid, !uid.isEmpty { return cache.lastId }
+        let i: Int64
+        if let known = cache.ids[uid] {
+            i = known
+        } else {
+            guard
+                let found = try Int64.fetchOne(
+                    db.cachedStatement(sql: "SELECT id FROM \(table) WHERE uid = ?"), arguments: [uid])
+            else {
+                throw QorganError.notFound(kind: table, key: uid)
+            }
+            cache.ids[uid] = found
+            i = found
         }
-        cache[uid] = i
+        (cache.lastUid, cache.lastId) = (uid, i)
         return i
     }
 
+    private var lastPeriod: (period: Period, id: Int64)?
+
     mutating func periodId(_ p: Period) throws -> Int64 {
-        if let i = periodIds[p] { return i }
+        if let last = lastPeriod, last.period == p { return last.id }
+        if let i = periodIds[p] {
+            lastPeriod = (p, i)
+            return i
+        }
         let iso = p.iso
         if let i = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM period WHERE iso = ?"), arguments: [iso])
         {
@@ -150,7 +173,7 @@ struct ValueWriter {
             try Self.id(db, "data_element", r.key.element, &elementIds), try periodId(r.key.period),
             try Self.id(db, "org_unit", r.key.unit, &unitIds),
             try Self.id(db, "category_option_combo", r.key.optionCombo, &comboIds),
-            try Self.id(db, "category_option_combo", r.key.attributeOptionCombo, &comboIds)
+            try Self.id(db, "category_option_combo", r.key.attributeOptionCombo, &attributeComboIds)
         )
     }
 

@@ -54,6 +54,40 @@ import Testing
         #expect(fileBytes(path) == before)
     }
 
+    /// A batch's resolver remembers elements, units, combinations and periods from row to row
+    /// (and a large batch is checked on every core): its answers are those of each row checked
+    /// on its own, whatever order good and bad references come in, padded or not.
+    @Test func whatTheResolverRemembersChangesNoAnswer() throws {
+        let path = try databaseFile()
+        let catalog = try Store(path: path).catalog()
+        let rows = [
+            "SUM,201601,A1,M,,10,,,,,", "SUM,201602, A1 ,F,,3,,,,,", "SUM,201601,A1,X,,1,,,,,",
+            "SUM,201601,A1,,,1,,,,,", "NOPE,201601,A1,,,1,,,,,", "SUM,2016X1,A1,M,,1,,,,,", "SUM,2016,A1,M,,1,,,,,",
+            "SUM,201601,NOWHERE,M,,1,,,,,", "SUM,201601,OLD,M,,1,,,,,", "YEARLY,2016,A,,,1,,,,,",
+            "YEARLY,2016,A1,,,4,,,,,", "AVG,201601,A1,,NOPE,1,,,,,", "AVG,201601,A1,,,ten,,,,,",
+            "AVG,201601, A1,, default ,2,,,,,", "INT,201601,A1,,,2.5,,,,,", "INT,201601,A1,,,7,,,,,",
+            "PCT,201601,A1,,,150,,,,,", "BOOL,201601,A1,,,maybe,,,,,", "AVG,201601,A1,,,1,,,,,perhaps",
+            "SUM,201603,A1,M,,,,,,,true", " SUM ,201604,A1,F,,5,,,,,",
+        ]
+        var generator = SystemRandomNumberGenerator()
+        var csv = Self.header + "\n"
+        for _ in 0..<25_000 { csv += (rows.randomElement(using: &generator) ?? rows[0]) + "\n" }
+        let inputs = try DataValueCSV.parse(csv, source: "mixed.csv")
+        func described(_ v: Validated<ResolvedValue>) -> String {
+            switch v {
+            case .valid(let r): return "valid \(r)"
+            case .invalid(let ps): return "invalid \(ps)"
+            }
+        }
+        let together = ValueResolver.resolveAll(inputs, catalog: catalog).map(described)
+        let apart = inputs.map { described(catalog.resolve($0)) }
+        #expect(together.count == inputs.count)
+        let differing = zip(together, apart).enumerated().filter { $0.element.0 != $0.element.1 }
+        #expect(differing.isEmpty, "\(differing.prefix(3))")
+        // Both kinds are there: the comparison is not between two empty answers.
+        #expect(together.contains { $0.hasPrefix("valid") } && together.contains { $0.hasPrefix("invalid") })
+    }
+
     func attemptBadImport(path: String, row: String, field: String, reason: String) throws {
         let s = try Store(path: path)
         let csv = Self.header + "\n" + Self.good + "\n" + row + "\n"

@@ -34,7 +34,7 @@ extension Handlers {
         guard catalog.isEntered(form) else {
             throw APIError.badRequest("dataSet", form.code, "its data come from the registers: nothing to approve")
         }
-        guard form.organisationUnits.contains(u.uid) else {
+        guard catalog.assigns(form, to: u.uid) else {
             throw APIError.badRequest("orgUnit", u.code, "\(u.code) does not report on \(form.code)")
         }
         let today = state.today

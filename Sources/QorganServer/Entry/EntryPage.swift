@@ -61,12 +61,12 @@ extension PageHandlers {
         if unit == nil, units.count == 1 { unit = units.first }
         var notices: [String] = []
         var otherForms: [Ctx] = []
-        if let chosen = unit, !form.organisationUnits.contains(chosen.uid) {
+        if let chosen = unit, !catalog.assigns(form, to: chosen.uid) {
             // The form was changed on an open grid: the forms this unit does report on.
             notices.append(
                 fill(
                     t["entry_notReporting"] ?? "", ["unit": chosen.name(in: lang), "form": form.name(in: lang)]))
-            otherForms = forms.filter { $0.organisationUnits.contains(chosen.uid) }.map {
+            otherForms = forms.filter { catalog.assigns($0, to: chosen.uid) }.map {
                 ["name": $0.name(in: lang), "href": "/entry?ds=\($0.uid)&ou=\(chosen.uid)"] as Ctx
             }
             unit = nil

@@ -32,7 +32,7 @@ extension Handlers {
         DataSet, Period, OrgUnit
     ) {
         let (form, period, unit) = try formKey(dataSet: ds, period: pe, unit: ou, c, catalog)
-        guard form.organisationUnits.contains(unit.uid) else {
+        guard catalog.assigns(form, to: unit.uid) else {
             throw APIError.badRequest("orgUnit", unit.code, "\(unit.code) does not report on \(form.code)")
         }
         return (form, period, unit)
