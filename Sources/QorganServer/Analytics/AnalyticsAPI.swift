@@ -50,34 +50,38 @@ extension Handlers {
                 + format + "|m\(catalogGeneration)|"
                 + elements.sorted().map { "\($0)=\(elementGenerations[$0] ?? 0)" }.joined(separator: ",")
         }
-        if let cacheKey, let hit = state.answers.get(cacheKey) {
-            return HTTP.data(hit.body, type: hit.contentType, filename: hit.filename)
-        }
         let today = state.today
         let language = c.language
         let query = spec
-        let result = try await c.cancellingWhenClientLeaves {
-            try Analytics.run(query, user: user, snapshot: snapshot, today: today, language: language)
+        func compute() async throws -> AnswerCache.Answer {
+            let result = try await c.cancellingWhenClientLeaves {
+                try Analytics.run(query, user: user, snapshot: snapshot, today: today, language: language)
+            }
+            switch format {
+            case "csv":
+                return .init(
+                    body: Data((dhis2?.csv(result) ?? result.csv()).utf8), contentType: "text/csv; charset=utf-8",
+                    filename: "qorgan-analytics.csv")
+            case "xlsx":
+                let t = result.table()
+                return .init(
+                    body: XLSX.workbook(sheets: [
+                        XLSX.Sheet(name: "Analytics", header: t.header, rows: Analytics.cells(result))
+                    ]),
+                    contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    filename: "qorgan-analytics.xlsx")
+            default:
+                let body = try dhis2.map { $0.json(result, catalog: snapshot.catalog) } ?? result.json()
+                return .init(body: body, contentType: "application/json; charset=utf-8", filename: nil)
+            }
         }
+        // The same question asked by several people at once is computed once.
         let answer: AnswerCache.Answer
-        switch format {
-        case "csv":
-            answer = .init(
-                body: Data((dhis2?.csv(result) ?? result.csv()).utf8), contentType: "text/csv; charset=utf-8",
-                filename: "qorgan-analytics.csv")
-        case "xlsx":
-            let t = result.table()
-            answer = .init(
-                body: XLSX.workbook(sheets: [
-                    XLSX.Sheet(name: "Analytics", header: t.header, rows: Analytics.cells(result))
-                ]),
-                contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                filename: "qorgan-analytics.xlsx")
-        default:
-            let body = try dhis2.map { $0.json(result, catalog: snapshot.catalog) } ?? result.json()
-            answer = .init(body: body, contentType: "application/json; charset=utf-8", filename: nil)
+        if let cacheKey {
+            answer = try await state.answers.answer(cacheKey, compute: compute)
+        } else {
+            answer = try await compute()
         }
-        if let cacheKey { state.answers.put(cacheKey, answer) }
         return HTTP.data(answer.body, type: answer.contentType, filename: answer.filename)
     }
 
