@@ -15,11 +15,11 @@ extension Catalog {
 public struct ValueResolver {
     public let catalog: Catalog
     private var periods: [String: Period?] = [:]
-    private var lastPeriod: (ref: String, period: Period?)?
+    private var lastPeriod: (ref: String, value: Period?)?
     private var elements: [String: ElementFacts?] = [:]
-    private var lastElement: (ref: String, facts: ElementFacts?)?
+    private var lastElement: (ref: String, value: ElementFacts?)?
     private var units: [String: UnitFacts?] = [:]
-    private var lastUnit: (ref: String, facts: UnitFacts?)?
+    private var lastUnit: (ref: String, value: UnitFacts?)?
     private var attributeCombos: [String: String?] = [:]
 
     /// An element as the rows of a batch name it, with what its checks need.
@@ -66,43 +66,37 @@ public struct ValueResolver {
         }
     }
 
-    private mutating func period(_ s: String) -> Period? {
-        if let last = lastPeriod, last.ref == s { return last.period }
-        let p: Period?
-        if let known = periods[s] {
-            p = known
+    /// What `ref` stands for: the last reference's answer when it repeats, else one met before,
+    /// else made and kept. Static, so that passing the resolver's own tables `inout` copies nothing.
+    private static func remembered<T>(
+        _ ref: String, _ last: inout (ref: String, value: T)?, _ known: inout [String: T], make: () -> T
+    ) -> T {
+        if let last, last.ref == ref { return last.value }
+        let value: T
+        if let found = known[ref] {
+            value = found
         } else {
-            p = Period.parse(s)
-            periods[s] = p
+            value = make()
+            known[ref] = value
         }
-        lastPeriod = (s, p)
-        return p
+        last = (ref, value)
+        return value
+    }
+
+    private mutating func period(_ s: String) -> Period? {
+        Self.remembered(s, &lastPeriod, &periods) { Period.parse(s) }
     }
 
     private mutating func element(_ ref: String) -> ElementFacts? {
-        if let last = lastElement, last.ref == ref { return last.facts }
-        let facts: ElementFacts?
-        if let known = elements[ref] {
-            facts = known
-        } else {
-            facts = catalog.element(ref.trimmedSpaces).map { ElementFacts($0, catalog: catalog) }
-            elements[ref] = facts
+        let catalog = self.catalog
+        return Self.remembered(ref, &lastElement, &elements) {
+            catalog.element(ref.trimmedSpaces).map { ElementFacts($0, catalog: catalog) }
         }
-        lastElement = (ref, facts)
-        return facts
     }
 
     private mutating func unit(_ ref: String) -> UnitFacts? {
-        if let last = lastUnit, last.ref == ref { return last.facts }
-        let facts: UnitFacts?
-        if let known = units[ref] {
-            facts = known
-        } else {
-            facts = catalog.unit(ref.trimmedSpaces).map(UnitFacts.init)
-            units[ref] = facts
-        }
-        lastUnit = (ref, facts)
-        return facts
+        let catalog = self.catalog
+        return Self.remembered(ref, &lastUnit, &units) { catalog.unit(ref.trimmedSpaces).map(UnitFacts.init) }
     }
 
     /// The uid of the element's option combination a row names (as `Catalog.optionCombo`).

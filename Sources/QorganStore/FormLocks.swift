@@ -38,7 +38,7 @@ struct FormLocks {
     /// Static: as a method of `self` taking one of its own dictionaries `inout`, Swift copied
     /// the whole struct at every call, so the dictionary was shared and copied whole at every
     /// insert (an import into a database with approvals took time quadratic in its forms,
-    /// periods and units: 200 000 values, 19 s instead of 3).
+    /// periods and units: 200 000 values through the API, 18.7 s instead of 7.8).
     private static func ask(
         _ db: StoreConnection, _ table: String, _ form: DataSet, _ key: DataValueKey, _ memo: inout [String: Bool]?
     ) throws -> Bool {
