@@ -24,6 +24,12 @@ public struct Day: Hashable, Comparable, Sendable, CustomStringConvertible, Coda
         self.day = day
     }
 
+    /// The day as one number (year, month and day in their own bits), for hashing: a day and a
+    /// period are looked up for every value a batch brings.
+    var packed: Int { year << 9 | month << 5 | day }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(packed) }
+
     private init(unchecked year: Int, _ month: Int, _ day: Int) {
         self.year = year
         self.month = month

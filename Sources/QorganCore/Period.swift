@@ -185,6 +185,12 @@ public struct Period: Hashable, Comparable, Sendable, CustomStringConvertible {
     public let type: PeriodType
     public let start: Day
 
+    /// One word: the type's case and the start day. (The default hashed the type's name, a
+    /// string, and the day's three numbers one by one.)
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(start.packed << 8 | Int(withUnsafeBytes(of: type) { $0.first ?? 0 }))
+    }
+
     /// Only for starts already aligned to the type (construction and parsing, in this module).
     init(type: PeriodType, start: Day) {
         self.type = type
