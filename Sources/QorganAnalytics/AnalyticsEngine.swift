@@ -84,9 +84,9 @@ public final class AnalyticsEngine: @unchecked Sendable {
     /// Applies changes to values (for tests and benchmarks; the store's changes come through `committed`).
     public func apply(_ changes: [ValueChange]) {
         lock.withLock {
-            current.apply(changes)
+            let touched = current.apply(changes)
             generation &+= 1
-            for ch in changes { elementGenerations[ch.key.element] = generation }
+            for e in touched { elementGenerations[current.catalog.dataElements[e].uid] = generation }
         }
     }
 
@@ -106,13 +106,13 @@ extension AnalyticsEngine: StoreObserver {
     /// store calls one observer at a time, so nothing changes `current` during the rebuild.
     public func committed(_ changes: CommittedChanges) {
         var next = changes.catalog.map { snapshot().rebuilt(with: $0) }
-        next?.apply(changes.values)
+        var touched = next?.apply(changes.values) ?? []
         lock.withLock {
-            if let next { current = next } else { current.apply(changes.values) }
+            if let next { current = next } else { touched = current.apply(changes.values) }
             if let completions = changes.completions { current.completions = CompletionIndex(completions) }
             generation &+= 1
             if changes.catalog != nil { catalogGeneration = generation }
-            for ch in changes.values { elementGenerations[ch.key.element] = generation }
+            for e in touched { elementGenerations[current.catalog.dataElements[e].uid] = generation }
             applied = changes.sequence
         }
     }

@@ -44,6 +44,12 @@ struct Column<T: BitwiseCopyable>: RandomAccessCollection, @unchecked Sendable {
         owned.append(x)
     }
 
+    /// Appends elements `range` of `source` in one copy.
+    mutating func append(from source: Column, _ range: Range<Int>) {
+        own()
+        source.withUnsafeBufferPointer { owned.append(contentsOf: UnsafeBufferPointer(rebasing: $0[range])) }
+    }
+
     mutating func insert(_ x: T, at i: Int) {
         own()
         owned.insert(x, at: i)

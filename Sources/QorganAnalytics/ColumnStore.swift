@@ -105,7 +105,7 @@ struct Partition: Sendable {
     }
 
     /// Appends a row whose key comes after every key already here.
-    mutating func append(_ k: Key, _ v: Double) {
+    mutating func append(_ k: Key, _ v: Double, compacting: Bool = true) {
         if runPeriod.last != k.period {
             runPeriod.append(k.period)
             runStart.append(UInt32(count))
@@ -113,36 +113,57 @@ struct Partition: Sendable {
         unit.append(k.unit)
         coc.append(k.coc)
         aoc.append(k.aoc)
-        value.append(v)
+        value.append(v, compacting: compacting)
     }
 
     /// Applies many edits at once (nil: delete) by one merge of sorted runs, instead of
-    /// inserting row by row: a large import costs a pass over the partition, not one per row.
-    mutating func merge(_ edits: [(Key, Double?)]) {
-        var last: [Key: Double?] = [:]
-        for (k, v) in edits { last[k] = v }  // the last edit of a key wins
-        let sorted = last.sorted { $0.key < $1.key }
+    /// inserting row by row: a large import costs a copy of the partition, not a shift per row.
+    /// The rows between two edits are copied column by column in blocks, codes of values kept
+    /// elsewhere included (the new partition starts from the same `wide`). `edits` are sorted by
+    /// key, one per key; `each` is told every edit's key with the value it replaces (nil: none)
+    /// and the new one, in key order.
+    mutating func merge(sorted edits: [(Key, Double?)], each: (Key, Double?, Double?) -> Void) {
         var out = Partition()
-        out.reserveCapacity(count + sorted.count)
-        var j = 0
-        for r in 0..<runs {
-            let p = runPeriod[r]
-            for i in Int(runStart[r])..<runEnd(r) {
-                let k = Key(period: p, unit: unit[i], coc: coc[i], aoc: aoc[i])
-                while j < sorted.count && sorted[j].key < k {
-                    if let v = sorted[j].value { out.append(sorted[j].key, v) }
-                    j += 1
-                }
-                if j < sorted.count && sorted[j].key == k {
-                    if let v = sorted[j].value { out.append(k, v) }  // replaced, or deleted
-                    j += 1
-                } else {
-                    out.append(k, value[i])
-                }
+        out.reserveCapacity(count + edits.count)
+        out.value.startMerge(from: value)
+        var row = 0
+        var run = 0
+        /// Copies the rows from `row` up to `end`, run by run.
+        func copy(upTo end: Int) {
+            while row < end {
+                while runEnd(run) <= row { run += 1 }
+                let stop = Swift.min(end, runEnd(run))
+                out.appendRows(period: runPeriod[run], from: self, row..<stop)
+                row = stop
             }
         }
-        for (k, v) in sorted[j...] { if let v { out.append(k, v) } }
+        for (k, v) in edits {
+            let at = place(k)
+            copy(upTo: at.index)
+            if at.found {
+                each(k, value[at.index], v)
+                out.value.dropCode(value.narrow[at.index])
+                row = at.index + 1
+            } else {
+                each(k, nil, v)
+            }
+            if let v { out.append(k, v, compacting: false) }
+        }
+        copy(upTo: count)
+        out.value.finishMerge()
         self = out
+    }
+
+    /// Appends rows `range` of `source`, all of period `period`, after every row here.
+    private mutating func appendRows(period: UInt32, from source: Partition, _ range: Range<Int>) {
+        if runPeriod.last != period {
+            runPeriod.append(period)
+            runStart.append(UInt32(count))
+        }
+        unit.append(from: source.unit, range)
+        coc.append(from: source.coc, range)
+        aoc.append(from: source.aoc, range)
+        value.appendCodes(from: source.value, range)
     }
 
     static func build(_ rows: inout [(Key, Double)]) -> Partition {
@@ -225,7 +246,24 @@ struct Values: Sendable {
         }
     }
 
-    mutating func append(_ v: Double) { narrow.append(encode(v)) }
+    mutating func append(_ v: Double, compacting: Bool = true) { narrow.append(encode(v, compacting: compacting)) }
+
+    /// The start of a merge into an empty column from `source`: `wide` is shared, so that codes
+    /// copied from `source` point where they did. Until `finishMerge`, nothing is compacted.
+    mutating func startMerge(from source: Values) {
+        narrow = Column()
+        wide = source.wide
+        live = source.live
+    }
+
+    /// Rows `range` of `source` (whose merge started this column), code by code.
+    mutating func appendCodes(from source: Values, _ range: Range<Int>) { narrow.append(from: source.narrow, range) }
+
+    /// A code of the merge's source that is not copied (its row replaced or deleted).
+    mutating func dropCode(_ raw: Int32) { release(raw) }
+
+    /// Compacts once the merge is over, if replaced values left too much room unused.
+    mutating func finishMerge() { if wide.count - live > Swift.max(4096, narrow.count / 8) { compact() } }
 
     mutating func insert(_ v: Double, at i: Int) { narrow.insert(encode(v), at: i) }
 
@@ -235,9 +273,12 @@ struct Values: Sendable {
 
     private mutating func release(_ raw: Int32) { if raw < Self.lowest { live -= 1 } }
 
-    private mutating func encode(_ v: Double) -> Int32 {
+    private mutating func encode(_ v: Double, compacting: Bool = true) -> Int32 {
         if let i = Self.inline(v) { return i }
-        if wide.count - live > Swift.max(4096, narrow.count / 8) || wide.count == Self.escapes { compact() }
+        // (Not in a merge: rows still to be copied point into `wide` as it is.)
+        if compacting && (wide.count - live > Swift.max(4096, narrow.count / 8) || wide.count == Self.escapes) {
+            compact()
+        }
         precondition(wide.count < Self.escapes, "an element holds at most 2^30 values that are not whole numbers")
         wide.append(v)
         live += 1

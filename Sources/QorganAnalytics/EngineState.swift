@@ -82,35 +82,110 @@ public struct EngineState: Sendable {
         return b.finish()
     }
 
-    /// Applies committed changes.
-    mutating func apply(_ changes: [ValueChange]) {
+    /// Applies committed changes; returns the partitions (elements) they touched.
+    ///
+    /// A save brings one change, an import hundreds of thousands: those are resolved with the
+    /// last element, period, unit and combinations remembered (an import's rows share them in
+    /// runs), sorted by partition and key, and merged into each partition in one pass that also
+    /// tells the rollups each old value, so that no change is looked up twice.
+    @discardableResult
+    mutating func apply(_ changes: [ValueChange]) -> [Int] {
         // New periods first: numbering them may renumber the others.
-        for ch in changes where ch.number != nil && periodIndex[ch.key.period] == nil { _ = periodId(ch.key.period) }
-        var byPartition: [Int: [(Partition.Key, Double?)]] = [:]
-        for ch in changes {
-            guard let e = elementPartition[ch.key.element], let pid = periodIndex[ch.key.period],
-                let k = key(ch.key, period: pid)
-            else { continue }
-            byPartition[e, default: []].append((k, ch.number))
+        var known: Period? = nil
+        for ch in changes where ch.number != nil && ch.key.period != known {
+            if periodIndex[ch.key.period] == nil { _ = periodId(ch.key.period) }
+            known = ch.key.period
         }
-        for (e, edits) in byPartition {
-            if edits.count <= 32 {
-                for (k, v) in edits {
+        if changes.count <= 32 {
+            var touched: [Int] = []
+            for ch in changes {
+                guard let e = elementPartition[ch.key.element], let pid = periodIndex[ch.key.period],
+                    let k = key(ch.key, period: pid)
+                else { continue }
+                let (found, i) = partitions[e].search(k)
+                rollUp(element: e, key: k, old: found ? partitions[e].value[i] : nil, new: ch.number)
+                if let v = ch.number { partitions[e].upsert(k, v) } else { partitions[e].remove(k) }
+                if !touched.contains(e) { touched.append(e) }
+            }
+            return touched
+        }
+        var edits = resolved(changes)
+        // By partition, then key; a key changed twice keeps its last change (the order given).
+        edits.sort { ($0.element, $0.key, $0.order) < ($1.element, $1.key, $1.order) }
+        var touched: [Int] = []
+        var slots = SlotMemo()
+        var start = 0
+        while start < edits.count {
+            let e = Int(edits[start].element)
+            var end = start
+            var last: [(Partition.Key, Double?)] = []
+            while end < edits.count && Int(edits[end].element) == e {
+                if end + 1 == edits.count || edits[end + 1].element != edits[end].element
+                    || edits[end + 1].key != edits[end].key
+                {
+                    last.append((edits[end].key, edits[end].value))
+                }
+                end += 1
+            }
+            touched.append(e)
+            if last.count <= 32 {
+                for (k, v) in last {
                     let (found, i) = partitions[e].search(k)
                     rollUp(element: e, key: k, old: found ? partitions[e].value[i] : nil, new: v)
                     if let v { partitions[e].upsert(k, v) } else { partitions[e].remove(k) }
                 }
             } else {
-                // The last change of each key is what the merge keeps: the rollups follow it.
-                var last: [Partition.Key: Double?] = [:]
-                for (k, v) in edits { last[k] = v }
-                for (k, v) in last {
-                    let (found, i) = partitions[e].search(k)
-                    rollUp(element: e, key: k, old: found ? partitions[e].value[i] : nil, new: v)
+                var part = partitions[e]
+                partitions[e] = Partition()  // the only reference while merging: no copy
+                part.merge(sorted: last) { k, old, new in
+                    let s = slots.slots(of: k.period, in: &self)
+                    rollUp(element: e, key: k, slots: s, old: old, new: new)
                 }
-                partitions[e].merge(edits)
+                partitions[e] = part
             }
+            start = end
         }
+        return touched
+    }
+
+    /// A change with its element's partition and its key in the columns; `order` is its place
+    /// in the batch.
+    struct Edit {
+        var element: Int32
+        var key: Partition.Key
+        var value: Double?
+        var order: Int32
+    }
+
+    /// The changes that name a known element, period, unit and combinations, numbered. Each
+    /// name is looked up only when it differs from the change before's.
+    func resolved(_ changes: [ValueChange]) -> [Edit] {
+        var out: [Edit] = []
+        out.reserveCapacity(changes.count)
+        var element: (String, Int)? = nil
+        var period: (Period, UInt32)? = nil
+        var unit: (String, UInt32)? = nil
+        var coc: (String, UInt16)? = nil
+        var aoc: (String, UInt16)? = nil
+        func remembered<K: Hashable, V>(_ k: K, _ memo: inout (K, V)?, _ table: [K: V]) -> V? {
+            if let memo, memo.0 == k { return memo.1 }
+            guard let v = table[k] else { return nil }
+            memo = (k, v)
+            return v
+        }
+        for (n, ch) in changes.enumerated() {
+            guard let e = remembered(ch.key.element, &element, elementPartition),
+                let p = remembered(ch.key.period, &period, periodIndex),
+                let u = remembered(ch.key.unit, &unit, unitIndex),
+                let c = remembered(ch.key.optionCombo, &coc, cocIndex),
+                let a = remembered(ch.key.attributeOptionCombo, &aoc, cocIndex)
+            else { continue }
+            out.append(
+                Edit(
+                    element: Int32(e), key: Partition.Key(period: p, unit: u, coc: c, aoc: a), value: ch.number,
+                    order: Int32(truncatingIfNeeded: n)))
+        }
+        return out
     }
 
     /// The same values under new metadata (units, elements or combinations added or changed;

@@ -210,10 +210,32 @@ extension EngineState {
 
     /// Keeps the rollups up to date with a change of one stored value (`old` → `new`, nil: none).
     mutating func rollUp(element e: Int, key k: Partition.Key, old: Double?, new: Double?) {
-        let p = Int(k.period)
-        let slots = rollups.slots(of: periods[p])
-        let epoch = periodEpoch[p]
+        rollUp(element: e, key: k, slots: rollups.slots(of: periods[Int(k.period)]), old: old, new: new)
+    }
+
+    /// The same, with the slots of the key's period already found.
+    mutating func rollUp(element e: Int, key k: Partition.Key, slots: [Int], old: Double?, new: Double?) {
+        let epoch = periodEpoch[Int(k.period)]
         if let old { rollups.add(element: e, slots: slots, unit: Int(k.unit), epoch: epoch, value: old, sign: -1) }
         if let new { rollups.add(element: e, slots: slots, unit: Int(k.unit), epoch: epoch, value: new, sign: 1) }
+    }
+
+    /// The slots of the periods met in a batch, each found once.
+    struct SlotMemo {
+        var last: (UInt32, [Int])? = nil
+        var seen: [UInt32: [Int]] = [:]
+
+        mutating func slots(of period: UInt32, in state: inout EngineState) -> [Int] {
+            if let last, last.0 == period { return last.1 }
+            let s: [Int]
+            if let known = seen[period] {
+                s = known
+            } else {
+                s = state.rollups.slots(of: state.periods[Int(period)])
+                seen[period] = s
+            }
+            last = (period, s)
+            return s
+        }
     }
 }

@@ -184,6 +184,7 @@ public struct AnalyticsBench {
             precondition(r.rows.contains { $0.pe == "2020" }, "the saved value must be visible")
         }
         engine.apply([ValueChange(key: probeKey, value: nil)])
+        let batch = try batchApply(snapshot: snapshot, catalog: catalog, cocs: cocs.map(\.uid))
 
         // 2. SQL in SQLite, with a covering index (up to `sqliteLimit` values: beyond, its
         // queries take minutes and the comparison at 10 M has been made in the same script).
@@ -301,12 +302,52 @@ public struct AnalyticsBench {
                 format: "a change applied to the engine → visible to the next query (Q1): p50 %@, p95 %@",
                 ms(Self.percentile(latencies, 0.5)), ms(Self.percentile(latencies, 0.95))))
 
+        print(
+            String(
+                format:
+                    "a batch of %d changes (an import: half updates, half new values) reaching the engine: p50 %@ (%.2f µs a change; the bulk build above %.2f µs a value)",
+                batch.count, ms(Self.percentile(batch.times, 0.5)),
+                Self.percentile(batch.times, 0.5) / Double(max(1, batch.count)) * 1e6,
+                engineLoad / Double(max(1, values)) * 1e6))
+
         // 4. Cold start: a Qorgan database on disk → engine loaded → first answer.
         try coldStart(catalog: catalog, query: queries[1].1)
 
         // 5. Import: Qorgan's validating CSV import against a raw bulk insert of the same rows.
         try importRate(catalog: catalog)
         _ = agree
+    }
+
+    /// A batch of changes as a large import brings them (half updates of stored values, half new
+    /// values in later months), applied to an engine that shares its columns with `snapshot`, as
+    /// a server's engine does with the queries running: the times of `runs` applications.
+    func batchApply(snapshot: EngineState, catalog: Catalog, cocs: [String]) throws -> (count: Int, times: [Double]) {
+        let n = min(200_000, values)
+        let elements = try (0..<BenchShape.elements).map {
+            try BenchShape.need(catalog.element(BenchShape.elementCode($0)), "element \($0)").uid
+        }
+        let districts = try (0..<BenchShape.districts).map {
+            try BenchShape.need(catalog.unit(BenchShape.districtCode($0)), "district \($0)").uid
+        }
+        var changes: [ValueChange] = []
+        changes.reserveCapacity(n)
+        for i in 0..<n {
+            let r = BenchShape.row(i / 2)
+            let month = i % 2 == 0 ? r.month : BenchShape.months + r.month % 12
+            let key = DataValueKey(
+                element: elements[r.element], period: BenchShape.monthPeriod(month), unit: districts[r.district],
+                optionCombo: cocs[r.combo % cocs.count])
+            changes.append(ValueChange(key: key, number: r.value + 1))
+        }
+        var times: [Double] = []
+        for _ in 0..<max(3, runs) {
+            let engine = AnalyticsEngine(state: snapshot)
+            let t0 = Self.now()
+            engine.apply(changes)
+            times.append(Self.now() - t0)
+            precondition(engine.snapshot().valueCount == snapshot.valueCount + n / 2, "every new value must be kept")
+        }
+        return (n, times)
     }
 
     /// A time, or "—" for one not measured (NaN).

@@ -23,6 +23,13 @@ import Testing
     }
 
     static func same(_ a: Double, _ b: Double) -> Bool { a.bitPattern == b.bitPattern || (a.isNaN && b.isNaN) }
+    static func same(_ a: Double?, _ b: Double?) -> Bool {
+        switch (a, b) {
+        case (nil, nil): true
+        case (let a?, let b?): same(a, b)
+        default: false
+        }
+    }
 
     /// Every row's key, walking the runs.
     static func keys(_ p: Partition) -> [Partition.Key] {
@@ -68,14 +75,21 @@ import Testing
                     reference[k] = v
                 }
             }
-            var edits: [(Partition.Key, Double?)] = []
+            // A merge takes edits sorted, one per key, and tells each one's old value.
+            var last: [Partition.Key: Double?] = [:]
             for _ in 0..<60 {
                 let k = key()
-                let v: Double? = Int.random(in: 0..<3, using: &g) == 0 ? nil : Self.value(&g)
-                edits.append((k, v))
-                reference[k] = v
+                last[k] = Int.random(in: 0..<3, using: &g) == 0 ? nil : Self.value(&g)
             }
-            p.merge(edits)
+            let edits = last.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+            var told: [Partition.Key] = []
+            p.merge(sorted: edits) { k, old, new in
+                told.append(k)
+                #expect(Self.same(old, reference[k]), "old value of \(k)")
+                #expect(Self.same(new, last[k] ?? nil), "new value of \(k)")
+            }
+            #expect(told == edits.map(\.0))
+            for (k, v) in edits { reference[k] = v }
             if round % 10 == 9 {
                 // A period inserted before some: every later one numbered one higher.
                 let at = UInt32.random(in: 0..<24, using: &g)
@@ -105,6 +119,34 @@ import Testing
         }
         #expect(p.value.wide.count < 10_000 / 7 * 4)
         #expect(p.value[7] == 49.5 && p.value[8] == 8)
+    }
+
+    /// Merges that replace fractions with fractions keep every value (codes copied in blocks
+    /// still point at their values) and free what they replace once the merge is over.
+    @Test func mergesOfFractionsKeepValuesAndFreeRoom() {
+        var p = Partition()
+        let keys = (0..<20_000).map {
+            Partition.Key(period: UInt32($0 / 5_000), unit: UInt32($0 % 5_000), coc: 0, aoc: 0)
+        }
+        var reference: [Partition.Key: Double] = [:]
+        var rows = keys.map { ($0, Double($0.unit) + 0.25) }
+        for (k, v) in rows { reference[k] = v }
+        p = Partition.build(&rows)
+        for round in 0..<12 {
+            // Every third key replaced (a fraction, a count, or deleted and later written again).
+            let edits: [(Partition.Key, Double?)] = keys.enumerated().compactMap { i, k in
+                guard (i + round) % 3 == 0 else { return nil }
+                switch (i / 3 + round) % 4 {
+                case 0: return (k, nil)
+                case 1: return (k, Double(i))
+                default: return (k, Double(round) + Double(i) / 8)
+                }
+            }
+            p.merge(sorted: edits) { _, _, _ in }
+            for (k, v) in edits { reference[k] = v }
+            Self.check(p, reference)
+            #expect(p.value.wide.count <= p.value.live + max(4096, p.count / 8))
+        }
     }
 
     /// A snapshot keeps the columns and the rollups as they are in memory; a hierarchy that

@@ -66,6 +66,18 @@ import Testing
                     changes.append(ValueChange(key: key, value: v))
                 }
             }
+            // Some keys changed twice in one batch (a file that names a value twice): the
+            // last change counts, whether it writes or deletes.
+            for (n, key) in changes.map(\.key).prefix(batch / 8).enumerated() {
+                if n % 3 == 0 {
+                    world.values[key] = nil
+                    changes.append(ValueChange(key: key, value: nil))
+                } else {
+                    let v = String(1000 + n)
+                    world.values[key] = DataValue(key: key, value: v, storedBy: "t")
+                    changes.append(ValueChange(key: key, value: v))
+                }
+            }
             engine.apply(changes)
             #expect(try Self.compareExactly(world, engine: engine) > 500)
         }
