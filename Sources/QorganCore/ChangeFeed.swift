@@ -18,6 +18,8 @@ public struct ValueChange: Sendable {
 /// What a commit changed, by kind: each kind is a part of the store that some reader keeps in memory.
 public enum ChangeKind: String, Sendable, CaseIterable, Codable {
     case values, metadata, incidents, assessments, instruments, sites, framework, completions, settings, approvals
+    /// Users, their roles and units, API tokens (what a request's credentials resolve to).
+    case access
 }
 
 /// Changes read from the store's change log, in commit order, up to `sequence`.

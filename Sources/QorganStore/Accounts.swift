@@ -113,7 +113,7 @@ extension Store {
         language: String? = nil, by actor: String
     ) throws -> UserRecord {
         if let p = Self.checkUsername(username) { throw QorganError.invalidRequest(what: "the user", problems: [p]) }
-        return try writer.write { db in
+        return try write(.access) { db in
             let uids = try checkUnits(units, db: db)
             if try Bool.fetchOne(
                 db, sql: "SELECT EXISTS(SELECT 1 FROM user_account WHERE username = ?)", arguments: [username]) ?? false
@@ -147,7 +147,7 @@ extension Store {
         username: String, role: Role? = nil, units: [String]? = nil, passwordHash: String? = nil,
         language: String?? = nil, disabled: Bool? = nil, by actor: String
     ) throws -> UserRecord {
-        try writer.write { db in
+        try write(.access) { db in
             guard
                 let row = try Row.fetchOne(
                     db, sql: "SELECT \(Self.userColumns) FROM user_account WHERE username = ?", arguments: [username])

@@ -148,7 +148,7 @@ extension Store {
     public func createToken(tokenHash: String, username: String, name: String, expires: Date? = nil, by actor: String)
         throws -> TokenRecord
     {
-        try writer.write { db in
+        try write(.access) { db in
             guard
                 let userId = try Int64.fetchOne(
                     db, sql: "SELECT id FROM user_account WHERE username = ?", arguments: [username])
@@ -170,17 +170,24 @@ extension Store {
         }
     }
 
-    /// The user behind a live token.
     /// The user of a live token, and when the token stops working (nil: when revoked).
-    public func tokenUser(tokenHash: String) throws -> (user: UserRecord, expires: Date?)? {
-        try writer.read { db in
+    ///
+    /// Answered from memory for a token asked for before, as of the last `catchUp()` (a server
+    /// catches up before every request): the tokens' users follow the change log, and any commit
+    /// that changes users or tokens (kind `access`, in this process or another) forgets them all.
+    /// An expired token is refused from memory too.
+    public func tokenUser(tokenHash: String, now: Date = Date()) throws -> (user: UserRecord, expires: Date?)? {
+        try tokens.follow(self)
+        if let known = tokens.user(tokenHash, now: now) { return known }
+        let generation = tokens.generation
+        let found = try writer.read { db -> (user: UserRecord, expires: Date?)? in
             guard
                 let token = try Row.fetchOne(
                     db.cachedStatement(
                         sql:
                             "SELECT user_id, expires FROM api_token WHERE token_hash = ? AND revoked = 0 AND (expires IS NULL OR expires > ?)"
                     ),
-                    arguments: [tokenHash, Timestamp.millis(Date())]),
+                    arguments: [tokenHash, Timestamp.millis(now)]),
                 let u = try Row.fetchOne(
                     db.cachedStatement(
                         sql: "SELECT \(Self.userColumns) FROM user_account WHERE id = ? AND disabled = 0"),
@@ -188,6 +195,8 @@ extension Store {
             else { return nil }
             return (try userRecord(db, u), (token["expires"] as Int64?).map(Timestamp.date(millis:)))
         }
+        if let found { tokens.remember(tokenHash, found, ifStill: generation) }
+        return found
     }
 
     public func tokens(username: String? = nil) throws -> [TokenRecord] {
@@ -212,7 +221,7 @@ extension Store {
     }
 
     public func revokeToken(id: Int64, by actor: String) throws {
-        try writer.write { db in
+        try write(.access) { db in
             guard
                 let owner = try String.fetchOne(
                     db,
@@ -225,4 +234,65 @@ extension Store {
             try Self.audit(db, actor: actor, action: "TOKEN_REVOKE", subject: owner, detail: "token \(id)")
         }
     }
+}
+
+/// The users of API tokens asked for lately: a request with a token costs no database read once
+/// the token is known. Kept like the engine, by following the change log (see `StoreObserver`):
+/// a commit that changes users or tokens (kind `access`) forgets every entry, as does a start
+/// over. A read from the database is kept only if nothing was forgotten while it ran, so an
+/// entry read before a revocation never outlives it.
+final class TokenCache: StoreObserver, @unchecked Sendable {
+    typealias Entry = (user: UserRecord, expires: Date?)
+    /// Entries at most; when full, all are forgotten (a deployment has far fewer live tokens).
+    static let limit = 10_000
+    private let lock = NSLock()
+    private var entries: [String: Entry] = [:]
+    private var forgotten: UInt64 = 0
+    private var following = false
+    /// Held while this cache starts following the store (once).
+    private let joining = NSLock()
+
+    /// Starts following `store`'s change log, the first time only.
+    func follow(_ store: Store) throws {
+        if lock.withLock({ following }) { return }
+        try joining.withLock {
+            guard !lock.withLock({ following }) else { return }
+            store.observe(self, from: try store.lastChange())
+            lock.withLock { following = true }
+        }
+    }
+
+    /// The entry of a token, unless it expired by `now`.
+    func user(_ tokenHash: String, now: Date) -> Entry? {
+        lock.withLock {
+            guard let e = entries[tokenHash] else { return nil }
+            if let expires = e.expires, expires <= now { return nil }
+            return e
+        }
+    }
+
+    /// How many times entries were forgotten: read before the database, checked after.
+    var generation: UInt64 { lock.withLock { forgotten } }
+
+    func remember(_ tokenHash: String, _ entry: Entry, ifStill generation: UInt64) {
+        lock.withLock {
+            guard forgotten == generation else { return }
+            if entries.count >= Self.limit { entries.removeAll() }
+            entries[tokenHash] = entry
+        }
+    }
+
+    private func forget() {
+        lock.withLock {
+            entries.removeAll()
+            forgotten &+= 1
+        }
+    }
+
+    func committed(_ changes: CommittedChanges) { if changes.kinds.contains(.access) { forget() } }
+
+    func reload(
+        catalog: Catalog, ids: StoredIds, sequence: Int64, completions: [CompletionRecord],
+        scan: ((StoredValueRow) throws -> Void) throws -> Void
+    ) throws { forget() }
 }

@@ -70,6 +70,8 @@ public final class Store: Sendable {
     /// Saves waiting for the writer, committed together.
     let commits = CommitGroup()
     private let catalogCache = CatalogCache()
+    /// API tokens' users, following the change log once a token is asked for.
+    let tokens = TokenCache()
 
     /// The catalog, read again only when the metadata changed since (a version number that
     /// every metadata write raises, in this process or another): a single value's write does

@@ -98,6 +98,49 @@ import Testing
         try Follow.expectEqual(mapped, to: reopened, "snapshot under newer metadata")
     }
 
+    /// An API token's user is kept in memory by every process that was asked for it, and
+    /// follows the log: revoked, its user disabled or given another role in one process, the
+    /// token answers so in the other at its next catch-up (a server catches up before every
+    /// request), and at once in the process that made the change. An expired token is refused
+    /// from memory too.
+    @Test(arguments: TestBackend.allCases) func tokensFollowEveryCommitThatChangesThem(on backend: TestBackend) throws {
+        let location = try backend.location()
+        let a = try Store(location: location)
+        try a.importMetadata(Fixtures.smallCatalogDocument(), user: "t")
+        let b = try Store(location: location)
+        try a.createUser(username: "field", passwordHash: "x", role: .dataEntry, units: ["A1"], by: "t")
+        let first = try a.createToken(tokenHash: "hash-1", username: "field", name: "one", by: "t")
+        _ = try a.createToken(tokenHash: "hash-2", username: "field", name: "two", by: "t")
+        let now = Date()
+        let expiring = try a.createToken(
+            tokenHash: "hash-3", username: "field", name: "three", expires: now.addingTimeInterval(60), by: "t")
+        #expect(expiring.expires != nil)
+        for store in [a, b] {
+            try store.catchUp()
+            #expect(try store.tokenUser(tokenHash: "hash-1")?.user.principal.role == .dataEntry)
+            #expect(try store.tokenUser(tokenHash: "hash-1")?.user.principal.username == "field", "from memory")
+            #expect(try store.tokenUser(tokenHash: "hash-3", now: now)?.user.principal.username == "field")
+            #expect(try store.tokenUser(tokenHash: "hash-3", now: now.addingTimeInterval(61)) == nil, "expired")
+            #expect(try store.tokenUser(tokenHash: "unknown") == nil)
+        }
+
+        try a.revokeToken(id: first.id, by: "t")
+        #expect(try a.tokenUser(tokenHash: "hash-1") == nil, "at once where it was revoked")
+        try b.catchUp()
+        #expect(try b.tokenUser(tokenHash: "hash-1") == nil, "in the other process after its catch-up")
+        #expect(try b.tokenUser(tokenHash: "hash-2")?.user.principal.role == .dataEntry)
+
+        try b.updateUser(username: "field", role: .viewer, by: "t")
+        #expect(try b.tokenUser(tokenHash: "hash-2")?.user.principal.role == .viewer)
+        try a.catchUp()
+        #expect(try a.tokenUser(tokenHash: "hash-2")?.user.principal.role == .viewer)
+
+        try a.updateUser(username: "field", disabled: true, by: "t")
+        try b.catchUp()
+        #expect(try b.tokenUser(tokenHash: "hash-2") == nil, "a disabled user's token")
+        #expect(try a.tokenUser(tokenHash: "hash-2") == nil)
+    }
+
     /// A follower the pruned log no longer reaches loads every value again, and is right.
     @Test(arguments: TestBackend.allCases) func aFollowerBehindThePrunedLogStartsOver(on backend: TestBackend) throws {
         let location = try backend.location()
