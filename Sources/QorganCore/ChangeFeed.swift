@@ -48,6 +48,9 @@ public struct CommittedChanges: Sendable {
 /// Follows the store's change log: told of every commit, in sequence order, whichever
 /// process made it. The store calls one observer at a time.
 public protocol StoreObserver: AnyObject, Sendable {
+    /// Whether it is told which values changed (false: `committed` gets the kinds, the catalog
+    /// and completions, no values: an observer of users and tokens need not have them read).
+    var followsValues: Bool { get }
     /// Changes after the sequence the observer reflects, up to `changes.sequence`.
     func committed(_ changes: CommittedChanges)
     /// The log no longer reaches back to what the observer reflects (it was pruned): start
@@ -55,6 +58,10 @@ public protocol StoreObserver: AnyObject, Sendable {
     func reload(
         catalog: Catalog, ids: StoredIds, sequence: Int64, completions: [CompletionRecord],
         scan: ((StoredValueRow) throws -> Void) throws -> Void) throws
+}
+
+extension StoreObserver {
+    public var followsValues: Bool { true }
 }
 
 /// A stored value as the analytics engine loads it: integer keys of the store, and the number.

@@ -114,6 +114,7 @@ final class ChangeFollowers: @unchecked Sendable {
         for i in entries.indices where entries[i].applied < floor {
             guard let observer = entries[i].observer else { continue }
             ids = try store.storedIds(db)
+            lastKey = nil
             try observer.reload(
                 catalog: try store.currentCatalog(db), ids: ids, sequence: last,
                 completions: try store.completions(db, dataSet: nil),
@@ -121,6 +122,7 @@ final class ChangeFollowers: @unchecked Sendable {
             entries[i].applied = last
         }
         guard let start = entries.map(\.applied).min(), start < last else { return }
+        let needValues = entries.contains { $0.observer?.followsValues ?? false }
         var rows: [(seq: Int64, kinds: Set<ChangeKind>, values: [ValueChange])] = []
         for row in try Row.fetchAll(
             db.cachedStatement(sql: "SELECT seq, kind_mask, changes FROM change_log WHERE seq > ? ORDER BY seq"),
@@ -128,21 +130,32 @@ final class ChangeFollowers: @unchecked Sendable {
         {
             let seq: Int64 = row["seq"]
             let blob: Data? = row["changes"]
-            let logged = try blob.map { try ChangeLog.decode($0, sequence: seq) } ?? []
+            let logged = needValues ? try blob.map { try ChangeLog.decode($0, sequence: seq) } ?? [] : []
             rows.append((seq, ChangeLog.kinds(row["kind_mask"]), try changes(logged, db: db, store: store)))
         }
         let catalog = rows.contains { $0.kinds.contains(.metadata) } ? try store.currentCatalog(db) : nil
         let completions =
             rows.contains { $0.kinds.contains(.completions) } ? try store.completions(db, dataSet: nil) : nil
+        // Observers at the same place in the log share one list of values (not copied each).
+        var valuesAfter: [Int64: [ValueChange]] = [:]
         for i in entries.indices where entries[i].applied < last {
             guard let observer = entries[i].observer else { continue }
             let mine = rows.filter { $0.seq > entries[i].applied }
             var kinds = Set<ChangeKind>()
             for r in mine { kinds.formUnion(r.kinds) }
+            var values: [ValueChange] = []
+            if observer.followsValues {
+                if let shared = valuesAfter[entries[i].applied] {
+                    values = shared
+                } else {
+                    values = mine.count == 1 ? mine[0].values : mine.flatMap(\.values)
+                    valuesAfter[entries[i].applied] = values
+                }
+            }
             observer.committed(
                 CommittedChanges(
                     sequence: last, catalog: kinds.contains(.metadata) ? catalog : nil,
-                    values: mine.flatMap(\.values), kinds: kinds,
+                    values: values, kinds: kinds,
                     completions: kinds.contains(.completions) ? completions : nil))
             entries[i].applied = last
         }
@@ -158,6 +171,7 @@ final class ChangeFollowers: @unchecked Sendable {
             var key = key(v)
             if key == nil && !refreshed {
                 ids = try store.storedIds(db)
+                lastKey = nil
                 refreshed = true
                 key = self.key(v)
             }
@@ -170,10 +184,26 @@ final class ChangeFollowers: @unchecked Sendable {
         return out
     }
 
+    /// The last key made: the next change of a batch shares most of its parts (an import's rows
+    /// come by period and unit), which are then not looked up again.
+    private var lastKey: (ids: LoggedValue, key: DataValueKey)? = nil
+
     private func key(_ v: LoggedValue) -> DataValueKey? {
-        guard let e = ids.elements[v.element], let p = ids.periods[v.period], let u = ids.units[v.unit],
-            let c = ids.optionCombos[v.optionCombo], let a = ids.optionCombos[v.attributeOptionCombo]
+        let before = lastKey
+        func part<V>(_ id: Int64, _ previous: Int64?, _ known: V?, _ table: [Int64: V]) -> V? {
+            if let known, id == previous { return known }
+            return table[id]
+        }
+        guard let e = part(v.element, before?.ids.element, before?.key.element, ids.elements),
+            let p = part(v.period, before?.ids.period, before?.key.period, ids.periods),
+            let u = part(v.unit, before?.ids.unit, before?.key.unit, ids.units),
+            let c = part(v.optionCombo, before?.ids.optionCombo, before?.key.optionCombo, ids.optionCombos),
+            let a = part(
+                v.attributeOptionCombo, before?.ids.attributeOptionCombo, before?.key.attributeOptionCombo,
+                ids.optionCombos)
         else { return nil }
-        return DataValueKey(element: e, period: p, unit: u, optionCombo: c, attributeOptionCombo: a)
+        let key = DataValueKey(element: e, period: p, unit: u, optionCombo: c, attributeOptionCombo: a)
+        lastKey = (v, key)
+        return key
     }
 }

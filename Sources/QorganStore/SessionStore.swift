@@ -289,6 +289,8 @@ final class TokenCache: StoreObserver, @unchecked Sendable {
         }
     }
 
+    var followsValues: Bool { false }
+
     func committed(_ changes: CommittedChanges) { if changes.kinds.contains(.access) { forget() } }
 
     func reload(
