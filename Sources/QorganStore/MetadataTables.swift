@@ -264,12 +264,14 @@ enum MetadataTables {
                 ])
         }
 
-        // Readers keep the catalog until this number changes.
+        // Readers keep the catalog (and the ids of its objects) until this number changes. A
+        // number drawn at random, not the last one plus one: a transaction rolled back after
+        // reading its own new catalog (a dry run) leaves no number that a later commit reuses.
         try db.execute(
             sql: """
-                INSERT INTO setting(key, value) VALUES ('metadata_version', '1')
-                ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(setting.value AS INTEGER) + 1 AS TEXT)
-                """)
+                INSERT INTO setting(key, value) VALUES ('metadata_version', ?)
+                ON CONFLICT(key) DO UPDATE SET value = excluded.value
+                """, arguments: [String(Int64.random(in: 1...Int64(Int32.max)))])
         let stamp = Timestamp.string(Date())
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

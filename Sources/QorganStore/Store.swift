@@ -77,14 +77,37 @@ public final class Store: Sendable {
     /// every metadata write raises, in this process or another): a single value's write does
     /// not re-read thousands of units.
     func currentCatalog(_ db: StoreConnection) throws -> Catalog {
-        let version =
-            try Int64.fetchOne(
-                db.cachedStatement(sql: "SELECT CAST(value AS INTEGER) FROM setting WHERE key = 'metadata_version'"))
+        try catalog(db, version: try metadataVersion(db))
+    }
+
+    private func metadataVersion(_ db: StoreConnection) throws -> Int64 {
+        try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT CAST(value AS INTEGER) FROM setting WHERE key = 'metadata_version'"))
             ?? 0
+    }
+
+    private func catalog(_ db: StoreConnection, version: Int64) throws -> Catalog {
         if let cached = catalogCache.get(version) { return cached }
         let catalog = try MetadataTables.read(db)
         catalogCache.set(version, catalog)
         return catalog
+    }
+
+    /// The catalog with the store ids of its elements, units and combinations, kept like the
+    /// catalog until the metadata changes: a save looks none of them up in the database.
+    func currentMetadata(_ db: StoreConnection) throws -> (catalog: Catalog, ids: MetadataIds) {
+        let version = try metadataVersion(db)
+        let catalog = try catalog(db, version: version)
+        if let ids = catalogCache.ids(version) { return (catalog, ids) }
+        func ids(_ table: String) throws -> [String: Int64] {
+            var out: [String: Int64] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT uid, id FROM \(table)") { out[row["uid"]] = row["id"] }
+            return out
+        }
+        let ids = MetadataIds(
+            elements: try ids("data_element"), units: try ids("org_unit"), combos: try ids("category_option_combo"))
+        catalogCache.setIds(version, ids)
+        return (catalog, ids)
     }
 
     /// Opens the database at `location`: an SQLite file (see `init(path:)`) or a PostgreSQL
@@ -258,10 +281,20 @@ public final class Store: Sendable {
     }
 }
 
-/// The last catalog read, with its metadata version.
+/// The last catalog read, with its metadata version, and the ids of its objects.
 final class CatalogCache: @unchecked Sendable {
     private let lock = NSLock()
     private var entry: (version: Int64, catalog: Catalog)?
+    private var idEntry: (version: Int64, ids: MetadataIds)?
     func get(_ version: Int64) -> Catalog? { lock.withLock { entry?.version == version ? entry?.catalog : nil } }
     func set(_ version: Int64, _ catalog: Catalog) { lock.withLock { entry = (version, catalog) } }
+    func ids(_ version: Int64) -> MetadataIds? { lock.withLock { idEntry?.version == version ? idEntry?.ids : nil } }
+    func setIds(_ version: Int64, _ ids: MetadataIds) { lock.withLock { idEntry = (version, ids) } }
+}
+
+/// Store ids by uid of the objects values point to, as of one metadata version.
+struct MetadataIds: Sendable {
+    var elements: [String: Int64]
+    var units: [String: Int64]
+    var combos: [String: Int64]
 }

@@ -45,7 +45,7 @@ extension Store {
         try groupedTransaction { db, log in
             var summary = ImportSummary()
             summary.dryRun = dryRun
-            let catalog = try currentCatalog(db)
+            let (catalog, ids) = try currentMetadata(db)
             // A file exported with its derived values (counted from the registers) imports back:
             // those rows are left out and counted, never written.
             var inputs = inputs
@@ -100,7 +100,7 @@ extension Store {
             if !denied.isEmpty { throw AccessDenied(kind: .outOfScope, problems: denied) }
             if !problems.isEmpty { throw QorganError.rejected(source: source, problems: problems) }
             try Interruption.check()
-            var writer = try ValueWriter(db: db, catalog: catalog, now: now)
+            var writer = try ValueWriter(db: db, catalog: catalog, now: now, ids: ids)
             writer.keepsStored = keepStored
             try writer.insertAll(resolved, user: user)
             try Interruption.check()

@@ -104,11 +104,18 @@ struct ValueWriter {
 
     private let insert: NewValueInsert
 
-    init(db: StoreConnection, catalog: Catalog, now: Date) throws {
+    /// `ids`: the ids of the catalog's objects, when known (`Store.currentMetadata`).
+    init(db: StoreConnection, catalog: Catalog, now: Date, ids: MetadataIds? = nil) throws {
         self.db = db
         self.catalog = catalog
         self.stamp = Timestamp.millis(now)
         insert = try NewValueInsert(db)
+        if let ids {
+            elementIds.ids = ids.elements
+            unitIds.ids = ids.units
+            comboIds.ids = ids.combos
+            attributeComboIds.ids = ids.combos
+        }
     }
 
     /// Store ids by uid, and the last one asked for: the rows of a batch mostly repeat the

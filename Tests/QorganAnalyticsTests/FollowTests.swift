@@ -141,6 +141,37 @@ import Testing
         #expect(try a.tokenUser(tokenHash: "hash-2") == nil)
     }
 
+    /// A save finds the store ids of the element, unit and combinations it names in memory,
+    /// kept per metadata version: a unit that another process adds takes values at once, and
+    /// one never added is refused by name.
+    @Test func savesFindNewUnitsAddedByAnotherStore() throws {
+        let path = Fixtures.temporaryPath()
+        let a = try Store(path: path)
+        try a.importMetadata(Fixtures.smallCatalogDocument(), user: "t")
+        let b = try Store(path: path)
+        func save(_ store: Store, _ unit: String, _ value: String) throws {
+            try store.saveValues(
+                [DataValueInput(element: "SUM", period: "201601", unit: unit, optionCombo: "M", value: value)],
+                user: "t")
+        }
+        try save(b, "A1", "1")
+        #expect(throws: QorganError.self) { try save(b, "A3", "2") }
+        var document = Fixtures.smallCatalogDocument()
+        document.organisationUnits.append(
+            OrgUnit(
+                uid: "", code: "A3", name: "Unit A3", openingDate: Day.firstOfMonth(2010, 1),
+                parents: [ParentLink(parent: "A", from: Day.firstOfMonth(2010, 1))]))
+        for i in document.dataSets.indices where document.dataSets[i].code == "MONTHLY" {
+            document.dataSets[i].organisationUnits.append("A3")
+        }
+        try a.importMetadata(document, user: "t")
+        try save(b, "A3", "3")
+        try save(a, "A3", "4")
+        let (engine, _) = try AnalyticsEngine.open(store: try Store(path: path))
+        try Follow.expectEqual(engine, to: a, "after saves to the new unit")
+        #expect(engine.snapshot().valueCount == 2)
+    }
+
     /// A follower the pruned log no longer reaches loads every value again, and is right.
     @Test(arguments: TestBackend.allCases) func aFollowerBehindThePrunedLogStartsOver(on backend: TestBackend) throws {
         let location = try backend.location()
