@@ -6,7 +6,7 @@ extension Store {
     // MARK: Sessions
 
     public func createSession(tokenHash: String, userId: Int64, csrf: String, expires: Date) throws {
-        try writer.write { db in
+        try write(.access) { db in
             let now = Timestamp.millis(Date())
             try db.execute(sql: "DELETE FROM user_session WHERE expires < ?", arguments: [now])
             try db.execute(
@@ -19,11 +19,16 @@ extension Store {
         }
     }
 
-    /// The user of a live session, its CSRF secret and when it ends.
+    /// The user of a live session, its CSRF secret and when it ends. Kept in memory as API
+    /// tokens' users are (see `tokenUser`): signing in and out and every change to users are
+    /// logged with the kind `access`.
     public func session(tokenHash: String, now: Date = Date()) throws -> (
         user: UserRecord, csrf: String, expires: Date
     )? {
-        try writer.read { db in
+        try sessions.follow(self)
+        if let known = sessions.entry(tokenHash, now: now) { return known }
+        let generation = sessions.generation
+        let found = try writer.read { db -> (user: UserRecord, csrf: String, expires: Date)? in
             guard
                 let s = try Row.fetchOne(
                     db.cachedStatement(sql: "SELECT user_id, csrf, expires FROM user_session WHERE token_hash = ?"),
@@ -36,10 +41,12 @@ extension Store {
             else { return nil }
             return (try userRecord(db, u), s["csrf"], Timestamp.date(millis: s["expires"]))
         }
+        if let found { sessions.remember(tokenHash, found, ifStill: generation) }
+        return found
     }
 
     public func endSession(tokenHash: String, username: String) throws {
-        try writer.write { db in
+        try write(.access) { db in
             try db.execute(sql: "DELETE FROM user_session WHERE token_hash = ?", arguments: [tokenHash])
             try Self.audit(db, actor: username, action: "SIGN_OUT", subject: username)
         }
@@ -178,7 +185,7 @@ extension Store {
     /// An expired token is refused from memory too.
     public func tokenUser(tokenHash: String, now: Date = Date()) throws -> (user: UserRecord, expires: Date?)? {
         try tokens.follow(self)
-        if let known = tokens.user(tokenHash, now: now) { return known }
+        if let known = tokens.entry(tokenHash, now: now) { return known }
         let generation = tokens.generation
         let found = try writer.read { db -> (user: UserRecord, expires: Date?)? in
             guard
@@ -236,21 +243,24 @@ extension Store {
     }
 }
 
-/// The users of API tokens asked for lately: a request with a token costs no database read once
-/// the token is known. Kept like the engine, by following the change log (see `StoreObserver`):
-/// a commit that changes users or tokens (kind `access`) forgets every entry, as does a start
-/// over. A read from the database is kept only if nothing was forgotten while it ran, so an
-/// entry read before a revocation never outlives it.
-final class TokenCache: StoreObserver, @unchecked Sendable {
-    typealias Entry = (user: UserRecord, expires: Date?)
-    /// Entries at most; when full, all are forgotten (a deployment has far fewer live tokens).
-    static let limit = 10_000
+/// The users of API tokens (or of sessions) asked for lately: a request with credentials seen
+/// before costs no database read. Kept like the engine, by following the change log (see
+/// `StoreObserver`): a commit that changes users, tokens or sessions (kind `access`) forgets
+/// every entry, as does a start over. A read from the database is kept only if nothing was
+/// forgotten while it ran, so an entry read before a revocation never outlives it.
+final class CredentialCache<Entry: Sendable>: StoreObserver, @unchecked Sendable {
+    /// Entries at most; when full, all are forgotten (a deployment has far fewer live ones).
+    static var limit: Int { 10_000 }
+    /// When an entry stops being valid (nil: not by time).
+    private let expiry: @Sendable (Entry) -> Date?
     private let lock = NSLock()
     private var entries: [String: Entry] = [:]
     private var forgotten: UInt64 = 0
     private var following = false
     /// Held while this cache starts following the store (once).
     private let joining = NSLock()
+
+    init(expiry: @escaping @Sendable (Entry) -> Date?) { self.expiry = expiry }
 
     /// Starts following `store`'s change log, the first time only.
     func follow(_ store: Store) throws {
@@ -262,11 +272,11 @@ final class TokenCache: StoreObserver, @unchecked Sendable {
         }
     }
 
-    /// The entry of a token, unless it expired by `now`.
-    func user(_ tokenHash: String, now: Date) -> Entry? {
+    /// The entry under a hash, unless it expired by `now`.
+    func entry(_ hash: String, now: Date) -> Entry? {
         lock.withLock {
-            guard let e = entries[tokenHash] else { return nil }
-            if let expires = e.expires, expires <= now { return nil }
+            guard let e = entries[hash] else { return nil }
+            if let expires = expiry(e), expires <= now { return nil }
             return e
         }
     }
@@ -274,11 +284,11 @@ final class TokenCache: StoreObserver, @unchecked Sendable {
     /// How many times entries were forgotten: read before the database, checked after.
     var generation: UInt64 { lock.withLock { forgotten } }
 
-    func remember(_ tokenHash: String, _ entry: Entry, ifStill generation: UInt64) {
+    func remember(_ hash: String, _ entry: Entry, ifStill generation: UInt64) {
         lock.withLock {
             guard forgotten == generation else { return }
             if entries.count >= Self.limit { entries.removeAll() }
-            entries[tokenHash] = entry
+            entries[hash] = entry
         }
     }
 

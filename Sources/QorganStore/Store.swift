@@ -70,8 +70,9 @@ public final class Store: Sendable {
     /// Saves waiting for the writer, committed together.
     let commits = CommitGroup()
     private let catalogCache = CatalogCache()
-    /// API tokens' users, following the change log once a token is asked for.
-    let tokens = TokenCache()
+    /// API tokens' users and sessions, following the change log once one is asked for.
+    let tokens = CredentialCache<(user: UserRecord, expires: Date?)> { $0.expires }
+    let sessions = CredentialCache<(user: UserRecord, csrf: String, expires: Date)> { $0.expires }
 
     /// The catalog, read again only when the metadata changed since (a version number that
     /// every metadata write raises, in this process or another): a single value's write does

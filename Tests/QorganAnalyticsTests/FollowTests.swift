@@ -98,12 +98,14 @@ import Testing
         try Follow.expectEqual(mapped, to: reopened, "snapshot under newer metadata")
     }
 
-    /// An API token's user is kept in memory by every process that was asked for it, and
-    /// follows the log: revoked, its user disabled or given another role in one process, the
-    /// token answers so in the other at its next catch-up (a server catches up before every
-    /// request), and at once in the process that made the change. An expired token is refused
-    /// from memory too.
-    @Test(arguments: TestBackend.allCases) func tokensFollowEveryCommitThatChangesThem(on backend: TestBackend) throws {
+    /// An API token's user (and a session's) is kept in memory by every process that was asked
+    /// for it, and follows the log: revoked (signed out), its user disabled, given another role
+    /// or a new password in one process, the token answers so in the other at its next catch-up
+    /// (a server catches up before every request), and at once in the process that made the
+    /// change. An expired token or session is refused from memory too.
+    @Test(arguments: TestBackend.allCases) func credentialsFollowEveryCommitThatChangesThem(on backend: TestBackend)
+        throws
+    {
         let location = try backend.location()
         let a = try Store(location: location)
         try a.importMetadata(Fixtures.smallCatalogDocument(), user: "t")
@@ -134,6 +136,25 @@ import Testing
         #expect(try b.tokenUser(tokenHash: "hash-2")?.user.principal.role == .viewer)
         try a.catchUp()
         #expect(try a.tokenUser(tokenHash: "hash-2")?.user.principal.role == .viewer)
+
+        // Sessions likewise: signing out, a new password.
+        let id = try #require(try a.user(named: "field")).principal.id
+        try a.createSession(tokenHash: "session-1", userId: id, csrf: "c1", expires: now.addingTimeInterval(3600))
+        try a.createSession(tokenHash: "session-2", userId: id, csrf: "c2", expires: now.addingTimeInterval(3600))
+        for store in [a, b] {
+            try store.catchUp()
+            #expect(try store.session(tokenHash: "session-1")?.csrf == "c1")
+            #expect(try store.session(tokenHash: "session-2")?.user.principal.role == .viewer)
+            #expect(try store.session(tokenHash: "session-2", now: now.addingTimeInterval(3601)) == nil, "expired")
+        }
+        try a.endSession(tokenHash: "session-1", username: "field")
+        #expect(try a.session(tokenHash: "session-1") == nil)
+        try b.catchUp()
+        #expect(try b.session(tokenHash: "session-1") == nil, "signed out in the other process")
+        #expect(try b.session(tokenHash: "session-2")?.csrf == "c2")
+        try a.updateUser(username: "field", passwordHash: "y", by: "t")
+        try b.catchUp()
+        #expect(try b.session(tokenHash: "session-2") == nil, "a new password ends every session")
 
         try a.updateUser(username: "field", disabled: true, by: "t")
         try b.catchUp()
