@@ -267,11 +267,14 @@ enum MetadataTables {
         // Readers keep the catalog (and the ids of its objects) until this number changes. A
         // number drawn at random, not the last one plus one: a transaction rolled back after
         // reading its own new catalog (a dry run) leaves no number that a later commit reuses.
+        let current = try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = 'metadata_version'")
+        var version = String(Int64.random(in: 1...Int64(Int32.max)))
+        while version == current { version = String(Int64.random(in: 1...Int64(Int32.max))) }
         try db.execute(
             sql: """
                 INSERT INTO setting(key, value) VALUES ('metadata_version', ?)
                 ON CONFLICT(key) DO UPDATE SET value = excluded.value
-                """, arguments: [String(Int64.random(in: 1...Int64(Int32.max)))])
+                """, arguments: [version])
         let stamp = Timestamp.string(Date())
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

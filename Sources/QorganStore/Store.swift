@@ -75,7 +75,7 @@ public final class Store: Sendable {
     let sessions = CredentialCache<(user: UserRecord, csrf: String, expires: Date)> { $0.expires }
 
     /// The catalog, read again only when the metadata changed since (a version number that
-    /// every metadata write raises, in this process or another): a single value's write does
+    /// every metadata write draws anew, in this process or another): a single value's write does
     /// not re-read thousands of units.
     func currentCatalog(_ db: StoreConnection) throws -> Catalog {
         try catalog(db, version: try metadataVersion(db))
