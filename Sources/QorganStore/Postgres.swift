@@ -186,7 +186,12 @@ final class PostgresBackend: @unchecked Sendable {
     /// is not allowed: the last reference may go there).
     static func close(_ connection: PostgresConnection) {
         let closing: EventLoopFuture<Void> = connection.close()
-        if MultiThreadedEventLoopGroup.currentEventLoop == nil { try? closing.wait() }
+        if MultiThreadedEventLoopGroup.currentEventLoop == nil {
+            try? closing.wait()
+        } else {
+            // Kept until closed: a connection let go while still open is a fault in PostgresNIO.
+            closing.whenComplete { _ in withExtendedLifetime(connection) {} }
+        }
     }
 
     func connect() throws -> PostgresConnection {

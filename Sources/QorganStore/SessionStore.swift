@@ -267,7 +267,9 @@ final class CredentialCache<Entry: Sendable>: StoreObserver, @unchecked Sendable
         if lock.withLock({ following }) { return }
         try joining.withLock {
             guard !lock.withLock({ following }) else { return }
-            store.observe(self, from: try store.lastChange())
+            // Without PostgreSQL's notifications (`observe` starts them): credentials are asked
+            // for after a catch-up, which reads the log anyway.
+            store.followers.add(self, from: try store.lastChange())
             lock.withLock { following = true }
         }
     }
