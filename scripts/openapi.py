@@ -303,6 +303,37 @@ doc = {
                 q("edition", "full or public", schema={"type": "string", "enum": ["full", "public"]}), q("threshold", "Public edition: counts below it are hidden", schema={"type": "number", "minimum": 1, "maximum": 1000000}),
                 q("approved", "Only data approved to the national level (and the registers'); the report says how many values were left out", schema=FLAG),
                 q("format", "json (default), md, html, xlsx or pdf", schema={"type": "string", "enum": ["json", "md", "html", "xlsx", "pdf"]})], opid="report")},
+    "/api/public/analytics": {"get": op("The public portal's figures, for anyone: /api/analytics (Qorgan's or DHIS2's form) on the published indicators, levels "
+        "and single years only; every count protected by the cell-key method (docs/DISCLOSURE.md), shares computed from protected counts, rows with their "
+        "protected numerator and denominator. Cacheable (ETag, Cache-Control)", "public",
+        {"200": {"description": "The protected result", "content": {"application/json": {"schema": {"oneOf": [ref("AnalyticsResult"), ref("DHIS2AnalyticsResult")]}}, "text/csv": {"schema": {"type": "string"}},
+                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}}}},
+         "304": {"description": "The client's copy (If-None-Match) is current"},
+         **errors("400", "403", "404")},
+        params=[q("dx", "Published indicators (codes or uids)", schema={"type": "string", "pattern": "^" + listed(CODE_RE) + "$"}),
+                q("pe", "Published years", schema={"type": "string", "pattern": "^" + listed(Y) + "$"}),
+                q("ou", "Units of published levels, or LEVEL-n", schema={"type": "string", "pattern": "^" + listed(UNIT_RE) + "$"}),
+                q("dimension", "DHIS2's form: dx:A;B, pe:2016;2017, ou:LEVEL-2", schema={"type": "string",
+                  "pattern": "^(dx:" + listed(CODE_RE) + "|pe:" + listed(Y) + "|ou:" + listed(UNIT_RE) + ")$"}),
+                q("filter", "One item taken as a filter: a dimension name (Qorgan's form) or dx:A, pe:2016, ou:A", schema={"type": "string",
+                  "pattern": "^(dx|pe|ou|dx:" + CODE_RE + "|pe:" + Y + "|ou:" + UNIT_RE + ")$"}),
+                q("displayProperty", "NAME (default) or SHORTNAME", schema={"type": "string", "enum": ["NAME", "SHORTNAME"]}),
+                q("outputIdScheme", "UID (default), CODE or NAME", schema={"type": "string", "enum": ["UID", "CODE", "NAME"]}),
+                q("skipMeta", "DHIS2's form: leave metaData out", schema=FLAG), q("skipData", "DHIS2's form: leave rows out", schema=FLAG),
+                q("includeNumDen", "DHIS2's form: add the protected numerator, denominator and factor", schema=FLAG),
+                q("lang", "Language of the names: en, ru or kk", schema={"type": "string", "enum": ["en", "ru", "kk"]}),
+                q("format", "json (default), csv or xlsx; or the path's suffix .json / .csv", schema={"type": "string", "enum": ["json", "csv", "xlsx"]})],
+        secured=False, opid="publicAnalytics")},
+    "/api/public/metadata": {"get": op("What the public portal publishes: indicators, levels, units, years and the protection's parameters, for anyone", "public",
+        {**ok({"type": "object", "required": ["indicators", "levels", "units", "years", "protection"]}), "304": {"description": "The client's copy is current"}},
+        params=[q("lang", "Language of the names: en, ru or kk", schema={"type": "string", "enum": ["en", "ru", "kk"]})],
+        secured=False, opid="publicMetadata")},
+    "/api/publication": {
+      "get": op("What the public portal publishes (signed-in users)", "public", {**ok(ref("Publication")), **errors("401")}, opid="getPublication"),
+      "put": op("Set what the public portal publishes (national administrators; audited, checked against the metadata: only sums of counts can be published)", "public",
+                {**ok({"type": "object", "properties": {"version": {"type": "integer"}, "publication": ref("Publication")}}), **errors("400", "401", "403")},
+                request=body(ref("Publication"), "The publication"), opid="setPublication"),
+    },
     "/api/framework": {
       "get": op("The results framework", "report", {**ok({"type": "object"}), **errors("401", "404")}, opid="getFramework"),
       "put": op("Replace the results framework (administrators; every version is kept)", "report", {**ok({"type": "object"}), **errors("400", "401", "403")},
@@ -400,6 +431,11 @@ doc = {
           "description": "One tier starts from 0", "items": {"type": "object", "required": ["code", "name", "from"], "properties": {
           "code": {"type": "string", "pattern": "\\S", "description": "Given, and unique in its list"}, "name": {"type": "string"}, "from": {"type": "integer", "minimum": 0}, "translations": {"type": "object", "additionalProperties": {"type": "string"}}}}},
         "inspectionIntervalMonths": {"type": "integer", "minimum": 1, "maximum": 1200}}},
+      "Publication": {"type": "object", "required": ["indicators", "levels", "fromYear", "threshold"], "additionalProperties": False, "properties": {
+        "indicators": {"type": "array", "maxItems": 200, "items": {"type": "string", "minLength": 1}, "description": "Indicators (codes or uids) whose numerator and denominator are sums of counts"},
+        "levels": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 20}, "description": "Hierarchy levels published"},
+        "fromYear": YEAR, "toYear": {**YEAR, "description": "The last year published; absent: the last year that has ended"},
+        "threshold": {"type": "integer", "minimum": 3, "maximum": 1000, "description": "Counts 1 … threshold − 1 are never published"}}},
       "ResultsFramework": {"type": "object", "required": ["programme", "goals"], "properties": {
         "programme": {"type": "string", "minLength": 1},
         "goals": {"type": "array", "description": "Codes of goals, outcomes and outputs are unique in the framework", "items": {"type": "object", "required": ["code", "name", "outcomes"], "properties": {

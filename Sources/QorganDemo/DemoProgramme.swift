@@ -63,11 +63,21 @@ public enum DemoProgramme {
         try store.saveSites(registry.sites.map { ($0, nil) }, source: "the demo sites", user: user)
         try store.saveInspections(registry.inspections.map { ($0, nil) }, source: "the demo inspections", user: user)
         try store.setResultsFramework(DemoFramework.framework, source: "the demo framework", user: user)
+        try store.setPublication(publication, source: "the demo publication", user: user)
         try store.setSetting("demo.notice", notice)
         for (language, text) in notices { try store.setSetting("demo.notice.\(language)", text) }
     }
 
     static func uid(_ kind: String, _ code: String) -> String { Uid.stable("demo:\(kind):\(code)") }
+
+    /// What the demo's public portal publishes: the counts of the programme's results and the
+    /// shares computed from them, for the country and its regions, 2013–2017.
+    public static let publication = Publication(
+        indicators: [
+            "IND_ACTS_PREVENTED", "IND_ACTS_COMMITTED", "IND_PREVENTION_SHARE", "IND_DEPARTURES_STOPPED",
+            "IND_TRAVEL_INTENT_STOPPED", "IND_STUDENTS_RETURNED", "IND_THEOLOGY_DIVERTED", "IND_CONVICTIONS",
+            "IND_TG_COVERAGE", "IND_DRAWN_IN", "IND_MARGINALISED_SHARE", "IND_YOUNG_SHARE",
+        ], levels: [1, 2], fromYear: 2013, toYear: 2017, threshold: 5)
 
     // MARK: Metadata
 

@@ -58,6 +58,7 @@ public func buildRouter(_ state: ServerState) -> Router<AppContext> {
     let features: [any ServerFeature.Type] = [
         FrameFeature.self, AccountsFeature.self, EntryFeature.self, QualityFeature.self, ApprovalFeature.self,
         AnalyticsFeature.self, RegistriesFeature.self, ReportFeature.self, MetadataFeature.self, DHIS2Feature.self,
+        PublicFeature.self,
     ]
     for feature in features { feature.register(routes) }
     // Last, so that they wrap only the answer for paths no route takes: a page in the user's

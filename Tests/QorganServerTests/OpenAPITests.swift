@@ -61,6 +61,15 @@ import Testing
             "GET /health": ("/health", nil), "GET /metrics": ("/metrics", nil),
             "GET /api/openapi.json": ("/api/openapi.json", nil),
             "GET /api/me": ("/api/me", nil),
+            "GET /api/public/analytics": (
+                "/api/public/analytics?dimension=dx:IND_DRAWN_IN&dimension=pe:2016&dimension=ou:LEVEL-2", nil
+            ),
+            "GET /api/public/metadata": ("/api/public/metadata?lang=kk", nil),
+            "GET /api/publication": ("/api/publication", nil),
+            "PUT /api/publication": (
+                "/api/publication",
+                #"{"indicators": ["IND_DRAWN_IN"], "levels": [1, 2], "fromYear": 2013, "toYear": 2017, "threshold": 5}"#
+            ),
             "GET /api/organisationUnits": ("/api/organisationUnits?level=2", nil),
             "GET /api/organisationUnits/{id}": ("/api/organisationUnits/AKT", nil),
             "GET /api/dataElements": ("/api/dataElements", nil),

@@ -12,35 +12,9 @@ extension Handlers {
     func analytics(_ r: Request, _ c: AppContext) async throws -> Response {
         let user = try c.requireUser()
         let (snapshot, catalogGeneration, elementGenerations) = state.engine.snapshotWithVersions()
-        // DHIS2's form (dimension=, filter=dim:items) or Qorgan's (dx=, pe=, ou=, filter=dim).
-        var dhis2: DHIS2Analytics? = nil
-        var spec: QuerySpec
-        if DHIS2Analytics.isDHIS2(r) {
-            let parsed = try DHIS2Analytics.parse(r, catalog: snapshot.catalog)
-            dhis2 = parsed
-            spec = parsed.spec
-        } else {
-            spec = QuerySpec(dx: HTTP.params(r, "dx"), pe: HTTP.params(r, "pe"), ou: HTTP.params(r, "ou"))
-            spec.co = try HTTP.flag(r, "co")
-            for f in HTTP.params(r, "filter") {
-                guard let d = AnalyticsDimension(rawValue: f) else {
-                    throw APIError.badRequest("filter", f, "takes dx, pe or ou")
-                }
-                spec.filters.insert(d)
-            }
-            if let t = HTTP.param(r, "aggregationType") {
-                guard let at = AggregationType(rawValue: t.uppercased()) else {
-                    throw APIError.badRequest("aggregationType", t, "not an aggregation type")
-                }
-                spec.aggregationType = at
-            }
-            spec.includeNumeratorDenominator = try HTTP.flag(r, "numeratorDenominator")
-        }
+        let (dhis2, parsed) = try analyticsSpec(r, catalog: snapshot.catalog)
+        var spec = parsed
         spec.limits = state.configuration.queryLimits
-        if let t = HTTP.param(r, "periodType") {
-            guard let pt = PeriodType(name: t) else { throw APIError.badRequest("periodType", t, "not a period type") }
-            spec.periodType = pt
-        }
         let format = try format(r, c, allowed: ["json", "csv", "xlsx"])
         // The answer depends on the query, the user's units, the language, the metadata and the
         // values of the elements it reads only: a write to another element leaves it right.
@@ -85,5 +59,37 @@ extension Handlers {
         return HTTP.data(answer.body, type: answer.contentType, filename: answer.filename)
     }
 
-    // Users and tokens
+    /// The query of an analytics request: DHIS2's form (dimension=, filter=dim:items) or
+    /// Qorgan's (dx=, pe=, ou=, filter=dim), with `periodType`.
+    func analyticsSpec(_ r: Request, catalog: Catalog) throws -> (DHIS2Analytics?, QuerySpec) {
+        var dhis2: DHIS2Analytics? = nil
+        var spec: QuerySpec
+        // DHIS2's form (dimension=, filter=dim:items) or Qorgan's (dx=, pe=, ou=, filter=dim).
+        if DHIS2Analytics.isDHIS2(r) {
+            let parsed = try DHIS2Analytics.parse(r, catalog: catalog)
+            dhis2 = parsed
+            spec = parsed.spec
+        } else {
+            spec = QuerySpec(dx: HTTP.params(r, "dx"), pe: HTTP.params(r, "pe"), ou: HTTP.params(r, "ou"))
+            spec.co = try HTTP.flag(r, "co")
+            for f in HTTP.params(r, "filter") {
+                guard let d = AnalyticsDimension(rawValue: f) else {
+                    throw APIError.badRequest("filter", f, "takes dx, pe or ou")
+                }
+                spec.filters.insert(d)
+            }
+            if let t = HTTP.param(r, "aggregationType") {
+                guard let at = AggregationType(rawValue: t.uppercased()) else {
+                    throw APIError.badRequest("aggregationType", t, "not an aggregation type")
+                }
+                spec.aggregationType = at
+            }
+            spec.includeNumeratorDenominator = try HTTP.flag(r, "numeratorDenominator")
+        }
+        if let t = HTTP.param(r, "periodType") {
+            guard let pt = PeriodType(name: t) else { throw APIError.badRequest("periodType", t, "not a period type") }
+            spec.periodType = pt
+        }
+        return (dhis2, spec)
+    }
 }

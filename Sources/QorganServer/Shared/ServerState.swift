@@ -26,6 +26,8 @@ public final class ServerState: Sendable {
     let webhookFailures: Counter
     let answers = AnswerCache()
     let dashboards = AnswerCache(capacity: 128)
+    /// The public portal's counts and cell keys (`portalData()`).
+    let portalCache = Mutex<PortalData?>(nil)
     let logger: Logger
     /// Set when the server is asked to stop (SIGTERM, SIGINT): long requests stop and roll back.
     private let stopping = Atomic<Bool>(false)

@@ -1,0 +1,339 @@
+import Foundation
+import HTTPTypes
+import QorganAnalytics
+import QorganCore
+import QorganDemo
+import QorganStore
+import QorganWebTestSupport
+import Testing
+
+@testable import QorganServer
+
+/// The public portal: anyone reads what a national administrator published and nothing else;
+/// every count is protected by the cell-key method, so that an attacker who downloads every
+/// public table recovers no small count, and every figure stays within the documented distance.
+@Suite struct PublicPortalTests {
+    @Test func anyoneReadsThePublishedFiguresAndNothingElse() async throws {
+        let state = try await WebFixture.state()
+        try await withApp(state) { web in
+            let meta = try await web.send(.get, "/api/public/metadata?lang=ru")
+            #expect(meta.status == .ok)
+            let indicators = meta.object["indicators"] as? [[String: Any]] ?? []
+            #expect(indicators.map { $0["code"] as? String } == DemoProgramme.publication.indicators)
+            #expect((indicators.first?["name"] as? String)?.contains("Предотвращ") == true)
+            #expect(meta.object["years"] as? [Int] == [2013, 2014, 2015, 2016, 2017])
+            #expect((meta.object["units"] as? [[String: Any]])?.count == 18)  // the country and its 17 regions
+
+            let table = "/api/public/analytics?dimension=dx:IND_DRAWN_IN&dimension=pe:2016&dimension=ou:LEVEL-2"
+            let ok = try await web.send(.get, table)
+            #expect(ok.status == .ok)
+            // A row for each region with data that year, as in the signed-in answer.
+            let regionsWithData = try state.engine.snapshot().run(
+                AnalyticsQuery(
+                    data: [.indicator(try #require(state.engine.snapshot().catalog.indicator("IND_DRAWN_IN")).uid)],
+                    periods: [try PeriodSelection("2016")],
+                    units: state.engine.snapshot().catalog.units(atLevel: 2, on: state.today).map(\.uid))
+            ).rows.count
+            #expect(regionsWithData > 10)
+            #expect((ok.object["rows"] as? [[String]])?.count == regionsWithData)
+            #expect(ok.headers[.cacheControl] == "public, max-age=60")
+            // Cacheable: a client that has the answer gets 304.
+            let tag = try #require(ok.headers[.eTag])
+            let again = try await web.send(.get, table, headers: [.ifNoneMatch: tag])
+            #expect(again.status == .notModified)
+            let csv = try await web.send(.get, table.replacingOccurrences(of: "analytics?", with: "analytics.csv?"))
+            #expect(csv.status == .ok && csv.text?.hasPrefix("dx,pe,ou,value") == true)
+
+            // The rest of the API stays closed to anyone who has not signed in.
+            let closed = try await web.send(.get, table.replacingOccurrences(of: "/public", with: ""))
+            #expect(closed.status == .unauthorized)
+            #expect(try await web.send(.get, "/api/publication").status == .unauthorized)
+            #expect(
+                try await web.send(.get, "/api/dataValueSets?dataSet=SECURITY&period=2016&orgUnit=KZ").status
+                    == .unauthorized)
+
+            // What is not published is refused, each refusal naming the parameter and the item.
+            let base = "/api/public/analytics?dimension=pe:2016&dimension=ou:LEVEL-2&dimension=dx:"
+            let refused: [(String, HTTPResponse.Status, String)] = [
+                (base + "DRAWN_IN", .forbidden, "dx: 'DRAWN_IN'"),
+                (base + "IND_READINESS", .forbidden, "dx: 'IND_READINESS'"),
+                (base + "IND_DRAWN_IN&dimension=co", .badRequest, "breakdowns"),
+                (base + "IND_DRAWN_IN&aggregationType=MAX", .badRequest, "aggregationType"),
+                (
+                    "/api/public/analytics?dimension=dx:IND_DRAWN_IN&dimension=pe:2018&dimension=ou:LEVEL-2",
+                    .forbidden,
+                    "pe: '2018'"
+                ),
+                (
+                    "/api/public/analytics?dimension=dx:IND_DRAWN_IN&dimension=pe:2013..2017&dimension=ou:LEVEL-2",
+                    .forbidden, "single years"
+                ),
+                (
+                    "/api/public/analytics?dimension=dx:IND_DRAWN_IN&dimension=pe:201601&dimension=ou:LEVEL-2",
+                    .forbidden, "pe: '201601'"
+                ),
+                (
+                    "/api/public/analytics?dimension=dx:IND_DRAWN_IN&dimension=pe:2016&dimension=ou:LEVEL-3",
+                    .forbidden, "level 3"
+                ),
+                (
+                    "/api/public/analytics?dimension=dx:IND_DRAWN_IN&dimension=pe:2016&filter=ou:AKT;ALM", .badRequest,
+                    "one item"
+                ),
+            ]
+            for (uri, status, fragment) in refused {
+                let r = try await web.send(.get, uri)
+                #expect(r.status == status, "\(uri)")
+                #expect((r.object["message"] as? String)?.contains(fragment) == true, "\(uri): \(r.text ?? "")")
+            }
+
+            // The page, in three languages, with the table builder's table and downloads.
+            for (lang, title) in [("en", "Public figures"), ("ru", "Открытые данные"), ("kk", "ашық деректері")] {
+                let page = try await web.send(.get, "/public?lang=\(lang)&dx=IND_DRAWN_IN&level=2&from=2015&to=2017")
+                #expect(page.status == .ok)
+                let html = page.text ?? ""
+                #expect(html.contains("<html lang=\"\(lang)\""))
+                #expect(html.contains(title), "\(lang)")
+                #expect(html.components(separatedBy: "<th scope=\"row\">").count - 1 == 17)
+                #expect(html.contains("/api/public/analytics.csv?dimension=dx:IND_DRAWN_IN"))
+                #expect(html.contains("<svg"))
+                #expect(!html.contains("csrf"))
+            }
+            let bad = try await web.send(.get, "/public?level=9")
+            #expect(bad.status == .badRequest)
+            #expect(bad.text?.contains("level &#39;9&#39;") == true || bad.text?.contains("level '9'") == true)
+        }
+    }
+
+    @Test func aNationalAdministratorSetsWhatIsPublishedAudited() async throws {
+        let state = try await WebFixture.state()
+        try await withApp(state) { web in
+            var publication = DemoProgramme.publication
+            publication.indicators.removeAll { $0 == "IND_DRAWN_IN" }
+            let body = try JSONSerialization.jsonObject(with: JSONEncoder().encode(publication))
+            try await web.signIn("analyst")
+            #expect(try await web.send(.put, "/api/publication", json: body).status == .forbidden)
+            web.cookies = [:]
+            try await web.signIn("admin")
+            // Refused whole, naming what is wrong: an average cannot be protected as a count.
+            var wrong = publication
+            wrong.indicators.append("IND_READINESS")
+            wrong.threshold = 1
+            let refused = try await web.send(
+                .put, "/api/publication", json: try JSONSerialization.jsonObject(with: JSONEncoder().encode(wrong)))
+            #expect(refused.status == .badRequest)
+            let text = refused.text ?? ""
+            #expect(text.contains("READINESS_PCT") && text.contains("AVERAGE") && text.contains("threshold"), "\(text)")
+            #expect(try state.store.publication() == DemoProgramme.publication)
+
+            let saved = try await web.send(.put, "/api/publication", json: body)
+            #expect(saved.status == .ok)
+            #expect(try state.store.publication() == publication)
+            let history = try state.store.recordHistory(kind: "publication", uid: "publication")
+            #expect(history.count == 2)
+            #expect(history.last?.changedBy == "admin")
+            // At once: no longer published.
+            web.cookies = [:]
+            let gone = try await web.send(
+                .get, "/api/public/analytics?dimension=dx:IND_DRAWN_IN&dimension=pe:2016&dimension=ou:LEVEL-2")
+            #expect(gone.status == .forbidden)
+        }
+    }
+
+    /// A published count: what it adds up (selectors and how often), where and over which years.
+    struct Cell: Hashable {
+        var terms: String
+        var unit: String
+        var years: ClosedRange<Int>
+    }
+
+    /// One stored figure an attacker could alter: a selector's values of one region in one year.
+    struct Atom: Hashable {
+        var selector: CountSelector
+        var region: String
+        var year: Int
+    }
+
+    static func termsKey(_ terms: [CountSelector: Int]) -> String {
+        terms.sorted { $0.key < $1.key }.map { "\($0.key.element).\($0.key.optionCombo ?? "*")×\($0.value)" }
+            .joined(separator: "+")
+    }
+
+    /// Downloads every public table: each published indicator in every year, for the country and
+    /// every region, with the counts it is computed from. Periods combine only as sums of
+    /// published years (the portal refuses spans), which tell nothing more.
+    @Test func anAttackerWithEveryPublicTableRecoversNoSmallCount() async throws {
+        let state = try await WebFixture.state()
+        let snapshot = state.engine.snapshot()
+        let catalog = snapshot.catalog
+        let today = state.today
+        let publication = DemoProgramme.publication
+        let method = publication.method
+        let years = 2013...2017
+        let spans = years.map { $0...$0 }
+        let pe: @Sendable (ClosedRange<Int>) -> String = {
+            $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)..\($0.upperBound)"
+        }
+        let country = try #require(catalog.roots(on: today).first)
+        let regions = catalog.units(atLevel: 2, on: today)
+        let units = [country.uid] + regions.map(\.uid)
+        var counts: [String: PublicCount] = [:]
+        for code in publication.indicators {
+            let ind = try #require(catalog.indicator(code))
+            counts[ind.uid] = try PublicCount(ind, catalog: catalog)
+        }
+
+        // 1. Everything the portal publishes, and the same again (repeated queries change nothing).
+        let rows = try await withApp(state) { web -> [[String]] in
+            var rows: [[String]] = []
+            for code in publication.indicators {
+                let uri =
+                    "/api/public/analytics?dimension=dx:\(code)&dimension=pe:\(spans.map(pe).joined(separator: ";"))"
+                    + "&dimension=ou:LEVEL-1;LEVEL-2&includeNumDen=true"
+                let r = try await web.send(.get, uri)
+                #expect(r.status == .ok, "\(code): \(r.text ?? "")")
+                let again = try await web.send(.get, uri)
+                #expect(again.body == r.body)
+                rows += r.object["rows"] as? [[String]] ?? []
+            }
+            // One cell asked alone, in Qorgan's form with filters, is the cell of the big tables.
+            let one = try await web.send(
+                .get, "/api/public/analytics?dx=IND_DRAWN_IN&pe=2015&ou=\(regions[0].uid)&filter=pe&filter=ou")
+            #expect(one.status == .ok)
+            rows += ((one.object["rows"] as? [[String: Any]]) ?? []).map { r in
+                [
+                    "\(r["dx"] ?? "")", "2015", regions[0].uid, "\(r["value"] ?? "")", "\(r["numerator"] ?? "")",
+                    "\(r["denominator"] ?? "")", "\(r["factor"] ?? "")",
+                ]
+            }
+            return rows
+        }
+        #expect(rows.count > 500)
+
+        // 2. The true counts (the engine, unprotected).
+        let truth = try snapshot.run(
+            AnalyticsQuery(
+                data: counts.keys.sorted().map { .indicator($0) },
+                periods: try spans.map { try PeriodSelection(pe($0)) }, units: units, includeNumeratorDenominator: true)
+        )
+        var trueValue: [Cell: Double] = [:]
+        var published: [Cell: Double] = [:]
+        func cells(_ dx: String, _ pe: String, _ ou: String) throws -> (Cell, Cell?) {
+            let count = try #require(counts[dx])
+            let s = try PeriodSelection(pe).span
+            let span = s.start.year...s.end.year
+            return (
+                Cell(terms: Self.termsKey(count.numerator), unit: ou, years: span),
+                count.denominator.map { Cell(terms: Self.termsKey($0), unit: ou, years: span) }
+            )
+        }
+        for r in truth.rows {
+            let (n, d) = try cells(r.dx, r.pe, r.ou)
+            trueValue[n] = r.numerator ?? r.value
+            if let d, let den = r.denominator { trueValue[d] = den }
+        }
+        // The same cell has the same published value in every table that shows it.
+        var inconsistent: [String] = []
+        for row in rows where row.count == 7 {
+            let (n, d) = try cells(row[0], row[1], row[2])
+            let factor = Double(row[6]) ?? 1
+            for (cell, text) in [(n, row[4])] + (d.map { [($0, row[5])] } ?? []) {
+                guard let v = Double(text) else { continue }
+                if let seen = published[cell], seen != v { inconsistent.append("\(cell): \(seen) and \(v)") }
+                published[cell] = v
+            }
+            // A share is computed from the protected counts.
+            let decimals = catalog.indicator(row[0])?.decimals ?? 0
+            if let v = Double(row[3]), let num = Double(row[4]), let den = Double(row[5]), den > 0 {
+                #expect(abs(v - num / den * factor) <= 0.5 * pow(10, -Double(decimals)) + 1e-9, "\(row)")
+            }
+        }
+        #expect(inconsistent.isEmpty, "\(inconsistent.prefix(5))")
+
+        // 3. No count below the threshold is published as it is, and every published count lies
+        // within the documented distance of the true one.
+        var far: [String] = []
+        for (cell, p) in published {
+            let t = try #require(trueValue[cell], "no truth for \(cell)")
+            let c = Int(t.rounded())
+            if p > 0 && p < Double(method.threshold) { far.append("\(cell) published as \(p)") }
+            if abs(Int(p) - c) > method.maximumDistance(forTrue: c) { far.append("\(cell): \(c) published as \(p)") }
+        }
+        #expect(far.isEmpty, "\(far.prefix(5))")
+        #expect(published.count > 600)
+
+        // 4. The attack. The attacker knows the method, its parameters, every published count and
+        // how the counts add up (regions to the country, years to spans, elements to indicators);
+        // not the secret. A small count is recovered when the published figures leave it one
+        // possible value. For each one, find another database — a few regions' yearly figures
+        // changed by one — that differs in that count and would have let every published figure
+        // be what it is (each within the perturbations its new true count allows): then the
+        // attacker cannot tell the two apart.
+        let selectors = Set(counts.values.flatMap { Array($0.numerator.keys) + Array(($0.denominator ?? [:]).keys) })
+        let summed = selectors.filter { catalog.element($0.element)?.aggregationType == .sum }
+        var atomValue: [Atom: Double] = [:]
+        for s in summed {
+            let item: DataItem =
+                s.optionCombo.map { .operand(element: s.element, optionCombo: $0) } ?? .element(s.element)
+            let result = try snapshot.run(
+                AnalyticsQuery(
+                    data: [item], periods: years.compactMap { Period.year($0) }.map(PeriodSelection.init),
+                    units: regions.map(\.uid)))
+            for r in result.rows { atomValue[Atom(selector: s, region: r.ou, year: Int(r.pe) ?? 0)] = r.value }
+        }
+        var termsOf: [String: [CountSelector: Int]] = [:]
+        for c in counts.values {
+            termsOf[Self.termsKey(c.numerator)] = c.numerator
+            if let d = c.denominator { termsOf[Self.termsKey(d)] = d }
+        }
+        /// How many times `atom` counts in `cell`.
+        func times(_ atom: Atom, in cell: Cell) -> Int {
+            guard let m = termsOf[cell.terms]?[atom.selector], cell.years.contains(atom.year),
+                cell.unit == atom.region || cell.unit == country.uid
+            else { return 0 }
+            return m
+        }
+        var cellsOf: [Atom: [Cell]] = [:]
+        for atom in atomValue.keys {
+            cellsOf[atom] = published.keys.filter { times(atom, in: $0) > 0 }
+        }
+        /// Whether every published count could be what it is if the atoms changed by `changes`.
+        func consistent(_ changes: [(Atom, Int)]) -> Bool {
+            var touched = Set<Cell>()
+            for (a, d) in changes {
+                guard let v = atomValue[a], v + Double(d) >= 0 else { return false }
+                touched.formUnion(cellsOf[a] ?? [])
+            }
+            for cell in touched {
+                guard let t = trueValue[cell], let p = published[cell] else { continue }
+                let moved = Int(t.rounded()) + changes.reduce(0) { $0 + $1.1 * times($1.0, in: cell) }
+                guard moved >= 0, method.support(ofTrue: moved).contains(Int(p)) else { return false }
+            }
+            return true
+        }
+        let atoms = atomValue.keys.sorted { ($0.year, $0.region, $0.selector) < ($1.year, $1.region, $1.selector) }
+        var small = 0
+        var recovered: [String] = []
+        for (cell, t) in trueValue where published[cell] != nil && t >= 1 && t < Double(method.threshold) {
+            guard let terms = termsOf[cell.terms], terms.keys.allSatisfy({ summed.contains($0) }) else { continue }
+            small += 1
+            let inside = atoms.filter { times($0, in: cell) > 0 }
+            var found = false
+            search: for a in inside {
+                for d in [1, -1] {
+                    if consistent([(a, d)]) {
+                        found = true
+                        break search
+                    }
+                    for b in atoms where times(b, in: cell) == 0 && consistent([(a, d), (b, -d)]) {
+                        found = true
+                        break search
+                    }
+                }
+            }
+            if !found { recovered.append("\(cell) = \(t)") }
+        }
+        #expect(small > 50, "the demo has small counts to attack: \(small)")
+        #expect(recovered.isEmpty, "\(recovered.count) of \(small) small counts recovered: \(recovered.prefix(5))")
+    }
+}
