@@ -80,8 +80,11 @@ public struct PublicCellKeys: Sendable {
 /// The public portal's answers: every count protected by the cell-key method, shares and rates
 /// computed from protected counts.
 public enum PublicProtection {
+    /// The smallest protected denominator a share is published over.
+    public static func minimumDenominator(_ method: CellKeyMethod) -> Int { 2 * method.threshold }
+
     /// Replaces each row's value, numerator and denominator by the published ones; a row whose
-    /// protected denominator is 0 (or whose item is not a public count) is left out. Each row must
+    /// protected denominator is below `minimumDenominator` (or whose item is not a public count) is left out. Each row must
     /// be one cell: one item, one unit, one span of whole years (filters of one item each).
     public static func protect(
         _ result: inout AnalyticsResult, counts: [String: PublicCount], keys: PublicCellKeys, method: CellKeyMethod
@@ -102,9 +105,11 @@ public enum PublicProtection {
                 let published = method.protect(n, cellKey: keys.cellKey(count.numerator, unit: unit, years: years))
             else { continue }
             if let terms = count.denominator {
+                // A share of a handful says nothing reliable once its counts are protected: it is
+                // published only over a protected denominator of twice the threshold or more.
                 guard let d = row.denominator,
                     let publishedD = method.protect(d, cellKey: keys.cellKey(terms, unit: unit, years: years)),
-                    publishedD > 0
+                    publishedD >= Double(minimumDenominator(method))
                 else { continue }
                 row.denominator = publishedD
                 row.value = published / publishedD * count.factor

@@ -32,6 +32,13 @@ extension Catalog {
             }
         }
 
+        // Shapes that a map could not draw.
+        for u in organisationUnits {
+            for reason in u.geometry?.problems ?? [] {
+                problems.append(Problem(object: "organisationUnit \(u.code)", field: "geometry", reason: reason))
+            }
+        }
+
         // Expressions, and cycles among indicators.
         var dependsOn: [String: [String]] = [:]
         for ind in indicators {

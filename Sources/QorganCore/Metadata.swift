@@ -54,10 +54,13 @@ public struct OrgUnit: Hashable, Sendable, Codable {
     public var parents: [ParentLink]
     /// The name in other languages (`ru`, `kk`, …), shown to users who chose one.
     public var translations: [String: String]?
+    /// Its shape on maps (GeoJSON, as DHIS2's `geometry`).
+    public var geometry: Geometry?
 
     public init(
         uid: String, code: String, name: String, shortName: String? = nil, description: String? = nil,
-        openingDate: Day, closingDate: Day? = nil, parents: [ParentLink], translations: [String: String]? = nil
+        openingDate: Day, closingDate: Day? = nil, parents: [ParentLink], translations: [String: String]? = nil,
+        geometry: Geometry? = nil
     ) {
         self.uid = uid
         self.code = code
@@ -68,10 +71,11 @@ public struct OrgUnit: Hashable, Sendable, Codable {
         self.closingDate = closingDate
         self.parents = parents
         self.translations = translations
+        self.geometry = geometry
     }
 
     enum CodingKeys: String, CodingKey {
-        case uid, code, name, shortName, description, openingDate, closingDate, parents, parent, translations
+        case uid, code, name, shortName, description, openingDate, closingDate, parents, parent, translations, geometry
     }
 
     /// Accepts `"parent": "CODE"` as a short form of a one-step history.
@@ -90,6 +94,7 @@ public struct OrgUnit: Hashable, Sendable, Codable {
             parents = [ParentLink(parent: try c.decodeIfPresent(String.self, forKey: .parent), from: openingDate)]
         }
         translations = try c.decodeIfPresent([String: String].self, forKey: .translations)
+        geometry = try c.decodeIfPresent(Geometry.self, forKey: .geometry)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -103,6 +108,7 @@ public struct OrgUnit: Hashable, Sendable, Codable {
         try c.encodeIfPresent(closingDate, forKey: .closingDate)
         try c.encode(parents, forKey: .parents)
         try c.encodeIfPresent(translations, forKey: .translations)
+        try c.encodeIfPresent(geometry, forKey: .geometry)
     }
 
     /// The parent in force on `day`.

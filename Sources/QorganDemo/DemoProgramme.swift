@@ -96,7 +96,7 @@ public enum DemoProgramme {
             OrgUnit(
                 uid: uid("ou", code), code: code, name: name, openingDate: opened,
                 parents: [ParentLink(parent: parent, from: opened)],
-                translations: DemoTranslations.of(code))
+                translations: DemoTranslations.of(code), geometry: Geography.tile(code))
         }
         c.organisationUnits.append(unit(Geography.national.code, Geography.national.name, parent: nil))
         for r in Geography.regions {

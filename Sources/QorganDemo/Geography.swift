@@ -85,5 +85,25 @@ enum Geography {
     /// 19 June 2018.
     static let shymkentReorganisation = Day.firstOfMonth(2018, 6).adding(days: 18)
 
+    /// A tile-grid map of the regions of 2018 on (Shymkent city among them): each region one tile
+    /// in its relative position (column west to east, row north to south), as statistics offices
+    /// draw them where boundaries may not be shown. The tiles are schematic, not boundaries: no
+    /// boundary data with a licence that allows shipping them could be installed here.
+    static let tiles: [String: (column: Int, row: Int)] = [
+        "SKO": (3, 0),
+        "ZKO": (0, 1), "KUS": (2, 1), "AKM": (3, 1), "AST": (4, 1), "PAV": (5, 1),
+        "ATY": (0, 2), "AKT": (1, 2), "KAR": (4, 2), "VKO": (5, 2),
+        "MAN": (0, 3), "KZY": (2, 3), "YUK": (3, 3), "ZHA": (4, 3), "ALM": (5, 3),
+        shymkentCode: (3, 4), "ALA": (5, 4),
+    ]
+
+    /// A region's tile, in degrees near its place (about square on a map of Kazakhstan's latitudes).
+    static func tile(_ code: String) -> Geometry? {
+        guard let t = tiles[code] else { return nil }
+        let west = 50 + Double(t.column) * 5
+        let north = 55 - Double(t.row) * 3.3
+        return .rectangle(west: west, south: north - 3, east: west + 4.5, north: north, schematic: true)
+    }
+
     static let rehabilitationCentre = (code: "REHAB_CENTRE", name: "Rehabilitation centre", parent: "AST")
 }

@@ -28,7 +28,8 @@ enum MetadataTables {
                 description: r["description"],
                 openingDate: try Stored.day(r["opening_date"], "an opening date"),
                 closingDate: try closing.map { try Stored.day($0, "a closing date") },
-                parents: parents[r["id"]] ?? [], translations: translations(r))
+                parents: parents[r["id"]] ?? [], translations: translations(r),
+                geometry: try geometry(r))
         }
         var options: [Int64: [CategoryOption]] = [:]
         for r in try Row.fetchAll(db, sql: "SELECT * FROM category_option ORDER BY category_id, sort_order") {
@@ -112,6 +113,17 @@ enum MetadataTables {
         return c
     }
 
+    /// A unit's stored shape (GeoJSON).
+    static func geometry(_ row: Row) throws -> Geometry? {
+        guard let text: String = row["geometry"] else { return nil }
+        do {
+            return try JSONDecoder().decode(Geometry.self, from: Data(text.utf8))
+        } catch {
+            throw QorganError.conflict(
+                "a stored unit's geometry cannot be read (\(error)): the database was changed outside Qorgan")
+        }
+    }
+
     static func translations(_ row: Row) -> [String: String]? {
         guard let text: String = row["translations"] else { return nil }
         return try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))
@@ -149,11 +161,15 @@ enum MetadataTables {
         for u in c.organisationUnits {
             unitId[u.uid] = try upsert(
                 "org_unit",
-                ["uid", "code", "name", "short_name", "description", "opening_date", "closing_date", "translations"],
+                [
+                    "uid", "code", "name", "short_name", "description", "opening_date", "closing_date", "translations",
+                    "geometry",
+                ],
                 [
                     u.uid, u.code, u.name, u.shortName, u.description, u.openingDate.description,
                     u.closingDate?.description,
                     translationsText(u.translations),
+                    try u.geometry.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) },
                 ])
         }
         try db.execute(sql: "DELETE FROM org_unit_parent")

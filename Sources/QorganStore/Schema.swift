@@ -383,6 +383,10 @@ enum Schema {
                     CREATE INDEX sign_in_failure_key ON sign_in_failure(key, at);
                     """)
         }
+        m.registerMigration("v13: units' shapes, for maps") { db in
+            // GeoJSON, as DHIS2's organisation units keep it.
+            try db.execute(sql: "ALTER TABLE org_unit ADD COLUMN geometry TEXT")
+        }
         return m
     }
 }

@@ -94,7 +94,8 @@ import Testing
                 let html = page.text ?? ""
                 #expect(html.contains("<html lang=\"\(lang)\""))
                 #expect(html.contains(title), "\(lang)")
-                #expect(html.components(separatedBy: "<th scope=\"row\">").count - 1 == 17)
+                // The table's regions, and again in the map's table of values.
+                #expect(html.components(separatedBy: "<th scope=\"row\">").count - 1 == 2 * 17)
                 #expect(html.contains("/api/public/analytics.csv?dimension=dx:IND_DRAWN_IN"))
                 #expect(html.contains("<svg"))
                 #expect(!html.contains("csrf"))
@@ -244,6 +245,9 @@ import Testing
             }
             // A share is computed from the protected counts.
             let decimals = catalog.indicator(row[0])?.decimals ?? 0
+            if let den = Double(row[5]), counts[row[0]]?.denominator != nil {
+                #expect(den >= Double(PublicProtection.minimumDenominator(method)), "\(row)")
+            }
             if let v = Double(row[3]), let num = Double(row[4]), let den = Double(row[5]), den > 0 {
                 #expect(abs(v - num / den * factor) <= 0.5 * pow(10, -Double(decimals)) + 1e-9, "\(row)")
             }

@@ -176,6 +176,7 @@ struct MetadataObjects {
             ("ancestors", .array(ancestors.reversed().map(Self.ref))),
             ("dataSets", .array(forms.map(Self.ref))),
         ]
+        if let g = u.geometry { members.append(("geometry", g.json)) }
         return .object(members)
     }
 

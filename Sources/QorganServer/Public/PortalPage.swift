@@ -128,27 +128,37 @@ extension PageHandlers {
         if let indicator {
             let units = catalog.units(atLevel: level, on: today).sorted { $0.name(in: lang) < $1.name(in: lang) }
             let values = try portal.values([indicator.uid], years: span, units: units.map(\.uid))
+            let isCount = portal.counts[indicator.uid]?.denominator == nil
             ctx["table"] =
                 [
                     "caption": indicator.name(in: lang) + ", "
                         + (span.count == 1 ? "\(span[0])" : "\(span[0])–\(span[span.count - 1])"),
                     "years": span.map { ["year": $0] as Ctx },
+                    // A count's total over the years shown is the sum of its published years: it
+                    // tells nothing the years do not (a share has no such total).
+                    "hasTotal": isCount && span.count > 1,
                     "rows": units.map { u -> Ctx in
-                        [
+                        let row = span.map { values[indicator.uid]?[u.uid]?[$0] }
+                        let present = row.compactMap { $0 }
+                        return [
                             "name": u.name(in: lang),
-                            "cells": span.map { y -> Ctx in
-                                [
-                                    "value": values[indicator.uid]?[u.uid]?[y].map {
-                                        Chart.format($0, indicator.decimals)
-                                    } ?? "–"
-                                ]
+                            "cells": row.map { v -> Ctx in
+                                ["value": v.map { Chart.format($0, indicator.decimals) } ?? "–"]
                             },
+                            "total": present.isEmpty ? "–" : Chart.format(present.reduce(0, +), indicator.decimals),
                         ]
                     },
                     "csv": downloadHref(indicator.code, span, level, "csv", lang),
                     "xlsx": downloadHref(indicator.code, span, level, "xlsx", lang),
                     "json": downloadHref(indicator.code, span, level, "json", lang),
                 ] as Ctx
+            // The map of the last year chosen, from the same protected values.
+            let last = span[span.count - 1]
+            var lastValues: [String: Double] = [:]
+            for u in units { if let v = values[indicator.uid]?[u.uid]?[last] { lastValues[u.uid] = v } }
+            ctx["map"] = mapContext(
+                title: "\(indicator.name(in: lang)), \(last)", indicator: indicator, areas: units, values: lastValues,
+                catalog: catalog, t: t, lang: lang)
         }
         return respond(r, c, ctx, title: t["portal_title"] ?? "Public figures")
     }
