@@ -337,7 +337,7 @@ import Testing
             }
             if !found { recovered.append("\(cell) = \(t)") }
         }
-        #expect(small > 50, "the demo has small counts to attack: \(small)")
+        #expect(small > 200, "the demo has small counts to attack: \(small)")
         #expect(recovered.isEmpty, "\(recovered.count) of \(small) small counts recovered: \(recovered.prefix(5))")
     }
 }

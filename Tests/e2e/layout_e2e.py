@@ -107,6 +107,29 @@ try:
         d.get(BASE + "/login?lang=en")
         screenshot(d, "login", width)
 
+    # Signed out: the public portal, as an anonymous visitor reads it, with its table and map.
+    portal = [("portal", "/public"), ("portal-table", "/public?dx=IND_DRAWN_IN&level=2&from=2013&to=2017")]
+    for width in WIDTHS:
+        d.set_window_size(width, 900)
+        for lang in ["en", "ru", "kk"]:
+            for name, path in portal:
+                d.get(BASE + with_lang(path, lang))
+                find(d, By.TAG_NAME, "main")
+                check("/login" not in d.current_url, "%s is read without signing in" % name)
+                m = measure(d)
+                check(m["page"] <= m["window"], "%s in %s at %d px is no wider than the window (%s)" % (name, lang, width, m))
+                if lang != "en":
+                    left = english_words(d)
+                    check(left == [], "%s in %s has no English word left: %s" % (name, lang, left[:12]))
+                found = axe(d)
+                check(found == [], "axe finds nothing on %s in %s at %d px: %s" % (name, lang, width, found))
+                if lang == "en":
+                    screenshot(d, name, width)
+        # Every control of the table builder is at least 44 px tall: a finger finds it.
+        small = d.execute_script("""return Array.from(document.querySelectorAll('.portal-builder select, .portal-builder button'))
+            .filter(function (e) { return e.getBoundingClientRect().height < 44; }).length;""")
+        check(small == 0, "the portal's controls are 44 px tall or more at %d px (%d are not)" % (width, small))
+
     sign_in(d, "admin")
     pages = [
         ("dashboard", "/dashboard"),
@@ -116,6 +139,7 @@ try:
         ("entry-target-group", "/entry?ds=TARGET_GROUP&ou=ALA&year=2017&pe=2017"),
         ("entry-rehab", "/entry?ds=REHAB&ou=REHAB_CENTRE&year=2017&pe=2017Q4"),
         ("pivot", "/pivot?dx=IND_CONVICTIONS&ou=KZ&from=2013&to=2017&periodType=Yearly&rows=ou&columns=pe"),
+        ("map", "/map?dx=IND_DRAWN_IN&year=2017"),
         ("report", "/report"),
         ("incidents", "/incidents"),
         ("incident-form", "/incidents/new"),

@@ -38,6 +38,7 @@ STATED = [
     (r"^qorgan incidents import examples/gtd\.csv", ["Would import 2 incidents"]),
     (r"^qorgan periods ", ["FinancialNov", "2016-11-01"]),
     (r"^curl .*api/dataValueSets\.csv", ["201801", "court records"]),
+    (r"^curl .*api/public/analytics\.csv", ["dx,pe,ou,value", "Aktobe region"]),
 ]
 EXIT = [(r"^qorgan validate\b", {3})]
 
