@@ -22,6 +22,33 @@ public struct Publication: Codable, Sendable, Hashable {
         self.threshold = threshold
     }
 
+    enum CodingKeys: String, CodingKey, CaseIterable { case indicators, levels, fromYear, toYear, threshold }
+
+    struct AnyKey: CodingKey {
+        var stringValue: String
+        init?(stringValue: String) { self.stringValue = stringValue }
+        var intValue: Int? { nil }
+        init?(intValue: Int) { nil }
+    }
+
+    /// A field it does not have is refused (a misspelt `threshhold` must not be ignored).
+    public init(from decoder: Decoder) throws {
+        let all = try decoder.container(keyedBy: AnyKey.self)
+        let known = Set(CodingKeys.allCases.map(\.rawValue))
+        if let unknown = all.allKeys.first(where: { !known.contains($0.stringValue) }) {
+            throw DecodingError.dataCorruptedError(
+                forKey: unknown, in: all,
+                debugDescription: "'\(unknown.stringValue)' is not a setting of the publication ("
+                    + CodingKeys.allCases.map(\.rawValue).joined(separator: ", ") + ")")
+        }
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        indicators = try c.decode([String].self, forKey: .indicators)
+        levels = try c.decode([Int].self, forKey: .levels)
+        fromYear = try c.decode(Int.self, forKey: .fromYear)
+        toYear = try c.decodeIfPresent(Int.self, forKey: .toYear)
+        threshold = try c.decode(Int.self, forKey: .threshold)
+    }
+
     /// Nothing is published.
     public static let none = Publication(indicators: [], levels: [], fromYear: 2000, toYear: nil, threshold: 5)
 
@@ -29,6 +56,12 @@ public struct Publication: Codable, Sendable, Hashable {
     public static let maxIndicators = 200
 
     public var method: CellKeyMethod { CellKeyMethod(threshold: threshold) }
+
+    /// Every setting in one line: two publications with the same signature publish the same.
+    public var signature: String {
+        indicators.joined(separator: ",") + "|" + levels.map(String.init).joined(separator: ",")
+            + "|\(fromYear)|\(toYear.map(String.init) ?? "-")|\(threshold)"
+    }
 
     /// The years published on `today`.
     public func years(today: Day) -> ClosedRange<Int>? {
@@ -54,25 +87,31 @@ public struct Publication: Codable, Sendable, Hashable {
                 continue
             }
             if !seen.insert(ind.uid).inserted {
-                out.append(Problem(field: "indicators", value: ref, reason: "listed twice"))
+                out.append(
+                    Problem(field: "indicators", value: ref, reason: "listed twice", code: Problem.duplicateCode))
             }
             do {
                 _ = try PublicCount(ind, catalog: catalog)
             } catch let e as PublicCount.NotCountable {
-                out.append(Problem(object: "indicator \(ind.code)", field: e.field, value: e.value, reason: e.reason))
+                // The indicator as the metadata define it: a conflict with another object, not a malformed input.
+                out.append(
+                    Problem(
+                        object: "indicator \(ind.code)", field: e.field, value: e.value, reason: e.reason,
+                        code: Problem.inconsistent))
             } catch {
-                out.append(Problem(object: "indicator \(ind.code)", reason: "\(error)"))
+                out.append(Problem(object: "indicator \(ind.code)", reason: "\(error)", code: Problem.inconsistent))
             }
         }
         let maxLevel = catalog.organisationUnitLevels.map(\.level).max() ?? 0
         for l in levels where !(1...max(maxLevel, 1)).contains(l) {
-            out.append(Problem(field: "levels", value: "\(l)", reason: "levels are 1…\(maxLevel) in this hierarchy"))
+            out.append(
+                Problem.unknown(field: "levels", value: "\(l)", reason: "levels are 1…\(maxLevel) in this hierarchy"))
         }
         if Set(levels).count != levels.count {
             out.append(
                 Problem(
                     field: "levels", value: levels.map(String.init).joined(separator: ","),
-                    reason: "a level is listed twice"))
+                    reason: "a level is listed twice", code: Problem.duplicateCode))
         }
         if !Day.supportedYears.contains(fromYear) {
             out.append(Problem(field: "fromYear", value: "\(fromYear)", reason: "a year from 1900 to 2100"))
@@ -82,7 +121,9 @@ public struct Publication: Codable, Sendable, Hashable {
                 out.append(Problem(field: "toYear", value: "\(toYear)", reason: "a year from 1900 to 2100"))
             } else if toYear < fromYear {
                 out.append(
-                    Problem(field: "toYear", value: "\(toYear)", reason: "must not be before fromYear \(fromYear)"))
+                    Problem(
+                        field: "toYear", value: "\(toYear)", reason: "must not be before fromYear \(fromYear)",
+                        code: Problem.inconsistent))
             }
         }
         if !Self.thresholds.contains(threshold) {

@@ -72,6 +72,9 @@ enum HelpExamples {
         "Framework": ["qorgan framework export --output framework.json"],
         "Framework.Import": ["qorgan framework import framework.json"],
         "Framework.Export": ["qorgan framework export --output framework.json"],
+        "PublicationCommand": ["qorgan publication export --output publication.json"],
+        "PublicationCommand.Import": ["qorgan publication import examples/publication.json"],
+        "PublicationCommand.Export": ["qorgan publication export --output publication.json"],
         "Query": [
             "qorgan query --dx IND_TG_COVERAGE --pe 2016 --ou LEVEL-2",
             "qorgan query --dx TG_REACHED --co --pe 2013..2017 --ou KZ \\",

@@ -19,7 +19,8 @@ struct Qorgan: AsyncParsableCommand {
         version: "qorgan \(QorganVersion.current)",
         subcommands: [
             Init.self, Demo.self, Serve.self, Users.self, MetadataCommand.self, Values.self, Incidents.self,
-            Readiness.self, Sites.self, Framework.self, Query.self, Compute.self, Validate.self,
+            Readiness.self, Sites.self, Framework.self, PublicationCommand.self, Query.self, Compute.self,
+            Validate.self,
             CompletenessCommand.self, Complete.self, Outliers.self, Approvals.self, Report.self, Periods.self,
             Backup.self,
             Restore.self, Migrate.self, Bench.self,

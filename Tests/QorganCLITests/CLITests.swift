@@ -237,6 +237,30 @@ import Testing
         #expect((doc?["rows"] as? [Any])?.count == 2)  // the assessments of 2015 and 2017
     }
 
+    /// What the portal publishes is set from a file, checked against the metadata, and written back.
+    @Test func thePublicationIsSetFromAFileAndRefusedWhole() throws {
+        let db = Fixtures.temporaryPath()
+        try qorgan("demo", database: db)
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let example = root.appendingPathComponent("examples/publication.json").path
+        let saved = try qorgan("publication", "import", example, database: db)
+        #expect(
+            saved.status == 0 && saved.out.contains("version 2: 5 indicators, levels 1, 2, threshold 5"), "\(saved.err)"
+        )
+        let out = try qorgan("publication", "export", database: db)
+        #expect(out.out.contains("\"IND_TG_COVERAGE\"") && !out.out.contains("IND_CONVICTIONS"))
+        let bad = Fixtures.temporaryPath() + ".json"
+        try #"{"indicators": ["IND_READINESS", "NOPE"], "levels": [1, 9], "fromYear": 2013, "threshold": 2}"#
+            .write(toFile: bad, atomically: true, encoding: .utf8)
+        let refused = try qorgan("publication", "import", bad, database: db)
+        #expect(refused.status == 1)
+        for word in ["READINESS_PCT", "NOPE", "levels", "threshold"] {
+            #expect(refused.err.contains(word), "\(word): \(refused.err)")
+        }
+        #expect(try qorgan("publication", "export", database: db).out == out.out)
+    }
+
     @Test func helpDescribesEveryCommand() throws {
         let db = Fixtures.temporaryPath()
         let help = try qorgan("--help", database: db)

@@ -77,7 +77,7 @@ import Testing
                     .forbidden, "level 3"
                 ),
                 (
-                    "/api/public/analytics?dimension=dx:IND_DRAWN_IN&dimension=pe:2016&filter=ou:AKT;ALM", .badRequest,
+                    "/api/public/analytics?dimension=dx:IND_DRAWN_IN&dimension=pe:2016&filter=ou:AKT;ALM", .conflict,
                     "one item"
                 ),
             ]
@@ -126,6 +126,11 @@ import Testing
             let text = refused.text ?? ""
             #expect(text.contains("READINESS_PCT") && text.contains("AVERAGE") && text.contains("threshold"), "\(text)")
             #expect(try state.store.publication() == DemoProgramme.publication)
+            // A misspelt setting is refused, not ignored.
+            let misspelt = try await web.send(
+                .put, "/api/publication", headers: [.contentType: "application/json"],
+                raw: #"{"indicators": [], "levels": [1], "fromYear": 2013, "threshhold": 10, "threshold": 5}"#)
+            #expect(misspelt.status == .badRequest && misspelt.text?.contains("threshhold") == true)
 
             let saved = try await web.send(.put, "/api/publication", json: body)
             #expect(saved.status == .ok)

@@ -30,18 +30,51 @@ extension PageHandlers {
     /// protected. For anyone; a page per language (`?lang=`), cacheable.
     func portal(_ r: Request, _ c: AppContext) async throws -> Response {
         let portal = try state.portalData()
+        // The page is the same for everyone who asks it alike until anything it shows changes: it
+        // is computed once (a refused choice is answered, never kept).
+        // Keyed by what the page reads, not the raw query: extra parameters make no new page.
+        let choices = ["dx", "level", "from", "to"].map { HTTP.param(r, $0) ?? "" }.joined(separator: "|")
+        let key = "portal|\(portal.signature)|\(c.language)|\(state.today)|\(choices)"
+        do {
+            let answer = try await state.answers.answer(key) {
+                let page = try portalPage(r, c, portal)
+                guard page.status == .ok else { throw RefusedPage(html: page.html, status: page.status) }
+                let body = Data(page.html.utf8)
+                return .init(
+                    body: body, contentType: "text/html; charset=utf-8", filename: nil, tag: Handlers.entityTag(body))
+            }
+            return Handlers.cacheable(
+                HTTP.data(answer.body, type: answer.contentType), body: answer.body, tag: answer.tag, r)
+        } catch let refused as RefusedPage {
+            return HTTP.html(refused.html, status: refused.status)
+        }
+    }
+
+    struct RefusedPage: Error {
+        var html: String
+        var status: HTTPResponse.Status
+    }
+
+    /// The portal's page and its status.
+    func portalPage(_ r: Request, _ c: AppContext, _ portal: PortalData) throws -> (
+        html: String, status: HTTPResponse.Status
+    ) {
         let catalog = portal.state.catalog
         let today = state.today
         let lang = c.language
         let t = state.messages.table(lang)
         let years = portal.publication.years(today: today).map { Array($0) } ?? []
         var ctx: Ctx = ["portalLang": lang]
+        // The same choices in another language (only the page's own parameters: the page is kept
+        // for everyone who makes these choices).
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_."))
+        let choices = ["dx", "level", "from", "to"].compactMap { name in
+            HTTP.param(r, name).map { "\(name)=\($0.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }
+        }
         ctx["languages"] = Messages.languages.map { code -> Ctx in
-            var query = (r.uri.query ?? "").split(separator: "&").filter { !$0.hasPrefix("lang=") }.map(String.init)
-            query.append("lang=\(code)")
-            return [
+            [
                 "code": code, "name": Messages.languageNames[code] ?? code, "current": code == lang,
-                "href": "/public?" + query.joined(separator: "&").replacingOccurrences(of: "\"", with: ""),
+                "href": "/public?" + (choices + ["lang=\(code)"]).joined(separator: "&"),
             ]
         }
         guard !portal.order.isEmpty, let first = years.first, let last = years.last else {
@@ -164,14 +197,14 @@ extension PageHandlers {
     }
 
     private func downloadHref(_ dx: String, _ years: [Int], _ level: Int, _ format: String, _ lang: String) -> String {
-        "/api/public/analytics.\(format)?dimension=dx:\(dx)&dimension=pe:"
+        "/api/public/analytics\(format == "xlsx" ? "?format=xlsx&" : ".\(format)?")dimension=dx:\(dx)&dimension=pe:"
             + years.map(String.init).joined(separator: ";")
             + "&dimension=ou:LEVEL-\(level)&outputIdScheme=NAME&lang=\(lang)"
     }
 
     private func respondError(
         _ r: Request, _ c: AppContext, _ ctx: Ctx, _ t: [String: String], field: String, value: String, reason: String
-    ) -> Response {
+    ) -> (html: String, status: HTTPResponse.Status) {
         var ctx = ctx
         ctx["error"] = (field.isEmpty ? "" : field + (value.isEmpty ? "" : " '\(value)'") + ": ") + reason
         return respond(r, c, ctx, title: t["portal_title"] ?? "Public figures", status: .badRequest)
@@ -179,18 +212,13 @@ extension PageHandlers {
 
     private func respond(
         _ r: Request, _ c: AppContext, _ ctx: Ctx, title: String, status: HTTPResponse.Status = .ok
-    ) -> Response {
+    ) -> (html: String, status: HTTPResponse.Status) {
         var ctx = ctx
         ctx["t"] = state.messages.table(c.language)
         ctx["lang"] = c.language
         ctx["title"] = title
-        let html =
-            state.templates.render(Self.dropNils(ctx), withTemplate: "portal") ?? "template portal is missing"
-        let body = Data(html.utf8)
-        var response = HTTP.html(html, status: status)
-        if status == .ok { response = Handlers.cacheable(response, body: body, r) }
-        // The page's language may come from the cookie or the browser's, not only from `?lang=`.
-        response.headers[.vary] = "Accept-Language, Cookie"
-        return response
+        return (
+            state.templates.render(Self.dropNils(ctx), withTemplate: "portal") ?? "template portal is missing", status
+        )
     }
 }

@@ -9,6 +9,8 @@ import QorganStore
 /// What the portal answers from: the publication, its indicators as counts, and the cell keys
 /// of the stored values they add up, for one state of the engine.
 struct PortalData: Sendable {
+    /// The change log's place the data were read at.
+    var sequence: Int64
     /// The publication, the metadata generation and the published elements' generations: the
     /// data are built again when it changes (any process's commit reaches the engine first).
     var signature: String
@@ -25,6 +27,10 @@ struct PortalData: Sendable {
 extension ServerState {
     /// The portal's data for the engine's current state: kept while nothing it reads changes.
     func portalData() throws -> PortalData {
+        // Nothing committed since (the engine follows every commit, of any kind and any process,
+        // before a request is answered): the publication and the values are the ones kept.
+        let sequence = engine.sequence
+        if let cached = portalCache.withLock({ $0 }), cached.sequence == sequence { return cached }
         let (snapshot, catalogGeneration, elementGenerations) = engine.snapshotWithVersions()
         let (publication, leafKeys) = try store.publicationWithKeys()
         let catalog = snapshot.catalog
@@ -39,16 +45,19 @@ extension ServerState {
             order.append(ind.uid)
         }
         let elements = Set(counts.values.flatMap(\.elements)).sorted()
-        let publicationText = String(decoding: (try? JSONEncoder().encode(publication)) ?? Data(), as: UTF8.self)
         let signature =
-            publicationText + "|m\(catalogGeneration)|"
+            publication.signature + "|m\(catalogGeneration)|"
             + elements.map { "\($0)=\(elementGenerations[$0] ?? 0)" }.joined(separator: ",")
-        if let cached = portalCache.withLock({ $0 }), cached.signature == signature { return cached }
+        if var cached = portalCache.withLock({ $0 }), cached.signature == signature {
+            cached.sequence = sequence
+            portalCache.withLock { $0 = cached }
+            return cached
+        }
         let selectors = Set(counts.values.flatMap { Array($0.numerator.keys) + Array(($0.denominator ?? [:]).keys) })
         let keys = PublicCellKeys(
             state: snapshot, selectors: leafKeys == nil ? [] : selectors, leafKeys: leafKeys ?? LeafKeys(k0: 0, k1: 0))
         let data = PortalData(
-            signature: signature, publication: publication, counts: leafKeys == nil ? [:] : counts,
+            sequence: sequence, signature: signature, publication: publication, counts: leafKeys == nil ? [:] : counts,
             order: leafKeys == nil ? [] : order, keys: keys, state: snapshot)
         portalCache.withLock { $0 = data }
         return data
@@ -80,8 +89,8 @@ extension Handlers {
             throw APIError.badRequest("periodType", t.rawValue, "the portal publishes years only")
         }
         for (d, items) in [(AnalyticsDimension.dx, spec.dx), (.pe, spec.pe), (.ou, spec.ou)]
-        where spec.filters.contains(d) && items.count != 1 {
-            throw APIError.badRequest(
+        where spec.filters.contains(d) && items.count > 1 {
+            throw APIError.illegalQuery(
                 "filter", "\(d.rawValue):\(items.joined(separator: ";"))",
                 "a filter of the portal takes one item (each published figure is one cell)")
         }
@@ -156,16 +165,27 @@ extension Handlers {
                 return .init(body: body, contentType: "application/json; charset=utf-8", filename: nil)
             }
         }
-        let answer = try await state.answers.answer(cacheKey, compute: compute)
+        let answer = try await state.answers.answer(cacheKey) {
+            var answer = try await compute()
+            answer.tag = Self.entityTag(answer.body)
+            return answer
+        }
         return Self.cacheable(
-            HTTP.data(answer.body, type: answer.contentType, filename: answer.filename), body: answer.body, r)
+            HTTP.data(answer.body, type: answer.contentType, filename: answer.filename), body: answer.body,
+            tag: answer.tag, r)
     }
 
     /// `GET /api/public/metadata`: what the portal publishes, in the caller's language.
-    func publicMetadata(_ r: Request, _ c: AppContext) throws -> Response {
+    func publicMetadata(_ r: Request, _ c: AppContext) async throws -> Response {
         let portal = try state.portalData()
-        let body = JSONValue.object(Self.portalMetadata(portal, language: c.language, today: state.today)).data
-        return Self.cacheable(HTTP.data(body, type: "application/json; charset=utf-8"), body: body, r)
+        let language = c.language
+        let today = state.today
+        let answer = try await state.answers.answer("public-metadata|\(portal.signature)|\(language)|\(today)") {
+            let body = JSONValue.object(Self.portalMetadata(portal, language: language, today: today)).data
+            return .init(
+                body: body, contentType: "application/json; charset=utf-8", filename: nil, tag: Self.entityTag(body))
+        }
+        return Self.cacheable(HTTP.data(answer.body, type: answer.contentType), body: answer.body, tag: answer.tag, r)
     }
 
     static func portalMetadata(_ portal: PortalData, language: String, today: Day) -> [(String, JSONValue)] {
@@ -210,9 +230,14 @@ extension Handlers {
         ]
     }
 
+    /// The entity tag of a body.
+    static func entityTag(_ body: Data) -> String {
+        "\"" + String(Secrets.sha256(String(decoding: body, as: UTF8.self)).prefix(32)) + "\""
+    }
+
     /// An answer anyone may cache for a minute, with an ETag (304 when the client has it).
-    static func cacheable(_ response: Response, body: Data, _ r: Request) -> Response {
-        let tag = "\"" + String(Secrets.sha256(String(decoding: body, as: UTF8.self)).prefix(32)) + "\""
+    static func cacheable(_ response: Response, body: Data, tag: String? = nil, _ r: Request) -> Response {
+        let tag = tag ?? entityTag(body)
         var response = response
         if let match = r.headers[.ifNoneMatch],
             match.split(separator: ",").contains(where: {
@@ -223,6 +248,8 @@ extension Handlers {
         }
         response.headers[.eTag] = tag
         response.headers[.cacheControl] = "public, max-age=60"
+        // Names come in the language of `?lang=`, else of the cookie or the browser's.
+        response.headers[.vary] = "Accept-Language, Cookie"
         return response
     }
 }

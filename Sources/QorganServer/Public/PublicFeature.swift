@@ -14,7 +14,7 @@ enum PublicFeature: ServerFeature {
         // Anonymous: registered at the root, outside `/api`'s sign-in requirement.
         router.get("/public") { r, c in try await p.portal(r, c) }
         router.get("/api/public/analytics") { r, c in try await h.publicAnalytics(r, c) }
-        router.get("/api/public/metadata") { r, c in try h.publicMetadata(r, c) }
+        router.get("/api/public/metadata") { r, c in try await h.publicMetadata(r, c) }
         let api = routes.api
         api.get("publication") { _, c in
             _ = try c.requireUser()

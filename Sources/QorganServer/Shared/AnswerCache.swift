@@ -11,6 +11,8 @@ final class AnswerCache: Sendable {
         var body: Data
         var contentType: String
         var filename: String?
+        /// The body's entity tag, for answers anyone may cache (computed once, with the body).
+        var tag: String? = nil
     }
 
     private let answers = Mutex<[String: Answer]>([:])
