@@ -4,6 +4,7 @@ import QorganAnalytics
 import QorganCore
 import QorganDemo
 import QorganStore
+import QorganTestSupport
 import QorganWebTestSupport
 import Testing
 
@@ -143,6 +144,42 @@ import Testing
             let gone = try await web.send(
                 .get, "/api/public/analytics?dimension=dx:IND_DRAWN_IN&dimension=pe:2016&dimension=ou:LEVEL-2")
             #expect(gone.status == .forbidden)
+        }
+    }
+
+    /// Two servers on one database: what one publishes and saves, the other's portal answers at
+    /// once, although it keeps its portal's data between requests.
+    @Test(arguments: TestBackend.allCases) func everyServersPortalFollowsEveryCommit(on backend: TestBackend)
+        async throws
+    {
+        let (serverA, serverB) = try await WebFixture.twoServers(on: backend)
+        let drawn = "/api/public/analytics?dimension=dx:IND_DRAWN_IN&dimension=pe:2016&dimension=ou:LEVEL-2"
+        let convictions = "/api/public/analytics?dimension=dx:IND_CONVICTIONS&dimension=pe:2018&dimension=ou:AKT"
+        try await withApp(serverB) { web in
+            let before = try await web.send(.get, drawn)
+            #expect(before.status == .ok)
+        }
+        let publication = Publication(
+            indicators: ["IND_CONVICTIONS"], levels: [1, 2], fromYear: 2013, toYear: nil, threshold: 5)
+        try await withApp(serverA) { web in
+            try await web.signIn("admin")
+            let body = try JSONSerialization.jsonObject(with: JSONEncoder().encode(publication))
+            #expect(try await web.send(.put, "/api/publication", json: body).status == .ok)
+        }
+        try await withApp(serverB) { web in
+            #expect(try await web.send(.get, drawn).status == .forbidden)
+            let none = try await web.send(.get, convictions)
+            #expect(none.status == .ok && (none.object["rows"] as? [[String]])?.isEmpty == true)
+        }
+        try await withApp(serverA) { web in
+            try await web.signIn("admin")
+            let saved = try await web.send(.post, "/api/dataValues?de=CONVICTIONS&pe=201801&ou=AKT&value=40")
+            #expect((200..<300).contains(saved.status.code), "\(saved.text ?? "")")
+        }
+        try await withApp(serverB) { web in
+            let rows = try await web.send(.get, convictions).object["rows"] as? [[String]] ?? []
+            let value = rows.first.flatMap { Double($0[3]) } ?? -1
+            #expect(rows.count == 1 && (38...42).contains(value), "\(rows)")
         }
     }
 
