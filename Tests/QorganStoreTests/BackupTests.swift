@@ -72,15 +72,20 @@ import Testing
 
     @Test func anUpgradeThatFailsPutsTheDatabaseBackAsItWas() throws {
         // A database as version v10 left it, except that a table v12 creates is there already, so
-        // that v11 runs and v12 fails.
+        // that v11 runs and v12 fails (v13 is never reached).
         let (store, _) = try DemoFixture.store()
         let path = try #require(store.path)
         let queue = try DatabaseQueue(path: path)
         try queue.write { db in
-            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier LIKE 'v11:%' OR identifier LIKE 'v12:%'")
+            try db.execute(
+                sql: """
+                    DELETE FROM grdb_migrations
+                    WHERE identifier LIKE 'v11:%' OR identifier LIKE 'v12:%' OR identifier LIKE 'v13:%'
+                    """)
             for table in ["incident", "site", "assessment"] {
                 try db.execute(sql: "ALTER TABLE \(table) DROP COLUMN translations")
             }
+            try db.execute(sql: "ALTER TABLE org_unit DROP COLUMN geometry")
         }
         try queue.close()
         do {
@@ -92,8 +97,9 @@ import Testing
         let check = try DatabaseQueue(path: path)
         try check.read { db in
             let applied = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
-            #expect(!applied.contains { $0.hasPrefix("v11:") || $0.hasPrefix("v12:") })
+            #expect(!applied.contains { $0.hasPrefix("v11:") || $0.hasPrefix("v12:") || $0.hasPrefix("v13:") })
             #expect(try !db.columns(in: "incident").contains { $0.name == "translations" })
+            #expect(try !db.columns(in: "org_unit").contains { $0.name == "geometry" })
         }
         try check.close()
         #expect(!FileManager.default.fileExists(atPath: path + ".before-upgrade"))
