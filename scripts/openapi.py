@@ -334,7 +334,7 @@ doc = {
     "/api/publication": {
       "get": op("What the public portal publishes (signed-in users)", "public", {**ok(ref("Publication")), **errors("401")}, opid="getPublication"),
       "put": op("Set what the public portal publishes (national administrators; audited, checked against the metadata: only sums of counts can be published)", "public",
-                {**ok({"type": "object", "properties": {"version": {"type": "integer"}, "publication": ref("Publication")}}), **errors("400", "401", "403")},
+                {**ok({"type": "object", "properties": {"version": {"type": "integer"}, "publication": ref("Publication")}}), **errors("400", "401", "403", "409")},
                 request=body(ref("Publication"), "The publication"), opid="setPublication"),
     },
     "/api/framework": {
@@ -438,7 +438,8 @@ doc = {
         "indicators": {"type": "array", "maxItems": 200, "items": {"type": "string", "minLength": 1}, "description": "Indicators (codes or uids) whose numerator and denominator are sums of counts"},
         "levels": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 20}, "description": "Hierarchy levels published"},
         "fromYear": YEAR, "toYear": {**YEAR, "type": ["integer", "null"], "description": "The last year published; absent or null: the last year that has ended"},
-        "threshold": {"type": "integer", "minimum": 3, "maximum": 1000, "description": "Counts 1 … threshold − 1 are never published"}}},
+        "threshold": {"type": "integer", "minimum": 3, "maximum": 1000, "description": "Counts 1 … threshold − 1 are never published"},
+        "report": {"type": "boolean", "description": "The report's public edition on the portal (/public/report), every count protected; needs level 1"}}},
       "ResultsFramework": {"type": "object", "required": ["programme", "goals"], "properties": {
         "programme": {"type": "string", "minLength": 1},
         "goals": {"type": "array", "description": "Codes of goals, outcomes and outputs are unique in the framework", "items": {"type": "object", "required": ["code", "name", "outcomes"], "properties": {

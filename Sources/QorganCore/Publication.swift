@@ -13,16 +13,23 @@ public struct Publication: Codable, Sendable, Hashable {
     public var toYear: Int?
     /// Counts 1 … threshold − 1 are never published (the cell-key method's `T`).
     public var threshold: Int
+    /// Whether the programme report's public edition is on the portal, for the country over the
+    /// published years, every count in it protected as the tables' are (`ReportProtection`).
+    public var report: Bool
 
-    public init(indicators: [String], levels: [Int], fromYear: Int, toYear: Int? = nil, threshold: Int = 5) {
+    public init(
+        indicators: [String], levels: [Int], fromYear: Int, toYear: Int? = nil, threshold: Int = 5,
+        report: Bool = false
+    ) {
         self.indicators = indicators
         self.levels = levels
         self.fromYear = fromYear
         self.toYear = toYear
         self.threshold = threshold
+        self.report = report
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case indicators, levels, fromYear, toYear, threshold }
+    enum CodingKeys: String, CodingKey, CaseIterable { case indicators, levels, fromYear, toYear, threshold, report }
 
     struct AnyKey: CodingKey {
         var stringValue: String
@@ -47,6 +54,7 @@ public struct Publication: Codable, Sendable, Hashable {
         fromYear = try c.decode(Int.self, forKey: .fromYear)
         toYear = try c.decodeIfPresent(Int.self, forKey: .toYear)
         threshold = try c.decode(Int.self, forKey: .threshold)
+        report = try c.decodeIfPresent(Bool.self, forKey: .report) ?? false
     }
 
     /// Nothing is published.
@@ -60,7 +68,7 @@ public struct Publication: Codable, Sendable, Hashable {
     /// Every setting in one line: two publications with the same signature publish the same.
     public var signature: String {
         indicators.joined(separator: ",") + "|" + levels.map(String.init).joined(separator: ",")
-            + "|\(fromYear)|\(toYear.map(String.init) ?? "-")|\(threshold)"
+            + "|\(fromYear)|\(toYear.map(String.init) ?? "-")|\(threshold)|\(report ? "report" : "-")"
     }
 
     /// The years published on `today`.
@@ -125,6 +133,13 @@ public struct Publication: Codable, Sendable, Hashable {
                         field: "toYear", value: "\(toYear)", reason: "must not be before fromYear \(fromYear)",
                         code: Problem.inconsistent))
             }
+        }
+        if report && !levels.contains(1) {
+            out.append(
+                Problem(
+                    field: "report", value: "true",
+                    reason: "the report is the country's: it needs level 1 among the published levels",
+                    code: Problem.inconsistent))
         }
         if !Self.thresholds.contains(threshold) {
             out.append(

@@ -77,7 +77,7 @@ public enum DemoProgramme {
             "IND_ACTS_PREVENTED", "IND_ACTS_COMMITTED", "IND_PREVENTION_SHARE", "IND_DEPARTURES_STOPPED",
             "IND_TRAVEL_INTENT_STOPPED", "IND_STUDENTS_RETURNED", "IND_THEOLOGY_DIVERTED", "IND_CONVICTIONS",
             "IND_TG_COVERAGE", "IND_DRAWN_IN", "IND_MARGINALISED_SHARE", "IND_YOUNG_SHARE",
-        ], levels: [1, 2], fromYear: 2013, toYear: 2017, threshold: 5)
+        ], levels: [1, 2], fromYear: 2013, toYear: 2017, threshold: 5, report: true)
 
     // MARK: Metadata
 

@@ -15,6 +15,9 @@ public struct ReportBuilder {
     public var threshold: Double
     public var today: Day
     public var notice: String?
+    /// The portal's edition: every count protected by the cell-key method (`ReportProtection`);
+    /// set with `edition == .public`.
+    public var protection: ReportProtection?
     /// The public edition's withheld counts (`Disclosure.key`), found by a first pass over the
     /// whole document, so that no sentence states what a table hides.
     var withheld: Set<String> = []
@@ -57,7 +60,29 @@ public struct ReportBuilder {
             pe: pe, ou: ou)
         guard !spec.dx.isEmpty else { return nil }
         spec.co = co
-        return (try? spec.resolve(in: catalog, today: today)).flatMap { try? snapshot.run($0) }
+        guard let answer = (try? spec.resolve(in: catalog, today: today)).flatMap({ try? snapshot.run($0) }) else {
+            return nil
+        }
+        guard let protection else { return answer }
+        // The portal's edition: each count from its published years.
+        let years = Set(
+            pe.compactMap { (try? PeriodSelection($0)).flatMap { protection.publishedYears($0.span) } }.joined()
+        ).sorted()
+        var yearly = spec
+        yearly.pe = years.map(String.init)
+        yearly.includeNumeratorDenominator = true
+        guard !years.isEmpty,
+            let byYear = (try? yearly.resolve(in: catalog, today: today)).flatMap({ try? snapshot.run($0) })
+        else { return nil }
+        var protected = answer
+        protected.rows = protection.protect(asked: answer, yearly: byYear, catalog: catalog)
+        return protected
+    }
+
+    /// What the report's figures and progress are computed from: the engine, or for the portal
+    /// its protected counts.
+    var source: any IndicatorSource {
+        protection.map { ProtectedIndicators(snapshot: snapshot, protection: $0) as any IndicatorSource } ?? snapshot
     }
 
     func name(_ ref: String) -> String {
@@ -81,7 +106,23 @@ public struct ReportBuilder {
         doc = builder.document()
         _ = Disclosure.protect(&doc, threshold: threshold, withholding: withheld, isCount: isCount)
         doc.summary = builder.summary(doc)
+        if protection != nil { Self.withoutTraces(&doc) }
         return doc
+    }
+
+    /// The portal's edition links to nothing a visitor cannot open (the trace is for signed-in users).
+    static func withoutTraces(_ doc: inout ReportDocument) {
+        doc.figureTraces = [:]
+        for i in doc.progress.indices { doc.progress[i].trace = nil }
+        for s in doc.sections.indices {
+            for t in doc.sections[s].tables.indices {
+                for r in doc.sections[s].tables[t].rows.indices {
+                    for c in doc.sections[s].tables[t].rows[r].indices {
+                        doc.sections[s].tables[t].rows[r][c].trace = nil
+                    }
+                }
+            }
+        }
     }
 
     /// The summary, from what the document publishes.
@@ -116,7 +157,7 @@ public struct ReportBuilder {
 
     func document() -> ReportDocument {
         // Every figure for the report's unit: a region's report is the region's, traces included.
-        let report = ProgrammeReport(aggregator: snapshot, unit: unit.uid, language: language, within: periods)
+        let report = ProgrammeReport(aggregator: source, unit: unit.uid, language: language, within: periods)
         var figures = report.figures
         var traces: [String: String] = [:]
         for f in catalog.reportFigures {
@@ -130,9 +171,19 @@ public struct ReportBuilder {
             }
         }
         if edition == .public { figures = figures.map(publicFigure) }
-        var notes: [String] = [text("traceNote")]
-        if edition == .public {
-            notes.append(ReportText.fill(text("publicNote"), formatFigure(threshold, decimals: 0)))
+        var notes: [String] = []
+        if let protection {
+            // Nothing on the portal links to the signed-in trace.
+            let m = protection.method
+            notes.append(
+                ReportText.fill(
+                    text("protectedNote"), String(m.threshold), String(m.maxPerturbation),
+                    String(PublicProtection.minimumDenominator(m))))
+        } else {
+            notes.append(text("traceNote"))
+            if edition == .public {
+                notes.append(ReportText.fill(text("publicNote"), formatFigure(threshold, decimals: 0)))
+            }
         }
         if let notice { notes.append(notice) }
         let progress = self.progress()
@@ -344,9 +395,34 @@ public struct ReportBuilder {
                 )
         )
         rows.append(totals)
+        if protection != nil, let columnDx {
+            // The portal's edition: each year's total is the count's own published cell, as the
+            // portal's tables show it, not a sum of other published cells.
+            protectedTotals(&rows[rows.count - 1], dx: columnDx)
+        }
         return ReportDocument.Table(
             title: title, header: [codesAreData ? text("item") : text("region")] + yearLabels + [text("total")],
             rows: rows)
+    }
+
+    /// The totals row as the published counts of `dx` for the report's unit in each year, and
+    /// their sum over the years.
+    func protectedTotals(_ totals: inout [ReportDocument.Cell], dx: String) {
+        guard let protection, case .count = protection.item(dx, co: nil) else { return }
+        let answer = run([dx], pe: yearLabels, ou: [unit.uid])
+        var all = 0.0
+        for (yi, y) in yearLabels.enumerated() {
+            let key = Disclosure.key(dx, y, unit.code)
+            // No row: nothing recorded (a count of none is published as 0), or the query failed.
+            guard let v = answer?.rows.first(where: { $0.pe == y })?.value ?? (answer == nil ? nil : 0) else {
+                totals[yi + 1] = .init(text: "–", suppressed: true, key: key)
+                continue
+            }
+            all += v
+            totals[yi + 1] = .init(text: formatFigure(v, decimals: 0), number: v, key: key)
+        }
+        let allKey = Disclosure.key(dx, periods.description, unit.code)
+        totals[totals.count - 1] = .init(text: formatFigure(all, decimals: 0), number: all, key: allKey)
     }
 
     /// A total: in the public edition, itself a count, hidden below the threshold.

@@ -62,6 +62,30 @@ public enum ReportOptions {
 }
 
 extension ReportOptions {
+    /// The portal's edition (`Publication.report`): the country's report over the published
+    /// years, in `language`, every count protected as the portal's tables are; nil when the
+    /// publication does not include it. The protection keeps what the document published.
+    public static func portal(
+        store: Store, snapshot: EngineState, publication: Publication, leafKeys: LeafKeys, language: String,
+        today: Day
+    ) throws -> (document: ReportDocument, protection: ReportProtection)? {
+        guard publication.report, let years = publication.years(today: today),
+            let country = snapshot.catalog.roots(on: today).first,
+            let span = try? PeriodSelection(
+                years.count == 1 ? "\(years.lowerBound)" : "\(years.lowerBound)..\(years.upperBound)")
+        else { return nil }
+        var notice = try store.setting("demo.notice.\(language)") ?? store.setting("demo.notice")
+        if let text = notice { notice = ReportText.table(language)["illustrative"].map { $0 + " " + text } }
+        let protection = ReportProtection(
+            state: snapshot, leafKeys: leafKeys, publication: publication, today: today)
+        var builder = ReportBuilder(
+            snapshot: snapshot, framework: try store.resultsFramework(), periods: span, unit: country,
+            language: language, edition: .public, threshold: Double(publication.threshold), today: today,
+            notice: notice)
+        builder.protection = protection
+        return (builder.build(), protection)
+    }
+
     /// The engine's state built from the values approved to the national level only (and the
     /// registers' derived values, which no form approves), with the completions; and how many
     /// values were left out.

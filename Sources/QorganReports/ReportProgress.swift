@@ -40,9 +40,12 @@ extension ReportBuilder {
                     end: min(periods.span.end, target?.1.span.end ?? periods.span.end))
             var latest =
                 measuredSpan.start <= measuredSpan.end
-                ? snapshot.indicator(ind.uid, unit: responsible.uid, span: measuredSpan)?.value : nil
+                ? source.indicator(ind.uid, unit: responsible.uid, span: measuredSpan)?.value : nil
             // A count with nothing recorded is zero (no act was recorded), not missing.
-            if latest == nil && ind.denominator.trimmingCharacters(in: .whitespaces) == "1" && ind.factor == 1 {
+            // (On the portal, a unit it does not publish has no value, not zero.)
+            if latest == nil && ind.denominator.trimmingCharacters(in: .whitespaces) == "1" && ind.factor == 1
+                && protection?.publishes(unit: responsible.uid) != false
+            {
                 latest = 0
             }
             let higher = fi.higherIsBetter ?? true

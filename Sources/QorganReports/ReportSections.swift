@@ -144,7 +144,7 @@ extension ReportBuilder {
         let figure = catalog.reportFigures.first {
             $0.indicator == catalog.indicator("IND_READINESS")?.uid && $0.kind == .change
         }
-        let paragraph = figure.flatMap { f in ProgrammeReport(aggregator: snapshot).figure(f.code) }.flatMap(sentence)
+        let paragraph = figure.flatMap { f in ProgrammeReport(aggregator: source).figure(f.code) }.flatMap(sentence)
         return .init(
             code: "readiness", title: text("readiness"), paragraphs: paragraph.map { [$0] } ?? [],
             tables: [ReportDocument.Table(title: text("readinessTable"), header: [text("region")] + shown, rows: rows)],
@@ -190,10 +190,13 @@ extension ReportBuilder {
         var paragraphs: [String] = []
         if let trend = involvementTrend() { paragraphs.append(trend.sentence) }
         // The chart draws what the table publishes: a withheld year is a gap.
-        let totals: [Double?] = yearLabels.indices.map { yi in
-            let v = grid.map { $0[yi] }.reduce(0, +)
-            return publishes(v, key: Disclosure.key("DRAWN_IN", yearLabels[yi], unit.code)) ? v : nil
-        }
+        let totals: [Double?] =
+            protection != nil
+            ? (table.rows.last.map { Array($0.dropFirst().dropLast()).map(\.number) } ?? [])
+            : yearLabels.indices.map { yi in
+                let v = grid.map { $0[yi] }.reduce(0, +)
+                return publishes(v, key: Disclosure.key("DRAWN_IN", yearLabels[yi], unit.code)) ? v : nil
+            }
         let chart = Chart.svg(
             .line, title: text("chartDrawn"), labels: yearLabels,
             series: [Chart.Series(name: unit.name(in: language), values: totals)],

@@ -27,6 +27,8 @@ public enum ReportText {
         "trendFlat":
             "The number of people drawn into destructive movements shows no clear trend: %1 a year (± %2, %3 years).",
         "targetsSentence": "Of %1 framework indicators, %2 met their target, %3 are on track and %4 are behind.",
+        "protectedNote":
+            "Public edition on the portal: every count is protected by the cell-key method — counts from 1 to %1 − 1 are published as 0 or %1, larger ones moved by at most %2, and the same count has the same value in every table of the portal; totals over several years add the published years; shares and rates are computed from published counts, and only over a denominator of %3 or more.",
         "publicNote":
             "Public edition: counts below %1 are not shown (–), and further cells are hidden so that none can be worked out from the totals of its row, its column or the whole; shares whose numerator or denominator is below %1 are not shown either.",
         "traceNote":
@@ -76,6 +78,8 @@ public enum ReportText {
             "Число вовлечённых в деструктивные течения не показывает явной тенденции: %1 в год (± %2, лет: %3).",
         "targetsSentence":
             "Из %1 индикаторов рамки результатов цель достигнута по %2, в графике — %3, отставание — %4.",
+        "protectedNote":
+            "Публичная версия на портале: каждое число защищено методом ключей ячеек — числа от 1 до %1 − 1 публикуются как 0 или %1, большие сдвинуты не более чем на %2, и одно и то же число имеет одно значение во всех таблицах портала; итоги за несколько лет складываются из опубликованных лет; доли и коэффициенты вычисляются из опубликованных чисел и только при знаменателе не меньше %3.",
         "publicNote":
             "Публичная версия: значения меньше %1 не показываются (–), а также скрыты другие ячейки, чтобы ни одно значение нельзя было вычислить из итогов строки, столбца или всей таблицы; доли с числителем или знаменателем меньше %1 также не показываются.",
         "traceNote":
@@ -126,6 +130,8 @@ public enum ReportText {
         "trendFlat": "Деструктивті ағымдарға тартылғандар санында айқын үрдіс жоқ: жылына %1 (± %2, жылдар: %3).",
         "targetsSentence":
             "Нәтижелер шеңберінің %1 индикаторының %2-і мақсатқа жетті, %3-і кесте бойынша, %4-і артта қалуда.",
+        "protectedNote":
+            "Порталдағы жария нұсқа: әр сан ұяшық кілттері әдісімен қорғалған — 1-ден %1 − 1-ге дейінгі сандар 0 немесе %1 болып жарияланады, үлкендері ең көбі %2-ге жылжытылады, ал бір сан порталдың барлық кестесінде бірдей мәнге ие; бірнеше жылдың қорытындысы жарияланған жылдардың қосындысы; үлестер мен коэффициенттер жарияланған сандардан және бөлімі кемінде %3 болғанда ғана есептеледі.",
         "publicNote":
             "Жария нұсқа: %1-дан кіші мәндер көрсетілмейді (–), сондай-ақ жол, баған немесе бүкіл кесте қорытындысынан бірде-бір мәнді есептеп шығаруға болмайтындай басқа ұяшықтар жасырылады; алымы не бөлімі %1-дан кіші үлестер де көрсетілмейді.",
         "traceNote": "Әр көрсеткіш оны берген сұрауға, ал одан бастапқы мәндер мен олардың тарихына апарады.",

@@ -3,6 +3,7 @@ import HTTPTypes
 import QorganAnalytics
 import QorganCore
 import QorganDemo
+import QorganReports
 import QorganStore
 import QorganTestSupport
 import QorganWebTestSupport
@@ -105,6 +106,110 @@ import Testing
             #expect(bad.status == .badRequest)
             #expect(bad.text?.contains("level &#39;9&#39;") == true || bad.text?.contains("level '9'") == true)
         }
+    }
+
+    /// The report's public edition on the portal: for anyone, in three languages, cacheable; its
+    /// counts are the portal's (the same cell has the same value as in the table builder), none
+    /// below the threshold, each within the documented distance; gone when not published.
+    @Test func theReportOnThePortalPrintsTheTablesProtectedCounts() async throws {
+        let state = try await WebFixture.state()
+        let snapshot = state.engine.snapshot()
+        let catalog = snapshot.catalog
+        let publication = DemoProgramme.publication
+        let method = publication.method
+        let leafKeys = try #require(try state.store.publicationWithKeys().1)
+        let built = try #require(
+            try ReportOptions.portal(
+                store: state.store, snapshot: snapshot, publication: publication, leafKeys: leafKeys,
+                language: "en", today: state.today))
+        let doc = built.document
+        for p in built.protection.published {
+            let c = Int(p.trueCount.rounded())
+            #expect(!(p.value > 0 && p.value < Double(method.threshold)), "\(p)")
+            #expect(abs(Int(p.value) - c) <= method.maximumDistance(forTrue: c), "\(p)")
+        }
+        // No count below the threshold anywhere in the document, and nothing links to the signed-in trace.
+        for section in doc.sections {
+            for table in section.tables {
+                for row in table.rows {
+                    for cell in row where cell.key != nil {
+                        if let v = cell.number { #expect(!(v > 0 && v < Double(method.threshold)), "\(table.title)") }
+                    }
+                    #expect(row.allSatisfy { $0.trace == nil })
+                }
+            }
+        }
+        #expect(doc.figureTraces.isEmpty)
+        let prevented = try #require(
+            doc.sections.first { $0.code == "incidents" }?.tables.first, "the acts prevented by region")
+        try await withApp(state) { web in
+            // The table builder's figures for the same cells.
+            let api = try await web.send(
+                .get,
+                "/api/public/analytics?dimension=dx:IND_ACTS_PREVENTED&dimension=pe:2013;2014;2015;2016;2017"
+                    + "&dimension=ou:LEVEL-1;LEVEL-2")
+            #expect(api.status == .ok)
+            var portal: [String: Double] = [:]
+            for row in api.object["rows"] as? [[String]] ?? [] where row.count >= 4 {
+                portal["\(row[2])|\(row[1])"] = Double(row[3])
+            }
+            let country = try #require(catalog.roots(on: state.today).first)
+            let regions = catalog.units(atLevel: 2, on: state.today)
+            var compared = 0
+            for row in prevented.rows {
+                let name = row[0].text
+                let unit = name == doc.labels["total"] ? country : regions.first { $0.name(in: "en") == name }
+                guard let unit else { continue }
+                for (i, year) in (2013...2017).enumerated() {
+                    #expect(row[i + 1].number == portal["\(unit.uid)|\(year)"] ?? 0, "\(name) \(year)")
+                    compared += 1
+                }
+            }
+            // The country and its 16 regions of 2017 (a region split in 2018).
+            #expect(compared == 17 * 5)
+
+            for lang in ["en", "ru", "kk"] {
+                let page = try await web.send(.get, "/public/report?lang=\(lang)")
+                #expect(page.status == .ok)
+                let html = page.text ?? ""
+                #expect(html.contains("<html lang=\"\(lang)\""))
+                #expect(!html.contains("/trace?"))
+                #expect(page.headers[.cacheControl] == "public, max-age=60")
+                let tag = try #require(page.headers[.eTag])
+                let again = try await web.send(.get, "/public/report?lang=\(lang)", headers: [.ifNoneMatch: tag])
+                #expect(again.status == .notModified)
+            }
+            let ru = try await web.send(.get, "/public/report?lang=ru")
+            #expect(ru.text?.contains("методом ключей ячеек") == true)
+            // The document served is the one built here.
+            let json = try await web.send(.get, "/public/report?format=json&lang=en")
+            #expect(json.status == .ok)
+            #expect(Data(buffer: json.body) == (try doc.json()))
+            let xlsx = try await web.send(.get, "/public/report?format=xlsx&lang=en")
+            #expect(xlsx.status == .ok && Data(buffer: xlsx.body).starts(with: [0x50, 0x4B]))
+            let bad = try await web.send(.get, "/public/report?format=docx")
+            #expect(bad.status == .badRequest)
+            #expect(bad.text?.contains("docx") == true)
+            // The portal links to it.
+            #expect(
+                (try await web.send(.get, "/public?lang=en")).text?.contains("href=\"/public/report?lang=en\"") == true)
+        }
+
+        // Not published: gone from the portal, its link too.
+        var off = publication
+        off.report = false
+        _ = try state.store.setPublication(off, user: "admin")
+        try await withApp(state) { web in
+            let page = try await web.send(.get, "/public/report?lang=en")
+            #expect(page.status == .notFound)
+            #expect(page.text?.contains("not published") == true)
+            #expect((try await web.send(.get, "/public?lang=en")).text?.contains("/public/report") == false)
+        }
+        _ = try state.store.setPublication(publication, user: "admin")
+        // A report needs the country among the published levels.
+        var regional = publication
+        regional.levels = [2]
+        #expect(regional.problems(in: catalog).contains { $0.field == "report" })
     }
 
     @Test func aNationalAdministratorSetsWhatIsPublishedAudited() async throws {
@@ -252,6 +357,14 @@ import Testing
             return rows
         }
         #expect(rows.count > 500)
+        // The report's public edition on the portal: every count it prints (the page serves this document).
+        let leafKeys = try #require(try state.store.publicationWithKeys().1)
+        let report = try #require(
+            try ReportOptions.portal(
+                store: state.store, snapshot: snapshot, publication: publication, leafKeys: leafKeys,
+                language: "en", today: today))
+        let reportCells = report.protection.published
+        #expect(reportCells.count > 300, "the report publishes counts: \(reportCells.count)")
 
         // 2. The true counts (the engine, unprotected).
         let truth = try snapshot.run(
@@ -294,6 +407,24 @@ import Testing
                 #expect(abs(v - num / den * factor) <= 0.5 * pow(10, -Double(decimals)) + 1e-9, "\(row)")
             }
         }
+        var termsOf: [String: [CountSelector: Int]] = [:]
+        for c in counts.values {
+            termsOf[Self.termsKey(c.numerator)] = c.numerator
+            if let d = c.denominator { termsOf[Self.termsKey(d)] = d }
+        }
+        // The report's counts: the same cell has the same value as in the tables; its true count is the engine's.
+        for p in reportCells {
+            let cell = Cell(terms: Self.termsKey(p.terms), unit: p.unit, years: p.year...p.year)
+            termsOf[cell.terms] = p.terms
+            if let seen = published[cell], seen != p.value {
+                inconsistent.append("report \(cell): \(seen) and \(p.value)")
+            }
+            if let t = trueValue[cell], t != p.trueCount {
+                inconsistent.append("report \(cell): true \(t), \(p.trueCount)")
+            }
+            published[cell] = p.value
+            trueValue[cell] = p.trueCount
+        }
         #expect(inconsistent.isEmpty, "\(inconsistent.prefix(5))")
 
         // 3. No count below the threshold is published as it is, and every published count lies
@@ -306,7 +437,7 @@ import Testing
             if abs(Int(p) - c) > method.maximumDistance(forTrue: c) { far.append("\(cell): \(c) published as \(p)") }
         }
         #expect(far.isEmpty, "\(far.prefix(5))")
-        #expect(published.count > 600)
+        #expect(published.count > 700)
 
         // 4. The attack. The attacker knows the method, its parameters, every published count and
         // how the counts add up (regions to the country, years to spans, elements to indicators);
@@ -315,28 +446,34 @@ import Testing
         // changed by one — that differs in that count and would have let every published figure
         // be what it is (each within the perturbations its new true count allows): then the
         // attacker cannot tell the two apart.
-        let selectors = Set(counts.values.flatMap { Array($0.numerator.keys) + Array(($0.denominator ?? [:]).keys) })
-        let summed = selectors.filter { catalog.element($0.element)?.aggregationType == .sum }
+        // The atoms: each option combination of each summed element, region and year.
+        let elements = Set(termsOf.values.flatMap { $0.keys.map(\.element) })
+        let summed = Set(elements.filter { catalog.element($0)?.aggregationType == .sum })
         var atomValue: [Atom: Double] = [:]
-        for s in summed {
-            let item: DataItem =
-                s.optionCombo.map { .operand(element: s.element, optionCombo: $0) } ?? .element(s.element)
+        for e in summed {
             let result = try snapshot.run(
                 AnalyticsQuery(
-                    data: [item], periods: years.compactMap { Period.year($0) }.map(PeriodSelection.init),
-                    units: regions.map(\.uid)))
-            for r in result.rows { atomValue[Atom(selector: s, region: r.ou, year: Int(r.pe) ?? 0)] = r.value }
-        }
-        var termsOf: [String: [CountSelector: Int]] = [:]
-        for c in counts.values {
-            termsOf[Self.termsKey(c.numerator)] = c.numerator
-            if let d = c.denominator { termsOf[Self.termsKey(d)] = d }
+                    data: [.element(e)], periods: years.compactMap { Period.year($0) }.map(PeriodSelection.init),
+                    units: regions.map(\.uid), disaggregate: true))
+            for r in result.rows {
+                atomValue[
+                    Atom(
+                        selector: CountSelector(element: e, optionCombo: r.co), region: r.ou, year: Int(r.pe) ?? 0)] =
+                    r.value
+            }
         }
         /// How many times `atom` counts in `cell`.
         func times(_ atom: Atom, in cell: Cell) -> Int {
-            guard let m = termsOf[cell.terms]?[atom.selector], cell.years.contains(atom.year),
-                cell.unit == atom.region || cell.unit == country.uid
+            guard cell.years.contains(atom.year), cell.unit == atom.region || cell.unit == country.uid,
+                let terms = termsOf[cell.terms]
             else { return 0 }
+            var m = 0
+            for (s, k) in terms
+            where s.element == atom.selector.element
+                && (s.optionCombo == nil || s.optionCombo == atom.selector.optionCombo)
+            {
+                m += k
+            }
             return m
         }
         var cellsOf: [Atom: [Cell]] = [:]
@@ -361,7 +498,9 @@ import Testing
         var small = 0
         var recovered: [String] = []
         for (cell, t) in trueValue where published[cell] != nil && t >= 1 && t < Double(method.threshold) {
-            guard let terms = termsOf[cell.terms], terms.keys.allSatisfy({ summed.contains($0) }) else { continue }
+            guard let terms = termsOf[cell.terms], terms.keys.allSatisfy({ summed.contains($0.element) }) else {
+                continue
+            }
             small += 1
             let inside = atoms.filter { times($0, in: cell) > 0 }
             var found = false

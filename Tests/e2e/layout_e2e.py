@@ -108,7 +108,8 @@ try:
         screenshot(d, "login", width)
 
     # Signed out: the public portal, as an anonymous visitor reads it, with its table and map.
-    portal = [("portal", "/public"), ("portal-table", "/public?dx=IND_DRAWN_IN&level=2&from=2013&to=2017")]
+    portal = [("portal", "/public"), ("portal-table", "/public?dx=IND_DRAWN_IN&level=2&from=2013&to=2017"),
+              ("portal-report", "/public/report")]
     for width in WIDTHS:
         d.set_window_size(width, 900)
         for lang in ["en", "ru", "kk"]:

@@ -64,19 +64,7 @@ extension PageHandlers {
         let lang = c.language
         let t = state.messages.table(lang)
         let years = portal.publication.years(today: today).map { Array($0) } ?? []
-        var ctx: Ctx = ["portalLang": lang]
-        // The same choices in another language (only the page's own parameters: the page is kept
-        // for everyone who makes these choices).
-        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_."))
-        let choices = ["dx", "level", "from", "to"].compactMap { name in
-            HTTP.param(r, name).map { "\(name)=\($0.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }
-        }
-        ctx["languages"] = Messages.languages.map { code -> Ctx in
-            [
-                "code": code, "name": Messages.languageNames[code] ?? code, "current": code == lang,
-                "href": "/public?" + (choices + ["lang=\(code)"]).joined(separator: "&"),
-            ]
-        }
+        var ctx = portalContext(r, c, portal, path: "/public", params: ["dx", "level", "from", "to"])
         guard !portal.order.isEmpty, let first = years.first, let last = years.last else {
             ctx["empty"] = true
             return respond(r, c, ctx, title: t["portal_title"] ?? "Public figures")
@@ -213,12 +201,6 @@ extension PageHandlers {
     private func respond(
         _ r: Request, _ c: AppContext, _ ctx: Ctx, title: String, status: HTTPResponse.Status = .ok
     ) -> (html: String, status: HTTPResponse.Status) {
-        var ctx = ctx
-        ctx["t"] = state.messages.table(c.language)
-        ctx["lang"] = c.language
-        ctx["title"] = title
-        return (
-            state.templates.render(Self.dropNils(ctx), withTemplate: "portal") ?? "template portal is missing", status
-        )
+        (renderPortal(ctx, c, template: "portal", title: title), status)
     }
 }

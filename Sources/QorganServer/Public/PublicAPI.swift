@@ -20,6 +20,8 @@ struct PortalData: Sendable {
     /// Published indicators' uids, in the publication's order.
     var order: [String]
     var keys: PublicCellKeys
+    /// The stored values' keys; nil until a publication has drawn its secret.
+    var leafKeys: LeafKeys?
     var state: EngineState
     var method: CellKeyMethod { publication.method }
 }
@@ -58,7 +60,7 @@ extension ServerState {
             state: snapshot, selectors: leafKeys == nil ? [] : selectors, leafKeys: leafKeys ?? LeafKeys(k0: 0, k1: 0))
         let data = PortalData(
             sequence: sequence, signature: signature, publication: publication, counts: leafKeys == nil ? [:] : counts,
-            order: leafKeys == nil ? [] : order, keys: keys, state: snapshot)
+            order: leafKeys == nil ? [] : order, keys: keys, leafKeys: leafKeys, state: snapshot)
         portalCache.withLock { $0 = data }
         return data
     }

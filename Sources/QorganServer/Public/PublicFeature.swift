@@ -13,6 +13,7 @@ enum PublicFeature: ServerFeature {
         let h = routes.h
         // Anonymous: registered at the root, outside `/api`'s sign-in requirement.
         router.get("/public") { r, c in try await p.portal(r, c) }
+        router.get("/public/report") { r, c in try await p.portalReport(r, c) }
         router.get("/api/public/analytics") { r, c in try await h.publicAnalytics(r, c) }
         router.get("/api/public/metadata") { r, c in try await h.publicMetadata(r, c) }
         let api = routes.api
