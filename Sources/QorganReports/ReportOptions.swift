@@ -67,7 +67,7 @@ extension ReportOptions {
     /// publication does not include it. The protection keeps what the document published.
     public static func portal(
         store: Store, snapshot: EngineState, publication: Publication, leafKeys: LeafKeys, language: String,
-        today: Day
+        today: Day, keys: PublicCellKeys? = nil
     ) throws -> (document: ReportDocument, protection: ReportProtection)? {
         guard publication.report, let years = publication.years(today: today),
             let country = snapshot.catalog.roots(on: today).first,
@@ -77,7 +77,7 @@ extension ReportOptions {
         var notice = try store.setting("demo.notice.\(language)") ?? store.setting("demo.notice")
         if let text = notice { notice = ReportText.table(language)["illustrative"].map { $0 + " " + text } }
         let protection = ReportProtection(
-            state: snapshot, leafKeys: leafKeys, publication: publication, today: today)
+            state: snapshot, leafKeys: leafKeys, publication: publication, today: today, keys: keys)
         var builder = ReportBuilder(
             snapshot: snapshot, framework: try store.resultsFramework(), periods: span, unit: country,
             language: language, edition: .public, threshold: Double(publication.threshold), today: today,

@@ -44,20 +44,29 @@ public final class ReportProtection: Sendable {
         case withheld
     }
 
-    public init(state: EngineState, leafKeys: LeafKeys, publication: Publication, today: Day) {
+    /// `keys`: the cell keys of `state` (`Self.keys`), when they were computed already (they are
+    /// the same for every language of one state).
+    public init(
+        state: EngineState, leafKeys: LeafKeys, publication: Publication, today: Day, keys: PublicCellKeys? = nil
+    ) {
         let catalog = state.catalog
         self.catalog = catalog
         method = publication.method
         years = publication.years(today: today)
         units = Set(publication.levels.flatMap { catalog.units(atLevel: $0, on: today).map(\.uid) })
+        self.keys = keys ?? Self.keys(state: state, leafKeys: leafKeys)
+    }
+
+    /// The cell keys of every count element and each of its option combinations in `state`.
+    public static func keys(state: EngineState, leafKeys: LeafKeys) -> PublicCellKeys {
         var selectors = Set<CountSelector>()
-        for e in catalog.dataElements where Self.isCount(e) {
+        for e in state.catalog.dataElements where isCount(e) {
             selectors.insert(CountSelector(element: e.uid))
-            for coc in catalog.optionCombos(of: e) {
+            for coc in state.catalog.optionCombos(of: e) {
                 selectors.insert(CountSelector(element: e.uid, optionCombo: coc.uid))
             }
         }
-        keys = PublicCellKeys(state: state, selectors: selectors, leafKeys: leafKeys)
+        return PublicCellKeys(state: state, selectors: selectors, leafKeys: leafKeys)
     }
 
     /// Every count published so far, each once.

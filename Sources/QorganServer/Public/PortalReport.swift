@@ -27,10 +27,16 @@ extension PageHandlers {
         // The report reads more than the published indicators: it is computed again after any commit.
         let key = "portal-report|\(portal.signature)|\(state.engine.sequence)|\(lang)|\(state.today)|\(format)"
         let answer = try await state.answers.answer(key) {
+            // The keys of exactly this state (its generation), shared by every language and format.
+            let (snapshot, generation) = state.engine.versionedSnapshot()
+            let keys =
+                state.portalReportKeys.withLock { $0?.generation == generation ? $0?.keys : nil }
+                ?? ReportProtection.keys(state: snapshot, leafKeys: leafKeys)
+            state.portalReportKeys.withLock { $0 = (generation, keys) }
             guard
                 let built = try ReportOptions.portal(
-                    store: state.store, snapshot: state.engine.snapshot(), publication: portal.publication,
-                    leafKeys: leafKeys, language: lang, today: state.today)
+                    store: state.store, snapshot: snapshot, publication: portal.publication,
+                    leafKeys: leafKeys, language: lang, today: state.today, keys: keys)
             else { throw APIError.notFound("the report is not published on the portal") }
             let doc = built.document
             let body: Data

@@ -28,6 +28,9 @@ public final class ServerState: Sendable {
     let dashboards = AnswerCache(capacity: 128)
     /// The public portal's counts and cell keys (`portalData()`).
     let portalCache = Mutex<PortalData?>(nil)
+    /// The cell keys of every count for the portal's report, with the engine's generation they
+    /// were read at: one scan for every language and format of one state.
+    let portalReportKeys = Mutex<(generation: UInt64, keys: PublicCellKeys)?>(nil)
     let logger: Logger
     /// Set when the server is asked to stop (SIGTERM, SIGINT): long requests stop and roll back.
     private let stopping = Atomic<Bool>(false)
