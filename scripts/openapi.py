@@ -439,7 +439,7 @@ doc = {
         "levels": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 20}, "description": "Hierarchy levels published"},
         "fromYear": YEAR, "toYear": {**YEAR, "type": ["integer", "null"], "description": "The last year published; absent or null: the last year that has ended"},
         "threshold": {"type": "integer", "minimum": 3, "maximum": 1000, "description": "Counts 1 … threshold − 1 are never published"},
-        "report": {"type": "boolean", "description": "The report's public edition on the portal (/public/report), every count protected; needs level 1"}}},
+        "report": {"type": ["boolean", "null"], "description": "The report's public edition on the portal (/public/report), every count protected; needs level 1; absent or null: false"}}},
       "ResultsFramework": {"type": "object", "required": ["programme", "goals"], "properties": {
         "programme": {"type": "string", "minLength": 1},
         "goals": {"type": "array", "description": "Codes of goals, outcomes and outputs are unique in the framework", "items": {"type": "object", "required": ["code", "name", "outcomes"], "properties": {
@@ -555,8 +555,55 @@ for c, d in COLLECTIONS:
         params=[p("id", "Uid or code"), FIELDS, FORMAT2], opid=f"get{Name[:-1]}")}
     doc["components"]["schemas"][f"{Name}List"] = {"type": "object", "properties": {"pager": ref("Pager"), c: {"type": "array", "items": ref("MetadataObject")}}}
 
+# DHIS2's metadata writes (national administrators): /api/metadata and one object of the written collections.
+STRATEGY = {"type": "string", "enum": ["CREATE_AND_UPDATE", "CREATE", "UPDATE"]}
+REPORT_409 = {"409": {"description": "Nothing changed: every problem, by object, field and value (DHIS2's import report and Qorgan's problems), "
+                      "or an object id that is not the path's",
+                      "content": {"application/json": {"schema": {"anyOf": [ref("MetadataImportReport"), ref("Error")]}}}}}
+doc["paths"]["/api/metadata"] = {"post": op(
+    "Create or update organisation units and data elements in DHIS2's metadata payload (national administrators): all or nothing, "
+    "checked as a metadata file is, audited; a unit's new parent is a move from today; DHIS2's import report", "metadata",
+    {**ok(ref("MetadataImportReport")), **errors("400", "401", "403", "413"), **REPORT_409},
+    params=[q("importStrategy", "CREATE_AND_UPDATE (default), CREATE or UPDATE", schema=STRATEGY),
+            q("atomicMode", "ALL (the only mode: all or nothing)", schema={"type": "string", "enum": ["ALL"]}),
+            q("importMode", "COMMIT (default) or VALIDATE (change nothing)", schema={"type": "string", "enum": ["COMMIT", "VALIDATE"]}),
+            q("dryRun", "true: as importMode=VALIDATE", schema=FLAG)],
+    request=body(ref("MetadataPayload"), "DHIS2's metadata payload"), opid="importMetadata")}
+for c, schema, klass in [("organisationUnits", "DHIS2OrganisationUnit", "unit"), ("dataElements", "DHIS2DataElement", "element")]:
+    Name = c[0].upper() + c[1:-1]
+    doc["paths"][f"/api/{c}"]["post"] = op(f"Create one {klass} (national administrators): DHIS2's object report with its uid", "metadata",
+        {**ok(ref("MetadataImportReport"), desc="Created", status="201"), **errors("400", "401", "403", "413"), **REPORT_409},
+        request=body(ref(schema), f"The {klass}, as DHIS2 writes it"), opid=f"create{Name}")
+    doc["paths"][f"/api/{c}/{{id}}"]["put"] = op(f"Replace one {klass} (national administrators): DHIS2's object report", "metadata",
+        {**ok(ref("MetadataImportReport")), **errors("400", "401", "403", "413"), **REPORT_409},
+        params=[p("id", "Uid or code")], request=body(ref(schema), f"The {klass}, as DHIS2 writes it"), opid=f"update{Name}")
+REF = {"type": "object", "properties": {"id": {"type": "string"}}}
+doc["components"]["schemas"].update({
+  "MetadataPayload": {"type": "object", "properties": {
+    "organisationUnits": {"type": "array", "maxItems": 10000, "items": ref("DHIS2OrganisationUnit")},
+    "dataElements": {"type": "array", "maxItems": 10000, "items": ref("DHIS2DataElement")}},
+    "description": "Other collections are refused (409): they are written with qorgan metadata import"},
+  "DHIS2OrganisationUnit": {"type": "object", "required": ["name"], "properties": {
+    "id": {"type": "string"}, "code": {"type": "string", "description": "Required for a new unit"}, "name": {"type": "string", "minLength": 1},
+    "shortName": {"type": "string"}, "description": {"type": "string"},
+    "openingDate": {"type": "string", "description": "2020-01-01 or 2020-01-01T00:00:00.000; required for a new unit"},
+    "closingDate": {"type": "string"}, "parent": REF, "geometry": {"type": "object", "description": "GeoJSON: Point, Polygon or MultiPolygon"},
+    "translations": {"type": "array", "items": {"type": "object"}}}},
+  "DHIS2DataElement": {"type": "object", "required": ["name"], "properties": {
+    "id": {"type": "string"}, "code": {"type": "string", "description": "Required for a new element"}, "name": {"type": "string", "minLength": 1},
+    "shortName": {"type": "string"}, "description": {"type": "string"},
+    "valueType": {"type": "string", "enum": ["NUMBER", "INTEGER", "INTEGER_POSITIVE", "INTEGER_ZERO_OR_POSITIVE", "PERCENTAGE", "BOOLEAN", "TEXT", "LONG_TEXT"]},
+    "aggregationType": {"type": "string"}, "domainType": {"type": "string", "enum": ["AGGREGATE"]}, "categoryCombo": REF,
+    "translations": {"type": "array", "items": {"type": "object"}}}},
+  "MetadataImportReport": {"type": "object", "required": ["httpStatusCode", "status", "response"], "properties": {
+    "httpStatus": {"type": "string"}, "httpStatusCode": {"type": "integer"}, "status": {"type": "string", "enum": ["OK", "ERROR"]},
+    "message": {"type": "string"}, "response": {"type": "object", "properties": {
+      "responseType": {"type": "string", "enum": ["ImportReport", "ObjectReport"]}, "uid": {"type": "string"},
+      "stats": {"type": "object"}, "typeReports": {"type": "array"}}}}},
+})
+
 # A property a request body may leave out may also be null: Qorgan reads both as absent.
-REQUEST_BODIES = ["Incident", "Instrument", "Assessment", "Site", "Inspection", "NewUser", "UserChange", "DataValueInput",
+REQUEST_BODIES = ["MetadataPayload", "DHIS2OrganisationUnit", "DHIS2DataElement", "Incident", "Instrument", "Assessment", "Site", "Inspection", "NewUser", "UserChange", "DataValueInput",
                   "DataValueSet", "Completion", "FollowUp", "MinMax", "GenerateMinMax", "ApprovalStep", "SiteConfiguration",
                   "ResultsFramework", "FrameworkIndicator"]
 doc = json.loads(json.dumps(doc))  # shared parts (PERIOD, DATE) become copies: each changed on its own

@@ -35,7 +35,16 @@ import Testing
                 try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
             })
         let catalog = try Store(path: database).catalog()
-        #expect(facts["units"] as? Int == catalog.organisationUnits.count)
+        // Counted before the clients created one.
+        #expect((facts["units"] as? Int).map { $0 + 1 } == catalog.organisationUnits.count)
+        // What the clients wrote through the metadata routes is in the store: the office moved
+        // from today (its first parent kept in the history), the elements as last written.
+        let office = try #require(catalog.unit("AKT_NEW_OFFICE"))
+        #expect(office.parents.map { catalog.unit($0.parent ?? "")?.code } == ["AKT", "ALA"])
+        #expect(office.parents.last?.from == Day.today)
+        #expect(office.geometry == nil, "a PUT replaces the object, as DHIS2's does")
+        #expect(catalog.element("NEW_REFERRALS")?.name == "Referrals to support services (all)")
+        #expect(catalog.element("NEW_VISITS")?.valueType == .integerZeroOrPositive)
         #expect(facts["version"] as? String == "2.40")
         let security = try #require(catalog.dataSet("SECURITY"))
         #expect((facts["security_elements"] as? [String])?.count == security.dataElements.count)

@@ -139,4 +139,50 @@ try:
 except DHIS2HTTPError as e:
     check(e.status_code == 404, f"a deleted value answers 404, got {e.status_code}")
 
+# --- Metadata writes: DHIS2's /api/metadata with dhis2.py, the object routes with dhis2-client -------
+kz = api.get("organisationUnits/KZ", params={"fields": "id"}).json()["id"]
+akt = aktobe
+payload = {
+    "organisationUnits": [{"code": "AKT_NEW_OFFICE", "name": "Aktobe new field office", "shortName": "New office",
+                           "openingDate": "2025-01-01T00:00:00.000", "parent": {"id": akt},
+                           "geometry": {"type": "Point", "coordinates": [57.2, 50.3]}}],
+    "dataElements": [{"code": "NEW_VISITS", "name": "Preventive home visits", "shortName": "Home visits",
+                      "valueType": "INTEGER_ZERO_OR_POSITIVE", "aggregationType": "SUM", "domainType": "AGGREGATE"}],
+}
+dry = api.post("metadata", params={"importMode": "VALIDATE"}, json=payload).json()
+check(dry["status"] == "OK" and dry["response"]["stats"]["created"] == 2, f"VALIDATE would create two: {dry}")
+check(api.get("organisationUnits", params={"filter": "code:eq:AKT_NEW_OFFICE"}).json()["organisationUnits"] == [],
+      "VALIDATE changes nothing")
+done = api.post("metadata", params={"importStrategy": "CREATE_AND_UPDATE", "atomicMode": "ALL"}, json=payload).json()
+check(done["response"]["stats"] == {"created": 2, "updated": 0, "deleted": 0, "ignored": 0, "total": 2},
+      f"metadata created: {done}")
+office = api.get("organisationUnits", params={"filter": "code:eq:AKT_NEW_OFFICE",
+                                              "fields": "id,level,parent[code],geometry"}).json()["organisationUnits"]
+check(len(office) == 1 and office[0]["level"] == 3 and office[0]["parent"]["code"] == "AKT"
+      and office[0]["geometry"]["coordinates"] == [57.2, 50.3], f"the new office under Aktobe: {office}")
+again = api.post("metadata", json=payload).json()
+check(again["response"]["stats"]["ignored"] == 2, f"the same payload again changes nothing: {again}")
+try:
+    api.post("metadata", json={"organisationUnits": [{"code": "BAD", "name": "Bad", "openingDate": "2025-01-01",
+                                                      "parent": {"id": "NoSuchUnit1"}}]})
+    check(False, "an unknown parent is refused")
+except Exception as e:  # dhis2.py raises RequestException with the response's code
+    check(getattr(e, "code", None) == 409, f"an unknown parent is 409: {e}")
+
+# dhis2-client: create an element, update it; move the office to Almaty from today, as an update.
+created = client.create_data_element({"code": "NEW_REFERRALS", "name": "Referrals to support services",
+                                      "shortName": "Referrals", "valueType": "INTEGER", "aggregationType": "SUM",
+                                      "domainType": "AGGREGATE"})
+uid = created["response"]["uid"]
+check(created["httpStatusCode"] == 201 and len(uid) == 11, f"created with its uid: {created}")
+client.update_data_element(uid, {"code": "NEW_REFERRALS", "name": "Referrals to support services (all)",
+                                 "valueType": "INTEGER", "aggregationType": "SUM", "domainType": "AGGREGATE"})
+check(client.get_data_element(uid, fields="name")["name"] == "Referrals to support services (all)", "renamed")
+ala = client.get_org_unit("ALA", fields="id")["id"]
+client.update_org_unit(office[0]["id"], {"code": "AKT_NEW_OFFICE", "name": "Almaty new field office",
+                                         "openingDate": "2025-01-01", "parent": {"id": ala}})
+moved = client.get_org_unit(office[0]["id"], fields="name,parent[id]")
+check(moved["parent"]["id"] == ala and moved["name"] == "Almaty new field office", f"moved: {moved}")
+facts["metadata_created"] = 3
+
 print(json.dumps(facts))

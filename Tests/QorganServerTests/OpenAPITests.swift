@@ -187,6 +187,25 @@ import Testing
                 #"{"username": "newcomer", "password": "a long password", "role": "viewer", "units": ["AKT"]}"#
             ),
             "PATCH /api/users/{username}": ("/api/users/newcomer", #"{"language": "kk"}"#),
+            "POST /api/metadata": (
+                "/api/metadata",
+                #"{"organisationUnits": [{"code": "AKT_NEW", "name": "New office", "openingDate": "2025-01-01", "parent": {"id": "AKT"}}]}"#
+            ),
+            "POST /api/organisationUnits": (
+                "/api/organisationUnits",
+                #"{"code": "AKT_OTHER", "name": "Other office", "openingDate": "2025-01-01", "parent": {"id": "AKT"}}"#
+            ),
+            "PUT /api/organisationUnits/{id}": (
+                "/api/organisationUnits/AKT_OTHER",
+                #"{"code": "AKT_OTHER", "name": "Other office, renamed", "openingDate": "2025-01-01", "parent": {"id": "AKT"}}"#
+            ),
+            "POST /api/dataElements": (
+                "/api/dataElements", #"{"code": "NEW_COUNT", "name": "A new count", "valueType": "INTEGER"}"#
+            ),
+            "PUT /api/dataElements/{id}": (
+                "/api/dataElements/NEW_COUNT",
+                #"{"code": "NEW_COUNT", "name": "A new count, renamed", "valueType": "INTEGER"}"#
+            ),
             "GET /api/tokens": ("/api/tokens", nil), "POST /api/tokens": ("/api/tokens", #"{"name": "check"}"#),
             "DELETE /api/tokens/{id}": ("/api/tokens/1", nil),
         ]
