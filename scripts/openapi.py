@@ -201,6 +201,11 @@ doc = {
       "post": op("One approval step: approve (the unit's level or the one above; form complete, no high importance violation), accept (the level above), "
         "return (a level above, with a reason), unapprove (administrators), withdraw (the level of the last sign-off takes it back while the level above has not acted). Approved data are locked for entry", "approval",
         {**ok(ref("Approval")), **errors("400", "401", "403", "409")}, request=body(ref("ApprovalStep"), "The form, period, unit and step"), opid="approve")},
+    "/api/dataApprovals/approvals": {"get": op("Where the sign-off of a form stands in every unit of a subtree and every period of a span: "
+        "state (OPEN, READY, APPROVED, APPROVED_NATIONALLY), level, who, when, and the steps the caller may take (permissions); at most 5000 reports (409 beyond)", "approval",
+        {**ok({"type": "array", "items": ref("ApprovalOverviewRow")}), **errors("400", "401", "403", "409")},
+        params=[q("ds", "The form (code or uid)", True), q("pe", "A period (2017, 2017Q1, 201701; a range FIRST..LAST is read too); this year when absent", schema=PERIOD),
+                q("ou", "The unit whose subtree is listed (code or uid); the caller's first unit when absent")], opid="listApprovals")},
     "/api/audits/dataValue": {"get": op("The history of one data value: who, when, old, new", "data",
         {**ok({"type": "array", "items": ref("AuditEntry")}), **errors("400", "401", "403")}, params=key_params, opid="valueHistory")},
     "/api/analytics": {"get": op("Query the analytics engine: data × periods × units, current the moment a value is saved. "
@@ -373,6 +378,11 @@ doc = {
         "status": {"type": "integer"}, "code": {"type": "string", "description": "Stable: bad_request, rejected, unknown_reference, unauthorized, invalid_token, throttled, forbidden, out_of_scope, csrf, not_found, conflict, form_locked"},
         "httpStatus": {"type": "string"}, "httpStatusCode": {"type": "integer"},
         "message": {"type": "string"}, "problems": {"type": "array", "items": ref("Problem")}}},
+      "ApprovalOverviewRow": {"type": "object", "required": ["dataSet", "period", "orgUnit", "state", "permissions"], "properties": {
+        "dataSet": {"type": "string"}, "period": {"type": "string"}, "orgUnit": {"type": "string"}, "orgUnitCode": {"type": "string"},
+        "orgUnitName": {"type": "string"}, "state": {"type": "string", "enum": ["OPEN", "READY", "APPROVED", "APPROVED_NATIONALLY"]},
+        "complete": {"type": "boolean"}, "approvedLevel": {"type": ["integer", "null"]}, "approvedBy": {"type": ["string", "null"]},
+        "approvedAt": {"type": ["string", "null"]}, "permissions": {"type": "object", "additionalProperties": {"type": "boolean"}}}},
       "Problem": {"type": "object", "required": ["reason"], "properties": {"line": {"type": "integer"}, "object": {"type": "string"},
         "field": {"type": "string"}, "value": {"type": "string"}, "reason": {"type": "string"},
         "code": {"type": "string", "description": "The kind of problem, for a client to say in its own language: notNumber, notWhole, tooLarge, negative, over100, notBoolean, tooLong, duplicate, closed, approved, outOfScope, noCode, notInForm"}}},

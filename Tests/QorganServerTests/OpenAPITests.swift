@@ -125,6 +125,7 @@ import Testing
                 "/api/minMaxValues/generate", #"{"dataSet": "SECURITY", "orgUnit": "AKT"}"#
             ),
             "GET /api/dataApprovals": ("/api/dataApprovals?ds=SECURITY&pe=201711&ou=AKT", nil),
+            "GET /api/dataApprovals/approvals": ("/api/dataApprovals/approvals?ds=SECURITY&pe=2017&ou=AKT", nil),
             "POST /api/dataApprovals": (
                 "/api/dataApprovals",
                 #"{"dataSet": "SECURITY", "period": "201711", "orgUnit": "AKT", "action": "approve"}"#

@@ -154,6 +154,7 @@ try:
         ("metadata", "/metadata"),
         ("validation", "/validation"),
         ("completeness", "/completeness"),
+        ("approvals", "/approvals?ds=SECURITY&ou=KZ&pe=2017"),
         ("outliers", "/outliers"),
         ("notifications", "/notifications"),
         ("account", "/account"),

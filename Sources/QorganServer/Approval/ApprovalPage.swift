@@ -65,14 +65,18 @@ extension PageHandlers {
         let pe = form["pe"] ?? ""
         let allowed = CharacterSet.alphanumerics
         func q(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: allowed) ?? "" }
-        let back = "/entry?ds=\(q(ds))&ou=\(q(ou))&pe=\(q(pe))"
+        // Back to the entry page, or to the overview the step was taken from.
+        let overview = form["back"].map { HTTP.localPath($0, fallback: "") }.flatMap {
+            $0.hasPrefix("/approvals") ? $0 : nil
+        }
+        let back = overview ?? "/entry?ds=\(q(ds))&ou=\(q(ou))&pe=\(q(pe))"
         do {
             _ = try api.postApproval(
                 ApprovalBody(
                     dataSet: ds, period: pe, orgUnit: ou, action: form["action"] ?? "", reason: form["reason"]), c)
             return HTTP.redirect(back)
         } catch let e as APIError where e.status != .badRequest || e.code == "reason_required" {
-            return HTTP.redirect(back + "&approvalError=\(q(e.code))")
+            return HTTP.redirect(back + (back.contains("?") ? "&" : "?") + "approvalError=\(q(e.code))")
         }
     }
 }
