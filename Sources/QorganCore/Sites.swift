@@ -45,7 +45,7 @@ public struct SiteConfiguration: Hashable, Sendable, Codable {
                 translations: ["ru": "Порядок укрытия внутри здания", "kk": "Ғимарат ішінде паналау тәртібі"]),
             Measure(
                 code: "LOCKDOWN", name: "Lockdown procedure",
-                translations: ["ru": "Порядок блокирования объекта", "kk": "Нысанды бұғаттау тәртібі"]),
+                translations: ["ru": "Порядок блокирования объекта", "kk": "Объектіні бұғаттау тәртібі"]),
             Measure(
                 code: "COMMS", name: "Communication",
                 translations: ["ru": "Связь и оповещение", "kk": "Байланыс және хабарлау"]),
@@ -350,14 +350,14 @@ public enum SiteRegister {
 
     /// The registry's elements in Russian and Kazakh.
     static let names: [String: (ru: String, kk: String)] = [
-        sitesByCategory: ("Зарегистрированные объекты по категориям", "Тіркелген нысандар санаттар бойынша"),
-        sitesByTier: ("Зарегистрированные объекты по уровням", "Тіркелген нысандар деңгейлер бойынша"),
-        sitesInspected: ("Проверенные объекты", "Тексерілген нысандар"),
+        sitesByCategory: ("Зарегистрированные объекты по категориям", "Тіркелген объектілер санаттар бойынша"),
+        sitesByTier: ("Зарегистрированные объекты по уровням", "Тіркелген объектілер деңгейлер бойынша"),
+        sitesInspected: ("Проверенные объекты", "Тексерілген объектілер"),
         measuresRequired: (
-            "Требуемые меры защиты (проверенные объекты)", "Талап етілетін қорғау шаралары (тексерілген нысандар)"
+            "Требуемые меры защиты (проверенные объекты)", "Талап етілетін қорғау шаралары (тексерілген объектілер)"
         ),
         measuresInPlace: (
-            "Принятые меры защиты (проверенные объекты)", "Қабылданған қорғау шаралары (тексерілген нысандар)"
+            "Принятые меры защиты (проверенные объекты)", "Қабылданған қорғау шаралары (тексерілген объектілер)"
         ),
         prescriptionsIssued: ("Выданные предписания", "Берілген нұсқамалар"),
         prescriptionsClosed: ("Исполненные предписания", "Орындалған нұсқамалар"),
@@ -375,14 +375,14 @@ public enum SiteRegister {
                     CategoryOption(
                         uid: uid("option:SITE_CATEGORY.\($0.code)"), code: $0.code, name: $0.name,
                         translations: $0.translations)
-                }, translations: ["ru": "Категория объекта", "kk": "Нысан санаты"]),
+                }, translations: ["ru": "Категория объекта", "kk": "Объект санаты"]),
             QorganCore.Category(
                 uid: uid("category:SITE_TIER"), code: "SITE_TIER", name: "Site tier",
                 options: config.tiers.map {
                     CategoryOption(
                         uid: uid("option:SITE_TIER.\($0.code)"), code: $0.code, name: $0.name,
                         translations: $0.translations)
-                }, translations: ["ru": "Уровень объекта", "kk": "Нысан деңгейі"]),
+                }, translations: ["ru": "Уровень объекта", "kk": "Объект деңгейі"]),
         ]
         c.categoryCombos = [
             CategoryCombo(

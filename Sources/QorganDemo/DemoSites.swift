@@ -23,7 +23,7 @@ enum DemoSites {
         "transport": ("транспорт", "көлік"),
         "education and health": ("образование и здравоохранение", "білім беру және денсаулық сақтау"),
         "religion": ("религия", "дін"),
-        "site security manager": ("руководитель службы безопасности объекта", "нысан қауіпсіздігі қызметінің басшысы"),
+        "site security manager": ("руководитель службы безопасности объекта", "объект қауіпсіздігі қызметінің басшысы"),
     ]
 
     static func word(_ english: String) -> (ru: String, kk: String) { words[english] ?? (english, english) }

@@ -24,7 +24,7 @@ import Testing
             let list = try await web.send(.get, "/incidents?lang=kk").text ?? ""
             #expect(list.contains("Иллюстрациялық мысал:") && !list.contains("Illustrative:"))
             let kk = try await web.send(.get, "/sites/\(site.uid)?lang=kk").text ?? ""
-            #expect(kk.contains("<title>\(site.text("name", in: "kk"))") && kk.contains("нысан қауіпсіздігі"))
+            #expect(kk.contains("<title>\(site.text("name", in: "kk"))") && kk.contains("объект қауіпсіздігі"))
             #expect(kk.contains("талаптарға сәйкес келтіру") && !kk.contains("up to the requirement"))
             let readiness = try await web.send(.get, "/readiness?lang=ru").text ?? ""
             #expect(readiness.contains("группа проверки") && !readiness.contains("inspection team"))

@@ -188,6 +188,11 @@ extension PageHandlers {
         ctx["periodName"] = state.messages.periodName(period, lang)
         ctx["previousPeriod"] = state.messages.periodName(period.previous, lang)
         ctx["sections"] = sections
+        // Names for the people who enter the data; the codes only when asked (`codes=1`).
+        let showCodes = try HTTP.flag(r, "codes")
+        ctx["showCodes"] = showCodes
+        ctx["codesHref"] =
+            "/entry?ds=\(form.uid)&ou=\(unit.uid)&pe=\(period.iso)" + (showCodes ? "" : "&codes=1")
         ctx["locked"] = locked
         ctx["readOnly"] = readOnly
         ctx["completed"] = done != nil

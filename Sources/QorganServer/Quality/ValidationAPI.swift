@@ -20,12 +20,20 @@ extension ServerState {
         let rule = catalog.validationRule(v.rule)
         let none = messages.text("validation_noData", lang)
         let op = rule.map { messages.text("validation_op_" + $0.operator.rawValue, lang) } ?? ""
+        let left = v.leftValue.map(formatNumber) ?? none
+        let right = v.rightValue.map(formatNumber) ?? none
+        // The whole sentence from its language's template: Kazakh puts the case on a noun after the
+        // number ("999 мәні 11 мәнінен аспауы керек"), not on the number.
+        let sentence = rule.map {
+            messages.text("validation_sentence_" + $0.operator.rawValue, lang)
+                .replacingOccurrences(of: "{left}", with: left).replacingOccurrences(of: "{right}", with: right)
+        }
         return [
             "importance": v.importance.rawValue,
             "importanceName": messages.text("validation_importance_" + v.importance.rawValue, lang),
             "rule": rule?.name(in: lang) ?? v.rule, "code": rule?.code ?? "",
-            "left": v.leftValue.map(formatNumber) ?? none, "right": v.rightValue.map(formatNumber) ?? none,
-            "operator": op, "instruction": rule?.instruction(in: lang) ?? "",
+            "left": left, "right": right, "operator": op, "sentence": sentence ?? "\(left) \(op) \(right)",
+            "instruction": rule?.instruction(in: lang) ?? "",
             "period": v.period, "unit": catalog.unit(v.unit)?.name(in: lang) ?? v.unit,
         ]
     }
@@ -154,7 +162,7 @@ extension Handlers {
                                 case .object(var members) = ValidationOutcome.json(
                                     v, catalog: catalog, language: c.language)
                             else { return .null }
-                            for key in ["importanceName", "operator", "left", "right"] {
+                            for key in ["importanceName", "operator", "left", "right", "sentence"] {
                                 members.append(
                                     (
                                         "display" + key.prefix(1).uppercased() + key.dropFirst(),

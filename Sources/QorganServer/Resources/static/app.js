@@ -494,10 +494,7 @@
         head.appendChild(element("strong", "importance", v.displayImportanceName));
         head.appendChild(document.createTextNode(" " + v.validationRuleName));
         box.appendChild(head);
-        var sides = element("p", "sides", v.displayLeft + " ");
-        sides.appendChild(element("em", null, v.displayOperator));
-        sides.appendChild(document.createTextNode(" " + v.displayRight));
-        box.appendChild(sides);
+        box.appendChild(element("p", "sides", v.displaySentence));
         if (v.instruction) box.appendChild(element("p", "instruction", v.instruction));
         violations.appendChild(box);
       });
