@@ -58,7 +58,7 @@ def open_form(d, path):
 
 def enter(d, month, value):
     open_form(d, f"/entry?ds=SECURITY&ou=ALA&pe=2017{month:02d}")
-    cell = find(d, By.XPATH, "//tr[th/small[contains(., 'CONVICTIONS')]]//input[contains(@class,'cell')]")
+    cell = find(d, By.XPATH, "//tr[contains(@data-code, 'CONVICTIONS')]//input[contains(@class,'cell')]")
     cell.clear()
     cell.send_keys(str(value))
     cell.send_keys(Keys.TAB)
@@ -100,7 +100,9 @@ try:
               d.get(BASE + "/dashboard")
               shot(d, "dashboard")
           d.get(BASE + "/entry?ds=SECURITY&ou=ALA&pe=201712")
-          cell = find(d, By.XPATH, "//tr[th/small[contains(., 'CONVICTIONS')]]//input[contains(@class,'cell')]")
+          cell = find(d, By.XPATH, "//tr[contains(@data-code, 'CONVICTIONS')]//input[contains(@class,'cell')]")
+          row_head = d.find_element(By.XPATH, "//tr[contains(@data-code, 'CONVICTIONS')]/th").text
+          check("CONVICTIONS" not in row_head, f"[{lang}] field staff read the element's name, not its code: '{row_head}'")
           old = float(cell.get_attribute("value") or 0)
           cell, status = enter(d, 12, int(old) + 3)
           check("saved" in status.get_attribute("class"), f"[{lang}] the cell shows it was saved: '{status.text}'")
@@ -128,7 +130,7 @@ try:
 
       # The history of the value: who changed it, when, old and new.
       d.get(BASE + "/entry?ds=SECURITY&ou=ALA&pe=201712")
-      find(d, By.XPATH, "//tr[th/small[contains(., 'CONVICTIONS')]]//a[contains(@class,'hist')]").click()
+      find(d, By.XPATH, "//tr[contains(@data-code, 'CONVICTIONS')]//a[contains(@class,'hist')]").click()
       rows = d.find_elements(By.CSS_SELECTOR, "#history-table tbody tr")
       check(len(rows) >= 4 and "almaty" in rows[0].text, f"the history lists {len(rows)} changes, the latest by almaty")
       shot(d, "history")
@@ -151,7 +153,7 @@ try:
 
       # Outliers: a value far from the unit's history asks for confirmation and a comment.
       open_form(d, "/entry?ds=SECURITY&ou=ALA&pe=201710")
-      cell = find(d, By.XPATH, "//tr[th/small[contains(., 'CONVICTIONS')]]//input[contains(@class,'cell')]")
+      cell = find(d, By.XPATH, "//tr[contains(@data-code, 'CONVICTIONS')]//input[contains(@class,'cell')]")
       before = cell.get_attribute("value")
       cell.clear()
       cell.send_keys("400")
@@ -183,7 +185,7 @@ try:
       # Validation: a regional officer sees a broken rule as she types, cannot complete the form
       # while a high importance rule is broken, and completes it once the figure is corrected.
       d.get(BASE + "/entry?ds=INVOLVEMENT&ou=ALA&pe=2017Q4")
-      cell = find(d, By.XPATH, "//tr[th/small[contains(., 'DRAWN_IN_MARGINALISED')]]//input[contains(@class,'cell')]")
+      cell = find(d, By.XPATH, "//tr[contains(@data-code, 'DRAWN_IN_MARGINALISED')]//input[contains(@class,'cell')]")
       original = cell.get_attribute("value")
       check("No rule is broken" in find(d, By.ID, "violations-list").text, "the form's rules hold before she types")
       cell.clear()
@@ -199,7 +201,7 @@ try:
       find(d, By.ID, "complete").click()
       wait(d, lambda d: "rule of high importance is broken" in d.find_element(By.ID, "completion-state").text)
       check(True, "Mark complete is refused while a high importance rule is broken")
-      cell = find(d, By.XPATH, "//tr[th/small[contains(., 'DRAWN_IN_MARGINALISED')]]//input[contains(@class,'cell')]")
+      cell = find(d, By.XPATH, "//tr[contains(@data-code, 'DRAWN_IN_MARGINALISED')]//input[contains(@class,'cell')]")
       cell.clear()
       cell.send_keys(original or "0")
       cell.send_keys(Keys.TAB)
@@ -233,7 +235,7 @@ try:
       shot(d, "approval")
       sign_in(d, "almaty")
       d.get(BASE + "/entry?ds=INVOLVEMENT&ou=ALA&pe=2017Q4")
-      cell = find(d, By.XPATH, "//tr[th/small[contains(., 'DRAWN_IN_MARGINALISED')]]//input[contains(@class,'cell')]")
+      cell = find(d, By.XPATH, "//tr[contains(@data-code, 'DRAWN_IN_MARGINALISED')]//input[contains(@class,'cell')]")
       check(not cell.is_enabled() and "locked" in find(d, By.ID, "approval").text, "approved data are locked for the officer")
       # She completes again the months she reopened to correct.
       for month in (10, 11, 12):
