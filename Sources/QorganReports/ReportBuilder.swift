@@ -110,21 +110,6 @@ public struct ReportBuilder {
         return doc
     }
 
-    /// The portal's edition links to nothing a visitor cannot open (the trace is for signed-in users).
-    static func withoutTraces(_ doc: inout ReportDocument) {
-        doc.figureTraces = [:]
-        for i in doc.progress.indices { doc.progress[i].trace = nil }
-        for s in doc.sections.indices {
-            for t in doc.sections[s].tables.indices {
-                for r in doc.sections[s].tables[t].rows.indices {
-                    for c in doc.sections[s].tables[t].rows[r].indices {
-                        doc.sections[s].tables[t].rows[r][c].trace = nil
-                    }
-                }
-            }
-        }
-    }
-
     /// The summary, from what the document publishes.
     func summary(_ doc: ReportDocument) -> [String] {
         var summary = doc.figures.filter { !$0.values.isEmpty && $0.display != "–" }.compactMap(sentence)
@@ -403,26 +388,6 @@ public struct ReportBuilder {
         return ReportDocument.Table(
             title: title, header: [codesAreData ? text("item") : text("region")] + yearLabels + [text("total")],
             rows: rows)
-    }
-
-    /// The totals row as the published counts of `dx` for the report's unit in each year, and
-    /// their sum over the years.
-    func protectedTotals(_ totals: inout [ReportDocument.Cell], dx: String) {
-        guard let protection, case .count = protection.item(dx, co: nil) else { return }
-        let answer = run([dx], pe: yearLabels, ou: [unit.uid])
-        var all = 0.0
-        for (yi, y) in yearLabels.enumerated() {
-            let key = Disclosure.key(dx, y, unit.code)
-            // No row: nothing recorded (a count of none is published as 0), or the query failed.
-            guard let v = answer?.rows.first(where: { $0.pe == y })?.value ?? (answer == nil ? nil : 0) else {
-                totals[yi + 1] = .init(text: "–", suppressed: true, key: key)
-                continue
-            }
-            all += v
-            totals[yi + 1] = .init(text: formatFigure(v, decimals: 0), number: v, key: key)
-        }
-        let allKey = Disclosure.key(dx, periods.description, unit.code)
-        totals[totals.count - 1] = .init(text: formatFigure(all, decimals: 0), number: all, key: allKey)
     }
 
     /// A total: in the public edition, itself a count, hidden below the threshold.
