@@ -75,7 +75,7 @@ public struct ReportBuilder {
             let byYear = (try? yearly.resolve(in: catalog, today: today)).flatMap({ try? snapshot.run($0) })
         else { return nil }
         var protected = answer
-        protected.rows = protection.protect(asked: answer, yearly: byYear, catalog: catalog)
+        protected.rows = protection.protect(asked: answer, yearly: byYear)
         return protected
     }
 

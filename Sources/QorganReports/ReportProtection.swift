@@ -180,7 +180,7 @@ public final class ReportProtection: Sendable {
     /// Rows of a query over single years (`yearly`, with numerators and denominators) as the
     /// rows of the same query over `asked`'s periods, every count protected; rows of `asked` are
     /// kept as they are when they read no count.
-    func protect(asked: AnalyticsResult, yearly: AnalyticsResult, catalog: Catalog) -> [AnalyticsResult.Row] {
+    func protect(asked: AnalyticsResult, yearly: AnalyticsResult) -> [AnalyticsResult.Row] {
         struct Cell: Hashable {
             var dx: String
             var co: String?

@@ -127,14 +127,7 @@ extension PageHandlers {
         let catalog = try state.store.catalog()
         let lang = c.language
         let t = state.messages.table(lang)
-        let today = state.today
-        let forms = catalog.dataSets.filter { ds in
-            catalog.isEntered(ds) && ds.organisationUnits.contains { user.canSee($0, in: catalog, on: today) }
-        }
-        let dsRef = HTTP.param(r, "ds") ?? forms.first?.uid ?? ""
-        guard let form = catalog.dataSet(dsRef) else {
-            throw APIError.unknown("ds", dsRef, "no data set with this code or uid")
-        }
+        let (forms, form) = try formChoice(r, user, catalog)
         let (unit, pe, selection) = try unitAndPeriods(r, user, catalog)
         let show = HTTP.param(r, "show") ?? "all"
         guard ["all", "mine", "open", "approved"].contains(show) else {

@@ -27,6 +27,19 @@ extension PageHandlers {
         return (unit, pe, selection)
     }
 
+    /// The forms people enter in the user's units, and the one `ds` names (the first by default).
+    func formChoice(_ r: Request, _ user: Principal, _ catalog: Catalog) throws -> (forms: [DataSet], form: DataSet) {
+        let today = state.today
+        let forms = catalog.dataSets.filter { ds in
+            catalog.isEntered(ds) && ds.organisationUnits.contains { user.canSee($0, in: catalog, on: today) }
+        }
+        let dsRef = HTTP.param(r, "ds") ?? forms.first?.uid ?? ""
+        guard let form = catalog.dataSet(dsRef) else {
+            throw APIError.unknown("ds", dsRef, "no data set with this code or uid")
+        }
+        return (forms, form)
+    }
+
     /// The rules broken in the user's units for a period or range, each linked to its form.
     func validation(_ r: Request, _ c: AppContext, _ user: Principal) throws -> Response {
         let engine = state.engine.snapshot()
@@ -146,14 +159,7 @@ extension PageHandlers {
         let catalog = try state.store.catalog()
         let lang = c.language
         let t = state.messages.table(lang)
-        let today = state.today
-        let forms = catalog.dataSets.filter { ds in
-            catalog.isEntered(ds) && ds.organisationUnits.contains { user.canSee($0, in: catalog, on: today) }
-        }
-        let dsRef = HTTP.param(r, "ds") ?? forms.first?.uid ?? ""
-        guard let form = catalog.dataSet(dsRef) else {
-            throw APIError.unknown("ds", dsRef, "no data set with this code or uid")
-        }
+        let (forms, form) = try formChoice(r, user, catalog)
         let (unit, pe, selection) = try unitAndPeriods(r, user, catalog)
         let result: Completeness
         do {
