@@ -565,13 +565,32 @@ for c, d in COLLECTIONS:
         params=[p("id", "Uid or code"), FIELDS, FORMAT2], opid=f"get{Name[:-1]}")}
     doc["components"]["schemas"][f"{Name}List"] = {"type": "object", "properties": {"pager": ref("Pager"), c: {"type": "array", "items": ref("MetadataObject")}}}
 
-# DHIS2's metadata writes (national administrators): /api/metadata and one object of the written collections.
+# DHIS2's expression description, with Qorgan's operands and value for a unit and period.
+doc["paths"]["/api/expressions/description"] = {"get": op(
+    "Whether an expression is valid against the metadata (status OK or ERROR, with the position of the first problem), "
+    "the expression with its operands named, and, with ou and pe, its value as an indicator computes it", "metadata",
+    {**ok(ref("ExpressionDescription")), **errors("400", "401", "403")},
+    params=[q("expression", "The expression: #{ELEMENT}, #{ELEMENT.COMBO}, N{INDICATOR}, C{CONSTANT}, R{FORM.METRIC}, numbers, + - * / ( )",
+              True, schema={"type": "string", "minLength": 1, "maxLength": 4000}),
+            q("ou", "A unit the caller may see (code or uid): computes the value, with pe"),
+            q("pe", "A period: computes the value, with ou", schema=PERIOD)], opid="describeExpression")}
+doc["components"]["schemas"]["ExpressionDescription"] = {"type": "object", "required": ["status", "message"], "properties": {
+    "httpStatus": {"type": "string"}, "httpStatusCode": {"type": "integer"},
+    "status": {"type": "string", "enum": ["OK", "ERROR"]}, "message": {"type": "string"},
+    "description": {"type": "string", "description": "The expression with each operand replaced by its name"},
+    "position": {"type": "integer", "description": "1-based position of the first problem (status ERROR)"},
+    "operands": {"type": "array", "items": {"type": "object", "properties": {"reference": {"type": "string"}, "name": {"type": "string"}}}},
+    "value": {"type": ["number", "null"]}, "unit": {"type": "string"}, "period": {"type": "string"}}}
+
+# DHIS2's metadata writes (administrators; a region's administrator writes the units below theirs):
+# /api/metadata and one object of the written collections.
 STRATEGY = {"type": "string", "enum": ["CREATE_AND_UPDATE", "CREATE", "UPDATE"]}
 REPORT_409 = {"409": {"description": "Nothing changed: every problem, by object, field and value (DHIS2's import report and Qorgan's problems), "
                       "or an object id that is not the path's",
                       "content": {"application/json": {"schema": {"anyOf": [ref("MetadataImportReport"), ref("Error")]}}}}}
 doc["paths"]["/api/metadata"] = {"post": op(
-    "Create or update organisation units and data elements in DHIS2's metadata payload (national administrators): all or nothing, "
+    "Create or update organisation units and data elements in DHIS2's metadata payload (national administrators; a region's "
+    "administrator: the units below theirs): all or nothing, "
     "checked as a metadata file is, audited; a unit's new parent is a move from today; DHIS2's import report", "metadata",
     {**ok(ref("MetadataImportReport")), **errors("400", "401", "403", "413"), **REPORT_409},
     params=[q("importStrategy", "CREATE_AND_UPDATE (default), CREATE or UPDATE", schema=STRATEGY),
@@ -581,10 +600,10 @@ doc["paths"]["/api/metadata"] = {"post": op(
     request=body(ref("MetadataPayload"), "DHIS2's metadata payload"), opid="importMetadata")}
 for c, schema, klass in [("organisationUnits", "DHIS2OrganisationUnit", "unit"), ("dataElements", "DHIS2DataElement", "element")]:
     Name = c[0].upper() + c[1:-1]
-    doc["paths"][f"/api/{c}"]["post"] = op(f"Create one {klass} (national administrators): DHIS2's object report with its uid", "metadata",
+    doc["paths"][f"/api/{c}"]["post"] = op(f"Create one {klass} (national administrators; units also by a region's administrator, below their units): DHIS2's object report with its uid", "metadata",
         {**ok(ref("MetadataImportReport"), desc="Created", status="201"), **errors("400", "401", "403", "413"), **REPORT_409},
         request=body(ref(schema), f"The {klass}, as DHIS2 writes it"), opid=f"create{Name}")
-    doc["paths"][f"/api/{c}/{{id}}"]["put"] = op(f"Replace one {klass} (national administrators): DHIS2's object report", "metadata",
+    doc["paths"][f"/api/{c}/{{id}}"]["put"] = op(f"Replace one {klass} (national administrators; units also by a region's administrator, below their units): DHIS2's object report", "metadata",
         {**ok(ref("MetadataImportReport")), **errors("400", "401", "403", "413"), **REPORT_409},
         params=[p("id", "Uid or code")], request=body(ref(schema), f"The {klass}, as DHIS2 writes it"), opid=f"update{Name}")
 REF = {"type": "object", "properties": {"id": {"type": "string"}}}

@@ -160,6 +160,24 @@ extension EngineState: IndicatorSource {
 }
 
 extension EngineState {
+    /// A numerator over a denominator, times a factor, for one unit and span, computed as an
+    /// indicator is: what the indicator editor shows before the indicator exists.
+    public func evaluate(
+        numerator: QorganCore.Expression, denominator: QorganCore.Expression, factor: Double, unit: String,
+        span: DaySpan
+    ) -> IndicatorResult? {
+        guard let u = catalog.unit(unit) else { return nil }
+        let runner = QueryRunner(
+            state: self, query: AnalyticsQuery(data: [], periods: [PeriodSelection(spanning: span)], units: [u.uid]))
+        var memo: [String: [Double?]] = [:]
+        let grids = runner.referenceGrids(numerator.references + denominator.references, memo: &memo)
+        let resolve: (QorganCore.Expression.Reference) -> Double? = { r in grids[QueryRunner.key(r)]?.first ?? nil }
+        let n = numerator.evaluate(resolve)
+        let d = denominator.evaluate(resolve)
+        let value = n.flatMap { n in d.flatMap { $0 == 0 ? nil : n / $0 * factor } }
+        return IndicatorResult(numerator: n, denominator: d, factor: factor, value: value)
+    }
+
     /// Runs a query on this snapshot.
     public func run(_ query: AnalyticsQuery) throws -> AnalyticsResult {
         try QueryRunner(state: self, query: query).run()

@@ -75,10 +75,13 @@ public struct AccessDenied: Error, Sendable, CustomStringConvertible {
     }
     public var kind: Kind
     public var problems: [Problem]
+    /// What was refused: values, or metadata objects.
+    public var noun: String
 
-    public init(kind: Kind, problems: [Problem]) {
+    public init(kind: Kind, problems: [Problem], noun: String = "value") {
         self.kind = kind
         self.problems = problems
+        self.noun = noun
     }
 
     public var description: String {
@@ -90,7 +93,7 @@ public struct AccessDenied: Error, Sendable, CustomStringConvertible {
             case .role: "that your role may not change so"
             case .outOfScope: "outside the units you may see"
             }
-        return "refused, nothing was changed: \(n) value\(n == 1 ? "" : "s") \(what): "
+        return "refused, nothing was changed: \(n) \(noun)\(n == 1 ? "" : "s") \(what): "
             + problems.prefix(5).map(\.description).joined(separator: "; ")
     }
 }

@@ -150,6 +150,10 @@ private struct Parser {
     let text: String
     let chars: [Character]
     var i = 0
+    /// How deep the parse is nested (parentheses, signs, functions): bounded, so that no text
+    /// can exhaust the stack.
+    var depth = 0
+    static let deepest = 100
 
     init(text: String) {
         self.text = text
@@ -234,6 +238,9 @@ private struct Parser {
     }
 
     mutating func parseUnary() throws -> Expression {
+        depth += 1
+        defer { depth -= 1 }
+        if depth > Self.deepest { throw fail("nested more than \(Self.deepest) deep") }
         if accept("-") { return .negate(try parseUnary()) }
         if accept("+") { return try parseUnary() }
         if peek("!") && !peek("!=") {

@@ -40,15 +40,23 @@ extension Store {
     }
 
     /// Applies a metadata document: all or nothing. Returns what changed (or would, in a dry run).
+    /// `principal`, when someone signed in asks (a page, Qorgan's API, DHIS2's routes), is held to
+    /// `Principal.metadataRefusal` on the resolved change, inside the transaction; the command line
+    /// (the operator of the machine) passes none.
     @discardableResult
     public func importMetadata(
         _ document: Catalog, source: String = "the metadata document",
-        dryRun: Bool = false, user: String,
+        dryRun: Bool = false, user: String, principal: Principal? = nil, today: Day = .today,
         newUid: @Sendable () -> String = { Uid.generate() }
     ) throws -> [MetadataChange] {
         try transaction { db, log in
             let current = try currentCatalog(db)
             let (merged, changes) = try current.merging(document, source: source, newUid: newUid)
+            if let principal,
+                let refusal = principal.metadataRefusal(changes: changes, before: current, after: merged, today: today)
+            {
+                throw refusal
+            }
             try Self.checkAgainstData(old: current, new: merged, source: source, db: db)
             if dryRun { return (changes, false) }
             try MetadataTables.write(merged, changes: changes, user: user, db: db)

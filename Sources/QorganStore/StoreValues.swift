@@ -313,6 +313,31 @@ extension Store {
         }
     }
 
+    /// One object's metadata history, newest first: each change with the object as it became.
+    public func metadataHistory(kind: String, uid: String, limit: Int = 200) throws -> [MetadataVersion] {
+        try writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, kind, uid, code, action, changed_by, changed_at, snapshot FROM metadata_audit
+                    WHERE kind = ? AND uid = ? ORDER BY id DESC LIMIT ?
+                    """, arguments: [kind, uid, limit]
+            ).map(MetadataVersion.init(row:))
+        }
+    }
+
+    /// One entry of the metadata history by its number.
+    public func metadataVersion(_ id: Int64) throws -> MetadataVersion? {
+        try writer.read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT id, kind, uid, code, action, changed_by, changed_at, snapshot FROM metadata_audit WHERE id = ?
+                    """, arguments: [id]
+            ).map(MetadataVersion.init(row:))
+        }
+    }
+
     /// Metadata audit entries: (kind, code, action, changedBy), oldest first.
     public func metadataHistory() throws -> [(kind: String, code: String, action: String, changedBy: String)] {
         try writer.read { db in
@@ -343,5 +368,28 @@ struct KeyIds {
         unit = u
         coc = c
         aoc = a
+    }
+}
+
+/// One entry of the metadata history: the object (`snapshot`, its JSON) as a change left it.
+public struct MetadataVersion: Sendable, Hashable {
+    public var id: Int64
+    public var kind: String
+    public var uid: String
+    public var code: String
+    public var action: String
+    public var changedBy: String
+    public var changedAt: String
+    public var snapshot: String
+
+    init(row: Row) {
+        id = row["id"]
+        kind = row["kind"]
+        uid = row["uid"]
+        code = row["code"]
+        action = row["action"]
+        changedBy = row["changed_by"]
+        changedAt = row["changed_at"]
+        snapshot = row["snapshot"]
     }
 }

@@ -94,4 +94,23 @@ import Testing
         #expect(failure("2 * C{NOPE}")?.0 == 5)
         #expect(failure("#{TEXT}")?.1.contains("text") == true)
     }
+
+    /// Nesting is bounded: a text of thousands of parentheses or signs is refused by name, not
+    /// by exhausting the stack; ordinary nesting parses.
+    @Test func deepNestingIsRefusedNotCrashed() throws {
+        #expect(
+            try Expression.parse(String(repeating: "(", count: 50) + "1" + String(repeating: ")", count: 50))
+                == .number(1))
+        for text in [
+            String(repeating: "(", count: 4000) + "1" + String(repeating: ")", count: 4000),
+            String(repeating: "-", count: 4000) + "1",
+        ] {
+            #expect {
+                _ = try Expression.parse(text)
+            } throws: { error in
+                guard case QorganError.invalidExpression(_, _, let reason) = error else { return false }
+                return reason.contains("nested more than 100 deep")
+            }
+        }
+    }
 }

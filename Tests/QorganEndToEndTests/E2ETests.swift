@@ -81,6 +81,18 @@ import Testing
         }
     }
 
+    /// A new administrator maintains the programme in the browser only, in Russian at 390 px and
+    /// Kazakh at 1366 px: an element on a form, a field office, its move with the figures that
+    /// move, an indicator checked as it is typed; touch targets, focus and axe-core on every page
+    /// (Tests/e2e/maintenance_e2e.py).
+    @Test func anAdministratorMaintainsTheProgrammeInTheBrowser() throws {
+        let served = try ServedDemo.start(database: Fixtures.temporaryPath())
+        defer { served.stop() }
+        let (status, text) = try Self.python("Tests/e2e/maintenance_e2e.py", [served.address])
+        #expect(status == 0, "\(text)")
+        #expect(text.contains("all maintenance checks passed"))
+    }
+
     /// Two people in turn on one browser profile: the service worker never serves what one saw to
     /// the other, online or offline (Tests/e2e/offline_users_e2e.py).
     @Test func keptPagesNeverPassFromOneUserToTheNext() throws {

@@ -126,6 +126,9 @@ import Testing
             ),
             "GET /api/dataApprovals": ("/api/dataApprovals?ds=SECURITY&pe=201711&ou=AKT", nil),
             "GET /api/dataApprovals/approvals": ("/api/dataApprovals/approvals?ds=SECURITY&pe=2017&ou=AKT", nil),
+            "GET /api/expressions/description": (
+                "/api/expressions/description?expression=%23%7BPREV_EVENTS%7D%2F2&ou=AKT&pe=2017", nil
+            ),
             "POST /api/dataApprovals": (
                 "/api/dataApprovals",
                 #"{"dataSet": "SECURITY", "period": "201711", "orgUnit": "AKT", "action": "approve"}"#

@@ -67,7 +67,7 @@ def measure(d):
 
 # Words that are the same in every language: the product, the language switcher, the demo's
 # user names, key names, the time zone.
-NOT_ENGLISH = set("Qorgan Excel LibreOffice Markdown English admin analyst viewer almaty aktobe almaty-head national-head demo Tab Enter Alt UTC".split())
+NOT_ENGLISH = set("Qorgan Excel LibreOffice Markdown English admin analyst viewer almaty aktobe almaty-head national-head aktobe-admin demo Tab Enter Alt UTC".split())
 
 
 def english_words(d):
@@ -152,6 +152,8 @@ try:
         ("site-form", "/sites/new"),
         ("users", "/users"),
         ("metadata", "/metadata"),
+        ("maintain-unit", "/metadata/units/AKT_KHROMTAU"),
+        ("maintain-indicator", "/metadata/indicators/IND_DRAWN_IN"),
         ("validation", "/validation"),
         ("completeness", "/completeness"),
         ("approvals", "/approvals?ds=SECURITY&ou=KZ&pe=2017"),

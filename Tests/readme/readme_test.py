@@ -28,6 +28,7 @@ binary, repo = sys.argv[1], sys.argv[2]
 
 # What the README's comments state, checked in the command's output (by the command's text).
 STATED = [
+    (r"^curl .*api/expressions/description", ['"status":"OK"', "Target group", '"value":32.1']),
     (r"^qorgan report\s+# F(\d+) is now (\S+)", None),  # generic: the figure's line carries the value
     (r"^qorgan completeness --data-set SECURITY --periods 2017\b", ["190 of 192"]),
     (r"^qorgan compute IND_TG_COVERAGE --unit KZ --periods 2016\b", ["32.1", "numerator 50686, denominator 157900"]),

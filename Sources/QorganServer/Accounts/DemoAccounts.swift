@@ -13,6 +13,7 @@ public enum DemoAccounts {
         ("aktobe", .dataEntry, ["AKT"]),
         ("almaty-head", .approver, ["ALA"]),
         ("national-head", .approver, ["KZ"]),
+        ("aktobe-admin", .administrator, ["AKT"]),
     ]
 
     /// Creates whichever demo users do not exist yet; returns the names created.

@@ -7,9 +7,10 @@ import QorganInterop
 import QorganStore
 
 /// DHIS2's metadata writes: `POST /api/metadata` and `POST`/`PUT` on `/api/organisationUnits`
-/// and `/api/dataElements`, for national administrators, on the one metadata write path
-/// (`Store.importMetadata`): the checks of a file import, all or nothing, audited, and every
-/// process's engine follows the commit. Answers are DHIS2's import report (or object report)
+/// and `/api/dataElements`, for administrators, on the one metadata write path
+/// (`Store.importMetadata`): the checks of a file import and who may change what
+/// (`Principal.metadataRefusal`: national metadata for national administrators, a region's units
+/// for its administrators), all or nothing, audited, and every process's engine follows the commit. Answers are DHIS2's import report (or object report)
 /// in its Web API envelope.
 extension Handlers {
     /// Objects written through DHIS2's collections (`POST`/`PUT` on one object).
@@ -18,7 +19,7 @@ extension Handlers {
     /// `POST /api/metadata`: `importStrategy` (CREATE_AND_UPDATE, CREATE, UPDATE), `atomicMode`
     /// ALL, `importMode` COMMIT or VALIDATE (or `dryRun=true`).
     func metadataImport(_ r: Request, _ c: AppContext) async throws -> Response {
-        let user = try requireNationalAdmin(c, "the metadata")
+        let user = try requireAdministrator(c)
         let strategyText = HTTP.param(r, "importStrategy") ?? "CREATE_AND_UPDATE"
         guard let strategy = DHIS2Metadata.Strategy(rawValue: strategyText.uppercased()) else {
             throw APIError.badRequest(
@@ -54,7 +55,7 @@ extension Handlers {
     func metadataObjectWrite(_ collection: String, id: String?, _ r: Request, _ c: AppContext) async throws
         -> Response
     {
-        let user = try requireNationalAdmin(c, "the metadata")
+        let user = try requireAdministrator(c)
         var object = try await Self.jsonObject(r, what: "the object")
         if var id {
             // The path names the object by uid or code, as the read routes do.
@@ -94,7 +95,8 @@ extension Handlers {
         translated.document.reindex()
         do {
             let changes = try store.importMetadata(
-                translated.document, source: "the metadata payload", dryRun: validate, user: user.username)
+                translated.document, source: "the metadata payload", dryRun: validate, user: user.username,
+                principal: user, today: state.today)
             let report = MetadataReport(
                 entries: translated.entries, changes: changes, strategy: strategy, validate: validate)
             return single ? report.objectResponse(created: strategy == .create) : report.response()

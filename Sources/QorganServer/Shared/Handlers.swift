@@ -23,6 +23,16 @@ struct Handlers: Sendable {
 
     /// An administrator of the whole country (bound to a root unit): national configuration
     /// (the results framework, the site configuration, checklists, metadata) is theirs alone.
+    /// An administrator (of the country or of a region): what they may change is decided on
+    /// the resolved change by the write path (`Principal.metadataRefusal`).
+    func requireAdministrator(_ c: AppContext) throws -> Principal {
+        let user = try c.requireUser()
+        guard user.role.canManageUsers else {
+            throw APIError.forbidden("a \(user.role.rawValue) cannot change metadata: administrators do")
+        }
+        return user
+    }
+
     func requireNationalAdmin(_ c: AppContext, _ what: String) throws -> Principal {
         let user = try c.requireUser()
         guard user.role.canManageUsers else {

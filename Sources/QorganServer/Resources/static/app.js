@@ -35,6 +35,75 @@
       if (navigator.serviceWorker && navigator.serviceWorker.controller) navigator.serviceWorker.controller.postMessage("forget");
     });
   });
+  // Maintenance: an expression is checked as it is typed, its operands named, and the indicator
+  // computed for the unit and year chosen beside it; a file chosen for an import fills the box.
+  var mform = document.getElementById("maintain-form");
+  var exprs = mform ? Array.prototype.slice.call(mform.querySelectorAll("textarea[data-expression]")) : [];
+  if (exprs.length) {
+    var describe = function (text, extra) {
+      return fetch("/api/expressions/description?expression=" + encodeURIComponent(text) + (extra || ""),
+        { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.json(); });
+    };
+    var byName = function (n) { return mform.querySelector("[name='" + n + "']"); };
+    var showValue = function () {
+      var out = document.getElementById("maintain-value-check");
+      var num = byName("numerator"), den = byName("denominator"), ou = byName("checkUnit"), pe = byName("checkYear");
+      if (!out || !num || !den || !ou || !pe || !num.value.trim() || !den.value.trim() || !pe.value) return;
+      var extra = "&ou=" + encodeURIComponent(ou.value) + "&pe=" + encodeURIComponent(pe.value);
+      Promise.all([describe(num.value, extra), describe(den.value, extra)]).then(function (both) {
+        var n = both[0].value, d = both[1].value, factor = parseFloat((byName("factor") || {}).value || "1");
+        if (both[0].status !== "OK" || both[1].status !== "OK") { out.textContent = ""; return; }
+        var decimals = Math.min(6, Math.max(0, parseInt((byName("decimals") || {}).value || "1", 10) || 0));
+        var value = (n == null || d == null || d === 0) ? "—" : (n / d * (isNaN(factor) ? 1 : factor)).toFixed(decimals);
+        out.textContent = mform.dataset.result + " " + both[0].unit + ", " + both[0].period + ": " + value +
+          " (" + (n == null ? "—" : n) + " / " + (d == null ? "—" : d) + ")";
+      }).catch(function () { out.textContent = ""; });
+    };
+    var check = function (ta) {
+      var out = document.getElementById(ta.id + "-check");
+      if (!out) return;
+      if (!ta.value.trim()) { out.textContent = ""; return; }
+      describe(ta.value).then(function (d) {
+        if (d.status === "OK") {
+          out.textContent = "✓ " + mform.dataset.valid + ": " + d.description;
+          out.className = "expr-check ok";
+          ta.removeAttribute("aria-invalid");
+        } else {
+          // The server's reason is in English: other languages show where, and the text there.
+          var at = ta.value.substr(Math.max(0, (d.position || 1) - 1), 30);
+          out.textContent = "✗ " + mform.dataset.invalid + " (" + mform.dataset.position + " " + d.position + "): «" + at + "»" +
+            (document.documentElement.lang === "en" ? " — " + d.message : "");
+          out.className = "expr-check bad";
+          ta.setAttribute("aria-invalid", "true");
+        }
+        showValue();
+      }).catch(function () { out.textContent = ""; });
+    };
+    var timers = {};
+    exprs.forEach(function (ta) {
+      ta.setAttribute("aria-describedby", ta.id + "-check");
+      ta.addEventListener("input", function () {
+        clearTimeout(timers[ta.id]);
+        timers[ta.id] = setTimeout(function () { check(ta); }, 250);
+      });
+      check(ta);
+    });
+    ["checkUnit", "checkYear", "factor", "decimals"].forEach(function (n) {
+      var el = byName(n);
+      if (el) el.addEventListener("change", showValue);
+    });
+  }
+  var fileInput = document.getElementById("maintain-file");
+  if (fileInput) {
+    fileInput.addEventListener("change", function () {
+      var f = fileInput.files && fileInput.files[0], box = document.getElementById(fileInput.dataset.into);
+      if (!f || !box) return;
+      var reader = new FileReader();
+      reader.onload = function () { box.value = String(reader.result || ""); };
+      reader.readAsText(f);
+    });
+  }
   // A kept page shown offline says whose it is.
   var owner = document.querySelector("meta[name='qorgan-user']");
   if (owner && owner.content && !navigator.onLine) {
@@ -46,6 +115,9 @@
     if (main) main.insertBefore(note, main.firstChild);
   }
   var problems = document.getElementById("error-summary");
+  // A preview of a change takes the focus, as a summary of problems does: it is what to read next.
+  var preview = document.getElementById("maintain-preview");
+  if (preview && !problems) preview.focus();
   if (problems) {
     problems.focus();
     // A link of the summary moves the focus to its field, not only the view.
