@@ -162,7 +162,8 @@ import Testing
             #expect(dry.status == .ok)
             #expect(
                 dry.text?.contains(
-                    "<th scope=\"row\">Name (English)</th><td class=\"typed\">\(name)</td><td class=\"typed\">Preventive events (all channels)</td>") == true)
+                    "<th scope=\"row\">Name (English)</th><td class=\"typed\">\(name)</td><td class=\"typed\">Preventive events (all channels)</td>"
+                ) == true)
             #expect(try state.store.catalog() == before)
             for (bad, says) in [
                 ("{not json", "not valid JSON"),
