@@ -565,6 +565,21 @@ for c, d in COLLECTIONS:
         params=[p("id", "Uid or code"), FIELDS, FORMAT2], opid=f"get{Name[:-1]}")}
     doc["components"]["schemas"][f"{Name}List"] = {"type": "object", "properties": {"pager": ref("Pager"), c: {"type": "array", "items": ref("MetadataObject")}}}
 
+# What analysts keep, through DHIS2's read routes: favourites (visualizations), dashboards, interpretations.
+KEPT = {"type": "object", "description": "DHIS2's shape (id, name, user, publicAccess, …); the caller's own and the shared ones",
+        "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "publicAccess": {"type": "string"}}}
+for c, what in [("visualizations", "favourites (pivots and charts kept by name): data items, periods, units or the viewer's own (userOrganisationUnit), rows, columns"),
+                ("dashboards", "dashboards with their items (dashboardItems of type VISUALIZATION)")]:
+    Name = c[0].upper() + c[1:]
+    doc["paths"][f"/api/{c}"] = {"get": op(f"The caller's {what}, and the shared ones", "analytics",
+        {**ok({"type": "object", "properties": {"pager": ref("Pager"), c: {"type": "array", "items": KEPT}}}), **errors("401")}, opid=f"list{Name}")}
+    doc["paths"][f"/api/{c}/{{id}}"] = {"get": op(f"One of the caller's {c} or a shared one, by uid", "analytics",
+        {**ok(KEPT), **errors("401", "404")}, params=[p("id", "Uid")], opid=f"get{Name[:-1]}")}
+doc["paths"]["/api/interpretations"] = {"get": op("A favourite's interpretations, each with its replies (comments)", "analytics",
+    {**ok({"type": "object", "properties": {"pager": ref("Pager"), "interpretations": {"type": "array", "items": {"type": "object"}}}}),
+     **errors("400", "401", "404")},
+    params=[q("visualization", "The favourite's uid (the caller's own or a shared one)", True)], opid="listInterpretations")}
+
 # DHIS2's expression description, with Qorgan's operands and value for a unit and period.
 doc["paths"]["/api/expressions/description"] = {"get": op(
     "Whether an expression is valid against the metadata (status OK or ERROR, with the position of the first problem), "
@@ -573,7 +588,9 @@ doc["paths"]["/api/expressions/description"] = {"get": op(
     params=[q("expression", "The expression: #{ELEMENT}, #{ELEMENT.COMBO}, N{INDICATOR}, C{CONSTANT}, R{FORM.METRIC}, numbers, + - * / ( )",
               True, schema={"type": "string", "minLength": 1, "maxLength": 4000}),
             q("ou", "A unit the caller may see (code or uid): computes the value, with pe"),
-            q("pe", "A period: computes the value, with ou", schema=PERIOD)], opid="describeExpression")}
+            q("pe", "A period: computes the value, with ou", schema=PERIOD),
+            q("lang", "The language of the names (the caller's by default)", schema={"type": "string", "enum": ["en", "ru", "kk"]})],
+    opid="describeExpression")}
 doc["components"]["schemas"]["ExpressionDescription"] = {"type": "object", "required": ["status", "message"], "properties": {
     "httpStatus": {"type": "string"}, "httpStatusCode": {"type": "integer"},
     "status": {"type": "string", "enum": ["OK", "ERROR"]}, "message": {"type": "string"},

@@ -387,6 +387,23 @@ enum Schema {
             // GeoJSON, as DHIS2's organisation units keep it.
             try db.execute(sql: "ALTER TABLE org_unit ADD COLUMN geometry TEXT")
         }
+        m.registerMigration("v14: favourites, dashboards and interpretations") { db in
+            // What analysts keep (DHIS2's visualizations and dashboards), whole as JSON, and the
+            // comments others read on them. Deletion is soft; every change is in record_audit.
+            try db.execute(
+                sql: """
+                    CREATE TABLE favourite (
+                        uid TEXT PRIMARY KEY, kind TEXT NOT NULL, owner TEXT NOT NULL, shared INTEGER NOT NULL,
+                        body TEXT NOT NULL, updated_at INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0
+                    );
+                    CREATE INDEX favourite_owner ON favourite(kind, owner);
+                    CREATE TABLE interpretation (
+                        uid TEXT PRIMARY KEY, favourite TEXT NOT NULL, parent TEXT, author TEXT NOT NULL,
+                        text TEXT NOT NULL, created_at INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0
+                    );
+                    CREATE INDEX interpretation_favourite ON interpretation(favourite, created_at);
+                    """)
+        }
         return m
     }
 }

@@ -55,6 +55,13 @@ import Testing
         let checklist = try #require(try store.instrument(code: "OFFICE_READINESS", version: 1))
         let answers = checklist.items.map { #"{"item": "\#($0.code)", "answer": "\#($0.scale.answers[0])"}"# }.joined(
             separator: ", ")
+        let favourite = try store.saveFavourite(
+            SavedPivot(
+                name: "Drawn in", owner: "admin", shared: false, dx: ["IND_DRAWN_IN"], from: 2013, to: 2017,
+                periodType: "Yearly", unit: nil, children: false, rows: "ou", columns: "pe", chart: "bar"),
+            user: "admin")
+        let dashboard = try store.saveDashboard(
+            SavedDashboard(name: "Mine", owner: "admin", shared: false, items: [favourite]), user: "admin")
         let assessment =
             #"{"unit": "AKT", "date": "2017-12-01", "instrument": "OFFICE_READINESS", "version": 1, "assessorRole": "inspector", "scores": [\#(answers)]}"#
         return [
@@ -126,6 +133,11 @@ import Testing
             ),
             "GET /api/dataApprovals": ("/api/dataApprovals?ds=SECURITY&pe=201711&ou=AKT", nil),
             "GET /api/dataApprovals/approvals": ("/api/dataApprovals/approvals?ds=SECURITY&pe=2017&ou=AKT", nil),
+            "GET /api/visualizations": ("/api/visualizations", nil),
+            "GET /api/visualizations/{id}": ("/api/visualizations/\(favourite)", nil),
+            "GET /api/dashboards": ("/api/dashboards", nil),
+            "GET /api/dashboards/{id}": ("/api/dashboards/\(dashboard)", nil),
+            "GET /api/interpretations": ("/api/interpretations?visualization=\(favourite)", nil),
             "GET /api/expressions/description": (
                 "/api/expressions/description?expression=%23%7BPREV_EVENTS%7D%2F2&ou=AKT&pe=2017", nil
             ),

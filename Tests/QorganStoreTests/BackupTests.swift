@@ -72,7 +72,7 @@ import Testing
 
     @Test func anUpgradeThatFailsPutsTheDatabaseBackAsItWas() throws {
         // A database as version v10 left it, except that a table v12 creates is there already, so
-        // that v11 runs and v12 fails (v13 is never reached).
+        // that v11 runs and v12 fails (v13 and v14 are never reached).
         let (store, _) = try DemoFixture.store()
         let path = try #require(store.path)
         let queue = try DatabaseQueue(path: path)
@@ -81,7 +81,9 @@ import Testing
                 sql: """
                     DELETE FROM grdb_migrations
                     WHERE identifier LIKE 'v11:%' OR identifier LIKE 'v12:%' OR identifier LIKE 'v13:%'
+                        OR identifier LIKE 'v14:%'
                     """)
+            try db.execute(sql: "DROP TABLE favourite; DROP TABLE interpretation")
             for table in ["incident", "site", "assessment"] {
                 try db.execute(sql: "ALTER TABLE \(table) DROP COLUMN translations")
             }
@@ -98,6 +100,8 @@ import Testing
         try check.read { db in
             let applied = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
             #expect(!applied.contains { $0.hasPrefix("v11:") || $0.hasPrefix("v12:") || $0.hasPrefix("v13:") })
+            #expect(!applied.contains { $0.hasPrefix("v14:") })
+            #expect(try !db.tableExists("favourite"))
             #expect(try !db.columns(in: "incident").contains { $0.name == "translations" })
             #expect(try !db.columns(in: "org_unit").contains { $0.name == "geometry" })
         }

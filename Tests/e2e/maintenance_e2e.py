@@ -83,7 +83,7 @@ def submit(d, button_id):
     d.execute_script("document.getElementById(arguments[0]).click()", button_id)
 
 
-uid = {code: api("/api/organisationUnits/%s.json?fields=id" % code)["id"] for code in ["AKT", "ALA"]}
+uid = {code: api("/api/organisationUnits/%s.json?fields=id" % code)["id"] for code in ["KZ", "AKT", "ALA"]}
 check(all(uid.values()), "the regions' uids: %s" % uid)
 d = browser(1366, 900)
 d.set_window_size(390, 900)
@@ -176,10 +176,38 @@ try:
     answer = api("/api/analytics.json?dimension=dx:IND_HOME_VISITS&dimension=pe:2017&dimension=ou:ALA")
     check([float(r[-1]) for r in answer.get("rows", [])] == [700.0], "the analytics answer at once: %s" % answer.get("rows"))
 
+    # The indicator on a dashboard of one's own: kept from the pivot as a favourite (for each viewer's
+    # own unit, its regions), put on a new shared dashboard, read there.
+    d.get(BASE + "/pivot?dx=IND_HOME_VISITS&ou=%s&from=2016&to=2017&children=1" % uid["KZ"])
+    find(d, By.CSS_SELECTOR, "#save-favourite summary").click()
+    type_into(d, "favourite-name", "Визиты на дом по областям")
+    find(d, By.ID, "favourite-relative").click()
+    find(d, By.ID, "favourite-shared").click()
+    submit(d, "favourite-save")
+    wait(d, lambda d: "/favourites/" in d.current_url and "saved=1" in d.current_url)
+    favourite = d.current_url.split("/favourites/")[1].split("?")[0]
+    page_checks(d, "favourite", lang, width)
+    d.get(BASE + "/dashboards")
+    find(d, By.CSS_SELECTOR, "#new-dashboard summary").click()
+    type_into(d, "dashboard-name", "Моя панель")
+    find(d, By.ID, "dashboard-shared").click()
+    submit(d, "dashboard-create")
+    wait(d, lambda d: re.search(r"/dashboards/[A-Za-z0-9]{11}$", d.current_url))
+    Select(find(d, By.ID, "dashboard-favourite")).select_by_value(favourite)
+    submit(d, "dashboard-add-button")
+    wait(d, lambda d: d.find_elements(By.ID, "item-1"))
+    cells = [c.text for c in d.find_elements(By.CSS_SELECTOR, "#item-1 td")]
+    check("700.0" in cells, "the dashboard shows the indicator for Almaty city in 2017: %s" % cells)
+    dashboard_path = d.current_url.replace(BASE, "")
+    page_checks(d, "dashboard", lang, width)
+    d.get(BASE + "/dashboard")
+    check(find(d, By.CSS_SELECTOR, ".kept-dashboards").text.find("Моя панель") >= 0, "the programme's dashboard links it")
+
     # The same pages in Kazakh on a laptop.
     d.set_window_size(1366, 900)
     for path in ["/metadata", "/metadata/units/AKT_SHALKAR", "/metadata/elements/HOME_VISITS",
-                 "/metadata/forms/PREVENTION", "/metadata/indicators/IND_HOME_VISITS", "/metadata/import"]:
+                 "/metadata/forms/PREVENTION", "/metadata/indicators/IND_HOME_VISITS", "/metadata/import",
+                 "/dashboards", dashboard_path, "/favourites/" + favourite]:
         d.get(BASE + "/language?set=kk&back=" + urllib.parse.quote(path, safe=""))
         find(d, By.TAG_NAME, "main")
         page_checks(d, path, "kk", 1366)

@@ -49,6 +49,10 @@ extension PageHandlers {
                 "unitName": unit.name(in: lang), "units": unitChoices(user, catalog, selected: unit.uid, lang: lang),
                 "years": years().map { ["year": $0, "from": $0 == from, "to": $0 == to] as Ctx },
                 "from": from, "to": to, "cardsHTML": cardsHTML, "empty": catalog.reportFigures.isEmpty,
+                // The user's own dashboards and the shared ones, beside the programme's.
+                "kept": try state.store.dashboards(visibleTo: user.username).map {
+                    ["href": "/dashboards/\($0.uid)", "name": $0.name] as Ctx
+                },
             ])
     }
 

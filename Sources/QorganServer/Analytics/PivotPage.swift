@@ -10,30 +10,101 @@ import QorganStore
 
 /// The pivot table: data, rows, columns and filters chosen on the page, with totals and charts.
 extension PageHandlers {
+    /// What the pivot page is asked: data, periods, unit, layout and chart. Parsed once, from the
+    /// page's query or a favourite's, so a favourite shows exactly what the pivot showed.
+    struct PivotChoice {
+        var dx: [String]
+        var from: Int
+        var to: Int
+        var periodType: String
+        var ou: String
+        var children: Bool
+        var showEmpty: Bool
+        var rows: String
+        var columns: String
+        var chart: String
+
+        init(_ q: Parameters, defaultUnit: String, years: ClosedRange<Int>) throws {
+            func param(_ name: String) -> String? { q.get(name).flatMap { $0.isEmpty ? nil : $0 } }
+            func flag(_ name: String) throws -> Bool {
+                guard let v = q.get(name) else { return false }
+                switch v.lowercased() {
+                case "true", "1": return true
+                case "false", "0": return false
+                default: throw APIError.badRequest(name, String(v.prefix(40)), "true or false")
+                }
+            }
+            func year(_ name: String) throws -> Int? {
+                guard let v = param(name) else { return nil }
+                guard let y = Int(v), Day.supportedYears.contains(y) else {
+                    throw APIError.badRequest(name, String(v.prefix(40)), "a year 1900–2100")
+                }
+                return y
+            }
+            dx = q.getAll("dx").flatMap { $0.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) } }
+                .filter { !$0.isEmpty }
+            from = try year("from") ?? years.lowerBound
+            to = try year("to") ?? years.upperBound
+            periodType = param("periodType") ?? "Yearly"
+            ou = param("ou") ?? defaultUnit
+            children = try flag("children")
+            showEmpty = try flag("empty")
+            rows = param("rows") ?? "ou"
+            columns = param("columns") ?? "pe"
+            chart = param("chart") ?? "bar"
+            guard let rowDim = AnalyticsDimension(rawValue: rows), let colDim = AnalyticsDimension(rawValue: columns),
+                rowDim != colDim
+            else {
+                throw APIError.badRequest("rows", rows, "rows and columns are two different dimensions of dx, pe, ou")
+            }
+            guard from <= to, to - from < 50 else {
+                throw APIError.badRequest("from", String(from), "the first year must not be after the last")
+            }
+        }
+
+        init(_ f: SavedPivot, viewer: Principal) {
+            dx = f.dx
+            from = f.from
+            to = f.to
+            periodType = f.periodType
+            ou = f.unit ?? viewer.units.first ?? ""
+            children = f.children
+            showEmpty = false
+            rows = f.rows
+            columns = f.columns
+            chart = f.chart
+        }
+
+        var rowDim: AnalyticsDimension { AnalyticsDimension(rawValue: rows) ?? .ou }
+        var colDim: AnalyticsDimension { AnalyticsDimension(rawValue: columns) ?? .pe }
+        var kind: Chart.Kind { Chart.Kind(rawValue: chart) ?? .bar }
+
+        /// The pivot page's query that shows this choice.
+        var query: String {
+            var items = dx.map { URLQueryItem(name: "dx", value: $0) }
+            items += [
+                URLQueryItem(name: "ou", value: ou), URLQueryItem(name: "from", value: String(from)),
+                URLQueryItem(name: "to", value: String(to)), URLQueryItem(name: "periodType", value: periodType),
+                URLQueryItem(name: "rows", value: rows), URLQueryItem(name: "columns", value: columns),
+                URLQueryItem(name: "chart", value: chart),
+            ]
+            if children { items.append(URLQueryItem(name: "children", value: "1")) }
+            if showEmpty { items.append(URLQueryItem(name: "empty", value: "1")) }
+            var c = URLComponents()
+            c.queryItems = items
+            return c.percentEncodedQuery ?? ""
+        }
+    }
+
     func pivot(_ r: Request, _ c: AppContext, _ user: Principal) throws -> Response {
         let snapshot = state.engine.snapshot()
         let catalog = snapshot.catalog
         let lang = c.language
         let t = state.messages.table(lang)
-        let range = defaultYears()
-        let dx = HTTP.params(r, "dx")
-        let from = try HTTP.year(r, "from") ?? range.lowerBound
-        let to = try HTTP.year(r, "to") ?? range.upperBound
-        let periodType = HTTP.param(r, "periodType") ?? "Yearly"
-        let ou = HTTP.param(r, "ou") ?? user.units.first ?? ""
-        let children = try HTTP.flag(r, "children")
-        let showEmpty = try HTTP.flag(r, "empty")
-        let rows = HTTP.param(r, "rows") ?? "ou"
-        let columns = HTTP.param(r, "columns") ?? "pe"
-        let chartKind = Chart.Kind(rawValue: HTTP.param(r, "chart") ?? "bar") ?? .bar
-        guard let rowDim = AnalyticsDimension(rawValue: rows), let colDim = AnalyticsDimension(rawValue: columns),
-            rowDim != colDim
-        else {
-            throw APIError.badRequest("rows", rows, "rows and columns are two different dimensions of dx, pe, ou")
-        }
-        guard from <= to, to - from < 50 else {
-            throw APIError.badRequest("from", String(from), "the first year must not be after the last")
-        }
+        let choice = try PivotChoice(r.uri.queryParameters, defaultUnit: user.units.first ?? "", years: defaultYears())
+        let dx = choice.dx
+        let (from, to, periodType, ou) = (choice.from, choice.to, choice.periodType, choice.ou)
+        let (rows, columns) = (choice.rows, choice.columns)
         var ctx: Ctx = [
             "indicators": catalog.indicators.map {
                 ["uid": $0.uid, "name": $0.name(in: lang), "selected": dx.contains($0.uid) || dx.contains($0.code)]
@@ -52,24 +123,15 @@ extension PageHandlers {
                 ["name": $0, "label": t["dim_" + $0] ?? $0, "rows": $0 == rows, "columns": $0 == columns] as Ctx
             },
             "charts": ["bar", "line", "stacked"].map {
-                ["name": $0, "label": t["chart_" + $0] ?? $0, "selected": $0 == chartKind.rawValue] as Ctx
+                ["name": $0, "label": t["chart_" + $0] ?? $0, "selected": $0 == choice.chart] as Ctx
             },
-            "children": children, "showEmpty": showEmpty,
+            "children": choice.children, "showEmpty": choice.showEmpty,
         ]
         guard !dx.isEmpty else {
             return render("pivot", c, r, title: t["nav_pivot"] ?? "Pivot", active: "pivot", ctx)
         }
-        guard let pt = PeriodType(name: periodType) else {
-            throw APIError.badRequest("periodType", periodType, "not a period type")
-        }
-        var spec = QuerySpec(dx: dx, pe: ["\(from)..\(to)"], ou: [children ? "CHILDREN:\(ou)" : ou])
-        spec.periodType = pt
-        // The dimension on neither axis is a filter when it has a single item.
-        let third = Set<AnalyticsDimension>([.dx, .pe, .ou]).subtracting([rowDim, colDim]).first ?? .ou
-        let result = try Analytics.run(spec, user: user, snapshot: snapshot, today: state.today, language: lang)
-        let rowDims = [third, rowDim].filter { $0 != third || result.axes.contains(third) }
-        let table = result.pivot(rows: rowDims, columns: [colDim], showEmpty: showEmpty)
-        let header = table.header.map { h in t["dim_" + h] ?? h }
+        let output = try pivotOutput(choice, user: user, snapshot: snapshot, lang: lang, t: t)
+        let (table, header, rowDims) = (output.table, output.header, output.rowDims)
         switch HTTP.param(r, "format") {
         case "csv":
             let csv =
@@ -92,6 +154,45 @@ extension PageHandlers {
         case nil, "html": break
         case let f?: throw APIError.badRequest("format", f, "html, csv or xlsx")
         }
+        ctx.merge(output.ctx) { $1 }
+        ctx["main"] = true
+        ctx["tableId"] = "pivot-table"
+        ctx["emptyHref"] = "/pivot?" + (r.uri.query ?? "") + "&empty=1"
+        let query = r.uri.query ?? ""
+        ctx["query"] = choice.query
+        ctx["csvHref"] = "/pivot?" + query + "&format=csv"
+        ctx["xlsxHref"] = "/pivot?" + query + "&format=xlsx"
+        return render("pivot", c, r, title: t["nav_pivot"] ?? "Pivot", active: "pivot", ctx)
+    }
+
+    struct PivotOutput {
+        var table: (header: [String], rows: [[String]])
+        var header: [String]
+        var rowDims: [AnalyticsDimension]
+        var ctx: Ctx
+    }
+
+    /// The pivot's table and chart for a choice, computed with the viewer's rights.
+    func pivotOutput(
+        _ choice: PivotChoice, user: Principal, snapshot: EngineState, lang: String, t: [String: String]
+    ) throws -> PivotOutput {
+        let catalog = snapshot.catalog
+        let (dx, from, to, periodType, ou) = (choice.dx, choice.from, choice.to, choice.periodType, choice.ou)
+        let (rowDim, colDim, children, showEmpty, chartKind) = (
+            choice.rowDim, choice.colDim, choice.children, choice.showEmpty, choice.kind
+        )
+        var ctx: Ctx = [:]
+        guard let pt = PeriodType(name: periodType) else {
+            throw APIError.badRequest("periodType", periodType, "not a period type")
+        }
+        var spec = QuerySpec(dx: dx, pe: ["\(from)..\(to)"], ou: [children ? "CHILDREN:\(ou)" : ou])
+        spec.periodType = pt
+        // The dimension on neither axis is a filter when it has a single item.
+        let third = Set<AnalyticsDimension>([.dx, .pe, .ou]).subtracting([rowDim, colDim]).first ?? .ou
+        let result = try Analytics.run(spec, user: user, snapshot: snapshot, today: state.today, language: lang)
+        let rowDims = [third, rowDim].filter { $0 != third || result.axes.contains(third) }
+        let table = result.pivot(rows: rowDims, columns: [colDim], showEmpty: showEmpty)
+        let header = table.header.map { h in t["dim_" + h] ?? h }
         // The chart: the column dimension along the x axis, one series per row.
         let labelCount = rowDims.count
         let xLabels = Array(table.header.dropFirst(labelCount))
@@ -149,7 +250,6 @@ extension PageHandlers {
         ctx["hidden"] =
             hiddenRows + hiddenColumns > 0
             ? fill(t["pivot_hidden"] ?? "", ["rows": String(hiddenRows), "columns": String(hiddenColumns)]) : nil
-        ctx["emptyHref"] = "/pivot?" + (r.uri.query ?? "") + "&empty=1"
         ctx["empty"] = table.rows.isEmpty
         // The chart draws at most 24 lines or bar groups, and says so; the table has every row.
         ctx["chartCut"] =
@@ -162,9 +262,6 @@ extension PageHandlers {
             : Chart.svg(
                 kind, title: title, labels: xLabels, series: Array(series.prefix(Self.chartSeries)), decimals: decimals,
                 width: 900, height: 360)
-        let query = r.uri.query ?? ""
-        ctx["csvHref"] = "/pivot?" + query + "&format=csv"
-        ctx["xlsxHref"] = "/pivot?" + query + "&format=xlsx"
-        return render("pivot", c, r, title: t["nav_pivot"] ?? "Pivot", active: "pivot", ctx)
+        return PivotOutput(table: (table.header, table.rows), header: header, rowDims: rowDims, ctx: ctx)
     }
 }
