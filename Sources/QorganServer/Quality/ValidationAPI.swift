@@ -162,6 +162,12 @@ extension Handlers {
                                 case .object(var members) = ValidationOutcome.json(
                                     v, catalog: catalog, language: c.language)
                             else { return .null }
+                            // The elements the rule reads: the page shows its message beside their cells.
+                            let rule = catalog.validationRule(v.rule)
+                            let elements = [rule?.leftSide.expression, rule?.rightSide.expression].compactMap { $0 }
+                                .flatMap { (try? QorganCore.Expression.parse($0))?.references ?? [] }
+                                .filter { $0.kind == .element }.compactMap { catalog.element($0.code)?.uid }
+                            members.append(("dataElements", .array(elements.map { .string($0) })))
                             for key in ["importanceName", "operator", "left", "right", "sentence"] {
                                 members.append(
                                     (

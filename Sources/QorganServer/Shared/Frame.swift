@@ -26,6 +26,17 @@ enum FrameFeature: ServerFeature {
             response.headers[.serviceWorkerAllowed] = "/"
             return response
         }
+        // What the service worker shows for a page it cannot reach, in the reader's language: what
+        // works without the connection (the service worker lists the forms kept on this device).
+        // Nothing of anyone's session is in it.
+        router.get("/offline") { _, c in
+            let html =
+                state.templates.render(
+                    ["t": state.messages.table(c.language), "lang": c.language] as Ctx, withTemplate: "offline") ?? ""
+            return Response(
+                status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-cache"],
+                body: .init(byteBuffer: ByteBuffer(string: html)))
+        }
         router.get("/api/openapi.json") { _, _ in
             guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json", subdirectory: "Resources")
             else {

@@ -28,6 +28,10 @@
   if (document.getElementById("entry-choice") && "serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js").catch(function () { /* works online without it */ });
   }
+  // The service worker keeps its offline page in this page's language.
+  if (navigator.serviceWorker && navigator.serviceWorker.controller) {
+    navigator.serviceWorker.controller.postMessage({ offlineLang: document.documentElement.lang });
+  }
   // Signing out forgets the kept pages at once (the service worker also drops them when the next
   // page belongs to no session, or to another).
   document.querySelectorAll("form[action='/logout']").forEach(function (f) {
@@ -41,7 +45,8 @@
   var exprs = mform ? Array.prototype.slice.call(mform.querySelectorAll("textarea[data-expression]")) : [];
   if (exprs.length) {
     var describe = function (text, extra) {
-      return fetch("/api/expressions/description?expression=" + encodeURIComponent(text) + (extra || ""),
+      return fetch("/api/expressions/description?expression=" + encodeURIComponent(text) + (extra || "") +
+        "&lang=" + encodeURIComponent(document.documentElement.lang || "en"),
         { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (r) { return r.json(); });
     };
@@ -177,6 +182,19 @@
     });
   });
 
+  // A form chosen with the choice form opens with the keyboard at its first cell, not at the top
+  // of the page (the choice is remembered for the page that answers it, and only for that one).
+  var chosen = false;
+  try {
+    chosen = sessionStorage.getItem("qorgan-chosen") === "1";
+    sessionStorage.removeItem("qorgan-chosen");
+  } catch (e) { chosen = false; }
+  var choiceForm = document.getElementById("entry-choice");
+  if (choiceForm && choiceForm.tagName === "FORM") {
+    choiceForm.addEventListener("submit", function () {
+      try { sessionStorage.setItem("qorgan-chosen", "1"); } catch (e) { /* no storage: focus stays at the top */ }
+    });
+  }
   var grid = document.getElementById("grid");
   if (!grid) return;
   var msg = grid.dataset;
@@ -275,6 +293,9 @@
     // Enter and the change that follows it ask once.
     if (input.dataset.pending === v) return;
     input.dataset.pending = v;
+    // The cell no longer says "saved" from its last save while the value is being checked (the
+    // outlier question may open over it).
+    show(input, "saving", msg.checking);
     confirmOutlier(input, v).then(function (answer) {
       delete input.dataset.pending;
       if (!answer.save) {
@@ -555,6 +576,7 @@
     var q = "?pe=" + encodeURIComponent(grid.dataset.pe) + "&ou=" + encodeURIComponent(grid.dataset.ou);
     request("GET", "/api/validation/dataSet/" + encodeURIComponent(grid.dataset.ds) + q).then(function (r) {
       var list = r.validationRuleViolations || [];
+      markCells(list);
       while (violations.firstChild) violations.removeChild(violations.firstChild);
       if (list.length === 0) {
         violations.appendChild(element("p", "ok", document.getElementById("violations").dataset.none));
@@ -573,9 +595,34 @@
     }).catch(function () { /* the list stays as it was; completion checks again */ });
   }
 
+  // A broken rule is said beside the cells it reads, not only in the list below the form: the
+  // first cell of each rule carries its sentence, every cell of it is marked.
+  function markCells(list) {
+    Array.prototype.forEach.call(grid.querySelectorAll(".cell-rule"), function (n) { n.parentNode.removeChild(n); });
+    cells.forEach(function (c) { c.classList.remove("ruled"); c.removeAttribute("aria-describedby"); });
+    list.forEach(function (v, n) {
+      var mine = cells.filter(function (c) { return (v.dataElements || []).indexOf(c.dataset.de) >= 0; });
+      if (mine.length === 0) return;
+      var note = element("p", "cell-rule " + v.importance, msg.ruleBroken + " " + v.displaySentence);
+      note.id = "cell-rule-" + n;
+      note.setAttribute("role", "status");
+      mine[0].parentNode.appendChild(note);
+      mine.forEach(function (c) {
+        c.classList.add("ruled");
+        c.setAttribute("aria-describedby", note.id);
+      });
+    });
+  }
+
   // The keyboard: Tab and Enter go to the next cell (Enter saves first), the arrows up and down to
   // the cell above or below, Alt+H opens the cell's history.
   var cells = Array.prototype.slice.call(grid.querySelectorAll("input.cell"));
+  if (chosen && !document.getElementById("error-summary")) {
+    var firstOpen = cells.filter(function (c) { return !c.disabled; })[0];
+    if (firstOpen) firstOpen.focus();
+  }
+  // Rules broken when the page was drawn are said beside their cells too.
+  if (violations && violations.querySelector(".violation")) refreshViolations();
   function cellBelow(input, step) {
     var td = input.closest("td"), tr = td.parentNode, column = Array.prototype.indexOf.call(tr.children, td);
     var row = step > 0 ? tr.nextElementSibling : tr.previousElementSibling;

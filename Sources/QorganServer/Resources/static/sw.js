@@ -15,6 +15,9 @@ var STATIC = "qorgan-static-v2";
 var PAGES = "qorgan-pages:";
 var STATE = "qorgan-offline-state";
 var OWNER = "/__qorgan/offline-owner";
+// The page shown for a page that cannot be reached, in the reader's language (app.js says which).
+var OFFLINE = "/offline";
+var offlineLang = null;
 
 function owner() {
   return caches.open(STATE).then(function (c) { return c.match(OWNER); })
@@ -44,6 +47,47 @@ function follow(response) {
   });
 }
 
+function escapeHTML(s) {
+  return String(s).replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+// The current session's kept forms, as links named by their pages' titles.
+function keptForms() {
+  return owner().then(function (now) {
+    if (!now || now.ends <= Date.now()) return [];
+    return caches.open(PAGES + now.tag).then(function (c) {
+      return c.keys().then(function (requests) {
+        return Promise.all(requests.map(function (req) {
+          return c.match(req).then(function (r) { return r ? r.text() : ""; }).then(function (text) {
+            var title = /<title>([^<]*)<\/title>/.exec(text);
+            return "<li><a href=\"" + escapeHTML(req.url) + "\">" + (title ? title[1] : escapeHTML(req.url)) + "</a></li>";
+          });
+        }));
+      });
+    });
+  });
+}
+
+// The offline page in the reader's language with the kept forms listed; the bare one without it.
+function offlineFallback(text) {
+  return caches.match(OFFLINE, { cacheName: STATIC }).then(function (hit) {
+    if (!hit) return offlinePage(text);
+    return Promise.all([hit.text(), keptForms()]).then(function (parts) {
+      var html = parts[0];
+      if (parts[1].length) html = html.replace(/<!--none-->[\s\S]*<!--\/none-->/, "").replace("<!--kept-->", parts[1].join(""));
+      return new Response(html, { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
+    });
+  });
+}
+
+function refreshOffline(lang) {
+  if (!lang || lang === offlineLang) return Promise.resolve();
+  offlineLang = lang;
+  return fetch(OFFLINE + "?lang=" + encodeURIComponent(lang), { credentials: "same-origin" }).then(function (r) {
+    if (r.ok) return caches.open(STATIC).then(function (c) { return c.put(OFFLINE, r); });
+  }).catch(function () { offlineLang = null; });
+}
+
 function offlinePage(text) {
   return new Response("<!doctype html><meta charset=utf-8><title>Offline</title><p>" + text + "</p>",
     { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
@@ -51,7 +95,7 @@ function offlinePage(text) {
 
 self.addEventListener("install", function (e) {
   e.waitUntil(caches.open(STATIC).then(function (c) {
-    return c.addAll(["/static/app.css", "/static/app.js"]);
+    return c.addAll(["/static/app.css", "/static/app.js", OFFLINE]);
   }).then(function () { return self.skipWaiting(); }));
 });
 
@@ -66,6 +110,7 @@ self.addEventListener("activate", function (e) {
 self.addEventListener("message", function (e) {
   // The sign-out button: forget at once.
   if (e.data === "forget") e.waitUntil(forgetPages(null).then(function () { return caches.delete(STATE); }));
+  if (e.data && e.data.offlineLang) e.waitUntil(refreshOffline(e.data.offlineLang));
 });
 
 self.addEventListener("fetch", function (e) {
@@ -95,15 +140,15 @@ self.addEventListener("fetch", function (e) {
       return response;
     });
   }).catch(function () {
-    if (!entry) return offlinePage("No connection.");
+    if (!entry) return offlineFallback("No connection.");
     return owner().then(function (now) {
       if (!now || now.ends <= Date.now()) {
         return forgetPages(null).then(function () {
-          return offlinePage("No connection, and no page kept for a signed-in session.");
+          return offlineFallback("No connection, and no page kept for a signed-in session.");
         });
       }
       return caches.open(PAGES + now.tag).then(function (c) { return c.match(request); }).then(function (hit) {
-        return hit || offlinePage("No connection, and this page was not opened before.");
+        return hit || offlineFallback("No connection, and this page was not opened before.");
       });
     });
   }));
