@@ -623,6 +623,15 @@ for c, schema, klass in [("organisationUnits", "DHIS2OrganisationUnit", "unit"),
     doc["paths"][f"/api/{c}/{{id}}"]["put"] = op(f"Replace one {klass} (national administrators; units also by a region's administrator, below their units): DHIS2's object report", "metadata",
         {**ok(ref("MetadataImportReport")), **errors("400", "401", "403", "413"), **REPORT_409},
         params=[p("id", "Uid or code")], request=body(ref(schema), f"The {klass}, as DHIS2 writes it"), opid=f"update{Name}")
+    doc["paths"][f"/api/{c}/{{id}}"]["patch"] = op(f"Change fields of one {klass} with DHIS2's JSON Patch (add, replace, remove on /field or "
+        "/field/field), applied to the object as read and written as PUT writes it: the same checks and rights", "metadata",
+        {**ok(ref("MetadataImportReport")), **errors("400", "401", "403", "404", "413"), **REPORT_409},
+        params=[p("id", "Uid or code")],
+        request={"required": True, "description": "RFC 6902 operations", "content": {
+            ct: {"schema": {"type": "array", "maxItems": 100, "items": {"type": "object", "required": ["op", "path"], "properties": {
+                "op": {"type": "string", "enum": ["add", "replace", "remove"]},
+                "path": {"type": "string", "pattern": "^/[A-Za-z]+(/[A-Za-z]+)?$"}, "value": {}}}}}
+            for ct in ["application/json-patch+json", "application/json"]}}, opid=f"patch{Name}")
 REF = {"type": "object", "properties": {"id": {"type": "string"}}}
 doc["components"]["schemas"].update({
   "MetadataPayload": {"type": "object", "properties": {

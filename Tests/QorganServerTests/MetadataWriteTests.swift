@@ -138,4 +138,61 @@ import Testing
         }
         #expect(try state.store.catalog() == before)
     }
+
+    /// DHIS2's JSON Patch on one object: applied to the object as read, written as PUT writes it.
+    @Test func aPatchChangesOnlyWhatItNames() async throws {
+        let state = try await WebFixture.state()
+        let before = try state.store.catalog()
+        let khromtau = try #require(before.unit("AKT_KHROMTAU"))
+        let ala = try #require(before.unit("ALA")?.uid)
+        try await withApp(state) { web in
+            _ = try await web.signIn("admin")
+            let renamed = try await web.send(
+                .patch, "/api/dataElements/PREV_EVENTS",
+                headers: [.contentType: "application/json-patch+json"],
+                raw: #"[{"op": "replace", "path": "/name", "value": "Preventive events (all channels)"}]"#)
+            #expect(renamed.status == .ok, "\(renamed.text ?? "")")
+            let element = try #require(try state.store.catalog().element("PREV_EVENTS"))
+            var expected = try #require(before.element("PREV_EVENTS"))
+            expected.name = "Preventive events (all channels)"
+            #expect(element == expected, "only the name changed")
+            let moved = try await web.send(
+                .patch, "/api/organisationUnits/\(khromtau.uid)",
+                headers: [.contentType: "application/json-patch+json"],
+                raw: #"[{"op": "replace", "path": "/parent/id", "value": "\#(ala)"}]"#)
+            #expect(moved.status == .ok, "\(moved.text ?? "")")
+            let unit = try #require(try state.store.catalog().unit("AKT_KHROMTAU"))
+            #expect(unit.parent(on: state.today) == ala)
+            #expect(unit.name == khromtau.name && unit.translations == khromtau.translations)
+            let after = try state.store.catalog()
+            for (raw, status) in [
+                (#"{"op": "replace"}"#, 400), (#"[{"op": "move", "path": "/name", "from": "/code"}]"#, 409),
+                (#"[{"op": "replace", "path": "/"}]"#, 409), (#"[{"op": "remove", "path": "/name"}]"#, 409),
+                (#"[{"op": "replace", "path": "/valueType", "value": "MONEY"}]"#, 409),
+            ] {
+                let r = try await web.send(
+                    .patch, "/api/dataElements/PREV_EVENTS", headers: [.contentType: "application/json"], raw: raw)
+                #expect(Int(r.status.code) == status, "\(raw): \(r.text ?? "")")
+            }
+            #expect(try state.store.catalog() == after, "refused patches change nothing")
+        }
+        // A region's administrator patches the units below theirs, and no other.
+        try await withApp(state) { web in
+            _ = try await web.signIn("aktobe-admin")
+            let mine = try await web.send(
+                .patch, "/api/organisationUnits/AKT_AKTOBE", headers: [.contentType: "application/json"],
+                raw: #"[{"op": "replace", "path": "/name", "value": "Aktobe city office"}]"#)
+            #expect(mine.status == .ok, "\(mine.text ?? "")")
+            let other = try await web.send(
+                .patch, "/api/organisationUnits/ALA_MEDEU", headers: [.contentType: "application/json"],
+                raw: #"[{"op": "replace", "path": "/name", "value": "x"}]"#)
+            #expect(other.status == .forbidden)
+            let element = try await web.send(
+                .patch, "/api/dataElements/PREV_EVENTS", headers: [.contentType: "application/json"],
+                raw: #"[{"op": "replace", "path": "/name", "value": "x"}]"#)
+            #expect(element.status == .forbidden)
+        }
+        #expect(try state.store.catalog().unit("AKT_AKTOBE")?.name == "Aktobe city office")
+        #expect(try state.store.catalog().element("PREV_EVENTS")?.name == "Preventive events (all channels)")
+    }
 }

@@ -218,6 +218,13 @@ import Testing
             "POST /api/dataElements": (
                 "/api/dataElements", #"{"code": "NEW_COUNT", "name": "A new count", "valueType": "INTEGER"}"#
             ),
+            "PATCH /api/organisationUnits/{id}": (
+                "/api/organisationUnits/AKT_OTHER",
+                #"[{"op": "replace", "path": "/name", "value": "Other office, patched"}]"#
+            ),
+            "PATCH /api/dataElements/{id}": (
+                "/api/dataElements/NEW_COUNT", #"[{"op": "replace", "path": "/name", "value": "A new count, patched"}]"#
+            ),
             "PUT /api/dataElements/{id}": (
                 "/api/dataElements/NEW_COUNT",
                 #"{"code": "NEW_COUNT", "name": "A new count, renamed", "valueType": "INTEGER"}"#

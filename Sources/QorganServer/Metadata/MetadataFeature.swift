@@ -20,6 +20,9 @@ enum MetadataFeature: ServerFeature {
             api.put(RouterPath(collection + "/:id")) { r, c in
                 try await h.metadataObjectWrite(collection, id: try c.parameters.require("id"), r, c)
             }
+            api.patch(RouterPath(collection + "/:id")) { r, c in
+                try await h.metadataObjectPatch(collection, id: try c.parameters.require("id"), r, c)
+            }
         }
         // DHIS2's metadata collections: lists with pager, fields, filter and order; objects by uid or code.
         for collection in MetadataObjects.collections {

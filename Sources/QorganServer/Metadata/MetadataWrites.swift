@@ -74,6 +74,67 @@ extension Handlers {
         return try write([collection: [object]], strategy: strategy, validate: false, user: user, single: true)
     }
 
+    /// `PATCH /api/organisationUnits/{id}` (or `dataElements`): DHIS2's JSON Patch (RFC 6902) —
+    /// `add`, `replace` and `remove` on the object's fields (`/name`, `/parent/id`, …), applied to
+    /// the object as the read route gives it, and written whole as `PUT` writes it: the same checks,
+    /// the same rights, all or nothing.
+    func metadataObjectPatch(_ collection: String, id: String, _ r: Request, _ c: AppContext) async throws
+        -> Response
+    {
+        let user = try requireAdministrator(c)
+        var r = r
+        let body = try await r.collectBody(upTo: 1 << 20)
+        guard let ops = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [[String: Any]] else {
+            throw APIError.badRequest(
+                "body", nil,
+                "a JSON Patch: an array of operations such as {\"op\": \"replace\", \"path\": \"/name\", \"value\": …}")
+        }
+        let source = try metadataObjects(c)
+        guard let current = MetadataObjects.object(id, in: source.objects(collection)),
+            var object = (try? JSONSerialization.jsonObject(with: current.data)) as? [String: Any]
+        else {
+            if collection == "organisationUnits", source.catalog.unit(id) != nil { throw APIError.outOfScope(id) }
+            throw APIError.notFound("no \(collection.dropLast()) with the uid or code '\(id)'")
+        }
+        // The read route's closedDate is the field a write names closingDate; what it derives
+        // (display names, level, path, children, a short name cut from the name) is not written.
+        if let closed = object.removeValue(forKey: "closedDate") { object["closingDate"] = closed }
+        for derived in [
+            "displayName", "displayShortName", "level", "path", "children", "leaf", "ancestors", "dataSets",
+            "dataSetElements",
+        ] {
+            object.removeValue(forKey: derived)
+        }
+        if let name = object["name"] as? String, object["shortName"] as? String == String(name.prefix(50)) {
+            object.removeValue(forKey: "shortName")
+        }
+        for (n, op) in ops.enumerated() {
+            let name = op["op"] as? String ?? ""
+            let path = (op["path"] as? String ?? "").split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+                .map(String.init)
+            func refuse(_ reason: String) -> APIError {
+                APIError.illegalQuery("[\(n)]", op["path"] as? String, reason)
+            }
+            guard (1...2).contains(path.count), path.allSatisfy({ !$0.isEmpty }) else {
+                throw refuse("a path names a field, or a field of a field: /name, /parent/id")
+            }
+            guard ["add", "replace", "remove"].contains(name) else {
+                throw refuse("'\(name)' is not an operation Qorgan applies (add, replace, remove)")
+            }
+            if name != "remove" && op["value"] == nil { throw refuse("\(name) needs a value") }
+            let value = name == "remove" ? nil : op["value"]
+            if path.count == 1 {
+                object[path[0]] = value
+            } else {
+                var inner = object[path[0]] as? [String: Any] ?? [:]
+                inner[path[1]] = value
+                object[path[0]] = inner
+            }
+        }
+        object["id"] = current["id"]?.scalarText
+        return try write([collection: [object]], strategy: .update, validate: false, user: user, single: true)
+    }
+
     static func jsonObject(_ r: Request, what: String) async throws -> [String: Any] {
         var r = r
         let body = try await r.collectBody(upTo: 32 << 20)
