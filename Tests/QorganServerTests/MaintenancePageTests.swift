@@ -286,6 +286,41 @@ import Testing
         }
     }
 
+    /// A validation rule written in the browser: both sides checked, then the rule holds at once
+    /// (the form's check reports it), and its history offers the way back.
+    @Test func aValidationRuleIsWrittenInTheBrowserAndHoldsAtOnce() async throws {
+        let state = try await WebFixture.state()
+        try await withApp(state) { web in
+            _ = try await web.signIn("admin")
+            let check = "/api/validation/dataSet/SECURITY?pe=201711&ou=AKT"
+            let before = (try await web.send(.get, check).object["validationRuleViolations"] as? [Any])?.count ?? -1
+            _ = try await web.send(.get, "/metadata/rules/new")
+            var rule: [(String, String)] = [
+                ("_csrf", web.csrf ?? ""), ("code", "CONVICTIONS_NONE"), ("name", "No conviction is expected"),
+                ("name_ru", ""), ("name_kk", ""), ("importance", "LOW"), ("left", "#{CONVICTIONS} + #{NOPE}"),
+                ("leftMissing", "NEVER_SKIP"), ("operator", "less_than_or_equal_to"), ("right", "-1"),
+                ("rightMissing", "NEVER_SKIP"), ("periodType", "Monthly"), ("instruction", "Check the court records."),
+                ("intent", "save"),
+            ]
+            let refused = try await web.send(.post, "/metadata/rules/new", form: rule)
+            #expect(refused.status == .badRequest)
+            #expect(Self.summary(refused.text ?? "") == ["The expression is not valid at position 18"])
+            #expect(try state.store.catalog().validationRule("CONVICTIONS_NONE") == nil)
+            rule[6] = ("left", "#{CONVICTIONS}")
+            let saved = try await web.send(.post, "/metadata/rules/new", form: rule)
+            #expect(saved.headers[.location] == "/metadata/rules/CONVICTIONS_NONE?saved=1", "\(saved.text ?? "")")
+            let stored = try #require(try state.store.catalog().validationRule("CONVICTIONS_NONE"))
+            #expect(stored.importance == .low && stored.instruction == "Check the court records.")
+            let after = try await web.send(.get, check)
+            let list = after.object["validationRuleViolations"] as? [[String: Any]] ?? []
+            #expect(list.count == before + 1, "the new rule is broken where convictions were counted")
+            let history = try state.store.metadataHistory(kind: "validationRule", uid: stored.uid)
+            #expect(history.map(\.action) == ["CREATED"])
+            let page = try await web.send(.get, "/metadata")
+            #expect(page.text?.contains("href=\"/metadata/rules/CONVICTIONS_NONE\"") == true)
+        }
+    }
+
     /// DHIS2's expression description, with the operands named and the value for a unit and period.
     @Test func theExpressionDescriptionNamesOperandsAndComputes() async throws {
         let state = try await WebFixture.state()

@@ -37,6 +37,19 @@ def english_words(d):
     return sorted({w for w in words if len(w) >= 3 and w not in NOT_ENGLISH})
 
 
+def small_targets(d):
+    """Controls under 44 px on the page (links inside text and tables keep their line; a checkbox
+    counts by its label), and a cell's history and comment buttons, which must be 44 px too."""
+    return d.execute_script("""return Array.from(document.querySelectorAll(
+          'a, button, input:not([type=hidden]), select, textarea, summary'))
+        .filter(function (e) { var r = e.getBoundingClientRect();
+          if (r.height === 0 || r.height >= 44) return false;
+          if (e.matches('table.grid a.hist, table.grid button.note')) return true;
+          return !e.closest('p, li, td, th, .table-scroll') && !(e.type === 'checkbox' && e.closest('label')); })
+        .map(function (e) { var r = e.getBoundingClientRect();
+          return e.tagName + '.' + e.className + ' ' + Math.round(r.width) + 'x' + Math.round(r.height); });""")
+
+
 def cell(d, code):
     return find(d, By.CSS_SELECTOR, "#grid tr[data-code='%s'] input.cell" % code)
 
@@ -54,8 +67,16 @@ try:
     Select(find(d, By.ID, "entry-pe")).select_by_value("2017Q4")
     find(d, By.ID, "entry-open").click()
     wait(d, lambda d: d.find_elements(By.CSS_SELECTOR, "#grid input.cell"))
+    form_choice_url = d.current_url
     first = [c for c in d.find_elements(By.CSS_SELECTOR, "#grid input.cell") if c.is_enabled()][0]
     check(d.switch_to.active_element == first, "the chosen form opens with the keyboard at its first cell")
+    for path in ["", "/dashboard", "/pivot?dx=IND_DRAWN_IN&from=2013&to=2017", "/validation", "/incidents", "/sites",
+                 "/account"]:
+        if path:
+            d.get(BASE + path)
+        small = small_targets(d)
+        check(small == [], "%s at 390 px: every control is 44 px or more (%s)" % (path or "the form", small[:5]))
+    d.get(form_choice_url)
 
     # A broken rule beside its cells: marginalised people drawn in cannot outnumber all drawn in.
     drawn, marginalised = cell(d, "DRAWN_IN"), cell(d, "DRAWN_IN_MARGINALISED")
@@ -76,9 +97,9 @@ try:
     note = wait(d, lambda d: d.find_elements(By.CSS_SELECTOR, "#grid .cell-rule"))[0]
     check("Нарушено правило" in note.text, "the rule's sentence is in the form, in Russian: " + note.text)
     gap = d.execute_script("""var n = arguments[0].getBoundingClientRect(), c = arguments[1].getBoundingClientRect();
-        return Math.min(Math.abs(n.top - c.bottom), Math.abs(c.top - n.bottom));""", note,
-        drawn if note.find_element(By.XPATH, "..") == drawn.find_element(By.XPATH, "..") else marginalised)
-    check(gap < 60, "the sentence is beside its cell (%d px away)" % gap)
+        return n.top - c.bottom;""", note, marginalised)
+    check(note.find_element(By.XPATH, "..") == marginalised.find_element(By.XPATH, "..") and 0 <= gap < 100,
+          "the sentence is in the cell's own box, just below it (%d px), not screens away" % gap)
     check("ruled" in marginalised.get_attribute("class") and marginalised.get_attribute("aria-describedby"),
           "the cell is marked and names the sentence for screen readers")
     found = axe(d)

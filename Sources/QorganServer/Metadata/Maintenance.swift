@@ -138,6 +138,7 @@ extension PageHandlers {
         case "dataElement": doc.dataElements = [try decoder.decode(DataElement.self, from: data)]
         case "dataSet": doc.dataSets = [try decoder.decode(DataSet.self, from: data)]
         case "indicator": doc.indicators = [try decoder.decode(Indicator.self, from: data)]
+        case "validationRule": doc.validationRules = [try decoder.decode(ValidationRule.self, from: data)]
         default:
             throw APIError.illegalQuery("kind", version.kind, "restored with qorgan metadata import, not on this page")
         }
@@ -156,6 +157,7 @@ extension PageHandlers {
             case "organisationUnit": "units"
             case "dataElement": "elements"
             case "dataSet": "forms"
+            case "validationRule": "rules"
             default: "indicators"
             }
         return "/metadata/\(folder)/" + (code.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? code)

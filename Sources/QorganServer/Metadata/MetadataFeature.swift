@@ -56,6 +56,14 @@ enum MetadataFeature: ServerFeature {
                 }
             }
         }
+        router.get("/metadata/rules/:code") { r, c in
+            let code = try c.parameters.require("code")
+            return try p.page(r, c) { try p.ruleForm(r, c, $0, code: code == "new" ? nil : code) }
+        }
+        router.post("/metadata/rules/:code") { r, c in
+            let code = try c.parameters.require("code")
+            return try await p.pageAsync(r, c) { try await p.submitRule(r, c, $0, code: code == "new" ? nil : code) }
+        }
         router.get("/metadata/import") { r, c in try p.page(r, c) { try p.importForm(r, c, $0) } }
         router.post("/metadata/import") { r, c in try await p.pageAsync(r, c) { try await p.submitImport(r, c, $0) } }
         router.post("/metadata/history/:id/restore") { r, c in

@@ -57,6 +57,14 @@ extension PageHandlers {
                         "units": d.organisationUnits.filter { user.canSee($0, in: catalog, on: today) }.count,
                     ]
                 },
+                "rules": catalog.validationRules.map { v -> Ctx in
+                    [
+                        "code": v.code, "name": v.name(in: lang),
+                        "href": Self.editPath(kind: "validationRule", code: v.code),
+                        "importance": t["validation_importance_" + v.importance.rawValue] ?? v.importance.rawValue,
+                        "periodType": t["maintain_period_" + v.periodType.rawValue] ?? v.periodType.rawValue,
+                    ]
+                },
                 "indicators": catalog.indicators.map { i -> Ctx in
                     [
                         "code": i.code, "name": i.name(in: lang),

@@ -326,7 +326,7 @@
     done.then(function (text) {
       input.dataset.last = v;
       show(input, "saved", "✓ " + text);
-      refreshViolations();
+      refreshViolations(input);
     }).catch(function (e) {
       if (e.offline) { keep(input, v, comment); return; }
       show(input, "error", msg.error + ": " + e.message);
@@ -571,12 +571,12 @@
     if (text) e.textContent = text;
     return e;
   }
-  function refreshViolations() {
+  function refreshViolations(changed) {
     if (!violations) return;
     var q = "?pe=" + encodeURIComponent(grid.dataset.pe) + "&ou=" + encodeURIComponent(grid.dataset.ou);
     request("GET", "/api/validation/dataSet/" + encodeURIComponent(grid.dataset.ds) + q).then(function (r) {
       var list = r.validationRuleViolations || [];
-      markCells(list);
+      markCells(list, changed);
       while (violations.firstChild) violations.removeChild(violations.firstChild);
       if (list.length === 0) {
         violations.appendChild(element("p", "ok", document.getElementById("violations").dataset.none));
@@ -595,9 +595,9 @@
     }).catch(function () { /* the list stays as it was; completion checks again */ });
   }
 
-  // A broken rule is said beside the cells it reads, not only in the list below the form: the
-  // first cell of each rule carries its sentence, every cell of it is marked.
-  function markCells(list) {
+  // A broken rule is said beside the cells it reads, not only in the list below the form: the cell
+  // just changed (else the rule's first) carries its sentence, every cell of it is marked.
+  function markCells(list, changed) {
     Array.prototype.forEach.call(grid.querySelectorAll(".cell-rule"), function (n) { n.parentNode.removeChild(n); });
     cells.forEach(function (c) { c.classList.remove("ruled"); c.removeAttribute("aria-describedby"); });
     list.forEach(function (v, n) {
@@ -606,7 +606,7 @@
       var note = element("p", "cell-rule " + v.importance, msg.ruleBroken + " " + v.displaySentence);
       note.id = "cell-rule-" + n;
       note.setAttribute("role", "status");
-      mine[0].parentNode.appendChild(note);
+      (mine.indexOf(changed) >= 0 ? changed : mine[0]).parentNode.appendChild(note);
       mine.forEach(function (c) {
         c.classList.add("ruled");
         c.setAttribute("aria-describedby", note.id);
