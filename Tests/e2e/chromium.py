@@ -1,5 +1,7 @@
 """What the browser tests share: Debian's headless Chromium through selenium (no download, works
 offline), one line printed per check, and waits that ride out a page being replaced."""
+import importlib.util, os
+
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -47,3 +49,21 @@ def sign_in(d, base, user):
     find(d, By.ID, "password").send_keys(PASSWORD)
     find(d, By.ID, "sign-in").click()
     wait(d, lambda d: "/dashboard" in d.current_url)
+
+
+_AXE = None
+
+
+def axe(d):
+    """axe-core's violations on the page as it stands (rule and first element), with axe-core as
+    the axe-playwright-python package ships it (installed by scripts/test)."""
+    global _AXE
+    if _AXE is None:
+        spec = importlib.util.find_spec("axe_playwright_python")
+        check(spec is not None, "axe-playwright-python is installed")
+        _AXE = open(os.path.join(os.path.dirname(spec.origin), "axe.min.js"), encoding="utf-8").read()
+    return d.execute_async_script(_AXE + """
+        ;var done = arguments[arguments.length - 1];
+        axe.run(document, {resultTypes: ['violations']}).then(function (r) {
+          done(r.violations.map(function (v) { return v.id + ': ' + v.nodes[0].target.join(' '); }));
+        });""")

@@ -7,19 +7,15 @@ shown for a region and year. Each page: no English word, axe-core finds nothing,
 44 px touch target, the focus where the reader goes next (a preview, a summary of problems).
 
 Usage: maintenance_e2e.py BASE_URL. Prints one line per check, exits non-zero on the first failure."""
-import base64, importlib.util, json, os, re, sys, urllib.parse, urllib.request
+import base64, json, os, re, sys, urllib.parse, urllib.request
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import chromium
-from chromium import browser, check, find, sign_in, wait
+from chromium import axe, browser, check, find, sign_in, wait
 
 BASE = sys.argv[1].rstrip("/")
-# axe-core as the axe-playwright-python package ships it (installed by scripts/test).
-spec = importlib.util.find_spec("axe_playwright_python")
-check(spec is not None, "axe-playwright-python is installed")
-AXE = open(os.path.join(os.path.dirname(spec.origin), "axe.min.js"), encoding="utf-8").read()
 NOT_ENGLISH = set("Qorgan English admin demo UTC".split())
 AUTH = "Basic " + base64.b64encode(b"admin:" + chromium.PASSWORD.encode()).decode()
 
@@ -30,14 +26,6 @@ def api(path, body=None):
                                  headers={"Authorization": AUTH, "Content-Type": "application/json", "Accept": "application/json"})
     with urllib.request.urlopen(req) as r:
         return json.loads(r.read() or b"null")
-
-
-def axe(d):
-    return d.execute_async_script(AXE + """
-        ;var done = arguments[arguments.length - 1];
-        axe.run(document, {resultTypes: ['violations']}).then(function (r) {
-          done(r.violations.map(function (v) { return v.id + ': ' + v.nodes[0].target.join(' '); }));
-        });""")
 
 
 def english_words(d):

@@ -7,28 +7,17 @@ kept shows, in the page's language, what works offline and links the forms kept 
 Usage: phone_e2e.py BASE_URL SERVER_PID. The last step stops the server (its process id) to cut the
 connection: the service worker's own requests are not slowed by the browser's network emulation.
 Prints one line per check, exits non-zero on the first failure."""
-import importlib.util, os, re, signal, socket, sys, time, urllib.parse
+import os, re, signal, socket, sys, time, urllib.parse
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from chromium import browser, check, find, sign_in, wait
+from chromium import axe, browser, check, find, sign_in, wait
 
 BASE = sys.argv[1].rstrip("/")
 SERVER = int(sys.argv[2])
-spec = importlib.util.find_spec("axe_playwright_python")
-check(spec is not None, "axe-playwright-python is installed")
-AXE = open(os.path.join(os.path.dirname(spec.origin), "axe.min.js"), encoding="utf-8").read()
 NOT_ENGLISH = set("Qorgan English almaty UTC".split())
-
-
-def axe(d):
-    return d.execute_async_script(AXE + """
-        ;var done = arguments[arguments.length - 1];
-        axe.run(document, {resultTypes: ['violations']}).then(function (r) {
-          done(r.violations.map(function (v) { return v.id + ': ' + v.nodes[0].target.join(' '); }));
-        });""")
 
 
 def english_words(d):

@@ -163,6 +163,17 @@ extension PageHandlers {
         return "/metadata/\(folder)/" + (code.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? code)
     }
 
+    /// Every maintenance form's code and name: a code of up to 50 characters without spaces or
+    /// slashes (it is part of the object's address), and a name.
+    static func checkCodeAndName(_ typed: [String: String], _ problems: inout FormProblems) {
+        let code = typed["code"] ?? ""
+        if code.isEmpty { problems.add("code", reason: "a code is required") }
+        if code.count > 50 || code.contains(where: { $0.isWhitespace || $0 == "/" }) {
+            problems.add("code", key: "codeForm", value: code, reason: "up to 50 letters, digits, _ or -")
+        }
+        if (typed["name"] ?? "").isEmpty { problems.add("name", reason: "a name is required") }
+    }
+
     /// The names of a page's translations: English is the object's name, ru and kk its translations.
     static let nameLanguages = ["ru", "kk"]
 

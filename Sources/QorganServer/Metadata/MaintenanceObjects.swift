@@ -203,11 +203,7 @@ extension PageHandlers {
         let intent: MaintainIntent = form["intent"] == "preview" ? .preview : .save
         var problems = FormProblems("maintain", t)
         let objectCode = typed["code"] ?? ""
-        if objectCode.isEmpty { problems.add("code", reason: "a code is required") }
-        if objectCode.count > 50 || objectCode.contains(where: { $0.isWhitespace || $0 == "/" }) {
-            problems.add("code", key: "codeForm", value: objectCode, reason: "up to 50 letters, digits, _ or -")
-        }
-        if (typed["name"] ?? "").isEmpty { problems.add("name", reason: "a name is required") }
+        Self.checkCodeAndName(typed, &problems)
         func int(_ name: String, _ range: ClosedRange<Int>) -> Int {
             guard let n = Int(typed[name] ?? ""), range.contains(n) else {
                 problems.add(name, key: "number", value: typed[name], reason: "a whole number \(range)")

@@ -122,11 +122,7 @@ extension PageHandlers {
         let intent: MaintainIntent = form["intent"] == "preview" ? .preview : .save
         var problems = FormProblems("maintain", t)
         let ruleCode = typed["code"] ?? ""
-        if ruleCode.isEmpty { problems.add("code", reason: "a code is required") }
-        if ruleCode.count > 50 || ruleCode.contains(where: { $0.isWhitespace || $0 == "/" }) {
-            problems.add("code", key: "codeForm", value: ruleCode, reason: "up to 50 letters, digits, _ or -")
-        }
-        if (typed["name"] ?? "").isEmpty { problems.add("name", reason: "a name is required") }
+        Self.checkCodeAndName(typed, &problems)
         for side in ["left", "right"] {
             do { _ = try catalog.check(expression: typed[side] ?? "") } catch QorganError.invalidExpression(
                 _, let position, let reason)

@@ -129,11 +129,7 @@ extension PageHandlers {
             return d
         }
         let unitCode = typed["code"] ?? ""
-        if unitCode.isEmpty { problems.add("code", reason: "a code is required") }
-        if unitCode.count > 50 || unitCode.contains(where: { $0.isWhitespace || $0 == "/" }) {
-            problems.add("code", key: "codeForm", value: unitCode, reason: "up to 50 letters, digits, _ or -")
-        }
-        if (typed["name"] ?? "").isEmpty { problems.add("name", reason: "a name is required") }
+        Self.checkCodeAndName(typed, &problems)
         let parentUid = (typed["parent"] ?? "").isEmpty ? nil : typed["parent"]
         if parentUid == nil && existing?.parent(on: today) != nil || existing == nil && parentUid == nil {
             problems.add("parent", reason: "choose the unit it belongs to")
