@@ -321,6 +321,50 @@ import Testing
         }
     }
 
+    /// The portal's settings in the browser: previewed, checked as PUT /api/publication checks
+    /// them, saved, and put back from the history; national administrators only.
+    @Test func thePublicationIsSetInTheBrowser() async throws {
+        let state = try await WebFixture.state()
+        let before = try state.store.publication()
+        try await withApp(state) { web in
+            _ = try await web.signIn("admin")
+            let page = try await web.send(.get, "/metadata/publication")
+            #expect(page.status == .ok)
+            let catalog = try state.store.catalog()
+            let codes: [String] = before.indicators.compactMap { catalog.indicator($0)?.code }
+            var form: [(String, String)] = [("_csrf", web.csrf ?? "")]
+            form += codes.map { ("indicators", $0) }
+            form += before.levels.map { ("levels", String($0)) }
+            let toYear: String = before.toYear.map(String.init) ?? ""
+            form.append(("fromYear", String(before.fromYear)))
+            form.append(("toYear", toYear))
+            form.append(("threshold", "10"))
+            form.append(("report", before.report ? "1" : ""))
+            form.append(("intent", "preview"))
+            let preview = try await web.send(.post, "/metadata/publication", form: form)
+            #expect(
+                preview.text?.contains("<td class=\"typed\">\(before.threshold)</td><td class=\"typed\">10</td>")
+                    == true)
+            #expect(try state.store.publication() == before, "a preview changes nothing")
+            var bad = form
+            bad[bad.count - 5] = ("fromYear", "abc")
+            #expect(try await web.send(.post, "/metadata/publication", form: bad).status == .badRequest)
+            form[form.count - 1] = ("intent", "save")
+            let saved = try await web.send(.post, "/metadata/publication", form: form)
+            #expect(saved.headers[.location] == "/metadata/publication?saved=1")
+            #expect(try state.store.publication().threshold == 10)
+            let history = try state.store.recordHistory(kind: "publication", uid: "publication")
+            let back = try await web.send(
+                .post, "/metadata/publication/history/\(history.count - 2)/restore", form: [("_csrf", web.csrf ?? "")])
+            #expect(back.status == .seeOther)
+            #expect(try state.store.publication() == before, "the earlier version is current again")
+        }
+        try await withApp(state) { web in
+            _ = try await web.signIn("aktobe-admin")
+            #expect(try await web.send(.get, "/metadata/publication").status == .forbidden)
+        }
+    }
+
     /// DHIS2's expression description, with the operands named and the value for a unit and period.
     @Test func theExpressionDescriptionNamesOperandsAndComputes() async throws {
         let state = try await WebFixture.state()

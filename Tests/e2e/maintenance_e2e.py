@@ -195,7 +195,7 @@ try:
     d.set_window_size(1366, 900)
     for path in ["/metadata", "/metadata/units/AKT_SHALKAR", "/metadata/elements/HOME_VISITS",
                  "/metadata/forms/PREVENTION", "/metadata/indicators/IND_HOME_VISITS", "/metadata/import",
-                 "/metadata/rules/MARGINALISED_WITHIN_DRAWN_IN", "/metadata/rules/new",
+                 "/metadata/rules/MARGINALISED_WITHIN_DRAWN_IN", "/metadata/rules/new", "/metadata/publication",
                  "/dashboards", dashboard_path, "/favourites/" + favourite]:
         d.get(BASE + "/language?set=kk&back=" + urllib.parse.quote(path, safe=""))
         find(d, By.TAG_NAME, "main")

@@ -47,6 +47,7 @@ extension PageHandlers {
         problems: FormProblems?, preview: [Ctx]? = nil, extra: Ctx = [:]
     ) -> Response {
         var ctx = extra
+        if ctx["restoreBase"] == nil { ctx["restoreBase"] = "/metadata/history/" }
         ctx["heading"] = title
         ctx["action"] = action
         ctx["fields"] = fields.map { $0.ctx(problems?.inline ?? [:]) }

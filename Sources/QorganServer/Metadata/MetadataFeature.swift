@@ -64,6 +64,14 @@ enum MetadataFeature: ServerFeature {
             let code = try c.parameters.require("code")
             return try await p.pageAsync(r, c) { try await p.submitRule(r, c, $0, code: code == "new" ? nil : code) }
         }
+        router.get("/metadata/publication") { r, c in try p.page(r, c) { try p.publicationForm(r, c, $0) } }
+        router.post("/metadata/publication") { r, c in
+            try await p.pageAsync(r, c) { try await p.submitPublication(r, c, $0) }
+        }
+        router.post("/metadata/publication/history/:n/restore") { r, c in
+            let n = try c.parameters.require("n")
+            return try await p.pageAsync(r, c) { try await p.restorePublication(r, c, $0, index: n) }
+        }
         router.get("/metadata/import") { r, c in try p.page(r, c) { try p.importForm(r, c, $0) } }
         router.post("/metadata/import") { r, c in try await p.pageAsync(r, c) { try await p.submitImport(r, c, $0) } }
         router.post("/metadata/history/:id/restore") { r, c in
