@@ -49,6 +49,24 @@ extension Store {
         dryRun: Bool = false, user: String, principal: Principal? = nil, today: Day = .today,
         newUid: @Sendable () -> String = { Uid.generate() }
     ) throws -> [MetadataChange] {
+        try applyMetadata(
+            document, source: source, dryRun: dryRun, user: user, principal: principal, today: today, newUid: newUid
+        ).changes
+    }
+
+    /// A dry run that also answers the catalog before and after the document, as the one
+    /// transaction saw them: what a preview shows, field by field.
+    public func previewMetadata(
+        _ document: Catalog, source: String = "the metadata document", user: String, principal: Principal?,
+        today: Day
+    ) throws -> (changes: [MetadataChange], before: Catalog, after: Catalog) {
+        try applyMetadata(document, source: source, dryRun: true, user: user, principal: principal, today: today)
+    }
+
+    private func applyMetadata(
+        _ document: Catalog, source: String, dryRun: Bool, user: String, principal: Principal?, today: Day,
+        newUid: @Sendable () -> String = { Uid.generate() }
+    ) throws -> (changes: [MetadataChange], before: Catalog, after: Catalog) {
         try transaction { db, log in
             let current = try currentCatalog(db)
             let (merged, changes) = try current.merging(document, source: source, newUid: newUid)
@@ -58,10 +76,10 @@ extension Store {
                 throw refusal
             }
             try Self.checkAgainstData(old: current, new: merged, source: source, db: db)
-            if dryRun { return (changes, false) }
+            if dryRun { return ((changes, current, merged), false) }
             try MetadataTables.write(merged, changes: changes, user: user, db: db)
             log.kinds.insert(.metadata)
-            return (changes, true)
+            return ((changes, current, merged), true)
         }
     }
 

@@ -25,33 +25,16 @@ extension PageHandlers {
         var chart: String
 
         init(_ q: Parameters, defaultUnit: String, years: ClosedRange<Int>) throws {
-            func param(_ name: String) -> String? { q.get(name).flatMap { $0.isEmpty ? nil : $0 } }
-            func flag(_ name: String) throws -> Bool {
-                guard let v = q.get(name) else { return false }
-                switch v.lowercased() {
-                case "true", "1": return true
-                case "false", "0": return false
-                default: throw APIError.badRequest(name, String(v.prefix(40)), "true or false")
-                }
-            }
-            func year(_ name: String) throws -> Int? {
-                guard let v = param(name) else { return nil }
-                guard let y = Int(v), Day.supportedYears.contains(y) else {
-                    throw APIError.badRequest(name, String(v.prefix(40)), "a year 1900–2100")
-                }
-                return y
-            }
-            dx = q.getAll("dx").flatMap { $0.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) } }
-                .filter { !$0.isEmpty }
-            from = try year("from") ?? years.lowerBound
-            to = try year("to") ?? years.upperBound
-            periodType = param("periodType") ?? "Yearly"
-            ou = param("ou") ?? defaultUnit
-            children = try flag("children")
-            showEmpty = try flag("empty")
-            rows = param("rows") ?? "ou"
-            columns = param("columns") ?? "pe"
-            chart = param("chart") ?? "bar"
+            dx = HTTP.params(q, "dx")
+            from = try HTTP.year(q, "from") ?? years.lowerBound
+            to = try HTTP.year(q, "to") ?? years.upperBound
+            periodType = HTTP.param(q, "periodType") ?? "Yearly"
+            ou = HTTP.param(q, "ou") ?? defaultUnit
+            children = try HTTP.flag(q, "children")
+            showEmpty = try HTTP.flag(q, "empty")
+            rows = HTTP.param(q, "rows") ?? "ou"
+            columns = HTTP.param(q, "columns") ?? "pe"
+            chart = HTTP.param(q, "chart") ?? "bar"
             guard let rowDim = AnalyticsDimension(rawValue: rows), let colDim = AnalyticsDimension(rawValue: columns),
                 rowDim != colDim
             else {

@@ -75,12 +75,13 @@ extension PageHandlers {
         var doc = doc
         doc.reindex()
         do {
-            let before = try state.store.catalog()
-            let changes = try state.store.importMetadata(
-                doc, source: source, dryRun: intent == .preview, user: user.username, principal: user,
-                today: state.today)
-            guard intent == .preview else { return (changes, []) }
-            let (after, _) = try before.merging(doc, source: source)
+            guard intent == .preview else {
+                let changes = try state.store.importMetadata(
+                    doc, source: source, user: user.username, principal: user, today: state.today)
+                return (changes, [])
+            }
+            let (changes, before, after) = try state.store.previewMetadata(
+                doc, source: source, user: user.username, principal: user, today: state.today)
             return (
                 changes,
                 MetadataDiff.rows(changes, before: before, after: after, lang: lang, t: state.messages.table(lang))

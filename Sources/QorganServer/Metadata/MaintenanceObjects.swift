@@ -180,9 +180,9 @@ extension PageHandlers {
             out.merge(Self.typedFields(i.translations)) { $1 }
             out["numerator"] = i.numerator
             out["denominator"] = i.denominator
-            out["factor"] = Self.plain(i.factor)
+            out["factor"] = formatNumber(i.factor)
             out["decimals"] = String(i.decimals)
-            out["target"] = i.target.map(Self.plain) ?? ""
+            out["target"] = i.target.map(formatNumber) ?? ""
         }
         return out
     }
@@ -312,8 +312,8 @@ extension PageHandlers {
         return [
             "unit": unit.name(in: lang), "year": year,
             "value": result?.value.map { String(format: "%.\(decimals)f", $0) } ?? "—",
-            "numerator": result?.numerator.map(Self.plain) ?? "—",
-            "denominator": result?.denominator.map(Self.plain) ?? "—",
+            "numerator": result?.numerator.map(formatNumber) ?? "—",
+            "denominator": result?.denominator.map(formatNumber) ?? "—",
         ]
     }
 }

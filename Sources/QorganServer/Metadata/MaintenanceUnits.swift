@@ -177,23 +177,25 @@ extension PageHandlers {
             return HTTP.redirect(Self.editPath(kind: "organisationUnit", code: code) + "?saved=1")
         }
         var moves: Ctx? = nil
-        if let result, let existing, let moved {
+        if result != nil, let existing, let moved {
             moves = try moveFigures(existing, to: moved.to, from: moved.from, catalog: catalog, lang: c.language)
-            _ = result
         }
         return try unitForm(
             r, c, user, code: existing?.code, typed: typed, forms: forms, problems: problems,
             preview: result?.diff, moves: moves)
     }
 
-    /// A unit and everything below it today.
+    /// A unit and every unit that was ever below it (a move's candidates; each value is then held
+    /// to the hierarchy of its own period).
     func subtree(of uid: String, _ catalog: Catalog) -> Set<String> {
+        var children: [String: [String]] = [:]
+        for u in catalog.organisationUnits {
+            for p in Set(u.parents.compactMap(\.parent)) { children[p, default: []].append(u.uid) }
+        }
         var out: Set<String> = [uid]
         var stack = [uid]
         while let u = stack.popLast() {
-            for ch in catalog.organisationUnits where ch.parents.contains(where: { $0.parent == u }) {
-                if out.insert(ch.uid).inserted { stack.append(ch.uid) }
-            }
+            for ch in children[u] ?? [] where out.insert(ch).inserted { stack.append(ch) }
         }
         return out
     }
@@ -205,7 +207,10 @@ extension PageHandlers {
         let values = try state.store.values(
             units: subtree(of: unit.uid, catalog), within: DaySpan(start: from, end: Day.lastOfYear(2100)))
         var groups: [String: (count: Int, sum: Double)] = [:]
-        for v in values where v.key.period.start >= from && unit.parent(on: v.key.period.start) != parent {
+        for v in values
+        where v.key.period.start >= from && unit.parent(on: v.key.period.start) != parent
+            && catalog.isInSubtree(v.key.unit, of: unit.uid, on: v.key.period.start)
+        {
             let key = "\(v.key.element)\t\(v.key.period.start.year)"
             let number = Double(v.value) ?? 0
             groups[key, default: (0, 0)].count += 1
@@ -220,7 +225,7 @@ extension PageHandlers {
             let element = catalog.element(parts[0])
             return [
                 "element": element?.name(in: lang) ?? parts[0], "year": parts.count > 1 ? parts[1] : "",
-                "count": g.count, "sum": element?.valueType.isNumeric == true ? Self.plain(g.sum) : "",
+                "count": g.count, "sum": element?.valueType.isNumeric == true ? formatNumber(g.sum) : "",
             ]
         }
         func chain(_ uid: String?) -> String {
@@ -235,9 +240,5 @@ extension PageHandlers {
             "from": from.description,
             "old": chain(unit.parent(on: from)), "new": chain(parent), "more": groups.count > rows.count,
         ]
-    }
-
-    static func plain(_ x: Double) -> String {
-        x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : String(format: "%.2f", x)
     }
 }

@@ -9,8 +9,7 @@ enum MetadataDiff {
     ) -> [Ctx] {
         changes.filter { $0.action != .unchanged }.map { ch in
             let old = json(ch.kind, ch.uid, before) ?? [:]
-            // A created object has another new uid in this second merge: found by its code.
-            let new = json(ch.kind, ch.uid, after) ?? json(ch.kind, ch.code, after) ?? [:]
+            let new = json(ch.kind, ch.uid, after) ?? [:]
             let keys = Set(old.keys).union(new.keys).subtracting(["uid"]).sorted()
             let fields: [Ctx] = keys.compactMap { key in
                 let a = old[key].map(text) ?? ""

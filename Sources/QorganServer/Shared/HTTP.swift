@@ -77,12 +77,17 @@ enum HTTP {
         return t
     }
 
-    static func param(_ request: Request, _ name: String) -> String? {
-        request.uri.queryParameters.get(name).flatMap { $0.isEmpty ? nil : $0 }
+    static func param(_ request: Request, _ name: String) -> String? { param(request.uri.queryParameters, name) }
+
+    /// The same readings of a query that is not the request's own (a favourite's kept query).
+    static func param(_ query: Parameters, _ name: String) -> String? {
+        query.get(name).flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    static func params(_ request: Request, _ name: String) -> [String] {
-        request.uri.queryParameters.getAll(name).flatMap {
+    static func params(_ request: Request, _ name: String) -> [String] { params(request.uri.queryParameters, name) }
+
+    static func params(_ query: Parameters, _ name: String) -> [String] {
+        query.getAll(name).flatMap {
             $0.split(separator: ";").map { String($0).trimmingCharacters(in: .whitespaces) }
         }
         .filter { !$0.isEmpty }
@@ -99,7 +104,11 @@ enum HTTP {
     /// checkboxes send them); anything else, the empty value included, is a 400: a misspelt or empty
     /// `dryRun=` must not run a real import.
     static func flag(_ request: Request, _ name: String) throws -> Bool {
-        guard let v = request.uri.queryParameters.get(name) else { return false }
+        try flag(request.uri.queryParameters, name)
+    }
+
+    static func flag(_ query: Parameters, _ name: String) throws -> Bool {
+        guard let v = query.get(name) else { return false }
         switch v.lowercased() {
         case "true", "1": return true
         case "false", "0": return false
@@ -109,7 +118,11 @@ enum HTTP {
 
     /// A whole-number parameter within `range`; absent is nil, anything else is a 400.
     static func int(_ request: Request, _ name: String, in range: ClosedRange<Int>) throws -> Int? {
-        guard let v = param(request, name) else { return nil }
+        try int(request.uri.queryParameters, name, in: range)
+    }
+
+    static func int(_ query: Parameters, _ name: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let v = param(query, name) else { return nil }
         guard let n = Int(v), range.contains(n) else {
             throw APIError.badRequest(
                 name, String(v.prefix(40)), "a whole number from \(range.lowerBound) to \(range.upperBound)")
@@ -138,5 +151,9 @@ enum HTTP {
     /// A year parameter, within the years Qorgan accepts (`Day.supportedYears`).
     static func year(_ request: Request, _ name: String) throws -> Int? {
         try int(request, name, in: Day.supportedYears)
+    }
+
+    static func year(_ query: Parameters, _ name: String) throws -> Int? {
+        try int(query, name, in: Day.supportedYears)
     }
 }
